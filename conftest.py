@@ -1,0 +1,66 @@
+"""Test configuration: the database (SQLite by default, PostgreSQL with --postgres) is chosen
+before Django loads its settings."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+_cluster = None
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--postgres",
+        action="store_true",
+        help="run against PostgreSQL: TEST_DATABASE_URL, or a throwaway cluster",
+    )
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_configure(config) -> None:
+    global _cluster
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
+    os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+    os.environ["DEBUG"] = "False"
+    os.environ["SECURE_SSL_REDIRECT"] = "False"
+    os.environ["REQUIRE_2FA"] = "False"
+    os.environ["AXES_ENABLED"] = "True"
+    # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
+    # that thread are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    if config.getoption("--postgres"):
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            from ketamine_care.testing.postgres import PostgresUnavailable, start_cluster
+
+            try:
+                _cluster = start_cluster()
+            except PostgresUnavailable as exc:
+                raise pytest.UsageError(f"PostgreSQL tests cannot run: {exc}") from exc
+            url = _cluster.url
+        os.environ["DATABASE_URL"] = url
+        os.environ["KC_TEST_DATABASE"] = "postgresql"
+    else:
+        os.environ["DATABASE_URL"] = "sqlite:///:memory:"
+        os.environ["KC_TEST_DATABASE"] = "sqlite"
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {os.environ.get('KC_TEST_DATABASE', '?')}"
+
+
+def pytest_unconfigure(config) -> None:
+    if _cluster is not None:
+        _cluster.stop()

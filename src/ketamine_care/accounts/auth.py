@@ -1,0 +1,55 @@
+"""API authentication: personal bearer tokens, or the browser session (with CSRF)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from ninja.security import HttpBearer, SessionAuth
+
+from ketamine_care.accounts.models import ApiToken, Membership
+from ketamine_care.accounts.permissions import role_requires_two_factor
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request, token: str):
+        if not token or len(token) > 200:
+            return None
+        row = (
+            ApiToken.objects.usable()
+            .select_related("user", "clinic")
+            .filter(token_hash=ApiToken.hash_token(token))
+            .first()
+        )
+        if row is None:
+            return None
+        membership = (
+            Membership.objects.select_related("clinic")
+            .filter(user=row.user, clinic=row.clinic, is_active=True)
+            .first()
+        )
+        if membership is None:
+            return None
+        now = timezone.now()
+        # Write last-use at most once a minute: a device posting vitals should not write on
+        # every request.
+        if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        request.user = row.user
+        request.membership = membership
+        request.api_token = row
+        return row.user
+
+
+class ClinicSessionAuth(SessionAuth):
+    def authenticate(self, request, key):
+        user = super().authenticate(request, key)
+        if user is None or getattr(request, "membership", None) is None:
+            return None
+        if settings.REQUIRE_2FA and not user.is_verified() and role_requires_two_factor(user):
+            return None
+        return user
+
+
+api_auth = [BearerTokenAuth(), ClinicSessionAuth()]

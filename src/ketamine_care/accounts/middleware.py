@@ -1,0 +1,56 @@
+"""Resolve the user's current clinic and enforce the second factor for roles that need it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from ketamine_care.accounts.models import Membership
+from ketamine_care.accounts.permissions import role_requires_two_factor
+
+SESSION_CLINIC_KEY = "clinic_id"
+
+# Paths a signed-in user may reach before completing two-factor authentication.
+_TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+
+
+def current_membership(request: HttpRequest) -> Membership | None:
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    memberships = Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    clinic_id = request.session.get(SESSION_CLINIC_KEY)
+    chosen = memberships.filter(clinic__public_id=clinic_id).first() if clinic_id else None
+    return chosen or memberships.order_by("clinic__name").first()
+
+
+class CurrentClinicMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = current_membership(request)
+        if self._needs_second_factor(request):
+            target = "accounts:otp_verify" if _has_device(request.user) else "accounts:otp_setup"
+            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+    @staticmethod
+    def _needs_second_factor(request: HttpRequest) -> bool:
+        user = request.user
+        if not user.is_authenticated or user.is_verified():
+            return False
+        if request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES):
+            return False
+        # A user who enrolled a device always uses it; enrolment is mandatory for some roles.
+        if _has_device(user):
+            return True
+        return settings.REQUIRE_2FA and role_requires_two_factor(user)
+
+
+def _has_device(user) -> bool:
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)

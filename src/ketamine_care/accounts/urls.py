@@ -1,0 +1,12 @@
+from django.urls import path
+
+from ketamine_care.accounts import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("two-factor/", views.otp_verify, name="otp_verify"),
+    path("two-factor/setup/", views.otp_setup, name="otp_setup"),
+    path("switch-clinic/", views.switch_clinic_view, name="switch_clinic"),
+]

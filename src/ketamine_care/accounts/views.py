@@ -1,0 +1,131 @@
+"""Sign-in with an optional (or, for some roles, mandatory) TOTP step, and clinic switching."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ketamine_care.accounts.forms import LoginForm, OtpForm
+from ketamine_care.accounts.models import Membership
+from ketamine_care.accounts.services import switch_clinic
+from ketamine_care.audit.services import record
+
+
+def _next_url(request, default: str = "/patients/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or default
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        try:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+        except PermissionDenied:
+            user = None
+        if getattr(request, "axes_locked_out", False):
+            return render(request, "accounts/locked_out.html", status=403)
+        if user is None:
+            record(event_type="user.sign_in_failed", changes={"email": email}, request=request)
+            error = "The email or password is not correct."
+        else:
+            login(request, user)
+            record(event_type="user.signed_in", actor=user, request=request)
+            if user_has_device(user, confirmed=True):
+                return redirect(f"/accounts/two-factor/?next={_next_url(request)}")
+            return redirect(_next_url(request))
+    return render(
+        request, "accounts/login.html", {"form": form, "error": error, "next": _next_url(request)}
+    )
+
+
+@require_POST
+def logout_view(request):
+    if request.user.is_authenticated:
+        record(event_type="user.signed_out", actor=request.user, request=request)
+    logout(request)
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    if not user_has_device(request.user, confirmed=True):
+        return redirect(f"/accounts/two-factor/setup/?next={_next_url(request)}")
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["code"].strip())
+        if device is not None:
+            otp_login(request, device)
+            record(event_type="user.second_factor_verified", actor=request.user, request=request)
+            return redirect(_next_url(request))
+        form.add_error("code", "That code is wrong or expired. Enter the current code.")
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    if user_has_device(request.user, confirmed=True):
+        return redirect(f"/accounts/two-factor/?next={_next_url(request)}")
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=request.user, confirmed=False, defaults={"name": "Authenticator app"}
+    )
+    form = OtpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"].strip()):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
+            messages.success(request, "Two-factor authentication is now on for your account.")
+            return redirect(_next_url(request))
+        form.add_error("code", "That code is wrong or expired. Enter the current code.")
+    import segno
+
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
+    return render(
+        request,
+        "accounts/otp_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr_svg,
+            "secret": _base32(device.bin_key),
+            "next": _next_url(request),
+        },
+    )
+
+
+def _base32(key: bytes) -> str:
+    from base64 import b32encode
+
+    return b32encode(key).decode().rstrip("=")
+
+
+@login_required
+@require_POST
+def switch_clinic_view(request):
+    membership = (
+        Membership.objects.select_related("clinic", "user")
+        .filter(user=request.user, is_active=True, clinic__public_id=request.POST.get("clinic"))
+        .first()
+    )
+    if membership is None:
+        raise Http404("No membership in that clinic.")
+    switch_clinic(request=request, membership=membership)
+    messages.info(request, f"You are now working in {membership.clinic.name}.")
+    return redirect("patients:list")

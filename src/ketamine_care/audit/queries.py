@@ -1,0 +1,61 @@
+"""Reads of the audit trail for a clinic's admins."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ketamine_care.audit.models import AuditEvent
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    patient: str = ""  # MRN or the patient's public id
+    user: str = ""  # email, or part of it
+    event_type: str = ""  # exact or prefix, e.g. "patient." for every patient event
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def events_for_clinic(clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.filter(clinic=clinic).select_related("actor", "patient")
+    if filters.patient:
+        term = filters.patient.strip()
+        match = Q(patient__mrn__iexact=term)
+        if _is_uuid(term):
+            match |= Q(patient__public_id=term)
+        events = events.filter(match)
+    if filters.user:
+        events = events.filter(actor__email__icontains=filters.user.strip())
+    if filters.event_type:
+        events = events.filter(event_type__startswith=filters.event_type.strip())
+    if filters.date_from:
+        events = events.filter(occurred_at__gte=_start_of(filters.date_from))
+    if filters.date_to:
+        events = events.filter(occurred_at__lt=_start_of(filters.date_to) + timedelta(days=1))
+    return events.order_by("-occurred_at", "-id")
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def event_types_for_clinic(clinic) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(clinic=clinic)
+        .order_by("event_type")
+        .values_list("event_type", flat=True)
+        .distinct()
+    )

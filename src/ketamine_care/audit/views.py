@@ -1,0 +1,30 @@
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from ketamine_care.accounts.permissions import Capability
+from ketamine_care.audit.forms import AuditFilterForm
+from ketamine_care.audit.queries import AuditFilters, event_types_for_clinic, events_for_clinic
+from ketamine_care.core.decorators import clinic_required
+
+
+@clinic_required(Capability.VIEW_AUDIT)
+def audit_list(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = AuditFilters(**form.cleaned_data) if form.is_valid() else AuditFilters()
+    events = events_for_clinic(request.membership.clinic, filters)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = "audit/list.html"
+    if request.htmx and request.htmx.target == "audit-results":
+        template += "#results"
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "event_types": event_types_for_clinic(request.membership.clinic),
+        },
+    )

@@ -1,0 +1,80 @@
+"""The REST API at /api/v1: one NinjaAPI, one error shape, domain errors mapped once."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from ketamine_care.accounts.api import router as auth_router
+from ketamine_care.accounts.auth import api_auth
+from ketamine_care.core.errors import DomainError
+from ketamine_care.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="ketamine-care API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=api_auth,
+    docs_url="/docs",
+)
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": code, "message": message, "fields": fields or {}}
+
+
+def _field_name(loc: list) -> str:
+    # ninja locations look like ["body", "payload", "weight_kg"] or ["query", "q"].
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields: dict[str, str] = {}
+    for error in exc.errors:
+        fields.setdefault(_field_name(list(error.get("loc", []))), error.get("msg", "Invalid."))
+    body = error_body("validation_error", "The request has invalid fields.", fields)
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.fields), status=exc.status_code
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    body = error_body("unauthorized", "Sign in or send a valid API token.")
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    body = error_body("forbidden", str(exc) or "Your role does not allow this.")
+    return api.create_response(request, body, status=403)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        409: "conflict",
+    }.get(exc.status_code, "error")
+    return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+
+api.add_router("/auth", auth_router)
+api.add_router("/patients", patients_router)

@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from ketamine_care.config.api import api
+from ketamine_care.core.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="patients:list", permanent=False), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("accounts/", include("ketamine_care.accounts.urls")),
+    path("patients/", include("ketamine_care.patients.urls")),
+    path("audit/", include("ketamine_care.audit.urls")),
+]

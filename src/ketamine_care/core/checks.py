@@ -1,0 +1,35 @@
+"""System checks that fail fast on dangerous deployment configuration."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+
+@register(Tags.security, deploy=True)
+def check_two_factor(app_configs, **kwargs):
+    if not settings.REQUIRE_2FA:
+        return [
+            Warning(
+                "REQUIRE_2FA is off: clinic admins, medical directors and prescribers can sign "
+                "in without a second factor.",
+                hint="Set REQUIRE_2FA=True in production.",
+                id="ketamine_care.W001",
+            )
+        ]
+    return []
+
+
+@register(Tags.database)
+def check_debug_database(app_configs, **kwargs):
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or ""
+    if settings.DEBUG and host not in ("", "localhost", "127.0.0.1", "::1"):
+        return [
+            Error(
+                "DEBUG is on while connected to a non-local database.",
+                hint="Never run DEBUG against a clinic's database: it can leak patient data.",
+                id="ketamine_care.E001",
+            )
+        ]
+    return []

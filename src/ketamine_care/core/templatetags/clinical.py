@@ -1,0 +1,19 @@
+"""Display helpers: units always shown, missing values shown as an em dash, never as 0."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def with_unit(value, unit: str) -> str:
+    if value is None or value == "":
+        return "—"
+    return f"{value} {unit}"
+
+
+@register.filter
+def or_dash(value) -> str:
+    return "—" if value is None or value == "" else value

@@ -1,0 +1,197 @@
+"""Synthetic demo data from a seeded generator. No real people: names are drawn from common
+first and family names and combined at random."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.patients import services
+from ketamine_care.patients.models import Patient
+
+DEMO_PASSWORD = "demo"
+DEMO_CLINIC = "Demo Clinic"
+OTHER_CLINIC = "Other Clinic"
+PATIENT_COUNT = 40
+
+GIVEN = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Riley",
+    "Jamie",
+    "Avery",
+    "Quinn",
+    "Maria",
+    "David",
+    "Aisha",
+    "Chen",
+    "Priya",
+    "Lucas",
+    "Sofia",
+    "Omar",
+    "Hana",
+    "Mateo",
+    "Grace",
+    "Noah",
+    "Elena",
+    "Kofi",
+    "Yuki",
+    "Liam",
+    "Fatima",
+    "Ivan",
+    "Nora",
+    "Ben",
+]
+FAMILY = [
+    "Anders",
+    "Baker",
+    "Carver",
+    "Dalton",
+    "Ellison",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ibrahim",
+    "Jensen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quintero",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Walsh",
+    "Xu",
+    "Young",
+    "Zimmer",
+    "Lindqvist",
+    "Mendes",
+    "Novak",
+    "Osei",
+]
+# ICD-10-CM codes for the indications the platform treats.
+DIAGNOSES = [
+    ("F33.2", "Major depressive disorder, recurrent severe without psychotic features"),
+    ("F32.2", "Major depressive disorder, single episode, severe without psychotic features"),
+    ("F43.10", "Post-traumatic stress disorder, unspecified"),
+    ("F42.2", "Mixed obsessional thoughts and acts"),
+    ("F10.20", "Alcohol dependence, uncomplicated"),
+    ("F41.1", "Generalized anxiety disorder"),
+    ("F31.81", "Bipolar II disorder"),
+]
+MEDICATIONS = [
+    ("Sertraline", Decimal("100"), "mg", "once daily", "ssri"),
+    ("Escitalopram", Decimal("10"), "mg", "once daily", "ssri"),
+    ("Venlafaxine XR", Decimal("150"), "mg", "once daily", "snri"),
+    ("Lamotrigine", Decimal("100"), "mg", "twice daily", "lamotrigine"),
+    ("Lorazepam", Decimal("0.5"), "mg", "as needed", "benzodiazepine"),
+    ("Lithium carbonate", Decimal("600"), "mg", "at night", "lithium"),
+    ("Quetiapine", Decimal("50"), "mg", "at night", "antipsychotic"),
+    ("Bupropion XL", Decimal("300"), "mg", "once daily", "other"),
+]
+
+
+def ensure_user(email: str, full_name: str) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name)
+    return user
+
+
+def ensure_membership(user: User, clinic: Clinic, role: str) -> None:
+    Membership.objects.get_or_create(user=user, clinic=clinic, defaults={"role": role})
+
+
+@transaction.atomic
+def load_demo(seed: int = 20261125) -> dict:
+    """Create the demo clinics, users and patients. Safe to run again: nothing is duplicated."""
+    demo, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC)
+    other, _ = Clinic.objects.get_or_create(name=OTHER_CLINIC)
+    logins = []
+    for role in Role:
+        email = f"{role.value}@demo.clinic"
+        ensure_membership(ensure_user(email, f"Demo {role.label}"), demo, role.value)
+        logins.append((email, role.label, DEMO_CLINIC))
+    other_prescriber = ensure_user("prescriber@other.clinic", "Other Prescriber")
+    ensure_membership(other_prescriber, other, Role.PRESCRIBER)
+    logins.append(("prescriber@other.clinic", Role.PRESCRIBER.label, OTHER_CLINIC))
+    actor = User.objects.get(email="prescriber@demo.clinic")
+    created = _make_patients(demo, actor, random.Random(seed))
+    return {"logins": logins, "patients_created": created}
+
+
+def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
+    created = 0
+    today = timezone.localdate()
+    for number in range(1, PATIENT_COUNT + 1):
+        mrn = f"DEMO-{number:04d}"
+        # Draw every value even for existing patients so the sequence stays the same.
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        age_days = rng.randint(19 * 365, 78 * 365)
+        sex = rng.choice(["female", "male"])
+        diagnosis = rng.choice(DIAGNOSES)
+        meds = rng.sample(MEDICATIONS, rng.randint(1, 3))
+        height = Decimal(rng.randint(152, 190) if sex == "male" else rng.randint(148, 178))
+        weight = Decimal(rng.randint(520, 1150)) / 10
+        if Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
+            continue
+        patient = services.register_patient(
+            clinic=clinic,
+            actor=actor,
+            mrn=mrn,
+            given_name=given,
+            family_name=family,
+            date_of_birth=today - timedelta(days=age_days),
+            sex=sex,
+            phone=f"555-01{number:02d}",
+        )
+        services.add_diagnosis(
+            patient=patient,
+            actor=actor,
+            icd10_code=diagnosis[0],
+            label=diagnosis[1],
+            clinical_status="active",
+            onset_date=date(today.year - rng.randint(1, 15), 1, 1),
+        )
+        for name, dose, unit, frequency, drug_class in meds:
+            services.add_medication(
+                patient=patient,
+                actor=actor,
+                name=name,
+                dose=dose,
+                dose_unit=unit,
+                frequency=frequency,
+                drug_class=drug_class,
+            )
+        services.record_measurement(
+            patient=patient,
+            actor=actor,
+            weight=weight,
+            height=height,
+            unit="metric",
+            measured_at=timezone.now() - timedelta(days=rng.randint(1, 30)),
+        )
+        if number % 7 == 0:
+            services.add_allergy(
+                patient=patient,
+                actor=actor,
+                substance="Penicillin",
+                reaction="Rash",
+                severity="mild",
+            )
+        created += 1
+    return created

@@ -1,0 +1,34 @@
+"""`ketamine-care demo`: migrate, load demo data (idempotent), print the logins, serve."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from ketamine_care.demo.data import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Set up the database with demo data and serve the app on http://127.0.0.1:PORT."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="only migrate and load the data"
+        )
+
+    def handle(self, *args, **options) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        result = load_demo()
+        url = f"http://{options['host']}:{options['port']}"
+        db = settings.DATABASES["default"]
+        self.stdout.write(self.style.SUCCESS("ketamine-care demo is ready."))
+        self.stdout.write(f"  Database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
+        self.stdout.write(f"  Patients created now: {result['patients_created']}")
+        self.stdout.write(f"  Open {url} and sign in with one of (password: {DEMO_PASSWORD}):")
+        for email, role, clinic in result["logins"]:
+            self.stdout.write(f"    {email:<32} {role:<18} {clinic}")
+        if not options["no_serve"]:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)

@@ -1,0 +1,58 @@
+"""HTML forms. They parse input; the services apply the rules and report errors by field."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ketamine_care.patients.models import DiagnosisStatus, DrugClass, Sex
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PatientForm(forms.Form):
+    mrn = forms.CharField(label="MRN", max_length=32)
+    given_name = forms.CharField(label="Given name", max_length=100)
+    family_name = forms.CharField(label="Family name", max_length=100)
+    date_of_birth = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    sex = forms.ChoiceField(choices=Sex.choices)
+    phone = forms.CharField(max_length=40, required=False)
+    email = forms.EmailField(required=False)
+
+
+class DiagnosisForm(forms.Form):
+    icd10_code = forms.CharField(label="ICD-10-CM code", max_length=10)
+    label = forms.CharField(label="Diagnosis", max_length=200)
+    onset_date = forms.DateField(label="Onset", required=False, widget=DATE_INPUT)
+    clinical_status = forms.ChoiceField(label="Status", choices=DiagnosisStatus.choices)
+
+
+class AllergyForm(forms.Form):
+    substance = forms.CharField(max_length=200)
+    reaction = forms.CharField(max_length=200, required=False)
+    severity = forms.ChoiceField(
+        choices=[("", "—"), ("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+        required=False,
+    )
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(label="Medication", max_length=200)
+    dose = forms.DecimalField(required=False, max_digits=10, decimal_places=3)
+    dose_unit = forms.CharField(label="Dose unit", max_length=20, required=False, initial="mg")
+    frequency = forms.CharField(max_length=100, required=False)
+    drug_class = forms.ChoiceField(label="Drug class", choices=DrugClass.choices)
+
+
+class MeasurementForm(forms.Form):
+    unit = forms.ChoiceField(
+        label="Units",
+        choices=[("metric", "kg and cm"), ("imperial", "lb and in")],
+        initial="metric",
+        widget=forms.RadioSelect,
+    )
+    weight = forms.DecimalField(label="Weight", required=False, max_digits=7, decimal_places=2)
+    height = forms.DecimalField(label="Height", required=False, max_digits=6, decimal_places=1)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

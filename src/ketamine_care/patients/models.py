@@ -1,0 +1,239 @@
+"""Patients and the parts of their record owned by this app.
+
+Units are in field names. Nothing here is ever hard-deleted: records entered in error are
+marked so, with a reason, and vanish from lists while the audit trail keeps them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ketamine_care.core.models import PublicIdModel, TimestampedModel
+from ketamine_care.core.units import bmi
+
+# Input limits: plausibility bounds for data entry, not clinical thresholds.
+WEIGHT_KG_RANGE = (Decimal("0.5"), Decimal("500"))
+HEIGHT_CM_RANGE = (Decimal("30"), Decimal("250"))
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class RecordStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
+
+
+class PatientQuerySet(models.QuerySet):
+    def active(self) -> PatientQuerySet:
+        return self.filter(status=RecordStatus.ACTIVE)
+
+
+class Patient(PublicIdModel, TimestampedModel):
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="patients")
+    mrn = models.CharField("MRN", max_length=32)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    sex = models.CharField(max_length=16, choices=Sex.choices)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    # Lower-cased copies for indexed, case-insensitive prefix search on both databases.
+    given_name_search = models.CharField(max_length=100, editable=False)
+    family_name_search = models.CharField(max_length=100, editable=False)
+    mrn_search = models.CharField(max_length=32, editable=False)
+    status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    entered_in_error_reason = models.TextField(blank=True)
+
+    objects = PatientQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "mrn"], name="patient_mrn_unique_in_clinic"),
+            models.CheckConstraint(
+                condition=Q(status="active") | ~Q(entered_in_error_reason=""),
+                name="patient_entered_in_error_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["clinic", "family_name_search"], name="patient_family_search"),
+            models.Index(fields=["clinic", "given_name_search"], name="patient_given_search"),
+            models.Index(fields=["clinic", "mrn_search"], name="patient_mrn_search"),
+            models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    def refresh_search_fields(self) -> None:
+        self.given_name_search = self.given_name.strip().lower()
+        self.family_name_search = self.family_name.strip().lower()
+        self.mrn_search = self.mrn.strip().lower()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == RecordStatus.ACTIVE
+
+    def age_on(self, day) -> int:
+        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - int(before_birthday)
+
+
+class ChildQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=RecordStatus.ACTIVE)
+
+
+class PatientChild(PublicIdModel, TimestampedModel):
+    """Base for rows that belong to one patient and are corrected by marking, not deleting."""
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
+    )
+    entered_in_error_reason = models.TextField(blank=True)
+
+    objects = ChildQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class DiagnosisStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    IN_REMISSION = "in_remission", "In remission"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Diagnosis(PatientChild):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="diagnoses")
+    icd10_code = models.CharField("ICD-10-CM code", max_length=10)
+    label = models.CharField(max_length=200)
+    onset_date = models.DateField(null=True, blank=True)
+    clinical_status = models.CharField(
+        max_length=20, choices=DiagnosisStatus.choices, default=DiagnosisStatus.ACTIVE
+    )
+
+    class Meta:
+        ordering = ["icd10_code"]
+        verbose_name_plural = "diagnoses"
+
+    def __str__(self) -> str:
+        return f"{self.icd10_code} {self.label}"
+
+
+class Allergy(PatientChild):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
+    substance = models.CharField(max_length=200)
+    reaction = models.CharField(max_length=200, blank=True)
+    severity = models.CharField(
+        max_length=16,
+        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["substance"]
+        verbose_name_plural = "allergies"
+
+    def __str__(self) -> str:
+        return self.substance
+
+
+class DrugClass(models.TextChoices):
+    """Classes match the screening vocabulary so interaction checks can read them directly."""
+
+    BENZODIAZEPINE = "benzodiazepine", "Benzodiazepine"
+    LAMOTRIGINE = "lamotrigine", "Lamotrigine"
+    MAOI = "maoi", "MAOI"
+    PSYCHOSTIMULANT = "psychostimulant", "Psychostimulant"
+    OPIOID = "opioid", "Opioid"
+    SEDATIVE_HYPNOTIC = "sedative_hypnotic", "Sedative-hypnotic"
+    THEOPHYLLINE = "theophylline", "Theophylline / aminophylline"
+    LITHIUM = "lithium", "Lithium"
+    VALPROATE = "valproate", "Valproate"
+    ANTIPSYCHOTIC = "antipsychotic", "Antipsychotic"
+    SSRI = "ssri", "SSRI"
+    SNRI = "snri", "SNRI"
+    OTHER = "other", "Other"
+
+
+class Medication(PatientChild):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=200)
+    dose = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    dose_unit = models.CharField(max_length=20, blank=True)
+    frequency = models.CharField(max_length=100, blank=True)
+    drug_class = models.CharField(max_length=32, choices=DrugClass.choices)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BodyMeasurement(PatientChild):
+    """One weighing and/or height measurement, stored in kg and cm whatever unit was typed."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="measurements")
+    measured_at = models.DateTimeField()
+    weight_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    height_cm = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    entered_unit = models.CharField(
+        max_length=8, choices=[("metric", "kg / cm"), ("imperial", "lb / in")], default="metric"
+    )
+
+    class Meta:
+        ordering = ["-measured_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True)
+                | Q(weight_kg__gte=WEIGHT_KG_RANGE[0], weight_kg__lte=WEIGHT_KG_RANGE[1]),
+                name="measurement_weight_kg_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(height_cm__isnull=True)
+                | Q(height_cm__gte=HEIGHT_CM_RANGE[0], height_cm__lte=HEIGHT_CM_RANGE[1]),
+                name="measurement_height_cm_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=False) | Q(height_cm__isnull=False),
+                name="measurement_has_a_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weight_kg} kg / {self.height_cm} cm at {self.measured_at:%Y-%m-%d}"
+
+
+def latest_body_metrics(patient: Patient) -> dict:
+    """Latest weight, latest height and the BMI derived from them (None where unknown)."""
+    rows = patient.measurements.active()
+    weight = rows.filter(weight_kg__isnull=False).first()
+    height = rows.filter(height_cm__isnull=False).first()
+    weight_kg = weight.weight_kg if weight else None
+    height_cm = height.height_cm if height else None
+    return {
+        "weight_kg": weight_kg,
+        "weight_measured_at": weight.measured_at if weight else None,
+        "height_cm": height_cm,
+        "bmi": bmi(weight_kg, height_cm),
+    }

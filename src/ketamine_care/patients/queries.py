@@ -1,0 +1,56 @@
+"""Reads of patient data, always scoped to one clinic."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+
+from ketamine_care.patients.models import Patient
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
+
+
+def parse_date_query(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
+    """Active patients of `clinic` matching every word of `query`.
+
+    A word matches the start of the given name, the family name or the MRN, case-insensitively;
+    a word that is a date matches the date of birth exactly. Prefix matching keeps the search
+    on indexes, which is what makes search-as-you-type fast on 100,000 patients.
+    """
+    patients = Patient.objects.active().filter(clinic=clinic)
+    for word in re.split(r"[\s,]+", (query or "").strip().lower())[:5]:
+        if not word:
+            continue
+        dob = parse_date_query(word)
+        if dob:
+            patients = patients.filter(date_of_birth=dob)
+            continue
+        patients = patients.filter(
+            Q(family_name_search__startswith=word)
+            | Q(given_name_search__startswith=word)
+            | Q(mrn_search__startswith=word)
+        )
+    return patients.order_by("family_name_search", "given_name_search", "id")
+
+
+def chart_context(patient: Patient) -> dict:
+    from ketamine_care.patients.models import latest_body_metrics
+
+    return {
+        "diagnoses": list(patient.diagnoses.active()),
+        "allergies": list(patient.allergies.active()),
+        "medications": list(patient.medications.active()),
+        "measurements": list(patient.measurements.active()[:10]),
+        "metrics": latest_body_metrics(patient),
+    }

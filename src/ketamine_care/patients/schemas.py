@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+SexIn = Literal["female", "male", "other", "unknown"]
+
+
+class PatientIn(Schema):
+    mrn: str = Field(min_length=1, max_length=32)
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date
+    sex: SexIn
+    phone: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=254)
+
+
+class PatientPatch(Schema):
+    mrn: str | None = Field(default=None, min_length=1, max_length=32)
+    given_name: str | None = Field(default=None, min_length=1, max_length=100)
+    family_name: str | None = Field(default=None, min_length=1, max_length=100)
+    date_of_birth: date | None = None
+    sex: SexIn | None = None
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=254)
+
+
+class ReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class PatientOut(Schema):
+    id: UUID
+    mrn: str
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    sex: str
+    phone: str
+    email: str
+    status: str
+    entered_in_error_reason: str
+
+
+class DiagnosisIn(Schema):
+    icd10_code: str = Field(min_length=1, max_length=10)
+    label: str = Field(min_length=1, max_length=200)
+    onset_date: date | None = None
+    clinical_status: Literal["active", "in_remission", "resolved"] = "active"
+
+
+class DiagnosisOut(Schema):
+    id: UUID
+    icd10_code: str
+    label: str
+    onset_date: date | None
+    clinical_status: str
+    status: str
+
+
+class AllergyIn(Schema):
+    substance: str = Field(min_length=1, max_length=200)
+    reaction: str = Field(default="", max_length=200)
+    severity: Literal["", "mild", "moderate", "severe"] = ""
+
+
+class AllergyOut(Schema):
+    id: UUID
+    substance: str
+    reaction: str
+    severity: str
+    status: str
+
+
+class MedicationIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    dose: Decimal | None = Field(default=None, gt=0, max_digits=10, decimal_places=3)
+    dose_unit: str = Field(default="", max_length=20)
+    frequency: str = Field(default="", max_length=100)
+    drug_class: str = Field(max_length=32)
+
+
+class MedicationOut(Schema):
+    id: UUID
+    name: str
+    dose: Decimal | None
+    dose_unit: str
+    frequency: str
+    drug_class: str
+    status: str
+
+
+class MeasurementIn(Schema):
+    """Metric fields, or imperial fields (weight_lb / height_in), never both kinds at once."""
+
+    weight_kg: Decimal | None = None
+    height_cm: Decimal | None = None
+    weight_lb: Decimal | None = None
+    height_in: Decimal | None = None
+    measured_at: datetime | None = None
+
+
+class MeasurementOut(Schema):
+    id: UUID
+    measured_at: datetime
+    weight_kg: Decimal | None
+    height_cm: Decimal | None
+    entered_unit: str
+    status: str
+
+
+class BodyMetricsOut(Schema):
+    weight_kg: Decimal | None
+    height_cm: Decimal | None
+    bmi: Decimal | None
+
+
+class PatientDetailOut(PatientOut):
+    diagnoses: list[DiagnosisOut]
+    allergies: list[AllergyOut]
+    medications: list[MedicationOut]
+    body_metrics: BodyMetricsOut

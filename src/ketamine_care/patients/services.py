@@ -1,0 +1,395 @@
+"""Writes to patient records. Each function checks its input, writes, and audits in one
+transaction. Authorization happens before these calls (accounts.permissions)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.core.units import in_to_cm, lb_to_kg
+from ketamine_care.patients.models import (
+    HEIGHT_CM_RANGE,
+    WEIGHT_KG_RANGE,
+    Allergy,
+    BodyMeasurement,
+    Diagnosis,
+    DiagnosisStatus,
+    DrugClass,
+    Medication,
+    Patient,
+    RecordStatus,
+    Sex,
+)
+
+DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
+_MAX_LENGTHS = {"mrn": 32, "given_name": 100, "family_name": 100, "phone": 40, "email": 254}
+
+
+def _check_demographics(values: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    cleaned = dict(values)
+    for name in ("mrn", "given_name", "family_name", "phone", "email"):
+        if name in cleaned:
+            cleaned[name] = (cleaned[name] or "").strip()
+            if len(cleaned[name]) > _MAX_LENGTHS[name]:
+                errors[name] = f"At most {_MAX_LENGTHS[name]} characters."
+    for name in ("mrn", "given_name", "family_name"):
+        if name in cleaned and not cleaned[name]:
+            errors[name] = "This field is required."
+    if "date_of_birth" in cleaned:
+        dob = cleaned["date_of_birth"]
+        if not isinstance(dob, date):
+            errors["date_of_birth"] = "Enter a date as YYYY-MM-DD."
+        elif dob > timezone.localdate():
+            errors["date_of_birth"] = "Date of birth cannot be in the future."
+        elif dob.year < 1900:
+            errors["date_of_birth"] = "Date of birth must be after 1900."
+    if "sex" in cleaned and cleaned["sex"] not in Sex.values:
+        errors["sex"] = f"Choose one of: {', '.join(Sex.values)}."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    return cleaned
+
+
+def _mrn_taken(clinic, mrn: str, exclude_pk: int | None = None) -> bool:
+    qs = Patient.objects.filter(clinic=clinic, mrn_search=mrn.strip().lower())
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _mrn_conflict(mrn: str) -> Conflict:
+    return Conflict(
+        f"MRN {mrn} is already used by another patient in this clinic.",
+        fields={"mrn": "This MRN is already in use in this clinic."},
+    )
+
+
+def register_patient(*, clinic, actor, request=None, **values: Any) -> Patient:
+    """Register a patient in `clinic`. MRNs are unique within a clinic (case-insensitive)."""
+    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
+    cleaned = _check_demographics({"phone": "", "email": "", **values})
+    missing = [
+        f for f in ("mrn", "given_name", "family_name", "date_of_birth", "sex") if f not in cleaned
+    ]
+    if missing:
+        raise ValidationFailed(
+            "Required fields are missing.", fields={f: "This field is required." for f in missing}
+        )
+    if _mrn_taken(clinic, cleaned["mrn"]):
+        raise _mrn_conflict(cleaned["mrn"])
+    patient = Patient(clinic=clinic, **cleaned)
+    patient.refresh_search_fields()
+    try:
+        with transaction.atomic():
+            patient.save()
+            record(
+                event_type="patient.registered",
+                actor=actor,
+                clinic=clinic,
+                patient=patient,
+                obj=patient,
+                changes={"new": cleaned},
+                request=request,
+            )
+    except IntegrityError as exc:  # a concurrent registration took the MRN first
+        raise _mrn_conflict(cleaned["mrn"]) from exc
+    return patient
+
+
+def update_demographics(*, patient: Patient, actor, request=None, **values: Any) -> Patient:
+    """Change demographic fields; the audit event keeps each changed field's old and new value."""
+    _require_active(patient)
+    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
+    if unknown:
+        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
+    cleaned = _check_demographics(values)
+    changed = {k: v for k, v in cleaned.items() if getattr(patient, k) != v}
+    if not changed:
+        return patient
+    if "mrn" in changed and _mrn_taken(patient.clinic, changed["mrn"], exclude_pk=patient.pk):
+        raise _mrn_conflict(changed["mrn"])
+    old = {k: getattr(patient, k) for k in changed}
+    for key, value in changed.items():
+        setattr(patient, key, value)
+    patient.refresh_search_fields()
+    try:
+        with transaction.atomic():
+            patient.save()
+            record(
+                event_type="patient.demographics_changed",
+                actor=actor,
+                patient=patient,
+                obj=patient,
+                changes={"old": old, "new": changed},
+                request=request,
+            )
+    except IntegrityError as exc:
+        raise _mrn_conflict(changed.get("mrn", patient.mrn)) from exc
+    return patient
+
+
+def mark_patient_entered_in_error(*, patient: Patient, actor, reason: str, request=None) -> Patient:
+    """Hide a patient registered by mistake. The record and its audit trail stay."""
+    _require_active(patient)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        patient.status = RecordStatus.ENTERED_IN_ERROR
+        patient.entered_in_error_reason = reason
+        patient.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
+        record(
+            event_type="patient.marked_entered_in_error",
+            actor=actor,
+            patient=patient,
+            obj=patient,
+            changes={"new": {"status": patient.status, "reason": reason}},
+            request=request,
+        )
+    return patient
+
+
+def record_chart_view(*, patient: Patient, actor, request=None, part: str = "chart") -> None:
+    """Every read of a patient's chart is audited (HIPAA access accounting)."""
+    record(
+        event_type="patient.viewed",
+        actor=actor,
+        patient=patient,
+        obj=patient,
+        changes={"part": part},
+        request=request,
+    )
+
+
+def _require_active(patient: Patient) -> None:
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error and cannot be changed.")
+
+
+def _text(values: dict, name: str, *, required: bool, max_length: int, errors: dict) -> str:
+    value = (values.get(name) or "").strip()
+    if required and not value:
+        errors[name] = "This field is required."
+    elif len(value) > max_length:
+        errors[name] = f"At most {max_length} characters."
+    return value
+
+
+def _optional_past_date(values: dict, name: str, errors: dict) -> date | None:
+    value = values.get(name)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, date):
+        errors[name] = "Enter a date as YYYY-MM-DD."
+        return None
+    if value > timezone.localdate():
+        errors[name] = "This date cannot be in the future."
+    return value
+
+
+def add_diagnosis(*, patient: Patient, actor, request=None, **values: Any) -> Diagnosis:
+    """Add an ICD-10-CM coded diagnosis to the problem list."""
+    _require_active(patient)
+    errors: dict[str, str] = {}
+    code = _text(values, "icd10_code", required=True, max_length=10, errors=errors).upper()
+    label = _text(values, "label", required=True, max_length=200, errors=errors)
+    onset = _optional_past_date(values, "onset_date", errors)
+    status = values.get("clinical_status") or DiagnosisStatus.ACTIVE
+    if code and not _looks_like_icd10(code):
+        errors["icd10_code"] = "Enter an ICD-10-CM code such as F33.2."
+    if status not in DiagnosisStatus.values:
+        errors["clinical_status"] = f"Choose one of: {', '.join(DiagnosisStatus.values)}."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    return _create_child(
+        Diagnosis,
+        "diagnosis.added",
+        patient,
+        actor,
+        request,
+        icd10_code=code,
+        label=label,
+        onset_date=onset,
+        clinical_status=status,
+    )
+
+
+def _looks_like_icd10(code: str) -> bool:
+    # Letter, two characters, optional dot and up to four more (ICD-10-CM code structure).
+
+    return re.fullmatch(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", code) is not None
+
+
+def add_allergy(*, patient: Patient, actor, request=None, **values: Any) -> Allergy:
+    """Record an allergy or intolerance."""
+    _require_active(patient)
+    errors: dict[str, str] = {}
+    substance = _text(values, "substance", required=True, max_length=200, errors=errors)
+    reaction = _text(values, "reaction", required=False, max_length=200, errors=errors)
+    severity = values.get("severity") or ""
+    if severity not in ("", "mild", "moderate", "severe"):
+        errors["severity"] = "Choose mild, moderate or severe."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    return _create_child(
+        Allergy,
+        "allergy.added",
+        patient,
+        actor,
+        request,
+        substance=substance,
+        reaction=reaction,
+        severity=severity,
+    )
+
+
+def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> Medication:
+    """Add a current medication (name, dose with unit, frequency, drug class)."""
+    _require_active(patient)
+    errors: dict[str, str] = {}
+    name = _text(values, "name", required=True, max_length=200, errors=errors)
+    unit = _text(values, "dose_unit", required=False, max_length=20, errors=errors)
+    frequency = _text(values, "frequency", required=False, max_length=100, errors=errors)
+    drug_class = values.get("drug_class") or ""
+    if drug_class not in DrugClass.values:
+        errors["drug_class"] = f"Choose one of: {', '.join(DrugClass.values)}."
+    dose = _decimal(values.get("dose"), "dose", errors, required=False)
+    if dose is not None and dose <= 0:
+        errors["dose"] = "Dose must be greater than zero."
+    if dose is not None and not unit:
+        errors["dose_unit"] = "Give the unit of the dose (for example mg)."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    return _create_child(
+        Medication,
+        "medication.added",
+        patient,
+        actor,
+        request,
+        name=name,
+        dose=dose,
+        dose_unit=unit,
+        frequency=frequency,
+        drug_class=drug_class,
+    )
+
+
+def _decimal(value, name: str, errors: dict, *, required: bool) -> Decimal | None:
+    if value in (None, ""):
+        if required:
+            errors[name] = "This field is required."
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors[name] = "Enter a number."
+        return None
+    if not number.is_finite():
+        errors[name] = "Enter a number."
+        return None
+    return number
+
+
+def record_measurement(
+    *,
+    patient: Patient,
+    actor,
+    request=None,
+    weight: Any = None,
+    height: Any = None,
+    unit: str = "metric",
+    measured_at: datetime | None = None,
+) -> BodyMeasurement:
+    """Record weight and/or height. `unit` must be chosen explicitly: "metric" (kg, cm) or
+    "imperial" (lb, in); imperial input is converted and stored in kg and cm."""
+    _require_active(patient)
+    errors: dict[str, str] = {}
+    if unit not in ("metric", "imperial"):
+        errors["unit"] = "Choose metric (kg/cm) or imperial (lb/in)."
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    weight_value = _decimal(weight, "weight", errors, required=False)
+    height_value = _decimal(height, "height", errors, required=False)
+    if weight_value is None and height_value is None and not errors:
+        errors["weight"] = "Enter a weight, a height or both."
+    weight_kg = _convert(weight_value, lb_to_kg, unit)
+    height_cm = _convert(height_value, in_to_cm, unit)
+    _check_range(weight_kg, WEIGHT_KG_RANGE, "weight", "kg", errors)
+    _check_range(height_cm, HEIGHT_CM_RANGE, "height", "cm", errors)
+    when = measured_at or timezone.now()
+    if when > timezone.now():
+        errors["measured_at"] = "The measurement time cannot be in the future."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    return _create_child(
+        BodyMeasurement,
+        "measurement.recorded",
+        patient,
+        actor,
+        request,
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        entered_unit=unit,
+        measured_at=when,
+        audit_extra={"entered": {"weight": weight, "height": height, "unit": unit}},
+    )
+
+
+def _convert(value: Decimal | None, converter, unit: str) -> Decimal | None:
+    if value is None:
+        return None
+    if unit == "imperial":
+        return converter(value)
+    return value.quantize(Decimal("0.01") if converter is lb_to_kg else Decimal("0.1"))
+
+
+def _check_range(value, bounds, name: str, unit: str, errors: dict) -> None:
+    if value is not None and not bounds[0] <= value <= bounds[1]:
+        errors.setdefault(name, f"Must be between {bounds[0]} and {bounds[1]} {unit}.")
+
+
+def _create_child(model, event_type: str, patient, actor, request, audit_extra=None, **fields):
+    with transaction.atomic():
+        row = model.objects.create(patient=patient, recorded_by=actor, **fields)
+        new = {k: v for k, v in fields.items()}
+        record(
+            event_type=event_type,
+            actor=actor,
+            patient=patient,
+            obj=row,
+            changes={"new": new, **(audit_extra or {})},
+            request=request,
+        )
+    return row
+
+
+def mark_child_entered_in_error(*, row, actor, reason: str, request=None):
+    """Mark a diagnosis, allergy, medication or measurement as entered in error."""
+    _require_active(row.patient)
+    if row.status != RecordStatus.ACTIVE:
+        raise StateError("This entry is already marked as entered in error.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        row.status = RecordStatus.ENTERED_IN_ERROR
+        row.entered_in_error_reason = reason
+        row.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
+        record(
+            event_type=f"{row._meta.model_name}.marked_entered_in_error",
+            actor=actor,
+            patient=row.patient,
+            obj=row,
+            changes={"new": {"reason": reason}},
+            request=request,
+        )
+    return row

@@ -1,0 +1,195 @@
+"""Patient screens. Thin: parse, authorize, call one service or query, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketamine_care.accounts.permissions import (
+    Capability,
+    access_patient,
+    access_patient_child,
+    has_capability,
+)
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.patients import forms, services
+from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
+from ketamine_care.patients.queries import chart_context, search_patients
+
+PAGE_SIZE = 25
+
+# kind in the URL -> (model, form, service, section template partial)
+CHART_ENTRIES = {
+    "diagnoses": (Diagnosis, forms.DiagnosisForm, services.add_diagnosis),
+    "allergies": (Allergy, forms.AllergyForm, services.add_allergy),
+    "medications": (Medication, forms.MedicationForm, services.add_medication),
+    "measurements": (BodyMeasurement, forms.MeasurementForm, services.record_measurement),
+}
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+@clinic_required(Capability.VIEW_PATIENT)
+def patient_list(request):
+    query = request.GET.get("q", "")[:200]
+    page = Paginator(search_patients(request.membership.clinic, query), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    template = "patients/list.html"
+    if request.htmx and request.htmx.target == "patient-results":
+        template += "#results"
+    return render(request, template, {"page": page, "query": query})
+
+
+@clinic_required(Capability.REGISTER_PATIENT)
+@require_http_methods(["GET", "POST"])
+def patient_register(request):
+    form = forms.PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.register_patient(
+                clinic=request.membership.clinic,
+                actor=request.user,
+                request=request,
+                **form.cleaned_data,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, f"{patient.full_name} is registered.")
+            return redirect("patients:chart", patient_id=patient.public_id)
+    status = 422 if form.errors else 200
+    return render(request, "patients/form.html", {"form": form, "mode": "register"}, status=status)
+
+
+@clinic_required(Capability.VIEW_PATIENT)
+def patient_chart(request, patient_id):
+    patient = access_patient(request.membership, patient_id)
+    services.record_chart_view(patient=patient, actor=request.user, request=request)
+    return render(request, "patients/chart.html", _chart_page(request, patient))
+
+
+def _chart_page(request, patient, bound_forms=None) -> dict:
+    can_edit = has_capability(request.membership, Capability.EDIT_CLINICAL) and patient.is_active
+    entry_forms = {kind: form_class() for kind, (_, form_class, _) in CHART_ENTRIES.items()}
+    entry_forms.update(bound_forms or {})
+    return {
+        "patient": patient,
+        "can_edit": can_edit,
+        "forms": entry_forms,
+        "age": patient.age_on(_today()),
+        **chart_context(patient),
+    }
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+@clinic_required(Capability.EDIT_DEMOGRAPHICS)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.EDIT_DEMOGRAPHICS)
+    initial = {f: getattr(patient, f) for f in services.DEMOGRAPHIC_FIELDS}
+    form = forms.PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_demographics(
+                patient=patient, actor=request.user, request=request, **form.cleaned_data
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Demographics saved.")
+            return redirect("patients:chart", patient_id=patient.public_id)
+    status = 422 if form.errors else 200
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "mode": "edit", "patient": patient},
+        status=status,
+    )
+
+
+@clinic_required(Capability.MARK_ENTERED_IN_ERROR)
+@require_http_methods(["GET", "POST"])
+def patient_entered_in_error(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.MARK_ENTERED_IN_ERROR)
+    form = forms.ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mark_patient_entered_in_error(
+                patient=patient,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "The record is marked as entered in error.")
+            return redirect("patients:list")
+    return render(request, "patients/entered_in_error.html", {"form": form, "patient": patient})
+
+
+@clinic_required(Capability.EDIT_CLINICAL)
+@require_POST
+def add_chart_entry(request, patient_id, kind: str):
+    if kind not in CHART_ENTRIES:
+        raise Http404
+    patient = access_patient(request.membership, patient_id, Capability.EDIT_CLINICAL)
+    _, form_class, create = CHART_ENTRIES[kind]
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            create(patient=patient, actor=request.user, request=request, **form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            if not request.htmx:
+                messages.success(request, "Saved.")
+                return redirect("patients:chart", patient_id=patient.public_id)
+            form = form_class()
+    return _render_section(request, patient, kind, form)
+
+
+def _render_section(request, patient, kind: str, form):
+    context = _chart_page(request, patient, {kind: form})
+    status = 422 if form.errors else 200
+    if request.htmx:
+        return render(request, f"patients/chart.html#{kind}", context, status=status)
+    return render(request, "patients/chart.html", context, status=status)
+
+
+@clinic_required(Capability.EDIT_CLINICAL)
+@require_POST
+def chart_entry_entered_in_error(request, patient_id, kind: str, row_id):
+    if kind not in CHART_ENTRIES:
+        raise Http404
+    patient = access_patient(request.membership, patient_id, Capability.EDIT_CLINICAL)
+    model = CHART_ENTRIES[kind][0]
+    row = access_patient_child(request.membership, model, patient, row_id, Capability.EDIT_CLINICAL)
+    form = forms.ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_child_entered_in_error(
+                row=row, actor=request.user, request=request, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, "Give a reason to mark an entry as entered in error.")
+    if request.htmx:
+        return render(request, f"patients/chart.html#{kind}", _chart_page(request, patient))
+    return redirect("patients:chart", patient_id=patient.public_id)
