@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import AuthenticationError
 
 from ketamine_care.accounts.models import ApiToken, Membership
@@ -67,12 +67,13 @@ def create_token(request, payload: TokenIn):
     if membership is None:
         raise PermissionDenied("This account has no active membership in that clinic.")
     token, secret = issue_api_token(membership=membership, name=payload.name, request=request)
-    return 201, {
+    body = {
         "token": secret,
         "id": token.public_id,
         "clinic": membership.clinic.public_id,
         "prefix": token.prefix,
     }
+    return Status(201, body)
 
 
 @router.get("/tokens", response=list[TokenOut])
@@ -91,4 +92,4 @@ def revoke_token(request, token_id: UUID):
     if token is None:
         raise Http404
     revoke_api_token(token=token, actor=request.user, request=request)
-    return 200, _token_out(token)
+    return Status(200, _token_out(token))

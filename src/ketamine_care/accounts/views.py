@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+
+import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -18,6 +21,11 @@ from ketamine_care.accounts.forms import LoginForm, OtpForm
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import switch_clinic
 from ketamine_care.audit.services import record
+
+WRONG_CODE = (
+    "That code is wrong or expired. After several wrong codes, wait a minute, "
+    "then enter the current code."
+)
 
 
 def _next_url(request, default: str = "/patients/") -> str:
@@ -38,7 +46,7 @@ def login_view(request):
         except PermissionDenied:
             user = None
         if getattr(request, "axes_locked_out", False):
-            return render(request, "accounts/locked_out.html", status=403)
+            return render(request, "accounts/locked_out.html", status=429)
         if user is None:
             record(event_type="user.sign_in_failed", changes={"email": email}, request=request)
             error = "The email or password is not correct."
@@ -73,7 +81,7 @@ def otp_verify(request):
             otp_login(request, device)
             record(event_type="user.second_factor_verified", actor=request.user, request=request)
             return redirect(_next_url(request))
-        form.add_error("code", "That code is wrong or expired. Enter the current code.")
+        form.add_error("code", WRONG_CODE)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 
@@ -94,9 +102,7 @@ def otp_setup(request):
             record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
             messages.success(request, "Two-factor authentication is now on for your account.")
             return redirect(_next_url(request))
-        form.add_error("code", "That code is wrong or expired. Enter the current code.")
-    import segno
-
+        form.add_error("code", WRONG_CODE)
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=4)
     return render(
         request,
@@ -111,8 +117,6 @@ def otp_setup(request):
 
 
 def _base32(key: bytes) -> str:
-    from base64 import b32encode
-
     return b32encode(key).decode().rstrip("=")
 
 

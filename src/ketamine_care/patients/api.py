@@ -1,10 +1,8 @@
 """Patients REST endpoints: thin; access_* authorizes, services write and audit."""
 
-from __future__ import annotations
-
 from uuid import UUID
 
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ketamine_care.accounts.permissions import (
@@ -95,7 +93,7 @@ def register(request, payload: PatientIn):
     patient = services.register_patient(
         clinic=request.membership.clinic, actor=request.user, request=request, **payload.dict()
     )
-    return 201, patient_out(patient)
+    return Status(201, patient_out(patient))
 
 
 @router.get("/{patient_id}", response=PatientDetailOut)
@@ -147,7 +145,7 @@ def _child_endpoints(path: str, model, schema_in, schema_out, create, part: str)
     def add_row(request, patient_id: UUID, payload: schema_in):
         patient = access_patient(request.membership, patient_id, Capability.EDIT_CLINICAL)
         row = create(patient=patient, actor=request.user, request=request, payload=payload)
-        return 201, _child_out(row)
+        return Status(201, _child_out(row))
 
     @router.post(
         f"/{{patient_id}}/{path}/{{row_id}}/entered-in-error",

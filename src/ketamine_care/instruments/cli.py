@@ -1,0 +1,67 @@
+"""`ketamine-care score <code> <answer> ... [--json]`: score one administration.
+
+Exit status 0 on success, 2 on a usage error, an unknown instrument code, a wrong number
+of answers or a value outside an item's range (the message names the item and its
+allowed values).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from .definition import UnknownInstrument, list_codes, load_definition
+from .scoring import AnswerError, ScoreResult, score
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketamine-care score",
+        description="Score one rating-scale administration (item values in item order).",
+        epilog="For cssrs_screener give seven answers: Q1 Q2 Q3 Q4 Q5 Q6 and Q6-within-3-months, "
+        "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). Instruments: " + ", ".join(list_codes()),
+    )
+    parser.add_argument("code", help="instrument code, e.g. phq9")
+    # Strings, not ints: a bad token must produce our item-naming message, not argparse's.
+    parser.add_argument("answers", nargs="*", help="item values in item order")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    return parser
+
+
+def _human(result: ScoreResult, name: str) -> str:
+    lines = [f"{name} [{result.instrument} v{result.version}]"]
+    if result.total is not None:
+        lines.append(f"  total: {result.total}")
+    if result.band is not None:
+        lines.append(f"  band: {result.band}")
+    for sub, value in result.subscales.items():
+        lines.append(f"  subscale {sub}: {value}")
+    if result.risk is not None:
+        lines.append(f"  risk: {result.risk}")
+    lines.append(f"  flags: {', '.join(result.flags) if result.flags else 'none'}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `score` command; returns the process exit status."""
+    # Intermixed, so `--json` may come before, between or after the answers.
+    args = _parser().parse_intermixed_args(list(sys.argv[1:] if argv is None else argv))
+    try:
+        definition = load_definition(args.code)
+        result = score(definition, args.answers)
+    except UnknownInstrument as exc:
+        sys.stderr.write(f"ketamine-care score: error: {exc}\n")
+        return EXIT_USAGE
+    except AnswerError as exc:
+        sys.stderr.write(f"ketamine-care score: error: {args.code}: {exc.message}\n")
+        return EXIT_USAGE
+    if args.json:
+        sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
+    else:
+        sys.stdout.write(_human(result, definition.name))
+    return EXIT_OK

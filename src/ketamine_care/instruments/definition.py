@@ -1,0 +1,352 @@
+"""Rating-scale definitions as versioned data, validated by Pydantic.
+
+Each instrument lives in `definitions/<code>.json`. The schema below checks the structure
+(unique item ids and option values, bands that tile the possible total range, subscales
+and flags that point at real items) so a bad data file fails at load time, not at the
+bedside. Clinical numbers inside the files cite `clinical-reference.md`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+LOCAL_CODE_SYSTEM = "https://ketamine-care.org/fhir/CodeSystem/instruments"
+LOINC_SYSTEM = "http://loinc.org"
+_CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+ScoringMethod = Literal["sum", "domain_max_sum", "cssrs_triage", "entered_total", "single_rating"]
+Comparison = Literal[">", ">=", "<", "<=", "=="]
+Evidence = Literal[
+    "FDA-LABEL",
+    "REMS",
+    "GUIDELINE",
+    "CONSENSUS",
+    "META",
+    "RCT",
+    "OPEN",
+    "OBS",
+    "INSTITUTIONAL",
+    "PSYCHOMETRIC",
+    "UNCONFIRMED",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnswerOption(_Frozen):
+    value: int
+    label: str
+    loinc_answer: str | None = None
+
+
+class ValueRange(_Frozen):
+    """Whole numbers from `min` to `max` inclusive (used for entered totals)."""
+
+    min: int
+    max: int
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ValueRange:
+        if self.min > self.max:
+            raise ValueError(f"value_range min {self.min} is above max {self.max}")
+        return self
+
+
+class Item(_Frozen):
+    id: str
+    name: str
+    text: str | None = None
+    options: tuple[AnswerOption, ...] | None = None
+    value_range: ValueRange | None = None
+    loinc: str | None = None
+
+    @model_validator(mode="after")
+    def _one_answer_model(self) -> Item:
+        if (self.options is None) == (self.value_range is None):
+            raise ValueError(f"item {self.id}: give exactly one of options or value_range")
+        if self.options is not None:
+            values = [o.value for o in self.options]
+            if not values:
+                raise ValueError(f"item {self.id}: options must not be empty")
+            if len(set(values)) != len(values):
+                raise ValueError(f"item {self.id}: option values must be unique, got {values}")
+        return self
+
+    def allowed_values(self) -> tuple[int, ...]:
+        if self.options is not None:
+            return tuple(sorted(o.value for o in self.options))
+        assert self.value_range is not None
+        return tuple(range(self.value_range.min, self.value_range.max + 1))
+
+    def describe_allowed(self) -> str:
+        if self.value_range is not None:
+            return f"a whole number from {self.value_range.min} to {self.value_range.max}"
+        return "one of " + ", ".join(str(v) for v in self.allowed_values())
+
+
+class Band(_Frozen):
+    name: str
+    label: str
+    min: int
+    max: int
+
+
+class Banding(_Frozen):
+    source: str
+    evidence: Evidence
+    editable: bool = False
+    note: str | None = None
+    bands: tuple[Band, ...]
+
+
+class Domain(_Frozen):
+    name: str
+    items: tuple[str, ...]
+
+
+class Subscale(_Frozen):
+    name: str
+    label: str
+    items: tuple[str, ...]
+    source: str
+
+
+class SafetyFlag(_Frozen):
+    """A flag raised from one item's value, whatever the total."""
+
+    flag: str
+    item: str
+    op: Comparison
+    value: int
+    source: str
+    evidence: Evidence
+
+
+class TriageRule(_Frozen):
+    """Assign `risk` when all items of any one group are answered yes (1)."""
+
+    risk: Literal["high", "moderate", "low"]
+    any_of: tuple[tuple[str, ...], ...]
+
+
+class SkipRule(_Frozen):
+    """When `if_item` is 0, each item in `then_items` must be given as 0."""
+
+    if_item: str
+    then_items: tuple[str, ...]
+
+
+class Triage(_Frozen):
+    rules: tuple[TriageRule, ...]
+    skip_logic: tuple[SkipRule, ...] = ()
+    flag_when_risk_at_least: Literal["low", "moderate", "high"] | None = None
+    flag: str | None = None
+    source: str
+    evidence: Evidence
+
+
+class Convention(_Frozen):
+    """A response or remission convention, stated with its source and evidence."""
+
+    description: str
+    percent_reduction: float | None = None
+    op: Comparison | None = None
+    value: float | None = None
+    source: str
+    evidence: Evidence
+    editable: bool = True
+
+
+class LoincCodes(_Frozen):
+    panel: str | None = None
+    total: str | None = None
+
+
+class Licence(_Frozen):
+    reproduce_text: bool
+    note: str
+
+
+class TotalRange(_Frozen):
+    min: int
+    max: int
+
+
+class InstrumentDefinition(_Frozen):
+    code: str
+    name: str
+    version: str
+    self_report: bool
+    rater: Literal["patient", "clinician", "patient_or_clinician"]
+    recall_period: str | None = None
+    instructions: str | None = None
+    scoring_method: ScoringMethod
+    total_range: TotalRange | None
+    items: tuple[Item, ...] = Field(min_length=1)
+    domains: tuple[Domain, ...] = ()
+    subscales: tuple[Subscale, ...] = ()
+    banding: Banding | None = None
+    safety_flags: tuple[SafetyFlag, ...] = ()
+    triage: Triage | None = None
+    response: Convention | None = None
+    remission: Convention | None = None
+    loinc: LoincCodes | None = None
+    code_system: str
+    licence: Licence
+    sources: tuple[str, ...] = Field(min_length=1)
+    evidence: Evidence
+    notes: tuple[str, ...] = ()
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+    @property
+    def coding(self) -> tuple[str, str]:
+        """(system, code) for interoperability: the LOINC panel where §13.1 confirms one,
+        otherwise the local code system with the instrument code."""
+        if self.loinc is not None and self.loinc.panel is not None:
+            return LOINC_SYSTEM, self.loinc.panel
+        return LOCAL_CODE_SYSTEM, self.code
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> InstrumentDefinition:
+        if not _CODE_RE.match(self.code):
+            raise ValueError(f"code {self.code!r} must be lower case letters, digits, '_'")
+        ids = self.item_ids
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"{self.code}: item ids must be unique")
+        self._check_codes()
+        self._check_references(set(ids))
+        self._check_method()
+        self._check_total_range()
+        self._check_bands()
+        return self
+
+    def _check_codes(self) -> None:
+        # A LOINC code only where clinical-reference §13.1 confirms it; otherwise a local URI.
+        if self.loinc is not None and self.code_system != LOINC_SYSTEM:
+            raise ValueError(f"{self.code}: loinc given, so code_system must be {LOINC_SYSTEM}")
+        if self.loinc is None and self.code_system != LOCAL_CODE_SYSTEM:
+            raise ValueError(f"{self.code}: without loinc, code_system must be {LOCAL_CODE_SYSTEM}")
+
+    def _check_references(self, ids: set[str]) -> None:
+        named = [i for s in self.subscales for i in s.items]
+        named += [i for d in self.domains for i in d.items]
+        named += [f.item for f in self.safety_flags]
+        if self.triage is not None:
+            named += [i for r in self.triage.rules for g in r.any_of for i in g]
+            named += [i for s in self.triage.skip_logic for i in (s.if_item, *s.then_items)]
+        unknown = sorted(set(named) - ids)
+        if unknown:
+            raise ValueError(f"{self.code}: unknown item ids referenced: {unknown}")
+
+    def _check_method(self) -> None:
+        method = self.scoring_method
+        if method == "domain_max_sum":
+            covered = [i for d in self.domains for i in d.items]
+            if sorted(covered) != sorted(self.item_ids):
+                raise ValueError(f"{self.code}: domains must cover every item exactly once")
+        elif self.domains:
+            raise ValueError(f"{self.code}: domains are only used by domain_max_sum")
+        if method in ("entered_total", "single_rating") and len(self.items) != 1:
+            raise ValueError(f"{self.code}: {method} needs exactly one item")
+        if (method == "cssrs_triage") != (self.triage is not None):
+            raise ValueError(f"{self.code}: triage rules go with the cssrs_triage method")
+
+    def _check_total_range(self) -> None:
+        computed = possible_total_range(self)
+        stated = None if self.total_range is None else (self.total_range.min, self.total_range.max)
+        if computed != stated:
+            raise ValueError(f"{self.code}: total_range {stated} != computed range {computed}")
+
+    def _check_bands(self) -> None:
+        if self.banding is None:
+            return
+        if self.total_range is None:
+            raise ValueError(f"{self.code}: bands need a total range")
+        bands = sorted(self.banding.bands, key=lambda b: b.min)
+        expected_min = self.total_range.min
+        for band in bands:
+            if band.min != expected_min or band.max < band.min:
+                raise ValueError(
+                    f"{self.code}: band {band.name!r} starts at {band.min}, "
+                    f"expected {expected_min} (bands must be contiguous, no gaps or overlaps)"
+                )
+            expected_min = band.max + 1
+        if expected_min - 1 != self.total_range.max:
+            raise ValueError(f"{self.code}: bands end at {expected_min - 1}, not at the max total")
+        names = [b.name for b in bands]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.code}: band names must be unique")
+
+
+def possible_total_range(definition: InstrumentDefinition) -> tuple[int, int] | None:
+    """Lowest and highest total the scoring method can produce, or None when there is no total."""
+    method = definition.scoring_method
+    if method == "cssrs_triage":
+        return None
+    if method == "domain_max_sum":
+        lows = [
+            max(min(definition.item(i).allowed_values()) for i in d.items)
+            for d in definition.domains
+        ]
+        highs = [
+            max(max(definition.item(i).allowed_values()) for i in d.items)
+            for d in definition.domains
+        ]
+        return sum(lows), sum(highs)
+    values = [item.allowed_values() for item in definition.items]
+    return sum(min(v) for v in values), sum(max(v) for v in values)
+
+
+def list_codes() -> tuple[str, ...]:
+    """Codes of every shipped instrument definition, sorted."""
+    return tuple(
+        sorted(p.stem for p in DEFINITIONS_DIR.glob("*.json") if not p.stem.endswith(".examples"))
+    )
+
+
+class UnknownInstrument(KeyError):
+    """No shipped definition has this code."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def __str__(self) -> str:
+        return f"unknown instrument {self.code!r}; valid codes: {', '.join(list_codes())}"
+
+
+@cache
+def load_definition(code: str) -> InstrumentDefinition:
+    """Load and validate `definitions/<code>.json`; raises UnknownInstrument for other codes."""
+    if code not in list_codes():
+        raise UnknownInstrument(code)
+    raw = json.loads((DEFINITIONS_DIR / f"{code}.json").read_text(encoding="utf-8"))
+    definition = InstrumentDefinition.model_validate(raw)
+    if definition.code != code:
+        raise ValueError(f"{code}.json declares code {definition.code!r}")
+    return definition
+
+
+def load_examples(code: str) -> list[dict[str, object]]:
+    """Scored example answer sets shipped beside a definition (used by tests and demos)."""
+    load_definition(code)
+    path = DEFINITIONS_DIR / f"{code}.examples.json"
+    return list(json.loads(path.read_text(encoding="utf-8"))["examples"])

@@ -1,0 +1,1 @@
+"""Instrument definition data files (a package so setuptools ships the JSON as package data)."""

@@ -1,0 +1,192 @@
+"""Pure, data-driven scoring of one instrument administration. No Django imports.
+
+The scoring method, item ranges, bands, subscales and safety flags all come from the
+instrument's definition file; this module only does the arithmetic the method names.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .definition import InstrumentDefinition, Item
+
+Number = int | float
+
+_OPS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+}
+RISK_ORDER = ("none", "low", "moderate", "high")
+
+
+class AnswerError(ValueError):
+    """An answer set that cannot be scored, naming the offending item and its allowed values."""
+
+    def __init__(self, item_id: str | None, allowed: str, message: str) -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.allowed = allowed
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """One scored administration. `total` is None for triage instruments (C-SSRS)."""
+
+    instrument: str
+    version: str
+    total: int | None
+    band: str | None
+    subscales: dict[str, int] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    risk: str | None = None
+    item_values: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI / API contract object (keys and order fixed)."""
+        return {
+            "instrument": self.instrument,
+            "version": self.version,
+            "total": self.total,
+            "band": self.band,
+            "subscales": dict(self.subscales),
+            "flags": list(self.flags),
+            "risk": self.risk,
+        }
+
+
+def _item_label(position: int, item: Item) -> str:
+    return f"item {position} ({item.id}, {item.name})"
+
+
+def _coerce(value: Number | str, position: int, item: Item) -> int:
+    """Turn one raw answer into an allowed whole number or raise AnswerError naming the item."""
+    allowed = item.describe_allowed()
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if number != number or not number.is_integer() or int(number) not in item.allowed_values():
+        raise AnswerError(
+            item.id, allowed, f"{_item_label(position, item)}: got {value!r}; allowed: {allowed}"
+        )
+    return int(number)
+
+
+def _count_error(definition: InstrumentDefinition, given: int) -> AnswerError:
+    items = definition.items
+    if given < len(items):
+        item, position = items[given], given + 1
+        detail = f"first missing: {_item_label(position, item)}"
+    else:
+        item, position = items[-1], len(items)
+        detail = f"extra answers after the last item, {_item_label(position, item)}"
+    return AnswerError(
+        item.id,
+        item.describe_allowed(),
+        f"{definition.code} needs {len(items)} answers in item order, got {given} ({detail}, "
+        f"allowed: {item.describe_allowed()})",
+    )
+
+
+def validate_answers(
+    definition: InstrumentDefinition, answers: Sequence[Number | str]
+) -> dict[str, int]:
+    """Check count, each item's allowed values and skip logic; return {item_id: value}.
+
+    Raises AnswerError naming the item (1-based position and id) and its allowed values.
+    """
+    items = definition.items
+    if len(answers) != len(items):
+        raise _count_error(definition, len(answers))
+    values = {
+        item.id: _coerce(raw, pos, item)
+        for pos, (item, raw) in enumerate(zip(items, answers, strict=True), 1)
+    }
+    _check_skip_logic(definition, values)
+    return values
+
+
+def _check_skip_logic(definition: InstrumentDefinition, values: Mapping[str, int]) -> None:
+    if definition.triage is None:
+        return
+    for rule in definition.triage.skip_logic:
+        if values[rule.if_item] != 0:
+            continue
+        for item_id in rule.then_items:
+            if values[item_id] != 0:
+                position = definition.item_ids.index(item_id) + 1
+                raise AnswerError(
+                    item_id,
+                    "0",
+                    f"{_item_label(position, definition.item(item_id))}: must be 0 when "
+                    f"{rule.if_item} is 0 (skipped question); got {values[item_id]}",
+                )
+
+
+def _total(definition: InstrumentDefinition, values: Mapping[str, int]) -> int | None:
+    method = definition.scoring_method
+    if method == "cssrs_triage":
+        return None  # Columbia triage is item-based, never a sum (clinical-reference §12.6).
+    if method == "domain_max_sum":
+        # QIDS-SR16: highest item within each domain, summed (clinical-reference §12.4).
+        return sum(max(values[i] for i in d.items) for d in definition.domains)
+    return sum(values.values())
+
+
+def _band(definition: InstrumentDefinition, total: int | None) -> str | None:
+    if definition.banding is None or total is None:
+        return None
+    for band in definition.banding.bands:
+        if band.min <= total <= band.max:
+            return band.name
+    raise AssertionError(f"{definition.code}: total {total} outside bands")  # schema prevents
+
+
+def _risk(definition: InstrumentDefinition, values: Mapping[str, int]) -> str | None:
+    if definition.triage is None:
+        return None
+    for rule in definition.triage.rules:  # ordered high -> low; first match wins
+        if any(all(values[i] == 1 for i in group) for group in rule.any_of):
+            return rule.risk
+    return "none"
+
+
+def _flags(
+    definition: InstrumentDefinition, values: Mapping[str, int], risk: str | None
+) -> tuple[str, ...]:
+    flags = [f.flag for f in definition.safety_flags if _OPS[f.op](values[f.item], f.value)]
+    triage = definition.triage
+    if triage is not None and triage.flag and triage.flag_when_risk_at_least and risk:
+        if RISK_ORDER.index(risk) >= RISK_ORDER.index(triage.flag_when_risk_at_least):
+            flags.append(triage.flag)
+    return tuple(dict.fromkeys(flags))
+
+
+def score(definition: InstrumentDefinition, answers: Sequence[Number | str]) -> ScoreResult:
+    """Score one administration; `answers` are item values in item order.
+
+    Units: points on the instrument's own scale. Method, ranges, bands, subscales, safety
+    flags and triage rules come from the definition file, each citing clinical-reference §12
+    (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). Raises AnswerError on a wrong count,
+    an out-of-range value or a broken skip rule.
+    """
+    values = validate_answers(definition, answers)
+    total = _total(definition, values)
+    risk = _risk(definition, values)
+    return ScoreResult(
+        instrument=definition.code,
+        version=definition.version,
+        total=total,
+        band=_band(definition, total),
+        subscales={s.name: sum(values[i] for i in s.items) for s in definition.subscales},
+        flags=_flags(definition, values, risk),
+        risk=risk,
+        item_values=values,
+    )

@@ -1,0 +1,211 @@
+"""Every URL and every API operation, visited as each role and as another clinic's user.
+
+A new route fails `test_every_route_has_an_expectation` until it is added to the tables below:
+no endpoint ships without an authorization decision.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from ketamine_care.accounts.models import Role
+from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
+from ketamine_care.accounts.services import issue_api_token
+from ketamine_care.config.api import api
+from ketamine_care.patients import services
+from ketamine_care.testing.base import ClinicTestCase
+
+ANY_MEMBER = "any_member"
+PUBLIC = "public"
+
+# HTML routes: url name -> capability needed (GET and POST alike).
+HTML = {
+    "home": PUBLIC,  # redirects to the patient list
+    "healthz": PUBLIC,
+    "accounts:login": PUBLIC,
+    "accounts:logout": PUBLIC,
+    "accounts:otp_verify": ANY_MEMBER,
+    "accounts:otp_setup": ANY_MEMBER,
+    "accounts:switch_clinic": ANY_MEMBER,
+    "patients:list": Capability.VIEW_PATIENT,
+    "patients:register": Capability.REGISTER_PATIENT,
+    "patients:chart": Capability.VIEW_PATIENT,
+    "patients:edit": Capability.EDIT_DEMOGRAPHICS,
+    "patients:entered_in_error": Capability.MARK_ENTERED_IN_ERROR,
+    "patients:add_entry": Capability.EDIT_CLINICAL,
+    "patients:entry_entered_in_error": Capability.EDIT_CLINICAL,
+    "audit:list": Capability.VIEW_AUDIT,
+}
+NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
+
+# API operations: (method, path template) -> capability needed.
+API = {
+    ("post", "/api/v1/auth/tokens"): PUBLIC,
+    ("get", "/api/v1/auth/tokens"): ANY_MEMBER,
+    ("delete", "/api/v1/auth/tokens/{token_id}"): ANY_MEMBER,
+    ("get", "/api/v1/patients"): Capability.VIEW_PATIENT,
+    ("post", "/api/v1/patients"): Capability.REGISTER_PATIENT,
+    ("get", "/api/v1/patients/{patient_id}"): Capability.VIEW_PATIENT,
+    ("patch", "/api/v1/patients/{patient_id}"): Capability.EDIT_DEMOGRAPHICS,
+    ("post", "/api/v1/patients/{patient_id}/entered-in-error"): Capability.MARK_ENTERED_IN_ERROR,
+}
+for _kind in ("diagnoses", "allergies", "medications", "measurements"):
+    API[("get", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.VIEW_PATIENT
+    API[("post", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.EDIT_CLINICAL
+    API[("post", f"/api/v1/patients/{{patient_id}}/{_kind}/{{row_id}}/entered-in-error")] = (
+        Capability.EDIT_CLINICAL
+    )
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            if pattern.namespace and namespace:
+                ns = f"{namespace}:{pattern.namespace}"
+            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+            yield name, prefix + str(pattern.pattern)
+
+
+def valid_body(method: str, path: str) -> dict:
+    """A valid request body, so that authorization, not validation, decides the answer."""
+    if path.endswith("entered-in-error"):
+        return {"reason": "authorization matrix"}
+    if method == "patch":
+        return {"phone": "555-0199"}
+    bodies = {
+        "diagnoses": {"icd10_code": "F33.2", "label": "MDD"},
+        "allergies": {"substance": "Latex"},
+        "medications": {"name": "Sertraline", "drug_class": "ssri"},
+        "measurements": {"weight_kg": 70},
+        "patients": {
+            "mrn": f"M-{uuid.uuid4().hex[:8]}",
+            "given_name": "A",
+            "family_name": "B",
+            "date_of_birth": "1980-01-01",
+            "sex": "male",
+        },
+        "tokens": {"email": "nobody@test.clinic", "password": "x"},
+    }
+    return bodies[path.rstrip("/").rsplit("/", 1)[-1]]
+
+
+def _allowed(role: str, capability) -> bool:
+    if capability in (PUBLIC, ANY_MEMBER):
+        return True
+    return capability in ROLE_CAPABILITIES[role]
+
+
+class AuthorizationMatrixTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.diagnosis = services.add_diagnosis(
+            patient=cls.patient, actor=cls.prescriber, icd10_code="F33.2", label="MDD"
+        )
+        cls.tokens = {}
+        for user in [*cls.users.values(), cls.outsider]:
+            membership = user.memberships.select_related("clinic", "user").get()
+            cls.tokens[user.email] = issue_api_token(membership=membership)[1]
+
+    def fill(self, path: str) -> str:
+        values = {
+            "patient_id": self.patient.public_id,
+            "row_id": self.diagnosis.public_id,
+            "kind": "diagnoses",
+            "token_id": "00000000-0000-0000-0000-000000000000",
+        }
+        path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+        return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+    def test_every_route_has_an_expectation(self):
+        html = {name for name, _ in _walk(get_resolver().url_patterns)}
+        self.assertEqual(
+            html - NINJA_ROUTES - {n for n in html if n.startswith("api-v1:")}, set(HTML)
+        )
+        schema = api.get_openapi_schema()
+        operations = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+        self.assertEqual(operations, set(API))
+
+    def test_html_routes_as_each_role(self):
+        routes = [(n, p) for n, p in _walk(get_resolver().url_patterns) if n in HTML]
+        for role in Role:
+            client = self.client_for(self.users[role])
+            for name, pattern in routes:
+                url = "/" + self.fill(pattern)
+                for method in ("get", "post"):
+                    if name == "accounts:logout":
+                        continue  # would end the session mid-test; covered in test_login
+                    with self.subTest(role=role.value, route=name, method=method):
+                        status = getattr(client, method)(url).status_code
+                        self.assertLess(status, 500)
+                        if _allowed(role, HTML[name]):
+                            self.assertNotEqual(status, 403)
+                        else:
+                            self.assertEqual(status, 403)
+
+    def test_html_routes_of_another_clinics_patient_answer_404(self):
+        client = self.client_for(self.outsider)
+        for name, pattern in _walk(get_resolver().url_patterns):
+            if "patient_id" not in pattern or name not in HTML:
+                continue
+            for method in ("get", "post"):
+                with self.subTest(route=name, method=method):
+                    response = getattr(client, method)("/" + self.fill(pattern))
+                    self.assertIn(response.status_code, (404, 405))
+                    post_only = ("patients:add_entry", "patients:entry_entered_in_error")
+                    if method == "post" or name not in post_only:
+                        self.assertEqual(response.status_code, 404)
+
+    def test_anonymous_users_are_sent_to_sign_in(self):
+        for name, pattern in _walk(get_resolver().url_patterns):
+            if HTML.get(name, PUBLIC) == PUBLIC:
+                continue
+            with self.subTest(route=name):
+                response = Client().get("/" + self.fill(pattern))
+                self.assertEqual(response.status_code, 302)
+                self.assertIn("/accounts/login/", response["Location"])
+
+    def call_api(self, method: str, path: str, user=None):
+        headers = {}
+        if user is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[user.email]}"
+        kwargs = {"content_type": "application/json", **headers}
+        if method in ("post", "patch"):
+            kwargs["data"] = valid_body(method, path)
+        return getattr(Client(), method)(self.fill(path), **kwargs)
+
+    def test_api_operations_as_each_role(self):
+        for role in Role:
+            for (method, path), capability in API.items():
+                if capability == PUBLIC:
+                    continue
+                with self.subTest(role=role.value, method=method, path=path):
+                    response = self.call_api(method, path, self.users[role])
+                    self.assertLess(response.status_code, 500)
+                    if _allowed(role, capability):
+                        self.assertNotIn(response.status_code, (401, 403))
+                    else:
+                        self.assertEqual(response.status_code, 403)
+                        self.assertEqual(response.json()["error"], "forbidden")
+
+    def test_api_operations_on_another_clinics_patient_answer_404(self):
+        for (method, path), _capability in API.items():
+            if "{patient_id}" not in path:
+                continue
+            with self.subTest(method=method, path=path):
+                response = self.call_api(method, path, self.outsider)
+                self.assertEqual(response.status_code, 404)
+
+    def test_api_operations_without_credentials_answer_401(self):
+        for (method, path), capability in API.items():
+            if capability == PUBLIC:
+                continue
+            with self.subTest(method=method, path=path):
+                self.assertEqual(self.call_api(method, path).status_code, 401)

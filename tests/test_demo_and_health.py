@@ -1,0 +1,42 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.audit.verify import verify_all
+from ketamine_care.patients.models import Patient
+
+
+@pytest.mark.django_db
+def test_demo_data_is_complete_and_idempotent(capsys):
+    call_command("demo", "--no-serve")
+    out = capsys.readouterr().out
+    call_command("demo", "--no-serve")
+    demo = Clinic.objects.get(name="Demo Clinic")
+    assert Patient.objects.filter(clinic=demo).count() == 40
+    assert Clinic.objects.filter(name="Other Clinic").count() == 1
+    for role in Role:
+        user = User.objects.get(email=f"{role.value}@demo.clinic")
+        assert user.check_password("demo")
+        assert Membership.objects.get(user=user).role == role.value
+        assert f"{role.value}@demo.clinic" in out
+    assert User.objects.get(email="prescriber@other.clinic").check_password("demo")
+    assert "prescriber@other.clinic" in out
+    assert all(report.ok for report in verify_all())
+    patient = Patient.objects.filter(clinic=demo).first()
+    assert patient.diagnoses.exists() and patient.medications.exists()
+    assert patient.measurements.filter(weight_kg__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_healthz_reports_the_database():
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.django_db
+def test_openapi_document_is_served():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert "/api/v1/patients" in response.json()["paths"]

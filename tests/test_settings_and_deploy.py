@@ -1,0 +1,106 @@
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from ketamine_care.config.env import database_from_url, env_bool, env_secret
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    # The test run's own settings variables must not leak into the process under test.
+    test_only = (
+        "DEBUG",
+        "DATABASE_URL",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "SECURE_SSL_REDIRECT",
+        "REQUIRE_2FA",
+        "AXES_ENABLED",
+        "SECRET_KEY",
+        "DJANGO_SETTINGS_MODULE",
+    )
+    base = {k: v for k, v in os.environ.items() if k not in test_only}
+    return subprocess.run(
+        [sys.executable, "-m", "ketamine_care", *args],
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {
+        "DEBUG": "False",
+        "SECRET_KEY": "p" * 20 + "roduction-secret-key-of-sufficient-length",
+        "ALLOWED_HOSTS": "clinic.example.org",
+        "REQUIRE_2FA": "True",
+        "KC_DATA_DIR": str(tmp_path),
+    }
+    result = run_cli("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_secret_key_is_required_outside_debug(tmp_path):
+    result = run_cli(
+        "check", env={"DEBUG": "False", "SECRET_KEY": "", "KC_DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_check_deploy_warns_when_two_factor_is_off(tmp_path):
+    env = {
+        "DEBUG": "False",
+        "SECRET_KEY": "s" * 60,
+        "ALLOWED_HOSTS": "x.org",
+        "REQUIRE_2FA": "False",
+        "KC_DATA_DIR": str(tmp_path),
+    }
+    result = run_cli("check", "--deploy", env=env)
+    assert "ketamine_care.W001" in result.stdout + result.stderr
+
+
+def test_database_urls():
+    pg = database_from_url(
+        "postgres://u:p%40ss@db.local:5433/kc?sslmode=require", base_dir=Path("/")
+    )
+    assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "django.db.backends.postgresql",
+        "kc",
+        "u",
+        "p@ss",
+        "db.local",
+        "5433",
+    )
+    assert pg["OPTIONS"] == {"sslmode": "require"}
+    lite = database_from_url("sqlite:///relative/kc.db", base_dir=Path("/srv"))
+    assert lite["NAME"] == "/srv/relative/kc.db"
+    assert "journal_mode=WAL" in lite["OPTIONS"]["init_command"]
+    assert "busy_timeout=5000" in lite["OPTIONS"]["init_command"]
+    with pytest.raises(ImproperlyConfigured):
+        database_from_url("mysql://x/y", base_dir=Path("/"))
+
+
+def test_env_helpers(monkeypatch, tmp_path):
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured):
+        env_bool("FLAG", False)
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from-file\n")
+    monkeypatch.setenv("TOKEN_FILE", str(secret_file))
+    secret = env_secret("TOKEN")
+    assert secret == "from-file"
+    assert "from-file" not in repr(secret)
+
+
+def test_sqlite_databases_are_created_in_wal_mode(tmp_path):
+    db_file = tmp_path / "data" / "kc.sqlite3"
+    env = {"DEBUG": "True", "KC_DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{db_file}"}
+    result = run_cli("migrate", "--verbosity", "0", env=env)
+    assert result.returncode == 0, result.stderr
+    assert sqlite3.connect(db_file).execute("PRAGMA journal_mode").fetchone() == ("wal",)
