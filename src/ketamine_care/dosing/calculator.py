@@ -1,0 +1,420 @@
+"""Unit-safe dose calculator driven by a protocol definition (pure; no Django).
+
+Every number it enforces comes from the protocol's dose rule (clinical-reference §3-§10):
+the allowed mg/kg range, the titration ladder, the maximum single dose, the infusion time and
+the esketamine device size. A dose outside the rule is *blocked* with reasons (the result is
+still complete so the clinician sees why); a protocol cap lowers the dose with a warning;
+input that cannot be real raises `DoseInputError` naming the field.
+
+Rounding: dose to 0.1 mg, infusion rate to 0.1 mg/h, volume and mL/h to 0.1 mL (half up).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ketamine_care.dosing.weights import (
+    BMI_CHOOSE_BASIS,
+    WEIGHT_BASES,
+    DoseInputError,
+    WeightBasis,
+    as_decimal,
+    bmi,
+    check_sex,
+    height_inches,
+    round_to,
+    weight_for_basis,
+)
+from ketamine_care.protocols.definition import DoseRule, ProtocolDefinition
+
+# Ladder and explicit-mg matching tolerate the 0.1 mg display rounding and no more.
+MG_TOLERANCE = Decimal("0.05")
+# Ketalar: the 100 mg/mL strength must be diluted before IV use (clinical-reference §1.1).
+UNDILUTED_IV_MG_PER_ML = Decimal("100")
+
+__all__ = ["DoseInputError", "DoseResult", "Infusion", "calculate_dose"]
+
+
+@dataclass(frozen=True)
+class Infusion:
+    duration_min: int
+    rate_mg_per_h: float
+    volume_ml: float | None
+    rate_ml_per_h: float | None
+
+
+@dataclass(frozen=True)
+class DoseResult:
+    """One calculated dose. `blocked` means the protocol forbids it; see `block_reasons`."""
+
+    protocol: str
+    drug: str
+    route: str
+    dose_mg: float | None
+    dose_mg_per_kg: float | None
+    weight_basis: str | None
+    weight_used_kg: float | None
+    bmi: float | None
+    infusion: Infusion | None
+    devices: int | None
+    warnings: tuple[str, ...]
+    blocked: bool
+    block_reasons: tuple[str, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        """The `ketamine-care dose --json` contract, keys in contract order."""
+        infusion = None
+        if self.infusion is not None:
+            infusion = {
+                "duration_min": self.infusion.duration_min,
+                "rate_mg_per_h": self.infusion.rate_mg_per_h,
+                "volume_ml": self.infusion.volume_ml,
+                "rate_ml_per_h": self.infusion.rate_ml_per_h,
+            }
+        return {
+            "protocol": self.protocol,
+            "drug": self.drug,
+            "route": self.route,
+            "dose_mg": self.dose_mg,
+            "dose_mg_per_kg": self.dose_mg_per_kg,
+            "weight_basis": self.weight_basis,
+            "weight_used_kg": self.weight_used_kg,
+            "bmi": self.bmi,
+            "infusion": infusion,
+            "devices": self.devices,
+            "warnings": list(self.warnings),
+            "blocked": self.blocked,
+            "block_reasons": list(self.block_reasons),
+        }
+
+
+@dataclass
+class _Draft:
+    """Mutable working state while one dose is assembled."""
+
+    dose_mg: Decimal | None = None
+    mg_per_kg: Decimal | None = None
+    basis: WeightBasis | None = None
+    weight_used: Decimal | None = None
+    warnings: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def calculate_dose(
+    definition: ProtocolDefinition,
+    *,
+    weight_kg: float | None,
+    height_cm: float | None = None,
+    sex: str | None = None,
+    weight_basis: str | None = None,
+    mg_per_kg: float | None = None,
+    step: int | None = None,
+    dose_mg: float | None = None,
+    route: str | None = None,
+    concentration_mg_per_ml: float | None = None,
+    repeat: bool = False,
+) -> DoseResult:
+    """Calculate one dose under `definition` (weight kg, height cm, dose mg or mg/kg).
+
+    Choose the dose with at most one of `mg_per_kg`, `step` (1-based index into the
+    titration ladder) or `dose_mg`; none means the protocol default. `repeat` asks for an ED
+    top-up dose under the protocol's repeat rule (clinical-reference §10.2). Sources: the
+    protocol's dose rule; weight basis §6.2; esketamine devices §3.3; dilution §1.1.
+    """
+    route = _check_route(definition, route)
+    rule = definition.dose_rule(route)  # type: ignore[arg-type]
+    _check_choice(mg_per_kg, step, dose_mg, weight_basis)
+    needs_weight = rule.basis == "mg_per_kg"
+    weight = _optional_positive("weight_kg", weight_kg, required=needs_weight)
+    height = _optional_positive("height_cm", height_cm, required=False)
+    if sex is not None:
+        check_sex(sex)
+    body_mass_index = bmi(weight_kg, height_cm) if weight and height else None
+    draft = _Draft()
+    if rule.basis == "fixed_mg":
+        _fixed_dose(definition, route, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg)
+        if weight_basis is not None:
+            draft.warnings.append("weight basis ignored: this protocol doses in fixed mg")
+    else:
+        _choose_basis(draft, weight_basis, body_mass_index)
+        if draft.basis is not None:
+            draft.weight_used = Decimal(str(weight_for_basis(draft.basis, weight, height, sex)))
+            if height is not None and draft.basis != "actual" and height_inches(height) < 60:
+                draft.warnings.append(
+                    "height below 60 in (152.4 cm): the Devine formula is extended below its "
+                    "base height; check the weight basis"
+                )
+        _weight_dose(rule, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg, repeat=repeat)
+    _apply_cap(rule, draft)
+    infusion = _infusion(definition, route, draft, concentration_mg_per_ml)
+    if definition.research_only:
+        draft.warnings.append("research-only protocol: use only within an approved study")
+    return _result(definition, route, draft, body_mass_index, infusion)
+
+
+def _check_route(definition: ProtocolDefinition, route: str | None) -> str:
+    if route is None:
+        return definition.default_route
+    if route not in definition.routes:
+        allowed = ", ".join(definition.routes)
+        raise DoseInputError("route", f"{route!r} is not a route of {definition.id} ({allowed})")
+    return route
+
+
+def _check_choice(
+    mg_per_kg: float | None, step: int | None, dose_mg: float | None, basis: str | None
+) -> None:
+    chosen = [
+        name
+        for name, v in (("mg_per_kg", mg_per_kg), ("step", step), ("dose_mg", dose_mg))
+        if v is not None
+    ]
+    if len(chosen) > 1:
+        raise DoseInputError(chosen[1], f"give only one of {', '.join(chosen)}")
+    if mg_per_kg is not None:
+        as_decimal("mg_per_kg", mg_per_kg)
+    if dose_mg is not None:
+        as_decimal("dose_mg", dose_mg)
+    if step is not None and (isinstance(step, bool) or not isinstance(step, int) or step < 1):
+        raise DoseInputError("step", f"must be a whole number from 1 (got {step!r})")
+    if basis is not None and basis not in WEIGHT_BASES:
+        raise DoseInputError("weight_basis", f"must be one of {', '.join(WEIGHT_BASES)}")
+
+
+def _optional_positive(field: str, value: float | None, *, required: bool) -> float | None:
+    if value is None:
+        if required:
+            raise DoseInputError(field, "is required for a mg/kg protocol")
+        return None
+    as_decimal(field, value)
+    return value
+
+
+def _choose_basis(draft: _Draft, requested: str | None, body_mass_index: float | None) -> None:
+    """Pick the weight basis: the clinician's choice, else actual weight below BMI 30.
+
+    At BMI >= 30 there is no silent default (Sanacora 2017 via Singh 2019, §6.2).
+    """
+    if requested is not None:
+        draft.basis = requested  # type: ignore[assignment]
+    elif body_mass_index is None:
+        draft.basis = "actual"
+        draft.warnings.append(
+            "BMI unknown (no height): actual weight used; at BMI >= 30 the clinician must "
+            "choose the weight basis (clinical-reference §6.2)"
+        )
+    elif Decimal(str(body_mass_index)) >= BMI_CHOOSE_BASIS:
+        draft.reasons.append(
+            f"BMI {body_mass_index} >= 30: the clinician must choose the weight basis "
+            "(actual, ideal or adjusted) and document it (clinical-reference §6.2)"
+        )
+    else:
+        draft.basis = "actual"
+
+
+def _ladder_value(rule: DoseRule, step: int) -> Decimal:
+    ladder = rule.titration_ladder
+    if not ladder:
+        raise DoseInputError("step", "this protocol has no titration ladder")
+    if step > len(ladder):
+        raise DoseInputError("step", f"must be 1-{len(ladder)} (ladder {ladder})")
+    return Decimal(str(ladder[step - 1]))
+
+
+def _weight_dose(
+    rule: DoseRule,
+    draft: _Draft,
+    *,
+    step: int | None,
+    dose_mg: float | None,
+    mg_per_kg: float | None,
+    repeat: bool,
+) -> None:
+    weight = draft.weight_used
+    if step is not None:
+        draft.mg_per_kg = _ladder_value(rule, step)
+    elif mg_per_kg is not None:
+        draft.mg_per_kg = Decimal(str(mg_per_kg))
+    elif dose_mg is None and rule.default is not None and not repeat:
+        draft.mg_per_kg = Decimal(str(rule.default))
+    elif dose_mg is None:
+        draft.reasons.append(_no_default_reason(rule, repeat))
+        return
+    if weight is None:
+        return
+    if dose_mg is not None:
+        draft.dose_mg = round_to(Decimal(str(dose_mg)), "0.1")
+        draft.mg_per_kg = round_to(draft.dose_mg / weight, "0.001")
+    else:
+        draft.dose_mg = round_to(draft.mg_per_kg * weight, "0.1")
+    _check_mg_per_kg(rule, draft, explicit_mg=dose_mg is not None, repeat=repeat)
+
+
+def _no_default_reason(rule: DoseRule, repeat: bool) -> str:
+    if repeat:
+        return "give the repeat dose with --mg-per-kg or --dose-mg"
+    return f"no default dose: the clinic must set it when activating the protocol ({rule.source})"
+
+
+def _check_mg_per_kg(rule: DoseRule, draft: _Draft, *, explicit_mg: bool, repeat: bool) -> None:
+    """Block doses outside the allowed range or off the titration ladder."""
+    weight, dose = draft.weight_used, draft.dose_mg
+    if repeat:
+        if rule.repeat is None:
+            raise DoseInputError("repeat", "this protocol has no repeat-dose rule")
+        lo, hi = Decimal(str(rule.repeat.min_mg_per_kg)), Decimal(str(rule.repeat.max_mg_per_kg))
+        what, source, ladder = "repeat-dose range", rule.repeat.source, []
+    else:
+        lo, hi = _allowed_range(rule)
+        what, source, ladder = "allowed range", rule.source, rule.titration_ladder
+    if lo is None or hi is None:
+        draft.reasons.append(
+            f"the protocol gives no allowed dose range here; the clinic must set it ({rule.source})"
+        )
+        return
+    low_mg, high_mg = round_to(lo * weight, "0.1"), round_to(hi * weight, "0.1")
+    if rule.max_single_dose_mg is not None and not repeat:
+        # A dose at the cap is allowed even when it is below the mg/kg range (heavy patients).
+        low_mg = min(low_mg, Decimal(str(rule.max_single_dose_mg)))
+    if not repeat and rule.allowed_max is None and dose > high_mg + MG_TOLERANCE:
+        draft.reasons.append(
+            f"{_fmt(draft.mg_per_kg)} mg/kg is above the starting dose {_fmt(hi)} mg/kg and the "
+            "reference gives no maximum: the clinic must set allowed_max and the titration "
+            f"ladder when activating ({source})"
+        )
+    elif dose < low_mg - MG_TOLERANCE or dose > high_mg + MG_TOLERANCE:
+        draft.reasons.append(
+            f"{_fmt(draft.mg_per_kg)} mg/kg is outside the protocol's {what} "
+            f"{_fmt(lo)}-{_fmt(hi)} mg/kg ({source})"
+        )
+    elif ladder and not any(
+        abs(round_to(Decimal(str(s)) * weight, "0.1") - dose) <= MG_TOLERANCE for s in ladder
+    ):
+        shown = f"{_fmt(dose)} mg" if explicit_mg else f"{_fmt(draft.mg_per_kg)} mg/kg"
+        draft.reasons.append(
+            f"{shown} is not a step of the titration ladder "
+            f"{', '.join(_fmt(Decimal(str(s))) for s in ladder)} mg/kg ({source})"
+        )
+
+
+def _allowed_range(rule: DoseRule) -> tuple[Decimal | None, Decimal | None]:
+    """Allowed mg/kg range; with no sourced maximum, nothing above the default is allowed."""
+    lo = rule.allowed_min if rule.allowed_min is not None else rule.default
+    hi = rule.allowed_max if rule.allowed_max is not None else rule.default
+    return (
+        None if lo is None else Decimal(str(lo)),
+        None if hi is None else Decimal(str(hi)),
+    )
+
+
+def _fixed_dose(
+    definition: ProtocolDefinition,
+    route: str,
+    draft: _Draft,
+    *,
+    step: int | None,
+    dose_mg: float | None,
+    mg_per_kg: float | None,
+) -> None:
+    """Fixed-mg dose (esketamine): allowed strengths and whole devices (§3.1-§3.3)."""
+    rule = definition.dose_rule(route)  # type: ignore[arg-type]
+    if mg_per_kg is not None:
+        raise DoseInputError("mg_per_kg", f"{definition.id} doses in fixed mg; use dose_mg/step")
+    if step is not None:
+        draft.dose_mg = _ladder_value(rule, step)
+    elif dose_mg is not None:
+        draft.dose_mg = round_to(Decimal(str(dose_mg)), "0.1")
+    elif rule.default is not None:
+        draft.dose_mg = Decimal(str(rule.default))
+    else:
+        draft.reasons.append(_no_default_reason(rule, repeat=False))
+        return
+    allowed = [Decimal(str(v)) for v in rule.allowed_fixed_doses_mg]
+    if allowed and draft.dose_mg not in allowed:
+        draft.reasons.append(
+            f"{_fmt(draft.dose_mg)} mg is not an allowed dose "
+            f"({', '.join(_fmt(v) for v in allowed)} mg; {rule.source})"
+        )
+    device = definition.administration_for(route).device_mg  # type: ignore[arg-type]
+    if device and draft.dose_mg % device:
+        draft.reasons.append(
+            f"{_fmt(draft.dose_mg)} mg is not a whole number of {device} mg devices"
+        )
+
+
+def _apply_cap(rule: DoseRule, draft: _Draft) -> None:
+    """A protocol maximum single dose caps the dose and says so (e.g. §10.3: 500 mg)."""
+    cap = rule.max_single_dose_mg
+    # A blocked request is shown as asked, so the reasons match the number on screen.
+    if cap is None or draft.reasons or draft.dose_mg is None or draft.dose_mg <= Decimal(str(cap)):
+        return
+    cap_mg = Decimal(str(cap))
+    source = rule.max_single_dose_source.source if rule.max_single_dose_source else rule.source
+    draft.warnings.append(
+        f"calculated {_fmt(draft.dose_mg)} mg exceeds the protocol maximum single dose; "
+        f"capped at {_fmt(cap_mg)} mg ({source})"
+    )
+    draft.dose_mg = cap_mg
+    if draft.weight_used:
+        draft.mg_per_kg = round_to(cap_mg / draft.weight_used, "0.001")
+
+
+def _infusion(
+    definition: ProtocolDefinition, route: str, draft: _Draft, concentration: float | None
+) -> Infusion | None:
+    """Rate (mg/h) over the protocol's infusion time; volume and mL/h given a concentration."""
+    conc = None if concentration is None else as_decimal("concentration_mg_per_ml", concentration)
+    duration = definition.administration_for(route).infusion_duration_min  # type: ignore[arg-type]
+    if duration is None or draft.dose_mg is None:
+        if conc is not None:
+            draft.warnings.append("concentration ignored: this route has no timed infusion")
+        return None
+    if conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
+        draft.warnings.append(
+            f"{_fmt(conc)} mg/mL: the 100 mg/mL strength must not be given IV undiluted; "
+            "dilute with an equal volume of sterile water, 0.9% NaCl or D5W "
+            "(Ketalar label, clinical-reference §1.1)"
+        )
+    per_hour = Decimal(60) / Decimal(duration)
+    volume = None if conc is None else draft.dose_mg / conc
+    return Infusion(
+        duration_min=duration,
+        rate_mg_per_h=float(round_to(draft.dose_mg * per_hour, "0.1")),
+        volume_ml=None if volume is None else float(round_to(volume, "0.1")),
+        rate_ml_per_h=None if volume is None else float(round_to(volume * per_hour, "0.1")),
+    )
+
+
+def _result(
+    definition: ProtocolDefinition,
+    route: str,
+    draft: _Draft,
+    body_mass_index: float | None,
+    infusion: Infusion | None,
+) -> DoseResult:
+    device = definition.administration_for(route).device_mg  # type: ignore[arg-type]
+    devices = None
+    if device and draft.dose_mg is not None and draft.dose_mg % device == 0:
+        devices = int(draft.dose_mg / device)
+    return DoseResult(
+        protocol=definition.id,
+        drug=definition.drug,
+        route=route,
+        dose_mg=None if draft.dose_mg is None else float(draft.dose_mg),
+        dose_mg_per_kg=None if draft.mg_per_kg is None else float(draft.mg_per_kg),
+        weight_basis=draft.basis,
+        weight_used_kg=None if draft.weight_used is None else float(draft.weight_used),
+        bmi=body_mass_index,
+        infusion=infusion,
+        devices=devices,
+        warnings=tuple(draft.warnings),
+        blocked=bool(draft.reasons),
+        block_reasons=tuple(draft.reasons),
+    )
+
+
+def _fmt(value: Decimal) -> str:
+    """Decimal without trailing zeros, for messages (0.50 -> 0.5, 56.0 -> 56)."""
+    return format(value.normalize(), "f")

@@ -1,0 +1,253 @@
+"""In-session vital-sign alerts: a pure evaluator over readings and threshold rules (no Django).
+
+The numbers never live here: every ThresholdRule comes from the protocol definition
+(`adapter.monitoring_from_protocol`), whose defaults cite clinical-reference §3.3 / §11.1
+(esketamine pre-dose 140/90 review, FDA-LABEL), §11.3 (180/110 twice 5 min apart, 200/120 once,
+sustained HR >120 for 5 min: one academic clinic, INSTITUTIONAL; SpO2 pause threshold:
+INSTITUTIONAL convention, UNCONFIRMED; RR <10: ED protocol, INSTITUTIONAL) and §11.5 (MOAA/S).
+
+Timing semantics, all in minutes from the start of dosing:
+
+* Phase. `pre_dose` readings have minute < 0 (or dosing has not started); `post_dose` readings
+  have minute >= 0; `any` matches both.
+* Breach. A rule holds one or more conditions joined by OR (e.g. systolic > 180 OR diastolic
+  > 110). A reading breaches when any condition whose measure it carries is met; it is
+  *normal* for the rule when it carries at least one of the rule's measures and none is met;
+  a reading carrying none of them is ignored by the rule (it neither breaches nor resets).
+* Immediate rules (`sustained_min` null or 0) alert at the first breaching reading.
+* `sustained_mode="repeat"` (BP: "two readings 5 min apart", §11.3) alerts at the first
+  breaching reading that is at least `sustained_min` after an earlier breaching reading of the
+  same phase. Normal readings in between do not cancel the pending pair: the conservative
+  reading, so that a pressure that dips briefly below the line is still caught.
+* `sustained_mode="continuous"` (HR: "sustained HR >120 for 5 min", §11.3) needs every reading
+  from the first breach to the alerting one to breach; a normal reading restarts the clock.
+* Readings at the same minute are simultaneous: the minute breaches if any of them does.
+* De-duplication. A rule alerts once per episode. The episode ends at the next normal reading;
+  after that, the rule must be breached afresh (for sustained rules: a new pair or span made
+  only of readings after that normal reading) to alert again.
+
+Readings are put in a total order (minute, then values) first, so input order never matters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from .readings import MEASURES, Reading
+
+PHASES = ("pre_dose", "post_dose", "any")
+TIERS = ("info", "warning", "urgent")
+COMPARISONS = ("gt", "lt", "ge", "le", "in")
+SUSTAINED_MODES = ("repeat", "continuous")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """`measure comparison value`, e.g. bp_systolic gt 180 (mmHg) or moaas in (0, 1)."""
+
+    measure: str
+    comparison: str
+    value: float | tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ValueError(f"unknown measure {self.measure!r} (allowed: {', '.join(MEASURES)})")
+        if self.comparison not in COMPARISONS:
+            raise ValueError(f"unknown comparison {self.comparison!r} for {self.measure}")
+        if self.comparison == "in":
+            if not isinstance(self.value, tuple) or not self.value:
+                raise ValueError(f"'in' on {self.measure} needs a non-empty list of values")
+        elif isinstance(self.value, bool) or not isinstance(self.value, int | float):
+            raise ValueError(f"{self.comparison} on {self.measure} needs a number")
+
+    def met_by(self, observed: float) -> bool:
+        """True when `observed` (in the measure's unit) meets this condition."""
+        if self.comparison == "in":
+            return observed in self.value  # type: ignore[operator]
+        limit = float(self.value)  # type: ignore[arg-type]
+        return {
+            "gt": observed > limit,
+            "lt": observed < limit,
+            "ge": observed >= limit,
+            "le": observed <= limit,
+        }[self.comparison]
+
+
+@dataclass(frozen=True)
+class ThresholdRule:
+    """One alert rule from a protocol: conditions (OR), phase, timing, tier and wording."""
+
+    rule: str
+    phase: str
+    conditions: tuple[Condition, ...]
+    tier: str
+    message: str
+    action: str
+    source: str
+    evidence: str = ""
+    editable: bool = True
+    sustained_min: float | None = None
+    sustained_mode: str = "repeat"
+
+    def __post_init__(self) -> None:
+        if not self.rule:
+            raise ValueError("a threshold rule needs a non-empty 'rule' id")
+        checks = (
+            (self.phase in PHASES, f"phase {self.phase!r} (allowed: {', '.join(PHASES)})"),
+            (self.tier in TIERS, f"tier {self.tier!r} (allowed: {', '.join(TIERS)})"),
+            (self.sustained_mode in SUSTAINED_MODES, f"sustained_mode {self.sustained_mode!r}"),
+            (bool(self.conditions), "no conditions"),
+            (self.sustained_min is None or self.sustained_min >= 0, "negative sustained_min"),
+        )
+        for ok, problem in checks:
+            if not ok:
+                raise ValueError(f"rule {self.rule!r}: invalid {problem}")
+
+    @property
+    def measures(self) -> frozenset[str]:
+        return frozenset(c.measure for c in self.conditions)
+
+    def breach(self, reading: Reading) -> bool | None:
+        """True if a condition is met, False if normal, None if none of its measures is present."""
+        seen = False
+        for condition in self.conditions:
+            observed = reading.value(condition.measure)
+            if observed is None:
+                continue
+            if condition.met_by(observed):
+                return True
+            seen = True
+        return False if seen else None
+
+    def applies_at(self, minute: float, *, dosing_started: bool = True) -> bool:
+        """Whether a reading at `minute` (from dosing start) is in this rule's phase."""
+        post_dose = dosing_started and minute >= 0
+        return self.phase == "any" or (self.phase == "post_dose") == post_dose
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An alert raised at the reading taken at `minute`; it must be acknowledged with an action."""
+
+    minute: float
+    tier: str
+    rule: str
+    message: str
+    action: str
+    source: str
+    evidence: str = ""
+    editable: bool = True
+    observed: tuple[tuple[str, float], ...] = field(default=())
+
+    @property
+    def key(self) -> tuple[str, float]:
+        """(rule, minute): how an acknowledgement names the alert it answers."""
+        return (self.rule, self.minute)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `check-vitals` JSON contract: minute, tier, rule, message, action, source."""
+        return {
+            "minute": json_number(self.minute),
+            "tier": self.tier,
+            "rule": self.rule,
+            "message": self.message,
+            "action": self.action,
+            "source": self.source,
+        }
+
+
+def evaluate_alerts(
+    readings: Iterable[Reading],
+    rules: Sequence[ThresholdRule],
+    *,
+    dosing_started: bool = True,
+) -> list[Alert]:
+    """Alerts raised by `readings` under `rules`, sorted by minute then rule id.
+
+    Readings are minutes from dosing start (negative = before dosing); with
+    `dosing_started=False` every reading counts as pre-dose. Timing and de-duplication are
+    described in the module docstring. Thresholds come only from `rules` (protocol data,
+    clinical-reference §11.3); readings are assumed validated by `readings.check_reading`.
+    """
+    ids = [rule.rule for rule in rules]
+    duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate rule ids: {', '.join(duplicates)}")
+    ordered = sorted(readings, key=Reading.sort_key)
+    alerts: list[Alert] = []
+    for rule in rules:
+        in_phase = [r for r in ordered if rule.applies_at(r.minute, dosing_started=dosing_started)]
+        alerts.extend(_alerts_for_rule(rule, in_phase))
+    return sorted(alerts, key=lambda alert: (alert.minute, alert.rule))
+
+
+def unacknowledged(
+    alerts: Iterable[Alert], acknowledged: Iterable[tuple[str, float]], *, tier: str = "urgent"
+) -> list[Alert]:
+    """Alerts of `tier` whose (rule, minute) key is not among `acknowledged`."""
+    done = {(rule, float(minute)) for rule, minute in acknowledged}
+    return [a for a in alerts if a.tier == tier and (a.rule, float(a.minute)) not in done]
+
+
+def _alerts_for_rule(rule: ThresholdRule, readings: Sequence[Reading]) -> list[Alert]:
+    sustained = rule.sustained_min or 0
+    alerts: list[Alert] = []
+    episode_start: float | None = None  # first breaching minute of the current episode
+    fired = False
+    for minute, breaching in _states_by_minute(rule, readings):
+        if breaching is None:
+            # "continuous" restarts on any normal reading; "repeat" and immediate rules only
+            # close an episode that has already alerted (see module docstring).
+            if fired or rule.sustained_mode == "continuous":
+                episode_start, fired = None, False
+            continue
+        if episode_start is None:
+            episode_start = minute
+        if not fired and minute - episode_start >= sustained:
+            alerts.append(_alert(rule, breaching))
+            fired = True
+    return alerts
+
+
+def _states_by_minute(
+    rule: ThresholdRule, readings: Sequence[Reading]
+) -> Iterator[tuple[float, Reading | None]]:
+    """(minute, first breaching reading or None if normal) for each minute the rule can judge.
+
+    Readings taken at the same minute count as simultaneous: the minute breaches if any of
+    them breaches, so the order of same-minute readings can never open or close an episode.
+    """
+    for minute, group in groupby(readings, key=lambda r: r.minute):
+        states = [(rule.breach(r), r) for r in group]
+        breaching = next((r for state, r in states if state), None)
+        if breaching is not None:
+            yield minute, breaching
+        elif any(state is False for state, _ in states):
+            yield minute, None
+
+
+def _alert(rule: ThresholdRule, reading: Reading) -> Alert:
+    observed: list[tuple[str, float]] = []
+    for condition in rule.conditions:
+        value = reading.value(condition.measure)
+        if value is not None and condition.met_by(value):
+            observed.append((condition.measure, value))
+    return Alert(
+        minute=reading.minute,
+        tier=rule.tier,
+        rule=rule.rule,
+        message=rule.message,
+        action=rule.action,
+        source=rule.source,
+        evidence=rule.evidence,
+        editable=rule.editable,
+        observed=tuple(observed),
+    )
+
+
+def json_number(value: float) -> int | float:
+    """Integral floats as int (40.0 -> 40), so JSON shows minutes as they were given."""
+    return int(value) if float(value).is_integer() else value

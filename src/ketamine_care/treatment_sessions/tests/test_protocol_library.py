@@ -1,0 +1,155 @@
+"""The adapter and `check-vitals` against the shipped protocol library (protocols/library)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ketamine_care.protocols.library import list_protocol_ids, load_definition
+from ketamine_care.treatment_sessions import cli
+from ketamine_care.treatment_sessions.adapter import monitoring_from_protocol
+from ketamine_care.treatment_sessions.alerts import evaluate_alerts
+from ketamine_care.treatment_sessions.readings import Reading
+
+PROTOCOL_IDS = list_protocol_ids()
+THRESHOLDS = [
+    (protocol_id, threshold)
+    for protocol_id in PROTOCOL_IDS
+    for threshold in load_definition(protocol_id).monitoring.alert_thresholds
+]
+
+
+def test_the_library_is_not_empty() -> None:
+    assert "esketamine-trd-label" in PROTOCOL_IDS
+
+
+@pytest.mark.parametrize("protocol_id", PROTOCOL_IDS)
+def test_every_protocol_adapts(protocol_id: str) -> None:
+    definition = load_definition(protocol_id)
+    for route in definition.routes:
+        monitoring = monitoring_from_protocol(definition, route)
+        assert [r.rule for r in monitoring.rules] == [
+            t.rule for t in definition.monitoring.alert_thresholds
+        ]
+        for rule in monitoring.rules:
+            (condition,) = rule.conditions
+            continuous = condition.measure == "heart_rate"
+            assert rule.sustained_mode == ("continuous" if continuous else "repeat")
+
+
+def _probe_values(threshold) -> tuple[list[float], list[float]]:
+    """(values that must alert, values that must not) around one threshold."""
+    value = threshold.value
+    if threshold.comparison == "in":
+        outside = [v for v in (min(value) - 1, max(value) + 1) if 0 <= v <= 5]
+        return list(value), outside
+    step = {"gt": 1, "ge": 0, "lt": -1, "le": 0}[threshold.comparison]
+    quiet_step = {"gt": -1, "ge": -1, "lt": 1, "le": 1}[threshold.comparison]
+    quiet = [value + quiet_step] + ([value] if threshold.comparison in ("gt", "lt") else [])
+    return [value + step], quiet
+
+
+@pytest.mark.parametrize(
+    ("protocol_id", "threshold"), THRESHOLDS, ids=[f"{p}:{t.rule}" for p, t in THRESHOLDS]
+)
+def test_each_shipped_threshold_at_below_and_above(protocol_id: str, threshold) -> None:
+    monitoring = monitoring_from_protocol(load_definition(protocol_id))
+    start = -20 if threshold.phase == "pre_dose" else 10
+    gap = threshold.sustained_min or 0
+    loud, quiet = _probe_values(threshold)
+    for value, should_alert in [(v, True) for v in loud] + [(v, False) for v in quiet]:
+        readings = [
+            Reading(minute=start, **{threshold.measure: value}),
+            Reading(minute=start + gap, **{threshold.measure: value}),
+        ]
+        fired = [a for a in evaluate_alerts(readings, monitoring.rules) if a.rule == threshold.rule]
+        assert [a.minute for a in fired] == ([start + gap] if should_alert else []), value
+        if gap:  # a single reading never satisfies a sustained rule
+            alone = evaluate_alerts(readings[:1], monitoring.rules)
+            assert threshold.rule not in {a.rule for a in alone}
+
+
+def run_cli(tmp_path: Path, capsys, protocol_id: str, readings: list, *extra: str) -> tuple:
+    path = tmp_path / "readings.json"
+    path.write_text(json.dumps(readings), encoding="utf-8")
+    status = cli.main(["--protocol", protocol_id, "--readings", str(path), "--json", *extra])
+    captured = capsys.readouterr()
+    return status, (json.loads(captured.out) if captured.out else None), captured.err
+
+
+def quiet(minute: float, **overrides: float) -> dict:
+    values = {"bp_systolic": 125, "bp_diastolic": 80, "heart_rate": 75, "spo2": 98}
+    return {"minute": minute, **values, "respiratory_rate": 14, "moaas": 5, **overrides}
+
+
+class TestEsketamineTrdLabel:
+    @pytest.mark.parametrize(("last", "unmet"), [(119, ["minimum_observation"]), (120, [])])
+    def test_discharge_after_two_hours_from_the_first_device(
+        self, tmp_path: Path, capsys, last: int, unmet: list
+    ) -> None:
+        readings = [quiet(-10), quiet(40, bp_systolic=150, bp_diastolic=92), quiet(last)]
+        status, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert status == 0
+        assert out["discharge"] == {"ready": not unmet, "earliest_minute": 120, "unmet": unmet}
+
+    def test_bp_not_falling_from_40_minutes(self, tmp_path: Path, capsys) -> None:
+        readings = [quiet(40, bp_systolic=130), quiet(125, bp_systolic=135)]
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert out["discharge"]["unmet"] == ["bp_not_falling"]
+
+    def test_the_issue_scenario(self, tmp_path: Path, capsys) -> None:
+        """Sorted by minute, then rule id; one 125 mmHg diastolic alone is not "sustained"."""
+        readings = [
+            quiet(-10, bp_systolic=145),
+            quiet(10, bp_systolic=185),
+            quiet(15, bp_systolic=186),
+            quiet(20, heart_rate=125),
+            quiet(25, heart_rate=126, spo2=91, moaas=2),
+            quiet(30, moaas=1, respiratory_rate=9),
+            quiet(35, bp_systolic=205, bp_diastolic=125),
+        ]
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
+            (-10, "warning", "pre_dose_sbp_above_140"),
+            (15, "urgent", "sbp_above_180_sustained"),
+            (25, "warning", "hr_above_120_sustained"),
+            (25, "warning", "moaas_2_or_3"),
+            (25, "urgent", "spo2_below_92"),
+            (30, "urgent", "moaas_0_or_1"),
+            (30, "urgent", "rr_below_10"),
+            (35, "urgent", "dbp_above_120"),
+            (35, "urgent", "sbp_above_200"),
+        ]
+        assert set(out["alerts"][0]) == {"minute", "tier", "rule", "message", "action", "source"}
+
+
+class TestIvProtocols:
+    def test_observation_runs_from_the_end_of_the_infusion(self, tmp_path: Path, capsys) -> None:
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-bipolar-depression", [quiet(100)])
+        assert out["discharge"] == {"ready": True, "earliest_minute": 100, "unmet": []}
+
+    def test_an_unset_observation_time_is_reported_not_guessed(self, tmp_path: Path, capsys):
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", [quiet(300)])
+        assert out["discharge"] == {
+            "ready": False,
+            "earliest_minute": None,
+            "unmet": ["minimum_observation_not_configured"],
+        }
+
+    def test_a_second_route_can_be_chosen(self, tmp_path: Path, capsys) -> None:
+        status, out, _ = run_cli(
+            tmp_path, capsys, "ed-procedural-sedation", [quiet(5)], "--route", "im"
+        )
+        assert status == 0 and out["protocol"] == "ed-procedural-sedation"
+
+    def test_an_unknown_route_exits_2(self, tmp_path: Path, capsys) -> None:
+        status, out, err = run_cli(tmp_path, capsys, "iv-ketamine-trd", [], "--route", "oral")
+        assert (status, out) == (2, None)
+        assert "has no route 'oral'" in err
+
+    def test_an_unknown_protocol_exits_2_listing_valid_ids(self, tmp_path: Path, capsys) -> None:
+        status, out, err = run_cli(tmp_path, capsys, "no-such-protocol", [])
+        assert (status, out) == (2, None)
+        assert "unknown protocol 'no-such-protocol'" in err and "esketamine-trd-label" in err
