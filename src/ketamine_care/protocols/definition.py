@@ -200,27 +200,41 @@ class InstrumentTimepoint(Sourced):
     every_session: bool = True
 
 
-class AlertThreshold(Frozen):
-    """One in-session alert rule, evaluated by treatment_sessions against each reading."""
+class ThresholdCondition(Frozen):
+    """`measure comparison value`, e.g. bp_systolic gt 180 (mmHg) or moaas in [0, 1]."""
 
-    rule: str = Field(pattern=r"^[a-z0-9_]+$")
-    phase: AlertPhase
     measure: Measure
     comparison: Comparison
     value: float | list[float]
+
+    @model_validator(mode="after")
+    def _value_shape(self) -> ThresholdCondition:
+        if (self.comparison == "in") != isinstance(self.value, list):
+            raise ValueError(f"{self.measure}: 'in' needs a list value and only 'in' takes one")
+        return self
+
+
+class AlertThreshold(Frozen):
+    """One in-session alert rule, evaluated by treatment_sessions against each reading.
+
+    `conditions` are alternatives (OR): "systolic > 180 or diastolic > 110" is one rule, so two
+    readings 5 minutes apart breaching either limit make one sustained episode.
+    `sustained_mode` says how `sustained_min` is timed: "repeat" (two breaching readings at
+    least that far apart, normal readings between allowed) or "continuous" (every reading in
+    the span breaches).
+    """
+
+    rule: str = Field(pattern=r"^[a-z0-9_]+$")
+    phase: AlertPhase
+    conditions: list[ThresholdCondition] = Field(min_length=1)
     sustained_min: int | None = Field(default=None, ge=0)
+    sustained_mode: Literal["repeat", "continuous"] | None = None
     tier: AlertTier
     message: str
     action: str
     source: str
     evidence: EvidenceTag
     editable: bool
-
-    @model_validator(mode="after")
-    def _value_shape(self) -> AlertThreshold:
-        if (self.comparison == "in") != isinstance(self.value, list):
-            raise ValueError(f"{self.rule}: 'in' needs a list value and only 'in' takes one")
-        return self
 
 
 class Discharge(Frozen):

@@ -15,11 +15,10 @@ from .discharge import DischargeCriteria, RecoveryScoreRule
 if TYPE_CHECKING:
     from ketamine_care.protocols.definition import ProtocolDefinition
 
-# How a sustained rule is timed when the protocol does not say (AlertThreshold has no
-# `sustained_mode` field yet). clinical-reference §11.3 words the tachycardia scenario as
-# "sustained HR >120 for 5 min" (every reading in the span), and the hypertension scenario as
-# "two readings 5 min apart" (a pair, normal readings between them allowed).
-DEFAULT_SUSTAINED_MODE: dict[str, str] = {"heart_rate": "continuous"}
+# How a sustained rule is timed when the protocol does not say: clinical-reference §11.3 words
+# the tachycardia scenario as "sustained HR >120 for 5 min" (every reading in the span), and
+# the hypertension scenario as "two readings 5 min apart" (a pair, normal readings between
+# them allowed).
 
 
 @dataclass(frozen=True)
@@ -58,14 +57,21 @@ def monitoring_from_protocol(
 
 
 def threshold_rule(threshold: Any) -> ThresholdRule:
-    """One `AlertThreshold` (a single measure) as a ThresholdRule with one condition."""
-    value = threshold.value
-    value = tuple(value) if isinstance(value, list | tuple) else value
-    mode = getattr(threshold, "sustained_mode", None)
+    """One `AlertThreshold` (its conditions are alternatives) as a ThresholdRule."""
+    conditions = tuple(
+        Condition(
+            c.measure,
+            c.comparison,
+            tuple(c.value) if isinstance(c.value, list | tuple) else c.value,
+        )
+        for c in threshold.conditions
+    )
+    measures = {c.measure for c in conditions}
+    default_mode = "continuous" if measures == {"heart_rate"} else "repeat"
     return ThresholdRule(
         rule=threshold.rule,
         phase=threshold.phase,
-        conditions=(Condition(threshold.measure, threshold.comparison, value),),
+        conditions=conditions,
         tier=threshold.tier,
         message=threshold.message,
         action=threshold.action,
@@ -73,7 +79,7 @@ def threshold_rule(threshold: Any) -> ThresholdRule:
         evidence=threshold.evidence,
         editable=threshold.editable,
         sustained_min=threshold.sustained_min,
-        sustained_mode=mode or DEFAULT_SUSTAINED_MODE.get(threshold.measure, "repeat"),
+        sustained_mode=threshold.sustained_mode or default_mode,
     )
 
 

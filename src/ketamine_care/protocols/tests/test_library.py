@@ -125,40 +125,36 @@ def _rules(protocol_id):
     return {r.rule: r for r in load_definition(protocol_id).monitoring.alert_thresholds}
 
 
+SBP, DBP, HR = "bp_systolic", "bp_diastolic", "heart_rate"
+
+
 @pytest.mark.parametrize(
-    ("rule", "phase", "measure", "comparison", "value", "sustained", "tier"),
+    ("rule", "phase", "conditions", "sustained", "tier"),
     [
-        ("pre_dose_sbp_above_140", "pre_dose", "bp_systolic", "gt", 140, None, "warning"),
-        ("pre_dose_dbp_above_90", "pre_dose", "bp_diastolic", "gt", 90, None, "warning"),
-        ("sbp_above_180_sustained", "post_dose", "bp_systolic", "gt", 180, 5, "urgent"),
-        ("dbp_above_110_sustained", "post_dose", "bp_diastolic", "gt", 110, 5, "urgent"),
-        ("sbp_above_200", "any", "bp_systolic", "gt", 200, None, "urgent"),
-        ("dbp_above_120", "any", "bp_diastolic", "gt", 120, None, "urgent"),
-        ("hr_above_120_sustained", "any", "heart_rate", "gt", 120, 5, "warning"),
-        ("spo2_below_92", "any", "spo2", "lt", 92, None, "urgent"),
-        ("rr_below_10", "any", "respiratory_rate", "lt", 10, None, "urgent"),
-        ("moaas_0_or_1", "post_dose", "moaas", "in", [0, 1], None, "urgent"),
-        ("moaas_2_or_3", "post_dose", "moaas", "in", [2, 3], None, "warning"),
+        ("pre_dose_bp_above_140_90", "pre_dose", [(SBP, "gt", 140), (DBP, "gt", 90)], None,
+         "warning"),
+        ("bp_above_180_110_sustained", "post_dose", [(SBP, "gt", 180), (DBP, "gt", 110)], 5,
+         "urgent"),
+        ("bp_above_200_120", "post_dose", [(SBP, "gt", 200), (DBP, "gt", 120)], None, "urgent"),
+        ("hr_above_120_sustained", "any", [(HR, "gt", 120)], 5, "warning"),
+        ("spo2_below_92", "any", [("spo2", "lt", 92)], None, "urgent"),
+        ("rr_below_10", "any", [("respiratory_rate", "lt", 10)], None, "urgent"),
+        ("moaas_0_or_1", "post_dose", [("moaas", "in", [0, 1])], None, "urgent"),
+        ("moaas_2_or_3", "post_dose", [("moaas", "in", [2, 3])], None, "warning"),
     ],
-)
+)  # fmt: skip
 @pytest.mark.parametrize("protocol_id", ["esketamine-trd-label", "iv-ketamine-trd"])
-def test_alert_threshold_defaults(
-    protocol_id, rule, phase, measure, comparison, value, sustained, tier
-):
+def test_alert_threshold_defaults(protocol_id, rule, phase, conditions, sustained, tier):
     got = _rules(protocol_id)[rule]
-    assert (got.phase, got.measure, got.comparison, got.value) == (
-        phase,
-        measure,
-        comparison,
-        value,
-    )
+    assert got.phase == phase
+    assert [(c.measure, c.comparison, c.value) for c in got.conditions] == conditions
     assert (got.sustained_min, got.tier) == (sustained, tier)
     assert got.source.startswith("clinical-reference §")
 
 
 def test_label_threshold_is_fixed_for_esketamine_and_editable_for_ketamine():
-    assert _rules("esketamine-trd-label")["pre_dose_sbp_above_140"].evidence == "FDA-LABEL"
-    ketamine = _rules("iv-ketamine-trd")["pre_dose_sbp_above_140"]
+    assert _rules("esketamine-trd-label")["pre_dose_bp_above_140_90"].evidence == "FDA-LABEL"
+    ketamine = _rules("iv-ketamine-trd")["pre_dose_bp_above_140_90"]
     assert (ketamine.evidence, ketamine.editable) == ("INSTITUTIONAL", True)
     spo2 = _rules("iv-ketamine-trd")["spo2_below_92"]
     assert spo2.editable and "UNCONFIRMED" in spo2.message

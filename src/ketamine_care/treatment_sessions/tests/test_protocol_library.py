@@ -15,9 +15,10 @@ from ketamine_care.treatment_sessions.readings import Reading
 
 PROTOCOL_IDS = list_protocol_ids()
 THRESHOLDS = [
-    (protocol_id, threshold)
+    (protocol_id, threshold, condition)
     for protocol_id in PROTOCOL_IDS
     for threshold in load_definition(protocol_id).monitoring.alert_thresholds
+    for condition in threshold.conditions
 ]
 
 
@@ -34,35 +35,36 @@ def test_every_protocol_adapts(protocol_id: str) -> None:
             t.rule for t in definition.monitoring.alert_thresholds
         ]
         for rule in monitoring.rules:
-            (condition,) = rule.conditions
-            continuous = condition.measure == "heart_rate"
+            continuous = {c.measure for c in rule.conditions} == {"heart_rate"}
             assert rule.sustained_mode == ("continuous" if continuous else "repeat")
 
 
-def _probe_values(threshold) -> tuple[list[float], list[float]]:
-    """(values that must alert, values that must not) around one threshold."""
-    value = threshold.value
-    if threshold.comparison == "in":
+def _probe_values(condition) -> tuple[list[float], list[float]]:
+    """(values that must alert, values that must not) around one condition's limit."""
+    value = condition.value
+    if condition.comparison == "in":
         outside = [v for v in (min(value) - 1, max(value) + 1) if 0 <= v <= 5]
         return list(value), outside
-    step = {"gt": 1, "ge": 0, "lt": -1, "le": 0}[threshold.comparison]
-    quiet_step = {"gt": -1, "ge": -1, "lt": 1, "le": 1}[threshold.comparison]
-    quiet = [value + quiet_step] + ([value] if threshold.comparison in ("gt", "lt") else [])
+    step = {"gt": 1, "ge": 0, "lt": -1, "le": 0}[condition.comparison]
+    quiet_step = {"gt": -1, "ge": -1, "lt": 1, "le": 1}[condition.comparison]
+    quiet = [value + quiet_step] + ([value] if condition.comparison in ("gt", "lt") else [])
     return [value + step], quiet
 
 
 @pytest.mark.parametrize(
-    ("protocol_id", "threshold"), THRESHOLDS, ids=[f"{p}:{t.rule}" for p, t in THRESHOLDS]
+    ("protocol_id", "threshold", "condition"),
+    THRESHOLDS,
+    ids=[f"{p}:{t.rule}:{c.measure}" for p, t, c in THRESHOLDS],
 )
-def test_each_shipped_threshold_at_below_and_above(protocol_id: str, threshold) -> None:
+def test_each_shipped_threshold_at_below_and_above(protocol_id: str, threshold, condition) -> None:
     monitoring = monitoring_from_protocol(load_definition(protocol_id))
     start = -20 if threshold.phase == "pre_dose" else 10
     gap = threshold.sustained_min or 0
-    loud, quiet = _probe_values(threshold)
+    loud, quiet = _probe_values(condition)
     for value, should_alert in [(v, True) for v in loud] + [(v, False) for v in quiet]:
         readings = [
-            Reading(minute=start, **{threshold.measure: value}),
-            Reading(minute=start + gap, **{threshold.measure: value}),
+            Reading(minute=start, **{condition.measure: value}),
+            Reading(minute=start + gap, **{condition.measure: value}),
         ]
         fired = [a for a in evaluate_alerts(readings, monitoring.rules) if a.rule == threshold.rule]
         assert [a.minute for a in fired] == ([start + gap] if should_alert else []), value
@@ -112,17 +114,39 @@ class TestEsketamineTrdLabel:
         ]
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
-            (-10, "warning", "pre_dose_sbp_above_140"),
-            (15, "urgent", "sbp_above_180_sustained"),
+            (-10, "warning", "pre_dose_bp_above_140_90"),
+            (15, "urgent", "bp_above_180_110_sustained"),
             (25, "warning", "hr_above_120_sustained"),
             (25, "warning", "moaas_2_or_3"),
             (25, "urgent", "spo2_below_92"),
             (30, "urgent", "moaas_0_or_1"),
             (30, "urgent", "rr_below_10"),
-            (35, "urgent", "dbp_above_120"),
-            (35, "urgent", "sbp_above_200"),
+            (35, "urgent", "bp_above_200_120"),
         ]
         assert set(out["alerts"][0]) == {"minute", "tier", "rule", "message", "action", "source"}
+
+    def test_systolic_and_diastolic_breaches_make_one_sustained_episode(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        """ "Systolic > 180 or diastolic > 110 on two readings 5 minutes apart" (§11.3)."""
+        readings = [
+            quiet(10, bp_systolic=185, bp_diastolic=100),
+            quiet(15, bp_systolic=170, bp_diastolic=115),
+        ]
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert [(a["minute"], a["rule"]) for a in out["alerts"]] == [
+            (15, "bp_above_180_110_sustained")
+        ]
+
+    def test_a_very_high_pre_dose_reading_is_the_pre_dose_review_warning(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        _, out, _ = run_cli(
+            tmp_path, capsys, "esketamine-trd-label", [quiet(-5, bp_systolic=205, bp_diastolic=125)]
+        )
+        assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
+            (-5, "warning", "pre_dose_bp_above_140_90")
+        ]
 
 
 class TestIvProtocols:
