@@ -19,38 +19,10 @@ DEMO_CLINIC = "Demo Clinic"
 OTHER_CLINIC = "Other Clinic"
 PATIENT_COUNT = 40
 
-GIVEN = [
-    "Alex",
-    "Sam",
-    "Jordan",
-    "Taylor",
-    "Morgan",
-    "Casey",
-    "Riley",
-    "Jamie",
-    "Avery",
-    "Quinn",
-    "Maria",
-    "David",
-    "Aisha",
-    "Chen",
-    "Priya",
-    "Lucas",
-    "Sofia",
-    "Omar",
-    "Hana",
-    "Mateo",
-    "Grace",
-    "Noah",
-    "Elena",
-    "Kofi",
-    "Yuki",
-    "Liam",
-    "Fatima",
-    "Ivan",
-    "Nora",
-    "Ben",
-]
+GIVEN = {
+    "female": "Maria Aisha Priya Sofia Hana Grace Elena Yuki Fatima Nora Alex Sam Jordan".split(),
+    "male": "David Chen Lucas Omar Mateo Noah Kofi Liam Ivan Ben Casey Riley Jamie Quinn".split(),
+}
 FAMILY = [
     "Anders",
     "Baker",
@@ -140,9 +112,9 @@ def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
     for number in range(1, PATIENT_COUNT + 1):
         mrn = f"DEMO-{number:04d}"
         # Draw every value even for existing patients so the sequence stays the same.
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        age_days = rng.randint(19 * 365, 78 * 365)
         sex = rng.choice(["female", "male"])
+        given, family = rng.choice(GIVEN[sex]), rng.choice(FAMILY)
+        age_days = rng.randint(19 * 365, 78 * 365)
         diagnosis = rng.choice(DIAGNOSES)
         meds = rng.sample(MEDICATIONS, rng.randint(1, 3))
         height = Decimal(rng.randint(152, 190) if sex == "male" else rng.randint(148, 178))

@@ -1,0 +1,44 @@
+"""Shared set-up for benchmarks: a PostgreSQL database (DATABASE_URL, or a throwaway cluster)
+with the schema migrated, and Django configured for in-process requests."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+
+def start_django() -> Callable[[], None]:
+    """Configure Django against PostgreSQL; return a function that cleans up."""
+    stop = lambda: None  # noqa: E731
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        from ketamine_care.testing.postgres import start_cluster
+
+        cluster = start_cluster()
+        os.environ["DATABASE_URL"] = cluster.url
+        stop = cluster.stop
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "k" * 50)
+    os.environ.update(DEBUG="False", SECURE_SSL_REDIRECT="False", REQUIRE_2FA="False")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+    return stop
+
+
+def median_ms(call: Callable[[], object], repeat: int = 50, warmup: int = 5) -> float:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
