@@ -1,0 +1,1 @@
+"""Medication and interaction data files (package data)."""

@@ -1,0 +1,1 @@
+"""Shared rule-set fragments, included by the per-protocol rule sets."""

@@ -1,0 +1,120 @@
+"""Hypothesis properties of the evaluator: safety, order independence and monotonicity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ketamine_care.screening.evaluator import SEVERITY_ORDER
+from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS, MEDICATION_CLASSES
+
+from .factories import ALL_PROTOCOLS, PSYCHIATRIC, screen
+
+VERDICT_RANK = {"eligible": 0, "eligible_with_cautions": 1, "requires_override": 2, "ineligible": 3}
+ABSOLUTE_HISTORY = [
+    "aneurysmal_vascular_disease",
+    "arteriovenous_malformation",
+    "intracerebral_hemorrhage",
+    "ketamine_hypersensitivity",
+]
+ABSOLUTE_DIAGNOSES = [
+    "schizophrenia",
+    "schizoaffective",
+    "other_psychotic_disorder",
+    "mdd_psychotic_features",
+    "current_mania",
+]
+
+medication = st.fixed_dictionaries(
+    {
+        "name": st.sampled_from(["x", "lorazepam", "aminophylline", "sertraline", "lithium"]),
+        "class": st.sampled_from(MEDICATION_CLASSES),
+    },
+    optional={"daily_dose_mg": st.floats(0, 100), "diazepam_equivalent_mg": st.floats(0, 40)},
+)
+facts_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "age_years": st.floats(0, 100) | st.none(),
+        "sex": st.sampled_from(["female", "male"]) | st.none(),
+        "pregnant": st.booleans() | st.none(),
+        "breastfeeding": st.booleans() | st.none(),
+        "bp_systolic": st.integers(80, 220) | st.none(),
+        "bp_diastolic": st.integers(40, 130) | st.none(),
+        "diagnoses": st.lists(st.sampled_from(DIAGNOSES), max_size=5) | st.none(),
+        "history": st.lists(st.sampled_from(HISTORY_ITEMS), max_size=5) | st.none(),
+        "failed_antidepressant_trials": st.integers(0, 6) | st.none(),
+        "medications": st.lists(medication, max_size=4) | st.none(),
+    },
+)
+
+
+def _with(facts: dict[str, Any], key: str, word: str) -> dict[str, Any]:
+    return {**facts, key: [*(facts.get(key) or []), word]}
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.sampled_from(ABSOLUTE_HISTORY))
+def test_never_eligible_with_an_absolute_contraindication(facts, protocol, item) -> None:
+    result = screen(protocol, _with(facts, "history", item))
+    assert result.verdict not in ("eligible", "eligible_with_cautions")
+    if protocol in PSYCHIATRIC or item == "ketamine_hypersensitivity":
+        assert result.verdict == "ineligible"
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy, st.sampled_from(PSYCHIATRIC), st.sampled_from(ABSOLUTE_DIAGNOSES))
+def test_psychosis_and_mania_are_ineligible_for_psychiatric_protocols(
+    facts, protocol, word
+) -> None:
+    assert screen(protocol, _with(facts, "diagnoses", word)).verdict == "ineligible"
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.randoms(use_true_random=False))
+def test_the_order_of_facts_does_not_change_the_result(facts, protocol, rnd) -> None:
+    shuffled: dict[str, Any] = {}
+    keys = list(facts)
+    rnd.shuffle(keys)
+    for key in keys:
+        value = facts[key]
+        if isinstance(value, list):
+            value = list(value)
+            rnd.shuffle(value)
+        shuffled[key] = value
+    assert screen(protocol, shuffled) == screen(protocol, facts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    facts_strategy,
+    st.sampled_from(ALL_PROTOCOLS),
+    st.sampled_from(ABSOLUTE_HISTORY + list(HISTORY_ITEMS)),
+)
+def test_adding_a_history_item_never_improves_the_verdict(facts, protocol, item) -> None:
+    # Compared with a known history: turning an unknown list into a known one may improve it.
+    facts = {**facts, "history": facts.get("history") or []}
+    before = screen(protocol, facts)
+    after = screen(protocol, _with(facts, "history", item))
+    assert VERDICT_RANK[after.verdict] >= VERDICT_RANK[before.verdict]
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.sampled_from(DIAGNOSES))
+def test_adding_a_diagnosis_never_improves_the_verdict(facts, protocol, word) -> None:
+    facts = {**facts, "diagnoses": facts.get("diagnoses") or []}
+    before = screen(protocol, facts)
+    after = screen(protocol, _with(facts, "diagnoses", word))
+    assert VERDICT_RANK[after.verdict] >= VERDICT_RANK[before.verdict]
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS))
+def test_missing_information_is_never_eligible(facts, protocol) -> None:
+    result = screen(protocol, facts)
+    if any(r.severity == "missing_information" for r in result.reasons):
+        assert VERDICT_RANK[result.verdict] >= VERDICT_RANK["requires_override"]
+    ranks = [SEVERITY_ORDER.index(r.severity) for r in result.reasons]
+    assert ranks == sorted(ranks)
