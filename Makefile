@@ -21,7 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ketamine-care makemigrations --check --dry-run
+	DEBUG=True DATABASE_URL=sqlite:///:memory: $(BIN)/ketamine-care makemigrations --check --dry-run
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest

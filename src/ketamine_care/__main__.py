@@ -34,8 +34,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         os.environ.setdefault("DEBUG", "True")
         os.environ.setdefault("REQUIRE_2FA", "False")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 - load settings now to report problems clearly
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"ketamine-care: configuration error: {exc}\n")
+        sys.exit(2)
     execute_from_command_line(argv)
 
 
