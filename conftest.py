@@ -51,6 +51,9 @@ def pytest_configure(config) -> None:
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Live-server threads must not keep connections open past a test: the test database
+    # could not be dropped at the end of the run.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -137,6 +137,8 @@ def run(args) -> None:
     print(f"patients in clinic: {total:,}; median of {args.repeat} requests each (ms)")
     rows = []
     for label, query in [
+        ("no query (first page)", ""),
+        ("one letter 'm'", "m"),
         ("name prefix 'ga'", "ga"),
         ("name prefix 'garcia1'", "garcia1"),
         ("given + family 'sam pat'", "sam pat"),
