@@ -133,3 +133,14 @@ class ChartViewTests(ClinicTestCase):
         self.assertRedirects(response, "/patients/", fetch_redirect_response=False)
         self.patient.refresh_from_db()
         self.assertEqual(self.patient.status, "entered_in_error")
+
+
+class ErrorPageTests(ClinicTestCase):
+    def test_researchers_get_a_clear_403_page(self):
+        response = self.client_for(self.researcher).get("/patients/")
+        self.assertContains(response, "de-identified cohort data only", status_code=403)
+
+    def test_another_clinics_chart_is_a_plain_404_page(self):
+        response = self.client_for(self.outsider).get(f"/patients/{self.patient.public_id}/")
+        self.assertContains(response, "Not found", status_code=404)
+        self.assertNotContains(response, "Rivera", status_code=404)
