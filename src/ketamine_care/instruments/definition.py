@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ketamine_care.core.evidence import EvidenceTag as Evidence
+
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 LOCAL_CODE_SYSTEM = "https://ketamine-care.org/fhir/CodeSystem/instruments"
 LOINC_SYSTEM = "http://loinc.org"
@@ -23,19 +25,6 @@ _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ScoringMethod = Literal["sum", "domain_max_sum", "cssrs_triage", "entered_total", "single_rating"]
 Comparison = Literal[">", ">=", "<", "<=", "=="]
-Evidence = Literal[
-    "FDA-LABEL",
-    "REMS",
-    "GUIDELINE",
-    "CONSENSUS",
-    "META",
-    "RCT",
-    "OPEN",
-    "OBS",
-    "INSTITUTIONAL",
-    "PSYCHOMETRIC",
-    "UNCONFIRMED",
-]
 
 
 class _Frozen(BaseModel):

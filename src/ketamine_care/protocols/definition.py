@@ -15,19 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-EvidenceTag = Literal[
-    "FDA-LABEL",
-    "FDA",
-    "REMS",
-    "GUIDELINE",
-    "CONSENSUS",
-    "META",
-    "RCT",
-    "OPEN",
-    "OBS",
-    "INSTITUTIONAL",
-    "PSYCHOMETRIC",
-]
+from ketamine_care.core.evidence import EvidenceTag
+
 Population = Literal["adult", "adolescent", "older_adult", "paediatric"]
 Setting = Literal["psychiatric_clinic", "emergency_department"]
 Drug = Literal["ketamine", "esketamine"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from ketamine_care.core.evidence import EvidenceTag as _EvidenceTag
+
 Diagnosis = Literal[
     "mdd",
     "mdd_psychotic_features",
@@ -70,20 +72,8 @@ Sex = Literal["female", "male"]
 RuleSeverity = Literal["ineligible", "requires_override", "caution", "info"]
 Severity = Literal["ineligible", "requires_override", "missing_information", "caution", "info"]
 Verdict = Literal["ineligible", "requires_override", "eligible_with_cautions", "eligible"]
+EvidenceTag = _EvidenceTag  # re-exported: rule sets are validated against the shared tags
 
-EvidenceTag = Literal[
-    "FDA-LABEL",
-    "FDA",
-    "REMS",
-    "GUIDELINE",
-    "CONSENSUS",
-    "META",
-    "RCT",
-    "OPEN",
-    "OBS",
-    "INSTITUTIONAL",
-    "PSYCHOMETRIC",
-]
 
 DIAGNOSES: tuple[str, ...] = get_args(Diagnosis)
 HISTORY_ITEMS: tuple[str, ...] = get_args(HistoryItem)
