@@ -16,6 +16,7 @@ from ketamine_care.accounts.models import Role
 from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
+from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services
 from ketamine_care.testing.base import ClinicTestCase
 
@@ -39,7 +40,20 @@ HTML = {
     "patients:add_entry": Capability.EDIT_CLINICAL,
     "patients:entry_entered_in_error": Capability.EDIT_CLINICAL,
     "audit:list": Capability.VIEW_AUDIT,
+    "instruments:entry_form": Capability.RECORD_ADMINISTRATION,
+    "instruments:preview": Capability.RECORD_ADMINISTRATION,
+    "instruments:record": Capability.RECORD_ADMINISTRATION,
+    "outcomes:alerts": Capability.VIEW_MEASURES,
+    "outcomes:acknowledge": Capability.ACKNOWLEDGE_ALERT,
+    "portal:create_link": Capability.SEND_SELF_REPORT_LINK,
+    "portal:respond": PUBLIC,  # the signed single-use token is the credential
 }
+POST_ONLY = (
+    "patients:add_entry",
+    "patients:entry_entered_in_error",
+    "instruments:preview",
+    "instruments:record",
+)
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
 # API operations: (method, path template) -> capability needed.
@@ -53,6 +67,22 @@ API = {
     ("patch", "/api/v1/patients/{patient_id}"): Capability.EDIT_DEMOGRAPHICS,
     ("post", "/api/v1/patients/{patient_id}/entered-in-error"): Capability.MARK_ENTERED_IN_ERROR,
 }
+API.update(
+    {
+        ("get", "/api/v1/instruments"): Capability.VIEW_MEASURES,
+        ("get", "/api/v1/instruments/{code}"): Capability.VIEW_MEASURES,
+        ("get", "/api/v1/patients/{patient_id}/administrations"): Capability.VIEW_MEASURES,
+        ("post", "/api/v1/patients/{patient_id}/administrations"): (
+            Capability.RECORD_ADMINISTRATION
+        ),
+        ("get", "/api/v1/patients/{patient_id}/administrations/{administration_id}"): (
+            Capability.VIEW_MEASURES
+        ),
+        ("get", "/api/v1/patients/{patient_id}/outcomes"): Capability.VIEW_MEASURES,
+        ("get", "/api/v1/alerts"): Capability.VIEW_MEASURES,
+        ("post", "/api/v1/alerts/{alert_id}/acknowledge"): Capability.ACKNOWLEDGE_ALERT,
+    }
+)
 for _kind in ("diagnoses", "allergies", "medications", "measurements"):
     API[("get", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.VIEW_PATIENT
     API[("post", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.EDIT_CLINICAL
@@ -77,6 +107,8 @@ def valid_body(method: str, path: str) -> dict:
     """A valid request body, so that authorization, not validation, decides the answer."""
     if path.endswith("entered-in-error"):
         return {"reason": "authorization matrix"}
+    if path.endswith("acknowledge"):
+        return {"note": "authorization matrix"}
     if method == "patch":
         return {"phone": "555-0199"}
     bodies = {
@@ -92,6 +124,7 @@ def valid_body(method: str, path: str) -> dict:
             "sex": "male",
         },
         "tokens": {"email": "nobody@test.clinic", "password": "x"},
+        "administrations": {"instrument": "gad7", "answers": [0] * 7, "time_point": "baseline"},
     }
     return bodies[path.rstrip("/").rsplit("/", 1)[-1]]
 
@@ -113,6 +146,14 @@ class AuthorizationMatrixTests(ClinicTestCase):
         for user in [*cls.users.values(), cls.outsider]:
             membership = user.memberships.select_related("clinic", "user").get()
             cls.tokens[user.email] = issue_api_token(membership=membership)[1]
+        cls.administration = record_administration(
+            patient=cls.patient,
+            instrument_code="phq9",
+            answers=[0, 0, 0, 0, 0, 0, 0, 0, 1],
+            time_point="baseline",
+            actor=cls.prescriber,
+        )
+        cls.alert = cls.administration.raised_alerts[0]
 
     def fill(self, path: str) -> str:
         values = {
@@ -120,6 +161,10 @@ class AuthorizationMatrixTests(ClinicTestCase):
             "row_id": self.diagnosis.public_id,
             "kind": "diagnoses",
             "token_id": "00000000-0000-0000-0000-000000000000",
+            "code": "phq9",
+            "administration_id": self.administration.public_id,
+            "alert_id": self.alert.public_id,
+            "token": "forged-token",
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -159,8 +204,7 @@ class AuthorizationMatrixTests(ClinicTestCase):
                 with self.subTest(route=name, method=method):
                     response = getattr(client, method)("/" + self.fill(pattern))
                     self.assertIn(response.status_code, (404, 405))
-                    post_only = ("patients:add_entry", "patients:entry_entered_in_error")
-                    if method == "post" or name not in post_only:
+                    if method == "post" or name not in POST_ONLY:
                         self.assertEqual(response.status_code, 404)
 
     def test_anonymous_users_are_sent_to_sign_in(self):

@@ -23,9 +23,26 @@ class Capability(enum.StrEnum):
     EDIT_CLINICAL = "edit_clinical"
     MARK_ENTERED_IN_ERROR = "mark_entered_in_error"
     VIEW_AUDIT = "view_audit"
+    # Measurement-based care: rating scales, outcomes, safety alerts, self-report links.
+    VIEW_MEASURES = "view_measures"
+    RECORD_ADMINISTRATION = "record_administration"
+    ACKNOWLEDGE_ALERT = "acknowledge_alert"
+    SEND_SELF_REPORT_LINK = "send_self_report_link"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
+
+# Rating scales are read and entered by the care team, therapists included (they follow
+# outcome trends); alerts are acknowledged by clinicians. Front desk, clinic admins and
+# researchers never see scores: they can reveal suicidality.
+_MEASURES = frozenset(
+    {
+        Capability.VIEW_MEASURES,
+        Capability.RECORD_ADMINISTRATION,
+        Capability.SEND_SELF_REPORT_LINK,
+    }
+)
+_CLINICIAN_MEASURES = _MEASURES | {Capability.ACKNOWLEDGE_ALERT}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PRESCRIBER: frozenset(
@@ -36,7 +53,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CLINICAL,
             Capability.MARK_ENTERED_IN_ERROR,
         }
-    ),
+    )
+    | _CLINICIAN_MEASURES,
     Role.MEDICAL_DIRECTOR: frozenset(
         {
             Capability.VIEW_PATIENT,
@@ -46,7 +64,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MARK_ENTERED_IN_ERROR,
             Capability.VIEW_AUDIT,
         }
-    ),
+    )
+    | _CLINICIAN_MEASURES,
     Role.NURSE: frozenset(
         {
             Capability.VIEW_PATIENT,
@@ -54,8 +73,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_DEMOGRAPHICS,
             Capability.EDIT_CLINICAL,
         }
-    ),
-    Role.THERAPIST: frozenset({Capability.VIEW_PATIENT}),
+    )
+    | _CLINICIAN_MEASURES,
+    Role.THERAPIST: frozenset({Capability.VIEW_PATIENT}) | _MEASURES,
     Role.FRONT_DESK: frozenset(
         {Capability.VIEW_PATIENT, Capability.REGISTER_PATIENT, Capability.EDIT_DEMOGRAPHICS}
     ),

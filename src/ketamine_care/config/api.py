@@ -10,6 +10,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ketamine_care.accounts.api import router as auth_router
 from ketamine_care.accounts.auth import api_auth
 from ketamine_care.core.errors import DomainError
+from ketamine_care.instruments.api import patient_router as administrations_router
+from ketamine_care.instruments.api import router as instruments_router
+from ketamine_care.outcomes.api import patient_router as outcomes_router
+from ketamine_care.outcomes.api import router as alerts_router
 from ketamine_care.patients.api import router as patients_router
 
 api = NinjaAPI(
@@ -78,3 +82,7 @@ def on_http_error(request, exc: HttpError):
 
 api.add_router("/auth", auth_router)
 api.add_router("/patients", patients_router)
+api.add_router("/patients", administrations_router)
+api.add_router("/patients", outcomes_router)
+api.add_router("/instruments", instruments_router)
+api.add_router("/alerts", alerts_router)

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "ketamine_care.accounts",
     "ketamine_care.audit",
     "ketamine_care.patients",
+    "ketamine_care.instruments",
+    "ketamine_care.outcomes",
+    "ketamine_care.portal",
     "ketamine_care.demo",
 ]
 

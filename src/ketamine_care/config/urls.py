@@ -11,4 +11,7 @@ urlpatterns = [
     path("accounts/", include("ketamine_care.accounts.urls")),
     path("patients/", include("ketamine_care.patients.urls")),
     path("audit/", include("ketamine_care.audit.urls")),
+    path("measures/", include("ketamine_care.instruments.urls")),
+    path("alerts/", include("ketamine_care.outcomes.urls")),
+    path("self-report/", include("ketamine_care.portal.urls")),
 ]

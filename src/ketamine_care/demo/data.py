@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
+from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
 from ketamine_care.patients.models import Patient
 
@@ -103,7 +105,8 @@ def load_demo(seed: int = 20261125) -> dict:
     logins.append(("prescriber@other.clinic", Role.PRESCRIBER.label, OTHER_CLINIC))
     actor = User.objects.get(email="prescriber@demo.clinic")
     created = _make_patients(demo, actor, random.Random(seed))
-    return {"logins": logins, "patients_created": created}
+    histories = _make_score_histories(demo, actor, seed)
+    return {"logins": logins, "patients_created": created, "score_histories": histories}
 
 
 def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
@@ -167,3 +170,27 @@ def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
             )
         created += 1
     return created
+
+
+HISTORY_PATIENTS = 12  # DEMO-0001 .. DEMO-0012 get rating-scale histories
+ALERT_PATIENT = "DEMO-0003"
+
+
+def _make_score_histories(clinic: Clinic, actor: User, seed: int) -> int:
+    """Score histories for the first demo patients, each pattern in turn (idempotent: a
+    patient with any administration is left alone). Each patient has its own seeded generator,
+    so adding patients never changes another patient's history."""
+    made = 0
+    now = timezone.now().replace(minute=0, second=0, microsecond=0)
+    for number in range(1, HISTORY_PATIENTS + 1):
+        patient = Patient.objects.filter(clinic=clinic, mrn=f"DEMO-{number:04d}").first()
+        if patient is None or Administration.objects.filter(patient=patient).exists():
+            continue
+        rng = random.Random(seed * 1000 + number)
+        pattern = PATTERN_CYCLE[(number - 1) % len(PATTERN_CYCLE)]
+        start = now - timedelta(days=rng.randint(42, 70), hours=rng.randint(0, 6))
+        make_history(patient, actor, pattern, start, rng)
+        if patient.mrn == ALERT_PATIENT:
+            record_open_alert(patient, rng, now - timedelta(hours=3))
+        made += 1
+    return made

@@ -16,6 +16,7 @@ from ketamine_care.accounts.permissions import (
 )
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
+from ketamine_care.outcomes.queries import measures_context
 from ketamine_care.patients import forms, services
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
 from ketamine_care.patients.queries import chart_context, search_patients
@@ -78,7 +79,7 @@ def patient_chart(request, patient_id):
     return render(request, "patients/chart.html", _chart_page(request, patient))
 
 
-def _chart_page(request, patient, bound_forms=None) -> dict:
+def _chart_page(request, patient, bound_forms=None, with_measures=True) -> dict:
     can_edit = has_capability(request.membership, Capability.EDIT_CLINICAL) and patient.is_active
     entry_forms = {kind: form_class() for kind, (_, form_class, _) in CHART_ENTRIES.items()}
     entry_forms.update(bound_forms or {})
@@ -88,6 +89,8 @@ def _chart_page(request, patient, bound_forms=None) -> dict:
         "forms": entry_forms,
         "age": patient.age_on(_today()),
         **chart_context(patient),
+        # HTMX section refreshes skip the measures section (and its trajectory work).
+        **(measures_context(request.membership, patient) if with_measures else {}),
     }
 
 
@@ -165,7 +168,7 @@ def add_chart_entry(request, patient_id, kind: str):
 
 
 def _render_section(request, patient, kind: str, form):
-    context = _chart_page(request, patient, {kind: form})
+    context = _chart_page(request, patient, {kind: form}, with_measures=not request.htmx)
     status = 422 if form.errors else 200
     if request.htmx:
         return render(request, f"patients/chart.html#{kind}", context, status=status)
@@ -191,5 +194,6 @@ def chart_entry_entered_in_error(request, patient_id, kind: str, row_id):
     else:
         messages.error(request, "Give a reason to mark an entry as entered in error.")
     if request.htmx:
-        return render(request, f"patients/chart.html#{kind}", _chart_page(request, patient))
+        context = _chart_page(request, patient, with_measures=False)
+        return render(request, f"patients/chart.html#{kind}", context)
     return redirect("patients:chart", patient_id=patient.public_id)

@@ -1,0 +1,116 @@
+"""Instrument definitions and a patient's administrations. Thin: authorize, call, serialise."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.http import Http404
+from ninja import Router, Status
+
+from ketamine_care.accounts.permissions import Capability, access_patient, require
+from ketamine_care.instruments import services
+from ketamine_care.instruments.definition import UnknownInstrument, list_codes, load_definition
+from ketamine_care.instruments.models import Administration, Source
+from ketamine_care.instruments.schemas import AdministrationIn, AdministrationOut, InstrumentOut
+from ketamine_care.patients.services import record_chart_view
+
+router = Router(tags=["instruments"])
+patient_router = Router(tags=["instruments"])
+
+
+def _instrument_out(definition) -> dict:
+    return {
+        "code": definition.code,
+        "name": definition.name,
+        "version": definition.version,
+        "self_report": definition.self_report,
+        "rater": definition.rater,
+        "scoring_method": definition.scoring_method,
+        "item_count": len(definition.items),
+    }
+
+
+def administration_out(a: Administration, alerts=None) -> dict:
+    alerts = a.raised_alerts if alerts is None and hasattr(a, "raised_alerts") else alerts
+    if alerts is None:
+        alerts = list(a.safety_alerts.all())
+    return {
+        "id": a.public_id,
+        "instrument": a.instrument_code,
+        "definition_version": a.definition_version,
+        "answers": a.answers,
+        "total": a.total,
+        "band": a.band or None,
+        "subscales": a.subscales,
+        "flags": a.flags,
+        "risk": a.risk or None,
+        "administered_at": a.administered_at,
+        "time_point": a.time_point,
+        "follow_up_day": a.follow_up_day,
+        "source": a.source,
+        "status": a.status,
+        "alerts": [
+            {
+                "id": alert.public_id,
+                "rule_id": alert.rule_id,
+                "severity": alert.severity,
+                "message": alert.message,
+                "patient_crisis_screen": alert.patient_crisis_screen,
+            }
+            for alert in alerts
+        ],
+    }
+
+
+@router.get("", response=list[InstrumentOut])
+def list_instruments(request):
+    require(request.membership, Capability.VIEW_MEASURES)
+    return [_instrument_out(load_definition(code)) for code in list_codes()]
+
+
+@router.get("/{code}", response=dict)
+def read_instrument(request, code: str):
+    """The full, validated definition (items, bands, flags, sources, licence note)."""
+    require(request.membership, Capability.VIEW_MEASURES)
+    try:
+        return load_definition(code).model_dump(mode="json")
+    except UnknownInstrument as exc:
+        raise Http404 from exc
+
+
+@patient_router.get("/{patient_id}/administrations", response=list[AdministrationOut])
+def list_administrations(request, patient_id: UUID, instrument: str = ""):
+    patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
+    record_chart_view(patient=patient, actor=request.user, request=request, part="administrations")
+    rows = Administration.objects.filter(patient=patient).prefetch_related("safety_alerts")
+    if instrument:
+        rows = rows.filter(instrument_code=instrument)
+    return [administration_out(a, list(a.safety_alerts.all())) for a in rows]
+
+
+@patient_router.post("/{patient_id}/administrations", response={201: AdministrationOut})
+def create_administration(request, patient_id: UUID, payload: AdministrationIn):
+    patient = access_patient(request.membership, patient_id, Capability.RECORD_ADMINISTRATION)
+    administration = services.record_administration(
+        patient=patient,
+        instrument_code=payload.instrument,
+        answers=payload.answers,
+        time_point=payload.time_point,
+        follow_up_day=payload.follow_up_day,
+        administered_at=payload.administered_at,
+        source=Source.CLINICIAN,
+        actor=request.user,
+        request=request,
+    )
+    return Status(201, administration_out(administration))
+
+
+@patient_router.get("/{patient_id}/administrations/{administration_id}", response=AdministrationOut)
+def read_administration(request, patient_id: UUID, administration_id: UUID):
+    patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
+    try:
+        administration = Administration.objects.get(patient=patient, public_id=administration_id)
+    except Administration.DoesNotExist as exc:
+        raise Http404 from exc
+    record_chart_view(patient=patient, actor=request.user, request=request, part="administration")
+    return administration_out(administration)

@@ -1,0 +1,151 @@
+"""Writes for rating-scale administrations. Authorization happens before these calls."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.instruments.definition import (
+    InstrumentDefinition,
+    UnknownInstrument,
+    load_definition,
+)
+from ketamine_care.instruments.models import Administration, Source, TimePoint
+from ketamine_care.instruments.scoring import AnswerError, ScoreResult, score
+from ketamine_care.patients.models import RecordStatus
+
+Answers = Mapping[str, Any] | Sequence[Any]
+
+
+def check_definition(code: str) -> InstrumentDefinition:
+    try:
+        return load_definition(code)
+    except UnknownInstrument as exc:
+        raise ValidationFailed(str(exc), fields={"instrument": str(exc)}) from exc
+
+
+def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list[Any]:
+    """Answers in item order. A mapping must name every item and nothing else."""
+    if not isinstance(answers, Mapping):
+        return list(answers)
+    unknown = sorted(set(answers) - set(definition.item_ids))
+    missing = [i for i in definition.item_ids if answers.get(i) in (None, "")]
+    errors = {key: f"{definition.code} has no item {key!r}." for key in unknown}
+    for item_id in missing:
+        item = definition.item(item_id)
+        errors[item_id] = f"Answer {item.name} ({item_id}); allowed: {item.describe_allowed()}."
+    if errors:
+        raise ValidationFailed("Some answers are missing or unknown.", fields=errors)
+    return [answers[i] for i in definition.item_ids]
+
+
+def check_and_score(definition: InstrumentDefinition, answers: Answers) -> ScoreResult:
+    """Score with the pure scorer; an unscorable answer set becomes a 422 naming the item."""
+    ordered = _ordered_answers(definition, answers)
+    try:
+        return score(definition, ordered)
+    except AnswerError as exc:
+        field = exc.item_id or "answers"
+        raise ValidationFailed(exc.message, fields={field: exc.message}) from exc
+
+
+def _check_time(time_point: str, follow_up_day: int | None, when: datetime) -> None:
+    errors: dict[str, str] = {}
+    if time_point not in TimePoint.values:
+        errors["time_point"] = f"Choose one of: {', '.join(TimePoint.values)}."
+    if follow_up_day is not None and time_point != TimePoint.FOLLOW_UP:
+        errors["follow_up_day"] = "A follow-up day goes only with the follow-up time point."
+    if follow_up_day is not None and not 0 <= follow_up_day <= 3650:
+        errors["follow_up_day"] = "Give a day from 0 to 3650."
+    if when > timezone.now() + timedelta(minutes=5):
+        errors["administered_at"] = "The administration time cannot be in the future."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+
+
+def record_administration(
+    *,
+    patient,
+    instrument_code: str,
+    answers: Answers,
+    time_point: str,
+    source: str = Source.CLINICIAN,
+    actor=None,
+    administered_at: datetime | None = None,
+    follow_up_day: int | None = None,
+    request=None,
+) -> Administration:
+    """Score, store and audit one administration, and raise the clinic's safety alerts in the
+    same transaction. `actor` is the entering clinician, None for a patient's self-report.
+
+    The raised alerts are on `administration.raised_alerts` for the caller to show.
+    """
+    from ketamine_care.outcomes.services import raise_alerts
+
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error and cannot be changed.")
+    if source == Source.CLINICIAN and actor is None:
+        raise ValidationFailed("A clinician entry needs the entering user.")
+    definition = check_definition(instrument_code)
+    result = check_and_score(definition, answers)
+    when = administered_at or timezone.now()
+    _check_time(time_point, follow_up_day, when)
+    with transaction.atomic():
+        administration = Administration.objects.create(
+            patient=patient,
+            instrument_code=definition.code,
+            definition_version=definition.version,
+            answers=result.item_values,
+            total=result.total,
+            band=result.band or "",
+            subscales=result.subscales,
+            flags=list(result.flags),
+            risk=result.risk or "",
+            administered_at=when,
+            time_point=time_point,
+            follow_up_day=follow_up_day,
+            source=source,
+            entered_by=actor if source == Source.CLINICIAN else None,
+        )
+        record(
+            event_type="administration.recorded",
+            actor=actor,
+            patient=patient,
+            obj=administration,
+            changes={"new": {**result.as_json(), "time_point": time_point, "source": source}},
+            request=request,
+        )
+        administration.raised_alerts = raise_alerts(
+            administration=administration, actor=actor, request=request
+        )
+    return administration
+
+
+def mark_administration_entered_in_error(
+    *, administration: Administration, actor, reason: str, request=None
+) -> Administration:
+    """Hide a wrong administration from outcomes and charts; the row and its alerts stay."""
+    if administration.status != RecordStatus.ACTIVE:
+        raise StateError("This administration is already marked as entered in error.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        administration.status = RecordStatus.ENTERED_IN_ERROR
+        administration.entered_in_error_reason = reason
+        administration.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
+        record(
+            event_type="administration.marked_entered_in_error",
+            actor=actor,
+            patient=administration.patient,
+            obj=administration,
+            changes={"new": {"reason": reason}},
+            request=request,
+        )
+    return administration

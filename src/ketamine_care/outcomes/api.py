@@ -1,0 +1,108 @@
+"""Outcome summaries per patient, and the clinic's safety alerts. Thin endpoints."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from ketamine_care.accounts.permissions import Capability, access_patient, require
+from ketamine_care.outcomes import services
+from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic, instrument_outcomes
+from ketamine_care.outcomes.schemas import AcknowledgeIn, AlertOut, OutcomeOut
+from ketamine_care.patients.services import record_chart_view
+
+router = Router(tags=["outcomes"])
+patient_router = Router(tags=["outcomes"])
+
+
+def _rule(label: str, source: str) -> dict | None:
+    return {"label": label, "source": source} if label else None
+
+
+def outcome_out(o) -> dict:
+    s = o.summary
+    latest = o.latest
+    return {
+        "instrument": o.definition.code,
+        "name": o.definition.name,
+        "administrations": len(o.administrations),
+        "baseline": {"administered_at": s.baseline.timestamp, "total": s.baseline.total}
+        if s
+        else None,
+        "latest": {"administered_at": s.latest.timestamp, "total": s.latest.total} if s else None,
+        "latest_band": latest.band or None,
+        "latest_risk": latest.risk or None,
+        "change": s.change if s else None,
+        "percent_change": s.percent_change if s else None,
+        "responder": s.responder if s else None,
+        "remitter": s.remitter if s else None,
+        "first_response_at": s.first_response_at if s else None,
+        "time_to_first_response_days": s.time_to_first_response.total_seconds() / 86400
+        if s and s.time_to_first_response
+        else None,
+        "relapsed": s.relapsed if s else None,
+        "relapse_at": s.relapse_at if s else None,
+        "response_rule": _rule(o.response_label, o.response_source),
+        "remission_rule": _rule(o.remission_label, o.remission_source),
+    }
+
+
+def alert_out(alert) -> dict:
+    return {
+        "id": alert.public_id,
+        "patient_id": alert.patient.public_id,
+        "administration_id": alert.administration.public_id,
+        "rule_id": alert.rule_id,
+        "instrument": alert.instrument_code,
+        "severity": alert.severity,
+        "message": alert.message,
+        "observed": alert.observed,
+        "threshold": alert.threshold,
+        "care_team_task": alert.care_team_task,
+        "patient_crisis_screen": alert.patient_crisis_screen,
+        "unconfigured": alert.unconfigured,
+        "source": alert.source,
+        "status": alert.status,
+        "created_at": alert.created_at,
+        "acknowledge_by": alert.acknowledge_by,
+        "acknowledged_at": alert.acknowledged_at,
+        "acknowledgement_note": alert.acknowledgement_note,
+    }
+
+
+@patient_router.get("/{patient_id}/outcomes", response=list[OutcomeOut])
+def patient_outcomes(request, patient_id: UUID):
+    patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
+    record_chart_view(patient=patient, actor=request.user, request=request, part="outcomes")
+    thresholds = services.clinic_thresholds(services.safety_settings_for(patient.clinic))
+    return [outcome_out(o) for o in instrument_outcomes(patient, thresholds, chart=False)]
+
+
+class _AlertPage:
+    def __init__(self, queryset) -> None:
+        self.queryset = queryset
+
+    def __getitem__(self, item):
+        return [alert_out(a) for a in self.queryset[item]]
+
+    def __len__(self) -> int:
+        return self.queryset.count()
+
+
+@router.get("", response=list[AlertOut])
+@paginate(LimitOffsetPagination)
+def list_alerts(request, status: str = "open"):
+    """The clinic's alerts, newest first; `status` is open (default), acknowledged or all."""
+    require(request.membership, Capability.VIEW_MEASURES)
+    return _AlertPage(alerts_for_clinic(request.membership.clinic, status))
+
+
+@router.post("/{alert_id}/acknowledge", response=AlertOut)
+def acknowledge(request, alert_id: UUID, payload: AcknowledgeIn):
+    alert = access_alert(request.membership, alert_id, Capability.ACKNOWLEDGE_ALERT)
+    alert = services.acknowledge_alert(
+        alert=alert, actor=request.user, note=payload.note, request=request
+    )
+    return alert_out(alert)

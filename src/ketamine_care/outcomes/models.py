@@ -1,0 +1,122 @@
+"""Safety alerts raised by rating-scale results, and each clinic's safety configuration."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ketamine_care.core.models import PublicIdModel, TimestampedModel
+from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL, DEFAULT_CRISIS_RESOURCES
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "moderate": 2, "low": 3}
+
+
+class SafetyAlertQuerySet(models.QuerySet):
+    def open(self) -> SafetyAlertQuerySet:
+        return self.filter(status=AlertStatus.OPEN)
+
+
+class SafetyAlert(PublicIdModel, TimestampedModel):
+    """One firing of a clinic safety rule by one administration. Acknowledged, never deleted."""
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    administration = models.ForeignKey(
+        "instruments.Administration", on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    rule_id = models.CharField(max_length=80)
+    rule_set_version = models.CharField(max_length=32)
+    instrument_code = models.CharField(max_length=32)
+    severity = models.CharField(max_length=16, choices=Severity.choices)
+    message = models.TextField()
+    observed = models.CharField(max_length=40, blank=True)
+    threshold = models.CharField(max_length=40, blank=True)
+    patient_crisis_screen = models.BooleanField(default=False)
+    care_team_task = models.TextField(blank=True)
+    acknowledge_by = models.DateTimeField(null=True, blank=True)
+    unconfigured = models.BooleanField(default=False)
+    source = models.TextField()
+    evidence = models.CharField(max_length=20)
+    status = models.CharField(max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement_note = models.TextField(blank=True)
+
+    objects = SafetyAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["clinic", "status", "created_at"], name="alert_clinic_queue"),
+            models.Index(fields=["patient", "status"], name="alert_patient_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="open")
+                | (
+                    Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False)
+                    & ~Q(acknowledgement_note="")
+                ),
+                name="alert_acknowledgement_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.rule_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AlertStatus.OPEN
+
+
+class ClinicSafetySettings(TimestampedModel):
+    """Per-clinic safety configuration. Blank texts fall back to the shipped defaults;
+    `rule_values` sets rule thresholds by rule id (e.g. the CADSS discharge threshold), and
+    `outcome_overrides` edits outcomes/defaults.json in the same shape."""
+
+    clinic = models.OneToOneField(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="safety_settings"
+    )
+    crisis_resources_text = models.TextField(
+        blank=True, help_text="Shown to a patient whose self-report raises a crisis screen."
+    )
+    crisis_protocol_text = models.TextField(
+        blank=True, help_text="Shown to clinicians on a high-risk C-SSRS result."
+    )
+    rule_values = models.JSONField(default=dict, blank=True)
+    outcome_overrides = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"Safety settings of {self.clinic}"
+
+    @property
+    def crisis_resources(self) -> str:
+        return self.crisis_resources_text.strip() or DEFAULT_CRISIS_RESOURCES
+
+    @property
+    def crisis_protocol(self) -> str:
+        return self.crisis_protocol_text.strip() or DEFAULT_CRISIS_PROTOCOL

@@ -1,0 +1,163 @@
+"""Reads for measurement-based care: outcomes and trajectories per instrument, and alerts.
+
+Everything the chart shows comes from two queries (administrations, open alerts) plus the
+clinic's safety settings; summaries and chart geometry are computed by pure functions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.http import Http404
+from django.utils.timezone import localtime
+
+from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
+from ketamine_care.instruments.forms import instrument_choices
+from ketamine_care.instruments.models import Administration, TimePoint
+from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert
+from ketamine_care.outcomes.rules import (
+    OutcomeSummary,
+    OutcomeThresholds,
+    ScorePoint,
+    summarise_outcome,
+)
+from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_for
+from ketamine_care.outcomes.trajectory import Trajectory, build_trajectory
+
+
+@dataclass(frozen=True)
+class InstrumentOutcome:
+    definition: InstrumentDefinition
+    administrations: list[Administration]  # chronological
+    summary: OutcomeSummary | None
+    response_label: str
+    response_source: str
+    remission_label: str
+    remission_source: str
+    trajectory: Trajectory | None
+
+    @property
+    def latest(self) -> Administration:
+        return self.administrations[-1]
+
+
+def _baseline_index(rows: list[Administration]) -> int | None:
+    """The last administration the clinician marked as baseline; None means the earliest.
+
+    No treatment sessions are recorded yet, so 'the last before the first treatment' cannot
+    be computed; the earliest administration stands in until sessions exist.
+    """
+    marked = [i for i, a in enumerate(rows) if a.time_point == TimePoint.BASELINE]
+    return marked[-1] if marked else None
+
+
+def _title(definition: InstrumentDefinition, a: Administration) -> str:  # hover text
+    band = f" ({a.band.replace('_', ' ')})" if a.band else ""
+    return f"{localtime(a.administered_at):%Y-%m-%d %H:%M}: {definition.name} {a.total}{band}"
+
+
+def _outcome(code: str, rows: list[Administration], thresholds: OutcomeThresholds, chart: bool):
+    definition = load_definition(code)
+    rules = thresholds.for_instrument(code)
+    scored = [a for a in rows if a.total is not None]
+    summary = trajectory = None
+    if scored:
+        points = [ScorePoint(a.administered_at, a.total) for a in scored]
+        summary = summarise_outcome(points, _baseline_index(scored), rules)
+        trajectory = _trajectory(definition, scored, summary, rules) if chart else None
+    return InstrumentOutcome(
+        definition=definition,
+        administrations=rows,
+        summary=summary,
+        response_label=rules.response.label if rules.response else "",
+        response_source=rules.response.source if rules.response else "",
+        remission_label=rules.remission.label if rules.remission else "",
+        remission_source=rules.remission.source if rules.remission else "",
+        trajectory=trajectory,
+    )
+
+
+def _trajectory(definition, scored, summary, rules) -> Trajectory:
+    total_range = definition.total_range
+    bands = definition.banding.bands if definition.banding else ()
+    lines = []
+    if rules.response and summary.baseline.total:
+        value = summary.baseline.total * (1 - rules.response.percent_reduction / 100)
+        lines.append((value, rules.response.label, "response"))
+    if rules.remission:
+        lines.append((rules.remission.value, rules.remission.label, "remission"))
+    return build_trajectory(
+        [(a.administered_at, a.total, _title(definition, a)) for a in scored],
+        (total_range.min, total_range.max),
+        [(b.label, b.min, b.max) for b in bands],
+        lines,
+    )
+
+
+def instrument_outcomes(
+    patient, thresholds: OutcomeThresholds, *, chart: bool = True
+) -> list[InstrumentOutcome]:
+    """One entry per instrument the patient has active administrations of, by name; `chart`
+    adds the trajectory geometry."""
+    by_code: dict[str, list[Administration]] = defaultdict(list)
+    rows = Administration.objects.active().filter(patient=patient).chronological()
+    # The chart needs totals, bands and flags, not the raw answers: skip decoding them.
+    rows = rows.defer("answers", "subscales", "entered_in_error_reason", "updated_at")
+    for a in rows:
+        by_code[a.instrument_code].append(a)
+    outcomes = [_outcome(code, group, thresholds, chart) for code, group in by_code.items()]
+    return sorted(outcomes, key=lambda o: o.definition.name)
+
+
+def open_alerts_for_patient(patient) -> list[SafetyAlert]:
+    alerts = patient.safety_alerts.open().select_related("administration")
+    return sorted(alerts, key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.pk))
+
+
+def shows_crisis_protocol(alerts: list[SafetyAlert]) -> bool:
+    """A high-risk C-SSRS result shows the clinic's crisis protocol to clinicians (issue 3)."""
+    return any(a.instrument_code == "cssrs_screener" and a.administration.risk == "high"
+               for a in alerts if a.is_open)  # fmt: skip
+
+
+def measures_context(membership, patient) -> dict:
+    """What the chart's measures section needs; empty for roles that may not see scores."""
+    from ketamine_care.accounts.permissions import has_capability
+
+    if not has_capability(membership, Capability.VIEW_MEASURES):
+        return {"measures_visible": False}
+    settings = safety_settings_for(patient.clinic)
+    alerts = open_alerts_for_patient(patient)
+    return {
+        "measures_visible": True,
+        "instrument_choices": instrument_choices(),
+        "outcomes": instrument_outcomes(patient, clinic_thresholds(settings)),
+        "open_alerts": alerts,
+        "crisis_protocol": settings.crisis_protocol if shows_crisis_protocol(alerts) else "",
+        "can_record": has_capability(membership, Capability.RECORD_ADMINISTRATION)
+        and patient.is_active,
+        "can_acknowledge": has_capability(membership, Capability.ACKNOWLEDGE_ALERT),
+        "can_send_link": has_capability(membership, Capability.SEND_SELF_REPORT_LINK)
+        and patient.is_active,
+    }
+
+
+def alerts_for_clinic(clinic, status: str = "open"):
+    alerts = SafetyAlert.objects.filter(clinic=clinic).select_related("patient", "administration")
+    if status in ("open", "acknowledged"):
+        alerts = alerts.filter(status=status)
+    return alerts.order_by("-created_at", "-id")
+
+
+def access_alert(membership, public_id: UUID | str, capability=None) -> SafetyAlert:
+    """An alert of the membership's clinic, or Http404."""
+    require(membership, capability or Capability.VIEW_MEASURES)
+    try:
+        return SafetyAlert.objects.select_related("patient", "administration").get(
+            clinic_id=membership.clinic_id, public_id=public_id
+        )
+    except (SafetyAlert.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such alert") from exc

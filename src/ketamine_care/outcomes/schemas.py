@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+
+class PointOut(Schema):
+    administered_at: datetime
+    total: float
+
+
+class ThresholdOut(Schema):
+    label: str
+    source: str
+
+
+class OutcomeOut(Schema):
+    instrument: str
+    name: str
+    administrations: int
+    baseline: PointOut | None
+    latest: PointOut | None
+    latest_band: str | None
+    latest_risk: str | None
+    change: float | None
+    percent_change: float | None
+    responder: bool | None
+    remitter: bool | None
+    first_response_at: datetime | None
+    time_to_first_response_days: float | None
+    relapsed: bool | None
+    relapse_at: datetime | None
+    response_rule: ThresholdOut | None
+    remission_rule: ThresholdOut | None
+
+
+class AlertOut(Schema):
+    id: UUID
+    patient_id: UUID
+    administration_id: UUID
+    rule_id: str
+    instrument: str
+    severity: str
+    message: str
+    observed: str
+    threshold: str
+    care_team_task: str
+    patient_crisis_screen: bool
+    unconfigured: bool
+    source: str
+    status: str
+    created_at: datetime
+    acknowledge_by: datetime | None
+    acknowledged_at: datetime | None
+    acknowledgement_note: str
+
+
+class AcknowledgeIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)

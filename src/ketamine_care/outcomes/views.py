@@ -1,0 +1,48 @@
+"""The clinic's safety alert list and acknowledgement. Thin: authorize, query or call, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.outcomes import services
+from ketamine_care.outcomes.forms import AcknowledgeForm
+from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic
+
+PAGE_SIZE = 50
+
+
+@clinic_required(Capability.VIEW_MEASURES)
+def alert_list(request):
+    status = request.GET.get("status", "open")
+    if status not in ("open", "acknowledged", "all"):
+        status = "open"
+    alerts = alerts_for_clinic(request.membership.clinic, status)
+    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "outcomes/alerts.html", {"page": page, "status": status})
+
+
+@clinic_required(Capability.ACKNOWLEDGE_ALERT)
+@require_http_methods(["GET", "POST"])
+def acknowledge(request, alert_id):
+    alert = access_alert(request.membership, alert_id, Capability.ACKNOWLEDGE_ALERT)
+    form = AcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acknowledge_alert(
+                alert=alert, actor=request.user, note=form.cleaned_data["note"], request=request
+            )
+        except DomainError as error:
+            form.add_error("note" if "note" in error.fields else None, error.message)
+        else:
+            messages.success(request, "Alert acknowledged.")
+            return redirect("patients:chart", patient_id=alert.patient.public_id)
+    status = 422 if form.errors else 200
+    return render(
+        request, "outcomes/acknowledge.html", {"alert": alert, "form": form}, status=status
+    )
