@@ -42,3 +42,19 @@ def median_ms(call: Callable[[], object], repeat: int = 50, warmup: int = 5) -> 
         call()
         samples.append((time.perf_counter() - started) * 1000)
     return statistics.median(samples)
+
+
+def bench_clinic_user(clinic_name: str, email: str):
+    """A clinic with one prescriber, and a bearer token for them: (clinic, user, token)."""
+    from ketamine_care.accounts.models import Clinic, Membership, User
+    from ketamine_care.accounts.services import issue_api_token
+
+    clinic, _ = Clinic.objects.get_or_create(name=clinic_name)
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, "benchmark-password", full_name="Benchmark user"
+    )
+    membership, _ = Membership.objects.get_or_create(
+        user=user, clinic=clinic, defaults={"role": "prescriber"}
+    )
+    membership = Membership.objects.select_related("clinic", "user").get(pk=membership.pk)
+    return clinic, user, issue_api_token(membership=membership)[1]

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import median_ms, start_django  # noqa: E402
+from _setup import bench_clinic_user, median_ms, start_django  # noqa: E402
 
 INSTRUMENTS = ("phq9", "gad7", "madrs", "qids_sr16", "pcl5")
 SESSION_WEEKS = 150
@@ -99,26 +99,15 @@ def run(args) -> None:
     from django.db import connection
     from django.test import Client
 
-    from ketamine_care.accounts.models import Clinic, Membership, User
-    from ketamine_care.accounts.services import issue_api_token
     from ketamine_care.instruments.models import Administration
     from ketamine_care.testing.builders import make_patient
 
-    clinic, _ = Clinic.objects.get_or_create(name="Chart Benchmark Clinic")
-    user = User.objects.filter(email="chart@bench.clinic").first() or User.objects.create_user(
-        "chart@bench.clinic", "benchmark-password", full_name="Chart Bench"
-    )
-    membership, _ = Membership.objects.get_or_create(
-        user=user, clinic=clinic, defaults={"role": "prescriber"}
-    )
+    clinic, user, token = bench_clinic_user("Chart Benchmark Clinic", "chart@bench.clinic")
     patient = make_patient(clinic=clinic, actor=user, mrn=f"CHART-{random.randint(0, 10**9)}")
     fill(patient, user, args.weeks)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     count = Administration.objects.filter(patient=patient).count()
-    _, token = issue_api_token(
-        membership=Membership.objects.select_related("clinic", "user").get(pk=membership.pk)
-    )
     web = Client()
     web.force_login(user)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")

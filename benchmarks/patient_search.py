@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import median_ms, start_django  # noqa: E402
+from _setup import bench_clinic_user, median_ms, start_django  # noqa: E402
 
 GIVEN = [
     "Alex",
@@ -105,24 +105,13 @@ def run(args) -> None:
     from django.db import connection
     from django.test import Client
 
-    from ketamine_care.accounts.models import Clinic, Membership, User
-    from ketamine_care.accounts.services import issue_api_token
     from ketamine_care.patients import services
     from ketamine_care.patients.models import Patient
 
-    clinic, _ = Clinic.objects.get_or_create(name="Benchmark Clinic")
-    user = User.objects.filter(email="bench@bench.clinic").first() or User.objects.create_user(
-        "bench@bench.clinic", "benchmark-password", full_name="Bench"
-    )
-    membership, _ = Membership.objects.get_or_create(
-        user=user, clinic=clinic, defaults={"role": "prescriber"}
-    )
+    clinic, user, token = bench_clinic_user("Benchmark Clinic", "bench@bench.clinic")
     fill(clinic, args.patients)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    _, token = issue_api_token(
-        membership=Membership.objects.select_related("clinic", "user").get(pk=membership.pk)
-    )
     patient = Patient.objects.filter(clinic=clinic).first()
     for _ in range(5):
         services.add_diagnosis(patient=patient, actor=user, icd10_code="F33.2", label="MDD")

@@ -18,7 +18,7 @@ from ketamine_care.instruments.definition import (
 )
 from ketamine_care.instruments.models import Administration, Source, TimePoint
 from ketamine_care.instruments.scoring import AnswerError, ScoreResult, score
-from ketamine_care.patients.models import RecordStatus
+from ketamine_care.patients.services import mark_row_entered_in_error
 
 Answers = Mapping[str, Any] | Sequence[Any]
 
@@ -131,21 +131,10 @@ def mark_administration_entered_in_error(
     *, administration: Administration, actor, reason: str, request=None
 ) -> Administration:
     """Hide a wrong administration from outcomes and charts; the row and its alerts stay."""
-    if administration.status != RecordStatus.ACTIVE:
-        raise StateError("This administration is already marked as entered in error.")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
-    with transaction.atomic():
-        administration.status = RecordStatus.ENTERED_IN_ERROR
-        administration.entered_in_error_reason = reason
-        administration.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
-        record(
-            event_type="administration.marked_entered_in_error",
-            actor=actor,
-            patient=administration.patient,
-            obj=administration,
-            changes={"new": {"reason": reason}},
-            request=request,
-        )
-    return administration
+    return mark_row_entered_in_error(
+        row=administration,
+        actor=actor,
+        reason=reason,
+        request=request,
+        event_type="administration.marked_entered_in_error",
+    )

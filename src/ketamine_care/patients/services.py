@@ -375,6 +375,13 @@ def _create_child(model, event_type: str, patient, actor, request, audit_extra=N
 def mark_child_entered_in_error(*, row, actor, reason: str, request=None):
     """Mark a diagnosis, allergy, medication or measurement as entered in error."""
     _require_active(row.patient)
+    return mark_row_entered_in_error(row=row, actor=actor, reason=reason, request=request)
+
+
+def mark_row_entered_in_error(*, row, actor, reason: str, request=None, event_type: str = ""):
+    """Mark any patient-owned row (with `status` and `entered_in_error_reason`) as entered in
+    error, with a required reason; audited as `<model>.marked_entered_in_error`. The row stays
+    and keeps pointing at its patient: corrections never delete."""
     if row.status != RecordStatus.ACTIVE:
         raise StateError("This entry is already marked as entered in error.")
     reason = (reason or "").strip()
@@ -385,7 +392,7 @@ def mark_child_entered_in_error(*, row, actor, reason: str, request=None):
         row.entered_in_error_reason = reason
         row.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
         record(
-            event_type=f"{row._meta.model_name}.marked_entered_in_error",
+            event_type=event_type or f"{row._meta.model_name}.marked_entered_in_error",
             actor=actor,
             patient=row.patient,
             obj=row,
