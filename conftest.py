@@ -67,3 +67,28 @@ def pytest_report_header(config) -> str:
 def pytest_unconfigure(config) -> None:
     if _cluster is not None:
         _cluster.stop()
+
+
+# Transactional tests (browser tests, the ledger's concurrent-draw test) end with a flush that
+# the append-only guards (audit trail, ledger entries) rightly refuse: a test that needs the
+# flush requests `_audit_guard_lifted_for_flush`, and the guards are restored after it.
+@pytest.fixture
+def _audit_guard_lifted_for_flush(request):
+    from ketamine_care.testing import audit_guard
+
+    yield
+    audit_guard.lift()
+    request.node._audit_guard_lifted = True
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # every fixture finalizer, including the flush, has run now
+    # After the last test the test database is already gone: nothing to restore.
+    if getattr(item, "_audit_guard_lifted", False) and nextitem is not None:
+        from pytest_django.plugin import blocking_manager_key
+
+        from ketamine_care.testing import audit_guard
+
+        with item.session.config.stash[blocking_manager_key].unblock():
+            audit_guard.restore()

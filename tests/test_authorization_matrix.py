@@ -19,6 +19,8 @@ from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services
 from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.inventory import make_ledger_fixture
+from ketamine_care.testing.treatment import activate_trd, treatable_plan
 
 ANY_MEMBER = "any_member"
 PUBLIC = "public"
@@ -56,6 +58,28 @@ POST_ONLY = (
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
+# Protocols, screening, dosing and plans (issue 4).
+HTML.update(
+    {
+        "protocols:library": Capability.VIEW_TREATMENT,
+        "protocols:detail": Capability.VIEW_TREATMENT,
+        "protocols:activate": Capability.MANAGE_PROTOCOLS,
+        "protocols:new_draft": Capability.MANAGE_PROTOCOLS,
+        "protocols:publish": Capability.MANAGE_PROTOCOLS,
+        "protocols:retire": Capability.MANAGE_PROTOCOLS,
+        "screening:workup": Capability.SCREEN_PATIENT,
+        "screening:verdict": Capability.VIEW_TREATMENT,
+        "screening:override": Capability.OVERRIDE_SCREENING,
+        "screening:cosign": Capability.COSIGN_SCREENING,
+        "dosing:dose": Capability.CALCULATE_DOSE,
+        "dosing:new_plan": Capability.PLAN_TREATMENT,
+        "dosing:plan": Capability.VIEW_TREATMENT,
+        "dosing:move_visit": Capability.PLAN_TREATMENT,
+        "dosing:day": Capability.VIEW_TREATMENT,
+    }
+)
+POST_ONLY += ("protocols:publish", "protocols:retire", "screening:override", "screening:cosign")
+
 # API operations: (method, path template) -> capability needed.
 API = {
     ("post", "/api/v1/auth/tokens"): PUBLIC,
@@ -83,12 +107,122 @@ API.update(
         ("post", "/api/v1/alerts/{alert_id}/acknowledge"): Capability.ACKNOWLEDGE_ALERT,
     }
 )
+API.update(
+    {
+        ("get", "/api/v1/protocols"): Capability.VIEW_TREATMENT,
+        ("get", "/api/v1/protocols/{protocol_id}"): Capability.VIEW_TREATMENT,
+        ("post", "/api/v1/protocols/{protocol_id}/activate"): Capability.MANAGE_PROTOCOLS,
+        ("post", "/api/v1/protocols/{protocol_id}/drafts"): Capability.MANAGE_PROTOCOLS,
+        ("post", "/api/v1/protocols/versions/{version_id}/publish"): Capability.MANAGE_PROTOCOLS,
+        ("post", "/api/v1/patients/{patient_id}/screenings"): Capability.SCREEN_PATIENT,
+        ("get", "/api/v1/patients/{patient_id}/screenings"): Capability.VIEW_TREATMENT,
+        ("post", "/api/v1/patients/{patient_id}/screenings/{verdict_id}/override"): (
+            Capability.OVERRIDE_SCREENING
+        ),
+        ("post", "/api/v1/patients/{patient_id}/screenings/{verdict_id}/cosign"): (
+            Capability.COSIGN_SCREENING
+        ),
+        ("post", "/api/v1/patients/{patient_id}/dose-calculations"): Capability.CALCULATE_DOSE,
+        ("post", "/api/v1/patients/{patient_id}/plans"): Capability.PLAN_TREATMENT,
+        ("get", "/api/v1/patients/{patient_id}/plans"): Capability.VIEW_TREATMENT,
+        ("get", "/api/v1/patients/{patient_id}/plans/{plan_id}"): Capability.VIEW_TREATMENT,
+        ("post", "/api/v1/patients/{patient_id}/plans/{plan_id}/visits/{visit_id}/move"): (
+            Capability.PLAN_TREATMENT
+        ),
+        # Last: retiring the version makes later screening calls 422 (still not 403).
+        ("post", "/api/v1/protocols/versions/{version_id}/retire"): Capability.MANAGE_PROTOCOLS,
+    }
+)
 for _kind in ("diagnoses", "allergies", "medications", "measurements"):
     API[("get", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.VIEW_PATIENT
     API[("post", f"/api/v1/patients/{{patient_id}}/{_kind}")] = Capability.EDIT_CLINICAL
     API[("post", f"/api/v1/patients/{{patient_id}}/{_kind}/{{row_id}}/entered-in-error")] = (
         Capability.EDIT_CLINICAL
     )
+
+# Controlled-substance ledger.
+HTML.update(
+    {
+        "inventory:ledger": Capability.VIEW_INVENTORY,
+        "inventory:lot": Capability.VIEW_INVENTORY,
+        "inventory:report": Capability.VIEW_INVENTORY,
+        "inventory:report_csv": Capability.VIEW_INVENTORY,
+        "inventory:draw": Capability.DRAW_STOCK,
+        "inventory:waste": Capability.DRAW_STOCK,
+        "inventory:receive": Capability.MANAGE_INVENTORY,
+        "inventory:transfer": Capability.MANAGE_INVENTORY,
+        "inventory:adjust": Capability.MANAGE_INVENTORY,
+        "inventory:count": Capability.MANAGE_INVENTORY,
+        "inventory:add_product": Capability.MANAGE_INVENTORY,
+        "inventory:correct": Capability.MANAGE_INVENTORY,
+        "inventory:resolve": Capability.MANAGE_INVENTORY,
+    }
+)
+_INV = "/api/v1/inventory"
+API.update(
+    {
+        ("get", f"{_INV}/products"): Capability.VIEW_INVENTORY,
+        ("post", f"{_INV}/products"): Capability.MANAGE_INVENTORY,
+        ("get", f"{_INV}/lots"): Capability.VIEW_INVENTORY,
+        ("get", f"{_INV}/lots/{{lot_id}}"): Capability.VIEW_INVENTORY,
+        ("get", f"{_INV}/lots/{{lot_id}}/entries"): Capability.VIEW_INVENTORY,
+        ("get", f"{_INV}/entries"): Capability.VIEW_INVENTORY,
+        ("post", f"{_INV}/receipts"): Capability.MANAGE_INVENTORY,
+        ("post", f"{_INV}/draws"): Capability.DRAW_STOCK,
+        ("post", f"{_INV}/wastes"): Capability.DRAW_STOCK,
+        ("post", f"{_INV}/transfers"): Capability.MANAGE_INVENTORY,
+        ("post", f"{_INV}/adjustments"): Capability.MANAGE_INVENTORY,
+        ("post", f"{_INV}/counts"): Capability.MANAGE_INVENTORY,
+        ("post", f"{_INV}/entries/{{entry_id}}/corrections"): Capability.MANAGE_INVENTORY,
+        ("get", f"{_INV}/discrepancies"): Capability.MANAGE_INVENTORY,
+        ("post", f"{_INV}/discrepancies/{{discrepancy_id}}/resolve"): (Capability.MANAGE_INVENTORY),
+        ("get", f"{_INV}/balances"): Capability.VIEW_INVENTORY,
+        ("get", f"{_INV}/report"): Capability.VIEW_INVENTORY,
+    }
+)
+# Filled in by setUpTestData: ids the ledger request bodies refer to.
+LEDGER_IDS: dict[str, str] = {}
+
+
+def ledger_body(last_segment: str) -> dict | None:
+    ids = LEDGER_IDS
+    stock = {"quantity": "1", "unit": "ml"}
+    bodies = {
+        "products": {
+            "name": f"Ketamine {uuid.uuid4().hex[:6]}",
+            "drug": "ketamine",
+            "form": "vial",
+            "strength_mg_per_ml": "50",
+            "volume_ml": "10",
+        },
+        "receipts": {
+            "product_id": ids.get("product"),
+            "lot_number": "MATRIX",
+            "expiry_date": ids.get("expiry"),
+            "quantity": "1",
+            "unit": "vial",
+            "invoice_number": "INV-M",
+        },
+        "draws": {"lot_id": ids.get("lot"), **stock},
+        "wastes": {
+            "lot_id": ids.get("lot"),
+            "witness_id": ids.get("witness"),
+            "reason": "r",
+            **stock,
+        },
+        "transfers": {
+            "direction": "out",
+            "lot_id": ids.get("lot"),
+            "counterparty": "X",
+            "reason": "r",
+            **stock,
+        },
+        "adjustments": {"lot_id": ids.get("lot"), "direction": "increase", "reason": "r", **stock},
+        "counts": {"lot_id": ids.get("lot"), "counted_quantity": "1", "unit": "ml"},
+        "corrections": {"reason": "authorization matrix"},
+        "resolve": {"note": "authorization matrix", "post_adjustment": False},
+    }
+    return bodies.get(last_segment)
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -111,7 +245,19 @@ def valid_body(method: str, path: str) -> dict:
         return {"note": "authorization matrix"}
     if method == "patch":
         return {"phone": "555-0199"}
+    if "/inventory/" in path:
+        return ledger_body(path.rstrip("/").rsplit("/", 1)[-1])
     bodies = {
+        "activate": {"clinic_values": {}},
+        "drafts": {"edits": {"dose.iv.default": 0.75}},
+        "publish": {},
+        "retire": {},
+        "screenings": {"protocol": "iv-ketamine-trd"},
+        "override": {"reason": "authorization matrix"},
+        "cosign": {"note": "authorization matrix"},
+        "dose-calculations": {"protocol": "iv-ketamine-trd", "weight_kg": 70},
+        "plans": {"protocol": "iv-ketamine-trd", "start_date": "2030-01-07"},
+        "move": {"date": "2030-01-08"},
         "diagnoses": {"icd10_code": "F33.2", "label": "MDD"},
         "allergies": {"substance": "Latex"},
         "medications": {"name": "Sertraline", "drug_class": "ssri"},
@@ -154,6 +300,19 @@ class AuthorizationMatrixTests(ClinicTestCase):
             actor=cls.prescriber,
         )
         cls.alert = cls.administration.raised_alerts[0]
+        cls.ledger = make_ledger_fixture(clinic=cls.clinic, admin=cls.clinic_admin, nurse=cls.nurse)
+        LEDGER_IDS.update(
+            product=str(cls.ledger["product"].public_id),
+            lot=str(cls.ledger["lot"].public_id),
+            expiry=cls.ledger["lot"].expiry_date.isoformat(),
+            witness=str(cls.medical_director.public_id),
+        )
+        cls.protocol_version = activate_trd(clinic=cls.clinic, director=cls.medical_director)
+        cls.plan = treatable_plan(
+            patient=cls.patient, version=cls.protocol_version, prescriber=cls.prescriber
+        )
+        cls.verdict = cls.plan.screening_verdict
+        cls.visit = cls.plan.visits.order_by("number").last()
 
     def fill(self, path: str) -> str:
         values = {
@@ -165,6 +324,14 @@ class AuthorizationMatrixTests(ClinicTestCase):
             "administration_id": self.administration.public_id,
             "alert_id": self.alert.public_id,
             "token": "forged-token",
+            "lot_id": self.ledger["lot"].public_id,
+            "entry_id": self.ledger["entry"].public_id,
+            "discrepancy_id": self.ledger["discrepancy"].public_id,
+            "protocol_id": "iv-ketamine-trd",
+            "version_id": self.protocol_version.public_id,
+            "verdict_id": self.verdict.public_id,
+            "plan_id": self.plan.public_id,
+            "visit_id": self.visit.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -39,34 +39,8 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def _audit_guard_lifted_for_flush(request):
-    """Transactional tests end with a flush the append-only audit guard would refuse."""
-    from ketamine_care.testing import audit_guard
-
-    yield
-    audit_guard.lift()
-    request.node._audit_guard_lifted = True
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    yield  # every fixture finalizer, including the flush, has run now
-    # After the last test the test database is already gone: nothing to restore.
-    if getattr(item, "_audit_guard_lifted", False) and nextitem is not None:
-        from ketamine_care.testing import audit_guard
-
-        blocker = item.session.config.stash[_blocker_key()]
-        with blocker.unblock():
-            audit_guard.restore()
-
-
-def _blocker_key():
-    from pytest_django.plugin import blocking_manager_key
-
-    return blocking_manager_key
-
-
+# `_audit_guard_lifted_for_flush` lives in the root conftest.py (shared with other
+# transactional tests).
 @pytest.fixture
 def page(browser, live_server, _audit_guard_lifted_for_flush):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})

@@ -28,6 +28,27 @@ class Capability(enum.StrEnum):
     RECORD_ADMINISTRATION = "record_administration"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     SEND_SELF_REPORT_LINK = "send_self_report_link"
+    # Protocols, eligibility screening, dosing and course planning.
+    VIEW_TREATMENT = "view_treatment"
+    MANAGE_PROTOCOLS = "manage_protocols"
+    SCREEN_PATIENT = "screen_patient"
+    OVERRIDE_SCREENING = "override_screening"
+    COSIGN_SCREENING = "cosign_screening"
+    CALCULATE_DOSE = "calculate_dose"
+    PLAN_TREATMENT = "plan_treatment"
+    # Controlled-substance ledger (the clinic's own ketamine / esketamine stock).
+    VIEW_INVENTORY = "view_inventory"
+    DRAW_STOCK = "draw_stock"
+    MANAGE_INVENTORY = "manage_inventory"
+    # Treatment sessions: the monitored dosing session, its vitals, alerts, note and REMS form.
+    VIEW_SESSIONS = "view_sessions"
+    SCHEDULE_SESSION = "schedule_session"
+    CHECK_IN_SESSION = "check_in_session"
+    RUN_SESSION = "run_session"
+    OVERRIDE_PRE_CHECK = "override_pre_check"
+    SIGN_SESSION = "sign_session"
+    AMEND_SESSION = "amend_session"
+    MANAGE_REMS = "manage_rems"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -44,6 +65,21 @@ _MEASURES = frozenset(
 )
 _CLINICIAN_MEASURES = _MEASURES | {Capability.ACKNOWLEDGE_ALERT}
 
+# Treatment: nurses read protocols, verdicts and plans and use the dose calculator (they
+# prepare infusions), but eligibility decisions, overrides and plans are the prescriber's
+# (product brief: the prescriber "decides eligibility"); only the medical director activates
+# protocols and co-signs overrides.
+_NURSE_TREATMENT = frozenset({Capability.VIEW_TREATMENT, Capability.CALCULATE_DOSE})
+_PRESCRIBER_TREATMENT = _NURSE_TREATMENT | {
+    Capability.SCREEN_PATIENT,
+    Capability.OVERRIDE_SCREENING,
+    Capability.PLAN_TREATMENT,
+}
+_DIRECTOR_TREATMENT = _PRESCRIBER_TREATMENT | {
+    Capability.MANAGE_PROTOCOLS,
+    Capability.COSIGN_SCREENING,
+}
+
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PRESCRIBER: frozenset(
         {
@@ -54,7 +90,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MARK_ENTERED_IN_ERROR,
         }
     )
-    | _CLINICIAN_MEASURES,
+    | _CLINICIAN_MEASURES
+    | _PRESCRIBER_TREATMENT,
     Role.MEDICAL_DIRECTOR: frozenset(
         {
             Capability.VIEW_PATIENT,
@@ -65,7 +102,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_AUDIT,
         }
     )
-    | _CLINICIAN_MEASURES,
+    | _CLINICIAN_MEASURES
+    | _DIRECTOR_TREATMENT,
     Role.NURSE: frozenset(
         {
             Capability.VIEW_PATIENT,
@@ -74,7 +112,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_CLINICAL,
         }
     )
-    | _CLINICIAN_MEASURES,
+    | _CLINICIAN_MEASURES
+    | _NURSE_TREATMENT,
     Role.THERAPIST: frozenset({Capability.VIEW_PATIENT}) | _MEASURES,
     Role.FRONT_DESK: frozenset(
         {Capability.VIEW_PATIENT, Capability.REGISTER_PATIENT, Capability.EDIT_DEMOGRAPHICS}
@@ -83,6 +122,44 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     # Researchers see de-identified cohort data only: no capability touches a patient record.
     Role.RESEARCHER: frozenset(),
 }
+
+# Controlled-substance ledger: clinicians who give doses draw and waste stock; the clinic
+# admin and the medical director receive, transfer, adjust, count and resolve discrepancies.
+# Therapists, front desk and researchers have no access to the ledger.
+_INVENTORY_CAPABILITIES = {
+    Role.CLINIC_ADMIN: {Capability.VIEW_INVENTORY, Capability.MANAGE_INVENTORY},
+    Role.MEDICAL_DIRECTOR: {
+        Capability.VIEW_INVENTORY,
+        Capability.MANAGE_INVENTORY,
+        Capability.DRAW_STOCK,
+    },
+    Role.PRESCRIBER: {Capability.VIEW_INVENTORY, Capability.DRAW_STOCK},
+    Role.NURSE: {Capability.VIEW_INVENTORY, Capability.DRAW_STOCK},
+}
+for _role, _capabilities in _INVENTORY_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities
+
+# Treatment sessions: nurses run the session (checks, dose, vitals, alerts, adverse events,
+# REMS form); prescribers also override missing pre-session checks and sign; the medical
+# director does everything and is notified of serious adverse events. Front desk schedules
+# and checks patients in but sees no vitals. Therapists, admins and researchers: nothing.
+_NURSE_SESSIONS = {
+    Capability.VIEW_SESSIONS,
+    Capability.SCHEDULE_SESSION,
+    Capability.CHECK_IN_SESSION,
+    Capability.RUN_SESSION,
+    Capability.AMEND_SESSION,
+    Capability.MANAGE_REMS,
+}
+_SESSION_CAPABILITIES = {
+    Role.FRONT_DESK: {Capability.SCHEDULE_SESSION, Capability.CHECK_IN_SESSION},
+    Role.NURSE: _NURSE_SESSIONS,
+    Role.PRESCRIBER: _NURSE_SESSIONS | {Capability.OVERRIDE_PRE_CHECK, Capability.SIGN_SESSION},
+    Role.MEDICAL_DIRECTOR: _NURSE_SESSIONS
+    | {Capability.OVERRIDE_PRE_CHECK, Capability.SIGN_SESSION},
+}
+for _role, _capabilities in _SESSION_CAPABILITIES.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})
@@ -127,3 +204,17 @@ def access_patient_child(membership, model, patient, public_id, capability):
         return model.objects.get(patient=patient, public_id=public_id)
     except (model.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+
+
+def access_session(membership: Membership | None, public_id: UUID | str, capability=None):
+    """Fetch a treatment session of the membership's clinic or raise Http404; check the
+    capability (default: view sessions)."""
+    from ketamine_care.treatment_sessions.models import TreatmentSession
+
+    require(membership, capability or Capability.VIEW_SESSIONS)
+    try:
+        return TreatmentSession.objects.select_related(
+            "patient", "protocol_version__clinic_protocol", "clinic"
+        ).get(clinic_id=membership.clinic_id, public_id=public_id)
+    except (TreatmentSession.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such session") from exc

@@ -10,11 +10,15 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ketamine_care.accounts.api import router as auth_router
 from ketamine_care.accounts.auth import api_auth
 from ketamine_care.core.errors import DomainError
+from ketamine_care.dosing.api import patient_router as dosing_router
 from ketamine_care.instruments.api import patient_router as administrations_router
 from ketamine_care.instruments.api import router as instruments_router
+from ketamine_care.inventory.api import router as inventory_router
 from ketamine_care.outcomes.api import patient_router as outcomes_router
 from ketamine_care.outcomes.api import router as alerts_router
 from ketamine_care.patients.api import router as patients_router
+from ketamine_care.protocols.api import router as protocols_router
+from ketamine_care.screening.api import patient_router as screening_router
 
 api = NinjaAPI(
     title="ketamine-care API",
@@ -86,3 +90,7 @@ api.add_router("/patients", administrations_router)
 api.add_router("/patients", outcomes_router)
 api.add_router("/instruments", instruments_router)
 api.add_router("/alerts", alerts_router)
+api.add_router("/protocols", protocols_router)
+api.add_router("/patients", screening_router)
+api.add_router("/patients", dosing_router)
+api.add_router("/inventory", inventory_router)

@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "ketamine_care.instruments",
     "ketamine_care.outcomes",
     "ketamine_care.portal",
+    "ketamine_care.inventory",
+    "ketamine_care.protocols",
+    "ketamine_care.screening",
+    "ketamine_care.dosing",
     "ketamine_care.demo",
 ]
 

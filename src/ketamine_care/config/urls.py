@@ -11,7 +11,11 @@ urlpatterns = [
     path("accounts/", include("ketamine_care.accounts.urls")),
     path("patients/", include("ketamine_care.patients.urls")),
     path("audit/", include("ketamine_care.audit.urls")),
+    path("inventory/", include("ketamine_care.inventory.urls")),
     path("measures/", include("ketamine_care.instruments.urls")),
     path("alerts/", include("ketamine_care.outcomes.urls")),
     path("self-report/", include("ketamine_care.portal.urls")),
+    path("protocols/", include("ketamine_care.protocols.urls")),
+    path("patients/", include("ketamine_care.screening.urls")),
+    path("", include("ketamine_care.dosing.urls")),
 ]

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
+from ketamine_care.demo.treatment import make_treatment_demo
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
 from ketamine_care.patients.models import Patient
@@ -106,7 +108,15 @@ def load_demo(seed: int = 20261125) -> dict:
     actor = User.objects.get(email="prescriber@demo.clinic")
     created = _make_patients(demo, actor, random.Random(seed))
     histories = _make_score_histories(demo, actor, seed)
-    return {"logins": logins, "patients_created": created, "score_histories": histories}
+    treatment = make_treatment_demo(demo)
+    ledger = make_ledger_demo(demo)
+    return {
+        "logins": logins,
+        "patients_created": created,
+        "score_histories": histories,
+        **treatment,
+        **ledger,
+    }
 
 
 def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:

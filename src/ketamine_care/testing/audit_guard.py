@@ -1,4 +1,5 @@
-"""Lift and restore the audit table's append-only guard around a test database flush.
+"""Lift and restore the append-only guards (audit trail, controlled-substance ledger) around
+a test database flush.
 
 Transactional tests (browser tests against a live server) end with a flush that empties every
 table; the append-only triggers rightly refuse that. The SQL comes from the migration that
@@ -11,7 +12,11 @@ import importlib
 
 from django.db import connection
 
-_migration = importlib.import_module("ketamine_care.audit.migrations.0002_append_only_triggers")
+# Every append-only guard: the audit trail and the controlled-substance ledger.
+_migrations = [
+    importlib.import_module("ketamine_care.audit.migrations.0002_append_only_triggers"),
+    importlib.import_module("ketamine_care.inventory.migrations.0002_append_only_triggers"),
+]
 
 
 def lift() -> None:
@@ -20,8 +25,9 @@ def lift() -> None:
             # Superuser-only: ordinary triggers do not fire in replica mode.
             cursor.execute("SET session_replication_role = replica")
         else:
-            for statement in _migration.SQLITE_REVERSE:
-                cursor.execute(statement)
+            for migration in _migrations:
+                for statement in migration.SQLITE_REVERSE:
+                    cursor.execute(statement)
 
 
 def restore() -> None:
@@ -29,5 +35,6 @@ def restore() -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
         else:
-            for statement in _migration.SQLITE_REVERSE + _migration.SQLITE_FORWARD:
-                cursor.execute(statement)
+            for migration in _migrations:
+                for statement in migration.SQLITE_REVERSE + migration.SQLITE_FORWARD:
+                    cursor.execute(statement)

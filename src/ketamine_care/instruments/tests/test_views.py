@@ -107,7 +107,7 @@ class ChartMeasuresTests(ClinicTestCase):
         self.assertContains(response, "trajectory-gad7")
 
 
-QUERIES = 21  # session, user, membership, OTP, patient, audit, chart, measures
+QUERIES = 24  # session, user, membership, OTP, patient, audit, chart, measures, treatment (3)
 
 
 class TimePointTests(ClinicTestCase):

@@ -1,0 +1,48 @@
+"""A dose for one patient: the calculator fed with the latest measurements (not pure: reads
+the record). Weight is the latest measured weight unless the caller gives one explicitly."""
+
+from __future__ import annotations
+
+from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.dosing.calculator import DoseInputError, DoseResult, calculate_dose
+from ketamine_care.patients.models import latest_body_metrics
+from ketamine_care.protocols.models import ProtocolVersion
+
+
+def dose_for_patient(
+    *,
+    patient,
+    protocol_version: ProtocolVersion,
+    weight_kg: float | None = None,
+    weight_basis: str | None = None,
+    mg_per_kg: float | None = None,
+    step: int | None = None,
+    dose_mg: float | None = None,
+    route: str | None = None,
+    concentration_mg_per_ml: float | None = None,
+) -> DoseResult:
+    metrics = latest_body_metrics(patient)
+    if weight_kg is None and metrics["weight_kg"] is not None:
+        weight_kg = float(metrics["weight_kg"])
+    height_cm = float(metrics["height_cm"]) if metrics["height_cm"] is not None else None
+    sex = patient.sex if patient.sex in ("female", "male") else None
+    try:
+        return calculate_dose(
+            protocol_version.parsed(),
+            weight_kg=weight_kg,
+            height_cm=height_cm,
+            sex=sex,
+            weight_basis=weight_basis or None,
+            mg_per_kg=mg_per_kg,
+            step=step,
+            dose_mg=dose_mg,
+            route=route or None,
+            concentration_mg_per_ml=concentration_mg_per_ml,
+        )
+    except DoseInputError as exc:
+        field = exc.field
+        if field == "weight_kg" and weight_kg is None:
+            message = "No weight is recorded: record the patient's weight first."
+        else:
+            message = exc.message
+        raise ValidationFailed(message, fields={field: message}) from None

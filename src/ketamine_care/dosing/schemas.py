@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class DoseIn(Schema):
+    """`weight_kg` defaults to the latest recorded weight. Choose at most one of `mg_per_kg`,
+    `step` (1-based titration step) or `dose_mg`; none means the protocol default."""
+
+    protocol: str = Field(min_length=1, max_length=64)
+    weight_kg: float | None = Field(default=None, gt=0, le=500)
+    weight_basis: Literal["actual", "ideal", "adjusted"] | None = None
+    mg_per_kg: float | None = Field(default=None, gt=0)
+    step: int | None = Field(default=None, ge=1)
+    dose_mg: float | None = Field(default=None, gt=0)
+    route: Literal["iv", "im", "sc", "intranasal", "oral"] | None = None
+    concentration_mg_per_ml: float | None = Field(default=None, gt=0)
+
+
+class PlanIn(Schema):
+    protocol: str = Field(min_length=1, max_length=64)
+    start_date: date
+    clinic_days: list[Day] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
+    horizon_weeks: int = Field(default=26, ge=1, le=104)
+
+
+class VisitOut(Schema):
+    id: UUID
+    number: int
+    date: date
+    planned_date: date
+    phase: str
+    dose: dict[str, Any]
+    assessments: list[dict[str, Any]]
+    min_gap_days: int
+
+
+class PlanOut(Schema):
+    id: UUID
+    protocol: str
+    protocol_version: UUID
+    screening_verdict: UUID
+    start_date: date
+    clinic_days: list[str]
+    horizon_weeks: int
+    status: str
+    reviews: list[dict[str, Any]]
+    warnings: list[str]
+    visits: list[VisitOut]
+
+
+class MoveIn(Schema):
+    date: date
+    reason: str = Field(default="", max_length=2000)

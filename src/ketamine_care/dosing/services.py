@@ -1,0 +1,209 @@
+"""Treatment plans: create one from `plan_course`, move a visit. Each audits in its
+transaction; callers authorize first (PLAN_TREATMENT)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
+from ketamine_care.dosing.planning import (
+    DAY_NAMES,
+    DEFAULT_HORIZON_WEEKS,
+    PlanInputError,
+    parse_clinic_days,
+    plan_course,
+)
+from ketamine_care.protocols.definition import ProtocolDefinition
+from ketamine_care.protocols.models import ProtocolVersion
+from ketamine_care.screening.models import ScreeningVerdict
+
+MAX_HORIZON_WEEKS = 104
+FREQUENCY_PATH = "schedule.blocks.frequency"  # days between visits, set by the clinic
+
+
+class IneligibleForTreatment(Conflict):
+    code = "ineligible_for_treatment"
+
+
+def latest_verdict(patient, protocol_version: ProtocolVersion) -> ScreeningVerdict | None:
+    return (
+        ScreeningVerdict.objects.filter(patient=patient, protocol_version=protocol_version)
+        .order_by("-evaluated_at", "-id")
+        .first()
+    )
+
+
+def _phase_gaps(definition: ProtocolDefinition, every_days: int | None) -> dict[str, int]:
+    """Minimum days between visits per phase: the smallest `min_gap_days` of the phase's
+    blocks (the least strict, so a legitimate move is never refused), else the clinic's
+    visit frequency, else 1 (never two visits on one day)."""
+    gaps: dict[str, int] = {}
+    for phase in ("induction", "maintenance"):
+        known = [
+            b.min_gap_days
+            for b in definition.schedule.blocks
+            if b.phase == phase and b.min_gap_days
+        ]
+        gaps[phase] = min(known) if known else (every_days or 1)
+    return gaps
+
+
+def _check_inputs(start_date, clinic_days, horizon_weeks) -> frozenset[int]:
+    errors: dict[str, str] = {}
+    days: frozenset[int] = frozenset()
+    if not isinstance(start_date, date):
+        errors["start_date"] = "Enter a date as YYYY-MM-DD."
+    try:
+        days = parse_clinic_days(",".join(clinic_days))
+    except PlanInputError as exc:
+        errors["clinic_days"] = exc.message
+    if not 1 <= horizon_weeks <= MAX_HORIZON_WEEKS:
+        errors["horizon_weeks"] = f"Between 1 and {MAX_HORIZON_WEEKS} weeks."
+    if errors:
+        raise ValidationFailed("Please correct the plan.", fields=errors)
+    return days
+
+
+def create_plan(
+    *,
+    patient,
+    protocol_version: ProtocolVersion,
+    start_date: date,
+    actor,
+    clinic_days: list[str] | tuple[str, ...] = DAY_NAMES[:5],
+    horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
+    request=None,
+) -> TreatmentPlan:
+    """Plan a course under an active protocol version for a patient screened as treatable."""
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error.")
+    if not protocol_version.is_active or (
+        protocol_version.clinic_protocol.clinic_id != patient.clinic_id
+    ):
+        raise StateError("Plan under a protocol version that is active in this clinic.")
+    days = _check_inputs(start_date, clinic_days, horizon_weeks)
+    verdict = latest_verdict(patient, protocol_version)
+    if verdict is None or not verdict.permits_treatment:
+        raise IneligibleForTreatment(
+            "Screen the patient for this protocol first: the latest verdict must be eligible, "
+            "or a requires-override verdict overridden with a documented reason.",
+            fields={"protocol": "No screening verdict permits this protocol."},
+        )
+    definition = protocol_version.parsed()
+    every_days = protocol_version.clinic_values.get(FREQUENCY_PATH)
+    try:
+        course = plan_course(
+            definition,
+            start=start_date,
+            clinic_days=days,
+            horizon_weeks=horizon_weeks,
+            every_days=every_days,
+        )
+    except PlanInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+    gaps = _phase_gaps(definition, every_days)
+    with transaction.atomic():
+        plan = TreatmentPlan.objects.create(
+            patient=patient,
+            protocol_version=protocol_version,
+            protocol_id=definition.id,
+            screening_verdict=verdict,
+            start_date=start_date,
+            clinic_days=",".join(d for i, d in enumerate(DAY_NAMES) if i in days),
+            horizon_weeks=horizon_weeks,
+            reviews=course.as_json()["reviews"],
+            warnings=list(course.warnings),
+            created_by=actor,
+        )
+        PlannedVisit.objects.bulk_create(
+            PlannedVisit(
+                plan=plan,
+                number=v.number,
+                date=v.date,
+                planned_date=v.date,
+                phase=v.phase,
+                dose=v.dose,
+                assessments=list(v.assessments),
+                min_gap_days=gaps[v.phase],
+            )
+            for v in course.visits
+        )
+        record(
+            event_type="plan.created",
+            actor=actor,
+            patient=patient,
+            obj=plan,
+            changes={
+                "protocol": definition.id,
+                "protocol_version": protocol_version.version,
+                "start_date": start_date,
+                "visits": len(course.visits),
+                "screening_verdict": str(verdict.public_id),
+            },
+            request=request,
+        )
+    return plan
+
+
+def move_visit(
+    *, visit: PlannedVisit, new_date: date, actor, reason: str = "", request=None
+) -> PlannedVisit:
+    """Move one visit; refused when it would fall closer to a neighbour than the protocol's
+    minimum gap (or pass it)."""
+    plan = visit.plan
+    if plan.status != PlanStatus.ACTIVE or not plan.patient.is_active:
+        raise StateError("Only visits of an active plan can be moved.")
+    if not isinstance(new_date, date):
+        raise ValidationFailed("Enter a date.", fields={"date": "Enter a date as YYYY-MM-DD."})
+    if new_date < timezone.localdate():
+        raise ValidationFailed(
+            "Cannot move into the past.", fields={"date": "Choose today or later."}
+        )
+    old_date = visit.date
+    if new_date == old_date:
+        return visit
+    _check_gaps(visit, new_date)
+    with transaction.atomic():
+        visit.date = new_date
+        visit.save(update_fields=["date", "updated_at"])
+        record(
+            event_type="plan.visit_moved",
+            actor=actor,
+            patient=plan.patient,
+            obj=visit,
+            changes={
+                "visit": visit.number,
+                "old": {"date": old_date},
+                "new": {"date": new_date},
+                "reason": (reason or "").strip()[:2000],
+            },
+            request=request,
+        )
+    return visit
+
+
+def _check_gaps(visit: PlannedVisit, new_date: date) -> None:
+    siblings = visit.plan.visits.exclude(pk=visit.pk)
+    previous = siblings.filter(number__lt=visit.number).order_by("-number").first()
+    following = siblings.filter(number__gt=visit.number).order_by("number").first()
+    if previous and (new_date - previous.date).days < visit.min_gap_days:
+        raise ValidationFailed(
+            f"Visit {visit.number} must fall at least {visit.min_gap_days} days after visit "
+            f"{previous.number} ({previous.date:%Y-%m-%d}): the protocol's minimum gap.",
+            fields={"date": f"On or after {_plus(previous.date, visit.min_gap_days)}."},
+        )
+    if following and (following.date - new_date).days < following.min_gap_days:
+        raise ValidationFailed(
+            f"Visit {visit.number} must fall at least {following.min_gap_days} days before visit "
+            f"{following.number} ({following.date:%Y-%m-%d}): the protocol's minimum gap.",
+            fields={"date": f"On or before {_plus(following.date, -following.min_gap_days)}."},
+        )
+
+
+def _plus(day: date, days: int) -> str:
+    return (day + timedelta(days=days)).isoformat()

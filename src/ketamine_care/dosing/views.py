@@ -1,0 +1,171 @@
+"""Dosing and plan screens: dose calculator, new plan, plan calendar, moving a visit, day list."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from ketamine_care.accounts.permissions import (
+    Capability,
+    access_patient,
+    access_patient_child,
+    has_capability,
+)
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.dosing import forms, services
+from ketamine_care.dosing.calendar_grid import month_grids
+from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
+from ketamine_care.dosing.patient_dose import dose_for_patient
+from ketamine_care.patients.models import latest_body_metrics
+from ketamine_care.patients.services import record_chart_view
+from ketamine_care.protocols.queries import active_version, active_versions
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields or not any(f in form.fields for f in error.fields):
+        form.add_error(None, error.message)
+
+
+@clinic_required(Capability.CALCULATE_DOSE)
+@require_http_methods(["GET", "POST"])
+def dose(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.CALCULATE_DOSE)
+    protocols = active_versions(request.membership.clinic)
+    initial = {"protocol": request.GET.get("protocol", "")}
+    form = forms.DoseForm(
+        request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
+    )
+    result = None
+    if request.method == "POST" and form.is_valid():
+        version = active_version(request.membership.clinic, form.cleaned_data["protocol"])
+        try:
+            result = dose_for_patient(
+                patient=patient, protocol_version=version, **form.calculator_args()
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+    record_chart_view(patient=patient, actor=request.user, request=request, part="dose")
+    context = {
+        "patient": patient,
+        "form": form,
+        "result": result,
+        "metrics": latest_body_metrics(patient),
+        "protocols": protocols,
+    }
+    status = 422 if form.errors else 200
+    template = "dosing/dose.html#dose-result" if request.htmx else "dosing/dose.html"
+    return render(request, template, context, status=status)
+
+
+@clinic_required(Capability.PLAN_TREATMENT)
+@require_http_methods(["GET", "POST"])
+def new_plan(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
+    protocols = active_versions(request.membership.clinic)
+    initial = {"protocol": request.GET.get("protocol", ""), "start_date": timezone.localdate()}
+    form = forms.PlanForm(
+        request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.create_plan(
+                patient=patient,
+                protocol_version=active_version(request.membership.clinic, data["protocol"]),
+                start_date=data["start_date"],
+                clinic_days=data["clinic_days"],
+                horizon_weeks=data["horizon_weeks"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Treatment plan created.")
+            return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
+    context = {"patient": patient, "form": form, "protocols": protocols}
+    return render(request, "dosing/new_plan.html", context, status=422 if form.errors else 200)
+
+
+@clinic_required(Capability.VIEW_TREATMENT)
+def plan_detail(request, patient_id, plan_id):
+    patient = access_patient(request.membership, patient_id, Capability.VIEW_TREATMENT)
+    plan = access_patient_child(
+        request.membership, TreatmentPlan, patient, plan_id, Capability.VIEW_TREATMENT
+    )
+    record_chart_view(patient=patient, actor=request.user, request=request, part="plans")
+    visits = list(plan.visits.all())
+    context = {
+        "patient": patient,
+        "plan": plan,
+        "visits": visits,
+        "months": month_grids(visits, plan.reviews),
+        "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
+        and plan.status == PlanStatus.ACTIVE,
+    }
+    return render(request, "dosing/plan.html", context)
+
+
+@clinic_required(Capability.PLAN_TREATMENT)
+@require_http_methods(["GET", "POST"])
+def move_visit(request, patient_id, plan_id, visit_id):
+    patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
+    plan = access_patient_child(
+        request.membership, TreatmentPlan, patient, plan_id, Capability.PLAN_TREATMENT
+    )
+    try:
+        visit = plan.visits.get(public_id=visit_id)
+    except (PlannedVisit.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    form = forms.MoveForm(
+        request.POST if request.method == "POST" else None, initial={"date": visit.date}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_visit(
+                visit=visit,
+                new_date=form.cleaned_data["date"],
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            form.add_error("date", error.message)
+        else:
+            messages.success(request, f"Visit {visit.number} moved to {visit.date:%Y-%m-%d}.")
+            return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
+    context = {"patient": patient, "plan": plan, "visit": visit, "form": form}
+    return render(request, "dosing/move_visit.html", context, status=422 if form.errors else 200)
+
+
+@clinic_required(Capability.VIEW_TREATMENT)
+def day_list(request):
+    try:
+        day = date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        day = timezone.localdate()
+    visits = (
+        PlannedVisit.objects.filter(
+            date=day,
+            plan__status=PlanStatus.ACTIVE,
+            plan__patient__clinic=request.membership.clinic,
+            plan__patient__status="active",
+        )
+        .select_related("plan__patient")
+        .order_by("plan__patient__family_name", "plan__patient__given_name")
+    )
+    context = {
+        "day": day,
+        "visits": visits,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
+    return render(request, "dosing/day.html", context)

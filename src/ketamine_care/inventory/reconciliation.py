@@ -1,0 +1,141 @@
+"""Reconciliation services: a physical count against the ledger, and the discrepancy it raises
+when they differ (escalated to the clinic admin and the medical director until resolved).
+
+Kept beside `services.py` (same rules: validate, write, audit in one transaction) so neither
+module outgrows the size budget.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.inventory.ledger import QuantityError, to_stock_quantity
+from ketamine_care.inventory.models import (
+    Discrepancy,
+    DiscrepancyStatus,
+    EntryKind,
+    LedgerEntry,
+    Lot,
+)
+from ketamine_care.inventory.services import _FIX, _decimal, _post, _text
+
+
+def _counted(lot: Lot, counted_quantity: Any, unit: str):
+    errors: dict[str, str] = {}
+    number = _decimal(counted_quantity, "counted_quantity", errors)
+    if errors:
+        raise ValidationFailed(_FIX, fields=errors)
+    if number < 0:
+        raise ValidationFailed(_FIX, fields={"counted_quantity": "A count cannot be negative."})
+    if number == 0:
+        if unit not in (lot.unit, "vial"):
+            raise ValidationFailed(_FIX, fields={"unit": f"This lot is counted in {lot.unit}."})
+        return number
+    try:
+        return to_stock_quantity(number, unit, lot.unit, lot.product.volume_ml).quantity
+    except QuantityError as exc:
+        field = "counted_quantity" if exc.field == "quantity" else exc.field
+        raise ValidationFailed(_FIX, fields={field: str(exc)}) from exc
+
+
+def record_count(
+    *, lot: Lot, actor, counted_quantity: Any, unit: str, note: str = "", request=None
+) -> tuple[LedgerEntry, Discrepancy | None]:
+    """Record a physical count of a lot (audited `ledger.counted`). The count does not change
+    the balance. When it differs from the ledger balance (read under the lot's row lock), a
+    `Discrepancy` is opened and audited `ledger.discrepancy_recorded`."""
+    errors: dict[str, str] = {}
+    remark = _text(note, "note", errors, required=False, max_length=2000)
+    if errors:
+        raise ValidationFailed(_FIX, fields=errors)
+    counted = _counted(lot, counted_quantity, unit)
+    with transaction.atomic():
+        entry = _post(
+            lot,
+            kind=EntryKind.COUNT,
+            quantity=counted,
+            delta=Decimal("0"),
+            actor=actor,
+            event_type="ledger.counted",
+            request=request,
+            reason=remark,
+        )
+        if entry.balance_after == counted:
+            return entry, None
+        discrepancy = Discrepancy.objects.create(
+            clinic_id=lot.clinic_id,
+            lot=entry.lot,
+            count_entry=entry,
+            unit=entry.unit,
+            expected_quantity=entry.balance_after,
+            counted_quantity=counted,
+            created_at=timezone.now(),
+        )
+        record(
+            event_type="ledger.discrepancy_recorded",
+            actor=actor,
+            clinic=entry.lot.clinic,
+            obj=discrepancy,
+            changes={
+                "new": {
+                    "lot": str(lot.public_id),
+                    "unit": entry.unit,
+                    "expected_quantity": entry.balance_after,
+                    "counted_quantity": counted,
+                    "difference": discrepancy.difference,
+                }
+            },
+            request=request,
+        )
+    return entry, discrepancy
+
+
+def resolve_discrepancy(
+    *, discrepancy: Discrepancy, actor, note: str, post_adjustment: bool, request=None
+) -> Discrepancy:
+    """Close an open discrepancy with a note (audited `ledger.discrepancy_resolved`). With
+    `post_adjustment`, an adjustment entry of the difference (counted minus ledger at the time
+    of the count) brings the ledger to the count; it is refused if stock moved since so far
+    that the balance would go below zero."""
+    errors: dict[str, str] = {}
+    remark = _text(note, "note", errors, required=True, max_length=2000)
+    if errors:
+        raise ValidationFailed(_FIX, fields=errors)
+    with transaction.atomic():
+        locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+        if locked.status != DiscrepancyStatus.OPEN:
+            raise StateError("This discrepancy is already resolved.")
+        if post_adjustment:
+            difference = locked.difference
+            locked.adjustment = _post(
+                locked.lot,
+                kind=EntryKind.ADJUSTMENT,
+                quantity=abs(difference),
+                delta=difference,
+                actor=actor,
+                event_type="ledger.adjusted",
+                request=request,
+                reason=f"Reconciliation of the count of {locked.created_at:%Y-%m-%d}: {remark}",
+            )
+        locked.status = DiscrepancyStatus.RESOLVED
+        locked.resolution_note = remark
+        locked.resolved_by = actor
+        locked.resolved_at = timezone.now()
+        locked.save(
+            update_fields=["status", "resolution_note", "resolved_by", "resolved_at", "adjustment"]
+        )
+        record(
+            event_type="ledger.discrepancy_resolved",
+            actor=actor,
+            clinic=locked.lot.clinic,
+            obj=locked,
+            changes={"new": {"note": remark, "adjusted": post_adjustment}},
+            request=request,
+        )
+    return locked

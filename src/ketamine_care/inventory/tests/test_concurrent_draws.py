@@ -1,0 +1,82 @@
+"""Two transactions race for the last vial: one wins, the other is refused, and the balance
+never goes below zero.
+
+On PostgreSQL each thread has its own connection and the two draws really overlap: the audit
+write inside the transaction is slowed down so that, without the lot's row lock, both would
+read the same balance and both would commit. On SQLite (one writer at a time) the draws run
+one after the other; the invariant must hold all the same.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+from django.db import connection
+
+from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.audit.services import record as real_record
+from ketamine_care.inventory import services
+from ketamine_care.inventory.models import LedgerEntry, Lot
+from ketamine_care.testing.inventory import make_ketamine_vials, receive
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _slow_record(**kwargs):
+    time.sleep(0.3)  # hold the transaction open while the other draw tries
+    return real_record(**kwargs)
+
+
+def _draw(lot_pk: int, user_pk: int, barrier, outcomes: list) -> None:
+    try:
+        if barrier is not None:
+            barrier.wait(timeout=10)
+        lot = Lot.objects.select_related("product").get(pk=lot_pk)
+        nurse = User.objects.get(pk=user_pk)
+        services.draw_stock(lot=lot, actor=nurse, quantity=1, unit="vial")
+        outcomes.append("drawn")
+    except services.InsufficientStock:
+        outcomes.append("insufficient")
+    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        outcomes.append(repr(exc))
+    finally:
+        if barrier is not None:
+            connection.close()  # this thread's own connection
+
+
+def test_two_draws_for_the_last_vial_one_wins(_audit_guard_lifted_for_flush):
+    clinic = Clinic.objects.create(name="Race Clinic")
+    admin = User.objects.create_user("admin@race.clinic", "x", full_name="Admin")
+    nurses = [User.objects.create_user(f"n{i}@race.clinic", "x", full_name="N") for i in (1, 2)]
+    Membership.objects.create(user=admin, clinic=clinic, role=Role.CLINIC_ADMIN)
+    for nurse in nurses:
+        Membership.objects.create(user=nurse, clinic=clinic, role=Role.NURSE)
+    lot = receive(make_ketamine_vials(clinic=clinic, actor=admin), admin, 1, "vial")
+
+    outcomes: list[str] = []
+    with mock.patch.object(services, "record", _slow_record):
+        if connection.vendor == "postgresql":
+            barrier = threading.Barrier(2)
+            threads = [
+                threading.Thread(target=_draw, args=(lot.pk, n.pk, barrier, outcomes))
+                for n in nurses
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+        else:
+            for nurse in nurses:
+                _draw(lot.pk, nurse.pk, None, outcomes)
+
+    assert sorted(outcomes) == ["drawn", "insufficient"]
+    lot.refresh_from_db()
+    assert lot.balance == Decimal("0")
+    deltas = LedgerEntry.objects.filter(lot=lot).values_list("delta", flat=True)
+    assert sum(deltas, Decimal(0)) == Decimal("0")
+    assert LedgerEntry.objects.filter(lot=lot, kind="draw").count() == 1
+    assert not LedgerEntry.objects.filter(balance_after__lt=0).exists()

@@ -1,0 +1,276 @@
+"""Ledger screens. Thin: authorize, parse a form, call one service, redirect (or re-render the
+ledger with the form's errors). Plain POST forms: they work from the keyboard and without
+JavaScript."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.inventory import forms, queries, reconciliation, services
+from ketamine_care.inventory.report import report_csv
+
+MANAGE = Capability.MANAGE_INVENTORY
+DRAW = Capability.DRAW_STOCK
+RECENT_ENTRIES = 25
+
+# form name on the ledger page -> (form class, capability that shows it)
+LEDGER_FORMS = {
+    "draw": (forms.DrawForm, DRAW),
+    "waste": (forms.WasteForm, DRAW),
+    "receive": (forms.ReceiptForm, MANAGE),
+    "transfer_in": (forms.TransferInForm, MANAGE),
+    "transfer_out": (forms.TransferOutForm, MANAGE),
+    "adjust": (forms.AdjustmentForm, MANAGE),
+    "count": (forms.CountForm, MANAGE),
+}
+# form name -> (panel title, submit label, url name, hidden direction)
+PANELS = {
+    "draw": ("Draw stock for an administration", "Record draw", "inventory:draw", ""),
+    "waste": ("Waste, with a witness", "Record witnessed waste", "inventory:waste", ""),
+    "receive": ("Receive stock (invoice)", "Record receipt", "inventory:receive", ""),
+    "transfer_in": ("Transfer in", "Record transfer in", "inventory:transfer", "in"),
+    "transfer_out": ("Transfer out", "Record transfer out", "inventory:transfer", "out"),
+    "adjust": ("Adjust a balance", "Record adjustment", "inventory:adjust", ""),
+    "count": ("Physical count (reconciliation)", "Record count", "inventory:count", ""),
+    "product": ("Add a product", "Add product", "inventory:add_product", ""),
+}
+
+
+def _make_form(request, name: str, data=None):
+    form_class = LEDGER_FORMS[name][0]
+    kwargs = {"clinic": request.membership.clinic}
+    if form_class is forms.WasteForm:
+        kwargs["performer"] = request.user
+    return form_class(data, **kwargs)
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        form.add_error(field if field in form.fields else None, message)
+    if not error.fields or not set(error.fields) & set(form.fields):
+        form.add_error(None, error.message)
+
+
+def _ledger_context(request, bound: dict | None = None) -> dict:
+    clinic = request.membership.clinic
+    ledger_forms = {
+        name: _make_form(request, name)
+        for name, (_, capability) in LEDGER_FORMS.items()
+        if has_capability(request.membership, capability)
+    }
+    manage = has_capability(request.membership, MANAGE)
+    if manage:
+        ledger_forms["product"] = forms.ProductForm()
+    ledger_forms.update(bound or {})
+    panels = [_panel(name, form, name in (bound or {})) for name, form in ledger_forms.items()]
+    return {
+        "lots": queries.lots_for(clinic).filter(balance__gt=0),
+        "entries": queries.entries_for(clinic).order_by("-created_at", "-id")[:RECENT_ENTRIES],
+        "discrepancies": list(queries.open_discrepancies(clinic)) if manage else [],
+        "panels": panels,
+        "resolve_form": forms.ResolveForm(),
+        "today": timezone.localdate(),
+    }
+
+
+def _panel(name: str, form, is_open: bool) -> dict:
+    title, submit, url_name, direction = PANELS[name]
+    return {
+        "name": name,
+        "form": form,
+        "title": title,
+        "submit": submit,
+        "action": reverse(url_name),
+        "direction": direction,
+        "open": is_open,
+    }
+
+
+@clinic_required(Capability.VIEW_INVENTORY)
+def ledger(request):
+    return render(request, "inventory/ledger.html", _ledger_context(request))
+
+
+def _submit(request, name: str, run, success: str):
+    """Validate the named ledger form, run the service, redirect; or show the errors."""
+    form = _make_form(request, name, request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except DomainError as error:
+            _apply_errors(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, success)
+            return redirect("inventory:ledger")
+    context = _ledger_context(request, {name: form})
+    return render(request, "inventory/ledger.html", context, status=status)
+
+
+def _actor(request) -> dict:
+    return {"actor": request.user, "request": request}
+
+
+@clinic_required(DRAW)
+@require_POST
+def draw(request):
+    def run(data):
+        services.draw_stock(**_actor(request), **data)
+
+    return _submit(request, "draw", run, "Draw recorded.")
+
+
+@clinic_required(DRAW)
+@require_POST
+def waste(request):
+    def run(data):
+        services.waste_stock(**_actor(request), **data)
+
+    return _submit(request, "waste", run, "Witnessed waste recorded.")
+
+
+@clinic_required(MANAGE)
+@require_POST
+def receive(request):
+    def run(data):
+        services.receive_stock(**_actor(request), **data)
+
+    return _submit(request, "receive", run, "Receipt recorded.")
+
+
+@clinic_required(MANAGE)
+@require_POST
+def transfer(request):
+    name = "transfer_in" if request.POST.get("direction") == "in" else "transfer_out"
+    service = services.transfer_in if name == "transfer_in" else services.transfer_out
+
+    def run(data):
+        service(**_actor(request), **data)
+
+    return _submit(request, name, run, "Transfer recorded.")
+
+
+@clinic_required(MANAGE)
+@require_POST
+def adjust(request):
+    def run(data):
+        services.adjust_stock(**_actor(request), **data)
+
+    return _submit(request, "adjust", run, "Adjustment recorded.")
+
+
+@clinic_required(MANAGE)
+@require_POST
+def count(request):
+    def run(data):
+        _, discrepancy = reconciliation.record_count(**_actor(request), **data)
+        if discrepancy is not None:
+            messages.warning(
+                request,
+                f"The count differs from the ledger by {discrepancy.difference} "
+                f"{discrepancy.lot.get_unit_display()}: a discrepancy is open for review.",
+            )
+
+    return _submit(request, "count", run, "Count recorded.")
+
+
+@clinic_required(MANAGE)
+@require_POST
+def add_product(request):
+    form = forms.ProductForm(request.POST)
+    status = 422
+    if form.is_valid():
+        try:
+            services.add_product(
+                clinic=request.membership.clinic, **_actor(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+            status = error.status_code
+        else:
+            messages.success(request, "Product added.")
+            return redirect("inventory:ledger")
+    context = _ledger_context(request, {"product": form})
+    return render(request, "inventory/ledger.html", context, status=status)
+
+
+@clinic_required(Capability.VIEW_INVENTORY)
+def lot_history(request, lot_id):
+    lot = queries.access_lot(request.membership, lot_id)
+    context = {
+        "lot": lot,
+        "entries": queries.entries_for(request.membership.clinic, lot=lot),
+        "correction_form": forms.CorrectionForm(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "inventory/lot.html", context)
+
+
+@clinic_required(MANAGE)
+@require_POST
+def correct(request, entry_id):
+    entry = queries.access_entry(request.membership, entry_id, MANAGE)
+    form = forms.CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a reason for the correction.")
+    else:
+        try:
+            services.correct_entry(
+                entry=entry, reason=form.cleaned_data["reason"], **_actor(request)
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Correction recorded as a new entry.")
+    return redirect("inventory:lot", lot_id=entry.lot.public_id)
+
+
+@clinic_required(MANAGE)
+@require_POST
+def resolve(request, discrepancy_id):
+    discrepancy = queries.access_discrepancy(request.membership, discrepancy_id)
+    form = forms.ResolveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a resolution note.")
+    else:
+        try:
+            reconciliation.resolve_discrepancy(
+                discrepancy=discrepancy, **_actor(request), **form.cleaned_data
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Discrepancy resolved.")
+    return redirect("inventory:ledger")
+
+
+def _report_day(request):
+    form = forms.ReportDateForm(request.GET or {"as_of": timezone.localdate()})
+    day = form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
+    return form, day
+
+
+@clinic_required(Capability.VIEW_INVENTORY)
+def report(request):
+    form, day = _report_day(request)
+    rows = queries.balances_on(request.membership.clinic, day)
+    context = {"form": form, "day": day, "rows": rows, "generated_at": timezone.now()}
+    return render(request, "inventory/report.html", context)
+
+
+@clinic_required(Capability.VIEW_INVENTORY)
+def report_csv_view(request):
+    _, day = _report_day(request)
+    body = report_csv(day, queries.balances_on(request.membership.clinic, day))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="inventory-{day.isoformat()}.csv"'
+    return response

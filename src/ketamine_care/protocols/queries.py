@@ -1,0 +1,82 @@
+"""Reads of a clinic's protocols, always scoped to one clinic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.http import Http404
+
+from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.protocols.definition import ProtocolDefinition
+from ketamine_care.protocols.library import UnknownProtocol, list_protocol_ids, load_definition
+from ketamine_care.protocols.models import ProtocolVersion, VersionStatus
+
+
+@dataclass(frozen=True)
+class LibraryRow:
+    definition: ProtocolDefinition
+    active: ProtocolVersion | None
+    drafts: int
+
+
+def library(clinic) -> list[LibraryRow]:
+    """Every shipped protocol with this clinic's active version (if any) and open drafts."""
+    versions = ProtocolVersion.objects.filter(clinic_protocol__clinic=clinic).select_related(
+        "clinic_protocol", "activated_by"
+    )
+    active = {v.protocol_id: v for v in versions if v.status == VersionStatus.ACTIVE}
+    drafts: dict[str, int] = {}
+    for v in versions:
+        if v.status == VersionStatus.DRAFT:
+            drafts[v.protocol_id] = drafts.get(v.protocol_id, 0) + 1
+    return [
+        LibraryRow(load_definition(pid), active.get(pid), drafts.get(pid, 0))
+        for pid in list_protocol_ids()
+    ]
+
+
+def shipped_or_404(protocol_id: str) -> ProtocolDefinition:
+    try:
+        return load_definition(protocol_id)
+    except UnknownProtocol as exc:
+        raise Http404("No such protocol") from exc
+
+
+def versions_of(clinic, protocol_id: str) -> list[ProtocolVersion]:
+    return list(
+        ProtocolVersion.objects.filter(
+            clinic_protocol__clinic=clinic, clinic_protocol__protocol_id=protocol_id
+        ).select_related("clinic_protocol", "created_by", "activated_by")
+    )
+
+
+def active_version(clinic, protocol_id: str) -> ProtocolVersion | None:
+    return (
+        ProtocolVersion.objects.filter(
+            clinic_protocol__clinic=clinic,
+            clinic_protocol__protocol_id=protocol_id,
+            status=VersionStatus.ACTIVE,
+        )
+        .select_related("clinic_protocol")
+        .first()
+    )
+
+
+def active_versions(clinic) -> list[ProtocolVersion]:
+    return list(
+        ProtocolVersion.objects.filter(
+            clinic_protocol__clinic=clinic, status=VersionStatus.ACTIVE
+        ).select_related("clinic_protocol")
+    )
+
+
+def access_version(membership, version_id: UUID | str, capability=None) -> ProtocolVersion:
+    """A protocol version of the membership's clinic, or Http404; checks the capability."""
+    require(membership, capability or Capability.VIEW_TREATMENT)
+    try:
+        return ProtocolVersion.objects.select_related("clinic_protocol").get(
+            clinic_protocol__clinic_id=membership.clinic_id, public_id=version_id
+        )
+    except (ProtocolVersion.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such protocol version") from exc

@@ -1,0 +1,172 @@
+"""Protocol versions of a clinic: activate, draft, publish, retire. Each audits in its
+transaction. Only a medical director (Capability.MANAGE_PROTOCOLS) may call these; the check
+is repeated here because a protocol change alters every later dose and verdict."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ketamine_care.accounts.models import Membership
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import Conflict, NotPermitted, StateError, ValidationFailed
+from ketamine_care.protocols.clinic_values import (
+    ClinicValueError,
+    apply_clinic_values,
+    apply_edits,
+)
+from ketamine_care.protocols.library import UnknownProtocol, load_definition
+from ketamine_care.protocols.models import (
+    ClinicProtocol,
+    ProtocolVersion,
+    VersionSource,
+    VersionStatus,
+)
+
+
+def _require_director(clinic, actor) -> None:
+    membership = Membership.objects.filter(user=actor, clinic=clinic, is_active=True).first()
+    if not has_capability(membership, Capability.MANAGE_PROTOCOLS):
+        raise NotPermitted("Only the clinic's medical director manages protocols.")
+
+
+def _field_errors(exc: ClinicValueError, prefix: str) -> ValidationFailed:
+    return ValidationFailed(
+        "Please correct the protocol values.",
+        fields={f"{prefix}.{path}": message for path, message in exc.fields.items()},
+    )
+
+
+def _audit(event_type: str, version: ProtocolVersion, actor, request, **changes: Any) -> None:
+    record(
+        event_type=event_type,
+        actor=actor,
+        clinic=version.clinic_protocol.clinic,
+        obj=version,
+        changes={
+            "protocol": version.protocol_id,
+            "version": version.version,
+            "definition_version": version.definition.get("version"),
+            **changes,
+        },
+        request=request,
+    )
+
+
+def activate_protocol(
+    *, clinic, protocol_id: str, actor, clinic_values: dict | None = None, request=None
+) -> ProtocolVersion:
+    """Copy the shipped definition into the clinic's first active version of `protocol_id`."""
+    _require_director(clinic, actor)
+    try:
+        shipped = load_definition(protocol_id)
+    except UnknownProtocol as exc:
+        raise ValidationFailed(str(exc), fields={"protocol_id": "Unknown protocol."}) from None
+    existing = ClinicProtocol.objects.filter(clinic=clinic, protocol_id=protocol_id).first()
+    if existing and existing.versions.exclude(status=VersionStatus.DRAFT).exists():
+        raise Conflict(
+            f"{protocol_id} is already activated in this clinic; make a new draft to change it."
+        )
+    try:
+        definition, values = apply_clinic_values(
+            shipped.model_dump(mode="json"), dict(clinic_values or {})
+        )
+    except ClinicValueError as exc:
+        raise _field_errors(exc, "clinic_values") from None
+    try:
+        with transaction.atomic():
+            clinic_protocol, _ = ClinicProtocol.objects.get_or_create(
+                clinic=clinic, protocol_id=protocol_id
+            )
+            version = ProtocolVersion.objects.create(
+                clinic_protocol=clinic_protocol,
+                version=_next_number(clinic_protocol),
+                definition=definition,
+                clinic_values=values,
+                status=VersionStatus.ACTIVE,
+                source=VersionSource.SHIPPED,
+                created_by=actor,
+                activated_by=actor,
+                activated_at=timezone.now(),
+            )
+            _audit("protocol.activated", version, actor, request, clinic_values=values)
+    except IntegrityError as exc:  # a concurrent activation won
+        raise Conflict(f"{protocol_id} was activated at the same time by someone else.") from exc
+    return version
+
+
+def _next_number(clinic_protocol: ClinicProtocol) -> int:
+    return (clinic_protocol.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+
+
+def create_draft(
+    *, from_version: ProtocolVersion, edits: dict[str, Any], actor, note: str = "", request=None
+) -> ProtocolVersion:
+    """A new draft from the active version with `edits` (dotted path -> value) applied."""
+    clinic_protocol = from_version.clinic_protocol
+    _require_director(clinic_protocol.clinic, actor)
+    if from_version.status != VersionStatus.ACTIVE:
+        raise StateError("Drafts are made from the active version.")
+    number = _next_number(clinic_protocol)
+    label = f"{from_version.parsed().version.split('+')[0]}+clinic.{number}"
+    try:
+        definition = apply_edits(from_version.definition, dict(edits), label)
+    except ClinicValueError as exc:
+        raise _field_errors(exc, "edits") from None
+    with transaction.atomic():
+        draft = ProtocolVersion.objects.create(
+            clinic_protocol=clinic_protocol,
+            version=number,
+            definition=definition,
+            clinic_values=from_version.clinic_values,
+            status=VersionStatus.DRAFT,
+            source=VersionSource.EDITED,
+            based_on=from_version,
+            change_note=(note or "").strip()[:2000],
+            created_by=actor,
+        )
+        _audit("protocol.draft_created", draft, actor, request, edits=edits, note=note)
+    return draft
+
+
+def publish_draft(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
+    """Make a draft the active version; the version it replaces is retired."""
+    _require_director(version.clinic_protocol.clinic, actor)
+    if version.status != VersionStatus.DRAFT:
+        raise StateError("Only a draft can be published.")
+    now = timezone.now()
+    with transaction.atomic():
+        previous = version.clinic_protocol.active_version()
+        if previous is not None:
+            previous.status, previous.retired_at = VersionStatus.RETIRED, now
+            previous.save(update_fields=["status", "retired_at", "updated_at"])
+        version.status, version.activated_by, version.activated_at = (
+            VersionStatus.ACTIVE,
+            actor,
+            now,
+        )
+        version.save(update_fields=["status", "activated_by", "activated_at", "updated_at"])
+        _audit(
+            "protocol.published",
+            version,
+            actor,
+            request,
+            retired_version=previous.version if previous else None,
+        )
+    return version
+
+
+def retire(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
+    """Take an active version out of use; existing plans and verdicts keep pinning it."""
+    _require_director(version.clinic_protocol.clinic, actor)
+    if version.status != VersionStatus.ACTIVE:
+        raise StateError("Only the active version can be retired.")
+    with transaction.atomic():
+        version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
+        version.save(update_fields=["status", "retired_at", "updated_at"])
+        _audit("protocol.retired", version, actor, request)
+    return version

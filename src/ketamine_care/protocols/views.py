@@ -1,0 +1,120 @@
+"""Protocol screens: the library, a protocol page, activation and drafts (medical director)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.protocols import forms, queries, services
+
+
+def apply_errors(form, error: DomainError, strip_prefix: str = "") -> None:
+    for field, message in error.fields.items():
+        name = field.removeprefix(strip_prefix).replace(".", "__")
+        form.add_error(name if name in form.fields else None, f"{field}: {message}")
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+@clinic_required(Capability.VIEW_TREATMENT)
+def library(request):
+    rows = queries.library(request.membership.clinic)
+    return render(request, "protocols/library.html", {"rows": rows})
+
+
+@clinic_required(Capability.VIEW_TREATMENT)
+def detail(request, protocol_id: str):
+    shipped = queries.shipped_or_404(protocol_id)
+    versions = queries.versions_of(request.membership.clinic, protocol_id)
+    active = next((v for v in versions if v.is_active), None)
+    return render(
+        request,
+        "protocols/detail.html",
+        {
+            "protocol": active.parsed() if active else shipped,
+            "active": active,
+            "versions": versions,
+            "can_manage": has_capability(request.membership, Capability.MANAGE_PROTOCOLS),
+        },
+    )
+
+
+@clinic_required(Capability.MANAGE_PROTOCOLS)
+@require_http_methods(["GET", "POST"])
+def activate(request, protocol_id: str):
+    shipped = queries.shipped_or_404(protocol_id)
+    form = forms.ActivateForm(
+        request.POST if request.method == "POST" else None, must_set=list(shipped.clinic_must_set)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.activate_protocol(
+                clinic=request.membership.clinic,
+                protocol_id=protocol_id,
+                actor=request.user,
+                clinic_values=form.clinic_values(),
+                request=request,
+            )
+        except DomainError as error:
+            apply_errors(form, error, "clinic_values.")
+        else:
+            messages.success(request, f"{shipped.title} is active in this clinic.")
+            return redirect("protocols:detail", protocol_id=protocol_id)
+    status = 422 if form.errors else 200
+    context = {"protocol": shipped, "form": form}
+    return render(request, "protocols/activate.html", context, status=status)
+
+
+@clinic_required(Capability.MANAGE_PROTOCOLS)
+@require_http_methods(["GET", "POST"])
+def new_draft(request, protocol_id: str):
+    shipped = queries.shipped_or_404(protocol_id)
+    active = queries.active_version(request.membership.clinic, protocol_id)
+    form = forms.DraftForm(request.POST if request.method == "POST" else None)
+    if active is None:
+        messages.error(request, "Activate the protocol before drafting changes.")
+        return redirect("protocols:detail", protocol_id=protocol_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_draft(
+                from_version=active,
+                edits=form.cleaned_data["edits"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            form.add_error("edits", "; ".join(f"{k}: {v}" for k, v in error.fields.items()))
+        else:
+            messages.success(request, "Draft saved. Publish it to make it the active version.")
+            return redirect("protocols:detail", protocol_id=protocol_id)
+    status = 422 if form.errors else 200
+    context = {"protocol": shipped, "form": form, "active": active}
+    return render(request, "protocols/draft.html", context, status=status)
+
+
+def _version_action(request, version_id, action, done: str):
+    version = queries.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
+    try:
+        action(version=version, actor=request.user, request=request)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("protocols:detail", protocol_id=version.protocol_id)
+
+
+@clinic_required(Capability.MANAGE_PROTOCOLS)
+@require_POST
+def publish(request, version_id):
+    return _version_action(request, version_id, services.publish_draft, "Draft published.")
+
+
+@clinic_required(Capability.MANAGE_PROTOCOLS)
+@require_POST
+def retire(request, version_id):
+    return _version_action(request, version_id, services.retire, "Version retired.")

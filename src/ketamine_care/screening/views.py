@@ -1,0 +1,145 @@
+"""Screening screens on the chart: the workup, a verdict with its reasons, override, co-sign."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from ketamine_care.accounts.permissions import (
+    Capability,
+    access_patient,
+    has_capability,
+)
+from ketamine_care.core.decorators import clinic_required
+from ketamine_care.core.errors import DomainError
+from ketamine_care.patients.services import record_chart_view
+from ketamine_care.protocols.queries import active_version, active_versions
+from ketamine_care.screening import forms, services
+from ketamine_care.screening.models import ScreeningVerdict
+from ketamine_care.screening.queries import access_verdict
+from ketamine_care.screening.record_facts import facts_from_record, merge_answers
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        name = field.removeprefix("facts.")
+        form.add_error(name if name in form.fields else None, f"{name}: {message}")
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+@clinic_required(Capability.SCREEN_PATIENT)
+@require_http_methods(["GET", "POST"])
+def workup(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
+    protocols = active_versions(request.membership.clinic)
+    benzodiazepines = [m for m in patient.medications.active() if m.drug_class == "benzodiazepine"]
+    initial = {"protocol": request.GET.get("protocol", "")}
+    form = forms.WorkupForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        protocols=protocols,
+        benzodiazepines=benzodiazepines,
+    )
+    record = facts_from_record(patient, timezone.localdate())
+    if request.method == "POST" and form.is_valid():
+        version = active_version(request.membership.clinic, form.cleaned_data["protocol"])
+        try:
+            verdict = services.screen_patient(
+                patient=patient,
+                protocol_version=version,
+                facts=merge_answers(record, form.answers()),
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            _apply_errors(form, error)
+        else:
+            if request.htmx:
+                return render(
+                    request, "screening/verdict.html#verdict", _verdict_context(request, verdict)
+                )
+            return redirect(
+                "screening:verdict", patient_id=patient.public_id, verdict_id=verdict.public_id
+            )
+    else:
+        record_chart_view(patient=patient, actor=request.user, request=request, part="screening")
+    context = {"patient": patient, "form": form, "record": record, "protocols": protocols}
+    return render(request, "screening/workup.html", context, status=422 if form.errors else 200)
+
+
+def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> dict:
+    m = request.membership
+    return {
+        "patient": verdict.patient,
+        "verdict": verdict,
+        "override_form": override_form or forms.OverrideForm(),
+        "cosign_form": cosign_form or forms.CosignForm(),
+        "can_override": has_capability(m, Capability.OVERRIDE_SCREENING)
+        and verdict.can_be_overridden,
+        "can_cosign": has_capability(m, Capability.COSIGN_SCREENING)
+        and verdict.awaits_cosign
+        and verdict.overridden_by_id != request.user.pk,
+        "can_plan": has_capability(m, Capability.PLAN_TREATMENT)
+        and verdict.permits_treatment
+        and verdict.protocol_version.is_active,
+    }
+
+
+def _verdict(request, patient_id, verdict_id, capability) -> ScreeningVerdict:
+    return access_verdict(request.membership, patient_id, verdict_id, capability)
+
+
+@clinic_required(Capability.VIEW_TREATMENT)
+def verdict_detail(request, patient_id, verdict_id):
+    verdict = _verdict(request, patient_id, verdict_id, Capability.VIEW_TREATMENT)
+    record_chart_view(
+        patient=verdict.patient, actor=request.user, request=request, part="screening"
+    )
+    return render(request, "screening/verdict.html", _verdict_context(request, verdict))
+
+
+@clinic_required(Capability.VIEW_TREATMENT)  # role and method checked after the lookup
+def override(request, patient_id, verdict_id):
+    verdict = _verdict(request, patient_id, verdict_id, Capability.OVERRIDE_SCREENING)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.OverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_screening(
+                verdict=verdict,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Override recorded. The medical director will co-sign it.")
+            return redirect("screening:verdict", patient_id=patient_id, verdict_id=verdict_id)
+    context = _verdict_context(request, verdict, override_form=form)
+    return render(request, "screening/verdict.html", context, status=422)
+
+
+@clinic_required(Capability.VIEW_TREATMENT)  # role and method checked after the lookup
+def cosign(request, patient_id, verdict_id):
+    verdict = _verdict(request, patient_id, verdict_id, Capability.COSIGN_SCREENING)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = forms.CosignForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cosign_override(
+                verdict=verdict, note=form.cleaned_data["note"], actor=request.user, request=request
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "Override co-signed.")
+            return redirect("screening:verdict", patient_id=patient_id, verdict_id=verdict_id)
+    context = _verdict_context(request, verdict, cosign_form=form)
+    return render(request, "screening/verdict.html", context, status=422)

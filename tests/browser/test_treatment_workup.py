@@ -1,0 +1,82 @@
+"""The eligibility workup in the browser: open a patient, screen for iv-ketamine-trd, read the
+reasons, override a requires_override verdict with a reason, create a plan, see the calendar."""
+
+from datetime import date
+
+import pytest
+from playwright.sync_api import expect
+
+from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.patients import services as patients
+from ketamine_care.testing.treatment import activate_trd, next_monday
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long browser test password"
+
+
+@pytest.fixture
+def workup_patient():
+    clinic = Clinic.objects.create(name="Workup Clinic")
+    director = User.objects.create_user("md@workup.clinic", PASSWORD, full_name="Dr Director")
+    Membership.objects.create(user=director, clinic=clinic, role=Role.MEDICAL_DIRECTOR)
+    activate_trd(clinic=clinic, director=director)
+    patient = patients.register_patient(
+        clinic=clinic,
+        actor=director,
+        mrn="WK-1",
+        given_name="Wren",
+        family_name="Keller",
+        date_of_birth=date(1980, 3, 3),
+        sex="female",
+    )
+    patients.add_diagnosis(patient=patient, actor=director, icd10_code="F33.2", label="MDD")
+    patients.record_measurement(
+        patient=patient, actor=director, unit="metric", weight=82, height=170
+    )
+    return director, patient
+
+
+def test_screen_override_plan_and_calendar(page, workup_patient):
+    director, patient = workup_patient
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(director.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+
+    page.goto(f"/patients/{patient.public_id}/")
+    expect(page.get_by_role("heading", name="Keller, Wren")).to_be_visible()
+    page.get_by_label("Protocol to screen for").select_option("iv-ketamine-trd")
+    page.get_by_role("button", name="Screen for eligibility").click()
+
+    expect(page.locator("#record-facts")).to_contain_text("mdd")
+    page.get_by_label("I reviewed the medical history").check()
+    page.get_by_label("Pregnant").select_option("no")
+    page.get_by_label("Breastfeeding").select_option("no")
+    page.get_by_label("Systolic BP").fill("124")
+    page.get_by_label("Diastolic BP").fill("78")
+    page.get_by_label("Heart rate").fill("72")
+    page.get_by_label("Failed adequate antidepressant trials").fill("1")
+    page.get_by_role("button", name="Screen", exact=True).click()
+
+    expect(page.locator("#verdict-label")).to_have_text("Requires override")
+    reasons = page.locator("#verdict-reasons")
+    expect(reasons).to_contain_text("requires_override")
+    expect(reasons).to_contain_text("clinical-reference")
+
+    page.get_by_label("Reason for proceeding").fill("Second trial not tolerated; documented.")
+    page.get_by_role("button", name="Override with this reason").click()
+    expect(page.locator("#override-record")).to_contain_text("Second trial not tolerated")
+    expect(page.locator("#override-record")).to_contain_text("Awaiting")
+
+    page.get_by_role("link", name="Create a treatment plan").click()
+    start = next_monday()
+    page.get_by_label("First visit").fill(start.isoformat())
+    page.get_by_role("button", name="Create plan").click()
+
+    calendar = page.locator("#plan-calendar")
+    expect(calendar.get_by_role("heading", name="Calendar")).to_be_visible()
+    expect(calendar.locator("caption").first).to_have_text(start.strftime("%B %Y"))
+    expect(calendar).to_contain_text("Visit 1")
+    expect(page.locator("#plan-visits")).to_contain_text("0.5 mg/kg")
