@@ -66,6 +66,7 @@ def create_plan(request, patient_id: UUID, payload: PlanIn):
         start_date=payload.start_date,
         clinic_days=payload.clinic_days,
         horizon_weeks=payload.horizon_weeks,
+        maintenance=payload.maintenance.dict() if payload.maintenance else None,
         actor=request.user,
         request=request,
     )

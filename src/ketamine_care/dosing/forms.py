@@ -48,7 +48,58 @@ class PlanForm(forms.Form):
         initial=list(DAY_NAMES[:5]),
         widget=forms.CheckboxSelectMultiple,
     )
-    horizon_weeks = forms.IntegerField(label="Plan ahead", initial=26, min_value=1, max_value=104)
+    horizon_weeks = forms.IntegerField(
+        label="Plan ahead (weeks)", initial=26, min_value=1, max_value=104
+    )
+    maintenance_every = forms.IntegerField(
+        label="Maintenance every",
+        required=False,
+        min_value=1,
+        max_value=52,
+        help_text="Leave empty to follow the protocol's maintenance schedule.",
+    )
+    maintenance_unit = forms.ChoiceField(
+        label="Interval unit", choices=[("weeks", "weeks"), ("days", "days")], initial="weeks"
+    )
+    maintenance_start = forms.DateField(
+        label="Maintenance from",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Empty: one interval after the last induction visit.",
+    )
+    maintenance_until = forms.DateField(
+        label="Maintenance until",
+        required=False,
+        widget=DATE_INPUT,
+        help_text="Empty: open-ended (to the end of the planning horizon).",
+    )
+    step_down_weeks = forms.CharField(
+        label="Step down to (weeks)",
+        required=False,
+        max_length=40,
+        help_text="E.g. 2,4: widen the interval while the response holds.",
+    )
+    visits_per_step = forms.IntegerField(
+        label="Visits at each step", required=False, min_value=1, max_value=52
+    )
+
+    def maintenance(self) -> dict | None:
+        """The maintenance rhythm as the service takes it, or None for the protocol's own."""
+        data = self.cleaned_data
+        if not data.get("maintenance_every"):
+            return None
+        steps = [p.strip() for p in (data.get("step_down_weeks") or "").split(",") if p.strip()]
+        if not all(p.isdigit() for p in steps):
+            self.add_error("step_down_weeks", "Give whole weeks separated by commas, e.g. 2,4.")
+            return None
+        return {
+            "every": data["maintenance_every"],
+            "unit": data["maintenance_unit"],
+            "start": data.get("maintenance_start"),
+            "until": data.get("maintenance_until"),
+            "step_down_weeks": [int(p) for p in steps],
+            "visits_per_step": data.get("visits_per_step"),
+        }
 
     def __init__(self, *args, protocols, **kwargs) -> None:
         super().__init__(*args, **kwargs)

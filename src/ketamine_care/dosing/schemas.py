@@ -24,11 +24,23 @@ class DoseIn(Schema):
     concentration_mg_per_ml: float | None = Field(default=None, gt=0)
 
 
+class MaintenanceIn(Schema):
+    """The clinic's maintenance rhythm (replaces the protocol's maintenance blocks)."""
+
+    every: int = Field(ge=1, le=52)
+    unit: Literal["days", "weeks"] = "weeks"
+    start: date | None = None
+    until: date | None = None
+    step_down_weeks: list[int] = Field(default_factory=list, max_length=6)
+    visits_per_step: int | None = Field(default=None, ge=1, le=52)
+
+
 class PlanIn(Schema):
     protocol: str = Field(min_length=1, max_length=64)
     start_date: date
     clinic_days: list[Day] = Field(default=["mon", "tue", "wed", "thu", "fri"], min_length=1)
     horizon_weeks: int = Field(default=26, ge=1, le=104)
+    maintenance: MaintenanceIn | None = None
 
 
 class VisitOut(Schema):

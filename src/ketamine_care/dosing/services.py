@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from pydantic import ValidationError as PydanticValidationError
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
@@ -15,6 +16,7 @@ from ketamine_care.dosing.planning import (
     DAY_NAMES,
     DEFAULT_HORIZON_WEEKS,
     PlanInputError,
+    Recurrence,
     parse_clinic_days,
     plan_course,
 )
@@ -77,9 +79,16 @@ def create_plan(
     actor,
     clinic_days: list[str] | tuple[str, ...] = DAY_NAMES[:5],
     horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
+    maintenance: dict | None = None,
     request=None,
 ) -> TreatmentPlan:
-    """Plan a course under an active protocol version for a patient screened as treatable."""
+    """Plan a course under an active protocol version for a patient screened as treatable.
+
+    `maintenance` (optional) replaces the protocol's maintenance blocks with the clinic's
+    rhythm: `every` days or weeks from `start` (default: after induction), `until` a date or
+    open-ended, and an optional step-down (`step_down_weeks`, `visits_per_step`); see
+    `planning.Recurrence`.
+    """
     if not patient.is_active:
         raise StateError("This patient was marked as entered in error.")
     if not protocol_version.is_active or (
@@ -87,6 +96,7 @@ def create_plan(
     ):
         raise StateError("Plan under a protocol version that is active in this clinic.")
     days = _check_inputs(start_date, clinic_days, horizon_weeks)
+    recurrence = _recurrence(maintenance)
     verdict = latest_verdict(patient, protocol_version)
     if verdict is None or not verdict.permits_treatment:
         raise IneligibleForTreatment(
@@ -102,6 +112,7 @@ def create_plan(
             start=start_date,
             clinic_days=days,
             horizon_weeks=horizon_weeks,
+            maintenance=recurrence,
             every_days=every_days,
         )
     except PlanInputError as exc:
@@ -144,10 +155,25 @@ def create_plan(
                 "start_date": start_date,
                 "visits": len(course.visits),
                 "screening_verdict": str(verdict.public_id),
+                "maintenance": recurrence.model_dump(mode="json") if recurrence else None,
             },
             request=request,
         )
     return plan
+
+
+def _recurrence(maintenance: dict | None) -> Recurrence | None:
+    """Validate the clinic's maintenance rhythm; errors name `maintenance.<field>`."""
+    if not maintenance:
+        return None
+    try:
+        return Recurrence(**maintenance)
+    except PydanticValidationError as exc:
+        fields = {}
+        for error in exc.errors():
+            name = ".".join(str(p) for p in error["loc"]) or "maintenance"
+            fields[f"maintenance.{name}" if error["loc"] else "maintenance"] = error["msg"]
+        raise ValidationFailed("The maintenance rhythm is not valid.", fields=fields) from None
 
 
 def move_visit(

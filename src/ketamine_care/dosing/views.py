@@ -27,10 +27,18 @@ from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
 
 
+def _form_field(form, name: str) -> str | None:
+    """The form field an error names: "maintenance.every" is the form's "maintenance_every"."""
+    for candidate in (name, name.replace(".", "_"), name.rsplit(".", 1)[-1]):
+        if candidate in form.fields:
+            return candidate
+    return None
+
+
 def _apply_errors(form, error: DomainError) -> None:
     for field, message in error.fields.items():
-        form.add_error(field if field in form.fields else None, message)
-    if not error.fields or not any(f in form.fields for f in error.fields):
+        form.add_error(_form_field(form, field), message)
+    if not error.fields or not any(_form_field(form, f) for f in error.fields):
         form.add_error(None, error.message)
 
 
@@ -74,6 +82,7 @@ def new_plan(request, patient_id):
     form = forms.PlanForm(
         request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
     )
+    maintenance = form.maintenance() if request.method == "POST" and form.is_valid() else None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -83,6 +92,7 @@ def new_plan(request, patient_id):
                 start_date=data["start_date"],
                 clinic_days=data["clinic_days"],
                 horizon_weeks=data["horizon_weeks"],
+                maintenance=maintenance,
                 actor=request.user,
                 request=request,
             )

@@ -81,6 +81,56 @@ class PlanTests(ClinicTestCase):
             )
         self.assertIn("clinic_days", caught.exception.fields)
 
+    def test_a_clinic_maintenance_rhythm_replaces_the_protocols_and_can_step_down(self):
+        screen(patient=self.patient, version=self.version, actor=self.prescriber)
+        plan = create_plan(
+            patient=self.patient,
+            protocol_version=self.version,
+            start_date=next_monday(),
+            horizon_weeks=40,
+            maintenance={"every": 1, "unit": "weeks", "step_down_weeks": [2, 4],
+                         "visits_per_step": 2},
+            actor=self.prescriber,
+        )  # fmt: skip
+        maintenance = [v.date for v in plan.visits.filter(phase="maintenance")]
+        gaps = [(b - a).days for a, b in zip(maintenance, maintenance[1:], strict=False)]
+        # Two weekly visits, two every 2 weeks, then every 4 weeks.
+        self.assertEqual(gaps[:3], [7, 14, 14])
+        self.assertEqual(set(gaps[3:]), {28})
+        event = AuditEvent.objects.get(event_type="plan.created")
+        self.assertEqual(event.changes["maintenance"]["step_down_weeks"], [2, 4])
+
+    def test_every_eight_weeks_until_a_date(self):
+        screen(patient=self.patient, version=self.version, actor=self.prescriber)
+        start = next_monday()
+        until = start + timedelta(weeks=40)
+        plan = create_plan(
+            patient=self.patient,
+            protocol_version=self.version,
+            start_date=start,
+            horizon_weeks=60,
+            maintenance={"every": 8, "unit": "weeks", "until": until},
+            actor=self.prescriber,
+        )
+        maintenance = [v.date for v in plan.visits.filter(phase="maintenance")]
+        self.assertTrue(maintenance)
+        self.assertTrue(all(d <= until for d in maintenance))
+        gaps = {(b - a).days for a, b in zip(maintenance, maintenance[1:], strict=False)}
+        self.assertEqual(gaps, {56})
+
+    def test_an_invalid_maintenance_rhythm_names_the_field_and_saves_nothing(self):
+        screen(patient=self.patient, version=self.version, actor=self.prescriber)
+        with self.assertRaises(ValidationFailed) as caught:
+            create_plan(
+                patient=self.patient,
+                protocol_version=self.version,
+                start_date=next_monday(),
+                maintenance={"every": 2, "unit": "weeks", "step_down_weeks": [1]},
+                actor=self.prescriber,
+            )
+        self.assertTrue(any(f.startswith("maintenance") for f in caught.exception.fields))
+        self.assertFalse(self.patient.treatment_plans.exists())
+
 
 class _Visit:
     def __init__(self, day):

@@ -12,6 +12,7 @@ from ketamine_care.testing.treatment import (
     TRD_CLINIC_VALUES,
     activate_trd,
     next_monday,
+    screen,
     treatable_plan,
 )
 
@@ -197,6 +198,23 @@ class ScreeningAndPlanApiTests(ApiTestCase):
         self.assertEqual(bad.status_code, 422)
         self.assertIn("start_date", bad.json()["fields"])
         self.assertEqual(TreatmentPlan.objects.count(), 1)
+
+    def test_plans_take_a_clinic_maintenance_rhythm(self):
+        screen(patient=self.patient, version=self.version, actor=self.prescriber)
+        body = {
+            "protocol": "iv-ketamine-trd",
+            "start_date": str(next_monday()),
+            "horizon_weeks": 30,
+            "maintenance": {"every": 8, "unit": "weeks"},
+        }
+        response = self.post(self.prescriber, f"{self.base}/plans", body)
+        self.assertEqual(response.status_code, 201)
+        dates = [v["date"] for v in response.json()["visits"] if v["phase"] == "maintenance"]
+        self.assertGreaterEqual(len(dates), 2)
+        body["maintenance"] = {"every": 0}
+        bad = self.post(self.prescriber, f"{self.base}/plans", body)
+        self.assertEqual(bad.status_code, 422)
+        self.assertTrue(any("every" in f for f in bad.json()["fields"]))
 
     def test_another_clinics_patient_is_404_everywhere(self):
         other = f"/api/v1/patients/{self.other_patient.public_id}"
