@@ -20,6 +20,7 @@ from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing import forms, services
 from ketamine_care.dosing.calendar_grid import month_grids
+from ketamine_care.dosing.completeness import clinic_completeness, patient_plan_completeness
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
 from ketamine_care.dosing.patient_dose import dose_for_patient
 from ketamine_care.patients.models import latest_body_metrics
@@ -118,6 +119,7 @@ def plan_detail(request, patient_id, plan_id):
         "plan": plan,
         "visits": visits,
         "months": month_grids(visits, plan.reviews),
+        "completeness": patient_plan_completeness(patient, [plan])[0],
         "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
         and plan.status == PlanStatus.ACTIVE,
     }
@@ -177,5 +179,6 @@ def day_list(request):
         "visits": visits,
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
+        "completeness": clinic_completeness(request.membership.clinic),
     }
     return render(request, "dosing/day.html", context)

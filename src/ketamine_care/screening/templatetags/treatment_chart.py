@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import template
 
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.dosing.completeness import patient_plan_completeness
 from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.screening.interactions import interaction_warnings
@@ -29,13 +30,18 @@ def treatment_sections(context):
         .select_related("evaluated_by")
         .order_by("-evaluated_at", "-id")[:RECENT]
     )
-    plans = TreatmentPlan.objects.filter(patient=patient).prefetch_related("visits")[:RECENT]
+    plans = list(
+        TreatmentPlan.objects.filter(patient=patient)
+        .select_related("protocol_version")
+        .prefetch_related("visits")[:RECENT]
+    )
     return {
         "visible": True,
         "patient": patient,
         "protocols": active_versions(membership.clinic),
         "verdicts": list(verdicts),
-        "plans": list(plans),
+        "plans": plans,
+        "completeness": patient_plan_completeness(patient, plans),
         "can_screen": has_capability(membership, Capability.SCREEN_PATIENT) and patient.is_active,
         "can_dose": has_capability(membership, Capability.CALCULATE_DOSE),
         "can_plan": has_capability(membership, Capability.PLAN_TREATMENT) and patient.is_active,
