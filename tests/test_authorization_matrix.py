@@ -20,6 +20,7 @@ from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.inventory import make_ledger_fixture
+from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
 
 ANY_MEMBER = "any_member"
@@ -47,6 +48,7 @@ HTML = {
     "instruments:record": Capability.RECORD_ADMINISTRATION,
     "outcomes:alerts": Capability.VIEW_MEASURES,
     "outcomes:acknowledge": Capability.ACKNOWLEDGE_ALERT,
+    "outcomes:settings": Capability.MANAGE_SAFETY_SETTINGS,
     "portal:create_link": Capability.SEND_SELF_REPORT_LINK,
     "portal:respond": PUBLIC,  # the signed single-use token is the credential
 }
@@ -225,6 +227,53 @@ def ledger_body(last_segment: str) -> dict | None:
     return bodies.get(last_segment)
 
 
+# Treatment sessions (issue 5).
+HTML.update(
+    {
+        "treatment_sessions:floor": Capability.VIEW_SESSIONS,
+        "treatment_sessions:schedule": Capability.SCHEDULE_SESSION,
+        "treatment_sessions:check_in_list": Capability.CHECK_IN_SESSION,
+        "treatment_sessions:check_in": Capability.CHECK_IN_SESSION,
+        "treatment_sessions:detail": Capability.VIEW_SESSIONS,
+        "treatment_sessions:transition": Capability.RUN_SESSION,
+        "treatment_sessions:pre_checks": Capability.RUN_SESSION,
+        "treatment_sessions:override": Capability.OVERRIDE_PRE_CHECK,
+        "treatment_sessions:dose": Capability.RUN_SESSION,
+        "treatment_sessions:vitals": Capability.RUN_SESSION,
+        "treatment_sessions:acknowledge": Capability.RUN_SESSION,
+        "treatment_sessions:adverse_event": Capability.RUN_SESSION,
+        "treatment_sessions:sign": Capability.SIGN_SESSION,
+        "treatment_sessions:amend": Capability.AMEND_SESSION,
+        "treatment_sessions:rems_due": Capability.VIEW_SESSIONS,
+        "treatment_sessions:rems_export": Capability.VIEW_SESSIONS,
+        "treatment_sessions:rems_form": Capability.MANAGE_REMS,
+        "treatment_sessions:rems_print": Capability.VIEW_SESSIONS,
+        "treatment_sessions:rems_submit": Capability.MANAGE_REMS,
+    }
+)
+_TS = "/api/v1/treatment-sessions"
+API.update(
+    {
+        ("get", _TS): Capability.VIEW_SESSIONS,
+        ("post", _TS): Capability.SCHEDULE_SESSION,
+        ("get", f"{_TS}/{{session_id}}"): Capability.VIEW_SESSIONS,
+        ("post", f"{_TS}/{{session_id}}/check-in"): Capability.CHECK_IN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/transitions"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/pre-checks"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/pre-checks/override"): Capability.OVERRIDE_PRE_CHECK,
+        ("post", f"{_TS}/{{session_id}}/dose"): Capability.RUN_SESSION,
+        ("get", f"{_TS}/{{session_id}}/vitals"): Capability.VIEW_SESSIONS,
+        ("post", f"{_TS}/{{session_id}}/vitals"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/alerts/{{session_alert_id}}/acknowledge"): (
+            Capability.RUN_SESSION
+        ),
+        ("post", f"{_TS}/{{session_id}}/adverse-events"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/sign"): Capability.SIGN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/amendments"): Capability.AMEND_SESSION,
+    }
+)
+
+
 def _walk(patterns, prefix="", namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -239,6 +288,8 @@ def _walk(patterns, prefix="", namespace=""):
 
 def valid_body(method: str, path: str) -> dict:
     """A valid request body, so that authorization, not validation, decides the answer."""
+    if "/treatment-sessions" in path:
+        return session_body(path)
     if path.endswith("entered-in-error"):
         return {"reason": "authorization matrix"}
     if path.endswith("acknowledge"):
@@ -313,6 +364,9 @@ class AuthorizationMatrixTests(ClinicTestCase):
         )
         cls.verdict = cls.plan.screening_verdict
         cls.visit = cls.plan.visits.order_by("number").last()
+        cls.session_fixture = make_session_fixture(
+            patient=cls.patient, version=cls.protocol_version, nurse=cls.nurse
+        )
 
     def fill(self, path: str) -> str:
         values = {
@@ -332,6 +386,8 @@ class AuthorizationMatrixTests(ClinicTestCase):
             "verdict_id": self.verdict.public_id,
             "plan_id": self.plan.public_id,
             "visit_id": self.visit.public_id,
+            "session_id": self.session_fixture["session"].public_id,
+            "session_alert_id": self.session_fixture["alert"].public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -28,6 +28,7 @@ class Capability(enum.StrEnum):
     RECORD_ADMINISTRATION = "record_administration"
     ACKNOWLEDGE_ALERT = "acknowledge_alert"
     SEND_SELF_REPORT_LINK = "send_self_report_link"
+    MANAGE_SAFETY_SETTINGS = "manage_safety_settings"
     # Protocols, eligibility screening, dosing and course planning.
     VIEW_TREATMENT = "view_treatment"
     MANAGE_PROTOCOLS = "manage_protocols"
@@ -138,6 +139,11 @@ _INVENTORY_CAPABILITIES = {
 }
 for _role, _capabilities in _INVENTORY_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities
+
+# The clinic's crisis texts and clinic-set safety thresholds: the medical director owns the
+# clinical content; the clinic admin may keep the crisis phone numbers and texts current.
+for _role in (Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.MANAGE_SAFETY_SETTINGS}
 
 # Treatment sessions: nurses run the session (checks, dose, vitals, alerts, adverse events,
 # REMS form); prescribers also override missing pre-session checks and sign; the medical

@@ -19,6 +19,7 @@ from ketamine_care.outcomes.api import router as alerts_router
 from ketamine_care.patients.api import router as patients_router
 from ketamine_care.protocols.api import router as protocols_router
 from ketamine_care.screening.api import patient_router as screening_router
+from ketamine_care.treatment_sessions.api import router as treatment_sessions_router
 
 api = NinjaAPI(
     title="ketamine-care API",
@@ -94,3 +95,4 @@ api.add_router("/protocols", protocols_router)
 api.add_router("/patients", screening_router)
 api.add_router("/patients", dosing_router)
 api.add_router("/inventory", inventory_router)
+api.add_router("/treatment-sessions", treatment_sessions_router)

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "ketamine_care.protocols",
     "ketamine_care.screening",
     "ketamine_care.dosing",
+    "ketamine_care.treatment_sessions",
     "ketamine_care.demo",
 ]
 

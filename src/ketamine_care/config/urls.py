@@ -15,6 +15,7 @@ urlpatterns = [
     path("measures/", include("ketamine_care.instruments.urls")),
     path("alerts/", include("ketamine_care.outcomes.urls")),
     path("self-report/", include("ketamine_care.portal.urls")),
+    path("sessions/", include("ketamine_care.treatment_sessions.urls")),
     path("protocols/", include("ketamine_care.protocols.urls")),
     path("patients/", include("ketamine_care.screening.urls")),
     path("", include("ketamine_care.dosing.urls")),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
+from ketamine_care.demo.sessions import make_session_demo
 from ketamine_care.demo.treatment import make_treatment_demo
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
@@ -110,12 +111,14 @@ def load_demo(seed: int = 20261125) -> dict:
     histories = _make_score_histories(demo, actor, seed)
     treatment = make_treatment_demo(demo)
     ledger = make_ledger_demo(demo)
+    sessions = make_session_demo(demo)
     return {
         "logins": logins,
         "patients_created": created,
         "score_histories": histories,
         **treatment,
         **ledger,
+        **sessions,
     }
 
 

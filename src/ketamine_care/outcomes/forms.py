@@ -8,3 +8,31 @@ class AcknowledgeForm(forms.Form):
         max_length=2000,
         help_text="Required: the assessment, call or plan that answers this alert.",
     )
+
+
+class SafetySettingsForm(forms.Form):
+    crisis_resources_text = forms.CharField(
+        label="Crisis resources shown to patients",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=4000,
+        help_text="Shown at once when a self-report answer raises a safety flag. Leave empty "
+        "for the default text, which names the 988 Suicide & Crisis Lifeline and emergency "
+        "services (call 911).",
+    )
+    crisis_protocol_text = forms.CharField(
+        label="Crisis protocol shown to clinicians",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        max_length=4000,
+        help_text="Shown on the chart with a high-risk C-SSRS result. Leave empty for the default.",
+    )
+    cadss_discharge_threshold = forms.DecimalField(
+        label="CADSS discharge threshold (23-item total, 0–92)",
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        help_text="A CADSS total above this at discharge raises an alert. The clinical "
+        "reference gives no number (§12.12): the clinic sets it. Empty = not set (every "
+        "discharge CADSS is flagged as unconfigured).",
+    )

@@ -19,9 +19,11 @@ from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration, TimePoint
 from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert
 from ketamine_care.outcomes.rules import (
+    EarlyResponseView,
     OutcomeSummary,
     OutcomeThresholds,
     ScorePoint,
+    early_response,
     summarise_outcome,
 )
 from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_for
@@ -38,20 +40,24 @@ class InstrumentOutcome:
     remission_label: str
     remission_source: str
     trajectory: Trajectory | None
+    early: EarlyResponseView | None = None
 
     @property
     def latest(self) -> Administration:
         return self.administrations[-1]
 
 
-def _baseline_index(rows: list[Administration]) -> int | None:
-    """The last administration the clinician marked as baseline; None means the earliest.
-
-    No treatment sessions are recorded yet, so 'the last before the first treatment' cannot
-    be computed; the earliest administration stands in until sessions exist.
-    """
+def _baseline_index(rows: list[Administration], first_session=None) -> int | None:
+    """The baseline: the last administration the clinician marked as baseline, else the last
+    one before the first dosing session, else (None) the earliest."""
     marked = [i for i, a in enumerate(rows) if a.time_point == TimePoint.BASELINE]
-    return marked[-1] if marked else None
+    if marked:
+        return marked[-1]
+    if first_session is not None:
+        before = [i for i, a in enumerate(rows) if a.administered_at <= first_session]
+        if before:
+            return before[-1]
+    return None
 
 
 def _title(definition: InstrumentDefinition, a: Administration) -> str:  # hover text
@@ -59,15 +65,25 @@ def _title(definition: InstrumentDefinition, a: Administration) -> str:  # hover
     return f"{localtime(a.administered_at):%Y-%m-%d %H:%M}: {definition.name} {a.total}{band}"
 
 
-def _outcome(code: str, rows: list[Administration], thresholds: OutcomeThresholds, chart: bool):
+def _outcome(
+    code: str,
+    rows: list[Administration],
+    thresholds: OutcomeThresholds,
+    chart: bool,
+    sessions: list = (),
+):
     definition = load_definition(code)
     rules = thresholds.for_instrument(code)
     scored = [a for a in rows if a.total is not None]
-    summary = trajectory = None
+    summary = trajectory = early = None
+    first_session = sessions[0] if sessions else None
     if scored:
         points = [ScorePoint(a.administered_at, a.total) for a in scored]
-        summary = summarise_outcome(points, _baseline_index(scored), rules)
-        trajectory = _trajectory(definition, scored, summary, rules) if chart else None
+        summary = summarise_outcome(
+            points, _baseline_index(scored, first_session), rules, first_treatment_at=first_session
+        )
+        trajectory = _trajectory(definition, scored, summary, rules, sessions) if chart else None
+        early = _early(points, sessions, rules)
     return InstrumentOutcome(
         definition=definition,
         administrations=rows,
@@ -77,10 +93,19 @@ def _outcome(code: str, rows: list[Administration], thresholds: OutcomeThreshold
         remission_label=rules.remission.label if rules.remission else "",
         remission_source=rules.remission.source if rules.remission else "",
         trajectory=trajectory,
+        early=early,
     )
 
 
-def _trajectory(definition, scored, summary, rules) -> Trajectory:
+def _early(points: list[ScorePoint], sessions: list, rules) -> EarlyResponseView | None:
+    """Early response (4 h, 24 h, day 7) after the latest session with a rating before it."""
+    for session in reversed(sessions):
+        if any(p.timestamp <= session for p in points):
+            return early_response(points, session, rules.response)
+    return None
+
+
+def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
     total_range = definition.total_range
     bands = definition.banding.bands if definition.banding else ()
     lines = []
@@ -94,6 +119,7 @@ def _trajectory(definition, scored, summary, rules) -> Trajectory:
         (total_range.min, total_range.max),
         [(b.label, b.min, b.max) for b in bands],
         lines,
+        sessions,
     )
 
 
@@ -102,14 +128,26 @@ def instrument_outcomes(
 ) -> list[InstrumentOutcome]:
     """One entry per instrument the patient has active administrations of, by name; `chart`
     adds the trajectory geometry."""
+    sessions = dosing_session_times(patient)
     by_code: dict[str, list[Administration]] = defaultdict(list)
     rows = Administration.objects.active().filter(patient=patient).chronological()
     # The chart needs totals, bands and flags, not the raw answers: skip decoding them.
     rows = rows.defer("answers", "subscales", "entered_in_error_reason", "updated_at")
     for a in rows:
         by_code[a.instrument_code].append(a)
-    outcomes = [_outcome(code, group, thresholds, chart) for code, group in by_code.items()]
+    outcomes = [
+        _outcome(code, group, thresholds, chart, sessions) for code, group in by_code.items()
+    ]
     return sorted(outcomes, key=lambda o: o.definition.name)
+
+
+def dosing_session_times(patient) -> list:
+    """When each of the patient's dosing sessions started dosing, oldest first (sessions
+    cancelled or aborted before dosing have no dose start and are left out)."""
+    from ketamine_care.treatment_sessions.models import TreatmentSession
+
+    times = TreatmentSession.objects.filter(patient=patient, dose_started_at__isnull=False)
+    return sorted(times.values_list("dose_started_at", flat=True))
 
 
 def open_alerts_for_patient(patient) -> list[SafetyAlert]:

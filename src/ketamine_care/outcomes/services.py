@@ -149,3 +149,60 @@ def acknowledge_alert(*, alert: SafetyAlert, actor, note: str, request=None) -> 
             request=request,
         )
     return alert
+
+
+CADSS_DISCHARGE_RULE = "cadss_above_threshold_at_discharge"
+
+
+def update_safety_settings(
+    *,
+    clinic,
+    actor,
+    crisis_resources_text: str,
+    crisis_protocol_text: str,
+    cadss_discharge_threshold: float | None,
+    request=None,
+) -> ClinicSafetySettings:
+    """Save the clinic's crisis texts (blank = the shipped default naming 988 and emergency
+    services) and its CADSS discharge threshold (clinical-reference §12.12 gives no number, so
+    the clinic sets it; None = not set). Audited with old and new values."""
+    if cadss_discharge_threshold is not None and not 0 <= cadss_discharge_threshold <= 92:
+        raise ValidationFailed(
+            "The CADSS threshold must be within the 23-item total's range, 0 to 92.",
+            fields={"cadss_discharge_threshold": "Enter a number from 0 to 92."},
+        )
+    with transaction.atomic():
+        settings = ClinicSafetySettings.objects.select_for_update().filter(
+            clinic=clinic
+        ).first() or ClinicSafetySettings(clinic=clinic)
+        old = _settings_values(settings)
+        settings.crisis_resources_text = (crisis_resources_text or "").strip()
+        settings.crisis_protocol_text = (crisis_protocol_text or "").strip()
+        values = dict(settings.rule_values)
+        if cadss_discharge_threshold is None:
+            values.pop(CADSS_DISCHARGE_RULE, None)
+        else:
+            values[CADSS_DISCHARGE_RULE] = cadss_discharge_threshold
+        settings.rule_values = values
+        settings.save()
+        new = _settings_values(settings)
+        changed = {k for k in new if new[k] != old[k]}
+        if changed:
+            record(
+                event_type="safety_settings.changed",
+                actor=actor,
+                clinic=clinic,
+                obj=settings,
+                object_id=str(clinic.public_id),
+                changes={"old": {k: old[k] for k in changed}, "new": {k: new[k] for k in changed}},
+                request=request,
+            )
+    return settings
+
+
+def _settings_values(settings: ClinicSafetySettings) -> dict:
+    return {
+        "crisis_resources_text": settings.crisis_resources_text,
+        "crisis_protocol_text": settings.crisis_protocol_text,
+        "cadss_discharge_threshold": settings.rule_values.get(CADSS_DISCHARGE_RULE),
+    }

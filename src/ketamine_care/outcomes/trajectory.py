@@ -50,6 +50,7 @@ class Trajectory:
     lines: tuple[RefLine, ...]
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
+    sessions: tuple[Tick, ...] = ()  # dosing sessions inside the plotted period
     width: int = WIDTH
     height: int = HEIGHT
     left: int = LEFT
@@ -87,10 +88,12 @@ def build_trajectory(
     y_range: tuple[float, float],
     bands: Sequence[tuple[str, float, float]] = (),
     lines: Sequence[tuple[float, str, str]] = (),
+    sessions: Sequence[datetime] = (),
 ) -> Trajectory:
     """`points`: (time, total, hover title) in time order; `bands`: (label, min, max) of the
     instrument's severity bands; `lines`: (value, label, kind) reference lines such as the
-    response and remission thresholds. Values are instrument points."""
+    response and remission thresholds; `sessions`: dosing times to mark (those outside the
+    plotted period are left out). Values are instrument points."""
     lo, hi = y_range
     start, end = points[0][0], points[-1][0]
     plotted = tuple(PlotPoint(_x(t, start, end), _y(v, lo, hi), title) for t, v, title in points)
@@ -109,4 +112,9 @@ def build_trajectory(
         lines=tuple(RefLine(_y(v, lo, hi), label, kind) for v, label, kind in lines),
         x_ticks=tuple(x_ticks),
         y_ticks=tuple(Tick(_y(v, lo, hi), f"{v:g}") for v in y_values),
+        sessions=tuple(
+            Tick(_x(moment, start, end), f"Dosing session {moment:%Y-%m-%d %H:%M}")
+            for moment in sorted(sessions)
+            if start <= moment <= end
+        ),
     )

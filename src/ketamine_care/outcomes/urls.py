@@ -6,4 +6,5 @@ app_name = "outcomes"
 urlpatterns = [
     path("", views.alert_list, name="alerts"),
     path("<uuid:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("settings/", views.safety_settings, name="settings"),
 ]

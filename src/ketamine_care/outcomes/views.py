@@ -11,8 +11,9 @@ from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes import services
-from ketamine_care.outcomes.forms import AcknowledgeForm
+from ketamine_care.outcomes.forms import AcknowledgeForm, SafetySettingsForm
 from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic
+from ketamine_care.outcomes.services import CADSS_DISCHARGE_RULE, safety_settings_for
 
 PAGE_SIZE = 50
 
@@ -46,3 +47,36 @@ def acknowledge(request, alert_id):
     return render(
         request, "outcomes/acknowledge.html", {"alert": alert, "form": form}, status=status
     )
+
+
+@clinic_required(Capability.MANAGE_SAFETY_SETTINGS)
+@require_http_methods(["GET", "POST"])
+def safety_settings(request):
+    clinic = request.membership.clinic
+    current = safety_settings_for(clinic)
+    initial = {
+        "crisis_resources_text": current.crisis_resources_text,
+        "crisis_protocol_text": current.crisis_protocol_text,
+        "cadss_discharge_threshold": current.rule_values.get(CADSS_DISCHARGE_RULE),
+    }
+    form = SafetySettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        threshold = data["cadss_discharge_threshold"]
+        try:
+            services.update_safety_settings(
+                clinic=clinic,
+                actor=request.user,
+                crisis_resources_text=data["crisis_resources_text"],
+                crisis_protocol_text=data["crisis_protocol_text"],
+                cadss_discharge_threshold=None if threshold is None else float(threshold),
+                request=request,
+            )
+        except DomainError as error:
+            for field, message in error.fields.items():
+                form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(request, "Safety settings saved.")
+            return redirect("outcomes:settings")
+    context = {"form": form, "current": current}
+    return render(request, "outcomes/settings.html", context, status=422 if form.errors else 200)

@@ -107,7 +107,9 @@ class ChartMeasuresTests(ClinicTestCase):
         self.assertContains(response, "trajectory-gad7")
 
 
-QUERIES = 24  # session, user, membership, OTP, patient, audit, chart, measures, treatment (3)
+# session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times),
+# treatment (3)
+QUERIES = 25
 
 
 class TimePointTests(ClinicTestCase):

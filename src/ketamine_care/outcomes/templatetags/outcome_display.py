@@ -85,3 +85,15 @@ def _row(a) -> str:
 @register.simple_tag
 def administration_rows(administrations) -> str:
     return mark_safe("".join(_row(a) for a in administrations))
+
+
+@register.filter
+def has_early_response(outcomes) -> bool:
+    return any(o.early for o in outcomes)
+
+
+@register.filter
+def early_labels(outcomes) -> list[str]:
+    """The window labels (4 h, 24 h, day 7) of the first early-response view."""
+    first = next((o.early for o in outcomes if o.early), None)
+    return [w.label for w in first.windows] if first else []

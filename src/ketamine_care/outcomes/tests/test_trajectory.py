@@ -28,3 +28,13 @@ class TrajectoryTests(SimpleTestCase):
         self.assertEqual(t.points[0].x, (LEFT + RIGHT) / 2)
         self.assertEqual(t.lines[0].y, (TOP + BOTTOM) / 2)
         self.assertEqual(len(t.x_ticks), 1)
+
+    def test_dosing_sessions_inside_the_period_are_marked_with_their_time(self):
+        start = datetime(2026, 1, 5, 9)
+        points = [(start + timedelta(days=d), 30 - d, "") for d in range(0, 15, 7)]
+        sessions = [start - timedelta(days=1), start + timedelta(days=3, hours=1),
+                    start + timedelta(days=30)]  # fmt: skip
+        t = build_trajectory(points, (0, 60), sessions=sessions)
+        self.assertEqual(len(t.sessions), 1)
+        self.assertTrue(LEFT < t.sessions[0].pos < RIGHT)
+        self.assertIn("2026-01-08 10:00", t.sessions[0].label)

@@ -1,0 +1,159 @@
+"""HTML forms. They parse input; the services apply the rules and report errors by field."""
+
+from __future__ import annotations
+
+from django import forms
+
+from ketamine_care.treatment_sessions.models import AdverseEventType, Outcome, Severity
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+YES_NO_UNKNOWN = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
+
+
+def _datetime(label: str, required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DATETIME,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+    )
+
+
+class ScheduleForm(forms.Form):
+    mrn = forms.CharField(label="Patient MRN", max_length=32)
+    protocol_version = forms.ChoiceField(label="Protocol")
+    chair_label = forms.CharField(label="Chair or room", max_length=40, required=False)
+    scheduled_for = _datetime("Scheduled for", required=False)
+    ad_hoc_reason = forms.CharField(
+        label="Reason (session outside a treatment plan)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+    )
+
+    def __init__(self, *args, versions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["protocol_version"].choices = [
+            (str(v.public_id), f"{v.protocol_id} v{v.version}") for v in versions
+        ]
+
+
+class CheckInForm(forms.Form):
+    chair_label = forms.CharField(label="Chair or room", max_length=40, required=False)
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(max_length=24)
+    reason = forms.CharField(max_length=2000, required=False)
+    escort_present = forms.NullBooleanField(required=False)
+
+
+class PreChecksForm(forms.Form):
+    weight_kg = forms.DecimalField(
+        label="Today's weight (kg)", required=False, max_digits=6, decimal_places=2
+    )
+    last_food_at = _datetime("Last food at")
+    last_liquids_at = _datetime("Last liquids at")
+    escort_confirmed = forms.BooleanField(label="Escort and transport confirmed", required=False)
+    consent_on_file = forms.BooleanField(label="Consent on file", required=False)
+    pregnancy_test = forms.ChoiceField(
+        label="Pregnancy test",
+        required=False,
+        choices=[
+            ("", "Not recorded"),
+            ("negative", "Negative"),
+            ("positive", "Positive"),
+            ("not_applicable", "Not applicable"),
+        ],
+    )
+    concomitant_recorded = forms.BooleanField(
+        label="Medications taken today reviewed", required=False
+    )
+    benzodiazepine = forms.BooleanField(label="Benzodiazepine today", required=False)
+    non_benzodiazepine_sedative_hypnotic = forms.BooleanField(
+        label="Non-benzodiazepine sedative-hypnotic today", required=False
+    )
+    psychostimulant = forms.BooleanField(label="Psychostimulant today", required=False)
+    maoi = forms.BooleanField(label="MAOI today", required=False)
+    opioid = forms.BooleanField(label="Opioid today", required=False)
+    medication_notes = forms.CharField(label="Medication notes", max_length=500, required=False)
+
+
+class OverrideForm(forms.Form):
+    check = forms.CharField(max_length=40)
+    reason = forms.CharField(label="Reason for the override", max_length=2000)
+
+
+class DoseForm(forms.Form):
+    dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=8, decimal_places=2)
+    dose_change_reason = forms.CharField(
+        label="Reason if the dose differs from the calculated dose",
+        max_length=2000,
+        required=False,
+    )
+    product = forms.CharField(label="Product", max_length=200, required=False)
+    concentration_mg_per_ml = forms.DecimalField(
+        label="Concentration (mg/mL)", required=False, max_digits=8, decimal_places=2
+    )
+    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
+    expiry_date = forms.DateField(
+        label="Lot expiry", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    lot_id = forms.UUIDField(label="Ledger lot", required=False)
+    infusion_started_at = _datetime("Start (infusion or injection)")
+    infusion_ended_at = _datetime("End of infusion")
+    device_times = forms.CharField(
+        label="Device times (one per line, YYYY-MM-DDTHH:MM)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    checked_by_email = forms.EmailField(label="Checked by (email)")
+
+
+class VitalsForm(forms.Form):
+    measured_at = _datetime("Measured at (empty = now)")
+    bp_systolic_mmhg = forms.IntegerField(label="Systolic (mmHg)", required=False)
+    bp_diastolic_mmhg = forms.IntegerField(label="Diastolic (mmHg)", required=False)
+    heart_rate_bpm = forms.IntegerField(label="Heart rate (/min)", required=False)
+    spo2_percent = forms.IntegerField(label="SpO2 (%)", required=False)
+    respiratory_rate_per_min = forms.IntegerField(label="Resp. rate (/min)", required=False)
+    moaas = forms.IntegerField(label="MOAA/S (0-5)", required=False)
+
+
+class AcknowledgeForm(forms.Form):
+    action_taken = forms.CharField(label="Action taken", max_length=2000)
+
+
+class AdverseEventForm(forms.Form):
+    event_type = forms.ChoiceField(label="Type", choices=AdverseEventType.choices)
+    severity = forms.ChoiceField(choices=Severity.choices)
+    serious = forms.BooleanField(label="Serious", required=False)
+    description = forms.CharField(max_length=2000, required=False)
+    action_taken = forms.CharField(label="Action taken", max_length=2000)
+    outcome = forms.ChoiceField(choices=Outcome.choices)
+
+
+class SignForm(forms.Form):
+    note = forms.CharField(
+        label="Note", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class AmendForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("amendment", "Amendment"), ("entered_in_error", "Entered in error")]
+    )
+    target = forms.CharField(label="Entry", max_length=80, initial="note")
+    text = forms.CharField(
+        label="Amendment text", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reason = forms.CharField(label="Reason", max_length=2000)
+
+
+class RemsSubmitForm(forms.Form):
+    method = forms.ChoiceField(choices=[("online", "Online"), ("fax", "Fax")])
+    reference = forms.CharField(label="Confirmation or fax reference", required=False)
+
+
+class DateRangeForm(forms.Form):
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,159 @@
+"""Reads of treatment sessions, always scoped to one clinic."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from ketamine_care.treatment_sessions import states
+from ketamine_care.treatment_sessions.models import (
+    RemsMonitoringForm,
+    SessionAlert,
+    TreatmentSession,
+)
+from ketamine_care.treatment_sessions.monitoring import FIELDS, READING_VALUES, monitoring_for
+
+TREND_MEASURES = ("bp_systolic_mmhg", "heart_rate_bpm", "spo2_percent")
+
+
+def sessions_for(clinic, *, state: str = "", day: date | None = None) -> QuerySet:
+    qs = TreatmentSession.objects.filter(clinic=clinic).select_related(
+        "patient", "protocol_version"
+    )
+    if state:
+        qs = qs.filter(state=state)
+    if day:
+        qs = qs.filter(scheduled_for__date=day)
+    return qs.order_by("scheduled_for", "id")
+
+
+def access_session_alert(session, public_id: UUID | str) -> SessionAlert:
+    try:
+        return SessionAlert.objects.select_related("session").get(
+            session=session, public_id=public_id
+        )
+    except (SessionAlert.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def readings_with_minutes(session) -> list[dict[str, Any]]:
+    rows = list(session.readings.values("public_id", "source", *READING_VALUES))
+    for row in rows:
+        row["minute"] = session.minute_of(row["measured_at"])
+    return rows
+
+
+def trend(previous: int | None, latest: int | None) -> str:
+    """ "up", "down" or "flat" between the last two values (display only, not a judgement)."""
+    if previous is None or latest is None or previous == latest:
+        return "flat"
+    return "up" if latest > previous else "down"
+
+
+@dataclass(frozen=True)
+class Chair:
+    session: TreatmentSession
+    minutes_since_dose: float | None
+    last: dict[str, Any] | None
+    trends: dict[str, str]
+    open_alerts: int
+    urgent_open: int
+    minutes_to_discharge: float | None
+
+
+def floor(clinic, now: datetime | None = None) -> list[Chair]:
+    """The clinic's active sessions (chairs): four queries whatever the number of chairs."""
+    now = now or timezone.now()
+    sessions = list(
+        TreatmentSession.objects.active()
+        .filter(clinic=clinic)
+        .select_related("patient", "protocol_version")
+        # The definition JSON is read once per version through the monitoring cache.
+        .defer("protocol_version__definition", "protocol_version__clinic_values")
+        .annotate(
+            open_alerts=Count("alerts", filter=Q(alerts__acknowledged_at__isnull=True)),
+            urgent_open=Count(
+                "alerts", filter=Q(alerts__acknowledged_at__isnull=True, alerts__tier="urgent")
+            ),
+        )
+        .order_by("chair_label", "scheduled_for")
+    )
+    last_two: dict[int, list[dict]] = defaultdict(list)
+    if sessions:
+        # The two latest readings of each chair, newest first.
+        from ketamine_care.treatment_sessions.models import VitalSignsReading
+
+        rows = (
+            VitalSignsReading.objects.filter(session__in=[s.pk for s in sessions])
+            .order_by("session_id", "-measured_at", "-id")
+            .values("session_id", *READING_VALUES)
+        )
+        for row in rows.iterator():
+            if len(last_two[row["session_id"]]) < 2:
+                last_two[row["session_id"]].append(row)
+    return [_chair(s, last_two[s.pk], now) for s in sessions]
+
+
+def _chair(session, last_rows, now) -> Chair:
+    latest = last_rows[0] if last_rows else None
+    previous = last_rows[1] if len(last_rows) > 1 else None
+    trends = {f: trend(previous and previous[f], latest and latest[f]) for f in TREND_MEASURES}
+    minutes_left = None
+    if session.dose_started_at is not None:
+        earliest = monitoring_for(session).discharge.earliest_minute
+        if earliest is not None:
+            minutes_left = max(0.0, round(earliest - session.minute_of(now), 0))
+    return Chair(
+        session=session,
+        minutes_since_dose=session.minute_of(now),
+        last=latest,
+        trends=trends,
+        open_alerts=session.open_alerts,
+        urgent_open=session.urgent_open,
+        minutes_to_discharge=minutes_left,
+    )
+
+
+def rems_forms(clinic, start: date, end: date) -> QuerySet:
+    return (
+        RemsMonitoringForm.objects.filter(
+            session__clinic=clinic,
+            session__scheduled_for__date__gte=start,
+            session__scheduled_for__date__lte=end,
+        )
+        .select_related("session__patient", "submitted_by")
+        .order_by("session__scheduled_for")
+    )
+
+
+def rems_due(clinic, today: date | None = None) -> list[dict[str, Any]]:
+    """Esketamine sessions discharged or signed whose REMS form is not submitted: due or
+    overdue against the 7-day deadline."""
+    from ketamine_care.treatment_sessions.services.rems import due_date
+
+    today = today or timezone.localdate()
+    sessions = (
+        TreatmentSession.objects.filter(
+            clinic=clinic,
+            drug="esketamine",
+            state__in=[states.DISCHARGED, states.SIGNED, states.READY_FOR_DISCHARGE],
+        )
+        .exclude(rems_form__submitted_at__isnull=False)
+        .select_related("patient")
+        .order_by("scheduled_for")
+    )
+    rows = []
+    for session in sessions:
+        due = due_date(session)
+        rows.append({"session": session, "due_date": due, "overdue": due < today})
+    return rows
+
+
+MEASURE_FIELDS = tuple(FIELDS.values())

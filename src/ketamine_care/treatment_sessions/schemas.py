@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import Field
+
+
+class SessionIn(Schema):
+    patient_id: UUID
+    protocol_version_id: UUID
+    planned_visit_id: UUID | None = None
+    ad_hoc_reason: str = Field(default="", max_length=2000)
+    route: str = Field(default="", max_length=16)
+    chair_label: str = Field(default="", max_length=40)
+    scheduled_for: datetime | None = None
+
+
+class CheckInIn(Schema):
+    chair_label: str = Field(default="", max_length=40)
+
+
+class TransitionIn(Schema):
+    to: str = Field(max_length=24)
+    reason: str = Field(default="", max_length=2000)
+    escort_present: bool | None = None
+
+
+class ConcomitantIn(Schema):
+    benzodiazepine: bool = False
+    non_benzodiazepine_sedative_hypnotic: bool = False
+    psychostimulant: bool = False
+    maoi: bool = False
+    opioid: bool = False
+    notes: str = Field(default="", max_length=500)
+
+
+class PreChecksIn(Schema):
+    weight_kg: Decimal | None = None
+    last_food_at: datetime | None = None
+    last_liquids_at: datetime | None = None
+    escort_confirmed: bool | None = None
+    pregnancy_test: Literal["negative", "positive", "not_applicable"] | None = None
+    consent_on_file: bool | None = None
+    concomitant: ConcomitantIn | None = None
+
+
+class OverrideIn(Schema):
+    check: str = Field(max_length=40)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class DoseIn(Schema):
+    dose_mg: Decimal = Field(gt=0)
+    checked_by_email: str = Field(max_length=254)
+    lot_id: UUID | None = None
+    product: str = Field(default="", max_length=200)
+    concentration_mg_per_ml: Decimal | None = None
+    lot_number: str = Field(default="", max_length=40)
+    expiry_date: date | None = None
+    dose_change_reason: str = Field(default="", max_length=2000)
+    infusion_started_at: datetime | None = None
+    infusion_ended_at: datetime | None = None
+    device_times: list[datetime] = Field(default_factory=list, max_length=10)
+
+
+class ReadingIn(Schema):
+    measured_at: datetime
+    bp_systolic_mmhg: int | None = None
+    bp_diastolic_mmhg: int | None = None
+    heart_rate_bpm: int | None = None
+    spo2_percent: int | None = None
+    respiratory_rate_per_min: int | None = None
+    moaas: int | None = None
+    source: str = Field(default="", max_length=60)
+    idempotency_key: str = Field(default="", max_length=120)
+
+
+class VitalsBatchIn(Schema):
+    idempotency_key: str = Field(min_length=1, max_length=100)
+    source: str = Field(default="device", max_length=60)
+    readings: list[ReadingIn] = Field(min_length=1, max_length=1000)
+
+
+class AcknowledgeIn(Schema):
+    action_taken: str = Field(min_length=1, max_length=2000)
+
+
+class AdverseEventIn(Schema):
+    event_type: str = Field(max_length=32)
+    severity: str = Field(max_length=16)
+    serious: bool = False
+    description: str = Field(default="", max_length=2000)
+    action_taken: str = Field(min_length=1, max_length=2000)
+    outcome: str = Field(max_length=16)
+    onset_at: datetime | None = None
+
+
+class SignIn(Schema):
+    note: str = Field(default="", max_length=20000)
+
+
+class AmendmentIn(Schema):
+    kind: Literal["amendment", "entered_in_error"]
+    reason: str = Field(min_length=1, max_length=2000)
+    text: str = Field(default="", max_length=20000)
+    target_type: Literal["note", "reading", "dose", "adverse_event"] = "note"
+    target_id: UUID | None = None
+
+
+class AlertOut(Schema):
+    id: UUID
+    rule: str
+    tier: str
+    minute: float | None
+    triggered_at: datetime
+    message: str
+    action: str
+    source: str
+    acknowledged_at: datetime | None
+    action_taken: str
+
+
+class ReadingOut(Schema):
+    id: UUID
+    measured_at: datetime
+    minute: float | None
+    bp_systolic_mmhg: int | None
+    bp_diastolic_mmhg: int | None
+    heart_rate_bpm: int | None
+    spo2_percent: int | None
+    respiratory_rate_per_min: int | None
+    moaas: int | None
+    source: str
+
+
+class VitalsResultOut(Schema):
+    stored: int
+    duplicates: int
+    alerts: list[AlertOut]
+
+
+class DischargeOut(Schema):
+    ready: bool
+    unmet: list[str]
+    earliest_at: datetime | None
+    minutes_left: float | None
+
+
+class SessionOut(Schema):
+    id: UUID
+    patient_id: UUID
+    protocol: str
+    protocol_version: int
+    drug: str
+    route: str
+    state: str
+    state_reason: str
+    chair_label: str
+    scheduled_for: datetime
+    checked_in_at: datetime | None
+    dose_started_at: datetime | None
+    discharged_at: datetime | None
+    signed_at: datetime | None
+    ad_hoc_reason: str
+
+
+class SessionDetailOut(SessionOut):
+    readings: list[ReadingOut]
+    alerts: list[AlertOut]
+    discharge: DischargeOut
+    note: str
+    summary: dict
+
+
+class AdverseEventOut(Schema):
+    id: UUID
+    event_type: str
+    severity: str
+    serious: bool
+    action_taken: str
+    outcome: str
+    onset_at: datetime
+
+
+class AmendmentOut(Schema):
+    id: UUID
+    kind: str
+    target_type: str
+    target_id: UUID | None
+    text: str
+    reason: str
+    created_at: datetime

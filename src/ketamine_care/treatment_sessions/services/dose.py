@@ -1,0 +1,196 @@
+"""The dose administration record and its controlled-substance ledger draw."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.treatment_sessions import states
+from ketamine_care.treatment_sessions.models import DoseAdministration
+from ketamine_care.treatment_sessions.monitoring import definition_for
+from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
+from ketamine_care.treatment_sessions.services.prechecks import calculated_dose_mg
+
+# A dose differing from the calculated one by more than the calculator's display rounding
+# (0.1 mg, dosing/calculator.py) is a changed dose and needs a reason.
+DOSE_TOLERANCE_MG = Decimal("0.05")
+
+
+def record_dose(
+    *,
+    session,
+    actor,
+    checked_by,
+    dose_mg: Any,
+    lot=None,
+    product: str = "",
+    concentration_mg_per_ml: Any = None,
+    lot_number: str = "",
+    expiry_date: date | None = None,
+    dose_change_reason: str = "",
+    infusion_started_at: datetime | None = None,
+    infusion_ended_at: datetime | None = None,
+    device_times: list[datetime] | None = None,
+    request=None,
+) -> DoseAdministration:
+    """Record the dose given in a session that is dosing. Esketamine: one time per device,
+    at least the protocol's device spacing apart (§3.3); IV: infusion start (and end);
+    IM/SC: the injection time as `infusion_started_at`. With `lot` (an inventory Lot of the
+    clinic) product, strength, lot number and expiry come from the lot and the drawn
+    quantity is posted to the ledger, linked to this administration."""
+    definition = definition_for(session.protocol_version)
+    errors: dict[str, str] = {}
+    dose = _positive(dose_mg, "dose_mg", errors)
+    if checked_by is None:
+        errors["checked_by"] = "A second clinician checks the dose."
+    elif checked_by.pk == actor.pk:
+        errors["checked_by"] = "The dose is checked by someone other than who gives it."
+    elif not checked_by.memberships.filter(clinic=session.clinic, is_active=True).exists():
+        errors["checked_by"] = "The checker must work in this clinic."
+    if lot is not None:
+        product, lot_number, expiry_date = lot.product.name, lot.lot_number, lot.expiry_date
+        concentration_mg_per_ml = lot.product.strength_mg_per_ml
+        if lot.product.drug != definition.drug:
+            errors["lot_id"] = (
+                f"This lot is {lot.product.drug}; the protocol gives {definition.drug}."
+            )
+    _require_text(product, "product", errors)
+    _require_text(lot_number, "lot_number", errors)
+    if expiry_date is None:
+        errors["expiry_date"] = "This field is required."
+    elif expiry_date < timezone.localdate():
+        errors["expiry_date"] = "This lot is expired."
+    admin = definition.administration_for(session.route)
+    times = _timing(
+        admin, session.route, dose, device_times, infusion_started_at, infusion_ended_at, errors
+    )
+    calculated = calculated_dose_mg(session)
+    reason = (dose_change_reason or "").strip()
+    if dose is not None and not reason:
+        if calculated is None:
+            errors["dose_change_reason"] = "No dose was calculated: give the reason for this dose."
+        elif abs(dose - calculated) > DOSE_TOLERANCE_MG:
+            errors["dose_change_reason"] = (
+                f"The calculated dose is {calculated} mg: give the reason for {dose} mg."
+            )
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    with transaction.atomic():
+        session = locked(session)
+        require_state(session, states.DOSING, doing="record the dose")
+        if session.doses.exists():
+            raise ValidationFailed("The dose is already recorded; amend it after signing.")
+        row = DoseAdministration.objects.create(
+            session=session,
+            drug=definition.drug,
+            product=product.strip(),
+            concentration_mg_per_ml=concentration_mg_per_ml,
+            lot_number=lot_number.strip(),
+            expiry_date=expiry_date,
+            dose_mg=dose,
+            calculated_dose_mg=calculated,
+            dose_change_reason=reason,
+            route=session.route,
+            infusion_started_at=times["start"] if not times["devices"] else None,
+            infusion_ended_at=infusion_ended_at,
+            device_times=[t.isoformat() for t in times["devices"]],
+            given_by=actor,
+            checked_by=checked_by,
+            recorded_by=actor,
+        )
+        if lot is not None:
+            row.ledger_entry = _draw(lot, row, actor, len(times["devices"]), request)
+            row.save(update_fields=["ledger_entry"])
+        session.dose_started_at = times["start"]
+        session.save(update_fields=["dose_started_at", "updated_at"])
+        record(
+            event_type="dose.administered",
+            actor=actor,
+            patient=session.patient,
+            obj=row,
+            changes={
+                "new": {
+                    "dose_mg": dose,
+                    "calculated_dose_mg": calculated,
+                    "dose_change_reason": reason,
+                    "lot_number": row.lot_number,
+                    "checked_by": checked_by.email,
+                    "started_at": times["start"],
+                    "ledger_entry": str(row.ledger_entry.public_id) if row.ledger_entry else None,
+                }
+            },
+            request=request,
+        )
+    return row
+
+
+def _timing(admin, route, dose, device_times, start, end, errors) -> dict:
+    now = timezone.now()
+    if admin.device_mg:
+        times = sorted(device_times or [])
+        if not times:
+            errors["device_times"] = "Give the time of each device."
+            return {"start": None, "devices": []}
+        if dose is not None and dose != admin.device_mg * len(times):
+            errors["device_times"] = (
+                f"{dose} mg needs {dose / admin.device_mg:g} devices of {admin.device_mg} mg; "
+                f"{len(times)} times were given."
+            )
+        spacing = admin.device_spacing_min or 0
+        for earlier, later in zip(times, times[1:], strict=False):
+            if (later - earlier).total_seconds() < spacing * 60:
+                errors["device_times"] = f"Devices must be at least {spacing} minutes apart."
+        if times[-1] > now:
+            errors["device_times"] = "Device times cannot be in the future."
+        return {"start": times[0], "devices": times}
+    if start is None:
+        errors["infusion_started_at"] = "Give the start time."
+    elif start > now:
+        errors["infusion_started_at"] = "The start cannot be in the future."
+    if start is not None and end is not None and end < start:
+        errors["infusion_ended_at"] = "The end is before the start."
+    return {"start": start, "devices": []}
+
+
+def _draw(lot, row, actor, devices: int, request):
+    from ketamine_care.inventory.models import DosageForm
+    from ketamine_care.inventory.services import draw_stock
+
+    if lot.product.form == DosageForm.NASAL_DEVICE:
+        quantity, unit = Decimal(devices), "device"
+    else:
+        quantity = (row.dose_mg / lot.product.strength_mg_per_ml).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        unit = "ml"
+    return draw_stock(
+        lot=lot,
+        actor=actor,
+        quantity=quantity,
+        unit=unit,
+        administration_ref=str(row.public_id),
+        request=request,
+    )
+
+
+def _positive(value, name: str, errors: dict) -> Decimal | None:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        errors[name] = "Enter a number."
+        return None
+    if not number.is_finite() or number <= 0:
+        errors[name] = "Enter a number above 0."
+        return None
+    return number
+
+
+def _require_text(value: str, name: str, errors: dict) -> None:
+    if not (value or "").strip():
+        errors[name] = "This field is required."

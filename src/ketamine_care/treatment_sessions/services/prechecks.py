@@ -1,0 +1,208 @@
+"""Pre-session checks: record what the nurse checked, recompute the dose from today's weight,
+and let a prescriber override an overridable missing check with a reason (audited)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
+from ketamine_care.patients.models import latest_body_metrics
+from ketamine_care.patients.services import record_measurement
+from ketamine_care.treatment_sessions import prechecks, states
+from ketamine_care.treatment_sessions.models import PreSessionChecks
+from ketamine_care.treatment_sessions.monitoring import definition_for
+from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
+
+CONCOMITANT_FLAGS = (
+    "benzodiazepine",
+    "non_benzodiazepine_sedative_hypnotic",
+    "psychostimulant",
+    "maoi",
+    "opioid",
+)
+PRE_CHECK_STATES = (states.CHECKED_IN, states.PRE_ASSESSMENT)
+
+
+def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSessionChecks:
+    """Store the checks given in `values` (absent keys keep their value). `weight_kg` records
+    today's weight on the chart and recomputes the dose with the pure calculator; `concomitant`
+    is {flag: bool} over CONCOMITANT_FLAGS plus optional "notes"."""
+    errors: dict[str, str] = {}
+    concomitant = values.get("concomitant")
+    if concomitant is not None:
+        unknown = set(concomitant) - {*CONCOMITANT_FLAGS, "notes"}
+        if unknown:
+            errors["concomitant"] = f"Unknown flags: {', '.join(sorted(unknown))}."
+    now = timezone.now()
+    for name in ("last_food_at", "last_liquids_at"):
+        when = values.get(name)
+        if when is not None and when > now:
+            errors[name] = "This time cannot be in the future."
+    if values.get("pregnancy_test") not in (None, "", "negative", "positive", "not_applicable"):
+        errors["pregnancy_test"] = "Choose negative, positive or not applicable."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    with transaction.atomic():
+        session = locked(session)
+        require_state(session, *PRE_CHECK_STATES, doing="record pre-session checks")
+        checks, _ = PreSessionChecks.objects.get_or_create(
+            session=session, defaults={"recorded_by": actor}
+        )
+        changed = _apply(checks, values, concomitant)
+        if values.get("weight_kg") not in (None, ""):
+            checks.weight_measurement = record_measurement(
+                patient=session.patient, actor=actor, weight=values["weight_kg"], request=request
+            )
+            changed["weight_kg"] = str(values["weight_kg"])
+        checks.calculated_dose = _dose(session)
+        checks.recorded_by = actor
+        checks.save()
+        record(
+            event_type="session.pre_checks_recorded",
+            actor=actor,
+            patient=session.patient,
+            obj=session,
+            changes={"new": changed, "calculated_dose_mg": checks.calculated_dose.get("dose_mg")},
+            request=request,
+        )
+    return checks
+
+
+def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
+    changed: dict[str, Any] = {}
+    for name in ("last_food_at", "last_liquids_at", "escort_confirmed", "consent_on_file"):
+        if values.get(name) is not None:
+            setattr(checks, name, values[name])
+            changed[name] = values[name]
+    if values.get("pregnancy_test") is not None:
+        checks.pregnancy_test = values["pregnancy_test"]
+        changed["pregnancy_test"] = values["pregnancy_test"]
+    if concomitant is not None:
+        checks.concomitant_today = {
+            **{flag: bool(concomitant.get(flag)) for flag in CONCOMITANT_FLAGS},
+            "notes": str(concomitant.get("notes") or "")[:500],
+        }
+        changed["concomitant"] = checks.concomitant_today
+    return changed
+
+
+def _dose(session) -> dict:
+    """The dose for today's weight from the planned visit's dose (or the protocol default)."""
+    definition = definition_for(session.protocol_version)
+    metrics = latest_body_metrics(session.patient)
+    weighed_today = (
+        metrics["weight_measured_at"] is not None
+        and timezone.localdate(metrics["weight_measured_at"]) == timezone.localdate()
+    )
+    planned = session.planned_visit.dose if session.planned_visit else {}
+    try:
+        result = calculate_dose(
+            definition,
+            weight_kg=float(metrics["weight_kg"]) if weighed_today else None,
+            height_cm=float(metrics["height_cm"]) if metrics["height_cm"] else None,
+            sex=session.patient.sex if session.patient.sex in ("female", "male") else None,
+            mg_per_kg=planned.get("dose_mg_per_kg"),
+            dose_mg=planned.get("dose_mg"),
+            route=session.route,
+        )
+    except DoseInputError as exc:
+        return {"dose_mg": None, "error": exc.message}
+    return result.as_json()
+
+
+def override_pre_check(*, session, actor, check: str, reason: str, request=None):
+    """A prescriber proceeds without check `check` (only checks marked overridable)."""
+    reason = (reason or "").strip()
+    keys = {s["key"]: s for s in prechecks.check_specs()}
+    if check not in keys:
+        raise ValidationFailed("Unknown check.", fields={"check": "Unknown check."})
+    if not keys[check]["overridable"]:
+        raise ValidationFailed(
+            "This check cannot be overridden.", fields={"check": "Not overridable."}
+        )
+    if not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        session = locked(session)
+        require_state(session, *PRE_CHECK_STATES, doing="override a pre-session check")
+        checks, _ = PreSessionChecks.objects.get_or_create(
+            session=session, defaults={"recorded_by": actor}
+        )
+        entry = {"check": check, "reason": reason, "by": actor.email, "at": timezone.now()}
+        checks.overrides = [*checks.overrides, {**entry, "at": entry["at"].isoformat()}]
+        checks.save(update_fields=["overrides", "updated_at"])
+        record(
+            event_type="session.pre_check_overridden",
+            actor=actor,
+            patient=session.patient,
+            obj=session,
+            changes={"check": check, "reason": reason},
+            request=request,
+        )
+    return checks
+
+
+def screening_status(session) -> tuple[bool | None, str]:
+    """(valid, message): the latest verdict for the pinned version permits treatment and the
+    record's diagnoses and medications are those it was screened with (else re-screen)."""
+    from ketamine_care.dosing.services import latest_verdict
+    from ketamine_care.screening.record_facts import facts_from_record
+
+    verdict = latest_verdict(session.patient, session.protocol_version)
+    if verdict is None:
+        return None, "No screening verdict for this protocol version: screen the patient."
+    if not verdict.permits_treatment:
+        return False, f"Screening verdict is {verdict.get_verdict_display().lower()}."
+    now = facts_from_record(session.patient, timezone.localdate())
+    screened = verdict.facts
+    new_dx = set(now.get("diagnoses", [])) - set(screened.get("diagnoses", []))
+    meds_now = {(m["name"], m["class"]) for m in now.get("medications", [])}
+    meds_then = {(m.get("name"), m.get("class")) for m in screened.get("medications", [])}
+    if new_dx or meds_now != meds_then:
+        return False, "Diagnoses or medications changed since screening: re-screen."
+    return True, "Screening verdict is current."
+
+
+def pre_check_results(session, now: datetime | None = None) -> list[prechecks.CheckResult]:
+    """Every pre-session check's status for `session` (pure evaluation over stored facts)."""
+    checks = PreSessionChecks.objects.filter(session=session).first()
+    definition = definition_for(session.protocol_version)
+    valid, message = screening_status(session)
+    baseline = session.readings.filter(bp_systolic_mmhg__isnull=False)
+    if session.dose_started_at is not None:
+        baseline = baseline.filter(measured_at__lt=session.dose_started_at)
+    facts = prechecks.PreCheckFacts(
+        drug=definition.drug,
+        dose_basis=definition.dose_rule(session.route).basis,
+        screening_valid=valid,
+        screening_message=message,
+        weight_today=_weighed_today(checks),
+        baseline_vitals=baseline.exists(),
+        last_food_at=checks.last_food_at if checks else None,
+        last_liquids_at=checks.last_liquids_at if checks else None,
+        escort_confirmed=checks.escort_confirmed if checks else None,
+        pregnancy_test=checks.pregnancy_test if checks else "",
+        consent_on_file=checks.consent_on_file if checks else None,
+        concomitant_recorded=bool(checks and checks.concomitant_today is not None),
+        overridden=frozenset(o["check"] for o in (checks.overrides if checks else [])),
+    )
+    return prechecks.evaluate_pre_checks(facts, now or timezone.now())
+
+
+def _weighed_today(checks) -> bool:
+    if checks is None or checks.weight_measurement is None:
+        return False
+    return timezone.localdate(checks.weight_measurement.measured_at) == timezone.localdate()
+
+
+def calculated_dose_mg(session) -> Decimal | None:
+    checks = PreSessionChecks.objects.filter(session=session).first()
+    value = checks.calculated_dose_mg if checks else None
+    return Decimal(str(value)) if value is not None else None

@@ -1,0 +1,213 @@
+"""Vital-sign readings (nurse entry and device batches) and the alerts they raise.
+
+After each write, `evaluate_alerts` (pure) runs over all the session's readings against the
+pinned protocol version's thresholds; an alert becomes a `SessionAlert` row once per key
+(rule, triggering reading's time), so re-evaluation never duplicates one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record
+from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.treatment_sessions import states
+from ketamine_care.treatment_sessions.alerts import evaluate_alerts
+from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
+from ketamine_care.treatment_sessions.monitoring import (
+    FIELDS,
+    MEASURE_OF,
+    READING_VALUES,
+    monitoring_for,
+    pure_readings,
+)
+from ketamine_care.treatment_sessions.readings import Reading, ReadingError, check_reading
+from ketamine_care.treatment_sessions.services.lifecycle import locked, require_unsigned
+
+# Devices and workstation clocks drift; a reading a little "in the future" is clock skew.
+CLOCK_SKEW = timedelta(minutes=2)
+READING_STATES = (*states.ACTIVE, states.DISCHARGED)
+
+
+@dataclass
+class VitalsResult:
+    stored: list[VitalSignsReading] = field(default_factory=list)
+    duplicates: int = 0
+    new_alerts: list[SessionAlert] = field(default_factory=list)
+
+
+def check_readings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Validate every reading (plausibility limits of `readings.py`); raise ValidationFailed
+    naming the 0-based reading and the field (nothing is saved when one is wrong)."""
+    cleaned = []
+    now = timezone.now()
+    for index, item in enumerate(items):
+        when = item.get("measured_at")
+        if not isinstance(when, datetime):
+            _fail(index, "measured_at", "is required (date and time of the measurement)")
+        if when > now + CLOCK_SKEW:
+            _fail(index, "measured_at", "is in the future")
+        values = {f: item.get(f) for f in FIELDS.values()}
+        if all(v is None for v in values.values()):
+            _fail(index, "bp_systolic_mmhg", "a reading needs at least one measurement")
+        pure = {MEASURE_OF[f]: v for f, v in values.items() if v is not None}
+        try:
+            check_reading(Reading(minute=0, **pure), index)
+        except ReadingError as error:
+            _fail(index, FIELDS.get(error.field, error.field), error.message)
+        cleaned.append({**item, **values})
+    return cleaned
+
+
+def _fail(index: int, field_name: str, message: str):
+    raise ValidationFailed(
+        f"Reading {index + 1}: {field_name} {message}.",
+        fields={f"readings[{index}].{field_name}": message},
+    )
+
+
+def record_vitals(
+    *,
+    session,
+    actor,
+    readings: list[dict[str, Any]],
+    source: str = "manual",
+    batch_key: str = "",
+    request=None,
+) -> VitalsResult:
+    """Store a batch of readings and evaluate alerts. Each reading's `idempotency_key`
+    (default `<batch_key>:<index>`) is unique per session: a retried batch stores nothing
+    twice. Readings may arrive out of order; they are placed by `measured_at`. A signed
+    session refuses readings (409)."""
+    items = check_readings(readings)
+    keyed = {}
+    for index, item in enumerate(items):
+        key = item.get("idempotency_key") or (
+            f"{batch_key}:{index}" if batch_key else uuid.uuid4().hex
+        )
+        keyed.setdefault(str(key)[:120], item)
+    result = VitalsResult()
+    with transaction.atomic():
+        session = locked(session)
+        require_unsigned(session)
+        if session.state not in READING_STATES:
+            raise StateError(
+                f"Readings are not taken while the session is {session.state_label.lower()}."
+            )
+        seen = set(
+            VitalSignsReading.objects.filter(
+                session=session, idempotency_key__in=list(keyed)
+            ).values_list("idempotency_key", flat=True)
+        )
+        rows = [
+            VitalSignsReading(
+                session=session,
+                measured_at=item["measured_at"],
+                source=(item.get("source") or source or "manual")[:60],
+                idempotency_key=key,
+                recorded_by=actor,
+                **{f: item[f] for f in FIELDS.values()},
+            )
+            for key, item in keyed.items()
+            if key not in seen
+        ]
+        result.duplicates = len(items) - len(rows)
+        if rows:
+            result.stored = VitalSignsReading.objects.bulk_create(rows)
+            record(
+                event_type="vitals.recorded",
+                actor=actor,
+                patient=session.patient,
+                obj=session,
+                changes={
+                    "count": len(rows),
+                    "source": source,
+                    "batch_key": batch_key,
+                    "measured": [
+                        min(r.measured_at for r in rows),
+                        max(r.measured_at for r in rows),
+                    ],
+                },
+                request=request,
+            )
+            result.new_alerts = refresh_alerts(session, actor=actor, request=request)
+    return result
+
+
+def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
+    """Evaluate the session's readings and create the alerts not raised before."""
+    rows = list(session.readings.values(*READING_VALUES))
+    pure, times = pure_readings(session, rows)
+    alerts = evaluate_alerts(
+        pure, monitoring_for(session).rules, dosing_started=session.dose_started_at is not None
+    )
+    if not alerts:
+        return []
+    existing = set(session.alerts.values_list("rule", "triggered_at"))
+    new = []
+    for alert in alerts:
+        when = times[alert.minute]
+        if (alert.rule, when) in existing:
+            continue
+        new.append(
+            SessionAlert(
+                session=session,
+                rule=alert.rule,
+                tier=alert.tier,
+                minute=alert.minute if session.dose_started_at else None,
+                triggered_at=when,
+                message=alert.message,
+                action=alert.action,
+                source=alert.source,
+                evidence=alert.evidence,
+                observed={FIELDS[m]: v for m, v in alert.observed},
+            )
+        )
+        existing.add((alert.rule, when))
+    if new:
+        SessionAlert.objects.bulk_create(new)
+        record(
+            event_type="session_alert.raised",
+            actor=actor,
+            patient=session.patient,
+            obj=session,
+            changes={
+                "alerts": [{"rule": a.rule, "tier": a.tier, "at": a.triggered_at} for a in new]
+            },
+            request=request,
+        )
+    return new
+
+
+def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=None):
+    """Acknowledge an alert with the action taken (required)."""
+    action_taken = (action_taken or "").strip()
+    if not action_taken:
+        raise ValidationFailed(
+            "Say what was done.", fields={"action_taken": "Describe the action taken."}
+        )
+    with transaction.atomic():
+        session = locked(alert.session)
+        require_unsigned(session)
+        alert = SessionAlert.objects.select_for_update().get(pk=alert.pk)
+        if alert.acknowledged_at is not None:
+            raise StateError("This alert is already acknowledged.")
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = actor
+        alert.action_taken = action_taken[:2000]
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by", "action_taken"])
+        record(
+            event_type="session_alert.acknowledged",
+            actor=actor,
+            patient=session.patient,
+            obj=alert,
+            changes={"rule": alert.rule, "tier": alert.tier, "action_taken": alert.action_taken},
+            request=request,
+        )
+    return alert

@@ -1,0 +1,89 @@
+"""Builders for session tests, going through the services. Numbers are test data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ketamine_care.protocols.services import activate_protocol
+from ketamine_care.screening.services import screen_patient
+from ketamine_care.screening.tests.factories import clean_facts
+from ketamine_care.treatment_sessions import services
+
+# Values the reference leaves to the clinic (test data, not guidance).
+CLINIC_VALUES = {
+    "iv-ketamine-trd": {
+        "monitoring.min_observation_min": 60,
+        "monitoring.discharge.cadss_threshold": None,
+    },
+    "esketamine-trd-label": {"monitoring.discharge.cadss_threshold": None},
+}
+
+
+def activate(clinic, director, protocol_id="iv-ketamine-trd"):
+    return activate_protocol(
+        clinic=clinic,
+        protocol_id=protocol_id,
+        actor=director,
+        clinic_values=CLINIC_VALUES[protocol_id],
+    )
+
+
+def screened_session(patient, version, actor, protocol_id="iv-ketamine-trd", **kwargs):
+    screen_patient(
+        patient=patient, protocol_version=version, facts=clean_facts(protocol_id), actor=actor
+    )
+    return services.schedule_session(
+        patient=patient,
+        protocol_version=version,
+        actor=actor,
+        ad_hoc_reason="test session",
+        **kwargs,
+    )
+
+
+def ago(minutes: float):
+    return timezone.now() - timedelta(minutes=minutes)
+
+
+def complete_pre_checks(session, nurse, *, esketamine=False):
+    values = {
+        "escort_confirmed": True,
+        "consent_on_file": True,
+        "concomitant": {"benzodiazepine": False},
+    }
+    if not esketamine:
+        values["weight_kg"] = "70"
+    else:
+        values.update(last_food_at=ago(180), last_liquids_at=ago(60))
+    services.record_pre_checks(session=session, actor=nurse, **values)
+    services.record_vitals(
+        session=session,
+        actor=nurse,
+        readings=[{"measured_at": ago(200), "bp_systolic_mmhg": 124, "bp_diastolic_mmhg": 78}],
+    )
+
+
+def dosing_session(patient, version, nurse, prescriber, *, started_min_ago=120, **kwargs):
+    """A session through check-in, pre-checks and dose; IV infusion started `started_min_ago`."""
+    session = screened_session(patient, version, prescriber, **kwargs)
+    services.check_in(session=session, actor=nurse)
+    services.start_pre_assessment(session=session, actor=nurse)
+    complete_pre_checks(session, nurse)
+    services.start_dosing(session=session, actor=nurse)
+    session.refresh_from_db()
+    services.record_dose(
+        session=session,
+        actor=nurse,
+        checked_by=prescriber,
+        dose_mg=session.pre_checks.calculated_dose_mg,
+        product="Ketamine 50 mg/mL",
+        lot_number="L1",
+        expiry_date=timezone.localdate() + timedelta(days=100),
+        infusion_started_at=ago(started_min_ago),
+        infusion_ended_at=ago(started_min_ago - 40),
+    )
+    services.start_monitoring(session=session, actor=nurse)
+    session.refresh_from_db()
+    return session

@@ -1,0 +1,113 @@
+"""A whole dosing session in the browser: check in, pre-checks, dose, three vitals entries
+with an urgent BP alert acknowledged, discharge, sign, amend."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.testing.builders import make_patient
+from ketamine_care.treatment_sessions.tests.factories import activate, screened_session
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "a long browser test password"
+
+
+def local(minutes_ago: float) -> str:
+    return timezone.localtime(timezone.now() - timedelta(minutes=minutes_ago)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+
+
+@pytest.fixture
+def scheduled():
+    clinic = Clinic.objects.create(name="Session Clinic")
+    director = User.objects.create_user("md@session.clinic", PASSWORD, full_name="Dr Director")
+    Membership.objects.create(user=director, clinic=clinic, role=Role.MEDICAL_DIRECTOR)
+    nurse = User.objects.create_user("nurse@session.clinic", PASSWORD, full_name="Nora Nurse")
+    Membership.objects.create(user=nurse, clinic=clinic, role=Role.NURSE)
+    patient = make_patient(clinic=clinic, actor=director, family_name="Quill", mrn="S-1")
+    version = activate(clinic, director)
+    screened_session(patient, version, director, chair_label="Chair 2")
+    return director, nurse
+
+
+def enter_vitals(page, systolic, diastolic, minutes_ago, **extra):
+    page.get_by_label("Systolic (mmHg)").fill(str(systolic))
+    page.get_by_label("Diastolic (mmHg)").fill(str(diastolic))
+    for label, value in extra.items():
+        page.get_by_label(label).fill(str(value))
+    page.get_by_label("Measured at (empty = now)").fill(local(minutes_ago))
+    page.get_by_role("button", name="Save vitals").click()
+    expect(page.locator("#vitals-table")).to_contain_text(f"{systolic}/{diastolic}")
+
+
+def next_step(page, name):
+    page.get_by_role("button", name=name, exact=True).click()
+    expect(page.locator("#session-state")).to_have_text(name)
+
+
+def test_a_whole_session_from_check_in_to_amended_note(page, scheduled):
+    director, nurse = scheduled
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(director.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+    page.goto("/sessions/check-in/")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.locator("#session-state")).to_have_text("Checked in")
+    next_step(page, "Pre-assessment")
+
+    page.get_by_text("Record pre-session checks").click()
+    page.get_by_label("Today's weight (kg)").fill("70")
+    page.get_by_label("Escort and transport confirmed").check()
+    page.get_by_label("Consent on file").check()
+    page.get_by_label("Medications taken today reviewed").check()
+    page.get_by_role("button", name="Save checks").click()
+    expect(page.locator("#calculated-dose")).to_have_text("35.0 mg")
+    enter_vitals(page, 124, 78, 150)
+    next_step(page, "Dosing")
+
+    page.get_by_label("Dose (mg)").fill("35")
+    page.get_by_label("Checked by (email)").fill(nurse.email)
+    page.get_by_label("Product").fill("Ketamine HCl 50 mg/mL")
+    page.get_by_label("Lot number").fill("KB-101")
+    page.get_by_label("Lot expiry").fill((timezone.localdate() + timedelta(days=200)).isoformat())
+    page.get_by_label("Start (infusion or injection)").fill(local(130))
+    page.get_by_label("End of infusion").fill(local(90))
+    page.get_by_role("button", name="Record dose").click()
+    expect(page.locator("#dose-line")).to_contain_text("35.00 mg ketamine iv, lot KB-101")
+    next_step(page, "Monitoring")
+
+    enter_vitals(page, 205, 100, 110)
+    alert = page.locator("#session-alerts [data-rule=bp_above_200_120]")
+    expect(alert).to_contain_text("URGENT")
+    alert.get_by_label("Action taken").fill("Repeated BP, no symptoms, prescriber informed")
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator("#session-alerts")).to_contain_text("Acknowledged by Dr Director")
+    enter_vitals(page, 150, 88, 60, **{"MOAA/S (0-5)": 4, "SpO2 (%)": 97})
+    enter_vitals(page, 128, 80, 1, **{"MOAA/S (0-5)": 5, "SpO2 (%)": 98})
+
+    page.reload()
+    page.get_by_label("Escort present").check()
+    next_step(page, "Ready for discharge")
+    next_step(page, "Discharged")
+
+    page.get_by_role("textbox", name="Note").fill(
+        "Transient hypertension, settled without treatment."
+    )
+    page.get_by_role("button", name="Sign session").click()
+    expect(page.locator("#session-state")).to_have_text("Signed")
+    expect(page.locator("#note-text")).to_have_text(
+        "Transient hypertension, settled without treatment."
+    )
+
+    page.get_by_text("Amend or mark an entry as entered in error").click()
+    page.get_by_label("Amendment text").fill("Called next day: well at home.")
+    page.get_by_label("Reason", exact=True).fill("follow-up call")
+    page.get_by_role("button", name="Save amendment").click()
+    expect(page.locator("#note-history")).to_contain_text("Called next day: well at home.")
