@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.core.parsing import parse_decimal
 from ketamine_care.inventory.ledger import QuantityError, to_stock_quantity
 from ketamine_care.inventory.models import (
     Discrepancy,
@@ -23,12 +24,12 @@ from ketamine_care.inventory.models import (
     LedgerEntry,
     Lot,
 )
-from ketamine_care.inventory.services import _FIX, _decimal, _post, _text
+from ketamine_care.inventory.services import _FIX, _post, _text
 
 
 def _counted(lot: Lot, counted_quantity: Any, unit: str):
     errors: dict[str, str] = {}
-    number = _decimal(counted_quantity, "counted_quantity", errors)
+    number = parse_decimal(counted_quantity, "counted_quantity", errors)
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     if number < 0:

@@ -11,7 +11,7 @@ first one's balance and gets InsufficientStock. Authorization happens before the
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -21,6 +21,7 @@ from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.permissions import CLINICIANS
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.core.parsing import parse_decimal
 from ketamine_care.inventory.ledger import (
     NegativeBalance,
     QuantityError,
@@ -51,25 +52,10 @@ class LotExpired(StateError):
 # --- validation helpers -------------------------------------------------------------------
 
 
-def _decimal(value: Any, name: str, errors: dict) -> Decimal | None:
-    if value in (None, ""):
-        errors[name] = "This field is required."
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors[name] = "Enter a number."
-        return None
-    if not number.is_finite():
-        errors[name] = "Enter a number."
-        return None
-    return number
-
-
 def _stock_quantity(lot_or_product, quantity: Any, unit: str) -> StockQuantity:
     product = lot_or_product.product if isinstance(lot_or_product, Lot) else lot_or_product
     errors: dict[str, str] = {}
-    number = _decimal(quantity, "quantity", errors)
+    number = parse_decimal(quantity, "quantity", errors)
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     try:
@@ -205,7 +191,7 @@ def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
     amounts = {}
     for field in ("strength_mg_per_ml", "volume_ml", "mg_per_device"):
         if field in needed:
-            amounts[field] = _decimal(values.get(field), field, errors)
+            amounts[field] = parse_decimal(values.get(field), field, errors)
             if amounts[field] is not None and not Decimal(0) < amounts[field] < Decimal(10**6):
                 errors[field] = "Enter an amount greater than zero."
         elif values.get(field) not in (None, ""):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.core.parsing import parse_decimal
 from ketamine_care.core.units import in_to_cm, lb_to_kg
 from ketamine_care.patients.models import (
     HEIGHT_CM_RANGE,
@@ -263,7 +264,7 @@ def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> M
     drug_class = values.get("drug_class") or ""
     if drug_class not in DrugClass.values:
         errors["drug_class"] = f"Choose one of: {', '.join(DrugClass.values)}."
-    dose = _decimal(values.get("dose"), "dose", errors, required=False)
+    dose = parse_decimal(values.get("dose"), "dose", errors, required=False)
     if dose is not None and dose <= 0:
         errors["dose"] = "Dose must be greater than zero."
     if dose is not None and not unit:
@@ -284,22 +285,6 @@ def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> M
     )
 
 
-def _decimal(value, name: str, errors: dict, *, required: bool) -> Decimal | None:
-    if value in (None, ""):
-        if required:
-            errors[name] = "This field is required."
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors[name] = "Enter a number."
-        return None
-    if not number.is_finite():
-        errors[name] = "Enter a number."
-        return None
-    return number
-
-
 def record_measurement(
     *,
     patient: Patient,
@@ -317,8 +302,8 @@ def record_measurement(
     if unit not in ("metric", "imperial"):
         errors["unit"] = "Choose metric (kg/cm) or imperial (lb/in)."
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
-    weight_value = _decimal(weight, "weight", errors, required=False)
-    height_value = _decimal(height, "height", errors, required=False)
+    weight_value = parse_decimal(weight, "weight", errors, required=False)
+    height_value = parse_decimal(height, "height", errors, required=False)
     if weight_value is None and height_value is None and not errors:
         errors["weight"] = "Enter a weight, a height or both."
     weight_kg = _convert(weight_value, lb_to_kg, unit)
