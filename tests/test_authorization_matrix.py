@@ -18,7 +18,7 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
 from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -326,6 +326,18 @@ def valid_body(method: str, path: str) -> dict:
     return bodies[path.rstrip("/").rsplit("/", 1)[-1]]
 
 
+# Path parameters that name shared, non-clinic data (the shipped protocol library, instrument
+# definitions) or that are checked otherwise (a self-report token, the user's own API token).
+_SHARED_PARAMETERS = {"protocol_id", "code", "token", "token_id", "kind"}
+
+
+def _names_a_clinic_record(pattern: str) -> bool:
+    """True when a route's path names a record of one clinic (patient, session, lot ...)."""
+    names = set(re.findall(r"<(?:\w+:)?(\w+)>|\{(\w+)\}", pattern))
+    flat = {n for pair in names for n in pair if n}
+    return bool(flat - _SHARED_PARAMETERS)
+
+
 def _allowed(role: str, capability) -> bool:
     if capability in (PUBLIC, ANY_MEMBER):
         return True
@@ -339,8 +351,13 @@ class AuthorizationMatrixTests(ClinicTestCase):
         cls.diagnosis = services.add_diagnosis(
             patient=cls.patient, actor=cls.prescriber, icd10_code="F33.2", label="MDD"
         )
+        # The other clinic's medical director holds every clinical capability there, so a
+        # refusal can only come from the clinic boundary: it must be 404.
+        cls.outsider_director = make_user(
+            "director@elsewhere.clinic", cls.other_clinic, Role.MEDICAL_DIRECTOR
+        )
         cls.tokens = {}
-        for user in [*cls.users.values(), cls.outsider]:
+        for user in [*cls.users.values(), cls.outsider, cls.outsider_director]:
             membership = user.memberships.select_related("clinic", "user").get()
             cls.tokens[user.email] = issue_api_token(membership=membership)[1]
         cls.administration = record_administration(
@@ -418,17 +435,19 @@ class AuthorizationMatrixTests(ClinicTestCase):
                         else:
                             self.assertEqual(status, 403)
 
-    def test_html_routes_of_another_clinics_patient_answer_404(self):
-        client = self.client_for(self.outsider)
-        for name, pattern in _walk(get_resolver().url_patterns):
-            if "patient_id" not in pattern or name not in HTML:
-                continue
-            for method in ("get", "post"):
-                with self.subTest(route=name, method=method):
-                    response = getattr(client, method)("/" + self.fill(pattern))
-                    self.assertIn(response.status_code, (404, 405))
-                    if method == "post" or name not in POST_ONLY:
-                        self.assertEqual(response.status_code, 404)
+    def test_html_routes_of_another_clinics_records_answer_404(self):
+        for outsider in (self.outsider, self.outsider_director):
+            client = self.client_for(outsider)
+            for name, pattern in _walk(get_resolver().url_patterns):
+                if not _names_a_clinic_record(pattern) or name not in HTML:
+                    continue
+                for method in ("get", "post"):
+                    with self.subTest(outsider=outsider.email, route=name, method=method):
+                        status = getattr(client, method)("/" + self.fill(pattern)).status_code
+                        # 405: the route takes only POST; 403: the role may not act at all.
+                        self.assertIn(status, (403, 404, 405))
+                        if outsider is self.outsider_director:
+                            self.assertIn(status, (404, 405) if method == "get" else (404,))
 
     def test_anonymous_users_are_sent_to_sign_in(self):
         for name, pattern in _walk(get_resolver().url_patterns):
@@ -462,13 +481,16 @@ class AuthorizationMatrixTests(ClinicTestCase):
                         self.assertEqual(response.status_code, 403)
                         self.assertEqual(response.json()["error"], "forbidden")
 
-    def test_api_operations_on_another_clinics_patient_answer_404(self):
+    def test_api_operations_on_another_clinics_records_answer_404(self):
         for (method, path), _capability in API.items():
-            if "{patient_id}" not in path:
+            if not _names_a_clinic_record(path):
                 continue
-            with self.subTest(method=method, path=path):
-                response = self.call_api(method, path, self.outsider)
-                self.assertEqual(response.status_code, 404)
+            for outsider in (self.outsider, self.outsider_director):
+                with self.subTest(outsider=outsider.email, method=method, path=path):
+                    status = self.call_api(method, path, outsider).status_code
+                    self.assertIn(status, (403, 404))
+                    if outsider is self.outsider_director:
+                        self.assertEqual(status, 404)
 
     def test_api_operations_without_credentials_answer_401(self):
         for (method, path), capability in API.items():
