@@ -236,6 +236,10 @@ class Discharge(Frozen):
     escort_required: bool
     recovery_score: Literal["aldrete", "padss"] | None = None
     recovery_score_pass: int | None = None
+    # "BP falling or at a safe level" (§3.3, §11.1): the level below which an unchanged BP
+    # still allows discharge. Optional; each value set needs its source.
+    safe_bp_systolic_max: float | None = Field(default=None, gt=0, le=300)
+    safe_bp_diastolic_max: float | None = Field(default=None, gt=0, le=200)
     sources: dict[str, Sourced]
 
     @model_validator(mode="after")
@@ -247,6 +251,11 @@ class Discharge(Frozen):
             "cadss_threshold",
             "escort_required",
             "recovery_score",
+        ]
+        names += [
+            name
+            for name in ("safe_bp_systolic_max", "safe_bp_diastolic_max")
+            if getattr(self, name) is not None
         ]
         missing = [name for name in names if name not in self.sources]
         if missing:

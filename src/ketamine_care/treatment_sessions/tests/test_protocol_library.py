@@ -97,7 +97,17 @@ class TestEsketamineTrdLabel:
         assert out["discharge"] == {"ready": not unmet, "earliest_minute": 120, "unmet": unmet}
 
     def test_bp_not_falling_from_40_minutes(self, tmp_path: Path, capsys) -> None:
+        readings = [quiet(40, bp_systolic=145), quiet(125, bp_systolic=150)]
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert out["discharge"]["unmet"] == ["bp_not_falling"]
+
+    def test_an_unchanged_bp_at_a_safe_level_allows_discharge(self, tmp_path: Path, capsys) -> None:
+        """ "Falling or at a safe level" (§3.3): at or below the label's 140/90 counts as safe."""
         readings = [quiet(40, bp_systolic=130), quiet(125, bp_systolic=135)]
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
+        assert out["discharge"] == {"ready": True, "earliest_minute": 120, "unmet": []}
+        readings = [quiet(40, bp_systolic=140, bp_diastolic=90),
+                    quiet(125, bp_systolic=141, bp_diastolic=90)]  # fmt: skip
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert out["discharge"]["unmet"] == ["bp_not_falling"]
 
