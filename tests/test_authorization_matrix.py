@@ -18,7 +18,7 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services
-from ketamine_care.testing.base import ClinicTestCase, make_user
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
 from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -209,6 +209,7 @@ def ledger_body(last_segment: str) -> dict | None:
         "wastes": {
             "lot_id": ids.get("lot"),
             "witness_id": ids.get("witness"),
+            "witness_password": PASSWORD,
             "reason": "r",
             **stock,
         },

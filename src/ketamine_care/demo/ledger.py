@@ -77,9 +77,17 @@ def make_ledger_demo(clinic) -> dict:
         lot=lots["KET-DEMO-A"],
         actor=nurse,
         witness=prescriber,
+        witness_password=demo_password(),
         quantity="0.30",
         unit="ml",
         reason="Unused remainder of the drawn dose",
         administration_ref="demo-adm-003",
     )
     return {"ledger_entries_created": len(RECEIPTS) + len(DRAWS) + 1}
+
+
+def demo_password() -> str:
+    # demo.data imports this module: read its constant when called, not at import time.
+    from ketamine_care.demo.data import DEMO_PASSWORD
+
+    return DEMO_PASSWORD

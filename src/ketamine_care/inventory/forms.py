@@ -70,6 +70,12 @@ class WasteForm(_ClinicForm):
     quantity = _quantity("Quantity wasted")
     unit = forms.ChoiceField(choices=UNITS, initial="ml")
     witness = forms.ModelChoiceField(queryset=None, to_field_name="public_id")
+    witness_password = forms.CharField(
+        label="Witness's password",
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The witness types their own password here to confirm they saw the waste.",
+    )
     reason = forms.CharField(max_length=2000, widget=REASON)
     administration_ref = forms.CharField(
         label="Administration reference", max_length=64, required=False

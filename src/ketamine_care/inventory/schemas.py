@@ -86,6 +86,7 @@ class DrawIn(Schema):
 
 class WasteIn(DrawIn):
     witness_id: UUID
+    witness_password: str = Field(min_length=1, max_length=256)
     reason: str = Field(min_length=1, max_length=2000)
 
 

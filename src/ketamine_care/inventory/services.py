@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -92,6 +94,36 @@ def check_witness(*, clinic, performer, witness) -> None:
         raise ValidationFailed(
             _FIX,
             fields={"witness": "The witness must be an active clinician of this clinic."},
+        )
+
+
+def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> None:
+    """The witness confirms in person with their own password, so a waste cannot name a
+    colleague who was not there. With a request the check goes through sign-in's lock-out
+    (django-axes), so it cannot be used to guess passwords; a failure is audited."""
+    if not password:
+        raise ValidationFailed(
+            _FIX, fields={"witness_password": "The witness enters their password to confirm."}
+        )
+    if request is not None:
+        try:
+            confirmed = authenticate(request, email=witness.email, password=password)
+        except PermissionDenied:
+            confirmed = None
+        ok = confirmed is not None and confirmed.pk == witness.pk
+    else:
+        ok = witness.check_password(password)
+    if not ok:
+        record(
+            event_type="ledger.witness_confirmation_failed",
+            actor=actor,
+            clinic=clinic,
+            object_type="accounts.user",
+            object_id=str(witness.public_id),
+            request=request,
+        )
+        raise ValidationFailed(
+            _FIX, fields={"witness_password": "The witness's password is not correct."}
         )
 
 
@@ -305,16 +337,25 @@ def waste_stock(
     quantity: Any,
     unit: str,
     reason: str,
+    witness_password: str = "",
     administration_ref: str = "",
     request=None,
 ) -> LedgerEntry:
     """Record waste (e.g. the unused rest of a drawn vial) with a witness who is another
-    active clinician of the clinic. Expired stock may be wasted."""
+    active clinician of the clinic and confirms by entering their own password. Expired
+    stock may be wasted."""
     errors: dict[str, str] = {}
     why = _text(reason, "reason", errors, required=True, max_length=2000)
     ref = _text(administration_ref, "administration_ref", errors, required=False, max_length=64)
     _raise_if(errors)
     check_witness(clinic=lot.clinic, performer=actor, witness=witness)
+    confirm_witness(
+        clinic=lot.clinic,
+        actor=actor,
+        witness=witness,
+        password=witness_password,
+        request=request,
+    )
     amount = _stock_quantity(lot, quantity, unit)
     return _post(
         lot,

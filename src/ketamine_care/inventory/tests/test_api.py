@@ -8,6 +8,7 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.inventory import services
 from ketamine_care.inventory.models import LedgerEntry, Lot
 from ketamine_care.inventory.tests.test_services import LedgerTestCase
+from ketamine_care.testing.base import PASSWORD
 from ketamine_care.testing.inventory import make_ketamine_vials, receive, yesterday
 
 API = "/api/v1/inventory"
@@ -103,6 +104,7 @@ class InventoryApiTests(LedgerTestCase):
             "quantity": "0.3",
             "unit": "ml",
             "reason": "rest of vial",
+            "witness_password": PASSWORD,
         }
         for witness in (self.nurse, self.front_desk, self.outsider):
             with self.subTest(witness=witness.email):
@@ -112,6 +114,9 @@ class InventoryApiTests(LedgerTestCase):
                 self.assertEqual(response.status_code, 422)
                 self.assertEqual(set(response.json()["fields"]), {"witness_id"})
         body["witness_id"] = str(self.prescriber.public_id)
+        wrong = self.call("post", "/wastes", data={**body, "witness_password": "guess"})
+        self.assertEqual(wrong.status_code, 422)
+        self.assertEqual(set(wrong.json()["fields"]), {"witness_password"})
         response = self.call("post", "/wastes", data=body)
         self.assertEqual(response.status_code, 201)
         self.assertEqual(response.json()["witness"], str(self.prescriber))

@@ -11,7 +11,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import DomainError
 from ketamine_care.inventory import services
 from ketamine_care.inventory.models import LedgerEntry
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
 
 operations = st.lists(
@@ -47,6 +47,7 @@ class BalancePropertyTests(ClinicTestCase, TestCase):
                 lot=lot,
                 actor=self.nurse,
                 witness=self.prescriber,
+                witness_password=PASSWORD,
                 quantity=quantity,
                 unit="ml",
                 reason="rest of vial",

@@ -10,7 +10,7 @@ from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.inventory import services
 from ketamine_care.inventory.models import ImmutableEntry, LedgerEntry, Lot
 from ketamine_care.inventory.services import InsufficientStock, LotExpired
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.testing.inventory import (
     make_esketamine_devices,
     make_ketamine_vials,
@@ -113,11 +113,12 @@ class DrawTests(LedgerTestCase):
 
 
 class WasteTests(LedgerTestCase):
-    def waste(self, lot, witness, actor=None):
+    def waste(self, lot, witness, actor=None, password=PASSWORD):
         return services.waste_stock(
             lot=lot,
             actor=actor or self.nurse,
             witness=witness,
+            witness_password=password,
             quantity="0.3",
             unit="ml",
             reason="Unused rest of the drawn vial",
@@ -129,6 +130,19 @@ class WasteTests(LedgerTestCase):
         self.assertEqual(entry.witness, self.prescriber)
         self.assert_balance(lot, "9.7")
         self.assertTrue(AuditEvent.objects.filter(event_type="ledger.wasted").exists())
+
+    def test_the_witness_confirms_with_their_own_password(self):
+        lot = receive(self.vials, self.clinic_admin, 1)
+        before = lot.balance
+        for password, reason in (("", "enters their password"), ("guess", "not correct")):
+            with self.subTest(password=password), self.assertRaises(ValidationFailed) as caught:
+                self.waste(lot, self.prescriber, password=password)
+            self.assertIn(reason, caught.exception.fields["witness_password"])
+        lot.refresh_from_db()
+        self.assertEqual(lot.balance, before)
+        self.assertFalse(LedgerEntry.objects.filter(kind="waste").exists())
+        failure = AuditEvent.objects.get(event_type="ledger.witness_confirmation_failed")
+        self.assertEqual(failure.object_id, str(self.prescriber.public_id))
 
     def test_the_witness_rules(self):
         lot = receive(self.vials, self.clinic_admin, 1)

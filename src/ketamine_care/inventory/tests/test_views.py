@@ -5,6 +5,7 @@ from django.utils import timezone
 from ketamine_care.inventory.models import Discrepancy, LedgerEntry
 from ketamine_care.inventory.reconciliation import record_count
 from ketamine_care.inventory.tests.test_services import LedgerTestCase
+from ketamine_care.testing.base import PASSWORD
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
 
 
@@ -77,6 +78,7 @@ class LedgerPageTests(LedgerTestCase):
             "quantity": "0.3",
             "unit": "ml",
             "witness": self.prescriber.public_id,
+            "witness_password": PASSWORD,
             "reason": "Rest of vial",
         }
         response = self.client_for(self.nurse).post("/inventory/waste/", data)
