@@ -1,0 +1,100 @@
+"""The project's bibliography (`core/sources.json`) and the citations that point into it.
+
+Clinical data and code cite a source as ``[@id]`` or ``[@id §5.1]`` (the pandoc citation
+form), so a citation is found by a regular expression and checked against the bibliography
+by a test: an unknown id fails the suite. Pure: no Django import.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SOURCES_PATH = Path(__file__).with_name("sources.json")
+
+# [@id] or [@id §section, more words]; ids are lower-case words joined by hyphens.
+CITATION_RE = re.compile(r"\[@([a-z0-9][a-z0-9-]*)((?:[ ,;][^\]]*)?)\]")
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    label: str  # how a screen names it: "Daly 2019", "Spravato US prescribing information"
+    authors: str
+    title: str
+    year: int
+    publication: str
+    evidence: str
+    url: str = ""
+
+    def reference(self) -> str:
+        """The full reference, as a bibliography lists it."""
+        text = f"{self.authors} {self.title}. {self.publication}; {self.year}."
+        return f"{text} {self.url}".strip()
+
+
+@dataclass(frozen=True)
+class Citation:
+    source_id: str
+    locator: str  # "§5.1", "table 2", or ""
+
+
+@cache
+def sources() -> dict[str, Source]:
+    """Every source of the bibliography by id."""
+    data = json.loads(SOURCES_PATH.read_text(encoding="utf-8"))
+    return {entry["id"]: Source(**entry) for entry in data["sources"]}
+
+
+def citations(text: str) -> list[Citation]:
+    """The citations written in ``text``, in order."""
+    return [
+        Citation(match.group(1), match.group(2).strip(" ,;"))
+        for match in CITATION_RE.finditer(text or "")
+    ]
+
+
+def unknown_ids(text: str) -> list[str]:
+    """Citation ids in ``text`` that the bibliography does not hold."""
+    known = sources()
+    return [c.source_id for c in citations(text) if c.source_id not in known]
+
+
+def render(text: str) -> str:
+    """Plain text with each ``[@id §x]`` replaced by the source's label and locator."""
+    known = sources()
+
+    def label(match: re.Match[str]) -> str:
+        source = known.get(match.group(1))
+        shown = source.label if source else match.group(1)
+        locator = match.group(2).strip(" ,;")
+        return f"{shown} {locator}".strip()
+
+    return CITATION_RE.sub(label, text or "")
+
+
+def markdown() -> str:
+    """`docs/sources.md`: the bibliography as a reader sees it."""
+    lines = [
+        "# Sources",
+        "",
+        "The bibliography every clinical number in ketamine-care cites. Data and code write",
+        "`[@id]` or `[@id §section]`; the ids below are the only ones a test accepts. This file is",
+        "generated from `src/ketamine_care/core/sources.json`: run",
+        "`python -m ketamine_care.core.bibliography > docs/sources.md` after editing it.",
+        "",
+        "| id | reference | evidence |",
+        "|---|---|---|",
+    ]
+    for source in sources().values():
+        lines.append(f"| `{source.id}` | {source.reference()} | {source.evidence} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(markdown())
