@@ -89,8 +89,11 @@ class TestImmediateRule:
 
 
 class TestPhases:
-    @pytest.mark.parametrize(("minute", "expected"), [(-0.5, [-0.5]), (0, []), (5, [])])
-    def test_pre_dose_rule_applies_before_minute_zero(self, minute: float, expected: list) -> None:
+    @pytest.mark.parametrize(("minute", "expected"), [(-0.5, [-0.5]), (0, [0]), (0.5, []), (5, [])])
+    def test_pre_dose_rule_applies_at_or_before_minute_zero(
+        self, minute: float, expected: list
+    ) -> None:
+        """A baseline charted at minute 0, before the dose starts, is pre-dose."""
         assert minutes([normal(minute, bp_systolic=150)], "bp_pre_dose_review") == expected
 
     def test_before_dosing_starts_every_reading_is_pre_dose(self) -> None:
