@@ -416,7 +416,9 @@ class ProtocolDefinition(Frozen):
         elif self.monitoring.observation_from != "end_of_infusion":
             raise ValueError("ketamine observation is timed from the end of the infusion")
         if self.population in AGE_BANDED and self.monitoring.paediatric_vitals is None:
-            raise ValueError("a paediatric or adolescent protocol needs monitoring.paediatric_vitals")
+            raise ValueError(
+                "a paediatric or adolescent protocol needs monitoring.paediatric_vitals"
+            )
         return self
 
     @property

@@ -10,8 +10,9 @@ of checklist words (severe_headache, chest_pain, dyspnea, focal_neuro_deficit, v
 confusion). Paediatric and adolescent protocols judge vitals by age band and need
 `--age-years`. Exit status: 0 whatever the alerts; 2 for bad input (unreadable file, invalid
 JSON, unknown field or symptom, non-numeric or implausible value, a missing or impossible age
-for an age-banded protocol) or an unknown protocol or route. The discharge part judges only what readings can show; escort,
-CADSS and recovery score need clinician input and are listed as not evaluated.
+for an age-banded protocol) or an unknown protocol or route. The discharge part judges only
+what readings can show; escort, CADSS and recovery score need clinician input and are listed
+as not evaluated.
 """
 
 from __future__ import annotations

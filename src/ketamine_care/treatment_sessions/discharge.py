@@ -17,7 +17,9 @@ bp_40_min_missing / bp_not_falling  esketamine: no BP at or after 40 min before 
                                     the latest BP is not below it (nor at a clinic-set safe level)
 baseline_missing                    no pre-dose BP and heart rate to compare with
 bp_not_near_baseline                latest BP neither near the baseline nor at a safe level
-bp_rising                           latest BP higher than the reading before it
+bp_trend_not_established / bp_rising
+                                    one post-dose BP only, or the latest is higher than the one
+                                    before it
 hr_not_recorded / hr_not_near_baseline
                                     no post-dose heart rate, or the latest is not near baseline
 urgent_alert_unacknowledged         an urgent alert has no acknowledgement (with action taken)
@@ -54,6 +56,8 @@ UNMET_DESCRIPTIONS: dict[str, str] = {
     "bp_not_falling": "blood pressure not falling from its 40-minute value",
     "baseline_missing": "no pre-dose blood pressure and heart rate to compare with",
     "bp_not_near_baseline": "blood pressure not back near the pre-dose value nor at a safe level",
+    "bp_trend_not_established": "only one blood pressure after dosing: take another to show "
+    "it is not rising",
     "bp_rising": "blood pressure still rising across the last two readings",
     "hr_not_recorded": "no heart rate recorded after dosing",
     "hr_not_near_baseline": "heart rate not back near the pre-dose value",
@@ -150,7 +154,8 @@ def evaluate_discharge(
     `at_minute` is "now" in minutes from dosing start (default: the latest reading's minute).
     `alerts` default to `evaluate_alerts(readings, rules)`; `acknowledged` holds the
     (rule, minute) keys of acknowledged alerts. BP, HR and MOAA/S are judged on the latest
-    post-dose reading (minute > 0) that carries them; the baseline is the latest pre-dose one. See the module docstring for codes.
+    post-dose reading (minute > 0) that carries them; the baseline is the latest pre-dose
+    one. See the module docstring for codes.
     """
     ordered = sorted(readings, key=Reading.sort_key)
     if at_minute is None and ordered:
@@ -252,7 +257,9 @@ def _baseline_unmet(
         )
         if not (near or safe):
             unmet.append("bp_not_near_baseline")
-        if _rising([*pre_dose, *post_dose], latest):
+        if len(bp_now) < 2:
+            unmet.append("bp_trend_not_established")
+        elif any(latest.value(m) > bp_now[-2].value(m) for m in PAIR):  # type: ignore[operator]
             unmet.append("bp_rising")
     else:
         unmet.append("bp_not_recorded")
@@ -273,16 +280,6 @@ def _near(value: float | None, baseline: float | None, rule: BaselineRule) -> bo
     if value is None or baseline is None:
         return False
     return abs(value - baseline) * 100 <= rule.within_percent * baseline
-
-
-def _rising(readings: Sequence[Reading], latest: Reading) -> bool:
-    """Systolic or diastolic of `latest` higher than in the BP reading before it."""
-    with_bp = [r for r in readings if r.bp_systolic is not None and r.bp_diastolic is not None]
-    position = next(i for i, r in enumerate(with_bp) if r is latest)
-    if position == 0:
-        return False
-    previous = with_bp[position - 1]
-    return any(latest.value(m) > previous.value(m) for m in PAIR)  # type: ignore[operator]
 
 
 def _bp_trend_unmet(

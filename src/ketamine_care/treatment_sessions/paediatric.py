@@ -97,7 +97,9 @@ def rules_for_age(vitals: PaediatricVitals, age_years: float | None) -> tuple[Th
         )
 
     recheck = "Recheck now and watch closely; tell the prescriber."
-    airway = "Check airway and breathing, stimulate, give oxygen per clinic policy, call the prescriber."
+    airway = (
+        "Check airway and breathing, stimulate, give oxygen per clinic policy, call the prescriber."
+    )
     hr_range = f"{band.hr_min:g}-{band.hr_max:g} /min"
     rr_range = f"{band.rr_min:g}-{band.rr_max:g} /min"
     return (

@@ -22,6 +22,7 @@ from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.treatment_sessions import forms, queries, services, states
 from ketamine_care.treatment_sessions.models import AdverseEventType
+from ketamine_care.treatment_sessions.readings import SYMPTOMS
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
 
 DETAIL = "treatment_sessions:detail"
@@ -114,6 +115,7 @@ def session_context(request, session, **bound) -> dict:
     # The next lifecycle step offered as a button; signing has its own form.
     following = [s for s in states.TRANSITIONS[session.state] if s in states.LIFECYCLE]
     next_state = following[0] if following and following[0] != states.SIGNED else None
+    bp_times = [r["measured_at"] for r in readings if r["bp_systolic_mmhg"] is not None]
     return {
         "session": session,
         "patient": session.patient,
@@ -129,6 +131,12 @@ def session_context(request, session, **bound) -> dict:
         "next_state": next_state,
         "next_label": states.LABELS.get(next_state, ""),
         "minute_now": session.minute_of(timezone.now()),
+        # Before dosing, an open urgent alert holds the dose (start_dosing refuses).
+        "dose_hold": [a for a in alerts if a.tier == "urgent" and a.is_open]
+        if session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT)
+        else [],
+        "bp_due": queries.bp_due(session, bp_times),
+        "symptom_labels": SYMPTOMS,
         "can": can,
         "is_final": session.state in states.FINAL,
         "forms": {

@@ -185,12 +185,12 @@ class TestEsketamineTrdLabel:
 class TestIvProtocols:
     def test_observation_runs_from_the_end_of_the_infusion(self, tmp_path: Path, capsys) -> None:
         _, out, _ = run_cli(
-            tmp_path, capsys, "iv-ketamine-bipolar-depression", [BASELINE, quiet(100)]
+            tmp_path, capsys, "iv-ketamine-bipolar-depression", [BASELINE, quiet(90), quiet(100)]
         )
         assert out["discharge"] == {"ready": True, "earliest_minute": 100, "unmet": []}
 
     def test_an_unset_observation_time_is_reported_not_guessed(self, tmp_path: Path, capsys):
-        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", [BASELINE, quiet(300)])
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", [BASELINE, quiet(290), quiet(300)])
         assert out["discharge"] == {
             "ready": False,
             "earliest_minute": None,
