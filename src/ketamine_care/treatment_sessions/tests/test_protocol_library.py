@@ -212,3 +212,85 @@ class TestIvProtocols:
         status, out, err = run_cli(tmp_path, capsys, "no-such-protocol", [])
         assert (status, out) == (2, None)
         assert "unknown protocol 'no-such-protocol'" in err and "esketamine-trd-label" in err
+
+
+class TestVitalSafetyOnTheCommandLine:
+    """The review's cases through `ketamine-care check-vitals` (JSON keys unchanged)."""
+
+    def test_pre_dose_210_over_125_is_an_urgent_hold(self, tmp_path: Path, capsys) -> None:
+        readings = [quiet(-5, bp_systolic=210, bp_diastolic=125)]
+        status, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", readings)
+        assert status == 0
+        hold = [a for a in out["alerts"] if a["rule"] == "pre_dose_bp_hold_180_110"]
+        assert [(a["minute"], a["tier"]) for a in hold] == [(-5, "urgent")]
+        assert hold[0]["action"].startswith("Hold the dose.")
+        assert set(out) == {"protocol", "alerts", "discharge"}
+        assert set(out["discharge"]) == {"ready", "earliest_minute", "unmet"}
+
+    def test_post_dose_190_over_112_warns_then_is_urgent_five_minutes_later(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        one = [quiet(-5), quiet(20, bp_systolic=190, bp_diastolic=112)]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", one)
+        assert [(a["minute"], a["tier"]) for a in out["alerts"]] == [(20, "warning")]
+        two = [*one, quiet(25, bp_systolic=184, bp_diastolic=108)]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", two)
+        assert (25, "urgent", "bp_above_180_110_sustained") in [
+            (a["minute"], a["tier"], a["rule"]) for a in out["alerts"]
+        ]
+
+    def test_178_over_108_rising_from_120_over_75_is_not_ready(self, tmp_path: Path, capsys):
+        readings = [
+            quiet(-10, bp_systolic=120, bp_diastolic=75),
+            quiet(290, bp_systolic=172, bp_diastolic=104),
+            quiet(300, bp_systolic=178, bp_diastolic=108),
+        ]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", readings)
+        assert out["discharge"]["ready"] is False
+        assert {"bp_not_near_baseline", "bp_rising"} <= set(out["discharge"]["unmet"])
+
+    def test_no_baseline_is_reported(self, tmp_path: Path, capsys) -> None:
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", [quiet(40), quiet(125)])
+        assert "baseline_missing" in out["discharge"]["unmet"]
+
+    def test_a_symptom_makes_a_raised_bp_urgent(self, tmp_path: Path, capsys) -> None:
+        reading = quiet(30, bp_systolic=152, bp_diastolic=94, symptoms=["chest_pain"])
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", [reading])
+        assert (30, "urgent", "bp_raised_with_symptoms") in [
+            (a["minute"], a["tier"], a["rule"]) for a in out["alerts"]
+        ]
+
+    def test_an_unknown_symptom_exits_2_naming_it(self, tmp_path: Path, capsys) -> None:
+        reading = quiet(30, symptoms=["chest_pain", "nosebleed"])
+        status, out, err = run_cli(tmp_path, capsys, "iv-ketamine-trd", [reading])
+        assert (status, out) == (2, None)
+        assert "readings[0].symptoms: unknown symptom 'nosebleed'" in err
+
+    def test_a_two_year_old_with_hr_120_raises_nothing(self, tmp_path: Path, capsys) -> None:
+        reading = {"minute": 10, "heart_rate": 120, "respiratory_rate": 28, "spo2": 98}
+        status, out, _ = run_cli(
+            tmp_path, capsys, "pediatric-procedural-sedation", [reading], "--age-years", "2"
+        )
+        assert (status, out["alerts"]) == (0, [])
+
+    def test_an_infant_with_rr_12_is_urgent(self, tmp_path: Path, capsys) -> None:
+        reading = {"minute": 10, "respiratory_rate": 12}
+        _, out, _ = run_cli(
+            tmp_path, capsys, "pediatric-procedural-sedation", [reading], "--age-years", "0.5"
+        )
+        assert [(a["tier"], a["rule"]) for a in out["alerts"]] == [("urgent", "paed_rr_below_band")]
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            ((), "--age-years is required"),
+            (("--age-years", "-1"), "--age-years: age -1.0 years is not possible"),
+        ],
+    )
+    def test_a_paediatric_protocol_without_a_usable_age_exits_2(
+        self, tmp_path: Path, capsys, extra: tuple, message: str
+    ) -> None:
+        for protocol_id in ("pediatric-procedural-sedation", "iv-ketamine-adolescent-research"):
+            status, out, err = run_cli(tmp_path, capsys, protocol_id, [quiet(5)], *extra)
+            assert (status, out) == (2, None)
+            assert message in err
