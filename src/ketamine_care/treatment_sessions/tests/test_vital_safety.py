@@ -114,6 +114,9 @@ class TestAdultLowValues:
         assert sorted((a.tier, a.rule) for a in found) == sorted(expected)
 
 
+LOW_SBP = [("urgent", "paed_sbp_below_hypotension_line")]
+
+
 class TestPaediatricBands:
     def test_a_two_year_olds_heart_rate_of_120_raises_nothing(self) -> None:
         reading = Reading(minute=10, heart_rate=120, respiratory_rate=28, spo2=98)
@@ -138,11 +141,11 @@ class TestPaediatricBands:
             ),
             (4, {"heart_rate": 150}, [("warning", "paed_hr_above_band")]),
             (8, {"respiratory_rate": 26}, [("warning", "paed_rr_above_band")]),
-            (5, {"bp_systolic": 79, "bp_diastolic": 40}, [("urgent", "paed_sbp_below_hypotension_line")]),
+            (5, {"bp_systolic": 79, "bp_diastolic": 40}, LOW_SBP),
             (5, {"bp_systolic": 80, "bp_diastolic": 40}, []),  # 70 + 2 x 5
-            (0.5, {"bp_systolic": 69, "bp_diastolic": 40}, [("urgent", "paed_sbp_below_hypotension_line")]),
+            (0.5, {"bp_systolic": 69, "bp_diastolic": 40}, LOW_SBP),
             (15, {"heart_rate": 101}, [("warning", "paed_hr_above_band")]),
-            (15, {"bp_systolic": 89, "bp_diastolic": 50}, [("urgent", "paed_sbp_below_hypotension_line")]),
+            (15, {"bp_systolic": 89, "bp_diastolic": 50}, LOW_SBP),
             (15, {"heart_rate": 45}, [("warning", "paed_hr_below_band")]),  # adult HR lines unused
         ],
     )  # fmt: skip
