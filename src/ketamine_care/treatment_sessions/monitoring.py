@@ -45,8 +45,23 @@ def definition_for(version: ProtocolVersion) -> ProtocolDefinition:
 
 
 def age_years(date_of_birth: date, on: date) -> float:
-    """Age in years on `on`, with the fraction an infant's band needs (3 months = 0.25)."""
-    return round((on - date_of_birth).days / 365.25, 3)
+    """Age in years on `on`: completed calendar years (as "70 + 2 x age" counts them) plus the
+    fraction of the current year an infant's band needs (3 months = 0.25)."""
+    whole = (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )
+    last = _birthday(date_of_birth, date_of_birth.year + whole)
+    following = _birthday(date_of_birth, date_of_birth.year + whole + 1)
+    return round(whole + (on - last).days / (following - last).days, 3)
+
+
+def _birthday(date_of_birth: date, year: int) -> date:
+    try:
+        return date_of_birth.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 3, 1)
 
 
 def monitoring_for(session) -> SessionMonitoring:
