@@ -322,11 +322,12 @@ def vitals(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = forms.VitalsForm(request.POST)
     status = 200
+    hold = False
     if form.is_valid():
         reading = {k: v for k, v in form.cleaned_data.items()}
         reading["measured_at"] = reading["measured_at"] or timezone.now()
         try:
-            services.record_vitals(
+            result = services.record_vitals(
                 session=session, actor=request.user, readings=[reading], request=request
             )
         except DomainError as error:
@@ -334,12 +335,14 @@ def vitals(request, session_id):
             status = 422
         else:
             form = forms.VitalsForm()
+            hold = any(a.tier == "urgent" for a in result.new_alerts)
     else:
         status = 422
     session.refresh_from_db()
     context = session_context(request, session, vitals=form)
     if request.htmx:
-        return render(request, "treatment_sessions/session.html#vitals", context, status=status)
+        response = render(request, "treatment_sessions/session.html#vitals", context, status=status)
+        return _refresh_if_dose_hold_changed(response, session, hold)
     if status == 200:
         return redirect(DETAIL, session_id=session.public_id)
     return render(request, "treatment_sessions/session.html", context, status=status)
@@ -360,8 +363,17 @@ def acknowledge(request, session_id, session_alert_id):
         messages.error(request, error.message)
     context = session_context(request, session)
     if request.htmx:
-        return render(request, "treatment_sessions/session.html#vitals", context)
+        response = render(request, "treatment_sessions/session.html#vitals", context)
+        return _refresh_if_dose_hold_changed(response, session, alert.tier == "urgent")
     return redirect(DETAIL, session_id=session.public_id)
+
+
+def _refresh_if_dose_hold_changed(response, session, urgent: bool):
+    """Before dosing, an urgent alert raised or acknowledged changes the dose hold shown in
+    the "Next step" panel, outside the vitals fragment: reload the whole page."""
+    if urgent and session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @clinic_required(Capability.RUN_SESSION)

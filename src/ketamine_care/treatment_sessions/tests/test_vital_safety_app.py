@@ -77,7 +77,7 @@ class DoseHoldTests(ClinicTestCase):
         page = self.client_for(self.nurse).get(self.url)
         self.assertContains(page, 'id="dose-hold"')
         self.assertContains(page, "Dose on hold.")
-        self.assertContains(page, "get the prescriber&#x27;s decision")
+        self.assertContains(page, "severe range, hold the dose")
         self.assertContains(page, 'disabled aria-describedby="dose-hold"')
         response = self.client_for(self.nurse).post(self.url + "transition/", {"to": "dosing"})
         self.assertEqual(self.client_for(self.nurse).get(response.url).status_code, 200)
