@@ -193,12 +193,32 @@ class InstrumentTimepoint(Sourced):
     every_session: bool = True
 
 
+# The clinic's words for a condition on the protocol page ("systolic at or above 180 mmHg").
+MEASURE_WORDS: dict[str, tuple[str, str]] = {
+    "bp_systolic": ("systolic", "mmHg"),
+    "bp_diastolic": ("diastolic", "mmHg"),
+    "map": ("mean arterial pressure", "mmHg"),
+    "heart_rate": ("heart rate", "/min"),
+    "spo2": ("SpO2", "%"),
+    "respiratory_rate": ("respiratory rate", "/min"),
+    "moaas": ("MOAA/S", ""),
+}
+COMPARISON_WORDS = {"gt": "above", "ge": "at or above", "lt": "below", "le": "at or below"}
+
+
 class ThresholdCondition(Frozen):
     """`measure comparison value`, e.g. bp_systolic gt 180 (mmHg) or moaas in [0, 1]."""
 
     measure: Measure
     comparison: Comparison
     value: float | list[float]
+
+    @property
+    def text(self) -> str:
+        name, unit = MEASURE_WORDS[self.measure]
+        if isinstance(self.value, list):
+            return f"{name} {' or '.join(f'{v:g}' for v in self.value)}"
+        return f"{name} {COMPARISON_WORDS[self.comparison]} {self.value:g} {unit}".rstrip()
 
     @model_validator(mode="after")
     def _value_shape(self) -> ThresholdCondition:
@@ -232,6 +252,23 @@ class AlertThreshold(Frozen):
     source: str
     evidence: EvidenceTag
     editable: bool
+
+    @property
+    def when_text(self) -> str:
+        """When the rule alerts, in words (protocol page)."""
+        joiner = " and " if self.match == "all" else " or "
+        text = joiner.join(c.text for c in self.conditions)
+        phase = {"pre_dose": "before dosing: ", "post_dose": "after dosing: "}.get(self.phase, "")
+        if self.with_symptoms:
+            text += ", with a reported symptom"
+        if self.sustained_min:
+            heart_rate_only = {c.measure for c in self.conditions} == {"heart_rate"}
+            mode = self.sustained_mode or ("continuous" if heart_rate_only else "repeat")
+            if mode == "repeat":
+                text += f", still so {self.sustained_min} min later"
+            else:
+                text += f", for {self.sustained_min} min"
+        return phase + text
 
 
 class BaselineVitals(Sourced):

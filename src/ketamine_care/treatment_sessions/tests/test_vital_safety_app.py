@@ -225,3 +225,16 @@ class AgeFromTheRecordTests(ClinicTestCase):
         self.assertEqual(age_years(date(2020, 6, 15), date(2022, 6, 14)), 1.997)
         self.assertEqual(age_years(date(2024, 1, 1), date(2024, 4, 1)), 0.249)
         self.assertEqual(age_years(date(2020, 2, 29), date(2021, 3, 1)), 1.0)
+
+
+class ProtocolPageTests(ClinicTestCase):
+    def test_the_protocol_page_words_the_vital_sign_rules(self):
+        page = self.client_for(self.medical_director).get(
+            "/protocols/pediatric-procedural-sedation/"
+        )
+        self.assertContains(page, "before dosing: systolic at or above 180 mmHg")
+        self.assertContains(page, "with a reported symptom")
+        self.assertContains(page, 'id="paediatric-bands"')
+        self.assertContains(page, "70 + 2 × age in years mmHg")
+        self.assertContains(page, "within 20 % of the pre-dose values")
+        self.assertNotContains(page, "bp_systolic ge")
