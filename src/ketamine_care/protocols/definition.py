@@ -244,6 +244,9 @@ class AlertThreshold(Frozen):
     conditions: list[ThresholdCondition] = Field(min_length=1)
     match: Literal["any", "all"] = "any"
     with_symptoms: bool = False
+    # Rules whose breach makes this one ignore the reading (the pre-dose review warning gives
+    # way to the hold above it).
+    superseded_by: list[str] = Field(default_factory=list)
     sustained_min: int | None = Field(default=None, ge=0)
     sustained_mode: Literal["repeat", "continuous"] | None = None
     tier: AlertTier
@@ -383,6 +386,9 @@ class Monitoring(Frozen):
         ids = [rule.rule for rule in self.alert_thresholds]
         if len(ids) != len(set(ids)):
             raise ValueError("alert_thresholds rule ids must be unique")
+        unknown = {s for rule in self.alert_thresholds for s in rule.superseded_by} - set(ids)
+        if unknown:
+            raise ValueError(f"superseded_by names unknown rules: {sorted(unknown)}")
         return self
 
 

@@ -126,6 +126,7 @@ def threshold_rule(threshold: Any) -> ThresholdRule:
         sustained_mode=threshold.sustained_mode or default_mode,
         match=threshold.match,
         with_symptoms=threshold.with_symptoms,
+        superseded_by=tuple(threshold.superseded_by),
     )
 
 

@@ -23,6 +23,9 @@ Timing semantics, all in minutes from the start of dosing:
   reading, so that a pressure that dips briefly below the line is still caught.
 * `sustained_mode="continuous"` (HR: "sustained HR >120 for 5 min") needs every reading
   from the first breach to the alerting one to breach; a normal reading restarts the clock.
+* A rule `superseded_by` other rules ignores a reading that breaches one of them: a pre-dose
+  BP in the hold range is the hold, not also the milder review warning, and a recheck that
+  falls to the review range then raises the review warning.
 * Readings at the same minute are simultaneous: the minute breaches if any of them does.
 * De-duplication. A rule alerts once per episode. The episode ends at the next normal reading;
   after that, the rule must be breached afresh (for sustained rules: a new pair or span made
@@ -99,6 +102,7 @@ class ThresholdRule:
     sustained_mode: str = "repeat"
     match: str = "any"
     with_symptoms: bool = False
+    superseded_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.rule:
@@ -199,10 +203,20 @@ def evaluate_alerts(
     duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
     if duplicates:
         raise ValueError(f"duplicate rule ids: {', '.join(duplicates)}")
+    by_id = {rule.rule: rule for rule in rules}
+    unknown = sorted({s for rule in rules for s in rule.superseded_by} - set(by_id))
+    if unknown:
+        raise ValueError(f"superseded_by names unknown rules: {', '.join(unknown)}")
     ordered = sorted(readings, key=Reading.sort_key)
     alerts: list[Alert] = []
     for rule in rules:
-        in_phase = [r for r in ordered if rule.applies_at(r.minute, dosing_started=dosing_started)]
+        stronger = [by_id[rule_id] for rule_id in rule.superseded_by]
+        in_phase = [
+            r
+            for r in ordered
+            if rule.applies_at(r.minute, dosing_started=dosing_started)
+            and not any(other.breach(r) for other in stronger)
+        ]
         alerts.extend(_alerts_for_rule(rule, in_phase))
     return sorted(alerts, key=lambda alert: (alert.minute, alert.rule))
 

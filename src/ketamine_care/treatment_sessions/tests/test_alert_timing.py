@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketamine_care.treatment_sessions.alerts import (
@@ -190,3 +192,23 @@ class TestRuleValidation:
         low = rule("spo2_le", "any", [("spo2", "le", 94)], "info")
         found = evaluate_alerts([normal(1, heart_rate=100, spo2=94)], [high, low])
         assert [a.rule for a in found] == ["hr_ge", "spo2_le"]
+
+
+class TestSuperseded:
+    REVIEW = rule(
+        "review",
+        "pre_dose",
+        [("bp_systolic", "gt", 140)],
+        "warning",
+    )
+    HOLD = rule("hold", "pre_dose", [("bp_systolic", "ge", 180)], "urgent")
+
+    def test_a_reading_breaching_the_stronger_rule_is_ignored_by_the_weaker(self) -> None:
+        review = replace(self.REVIEW, superseded_by=("hold",))
+        readings = [normal(-20, bp_systolic=185), normal(-15, bp_systolic=150)]
+        found = evaluate_alerts(readings, (review, self.HOLD))
+        assert [(a.minute, a.rule) for a in found] == [(-20, "hold"), (-15, "review")]
+
+    def test_an_unknown_superseding_rule_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="unknown rules: nope"):
+            evaluate_alerts([], (replace(self.REVIEW, superseded_by=("nope",)),))

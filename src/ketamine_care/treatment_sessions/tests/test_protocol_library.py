@@ -177,7 +177,6 @@ class TestEsketamineTrdLabel:
             tmp_path, capsys, "esketamine-trd-label", [quiet(-5, bp_systolic=205, bp_diastolic=125)]
         )
         assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
-            (-5, "warning", "pre_dose_bp_above_140_90"),
             (-5, "urgent", "pre_dose_bp_hold_180_110"),
         ]
 

@@ -49,8 +49,8 @@ class TestPreDoseHold:
     @pytest.mark.parametrize(
         ("systolic", "diastolic", "expected"),
         [
-            (180, 100, {"pre_dose_bp_hold_180_110", "pre_dose_bp_above_140_90"}),
-            (150, 110, {"pre_dose_bp_hold_180_110", "pre_dose_bp_above_140_90"}),
+            (180, 100, {"pre_dose_bp_hold_180_110"}),
+            (150, 110, {"pre_dose_bp_hold_180_110"}),
             (179, 109, {"pre_dose_bp_above_140_90"}),
             (141, 80, {"pre_dose_bp_above_140_90"}),
             (130, 91, {"pre_dose_bp_above_140_90"}),
@@ -59,6 +59,14 @@ class TestPreDoseHold:
     )
     def test_the_lines_before_dosing(self, systolic, diastolic, expected) -> None:
         assert {a.rule for a in alerts_for(ESKETAMINE, [bp(-5, systolic, diastolic)])} == expected
+
+    def test_a_recheck_in_the_review_range_then_raises_the_review_warning(self) -> None:
+        """The hold supersedes the review warning; the recheck after rest is judged afresh."""
+        found = alerts_for(IV, [bp(-10, 185, 112), bp(-4, 150, 90)])
+        assert tiers(found) == [
+            (-10, "urgent", "pre_dose_bp_hold_180_110"),
+            (-4, "warning", "pre_dose_bp_above_140_90"),
+        ]
 
 
 class TestAfterDosing:
