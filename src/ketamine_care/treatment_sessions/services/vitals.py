@@ -173,7 +173,8 @@ def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
                 action=alert.action,
                 source=alert.source,
                 evidence=alert.evidence,
-                observed={FIELDS[m]: v for m, v in alert.observed},
+                # A derived measure (MAP) keeps its own name: it has no model field.
+                observed={FIELDS.get(m, m): round(v, 1) for m, v in alert.observed},
             )
         )
         existing.add((alert.rule, when))

@@ -171,6 +171,14 @@ class SymptomsAndCadenceTests(ClinicTestCase):
         )
         self.assertContains(response, "Select a valid choice", status_code=422)
 
+    def test_a_low_pressure_raises_the_low_value_alerts_with_the_computed_map(self):
+        reading = {"measured_at": ago(1), "bp_systolic_mmhg": 86, "bp_diastolic_mmhg": 52}
+        result = services.record_vitals(session=self.session, actor=self.nurse, readings=[reading])
+        by_rule = {a.rule: a for a in result.new_alerts}
+        self.assertEqual(set(by_rule), {"sbp_below_90", "map_below_65"})
+        self.assertEqual(by_rule["map_below_65"].observed, {"map": 63.3})
+        self.assertEqual(by_rule["sbp_below_90"].tier, "urgent")
+
     def test_an_overdue_bp_shows_on_the_session_page_and_the_floor(self):
         # Infusion started 30 min ago; the last BP (the baseline) was before it: due at 10.
         page = self.client_for(self.nurse).get(self.url)
