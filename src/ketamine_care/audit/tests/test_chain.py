@@ -97,9 +97,16 @@ class AuditChainTests(ClinicTestCase):
                 cursor.execute(f"UPDATE {TABLE} SET seq = seq + 1 WHERE id = %s", [event.id])
             cursor.execute(
                 f"INSERT INTO {TABLE} (chain, seq, occurred_at, event_type, object_type, "
-                "object_id, changes, request_id, prev_hash, hash) "
-                "VALUES (%s, %s, %s, 'patient.viewed', '', '', '{}', '', %s, %s)",
-                [self.chain, victim.seq, victim.occurred_at, self.events[1].hash, "f" * 64],
+                "object_id, changes, request_id, prev_hash, hash, algorithm) "
+                "VALUES (%s, %s, %s, 'patient.viewed', '', '', '{}', '', %s, %s, %s)",
+                [
+                    self.chain,
+                    victim.seq,
+                    victim.occurred_at,
+                    self.events[1].hash,
+                    "f" * 64,
+                    victim.algorithm,
+                ],
             )
         problem = verify_chain(self.chain).problem
         self.assertEqual(problem.seq, victim.seq)
