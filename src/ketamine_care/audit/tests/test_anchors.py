@@ -7,7 +7,7 @@ import tempfile
 from io import StringIO
 from pathlib import Path
 
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
 
@@ -250,3 +250,15 @@ class AuditVerifyAnchorTests(AnchorTestCase):
         self.assertEqual(code, 1)
         self.assertIn("unknown key id", out)
         self.assertIn("OK      Test Clinic", out)
+
+
+class AnchorFileErrorTests(AnchorTestCase):
+    def test_an_unusable_anchor_file_is_a_clear_error_with_exit_2(self):
+        self.anchor_file.mkdir()  # a directory where the file should be
+        for command, words in (("audit-anchor", "cannot write"), ("audit-verify", "cannot read")):
+            with self.subTest(command=command):
+                with self.assertRaises(CommandError) as caught:
+                    call_command(command, stdout=StringIO())
+                self.assertEqual(caught.exception.returncode, 2)
+                self.assertIn(f"{words} the anchor file", str(caught.exception))
+                self.assertIn(str(self.anchor_file), str(caught.exception))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ketamine_care.accounts.models import Clinic
 from ketamine_care.audit.anchors import Anchor
@@ -34,7 +34,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print a JSON report")
 
     def handle(self, *args, **options) -> None:
-        report = verify_audit_trail()
+        try:
+            report = verify_audit_trail()
+        except OSError as exc:
+            raise CommandError(f"cannot read the anchor file: {exc}", returncode=2) from exc
         names = {str(c.public_id): c.name for c in Clinic.objects.all()}
         if options["json"]:
             self.stdout.write(json.dumps(self._as_json(report, names), indent=2))
