@@ -39,8 +39,6 @@ _FIELDS = (
     "hash",
     "algorithm",
 )
-# New events committed while a chain is walked move its head on: walk on a few times.
-_HEAD_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -91,6 +89,8 @@ class _Cursor:
     next_seq: int = 1
     count: int = 0
     keyed: bool = False
+    watch_seq: int | None = None  # the head's seq before the walk, and the hash found there
+    watched_hash: str | None = None
 
     @property
     def last_seq(self) -> int:
@@ -105,7 +105,8 @@ def verify_chain(
     start: Anchor | None = None,
 ) -> ChainReport:
     """Check one chain from its first event (or from `start`, an anchor already trusted),
-    against its head and every anchor given."""
+    against its head and every anchor given. Safe while events are being written: the head
+    is read before and after the walk, and events newer than the first read are welcome."""
     anchors = list(anchors) + ([start] if start else [])
     by_seq = defaultdict(list)
     for anchor in anchors:
@@ -115,19 +116,20 @@ def verify_chain(
         cursor.prev_hash, cursor.next_seq, cursor.count = None, start.seq, start.seq - 1
         if not AuditEvent.objects.filter(chain=chain, seq=start.seq).exists():
             return _cut_below(chain, start)
-    head = None
-    for _ in range(_HEAD_RETRIES):
-        problem = _walk(cursor)
-        if problem:
-            return ChainReport(chain, cursor.count, problem)
-        head = AuditChainHead.objects.filter(chain=chain).values("last_seq", "last_hash").first()
-        if head is None or head["last_seq"] <= cursor.last_seq:
-            break
-    problem = _check_end(cursor, head, anchors)
+    before = _head(chain)
+    cursor.watch_seq = before["last_seq"] if before else None
+    cursor.watched_hash = GENESIS_HASH if cursor.watch_seq == 0 else None
+    problem = _walk(cursor) or _check_end(cursor, before, _head(chain), anchors)
+    if problem:
+        return ChainReport(chain, cursor.count, problem)
     highest = max(anchors, key=lambda a: (a.seq, a.line), default=None)
     return ChainReport(
-        chain, cursor.count, problem, highest, cursor.last_seq, cursor.prev_hash or GENESIS_HASH
+        chain, cursor.count, None, highest, cursor.last_seq, cursor.prev_hash or GENESIS_HASH
     )
+
+
+def _head(chain: str) -> dict | None:
+    return AuditChainHead.objects.filter(chain=chain).values("last_seq", "last_hash").first()
 
 
 def _walk(cursor: _Cursor) -> ChainProblem | None:
@@ -139,6 +141,8 @@ def _walk(cursor: _Cursor) -> ChainProblem | None:
         problem = _check_row(row, cursor) or _check_anchors(row, cursor)
         if problem:
             return problem
+        if row["seq"] == cursor.watch_seq:
+            cursor.watched_hash = row["hash"]
         cursor.keyed = cursor.keyed or row["algorithm"] != LEGACY_ALGORITHM
         cursor.prev_hash, cursor.next_seq = row["hash"], row["seq"] + 1
     return None
@@ -161,22 +165,41 @@ def _truncated(chain: str, last_seq: int, anchor: Anchor) -> ChainProblem:
     )
 
 
-def _check_end(cursor: _Cursor, head: dict | None, anchors: list[Anchor]) -> ChainProblem | None:
+def _check_end(
+    cursor: _Cursor, before: dict | None, after: dict | None, anchors: list[Anchor]
+) -> ChainProblem | None:
+    """The walk's end against the anchors and the head read before (`before`: every event up
+    to it was committed, so must be there) and after it (`after`: the head never lags the
+    events, which are written in the same transaction)."""
     chain, last_seq = cursor.chain, cursor.last_seq
     beyond = [a for a in anchors if a.seq > last_seq]
     if beyond:
         return _truncated(chain, last_seq, max(beyond, key=lambda a: (a.seq, a.line)))
-    if head is not None and (
-        head["last_seq"] != last_seq or (cursor.prev_hash and head["last_hash"] != cursor.prev_hash)
+    lagging = after is not None and after["last_seq"] < last_seq
+    short = before is not None and before["last_seq"] > last_seq
+    if lagging or short:
+        head_seq = after["last_seq"] if lagging else before["last_seq"]
+        return _head_problem(chain, last_seq, head_seq)
+    if before is not None and cursor.watched_hash != before["last_hash"]:
+        return _head_problem(chain, last_seq, before["last_seq"])
+    if (
+        after is not None
+        and after["last_seq"] == last_seq
+        and after["last_hash"] != (cursor.prev_hash or after["last_hash"])
     ):
-        return ChainProblem(
-            chain,
-            last_seq + 1,
-            None,
-            "deleted",
-            f"the chain ends at event {last_seq} but its head records event {head['last_seq']}",
-        )
+        return _head_problem(chain, last_seq, after["last_seq"])
     return None
+
+
+def _head_problem(chain: str, last_seq: int, head_seq: int) -> ChainProblem:
+    return ChainProblem(
+        chain,
+        last_seq + 1,
+        None,
+        "deleted",
+        f"the chain ends at event {last_seq} but its head records event {head_seq}"
+        + (" with another hash" if head_seq == last_seq else ""),
+    )
 
 
 def _check_row(row: dict, cursor: _Cursor) -> ChainProblem | None:
