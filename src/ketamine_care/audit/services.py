@@ -134,7 +134,7 @@ def anchor_chains(*, path: Path | None = None, now: datetime | None = None) -> A
         seen = {r.chain for r in results}
         for chain in sorted(log.chains - seen):
             latest = log.latest(chain)
-            detail = f"{latest.describe()} records it, but the database has no such chain"
+            detail = f"{latest.describe()} records it, but the database has no head for it"
             results.append(AnchorResult(chain, "refused", latest.seq, latest.hash, detail))
     return AnchorRun(file_path, tuple(results), log.problems)
 

@@ -190,6 +190,20 @@ class AuditVerifyAnchorTests(AnchorTestCase):
         self.assertIn("the chain has 2 events but the anchor of", out)
         self.assertIn(f"recorded {newest}: events were cut from its end", out)
 
+    def test_a_chain_deleted_with_its_head_fails(self):
+        run("audit-anchor")
+        _disable_append_only_guard()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE chain = %s", [self.chain])
+            cursor.execute("DELETE FROM audit_auditchainhead WHERE chain = %s", [self.chain])
+        code, out = run("audit-verify")
+        self.assertEqual(code, 1)
+        self.assertIn("BROKEN  Test Clinic: first problem at event 1 (truncated)", out)
+        code, out = run("audit-anchor")
+        self.assertEqual(code, 1)
+        self.assertIn("REFUSED    Test Clinic", out)
+        self.assertIn("the database has no head for it", out)
+
     def test_a_wholesale_rehash_without_the_key_fails(self):
         run("audit-anchor")
         rehash_chain(self.chain, secret=None, scrub_seq=2)
