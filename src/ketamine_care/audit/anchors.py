@@ -13,6 +13,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,19 +53,22 @@ class AnchorLog:
     path: Path
     exists: bool
     lines: int
-    anchors: tuple[Anchor, ...]
+    by_chain: dict[str, tuple[Anchor, ...]]  # valid anchors only, in file order
     problems: tuple[AnchorProblem, ...]
 
-    def for_chain(self, chain: str) -> list[Anchor]:
-        return [a for a in self.anchors if a.chain == chain]
+    def for_chain(self, chain: str) -> tuple[Anchor, ...]:
+        return self.by_chain.get(chain, ())
 
     def latest(self, chain: str) -> Anchor | None:
-        anchors = self.for_chain(chain)
-        return max(anchors, key=lambda a: (a.seq, a.line)) if anchors else None
+        return max(self.for_chain(chain), key=lambda a: (a.seq, a.line), default=None)
 
     @property
     def chains(self) -> set[str]:
-        return {a.chain for a in self.anchors}
+        return set(self.by_chain)
+
+    @property
+    def valid(self) -> int:
+        return sum(len(anchors) for anchors in self.by_chain.values())
 
 
 def anchor_path() -> Path:
@@ -115,22 +120,27 @@ def parse_line(text: str, number: int, keys: dict[str, AuditKey]) -> Anchor | An
         return AnchorProblem(
             number, chain, "has a signature that does not match (forged or edited)"
         )
-    return Anchor(chain, seq, digest, fields["anchored_at"], key.key_id, number)
+    # Interned: a long file repeats the same few chain ids on every line.
+    return Anchor(sys.intern(chain), seq, digest, fields["anchored_at"], key.key_id, number)
 
 
 def read_anchors(path: Path | None = None, keys: dict[str, AuditKey] | None = None) -> AnchorLog:
     path = path or anchor_path()
     keys = keyring() if keys is None else keys
     if not path.exists():
-        return AnchorLog(path, False, 0, (), ())
-    anchors, problems, number = [], [], 0
+        return AnchorLog(path, False, 0, {}, ())
+    by_chain, problems, number = defaultdict(list), [], 0
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, text in enumerate(handle, start=1):
             if not text.strip():
                 continue
             parsed = parse_line(text, number, keys)
-            (anchors if isinstance(parsed, Anchor) else problems).append(parsed)
-    return AnchorLog(path, True, number, tuple(anchors), tuple(problems))
+            if isinstance(parsed, Anchor):
+                by_chain[parsed.chain].append(parsed)
+            else:
+                problems.append(parsed)
+    anchors = {chain: tuple(found) for chain, found in by_chain.items()}
+    return AnchorLog(path, True, number, anchors, tuple(problems))
 
 
 @contextmanager

@@ -131,6 +131,17 @@ class AnchoringTests(AnchorTestCase):
         self.assertEqual(algorithms, {current_key().algorithm})
         self.assertNotIn(secret, repr(current_key()))
 
+    def test_a_line_cut_short_by_a_crash_stays_bad_but_does_not_swallow_the_next(self):
+        elsewhere = self.anchor_file.with_name("elsewhere.jsonl")
+        elsewhere.write_text('{"v":1,"chain":"half a li')
+        code, out = run("audit-anchor", "--file", str(elsewhere))
+        self.assertEqual(code, 1)  # the cut line is reported
+        self.assertIn(f"{elsewhere} line 1 (unknown chain): is not valid JSON", out)
+        written = elsewhere.read_text().splitlines()[1:]
+        self.assertTrue(written)
+        self.assertTrue(all(json.loads(line)["v"] == 1 for line in written))
+        self.assertFalse(self.anchor_file.exists())
+
     def test_it_refuses_to_anchor_a_chain_cut_since_its_last_anchor(self):
         run("audit-anchor")
         lines_before = len(self.lines())

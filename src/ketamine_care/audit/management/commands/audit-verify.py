@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 "file": str(log.path),
                 "exists": log.exists,
                 "lines": log.lines,
-                "valid": len(log.anchors),
+                "valid": log.valid,
                 "problems": [
                     {
                         "line": p.line,
