@@ -14,6 +14,11 @@ from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.instruments.definition import (
     InstrumentDefinition,
     UnknownInstrument,
+    UnknownInstrumentVersion,
+    content_digest,
+    definition,
+    definition_content,
+    definition_from_content,
     load_definition,
 )
 from ketamine_care.instruments.models import Administration, Source, TimePoint
@@ -28,6 +33,40 @@ def check_definition(code: str) -> InstrumentDefinition:
         return load_definition(code)
     except UnknownInstrument as exc:
         raise ValidationFailed(str(exc), fields={"instrument": str(exc)}) from exc
+
+
+def _definition_to_use(
+    code: str, pinned: Mapping[str, Any] | None
+) -> tuple[InstrumentDefinition, str]:
+    """The definition to score with and its digest: the copy a protocol version pinned when
+    given (so a package upgrade never changes how that version scores), else the current file.
+    """
+    current = check_definition(code)
+    if pinned is None:
+        return current, content_digest(definition_content(code))
+    content = pinned["content"]
+    if content_digest(content) != pinned["digest"]:
+        raise StateError(f"The pinned definition of {code} does not match its digest.")
+    return definition_from_content(content, code=current.code), pinned["digest"]
+
+
+def rescore(administration: Administration) -> ScoreResult:
+    """Score a stored administration again with the definition version it was scored with
+    (current or archived), e.g. to check old data after a definition changed."""
+    try:
+        used = definition(administration.instrument_code, administration.definition_version)
+    except UnknownInstrumentVersion as exc:
+        raise StateError(str(exc)) from exc
+    if administration.definition_digest:
+        content = definition_content(
+            administration.instrument_code, administration.definition_version
+        )
+        if content_digest(content) != administration.definition_digest:
+            raise StateError(
+                f"{administration.instrument_code} {administration.definition_version} as "
+                "shipped now differs from the definition this administration was scored with."
+            )
+    return score(used, [administration.answers.get(i) for i in used.item_ids])
 
 
 def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list[Any]:
@@ -79,10 +118,14 @@ def record_administration(
     actor=None,
     administered_at: datetime | None = None,
     follow_up_day: int | None = None,
+    pinned_definition: Mapping[str, Any] | None = None,
     request=None,
 ) -> Administration:
     """Score, store and audit one administration, and raise the clinic's safety alerts in the
     same transaction. `actor` is the entering clinician, None for a patient's self-report.
+    `pinned_definition` is a protocol version's pin of this instrument (`version`, `digest`,
+    `content`) when the administration belongs to that version's care; the row records the
+    definition's code, version and digest either way.
 
     The raised alerts are on `administration.raised_alerts` for the caller to show.
     """
@@ -92,15 +135,16 @@ def record_administration(
         raise StateError("This patient was marked as entered in error and cannot be changed.")
     if source == Source.CLINICIAN and actor is None:
         raise ValidationFailed("A clinician entry needs the entering user.")
-    definition = check_definition(instrument_code)
-    result = check_and_score(definition, answers)
+    used, digest = _definition_to_use(instrument_code, pinned_definition)
+    result = check_and_score(used, answers)
     when = administered_at or timezone.now()
     _check_time(time_point, follow_up_day, when)
     with transaction.atomic():
         administration = Administration.objects.create(
             patient=patient,
-            instrument_code=definition.code,
-            definition_version=definition.version,
+            instrument_code=used.code,
+            definition_version=used.version,
+            definition_digest=digest,
             answers=result.item_values,
             total=result.total,
             band=result.band or "",
