@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,26 @@ from ketamine_care.instruments.scoring import AnswerError, ScoreResult, score
 from ketamine_care.patients.services import mark_row_entered_in_error
 
 Answers = Mapping[str, Any] | Sequence[Any]
+
+# Functions (patient, instrument code) -> a protocol version's pin of that instrument, or None.
+# Apps above this one register them (dosing: the patient's active treatment plan), so a
+# patient treated under a protocol version is scored with the definitions it pinned.
+PinFinder = Callable[[Any, str], Mapping[str, Any] | None]
+_PIN_FINDERS: list[PinFinder] = []
+
+
+def register_pin_finder(finder: PinFinder) -> None:
+    if finder not in _PIN_FINDERS:
+        _PIN_FINDERS.append(finder)
+
+
+def pinned_definition_for(patient, code: str) -> Mapping[str, Any] | None:
+    """The pin of `code` that the patient's current care uses, if any."""
+    for finder in _PIN_FINDERS:
+        found = finder(patient, code)
+        if found is not None:
+            return found
+    return None
 
 
 def check_definition(code: str) -> InstrumentDefinition:
@@ -124,8 +144,8 @@ def record_administration(
     """Score, store and audit one administration, and raise the clinic's safety alerts in the
     same transaction. `actor` is the entering clinician, None for a patient's self-report.
     `pinned_definition` is a protocol version's pin of this instrument (`version`, `digest`,
-    `content`) when the administration belongs to that version's care; the row records the
-    definition's code, version and digest either way.
+    `content`); without it, the pin of the patient's current care is looked up
+    (`pinned_definition_for`). The row records the definition's code, version and digest.
 
     The raised alerts are on `administration.raised_alerts` for the caller to show.
     """
@@ -135,6 +155,8 @@ def record_administration(
         raise StateError("This patient was marked as entered in error and cannot be changed.")
     if source == Source.CLINICIAN and actor is None:
         raise ValidationFailed("A clinician entry needs the entering user.")
+    if pinned_definition is None:
+        pinned_definition = pinned_definition_for(patient, instrument_code)
     used, digest = _definition_to_use(instrument_code, pinned_definition)
     result = check_and_score(used, answers)
     when = administered_at or timezone.now()
