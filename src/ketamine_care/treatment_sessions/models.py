@@ -258,6 +258,9 @@ class SessionAlert(PublicIdModel):
     source = models.TextField()
     evidence = models.CharField(max_length=32, blank=True)
     observed = models.JSONField(default=dict, blank=True)
+    # The alert thresholds that raised it: the digest of the session's protocol version's
+    # pinned thresholds (protocols.pinning). Blank for adverse-event alerts.
+    thresholds_digest = models.CharField(max_length=64, blank=True)
     adverse_event = models.ForeignKey(
         "AdverseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
