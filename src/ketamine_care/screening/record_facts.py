@@ -141,3 +141,24 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
             continue
         facts[key] = value
     return facts
+
+
+def overlay(
+    record: dict[str, Any], given: dict[str, Any], classify: dict[str, str]
+) -> dict[str, Any]:
+    """Facts given through the API laid over the record's: given keys win, except that the
+    record's unclassified codes stay until `classify` settles them and a recent C-SSRS risk is
+    never lowered (the stricter risk counts)."""
+    facts = {**record, **given}
+    codes = [*record.get("icd10_codes", []), *(given.get("icd10_codes") or [])]
+    remaining = [c for c in dict.fromkeys(codes) if c.strip().upper() not in classify]
+    facts.pop("icd10_codes", None)
+    if remaining or given.get("icd10_codes") is not None:
+        facts["icd10_codes"] = remaining
+    words = [w for w in classify.values() if w]
+    if words:
+        facts["diagnoses"] = sorted({*(facts.get("diagnoses") or []), *words})
+    risks = [r for r in (record.get("suicide_risk"), given.get("suicide_risk")) if r]
+    if all(r in _RISK_RANK for r in risks) and risks:
+        facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
+    return facts
