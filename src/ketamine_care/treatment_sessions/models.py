@@ -133,6 +133,9 @@ class PreSessionChecks(TimestampedModel):
     consent_on_file = models.BooleanField(null=True, blank=True)
     # {"benzodiazepine": bool, ..., "notes": str}; None until recorded (REMS flags, §3.8).
     concomitant_today = models.JSONField(null=True, blank=True)
+    # {"recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine": bool,
+    #  "nasal_medication_at": ISO time or None}; None until the questions are asked today.
+    day_of_session = models.JSONField(null=True, blank=True)
     # [{"check", "reason", "by", "at"}], appended by override_pre_check().
     overrides = models.JSONField(default=list, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

@@ -28,6 +28,21 @@ CONCOMITANT_FLAGS = (
     "opioid",
 )
 PRE_CHECK_STATES = (states.CHECKED_IN, states.PRE_ASSESSMENT)
+DAY_OF_SESSION_FLAGS = ("recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine")
+
+
+def _day_of_session_errors(answers, now: datetime) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    unknown = set(answers) - {*DAY_OF_SESSION_FLAGS, "nasal_medication_at"}
+    if unknown:
+        errors["day_of_session"] = f"Unknown questions: {', '.join(sorted(unknown))}."
+    for flag in DAY_OF_SESSION_FLAGS:
+        if not isinstance(answers.get(flag, False), bool):
+            errors[f"day_of_session.{flag}"] = "Answer yes or no."
+    when = answers.get("nasal_medication_at")
+    if when is not None and (not isinstance(when, datetime) or when > now):
+        errors["day_of_session.nasal_medication_at"] = "Give a time that is not in the future."
+    return errors
 
 
 def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSessionChecks:
@@ -47,6 +62,12 @@ def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSess
             errors[name] = "This time cannot be in the future."
     if values.get("pregnancy_test") not in (None, "", "negative", "positive", "not_applicable"):
         errors["pregnancy_test"] = "Choose negative, positive or not applicable."
+    day = values.get("day_of_session")
+    if day is not None:
+        if isinstance(day, dict):
+            errors.update(_day_of_session_errors(day, now))
+        else:
+            errors["day_of_session"] = "Expected the answers to the day-of-session questions."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     with transaction.atomic():
@@ -84,6 +105,14 @@ def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
     if values.get("pregnancy_test") is not None:
         checks.pregnancy_test = values["pregnancy_test"]
         changed["pregnancy_test"] = values["pregnancy_test"]
+    day = values.get("day_of_session")
+    if day is not None:
+        when = day.get("nasal_medication_at")
+        checks.day_of_session = {
+            **{flag: bool(day.get(flag)) for flag in DAY_OF_SESSION_FLAGS},
+            "nasal_medication_at": when.isoformat() if when else None,
+        }
+        changed["day_of_session"] = checks.day_of_session
     if concomitant is not None:
         checks.concomitant_today = {
             **{flag: bool(concomitant.get(flag)) for flag in CONCOMITANT_FLAGS},
@@ -192,8 +221,36 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
         consent_on_file=checks.consent_on_file if checks else None,
         concomitant_recorded=bool(checks and checks.concomitant_today is not None),
         overridden=frozenset(o["check"] for o in (checks.overrides if checks else [])),
+        sex=session.patient.sex,
+        day_of_session=_day_of_session(checks),
+        switched_off=_switched_off(session.patient.clinic_id),
     )
     return prechecks.evaluate_pre_checks(facts, now or timezone.now())
+
+
+def _day_of_session(checks) -> dict | None:
+    if checks is None or checks.day_of_session is None:
+        return None
+    answers = dict(checks.day_of_session)
+    when = answers.get("nasal_medication_at")
+    answers["nasal_medication_at"] = datetime.fromisoformat(when) if when else None
+    return answers
+
+
+def _switched_off(clinic_id) -> tuple[tuple[str, str], ...]:
+    """Checks the clinic switched off, each with its documented reason (a blank reason does
+    not switch anything off)."""
+    from ketamine_care.outcomes.models import ClinicSafetySettings
+
+    settings = ClinicSafetySettings.objects.filter(clinic_id=clinic_id).first()
+    chosen = (settings.rule_values if settings else {}).get("pre_checks.switched_off") or {}
+    if not isinstance(chosen, dict):
+        return ()
+    return tuple(
+        (key, reason.strip())
+        for key, reason in sorted(chosen.items())
+        if isinstance(reason, str) and reason.strip()
+    )
 
 
 def _weighed_today(checks) -> bool:
