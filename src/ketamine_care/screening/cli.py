@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ketamine_care.core.bibliography import render
+
 from .evaluator import ScreeningResult, evaluate
 from .facts import FACT_FIELDS, FactsError, parse_facts
 from .rule_set import RuleSet, UnknownRuleSet, list_rule_set_ids, load_rule_set
@@ -127,7 +129,7 @@ def _human(result: ScreeningResult) -> str:
     for reason in result.reasons:
         lines.append(f"- [{reason.severity}] {reason.rule}")
         lines.append(f"    {reason.message}")
-        lines.append(f"    Source: {reason.source}")
+        lines.append(f"    Source: {render(reason.source)}")
     return "\n".join(lines) + "\n"
 
 

@@ -121,6 +121,13 @@ class ScreenHumanTests:
         assert "[ineligible] label.intracerebral_hemorrhage" in out
         assert "Source: clinical-reference §3.4" in out
 
+    def test_it_names_bibliography_sources_for_a_reader(self, tmp_path, capsys) -> None:
+        path = _write(tmp_path, clean_facts(suicide_risk="high"))
+        status, out, _ = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path)
+        assert status == 0
+        assert "[requires_override] suicide.high_risk" in out
+        assert "Spravato US prescribing information" in out and "[@" not in out
+
     def test_help_documents_the_vocabularies(self, capsys) -> None:
         with pytest.raises(SystemExit) as caught:
             main(["--help"])
