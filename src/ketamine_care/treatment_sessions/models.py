@@ -145,6 +145,22 @@ class PreSessionChecks(TimestampedModel):
         return (self.calculated_dose or {}).get("dose_mg")
 
 
+class PreCheckSwitch(TimestampedModel):
+    """A pre-session check the clinic switched off (only checks whose data allows it, e.g. the
+    pregnancy test), with the documented reason; no row means the check is on."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    check_key = models.CharField(max_length=40)
+    reason = models.TextField()
+    switched_off_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "check_key"], name="one_switch_per_check"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="switch_has_reason"),
+        ]
+
+
 class RecordStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     ENTERED_IN_ERROR = "entered_in_error", "Entered in error"

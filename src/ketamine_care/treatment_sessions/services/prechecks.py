@@ -16,7 +16,7 @@ from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_measurement
 from ketamine_care.treatment_sessions import prechecks, states
-from ketamine_care.treatment_sessions.models import PreSessionChecks
+from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
 
@@ -238,19 +238,42 @@ def _day_of_session(checks) -> dict | None:
 
 
 def _switched_off(clinic_id) -> tuple[tuple[str, str], ...]:
-    """Checks the clinic switched off, each with its documented reason (a blank reason does
-    not switch anything off)."""
-    from ketamine_care.outcomes.models import ClinicSafetySettings
+    """Checks the clinic switched off, each with its documented reason."""
+    rows = PreCheckSwitch.objects.filter(clinic_id=clinic_id).order_by("check_key")
+    return tuple((row.check_key, row.reason) for row in rows)
 
-    settings = ClinicSafetySettings.objects.filter(clinic_id=clinic_id).first()
-    chosen = (settings.rule_values if settings else {}).get("pre_checks.switched_off") or {}
-    if not isinstance(chosen, dict):
-        return ()
-    return tuple(
-        (key, reason.strip())
-        for key, reason in sorted(chosen.items())
-        if isinstance(reason, str) and reason.strip()
-    )
+
+def switch_pre_check(*, clinic, check: str, actor, off: bool, reason: str = "", request=None):
+    """The clinic switches a pre-session check off (with a documented reason) or back on.
+
+    Only checks whose data says `clinic_may_switch_off` (the pregnancy test) can be switched
+    off. Callers authorize (the medical director's protocol capability)."""
+    keys = {s["key"]: s for s in prechecks.check_specs()}
+    reason = (reason or "").strip()
+    if check not in keys or not keys[check].get("clinic_may_switch_off"):
+        raise ValidationFailed(
+            "This check cannot be switched off.", fields={"check": "Not switchable."}
+        )
+    if off and not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        if off:
+            PreCheckSwitch.objects.update_or_create(
+                clinic=clinic,
+                check_key=check,
+                defaults={"reason": reason[:2000], "switched_off_by": actor},
+            )
+        else:
+            PreCheckSwitch.objects.filter(clinic=clinic, check_key=check).delete()
+        record(
+            event_type="pre_check.switched_off" if off else "pre_check.switched_on",
+            actor=actor,
+            clinic=clinic,
+            object_type="pre_check",
+            object_id=check,
+            changes={"check": check, "reason": reason},
+            request=request,
+        )
 
 
 def _weighed_today(checks) -> bool:

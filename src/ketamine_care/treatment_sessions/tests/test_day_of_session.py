@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import Conflict, ValidationFailed
-from ketamine_care.outcomes.models import ClinicSafetySettings
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.prechecks import (
@@ -127,15 +127,29 @@ class DayOfSessionServiceTests(ClinicTestCase):
         for key in ("pregnancy_test", "no_recent_alcohol_or_drugs", "no_stimulant_or_cocaine"):
             self.assertIn(f"pre_checks.{key}", caught.exception.fields)
 
-    def test_the_clinic_setting_switches_the_pregnancy_test_off(self):
-        ClinicSafetySettings.objects.create(
-            clinic=self.clinic,
-            rule_values={"pre_checks.switched_off": {"pregnancy_test": "Tested at intake"}},
-        )
+    def test_the_clinic_switches_the_pregnancy_test_off_with_a_reason_and_back_on(self):
+        switch = services.switch_pre_check
+        with self.assertRaises(ValidationFailed):
+            switch(
+                clinic=self.clinic, check="pregnancy_test", actor=self.medical_director, off=True
+            )
+        with self.assertRaises(ValidationFailed):
+            switch(
+                clinic=self.clinic, check="no_intoxication", actor=self.medical_director,
+                off=True, reason="no",
+            )  # fmt: skip
+        switch(
+            clinic=self.clinic, check="pregnancy_test", actor=self.medical_director,
+            off=True, reason="Tested at intake",
+        )  # fmt: skip
         session = self._session()
         results = {r.key: r for r in services.pre_check_results(session)}
         self.assertEqual(results["pregnancy_test"].status, NOT_REQUIRED)
         self.assertIn("Tested at intake", results["pregnancy_test"].message)
+        self.assertTrue(AuditEvent.objects.filter(event_type="pre_check.switched_off").exists())
+        switch(clinic=self.clinic, check="pregnancy_test", actor=self.medical_director, off=False)
+        results = {r.key: r for r in services.pre_check_results(session)}
+        self.assertEqual(results["pregnancy_test"].status, MISSING)
 
     def test_bad_answers_name_the_field_and_save_nothing(self):
         session = self._session()
