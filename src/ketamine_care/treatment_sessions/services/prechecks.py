@@ -194,9 +194,20 @@ def screening_status(session) -> tuple[bool | None, str]:
     new_dx = set(now.get("diagnoses", [])) - set(screened.get("diagnoses", []))
     meds_now = {(m["name"], m["class"]) for m in now.get("medications", [])}
     meds_then = {(m.get("name"), m.get("class")) for m in screened.get("medications", [])}
-    if new_dx or meds_now != meds_then:
+    if new_dx or meds_now != meds_then or _unclassified_since(session.patient, verdict):
         return False, "Diagnoses or medications changed since screening: re-screen."
     return True, "Screening verdict is current."
+
+
+def _unclassified_since(patient, verdict) -> bool:
+    """A psychiatric code the screening cannot classify, added after the verdict: it maps to
+    no word, so only its date shows the record changed."""
+    from ketamine_care.screening import icd10
+
+    return any(
+        not icd10.words_for(row.icd10_code, row.clinical_status).classified
+        for row in patient.diagnoses.active().filter(created_at__gt=verdict.evaluated_at)
+    )
 
 
 def pre_check_results(session, now: datetime | None = None) -> list[prechecks.CheckResult]:

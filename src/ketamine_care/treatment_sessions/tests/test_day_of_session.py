@@ -187,3 +187,23 @@ class DayOfSessionServiceTests(ClinicTestCase):
         results = {r.key: r.status for r in services.pre_check_results(session)}
         self.assertEqual(results["no_recent_alcohol_or_drugs"], FAILED)
         self.assertEqual(results["no_intoxication"], MET)
+
+
+class RescreenOnUnclassifiedCodeTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate(cls.clinic, cls.medical_director)
+
+    def test_an_unclassified_code_added_after_screening_asks_for_a_re_screen(self):
+        from ketamine_care.patients import services as patients
+
+        session = screened_session(self.patient, self.version, self.prescriber)
+        results = {r.key: r.status for r in services.pre_check_results(session)}
+        self.assertEqual(results["screening_valid"], MET)
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F31.4", label="Bipolar"
+        )
+        results = {r.key: r for r in services.pre_check_results(session)}
+        self.assertEqual(results["screening_valid"].status, FAILED)
+        self.assertIn("re-screen", results["screening_valid"].message)
