@@ -233,6 +233,11 @@ def pre_checks(request, session_id):
                 "opioid",
             )
         } | {"notes": data["medication_notes"]}
+    if data["day_of_session_asked"]:
+        values["day_of_session"] = {
+            flag: data[flag]
+            for flag in ("recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine")
+        } | {"nasal_medication_at": data["nasal_medication_at"]}
     return _run(
         request,
         session,
