@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('treatment_sessions', '0001_sessions_vitals_alerts_notes'),
+        ('treatment_sessions', '0002_alert_thresholds_digest'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
