@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from ketamine_care.dosing import guards
+from ketamine_care.dosing.result import DoseResult, Infusion, infusion_for
 from ketamine_care.dosing.weights import (
     BMI_CHOOSE_BASIS,
     WEIGHT_BASES,
@@ -31,63 +31,8 @@ from ketamine_care.protocols.definition import DoseRule, JurisdictionStart, Prot
 
 # Ladder and explicit-mg matching tolerate the 0.1 mg display rounding and no more.
 MG_TOLERANCE = Decimal("0.05")
-# Ketalar: the 100 mg/mL strength must be diluted before IV use (clinical-reference §1.1).
-UNDILUTED_IV_MG_PER_ML = Decimal("100")
 
 __all__ = ["DoseInputError", "DoseResult", "Infusion", "calculate_dose"]
-
-
-@dataclass(frozen=True)
-class Infusion:
-    duration_min: int
-    rate_mg_per_h: float
-    volume_ml: float | None
-    rate_ml_per_h: float | None
-
-
-@dataclass(frozen=True)
-class DoseResult:
-    """One calculated dose. `blocked` means the protocol forbids it; see `block_reasons`."""
-
-    protocol: str
-    drug: str
-    route: str
-    dose_mg: float | None
-    dose_mg_per_kg: float | None
-    weight_basis: str | None
-    weight_used_kg: float | None
-    bmi: float | None
-    infusion: Infusion | None
-    devices: int | None
-    warnings: tuple[str, ...]
-    blocked: bool
-    block_reasons: tuple[str, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        """The `ketamine-care dose --json` contract, keys in contract order."""
-        infusion = None
-        if self.infusion is not None:
-            infusion = {
-                "duration_min": self.infusion.duration_min,
-                "rate_mg_per_h": self.infusion.rate_mg_per_h,
-                "volume_ml": self.infusion.volume_ml,
-                "rate_ml_per_h": self.infusion.rate_ml_per_h,
-            }
-        return {
-            "protocol": self.protocol,
-            "drug": self.drug,
-            "route": self.route,
-            "dose_mg": self.dose_mg,
-            "dose_mg_per_kg": self.dose_mg_per_kg,
-            "weight_basis": self.weight_basis,
-            "weight_used_kg": self.weight_used_kg,
-            "bmi": self.bmi,
-            "infusion": infusion,
-            "devices": self.devices,
-            "warnings": list(self.warnings),
-            "blocked": self.blocked,
-            "block_reasons": list(self.block_reasons),
-        }
 
 
 @dataclass
@@ -191,7 +136,12 @@ def calculate_dose(
         ceiling_warning, ceiling_block = guards.ceiling_check(rule, draft.dose_mg, draft.reason)
         draft.warnings.extend([ceiling_warning] if ceiling_warning else [])
         draft.reasons.extend([ceiling_block] if ceiling_block else [])
-    infusion = _infusion(definition, route, draft, concentration_mg_per_ml)
+    infusion = infusion_for(
+        definition.administration_for(route).infusion_duration_min,  # type: ignore[arg-type]
+        draft.dose_mg,
+        concentration_mg_per_ml,
+        draft.warnings,
+    )
     if definition.research_only:
         draft.warnings.append("research-only protocol: use only within an approved study")
     return _result(definition, route, draft, body_mass_index, infusion)
@@ -438,32 +388,6 @@ def _apply_cap(rule: DoseRule, draft: _Draft) -> None:
     draft.dose_mg = cap_mg
     if draft.weight_used:
         draft.mg_per_kg = round_to(cap_mg / draft.weight_used, "0.001")
-
-
-def _infusion(
-    definition: ProtocolDefinition, route: str, draft: _Draft, concentration: float | None
-) -> Infusion | None:
-    """Rate (mg/h) over the protocol's infusion time; volume and mL/h given a concentration."""
-    conc = None if concentration is None else as_decimal("concentration_mg_per_ml", concentration)
-    duration = definition.administration_for(route).infusion_duration_min  # type: ignore[arg-type]
-    if duration is None or draft.dose_mg is None:
-        if conc is not None:
-            draft.warnings.append("concentration ignored: this route has no timed infusion")
-        return None
-    if conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
-        draft.warnings.append(
-            f"{_fmt(conc)} mg/mL: the 100 mg/mL strength must not be given IV undiluted; "
-            "dilute with an equal volume of sterile water, 0.9% NaCl or D5W "
-            "(Ketalar label, clinical-reference §1.1)"
-        )
-    per_hour = Decimal(60) / Decimal(duration)
-    volume = None if conc is None else draft.dose_mg / conc
-    return Infusion(
-        duration_min=duration,
-        rate_mg_per_h=float(round_to(draft.dose_mg * per_hour, "0.1")),
-        volume_ml=None if volume is None else float(round_to(volume, "0.1")),
-        rate_ml_per_h=None if volume is None else float(round_to(volume * per_hour, "0.1")),
-    )
 
 
 def _result(

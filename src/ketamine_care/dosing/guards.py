@@ -62,8 +62,7 @@ def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float
     if paediatric:
         raise DoseInputError(
             "weight_basis",
-            f"'{basis}' is refused: paediatric protocols (age under 18) dose on actual "
-            "weight only",
+            f"'{basis}' is refused: paediatric protocols (age under 18) dose on actual weight only",
         )
     if height_cm is not None and height_inches(height_cm) < DEVINE_BASE_INCHES:
         raise DoseInputError(
@@ -166,8 +165,7 @@ def jurisdiction_start(rule: DoseRule, jurisdiction: str, age_years: float | Non
         ages = ", ".join(f"{s.min_age_years:g}" for s in starts)
         raise DoseInputError(
             "age_years",
-            f"is required under the {jurisdiction} label: the start dose differs from age "
-            f"{ages}",
+            f"is required under the {jurisdiction} label: the start dose differs from age {ages}",
         )
     matching = [s for s in starts if age_years >= s.min_age_years]
     return max(matching, key=lambda s: s.min_age_years) if matching else None

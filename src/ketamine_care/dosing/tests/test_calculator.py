@@ -72,7 +72,8 @@ def test_a_step_beyond_the_ladder_is_bad_input():
 
 
 @pytest.mark.parametrize(
-    ("mg_per_kg", "reason"), [(1.2, "outside"), (0.3, "below the protocol's usual floor"), (0.6, "titration ladder")]
+    ("mg_per_kg", "reason"),
+    [(1.2, "outside"), (0.3, "below the protocol's usual floor"), (0.6, "titration ladder")],
 )
 def test_doses_off_the_rule_are_blocked_with_a_reason(mg_per_kg, reason):
     result = calculate_dose(TRD, weight_kg=70, height_cm=175, sex="male", mg_per_kg=mg_per_kg)
@@ -195,6 +196,7 @@ weights = st.floats(min_value=20, max_value=300, allow_nan=False)
 @given(weights, weights)
 def test_dose_is_monotonic_in_weight(a, b):
     low, high = sorted((a, b))
+
     def dose(weight):
         return calculate_dose(TRD, weight_kg=weight, confirm_weight=True).dose_mg
 
