@@ -155,9 +155,10 @@ def test_plan_json_contract(capsys):
         capsys,
     )
     data = json.loads(out)
-    assert status == 0 and list(data) == ["protocol", "visits", "reviews"]
+    assert status == 0 and list(data) == ["protocol", "visits", "reviews", "warnings"]
     first = data["visits"][0]
-    assert list(first) == ["date", "number", "phase", "dose", "assessments"]
+    keys = ["date", "number", "phase", "dose", "assessments", "conditional", "condition"]
+    assert list(first) == keys
     assert (first["date"], first["number"], first["phase"]) == ("2025-01-06", 1, "induction")
     assert first["dose"]["dose_mg"] == 56
     assert list(data["reviews"][0]) == ["after_visit", "date", "purpose"]
