@@ -109,3 +109,12 @@ class PlanForm(forms.Form):
 class MoveForm(forms.Form):
     date = forms.DateField(label="New date", widget=DATE_INPUT)
     reason = forms.CharField(label="Reason", required=False, max_length=2000)
+
+
+class ConfirmConditionalForm(forms.Form):
+    note = forms.CharField(
+        label="Review finding",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. MADRS fell 55 % after the series: responder, maintenance confirmed.",
+    )

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -52,6 +52,9 @@ class VisitOut(Schema):
     dose: dict[str, Any]
     assessments: list[dict[str, Any]]
     min_gap_days: int
+    conditional: bool = False  # planned on a condition no review has confirmed yet
+    condition: str | None = None
+    condition_confirmed_at: datetime | None = None
 
 
 class PlanOut(Schema):
@@ -71,3 +74,7 @@ class PlanOut(Schema):
 class MoveIn(Schema):
     date: date
     reason: str = Field(default="", max_length=2000)
+
+
+class ConfirmConditionalIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)

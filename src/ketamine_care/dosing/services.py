@@ -141,6 +141,7 @@ def create_plan(
                 dose=v.dose,
                 assessments=list(v.assessments),
                 min_gap_days=gaps[v.phase],
+                condition=v.condition or "",
             )
             for v in course.visits
         )
@@ -233,3 +234,43 @@ def _check_gaps(visit: PlannedVisit, new_date: date) -> None:
 
 def _plus(day: date, days: int) -> str:
     return (day + timedelta(days=days)).isoformat()
+
+
+def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request=None) -> int:
+    """A review confirms the plan's conditional visits (e.g. the patient responded): they stop
+    being conditional. The review's finding is the required `note`. Returns how many."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(
+            "Say what the review found.", fields={"note": "Give the review's finding."}
+        )
+    if plan.status != PlanStatus.ACTIVE or not plan.patient.is_active:
+        raise StateError("Only visits of an active plan can be confirmed.")
+    with transaction.atomic():
+        pending = list(
+            plan.visits.select_for_update()
+            .exclude(condition="")
+            .filter(condition_confirmed_at__isnull=True)
+        )
+        if not pending:
+            raise StateError("This plan has no conditional visits waiting for a review.")
+        now = timezone.now()
+        for visit in pending:
+            visit.condition_confirmed_at = now
+            visit.condition_confirmed_by = actor
+        PlannedVisit.objects.bulk_update(
+            pending, ["condition_confirmed_at", "condition_confirmed_by"]
+        )
+        record(
+            event_type="plan.conditional_visits_confirmed",
+            actor=actor,
+            patient=plan.patient,
+            obj=plan,
+            changes={
+                "visits": [v.number for v in pending],
+                "conditions": sorted({v.condition for v in pending}),
+                "note": note[:2000],
+            },
+            request=request,
+        )
+    return len(pending)

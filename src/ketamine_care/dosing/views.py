@@ -122,8 +122,33 @@ def plan_detail(request, patient_id, plan_id):
         "completeness": patient_plan_completeness(patient, [plan])[0],
         "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
         and plan.status == PlanStatus.ACTIVE,
+        "conditional": [v for v in visits if v.is_conditional],
+        "confirm_form": forms.ConfirmConditionalForm(),
     }
     return render(request, "dosing/plan.html", context)
+
+
+@clinic_required(Capability.PLAN_TREATMENT)
+@require_http_methods(["POST"])
+def confirm_conditional(request, patient_id, plan_id):
+    """A review confirms the plan's conditional visits (e.g. responders-only maintenance)."""
+    patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
+    plan = access_patient_child(
+        request.membership, TreatmentPlan, patient, plan_id, Capability.PLAN_TREATMENT
+    )
+    form = forms.ConfirmConditionalForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.confirm_conditional_visits(
+                plan=plan, actor=request.user, note=form.cleaned_data["note"], request=request
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{count} conditional visit(s) confirmed by the review.")
+    else:
+        messages.error(request, "Give the review's finding to confirm the conditional visits.")
+    return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
 
 
 @clinic_required(Capability.PLAN_TREATMENT)
