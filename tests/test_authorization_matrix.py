@@ -79,10 +79,11 @@ HTML.update(
         "dosing:move_visit": Capability.PLAN_TREATMENT,
         "dosing:day": Capability.VIEW_TREATMENT,
         "dosing:confirm_conditional": Capability.PLAN_TREATMENT,
+        "dosing:label_jurisdiction": Capability.MANAGE_SAFETY_SETTINGS,
     }
 )
 POST_ONLY += ("protocols:publish", "protocols:retire", "screening:override", "screening:cosign")
-POST_ONLY += ("dosing:confirm_conditional",)
+POST_ONLY += ("dosing:confirm_conditional", "dosing:label_jurisdiction")
 
 # API operations: (method, path template) -> capability needed.
 API = {

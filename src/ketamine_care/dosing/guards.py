@@ -103,10 +103,11 @@ def check_plausibility(
     ):
         if value is None or lo <= value <= hi:
             continue
-        what = f"{value:g} {unit} is outside the plausible adult range {lo:g}-{hi:g} {unit}"
+        label = field.split("_")[0]
+        what = f"{label} {value:g} {unit} is outside the plausible adult range {lo:g}-{hi:g} {unit}"
         if not confirmed:
             raise DoseInputError(field, f"{what}: check it, then confirm the weight to go on")
-        warnings.append(f"{field.split('_')[0]} {what}; confirmed by the clinician")
+        warnings.append(f"{what}; confirmed by the clinician")
     return warnings
 
 

@@ -274,3 +274,37 @@ def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request
             request=request,
         )
     return len(pending)
+
+
+def set_label_jurisdiction(*, clinic, actor, jurisdiction: str, request=None):
+    """The product label the clinic follows where labels differ (esketamine: the EU SmPC
+    starts patients 65 and older at 28 mg, the US label at 56 mg). Audited with old and new."""
+    from ketamine_care.accounts.models import Clinic, LabelJurisdiction
+
+    if jurisdiction not in LabelJurisdiction.values:
+        choices = ", ".join(LabelJurisdiction.values)
+        raise ValidationFailed(
+            "Choose the label the clinic follows.",
+            fields={"label_jurisdiction": f"Choose one of {choices}."},
+        )
+    with transaction.atomic():
+        locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+        old = locked.label_jurisdiction
+        if old == jurisdiction:
+            return locked
+        locked.label_jurisdiction = jurisdiction
+        locked.save(update_fields=["label_jurisdiction", "updated_at"])
+        record(
+            event_type="clinic.label_jurisdiction_changed",
+            actor=actor,
+            clinic=locked,
+            obj=locked,
+            object_id=str(locked.public_id),
+            changes={
+                "old": {"label_jurisdiction": old},
+                "new": {"label_jurisdiction": jurisdiction},
+            },
+            request=request,
+        )
+    clinic.label_jurisdiction = jurisdiction
+    return locked

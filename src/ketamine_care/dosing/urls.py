@@ -18,4 +18,5 @@ urlpatterns = [
         name="confirm_conditional",
     ),
     path("plans/day/", views.day_list, name="day"),
+    path("settings/label-jurisdiction/", views.label_jurisdiction, name="label_jurisdiction"),
 ]

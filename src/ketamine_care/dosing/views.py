@@ -60,7 +60,12 @@ def dose(request, patient_id):
                 patient=patient, protocol_version=version, **form.calculator_args()
             )
         except DomainError as error:
-            _apply_errors(form, error)
+            # An implausible weight or height is answered by the confirmation checkbox.
+            implausible = {f: m for f, m in error.fields.items() if "confirm the weight" in m}
+            for message in implausible.values():
+                form.add_error("confirm_weight", message)
+            if not implausible:
+                _apply_errors(form, error)
     record_chart_view(patient=patient, actor=request.user, request=request, part="dose")
     context = {
         "patient": patient,
@@ -207,3 +212,21 @@ def day_list(request):
         "completeness": clinic_completeness(request.membership.clinic),
     }
     return render(request, "dosing/day.html", context)
+
+
+@clinic_required(Capability.MANAGE_SAFETY_SETTINGS)
+@require_http_methods(["POST"])
+def label_jurisdiction(request):
+    """The label the clinic follows (form on the safety settings page)."""
+    try:
+        services.set_label_jurisdiction(
+            clinic=request.membership.clinic,
+            actor=request.user,
+            jurisdiction=request.POST.get("label_jurisdiction", ""),
+            request=request,
+        )
+    except DomainError as error:
+        messages.error(request, " ".join([error.message, *error.fields.values()]))
+    else:
+        messages.success(request, "Label jurisdiction saved.")
+    return redirect("outcomes:settings")
