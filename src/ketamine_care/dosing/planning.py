@@ -27,7 +27,11 @@ from ketamine_care.dosing.plan_inputs import (
     Recurrence,
     parse_clinic_days,
 )
-from ketamine_care.protocols.definition import ProtocolDefinition, ScheduleBlock
+from ketamine_care.protocols.definition import (
+    JurisdictionStart,
+    ProtocolDefinition,
+    ScheduleBlock,
+)
 
 __all__ = [
     "DAY_NAMES",
@@ -128,8 +132,12 @@ def plan_course(
     horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
     maintenance: Recurrence | None = None,
     every_days: int | None = None,
+    start_dose: JurisdictionStart | None = None,
 ) -> CoursePlan:
     """Plan a course under `definition` from `start` for `horizon_weeks` weeks.
+
+    `start_dose` is the label start that applies to this patient where labels differ (EU:
+    esketamine 28 mg from 65 years); it replaces the first visit's planned dose.
 
     Visits follow the protocol's schedule blocks (clinical-reference §3.1 esketamine weeks
     1-4 twice weekly, 5-8 weekly, 9+ every 2 weeks; §5 IV series). `maintenance` replaces the
@@ -154,6 +162,13 @@ def plan_course(
         )
     else:
         _place_blocks(definition, cal, start, maintenance, every_days)
+    if start_dose is not None and cal.slots:
+        cal.slots[0].dose_value = start_dose.default
+        cal.slots[0].options = []
+        cal.warnings.append(
+            f"{start_dose.jurisdiction} label: the first dose is {start_dose.default:g} mg "
+            f"(patients {start_dose.min_age_years:g} and older); later doses as planned"
+        )
     return _assemble(definition, cal)
 
 

@@ -11,7 +11,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.dosing import guards
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
+from ketamine_care.dosing.patient_dose import patient_age_years
 from ketamine_care.dosing.planning import (
     DAY_NAMES,
     DEFAULT_HORIZON_WEEKS,
@@ -20,6 +22,7 @@ from ketamine_care.dosing.planning import (
     parse_clinic_days,
     plan_course,
 )
+from ketamine_care.dosing.weights import DoseInputError
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.screening.models import ScreeningVerdict
@@ -107,6 +110,14 @@ def create_plan(
     definition = protocol_version.parsed()
     every_days = protocol_version.clinic_values.get(FREQUENCY_PATH)
     try:
+        start_dose = guards.jurisdiction_start(
+            definition.dose_rule(),
+            patient.clinic.label_jurisdiction,
+            patient_age_years(patient),
+        )
+    except DoseInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+    try:
         course = plan_course(
             definition,
             start=start_date,
@@ -114,6 +125,7 @@ def create_plan(
             horizon_weeks=horizon_weeks,
             maintenance=recurrence,
             every_days=every_days,
+            start_dose=start_dose,
         )
     except PlanInputError as exc:
         raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None

@@ -214,3 +214,12 @@ class TestConditionalVisits:
     def test_label_weekly_esketamine_maintenance_is_not_conditional(self):
         plan = plan_course(ESK, start=MONDAY, horizon_weeks=8)
         assert not any(v.condition for v in plan.visits)
+
+
+def test_eu_start_dose_replaces_the_first_planned_dose():
+    eu_start = ESK.dose_rule().jurisdiction_starts[0]
+    plan = plan_course(ESK, start=MONDAY, horizon_weeks=4, start_dose=eu_start)
+    doses = [v.dose["dose_mg"] for v in plan.visits]
+    assert doses[0] == 28 and plan.visits[0].dose["devices"] == 1
+    assert doses[1:] == [None] * (len(doses) - 1)  # then 56 or 84 as the clinician chooses
+    assert any("EU label: the first dose is 28 mg" in w for w in plan.warnings)
