@@ -147,6 +147,13 @@ class LabelJurisdictionTests(ClinicTestCase):
         self.assertContains(page, 'id="label-jurisdiction"')
         self.assertContains(page, 'value="US" checked')
 
+    def test_the_protocol_page_shows_the_label_starts_and_the_ceiling(self):
+        page = self.client_for(self.nurse).get("/protocols/esketamine-trd-label/")
+        self.assertContains(page, "EU label, age 65+")
+        self.assertContains(page, "Clinic ceiling per dose")
+        agitation = self.client_for(self.nurse).get("/protocols/ed-severe-agitation/")
+        self.assertContains(agitation, "Warning above")
+
     def test_bad_value_and_wrong_role_change_nothing(self):
         self.client_for(self.medical_director).post(
             "/settings/label-jurisdiction/", {"label_jurisdiction": "UK"}
