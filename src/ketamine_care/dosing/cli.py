@@ -235,7 +235,8 @@ def _plan_text(plan: CoursePlan) -> str:
         else:
             planned = "/".join(f"{o:g}" for o in dose["options"]) or "clinic to set"
         day = visit.date.strftime("%a %Y-%m-%d")
-        lines.append(f"  {visit.number:>3}  {day}  {visit.phase:<11}  {planned}")
+        conditional = f"  (conditional: {visit.condition})" if visit.condition else ""
+        lines.append(f"  {visit.number:>3}  {day}  {visit.phase:<11}  {planned}{conditional}")
     for review in plan.reviews:
         lines.append(
             f"Review {review.date.isoformat()} (after visit {review.after_visit}): {review.purpose}"

@@ -239,3 +239,18 @@ class TestLabelJurisdiction:
         with pytest.raises(DoseInputError) as info:
             calculate_dose(ESK, weight_kg=None, jurisdiction="UK")
         assert info.value.field == "jurisdiction"
+
+
+class TestClinicEditablePlausibility:
+    def test_a_clinic_draft_can_change_the_limits(self):
+        from ketamine_care.protocols.clinic_values import apply_edits
+        from ketamine_care.protocols.library import parse_definition
+
+        edited = apply_edits(
+            TRD.model_dump(mode="json", exclude_none=False),
+            {"weight_plausibility.adult_weight_kg": [25, 250]},
+            "1.0.0+clinic.2",
+        )
+        assert calculate_dose(parse_definition(edited), weight_kg=28).dose_mg == 14.0
+        with pytest.raises(DoseInputError):
+            calculate_dose(TRD, weight_kg=28)
