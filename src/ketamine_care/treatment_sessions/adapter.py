@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ketamine_care.core.canonical import sha256_digest
+from ketamine_care.protocols.definition import AlertThreshold
+
 from .alerts import Condition, ThresholdRule
 from .cadence import Cadence
 from .discharge import BaselineRule, DischargeCriteria, RecoveryScoreRule
@@ -30,6 +33,8 @@ class SessionMonitoring:
     protocol_version: str
     rules: tuple[ThresholdRule, ...]
     discharge: DischargeCriteria
+    # SHA-256 of the alert thresholds' canonical JSON: what a stored alert names.
+    thresholds_digest: str = ""
     cadence: Cadence = Cadence()
     age_years: float | None = None
 
@@ -38,14 +43,17 @@ def monitoring_from_protocol(
     definition: ProtocolDefinition,
     route: str | None = None,
     *,
+    pinned_thresholds: list[dict] | None = None,
     age_years: float | None = None,
     clinic_interval_min: float | None = None,
 ) -> SessionMonitoring:
     """Alert rules, discharge criteria and BP cadence from `definition.monitoring` for `route`.
 
-    An age-banded (paediatric or adolescent) protocol adds the rules of the patient's age
-    band and needs `age_years` (`paediatric.AgeError` without it). `clinic_interval_min` is
-    the clinic's recording interval for a route the data gives none.
+    `pinned_thresholds` are the alert thresholds a protocol version pinned at activation; the
+    definition's own are used when none are given (the command line, a draft). An age-banded
+    (paediatric or adolescent) protocol adds the rules of the patient's age band and needs
+    `age_years` (`paediatric.AgeError` without it). `clinic_interval_min` is the clinic's
+    recording interval for a route the data gives none.
 
     The observation clock starts at minute 0 for esketamine
     (`observation_from = "first_device"`); for IV ketamine (`"end_of_infusion"`) it starts at
@@ -55,13 +63,18 @@ def monitoring_from_protocol(
     """
     monitoring = definition.monitoring
     chosen = route or definition.default_route
-    rules = tuple(threshold_rule(t) for t in monitoring.alert_thresholds)
+    if pinned_thresholds is None:
+        thresholds = [t.model_dump(mode="json") for t in monitoring.alert_thresholds]
+    else:
+        thresholds = pinned_thresholds
+    rules = tuple(threshold_rule(AlertThreshold.model_validate(t)) for t in thresholds)
     if monitoring.paediatric_vitals is not None:
         rules += rules_for_age(paediatric_vitals(monitoring.paediatric_vitals), age_years)
     start = _observation_start(definition, chosen)
     return SessionMonitoring(
         protocol_id=definition.id,
         protocol_version=definition.version,
+        thresholds_digest=sha256_digest(thresholds),
         rules=rules,
         discharge=discharge_criteria(monitoring, observation_start_min=start),
         cadence=cadence(

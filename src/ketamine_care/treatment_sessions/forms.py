@@ -52,6 +52,9 @@ class PreChecksForm(forms.Form):
     weight_kg = forms.DecimalField(
         label="Today's weight (kg)", required=False, max_digits=6, decimal_places=2
     )
+    confirm_weight = forms.BooleanField(
+        label="Weight checked (needed outside the plausible adult range)", required=False
+    )
     last_food_at = _datetime("Last food at")
     last_liquids_at = _datetime("Last liquids at")
     escort_confirmed = forms.BooleanField(label="Escort and transport confirmed", required=False)
@@ -77,6 +80,17 @@ class PreChecksForm(forms.Form):
     maoi = forms.BooleanField(label="MAOI today", required=False)
     opioid = forms.BooleanField(label="Opioid today", required=False)
     medication_notes = forms.CharField(label="Medication notes", max_length=500, required=False)
+    day_of_session_asked = forms.BooleanField(
+        label="Day-of-session questions asked", required=False
+    )
+    recent_alcohol_or_drugs = forms.BooleanField(
+        label="Alcohol or non-prescribed drugs in the last 48 h", required=False
+    )
+    intoxication_signs = forms.BooleanField(label="Signs of intoxication", required=False)
+    stimulant_or_cocaine = forms.BooleanField(
+        label="Cocaine or non-prescribed stimulant in the last 48 h", required=False
+    )
+    nasal_medication_at = _datetime("Nasal decongestant or corticosteroid given at (esketamine)")
 
 
 class OverrideForm(forms.Form):

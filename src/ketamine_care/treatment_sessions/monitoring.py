@@ -35,8 +35,16 @@ def _definition(pk: int, stamp: datetime) -> ProtocolDefinition:
 def _monitoring(
     pk: int, stamp: datetime, route: str, age_years: float | None, interval: float | None
 ) -> SessionMonitoring:
+    # Alerts follow the thresholds pinned when the version became active, so a package
+    # upgrade never changes how an active version alerts.
+    version = ProtocolVersion.objects.get(pk=pk)
+    pinned = version.pinned_thresholds() if version.pinned_rules else None
     return monitoring_from_protocol(
-        _definition(pk, stamp), route, age_years=age_years, clinic_interval_min=interval
+        _definition(pk, stamp),
+        route,
+        pinned_thresholds=pinned,
+        age_years=age_years,
+        clinic_interval_min=interval,
     )
 
 

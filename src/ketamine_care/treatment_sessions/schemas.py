@@ -38,14 +38,24 @@ class ConcomitantIn(Schema):
     notes: str = Field(default="", max_length=500)
 
 
+class DayOfSessionIn(Schema):
+    recent_alcohol_or_drugs: bool
+    intoxication_signs: bool
+    stimulant_or_cocaine: bool
+    nasal_medication_at: datetime | None = None
+
+
 class PreChecksIn(Schema):
     weight_kg: Decimal | None = None
+    # The nurse checked an adult weight outside the plausible range (refused without it).
+    confirm_weight: bool = False
     last_food_at: datetime | None = None
     last_liquids_at: datetime | None = None
     escort_confirmed: bool | None = None
     pregnancy_test: Literal["negative", "positive", "not_applicable"] | None = None
     consent_on_file: bool | None = None
     concomitant: ConcomitantIn | None = None
+    day_of_session: DayOfSessionIn | None = None
 
 
 class OverrideIn(Schema):

@@ -11,8 +11,8 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddField(
-            model_name='vitalsignsreading',
-            name='symptoms',
-            field=models.JSONField(blank=True, default=list),
+            model_name='sessionalert',
+            name='thresholds_digest',
+            field=models.CharField(blank=True, max_length=64),
         ),
     ]
