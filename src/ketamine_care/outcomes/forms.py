@@ -36,3 +36,16 @@ class SafetySettingsForm(forms.Form):
         "reference gives no number (§12.12): the clinic sets it. Empty = not set (every "
         "discharge CADSS is flagged as unconfigured).",
     )
+
+
+def add_suicide_item_fields(form: forms.Form, rules) -> None:
+    """One optional cut-off field per suicide-item rule; empty = the shipped default."""
+    for rule_id, default, low, high, name, instrument in rules:
+        form.fields[rule_id] = forms.IntegerField(
+            label=f"{instrument}: {name}, alert at or above",
+            required=False,
+            min_value=max(low, 1),
+            max_value=high,
+            help_text=f"Default {default} (the item's active-ideation anchor, an institutional "
+            "cut-off). Empty = the default.",
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from django.db import transaction
@@ -9,6 +10,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import SAFETY_TIMEPOINT, Administration, TimePoint
 from ketamine_care.outcomes.models import AlertStatus, ClinicSafetySettings, SafetyAlert
 from ketamine_care.outcomes.rules import OutcomeThresholds, load_thresholds
@@ -152,6 +154,37 @@ def acknowledge_alert(*, alert: SafetyAlert, actor, note: str, request=None) -> 
 
 
 CADSS_DISCHARGE_RULE = "cadss_above_threshold_at_discharge"
+# Suicide-item rules whose cut-off the clinic may move (INSTITUTIONAL defaults in
+# safety_rules.json); the settings form shows one field per rule.
+SUICIDE_ITEM_RULES = (
+    "madrs_item10_active_ideation",
+    "qids_item12_active_ideation",
+    "hamd17_item3_active_ideation",
+)
+
+
+def suicide_item_range(rule_id: str) -> tuple[int, int, str]:
+    """(lowest, highest) allowed value of the rule's item, and the item's name."""
+    rule = next(r for r in load_safety_rules().rules if r.id == rule_id)
+    item = load_definition(rule.instrument).item(rule.condition.item)
+    values = item.allowed_values()
+    return min(values), max(values), item.name
+
+
+def _check_suicide_thresholds(thresholds) -> dict[str, str]:
+    errors = {}
+    for rule_id, value in thresholds.items():
+        if rule_id not in SUICIDE_ITEM_RULES:
+            errors[rule_id] = "Not a suicide-item rule."
+            continue
+        low, high, _ = suicide_item_range(rule_id)
+        # Above 0 so the rule can never be set to fire on every answer, and within the
+        # item's range so it can never be set out of reach.
+        if value is not None and not max(low, 1) <= value <= high:
+            errors[rule_id] = f"Enter a whole number from {max(low, 1)} to {high}."
+        elif value is not None and float(value) != int(value):
+            errors[rule_id] = f"Enter a whole number from {max(low, 1)} to {high}."
+    return errors
 
 
 def update_safety_settings(
@@ -161,16 +194,22 @@ def update_safety_settings(
     crisis_resources_text: str,
     crisis_protocol_text: str,
     cadss_discharge_threshold: float | None,
+    suicide_item_thresholds: Mapping[str, float | None] | None = None,
     request=None,
 ) -> ClinicSafetySettings:
     """Save the clinic's crisis texts (blank = the shipped default naming 988 and emergency
-    services) and its CADSS discharge threshold (clinical-reference §12.12 gives no number, so
-    the clinic sets it; None = not set). Audited with old and new values."""
+    services), its CADSS discharge threshold (clinical-reference §12.12 gives no number, so
+    the clinic sets it; None = not set) and its suicide-item cut-offs by rule id (None = the
+    shipped default). Audited with old and new values."""
     if cadss_discharge_threshold is not None and not 0 <= cadss_discharge_threshold <= 92:
         raise ValidationFailed(
             "The CADSS threshold must be within the 23-item total's range, 0 to 92.",
             fields={"cadss_discharge_threshold": "Enter a number from 0 to 92."},
         )
+    suicide_item_thresholds = dict(suicide_item_thresholds or {})
+    errors = _check_suicide_thresholds(suicide_item_thresholds)
+    if errors:
+        raise ValidationFailed("Please correct the suicide-item cut-offs.", fields=errors)
     with transaction.atomic():
         settings = ClinicSafetySettings.objects.select_for_update().filter(
             clinic=clinic
@@ -183,6 +222,11 @@ def update_safety_settings(
             values.pop(CADSS_DISCHARGE_RULE, None)
         else:
             values[CADSS_DISCHARGE_RULE] = cadss_discharge_threshold
+        for rule_id, value in suicide_item_thresholds.items():
+            if value is None:
+                values.pop(rule_id, None)
+            else:
+                values[rule_id] = int(value)
         settings.rule_values = values
         settings.save()
         new = _settings_values(settings)
@@ -205,4 +249,5 @@ def _settings_values(settings: ClinicSafetySettings) -> dict:
         "crisis_resources_text": settings.crisis_resources_text,
         "crisis_protocol_text": settings.crisis_protocol_text,
         "cadss_discharge_threshold": settings.rule_values.get(CADSS_DISCHARGE_RULE),
+        **{rule_id: settings.rule_values.get(rule_id) for rule_id in SUICIDE_ITEM_RULES},
     }
