@@ -46,6 +46,9 @@ def outcome_out(o) -> dict:
         "relapse_at": s.relapse_at if s else None,
         "response_rule": _rule(o.response_label, o.response_source),
         "remission_rule": _rule(o.remission_label, o.remission_source),
+        "loss_of_response": s.loss_of_response if s else None,
+        "loss_of_response_at": s.loss_of_response_at if s else None,
+        "relapse_rule": _rule(o.relapse_label, o.relapse_source),
     }
 
 

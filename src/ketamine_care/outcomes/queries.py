@@ -7,7 +7,7 @@ clinic's safety settings; summaries and chart geometry are computed by pure func
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from django.http import Http404
@@ -22,6 +22,7 @@ from ketamine_care.outcomes.rules import (
     EarlyResponseView,
     OutcomeSummary,
     OutcomeThresholds,
+    RemissionRule,
     ScorePoint,
     early_response,
     summarise_outcome,
@@ -41,6 +42,8 @@ class InstrumentOutcome:
     remission_source: str
     trajectory: Trajectory | None
     early: EarlyResponseView | None = None
+    relapse_label: str = ""
+    relapse_source: str = ""
 
     @property
     def latest(self) -> Administration:
@@ -71,9 +74,13 @@ def _outcome(
     thresholds: OutcomeThresholds,
     chart: bool,
     sessions: list = (),
+    protocol_remission: dict[str, RemissionRule] | None = None,
 ):
     definition = load_definition(code)
-    rules = thresholds.for_instrument(code)
+    floor = definition.total_range.min if definition.total_range else 0
+    rules = thresholds.for_instrument(code, floor=floor)
+    if protocol_remission and code in protocol_remission:
+        rules = replace(rules, remission=protocol_remission[code])
     scored = [a for a in rows if a.total is not None]
     summary = trajectory = early = None
     first_session = sessions[0] if sessions else None
@@ -94,6 +101,8 @@ def _outcome(
         remission_source=rules.remission.source if rules.remission else "",
         trajectory=trajectory,
         early=early,
+        relapse_label=rules.relapse.label if rules.relapse else "",
+        relapse_source=rules.relapse.source if rules.relapse else "",
     )
 
 
@@ -101,16 +110,51 @@ def _early(points: list[ScorePoint], sessions: list, rules) -> EarlyResponseView
     """Early response (4 h, 24 h, day 7) after the latest session with a rating before it."""
     for session in reversed(sessions):
         if any(p.timestamp <= session for p in points):
-            return early_response(points, session, rules.response)
+            return early_response(points, session, rules.response, floor=rules.floor)
     return None
+
+
+_REMISSION_OPS = {"le": "<=", "lt": "<"}
+
+
+def protocol_remission(patient) -> dict[str, RemissionRule]:
+    """The remission cut-off of the protocol of the patient's latest plan, by instrument.
+
+    A protocol version is the clinic's own copy, so its cut-off (e.g. MADRS <= 12 for the
+    esketamine protocols, ASPIRE/SUSTAIN) overrides the instrument-wide default (<= 10).
+    """
+    from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+
+    plan = (
+        TreatmentPlan.objects.filter(patient=patient)
+        .exclude(status=PlanStatus.CANCELLED)
+        .select_related("protocol_version")
+        .order_by("-start_date", "-id")
+        .first()
+    )
+    if plan is None:
+        return {}
+    definition = plan.protocol_version.parsed()
+    rule = definition.outcome.remission
+    if rule is None or rule.kind != "score" or rule.comparison not in _REMISSION_OPS:
+        return {}
+    code, op = definition.outcome.instrument, _REMISSION_OPS[rule.comparison]
+    name = load_definition(code).name.split(" (")[0]
+    label = f"Remission: {name} {op} {rule.value:g} ({definition.title})"
+    remission = RemissionRule(
+        op=op, value=rule.value, source=rule.source, evidence=rule.evidence,
+        editable=rule.editable, label=label,
+    )  # fmt: skip
+    return {code: remission}
 
 
 def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
     total_range = definition.total_range
     bands = definition.banding.bands if definition.banding else ()
     lines = []
-    if rules.response and summary.baseline.total:
-        value = summary.baseline.total * (1 - rules.response.percent_reduction / 100)
+    if rules.response and summary.baseline.total > rules.floor:
+        above_floor = summary.baseline.total - rules.floor
+        value = rules.floor + above_floor * (1 - rules.response.percent_reduction / 100)
         lines.append((value, rules.response.label, "response"))
     if rules.remission:
         lines.append((rules.remission.value, rules.remission.label, "remission"))
@@ -135,8 +179,10 @@ def instrument_outcomes(
     rows = rows.defer("answers", "subscales", "entered_in_error_reason", "updated_at")
     for a in rows:
         by_code[a.instrument_code].append(a)
+    remission = protocol_remission(patient) if by_code else {}
     outcomes = [
-        _outcome(code, group, thresholds, chart, sessions) for code, group in by_code.items()
+        _outcome(code, group, thresholds, chart, sessions, remission)
+        for code, group in by_code.items()
     ]
     return sorted(outcomes, key=lambda o: o.definition.name)
 

@@ -35,6 +35,9 @@ class OutcomeOut(Schema):
     relapse_at: datetime | None
     response_rule: ThresholdOut | None
     remission_rule: ThresholdOut | None
+    loss_of_response: bool | None = None
+    loss_of_response_at: datetime | None = None
+    relapse_rule: ThresholdOut | None = None
 
 
 class AlertOut(Schema):
