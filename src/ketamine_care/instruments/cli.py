@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="ketamine-care score",
         description="Score one rating-scale administration (item values in item order).",
         epilog="For cssrs_screener give seven answers: Q1 Q2 Q3 Q4 Q5 Q6 and Q6-within-3-months, "
-        "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). Instruments: " + ", ".join(list_codes()),
+        "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). For tlfb give the sex for the heavy-day line "
+        "(male or female, or 1 or 2), then the standard drinks on each day of the window, "
+        "oldest first, e.g. 'tlfb female 0 0 4 2 0 6 0'. Instruments: " + ", ".join(list_codes()),
     )
     parser.add_argument("code", help="instrument code, e.g. phq9")
     # Strings, not ints: a bad token must produce our item-naming message, not argparse's.
