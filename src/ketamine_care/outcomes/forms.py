@@ -49,3 +49,33 @@ def add_suicide_item_fields(form: forms.Form, rules) -> None:
             help_text=f"Default {default} (the item's active-ideation anchor, an institutional "
             "cut-off). Empty = the default.",
         )
+
+
+class SafetyPlanForm(forms.Form):
+    """The Stanley-Brown sections, one line per entry; `based_on` is the version reviewed."""
+
+    based_on = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    reviewed_on = forms.DateField(
+        label="Written or reviewed on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for today.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from ketamine_care.outcomes.models import SAFETY_PLAN_OPTIONAL, SAFETY_PLAN_SECTIONS
+
+        super().__init__(*args, **kwargs)
+        for name, label, help_text in SAFETY_PLAN_SECTIONS + SAFETY_PLAN_OPTIONAL:
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,  # the service names every missing section at once
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=f"{help_text} One per line.",
+            )
+
+    def sections(self) -> dict[str, str]:
+        from ketamine_care.outcomes.services import _PLAN_FIELDS
+
+        return {name: self.cleaned_data.get(name, "") for name in _PLAN_FIELDS}

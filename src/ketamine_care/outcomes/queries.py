@@ -17,7 +17,7 @@ from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
 from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration, TimePoint
-from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert
+from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert, SafetyPlan
 from ketamine_care.outcomes.rules import (
     EarlyResponseView,
     OutcomeSummary,
@@ -27,7 +27,12 @@ from ketamine_care.outcomes.rules import (
     early_response,
     summarise_outcome,
 )
-from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_for
+from ketamine_care.outcomes.services import (
+    SUICIDALITY_FLAG,
+    clinic_thresholds,
+    current_safety_plan,
+    safety_settings_for,
+)
 from ketamine_care.outcomes.trajectory import Trajectory, build_trajectory
 
 
@@ -215,11 +220,17 @@ def measures_context(membership, patient) -> dict:
         return {"measures_visible": False}
     settings = safety_settings_for(patient.clinic)
     alerts = open_alerts_for_patient(patient)
+    outcomes = instrument_outcomes(patient, clinic_thresholds(settings))
+    plan = current_safety_plan(patient)
+    suicidality = suicidality_raised(alerts, [o.latest.flags for o in outcomes])
     return {
         "measures_visible": True,
         "instrument_choices": instrument_choices(),
-        "outcomes": instrument_outcomes(patient, clinic_thresholds(settings)),
+        "outcomes": outcomes,
         "open_alerts": alerts,
+        "safety_plan": plan,
+        "safety_plan_needed": suicidality and plan is None,
+        "suicidality_alert_ids": {a.pk for a in alerts if is_suicidality_alert(a)},
         "crisis_protocol": settings.crisis_protocol if shows_crisis_protocol(alerts) else "",
         "can_record": has_capability(membership, Capability.RECORD_ADMINISTRATION)
         and patient.is_active,
@@ -227,6 +238,41 @@ def measures_context(membership, patient) -> dict:
         "can_send_link": has_capability(membership, Capability.SEND_SELF_REPORT_LINK)
         and patient.is_active,
     }
+
+
+def is_suicidality_alert(alert: SafetyAlert) -> bool:
+    """An alert raised by a result that carries the suicidality flag (PHQ-9 item 9, the MADRS,
+    QIDS and HAM-D suicide items, any C-SSRS risk)."""
+    return SUICIDALITY_FLAG in (alert.administration.flags or [])
+
+
+def suicidality_raised(open_alerts, latest_flags) -> bool:
+    """The suicidality flag on any instrument's latest result, or an open suicidality alert."""
+    return any(SUICIDALITY_FLAG in (flags or []) for flags in latest_flags) or any(
+        is_suicidality_alert(a) for a in open_alerts
+    )
+
+
+def latest_flags(patient) -> list[list[str]]:
+    """The flags of each instrument's latest active result (two columns, newest first)."""
+    rows = (
+        Administration.objects.active()
+        .filter(patient=patient)
+        .order_by("-administered_at", "-id")
+        .values_list("instrument_code", "flags")
+    )
+    latest: dict[str, list[str]] = {}
+    for code, flags in rows:
+        latest.setdefault(code, flags)
+    return list(latest.values())
+
+
+def patients_with_safety_plans(patient_ids) -> set[int]:
+    return set(
+        SafetyPlan.objects.filter(patient_id__in=set(patient_ids)).values_list(
+            "patient_id", flat=True
+        )
+    )
 
 
 def alerts_for_clinic(clinic, status: str = "open"):

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import SAFETY_TIMEPOINT, Administration, TimePoint
-from ketamine_care.outcomes.models import AlertStatus, ClinicSafetySettings, SafetyAlert
+from ketamine_care.outcomes.models import (
+    REQUIRED_SECTIONS,
+    SAFETY_PLAN_OPTIONAL,
+    SAFETY_PLAN_SECTIONS,
+    AlertStatus,
+    ClinicSafetySettings,
+    SafetyAlert,
+    SafetyPlan,
+)
 from ketamine_care.outcomes.rules import OutcomeThresholds, load_thresholds
 from ketamine_care.outcomes.safety import (
     SafetyContext,
@@ -251,3 +259,100 @@ def _settings_values(settings: ClinicSafetySettings) -> dict:
         "cadss_discharge_threshold": settings.rule_values.get(CADSS_DISCHARGE_RULE),
         **{rule_id: settings.rule_values.get(rule_id) for rule_id in SUICIDE_ITEM_RULES},
     }
+
+
+# --- Stanley-Brown safety plans --------------------------------------------------------------
+
+SUICIDALITY_FLAG = "suicidality"
+_PLAN_FIELDS = REQUIRED_SECTIONS + tuple(name for name, _, _ in SAFETY_PLAN_OPTIONAL)
+_MAX_SECTION = 4000
+
+
+def current_safety_plan(patient) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(patient=patient).order_by("-version").first()
+
+
+def _clean_sections(sections: Mapping[str, str]) -> dict[str, str]:
+    unknown = sorted(set(sections) - set(_PLAN_FIELDS))
+    errors = {name: "Not a section of the safety plan." for name in unknown}
+    cleaned = {name: str(sections.get(name) or "").strip() for name in _PLAN_FIELDS}
+    labels = {name: label for name, label, _ in SAFETY_PLAN_SECTIONS}
+    for name in REQUIRED_SECTIONS:
+        if not cleaned[name]:
+            errors[name] = f"{labels[name]}: write at least one line (or 'none identified yet')."
+    for name, text in cleaned.items():
+        if len(text) > _MAX_SECTION:
+            errors[name] = f"Keep this section under {_MAX_SECTION} characters."
+    if errors:
+        raise ValidationFailed("The safety plan is incomplete.", fields=errors)
+    return cleaned
+
+
+def _check_reviewed_on(reviewed_on: date | None) -> date:
+    today = timezone.localdate()
+    if reviewed_on is None:
+        return today
+    if reviewed_on > today:
+        raise ValidationFailed(
+            "The review date cannot be in the future.",
+            fields={"reviewed_on": "Give today's date or an earlier one."},
+        )
+    return reviewed_on
+
+
+def save_safety_plan(
+    *,
+    patient,
+    actor,
+    sections: Mapping[str, str],
+    based_on: SafetyPlan | None = None,
+    reviewed_on: date | None = None,
+    request=None,
+) -> SafetyPlan:
+    """Write a new version of the patient's safety plan: the first one (`based_on` None) or a
+    review of the current one. Earlier versions are never changed. A review of a version that
+    is no longer current (someone reviewed it meanwhile) is refused: 409, nothing saved."""
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error and cannot be changed.")
+    cleaned = _clean_sections(sections)
+    when = _check_reviewed_on(reviewed_on)
+    with transaction.atomic():
+        # Lock the patient row: two clinicians saving at once must not both become "v2".
+        type(patient).objects.select_for_update(of=("self",)).filter(pk=patient.pk).first()
+        current = current_safety_plan(patient)
+        if based_on is None and current is not None:
+            raise Conflict(
+                f"This patient already has a safety plan (version {current.version}): review it.",
+                fields={"based_on": "Review the current version instead."},
+            )
+        if based_on is not None and (current is None or based_on.pk != current.pk):
+            raise Conflict(
+                "The safety plan was reviewed by someone else meanwhile: reload and review the "
+                "current version.",
+                fields={"based_on": "Not the current version."},
+            )
+        plan = SafetyPlan.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            version=1 if current is None else current.version + 1,
+            based_on=current,
+            reviewed_on=when,
+            created_by=actor,
+            **cleaned,
+        )
+        changed = [n for n in _PLAN_FIELDS if current is None or getattr(current, n) != cleaned[n]]
+        record(
+            event_type="safety_plan.reviewed" if current else "safety_plan.created",
+            actor=actor,
+            patient=patient,
+            obj=plan,
+            changes={
+                "new": {
+                    "version": plan.version,
+                    "reviewed_on": when.isoformat(),
+                    "sections_changed": changed,
+                }
+            },  # fmt: skip
+            request=request,
+        )
+    return plan

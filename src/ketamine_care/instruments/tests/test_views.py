@@ -108,8 +108,8 @@ class ChartMeasuresTests(ClinicTestCase):
 
 
 # session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times
-# and the latest plan's protocol for its remission cut-off), treatment (3)
-QUERIES = 26
+# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3)
+QUERIES = 27
 
 
 class TimePointTests(ClinicTestCase):
