@@ -206,8 +206,8 @@ def update_safety_settings(
     request=None,
 ) -> ClinicSafetySettings:
     """Save the clinic's crisis texts (blank = the shipped default naming 988 and emergency
-    services), its CADSS discharge threshold (clinical-reference §12.12 gives no number, so
-    the clinic sets it; None = not set) and its suicide-item cut-offs by rule id (None = the
+    services), its CADSS discharge threshold (the sources give no number, so the clinic sets
+    it; None = not set) and its suicide-item cut-offs by rule id (None = the
     shipped default). Audited with old and new values."""
     if cadss_discharge_threshold is not None and not 0 <= cadss_discharge_threshold <= 92:
         raise ValidationFailed(

@@ -17,7 +17,12 @@ from ketamine_care.outcomes.forms import (
     SafetySettingsForm,
     add_suicide_item_fields,
 )
-from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic
+from ketamine_care.outcomes.queries import (
+    access_alert,
+    alerts_for_clinic,
+    is_suicidality_alert,
+    patients_with_safety_plans,
+)
 from ketamine_care.outcomes.safety import load_safety_rules
 from ketamine_care.outcomes.services import (
     CADSS_DISCHARGE_RULE,
@@ -36,7 +41,13 @@ def alert_list(request):
         status = "open"
     alerts = alerts_for_clinic(request.membership.clinic, status)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "outcomes/alerts.html", {"page": page, "status": status})
+    # Open suicidality alerts of patients with no safety plan prompt for one (one query a page).
+    planned = patients_with_safety_plans(a.patient_id for a in page)
+    needs_plan = {
+        a.pk for a in page if a.is_open and is_suicidality_alert(a) and a.patient_id not in planned
+    }
+    context = {"page": page, "status": status, "needs_plan": needs_plan}
+    return render(request, "outcomes/alerts.html", context)
 
 
 @clinic_required(Capability.ACKNOWLEDGE_ALERT)

@@ -92,6 +92,14 @@ class SafetyPlanScreenTests(ClinicTestCase):
         self.assertNotContains(page, "safety-plan-prompt")
         self.assertContains(page, "Walk the dog")
 
+    def test_the_clinic_alert_list_prompts_for_a_plan_until_there_is_one(self):
+        record(self.patient, self.nurse, "phq9", phq9(6, item9=1))
+        record(self.patient, self.nurse, "cssrs_screener", [1, 1, 1, 0, 0, 0, 0])
+        page = self.client_for(self.nurse).get("/alerts/")
+        self.assertContains(page, "Create a safety plan", count=2)
+        save_safety_plan(patient=self.patient, actor=self.nurse, sections=SECTIONS)
+        self.assertNotContains(self.client_for(self.nurse).get("/alerts/"), "safety-plan-prompt")
+
     def test_a_madrs_suicide_item_flag_prompts_too(self):
         record(self.patient, self.nurse, "madrs", [0] * 9 + [4])
         self.assertContains(self.chart(), 'id="safety-plan-prompt"')
