@@ -35,10 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _human(result: ScoreResult, name: str) -> str:
-    lines = [f"{name} [{result.instrument} v{result.version}]"]
+def _human(result: ScoreResult, definition) -> str:
+    lines = [f"{definition.name} [{result.instrument} v{result.version}]"]
     if result.total is not None:
-        lines.append(f"  total: {result.total}")
+        what = " (percent heavy drinking days)" if definition.calendar is not None else ""
+        lines.append(f"  total{what}: {result.total}")
     if result.band is not None:
         lines.append(f"  band: {result.band}")
     for sub, value in result.subscales.items():
@@ -65,5 +66,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
     else:
-        sys.stdout.write(_human(result, definition.name))
+        sys.stdout.write(_human(result, definition))
     return EXIT_OK

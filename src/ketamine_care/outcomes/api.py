@@ -10,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from ketamine_care.accounts.permissions import Capability, access_patient, require
 from ketamine_care.outcomes import services
-from ketamine_care.outcomes.models import SafetyPlan
+from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
 from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic, instrument_outcomes
 from ketamine_care.outcomes.schemas import (
     AcknowledgeIn,
@@ -120,7 +120,7 @@ def acknowledge(request, alert_id: UUID, payload: AcknowledgeIn):
 
 
 def safety_plan_out(plan: SafetyPlan, current_version: int) -> dict:
-    fields = services._PLAN_FIELDS
+    fields = SAFETY_PLAN_FIELDS
     return {
         "id": plan.public_id,
         "version": plan.version,
@@ -158,7 +158,7 @@ def save_safety_plan(request, patient_id: UUID, payload: SafetyPlanIn):
     plan = services.save_safety_plan(
         patient=patient,
         actor=request.user,
-        sections={name: data[name] for name in services._PLAN_FIELDS},
+        sections={name: data[name] for name in SAFETY_PLAN_FIELDS},
         based_on=based_on,
         reviewed_on=payload.reviewed_on,
         request=request,

@@ -76,6 +76,6 @@ class SafetyPlanForm(forms.Form):
             )
 
     def sections(self) -> dict[str, str]:
-        from ketamine_care.outcomes.services import _PLAN_FIELDS
+        from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS
 
-        return {name: self.cleaned_data.get(name, "") for name in _PLAN_FIELDS}
+        return {name: self.cleaned_data.get(name, "") for name in SAFETY_PLAN_FIELDS}

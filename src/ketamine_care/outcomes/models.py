@@ -155,6 +155,7 @@ SAFETY_PLAN_SECTIONS = (
 )
 SAFETY_PLAN_OPTIONAL = (("reasons_for_living", "Reasons for living", "Optional."),)
 REQUIRED_SECTIONS = tuple(name for name, _, _ in SAFETY_PLAN_SECTIONS)
+SAFETY_PLAN_FIELDS = REQUIRED_SECTIONS + tuple(name for name, _, _ in SAFETY_PLAN_OPTIONAL)
 
 
 class SafetyPlan(PublicIdModel, TimestampedModel):

@@ -10,7 +10,7 @@ from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import Conflict, DomainError
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.forms import SafetyPlanForm
-from ketamine_care.outcomes.models import SafetyPlan
+from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
 from ketamine_care.outcomes.queries import (
     latest_flags,
     open_alerts_for_patient,
@@ -23,8 +23,7 @@ VIEW, WRITE = Capability.VIEW_MEASURES, Capability.RECORD_ADMINISTRATION
 
 def _initial(patient, plan: SafetyPlan | None) -> dict:
     if plan is not None:  # a review starts from the current version
-        fields = services._PLAN_FIELDS
-        return {"based_on": plan.public_id, **{n: getattr(plan, n) for n in fields}}
+        return {"based_on": plan.public_id, **{n: getattr(plan, n) for n in SAFETY_PLAN_FIELDS}}
     return {"professionals": services.safety_settings_for(patient.clinic).crisis_resources}
 
 

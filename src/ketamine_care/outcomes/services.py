@@ -14,7 +14,7 @@ from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import SAFETY_TIMEPOINT, Administration, TimePoint
 from ketamine_care.outcomes.models import (
     REQUIRED_SECTIONS,
-    SAFETY_PLAN_OPTIONAL,
+    SAFETY_PLAN_FIELDS,
     SAFETY_PLAN_SECTIONS,
     AlertStatus,
     ClinicSafetySettings,
@@ -264,7 +264,6 @@ def _settings_values(settings: ClinicSafetySettings) -> dict:
 # --- Stanley-Brown safety plans --------------------------------------------------------------
 
 SUICIDALITY_FLAG = "suicidality"
-_PLAN_FIELDS = REQUIRED_SECTIONS + tuple(name for name, _, _ in SAFETY_PLAN_OPTIONAL)
 _MAX_SECTION = 4000
 
 
@@ -273,9 +272,9 @@ def current_safety_plan(patient) -> SafetyPlan | None:
 
 
 def _clean_sections(sections: Mapping[str, str]) -> dict[str, str]:
-    unknown = sorted(set(sections) - set(_PLAN_FIELDS))
+    unknown = sorted(set(sections) - set(SAFETY_PLAN_FIELDS))
     errors = {name: "Not a section of the safety plan." for name in unknown}
-    cleaned = {name: str(sections.get(name) or "").strip() for name in _PLAN_FIELDS}
+    cleaned = {name: str(sections.get(name) or "").strip() for name in SAFETY_PLAN_FIELDS}
     labels = {name: label for name, label, _ in SAFETY_PLAN_SECTIONS}
     for name in REQUIRED_SECTIONS:
         if not cleaned[name]:
@@ -340,7 +339,9 @@ def save_safety_plan(
             created_by=actor,
             **cleaned,
         )
-        changed = [n for n in _PLAN_FIELDS if current is None or getattr(current, n) != cleaned[n]]
+        changed = [
+            n for n in SAFETY_PLAN_FIELDS if current is None or getattr(current, n) != cleaned[n]
+        ]
         record(
             event_type="safety_plan.reviewed" if current else "safety_plan.created",
             actor=actor,

@@ -122,7 +122,7 @@ def test_cli_score_tlfb(capsys) -> None:
     assert list(out) == KEYS
     assert out["total"] == 25 and out["subscales"]["percent_days_abstinent"] == 50
     assert main(["tlfb", "male", "0", "6"]) == 0
-    assert "total: 50" in capsys.readouterr().out
+    assert "total (percent heavy drinking days): 50" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
