@@ -75,3 +75,30 @@ KETAMINE_MADRS = [
 def test_iv_and_sc_ketamine_protocols_keep_madrs_remission_at_or_below_10(protocol_id):
     remission = load_definition(protocol_id).outcome.remission
     assert (remission.comparison, remission.value) == ("le", 10)
+
+
+@pytest.mark.parametrize("protocol_id", COVERED)
+def test_completeness_expects_the_suicide_risk_measure_at_baseline_and_each_session(protocol_id):
+    from datetime import datetime, timedelta
+
+    from ketamine_care.outcomes.completeness import (
+        Received,
+        ScheduledMeasure,
+        assess_completeness,
+        expected_measures,
+    )
+
+    definition = load_definition(protocol_id)
+    schedule = [
+        ScheduledMeasure(tp.instrument, tp.time_point, tp.every_session)
+        for tp in definition.monitoring.instruments_at
+    ]
+    starts = [datetime(2026, 3, 2, 9) + timedelta(days=d) for d in (0, 2, 4)]
+    dues = [d for d in expected_measures(schedule, starts) if d.instrument == "cssrs_screener"]
+    assert {(d.time_point, d.session_number) for d in dues} == {
+        ("baseline", None), ("pre_dose", 1), ("pre_dose", 2), ("pre_dose", 3),
+    } and len(dues) == 4  # fmt: skip
+    given = [Received("cssrs_screener", datetime(2026, 2, 27, 9), "baseline")]
+    given += [Received("cssrs_screener", s - timedelta(minutes=20), "pre_session") for s in starts]
+    report = assess_completeness(dues, given, outcome_instrument=definition.outcome.instrument)
+    assert report.missing == () and report.received == 4
