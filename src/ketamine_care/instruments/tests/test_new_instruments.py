@@ -173,3 +173,16 @@ class TlfbRecordingTests(ClinicTestCase):
         response = client.post(url, body, content_type="application/json")
         self.assertEqual(response.status_code, 201, response.content)
         self.assertEqual(response.json()["total"], 50)
+
+    def test_the_chart_preview_and_record_take_the_day_list(self):
+        client = self.client_for(self.nurse)
+        base = f"/measures/{self.patient.public_id}/"
+        fields = {"instrument": "tlfb", "item_tlfb_sex": "1", "item_tlfb_drinks": "0, 6"}
+        preview = client.post(base + "preview/", fields)
+        self.assertContains(preview, "50")
+        bad = client.post(base + "record/", {**fields, "item_tlfb_drinks": "0 six",
+                                             "time_point": "baseline"})  # fmt: skip
+        self.assertEqual(bad.status_code, 422)
+        saved = client.post(base + "record/", {**fields, "time_point": "baseline"})
+        self.assertEqual(saved.status_code, 302)
+        self.assertEqual(self.patient.administrations.get().total, 50)
