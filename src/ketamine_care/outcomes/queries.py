@@ -29,6 +29,7 @@ from ketamine_care.outcomes.rules import (
 )
 from ketamine_care.outcomes.services import (
     SUICIDALITY_FLAG,
+    SUICIDALITY_RULES,
     clinic_thresholds,
     current_safety_plan,
     safety_settings_for,
@@ -243,7 +244,9 @@ def measures_context(membership, patient) -> dict:
 def is_suicidality_alert(alert: SafetyAlert) -> bool:
     """An alert raised by a result that carries the suicidality flag (PHQ-9 item 9, the MADRS,
     QIDS and HAM-D suicide items, any C-SSRS risk)."""
-    return SUICIDALITY_FLAG in (alert.administration.flags or [])
+    return alert.rule_id in SUICIDALITY_RULES or SUICIDALITY_FLAG in (
+        alert.administration.flags or []
+    )
 
 
 def suicidality_raised(open_alerts, latest_flags) -> bool:

@@ -101,6 +101,11 @@ class SuicideItemSettingsTests(ClinicTestCase):
         self.assertEqual(rule.condition.value, 2)
         two = record(self.patient, self.prescriber, "madrs", answers("madrs", "madrs_10", 2))
         self.assertTrue(SafetyAlert.objects.filter(administration=two).exists())
+        # The result carries no flag at 2 (the instrument's flag is at 4), yet the alert is
+        # about suicidality: the chart still prompts for a safety plan.
+        self.assertEqual(two.flags, [])
+        chart = self.client_for(self.nurse).get(f"/patients/{self.patient.public_id}/")
+        self.assertContains(chart, 'id="safety-plan-prompt"')
         self.save({"madrs_item10_active_ideation": None})
         self.assertNotIn("madrs_item10_active_ideation",
                          safety_settings_for(self.clinic).rule_values)  # fmt: skip
@@ -127,3 +132,9 @@ class SuicideItemSettingsTests(ClinicTestCase):
         self.assertEqual(values, {"qids_item12_active_ideation": 1})
         bad = client.post("/alerts/settings/", {"madrs_item10_active_ideation": "9"})
         self.assertEqual(bad.status_code, 422)
+
+
+def test_every_suicidality_rule_named_in_code_exists_in_the_rule_data():
+    from ketamine_care.outcomes.services import SUICIDALITY_RULES
+
+    assert SUICIDALITY_RULES <= {r.id for r in load_safety_rules().rules}
