@@ -4,6 +4,7 @@ before Django loads its settings."""
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -26,6 +27,11 @@ def pytest_configure(config) -> None:
     global _cluster
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
+    os.environ.setdefault("AUDIT_HMAC_KEY", "test-only-audit-key-" + "a" * 40)
+    # Never read or write a real anchor file (./data) from the tests.
+    os.environ["AUDIT_ANCHOR_FILE"] = os.path.join(
+        tempfile.mkdtemp(prefix="kc-test-anchors-"), "audit-anchors.jsonl"
+    )
     os.environ["DEBUG"] = "False"
     os.environ["SECURE_SSL_REDIRECT"] = "False"
     os.environ["REQUIRE_2FA"] = "False"

@@ -20,6 +20,7 @@ def start_django() -> Callable[[], None]:
         stop = cluster.stop
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "k" * 50)
+    os.environ.setdefault("AUDIT_HMAC_KEY", "benchmark-only-audit-" + "k" * 40)
     os.environ.update(DEBUG="False", SECURE_SSL_REDIRECT="False", REQUIRE_2FA="False")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     import django

@@ -67,6 +67,8 @@ def test_a_whole_session_from_check_in_to_amended_note(page, scheduled):
     page.get_by_label("Escort and transport confirmed").check()
     page.get_by_label("Consent on file").check()
     page.get_by_label("Medications taken today reviewed").check()
+    page.get_by_label("Pregnancy test").select_option("negative")
+    page.get_by_label("Day-of-session questions asked").check()
     page.get_by_role("button", name="Save checks").click()
     expect(page.locator("#calculated-dose")).to_have_text("35.0 mg")
     enter_vitals(page, 124, 78, 150)

@@ -188,6 +188,30 @@ def require(membership: Membership | None, capability: Capability) -> Membership
     return membership
 
 
+def second_clinician_problem(*, clinic, performer, other) -> str | None:
+    """Why `other` may not be the second clinician (dose checker, waste witness) of a
+    controlled-substance act by `performer` in `clinic`, or None when they may.
+
+    Only someone else holding an active clinical role (nurse, prescriber, medical director) in
+    the same clinic counts: a front-desk, admin, therapist or research colleague, a user of
+    another clinic or the performer themself cannot vouch for a dose or a waste."""
+    if other is None:
+        return "A second clinician is required."
+    if performer is not None and other.pk == performer.pk:
+        return "It must be someone other than who performs it."
+    membership = Membership.objects.filter(
+        user=other, clinic=clinic, is_active=True, user__is_active=True
+    ).first()
+    if membership is None:
+        return "They must be an active clinician of this clinic."
+    if membership.role not in CLINICIANS:
+        return (
+            f"A {membership.get_role_display().lower()} cannot do this: it needs a nurse, "
+            "prescriber or medical director of this clinic."
+        )
+    return None
+
+
 def role_requires_two_factor(user) -> bool:
     return user.memberships.filter(is_active=True, role__in=TWO_FACTOR_ROLES).exists()
 

@@ -1,8 +1,10 @@
 """The append-only, hash-chained audit trail.
 
 Each clinic has its own chain: every event stores `seq` (1, 2, 3, ... per clinic), the hash of
-its predecessor and a SHA-256 over its own content and that predecessor hash. `AuditChainHead`
-holds the last seq and hash of each chain so that deleting the newest events is detected too.
+its predecessor and an HMAC-SHA256 (keyed, see `chain.py`; plain SHA-256 for events written
+before keying, `algorithm = "sha256"`) over its own content and that predecessor hash.
+`AuditChainHead` holds the last seq and hash of each chain so that deleting the newest events
+is detected too; anchors outside the database (`anchors.py`) catch a rewound head.
 Events without a clinic (sign-in failures of unknown users) form the chain with key "global".
 """
 
@@ -10,6 +12,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from ketamine_care.audit.chain import LEGACY_ALGORITHM
 
 
 class AuditEvent(models.Model):
@@ -33,6 +37,8 @@ class AuditEvent(models.Model):
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # "sha256" (unkeyed, before keying) or "hmac-sha256:<key id>"; `record()` always sets it.
+    algorithm = models.CharField(max_length=40, default=LEGACY_ALGORITHM)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]

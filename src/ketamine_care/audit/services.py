@@ -1,15 +1,23 @@
-"""Writing the audit trail. Call `record()` inside the transaction of the change it describes."""
+"""Writing the audit trail. Call `record()` inside the transaction of the change it describes.
+`anchor_chains()` writes each chain's head to the anchor file outside the database."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from ketamine_care.audit.chain import GENESIS_HASH, event_hash
+from ketamine_care.audit import anchors
+from ketamine_care.audit.anchors import AnchorProblem
+from ketamine_care.audit.chain import GENESIS_HASH, event_mac, same
+from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
+from ketamine_care.audit.verify import verify_chain
 
 GLOBAL_CHAIN = "global"
 
@@ -66,8 +74,78 @@ def record(
             "client_ip": request.META.get("REMOTE_ADDR") if request else None,
             "prev_hash": head.last_hash,
         }
-        content["hash"] = event_hash(content)
+        signing_key = current_key()
+        content["algorithm"] = signing_key.algorithm
+        content["hash"] = event_mac(content, signing_key.secret)
         event = AuditEvent.objects.create(**content)
         head.last_seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+@dataclass(frozen=True)
+class AnchorResult:
+    chain: str
+    status: str  # "anchored", "unchanged" or "refused"
+    seq: int
+    hash: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AnchorRun:
+    path: Path
+    results: tuple[AnchorResult, ...]
+    file_problems: tuple[AnchorProblem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_problems and all(r.status != "refused" for r in self.results)
+
+
+def anchor_chains(*, path: Path | None = None, now: datetime | None = None) -> AnchorRun:
+    """Append one signed line to the anchor file for each chain whose head moved.
+
+    Idempotent: a chain whose latest anchor already records its head gets no new line. Each
+    chain is verified from its latest anchor to its head first; one that fails is refused,
+    because anchoring it would bless the tampering. Reads committed rows only and takes no
+    database lock, so it never waits on, or holds up, a request. Concurrent runs queue on
+    the file's lock.
+    """
+    keys = keyring()
+    signing_key = current_key()
+    stamp = (now or timezone.now()).isoformat(timespec="seconds")
+    with anchors.appending(path) as (file_path, fd):
+        log = anchors.read_anchors(file_path, keys)
+        heads = AuditChainHead.objects.filter(last_seq__gt=0).order_by("chain")
+        results = []
+        for chain, last_seq, last_hash in heads.values_list("chain", "last_seq", "last_hash"):
+            result = _anchor_one(chain, last_seq, last_hash, log, keys)
+            if result.status == "anchored":
+                line = anchors.format_line(
+                    chain=chain,
+                    seq=result.seq,
+                    hash=result.hash,
+                    anchored_at=stamp,
+                    key=signing_key,
+                )
+                anchors.append_line(fd, line)
+            results.append(result)
+        seen = {r.chain for r in results}
+        for chain in sorted(log.chains - seen):
+            latest = log.latest(chain)
+            detail = f"{latest.describe()} records it, but the database has no head for it"
+            results.append(AnchorResult(chain, "refused", latest.seq, latest.hash, detail))
+    return AnchorRun(file_path, tuple(results), log.problems)
+
+
+def _anchor_one(chain, last_seq, last_hash, log, keys) -> AnchorResult:
+    latest = log.latest(chain)
+    if latest is not None and latest.seq == last_seq and same(latest.hash, last_hash):
+        return AnchorResult(chain, "unchanged", last_seq, last_hash)
+    report = verify_chain(chain, keys=keys, anchors=log.for_chain(chain), start=latest)
+    if not report.ok:
+        return AnchorResult(
+            chain, "refused", report.last_seq, report.last_hash, report.problem.detail
+        )
+    return AnchorResult(chain, "anchored", report.last_seq, report.last_hash)

@@ -53,6 +53,14 @@ def env_secret(name: str) -> Secret | None:
     return Secret(value) if value else None
 
 
+def env_secrets(name: str) -> list[Secret]:
+    """Several secrets from NAME or NAME_FILE, separated by commas or line breaks (key rotation)."""
+    raw = env_secret(name)
+    if not raw:
+        return []
+    return [Secret(part.strip()) for part in raw.replace("\n", ",").split(",") if part.strip()]
+
+
 def database_from_url(url: str, *, base_dir: Path) -> dict:
     """Translate DATABASE_URL (sqlite:///path or postgres://user:pw@host:port/name) to Django."""
     parsed = urlparse(url)

@@ -12,11 +12,13 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from ketamine_care.config.env import (
+    Secret,
     database_from_url,
     env_bool,
     env_int,
     env_list,
     env_secret,
+    env_secrets,
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +30,23 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is False")
     SECRET_KEY = "debug-only-insecure-key-never-use-in-production"
+
+# The audit chain is keyed (HMAC-SHA256) so that nobody with only database access can re-hash
+# it. The key lives in the environment or a key file, never in the database. 32 characters is
+# the HMAC-SHA256 output length, the minimum key length RFC 2104 recommends.
+AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) is required when DEBUG is False"
+        )
+    AUDIT_HMAC_KEY = Secret("debug-only-audit-key-never-use-in-production")
+if len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be at least 32 characters long")
+# Retired keys, still needed to verify the events and anchors they signed.
+AUDIT_HMAC_OLD_KEYS = env_secrets("AUDIT_HMAC_OLD_KEYS")
+# Each clinic's chain head is anchored here by `ketamine-care audit-anchor` (append-only).
+AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchors.jsonl")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

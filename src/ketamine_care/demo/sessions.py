@@ -31,6 +31,18 @@ IV_STATES = [
 ]
 
 
+# The day-of-session questions asked, nothing found.
+DAY_OF_SESSION_CLEAR = {
+    "recent_alcohol_or_drugs": False,
+    "intoxication_signs": False,
+    "stimulant_or_cocaine": False,
+}
+
+
+def _pregnancy_test(session) -> str:
+    return "not_applicable" if session.patient.sex == "male" else "negative"
+
+
 def ago(minutes: float):
     return timezone.now() - timedelta(minutes=minutes)
 
@@ -97,6 +109,8 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
             escort_confirmed=True,
             consent_on_file=True,
             concomitant={"benzodiazepine": False},
+            pregnancy_test=_pregnancy_test(session),
+            day_of_session=DAY_OF_SESSION_CLEAR,
         )
         _vitals(session, nurse, [(140, 122, 76, None)])
     if "dosing" not in steps:
@@ -177,6 +191,8 @@ def _esketamine_session(patient, version, nurse, prescriber):
         escort_confirmed=True,
         consent_on_file=True,
         concomitant={"benzodiazepine": False},
+        pregnancy_test=_pregnancy_test(session),
+        day_of_session=DAY_OF_SESSION_CLEAR,
     )
     _vitals(session, nurse, [(165, 128, 80, None)])
     services.start_dosing(session=session, actor=nurse)

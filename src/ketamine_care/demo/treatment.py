@@ -41,6 +41,8 @@ CLEAR_ANSWERS = {
     "heart_rate": 70.0,
     "history": [],
     "failed_antidepressant_trials": 2,
+    "suicide_risk": "none",
+    "inpatient_care_needed": False,
 }
 
 

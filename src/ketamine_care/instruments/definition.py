@@ -1,6 +1,8 @@
 """Rating-scale definitions as versioned data, validated by Pydantic.
 
-Each instrument lives in `definitions/<code>.json`. The schema below checks the structure
+Each instrument lives in `definitions/<code>.json`; superseded versions stay loadable from
+`definitions/archive/<code>/<version>.json` (see `definition(code, version)`). The schema
+below checks the structure
 (unique item ids and option values, bands that tile the possible total range, subscales
 and flags that point at real items) so a bad data file fails at load time, not at the
 bedside. Clinical numbers inside the files cite `clinical-reference.md`.
@@ -16,10 +18,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.evidence import EvidenceTag as Evidence
 from ketamine_care.instruments.tlfb import Calendar
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
+# Superseded definitions, kept so old administrations can be rescored with their own version:
+# `archive/<code>/<version>.json`, each the file exactly as it was shipped.
+ARCHIVE_DIR = DEFINITIONS_DIR / "archive"
+_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
 LOCAL_CODE_SYSTEM = "https://ketamine-care.org/fhir/CodeSystem/instruments"
 LOINC_SYSTEM = "http://loinc.org"
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -348,11 +355,56 @@ def load_definition(code: str) -> InstrumentDefinition:
     """Load and validate `definitions/<code>.json`; raises UnknownInstrument for other codes."""
     if code not in list_codes():
         raise UnknownInstrument(code)
-    raw = json.loads((DEFINITIONS_DIR / f"{code}.json").read_text(encoding="utf-8"))
-    definition = InstrumentDefinition.model_validate(raw)
+    return definition_from_content(definition_content(code), code=code)
+
+
+class UnknownInstrumentVersion(LookupError):
+    """Neither the current definition nor the archive holds this version of an instrument."""
+
+    def __init__(self, code: str, version: str) -> None:
+        super().__init__(f"{code} {version}")
+        self.code, self.version = code, version
+
+    def __str__(self) -> str:
+        return f"no definition of {self.code!r} version {self.version!r} is shipped"
+
+
+def definition_content(code: str, version: str | None = None) -> dict:
+    """The shipped JSON of an instrument definition, as data: the current file, or with
+    `version` the current file when it has that version, else the archived one
+    (`definitions/archive/<code>/<version>.json`). What protocol versions pin and digest."""
+    if code not in list_codes():
+        raise UnknownInstrument(code)
+    current = json.loads((DEFINITIONS_DIR / f"{code}.json").read_text(encoding="utf-8"))
+    if version is None or current.get("version") == version:
+        return current
+    path = ARCHIVE_DIR / code / f"{version}.json"
+    if not _VERSION_RE.fullmatch(version) or not path.is_file():
+        raise UnknownInstrumentVersion(code, version)
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def definition_from_content(content: dict, *, code: str) -> InstrumentDefinition:
+    """Validate definition data (a file's or a pinned copy) that must be instrument `code`."""
+    definition = InstrumentDefinition.model_validate(content)
     if definition.code != code:
-        raise ValueError(f"{code}.json declares code {definition.code!r}")
+        raise ValueError(f"{code}: the definition declares code {definition.code!r}")
     return definition
+
+
+@cache
+def definition(code: str, version: str) -> InstrumentDefinition:
+    """Instrument `code` at `version`, current or archived: how old administrations are
+    rescored with the definition they were scored with. Raises UnknownInstrumentVersion."""
+    loaded = definition_from_content(definition_content(code, version), code=code)
+    if loaded.version != version:
+        raise ValueError(f"{code}: archive file {version}.json declares {loaded.version!r}")
+    return loaded
+
+
+def content_digest(content: dict) -> str:
+    """SHA-256 of definition data (canonical JSON): the digest an administration stores."""
+    return sha256_digest(content)
 
 
 def load_examples(code: str) -> list[dict[str, object]]:

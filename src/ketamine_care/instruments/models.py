@@ -52,6 +52,10 @@ class Administration(PublicIdModel, TimestampedModel):
     )
     instrument_code = models.CharField(max_length=32)
     definition_version = models.CharField(max_length=32)
+    # SHA-256 of the definition's canonical JSON (instruments.definition.content_digest): names
+    # the exact rules it was scored with. Blank only when the version was no longer shipped
+    # when digests were first filled in.
+    definition_digest = models.CharField(max_length=64, blank=True)
     answers = models.JSONField(help_text="Raw item answers, {item_id: value}, in item order.")
     total = models.IntegerField(null=True, blank=True)
     band = models.CharField(max_length=40, blank=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,11 @@ from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.instruments.definition import (
     InstrumentDefinition,
     UnknownInstrument,
+    UnknownInstrumentVersion,
+    content_digest,
+    definition,
+    definition_content,
+    definition_from_content,
     load_definition,
 )
 from ketamine_care.instruments.models import Administration, Source, TimePoint
@@ -22,12 +27,66 @@ from ketamine_care.patients.services import mark_row_entered_in_error
 
 Answers = Mapping[str, Any] | Sequence[Any]
 
+# Functions (patient, instrument code) -> a protocol version's pin of that instrument, or None.
+# Apps above this one register them (dosing: the patient's active treatment plan), so a
+# patient treated under a protocol version is scored with the definitions it pinned.
+PinFinder = Callable[[Any, str], Mapping[str, Any] | None]
+_PIN_FINDERS: list[PinFinder] = []
+
+
+def register_pin_finder(finder: PinFinder) -> None:
+    if finder not in _PIN_FINDERS:
+        _PIN_FINDERS.append(finder)
+
+
+def pinned_definition_for(patient, code: str) -> Mapping[str, Any] | None:
+    """The pin of `code` that the patient's current care uses, if any."""
+    for finder in _PIN_FINDERS:
+        found = finder(patient, code)
+        if found is not None:
+            return found
+    return None
+
 
 def check_definition(code: str) -> InstrumentDefinition:
     try:
         return load_definition(code)
     except UnknownInstrument as exc:
         raise ValidationFailed(str(exc), fields={"instrument": str(exc)}) from exc
+
+
+def _definition_to_use(
+    code: str, pinned: Mapping[str, Any] | None
+) -> tuple[InstrumentDefinition, str]:
+    """The definition to score with and its digest: the copy a protocol version pinned when
+    given (so a package upgrade never changes how that version scores), else the current file.
+    """
+    current = check_definition(code)
+    if pinned is None:
+        return current, content_digest(definition_content(code))
+    content = pinned["content"]
+    if content_digest(content) != pinned["digest"]:
+        raise StateError(f"The pinned definition of {code} does not match its digest.")
+    return definition_from_content(content, code=current.code), pinned["digest"]
+
+
+def rescore(administration: Administration) -> ScoreResult:
+    """Score a stored administration again with the definition version it was scored with
+    (current or archived), e.g. to check old data after a definition changed."""
+    try:
+        used = definition(administration.instrument_code, administration.definition_version)
+    except UnknownInstrumentVersion as exc:
+        raise StateError(str(exc)) from exc
+    if administration.definition_digest:
+        content = definition_content(
+            administration.instrument_code, administration.definition_version
+        )
+        if content_digest(content) != administration.definition_digest:
+            raise StateError(
+                f"{administration.instrument_code} {administration.definition_version} as "
+                "shipped now differs from the definition this administration was scored with."
+            )
+    return score(used, [administration.answers.get(i) for i in used.item_ids])
 
 
 def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list[Any]:
@@ -79,10 +138,14 @@ def record_administration(
     actor=None,
     administered_at: datetime | None = None,
     follow_up_day: int | None = None,
+    pinned_definition: Mapping[str, Any] | None = None,
     request=None,
 ) -> Administration:
     """Score, store and audit one administration, and raise the clinic's safety alerts in the
     same transaction. `actor` is the entering clinician, None for a patient's self-report.
+    `pinned_definition` is a protocol version's pin of this instrument (`version`, `digest`,
+    `content`); without it, the pin of the patient's current care is looked up
+    (`pinned_definition_for`). The row records the definition's code, version and digest.
 
     The raised alerts are on `administration.raised_alerts` for the caller to show.
     """
@@ -92,15 +155,18 @@ def record_administration(
         raise StateError("This patient was marked as entered in error and cannot be changed.")
     if source == Source.CLINICIAN and actor is None:
         raise ValidationFailed("A clinician entry needs the entering user.")
-    definition = check_definition(instrument_code)
-    result = check_and_score(definition, answers)
+    if pinned_definition is None:
+        pinned_definition = pinned_definition_for(patient, instrument_code)
+    used, digest = _definition_to_use(instrument_code, pinned_definition)
+    result = check_and_score(used, answers)
     when = administered_at or timezone.now()
     _check_time(time_point, follow_up_day, when)
     with transaction.atomic():
         administration = Administration.objects.create(
             patient=patient,
-            instrument_code=definition.code,
-            definition_version=definition.version,
+            instrument_code=used.code,
+            definition_version=used.version,
+            definition_digest=digest,
             answers=result.item_values,
             total=result.total,
             band=result.band or "",

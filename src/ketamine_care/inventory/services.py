@@ -19,8 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.permissions import CLINICIANS
+from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.core.parsing import parse_decimal
@@ -83,18 +82,9 @@ def _raise_if(errors: dict) -> None:
 def check_witness(*, clinic, performer, witness) -> None:
     """A waste witness is another active user with an active clinical role (prescriber,
     medical director, nurse) in the same clinic."""
-    if witness is None:
-        raise ValidationFailed(_FIX, fields={"witness": "Waste needs a witness."})
-    if witness.pk == performer.pk:
-        raise ValidationFailed(_FIX, fields={"witness": "The witness must be someone else."})
-    eligible = Membership.objects.filter(
-        user=witness, clinic=clinic, is_active=True, role__in=CLINICIANS, user__is_active=True
-    ).exists()
-    if not eligible:
-        raise ValidationFailed(
-            _FIX,
-            fields={"witness": "The witness must be an active clinician of this clinic."},
-        )
+    problem = second_clinician_problem(clinic=clinic, performer=performer, other=witness)
+    if problem:
+        raise ValidationFailed(_FIX, fields={"witness": f"Witness: {problem}"})
 
 
 def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> None:

@@ -44,6 +44,9 @@ class SafetyAlert(PublicIdModel, TimestampedModel):
     )
     rule_id = models.CharField(max_length=80)
     rule_set_version = models.CharField(max_length=32)
+    # SHA-256 of the safety rules, clinic values applied (SafetyRuleSet.digest), that raised
+    # it. Blank for alerts raised before digests were stored.
+    rule_set_digest = models.CharField(max_length=64, blank=True)
     instrument_code = models.CharField(max_length=32)
     severity = models.CharField(max_length=16, choices=Severity.choices)
     message = models.TextField()

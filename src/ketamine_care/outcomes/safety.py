@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.scoring import ScoreResult
 
@@ -121,6 +122,12 @@ class SafetyRuleSet(_Frozen):
         if len(set(ids)) != len(ids):
             raise ValueError("safety rule ids must be unique")
         return self
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of these rules (with the clinic's values applied) as canonical JSON: the
+        exact rules an alert was raised by."""
+        return sha256_digest(self.model_dump(mode="json"))
 
     def configure(self, values: Mapping[str, float]) -> SafetyRuleSet:
         """A copy with clinic-set condition values by rule id.

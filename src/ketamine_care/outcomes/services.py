@@ -91,6 +91,7 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
         SafetyContext(timepoint=SAFETY_TIMEPOINT.get(administration.time_point)),
     )
     now = timezone.now()
+    digest = rules.digest if fired else ""
     alerts = []
     for found in fired:
         if not found.actions.clinician_alert and not found.actions.patient_crisis_screen:
@@ -102,6 +103,7 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
             administration=administration,
             rule_id=found.rule_id,
             rule_set_version=rules.version,
+            rule_set_digest=digest,
             instrument_code=found.instrument,
             severity=found.severity,
             message=found.message,
@@ -119,7 +121,13 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
             actor=actor,
             patient=patient,
             obj=alert,
-            changes={"new": {"rule_id": alert.rule_id, "severity": alert.severity}},
+            changes={
+                "new": {
+                    "rule_id": alert.rule_id,
+                    "severity": alert.severity,
+                    "rule_set_digest": digest,
+                }
+            },
             request=request,
         )
         alerts.append(alert)

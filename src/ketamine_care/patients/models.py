@@ -172,6 +172,9 @@ class DrugClass(models.TextChoices):
     ANTIPSYCHOTIC = "antipsychotic", "Antipsychotic"
     SSRI = "ssri", "SSRI"
     SNRI = "snri", "SNRI"
+    TCA = "tca", "Tricyclic antidepressant"
+    ATYPICAL_ANTIDEPRESSANT = "atypical_antidepressant", "Atypical antidepressant"
+    OPIOID_ANTAGONIST = "opioid_antagonist", "Opioid antagonist (e.g. naltrexone)"
     OTHER = "other", "Other"
 
 

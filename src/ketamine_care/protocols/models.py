@@ -15,6 +15,7 @@ from ketamine_care.core.errors import StateError
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.library import parse_definition
+from ketamine_care.protocols.pinning import INSTRUMENTS, THRESHOLDS, checked_content
 
 FROZEN_FIELDS = ("definition", "clinic_values", "version", "clinic_protocol_id", "source")
 
@@ -71,6 +72,11 @@ class ProtocolVersion(PublicIdModel, TimestampedModel):
     )
     activated_at = models.DateTimeField(null=True, blank=True)
     retired_at = models.DateTimeField(null=True, blank=True)
+    # The screening rule set, alert thresholds and instrument definitions this version uses,
+    # copied with their digests when it became active (protocols.pinning). Empty for drafts;
+    # never changed afterwards (save() and a database trigger refuse it).
+    pinned_rules = models.JSONField(default=dict, blank=True)
+    pinned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["clinic_protocol", "-version"]
@@ -105,6 +111,20 @@ class ProtocolVersion(PublicIdModel, TimestampedModel):
         """The definition, validated on every read (a corrupt row fails loudly, never quietly)."""
         return parse_definition(self.definition)
 
+    def pinned(self, kind: str) -> dict:
+        """The pin record of `kind` (protocols.pinning), refusing an unpinned version."""
+        if kind not in self.pinned_rules:
+            raise StateError(f"{self} has no pinned {kind.replace('_', ' ')}; it is not active.")
+        return self.pinned_rules[kind]
+
+    def pinned_thresholds(self) -> list[dict]:
+        """The alert thresholds pinned at activation, checked against their digest."""
+        return checked_content(self.pinned(THRESHOLDS), "alert thresholds")
+
+    def pinned_instrument(self, code: str) -> dict | None:
+        """The pin record of instrument `code`, or None when this version does not use it."""
+        return self.pinned_rules.get(INSTRUMENTS, {}).get(code) if self.pinned_rules else None
+
     def save(self, *args, **kwargs) -> None:
         parse_definition(self.definition)
         if self.pk is not None:
@@ -112,8 +132,14 @@ class ProtocolVersion(PublicIdModel, TimestampedModel):
         super().save(*args, **kwargs)
 
     def _refuse_changes_after_draft(self) -> None:
-        stored = ProtocolVersion.objects.filter(pk=self.pk).values(*FROZEN_FIELDS, "status").first()
+        stored = (
+            ProtocolVersion.objects.filter(pk=self.pk)
+            .values(*FROZEN_FIELDS, "status", "pinned_rules")
+            .first()
+        )
         if stored is None or stored["status"] == VersionStatus.DRAFT:
             return
         if any(stored[name] != getattr(self, name) for name in FROZEN_FIELDS):
             raise StateError("An active or retired protocol version cannot change; make a draft.")
+        if stored["pinned_rules"] and stored["pinned_rules"] != self.pinned_rules:
+            raise StateError("The rules a protocol version was activated with cannot change.")

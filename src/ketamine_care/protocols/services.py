@@ -26,6 +26,7 @@ from ketamine_care.protocols.models import (
     VersionSource,
     VersionStatus,
 )
+from ketamine_care.protocols.pinning import pin_rules
 
 
 def _require_director(clinic, actor) -> None:
@@ -51,10 +52,19 @@ def _audit(event_type: str, version: ProtocolVersion, actor, request, **changes:
             "protocol": version.protocol_id,
             "version": version.version,
             "definition_version": version.definition.get("version"),
+            "pinned": _pin_digests(version.pinned_rules),
             **changes,
         },
         request=request,
     )
+
+
+def _pin_digests(pins: dict) -> dict:
+    """What the audit row names of the pinned rules: their digests, not their content."""
+    named: dict[str, Any] = {k: p["digest"] for k, p in pins.items() if "digest" in p}
+    if "instruments" in pins:
+        named["instruments"] = {code: p["digest"] for code, p in pins["instruments"].items()}
+    return named
 
 
 def activate_protocol(
@@ -92,6 +102,8 @@ def activate_protocol(
                 created_by=actor,
                 activated_by=actor,
                 activated_at=timezone.now(),
+                pinned_rules=pin_rules(definition),
+                pinned_at=timezone.now(),
             )
             _audit("protocol.activated", version, actor, request, clinic_values=values)
     except IntegrityError as exc:  # a concurrent activation won
@@ -149,7 +161,13 @@ def publish_draft(*, version: ProtocolVersion, actor, request=None) -> ProtocolV
             actor,
             now,
         )
-        version.save(update_fields=["status", "activated_by", "activated_at", "updated_at"])
+        version.pinned_rules, version.pinned_at = pin_rules(version.definition), now
+        version.save(
+            update_fields=[
+                *("status", "activated_by", "activated_at", "pinned_rules", "pinned_at"),
+                "updated_at",
+            ]
+        )
         _audit(
             "protocol.published",
             version,

@@ -12,7 +12,7 @@ from ketamine_care.protocols.queries import active_version
 from ketamine_care.screening import services
 from ketamine_care.screening.models import ScreeningVerdict
 from ketamine_care.screening.queries import access_verdict
-from ketamine_care.screening.record_facts import facts_from_record
+from ketamine_care.screening.record_facts import facts_from_record, overlay
 from ketamine_care.screening.schemas import CosignIn, OverrideIn, ScreeningIn, VerdictOut
 
 patient_router = Router(tags=["screening"])
@@ -48,11 +48,12 @@ def active_protocol_or_422(clinic, protocol_id: str, field: str = "protocol"):
 def evaluate(request, patient_id: UUID, payload: ScreeningIn):
     patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
     version = active_protocol_or_422(request.membership.clinic, payload.protocol)
-    facts = facts_from_record(patient, timezone.localdate()) if payload.use_record else {}
+    record = facts_from_record(patient, timezone.localdate()) if payload.use_record else {}
+    classify = {code.strip().upper(): word for code, word in payload.classify.items()}
     verdict = services.screen_patient(
         patient=patient,
         protocol_version=version,
-        facts={**facts, **payload.facts},
+        facts=overlay(record, payload.facts, classify),
         actor=request.user,
         request=request,
     )

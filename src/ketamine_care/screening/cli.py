@@ -1,8 +1,9 @@
 """`ketamine-care screen --protocol <id> --facts <file.json> [--json]`: screen one patient.
 
 Exit status 0 whatever the verdict; 2 for a usage error, an unknown protocol, an unreadable
-or invalid JSON file, or facts with unknown fields or vocabulary words (the message names
-each). Protocol ids come from the protocol library (`ketamine_care.protocols.library`) when it
+or invalid JSON file, facts with unknown fields or vocabulary words, or contradictory facts
+(a male patient recorded as pregnant; diastolic at or above systolic): the message names each.
+Protocol ids come from the protocol library (`ketamine_care.protocols.library`) when it
 is installed, otherwise from the shipped screening rule sets.
 """
 
@@ -16,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ketamine_care.core.bibliography import render
+
 from .evaluator import ScreeningResult, evaluate
 from .facts import FACT_FIELDS, FactsError, parse_facts
 from .rule_set import RuleSet, UnknownRuleSet, list_rule_set_ids, load_rule_set
-from .vocabulary import DIAGNOSES, HISTORY_ITEMS, MEDICATION_CLASSES
+from .vocabulary import DIAGNOSES, HISTORY_ITEMS, MEDICATION_CLASSES, SUICIDE_RISKS
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -40,10 +43,16 @@ facts file: a JSON object; every key is optional, unknown keys are an error.
   units: age_years (years; fractions allowed for infants), weight_kg, height_cm,
     bp_systolic/bp_diastolic (mmHg), heart_rate (/min), doses in mg/day.
   sex: female | male.  pregnant, breastfeeding: true | false (not needed for male).
+  suicide_risk: {" | ".join(SUICIDE_RISKS)} (C-SSRS screener triage).
+  inpatient_care_needed: true | false (the prescriber's judgement).
+  icd10_codes: ["F11.20", ...] ICD-10-CM codes, mapped to diagnosis words; a psychiatric
+    (F) code the map cannot classify reports missing_information ("classify this diagnosis").
   medications: [{{"name", "class", "daily_dose_mg", "diazepam_equivalent_mg"?}}]
-    ("class" may be omitted for a drug name the drug list knows).
+    ("class" may be omitted for a drug name the drug list knows; benzodiazepines and
+    Z-drugs of the equivalence table get their diazepam equivalent from daily_dose_mg).
   A list is complete: a word absent from a supplied list is not present. A key that is
   missing or null is unknown, and a rule that needs it reports missing_information.
+  Contradictory facts (sex male with pregnant true; bp_diastolic >= bp_systolic) exit 2.
 
 diagnoses:
     {_wrap(DIAGNOSES)}
@@ -55,7 +64,7 @@ medication classes:
 verdicts: ineligible | requires_override | eligible_with_cautions | eligible
   (missing_information never gives better than requires_override).
 output (--json): {{"protocol", "verdict", "reasons": [{{"rule", "severity", "message", "source"}}]}}
-exit status: 0 for any verdict; 2 for bad input.
+exit status: 0 for any verdict; 2 for bad input or contradictory facts.
 """
 
 
@@ -120,7 +129,7 @@ def _human(result: ScreeningResult) -> str:
     for reason in result.reasons:
         lines.append(f"- [{reason.severity}] {reason.rule}")
         lines.append(f"    {reason.message}")
-        lines.append(f"    Source: {reason.source}")
+        lines.append(f"    Source: {render(reason.source)}")
     return "\n".join(lines) + "\n"
 
 

@@ -12,11 +12,15 @@ Fact semantics (documented for the CLI contract):
 - A scalar (`age_years`, `pregnant`, the blood pressures, `failed_antidepressant_trials`) that is
   missing or null is unknown, except that `is_true` may name a `not_needed_when` condition
   (pregnancy and breastfeeding are not needed for a male patient).
-- Blood pressure is "above" when either reading is above its limit (mmHg, strict >), so one
-  high reading decides it even if the other is missing.
-- Benzodiazepine load is the sum of each benzodiazepine's `diazepam_equivalent_mg` (mg/day).
-  Where a clinician gave none, the drug data may supply a factor (diazepam only: 1 by
-  definition) times `daily_dose_mg`; otherwise that medication's value is unknown.
+- Blood pressure is "above" when either reading is above its limit (mmHg, strict >), and "at
+  least" when either reading is at or above it, so one high reading decides it even if the other
+  is missing.
+- Diagnoses are the `diagnoses` words plus the words of any `icd10_codes` (see `icd10`). A
+  chapter F code the map cannot classify makes `unclassified_diagnosis` unknown, naming the
+  code ("classification of F31.4"): it is never read as "no such diagnosis".
+- Benzodiazepine load is the sum of each benzodiazepine's (and listed Z-drug's)
+  `diazepam_equivalent_mg` (mg/day). Where a clinician gave none, the drug data's approximate
+  equivalence times `daily_dose_mg` is used; otherwise that medication's value is unknown.
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .facts import Facts, benzodiazepine_dze_mg, medication_classes
-from .vocabulary import Diagnosis, HistoryItem, MedicationClass, Sex
+from . import icd10
+from .facts import Facts, benzodiazepine_dze_mg, counts_toward_dze, medication_classes
+from .vocabulary import Diagnosis, HistoryItem, MedicationClass, Sex, SuicideRisk
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,24 @@ class BpAbove(_Cond):
     bp_above: tuple[float, float]
 
 
+class BpAtLeast(_Cond):
+    """[systolic, diastolic] limits in mmHg; true when either reading is at or above its limit."""
+
+    bp_at_least: tuple[float, float]
+
+
+class SuicideRiskIn(_Cond):
+    """The current suicide risk (C-SSRS triage level) is one of these."""
+
+    suicide_risk_in: tuple[SuicideRisk, ...] = Field(min_length=1)
+
+
+class UnclassifiedDiagnosis(_Cond):
+    """A psychiatric ICD-10-CM code the map cannot classify (always written as true)."""
+
+    unclassified_diagnosis: Literal[True]
+
+
 class BenzodiazepineDzeGt(_Cond):
     """Total benzodiazepine diazepam-equivalent, mg/day, strictly above the value."""
 
@@ -109,7 +132,7 @@ class SexIs(_Cond):
 
 
 class IsTrue(_Cond):
-    is_true: Literal["pregnant", "breastfeeding"]
+    is_true: Literal["pregnant", "breastfeeding", "inpatient_care_needed"]
     not_needed_when: Condition | None = None
 
 
@@ -136,6 +159,9 @@ Condition = Annotated[
     | AgeGt
     | AgeLtMonths
     | BpAbove
+    | BpAtLeast
+    | SuicideRiskIn
+    | UnclassifiedDiagnosis
     | BenzodiazepineDzeGt
     | FailedTrialsLt
     | SexIs
@@ -168,12 +194,32 @@ def _age(facts: Facts, test: bool) -> Outcome:
     return _unknown("age_years") if facts.age_years is None else _known(bool(test))
 
 
-def _bp_above(facts: Facts, systolic_limit: float, diastolic_limit: float) -> Outcome:
+def _code_words(facts: Facts) -> set[str]:
+    return {w for code in facts.icd10_codes or () for w in icd10.words_for(code).words}
+
+
+def _has_diagnosis(facts: Facts, wanted: tuple[str, ...]) -> Outcome:
+    if any(word in _code_words(facts) for word in wanted):
+        return TRUE
+    return _in_list(facts.diagnoses, "diagnoses", wanted)
+
+
+def _unclassified(facts: Facts) -> Outcome:
+    codes = [c for c in facts.icd10_codes or () if not icd10.words_for(c).classified]
+    return _unknown(*(f"classification of {c.upper()}" for c in codes)) if codes else FALSE
+
+
+def _bp_above(
+    facts: Facts, systolic_limit: float, diastolic_limit: float, inclusive: bool = False
+) -> Outcome:
     readings = (
         ("bp_systolic", facts.bp_systolic, systolic_limit),
         ("bp_diastolic", facts.bp_diastolic, diastolic_limit),
     )
-    if any(value is not None and value > limit for _, value, limit in readings):
+    if any(
+        value is not None and (value >= limit if inclusive else value > limit)
+        for _, value, limit in readings
+    ):
         return TRUE
     missing = [name for name, value, _ in readings if value is None]
     return _unknown(*missing) if missing else FALSE
@@ -185,7 +231,7 @@ def _benzodiazepine_above(facts: Facts, limit: float) -> Outcome:
     doses: list[float] = []
     missing: list[str] = []
     for med in facts.medications:
-        if "benzodiazepine" not in medication_classes(med):
+        if not counts_toward_dze(med):
             continue
         dze = benzodiazepine_dze_mg(med)
         if dze is None:
@@ -242,7 +288,9 @@ def evaluate_condition(cond: Condition, facts: Facts) -> Outcome:
         case HasHistoryAny(has_history_any=items):
             return _in_list(facts.history, "history", items)
         case HasDiagnosisAny(has_diagnosis_any=items):
-            return _in_list(facts.diagnoses, "diagnoses", items)
+            return _has_diagnosis(facts, items)
+        case UnclassifiedDiagnosis():
+            return _unclassified(facts)
         case MedClassAny(med_class_any=classes):
             return _has_med_class(facts, classes)
         case AgeLt(age_lt=limit):
@@ -255,6 +303,11 @@ def evaluate_condition(cond: Condition, facts: Facts) -> Outcome:
             return _age(facts, age is not None and age * 12 < limit)
         case BpAbove(bp_above=(systolic, diastolic)):
             return _bp_above(facts, systolic, diastolic)
+        case BpAtLeast(bp_at_least=(systolic, diastolic)):
+            return _bp_above(facts, systolic, diastolic, inclusive=True)
+        case SuicideRiskIn(suicide_risk_in=levels):
+            risk = facts.suicide_risk
+            return _unknown("suicide_risk") if risk is None else _known(risk in levels)
         case BenzodiazepineDzeGt(benzodiazepine_dze_gt=limit):
             return _benzodiazepine_above(facts, limit)
         case FailedTrialsLt(failed_trials_lt=limit):

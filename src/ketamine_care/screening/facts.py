@@ -9,12 +9,16 @@ is *unknown*; a supplied list is complete, so a word absent from it is *not pres
 
 Units: age in years (fractional years allowed, e.g. 0.2 for a ten-week-old infant), weight kg,
 height cm, blood pressure mmHg, heart rate beats/min, medication doses mg/day.
+
+Contradictory facts (a male patient recorded as pregnant; a diastolic pressure at or above the
+systolic) are refused like unknown words, naming the fields: a verdict built on facts that
+cannot both be true would be built on a typing error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -24,10 +28,12 @@ from .vocabulary import (
     HISTORY_ITEMS,
     MEDICATION_CLASSES,
     SEXES,
+    SUICIDE_RISKS,
     Diagnosis,
     HistoryItem,
     MedicationClass,
     Sex,
+    SuicideRisk,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +44,10 @@ _ALLOWED = {
     "history": HISTORY_ITEMS,
     "class": MEDICATION_CLASSES,
     "sex": SEXES,
+    "suicide_risk": SUICIDE_RISKS,
 }
+# An ICD-10-CM code: a letter, two characters, and an optional dot with up to four more.
+ICD10_PATTERN = r"^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,4})?$"
 
 
 class FactsError(ValueError):
@@ -86,6 +95,32 @@ class Facts(_Strict):
     history: list[HistoryItem] | None = None
     failed_antidepressant_trials: int | None = Field(default=None, ge=0)
     medications: list[Medication] | None = None
+    suicide_risk: SuicideRisk | None = None
+    inpatient_care_needed: bool | None = None
+    icd10_codes: list[Annotated[str, Field(pattern=ICD10_PATTERN)]] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Facts:
+        problems = contradictions(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+
+def contradictions(facts: Facts) -> list[str]:
+    """Facts that cannot all be true, one message per problem, each naming its fields."""
+    problems = []
+    if facts.sex == "male" and facts.pregnant:
+        problems.append(
+            "pregnant: true contradicts sex 'male'; correct pregnant or sex (contradictory facts)"
+        )
+    systolic, diastolic = facts.bp_systolic, facts.bp_diastolic
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        problems.append(
+            f"bp_diastolic: {diastolic:g} is not below bp_systolic {systolic:g}; correct "
+            "bp_systolic or bp_diastolic (contradictory facts)"
+        )
+    return problems
 
 
 FACT_FIELDS: tuple[str, ...] = tuple(Facts.model_fields)
@@ -96,11 +131,18 @@ def medication_classes(med: Medication) -> frozenset[str]:
     return interactions.medication_classes(med.name, med.drug_class)
 
 
-def benzodiazepine_dze_mg(med: Medication) -> float | None:
-    """Diazepam-equivalent mg/day of one benzodiazepine, or None when it cannot be known.
+def counts_toward_dze(med: Medication) -> bool:
+    """Benzodiazepines, and the Z-drugs the equivalence table lists (zolpidem, zopiclone)."""
+    drug = interactions.find_drug(med.name)
+    has_factor = drug is not None and drug.diazepam_equivalent_factor is not None
+    return has_factor or "benzodiazepine" in medication_classes(med)
 
-    The clinician's `diazepam_equivalent_mg` wins; otherwise only a factor from the drug data
-    (diazepam: 1, by definition) times `daily_dose_mg`. No other factor is invented.
+
+def benzodiazepine_dze_mg(med: Medication) -> float | None:
+    """Diazepam-equivalent mg/day of one benzodiazepine or Z-drug, or None when unknown.
+
+    The clinician's `diazepam_equivalent_mg` wins; otherwise the drug data's approximate
+    equivalence [@ashton-2002] times `daily_dose_mg`. A drug without one is not guessed.
     """
     if med.diazepam_equivalent_mg is not None:
         return med.diazepam_equivalent_mg
@@ -127,6 +169,8 @@ def _problem(error: Mapping[str, Any]) -> str:
     field = next((p for p in reversed(loc) if isinstance(p, str)), "")
     if error["type"] == "extra_forbidden":
         return f"{where}: unknown field {loc[-1]!r}"
+    if error["type"] == "string_pattern_mismatch" and field == "icd10_codes":
+        return f"{where}: {error['input']!r} is not an ICD-10-CM code (e.g. F33.1)"
     if error["type"] == "literal_error" and field in _ALLOWED:
         allowed = ", ".join(_ALLOWED[field])
         return f"{where}: unknown word {error['input']!r} (allowed: {allowed})"
@@ -148,4 +192,12 @@ def parse_facts(data: object) -> Facts:
     try:
         return Facts.model_validate(dict(data))
     except ValidationError as exc:
-        raise FactsError([_problem(e) for e in exc.errors()]) from None
+        problems: list[str] = []
+        for error in exc.errors():
+            if error["type"] == "value_error" and not error["loc"]:
+                # The consistency check: one line per contradiction, each naming its field.
+                message = str(error["msg"]).removeprefix("Value error, ")
+                problems.extend(message.split("\n"))
+            else:
+                problems.append(_problem(error))
+        raise FactsError(problems) from None

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from django import forms
 
-from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS
+from ketamine_care.screening import interactions
+from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS, SUICIDE_RISKS
 
 _TRI = [("", "Not asked"), ("yes", "Yes"), ("no", "No")]
+_RISK_LABELS = {
+    "none": "None (no to every screener question)",
+    "low": "Low (wish to be dead or non-specific thoughts only)",
+    "moderate": "Moderate (thoughts of a method, or behaviour more than 3 months ago)",
+    "high": "High (intent or a plan in the past month, or behaviour in the past 3 months)",
+}
+NONE_APPLIES = "-"
 
 
 def _words(words) -> list[tuple[str, str]]:
@@ -47,20 +55,69 @@ class WorkupForm(forms.Form):
         min_value=0,
         max_value=50,
     )
+    suicide_risk = forms.ChoiceField(
+        label="Current suicide risk (C-SSRS screener triage)",
+        required=False,
+        choices=[("", "Not asked"), *((r, _RISK_LABELS[r]) for r in SUICIDE_RISKS)],
+        help_text="A C-SSRS screener on the record from the last 30 days is used as well; "
+        "the higher risk counts.",
+    )
+    inpatient_care_needed = forms.ChoiceField(
+        label="In your judgement, does the patient need inpatient care now?",
+        choices=_TRI,
+        required=False,
+    )
 
-    def __init__(self, *args, protocols, benzodiazepines, **kwargs) -> None:
+    def __init__(self, *args, protocols, benzodiazepines, unclassified=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["protocol"].choices = [(v.protocol_id, v.parsed().title) for v in protocols]
         self.dze_fields: list[tuple[str, str]] = []
+        self.dose_fields: list[tuple[str, str]] = []
         for index, med in enumerate(benzodiazepines):
-            name = f"dze_{index}"
-            self.fields[name] = forms.FloatField(
-                label=f"{med.name}: diazepam-equivalent dose",
+            self._medication_field(index, med.name)
+        self.classify_fields: list[tuple[str, str]] = []
+        for index, (code, label) in enumerate(unclassified):
+            name = f"classify_{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=f"Classify {code} ({label})" if label else f"Classify {code}",
+                required=False,
+                choices=[
+                    ("", "Not classified yet"),
+                    *_words(DIAGNOSES),
+                    (NONE_APPLIES, "None of these applies"),
+                ],
+                help_text="The screening cannot read this code; until it is classified the "
+                "verdict needs this information.",
+            )
+            self.classify_fields.append((name, code))
+
+    def _medication_field(self, index: int, name: str) -> None:
+        drug = interactions.find_drug(name)
+        if drug is not None and drug.equivalent_to_diazepam_10mg is not None:
+            field = f"dose_{index}"
+            self.fields[field] = forms.FloatField(
+                label=f"{name}: total daily dose",
                 required=False,
                 min_value=0,
-                help_text="mg/day; the reference gives no conversion factors, so enter it.",
+                help_text=f"mg/day; converted to diazepam equivalents "
+                f"({drug.equivalent_to_diazepam_10mg:g} mg ≈ 10 mg diazepam).",
             )
-            self.dze_fields.append((name, med.name))
+            self.dose_fields.append((field, name))
+            return
+        field = f"dze_{index}"
+        self.fields[field] = forms.FloatField(
+            label=f"{name}: diazepam-equivalent dose",
+            required=False,
+            min_value=0,
+            help_text="mg/day; this drug has no equivalence in the screening's table, so enter it.",
+        )
+        self.dze_fields.append((field, name))
+
+    def medication_fields(self):
+        return [self[name] for name, _ in (*self.dose_fields, *self.dze_fields)]
+
+    def classification_fields(self):
+        return [self[name] for name, _ in self.classify_fields]
 
     def answers(self) -> dict:
         data = self.cleaned_data
@@ -70,8 +127,18 @@ class WorkupForm(forms.Form):
             "history": data["history"] if data["history_reviewed"] else None,
             "pregnant": tri[data["pregnant"] or ""],
             "breastfeeding": tri[data["breastfeeding"] or ""],
+            "inpatient_care_needed": tri[data["inpatient_care_needed"] or ""],
+            "suicide_risk": data["suicide_risk"] or None,
             "medication_dze": {
                 med: data[name] for name, med in self.dze_fields if data.get(name) is not None
+            },
+            "medication_daily_dose": {
+                med: data[name] for name, med in self.dose_fields if data.get(name) is not None
+            },
+            "classify": {
+                code: ("" if data[name] == NONE_APPLIES else data[name])
+                for name, code in self.classify_fields
+                if data.get(name)
             },
         }
         for name in ("bp_systolic", "bp_diastolic", "heart_rate"):

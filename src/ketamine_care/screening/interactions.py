@@ -5,10 +5,11 @@ effect, the action the reference gives, a source (clinical-reference §3.6 / §1
 evidence tag. The same data feeds screening (through `medication_classes`) and the chart's
 medication list (through `interaction_warnings`).
 
-Diazepam-equivalent conversion factors are NOT in the clinical reference, so none are shipped
-except diazepam's own (1, by definition of the unit). For every other benzodiazepine the
-clinician supplies `diazepam_equivalent_mg`; without it the screening reports
-`missing_information`.
+Diazepam equivalents: the drug data gives, for the benzodiazepines and Z-drugs of the Ashton
+table [@ashton-2002], the dose (mg) approximately equivalent to 10 mg diazepam; the screening
+turns a `daily_dose_mg` into diazepam-equivalent mg/day with it. For any other benzodiazepine
+(e.g. midazolam) the clinician supplies `diazepam_equivalent_mg`; without it the screening
+reports `missing_information`.
 """
 
 from __future__ import annotations
@@ -36,8 +37,16 @@ class Drug(_Frozen):
     name: str = Field(min_length=1)
     drug_class: MedicationClass = Field(alias="class")
     aliases: tuple[str, ...] = ()
-    diazepam_equivalent_factor: float | None = Field(default=None, gt=0)
+    # mg of this drug approximately equivalent to 10 mg diazepam (Ashton table).
+    equivalent_to_diazepam_10mg: float | None = Field(default=None, gt=0)
     source: str = Field(min_length=3)
+
+    @property
+    def diazepam_equivalent_factor(self) -> float | None:
+        """Diazepam-equivalent mg per mg of this drug."""
+        if self.equivalent_to_diazepam_10mg is None:
+            return None
+        return 10 / self.equivalent_to_diazepam_10mg
 
 
 class DrugList(_Frozen):

@@ -2,54 +2,76 @@
 
 What the record says is used as is: age from the date of birth, sex (female/male only; other
 values stay unknown), the latest weight and height, diagnoses mapped through
-`data/icd10_map.json` where the code is unambiguous, and current medications with their class.
-Everything else (history, pregnancy, blood pressure, failed trials, diazepam equivalents) is
-unknown until the prescriber answers it in the workup: unknown facts reach the evaluator as
-missing, never as "no".
+`data/icd10_map.json` (see `icd10`), current medications with their class, and the suicide risk
+of the latest C-SSRS screener if it is recent (`suicide_risk.json`). A chapter F code the map
+cannot classify goes to `icd10_codes`, where screening reports it as missing information until
+the prescriber classifies it in the workup. Everything else (history, pregnancy, blood
+pressure, failed trials, inpatient care) is unknown until the prescriber answers it: unknown
+facts reach the evaluator as missing, never as "no".
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ketamine_care.patients.models import DiagnosisStatus, latest_body_metrics
+from django.utils import timezone
 
-_MAP_FILE = Path(__file__).parent / "data" / "icd10_map.json"
+from ketamine_care.instruments.models import Administration
+from ketamine_care.patients.models import DiagnosisStatus, latest_body_metrics
+from ketamine_care.screening import icd10
+from ketamine_care.screening.vocabulary import SUICIDE_RISKS
+
+_SUICIDE_RISK_FILE = Path(__file__).parent / "data" / "suicide_risk.json"
 
 
 @cache
-def _icd10_map() -> dict[str, Any]:
-    return json.loads(_MAP_FILE.read_text(encoding="utf-8"))
+def suicide_risk_settings() -> dict[str, Any]:
+    return json.loads(_SUICIDE_RISK_FILE.read_text(encoding="utf-8"))
 
 
 def words_for_code(code: str, clinical_status: str = DiagnosisStatus.ACTIVE) -> list[str]:
-    """Screening diagnosis words for an ICD-10-CM code (longest prefix wins; [] if ambiguous).
+    """Screening diagnosis words for an ICD-10-CM code and status (see `icd10.words_for`)."""
+    return list(icd10.words_for(code, clinical_status).words)
 
-    Resolved diagnoses give no words; `active_only` words (current mania, delirium) come only
-    from active ones. Psychotic disorders in remission still count: they stay contraindications.
-    """
-    if clinical_status == DiagnosisStatus.RESOLVED:
-        return []
-    data = _icd10_map()
-    code = code.strip().upper()
-    prefix = max((p for p in data["prefixes"] if code.startswith(p)), key=len, default=None)
-    words = data["prefixes"].get(prefix, []) if prefix else []
-    if clinical_status != DiagnosisStatus.ACTIVE:
-        words = [w for w in words if w not in data["active_only"]]
-    return list(words)
+
+def latest_cssrs(patient, now=None) -> Administration | None:
+    """The latest C-SSRS screener on the record if it is recent enough to screen with."""
+    settings = suicide_risk_settings()
+    now = now or timezone.now()
+    since = now - timedelta(days=settings["cssrs_recent_days"])
+    return (
+        Administration.objects.active()
+        .filter(
+            patient=patient,
+            instrument_code=settings["instrument_code"],
+            administered_at__gte=since,
+            administered_at__lte=now,
+        )
+        .exclude(risk="")
+        .order_by("-administered_at", "-id")
+        .first()
+    )
+
+
+def _diagnoses(patient) -> tuple[list[str], list[str]]:
+    words: list[str] = []
+    unclassified: list[str] = []
+    for row in patient.diagnoses.active():
+        found = icd10.words_for(row.icd10_code, row.clinical_status)
+        if not found.classified and found.code not in unclassified:
+            unclassified.append(found.code)
+        words.extend(w for w in found.words if w not in words)
+    return words, unclassified
 
 
 def facts_from_record(patient, today) -> dict[str, Any]:
     """The facts the record can answer, in the `ketamine-care screen --facts` vocabulary."""
     metrics = latest_body_metrics(patient)
-    diagnoses: list[str] = []
-    for row in patient.diagnoses.active():
-        for word in words_for_code(row.icd10_code, row.clinical_status):
-            if word not in diagnoses:
-                diagnoses.append(word)
+    diagnoses, unclassified = _diagnoses(patient)
     facts: dict[str, Any] = {
         "age_years": float(patient.age_on(today)),
         "diagnoses": diagnoses,
@@ -63,23 +85,80 @@ def facts_from_record(patient, today) -> dict[str, Any]:
         facts["weight_kg"] = float(metrics["weight_kg"])
     if metrics["height_cm"] is not None:
         facts["height_cm"] = float(metrics["height_cm"])
+    if unclassified:
+        facts["icd10_codes"] = unclassified
+    cssrs = latest_cssrs(patient)
+    if cssrs is not None and cssrs.risk in SUICIDE_RISKS:
+        facts["suicide_risk"] = cssrs.risk
     return facts
 
 
-def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    """The record's facts with the workup's answers: answered scalars win; diagnoses add to
-    the record's; `medication_dze` ({medication name: diazepam-equivalent mg/day}) fills in
-    benzodiazepine equivalents."""
-    facts = dict(record)
-    extra_dx = answers.get("diagnoses") or []
-    facts["diagnoses"] = sorted({*record.get("diagnoses", []), *extra_dx})
+_RISK_RANK = {risk: rank for rank, risk in enumerate(SUICIDE_RISKS)}
+_MERGED = ("diagnoses", "medication_dze", "medication_daily_dose", "classify", "suicide_risk")
+
+
+def _medications(record: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
     dze = answers.get("medication_dze") or {}
-    facts["medications"] = [
-        {**med, "diazepam_equivalent_mg": dze[med["name"]]} if med["name"] in dze else med
-        for med in record.get("medications", [])
-    ]
+    daily = answers.get("medication_daily_dose") or {}
+    meds = []
+    for med in record.get("medications", []):
+        med = dict(med)
+        if med["name"] in daily:
+            med["daily_dose_mg"] = daily[med["name"]]
+        if med["name"] in dze:
+            med["diazepam_equivalent_mg"] = dze[med["name"]]
+        meds.append(med)
+    return meds
+
+
+def _classified(record: dict[str, Any], answers: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """`classify` ({code: word, or "" for "no screening word applies"}) settles codes the map
+    could not; a code left unanswered stays unclassified."""
+    classify = answers.get("classify") or {}
+    words = [w for code, w in classify.items() if w]
+    remaining = [c for c in record.get("icd10_codes", []) if c not in classify]
+    return words, remaining
+
+
+def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
+    """The record's facts with the workup's answers: answered scalars win; diagnoses and
+    classified codes add to the record's; `medication_daily_dose` and `medication_dze`
+    ({medication name: mg/day}) fill in doses; the stricter of the record's and the answered
+    suicide risk counts (a recent C-SSRS is never lowered by a form)."""
+    facts = dict(record)
+    classified, remaining = _classified(record, answers)
+    extra_dx = [*(answers.get("diagnoses") or []), *classified]
+    facts["diagnoses"] = sorted({*record.get("diagnoses", []), *extra_dx})
+    facts.pop("icd10_codes", None)
+    if remaining:
+        facts["icd10_codes"] = remaining
+    facts["medications"] = _medications(record, answers)
+    risks = [r for r in (record.get("suicide_risk"), answers.get("suicide_risk")) if r]
+    if risks:
+        facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
     for key, value in answers.items():
-        if key in ("diagnoses", "medication_dze") or value is None:
+        if key in _MERGED or value is None:
             continue
         facts[key] = value
+    return facts
+
+
+def overlay(
+    record: dict[str, Any], given: dict[str, Any], classify: dict[str, str]
+) -> dict[str, Any]:
+    """Facts given through the API laid over the record's: given keys win, except that the
+    record's unclassified codes stay until `classify` settles them and a recent C-SSRS risk is
+    never lowered (the stricter risk counts)."""
+    facts = {**record, **given}
+    codes = [*record.get("icd10_codes", []), *(given.get("icd10_codes") or [])]
+    remaining = [c for c in dict.fromkeys(codes) if c.strip().upper() not in classify]
+    facts.pop("icd10_codes", None)
+    if remaining or given.get("icd10_codes") is not None:
+        facts["icd10_codes"] = remaining
+    words = [w for w in classify.values() if w]
+    if words:
+        facts["diagnoses"] = sorted({*(facts.get("diagnoses") or []), *words})
+    risks = [r for r in (record.get("suicide_risk"), given.get("suicide_risk")) if r]
+    if all(r in _RISK_RANK for r in risks) and risks:
+        facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
     return facts

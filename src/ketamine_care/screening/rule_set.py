@@ -18,7 +18,6 @@ SHA-256 `digest` of its composed content, so a stored verdict names exactly the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from functools import cache
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ketamine_care.core.canonical import sha256_digest
 
 from .conditions import Condition
 from .vocabulary import EvidenceTag, RuleSeverity
@@ -101,8 +102,11 @@ class RuleSet(_Frozen):
     @property
     def digest(self) -> str:
         """SHA-256 of the composed rule set (canonical JSON): changes whenever any rule does."""
-        payload = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+        return sha256_digest(self.content())
+
+    def content(self) -> dict[str, Any]:
+        """The composed rule set as JSON data: what a protocol version pins and digests."""
+        return self.model_dump(mode="json", by_alias=True)
 
 
 def _read(path: Path) -> Any:
@@ -151,3 +155,17 @@ def load_rule_set(rule_set_id: str) -> RuleSet:
     if spec.id != rule_set_id:
         raise ValueError(f"{path.name}: id {spec.id!r} does not match the file name")
     return compose(spec)
+
+
+def rule_set_from_content(content: dict[str, Any]) -> RuleSet:
+    """A rule set pinned by a protocol version (`RuleSet.content()`), validated again."""
+    return RuleSet.model_validate(content)
+
+
+def pin_for_protocol(definition: dict[str, Any]) -> dict[str, Any]:
+    """The pin record of the rule set a protocol definition names (`screening_rule_set`):
+    id, version, composed content and its digest (equal to `RuleSet.digest`)."""
+    from ketamine_care.protocols.pinning import pin
+
+    rule_set = load_rule_set(definition["screening_rule_set"])
+    return pin(rule_set.content(), id=rule_set.id, version=rule_set.version)

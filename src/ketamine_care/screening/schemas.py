@@ -10,11 +10,14 @@ from pydantic import Field
 
 class ScreeningIn(Schema):
     """`facts` (the `ketamine-care screen` vocabulary) are laid over the facts the record gives;
-    with `use_record` false only `facts` are used."""
+    with `use_record` false only `facts` are used. The record's unclassified psychiatric codes
+    stay until `classify` ({ICD-10 code: diagnosis word, or "" when none applies}) settles
+    them, and a recent C-SSRS risk on the record is never lowered."""
 
     protocol: str = Field(min_length=1, max_length=64)
     facts: dict[str, Any] = Field(default_factory=dict)
     use_record: bool = True
+    classify: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 
 class ReasonOut(Schema):

@@ -6,6 +6,7 @@ COSIGN_SCREENING); the clinical rules about what can be overridden are enforced 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -14,10 +15,11 @@ from django.utils import timezone
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.protocols.models import ProtocolVersion
+from ketamine_care.protocols.pinning import SCREENING, checked_content
 from ketamine_care.screening.evaluator import evaluate
 from ketamine_care.screening.facts import FactsError, parse_facts
 from ketamine_care.screening.models import ScreeningVerdict, Verdict
-from ketamine_care.screening.rule_set import load_rule_set
+from ketamine_care.screening.rule_set import RuleSet, rule_set_from_content
 
 
 def _facts_fields(exc: FactsError, prefix: str) -> dict[str, str]:
@@ -26,6 +28,13 @@ def _facts_fields(exc: FactsError, prefix: str) -> dict[str, str]:
         where, _, message = problem.partition(": ")
         fields.setdefault(f"{prefix}.{where}" if prefix else where, message or problem)
     return fields
+
+
+def pinned_rule_set(protocol_version: ProtocolVersion) -> tuple[RuleSet, dict[str, Any]]:
+    """The rule set the version was activated with (never the package's current file), and
+    its pin record (id, version, digest)."""
+    record = protocol_version.pinned(SCREENING)
+    return rule_set_from_content(checked_content(record, "screening rule set")), record
 
 
 def screen_patient(
@@ -51,7 +60,15 @@ def screen_patient(
             "Some screening facts are invalid.", fields=_facts_fields(exc, fields_prefix)
         ) from None
     definition = protocol_version.parsed()
-    result = evaluate(load_rule_set(definition.screening_rule_set), parsed, protocol=definition.id)
+    rule_set, pinned = pinned_rule_set(protocol_version)
+    # The verdict names the pinned copy: the same digest as RuleSet.digest for versions pinned
+    # at activation, and the stored digest for versions pinned by the backfill migration.
+    result = replace(
+        evaluate(rule_set, parsed, protocol=definition.id),
+        rule_set_id=pinned["id"],
+        rule_set_version=pinned["version"],
+        rule_set_digest=pinned["digest"],
+    )
     stored_facts = parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
     with transaction.atomic():
         verdict = ScreeningVerdict.objects.create(

@@ -15,12 +15,14 @@ from ketamine_care.accounts.permissions import (
 )
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
+from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL
+from ketamine_care.outcomes.models import ClinicSafetySettings
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
-from ketamine_care.screening import forms, services
+from ketamine_care.screening import forms, interactions, services
 from ketamine_care.screening.models import ScreeningVerdict
 from ketamine_care.screening.queries import access_verdict
-from ketamine_care.screening.record_facts import facts_from_record, merge_answers
+from ketamine_care.screening.record_facts import facts_from_record, latest_cssrs, merge_answers
 
 
 def _apply_errors(form, error: DomainError) -> None:
@@ -31,20 +33,31 @@ def _apply_errors(form, error: DomainError) -> None:
         form.add_error(None, error.message)
 
 
+def _counts_toward_dze(medication) -> bool:
+    drug = interactions.find_drug(medication.name)
+    listed = drug is not None and drug.equivalent_to_diazepam_10mg is not None
+    return listed or medication.drug_class == "benzodiazepine"
+
+
+def _unclassified(patient, record) -> list[tuple[str, str]]:
+    labels = {d.icd10_code.strip().upper(): d.label for d in patient.diagnoses.active()}
+    return [(code, labels.get(code, "")) for code in record.get("icd10_codes", [])]
+
+
 @clinic_required(Capability.SCREEN_PATIENT)
 @require_http_methods(["GET", "POST"])
 def workup(request, patient_id):
     patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
     protocols = active_versions(request.membership.clinic)
-    benzodiazepines = [m for m in patient.medications.active() if m.drug_class == "benzodiazepine"]
+    record = facts_from_record(patient, timezone.localdate())
     initial = {"protocol": request.GET.get("protocol", "")}
     form = forms.WorkupForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         protocols=protocols,
-        benzodiazepines=benzodiazepines,
+        benzodiazepines=[m for m in patient.medications.active() if _counts_toward_dze(m)],
+        unclassified=_unclassified(patient, record),
     )
-    record = facts_from_record(patient, timezone.localdate())
     if request.method == "POST" and form.is_valid():
         version = active_version(request.membership.clinic, form.cleaned_data["protocol"])
         try:
@@ -67,8 +80,25 @@ def workup(request, patient_id):
             )
     else:
         record_chart_view(patient=patient, actor=request.user, request=request, part="screening")
-    context = {"patient": patient, "form": form, "record": record, "protocols": protocols}
+    context = {
+        "patient": patient,
+        "form": form,
+        "record": record,
+        "protocols": protocols,
+        "cssrs": latest_cssrs(patient),
+    }
     return render(request, "screening/workup.html", context, status=422 if form.errors else 200)
+
+
+def _crisis_protocol(verdict) -> str:
+    """The clinic's crisis protocol when a suicide-risk rule holds, else ""."""
+    if not any(
+        r["rule"].startswith("suicide.") and r["severity"] == "requires_override"
+        for r in verdict.reasons
+    ):
+        return ""
+    settings = ClinicSafetySettings.objects.filter(clinic_id=verdict.patient.clinic_id).first()
+    return settings.crisis_protocol if settings else DEFAULT_CRISIS_PROTOCOL
 
 
 def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> dict:
@@ -86,6 +116,7 @@ def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> 
         "can_plan": has_capability(m, Capability.PLAN_TREATMENT)
         and verdict.permits_treatment
         and verdict.protocol_version.is_active,
+        "crisis_protocol": _crisis_protocol(verdict),
     }
 
 

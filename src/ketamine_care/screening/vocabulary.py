@@ -14,6 +14,7 @@ from ketamine_care.core.evidence import EvidenceTag as _EvidenceTag
 Diagnosis = Literal[
     "mdd",
     "mdd_psychotic_features",
+    "bipolar_psychotic_features",
     "bipolar_i",
     "bipolar_ii",
     "current_mania",
@@ -22,7 +23,9 @@ Diagnosis = Literal[
     "gad",
     "social_anxiety",
     "alcohol_use_disorder",
+    "alcohol_use_disorder_in_remission",
     "substance_use_disorder_active",
+    "substance_use_disorder_in_remission",
     "anorexia_nervosa",
     "bulimia_nervosa",
     "schizophrenia",
@@ -47,6 +50,20 @@ HistoryItem = Literal[
     "moderate_hepatic_impairment",
     "obstructive_sleep_apnea",
     "lower_urinary_tract_symptoms",
+    "recent_stroke",
+    "cerebrovascular_disease",
+    "ischemic_heart_disease",
+    "hypertensive_encephalopathy",
+    "seizure_disorder",
+    "pulmonary_hypertension",
+    "glaucoma",
+    "globe_injury",
+    "porphyria",
+    "thyroid_disease",
+    "active_respiratory_infection",
+    "asthma",
+    "airway_instability",
+    "interstitial_cystitis",
 ]
 
 MedicationClass = Literal[
@@ -62,8 +79,14 @@ MedicationClass = Literal[
     "antipsychotic",
     "ssri",
     "snri",
+    "tca",
+    "atypical_antidepressant",
+    "opioid_antagonist",
     "other",
 ]
+
+# C-SSRS screener triage levels (Columbia triage guidance, [@posner-2011]).
+SuicideRisk = Literal["none", "low", "moderate", "high"]
 
 Sex = Literal["female", "male"]
 
@@ -79,3 +102,4 @@ DIAGNOSES: tuple[str, ...] = get_args(Diagnosis)
 HISTORY_ITEMS: tuple[str, ...] = get_args(HistoryItem)
 MEDICATION_CLASSES: tuple[str, ...] = get_args(MedicationClass)
 SEXES: tuple[str, ...] = get_args(Sex)
+SUICIDE_RISKS: tuple[str, ...] = get_args(SuicideRisk)

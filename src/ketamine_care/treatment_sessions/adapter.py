@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ketamine_care.core.canonical import sha256_digest
+from ketamine_care.protocols.definition import AlertThreshold
+
 from .alerts import Condition, ThresholdRule
 from .discharge import DischargeCriteria, RecoveryScoreRule
 
@@ -29,12 +32,20 @@ class SessionMonitoring:
     protocol_version: str
     rules: tuple[ThresholdRule, ...]
     discharge: DischargeCriteria
+    # SHA-256 of the alert thresholds' canonical JSON: what a stored alert names.
+    thresholds_digest: str = ""
 
 
 def monitoring_from_protocol(
-    definition: ProtocolDefinition, route: str | None = None
+    definition: ProtocolDefinition,
+    route: str | None = None,
+    *,
+    pinned_thresholds: list[dict] | None = None,
 ) -> SessionMonitoring:
     """Alert rules and discharge criteria from `definition.monitoring` for `route`.
+
+    `pinned_thresholds` are the alert thresholds a protocol version pinned at activation; the
+    definition's own are used when none are given (the command line, a draft).
 
     The observation clock (clinical-reference §3.3, §11.6) starts at minute 0 for esketamine
     (`observation_from = "first_device"`); for IV ketamine (`"end_of_infusion"`) it starts at
@@ -44,10 +55,15 @@ def monitoring_from_protocol(
     """
     monitoring = definition.monitoring
     chosen = route or definition.default_route
-    rules = tuple(threshold_rule(t) for t in monitoring.alert_thresholds)
+    if pinned_thresholds is None:
+        thresholds = [t.model_dump(mode="json") for t in monitoring.alert_thresholds]
+    else:
+        thresholds = pinned_thresholds
+    rules = tuple(threshold_rule(AlertThreshold.model_validate(t)) for t in thresholds)
     return SessionMonitoring(
         protocol_id=definition.id,
         protocol_version=definition.version,
+        thresholds_digest=sha256_digest(thresholds),
         rules=rules,
         discharge=discharge_criteria(
             monitoring,

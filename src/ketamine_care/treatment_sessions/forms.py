@@ -76,6 +76,17 @@ class PreChecksForm(forms.Form):
     maoi = forms.BooleanField(label="MAOI today", required=False)
     opioid = forms.BooleanField(label="Opioid today", required=False)
     medication_notes = forms.CharField(label="Medication notes", max_length=500, required=False)
+    day_of_session_asked = forms.BooleanField(
+        label="Day-of-session questions asked", required=False
+    )
+    recent_alcohol_or_drugs = forms.BooleanField(
+        label="Alcohol or non-prescribed drugs in the last 48 h", required=False
+    )
+    intoxication_signs = forms.BooleanField(label="Signs of intoxication", required=False)
+    stimulant_or_cocaine = forms.BooleanField(
+        label="Cocaine or non-prescribed stimulant in the last 48 h", required=False
+    )
+    nasal_medication_at = _datetime("Nasal decongestant or corticosteroid given at (esketamine)")
 
 
 class OverrideForm(forms.Form):

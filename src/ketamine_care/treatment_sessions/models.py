@@ -133,6 +133,9 @@ class PreSessionChecks(TimestampedModel):
     consent_on_file = models.BooleanField(null=True, blank=True)
     # {"benzodiazepine": bool, ..., "notes": str}; None until recorded (REMS flags, §3.8).
     concomitant_today = models.JSONField(null=True, blank=True)
+    # {"recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine": bool,
+    #  "nasal_medication_at": ISO time or None}; None until the questions are asked today.
+    day_of_session = models.JSONField(null=True, blank=True)
     # [{"check", "reason", "by", "at"}], appended by override_pre_check().
     overrides = models.JSONField(default=list, blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -140,6 +143,22 @@ class PreSessionChecks(TimestampedModel):
     @property
     def calculated_dose_mg(self):
         return (self.calculated_dose or {}).get("dose_mg")
+
+
+class PreCheckSwitch(TimestampedModel):
+    """A pre-session check the clinic switched off (only checks whose data allows it, e.g. the
+    pregnancy test), with the documented reason; no row means the check is on."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    check_key = models.CharField(max_length=40)
+    reason = models.TextField()
+    switched_off_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "check_key"], name="one_switch_per_check"),
+            models.CheckConstraint(condition=~models.Q(reason=""), name="switch_has_reason"),
+        ]
 
 
 class RecordStatus(models.TextChoices):
@@ -258,6 +277,9 @@ class SessionAlert(PublicIdModel):
     source = models.TextField()
     evidence = models.CharField(max_length=32, blank=True)
     observed = models.JSONField(default=dict, blank=True)
+    # The alert thresholds that raised it: the digest of the session's protocol version's
+    # pinned thresholds (protocols.pinning). Blank for adverse-event alerts.
+    thresholds_digest = models.CharField(max_length=64, blank=True)
     adverse_event = models.ForeignKey(
         "AdverseEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

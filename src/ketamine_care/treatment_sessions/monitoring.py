@@ -33,7 +33,11 @@ def _definition(pk: int, stamp: datetime) -> ProtocolDefinition:
 
 @lru_cache(maxsize=256)
 def _monitoring(pk: int, stamp: datetime, route: str) -> SessionMonitoring:
-    return monitoring_from_protocol(_definition(pk, stamp), route)
+    # Alerts follow the thresholds pinned when the version became active, so a package
+    # upgrade never changes how an active version alerts.
+    version = ProtocolVersion.objects.get(pk=pk)
+    pinned = version.pinned_thresholds() if version.pinned_rules else None
+    return monitoring_from_protocol(_definition(pk, stamp), route, pinned_thresholds=pinned)
 
 
 def definition_for(version: ProtocolVersion) -> ProtocolDefinition:

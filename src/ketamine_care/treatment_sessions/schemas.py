@@ -38,6 +38,13 @@ class ConcomitantIn(Schema):
     notes: str = Field(default="", max_length=500)
 
 
+class DayOfSessionIn(Schema):
+    recent_alcohol_or_drugs: bool
+    intoxication_signs: bool
+    stimulant_or_cocaine: bool
+    nasal_medication_at: datetime | None = None
+
+
 class PreChecksIn(Schema):
     weight_kg: Decimal | None = None
     last_food_at: datetime | None = None
@@ -46,6 +53,7 @@ class PreChecksIn(Schema):
     pregnancy_test: Literal["negative", "positive", "not_applicable"] | None = None
     consent_on_file: bool | None = None
     concomitant: ConcomitantIn | None = None
+    day_of_session: DayOfSessionIn | None = None
 
 
 class OverrideIn(Schema):

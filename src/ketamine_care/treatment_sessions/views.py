@@ -233,6 +233,11 @@ def pre_checks(request, session_id):
                 "opioid",
             )
         } | {"notes": data["medication_notes"]}
+    if data["day_of_session_asked"]:
+        values["day_of_session"] = {
+            flag: data[flag]
+            for flag in ("recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine")
+        } | {"nasal_medication_at": data["nasal_medication_at"]}
     return _run(
         request,
         session,
@@ -291,9 +296,12 @@ def dose(request, session_id):
         from ketamine_care.inventory.models import Lot
 
         lot_id = data.pop("lot_id")
-        lot = (
-            Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first() if lot_id else None
-        )
+        lot = None
+        if lot_id:
+            # An unknown lot must not quietly record the dose without its ledger draw.
+            lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
+            if lot is None:
+                raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
         checker = User.objects.filter(email__iexact=data.pop("checked_by_email")).first()
         services.record_dose(
             session=session,

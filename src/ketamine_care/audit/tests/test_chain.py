@@ -1,10 +1,11 @@
 import json
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from ketamine_care.audit.models import AuditEvent
+from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.services import chain_key, record
 from ketamine_care.audit.verify import verify_all, verify_chain
 from ketamine_care.patients import services
@@ -97,9 +98,16 @@ class AuditChainTests(ClinicTestCase):
                 cursor.execute(f"UPDATE {TABLE} SET seq = seq + 1 WHERE id = %s", [event.id])
             cursor.execute(
                 f"INSERT INTO {TABLE} (chain, seq, occurred_at, event_type, object_type, "
-                "object_id, changes, request_id, prev_hash, hash) "
-                "VALUES (%s, %s, %s, 'patient.viewed', '', '', '{}', '', %s, %s)",
-                [self.chain, victim.seq, victim.occurred_at, self.events[1].hash, "f" * 64],
+                "object_id, changes, request_id, prev_hash, hash, algorithm) "
+                "VALUES (%s, %s, %s, 'patient.viewed', '', '', '{}', '', %s, %s, %s)",
+                [
+                    self.chain,
+                    victim.seq,
+                    victim.occurred_at,
+                    self.events[1].hash,
+                    "f" * 64,
+                    victim.algorithm,
+                ],
             )
         problem = verify_chain(self.chain).problem
         self.assertEqual(problem.seq, victim.seq)
@@ -125,3 +133,41 @@ class AuditChainTests(ClinicTestCase):
         event = record(event_type="test.recorded", actor=self.nurse, clinic=self.clinic)
         self.assertEqual(event.prev_hash, self.events[-1].hash)
         self.assertEqual(event.seq, self.events[-1].seq + 1)
+
+
+class VerifyWhileWritingTests(ClinicTestCase):
+    """`audit-verify` may run while staff keep working: new events are not tampering."""
+
+    def setUp(self):
+        for phone in ("1", "2", "3"):
+            services.update_demographics(patient=self.patient, actor=self.nurse, phone=phone)
+        self.chain = chain_key(self.clinic)
+        self.head = AuditChainHead.objects.filter(chain=self.chain).values("last_seq", "last_hash")
+        self.events = list(AuditEvent.objects.filter(chain=self.chain).order_by("seq"))
+
+    def test_events_committed_during_the_walk_verify(self):
+        earlier = self.events[-3]
+        before = {"last_seq": earlier.seq, "last_hash": earlier.hash}
+        with mock.patch("ketamine_care.audit.verify._head", side_effect=[before, self.head[0]]):
+            report = verify_chain(self.chain)
+        self.assertTrue(report.ok, report.problem)
+
+    def test_events_committed_after_the_walk_verify(self):
+        after = {"last_seq": self.events[-1].seq + 2, "last_hash": "f" * 64}
+        with mock.patch("ketamine_care.audit.verify._head", side_effect=[self.head[0], after]):
+            report = verify_chain(self.chain)
+        self.assertTrue(report.ok, report.problem)
+
+    def test_a_head_behind_its_events_is_reported(self):
+        earlier = self.events[-2]
+        AuditChainHead.objects.filter(chain=self.chain).update(
+            last_seq=earlier.seq, last_hash=earlier.hash
+        )
+        problem = verify_chain(self.chain).problem
+        self.assertEqual(problem.kind, "deleted")
+        self.assertIn(f"its head records event {earlier.seq}", problem.detail)
+
+    def test_a_head_with_another_hash_is_reported(self):
+        AuditChainHead.objects.filter(chain=self.chain).update(last_hash="e" * 64)
+        problem = verify_chain(self.chain).problem
+        self.assertIn("with another hash", problem.detail)

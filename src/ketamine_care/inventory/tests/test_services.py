@@ -4,7 +4,7 @@ from decimal import Decimal
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ketamine_care.accounts.models import Membership
+from ketamine_care.accounts.models import Membership, Role
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.inventory import services
@@ -160,6 +160,19 @@ class WasteTests(LedgerTestCase):
                 self.waste(lot, witness)
             self.assertEqual(set(caught.exception.fields), {"witness"})
         self.assert_balance(lot, "10")
+
+    def test_only_a_clinical_role_of_the_clinic_may_witness(self):
+        lot = receive(self.vials, self.clinic_admin, 1)
+        for role in (Role.FRONT_DESK, Role.CLINIC_ADMIN, Role.THERAPIST, Role.RESEARCHER):
+            with self.subTest(role=role), self.assertRaises(ValidationFailed) as caught:
+                self.waste(lot, self.users[role.value])
+            self.assertIn(role.label.lower(), caught.exception.fields["witness"])
+        self.assert_balance(lot, "10")
+        self.assertFalse(LedgerEntry.objects.filter(kind="waste").exists())
+        for witness in (self.prescriber, self.medical_director):
+            with self.subTest(witness=witness.email):
+                self.assertEqual(self.waste(lot, witness).witness, witness)
+        self.assertEqual(self.waste(lot, self.nurse, actor=self.prescriber).witness, self.nurse)
 
     def test_the_database_refuses_unwitnessed_waste(self):
         lot = receive(self.vials, self.clinic_admin, 1)

@@ -79,3 +79,18 @@ class AlertValuesTests(ClinicTestCase):
     def test_whole_number_thresholds_read_as_whole_numbers(self):
         alert = record(self.patient, self.nurse, "phq9", phq9(2, item9=2)).raised_alerts[0]
         self.assertEqual((alert.observed, alert.threshold), ("2", "0"))
+
+
+class AlertNamesItsRulesTests(ClinicTestCase):
+    def test_an_alert_names_the_digest_of_the_rules_that_raised_it(self):
+        from ketamine_care.outcomes.services import clinic_rules, safety_settings_for
+
+        row = record(self.patient, self.nurse, "phq9", phq9(2, item9=1))
+        rules = clinic_rules(safety_settings_for(self.clinic))
+        alert = row.raised_alerts[0]
+        self.assertEqual(
+            (alert.rule_set_version, alert.rule_set_digest), (rules.version, rules.digest)
+        )
+        self.assertEqual(len(alert.rule_set_digest), 64)
+        event = AuditEvent.objects.filter(event_type="safety_alert.raised").last()
+        self.assertEqual(event.changes["new"]["rule_set_digest"], rules.digest)

@@ -68,9 +68,14 @@ def clean_facts(protocol: str = "iv-ketamine-trd", **overrides: Any) -> dict[str
         "history": [],
         "failed_antidepressant_trials": 2,
         "medications": [],
+        "suicide_risk": "none",
+        "inpatient_care_needed": False,
     }
     if protocol == "iv-ketamine-bipolar-depression":
         facts["medications"] = [{"name": "lithium", "class": "lithium", "daily_dose_mg": 900}]
+    if protocol == "esketamine-mdsi-label":
+        # The MDSI indication is "in conjunction with an oral antidepressant".
+        facts["medications"] = [{"name": "sertraline", "class": "ssri", "daily_dose_mg": 100}]
     facts.update(overrides)
     return facts
 

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from ketamine_care.screening.cli import main
-from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS, MEDICATION_CLASSES
+from ketamine_care.screening.vocabulary import (
+    DIAGNOSES,
+    HISTORY_ITEMS,
+    MEDICATION_CLASSES,
+    SUICIDE_RISKS,
+)
 
 from .factories import clean_facts
 
@@ -66,6 +71,41 @@ class ScreenJsonTests:
         assert reason["severity"] == "missing_information"
         assert "failed_antidepressant_trials" in reason["message"]
 
+    def test_an_unclassified_code_exits_0_with_missing_information(self, tmp_path, capsys):
+        path = _write(tmp_path, clean_facts(icd10_codes=["F31.4"]))
+        status, out, _ = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path, "--json")
+        result = json.loads(out)
+        assert (status, result["verdict"]) == (0, "requires_override")
+        (reason,) = result["reasons"]
+        assert reason["severity"] == "missing_information"
+        assert "F31.4" in reason["message"]
+        assert list(reason) == ["rule", "severity", "message", "source"]
+
+    @pytest.mark.parametrize(
+        ("changes", "verdict", "rule"),
+        [
+            ({"suicide_risk": "high"}, "requires_override", "suicide.high_risk"),
+            ({"inpatient_care_needed": True}, "requires_override", "suicide.inpatient_care_needed"),
+            (
+                {"bp_systolic": 182, "bp_diastolic": 95},
+                "requires_override",
+                "vitals.bp_at_least_180_110",
+            ),
+            ({"icd10_codes": ["F11.20"]}, "requires_override", "substance.active_sud"),
+            (
+                {"medications": [{"name": "naltrexone"}]},
+                "eligible_with_cautions",
+                "interaction.opioid_antagonist",
+            ),
+        ],
+    )
+    def test_the_new_facts_reach_the_verdict(self, tmp_path, capsys, changes, verdict, rule):
+        path = _write(tmp_path, clean_facts(**changes))
+        status, out, _ = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path, "--json")
+        result = json.loads(out)
+        assert (status, result["verdict"]) == (0, verdict)
+        assert rule in [r["rule"] for r in result["reasons"]]
+
     def test_it_reads_facts_from_stdin(self, capsys, monkeypatch) -> None:
         monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(clean_facts())))
         status, out, _ = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", "-", "--json")
@@ -81,13 +121,22 @@ class ScreenHumanTests:
         assert "[ineligible] label.intracerebral_hemorrhage" in out
         assert "Source: clinical-reference §3.4" in out
 
+    def test_it_names_bibliography_sources_for_a_reader(self, tmp_path, capsys) -> None:
+        path = _write(tmp_path, clean_facts(suicide_risk="high"))
+        status, out, _ = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path)
+        assert status == 0
+        assert "[requires_override] suicide.high_risk" in out
+        assert "Spravato US prescribing information" in out and "[@" not in out
+
     def test_help_documents_the_vocabularies(self, capsys) -> None:
         with pytest.raises(SystemExit) as caught:
             main(["--help"])
         out = capsys.readouterr().out.replace("\n", " ")
         assert caught.value.code == 0
-        for word in (*DIAGNOSES, *HISTORY_ITEMS, *MEDICATION_CLASSES):
+        for word in (*DIAGNOSES, *HISTORY_ITEMS, *MEDICATION_CLASSES, *SUICIDE_RISKS):
             assert word in out
+        for key in ("suicide_risk", "inpatient_care_needed", "icd10_codes", "Contradictory"):
+            assert key in out
 
 
 class ScreenErrorTests:
@@ -121,6 +170,27 @@ class ScreenErrorTests:
         status, out, err = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path)
         assert (status, out) == (2, "")
         assert expected in err
+
+    @pytest.mark.parametrize(
+        ("changes", "named"),
+        [
+            ({"sex": "male", "pregnant": True}, ["pregnant", "sex"]),
+            ({"bp_systolic": 100, "bp_diastolic": 100}, ["bp_diastolic", "bp_systolic"]),
+            ({"bp_systolic": 90, "bp_diastolic": 120}, ["bp_diastolic", "bp_systolic"]),
+        ],
+    )
+    def test_contradictory_facts_exit_2_naming_them(self, tmp_path, capsys, changes, named):
+        path = _write(tmp_path, clean_facts(**changes))
+        status, out, err = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path)
+        assert (status, out) == (2, "")
+        assert "contradict" in err
+        assert all(name in err for name in named)
+
+    def test_an_unknown_new_word_exits_2_naming_it(self, tmp_path, capsys) -> None:
+        path = _write(tmp_path, clean_facts(suicide_risk="extreme"))
+        status, _, err = _run(capsys, "--protocol", "iv-ketamine-trd", "--facts", path)
+        assert status == 2
+        assert "suicide_risk: unknown word 'extreme'" in err
 
     def test_an_unreadable_file_exits_2(self, tmp_path, capsys) -> None:
         missing = str(tmp_path / "absent.json")

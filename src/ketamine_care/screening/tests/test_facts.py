@@ -80,3 +80,39 @@ def test_integers_are_accepted_for_numbers() -> None:
 def test_the_python_attribute_name_is_not_an_accepted_key() -> None:
     problems = _problems({"medications": [{"name": "x", "drug_class": "ssri"}]})
     assert "medications[0].drug_class: unknown field 'drug_class'" in problems
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"sex": "male", "pregnant": True}, "pregnant: true contradicts sex 'male'"),
+        ({"bp_systolic": 80, "bp_diastolic": 90}, "bp_diastolic: 90 is not below bp_systolic 80"),
+        ({"bp_systolic": 90, "bp_diastolic": 90}, "bp_diastolic: 90 is not below bp_systolic 90"),
+    ],
+)
+def test_contradictory_facts_are_refused_naming_the_fields(changes: dict, expected: str) -> None:
+    problems = _problems(clean_facts(**changes))
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_every_contradiction_is_reported_at_once() -> None:
+    problems = _problems(clean_facts(sex="male", pregnant=True, bp_systolic=100, bp_diastolic=120))
+    assert [p.split(":")[0] for p in problems] == ["pregnant", "bp_diastolic"]
+
+
+def test_a_male_patient_not_pregnant_is_consistent() -> None:
+    assert parse_facts(clean_facts(sex="male", pregnant=False)).sex == "male"
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"suicide_risk": "severe"}, "suicide_risk: unknown word 'severe'"),
+        ({"inpatient_care_needed": "yes"}, "inpatient_care_needed: Input should be a valid"),
+        ({"icd10_codes": ["opioid dependence"]}, "icd10_codes[0]: 'opioid dependence' is not"),
+        ({"history": ["stroke"]}, "history[0]: unknown word 'stroke' (allowed:"),
+    ],
+)
+def test_the_new_facts_name_bad_values(changes: dict, expected: str) -> None:
+    problems = _problems(clean_facts(**changes))
+    assert any(p.startswith(expected) for p in problems), problems

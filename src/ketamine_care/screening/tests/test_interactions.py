@@ -11,6 +11,7 @@ from ketamine_care.screening.interactions import (
     DATA_DIR,
     classify_drug,
     drug_list,
+    find_drug,
     interaction_table,
     interaction_warnings,
 )
@@ -36,14 +37,31 @@ def test_classify_drug(name: str, expected: str | None) -> None:
     assert classify_drug(name) == expected
 
 
-def test_only_diazepam_has_a_conversion_factor() -> None:
-    # The reference gives no diazepam-equivalent table; diazepam's factor is 1 by definition.
-    factors = {
-        d.name: d.diazepam_equivalent_factor
+# mg approximately equivalent to 10 mg diazepam [@ashton-2002], as the review lists them.
+ASHTON_EQUIVALENTS = {
+    "diazepam": 10,
+    "alprazolam": 0.5,
+    "clonazepam": 0.5,
+    "lorazepam": 1,
+    "oxazepam": 20,
+    "temazepam": 20,
+    "chlordiazepoxide": 25,
+    "clobazam": 20,
+    "clorazepate": 15,
+    "nitrazepam": 10,
+    "zolpidem": 20,
+    "zopiclone": 15,
+}
+
+
+def test_diazepam_equivalents_are_exactly_the_ashton_table() -> None:
+    equivalents = {
+        d.name: d.equivalent_to_diazepam_10mg
         for d in drug_list().drugs
-        if d.diazepam_equivalent_factor is not None
+        if d.equivalent_to_diazepam_10mg is not None
     }
-    assert factors == {"diazepam": 1}
+    assert equivalents == ASHTON_EQUIVALENTS
+    assert find_drug("diazepam").diazepam_equivalent_factor == 1
 
 
 def test_every_drug_name_is_unique() -> None:
@@ -56,10 +74,10 @@ def test_drug_specific_interactions_name_known_drugs() -> None:
     assert set(interaction_table().by_drug) <= known
 
 
-def test_every_interaction_cites_the_reference() -> None:
+def test_every_interaction_cites_its_source() -> None:
     table = interaction_table()
     for entry in [*table.by_class.values(), *table.by_drug.values()]:
-        assert "clinical-reference §" in entry.source
+        assert "clinical-reference §" in entry.source or "[@" in entry.source
 
 
 def test_interaction_classes_are_vocabulary_words() -> None:

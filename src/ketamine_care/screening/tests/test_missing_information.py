@@ -71,29 +71,42 @@ def test_with_sex_unknown_pregnancy_names_both_facts() -> None:
     assert reason.missing == ("pregnant", "sex")
 
 
-def test_a_recorded_pregnancy_counts_whatever_the_sex() -> None:
-    result = screen("iv-ketamine-trd", clean_facts(sex="male", pregnant=True))
+def test_a_recorded_pregnancy_counts_when_sex_is_unknown() -> None:
+    result = screen("iv-ketamine-trd", _without("iv-ketamine-trd", "sex") | {"pregnant": True})
     assert reason_map(result) == {"pregnancy.pregnant": "requires_override"}
 
 
 def test_one_high_bp_reading_decides_even_if_the_other_is_missing() -> None:
     facts = _without("iv-ketamine-trd", "bp_diastolic")
-    facts["bp_systolic"] = 150
-    assert reason_map(screen("iv-ketamine-trd", facts)) == {"vitals.bp_above_140_90": "caution"}
+    facts["bp_systolic"] = 180
+    assert reason_map(screen("iv-ketamine-trd", facts)) == {
+        "vitals.bp_above_140_90": "caution",
+        "vitals.bp_at_least_180_110": "requires_override",
+    }
 
 
 def test_a_missing_bp_reading_is_reported() -> None:
     result = screen("iv-ketamine-trd", _without("iv-ketamine-trd", "bp_diastolic"))
-    assert reason_map(result) == {"vitals.bp_above_140_90": "missing_information"}
+    assert reason_map(result) == {
+        "vitals.bp_above_140_90": "missing_information",
+        "vitals.bp_at_least_180_110": "missing_information",
+    }
 
 
 def test_a_benzodiazepine_without_a_diazepam_equivalent_is_reported() -> None:
-    meds = [{"name": "lorazepam", "class": "benzodiazepine", "daily_dose_mg": 2}]
+    # Midazolam is not in the equivalence table: its diazepam equivalent must be given.
+    meds = [{"name": "midazolam", "class": "benzodiazepine", "daily_dose_mg": 2}]
     result = screen("iv-ketamine-trd", clean_facts(medications=meds))
     (reason,) = [r for r in result.reasons if r.severity == "missing_information"]
     assert reason.rule == "interaction.benzodiazepine_above_8mg_dze"
-    assert reason.missing == ("medications[lorazepam].diazepam_equivalent_mg",)
+    assert reason.missing == ("medications[midazolam].diazepam_equivalent_mg",)
     assert result.verdict == "requires_override"
+
+
+def test_a_listed_benzodiazepine_without_a_daily_dose_is_reported() -> None:
+    meds = [{"name": "lorazepam", "class": "benzodiazepine"}]
+    result = screen("iv-ketamine-trd", clean_facts(medications=meds))
+    assert reason_map(result)["interaction.benzodiazepine_above_8mg_dze"] == "missing_information"
 
 
 def test_a_known_benzodiazepine_load_above_8mg_decides_despite_another_unknown() -> None:
@@ -126,4 +139,7 @@ def test_fact_fields_are_the_cli_contract() -> None:
         "history",
         "failed_antidepressant_trials",
         "medications",
+        "suicide_risk",
+        "inpatient_care_needed",
+        "icd10_codes",
     )

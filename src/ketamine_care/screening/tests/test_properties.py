@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketamine_care.screening.evaluator import SEVERITY_ORDER
-from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS, MEDICATION_CLASSES
+from ketamine_care.screening.vocabulary import (
+    DIAGNOSES,
+    HISTORY_ITEMS,
+    MEDICATION_CLASSES,
+    SUICIDE_RISKS,
+)
 
 from .factories import ALL_PROTOCOLS, PSYCHIATRIC, screen
 
@@ -24,12 +29,17 @@ ABSOLUTE_DIAGNOSES = [
     "schizoaffective",
     "other_psychotic_disorder",
     "mdd_psychotic_features",
+    "bipolar_psychotic_features",
     "current_mania",
 ]
+# Mapped, remission, substance-induced psychosis, unclassified, and non-psychiatric codes.
+ICD10_CODES = ["F33.1", "F11.20", "F10.21", "F12.259", "F31.5", "F31.4", "F17.210", "I10"]
 
 medication = st.fixed_dictionaries(
     {
-        "name": st.sampled_from(["x", "lorazepam", "aminophylline", "sertraline", "lithium"]),
+        "name": st.sampled_from(
+            ["x", "lorazepam", "aminophylline", "sertraline", "lithium", "naltrexone", "zolpidem"]
+        ),
         "class": st.sampled_from(MEDICATION_CLASSES),
     },
     optional={"daily_dose_mg": st.floats(0, 100), "diazepam_equivalent_mg": st.floats(0, 40)},
@@ -47,8 +57,19 @@ facts_strategy = st.fixed_dictionaries(
         "history": st.lists(st.sampled_from(HISTORY_ITEMS), max_size=5) | st.none(),
         "failed_antidepressant_trials": st.integers(0, 6) | st.none(),
         "medications": st.lists(medication, max_size=4) | st.none(),
+        "suicide_risk": st.sampled_from(SUICIDE_RISKS) | st.none(),
+        "inpatient_care_needed": st.booleans() | st.none(),
+        "icd10_codes": st.lists(st.sampled_from(ICD10_CODES), max_size=3) | st.none(),
     },
-)
+).filter(lambda f: _consistent(f))
+
+
+def _consistent(facts: dict[str, Any]) -> bool:
+    """Contradictory facts are refused (exit 2), so the properties draw consistent ones."""
+    if facts.get("sex") == "male" and facts.get("pregnant"):
+        return False
+    systolic, diastolic = facts.get("bp_systolic"), facts.get("bp_diastolic")
+    return systolic is None or diastolic is None or diastolic < systolic
 
 
 def _with(facts: dict[str, Any], key: str, word: str) -> dict[str, Any]:
@@ -118,3 +139,70 @@ def test_missing_information_is_never_eligible(facts, protocol) -> None:
         assert VERDICT_RANK[result.verdict] >= VERDICT_RANK["requires_override"]
     ranks = [SEVERITY_ORDER.index(r.severity) for r in result.reasons]
     assert ranks == sorted(ranks)
+
+
+def _rank(protocol: str, facts: dict[str, Any]) -> int:
+    return VERDICT_RANK[screen(protocol, facts).verdict]
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.sampled_from(SUICIDE_RISKS))
+def test_a_higher_suicide_risk_never_improves_the_verdict(facts, protocol, risk) -> None:
+    known = {**facts, "suicide_risk": SUICIDE_RISKS[0]}
+    assert _rank(protocol, {**known, "suicide_risk": risk}) >= _rank(protocol, known)
+    higher = SUICIDE_RISKS[SUICIDE_RISKS.index(risk) :]
+    for level in higher:
+        assert _rank(protocol, {**facts, "suicide_risk": level}) >= _rank(
+            protocol, {**facts, "suicide_risk": risk}
+        )
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS))
+def test_needing_inpatient_care_never_improves_the_verdict(facts, protocol) -> None:
+    before = _rank(protocol, {**facts, "inpatient_care_needed": False})
+    assert _rank(protocol, {**facts, "inpatient_care_needed": True}) >= before
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    facts_strategy,
+    st.sampled_from(ALL_PROTOCOLS),
+    st.integers(0, 80),
+    st.integers(0, 40),
+)
+def test_a_higher_blood_pressure_never_improves_the_verdict(facts, protocol, up_s, up_d) -> None:
+    facts = {**facts, "bp_systolic": facts.get("bp_systolic") or 120}
+    facts["bp_diastolic"] = min(facts.get("bp_diastolic") or 75, facts["bp_systolic"] - 1)
+    raised = {**facts, "bp_systolic": facts["bp_systolic"] + up_s}
+    raised["bp_diastolic"] = min(facts["bp_diastolic"] + up_d, raised["bp_systolic"] - 1)
+    assert _rank(protocol, raised) >= _rank(protocol, facts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.sampled_from(ICD10_CODES))
+def test_adding_a_diagnosis_code_never_improves_the_verdict(facts, protocol, code) -> None:
+    assert _rank(protocol, _with(facts, "icd10_codes", code)) >= _rank(protocol, facts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    facts_strategy,
+    st.sampled_from(ALL_PROTOCOLS),
+    st.sampled_from(["naltrexone", "lorazepam", "zolpidem", "aminophylline", "methylphenidate"]),
+    st.floats(0, 40),
+)
+def test_adding_a_risk_medication_never_improves_the_verdict(facts, protocol, name, dose) -> None:
+    # Antidepressants and mood stabilizers are left out: the MDSI and bipolar rules ask for them.
+    facts = {**facts, "medications": facts.get("medications") or []}
+    added = {"name": name, "daily_dose_mg": dose}
+    assert _rank(protocol, _with(facts, "medications", added)) >= _rank(protocol, facts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.floats(0, 20), st.floats(0, 20))
+def test_a_higher_benzodiazepine_dose_never_improves_the_verdict(facts, protocol, dose, more):
+    meds = facts.get("medications") or []
+    low = {**facts, "medications": [*meds, {"name": "alprazolam", "daily_dose_mg": dose}]}
+    high = {**facts, "medications": [*meds, {"name": "alprazolam", "daily_dose_mg": dose + more}]}
+    assert _rank(protocol, high) >= _rank(protocol, low)

@@ -25,6 +25,7 @@ from ketamine_care.treatment_sessions.services.prechecks import (
     override_pre_check,
     pre_check_results,
     record_pre_checks,
+    switch_pre_check,
 )
 from ketamine_care.treatment_sessions.services.rems import record_submission, save_rems_form
 from ketamine_care.treatment_sessions.services.vitals import (
@@ -45,6 +46,7 @@ __all__ = [
     "mark_ready_for_discharge",
     "override_pre_check",
     "pre_check_results",
+    "switch_pre_check",
     "record_adverse_event",
     "record_dose",
     "record_pre_checks",

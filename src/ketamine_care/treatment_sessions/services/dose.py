@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.treatment_sessions import states
@@ -47,12 +48,11 @@ def record_dose(
     definition = definition_for(session.protocol_version)
     errors: dict[str, str] = {}
     dose = _positive(dose_mg, "dose_mg", errors)
-    if checked_by is None:
-        errors["checked_by"] = "A second clinician checks the dose."
-    elif checked_by.pk == actor.pk:
-        errors["checked_by"] = "The dose is checked by someone other than who gives it."
-    elif not checked_by.memberships.filter(clinic=session.clinic, is_active=True).exists():
-        errors["checked_by"] = "The checker must work in this clinic."
+    checker_problem = second_clinician_problem(
+        clinic=session.clinic, performer=actor, other=checked_by
+    )
+    if checker_problem:
+        errors["checked_by"] = f"Dose checker: {checker_problem}"
     if lot is not None:
         product, lot_number, expiry_date = lot.product.name, lot.lot_number, lot.expiry_date
         concentration_mg_per_ml = lot.product.strength_mg_per_ml

@@ -16,7 +16,7 @@ from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_measurement
 from ketamine_care.treatment_sessions import prechecks, states
-from ketamine_care.treatment_sessions.models import PreSessionChecks
+from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
 
@@ -28,6 +28,21 @@ CONCOMITANT_FLAGS = (
     "opioid",
 )
 PRE_CHECK_STATES = (states.CHECKED_IN, states.PRE_ASSESSMENT)
+DAY_OF_SESSION_FLAGS = ("recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine")
+
+
+def _day_of_session_errors(answers, now: datetime) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    unknown = set(answers) - {*DAY_OF_SESSION_FLAGS, "nasal_medication_at"}
+    if unknown:
+        errors["day_of_session"] = f"Unknown questions: {', '.join(sorted(unknown))}."
+    for flag in DAY_OF_SESSION_FLAGS:
+        if not isinstance(answers.get(flag, False), bool):
+            errors[f"day_of_session.{flag}"] = "Answer yes or no."
+    when = answers.get("nasal_medication_at")
+    if when is not None and (not isinstance(when, datetime) or when > now):
+        errors["day_of_session.nasal_medication_at"] = "Give a time that is not in the future."
+    return errors
 
 
 def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSessionChecks:
@@ -47,6 +62,12 @@ def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSess
             errors[name] = "This time cannot be in the future."
     if values.get("pregnancy_test") not in (None, "", "negative", "positive", "not_applicable"):
         errors["pregnancy_test"] = "Choose negative, positive or not applicable."
+    day = values.get("day_of_session")
+    if day is not None:
+        if isinstance(day, dict):
+            errors.update(_day_of_session_errors(day, now))
+        else:
+            errors["day_of_session"] = "Expected the answers to the day-of-session questions."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     with transaction.atomic():
@@ -84,6 +105,14 @@ def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
     if values.get("pregnancy_test") is not None:
         checks.pregnancy_test = values["pregnancy_test"]
         changed["pregnancy_test"] = values["pregnancy_test"]
+    day = values.get("day_of_session")
+    if day is not None:
+        when = day.get("nasal_medication_at")
+        checks.day_of_session = {
+            **{flag: bool(day.get(flag)) for flag in DAY_OF_SESSION_FLAGS},
+            "nasal_medication_at": when.isoformat() if when else None,
+        }
+        changed["day_of_session"] = checks.day_of_session
     if concomitant is not None:
         checks.concomitant_today = {
             **{flag: bool(concomitant.get(flag)) for flag in CONCOMITANT_FLAGS},
@@ -165,9 +194,20 @@ def screening_status(session) -> tuple[bool | None, str]:
     new_dx = set(now.get("diagnoses", [])) - set(screened.get("diagnoses", []))
     meds_now = {(m["name"], m["class"]) for m in now.get("medications", [])}
     meds_then = {(m.get("name"), m.get("class")) for m in screened.get("medications", [])}
-    if new_dx or meds_now != meds_then:
+    if new_dx or meds_now != meds_then or _unclassified_since(session.patient, verdict):
         return False, "Diagnoses or medications changed since screening: re-screen."
     return True, "Screening verdict is current."
+
+
+def _unclassified_since(patient, verdict) -> bool:
+    """A psychiatric code the screening cannot classify, added after the verdict: it maps to
+    no word, so only its date shows the record changed."""
+    from ketamine_care.screening import icd10
+
+    return any(
+        not icd10.words_for(row.icd10_code, row.clinical_status).classified
+        for row in patient.diagnoses.active().filter(created_at__gt=verdict.evaluated_at)
+    )
 
 
 def pre_check_results(session, now: datetime | None = None) -> list[prechecks.CheckResult]:
@@ -192,8 +232,59 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
         consent_on_file=checks.consent_on_file if checks else None,
         concomitant_recorded=bool(checks and checks.concomitant_today is not None),
         overridden=frozenset(o["check"] for o in (checks.overrides if checks else [])),
+        sex=session.patient.sex,
+        day_of_session=_day_of_session(checks),
+        switched_off=_switched_off(session.patient.clinic_id),
     )
     return prechecks.evaluate_pre_checks(facts, now or timezone.now())
+
+
+def _day_of_session(checks) -> dict | None:
+    if checks is None or checks.day_of_session is None:
+        return None
+    answers = dict(checks.day_of_session)
+    when = answers.get("nasal_medication_at")
+    answers["nasal_medication_at"] = datetime.fromisoformat(when) if when else None
+    return answers
+
+
+def _switched_off(clinic_id) -> tuple[tuple[str, str], ...]:
+    """Checks the clinic switched off, each with its documented reason."""
+    rows = PreCheckSwitch.objects.filter(clinic_id=clinic_id).order_by("check_key")
+    return tuple((row.check_key, row.reason) for row in rows)
+
+
+def switch_pre_check(*, clinic, check: str, actor, off: bool, reason: str = "", request=None):
+    """The clinic switches a pre-session check off (with a documented reason) or back on.
+
+    Only checks whose data says `clinic_may_switch_off` (the pregnancy test) can be switched
+    off. Callers authorize (the medical director's protocol capability)."""
+    keys = {s["key"]: s for s in prechecks.check_specs()}
+    reason = (reason or "").strip()
+    if check not in keys or not keys[check].get("clinic_may_switch_off"):
+        raise ValidationFailed(
+            "This check cannot be switched off.", fields={"check": "Not switchable."}
+        )
+    if off and not reason:
+        raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
+    with transaction.atomic():
+        if off:
+            PreCheckSwitch.objects.update_or_create(
+                clinic=clinic,
+                check_key=check,
+                defaults={"reason": reason[:2000], "switched_off_by": actor},
+            )
+        else:
+            PreCheckSwitch.objects.filter(clinic=clinic, check_key=check).delete()
+        record(
+            event_type="pre_check.switched_off" if off else "pre_check.switched_on",
+            actor=actor,
+            clinic=clinic,
+            object_type="pre_check",
+            object_id=check,
+            changes={"check": check, "reason": reason},
+            request=request,
+        )
 
 
 def _weighed_today(checks) -> bool:

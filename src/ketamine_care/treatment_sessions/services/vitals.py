@@ -144,8 +144,9 @@ def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
     """Evaluate the session's readings and create the alerts not raised before."""
     rows = list(session.readings.values(*READING_VALUES))
     pure, times = pure_readings(session, rows)
+    monitoring = monitoring_for(session)
     alerts = evaluate_alerts(
-        pure, monitoring_for(session).rules, dosing_started=session.dose_started_at is not None
+        pure, monitoring.rules, dosing_started=session.dose_started_at is not None
     )
     if not alerts:
         return []
@@ -167,6 +168,7 @@ def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
                 source=alert.source,
                 evidence=alert.evidence,
                 observed={FIELDS[m]: v for m, v in alert.observed},
+                thresholds_digest=monitoring.thresholds_digest,
             )
         )
         existing.add((alert.rule, when))
@@ -178,7 +180,9 @@ def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
             patient=session.patient,
             obj=session,
             changes={
-                "alerts": [{"rule": a.rule, "tier": a.tier, "at": a.triggered_at} for a in new]
+                "alerts": [{"rule": a.rule, "tier": a.tier, "at": a.triggered_at} for a in new],
+                "protocol_version": session.protocol_version.version,
+                "thresholds_digest": monitoring.thresholds_digest,
             },
             request=request,
         )

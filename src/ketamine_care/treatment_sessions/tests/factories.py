@@ -47,11 +47,21 @@ def ago(minutes: float):
     return timezone.now() - timedelta(minutes=minutes)
 
 
+# The day-of-session questions asked, nothing found.
+DAY_OF_SESSION_CLEAR = {
+    "recent_alcohol_or_drugs": False,
+    "intoxication_signs": False,
+    "stimulant_or_cocaine": False,
+}
+
+
 def complete_pre_checks(session, nurse, *, esketamine=False):
     values = {
         "escort_confirmed": True,
         "consent_on_file": True,
         "concomitant": {"benzodiazepine": False},
+        "pregnancy_test": "negative",
+        "day_of_session": DAY_OF_SESSION_CLEAR,
     }
     if not esketamine:
         values["weight_kg"] = "70"

@@ -1,0 +1,42 @@
+"""`ketamine-care audit-anchor`: write each chain's head (event count and last hash) to the
+append-only anchor file, signed with the audit key. Run it from cron; running it twice in a row
+adds nothing the second time. Exit 1 when a chain no longer matches its anchors (it is not
+anchored) or the file holds a bad line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ketamine_care.accounts.models import Clinic
+from ketamine_care.audit.services import anchor_chains
+
+
+class Command(BaseCommand):
+    help = "Anchor every audit chain's head in the append-only anchor file (AUDIT_ANCHOR_FILE)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--file", type=Path, help="anchor file (default: AUDIT_ANCHOR_FILE)")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            run = anchor_chains(path=options["file"])
+        except OSError as exc:
+            raise CommandError(f"cannot write the anchor file: {exc}", returncode=2) from exc
+        names = {str(c.public_id): c.name for c in Clinic.objects.all()}
+        for r in run.results:
+            label = names.get(r.chain, r.chain)
+            if r.status == "anchored":
+                self.stdout.write(f"anchored   {label}: {r.seq} events, last hash {r.hash[:16]}")
+            elif r.status == "unchanged":
+                self.stdout.write(f"unchanged  {label}: {r.seq} events already anchored")
+            else:
+                self.stdout.write(f"REFUSED    {label}: {r.detail}")
+        for p in run.file_problems:
+            label = names.get(p.chain, p.chain) if p.chain else "unknown chain"
+            self.stdout.write(f"BROKEN     {run.path} line {p.line} ({label}): {p.detail}")
+        written = sum(r.status == "anchored" for r in run.results)
+        self.stdout.write(f"{written} anchor(s) written to {run.path}")
+        if not run.ok:
+            raise SystemExit(1)

@@ -1,0 +1,87 @@
+"""ICD-10-CM mapping fails safe: an unclassified psychiatric code is missing information."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketamine_care.screening import icd10
+
+from .factories import ALL_PROTOCOLS, PSYCHIATRIC, clean_facts, reason_map, screen
+
+MAPPED = [
+    # Opioid, cannabis, stimulant and unspecified dependence: an active use disorder.
+    ("F11.20", "active", ("substance_use_disorder_active",)),
+    ("F12.20", "active", ("substance_use_disorder_active",)),
+    ("F14.10", "active", ("substance_use_disorder_active",)),
+    ("F19.20", "active", ("substance_use_disorder_active",)),
+    ("F10.20", "active", ("alcohol_use_disorder",)),
+    # Bipolar disorder with psychotic features.
+    ("F31.5", "active", ("bipolar_psychotic_features",)),
+    ("F31.64", "active", ("bipolar_psychotic_features",)),
+    # Psychotic disorder due to a physiological condition; substance-induced psychoses.
+    ("F06.2", "active", ("other_psychotic_disorder",)),
+    ("F10.159", "active", ("alcohol_use_disorder", "other_psychotic_disorder")),
+    ("F12.259", "active", ("substance_use_disorder_active", "other_psychotic_disorder")),
+    ("F15.959", "active", ("other_psychotic_disorder",)),
+    # "In remission" codes give the remission word, not an active disorder.
+    ("F10.11", "active", ("alcohol_use_disorder_in_remission",)),
+    ("F10.21", "active", ("alcohol_use_disorder_in_remission",)),
+    ("F11.21", "active", ("substance_use_disorder_in_remission",)),
+    # An active-disorder code whose recorded status is "in remission".
+    ("F11.20", "in_remission", ("substance_use_disorder_in_remission",)),
+    ("F20.9", "in_remission", ("schizophrenia",)),
+    ("F11.20", "resolved", ()),
+    # Known codes no rule concerns, and codes outside chapter F.
+    ("F41.9", "active", ()),
+    ("I10", "active", ()),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "words"), MAPPED)
+def test_codes_map_to_their_words(code, status, words):
+    found = icd10.words_for(code, status)
+    assert (found.words, found.classified) == (words, True)
+
+
+@pytest.mark.parametrize("code", ["F31.4", "F31.0", "F19.90", "F17.210", "F99", "f32.89"])
+def test_an_unmapped_psychiatric_code_is_unclassified(code):
+    assert icd10.words_for(code).classified is False
+
+
+@pytest.mark.parametrize("protocol", ALL_PROTOCOLS)
+def test_an_unclassified_code_is_missing_information_naming_it(protocol):
+    result = screen(protocol, clean_facts(protocol, icd10_codes=["F31.4"]))
+    (reason,) = result.reasons
+    assert (reason.rule, reason.severity) == ("diagnosis.unclassified_code", "missing_information")
+    assert reason.missing == ("classification of F31.4",)
+    assert "F31.4" in reason.message and "Classify this diagnosis" in reason.message
+    assert result.verdict == "requires_override"
+    assert result.override_allowed is False  # classify it; it could be a contraindication
+
+
+@pytest.mark.parametrize("protocol", PSYCHIATRIC)
+@pytest.mark.parametrize(
+    ("code", "rule", "severity"),
+    [
+        ("F31.5", "psychosis.mdd_psychotic_features", "ineligible"),
+        ("F06.2", "psychosis.psychotic_disorder", "ineligible"),
+        ("F12.259", "psychosis.psychotic_disorder", "ineligible"),
+        ("F10.21", "substance.use_disorder_in_remission", "caution"),
+        ("F11.21", "substance.use_disorder_in_remission", "caution"),
+    ],
+)
+def test_codes_reach_the_rules(protocol, code, rule, severity):
+    result = screen(protocol, clean_facts(protocol, icd10_codes=[code]))
+    assert reason_map(result)[rule] == severity
+
+
+@pytest.mark.parametrize("protocol", [p for p in PSYCHIATRIC if p != "iv-ketamine-aud"])
+def test_opioid_dependence_needs_an_override(protocol):
+    result = screen(protocol, clean_facts(protocol, icd10_codes=["F11.20"]))
+    assert reason_map(result)["substance.active_sud"] == "requires_override"
+
+
+def test_remission_is_not_an_active_disorder():
+    result = screen("iv-ketamine-trd", clean_facts(icd10_codes=["F10.21"]))
+    assert "substance.active_sud" not in reason_map(result)
+    assert result.verdict == "eligible_with_cautions"

@@ -1,0 +1,206 @@
+"""The workup and the API with the safety facts: suicide risk from a recent C-SSRS, inpatient
+care, unclassified diagnosis codes, benzodiazepine doses and contradictory facts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ketamine_care.instruments.services import record_administration
+from ketamine_care.patients import services as patients
+from ketamine_care.screening.models import ScreeningVerdict
+from ketamine_care.screening.record_facts import facts_from_record, merge_answers, overlay
+from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.treatment import CLEAR_ANSWERS, activate_trd
+
+HIGH = [1, 1, 1, 1, 1, 0, 0]  # plan with intent: C-SSRS high risk
+LOW = [1, 0, 0, 0, 0, 0, 0]  # wish to be dead only: low risk
+WORKUP = {
+    "protocol": "iv-ketamine-trd",
+    "history_reviewed": "on",
+    "pregnant": "no",
+    "breastfeeding": "no",
+    "bp_systolic": "120",
+    "bp_diastolic": "80",
+    "heart_rate": "70",
+    "failed_antidepressant_trials": "3",
+    "suicide_risk": "none",
+    "inpatient_care_needed": "no",
+}
+
+
+class SafetyTestCase(ClinicTestCase):
+    def setUp(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F33.2", label="MDD"
+        )
+        self.version = activate_trd(clinic=self.clinic, director=self.medical_director)
+        self.chart = f"/patients/{self.patient.public_id}"
+        self.api = f"/api/v1/patients/{self.patient.public_id}/screenings"
+
+    def cssrs(self, answers, days_ago=0):
+        return record_administration(
+            patient=self.patient,
+            instrument_code="cssrs_screener",
+            answers=answers,
+            time_point="baseline",
+            actor=self.prescriber,
+            administered_at=timezone.now() - timedelta(days=days_ago),
+        )
+
+    def workup(self, **changes):
+        return self.client_for(self.prescriber).post(
+            f"{self.chart}/screening/", {**WORKUP, **changes}
+        )
+
+    def api_post(self, body):
+        return self.client_for(self.prescriber).post(
+            self.api, {"protocol": "iv-ketamine-trd", **body}, content_type="application/json"
+        )
+
+
+class RecordSuicideRiskTests(SafetyTestCase):
+    def test_a_recent_cssrs_gives_the_suicide_risk(self):
+        self.cssrs(HIGH, days_ago=29)
+        facts = facts_from_record(self.patient, timezone.localdate())
+        self.assertEqual(facts["suicide_risk"], "high")
+
+    def test_a_cssrs_older_than_30_days_is_not_used(self):
+        self.cssrs(HIGH, days_ago=31)
+        self.assertNotIn("suicide_risk", facts_from_record(self.patient, timezone.localdate()))
+
+    def test_the_form_never_lowers_a_recent_cssrs(self):
+        self.cssrs(HIGH)
+        response = self.workup(suicide_risk="none")
+        self.assertEqual(response.status_code, 302)
+        verdict = ScreeningVerdict.objects.get()
+        self.assertEqual(verdict.facts["suicide_risk"], "high")
+        self.assertIn("suicide.high_risk", [r["rule"] for r in verdict.reasons])
+
+    def test_the_verdict_page_shows_the_clinics_crisis_protocol(self):
+        self.cssrs(HIGH)
+        response = self.workup()
+        page = self.client_for(self.prescriber).get(response["Location"])
+        self.assertContains(page, 'id="crisis-protocol"')
+        self.assertContains(page, "Requires override")
+
+    def test_the_workup_shows_the_record_risk(self):
+        self.cssrs(LOW)
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/")
+        self.assertContains(page, 'id="record-suicide-risk"')
+        self.assertContains(page, "low (")
+
+
+class WorkupSafetyFactsTests(SafetyTestCase):
+    def test_a_clear_workup_is_eligible(self):
+        self.workup()
+        self.assertEqual(ScreeningVerdict.objects.get().verdict, "eligible")
+
+    def test_inpatient_care_needed_needs_an_override(self):
+        self.workup(inpatient_care_needed="yes")
+        verdict = ScreeningVerdict.objects.get()
+        self.assertEqual(verdict.verdict, "requires_override")
+        self.assertIn("suicide.inpatient_care_needed", [r["rule"] for r in verdict.reasons])
+
+    def test_unasked_suicide_risk_is_missing_information(self):
+        self.workup(suicide_risk="", inpatient_care_needed="")
+        verdict = ScreeningVerdict.objects.get()
+        self.assertEqual(verdict.verdict, "requires_override")
+        self.assertEqual({r["severity"] for r in verdict.reasons}, {"missing_information"})
+
+    def test_contradictory_facts_show_the_error_and_save_nothing(self):
+        response = self.workup(bp_systolic="90", bp_diastolic="100")
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "bp_diastolic", status_code=422)
+        self.assertContains(response, "contradictory facts", status_code=422)
+        self.assertFalse(ScreeningVerdict.objects.exists())
+
+    def test_an_unclassified_code_is_asked_and_blocks_until_classified(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F31.4", label="Bipolar"
+        )
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/")
+        self.assertContains(page, "Classify F31.4 (Bipolar)")
+        self.workup()
+        verdict = ScreeningVerdict.objects.get()
+        self.assertEqual(verdict.verdict, "requires_override")
+        self.assertFalse(verdict.override_allowed)
+        (reason,) = verdict.reasons
+        self.assertIn("F31.4", reason["message"])
+        self.workup(classify_0="bipolar_i")
+        latest = ScreeningVerdict.objects.first()
+        self.assertIn("bipolar_i", latest.facts["diagnoses"])
+        self.assertNotIn("icd10_codes", latest.facts)
+        # Bipolar without lithium or valproate: the mood-stabilizer rule now applies.
+        self.assertEqual(latest.verdict, "requires_override")
+        self.assertTrue(latest.override_allowed)
+
+    def test_none_applies_settles_a_code(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F17.210", label="Smoker"
+        )
+        self.workup(classify_0="-")
+        self.assertEqual(ScreeningVerdict.objects.get().verdict, "eligible")
+
+    def test_a_benzodiazepine_daily_dose_becomes_diazepam_equivalents(self):
+        patients.add_medication(
+            patient=self.patient,
+            actor=self.prescriber,
+            name="Alprazolam",
+            drug_class="benzodiazepine",
+        )
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/")
+        self.assertContains(page, "Alprazolam: total daily dose")
+        self.workup(dose_0="1")  # 1 mg alprazolam = 20 mg diazepam-equivalent
+        verdict = ScreeningVerdict.objects.get()
+        rules = {r["rule"]: r["severity"] for r in verdict.reasons}
+        self.assertEqual(rules["interaction.benzodiazepine_above_8mg_dze"], "caution")
+
+    def test_merge_keeps_unanswered_codes(self):
+        record = {"diagnoses": ["mdd"], "icd10_codes": ["F31.4", "F99"]}
+        merged = merge_answers(record, {"classify": {"F31.4": "bipolar_ii"}})
+        self.assertEqual(merged["icd10_codes"], ["F99"])
+        self.assertEqual(merged["diagnoses"], ["bipolar_ii", "mdd"])
+
+
+class ApiSafetyFactsTests(SafetyTestCase):
+    def test_contradictory_facts_are_422_naming_the_fields(self):
+        response = self.api_post({"facts": {**CLEAR_ANSWERS, "pregnant": True, "sex": "male"}})
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn("facts.pregnant", response.json()["fields"])
+        self.assertIn("sex", response.json()["fields"]["facts.pregnant"])
+        response = self.api_post({"facts": {**CLEAR_ANSWERS, "bp_diastolic": 130.0}})
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("facts.bp_diastolic", response.json()["fields"])
+        self.assertFalse(ScreeningVerdict.objects.exists())
+
+    def test_the_record_unclassified_code_stays_until_classified(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F11.90", label="Opioid use"
+        )
+        silenced = self.api_post({"facts": {**CLEAR_ANSWERS, "icd10_codes": []}}).json()
+        self.assertEqual(silenced["verdict"], "requires_override")
+        self.assertFalse(silenced["override_allowed"])
+        classified = self.api_post(
+            {"facts": CLEAR_ANSWERS, "classify": {"f11.90": "substance_use_disorder_active"}}
+        ).json()
+        rules = [r["rule"] for r in classified["reasons"]]
+        self.assertEqual(rules, ["substance.active_sud"])
+
+    def test_an_unknown_classification_word_is_422(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F31.4", label="Bipolar"
+        )
+        response = self.api_post({"facts": CLEAR_ANSWERS, "classify": {"F31.4": "bipolar"}})
+        self.assertEqual(response.status_code, 422)
+        self.assertTrue(any(k.startswith("facts.diagnoses") for k in response.json()["fields"]))
+
+    def test_the_api_never_lowers_a_recent_cssrs(self):
+        self.cssrs(HIGH)
+        verdict = self.api_post({"facts": CLEAR_ANSWERS}).json()
+        self.assertEqual(verdict["facts"]["suicide_risk"], "high")
+        self.assertEqual(verdict["verdict"], "requires_override")
+
+    def test_overlay_without_a_record(self):
+        self.assertEqual(overlay({}, {"suicide_risk": "low"}, {}), {"suicide_risk": "low"})
