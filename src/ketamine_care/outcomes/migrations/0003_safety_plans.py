@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('outcomes', '0001_safety_alerts_and_clinic_settings'),
+        ('outcomes', '0002_safety_alert_rule_set_digest'),
         ('patients', '0002_search_pattern_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
