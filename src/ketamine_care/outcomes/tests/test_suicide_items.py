@@ -138,3 +138,12 @@ def test_every_suicidality_rule_named_in_code_exists_in_the_rule_data():
     from ketamine_care.outcomes.services import SUICIDALITY_RULES
 
     assert SUICIDALITY_RULES <= {r.id for r in load_safety_rules().rules}
+
+
+@pytest.mark.parametrize("code", ["madrs", "qids_sr16", "hamd17"])
+def test_the_version_without_the_flag_stays_loadable_for_old_data(code):
+    from ketamine_care.instruments.definition import definition
+
+    old, new = definition(code, "1.0.0"), load_definition(code)
+    assert old.safety_flags == () and new.version == "1.1.0"
+    assert [f.flag for f in new.safety_flags] == ["suicidality"]
