@@ -83,9 +83,12 @@ HTML.update(
         "dosing:plan": Capability.VIEW_TREATMENT,
         "dosing:move_visit": Capability.PLAN_TREATMENT,
         "dosing:day": Capability.VIEW_TREATMENT,
+        "dosing:confirm_conditional": Capability.PLAN_TREATMENT,
+        "dosing:label_jurisdiction": Capability.MANAGE_SAFETY_SETTINGS,
     }
 )
 POST_ONLY += ("protocols:publish", "protocols:retire", "screening:override", "screening:cosign")
+POST_ONLY += ("dosing:confirm_conditional", "dosing:label_jurisdiction")
 
 # API operations: (method, path template) -> capability needed.
 API = {
@@ -136,6 +139,9 @@ API.update(
         ("get", "/api/v1/patients/{patient_id}/plans"): Capability.VIEW_TREATMENT,
         ("get", "/api/v1/patients/{patient_id}/plans/{plan_id}"): Capability.VIEW_TREATMENT,
         ("post", "/api/v1/patients/{patient_id}/plans/{plan_id}/visits/{visit_id}/move"): (
+            Capability.PLAN_TREATMENT
+        ),
+        ("post", "/api/v1/patients/{patient_id}/plans/{plan_id}/conditional-visits/confirm"): (
             Capability.PLAN_TREATMENT
         ),
         # Last: retiring the version makes later screening calls 422 (still not 403).
@@ -317,6 +323,7 @@ def valid_body(method: str, path: str) -> dict:
         "dose-calculations": {"protocol": "iv-ketamine-trd", "weight_kg": 70},
         "plans": {"protocol": "iv-ketamine-trd", "start_date": "2030-01-07"},
         "move": {"date": "2030-01-08"},
+        "confirm": {"note": "authorization matrix"},
         "diagnoses": {"icd10_code": "F33.2", "label": "MDD"},
         "allergies": {"substance": "Latex"},
         "medications": {"name": "Sertraline", "drug_class": "ssri"},

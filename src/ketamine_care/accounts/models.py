@@ -21,8 +21,18 @@ class Role(models.TextChoices):
     RESEARCHER = "researcher", "Researcher"
 
 
+class LabelJurisdiction(models.TextChoices):
+    """Which product label the clinic follows where labels differ (esketamine start dose)."""
+
+    US = "US", "United States (FDA label)"
+    EU = "EU", "European Union (EMA SmPC)"
+
+
 class Clinic(PublicIdModel, TimestampedModel):
     name = models.CharField(max_length=200, unique=True)
+    label_jurisdiction = models.CharField(
+        max_length=2, choices=LabelJurisdiction.choices, default=LabelJurisdiction.US
+    )
 
     class Meta:
         ordering = ["name"]

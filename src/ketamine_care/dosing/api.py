@@ -9,7 +9,14 @@ from ketamine_care.accounts.permissions import Capability, access_patient, acces
 from ketamine_care.dosing import services
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.dosing.patient_dose import dose_for_patient
-from ketamine_care.dosing.schemas import DoseIn, MoveIn, PlanIn, PlanOut, VisitOut
+from ketamine_care.dosing.schemas import (
+    ConfirmConditionalIn,
+    DoseIn,
+    MoveIn,
+    PlanIn,
+    PlanOut,
+    VisitOut,
+)
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.screening.api import active_protocol_or_422
 
@@ -26,6 +33,9 @@ def visit_out(v: PlannedVisit) -> dict:
         "dose": v.dose,
         "assessments": v.assessments,
         "min_gap_days": v.min_gap_days,
+        "conditional": v.is_conditional,
+        "condition": v.condition or None,
+        "condition_confirmed_at": v.condition_confirmed_at,
     }
 
 
@@ -104,6 +114,19 @@ def move_visit(request, patient_id: UUID, plan_id: UUID, visit_id: UUID, payload
         request=request,
     )
     return visit_out(visit)
+
+
+@patient_router.post("/{patient_id}/plans/{plan_id}/conditional-visits/confirm", response=PlanOut)
+def confirm_conditional(request, patient_id: UUID, plan_id: UUID, payload: ConfirmConditionalIn):
+    """A review confirms the plan's conditional visits (e.g. responders-only maintenance)."""
+    patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
+    plan = access_patient_child(
+        request.membership, TreatmentPlan, patient, plan_id, Capability.PLAN_TREATMENT
+    )
+    services.confirm_conditional_visits(
+        plan=plan, actor=request.user, note=payload.note, request=request
+    )
+    return plan_out(plan)
 
 
 def access_visit(membership, patient_id, plan_id, visit_id) -> PlannedVisit:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
+from ketamine_care.dosing import guards
+from ketamine_care.dosing.result import DoseResult, Infusion, infusion_for
 from ketamine_care.dosing.weights import (
     BMI_CHOOSE_BASIS,
     WEIGHT_BASES,
@@ -23,71 +24,15 @@ from ketamine_care.dosing.weights import (
     as_decimal,
     bmi,
     check_sex,
-    height_inches,
     round_to,
     weight_for_basis,
 )
-from ketamine_care.protocols.definition import DoseRule, ProtocolDefinition
+from ketamine_care.protocols.definition import DoseRule, JurisdictionStart, ProtocolDefinition
 
 # Ladder and explicit-mg matching tolerate the 0.1 mg display rounding and no more.
 MG_TOLERANCE = Decimal("0.05")
-# Ketalar: the 100 mg/mL strength must be diluted before IV use (clinical-reference §1.1).
-UNDILUTED_IV_MG_PER_ML = Decimal("100")
 
 __all__ = ["DoseInputError", "DoseResult", "Infusion", "calculate_dose"]
-
-
-@dataclass(frozen=True)
-class Infusion:
-    duration_min: int
-    rate_mg_per_h: float
-    volume_ml: float | None
-    rate_ml_per_h: float | None
-
-
-@dataclass(frozen=True)
-class DoseResult:
-    """One calculated dose. `blocked` means the protocol forbids it; see `block_reasons`."""
-
-    protocol: str
-    drug: str
-    route: str
-    dose_mg: float | None
-    dose_mg_per_kg: float | None
-    weight_basis: str | None
-    weight_used_kg: float | None
-    bmi: float | None
-    infusion: Infusion | None
-    devices: int | None
-    warnings: tuple[str, ...]
-    blocked: bool
-    block_reasons: tuple[str, ...]
-
-    def as_json(self) -> dict[str, Any]:
-        """The `ketamine-care dose --json` contract, keys in contract order."""
-        infusion = None
-        if self.infusion is not None:
-            infusion = {
-                "duration_min": self.infusion.duration_min,
-                "rate_mg_per_h": self.infusion.rate_mg_per_h,
-                "volume_ml": self.infusion.volume_ml,
-                "rate_ml_per_h": self.infusion.rate_ml_per_h,
-            }
-        return {
-            "protocol": self.protocol,
-            "drug": self.drug,
-            "route": self.route,
-            "dose_mg": self.dose_mg,
-            "dose_mg_per_kg": self.dose_mg_per_kg,
-            "weight_basis": self.weight_basis,
-            "weight_used_kg": self.weight_used_kg,
-            "bmi": self.bmi,
-            "infusion": infusion,
-            "devices": self.devices,
-            "warnings": list(self.warnings),
-            "blocked": self.blocked,
-            "block_reasons": list(self.block_reasons),
-        }
 
 
 @dataclass
@@ -100,6 +45,8 @@ class _Draft:
     weight_used: Decimal | None = None
     warnings: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
+    # The clinician's documented reason for a dose below the floor or above the ceiling.
+    reason: str | None = None
 
 
 def calculate_dose(
@@ -115,6 +62,11 @@ def calculate_dose(
     route: str | None = None,
     concentration_mg_per_ml: float | None = None,
     repeat: bool = False,
+    age_years: float | None = None,
+    confirm_weight: bool = False,
+    last_weight_kg: float | None = None,
+    reason: str | None = None,
+    jurisdiction: str = "US",
 ) -> DoseResult:
     """Calculate one dose under `definition` (weight kg, height cm, dose mg or mg/kg).
 
@@ -122,33 +74,74 @@ def calculate_dose(
     titration ladder) or `dose_mg`; none means the protocol default. `repeat` asks for an ED
     top-up dose under the protocol's repeat rule (clinical-reference §10.2). Sources: the
     protocol's dose rule; weight basis §6.2; esketamine devices §3.3; dilution §1.1.
+
+    Guards (`guards.py`): the weight used is never above `weight_kg`; paediatric protocols
+    (or `age_years` < 18) dose on actual weight only; adult weight/height outside the
+    plausible range raise `DoseInputError` unless `confirm_weight`; `last_weight_kg` enables
+    the "entered in pounds?" warning; `reason` documents a dose below the usual floor or
+    above the clinic's ceiling; `jurisdiction` (US/EU) picks the label's start dose.
     """
     route = _check_route(definition, route)
     rule = definition.dose_rule(route)  # type: ignore[arg-type]
     _check_choice(mg_per_kg, step, dose_mg, weight_basis)
+    guards.check_age(age_years)
+    guards.check_jurisdiction(jurisdiction)
     needs_weight = rule.basis == "mg_per_kg"
     weight = _optional_positive("weight_kg", weight_kg, required=needs_weight)
     height = _optional_positive("height_cm", height_cm, required=False)
+    if last_weight_kg is not None:
+        as_decimal("last_weight_kg", last_weight_kg)
     if sex is not None:
         check_sex(sex)
+    paediatric = guards.is_paediatric(definition, age_years)
+    draft = _Draft(reason=(reason or "").strip() or None)
+    if rule.basis == "mg_per_kg":
+        guards.check_basis_allowed(weight_basis, paediatric=paediatric, height_cm=height)
+        limits = guards.plausibility_for(definition)
+        draft.warnings.extend(
+            guards.check_plausibility(
+                limits,
+                weight_kg=weight,
+                height_cm=height,
+                paediatric=paediatric,
+                confirmed=confirm_weight,
+            )
+        )
+        pounds = guards.pounds_warning(limits, weight_kg=weight, last_weight_kg=last_weight_kg)
+        if pounds:
+            draft.warnings.append(pounds)
     body_mass_index = bmi(weight_kg, height_cm) if weight and height else None
-    draft = _Draft()
     if rule.basis == "fixed_mg":
-        _fixed_dose(definition, route, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg)
+        start = guards.jurisdiction_start(rule, jurisdiction, age_years)
+        _fixed_dose(
+            definition, route, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg, start=start
+        )
         if weight_basis is not None:
             draft.warnings.append("weight basis ignored: this protocol doses in fixed mg")
     else:
-        _choose_basis(draft, weight_basis, body_mass_index)
+        _choose_basis(draft, weight_basis, body_mass_index, paediatric=paediatric)
         if draft.basis is not None:
-            draft.weight_used = Decimal(str(weight_for_basis(draft.basis, weight, height, sex)))
-            if height is not None and draft.basis != "actual" and height_inches(height) < 60:
-                draft.warnings.append(
-                    "height below 60 in (152.4 cm): the Devine formula is extended below its "
-                    "base height; check the weight basis"
-                )
+            used = Decimal(str(weight_for_basis(draft.basis, weight, height, sex)))
+            draft.basis, draft.weight_used, capped = guards.cap_to_actual(
+                draft.basis, used, Decimal(str(weight))
+            )
+            if capped:
+                draft.warnings.append(capped)
         _weight_dose(rule, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg, repeat=repeat)
+        above = guards.warn_above(rule, draft.mg_per_kg) if not draft.reasons else None
+        if above:
+            draft.warnings.append(above)
     _apply_cap(rule, draft)
-    infusion = _infusion(definition, route, draft, concentration_mg_per_ml)
+    if not draft.reasons:
+        ceiling_warning, ceiling_block = guards.ceiling_check(rule, draft.dose_mg, draft.reason)
+        draft.warnings.extend([ceiling_warning] if ceiling_warning else [])
+        draft.reasons.extend([ceiling_block] if ceiling_block else [])
+    infusion = infusion_for(
+        definition.administration_for(route).infusion_duration_min,  # type: ignore[arg-type]
+        draft.dose_mg,
+        concentration_mg_per_ml,
+        draft.warnings,
+    )
     if definition.research_only:
         draft.warnings.append("research-only protocol: use only within an approved study")
     return _result(definition, route, draft, body_mass_index, infusion)
@@ -192,13 +185,18 @@ def _optional_positive(field: str, value: float | None, *, required: bool) -> fl
     return value
 
 
-def _choose_basis(draft: _Draft, requested: str | None, body_mass_index: float | None) -> None:
+def _choose_basis(
+    draft: _Draft, requested: str | None, body_mass_index: float | None, *, paediatric: bool
+) -> None:
     """Pick the weight basis: the clinician's choice, else actual weight below BMI 30.
 
-    At BMI >= 30 there is no silent default (Sanacora 2017 via Singh 2019, §6.2).
+    At BMI >= 30 there is no silent default (Sanacora 2017 via Singh 2019, §6.2). Children
+    dose on actual weight: the adult BMI prompt does not apply to them.
     """
     if requested is not None:
         draft.basis = requested  # type: ignore[assignment]
+    elif paediatric:
+        draft.basis = "actual"
     elif body_mass_index is None:
         draft.basis = "actual"
         draft.warnings.append(
@@ -284,6 +282,8 @@ def _check_mg_per_kg(rule: DoseRule, draft: _Draft, *, explicit_mg: bool, repeat
             "reference gives no maximum: the clinic must set allowed_max and the titration "
             f"ladder when activating ({source})"
         )
+    elif dose < low_mg - MG_TOLERANCE and not repeat:
+        _below_floor(draft, lo, source)
     elif dose < low_mg - MG_TOLERANCE or dose > high_mg + MG_TOLERANCE:
         draft.reasons.append(
             f"{_fmt(draft.mg_per_kg)} mg/kg is outside the protocol's {what} "
@@ -296,6 +296,18 @@ def _check_mg_per_kg(rule: DoseRule, draft: _Draft, *, explicit_mg: bool, repeat
         draft.reasons.append(
             f"{shown} is not a step of the titration ladder "
             f"{', '.join(_fmt(Decimal(str(s))) for s in ladder)} mg/kg ({source})"
+        )
+
+
+def _below_floor(draft: _Draft, floor: Decimal, source: str) -> None:
+    """Below the usual floor: allowed for tolerability with a documented reason, never
+    silently (George 2017 and Fava 2018 used 0.1-0.5 mg/kg)."""
+    below = f"{_fmt(draft.mg_per_kg)} mg/kg is below the protocol's usual floor {_fmt(floor)} mg/kg"
+    if draft.reason:
+        draft.warnings.append(f"{below}; reduced dose, reason given: {draft.reason}")
+    else:
+        draft.reasons.append(
+            f"{below} ({source}): a lower dose for tolerability needs a documented reason"
         )
 
 
@@ -317,9 +329,19 @@ def _fixed_dose(
     step: int | None,
     dose_mg: float | None,
     mg_per_kg: float | None,
+    start: JurisdictionStart | None = None,
 ) -> None:
-    """Fixed-mg dose (esketamine): allowed strengths and whole devices (§3.1-§3.3)."""
+    """Fixed-mg dose (esketamine): allowed strengths and whole devices (§3.1-§3.3). `start`
+    is the jurisdiction's label start for this patient (EU: 28 mg from 65 years)."""
     rule = definition.dose_rule(route)  # type: ignore[arg-type]
+    if start is not None:
+        rule = rule.model_copy(
+            update={
+                "default": start.default,
+                "allowed_fixed_doses_mg": start.allowed_fixed_doses_mg,
+                "titration_ladder": start.titration_ladder or rule.titration_ladder,
+            }
+        )
     if mg_per_kg is not None:
         raise DoseInputError("mg_per_kg", f"{definition.id} doses in fixed mg; use dose_mg/step")
     if step is not None:
@@ -331,11 +353,18 @@ def _fixed_dose(
     else:
         draft.reasons.append(_no_default_reason(rule, repeat=False))
         return
+    if start is not None:
+        draft.warnings.append(
+            f"{start.jurisdiction} label: patients {start.min_age_years:g} and older start at "
+            f"{start.default:g} mg ({', '.join(f'{v:g}' for v in start.allowed_fixed_doses_mg)}"
+            " mg allowed)"
+        )
     allowed = [Decimal(str(v)) for v in rule.allowed_fixed_doses_mg]
+    source = start.source if start is not None else rule.source
     if allowed and draft.dose_mg not in allowed:
         draft.reasons.append(
             f"{_fmt(draft.dose_mg)} mg is not an allowed dose "
-            f"({', '.join(_fmt(v) for v in allowed)} mg; {rule.source})"
+            f"({', '.join(_fmt(v) for v in allowed)} mg; {source})"
         )
     device = definition.administration_for(route).device_mg  # type: ignore[arg-type]
     if device and draft.dose_mg % device:
@@ -359,32 +388,6 @@ def _apply_cap(rule: DoseRule, draft: _Draft) -> None:
     draft.dose_mg = cap_mg
     if draft.weight_used:
         draft.mg_per_kg = round_to(cap_mg / draft.weight_used, "0.001")
-
-
-def _infusion(
-    definition: ProtocolDefinition, route: str, draft: _Draft, concentration: float | None
-) -> Infusion | None:
-    """Rate (mg/h) over the protocol's infusion time; volume and mL/h given a concentration."""
-    conc = None if concentration is None else as_decimal("concentration_mg_per_ml", concentration)
-    duration = definition.administration_for(route).infusion_duration_min  # type: ignore[arg-type]
-    if duration is None or draft.dose_mg is None:
-        if conc is not None:
-            draft.warnings.append("concentration ignored: this route has no timed infusion")
-        return None
-    if conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
-        draft.warnings.append(
-            f"{_fmt(conc)} mg/mL: the 100 mg/mL strength must not be given IV undiluted; "
-            "dilute with an equal volume of sterile water, 0.9% NaCl or D5W "
-            "(Ketalar label, clinical-reference §1.1)"
-        )
-    per_hour = Decimal(60) / Decimal(duration)
-    volume = None if conc is None else draft.dose_mg / conc
-    return Infusion(
-        duration_min=duration,
-        rate_mg_per_h=float(round_to(draft.dose_mg * per_hour, "0.1")),
-        volume_ml=None if volume is None else float(round_to(volume, "0.1")),
-        rate_ml_per_h=None if volume is None else float(round_to(volume * per_hour, "0.1")),
-    )
 
 
 def _result(

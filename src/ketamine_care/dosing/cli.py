@@ -51,6 +51,24 @@ def _dose_parser() -> argparse.ArgumentParser:
     parser.add_argument("--route", choices=["iv", "im", "sc", "intranasal", "oral"])
     parser.add_argument("--concentration-mg-per-ml", type=float)
     parser.add_argument("--repeat", action="store_true", help="ED top-up dose (repeat rule)")
+    parser.add_argument("--age-years", type=float, help="age in years (under 18: a child)")
+    parser.add_argument(
+        "--confirm-weight",
+        action="store_true",
+        help="confirm an adult weight or height outside the plausible range",
+    )
+    parser.add_argument(
+        "--last-weight-kg", type=float, help="last recorded weight (warns 'entered in pounds?')"
+    )
+    parser.add_argument(
+        "--reason", help="documented reason for a dose below the floor or above the ceiling"
+    )
+    parser.add_argument(
+        "--jurisdiction",
+        choices=["US", "EU"],
+        default="US",
+        help="label that sets the esketamine start dose (default US)",
+    )
     parser.add_argument("--json", action="store_true", help="print the JSON contract")
     return parser
 
@@ -77,11 +95,17 @@ def dose_main(argv: Sequence[str] | None = None) -> int:
             route=args.route,
             concentration_mg_per_ml=args.concentration_mg_per_ml,
             repeat=args.repeat,
+            age_years=args.age_years,
+            confirm_weight=args.confirm_weight,
+            last_weight_kg=args.last_weight_kg,
+            reason=args.reason,
+            jurisdiction=args.jurisdiction,
         )
     except UnknownProtocol as exc:
         return _fail(f"--protocol: {exc}")
     except DoseInputError as exc:
-        return _fail(f"--{exc.field.replace('_', '-')}: {exc.message}")
+        hint = " (--confirm-weight)" if "confirm the weight" in exc.message else ""
+        return _fail(f"--{exc.field.replace('_', '-')}: {exc.message}{hint}")
     if notes:
         # The pound conversion is echoed inside the result so it travels with the dose.
         result = _with_warnings(result, notes)
@@ -211,7 +235,8 @@ def _plan_text(plan: CoursePlan) -> str:
         else:
             planned = "/".join(f"{o:g}" for o in dose["options"]) or "clinic to set"
         day = visit.date.strftime("%a %Y-%m-%d")
-        lines.append(f"  {visit.number:>3}  {day}  {visit.phase:<11}  {planned}")
+        conditional = f"  (conditional: {visit.condition})" if visit.condition else ""
+        lines.append(f"  {visit.number:>3}  {day}  {visit.phase:<11}  {planned}{conditional}")
     for review in plan.reviews:
         lines.append(
             f"Review {review.date.isoformat()} (after visit {review.after_visit}): {review.purpose}"

@@ -28,6 +28,18 @@ class DoseForm(forms.Form):
     concentration_mg_per_ml = forms.FloatField(
         label="Concentration (mg/mL)", required=False, min_value=0
     )
+    confirm_weight = forms.BooleanField(
+        label="I have checked the weight and height on the record",
+        required=False,
+        help_text="Needed when an adult weight or height is outside the plausible range.",
+    )
+    reason = forms.CharField(
+        label="Reason",
+        required=False,
+        max_length=2000,
+        help_text="Needed for a dose below the protocol's usual floor (tolerability) or above "
+        "the clinic's ceiling.",
+    )
 
     def __init__(self, *args, protocols, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -109,3 +121,12 @@ class PlanForm(forms.Form):
 class MoveForm(forms.Form):
     date = forms.DateField(label="New date", widget=DATE_INPUT)
     reason = forms.CharField(label="Reason", required=False, max_length=2000)
+
+
+class ConfirmConditionalForm(forms.Form):
+    note = forms.CharField(
+        label="Review finding",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="E.g. MADRS fell 55 % after the series: responder, maintenance confirmed.",
+    )

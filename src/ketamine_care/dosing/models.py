@@ -55,6 +55,13 @@ class PlannedVisit(PublicIdModel, TimestampedModel):
     assessments = models.JSONField(default=list)
     # Closest this visit may follow the previous one (the protocol block's min_gap_days).
     min_gap_days = models.PositiveSmallIntegerField()
+    # The protocol block's condition (e.g. "Responders only ..."): the visit is conditional
+    # until a review confirms it (`condition_confirmed_at`).
+    condition = models.CharField(max_length=300, blank=True, default="")
+    condition_confirmed_at = models.DateTimeField(null=True, blank=True)
+    condition_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["plan", "number"]
@@ -70,3 +77,8 @@ class PlannedVisit(PublicIdModel, TimestampedModel):
     @property
     def was_moved(self) -> bool:
         return self.date != self.planned_date
+
+    @property
+    def is_conditional(self) -> bool:
+        """Planned on a condition no review has confirmed yet."""
+        return bool(self.condition) and self.condition_confirmed_at is None

@@ -1,12 +1,30 @@
-"""A dose for one patient: the calculator fed with the latest measurements (not pure: reads
-the record). Weight is the latest measured weight unless the caller gives one explicitly."""
+"""A dose for one patient: the calculator fed with the record (not pure: reads the record).
+
+Weight is the latest measured weight unless the caller gives one explicitly; the weight before
+it feeds the "entered in pounds?" check; the age comes from the date of birth and the label
+jurisdiction from the clinic's setting."""
 
 from __future__ import annotations
+
+from django.utils import timezone
 
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.dosing.calculator import DoseInputError, DoseResult, calculate_dose
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.protocols.models import ProtocolVersion
+
+
+def previous_weight_kg(patient, *, explicit_weight: bool) -> float | None:
+    """The weight to compare with: the latest recorded one when the caller typed a weight,
+    else the one recorded before the latest."""
+    rows = patient.measurements.active().filter(weight_kg__isnull=False)
+    row = rows[0:1].first() if explicit_weight else rows[1:2].first()
+    return float(row.weight_kg) if row is not None else None
+
+
+def patient_age_years(patient) -> int | None:
+    birth = getattr(patient, "date_of_birth", None)
+    return patient.age_on(timezone.localdate()) if birth else None
 
 
 def dose_for_patient(
@@ -20,8 +38,11 @@ def dose_for_patient(
     dose_mg: float | None = None,
     route: str | None = None,
     concentration_mg_per_ml: float | None = None,
+    confirm_weight: bool = False,
+    reason: str | None = None,
 ) -> DoseResult:
     metrics = latest_body_metrics(patient)
+    explicit = weight_kg is not None
     if weight_kg is None and metrics["weight_kg"] is not None:
         weight_kg = float(metrics["weight_kg"])
     height_cm = float(metrics["height_cm"]) if metrics["height_cm"] is not None else None
@@ -38,6 +59,11 @@ def dose_for_patient(
             dose_mg=dose_mg,
             route=route or None,
             concentration_mg_per_ml=concentration_mg_per_ml,
+            age_years=patient_age_years(patient),
+            confirm_weight=bool(confirm_weight),
+            last_weight_kg=previous_weight_kg(patient, explicit_weight=explicit),
+            reason=reason or None,
+            jurisdiction=patient.clinic.label_jurisdiction,
         )
     except DoseInputError as exc:
         field = exc.field

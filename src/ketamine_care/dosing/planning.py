@@ -6,7 +6,10 @@ on the calendar: week 1 begins on the start date, visits fall on clinic days, an
 never fall closer together than the block's `min_gap_days`. A visit that cannot fit in its
 week (too few clinic days) is dropped with a warning rather than pushed into the next week,
 so later weeks keep the protocol's rhythm; blocks counted in sessions keep going until all
-their sessions are placed.
+their sessions are placed. A block the clinic days cannot hold gets one summary warning
+("the schedule is not met"), never a silently thinner course. Visits of a block with a
+`conditional` text (e.g. "responders only") are marked conditional until a review confirms
+them.
 """
 
 from __future__ import annotations
@@ -14,61 +17,34 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from ketamine_care.dosing.plan_inputs import (
+    DAY_NAMES,
+    DEFAULT_HORIZON_WEEKS,
+    WEEKDAYS,
+    PlanInputError,
+    Recurrence,
+    parse_clinic_days,
+)
+from ketamine_care.protocols.definition import (
+    JurisdictionStart,
+    ProtocolDefinition,
+    ScheduleBlock,
+)
 
-from ketamine_care.protocols.definition import ProtocolDefinition, ScheduleBlock
-
-DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAYS: frozenset[int] = frozenset(range(5))  # Monday-Friday (date.weekday() numbering)
-DEFAULT_HORIZON_WEEKS = 26
-
-
-class PlanInputError(ValueError):
-    """Planning input that cannot work; `field` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
-
-
-class Recurrence(BaseModel):
-    """A maintenance rhythm chosen by the clinic: every `every` days/weeks from `start`
-    (default: one interval after the last induction visit), until `until` or open-ended.
-
-    Step-down: with `step_down_weeks` (e.g. [2, 4]) the interval widens after
-    `visits_per_step` visits at each level, while the response holds (SUSTAIN-3 used weekly,
-    every other week and every 4 weeks; clinical-reference §3.9). Each step is a review.
-    """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    every: int = Field(ge=1)
-    unit: Literal["days", "weeks"] = "weeks"
-    start: date | None = None
-    until: date | None = None
-    step_down_weeks: list[int] = Field(default_factory=list)
-    visits_per_step: int | None = Field(default=None, ge=1)
-
-    @model_validator(mode="after")
-    def _step_down(self) -> Recurrence:
-        if self.step_down_weeks:
-            if self.unit != "weeks":
-                raise ValueError("step_down_weeks needs unit 'weeks'")
-            levels = [self.every, *self.step_down_weeks]
-            if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
-                raise ValueError("step_down_weeks must widen the interval at each step")
-            if self.visits_per_step is None:
-                raise ValueError("visits_per_step is required with step_down_weeks")
-        if self.start and self.until and self.until < self.start:
-            raise ValueError("until is before start")
-        return self
-
-    @property
-    def interval_days(self) -> int:
-        return self.every * (7 if self.unit == "weeks" else 1)
+__all__ = [
+    "DAY_NAMES",
+    "DEFAULT_HORIZON_WEEKS",
+    "WEEKDAYS",
+    "CoursePlan",
+    "PlanInputError",
+    "PlannedVisit",
+    "Recurrence",
+    "ReviewPoint",
+    "parse_clinic_days",
+    "plan_course",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +54,7 @@ class PlannedVisit:
     phase: str
     dose: dict[str, Any]
     assessments: tuple[dict[str, Any], ...]
+    condition: str | None = None  # the block's condition (e.g. responders only), if any
 
 
 @dataclass(frozen=True)
@@ -95,7 +72,8 @@ class CoursePlan:
     warnings: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
-        """The `ketamine-care plan --json` contract (warnings are reported separately)."""
+        """The `ketamine-care plan --json` contract; `warnings` and the visits' `conditional`
+        and `condition` were added to the original keys."""
         return {
             "protocol": self.protocol,
             "visits": [
@@ -105,6 +83,8 @@ class CoursePlan:
                     "phase": v.phase,
                     "dose": v.dose,
                     "assessments": list(v.assessments),
+                    "conditional": v.condition is not None,
+                    "condition": v.condition,
                 }
                 for v in self.visits
             ],
@@ -112,6 +92,7 @@ class CoursePlan:
                 {"after_visit": r.after_visit, "date": r.date.isoformat(), "purpose": r.purpose}
                 for r in self.reviews
             ],
+            "warnings": list(self.warnings),
         }
 
 
@@ -121,6 +102,7 @@ class _Slot:
     phase: str
     dose_value: float | None
     options: list[float]
+    condition: str | None = None
 
 
 @dataclass
@@ -142,15 +124,6 @@ class _Calendar:
         return day
 
 
-def parse_clinic_days(text: str) -> frozenset[int]:
-    """'mon,wed,fri' -> weekday numbers; names are the first three letters, any case."""
-    names = [part.strip().lower()[:3] for part in text.split(",") if part.strip()]
-    unknown = [name for name in names if name not in DAY_NAMES]
-    if unknown or not names:
-        raise PlanInputError("clinic_days", f"use names from {','.join(DAY_NAMES)} (got {text!r})")
-    return frozenset(DAY_NAMES.index(name) for name in names)
-
-
 def plan_course(
     definition: ProtocolDefinition,
     *,
@@ -159,8 +132,12 @@ def plan_course(
     horizon_weeks: int = DEFAULT_HORIZON_WEEKS,
     maintenance: Recurrence | None = None,
     every_days: int | None = None,
+    start_dose: JurisdictionStart | None = None,
 ) -> CoursePlan:
     """Plan a course under `definition` from `start` for `horizon_weeks` weeks.
+
+    `start_dose` is the label start that applies to this patient where labels differ (EU:
+    esketamine 28 mg from 65 years); it replaces the first visit's planned dose.
 
     Visits follow the protocol's schedule blocks (clinical-reference §3.1 esketamine weeks
     1-4 twice weekly, 5-8 weekly, 9+ every 2 weeks; §5 IV series). `maintenance` replaces the
@@ -185,6 +162,13 @@ def plan_course(
         )
     else:
         _place_blocks(definition, cal, start, maintenance, every_days)
+    if start_dose is not None and cal.slots:
+        cal.slots[0].dose_value = start_dose.default
+        cal.slots[0].options = []
+        cal.warnings.append(
+            f"{start_dose.jurisdiction} label: the first dose is {start_dose.default:g} mg "
+            f"(patients {start_dose.min_age_years:g} and older); later doses as planned"
+        )
     return _assemble(definition, cal)
 
 
@@ -228,7 +212,7 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
     per_window = block.sessions_per_week or 1
     window_days = 7 * (block.every_weeks or 1)
     gap = block.min_gap_days or 1
-    placed, window = 0, 0
+    placed, window, missing = 0, 0, 0
     max_windows = None if block.weeks is None else -(-block.weeks * 7 // window_days)
     while max_windows is None or window < max_windows:
         w_start = week_start + timedelta(days=window * window_days)
@@ -241,18 +225,41 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
         while in_window < per_window and (block.sessions is None or placed < block.sessions):
             day = cal.earliest(_rhythm_start(cal, w_start, w_end, per_window, window_days), gap)
             if day >= w_end or day >= cal.end:
+                if day < cal.end:
+                    missing += per_window - in_window
                 cal.warnings.append(
                     f"{block.label}: only {in_window} of {per_window} visits fit in the window "
                     f"starting {w_start.isoformat()} (clinic days and {gap}-day minimum gap)"
                 )
                 break
             dose, options = _dose_for(block, placed)
-            cal.slots.append(_Slot(day, block.phase, dose, options))
+            cal.slots.append(_Slot(day, block.phase, dose, options, block.conditional))
             placed += 1
             in_window += 1
         if block.sessions is not None and placed >= block.sessions:
             break
+    if missing:
+        _schedule_not_met(cal, block, placed, missing, gap)
     return week_start + timedelta(days=window * window_days)
+
+
+def _schedule_not_met(
+    cal: _Calendar, block: ScheduleBlock, placed: int, missing: int, gap: int
+) -> None:
+    """Say plainly that the clinic days cannot give the protocol's schedule (§0.7)."""
+    days = ", ".join(DAY_NAMES[d].capitalize() for d in sorted(cal.clinic_days))
+    needed = (
+        f"{block.sessions_per_week} visits a week"
+        if block.sessions_per_week
+        else f"a visit every {block.every_weeks or 1} week(s)"
+    )
+    cal.warnings.insert(
+        0,
+        f"SCHEDULE NOT MET: {block.label} needs {needed} at least {gap} days apart, but the "
+        f"clinic days ({days}) allow fewer: {missing} visit(s) could not be planned and only "
+        f"{placed} were. The plan does not give the protocol's {block.phase}; add clinic days "
+        "or refer the patient to a clinic that can.",
+    )
 
 
 def _rhythm_start(
@@ -293,7 +300,7 @@ def _place_every_days(
             _truncated(cal, block, placed)
             break
         dose, options = _dose_for(block, placed)
-        cal.slots.append(_Slot(day, block.phase, dose, options))
+        cal.slots.append(_Slot(day, block.phase, dose, options, block.conditional))
         placed += 1
         target = day + timedelta(days=every_days)
     return target
@@ -332,7 +339,7 @@ def _place_recurrence(
             cal.step_reviews.append((len(cal.slots), cal.slots[-1].day, _step_text(levels, level)))
             continue
         dose, options = _dose_for(template, len(template.dose_sequence) + index)
-        cal.slots.append(_Slot(day, "maintenance", dose, options))
+        cal.slots.append(_Slot(day, "maintenance", dose, options, template.conditional))
         index += 1
         at_level += 1
         target = target + interval
@@ -363,7 +370,7 @@ def _assemble(definition: ProtocolDefinition, cal: _Calendar) -> CoursePlan:
             "devices": int(value // device) if device and value else None,
         }
         assessments = _assessments(definition, number, review_instruments.get(number, []))
-        visits.append(PlannedVisit(slot.day, number, slot.phase, dose, assessments))
+        visits.append(PlannedVisit(slot.day, number, slot.phase, dose, assessments, slot.condition))
     return CoursePlan(definition.id, tuple(visits), tuple(reviews), tuple(cal.warnings))
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -12,7 +12,9 @@ Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 class DoseIn(Schema):
     """`weight_kg` defaults to the latest recorded weight. Choose at most one of `mg_per_kg`,
-    `step` (1-based titration step) or `dose_mg`; none means the protocol default."""
+    `step` (1-based titration step) or `dose_mg`; none means the protocol default. An adult
+    weight or height outside the plausible range is refused (422 naming the field) unless
+    `confirm_weight`; `reason` documents a reduced dose or one above the clinic's ceiling."""
 
     protocol: str = Field(min_length=1, max_length=64)
     weight_kg: float | None = Field(default=None, gt=0, le=500)
@@ -22,6 +24,10 @@ class DoseIn(Schema):
     dose_mg: float | None = Field(default=None, gt=0)
     route: Literal["iv", "im", "sc", "intranasal", "oral"] | None = None
     concentration_mg_per_ml: float | None = Field(default=None, gt=0)
+    # The clinician checked an adult weight/height outside the plausible range.
+    confirm_weight: bool = False
+    # Documents a dose below the protocol's usual floor or above the clinic's ceiling.
+    reason: str | None = Field(default=None, max_length=2000)
 
 
 class MaintenanceIn(Schema):
@@ -52,6 +58,9 @@ class VisitOut(Schema):
     dose: dict[str, Any]
     assessments: list[dict[str, Any]]
     min_gap_days: int
+    conditional: bool = False  # planned on a condition no review has confirmed yet
+    condition: str | None = None
+    condition_confirmed_at: datetime | None = None
 
 
 class PlanOut(Schema):
@@ -71,3 +80,7 @@ class PlanOut(Schema):
 class MoveIn(Schema):
     date: date
     reason: str = Field(default="", max_length=2000)
+
+
+class ConfirmConditionalIn(Schema):
+    note: str = Field(min_length=1, max_length=2000)

@@ -11,7 +11,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.dosing import guards
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
+from ketamine_care.dosing.patient_dose import patient_age_years
 from ketamine_care.dosing.planning import (
     DAY_NAMES,
     DEFAULT_HORIZON_WEEKS,
@@ -20,6 +22,7 @@ from ketamine_care.dosing.planning import (
     parse_clinic_days,
     plan_course,
 )
+from ketamine_care.dosing.weights import DoseInputError
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.screening.models import ScreeningVerdict
@@ -107,6 +110,14 @@ def create_plan(
     definition = protocol_version.parsed()
     every_days = protocol_version.clinic_values.get(FREQUENCY_PATH)
     try:
+        start_dose = guards.jurisdiction_start(
+            definition.dose_rule(),
+            patient.clinic.label_jurisdiction,
+            patient_age_years(patient),
+        )
+    except DoseInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+    try:
         course = plan_course(
             definition,
             start=start_date,
@@ -114,6 +125,7 @@ def create_plan(
             horizon_weeks=horizon_weeks,
             maintenance=recurrence,
             every_days=every_days,
+            start_dose=start_dose,
         )
     except PlanInputError as exc:
         raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
@@ -141,6 +153,7 @@ def create_plan(
                 dose=v.dose,
                 assessments=list(v.assessments),
                 min_gap_days=gaps[v.phase],
+                condition=v.condition or "",
             )
             for v in course.visits
         )
@@ -233,3 +246,77 @@ def _check_gaps(visit: PlannedVisit, new_date: date) -> None:
 
 def _plus(day: date, days: int) -> str:
     return (day + timedelta(days=days)).isoformat()
+
+
+def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request=None) -> int:
+    """A review confirms the plan's conditional visits (e.g. the patient responded): they stop
+    being conditional. The review's finding is the required `note`. Returns how many."""
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed(
+            "Say what the review found.", fields={"note": "Give the review's finding."}
+        )
+    if plan.status != PlanStatus.ACTIVE or not plan.patient.is_active:
+        raise StateError("Only visits of an active plan can be confirmed.")
+    with transaction.atomic():
+        pending = list(
+            plan.visits.select_for_update()
+            .exclude(condition="")
+            .filter(condition_confirmed_at__isnull=True)
+        )
+        if not pending:
+            raise StateError("This plan has no conditional visits waiting for a review.")
+        now = timezone.now()
+        for visit in pending:
+            visit.condition_confirmed_at = now
+            visit.condition_confirmed_by = actor
+        PlannedVisit.objects.bulk_update(
+            pending, ["condition_confirmed_at", "condition_confirmed_by"]
+        )
+        record(
+            event_type="plan.conditional_visits_confirmed",
+            actor=actor,
+            patient=plan.patient,
+            obj=plan,
+            changes={
+                "visits": [v.number for v in pending],
+                "conditions": sorted({v.condition for v in pending}),
+                "note": note[:2000],
+            },
+            request=request,
+        )
+    return len(pending)
+
+
+def set_label_jurisdiction(*, clinic, actor, jurisdiction: str, request=None):
+    """The product label the clinic follows where labels differ (esketamine: the EU SmPC
+    starts patients 65 and older at 28 mg, the US label at 56 mg). Audited with old and new."""
+    from ketamine_care.accounts.models import Clinic, LabelJurisdiction
+
+    if jurisdiction not in LabelJurisdiction.values:
+        choices = ", ".join(LabelJurisdiction.values)
+        raise ValidationFailed(
+            "Choose the label the clinic follows.",
+            fields={"label_jurisdiction": f"Choose one of {choices}."},
+        )
+    with transaction.atomic():
+        locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+        old = locked.label_jurisdiction
+        if old == jurisdiction:
+            return locked
+        locked.label_jurisdiction = jurisdiction
+        locked.save(update_fields=["label_jurisdiction", "updated_at"])
+        record(
+            event_type="clinic.label_jurisdiction_changed",
+            actor=actor,
+            clinic=locked,
+            obj=locked,
+            object_id=str(locked.public_id),
+            changes={
+                "old": {"label_jurisdiction": old},
+                "new": {"label_jurisdiction": jurisdiction},
+            },
+            request=request,
+        )
+    clinic.label_jurisdiction = jurisdiction
+    return locked

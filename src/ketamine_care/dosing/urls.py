@@ -12,5 +12,11 @@ urlpatterns = [
         views.move_visit,
         name="move_visit",
     ),
+    path(
+        "patients/<uuid:patient_id>/plans/<uuid:plan_id>/confirm-conditional/",
+        views.confirm_conditional,
+        name="confirm_conditional",
+    ),
     path("plans/day/", views.day_list, name="day"),
+    path("settings/label-jurisdiction/", views.label_jurisdiction, name="label_jurisdiction"),
 ]

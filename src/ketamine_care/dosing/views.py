@@ -60,7 +60,12 @@ def dose(request, patient_id):
                 patient=patient, protocol_version=version, **form.calculator_args()
             )
         except DomainError as error:
-            _apply_errors(form, error)
+            # An implausible weight or height is answered by the confirmation checkbox.
+            implausible = {f: m for f, m in error.fields.items() if "confirm the weight" in m}
+            for message in implausible.values():
+                form.add_error("confirm_weight", message)
+            if not implausible:
+                _apply_errors(form, error)
     record_chart_view(patient=patient, actor=request.user, request=request, part="dose")
     context = {
         "patient": patient,
@@ -122,8 +127,33 @@ def plan_detail(request, patient_id, plan_id):
         "completeness": patient_plan_completeness(patient, [plan])[0],
         "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
         and plan.status == PlanStatus.ACTIVE,
+        "conditional": [v for v in visits if v.is_conditional],
+        "confirm_form": forms.ConfirmConditionalForm(),
     }
     return render(request, "dosing/plan.html", context)
+
+
+@clinic_required(Capability.PLAN_TREATMENT)
+@require_http_methods(["POST"])
+def confirm_conditional(request, patient_id, plan_id):
+    """A review confirms the plan's conditional visits (e.g. responders-only maintenance)."""
+    patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
+    plan = access_patient_child(
+        request.membership, TreatmentPlan, patient, plan_id, Capability.PLAN_TREATMENT
+    )
+    form = forms.ConfirmConditionalForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.confirm_conditional_visits(
+                plan=plan, actor=request.user, note=form.cleaned_data["note"], request=request
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{count} conditional visit(s) confirmed by the review.")
+    else:
+        messages.error(request, "Give the review's finding to confirm the conditional visits.")
+    return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
 
 
 @clinic_required(Capability.PLAN_TREATMENT)
@@ -182,3 +212,21 @@ def day_list(request):
         "completeness": clinic_completeness(request.membership.clinic),
     }
     return render(request, "dosing/day.html", context)
+
+
+@clinic_required(Capability.MANAGE_SAFETY_SETTINGS)
+@require_http_methods(["POST"])
+def label_jurisdiction(request):
+    """The label the clinic follows (form on the safety settings page)."""
+    try:
+        services.set_label_jurisdiction(
+            clinic=request.membership.clinic,
+            actor=request.user,
+            jurisdiction=request.POST.get("label_jurisdiction", ""),
+            request=request,
+        )
+    except DomainError as error:
+        messages.error(request, " ".join([error.message, *error.fields.values()]))
+    else:
+        messages.success(request, "Label jurisdiction saved.")
+    return redirect("outcomes:settings")

@@ -73,9 +73,13 @@ def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
     """Ideal body weight in kg by Devine: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch
     over 60 inches; height in cm, result rounded to 0.1 kg (clinical-reference §6.2).
 
-    Below 60 inches the same line is extended downwards; a result <= 0 is refused.
+    Devine is undefined below 60 inches (152.4 cm) [@devine-1974] [@clincalc-ibw]: refused.
     """
     base = DEVINE_BASE_KG[check_sex(sex)]
+    if height_inches(height_cm) < DEVINE_BASE_INCHES:
+        raise DoseInputError(
+            "height_cm", f"{height_cm:g} cm: the Devine ideal weight is undefined below 152.4 cm"
+        )
     ibw = base + DEVINE_KG_PER_INCH * (height_inches(height_cm) - DEVINE_BASE_INCHES)
     if ibw <= 0:
         raise DoseInputError("height_cm", f"{height_cm} cm gives no usable ideal body weight")

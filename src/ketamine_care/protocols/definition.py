@@ -85,11 +85,48 @@ class RepeatRule(Sourced):
     interval_min: tuple[int, int]
 
 
+class DoseCeiling(Sourced):
+    """The clinic's absolute ceiling per dose in mg (None: not set). Crossing it is allowed
+    only with a documented reason; unlike `max_single_dose_mg` it never lowers the dose."""
+
+    mg: float | None = Field(default=None, gt=0)
+
+
+class WarnAbove(Sourced):
+    """A dose above `mg_per_kg` is allowed but warns with `message` (e.g. agitation > 4 mg/kg)."""
+
+    mg_per_kg: float = Field(gt=0)
+    message: str = Field(min_length=3)
+
+
+class JurisdictionStart(Sourced):
+    """A label's different start for older patients in one jurisdiction (fixed-mg rules):
+    from `min_age_years`, start at `default` mg with `allowed_fixed_doses_mg` allowed."""
+
+    jurisdiction: Literal["US", "EU"]
+    min_age_years: float = Field(gt=0)
+    default: float = Field(gt=0)
+    allowed_fixed_doses_mg: list[float] = Field(min_length=1)
+    titration_ladder: list[float] = Field(default_factory=list)
+
+
+class WeightPlausibility(Sourced):
+    """Adult weight and height outside these ranges need the clinician's confirmation; a weight
+    within `pounds_tolerance_percent` of `pounds_factor` x the last weight warns."""
+
+    adult_weight_kg: tuple[float, float]
+    adult_height_cm: tuple[float, float]
+    pounds_factor: float = Field(gt=1)
+    pounds_tolerance_percent: float = Field(gt=0, lt=50)
+
+
 class DoseRule(Sourced):
     """Dose rule for one route. Units: mg/kg when `basis` is mg_per_kg, else mg.
 
     `default` None (with the field named in the definition's `clinic_must_set`) means the
     reference gives no number and the clinic must set one before the rule can be used.
+    `ceiling` is the clinic's absolute mg ceiling per dose, `warn_above` a sourced warning
+    line inside the allowed range, `jurisdiction_starts` label starts that differ by country.
     """
 
     basis: DoseBasis
@@ -101,6 +138,9 @@ class DoseRule(Sourced):
     max_single_dose_mg: float | None = Field(default=None, gt=0)
     max_single_dose_source: Sourced | None = None
     repeat: RepeatRule | None = None
+    ceiling: DoseCeiling | None = None
+    warn_above: WarnAbove | None = None
+    jurisdiction_starts: list[JurisdictionStart] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> DoseRule:
@@ -337,6 +377,8 @@ class ProtocolDefinition(Frozen):
     screening_rule_set: str
     research_only: bool
     clinic_must_set: list[str] = Field(default_factory=list)
+    # None: the shipped defaults (dosing/data/weight_plausibility.json) apply.
+    weight_plausibility: WeightPlausibility | None = None
     evidence: Evidence
     citations: list[Citation] = Field(min_length=1)
 

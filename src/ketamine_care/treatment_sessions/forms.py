@@ -51,6 +51,9 @@ class PreChecksForm(forms.Form):
     weight_kg = forms.DecimalField(
         label="Today's weight (kg)", required=False, max_digits=6, decimal_places=2
     )
+    confirm_weight = forms.BooleanField(
+        label="Weight checked (needed outside the plausible adult range)", required=False
+    )
     last_food_at = _datetime("Last food at")
     last_liquids_at = _datetime("Last liquids at")
     escort_confirmed = forms.BooleanField(label="Escort and transport confirmed", required=False)

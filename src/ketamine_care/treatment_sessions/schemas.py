@@ -47,6 +47,8 @@ class DayOfSessionIn(Schema):
 
 class PreChecksIn(Schema):
     weight_kg: Decimal | None = None
+    # The nurse checked an adult weight outside the plausible range (refused without it).
+    confirm_weight: bool = False
     last_food_at: datetime | None = None
     last_liquids_at: datetime | None = None
     escort_confirmed: bool | None = None

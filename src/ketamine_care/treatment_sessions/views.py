@@ -216,6 +216,7 @@ def pre_checks(request, session_id):
     data = form.cleaned_data
     values = {
         "weight_kg": data["weight_kg"],
+        "confirm_weight": data["confirm_weight"],
         "last_food_at": data["last_food_at"],
         "last_liquids_at": data["last_liquids_at"],
         "escort_confirmed": data["escort_confirmed"] or None,

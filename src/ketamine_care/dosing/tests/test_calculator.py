@@ -72,7 +72,8 @@ def test_a_step_beyond_the_ladder_is_bad_input():
 
 
 @pytest.mark.parametrize(
-    ("mg_per_kg", "reason"), [(1.2, "outside"), (0.3, "outside"), (0.6, "titration ladder")]
+    ("mg_per_kg", "reason"),
+    [(1.2, "outside"), (0.3, "below the protocol's usual floor"), (0.6, "titration ladder")],
 )
 def test_doses_off_the_rule_are_blocked_with_a_reason(mg_per_kg, reason):
     result = calculate_dose(TRD, weight_kg=70, height_cm=175, sex="male", mg_per_kg=mg_per_kg)
@@ -130,8 +131,8 @@ def test_agitation_dose_is_capped_at_500_mg_with_a_warning():
 @pytest.mark.parametrize(
     ("route", "mg_per_kg", "repeat", "blocked"),
     [
-        ("iv", 1.5, False, False),
-        ("iv", 2.0, False, True),
+        ("iv", 1.0, False, False),
+        ("iv", 1.5, False, True),  # adults 1.0 mg/kg (Green 2011, §0.3)
         ("im", 5.0, False, False),
         ("iv", 0.5, True, False),
         ("im", 3.0, True, False),
@@ -195,15 +196,19 @@ weights = st.floats(min_value=20, max_value=300, allow_nan=False)
 @given(weights, weights)
 def test_dose_is_monotonic_in_weight(a, b):
     low, high = sorted((a, b))
-    assert calculate_dose(TRD, weight_kg=low).dose_mg <= calculate_dose(TRD, weight_kg=high).dose_mg
+
+    def dose(weight):
+        return calculate_dose(TRD, weight_kg=weight, confirm_weight=True).dose_mg
+
+    assert dose(low) <= dose(high)
 
 
 @given(weights)
 def test_capped_dose_never_exceeds_the_maximum(weight):
-    assert calculate_dose(AGITATION, weight_kg=weight).dose_mg <= 500
+    assert calculate_dose(AGITATION, weight_kg=weight, confirm_weight=True).dose_mg <= 500
 
 
 @given(weights, st.sampled_from([1, 2, 3]))
 def test_ladder_doses_stay_inside_the_allowed_range(weight, step):
-    result = calculate_dose(TRD, weight_kg=weight, step=step)
+    result = calculate_dose(TRD, weight_kg=weight, step=step, confirm_weight=True)
     assert 0.5 * weight - 0.05 <= result.dose_mg <= 1.0 * weight + 0.05

@@ -155,9 +155,10 @@ def test_plan_json_contract(capsys):
         capsys,
     )
     data = json.loads(out)
-    assert status == 0 and list(data) == ["protocol", "visits", "reviews"]
+    assert status == 0 and list(data) == ["protocol", "visits", "reviews", "warnings"]
     first = data["visits"][0]
-    assert list(first) == ["date", "number", "phase", "dose", "assessments"]
+    keys = ["date", "number", "phase", "dose", "assessments", "conditional", "condition"]
+    assert list(first) == keys
     assert (first["date"], first["number"], first["phase"]) == ("2025-01-06", 1, "induction")
     assert first["dose"]["dose_mg"] == 56
     assert list(data["reviews"][0]) == ["after_visit", "date", "purpose"]
@@ -216,3 +217,113 @@ def test_plan_with_maintenance_options(capsys):
 def test_bad_plan_input_exits_2(argv, field, capsys):
     status, out, err = _run(plan_main, argv, capsys)
     assert status == 2 and out == "" and field in err
+
+
+class TestDoseSafetyFlags:
+    """Review findings on the command line: weight basis, children, plausibility, ceiling
+    reason, reduced doses, ED doses and the label jurisdiction."""
+
+    def test_ideal_above_actual_uses_actual_and_warns(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "45", "--height-cm", "170"]
+        argv += ["--sex", "male", "--weight-basis", "ideal", "--json"]
+        status, out, _ = _run(dose_main, argv, capsys)
+        data = json.loads(out)
+        assert status == 0 and list(data) == list(json.loads(out))  # keys unchanged
+        assert (data["weight_used_kg"], data["dose_mg"], data["weight_basis"]) == (
+            45.0,
+            22.5,
+            "actual",
+        )
+        assert any("above the actual weight" in w for w in data["warnings"])
+
+    @pytest.mark.parametrize("basis", ["ideal", "adjusted"])
+    def test_paediatric_protocol_refuses_ideal_and_adjusted(self, basis, capsys):
+        argv = ["--protocol", "pediatric-procedural-sedation", "--weight-kg", "20"]
+        argv += ["--height-cm", "115", "--sex", "female", "--weight-basis", basis]
+        status, out, err = _run(dose_main, argv, capsys)
+        assert status == 2 and out == ""
+        assert "--weight-basis" in err and basis in err and "actual weight only" in err
+
+    def test_age_under_18_makes_an_adult_protocol_paediatric(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "60", "--height-cm", "165"]
+        argv += ["--sex", "male", "--weight-basis", "adjusted", "--age-years", "16"]
+        status, _, err = _run(dose_main, argv, capsys)
+        assert status == 2 and "--weight-basis" in err
+
+    def test_devine_undefined_below_152_cm(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "90", "--height-cm", "150"]
+        argv += ["--sex", "female", "--weight-basis", "ideal"]
+        status, _, err = _run(dose_main, argv, capsys)
+        assert status == 2 and "--weight-basis" in err and "152.4 cm" in err
+
+    def test_implausible_weight_needs_confirm_weight(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "260", "--json"]
+        status, out, err = _run(dose_main, argv, capsys)
+        assert status == 2 and out == "" and "--weight-kg" in err and "--confirm-weight" in err
+        argv += ["--weight-basis", "actual", "--confirm-weight"]
+        status, out, _ = _run(dose_main, argv, capsys)
+        assert status == 0 and json.loads(out)["dose_mg"] == 130.0
+
+    def test_implausible_height_is_named(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "70", "--height-cm", "250"]
+        status, _, err = _run(dose_main, argv, capsys)
+        assert status == 2 and "--height-cm" in err
+
+    def test_entered_in_pounds_warning(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "154", "--last-weight-kg", "70"]
+        argv += ["--weight-basis", "actual", "--json"]
+        status, out, _ = _run(dose_main, argv, capsys)
+        assert status == 0
+        assert any("entered in pounds?" in w for w in json.loads(out)["warnings"])
+
+    def test_reduced_dose_below_the_floor_needs_a_reason(self, capsys):
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "80", "--mg-per-kg", "0.3"]
+        status, out, _ = _run(dose_main, [*argv, "--json"], capsys)
+        assert status == 1 and json.loads(out)["blocked"]
+        status, out, _ = _run(dose_main, [*argv, "--reason", "nausea at 0.5", "--json"], capsys)
+        data = json.loads(out)
+        assert status == 0 and data["dose_mg"] == 24.0 and not data["blocked"]
+
+    @pytest.mark.parametrize(
+        ("mg_per_kg", "status", "dose_mg"), [("4.5", 0, 360.0), ("5.1", 1, 408.0)]
+    )
+    def test_agitation_warns_above_4_and_blocks_above_5(self, mg_per_kg, status, dose_mg, capsys):
+        argv = ["--protocol", "ed-severe-agitation", "--weight-kg", "80"]
+        argv += ["--mg-per-kg", mg_per_kg, "--json"]
+        code, out, _ = _run(dose_main, argv, capsys)
+        data = json.loads(out)
+        assert (code, data["dose_mg"]) == (status, dose_mg)
+        if status == 0:
+            assert any("intubation" in w for w in data["warnings"])
+
+    def test_agitation_capped_at_500_mg(self, capsys):
+        argv = ["--protocol", "ed-severe-agitation", "--weight-kg", "130", "--json"]
+        code, out, _ = _run(dose_main, argv, capsys)
+        assert code == 0 and json.loads(out)["dose_mg"] == 500.0
+
+    def test_paediatric_iv_procedural_sedation(self, capsys):
+        argv = ["--protocol", "pediatric-procedural-sedation", "--weight-kg", "20", "--json"]
+        code, out, _ = _run(dose_main, argv, capsys)
+        assert code == 0 and json.loads(out)["dose_mg"] == 30.0
+        code, out, _ = _run(dose_main, [*argv, "--mg-per-kg", "2.0"], capsys)
+        assert code == 0 and json.loads(out)["dose_mg"] == 40.0
+
+    @pytest.mark.parametrize(
+        ("jurisdiction", "age", "dose_mg"),
+        [("US", "70", 56.0), ("EU", "70", 28.0), ("EU", "50", 56.0)],
+    )
+    def test_esketamine_start_follows_the_jurisdiction(self, jurisdiction, age, dose_mg, capsys):
+        argv = ["--protocol", "esketamine-trd-label", "--age-years", age]
+        argv += ["--jurisdiction", jurisdiction, "--json"]
+        code, out, _ = _run(dose_main, argv, capsys)
+        assert code == 0 and json.loads(out)["dose_mg"] == dose_mg
+
+    def test_eu_without_age_exits_2(self, capsys):
+        argv = ["--protocol", "esketamine-trd-label", "--jurisdiction", "EU"]
+        code, _, err = _run(dose_main, argv, capsys)
+        assert code == 2 and "--age-years" in err
+
+    def test_unknown_jurisdiction_exits_2(self, capsys):
+        with pytest.raises(SystemExit) as info:
+            dose_main(["--protocol", "esketamine-trd-label", "--jurisdiction", "UK"])
+        assert info.value.code == 2

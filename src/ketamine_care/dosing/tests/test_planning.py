@@ -166,3 +166,60 @@ def test_visits_never_closer_than_the_protocol_allows(protocol_id, start, days):
     assert all((b - a).days >= smallest for a, b in zip(dates, dates[1:], strict=False))
     if definition.schedule.kind == "course":
         assert all(d.weekday() in days for d in dates)
+
+
+class TestScheduleNotMet:
+    """Fewer clinic days than the schedule needs is a warning, never a silent half course."""
+
+    def test_twice_weekly_esketamine_with_one_clinic_day_warns(self):
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[0], horizon_weeks=8)
+        induction = [v for v in plan.visits if v.phase == "induction"]
+        assert len(induction) == 4  # half of the label's 8
+        assert plan.warnings[0].startswith("SCHEDULE NOT MET: Induction, weeks 1-4")
+        assert "Mon" in plan.warnings[0] and "4 visit(s) could not be planned" in plan.warnings[0]
+        assert plan.as_json()["warnings"] == list(plan.warnings)
+
+    def test_iv_series_stretched_by_one_clinic_day_warns(self):
+        plan = plan_course(TRD, start=MONDAY, clinic_days=[2], horizon_weeks=12)
+        assert any(w.startswith("SCHEDULE NOT MET: Acute series") for w in plan.warnings)
+
+    def test_enough_clinic_days_give_no_such_warning(self):
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[0, 3], horizon_weeks=8)
+        assert not any("SCHEDULE NOT MET" in w for w in plan.warnings)
+        assert plan.as_json()["warnings"] == list(plan.warnings)
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.sets(st.integers(0, 6), min_size=1, max_size=7))
+    def test_a_short_induction_always_says_so(self, days):
+        plan = plan_course(ESK, start=MONDAY, clinic_days=days, horizon_weeks=8)
+        induction = sum(1 for v in plan.visits if v.phase == "induction")
+        assert (induction < 8) == any("SCHEDULE NOT MET" in w for w in plan.warnings)
+
+
+class TestConditionalVisits:
+    def test_responders_only_maintenance_is_conditional(self):
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=12)
+        rows = plan.as_json()["visits"]
+        series = [r for r in rows if r["phase"] == "induction"]
+        maintenance = [r for r in rows if r["phase"] == "maintenance"]
+        assert series and not any(r["conditional"] for r in series)
+        assert maintenance and all(r["conditional"] for r in maintenance)
+        assert maintenance[0]["condition"].startswith("Responders only")
+
+    def test_clinic_rhythm_keeps_the_condition(self):
+        rhythm = Recurrence(every=2, unit="weeks")
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=12, maintenance=rhythm)
+        assert all(v.condition for v in plan.visits if v.phase == "maintenance")
+
+    def test_label_weekly_esketamine_maintenance_is_not_conditional(self):
+        plan = plan_course(ESK, start=MONDAY, horizon_weeks=8)
+        assert not any(v.condition for v in plan.visits)
+
+
+def test_eu_start_dose_replaces_the_first_planned_dose():
+    eu_start = ESK.dose_rule().jurisdiction_starts[0]
+    plan = plan_course(ESK, start=MONDAY, horizon_weeks=4, start_dose=eu_start)
+    doses = [v.dose["dose_mg"] for v in plan.visits]
+    assert doses[0] == 28 and plan.visits[0].dose["devices"] == 1
+    assert doses[1:] == [None] * (len(doses) - 1)  # then 56 or 84 as the clinician chooses
+    assert any("EU label: the first dose is 28 mg" in w for w in plan.warnings)

@@ -82,9 +82,11 @@ def test_research_only_flags(protocol_id, research_only):
         ("iv-ketamine-trd", "iv", 0.5, 0.5, 1.0, [0.5, 0.75, 1.0], None),
         ("iv-ketamine-aud", "iv", 0.8, 0.8, 0.8, [0.8], None),
         ("sc-ketamine-anxiety", "sc", 0.25, 0.25, 1.0, [0.25, 0.5, 1.0], None),
-        ("ed-procedural-sedation", "iv", 1.0, 1.0, 1.5, [], None),
+        ("ed-procedural-sedation", "iv", 1.0, 1.0, 1.0, [], None),  # adults, §0.3
+        ("pediatric-procedural-sedation", "iv", 1.5, 1.5, 2.0, [], None),  # children, §0.3
+        ("pediatric-procedural-sedation", "im", 4.0, 4.0, 5.0, [], None),
         ("ed-procedural-sedation", "im", 4.0, 4.0, 5.0, [], None),
-        ("ed-severe-agitation", "im", 4.0, 4.0, 4.0, [], 500),
+        ("ed-severe-agitation", "im", 4.0, 4.0, 5.0, [], 500),  # warning above 4, §0.3
         ("iv-ketamine-adolescent-research", "iv", 0.5, 0.5, 0.5, [0.5], 40),
         ("esketamine-trd-label", "intranasal", 56, 56, 84, [56, 84], 84),
         ("esketamine-mdsi-label", "intranasal", 84, 56, 84, [56, 84], 84),

@@ -79,6 +79,12 @@ def record_dose(
             errors["dose_change_reason"] = (
                 f"The calculated dose is {calculated} mg: give the reason for {dose} mg."
             )
+    ceiling = _ceiling_mg(definition, session.route)
+    if dose is not None and ceiling is not None and dose > ceiling and not reason:
+        errors["dose_change_reason"] = (
+            f"{dose:f} mg is above the clinic's ceiling of {ceiling:f} mg per dose: give the "
+            "reason."
+        )
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     with transaction.atomic():
@@ -128,6 +134,13 @@ def record_dose(
             request=request,
         )
     return row
+
+
+def _ceiling_mg(definition, route) -> Decimal | None:
+    """The clinic's absolute mg ceiling per dose for this route (None: not set)."""
+    rule = definition.dose_rule(route)
+    mg = rule.ceiling.mg if rule.ceiling is not None else None
+    return None if mg is None else Decimal(str(mg)).normalize()
 
 
 def _timing(admin, route, dose, device_times, start, end, errors) -> dict:

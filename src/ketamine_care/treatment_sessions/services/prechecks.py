@@ -47,9 +47,13 @@ def _day_of_session_errors(answers, now: datetime) -> dict[str, str]:
 
 def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSessionChecks:
     """Store the checks given in `values` (absent keys keep their value). `weight_kg` records
-    today's weight on the chart and recomputes the dose with the pure calculator; `concomitant`
+    today's weight on the chart and recomputes the dose with the pure calculator (an adult
+    weight outside the plausible range is refused unless `confirm_weight`); `concomitant`
     is {flag: bool} over CONCOMITANT_FLAGS plus optional "notes"."""
     errors: dict[str, str] = {}
+    confirm_weight = bool(values.pop("confirm_weight", False))
+    if values.get("weight_kg") not in (None, ""):
+        _check_weight(session, values["weight_kg"], confirm_weight, errors)
     concomitant = values.get("concomitant")
     if concomitant is not None:
         unknown = set(concomitant) - {*CONCOMITANT_FLAGS, "notes"}
@@ -82,7 +86,8 @@ def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSess
                 patient=session.patient, actor=actor, weight=values["weight_kg"], request=request
             )
             changed["weight_kg"] = str(values["weight_kg"])
-        checks.calculated_dose = _dose(session)
+        confirmed = confirm_weight or bool(checks.calculated_dose.get("weight_confirmed"))
+        checks.calculated_dose = _dose(session, confirm_weight=confirmed)
         checks.recorded_by = actor
         checks.save()
         record(
@@ -122,8 +127,29 @@ def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
     return changed
 
 
-def _dose(session) -> dict:
-    """The dose for today's weight from the planned visit's dose (or the protocol default)."""
+def _check_weight(session, weight_kg, confirmed: bool, errors: dict) -> None:
+    """Refuse an implausible adult weight before anything is saved [@ismp-weight]."""
+    from ketamine_care.dosing import guards
+    from ketamine_care.dosing.patient_dose import patient_age_years
+
+    definition = definition_for(session.protocol_version)
+    try:
+        guards.check_plausibility(
+            guards.plausibility_for(definition),
+            weight_kg=float(weight_kg),
+            height_cm=None,
+            paediatric=guards.is_paediatric(definition, patient_age_years(session.patient)),
+            confirmed=confirmed,
+        )
+    except (DoseInputError, TypeError, ValueError) as exc:
+        errors["weight_kg"] = getattr(exc, "message", "Enter a weight in kg.")
+
+
+def _dose(session, *, confirm_weight: bool = False) -> dict:
+    """The dose for today's weight from the planned visit's dose (or the protocol default),
+    with the patient's age, previous weight and the clinic's label jurisdiction."""
+    from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
+
     definition = definition_for(session.protocol_version)
     metrics = latest_body_metrics(session.patient)
     weighed_today = (
@@ -140,10 +166,14 @@ def _dose(session) -> dict:
             mg_per_kg=planned.get("dose_mg_per_kg"),
             dose_mg=planned.get("dose_mg"),
             route=session.route,
+            age_years=patient_age_years(session.patient),
+            confirm_weight=confirm_weight,
+            last_weight_kg=previous_weight_kg(session.patient, explicit_weight=False),
+            jurisdiction=session.patient.clinic.label_jurisdiction,
         )
     except DoseInputError as exc:
         return {"dose_mg": None, "error": exc.message}
-    return result.as_json()
+    return {**result.as_json(), "weight_confirmed": confirm_weight}
 
 
 def override_pre_check(*, session, actor, check: str, reason: str, request=None):

@@ -1,0 +1,114 @@
+"""The session's dose path: an implausible weight at pre-checks is refused unless confirmed
+(nothing saved), and a dose above the clinic's mg ceiling needs a reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.patients.models import BodyMeasurement
+from ketamine_care.protocols.services import create_draft, publish_draft
+from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.treatment_sessions import services
+from ketamine_care.treatment_sessions.models import PreSessionChecks
+from ketamine_care.treatment_sessions.tests.factories import (
+    activate,
+    ago,
+    complete_pre_checks,
+    screened_session,
+)
+
+
+class PreCheckWeightTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate(cls.clinic, cls.medical_director)
+
+    def _session(self):
+        session = screened_session(self.patient, self.version, self.prescriber)
+        services.check_in(session=session, actor=self.nurse)
+        services.start_pre_assessment(session=session, actor=self.nurse)
+        return session
+
+    def test_implausible_weight_is_refused_naming_the_field_and_nothing_is_saved(self):
+        session = self._session()
+        with self.assertRaises(ValidationFailed) as caught:
+            services.record_pre_checks(
+                session=session, actor=self.nurse, weight_kg="260", escort_confirmed=True
+            )
+        self.assertIn("weight_kg", caught.exception.fields)
+        self.assertIn("260 kg", caught.exception.fields["weight_kg"])
+        self.assertFalse(PreSessionChecks.objects.filter(session=session).exists())
+        self.assertFalse(BodyMeasurement.objects.filter(patient=self.patient).exists())
+
+    def test_confirmed_weight_is_saved_and_the_dose_calculated(self):
+        session = self._session()
+        checks = services.record_pre_checks(
+            session=session, actor=self.nurse, weight_kg="260", confirm_weight=True
+        )
+        self.assertEqual(checks.calculated_dose["dose_mg"], 130.0)
+        self.assertTrue(any("confirmed" in w for w in checks.calculated_dose["warnings"]))
+        # A later save without the box keeps the confirmation of today's weight.
+        again = services.record_pre_checks(session=session, actor=self.nurse, consent_on_file=True)
+        self.assertEqual(again.calculated_dose["dose_mg"], 130.0)
+
+    def test_the_screen_shows_the_confirmation_box_and_the_error(self):
+        session = self._session()
+        client = self.client_for(self.nurse)
+        url = reverse("treatment_sessions:pre_checks", args=[session.public_id])
+        response = client.post(url, {"weight_kg": "20"})
+        self.assertContains(response, "weight 20 kg is outside", status_code=422)
+        self.assertContains(response, 'name="confirm_weight"', status_code=422)
+        self.assertFalse(PreSessionChecks.objects.filter(session=session).exists())
+
+
+class DoseCeilingTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        version = activate(cls.clinic, cls.medical_director)
+        draft = create_draft(
+            from_version=version, edits={"dose.iv.ceiling.mg": 30}, actor=cls.medical_director
+        )
+        cls.version = publish_draft(version=draft, actor=cls.medical_director)
+
+    def _dosing(self):
+        session = screened_session(self.patient, self.version, self.prescriber)
+        services.check_in(session=session, actor=self.nurse)
+        services.start_pre_assessment(session=session, actor=self.nurse)
+        complete_pre_checks(session, self.nurse)  # 70 kg: 35 mg, above the 30 mg ceiling
+        services.start_dosing(session=session, actor=self.nurse)
+        session.refresh_from_db()
+        return session
+
+    def _record(self, session, reason=""):
+        return services.record_dose(
+            session=session,
+            actor=self.nurse,
+            checked_by=self.prescriber,
+            dose_mg=35,
+            dose_change_reason=reason,
+            product="Ketamine 50 mg/mL",
+            lot_number="L1",
+            expiry_date=timezone.localdate() + timedelta(days=100),
+            infusion_started_at=ago(5),
+        )
+
+    def test_the_calculator_blocks_the_dose_above_the_ceiling(self):
+        session = self._dosing()
+        calculated = session.pre_checks.calculated_dose
+        self.assertTrue(calculated["blocked"])
+        self.assertIn("ceiling of 30 mg", calculated["block_reasons"][0])
+
+    def test_a_dose_above_the_ceiling_needs_a_reason(self):
+        session = self._dosing()
+        with self.assertRaises(ValidationFailed) as caught:
+            self._record(session)
+        self.assertIn("ceiling of 30 mg", caught.exception.fields["dose_change_reason"])
+        self.assertFalse(session.doses.exists())
+        row = self._record(session, reason="tolerated 35 mg at the last three sessions")
+        self.assertEqual(row.dose_mg, 35)
