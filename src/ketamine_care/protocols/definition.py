@@ -42,6 +42,9 @@ InstrumentCode = Literal[
     "cdrs_r",
     "aldrete",
     "padss",
+    "hama",
+    "caps5",
+    "tlfb",
 ]
 Measure = Literal["bp_systolic", "bp_diastolic", "heart_rate", "spo2", "respiratory_rate", "moaas"]
 Comparison = Literal["gt", "lt", "le", "ge", "in"]
