@@ -17,6 +17,7 @@ from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
+from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.patients import services
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
@@ -49,6 +50,9 @@ HTML = {
     "outcomes:alerts": Capability.VIEW_MEASURES,
     "outcomes:acknowledge": Capability.ACKNOWLEDGE_ALERT,
     "outcomes:settings": Capability.MANAGE_SAFETY_SETTINGS,
+    "safety_plans:page": Capability.VIEW_MEASURES,
+    "safety_plans:save": Capability.RECORD_ADMINISTRATION,
+    "safety_plans:print": Capability.VIEW_MEASURES,
     "portal:create_link": Capability.SEND_SELF_REPORT_LINK,
     "portal:respond": PUBLIC,  # the signed single-use token is the credential
 }
@@ -57,6 +61,7 @@ POST_ONLY = (
     "patients:entry_entered_in_error",
     "instruments:preview",
     "instruments:record",
+    "safety_plans:save",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
@@ -110,6 +115,8 @@ API.update(
         ("get", "/api/v1/patients/{patient_id}/outcomes"): Capability.VIEW_MEASURES,
         ("get", "/api/v1/alerts"): Capability.VIEW_MEASURES,
         ("post", "/api/v1/alerts/{alert_id}/acknowledge"): Capability.ACKNOWLEDGE_ALERT,
+        ("get", "/api/v1/patients/{patient_id}/safety-plans"): Capability.VIEW_MEASURES,
+        ("post", "/api/v1/patients/{patient_id}/safety-plans"): (Capability.RECORD_ADMINISTRATION),
     }
 )
 API.update(
@@ -330,6 +337,7 @@ def valid_body(method: str, path: str) -> dict:
         },
         "tokens": {"email": "nobody@test.clinic", "password": "x"},
         "administrations": {"instrument": "gad7", "answers": [0] * 7, "time_point": "baseline"},
+        "safety-plans": {name: "authorization matrix" for name in SAFETY_PLAN_REQUIRED},
     }
     return bodies[path.rstrip("/").rsplit("/", 1)[-1]]
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("sessions/", include("ketamine_care.treatment_sessions.urls")),
     path("protocols/", include("ketamine_care.protocols.urls")),
     path("patients/", include("ketamine_care.screening.urls")),
+    path("patients/", include("ketamine_care.outcomes.plan_urls")),
     path("", include("ketamine_care.dosing.urls")),
 ]

@@ -51,8 +51,13 @@ def _level(baseline: int, fraction: float, rng: random.Random) -> int:
     return max(0, round(baseline * fraction + rng.uniform(-1.5, 1.5)))
 
 
+# Suicide items stay below their alert cut-offs so the demo raises exactly one alert
+# (record_open_alert), not one per random rating.
+SUICIDE_ITEMS_AT_ZERO = {"phq9": {"phq9_9": 0}, "madrs": {"madrs_10": 0}}
+
+
 def _record(patient, actor, code, total, when, time_point, rng, day=None, self_report=False):
-    fixed = {"phq9_9": 0} if code == "phq9" else None
+    fixed = SUICIDE_ITEMS_AT_ZERO.get(code)
     record_administration(
         patient=patient,
         instrument_code=code,

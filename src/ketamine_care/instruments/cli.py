@@ -24,7 +24,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="ketamine-care score",
         description="Score one rating-scale administration (item values in item order).",
         epilog="For cssrs_screener give seven answers: Q1 Q2 Q3 Q4 Q5 Q6 and Q6-within-3-months, "
-        "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). Instruments: " + ", ".join(list_codes()),
+        "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). For tlfb give the sex for the heavy-day line "
+        "(male or female, or 1 or 2), then the standard drinks on each day of the window, "
+        "oldest first, e.g. 'tlfb female 0 0 4 2 0 6 0'. Instruments: " + ", ".join(list_codes()),
     )
     parser.add_argument("code", help="instrument code, e.g. phq9")
     # Strings, not ints: a bad token must produce our item-naming message, not argparse's.
@@ -33,10 +35,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _human(result: ScoreResult, name: str) -> str:
-    lines = [f"{name} [{result.instrument} v{result.version}]"]
+def _human(result: ScoreResult, definition) -> str:
+    lines = [f"{definition.name} [{result.instrument} v{result.version}]"]
     if result.total is not None:
-        lines.append(f"  total: {result.total}")
+        what = " (percent heavy drinking days)" if definition.calendar is not None else ""
+        lines.append(f"  total{what}: {result.total}")
     if result.band is not None:
         lines.append(f"  band: {result.band}")
     for sub, value in result.subscales.items():
@@ -63,5 +66,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result.as_json(), indent=2, sort_keys=False) + "\n")
     else:
-        sys.stdout.write(_human(result, definition.name))
+        sys.stdout.write(_human(result, definition))
     return EXIT_OK

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.evidence import EvidenceTag as Evidence
+from ketamine_care.instruments.tlfb import Calendar
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 # Superseded definitions, kept so old administrations can be rescored with their own version:
@@ -30,7 +31,9 @@ LOCAL_CODE_SYSTEM = "https://ketamine-care.org/fhir/CodeSystem/instruments"
 LOINC_SYSTEM = "http://loinc.org"
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
-ScoringMethod = Literal["sum", "domain_max_sum", "cssrs_triage", "entered_total", "single_rating"]
+ScoringMethod = Literal[
+    "sum", "domain_max_sum", "cssrs_triage", "entered_total", "single_rating", "tlfb"
+]
 Comparison = Literal[">", ">=", "<", "<=", "=="]
 
 
@@ -193,6 +196,7 @@ class InstrumentDefinition(_Frozen):
     banding: Banding | None = None
     safety_flags: tuple[SafetyFlag, ...] = ()
     triage: Triage | None = None
+    calendar: Calendar | None = None
     response: Convention | None = None
     remission: Convention | None = None
     loinc: LoincCodes | None = None
@@ -264,6 +268,21 @@ class InstrumentDefinition(_Frozen):
             raise ValueError(f"{self.code}: {method} needs exactly one item")
         if (method == "cssrs_triage") != (self.triage is not None):
             raise ValueError(f"{self.code}: triage rules go with the cssrs_triage method")
+        if (method == "tlfb") != (self.calendar is not None):
+            raise ValueError(f"{self.code}: a calendar goes with the tlfb method")
+        if self.calendar is not None:
+            self._check_calendar(self.calendar)
+
+    def _check_calendar(self, calendar: Calendar) -> None:
+        if [calendar.sex_item, calendar.day_item] != list(self.item_ids):
+            raise ValueError(f"{self.code}: tlfb items must be the sex item, then the day item")
+        sexes = {str(v) for v in self.item(calendar.sex_item).allowed_values()}
+        if set(calendar.heavy_day_min_drinks) != sexes:
+            raise ValueError(f"{self.code}: give a heavy-day line for each sex option {sexes}")
+        if not set(map(str, calendar.sex_words.values())) <= sexes:
+            raise ValueError(f"{self.code}: sex_words must name sex options")
+        if calendar.min_days > calendar.max_days:
+            raise ValueError(f"{self.code}: calendar min_days is above max_days")
 
     def _check_total_range(self) -> None:
         computed = possible_total_range(self)
@@ -297,6 +316,8 @@ def possible_total_range(definition: InstrumentDefinition) -> tuple[int, int] | 
     method = definition.scoring_method
     if method == "cssrs_triage":
         return None
+    if method == "tlfb":
+        return 0, 100  # percent heavy drinking days
     if method == "domain_max_sum":
         lows = [
             max(min(definition.item(i).allowed_values()) for i in d.items)

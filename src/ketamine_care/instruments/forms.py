@@ -31,8 +31,17 @@ class InstrumentPickForm(forms.Form):
         self.fields["instrument"].choices = [("", "Choose an instrument…"), *instrument_choices()]
 
 
-def answer_field(item, position: int) -> forms.Field:
+def answer_field(item, position: int, repeated: bool = False) -> forms.Field:
     label = f"{position}. {item.name}"
+    if repeated:  # TLFB: one count per day, typed as a list
+        return forms.CharField(
+            label=label,
+            required=False,
+            max_length=4000,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text=f"One number per day, oldest first, separated by spaces or commas "
+            f"({item.describe_allowed()} each).",
+        )
     values = item.allowed_values()
     if item.options is not None and len(values) <= RADIO_LIMIT:
         choices = [(str(o.value), f"{o.value} · {o.label}") for o in item.options]
@@ -71,8 +80,10 @@ class AdministrationForm(forms.Form):
     def __init__(self, definition: InstrumentDefinition, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.definition = definition
+        calendar = definition.calendar
         for position, item in enumerate(definition.items, 1):
-            self.fields[ITEM_PREFIX + item.id] = answer_field(item, position)
+            repeated = calendar is not None and item.id == calendar.day_item
+            self.fields[ITEM_PREFIX + item.id] = answer_field(item, position, repeated)
 
     def item_fields(self):
         return [self[ITEM_PREFIX + item_id] for item_id in self.definition.item_ids]

@@ -49,9 +49,23 @@ def _parse(definition: InstrumentDefinition, raw: Mapping[str, object]) -> tuple
     return values, errors
 
 
+def _preview_calendar(definition: InstrumentDefinition, raw: Mapping[str, object]) -> Preview:
+    """TLFB: the day list is one field, so the preview scores it whole or names the error."""
+    answered = sum(1 for i in definition.item_ids if raw.get(i) not in (None, ""))
+    result, errors = None, {}
+    if answered == len(definition.items):
+        try:
+            result = score(definition, dict(raw))
+        except AnswerError as exc:
+            errors[exc.item_id or "answers"] = exc.message
+    return Preview(definition.code, len(definition.items), answered, None, (), result, errors)
+
+
 def preview(definition: InstrumentDefinition, raw: Mapping[str, object]) -> Preview:
     """Answered count, running total (summed methods only), item flags already raised, and the
     full ScoreResult once every item is answered validly."""
+    if definition.calendar is not None:
+        return _preview_calendar(definition, raw)
     values, errors = _parse(definition, raw)
     flags = tuple(
         f.flag

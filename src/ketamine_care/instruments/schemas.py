@@ -26,7 +26,7 @@ class AdministrationIn(Schema):
     """`answers`: item values in item order (a list) or by item id (an object)."""
 
     instrument: str = Field(min_length=1, max_length=32)
-    answers: list[int | str] | dict[str, int | str]
+    answers: list[int | str] | dict[str, int | str | list[int]]
     time_point: TimePointIn
     follow_up_day: int | None = Field(default=None, ge=0, le=3650)
     administered_at: datetime | None = None
@@ -44,7 +44,7 @@ class AdministrationOut(Schema):
     id: UUID
     instrument: str
     definition_version: str
-    answers: dict[str, int]
+    answers: dict[str, int | list[int]]  # a list: the TLFB day counts
     total: int | None
     band: str | None
     subscales: dict[str, int]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .definition import InstrumentDefinition, Item
+from .tlfb import flatten, summarise
 
 Number = int | float
 
@@ -97,20 +98,49 @@ def _count_error(definition: InstrumentDefinition, given: int) -> AnswerError:
 
 def validate_answers(
     definition: InstrumentDefinition, answers: Sequence[Number | str]
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Check count, each item's allowed values and skip logic; return {item_id: value}.
 
     Raises AnswerError naming the item (1-based position and id) and its allowed values.
     """
+    if definition.calendar is not None:
+        return _validate_calendar(definition, answers)
     items = definition.items
     if len(answers) != len(items):
         raise _count_error(definition, len(answers))
-    values = {
+    values: dict[str, Any] = {
         item.id: _coerce(raw, pos, item)
         for pos, (item, raw) in enumerate(zip(items, answers, strict=True), 1)
     }
     _check_skip_logic(definition, values)
     return values
+
+
+def _validate_calendar(definition: InstrumentDefinition, answers) -> dict[str, Any]:
+    """TLFB: the sex answer, then one drinks count per day of the window."""
+    calendar = definition.calendar
+    assert calendar is not None
+    flat = flatten(calendar, answers)
+    sex_item, day_item = definition.item(calendar.sex_item), definition.item(calendar.day_item)
+    days = len(flat) - 1
+    if not calendar.min_days <= days <= calendar.max_days:
+        allowed = f"{calendar.min_days} to {calendar.max_days} days"
+        raise AnswerError(
+            day_item.id,
+            allowed,
+            f"{definition.code} needs the sex ({sex_item.id}: {sex_item.describe_allowed()} or "
+            f"{', '.join(calendar.sex_words)}) then drinks for each day of the window "
+            f"({day_item.id}), {allowed}; got {max(days, 0)} days",
+        )
+    sex = _coerce(flat[0], 1, sex_item)
+    drinks = []
+    for day, raw in enumerate(flat[1:], 1):
+        try:
+            drinks.append(_coerce(raw, day + 1, day_item))
+        except AnswerError as exc:
+            message = f"day {day} ({day_item.id}): got {raw!r}; allowed: {exc.allowed}"
+            raise AnswerError(day_item.id, exc.allowed, message) from exc
+    return {sex_item.id: sex, day_item.id: drinks}
 
 
 def _check_skip_logic(definition: InstrumentDefinition, values: Mapping[str, int]) -> None:
@@ -130,8 +160,10 @@ def _check_skip_logic(definition: InstrumentDefinition, values: Mapping[str, int
                 )
 
 
-def _total(definition: InstrumentDefinition, values: Mapping[str, int]) -> int | None:
+def _total(definition: InstrumentDefinition, values: Mapping[str, Any]) -> int | None:
     method = definition.scoring_method
+    if method == "tlfb":
+        return _drinking(definition, values).percent_heavy_drinking_days
     if method == "cssrs_triage":
         return None  # Columbia triage is item-based, never a sum (clinical-reference §12.6).
     if method == "domain_max_sum":
@@ -169,6 +201,18 @@ def _flags(
     return tuple(dict.fromkeys(flags))
 
 
+def _drinking(definition: InstrumentDefinition, values: Mapping[str, Any]):
+    calendar = definition.calendar
+    assert calendar is not None
+    return summarise(calendar, values[calendar.sex_item], values[calendar.day_item])
+
+
+def _subscales(definition: InstrumentDefinition, values: Mapping[str, Any]) -> dict[str, int]:
+    if definition.calendar is not None:
+        return _drinking(definition, values).subscales()
+    return {s.name: sum(values[i] for i in s.items) for s in definition.subscales}
+
+
 def score(definition: InstrumentDefinition, answers: Sequence[Number | str]) -> ScoreResult:
     """Score one administration; `answers` are item values in item order.
 
@@ -185,7 +229,7 @@ def score(definition: InstrumentDefinition, answers: Sequence[Number | str]) -> 
         version=definition.version,
         total=total,
         band=_band(definition, total),
-        subscales={s.name: sum(values[i] for i in s.items) for s in definition.subscales},
+        subscales=_subscales(definition, values),
         flags=_flags(definition, values, risk),
         risk=risk,
         item_values=values,

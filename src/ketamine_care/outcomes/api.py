@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from ninja import Router
+from django.http import Http404
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ketamine_care.accounts.permissions import Capability, access_patient, require
 from ketamine_care.outcomes import services
+from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
 from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic, instrument_outcomes
-from ketamine_care.outcomes.schemas import AcknowledgeIn, AlertOut, OutcomeOut
+from ketamine_care.outcomes.schemas import (
+    AcknowledgeIn,
+    AlertOut,
+    OutcomeOut,
+    SafetyPlanIn,
+    SafetyPlanOut,
+)
 from ketamine_care.patients.services import record_chart_view
 
 router = Router(tags=["outcomes"])
@@ -46,6 +54,9 @@ def outcome_out(o) -> dict:
         "relapse_at": s.relapse_at if s else None,
         "response_rule": _rule(o.response_label, o.response_source),
         "remission_rule": _rule(o.remission_label, o.remission_source),
+        "loss_of_response": s.loss_of_response if s else None,
+        "loss_of_response_at": s.loss_of_response_at if s else None,
+        "relapse_rule": _rule(o.relapse_label, o.relapse_source),
     }
 
 
@@ -106,3 +117,50 @@ def acknowledge(request, alert_id: UUID, payload: AcknowledgeIn):
         alert=alert, actor=request.user, note=payload.note, request=request
     )
     return alert_out(alert)
+
+
+def safety_plan_out(plan: SafetyPlan, current_version: int) -> dict:
+    fields = SAFETY_PLAN_FIELDS
+    return {
+        "id": plan.public_id,
+        "version": plan.version,
+        "current": plan.version == current_version,
+        "based_on": plan.based_on.public_id if plan.based_on else None,
+        "reviewed_on": plan.reviewed_on,
+        "created_by": plan.created_by.full_name,
+        "created_at": plan.created_at,
+        **{name: getattr(plan, name) for name in fields},
+    }
+
+
+@patient_router.get("/{patient_id}/safety-plans", response=list[SafetyPlanOut])
+def list_safety_plans(request, patient_id: UUID):
+    """Every version of the patient's safety plan, the current one first."""
+    patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
+    record_chart_view(patient=patient, actor=request.user, request=request, part="safety_plan")
+    plans = list(
+        SafetyPlan.objects.filter(patient=patient).select_related("based_on", "created_by")
+    )
+    current = plans[0].version if plans else 0
+    return [safety_plan_out(p, current) for p in plans]
+
+
+@patient_router.post("/{patient_id}/safety-plans", response={201: SafetyPlanOut})
+def save_safety_plan(request, patient_id: UUID, payload: SafetyPlanIn):
+    """Write the first safety plan, or review the current one (`based_on` = its id)."""
+    patient = access_patient(request.membership, patient_id, Capability.RECORD_ADMINISTRATION)
+    based_on = None
+    if payload.based_on is not None:
+        based_on = SafetyPlan.objects.filter(patient=patient, public_id=payload.based_on).first()
+        if based_on is None:
+            raise Http404("No such safety plan version")
+    data = payload.dict()
+    plan = services.save_safety_plan(
+        patient=patient,
+        actor=request.user,
+        sections={name: data[name] for name in SAFETY_PLAN_FIELDS},
+        based_on=based_on,
+        reviewed_on=payload.reviewed_on,
+        request=request,
+    )
+    return Status(201, safety_plan_out(plan, plan.version))

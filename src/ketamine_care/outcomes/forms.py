@@ -36,3 +36,46 @@ class SafetySettingsForm(forms.Form):
         "reference gives no number (§12.12): the clinic sets it. Empty = not set (every "
         "discharge CADSS is flagged as unconfigured).",
     )
+
+
+def add_suicide_item_fields(form: forms.Form, rules) -> None:
+    """One optional cut-off field per suicide-item rule; empty = the shipped default."""
+    for rule_id, default, low, high, name, instrument in rules:
+        form.fields[rule_id] = forms.IntegerField(
+            label=f"{instrument}: {name}, alert at or above",
+            required=False,
+            min_value=max(low, 1),
+            max_value=high,
+            help_text=f"Default {default} (the item's active-ideation anchor, an institutional "
+            "cut-off). Empty = the default.",
+        )
+
+
+class SafetyPlanForm(forms.Form):
+    """The Stanley-Brown sections, one line per entry; `based_on` is the version reviewed."""
+
+    based_on = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    reviewed_on = forms.DateField(
+        label="Written or reviewed on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for today.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from ketamine_care.outcomes.models import SAFETY_PLAN_OPTIONAL, SAFETY_PLAN_SECTIONS
+
+        super().__init__(*args, **kwargs)
+        for name, label, help_text in SAFETY_PLAN_SECTIONS + SAFETY_PLAN_OPTIONAL:
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,  # the service names every missing section at once
+                max_length=4000,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text=f"{help_text} One per line.",
+            )
+
+    def sections(self) -> dict[str, str]:
+        from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS
+
+        return {name: self.cleaned_data.get(name, "") for name in SAFETY_PLAN_FIELDS}

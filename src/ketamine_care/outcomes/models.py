@@ -123,3 +123,93 @@ class ClinicSafetySettings(TimestampedModel):
     @property
     def crisis_protocol(self) -> str:
         return self.crisis_protocol_text.strip() or DEFAULT_CRISIS_PROTOCOL
+
+
+# Stanley & Brown 2012: the six standard steps of a safety plan, and reasons for living
+# (optional). (field, label, what goes there)
+SAFETY_PLAN_SECTIONS = (
+    (
+        "warning_signs",
+        "Warning signs",
+        "Thoughts, images, moods, situations or behaviours that a crisis may be developing.",
+    ),
+    (
+        "internal_coping",
+        "Internal coping strategies",
+        "Things I can do on my own to take my mind off my problems.",
+    ),
+    (
+        "social_distraction",
+        "People and social settings that provide distraction",
+        "Names, phone numbers and places.",
+    ),
+    ("people_to_ask", "People I can ask for help", "Names and phone numbers."),
+    (
+        "professionals",
+        "Professionals and agencies to contact in a crisis",
+        "Clinicians, the clinic's crisis line, the 988 Suicide & Crisis Lifeline (call or text "
+        "988) and emergency services.",
+    ),
+    (
+        "environment_safety",
+        "Making the environment safe",
+        "How access to lethal means is limited, and who helps.",
+    ),
+)
+SAFETY_PLAN_OPTIONAL = (("reasons_for_living", "Reasons for living", "Optional."),)
+REQUIRED_SECTIONS = tuple(name for name, _, _ in SAFETY_PLAN_SECTIONS)
+SAFETY_PLAN_FIELDS = REQUIRED_SECTIONS + tuple(name for name, _, _ in SAFETY_PLAN_OPTIONAL)
+
+
+class SafetyPlan(PublicIdModel, TimestampedModel):
+    """One version of a patient's Stanley-Brown safety plan. A review writes a new version
+    that points at the one it reviewed; no version is ever changed (Stanley & Brown 2012)."""
+
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.PROTECT, related_name="safety_plans"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="safety_plans"
+    )
+    version = models.PositiveIntegerField()
+    based_on = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    reviewed_on = models.DateField(help_text="The date this version was written or reviewed.")
+    warning_signs = models.TextField()
+    internal_coping = models.TextField()
+    social_distraction = models.TextField()
+    people_to_ask = models.TextField()
+    professionals = models.TextField()
+    environment_safety = models.TextField()
+    reasons_for_living = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="safety_plan_version"),
+            models.CheckConstraint(
+                condition=Q(version=1, based_on__isnull=True)
+                | Q(version__gt=1, based_on__isnull=False),
+                name="safety_plan_review_names_its_version",
+            ),
+            *(
+                models.CheckConstraint(condition=~Q(**{name: ""}), name=f"safety_plan_{name}")
+                for name in REQUIRED_SECTIONS
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Safety plan v{self.version} of {self.patient_id}"
+
+    def sections(self) -> list[tuple[str, str, list[str]]]:
+        """(label, help, lines) per section in Stanley-Brown order, optional ones if filled."""
+        out = []
+        for name, label, help_text in SAFETY_PLAN_SECTIONS + SAFETY_PLAN_OPTIONAL:
+            lines = [line.strip() for line in getattr(self, name).splitlines() if line.strip()]
+            if lines or name in REQUIRED_SECTIONS:
+                out.append((label, help_text, lines))
+        return out

@@ -7,7 +7,7 @@ clinic's safety settings; summaries and chart geometry are computed by pure func
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from uuid import UUID
 
 from django.http import Http404
@@ -17,16 +17,23 @@ from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
 from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration, TimePoint
-from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert
+from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert, SafetyPlan
 from ketamine_care.outcomes.rules import (
     EarlyResponseView,
     OutcomeSummary,
     OutcomeThresholds,
+    RemissionRule,
     ScorePoint,
     early_response,
     summarise_outcome,
 )
-from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_for
+from ketamine_care.outcomes.services import (
+    SUICIDALITY_FLAG,
+    SUICIDALITY_RULES,
+    clinic_thresholds,
+    current_safety_plan,
+    safety_settings_for,
+)
 from ketamine_care.outcomes.trajectory import Trajectory, build_trajectory
 
 
@@ -41,6 +48,8 @@ class InstrumentOutcome:
     remission_source: str
     trajectory: Trajectory | None
     early: EarlyResponseView | None = None
+    relapse_label: str = ""
+    relapse_source: str = ""
 
     @property
     def latest(self) -> Administration:
@@ -71,9 +80,13 @@ def _outcome(
     thresholds: OutcomeThresholds,
     chart: bool,
     sessions: list = (),
+    protocol_remission: dict[str, RemissionRule] | None = None,
 ):
     definition = load_definition(code)
-    rules = thresholds.for_instrument(code)
+    floor = definition.total_range.min if definition.total_range else 0
+    rules = thresholds.for_instrument(code, floor=floor)
+    if protocol_remission and code in protocol_remission:
+        rules = replace(rules, remission=protocol_remission[code])
     scored = [a for a in rows if a.total is not None]
     summary = trajectory = early = None
     first_session = sessions[0] if sessions else None
@@ -94,6 +107,8 @@ def _outcome(
         remission_source=rules.remission.source if rules.remission else "",
         trajectory=trajectory,
         early=early,
+        relapse_label=rules.relapse.label if rules.relapse else "",
+        relapse_source=rules.relapse.source if rules.relapse else "",
     )
 
 
@@ -101,16 +116,51 @@ def _early(points: list[ScorePoint], sessions: list, rules) -> EarlyResponseView
     """Early response (4 h, 24 h, day 7) after the latest session with a rating before it."""
     for session in reversed(sessions):
         if any(p.timestamp <= session for p in points):
-            return early_response(points, session, rules.response)
+            return early_response(points, session, rules.response, floor=rules.floor)
     return None
+
+
+_REMISSION_OPS = {"le": "<=", "lt": "<"}
+
+
+def protocol_remission(patient) -> dict[str, RemissionRule]:
+    """The remission cut-off of the protocol of the patient's latest plan, by instrument.
+
+    A protocol version is the clinic's own copy, so its cut-off (e.g. MADRS <= 12 for the
+    esketamine protocols, ASPIRE/SUSTAIN) overrides the instrument-wide default (<= 10).
+    """
+    from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+
+    plan = (
+        TreatmentPlan.objects.filter(patient=patient)
+        .exclude(status=PlanStatus.CANCELLED)
+        .select_related("protocol_version")
+        .order_by("-start_date", "-id")
+        .first()
+    )
+    if plan is None:
+        return {}
+    definition = plan.protocol_version.parsed()
+    rule = definition.outcome.remission
+    if rule is None or rule.kind != "score" or rule.comparison not in _REMISSION_OPS:
+        return {}
+    code, op = definition.outcome.instrument, _REMISSION_OPS[rule.comparison]
+    name = load_definition(code).name.split(" (")[0]
+    label = f"Remission: {name} {op} {rule.value:g} ({definition.title})"
+    remission = RemissionRule(
+        op=op, value=rule.value, source=rule.source, evidence=rule.evidence,
+        editable=rule.editable, label=label,
+    )  # fmt: skip
+    return {code: remission}
 
 
 def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
     total_range = definition.total_range
     bands = definition.banding.bands if definition.banding else ()
     lines = []
-    if rules.response and summary.baseline.total:
-        value = summary.baseline.total * (1 - rules.response.percent_reduction / 100)
+    if rules.response and summary.baseline.total > rules.floor:
+        above_floor = summary.baseline.total - rules.floor
+        value = rules.floor + above_floor * (1 - rules.response.percent_reduction / 100)
         lines.append((value, rules.response.label, "response"))
     if rules.remission:
         lines.append((rules.remission.value, rules.remission.label, "remission"))
@@ -135,8 +185,10 @@ def instrument_outcomes(
     rows = rows.defer("answers", "subscales", "entered_in_error_reason", "updated_at")
     for a in rows:
         by_code[a.instrument_code].append(a)
+    remission = protocol_remission(patient) if by_code else {}
     outcomes = [
-        _outcome(code, group, thresholds, chart, sessions) for code, group in by_code.items()
+        _outcome(code, group, thresholds, chart, sessions, remission)
+        for code, group in by_code.items()
     ]
     return sorted(outcomes, key=lambda o: o.definition.name)
 
@@ -169,11 +221,17 @@ def measures_context(membership, patient) -> dict:
         return {"measures_visible": False}
     settings = safety_settings_for(patient.clinic)
     alerts = open_alerts_for_patient(patient)
+    outcomes = instrument_outcomes(patient, clinic_thresholds(settings))
+    plan = current_safety_plan(patient)
+    suicidality = suicidality_raised(alerts, [o.latest.flags for o in outcomes])
     return {
         "measures_visible": True,
         "instrument_choices": instrument_choices(),
-        "outcomes": instrument_outcomes(patient, clinic_thresholds(settings)),
+        "outcomes": outcomes,
         "open_alerts": alerts,
+        "safety_plan": plan,
+        "safety_plan_needed": suicidality and plan is None,
+        "suicidality_alert_ids": {a.pk for a in alerts if is_suicidality_alert(a)},
         "crisis_protocol": settings.crisis_protocol if shows_crisis_protocol(alerts) else "",
         "can_record": has_capability(membership, Capability.RECORD_ADMINISTRATION)
         and patient.is_active,
@@ -181,6 +239,43 @@ def measures_context(membership, patient) -> dict:
         "can_send_link": has_capability(membership, Capability.SEND_SELF_REPORT_LINK)
         and patient.is_active,
     }
+
+
+def is_suicidality_alert(alert: SafetyAlert) -> bool:
+    """An alert raised by a result that carries the suicidality flag (PHQ-9 item 9, the MADRS,
+    QIDS and HAM-D suicide items, any C-SSRS risk)."""
+    return alert.rule_id in SUICIDALITY_RULES or SUICIDALITY_FLAG in (
+        alert.administration.flags or []
+    )
+
+
+def suicidality_raised(open_alerts, latest_flags) -> bool:
+    """The suicidality flag on any instrument's latest result, or an open suicidality alert."""
+    return any(SUICIDALITY_FLAG in (flags or []) for flags in latest_flags) or any(
+        is_suicidality_alert(a) for a in open_alerts
+    )
+
+
+def latest_flags(patient) -> list[list[str]]:
+    """The flags of each instrument's latest active result (two columns, newest first)."""
+    rows = (
+        Administration.objects.active()
+        .filter(patient=patient)
+        .order_by("-administered_at", "-id")
+        .values_list("instrument_code", "flags")
+    )
+    latest: dict[str, list[str]] = {}
+    for code, flags in rows:
+        latest.setdefault(code, flags)
+    return list(latest.values())
+
+
+def patients_with_safety_plans(patient_ids) -> set[int]:
+    return set(
+        SafetyPlan.objects.filter(patient_id__in=set(patient_ids)).values_list(
+            "patient_id", flat=True
+        )
+    )
 
 
 def alerts_for_clinic(clinic, status: str = "open"):

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ketamine_care.outcomes.relapse import RelapseEvent, SustainedRelapseRule, sustained_relapse_at
+
 DEFAULTS_PATH = Path(__file__).parent / "defaults.json"
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -51,7 +53,9 @@ class RemissionRule(_Frozen):
         return _OPS[self.op](total, self.value)
 
 
-class RelapseRule(_Frozen):
+class LossOfResponseRule(_Frozen):
+    """A responder who no longer meets response on this many consecutive administrations."""
+
     consecutive_non_response: int = Field(ge=1)
     source: str
     evidence: str
@@ -79,20 +83,35 @@ class OutcomeThresholds(_Frozen):
     direction_note: str
     response: dict[str, ResponseRule]
     remission: dict[str, RemissionRule]
-    relapse: RelapseRule
+    loss_of_response: LossOfResponseRule
+    relapse: dict[str, SustainedRelapseRule]
     early_response_windows: EarlyWindows
 
-    def for_instrument(self, code: str) -> InstrumentThresholds:
+    def for_instrument(self, code: str, floor: float = 0) -> InstrumentThresholds:
+        """Thresholds of one instrument; `floor` is its lowest possible total (percent change
+        subtracts it)."""
         return InstrumentThresholds(
             instrument=code,
             response=self.response.get(code),
             remission=self.remission.get(code),
-            relapse_consecutive=self.relapse.consecutive_non_response,
+            relapse_consecutive=self.loss_of_response.consecutive_non_response,
+            relapse=self.relapse.get(code),
+            floor=floor,
         )
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> OutcomeThresholds:
         """A copy with clinic edits merged in (same shape as defaults.json), re-validated."""
-        merged = _deep_merge(self.model_dump(), dict(overrides))
+        overrides = dict(overrides)
+        legacy = overrides.get("relapse")
+        if isinstance(legacy, Mapping) and "consecutive_non_response" in legacy:
+            # Before SUSTAIN-1 relapse, "relapse" held what is now the loss-of-response rule:
+            # keep honouring a clinic's old edit rather than dropping it.
+            overrides.pop("relapse")
+            overrides["loss_of_response"] = {
+                **dict(overrides.get("loss_of_response", {})),
+                "consecutive_non_response": legacy["consecutive_non_response"],
+            }
+        merged = _deep_merge(self.model_dump(), overrides)
         return OutcomeThresholds.model_validate(merged)
 
 
@@ -117,7 +136,9 @@ class InstrumentThresholds:
     instrument: str
     response: ResponseRule | None
     remission: RemissionRule | None
-    relapse_consecutive: int = 2
+    relapse_consecutive: int = 2  # loss of response: consecutive non-responses
+    relapse: SustainedRelapseRule | None = None
+    floor: float = 0
 
 
 @dataclass(frozen=True)
@@ -155,28 +176,35 @@ class OutcomeSummary:
     remitter: bool | None
     first_response_at: datetime | None
     time_to_first_response: timedelta | None
-    relapsed: bool
+    relapsed: bool | None  # None: the instrument has no relapse definition
     relapse_at: datetime | None
     administrations_after_baseline: int
+    loss_of_response: bool = False
+    loss_of_response_at: datetime | None = None
 
 
-def percent_change(baseline: float, current: float) -> float | None:
+def percent_change(baseline: float, current: float, floor: float = 0) -> float | None:
     """Percent change of a total from baseline: negative = improvement on higher-is-worse scales.
 
-    None when the baseline is 0, where a percentage is undefined.
+    On a scale whose lowest total is not 0 (CDRS-R 17, BPRS-18 18) the floor is subtracted,
+    (now - baseline) / (baseline - floor), so "100 % better" means the scale's floor
+    (Obermeier 2010). None when the baseline is at the floor, where a percentage is undefined.
     """
-    if baseline == 0:
+    if baseline == floor:
         return None
-    return (current - baseline) / baseline * 100.0
+    return (current - baseline) / (baseline - floor) * 100.0
 
 
-def classify_response(baseline: float, current: float, rule: ResponseRule) -> ResponseResult:
-    """Responder when the total fell by at least `rule.percent_reduction` % of baseline.
+def classify_response(
+    baseline: float, current: float, rule: ResponseRule, floor: float = 0
+) -> ResponseResult:
+    """Responder when the total fell by at least `rule.percent_reduction` % of baseline
+    (above the scale's `floor`).
 
     Thresholds per instrument from defaults.json (e.g. 50 % MADRS, §12.3; 35 % Y-BOCS, §12.8).
-    `responder` is None when the baseline is 0 (no reduction can be computed).
+    `responder` is None when the baseline is at the floor (no reduction can be computed).
     """
-    change = percent_change(baseline, current)
+    change = percent_change(baseline, current, floor)
     responder = None if change is None else -change >= rule.percent_reduction
     return ResponseResult(baseline, current, change, rule.percent_reduction, responder)
 
@@ -218,11 +246,13 @@ def baseline_index(
     return before[-1]
 
 
-def _responses(base: float, later: Sequence[ScorePoint], rule: ResponseRule) -> list[bool | None]:
-    return [classify_response(base, p.total, rule).responder for p in later]
+def _responses(
+    base: float, later: Sequence[ScorePoint], rule: ResponseRule, floor: float = 0
+) -> list[bool | None]:
+    return [classify_response(base, p.total, rule, floor).responder for p in later]
 
 
-def _relapse(
+def _loss_of_response(
     later: Sequence[ScorePoint], flags: Sequence[bool | None], run: int
 ) -> datetime | None:
     """Onset time of the first run of `run` consecutive non-responses after a first response."""
@@ -242,36 +272,46 @@ def summarise_outcome(
     baseline_index_or_time: int | datetime | None,
     thresholds: InstrumentThresholds,
     first_treatment_at: datetime | None = None,
+    events: Sequence[RelapseEvent] = (),
 ) -> OutcomeSummary:
-    """Baseline, latest, change, percent change, response, remission, time to first response
-    and relapse for one patient and instrument.
+    """Baseline, latest, change, percent change, response, remission, time to first response,
+    relapse and loss of response for one patient and instrument.
 
-    Units: instrument points; percent of baseline. Response/remission/relapse thresholds come
-    from `thresholds` (defaults.json, clinical-reference §12). Time to first response counts
-    from the first treatment when given, else from the baseline administration. Relapse: a
-    responder who then fails response on `relapse_consecutive` consecutive administrations.
+    Units: instrument points; percent of baseline above the scale's floor. Thresholds come
+    from `thresholds` (defaults.json). Time to first response counts from the first treatment
+    when given, else from the baseline administration. Relapse follows the instrument's
+    SUSTAIN-1 rule (`relapse.py`; None when the instrument has none); `events` are relapse
+    events (hospitalisation, suicide attempt) from the record. Loss of response: a responder
+    who then fails response on `relapse_consecutive` consecutive administrations.
     """
     _check_order(points)
     idx = baseline_index(points, baseline_index_or_time, first_treatment_at)
     base, later, latest = points[idx], list(points[idx + 1 :]), points[-1]
-    rule = thresholds.response
-    flags = _responses(base.total, later, rule) if rule else []
+    rule, floor = thresholds.response, thresholds.floor
+    flags = _responses(base.total, later, rule, floor) if rule else []
     first = next((p for p, ok in zip(later, flags, strict=False) if ok), None)
     start = first_treatment_at or base.timestamp
     remission = thresholds.remission
+    lost = _loss_of_response(later, flags, thresholds.relapse_consecutive) if rule else None
+    relapse_at = None
+    if thresholds.relapse is not None:
+        after = first.timestamp if first else None
+        relapse_at = sustained_relapse_at(later, thresholds.relapse, after, events)
     return OutcomeSummary(
         instrument=thresholds.instrument,
         baseline=base,
         latest=latest,
         change=latest.total - base.total,
-        percent_change=percent_change(base.total, latest.total),
+        percent_change=percent_change(base.total, latest.total, floor),
         responder=flags[-1] if later and rule else None,
         remitter=remission.met_by(latest.total) if later and remission else None,
         first_response_at=first.timestamp if first else None,
         time_to_first_response=(first.timestamp - start) if first else None,
-        relapsed=bool(rule) and _relapse(later, flags, thresholds.relapse_consecutive) is not None,
-        relapse_at=_relapse(later, flags, thresholds.relapse_consecutive) if rule else None,
+        relapsed=None if thresholds.relapse is None else relapse_at is not None,
+        relapse_at=relapse_at,
         administrations_after_baseline=len(later),
+        loss_of_response=lost is not None,
+        loss_of_response_at=lost,
     )
 
 
@@ -303,6 +343,7 @@ def early_response(
     session_time: datetime,
     response: ResponseRule | None = None,
     windows: Sequence[Window] | None = None,
+    floor: float = 0,
 ) -> EarlyResponseView:
     """Change from the pre-session rating at 4 h, 24 h and day 7 after one dosing session.
 
@@ -323,7 +364,7 @@ def early_response(
         change = pct = responder = None
         if point is not None and pre is not None:
             change = point.total - pre.total
-            pct = percent_change(pre.total, point.total)
+            pct = percent_change(pre.total, point.total, floor)
             if pct is not None and response is not None:
                 responder = -pct >= response.percent_reduction
         out.append(EarlyResponseWindow(w.label, target, point, change, pct, responder))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from ninja import Schema
@@ -35,6 +35,9 @@ class OutcomeOut(Schema):
     relapse_at: datetime | None
     response_rule: ThresholdOut | None
     remission_rule: ThresholdOut | None
+    loss_of_response: bool | None = None
+    loss_of_response_at: datetime | None = None
+    relapse_rule: ThresholdOut | None = None
 
 
 class AlertOut(Schema):
@@ -60,3 +63,34 @@ class AlertOut(Schema):
 
 class AcknowledgeIn(Schema):
     note: str = Field(min_length=1, max_length=2000)
+
+
+class SafetyPlanIn(Schema):
+    """A new version: the first plan (`based_on` empty) or a review of the current version."""
+
+    based_on: UUID | None = None
+    reviewed_on: date | None = None
+    warning_signs: str = Field(default="", max_length=4000)
+    internal_coping: str = Field(default="", max_length=4000)
+    social_distraction: str = Field(default="", max_length=4000)
+    people_to_ask: str = Field(default="", max_length=4000)
+    professionals: str = Field(default="", max_length=4000)
+    environment_safety: str = Field(default="", max_length=4000)
+    reasons_for_living: str = Field(default="", max_length=4000)
+
+
+class SafetyPlanOut(Schema):
+    id: UUID
+    version: int
+    current: bool
+    based_on: UUID | None
+    reviewed_on: date
+    created_by: str
+    created_at: datetime
+    warning_signs: str
+    internal_coping: str
+    social_distraction: str
+    people_to_ask: str
+    professionals: str
+    environment_safety: str
+    reasons_for_living: str

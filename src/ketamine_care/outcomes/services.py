@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import SAFETY_TIMEPOINT, Administration, TimePoint
-from ketamine_care.outcomes.models import AlertStatus, ClinicSafetySettings, SafetyAlert
+from ketamine_care.outcomes.models import (
+    REQUIRED_SECTIONS,
+    SAFETY_PLAN_FIELDS,
+    SAFETY_PLAN_SECTIONS,
+    AlertStatus,
+    ClinicSafetySettings,
+    SafetyAlert,
+    SafetyPlan,
+)
 from ketamine_care.outcomes.rules import OutcomeThresholds, load_thresholds
 from ketamine_care.outcomes.safety import (
     SafetyContext,
@@ -160,6 +170,37 @@ def acknowledge_alert(*, alert: SafetyAlert, actor, note: str, request=None) -> 
 
 
 CADSS_DISCHARGE_RULE = "cadss_above_threshold_at_discharge"
+# Suicide-item rules whose cut-off the clinic may move (INSTITUTIONAL defaults in
+# safety_rules.json); the settings form shows one field per rule.
+SUICIDE_ITEM_RULES = (
+    "madrs_item10_active_ideation",
+    "qids_item12_active_ideation",
+    "hamd17_item3_active_ideation",
+)
+
+
+def suicide_item_range(rule_id: str) -> tuple[int, int, str]:
+    """(lowest, highest) allowed value of the rule's item, and the item's name."""
+    rule = next(r for r in load_safety_rules().rules if r.id == rule_id)
+    item = load_definition(rule.instrument).item(rule.condition.item)
+    values = item.allowed_values()
+    return min(values), max(values), item.name
+
+
+def _check_suicide_thresholds(thresholds) -> dict[str, str]:
+    errors = {}
+    for rule_id, value in thresholds.items():
+        if rule_id not in SUICIDE_ITEM_RULES:
+            errors[rule_id] = "Not a suicide-item rule."
+            continue
+        low, high, _ = suicide_item_range(rule_id)
+        # Above 0 so the rule can never be set to fire on every answer, and within the
+        # item's range so it can never be set out of reach.
+        if value is not None and not max(low, 1) <= value <= high:
+            errors[rule_id] = f"Enter a whole number from {max(low, 1)} to {high}."
+        elif value is not None and float(value) != int(value):
+            errors[rule_id] = f"Enter a whole number from {max(low, 1)} to {high}."
+    return errors
 
 
 def update_safety_settings(
@@ -169,16 +210,22 @@ def update_safety_settings(
     crisis_resources_text: str,
     crisis_protocol_text: str,
     cadss_discharge_threshold: float | None,
+    suicide_item_thresholds: Mapping[str, float | None] | None = None,
     request=None,
 ) -> ClinicSafetySettings:
     """Save the clinic's crisis texts (blank = the shipped default naming 988 and emergency
-    services) and its CADSS discharge threshold (clinical-reference §12.12 gives no number, so
-    the clinic sets it; None = not set). Audited with old and new values."""
+    services), its CADSS discharge threshold (the sources give no number, so the clinic sets
+    it; None = not set) and its suicide-item cut-offs by rule id (None = the
+    shipped default). Audited with old and new values."""
     if cadss_discharge_threshold is not None and not 0 <= cadss_discharge_threshold <= 92:
         raise ValidationFailed(
             "The CADSS threshold must be within the 23-item total's range, 0 to 92.",
             fields={"cadss_discharge_threshold": "Enter a number from 0 to 92."},
         )
+    suicide_item_thresholds = dict(suicide_item_thresholds or {})
+    errors = _check_suicide_thresholds(suicide_item_thresholds)
+    if errors:
+        raise ValidationFailed("Please correct the suicide-item cut-offs.", fields=errors)
     with transaction.atomic():
         settings = ClinicSafetySettings.objects.select_for_update().filter(
             clinic=clinic
@@ -191,6 +238,11 @@ def update_safety_settings(
             values.pop(CADSS_DISCHARGE_RULE, None)
         else:
             values[CADSS_DISCHARGE_RULE] = cadss_discharge_threshold
+        for rule_id, value in suicide_item_thresholds.items():
+            if value is None:
+                values.pop(rule_id, None)
+            else:
+                values[rule_id] = int(value)
         settings.rule_values = values
         settings.save()
         new = _settings_values(settings)
@@ -213,4 +265,108 @@ def _settings_values(settings: ClinicSafetySettings) -> dict:
         "crisis_resources_text": settings.crisis_resources_text,
         "crisis_protocol_text": settings.crisis_protocol_text,
         "cadss_discharge_threshold": settings.rule_values.get(CADSS_DISCHARGE_RULE),
+        **{rule_id: settings.rule_values.get(rule_id) for rule_id in SUICIDE_ITEM_RULES},
     }
+
+
+# --- Stanley-Brown safety plans --------------------------------------------------------------
+
+SUICIDALITY_FLAG = "suicidality"
+# Rules about suicidality. A clinic may lower a suicide-item cut-off below the instrument's
+# flag, so an alert counts by its rule as well as by the result's flag.
+SUICIDALITY_RULES = frozenset(
+    {*SUICIDE_ITEM_RULES, "phq9_item9_positive", "cssrs_high_risk", "cssrs_moderate_risk"}
+)
+_MAX_SECTION = 4000
+
+
+def current_safety_plan(patient) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(patient=patient).order_by("-version").first()
+
+
+def _clean_sections(sections: Mapping[str, str]) -> dict[str, str]:
+    unknown = sorted(set(sections) - set(SAFETY_PLAN_FIELDS))
+    errors = {name: "Not a section of the safety plan." for name in unknown}
+    cleaned = {name: str(sections.get(name) or "").strip() for name in SAFETY_PLAN_FIELDS}
+    labels = {name: label for name, label, _ in SAFETY_PLAN_SECTIONS}
+    for name in REQUIRED_SECTIONS:
+        if not cleaned[name]:
+            errors[name] = f"{labels[name]}: write at least one line (or 'none identified yet')."
+    for name, text in cleaned.items():
+        if len(text) > _MAX_SECTION:
+            errors[name] = f"Keep this section under {_MAX_SECTION} characters."
+    if errors:
+        raise ValidationFailed("The safety plan is incomplete.", fields=errors)
+    return cleaned
+
+
+def _check_reviewed_on(reviewed_on: date | None) -> date:
+    today = timezone.localdate()
+    if reviewed_on is None:
+        return today
+    if reviewed_on > today:
+        raise ValidationFailed(
+            "The review date cannot be in the future.",
+            fields={"reviewed_on": "Give today's date or an earlier one."},
+        )
+    return reviewed_on
+
+
+def save_safety_plan(
+    *,
+    patient,
+    actor,
+    sections: Mapping[str, str],
+    based_on: SafetyPlan | None = None,
+    reviewed_on: date | None = None,
+    request=None,
+) -> SafetyPlan:
+    """Write a new version of the patient's safety plan: the first one (`based_on` None) or a
+    review of the current one. Earlier versions are never changed. A review of a version that
+    is no longer current (someone reviewed it meanwhile) is refused: 409, nothing saved."""
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error and cannot be changed.")
+    cleaned = _clean_sections(sections)
+    when = _check_reviewed_on(reviewed_on)
+    with transaction.atomic():
+        # Lock the patient row: two clinicians saving at once must not both become "v2".
+        type(patient).objects.select_for_update(of=("self",)).filter(pk=patient.pk).first()
+        current = current_safety_plan(patient)
+        if based_on is None and current is not None:
+            raise Conflict(
+                f"This patient already has a safety plan (version {current.version}): review it.",
+                fields={"based_on": "Review the current version instead."},
+            )
+        if based_on is not None and (current is None or based_on.pk != current.pk):
+            raise Conflict(
+                "The safety plan was reviewed by someone else meanwhile: reload and review the "
+                "current version.",
+                fields={"based_on": "Not the current version."},
+            )
+        plan = SafetyPlan.objects.create(
+            clinic=patient.clinic,
+            patient=patient,
+            version=1 if current is None else current.version + 1,
+            based_on=current,
+            reviewed_on=when,
+            created_by=actor,
+            **cleaned,
+        )
+        changed = [
+            n for n in SAFETY_PLAN_FIELDS if current is None or getattr(current, n) != cleaned[n]
+        ]
+        record(
+            event_type="safety_plan.reviewed" if current else "safety_plan.created",
+            actor=actor,
+            patient=patient,
+            obj=plan,
+            changes={
+                "new": {
+                    "version": plan.version,
+                    "reviewed_on": when.isoformat(),
+                    "sections_changed": changed,
+                }
+            },  # fmt: skip
+            request=request,
+        )
+    return plan

@@ -10,10 +10,26 @@ from django.views.decorators.http import require_http_methods
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
+from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes import services
-from ketamine_care.outcomes.forms import AcknowledgeForm, SafetySettingsForm
-from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic
-from ketamine_care.outcomes.services import CADSS_DISCHARGE_RULE, safety_settings_for
+from ketamine_care.outcomes.forms import (
+    AcknowledgeForm,
+    SafetySettingsForm,
+    add_suicide_item_fields,
+)
+from ketamine_care.outcomes.queries import (
+    access_alert,
+    alerts_for_clinic,
+    is_suicidality_alert,
+    patients_with_safety_plans,
+)
+from ketamine_care.outcomes.safety import load_safety_rules
+from ketamine_care.outcomes.services import (
+    CADSS_DISCHARGE_RULE,
+    SUICIDE_ITEM_RULES,
+    safety_settings_for,
+    suicide_item_range,
+)
 
 PAGE_SIZE = 50
 
@@ -25,7 +41,13 @@ def alert_list(request):
         status = "open"
     alerts = alerts_for_clinic(request.membership.clinic, status)
     page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "outcomes/alerts.html", {"page": page, "status": status})
+    # Open suicidality alerts of patients with no safety plan prompt for one (one query a page).
+    planned = patients_with_safety_plans(a.patient_id for a in page)
+    needs_plan = {
+        a.pk for a in page if a.is_open and is_suicidality_alert(a) and a.patient_id not in planned
+    }
+    context = {"page": page, "status": status, "needs_plan": needs_plan}
+    return render(request, "outcomes/alerts.html", context)
 
 
 @clinic_required(Capability.ACKNOWLEDGE_ALERT)
@@ -59,7 +81,9 @@ def safety_settings(request):
         "crisis_protocol_text": current.crisis_protocol_text,
         "cadss_discharge_threshold": current.rule_values.get(CADSS_DISCHARGE_RULE),
     }
+    initial.update({rule_id: current.rule_values.get(rule_id) for rule_id in SUICIDE_ITEM_RULES})
     form = SafetySettingsForm(request.POST or None, initial=initial)
+    add_suicide_item_fields(form, _suicide_item_rules())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         threshold = data["cadss_discharge_threshold"]
@@ -70,6 +94,7 @@ def safety_settings(request):
                 crisis_resources_text=data["crisis_resources_text"],
                 crisis_protocol_text=data["crisis_protocol_text"],
                 cadss_discharge_threshold=None if threshold is None else float(threshold),
+                suicide_item_thresholds={r: data[r] for r in SUICIDE_ITEM_RULES},
                 request=request,
             )
         except DomainError as error:
@@ -78,5 +103,25 @@ def safety_settings(request):
         else:
             messages.success(request, "Safety settings saved.")
             return redirect("outcomes:settings")
-    context = {"form": form, "current": current}
+    context = {
+        "form": form,
+        "current": current,
+        "suicide_fields": [form[rule_id] for rule_id in SUICIDE_ITEM_RULES],
+        "suicide_sources": [r.source for r in _rules_by_id(SUICIDE_ITEM_RULES)],
+    }
     return render(request, "outcomes/settings.html", context, status=422 if form.errors else 200)
+
+
+def _rules_by_id(ids):
+    rules = {r.id: r for r in load_safety_rules().rules}
+    return [rules[i] for i in ids]
+
+
+def _suicide_item_rules():
+    """(rule id, default cut-off, item min, item max, item name, instrument name) per rule."""
+    out = []
+    for rule in _rules_by_id(SUICIDE_ITEM_RULES):
+        low, high, name = suicide_item_range(rule.id)
+        default = int(rule.condition.value)
+        out.append((rule.id, default, low, high, name, load_definition(rule.instrument).name))
+    return out

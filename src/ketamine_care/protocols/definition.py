@@ -42,6 +42,9 @@ InstrumentCode = Literal[
     "cdrs_r",
     "aldrete",
     "padss",
+    "hama",
+    "caps5",
+    "tlfb",
 ]
 # "map" (mean arterial pressure) is computed from systolic and diastolic, never entered.
 Measure = Literal[

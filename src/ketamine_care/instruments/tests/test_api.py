@@ -85,7 +85,9 @@ class AdministrationApiTests(ClinicTestCase):
         (out,) = self.call("get", url).json()
         self.assertEqual((out["baseline"]["total"], out["latest"]["total"]), (20, 4))
         self.assertEqual((out["change"], out["percent_change"]), (-16, -80))
-        self.assertEqual((out["responder"], out["remitter"], out["relapsed"]), (True, True, False))
+        # PHQ-9 has no relapse definition (SUSTAIN-1 defines it on the MADRS): None, not "no".
+        self.assertEqual((out["responder"], out["remitter"], out["relapsed"]), (True, True, None))
+        self.assertIs(out["loss_of_response"], False)
         self.assertIn("§12.1", out["response_rule"]["source"])
         self.assertAlmostEqual(out["time_to_first_response_days"], 20, places=2)
 

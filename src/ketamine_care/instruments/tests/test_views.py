@@ -107,9 +107,9 @@ class ChartMeasuresTests(ClinicTestCase):
         self.assertContains(response, "trajectory-gad7")
 
 
-# session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times),
-# treatment (3)
-QUERIES = 25
+# session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times
+# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3)
+QUERIES = 27
 
 
 class TimePointTests(ClinicTestCase):

@@ -123,16 +123,19 @@ class SummariseOutcomeTests(unittest.TestCase):
         s = summarise_outcome(_points(30, 20, 15), 0, self.madrs)
         assert s.time_to_first_response == 2 * DAY
 
-    def test_relapse_needs_two_consecutive_non_responses(self) -> None:
+    def test_loss_of_response_needs_two_consecutive_non_responses(self) -> None:
         one_miss = summarise_outcome(_points(30, 14, 20, 12), 0, self.madrs)
-        assert one_miss.relapsed is False
+        assert one_miss.loss_of_response is False and one_miss.relapsed is False
         two_misses = summarise_outcome(_points(30, 14, 20, 18, 12), 0, self.madrs)
-        assert two_misses.relapsed is True and two_misses.relapse_at == T0 + 2 * DAY
+        assert two_misses.loss_of_response is True
+        assert two_misses.loss_of_response_at == T0 + 2 * DAY
+        assert two_misses.relapsed is False  # below MADRS 22: lost response, not relapse
         assert two_misses.responder is True  # responding again at the latest rating
 
     def test_never_responding_is_not_relapse(self) -> None:
         s = summarise_outcome(_points(30, 25, 24, 23), 0, self.madrs)
         assert (s.responder, s.relapsed, s.first_response_at) == (False, False, None)
+        assert s.loss_of_response is False
 
     def test_baseline_only_gives_no_classification(self) -> None:
         s = summarise_outcome(_points(30), None, self.madrs)

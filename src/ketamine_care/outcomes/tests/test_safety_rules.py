@@ -115,7 +115,7 @@ def test_configure_rejects_unknown_rules() -> None:
 
 def test_every_default_rule_cites_a_source_and_evidence() -> None:
     raw = json.loads(RULES_PATH.read_text(encoding="utf-8"))
-    assert len(raw["rules"]) == 6
+    assert len(raw["rules"]) == 9
     assert all(r["source"] and r["evidence"] and r["editable"] for r in raw["rules"])
 
 
