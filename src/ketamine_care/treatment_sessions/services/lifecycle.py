@@ -29,7 +29,7 @@ class IllegalTransition(Conflict):
 def locked(session: TreatmentSession) -> TreatmentSession:
     """Re-read `session` under SELECT ... FOR UPDATE (call inside transaction.atomic)."""
     return (
-        TreatmentSession.objects.select_for_update()
+        TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient", "protocol_version__clinic_protocol", "clinic")
         .get(pk=session.pk)
     )
