@@ -18,6 +18,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -94,6 +95,50 @@ def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
+class LockWaits:
+    """Samples PostgreSQL's active backends every 20 ms: how many are waiting for the audit
+    chain head, how many for another row lock, how many are working. The head's share tells
+    whether the per-clinic chain lock caps throughput."""
+
+    SAMPLE = """
+        SELECT wait_event_type = 'Lock' AND query LIKE '%%audit_auditchainhead%%',
+               wait_event_type = 'Lock' AND query NOT LIKE '%%audit_auditchainhead%%'
+        FROM pg_stat_activity
+        WHERE state = 'active' AND backend_type = 'client backend'
+          AND datname = current_database() AND pid <> pg_backend_pid()
+    """
+
+    def __init__(self) -> None:
+        self.head = self.rows = self.active = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        from django.db import connection
+
+        try:
+            with connection.cursor() as cursor:
+                while not self._stop.wait(0.02):
+                    cursor.execute(self.SAMPLE)
+                    for on_head, on_row in cursor.fetchall():
+                        self.active += 1
+                        self.head += bool(on_head)
+                        self.rows += bool(on_row)
+        finally:
+            connection.close()
+
+    def share(self, count: int) -> float:
+        return 100 * count / self.active if self.active else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", default="2,8,32,64", help="comma-separated levels")
@@ -117,15 +162,16 @@ def main() -> None:
     try:
         for clients in levels:
             per_client = max(12, args.requests // clients)
-            outcomes, seconds = run_traffic(
-                f"http://127.0.0.1:{port}",
-                wards[clients],
-                clients=clients,
-                requests_per_client=per_client,
-            )
+            with LockWaits() as waits:
+                outcomes, seconds = run_traffic(
+                    f"http://127.0.0.1:{port}",
+                    wards[clients],
+                    clients=clients,
+                    requests_per_client=per_client,
+                )
             stats = summary(outcomes, seconds)
             problems = check_database(wards[clients], outcomes)
-            rows.append((clients, stats, len(problems), os.getloadavg()[0]))
+            rows.append((clients, stats, len(problems), waits, os.getloadavg()[0]))
             for problem in problems[:5]:
                 print("  database:", problem)
     finally:
@@ -138,20 +184,24 @@ def main() -> None:
 
     print(
         f"\ngunicorn -w {args.workers}, PostgreSQL, mixed clinical traffic "
-        f"(load average at the end of each level; {os.cpu_count()} CPUs)"
+        f"({os.cpu_count()} CPUs; load: 1-minute load average at the end of each level;\n"
+        "head/rows wait: share of active database backends waiting for the audit-chain head /"
+        " for another row lock)"
     )
     header = (
         f"{'clients':>7} {'requests':>8} {'failures':>8} {'fail %':>6} {'p50 ms':>7} "
-        f"{'p95 ms':>7} {'p99 ms':>7} {'req/s':>6} {'db problems':>11} {'load':>5}"
+        f"{'p95 ms':>7} {'p99 ms':>7} {'req/s':>6} {'head wait':>9} {'rows wait':>9} "
+        f"{'db problems':>11} {'load':>5}"
     )
     print(header)
-    for clients, s, problems, load in rows:
+    for clients, s, problems, waits, load in rows:
         print(
             f"{clients:>7} {s['requests']:>8} {s['failures']:>8} {s['failure_pct']:>6.1f} "
             f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} {s['rps']:>6.1f} "
+            f"{waits.share(waits.head):>8.0f}% {waits.share(waits.rows):>8.0f}% "
             f"{problems:>11} {load:>5.2f}"
         )
-    if any(s["failures"] or problems for _, s, problems, _ in rows):
+    if any(s["failures"] or problems for _, s, problems, _, _ in rows):
         raise SystemExit(1)
 
 
