@@ -330,7 +330,9 @@ def save_safety_plan(
     when = _check_reviewed_on(reviewed_on)
     with transaction.atomic():
         # Lock the patient row: two clinicians saving at once must not both become "v2".
-        type(patient).objects.select_for_update(of=("self",)).filter(pk=patient.pk).first()
+        type(patient).objects.select_for_update(of=("self",), no_key=True).filter(
+            pk=patient.pk
+        ).first()
         current = current_safety_plan(patient)
         if based_on is None and current is not None:
             raise Conflict(

@@ -185,6 +185,12 @@ def _walk(session: str) -> list[tuple[str, str, Any]]:
         "consent_on_file": True,
         "concomitant": {"benzodiazepine": False},
         "weight_kg": "70",
+        "pregnancy_test": "negative",
+        "day_of_session": {
+            "recent_alcohol_or_drugs": False,
+            "intoxication_signs": False,
+            "stimulant_or_cocaine": False,
+        },
     }
     baseline = lambda client: {  # noqa: E731 - the time is taken when the step runs
         "idempotency_key": f"walk-{session}",
