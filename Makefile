@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint test-sqlite test-postgres venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test-postgres: $(STAMP)
 	$(BIN)/pytest --postgres
 
 test: lint test-sqlite test-postgres
+
+# Not part of `make test`: gunicorn -w 4 on a throwaway PostgreSQL, 2 to 64 clients.
+bench-concurrency: $(STAMP)
+	$(BIN)/python benchmarks/concurrency.py
 
 clean:
 	rm -rf $(VENV) data

@@ -56,7 +56,7 @@ def record(
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
     key = chain_key(clinic)
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+        head, _ = AuditChainHead.objects.select_for_update(of=("self",), no_key=True).get_or_create(
             chain=key, defaults={"last_hash": GENESIS_HASH}
         )
         content = {

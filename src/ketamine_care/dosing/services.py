@@ -260,7 +260,7 @@ def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request
         raise StateError("Only visits of an active plan can be confirmed.")
     with transaction.atomic():
         pending = list(
-            plan.visits.select_for_update()
+            plan.visits.select_for_update(of=("self",), no_key=True)
             .exclude(condition="")
             .filter(condition_confirmed_at__isnull=True)
         )
@@ -300,7 +300,7 @@ def set_label_jurisdiction(*, clinic, actor, jurisdiction: str, request=None):
             fields={"label_jurisdiction": f"Choose one of {choices}."},
         )
     with transaction.atomic():
-        locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+        locked = Clinic.objects.select_for_update(of=("self",), no_key=True).get(pk=clinic.pk)
         old = locked.label_jurisdiction
         if old == jurisdiction:
             return locked

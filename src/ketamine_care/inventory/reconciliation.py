@@ -109,7 +109,9 @@ def resolve_discrepancy(
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     with transaction.atomic():
-        locked = Discrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+        locked = Discrepancy.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=discrepancy.pk
+        )
         if locked.status != DiscrepancyStatus.OPEN:
             raise StateError("This discrepancy is already resolved.")
         if post_adjustment:

@@ -134,7 +134,7 @@ def _post(
 ) -> LedgerEntry:
     """Lock the lot, apply `delta` to its balance, append the entry and audit it."""
     with transaction.atomic():
-        locked = Lot.objects.select_for_update().get(pk=lot.pk)
+        locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
         if refuse_expired and locked.is_expired_on(timezone.localdate()):
             raise LotExpired(
                 f"Lot {locked.lot_number} expired on {locked.expiry_date:%Y-%m-%d}; "

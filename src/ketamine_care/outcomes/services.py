@@ -142,7 +142,7 @@ def acknowledge_alert(*, alert: SafetyAlert, actor, note: str, request=None) -> 
             "A note is required.", fields={"note": "Say what was done about this alert."}
         )
     with transaction.atomic():
-        alert = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
+        alert = SafetyAlert.objects.select_for_update(of=("self",), no_key=True).get(pk=alert.pk)
         if alert.status != AlertStatus.OPEN:
             raise StateError("This alert is already acknowledged.")
         alert.status = AlertStatus.ACKNOWLEDGED
@@ -227,7 +227,7 @@ def update_safety_settings(
     if errors:
         raise ValidationFailed("Please correct the suicide-item cut-offs.", fields=errors)
     with transaction.atomic():
-        settings = ClinicSafetySettings.objects.select_for_update().filter(
+        settings = ClinicSafetySettings.objects.select_for_update(of=("self",), no_key=True).filter(
             clinic=clinic
         ).first() or ClinicSafetySettings(clinic=clinic)
         old = _settings_values(settings)
@@ -330,7 +330,9 @@ def save_safety_plan(
     when = _check_reviewed_on(reviewed_on)
     with transaction.atomic():
         # Lock the patient row: two clinicians saving at once must not both become "v2".
-        type(patient).objects.select_for_update(of=("self",)).filter(pk=patient.pk).first()
+        type(patient).objects.select_for_update(of=("self",), no_key=True).filter(
+            pk=patient.pk
+        ).first()
         current = current_safety_plan(patient)
         if based_on is None and current is not None:
             raise Conflict(

@@ -117,7 +117,7 @@ def submit_self_report(*, link: SelfReportLink, answers: dict[str, dict], reques
     if errors:
         raise ValidationFailed("Please answer every question.", fields=errors)
     with transaction.atomic():
-        locked = SelfReportLink.objects.select_for_update().get(pk=link.pk)
+        locked = SelfReportLink.objects.select_for_update(of=("self",), no_key=True).get(pk=link.pk)
         if not locked.is_usable_at(timezone.now()):
             raise LinkNotUsable("This link can no longer be used.")
         locked.used_at = timezone.now()

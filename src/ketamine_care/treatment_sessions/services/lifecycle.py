@@ -27,9 +27,13 @@ class IllegalTransition(Conflict):
 
 
 def locked(session: TreatmentSession) -> TreatmentSession:
-    """Re-read `session` under SELECT ... FOR UPDATE (call inside transaction.atomic)."""
+    """Re-read `session` under SELECT ... FOR NO KEY UPDATE (call inside transaction.atomic).
+
+    Only the session's own row is locked (`of`), never the joined patient, clinic or protocol
+    rows, and NO KEY leaves the foreign-key checks of other transactions alone: both deadlocked
+    against the audit-chain head (docs/ARCHITECTURE.md, "Locks and their order")."""
     return (
-        TreatmentSession.objects.select_for_update()
+        TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient", "protocol_version__clinic_protocol", "clinic")
         .get(pk=session.pk)
     )

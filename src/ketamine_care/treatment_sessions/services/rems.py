@@ -180,7 +180,11 @@ def record_submission(*, session, actor, method: str, reference: str = "", reque
     if method not in ("online", "fax"):
         raise ValidationFailed("Choose online or fax.", fields={"method": "Online or fax."})
     with transaction.atomic():
-        form = RemsMonitoringForm.objects.select_for_update().filter(session=session).first()
+        form = (
+            RemsMonitoringForm.objects.select_for_update(of=("self",), no_key=True)
+            .filter(session=session)
+            .first()
+        )
         if form is None or missing_fields(form.values):
             raise StateError("Complete the REMS form before recording its submission.")
         if form.submitted_at is not None:

@@ -207,7 +207,7 @@ def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=
     with transaction.atomic():
         session = locked(alert.session)
         require_unsigned(session)
-        alert = SessionAlert.objects.select_for_update().get(pk=alert.pk)
+        alert = SessionAlert.objects.select_for_update(of=("self",), no_key=True).get(pk=alert.pk)
         if alert.acknowledged_at is not None:
             raise StateError("This alert is already acknowledged.")
         alert.acknowledged_at = timezone.now()
