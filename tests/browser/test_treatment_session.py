@@ -1,5 +1,6 @@
-"""A whole dosing session in the browser: check in, pre-checks, dose, three vitals entries
-with an urgent BP alert acknowledged, discharge, sign, amend."""
+"""A whole dosing session in the browser: check in, pre-checks, a pre-dose BP in the severe
+range that holds the dose until its alert is acknowledged, dose, three vitals entries with an
+urgent BP alert acknowledged, discharge, sign, amend."""
 
 from datetime import timedelta
 
@@ -14,6 +15,7 @@ from ketamine_care.treatment_sessions.tests.factories import activate, screened_
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long browser test password"
+HR = "Heart rate (/min)"
 
 
 def local(minutes_ago: float) -> str:
@@ -45,12 +47,19 @@ def enter_vitals(page, systolic, diastolic, minutes_ago, **extra):
     expect(page.locator("#vitals-table")).to_contain_text(f"{systolic}/{diastolic}")
 
 
+def acknowledge(page, rule, action):
+    alert = page.locator(f"#session-alerts [data-rule={rule}]")
+    alert.get_by_label("Action taken").fill(action)
+    alert.get_by_role("button", name="Acknowledge").click()
+    expect(alert).to_contain_text("Acknowledged by Dr Director")
+
+
 def next_step(page, name):
     page.get_by_role("button", name=name, exact=True).click()
     expect(page.locator("#session-state")).to_have_text(name)
 
 
-def test_a_whole_session_from_check_in_to_amended_note(page, scheduled):
+def test_a_whole_session_from_check_in_to_amended_note(page, scheduled, tmp_path):
     director, nurse = scheduled
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(director.email)
@@ -71,7 +80,21 @@ def test_a_whole_session_from_check_in_to_amended_note(page, scheduled):
     page.get_by_label("Day-of-session questions asked").check()
     page.get_by_role("button", name="Save checks").click()
     expect(page.locator("#calculated-dose")).to_have_text("35.0 mg")
-    enter_vitals(page, 124, 78, 150)
+
+    # A pre-dose BP of 185/112 holds the dose until the prescriber's decision is recorded.
+    enter_vitals(page, 185, 112, 155)
+    hold = page.locator("#session-alerts [data-rule=pre_dose_bp_hold_180_110]")
+    expect(hold).to_contain_text("URGENT")
+    expect(hold).to_contain_text("Hold the dose. Recheck BP after 5 minutes of rest")
+    expect(page.locator("#dose-hold")).to_contain_text("Dose on hold.")
+    dosing = page.get_by_role("button", name="Dosing", exact=True)
+    expect(dosing).to_be_disabled()
+    page.screenshot(path=str(tmp_path / "session-dose-hold.png"), full_page=True)
+    enter_vitals(page, 150, 90, 150, **{HR: 72})
+    acknowledge(page, "pre_dose_bp_above_140_90", "Benefit outweighs a short BP rise")
+    expect(dosing).to_be_disabled()  # the review warning does not lift the hold
+    acknowledge(page, "pre_dose_bp_hold_180_110", "Rechecked after rest 150/90; prescriber: dose")
+    expect(page.locator("#dose-hold")).to_have_count(0)
     next_step(page, "Dosing")
 
     page.get_by_label("Dose (mg)").fill("35")
@@ -90,9 +113,10 @@ def test_a_whole_session_from_check_in_to_amended_note(page, scheduled):
     expect(alert).to_contain_text("URGENT")
     alert.get_by_label("Action taken").fill("Repeated BP, no symptoms, prescriber informed")
     alert.get_by_role("button", name="Acknowledge").click()
-    expect(page.locator("#session-alerts")).to_contain_text("Acknowledged by Dr Director")
-    enter_vitals(page, 150, 88, 60, **{"MOAA/S (0-5)": 4, "SpO2 (%)": 97})
-    enter_vitals(page, 128, 80, 1, **{"MOAA/S (0-5)": 5, "SpO2 (%)": 98})
+    expect(alert).to_contain_text("Acknowledged by Dr Director")
+    acknowledge(page, "bp_at_or_above_180_110_once", "Rechecked in 5 min, no symptoms")
+    enter_vitals(page, 150, 88, 60, **{"MOAA/S (0-5)": 4, "SpO2 (%)": 97, HR: 76})
+    enter_vitals(page, 128, 80, 1, **{"MOAA/S (0-5)": 5, "SpO2 (%)": 98, HR: 74})
 
     page.reload()
     page.get_by_label("Escort present").check()

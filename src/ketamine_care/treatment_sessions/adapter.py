@@ -13,15 +13,16 @@ from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.protocols.definition import AlertThreshold
 
 from .alerts import Condition, ThresholdRule
-from .discharge import DischargeCriteria, RecoveryScoreRule
+from .cadence import Cadence
+from .discharge import BaselineRule, DischargeCriteria, RecoveryScoreRule
+from .paediatric import AgeBand, PaediatricVitals, rules_for_age
 
 if TYPE_CHECKING:
     from ketamine_care.protocols.definition import ProtocolDefinition
 
-# How a sustained rule is timed when the protocol does not say: clinical-reference §11.3 words
-# the tachycardia scenario as "sustained HR >120 for 5 min" (every reading in the span), and
-# the hypertension scenario as "two readings 5 min apart" (a pair, normal readings between
-# them allowed).
+# How a sustained rule is timed when the protocol does not say: the tachycardia scenario is
+# "sustained HR >120 for 5 min" (every reading in the span), and the hypertension scenario
+# "still breached 5 min later" (a pair, normal readings between them allowed).
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class SessionMonitoring:
     discharge: DischargeCriteria
     # SHA-256 of the alert thresholds' canonical JSON: what a stored alert names.
     thresholds_digest: str = ""
+    cadence: Cadence = Cadence()
+    age_years: float | None = None
 
 
 def monitoring_from_protocol(
@@ -41,13 +44,18 @@ def monitoring_from_protocol(
     route: str | None = None,
     *,
     pinned_thresholds: list[dict] | None = None,
+    age_years: float | None = None,
+    clinic_interval_min: float | None = None,
 ) -> SessionMonitoring:
-    """Alert rules and discharge criteria from `definition.monitoring` for `route`.
+    """Alert rules, discharge criteria and BP cadence from `definition.monitoring` for `route`.
 
     `pinned_thresholds` are the alert thresholds a protocol version pinned at activation; the
-    definition's own are used when none are given (the command line, a draft).
+    definition's own are used when none are given (the command line, a draft). An age-banded
+    (paediatric or adolescent) protocol adds the rules of the patient's age band and needs
+    `age_years` (`paediatric.AgeError` without it). `clinic_interval_min` is the clinic's
+    recording interval for a route the data gives none.
 
-    The observation clock (clinical-reference §3.3, §11.6) starts at minute 0 for esketamine
+    The observation clock starts at minute 0 for esketamine
     (`observation_from = "first_device"`); for IV ketamine (`"end_of_infusion"`) it starts at
     the route's `infusion_duration_min`, or 0 for a bolus route (IM/SC) where the dose ends
     when given. An IV protocol without an infusion duration leaves the start unknown (None),
@@ -60,15 +68,48 @@ def monitoring_from_protocol(
     else:
         thresholds = pinned_thresholds
     rules = tuple(threshold_rule(AlertThreshold.model_validate(t)) for t in thresholds)
+    if monitoring.paediatric_vitals is not None:
+        rules += rules_for_age(paediatric_vitals(monitoring.paediatric_vitals), age_years)
+    start = _observation_start(definition, chosen)
     return SessionMonitoring(
         protocol_id=definition.id,
         protocol_version=definition.version,
         thresholds_digest=sha256_digest(thresholds),
         rules=rules,
-        discharge=discharge_criteria(
-            monitoring,
-            observation_start_min=_observation_start(definition, chosen),
+        discharge=discharge_criteria(monitoring, observation_start_min=start),
+        cadence=cadence(
+            monitoring.vitals_cadence,
+            infusion_end_min=start if monitoring.observation_from == "end_of_infusion" else None,
+            clinic_interval_min=clinic_interval_min,
         ),
+        age_years=age_years,
+    )
+
+
+def paediatric_vitals(data: Any) -> PaediatricVitals:
+    """`monitoring.paediatric_vitals` as the pure module's band table."""
+    return PaediatricVitals(
+        bands=tuple(AgeBand(**band.model_dump()) for band in data.bands),
+        hypoxia_spo2_below=data.hypoxia_spo2_below,
+        source=data.source,
+        evidence=data.evidence,
+    )
+
+
+def cadence(
+    data: Any, *, infusion_end_min: float | None, clinic_interval_min: float | None = None
+) -> Cadence:
+    """`monitoring.vitals_cadence` as a Cadence; the clinic's interval fills a gap only."""
+    during, after = data.during_every_min, data.after_every_min
+    if clinic_interval_min and not (during or after):
+        during = after = clinic_interval_min
+    return Cadence(
+        during_every_min=during,
+        after_every_min=after,
+        after_for_min=data.after_for_min,
+        bp_at_min=tuple(data.bp_at_min),
+        # Bolus routes end when given: no "during" phase (see _observation_start).
+        infusion_end_min=infusion_end_min or None,
     )
 
 
@@ -96,6 +137,9 @@ def threshold_rule(threshold: Any) -> ThresholdRule:
         editable=threshold.editable,
         sustained_min=threshold.sustained_min,
         sustained_mode=threshold.sustained_mode or default_mode,
+        match=threshold.match,
+        with_symptoms=threshold.with_symptoms,
+        superseded_by=tuple(threshold.superseded_by),
     )
 
 
@@ -104,6 +148,15 @@ def discharge_criteria(
 ) -> DischargeCriteria:
     """`monitoring.discharge` plus the observation time as DischargeCriteria."""
     discharge = monitoring.discharge
+    baseline = None
+    if discharge.vitals_near_baseline is not None:
+        item = discharge.vitals_near_baseline
+        baseline = BaselineRule(
+            within_percent=item.within_percent,
+            bp_systolic_max=item.bp_systolic_max,
+            bp_diastolic_max=item.bp_diastolic_max,
+            source=item.source,
+        )
     recovery = None
     if discharge.recovery_score is not None and discharge.recovery_score_pass is not None:
         source = discharge.sources.get("recovery_score")
@@ -122,6 +175,7 @@ def discharge_criteria(
         cadss_threshold=discharge.cadss_threshold,
         escort_required=discharge.escort_required,
         recovery_score=recovery,
+        baseline=baseline,
         # Not in the Discharge schema yet (the reference gives no "safe level" number); read
         # if a clinic-set value is added under these names.
         safe_bp_systolic_max=getattr(discharge, "safe_bp_systolic_max", None),

@@ -1,26 +1,31 @@
 """In-session vital-sign alerts: a pure evaluator over readings and threshold rules (no Django).
 
 The numbers never live here: every ThresholdRule comes from the protocol definition
-(`adapter.monitoring_from_protocol`), whose defaults cite clinical-reference §3.3 / §11.1
-(esketamine pre-dose 140/90 review, FDA-LABEL), §11.3 (180/110 twice 5 min apart, 200/120 once,
-sustained HR >120 for 5 min: one academic clinic, INSTITUTIONAL; SpO2 pause threshold:
-INSTITUTIONAL convention, UNCONFIRMED; RR <10: ED protocol, INSTITUTIONAL) and §11.5 (MOAA/S).
+(`adapter.monitoring_from_protocol`, plus `paediatric.rules_for_age` for age-banded
+protocols), whose data cite their sources ([@spravato-uspi], [@acc-aha-2017], [@yip-2022],
+[@pals-2020], ...).
 
 Timing semantics, all in minutes from the start of dosing:
 
-* Phase. `pre_dose` readings have minute < 0 (or dosing has not started); `post_dose` readings
-  have minute >= 0; `any` matches both.
-* Breach. A rule holds one or more conditions joined by OR (e.g. systolic > 180 OR diastolic
-  > 110). A reading breaches when any condition whose measure it carries is met; it is
-  *normal* for the rule when it carries at least one of the rule's measures and none is met;
-  a reading carrying none of them is ignored by the rule (it neither breaches nor resets).
+* Phase. `pre_dose` readings have minute <= 0 (a baseline charted at minute 0, before the
+  dose starts, is pre-dose) or dosing has not started; `post_dose` readings have minute > 0;
+  `any` matches both.
+* Breach. A rule holds one or more conditions joined by OR (e.g. systolic >= 180 OR diastolic
+  >= 110), or by AND when `match="all"` (bradycardia AND SpO2 below 92). A reading breaches
+  when the conditions are met; it is *normal* for the rule when it carries enough of the
+  rule's measures to show they are not met; a reading carrying none of them is ignored by
+  the rule (it neither breaches nor resets). A `with_symptoms` rule breaches only when the
+  reading also carries a symptom of the hypertensive-emergency checklist.
 * Immediate rules (`sustained_min` null or 0) alert at the first breaching reading.
-* `sustained_mode="repeat"` (BP: "two readings 5 min apart", §11.3) alerts at the first
+* `sustained_mode="repeat"` (BP: "still breached 5 min later") alerts at the first
   breaching reading that is at least `sustained_min` after an earlier breaching reading of the
   same phase. Normal readings in between do not cancel the pending pair: the conservative
   reading, so that a pressure that dips briefly below the line is still caught.
-* `sustained_mode="continuous"` (HR: "sustained HR >120 for 5 min", §11.3) needs every reading
+* `sustained_mode="continuous"` (HR: "sustained HR >120 for 5 min") needs every reading
   from the first breach to the alerting one to breach; a normal reading restarts the clock.
+* A rule `superseded_by` other rules ignores a reading that breaches one of them: a pre-dose
+  BP in the hold range is the hold, not also the milder review warning, and a recheck that
+  falls to the review range then raises the review warning.
 * Readings at the same minute are simultaneous: the minute breaches if any of them does.
 * De-duplication. A rule alerts once per episode. The episode ends at the next normal reading;
   after that, the rule must be breached afresh (for sustained rules: a new pair or span made
@@ -36,12 +41,14 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from .readings import MEASURES, Reading
+from .readings import DERIVED_MEASURES, MEASURES, Reading
 
 PHASES = ("pre_dose", "post_dose", "any")
 TIERS = ("info", "warning", "urgent")
 COMPARISONS = ("gt", "lt", "ge", "le", "in")
 SUSTAINED_MODES = ("repeat", "continuous")
+MATCHES = ("any", "all")
+ALL_MEASURES = (*MEASURES, *DERIVED_MEASURES)
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,9 @@ class Condition:
     value: float | tuple[float, ...]
 
     def __post_init__(self) -> None:
-        if self.measure not in MEASURES:
-            raise ValueError(f"unknown measure {self.measure!r} (allowed: {', '.join(MEASURES)})")
+        if self.measure not in ALL_MEASURES:
+            allowed = ", ".join(ALL_MEASURES)
+            raise ValueError(f"unknown measure {self.measure!r} (allowed: {allowed})")
         if self.comparison not in COMPARISONS:
             raise ValueError(f"unknown comparison {self.comparison!r} for {self.measure}")
         if self.comparison == "in":
@@ -78,7 +86,8 @@ class Condition:
 
 @dataclass(frozen=True)
 class ThresholdRule:
-    """One alert rule from a protocol: conditions (OR), phase, timing, tier and wording."""
+    """One alert rule from a protocol: conditions (OR, or AND with `match="all"`), phase,
+    timing, tier and wording. `with_symptoms`: breaches only with a reported symptom."""
 
     rule: str
     phase: str
@@ -91,6 +100,9 @@ class ThresholdRule:
     editable: bool = True
     sustained_min: float | None = None
     sustained_mode: str = "repeat"
+    match: str = "any"
+    with_symptoms: bool = False
+    superseded_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.rule:
@@ -99,6 +111,7 @@ class ThresholdRule:
             (self.phase in PHASES, f"phase {self.phase!r} (allowed: {', '.join(PHASES)})"),
             (self.tier in TIERS, f"tier {self.tier!r} (allowed: {', '.join(TIERS)})"),
             (self.sustained_mode in SUSTAINED_MODES, f"sustained_mode {self.sustained_mode!r}"),
+            (self.match in MATCHES, f"match {self.match!r} (allowed: {', '.join(MATCHES)})"),
             (bool(self.conditions), "no conditions"),
             (self.sustained_min is None or self.sustained_min >= 0, "negative sustained_min"),
         )
@@ -111,21 +124,35 @@ class ThresholdRule:
         return frozenset(c.measure for c in self.conditions)
 
     def breach(self, reading: Reading) -> bool | None:
-        """True if a condition is met, False if normal, None if none of its measures is present."""
-        seen = False
-        for condition in self.conditions:
-            observed = reading.value(condition.measure)
-            if observed is None:
-                continue
-            if condition.met_by(observed):
-                return True
-            seen = True
-        return False if seen else None
+        """True if the conditions are met, False if normal, None if the reading cannot tell."""
+        met = [
+            condition.met_by(observed)
+            for condition in self.conditions
+            if (observed := reading.value(condition.measure)) is not None
+        ]
+        if not met:
+            return None
+        if self.match == "all":
+            if not all(met):
+                return False
+            # Every present condition met, but a missing measure leaves the verdict open.
+            breached: bool | None = True if len(met) == len(self.conditions) else None
+        else:
+            breached = any(met)
+        if breached and self.with_symptoms and not reading.symptoms:
+            return False
+        return breached
 
     def applies_at(self, minute: float, *, dosing_started: bool = True) -> bool:
         """Whether a reading at `minute` (from dosing start) is in this rule's phase."""
-        post_dose = dosing_started and minute >= 0
-        return self.phase == "any" or (self.phase == "post_dose") == post_dose
+        return self.phase == "any" or (self.phase == "post_dose") == is_post_dose(
+            minute, dosing_started=dosing_started
+        )
+
+
+def is_post_dose(minute: float, *, dosing_started: bool = True) -> bool:
+    """After the dose started: minute > 0. A baseline at minute 0 is still pre-dose (§0.1)."""
+    return dosing_started and minute > 0
 
 
 @dataclass(frozen=True)
@@ -169,17 +196,27 @@ def evaluate_alerts(
 
     Readings are minutes from dosing start (negative = before dosing); with
     `dosing_started=False` every reading counts as pre-dose. Timing and de-duplication are
-    described in the module docstring. Thresholds come only from `rules` (protocol data,
-    clinical-reference §11.3); readings are assumed validated by `readings.check_reading`.
+    described in the module docstring. Thresholds come only from `rules` (protocol data);
+    readings are assumed validated by `readings.check_reading`.
     """
     ids = [rule.rule for rule in rules]
     duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
     if duplicates:
         raise ValueError(f"duplicate rule ids: {', '.join(duplicates)}")
+    by_id = {rule.rule: rule for rule in rules}
+    unknown = sorted({s for rule in rules for s in rule.superseded_by} - set(by_id))
+    if unknown:
+        raise ValueError(f"superseded_by names unknown rules: {', '.join(unknown)}")
     ordered = sorted(readings, key=Reading.sort_key)
     alerts: list[Alert] = []
     for rule in rules:
-        in_phase = [r for r in ordered if rule.applies_at(r.minute, dosing_started=dosing_started)]
+        stronger = [by_id[rule_id] for rule_id in rule.superseded_by]
+        in_phase = [
+            r
+            for r in ordered
+            if rule.applies_at(r.minute, dosing_started=dosing_started)
+            and not any(other.breach(r) for other in stronger)
+        ]
         alerts.extend(_alerts_for_rule(rule, in_phase))
     return sorted(alerts, key=lambda alert: (alert.minute, alert.rule))
 

@@ -1,13 +1,18 @@
 """`ketamine-care check-vitals`: alerts and discharge readiness for a list of readings.
 
-    ketamine-care check-vitals --protocol <id> --readings <file.json|-> [--route iv] [--json]
+    ketamine-care check-vitals --protocol <id> --readings <file.json|-> [--route iv]
+                               [--age-years N] [--json]
 
 The readings file is a JSON list of `{"minute", "bp_systolic", "bp_diastolic", "heart_rate",
-"spo2", "respiratory_rate", "moaas"}` objects, minute relative to the start of dosing (negative
-before it); any measure may be absent or null. Exit status: 0 whatever the alerts; 2 for bad
-input (unreadable file, invalid JSON, unknown field, non-numeric or implausible value) or an
-unknown protocol or route. The discharge part judges only what readings can show; escort,
-CADSS and recovery score need clinician input and are listed as not evaluated.
+"spo2", "respiratory_rate", "moaas", "symptoms"}` objects, minute relative to the start of
+dosing (zero or negative: before it); any measure may be absent or null; `symptoms` is a list
+of checklist words (severe_headache, chest_pain, dyspnea, focal_neuro_deficit, visual_change,
+confusion). Paediatric and adolescent protocols judge vitals by age band and need
+`--age-years`. Exit status: 0 whatever the alerts; 2 for bad input (unreadable file, invalid
+JSON, unknown field or symptom, non-numeric or implausible value, a missing or impossible age
+for an age-banded protocol) or an unknown protocol or route. The discharge part judges only
+what readings can show; escort, CADSS and recovery score need clinician input and are listed
+as not evaluated.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 from .adapter import SessionMonitoring, monitoring_from_protocol
 from .alerts import Alert, evaluate_alerts, json_number
 from .discharge import UNMET_DESCRIPTIONS, DischargeResult, evaluate_discharge
+from .paediatric import AgeError
 from .readings import Reading, ReadingError, readings_from_json
 
 PROG = "ketamine-care check-vitals"
@@ -35,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run `check-vitals`; returns the exit status (0 ok, 2 bad input or unknown protocol)."""
     args = _parser().parse_args(argv)
     try:
-        monitoring = _load_monitoring(args.protocol, args.route)
+        monitoring = _load_monitoring(args.protocol, args.route, args.age_years)
         readings = _load_readings(args.readings)
     except (InputError, ReadingError) as error:
         sys.stderr.write(f"{PROG}: error: {error}\n")
@@ -78,11 +84,18 @@ def _parser() -> argparse.ArgumentParser:
         "--readings", required=True, help="JSON file with a list of readings ('-' for stdin)"
     )
     parser.add_argument("--route", help="route when the protocol has several (default: first)")
+    parser.add_argument(
+        "--age-years",
+        type=float,
+        help="patient's age in years (required for paediatric and adolescent protocols)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     return parser
 
 
-def _load_monitoring(protocol_id: str, route: str | None) -> SessionMonitoring:
+def _load_monitoring(
+    protocol_id: str, route: str | None, age_years: float | None = None
+) -> SessionMonitoring:
     # Imported here so a broken or missing library cannot stop `--help` from working.
     from ketamine_care.protocols.library import UnknownProtocol, load_definition
 
@@ -93,7 +106,14 @@ def _load_monitoring(protocol_id: str, route: str | None) -> SessionMonitoring:
     if route is not None and route not in definition.routes:
         routes = ", ".join(definition.routes)
         raise InputError(f"protocol {protocol_id!r} has no route {route!r} (routes: {routes})")
-    return monitoring_from_protocol(definition, route)
+    if definition.age_banded and age_years is None:
+        raise InputError(
+            f"--age-years is required: protocol {protocol_id!r} judges vital signs by age band"
+        )
+    try:
+        return monitoring_from_protocol(definition, route, age_years=age_years)
+    except AgeError as error:
+        raise InputError(f"--age-years: {error}") from None
 
 
 def _load_readings(path: str) -> tuple[Reading, ...]:

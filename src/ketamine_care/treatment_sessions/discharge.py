@@ -1,10 +1,11 @@
 """Discharge readiness after a dosing session: a pure function (no Django).
 
-Criteria come from the protocol definition (`adapter.monitoring_from_protocol`) and follow
-clinical-reference §3.3 / §11.1 / §11.6 (esketamine: at least 2 h from the first device,
-clinically stable, BP falling from its 40-minute value or at a safe level, escorted transport;
-FDA-LABEL), §11.5 (MOAA/S back to 5 = alert, Chernik 1990), §12.12 (dissociation resolved
-before discharge, CADSS; INSTITUTIONAL) and §11.6 (Modified Aldrete / PADSS, INSTITUTIONAL).
+Criteria come from the protocol definition (`adapter.monitoring_from_protocol`): esketamine's
+label rules (at least 2 h from the first device, BP falling from its 40-minute value or at a
+safe level, escorted transport [@spravato-uspi]), MOAA/S back to 5, dissociation resolved
+(CADSS; INSTITUTIONAL), an optional recovery score, and on every route the PADSS vital-sign
+item [@chung-1995]: BP and heart rate within a percentage of the pre-dose baseline, or BP at
+or below a safe level, and BP not rising across the last two readings.
 
 Unmet criteria are reported as stable snake_case codes, in this order (UNMET_CODES):
 
@@ -14,6 +15,13 @@ moaas_not_recorded / moaas_not_5    no post-dose MOAA/S, or the latest is not th
 bp_not_recorded / bp_above_urgent   no post-dose BP, or the latest BP meets an urgent BP rule
 bp_40_min_missing / bp_not_falling  esketamine: no BP at or after 40 min before the latest one, or
                                     the latest BP is not below it (nor at a clinic-set safe level)
+baseline_missing                    no pre-dose BP and heart rate to compare with
+bp_not_near_baseline                latest BP neither near the baseline nor at a safe level
+bp_trend_not_established / bp_rising
+                                    one post-dose BP only, or the latest is higher than the one
+                                    before it
+hr_not_recorded / hr_not_near_baseline
+                                    no post-dose heart rate, or the latest is not near baseline
 urgent_alert_unacknowledged         an urgent alert has no acknowledgement (with action taken)
 escort_not_confirmed                escorted transport not confirmed
 dissociation_not_assessed / dissociation_not_resolved
@@ -33,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .alerts import Alert, ThresholdRule, evaluate_alerts, unacknowledged
+from .alerts import Alert, ThresholdRule, evaluate_alerts, is_post_dose, unacknowledged
 from .readings import Reading
 
 # Stable codes, in reporting order, with the wording the CLI and UI show.
@@ -46,6 +54,13 @@ UNMET_DESCRIPTIONS: dict[str, str] = {
     "bp_above_urgent": "latest blood pressure meets an urgent threshold",
     "bp_40_min_missing": "no blood pressure at or after 40 min to compare the latest with",
     "bp_not_falling": "blood pressure not falling from its 40-minute value",
+    "baseline_missing": "no pre-dose blood pressure and heart rate to compare with",
+    "bp_not_near_baseline": "blood pressure not back near the pre-dose value nor at a safe level",
+    "bp_trend_not_established": "only one blood pressure after dosing: take another to show "
+    "it is not rising",
+    "bp_rising": "blood pressure still rising across the last two readings",
+    "hr_not_recorded": "no heart rate recorded after dosing",
+    "hr_not_near_baseline": "heart rate not back near the pre-dose value",
     "urgent_alert_unacknowledged": "an urgent alert has not been acknowledged with an action",
     "escort_not_confirmed": "escorted transport home not confirmed",
     "dissociation_not_assessed": "no CADSS total recorded before discharge",
@@ -54,7 +69,19 @@ UNMET_DESCRIPTIONS: dict[str, str] = {
     "recovery_score_below_threshold": "recovery score below the protocol's pass mark",
 }
 UNMET_CODES: tuple[str, ...] = tuple(UNMET_DESCRIPTIONS)
-BP_MEASURES = ("bp_systolic", "bp_diastolic")
+BP_MEASURES = ("bp_systolic", "bp_diastolic", "map")
+PAIR = ("bp_systolic", "bp_diastolic")
+
+
+@dataclass(frozen=True)
+class BaselineRule:
+    """PADSS vital-sign item [@chung-1995]: each of BP and HR within `within_percent` of its
+    pre-dose value, or BP at or below `bp_systolic_max`/`bp_diastolic_max`; BP not rising."""
+
+    within_percent: float
+    bp_systolic_max: float
+    bp_diastolic_max: float
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +116,7 @@ class DischargeCriteria:
     cadss_threshold: float | None = None
     escort_required: bool = True
     recovery_score: RecoveryScoreRule | None = None
+    baseline: BaselineRule | None = None
 
     @property
     def earliest_minute(self) -> float | None:
@@ -121,23 +149,26 @@ def evaluate_discharge(
     recovery_score: float | None = None,
     readings_only: bool = False,
 ) -> DischargeResult:
-    """Which discharge criteria (clinical-reference §11.6, §3.3, §11.5, §12.12) are unmet.
+    """Which of the protocol's discharge criteria are unmet (codes: module docstring).
 
     `at_minute` is "now" in minutes from dosing start (default: the latest reading's minute).
     `alerts` default to `evaluate_alerts(readings, rules)`; `acknowledged` holds the
-    (rule, minute) keys of acknowledged alerts. BP and MOAA/S are judged on the latest
-    post-dose reading (minute >= 0) that carries them. See the module docstring for codes.
+    (rule, minute) keys of acknowledged alerts. BP, HR and MOAA/S are judged on the latest
+    post-dose reading (minute > 0) that carries them; the baseline is the latest pre-dose
+    one. See the module docstring for codes.
     """
     ordered = sorted(readings, key=Reading.sort_key)
     if at_minute is None and ordered:
         at_minute = ordered[-1].minute
-    post_dose = [r for r in ordered if r.minute >= 0]
+    post_dose = [r for r in ordered if is_post_dose(r.minute)]
+    pre_dose = [r for r in ordered if not is_post_dose(r.minute)]
     if alerts is None:
         alerts = evaluate_alerts(ordered, rules)
     unmet = [
         *_observation_unmet(criteria, at_minute),
         *_moaas_unmet(criteria, post_dose),
         *_bp_unmet(criteria, rules, post_dose),
+        *_baseline_unmet(criteria.baseline, pre_dose, post_dose),
     ]
     if unacknowledged(alerts, acknowledged, tier="urgent"):
         unmet.append("urgent_alert_unacknowledged")
@@ -145,6 +176,7 @@ def evaluate_discharge(
         criteria, escort_present, cadss_total, recovery_score, readings_only
     )
     unmet.extend(external)
+    unmet = list(dict.fromkeys(unmet))  # one code once, in the order found
     return DischargeResult(
         ready=not unmet,
         earliest_minute=criteria.earliest_minute,
@@ -190,13 +222,64 @@ def _meets_urgent_bp_rule(reading: Reading, rules: Sequence[ThresholdRule]) -> b
     # Instantaneous check of every urgent post-dose BP condition, ignoring its sustained
     # timing: discharge needs the current pressure below the urgent lines themselves.
     for rule in rules:
-        if rule.tier != "urgent" or not rule.applies_at(0):
+        if rule.tier != "urgent" or not rule.applies_at(1):
+            continue
+        if rule.with_symptoms and not reading.symptoms:
+            continue
+        if rule.match == "all":
+            if rule.breach(reading) and rule.measures & set(BP_MEASURES):
+                return True
             continue
         for condition in rule.conditions:
             value = reading.value(condition.measure)
             if condition.measure in BP_MEASURES and value is not None and condition.met_by(value):
                 return True
     return False
+
+
+def _baseline_unmet(
+    rule: BaselineRule | None, pre_dose: Sequence[Reading], post_dose: Sequence[Reading]
+) -> list[str]:
+    """The PADSS vital-sign item; each missing value makes it unmet, never skipped."""
+    if rule is None:
+        return []
+    baseline = {m: _latest(pre_dose, m) for m in (*PAIR, "heart_rate")}
+    if any(value is None for value in baseline.values()):
+        return ["baseline_missing"]
+    unmet = []
+    bp_now = [r for r in post_dose if r.bp_systolic is not None and r.bp_diastolic is not None]
+    if bp_now:
+        latest = bp_now[-1]
+        near = all(_near(latest.value(m), baseline[m], rule) for m in PAIR)
+        safe = (
+            latest.bp_systolic <= rule.bp_systolic_max  # type: ignore[operator]
+            and latest.bp_diastolic <= rule.bp_diastolic_max  # type: ignore[operator]
+        )
+        if not (near or safe):
+            unmet.append("bp_not_near_baseline")
+        if len(bp_now) < 2:
+            unmet.append("bp_trend_not_established")
+        elif any(latest.value(m) > bp_now[-2].value(m) for m in PAIR):  # type: ignore[operator]
+            unmet.append("bp_rising")
+    else:
+        unmet.append("bp_not_recorded")
+    heart_rate = _latest(post_dose, "heart_rate")
+    if heart_rate is None:
+        unmet.append("hr_not_recorded")
+    elif not _near(heart_rate, baseline["heart_rate"], rule):
+        unmet.append("hr_not_near_baseline")
+    return unmet
+
+
+def _latest(readings: Sequence[Reading], measure: str) -> float | None:
+    values = [r.value(measure) for r in readings if r.value(measure) is not None]
+    return values[-1] if values else None
+
+
+def _near(value: float | None, baseline: float | None, rule: BaselineRule) -> bool:
+    if value is None or baseline is None:
+        return False
+    return abs(value - baseline) * 100 <= rule.within_percent * baseline
 
 
 def _bp_trend_unmet(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from ketamine_care.treatment_sessions.models import AdverseEventType, Outcome, Severity
+from ketamine_care.treatment_sessions.readings import SYMPTOMS
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 YES_NO_UNKNOWN = [("", "Not recorded"), ("yes", "Yes"), ("no", "No")]
@@ -131,6 +132,12 @@ class VitalsForm(forms.Form):
     spo2_percent = forms.IntegerField(label="SpO2 (%)", required=False)
     respiratory_rate_per_min = forms.IntegerField(label="Resp. rate (/min)", required=False)
     moaas = forms.IntegerField(label="MOAA/S (0-5)", required=False)
+    symptoms = forms.MultipleChoiceField(
+        label="Symptoms reported (ask when BP is raised)",
+        required=False,
+        choices=list(SYMPTOMS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
 
 class AcknowledgeForm(forms.Form):

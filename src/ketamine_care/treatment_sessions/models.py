@@ -219,6 +219,8 @@ class VitalSignsReading(PublicIdModel):
     spo2_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     respiratory_rate_per_min = models.PositiveSmallIntegerField(null=True, blank=True)
     moaas = models.PositiveSmallIntegerField("MOAA/S", null=True, blank=True)
+    # Hypertensive-emergency checklist words the patient reported (readings.SYMPTOMS).
+    symptoms = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=60, default=VitalSource.MANUAL)
     idempotency_key = models.CharField(max_length=120)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
@@ -254,6 +256,12 @@ class VitalSignsReading(PublicIdModel):
         ):
             if value is not None:
                 parts.append(f"{label} {value}{unit}")
+        if self.symptoms:
+            from ketamine_care.treatment_sessions.readings import SYMPTOMS
+
+            parts.append(
+                "symptoms: " + ", ".join(SYMPTOMS.get(s, s).lower() for s in self.symptoms)
+            )
         return ", ".join(parts)
 
 

@@ -1,10 +1,10 @@
 """The pinned protocol version's monitoring rules for a session, and its readings in the pure
 evaluators' shape. Active protocol versions are immutable, so parsed rules are cached by
-(version pk, updated_at, route)."""
+(version pk, updated_at, route, patient's age for age-banded protocols)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from django.utils import timezone
@@ -32,21 +32,63 @@ def _definition(pk: int, stamp: datetime) -> ProtocolDefinition:
 
 
 @lru_cache(maxsize=256)
-def _monitoring(pk: int, stamp: datetime, route: str) -> SessionMonitoring:
+def _monitoring(
+    pk: int, stamp: datetime, route: str, age_years: float | None, interval: float | None
+) -> SessionMonitoring:
     # Alerts follow the thresholds pinned when the version became active, so a package
     # upgrade never changes how an active version alerts.
     version = ProtocolVersion.objects.get(pk=pk)
     pinned = version.pinned_thresholds() if version.pinned_rules else None
-    return monitoring_from_protocol(_definition(pk, stamp), route, pinned_thresholds=pinned)
+    return monitoring_from_protocol(
+        _definition(pk, stamp),
+        route,
+        pinned_thresholds=pinned,
+        age_years=age_years,
+        clinic_interval_min=interval,
+    )
 
 
 def definition_for(version: ProtocolVersion) -> ProtocolDefinition:
     return _definition(version.pk, version.updated_at)
 
 
+def age_years(date_of_birth: date, on: date) -> float:
+    """Age in years on `on`: completed calendar years (as "70 + 2 x age" counts them) plus the
+    fraction of the current year an infant's band needs (3 months = 0.25)."""
+    whole = (
+        on.year
+        - date_of_birth.year
+        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+    )
+    last = _birthday(date_of_birth, date_of_birth.year + whole)
+    following = _birthday(date_of_birth, date_of_birth.year + whole + 1)
+    return round(whole + (on - last).days / (following - last).days, 3)
+
+
+def _birthday(date_of_birth: date, year: int) -> date:
+    try:
+        return date_of_birth.replace(year=year)
+    except ValueError:  # 29 February in a common year
+        return date(year, 3, 1)
+
+
 def monitoring_for(session) -> SessionMonitoring:
+    """The session's rules; an age-banded protocol takes the patient's age on the session day
+    from the record's date of birth."""
     version = session.protocol_version
-    return _monitoring(version.pk, version.updated_at, session.route)
+    age = None
+    if definition_for(version).age_banded:
+        day = timezone.localdate(session.dose_started_at or session.scheduled_for)
+        age = age_years(session.patient.date_of_birth, day)
+    interval = _clinic_interval(version.pk, version.updated_at)
+    return _monitoring(version.pk, version.updated_at, session.route, age, interval)
+
+
+@lru_cache(maxsize=256)
+def _clinic_interval(pk: int, stamp: datetime) -> float | None:
+    # Read apart (and cached): the floor defers clinic_values to keep its query small.
+    values = ProtocolVersion.objects.values_list("clinic_values", flat=True).get(pk=pk)
+    return (values or {}).get("monitoring.vitals_cadence.interval")
 
 
 def pure_readings(session, rows) -> tuple[list[Reading], dict[float, datetime]]:
@@ -61,9 +103,10 @@ def pure_readings(session, rows) -> tuple[list[Reading], dict[float, datetime]]:
     for row in rows:
         minute = round((row["measured_at"] - anchor).total_seconds() / 60, 2)
         values = {m: row[f] for m, f in FIELDS.items() if row.get(f) is not None}
-        readings.append(Reading(minute=minute, **values))
+        symptoms = tuple(row.get("symptoms") or ())
+        readings.append(Reading(minute=minute, symptoms=symptoms, **values))
         times[minute] = row["measured_at"]
     return readings, times
 
 
-READING_VALUES = ("measured_at", *FIELDS.values())
+READING_VALUES = ("measured_at", *FIELDS.values(), "symptoms")

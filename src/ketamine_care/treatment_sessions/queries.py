@@ -8,11 +8,12 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from ketamine_care.treatment_sessions import states
+from ketamine_care.treatment_sessions.cadence import BpDue, next_bp_due
 from ketamine_care.treatment_sessions.models import (
     RemsMonitoringForm,
     SessionAlert,
@@ -44,9 +45,12 @@ def access_session_alert(session, public_id: UUID | str) -> SessionAlert:
 
 
 def readings_with_minutes(session) -> list[dict[str, Any]]:
+    from ketamine_care.treatment_sessions.readings import SYMPTOMS
+
     rows = list(session.readings.values("public_id", "source", *READING_VALUES))
     for row in rows:
         row["minute"] = session.minute_of(row["measured_at"])
+        row["symptom_text"] = ", ".join(SYMPTOMS.get(s, s) for s in row["symptoms"] or ())
     return rows
 
 
@@ -55,6 +59,19 @@ def trend(previous: int | None, latest: int | None) -> str:
     if previous is None or latest is None or previous == latest:
         return "flat"
     return "up" if latest > previous else "down"
+
+
+# A reading can be overdue only while the patient is dosed and watched.
+CADENCE_STATES = (states.DOSING, states.MONITORING)
+
+
+def bp_due(session, bp_times: list[datetime], now: datetime | None = None) -> BpDue | None:
+    """When the session's next BP is due by the protocol's cadence (None: nothing due)."""
+    if session.dose_started_at is None or session.state not in CADENCE_STATES:
+        return None
+    now = now or timezone.now()
+    minutes = [session.minute_of(t) for t in bp_times]
+    return next_bp_due(monitoring_for(session).cadence, minutes, session.minute_of(now))
 
 
 @dataclass(frozen=True)
@@ -66,10 +83,11 @@ class Chair:
     open_alerts: int
     urgent_open: int
     minutes_to_discharge: float | None
+    bp_due: BpDue | None = None
 
 
 def floor(clinic, now: datetime | None = None) -> list[Chair]:
-    """The clinic's active sessions (chairs): four queries whatever the number of chairs."""
+    """The clinic's active sessions (chairs): five queries whatever the number of chairs."""
     now = now or timezone.now()
     sessions = list(
         TreatmentSession.objects.active()
@@ -98,10 +116,26 @@ def floor(clinic, now: datetime | None = None) -> list[Chair]:
         for row in rows.iterator():
             if len(last_two[row["session_id"]]) < 2:
                 last_two[row["session_id"]].append(row)
-    return [_chair(s, last_two[s.pk], now) for s in sessions]
+    last_bp = _last_bp_times([s.pk for s in sessions])
+    return [_chair(s, last_two[s.pk], now, last_bp.get(s.pk)) for s in sessions]
 
 
-def _chair(session, last_rows, now) -> Chair:
+def _last_bp_times(session_ids: list[int]) -> dict[int, datetime]:
+    """Each session's latest BP time: one grouped query. The latest is all the cadence
+    needs (a fixed-minute BP is done by any BP at or after that minute)."""
+    if not session_ids:
+        return {}
+    from ketamine_care.treatment_sessions.models import VitalSignsReading
+
+    rows = (
+        VitalSignsReading.objects.filter(session__in=session_ids, bp_systolic_mmhg__isnull=False)
+        .values("session_id")
+        .annotate(last=Max("measured_at"))
+    )
+    return {row["session_id"]: row["last"] for row in rows}
+
+
+def _chair(session, last_rows, now, last_bp=None) -> Chair:
     latest = last_rows[0] if last_rows else None
     previous = last_rows[1] if len(last_rows) > 1 else None
     trends = {f: trend(previous and previous[f], latest and latest[f]) for f in TREND_MEASURES}
@@ -118,6 +152,7 @@ def _chair(session, last_rows, now) -> Chair:
         open_alerts=session.open_alerts,
         urgent_open=session.urgent_open,
         minutes_to_discharge=minutes_left,
+        bp_due=bp_due(session, [last_bp] if last_bp else [], now),
     )
 
 

@@ -33,6 +33,7 @@ UNITS: dict[str, str] = {
     "spo2": "%",
     "respiratory_rate": "breaths/min",
     "moaas": "MOAA/S points",
+    "map": "mmHg",
 }
 
 # Plausibility limits (inclusive), input validation only. SpO2 and respiratory rate keep a
@@ -48,7 +49,22 @@ PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     "moaas": (0, 5),
 }
 
-READING_FIELDS: frozenset[str] = frozenset(("minute", *MEASURES))
+# Computed from other measures, never entered: mean arterial pressure = (SBP + 2 x DBP) / 3,
+# the usual non-invasive estimate, so a MAP alert line can be set in the protocol data.
+DERIVED_MEASURES: tuple[str, ...] = ("map",)
+
+# Symptoms of a hypertensive emergency the nurse asks about (the checklist of Yip 2022), with
+# the words the screens show. A reading carries the ones the patient reports.
+SYMPTOMS: dict[str, str] = {
+    "severe_headache": "Severe headache",
+    "chest_pain": "Chest pain",
+    "dyspnea": "Shortness of breath",
+    "focal_neuro_deficit": "Focal neurological deficit (weakness, numbness, speech)",
+    "visual_change": "Visual change",
+    "confusion": "Confusion",
+}
+
+READING_FIELDS: frozenset[str] = frozenset(("minute", *MEASURES, "symptoms"))
 
 
 class ReadingError(ValueError):
@@ -72,25 +88,32 @@ class Reading:
     spo2: float | None = None
     respiratory_rate: float | None = None
     moaas: int | None = None
+    symptoms: tuple[str, ...] = ()
 
     def value(self, measure: str) -> float | None:
-        """The observed value of `measure` (one of MEASURES), or None when not recorded."""
+        """The observed value of `measure` (MEASURES or "map"), or None when not recorded."""
+        if measure == "map":
+            if self.bp_systolic is None or self.bp_diastolic is None:
+                return None
+            return (self.bp_systolic + 2 * self.bp_diastolic) / 3
         if measure not in MEASURES:
             raise KeyError(measure)
         return getattr(self, measure)
 
-    def sort_key(self) -> tuple[float, ...]:
+    def sort_key(self) -> tuple[object, ...]:
         """A total order: by minute, then by values, so input order never changes a result."""
         values = (-1.0 if v is None else float(v) for v in map(self.value, MEASURES))
-        return (float(self.minute), *values)
+        return (float(self.minute), *values, tuple(sorted(self.symptoms)))
 
 
 def check_reading(reading: Reading, index: int) -> Reading:
     """Return `reading` unchanged if every value is plausible; raise ReadingError otherwise.
 
     Checks: `minute` is a finite number; each present measure is a finite number inside
-    PLAUSIBLE_RANGES (MOAA/S an integer); diastolic is below systolic when both are present.
-    These are plausibility limits, not alert thresholds.
+    PLAUSIBLE_RANGES (MOAA/S an integer); diastolic is below systolic when both are present;
+    symptoms are words of SYMPTOMS and come with a blood pressure (the checklist is asked
+    because of a raised pressure, and only a pressure can grade it). These are plausibility
+    limits, not alert thresholds.
     """
     if not _is_number(reading.minute) or not math.isfinite(reading.minute):
         raise ReadingError(index, "minute", f"must be a finite number, got {reading.minute!r}")
@@ -105,13 +128,31 @@ def check_reading(reading: Reading, index: int) -> Reading:
             "bp_diastolic",
             f"{_fmt(diastolic)} mmHg is not below systolic {_fmt(systolic)} mmHg",
         )
+    check_symptoms(reading.symptoms, index)
+    if reading.symptoms and systolic is None and diastolic is None:
+        raise ReadingError(index, "symptoms", "record the blood pressure with the symptoms")
     return reading
+
+
+def check_symptoms(symptoms: object, index: int) -> tuple[str, ...]:
+    """`symptoms` as a tuple of known words; ReadingError naming the unknown ones."""
+    if isinstance(symptoms, str) or not isinstance(symptoms, list | tuple):
+        raise ReadingError(index, "symptoms", "expected a list of symptom words")
+    unknown = [str(word) for word in symptoms if word not in SYMPTOMS]
+    if unknown:
+        raise ReadingError(
+            index,
+            "symptoms",
+            f"unknown symptom {', '.join(map(repr, unknown))} (allowed: {', '.join(SYMPTOMS)})",
+        )
+    return tuple(dict.fromkeys(symptoms))
 
 
 def readings_from_json(data: Any) -> tuple[Reading, ...]:
     """Parse and validate a JSON list of reading objects (as from `json.load`).
 
-    Each object needs `minute` and may carry any of MEASURES; `null` means not recorded.
+    Each object needs `minute` and may carry any of MEASURES and a `symptoms` list (words of
+    SYMPTOMS); `null` means not recorded.
     Unknown keys, non-numeric values and implausible values raise ReadingError naming the
     0-based reading index and the field.
     """
@@ -130,13 +171,16 @@ def _reading_from_mapping(item: Any, index: int) -> Reading:
         raise ReadingError(index, "reading", "expected an object with 'minute' and measures")
     for key in item:
         if key not in READING_FIELDS:
-            allowed = ", ".join(("minute", *MEASURES))
+            allowed = ", ".join(("minute", *MEASURES, "symptoms"))
             raise ReadingError(index, str(key), f"unknown field (allowed: {allowed})")
     if item.get("minute") is None:
         raise ReadingError(index, "minute", "is required (minutes from the start of dosing)")
     values: dict[str, Any] = {}
     for key, raw in item.items():
         if raw is None:
+            continue
+        if key == "symptoms":
+            values[key] = check_symptoms(raw, index)
             continue
         if not _is_number(raw):
             raise ReadingError(index, key, f"must be a number, got {raw!r}")

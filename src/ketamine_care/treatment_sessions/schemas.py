@@ -85,6 +85,9 @@ class ReadingIn(Schema):
     spo2_percent: int | None = None
     respiratory_rate_per_min: int | None = None
     moaas: int | None = None
+    # Checklist words (severe_headache, chest_pain, dyspnea, focal_neuro_deficit,
+    # visual_change, confusion); the service names an unknown one as readings[i].symptoms.
+    symptoms: list[str] = Field(default_factory=list, max_length=20)
     source: str = Field(default="", max_length=60)
     idempotency_key: str = Field(default="", max_length=120)
 
@@ -144,6 +147,7 @@ class ReadingOut(Schema):
     spo2_percent: int | None
     respiratory_rate_per_min: int | None
     moaas: int | None
+    symptoms: list[str] = []
     source: str
 
 

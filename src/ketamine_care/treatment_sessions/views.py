@@ -22,6 +22,7 @@ from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.treatment_sessions import forms, queries, services, states
 from ketamine_care.treatment_sessions.models import AdverseEventType
+from ketamine_care.treatment_sessions.readings import SYMPTOMS
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
 
 DETAIL = "treatment_sessions:detail"
@@ -114,6 +115,7 @@ def session_context(request, session, **bound) -> dict:
     # The next lifecycle step offered as a button; signing has its own form.
     following = [s for s in states.TRANSITIONS[session.state] if s in states.LIFECYCLE]
     next_state = following[0] if following and following[0] != states.SIGNED else None
+    bp_times = [r["measured_at"] for r in readings if r["bp_systolic_mmhg"] is not None]
     return {
         "session": session,
         "patient": session.patient,
@@ -129,6 +131,12 @@ def session_context(request, session, **bound) -> dict:
         "next_state": next_state,
         "next_label": states.LABELS.get(next_state, ""),
         "minute_now": session.minute_of(timezone.now()),
+        # Before dosing, an open urgent alert holds the dose (start_dosing refuses).
+        "dose_hold": [a for a in alerts if a.tier == "urgent" and a.is_open]
+        if session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT)
+        else [],
+        "bp_due": queries.bp_due(session, bp_times),
+        "symptom_labels": SYMPTOMS,
         "can": can,
         "is_final": session.state in states.FINAL,
         "forms": {
@@ -323,11 +331,12 @@ def vitals(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = forms.VitalsForm(request.POST)
     status = 200
+    hold = False
     if form.is_valid():
         reading = {k: v for k, v in form.cleaned_data.items()}
         reading["measured_at"] = reading["measured_at"] or timezone.now()
         try:
-            services.record_vitals(
+            result = services.record_vitals(
                 session=session, actor=request.user, readings=[reading], request=request
             )
         except DomainError as error:
@@ -335,12 +344,14 @@ def vitals(request, session_id):
             status = 422
         else:
             form = forms.VitalsForm()
+            hold = any(a.tier == "urgent" for a in result.new_alerts)
     else:
         status = 422
     session.refresh_from_db()
     context = session_context(request, session, vitals=form)
     if request.htmx:
-        return render(request, "treatment_sessions/session.html#vitals", context, status=status)
+        response = render(request, "treatment_sessions/session.html#vitals", context, status=status)
+        return _refresh_if_dose_hold_changed(response, session, hold)
     if status == 200:
         return redirect(DETAIL, session_id=session.public_id)
     return render(request, "treatment_sessions/session.html", context, status=status)
@@ -361,8 +372,17 @@ def acknowledge(request, session_id, session_alert_id):
         messages.error(request, error.message)
     context = session_context(request, session)
     if request.htmx:
-        return render(request, "treatment_sessions/session.html#vitals", context)
+        response = render(request, "treatment_sessions/session.html#vitals", context)
+        return _refresh_if_dose_hold_changed(response, session, alert.tier == "urgent")
     return redirect(DETAIL, session_id=session.public_id)
+
+
+def _refresh_if_dose_hold_changed(response, session, urgent: bool):
+    """Before dosing, an urgent alert raised or acknowledged changes the dose hold shown in
+    the "Next step" panel, outside the vitals fragment: reload the whole page."""
+    if urgent and session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT):
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @clinic_required(Capability.RUN_SESSION)

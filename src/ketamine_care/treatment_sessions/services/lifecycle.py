@@ -163,14 +163,34 @@ def start_pre_assessment(*, session, actor, request=None) -> TreatmentSession:
         return _move(locked(session), states.PRE_ASSESSMENT, actor, request)
 
 
+class DoseOnHold(Conflict):
+    code = "dose_on_hold"
+
+
+def open_urgent_alerts(session):
+    """Urgent alerts of `session` not yet acknowledged (before dosing: a dose hold)."""
+    return session.alerts.filter(tier="urgent", acknowledged_at__isnull=True).order_by(
+        "triggered_at", "rule"
+    )
+
+
 def start_dosing(*, session, actor, request=None) -> TreatmentSession:
     """Refused (409, naming them) while a required pre-session check is missing or failed
-    and not overridden by a prescriber."""
+    and not overridden by a prescriber, and while an urgent pre-dose alert (a BP in the
+    severe range: hold the dose) is not acknowledged with the prescriber's decision."""
     from ketamine_care.treatment_sessions.prechecks import blocking
     from ketamine_care.treatment_sessions.services.prechecks import pre_check_results
 
     with transaction.atomic():
         session = locked(session)
+        if session.state == states.PRE_ASSESSMENT:
+            holds = list(open_urgent_alerts(session))
+            if holds:
+                raise DoseOnHold(
+                    "Dosing is on hold: acknowledge the urgent alert with the prescriber's "
+                    "decision first: " + "; ".join(a.message for a in holds),
+                    fields={f"alerts.{a.rule}": a.action for a in holds},
+                )
         blockers = blocking(pre_check_results(session))
         if blockers and session.state == states.PRE_ASSESSMENT:
             raise Conflict(

@@ -27,7 +27,12 @@ from ketamine_care.treatment_sessions.monitoring import (
     monitoring_for,
     pure_readings,
 )
-from ketamine_care.treatment_sessions.readings import Reading, ReadingError, check_reading
+from ketamine_care.treatment_sessions.readings import (
+    Reading,
+    ReadingError,
+    check_reading,
+    check_symptoms,
+)
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_unsigned
 
 # Devices and workstation clocks drift; a reading a little "in the future" is clock skew.
@@ -58,10 +63,11 @@ def check_readings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             _fail(index, "bp_systolic_mmhg", "a reading needs at least one measurement")
         pure = {MEASURE_OF[f]: v for f, v in values.items() if v is not None}
         try:
-            check_reading(Reading(minute=0, **pure), index)
+            symptoms = check_symptoms(item.get("symptoms") or [], index)
+            check_reading(Reading(minute=0, symptoms=symptoms, **pure), index)
         except ReadingError as error:
             _fail(index, FIELDS.get(error.field, error.field), error.message)
-        cleaned.append({**item, **values})
+        cleaned.append({**item, **values, "symptoms": list(symptoms)})
     return cleaned
 
 
@@ -112,6 +118,7 @@ def record_vitals(
                 source=(item.get("source") or source or "manual")[:60],
                 idempotency_key=key,
                 recorded_by=actor,
+                symptoms=item["symptoms"],
                 **{f: item[f] for f in FIELDS.values()},
             )
             for key, item in keyed.items()
@@ -167,7 +174,8 @@ def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
                 action=alert.action,
                 source=alert.source,
                 evidence=alert.evidence,
-                observed={FIELDS[m]: v for m, v in alert.observed},
+                # A derived measure (MAP) keeps its own name: it has no model field.
+                observed={FIELDS.get(m, m): round(v, 1) for m, v in alert.observed},
                 thresholds_digest=monitoring.thresholds_digest,
             )
         )

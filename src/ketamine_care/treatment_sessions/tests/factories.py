@@ -71,7 +71,14 @@ def complete_pre_checks(session, nurse, *, esketamine=False):
     services.record_vitals(
         session=session,
         actor=nurse,
-        readings=[{"measured_at": ago(200), "bp_systolic_mmhg": 124, "bp_diastolic_mmhg": 78}],
+        readings=[
+            {
+                "measured_at": ago(200),
+                "bp_systolic_mmhg": 124,
+                "bp_diastolic_mmhg": 78,
+                "heart_rate_bpm": 72,
+            }
+        ],
     )
 
 

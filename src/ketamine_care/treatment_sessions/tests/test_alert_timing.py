@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketamine_care.treatment_sessions.alerts import (
@@ -89,8 +91,11 @@ class TestImmediateRule:
 
 
 class TestPhases:
-    @pytest.mark.parametrize(("minute", "expected"), [(-0.5, [-0.5]), (0, []), (5, [])])
-    def test_pre_dose_rule_applies_before_minute_zero(self, minute: float, expected: list) -> None:
+    @pytest.mark.parametrize(("minute", "expected"), [(-0.5, [-0.5]), (0, [0]), (0.5, []), (5, [])])
+    def test_pre_dose_rule_applies_at_or_before_minute_zero(
+        self, minute: float, expected: list
+    ) -> None:
+        """A baseline charted at minute 0, before the dose starts, is pre-dose."""
         assert minutes([normal(minute, bp_systolic=150)], "bp_pre_dose_review") == expected
 
     def test_before_dosing_starts_every_reading_is_pre_dose(self) -> None:
@@ -187,3 +192,23 @@ class TestRuleValidation:
         low = rule("spo2_le", "any", [("spo2", "le", 94)], "info")
         found = evaluate_alerts([normal(1, heart_rate=100, spo2=94)], [high, low])
         assert [a.rule for a in found] == ["hr_ge", "spo2_le"]
+
+
+class TestSuperseded:
+    REVIEW = rule(
+        "review",
+        "pre_dose",
+        [("bp_systolic", "gt", 140)],
+        "warning",
+    )
+    HOLD = rule("hold", "pre_dose", [("bp_systolic", "ge", 180)], "urgent")
+
+    def test_a_reading_breaching_the_stronger_rule_is_ignored_by_the_weaker(self) -> None:
+        review = replace(self.REVIEW, superseded_by=("hold",))
+        readings = [normal(-20, bp_systolic=185), normal(-15, bp_systolic=150)]
+        found = evaluate_alerts(readings, (review, self.HOLD))
+        assert [(a.minute, a.rule) for a in found] == [(-20, "hold"), (-15, "review")]
+
+    def test_an_unknown_superseding_rule_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="unknown rules: nope"):
+            evaluate_alerts([], (replace(self.REVIEW, superseded_by=("nope",)),))

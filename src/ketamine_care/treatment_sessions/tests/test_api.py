@@ -58,10 +58,17 @@ class SessionApiTests(ClinicTestCase):
         self.assertEqual(ack.json()["action_taken"], "Repeated BP")
 
     def test_a_signed_session_refuses_readings_with_409(self):
+        steady = {"bp_systolic_mmhg": 125, "bp_diastolic_mmhg": 80, "heart_rate_bpm": 74}
         self.post(
             self.nurse,
             "/vitals",
-            self.batch(bp_systolic_mmhg=125, bp_diastolic_mmhg=80, moaas=5, spo2_percent=98),
+            {
+                "idempotency_key": "b1",
+                "readings": [
+                    {"measured_at": ago(30).isoformat(), **steady},
+                    {"measured_at": ago(20).isoformat(), **steady, "moaas": 5, "spo2_percent": 98},
+                ],
+            },
         )
         self.post(self.nurse, "/transitions", {"to": "ready_for_discharge", "escort_present": True})
         self.post(self.nurse, "/transitions", {"to": "discharged"})

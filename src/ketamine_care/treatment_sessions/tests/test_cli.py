@@ -27,7 +27,7 @@ MONITORING = SessionMonitoring(
 
 @pytest.fixture(autouse=True)
 def test_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
-    def load(protocol_id: str, route: str | None) -> SessionMonitoring:
+    def load(protocol_id: str, route: str | None, age_years=None) -> SessionMonitoring:
         if protocol_id != "test-esketamine":
             raise cli.InputError(f"unknown protocol {protocol_id!r}")
         return MONITORING

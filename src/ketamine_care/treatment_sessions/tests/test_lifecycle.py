@@ -77,8 +77,10 @@ class LifecycleTests(ClinicTestCase):
             session=session,
             actor=self.nurse,
             readings=[
+                {"measured_at": ago(40), "bp_systolic_mmhg": 132, "bp_diastolic_mmhg": 82,
+                 "heart_rate_bpm": 76},
                 {"measured_at": ago(30), "bp_systolic_mmhg": 130, "bp_diastolic_mmhg": 80,
-                 "moaas": 5, "spo2_percent": 98},
+                 "moaas": 5, "spo2_percent": 98, "heart_rate_bpm": 74},
             ],
         )  # fmt: skip
         services.mark_ready_for_discharge(session=session, actor=self.nurse, escort_present=True)
@@ -87,7 +89,7 @@ class LifecycleTests(ClinicTestCase):
         session.refresh_from_db()
         self.assertEqual(session.state, "signed")
         self.assertEqual(session.signed_summary["note"], "Uneventful.")
-        self.assertEqual(session.signed_summary["vitals"]["count"], 2)
+        self.assertEqual(session.signed_summary["vitals"]["count"], 3)
         with self.assertRaises(SessionAlreadySigned):
             services.record_vitals(
                 session=session,

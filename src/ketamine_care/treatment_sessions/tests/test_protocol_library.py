@@ -26,17 +26,34 @@ def test_the_library_is_not_empty() -> None:
     assert "esketamine-trd-label" in PROTOCOL_IDS
 
 
+def _age(definition) -> float | None:
+    """An age inside the protocol's range, for age-banded (paediatric) protocols."""
+    return 8.0 if definition.age_banded else None
+
+
 @pytest.mark.parametrize("protocol_id", PROTOCOL_IDS)
 def test_every_protocol_adapts(protocol_id: str) -> None:
     definition = load_definition(protocol_id)
     for route in definition.routes:
-        monitoring = monitoring_from_protocol(definition, route)
-        assert [r.rule for r in monitoring.rules] == [
-            t.rule for t in definition.monitoring.alert_thresholds
-        ]
-        for rule in monitoring.rules:
+        monitoring = monitoring_from_protocol(definition, route, age_years=_age(definition))
+        shipped = [t.rule for t in definition.monitoring.alert_thresholds]
+        assert [r.rule for r in monitoring.rules][: len(shipped)] == shipped
+        for rule in monitoring.rules[: len(shipped)]:
             continuous = {c.measure for c in rule.conditions} == {"heart_rate"}
             assert rule.sustained_mode == ("continuous" if continuous else "repeat")
+
+
+def _reading(minute: float, measure: str, value: float, threshold) -> Reading:
+    """A reading carrying `value` for `measure`; MAP is set through systolic and diastolic,
+    and a symptom rule's reading reports a symptom."""
+    if measure == "map":
+        values = {"bp_systolic": value + 20, "bp_diastolic": value - 10}  # MAP = value
+    else:
+        values = {measure: value}
+    symptoms = ("chest_pain",) if threshold.with_symptoms else ()
+    if symptoms and "bp_systolic" not in values and "bp_diastolic" not in values:
+        values["bp_systolic"] = 120
+    return Reading(minute=minute, symptoms=symptoms, **values)
 
 
 def _probe_values(condition) -> tuple[list[float], list[float]]:
@@ -57,14 +74,15 @@ def _probe_values(condition) -> tuple[list[float], list[float]]:
     ids=[f"{p}:{t.rule}:{c.measure}" for p, t, c in THRESHOLDS],
 )
 def test_each_shipped_threshold_at_below_and_above(protocol_id: str, threshold, condition) -> None:
-    monitoring = monitoring_from_protocol(load_definition(protocol_id))
+    definition = load_definition(protocol_id)
+    monitoring = monitoring_from_protocol(definition, age_years=_age(definition))
     start = -20 if threshold.phase == "pre_dose" else 10
     gap = threshold.sustained_min or 0
     loud, quiet = _probe_values(condition)
     for value, should_alert in [(v, True) for v in loud] + [(v, False) for v in quiet]:
         readings = [
-            Reading(minute=start, **{condition.measure: value}),
-            Reading(minute=start + gap, **{condition.measure: value}),
+            _reading(start, condition.measure, value, threshold),
+            _reading(start + gap, condition.measure, value, threshold),
         ]
         fired = [a for a in evaluate_alerts(readings, monitoring.rules) if a.rule == threshold.rule]
         assert [a.minute for a in fired] == ([start + gap] if should_alert else []), value
@@ -86,6 +104,9 @@ def quiet(minute: float, **overrides: float) -> dict:
     return {"minute": minute, **values, "respiratory_rate": 14, "moaas": 5, **overrides}
 
 
+BASELINE = quiet(-10)  # the pre-dose reading discharge compares with
+
+
 class TestEsketamineTrdLabel:
     @pytest.mark.parametrize(("last", "unmet"), [(119, ["minimum_observation"]), (120, [])])
     def test_discharge_after_two_hours_from_the_first_device(
@@ -97,16 +118,16 @@ class TestEsketamineTrdLabel:
         assert out["discharge"] == {"ready": not unmet, "earliest_minute": 120, "unmet": unmet}
 
     def test_bp_not_falling_from_40_minutes(self, tmp_path: Path, capsys) -> None:
-        readings = [quiet(40, bp_systolic=145), quiet(125, bp_systolic=150)]
+        readings = [BASELINE, quiet(40, bp_systolic=145), quiet(125, bp_systolic=145)]
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert out["discharge"]["unmet"] == ["bp_not_falling"]
 
     def test_an_unchanged_bp_at_a_safe_level_allows_discharge(self, tmp_path: Path, capsys) -> None:
         """ "Falling or at a safe level" (§3.3): at or below the label's 140/90 counts as safe."""
-        readings = [quiet(40, bp_systolic=130), quiet(125, bp_systolic=135)]
+        readings = [BASELINE, quiet(40, bp_systolic=135), quiet(125, bp_systolic=135)]
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert out["discharge"] == {"ready": True, "earliest_minute": 120, "unmet": []}
-        readings = [quiet(40, bp_systolic=140, bp_diastolic=90),
+        readings = [BASELINE, quiet(40, bp_systolic=141, bp_diastolic=90),
                     quiet(125, bp_systolic=141, bp_diastolic=90)]  # fmt: skip
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert out["discharge"]["unmet"] == ["bp_not_falling"]
@@ -125,6 +146,7 @@ class TestEsketamineTrdLabel:
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
             (-10, "warning", "pre_dose_bp_above_140_90"),
+            (10, "warning", "bp_at_or_above_180_110_once"),
             (15, "urgent", "bp_above_180_110_sustained"),
             (25, "warning", "hr_above_120_sustained"),
             (25, "warning", "moaas_2_or_3"),
@@ -132,40 +154,42 @@ class TestEsketamineTrdLabel:
             (30, "urgent", "moaas_0_or_1"),
             (30, "urgent", "rr_below_10"),
             (35, "urgent", "bp_above_200_120"),
+            (35, "warning", "bp_at_or_above_180_110_once"),
         ]
         assert set(out["alerts"][0]) == {"minute", "tier", "rule", "message", "action", "source"}
 
     def test_systolic_and_diastolic_breaches_make_one_sustained_episode(
         self, tmp_path: Path, capsys
     ) -> None:
-        """ "Systolic > 180 or diastolic > 110 on two readings 5 minutes apart" (§11.3)."""
+        """ "Systolic >= 180 or diastolic >= 110, still so 5 minutes later"."""
         readings = [
             quiet(10, bp_systolic=185, bp_diastolic=100),
             quiet(15, bp_systolic=170, bp_diastolic=115),
         ]
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert [(a["minute"], a["rule"]) for a in out["alerts"]] == [
-            (15, "bp_above_180_110_sustained")
+            (10, "bp_at_or_above_180_110_once"),
+            (15, "bp_above_180_110_sustained"),
         ]
 
-    def test_a_very_high_pre_dose_reading_is_the_pre_dose_review_warning(
-        self, tmp_path: Path, capsys
-    ) -> None:
+    def test_a_very_high_pre_dose_reading_holds_the_dose(self, tmp_path: Path, capsys) -> None:
         _, out, _ = run_cli(
             tmp_path, capsys, "esketamine-trd-label", [quiet(-5, bp_systolic=205, bp_diastolic=125)]
         )
         assert [(a["minute"], a["tier"], a["rule"]) for a in out["alerts"]] == [
-            (-5, "warning", "pre_dose_bp_above_140_90")
+            (-5, "urgent", "pre_dose_bp_hold_180_110"),
         ]
 
 
 class TestIvProtocols:
     def test_observation_runs_from_the_end_of_the_infusion(self, tmp_path: Path, capsys) -> None:
-        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-bipolar-depression", [quiet(100)])
+        _, out, _ = run_cli(
+            tmp_path, capsys, "iv-ketamine-bipolar-depression", [BASELINE, quiet(90), quiet(100)]
+        )
         assert out["discharge"] == {"ready": True, "earliest_minute": 100, "unmet": []}
 
     def test_an_unset_observation_time_is_reported_not_guessed(self, tmp_path: Path, capsys):
-        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", [quiet(300)])
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", [BASELINE, quiet(290), quiet(300)])
         assert out["discharge"] == {
             "ready": False,
             "earliest_minute": None,
@@ -187,3 +211,85 @@ class TestIvProtocols:
         status, out, err = run_cli(tmp_path, capsys, "no-such-protocol", [])
         assert (status, out) == (2, None)
         assert "unknown protocol 'no-such-protocol'" in err and "esketamine-trd-label" in err
+
+
+class TestVitalSafetyOnTheCommandLine:
+    """The review's cases through `ketamine-care check-vitals` (JSON keys unchanged)."""
+
+    def test_pre_dose_210_over_125_is_an_urgent_hold(self, tmp_path: Path, capsys) -> None:
+        readings = [quiet(-5, bp_systolic=210, bp_diastolic=125)]
+        status, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", readings)
+        assert status == 0
+        hold = [a for a in out["alerts"] if a["rule"] == "pre_dose_bp_hold_180_110"]
+        assert [(a["minute"], a["tier"]) for a in hold] == [(-5, "urgent")]
+        assert hold[0]["action"].startswith("Hold the dose.")
+        assert set(out) == {"protocol", "alerts", "discharge"}
+        assert set(out["discharge"]) == {"ready", "earliest_minute", "unmet"}
+
+    def test_post_dose_190_over_112_warns_then_is_urgent_five_minutes_later(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        one = [quiet(-5), quiet(20, bp_systolic=190, bp_diastolic=112)]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", one)
+        assert [(a["minute"], a["tier"]) for a in out["alerts"]] == [(20, "warning")]
+        two = [*one, quiet(25, bp_systolic=184, bp_diastolic=108)]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", two)
+        assert (25, "urgent", "bp_above_180_110_sustained") in [
+            (a["minute"], a["tier"], a["rule"]) for a in out["alerts"]
+        ]
+
+    def test_178_over_108_rising_from_120_over_75_is_not_ready(self, tmp_path: Path, capsys):
+        readings = [
+            quiet(-10, bp_systolic=120, bp_diastolic=75),
+            quiet(290, bp_systolic=172, bp_diastolic=104),
+            quiet(300, bp_systolic=178, bp_diastolic=108),
+        ]
+        _, out, _ = run_cli(tmp_path, capsys, "iv-ketamine-trd", readings)
+        assert out["discharge"]["ready"] is False
+        assert {"bp_not_near_baseline", "bp_rising"} <= set(out["discharge"]["unmet"])
+
+    def test_no_baseline_is_reported(self, tmp_path: Path, capsys) -> None:
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", [quiet(40), quiet(125)])
+        assert "baseline_missing" in out["discharge"]["unmet"]
+
+    def test_a_symptom_makes_a_raised_bp_urgent(self, tmp_path: Path, capsys) -> None:
+        reading = quiet(30, bp_systolic=152, bp_diastolic=94, symptoms=["chest_pain"])
+        _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", [reading])
+        assert (30, "urgent", "bp_raised_with_symptoms") in [
+            (a["minute"], a["tier"], a["rule"]) for a in out["alerts"]
+        ]
+
+    def test_an_unknown_symptom_exits_2_naming_it(self, tmp_path: Path, capsys) -> None:
+        reading = quiet(30, symptoms=["chest_pain", "nosebleed"])
+        status, out, err = run_cli(tmp_path, capsys, "iv-ketamine-trd", [reading])
+        assert (status, out) == (2, None)
+        assert "readings[0].symptoms: unknown symptom 'nosebleed'" in err
+
+    def test_a_two_year_old_with_hr_120_raises_nothing(self, tmp_path: Path, capsys) -> None:
+        reading = {"minute": 10, "heart_rate": 120, "respiratory_rate": 28, "spo2": 98}
+        status, out, _ = run_cli(
+            tmp_path, capsys, "pediatric-procedural-sedation", [reading], "--age-years", "2"
+        )
+        assert (status, out["alerts"]) == (0, [])
+
+    def test_an_infant_with_rr_12_is_urgent(self, tmp_path: Path, capsys) -> None:
+        reading = {"minute": 10, "respiratory_rate": 12}
+        _, out, _ = run_cli(
+            tmp_path, capsys, "pediatric-procedural-sedation", [reading], "--age-years", "0.5"
+        )
+        assert [(a["tier"], a["rule"]) for a in out["alerts"]] == [("urgent", "paed_rr_below_band")]
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            ((), "--age-years is required"),
+            (("--age-years", "-1"), "--age-years: age -1.0 years is not possible"),
+        ],
+    )
+    def test_a_paediatric_protocol_without_a_usable_age_exits_2(
+        self, tmp_path: Path, capsys, extra: tuple, message: str
+    ) -> None:
+        for protocol_id in ("pediatric-procedural-sedation", "iv-ketamine-adolescent-research"):
+            status, out, err = run_cli(tmp_path, capsys, protocol_id, [quiet(5)], *extra)
+            assert (status, out) == (2, None)
+            assert message in err

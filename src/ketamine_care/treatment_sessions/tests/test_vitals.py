@@ -58,16 +58,22 @@ class VitalsTests(ClinicTestCase):
 
     def test_two_severe_readings_five_minutes_apart_raise_one_urgent_alert(self):
         result = self.record([bp(30, 185, 100), bp(24, 186, 100)])
-        self.assertEqual([a.rule for a in result.new_alerts], ["bp_above_180_110_sustained"])
-        self.assertEqual(result.new_alerts[0].tier, "urgent")
+        self.assertEqual(
+            [(a.rule, a.tier) for a in result.new_alerts],
+            [("bp_at_or_above_180_110_once", "warning"), ("bp_above_180_110_sustained", "urgent")],
+        )
         again = self.record([bp(20, 150, 90)], batch_key="later")
         self.assertEqual(again.new_alerts, [])
-        self.assertEqual(SessionAlert.objects.filter(session=self.session).count(), 1)
+        self.assertEqual(SessionAlert.objects.filter(session=self.session).count(), 2)
 
     def test_an_out_of_order_reading_completes_an_alert_pair(self):
         self.record([bp(20, 185, 100)], batch_key="x")
         result = self.record([bp(30, 186, 100)], batch_key="y")
-        self.assertEqual(len(result.new_alerts), 1)
+        # The earlier reading becomes the single-reading warning; the pair is urgent.
+        self.assertEqual(
+            sorted(a.rule for a in result.new_alerts),
+            ["bp_above_180_110_sustained", "bp_at_or_above_180_110_once"],
+        )
 
     def test_acknowledgement_needs_the_action_taken(self):
         alert = self.record([bp(30, 210, 100)]).new_alerts[0]

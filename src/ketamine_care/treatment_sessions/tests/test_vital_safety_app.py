@@ -1,0 +1,248 @@
+"""Vital-sign safety in the app: the pre-dose hold blocks dosing until acknowledged
+(service, API, screen), symptoms on readings (API, form), the next BP due (session page,
+floor) and the patient's age from the record for age-banded protocols."""
+
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+from django.test import Client
+from django.utils import timezone
+
+from ketamine_care.accounts.services import issue_api_token
+from ketamine_care.protocols.services import activate_protocol
+from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.treatment_sessions import services
+from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
+from ketamine_care.treatment_sessions.monitoring import age_years, monitoring_for
+from ketamine_care.treatment_sessions.services.lifecycle import DoseOnHold
+from ketamine_care.treatment_sessions.tests.factories import (
+    activate,
+    ago,
+    complete_pre_checks,
+    dosing_session,
+    screened_session,
+)
+
+HOLD = "pre_dose_bp_hold_180_110"
+
+
+class DoseHoldTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate(cls.clinic, cls.medical_director)
+
+    def setUp(self):
+        self.session = screened_session(self.patient, self.version, self.prescriber)
+        services.check_in(session=self.session, actor=self.nurse)
+        services.start_pre_assessment(session=self.session, actor=self.nurse)
+        complete_pre_checks(self.session, self.nurse)
+        self.url = f"/sessions/{self.session.public_id}/"
+
+    def severe_reading(self):
+        reading = {"measured_at": ago(3), "bp_systolic_mmhg": 185, "bp_diastolic_mmhg": 112}
+        return services.record_vitals(session=self.session, actor=self.nurse, readings=[reading])
+
+    def test_the_service_refuses_dosing_while_the_hold_is_unacknowledged(self):
+        alert = next(a for a in self.severe_reading().new_alerts if a.rule == HOLD)
+        self.assertEqual(alert.tier, "urgent")
+        with self.assertRaises(DoseOnHold) as caught:
+            services.start_dosing(session=self.session, actor=self.nurse)
+        self.assertEqual(caught.exception.status_code, 409)
+        self.assertIn("Dosing is on hold", caught.exception.message)
+        self.assertIn(f"alerts.{HOLD}", caught.exception.fields)
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.state, "pre_assessment")
+        services.acknowledge_alert(
+            alert=alert, actor=self.prescriber, action_taken="Rechecked 150/92; prescriber: dose"
+        )
+        services.start_dosing(session=self.session, actor=self.nurse)
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.state, "dosing")
+
+    def test_the_api_answers_409_naming_the_hold(self):
+        self.severe_reading()
+        token = issue_api_token(membership=self.membership(self.nurse))[1]
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+            f"/api/v1/treatment-sessions/{self.session.public_id}/transitions",
+            {"to": "dosing"},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertEqual(response.json()["error"], "dose_on_hold")
+        self.assertIn(f"alerts.{HOLD}", response.json()["fields"])
+
+    def test_the_screen_shows_why_and_disables_the_dosing_button(self):
+        self.severe_reading()
+        page = self.client_for(self.nurse).get(self.url)
+        self.assertContains(page, 'id="dose-hold"')
+        self.assertContains(page, "Dose on hold.")
+        self.assertContains(page, "severe range, hold the dose")
+        self.assertContains(page, 'disabled aria-describedby="dose-hold"')
+        response = self.client_for(self.nurse).post(self.url + "transition/", {"to": "dosing"})
+        self.assertEqual(self.client_for(self.nurse).get(response.url).status_code, 200)
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.state, "pre_assessment")
+
+    def test_a_review_range_reading_does_not_hold_the_dose(self):
+        reading = {"measured_at": ago(3), "bp_systolic_mmhg": 150, "bp_diastolic_mmhg": 95}
+        services.record_vitals(session=self.session, actor=self.nurse, readings=[reading])
+        services.start_dosing(session=self.session, actor=self.nurse)
+
+
+class SymptomsAndCadenceTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate(cls.clinic, cls.medical_director)
+
+    def setUp(self):
+        self.session = dosing_session(
+            self.patient, self.version, self.nurse, self.prescriber, started_min_ago=30
+        )
+        self.url = f"/sessions/{self.session.public_id}/"
+
+    def post_batch(self, readings):
+        token = issue_api_token(membership=self.membership(self.nurse))[1]
+        return Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+            f"/api/v1/treatment-sessions/{self.session.public_id}/vitals",
+            {"idempotency_key": "sym", "readings": readings},
+            content_type="application/json",
+        )
+
+    def test_the_api_stores_symptoms_and_raises_the_urgent_alert(self):
+        reading = {
+            "measured_at": ago(2).isoformat(),
+            "bp_systolic_mmhg": 152,
+            "bp_diastolic_mmhg": 94,
+            "symptoms": ["chest_pain", "dyspnea"],
+        }
+        response = self.post_batch([reading])
+        self.assertEqual(response.status_code, 201, response.content)
+        rules = {(a["rule"], a["tier"]) for a in response.json()["alerts"]}
+        self.assertIn(("bp_raised_with_symptoms", "urgent"), rules)
+        stored = VitalSignsReading.objects.get(session=self.session, symptoms__isnull=False,
+                                               bp_systolic_mmhg=152)  # fmt: skip
+        self.assertEqual(stored.symptoms, ["chest_pain", "dyspnea"])
+        listed = self.client_for(self.nurse).get(
+            f"/api/v1/treatment-sessions/{self.session.public_id}/vitals"
+        )
+        self.assertIn(["chest_pain", "dyspnea"], [r["symptoms"] for r in listed.json()])
+
+    def test_an_unknown_symptom_is_422_naming_the_field_and_saves_nothing(self):
+        before = VitalSignsReading.objects.count()
+        response = self.post_batch(
+            [
+                {"measured_at": ago(3).isoformat(), "heart_rate_bpm": 80},
+                {
+                    "measured_at": ago(2).isoformat(),
+                    "bp_systolic_mmhg": 150,
+                    "bp_diastolic_mmhg": 90,
+                    "symptoms": ["nosebleed"],
+                },
+            ]
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("readings[1].symptoms", response.json()["fields"])
+        self.assertIn("nosebleed", response.json()["fields"]["readings[1].symptoms"])
+        self.assertEqual(VitalSignsReading.objects.count(), before)
+
+    def test_the_vitals_form_takes_symptom_checkboxes(self):
+        page = self.client_for(self.nurse).get(self.url)
+        self.assertContains(page, "Severe headache")
+        self.assertContains(page, 'name="symptoms" value="visual_change"')
+        response = self.client_for(self.nurse).post(
+            self.url + "vitals/",
+            {"bp_systolic_mmhg": 150, "bp_diastolic_mmhg": 95, "symptoms": ["visual_change"]},
+            headers={"HX-Request": "true"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "hypertensive emergency")
+        self.assertContains(response, "Visual change</td>")
+        self.assertTrue(
+            SessionAlert.objects.filter(session=self.session, rule="bp_raised_with_symptoms")
+        )
+
+    def test_an_unknown_symptom_on_the_form_is_a_form_error(self):
+        response = self.client_for(self.nurse).post(
+            self.url + "vitals/",
+            {"bp_systolic_mmhg": 150, "bp_diastolic_mmhg": 95, "symptoms": ["nosebleed"]},
+            headers={"HX-Request": "true"},
+        )
+        self.assertContains(response, "Select a valid choice", status_code=422)
+
+    def test_a_low_pressure_raises_the_low_value_alerts_with_the_computed_map(self):
+        reading = {"measured_at": ago(1), "bp_systolic_mmhg": 86, "bp_diastolic_mmhg": 52}
+        result = services.record_vitals(session=self.session, actor=self.nurse, readings=[reading])
+        by_rule = {a.rule: a for a in result.new_alerts}
+        self.assertEqual(set(by_rule), {"sbp_below_90", "map_below_65"})
+        self.assertEqual(by_rule["map_below_65"].observed, {"map": 63.3})
+        self.assertEqual(by_rule["sbp_below_90"].tier, "urgent")
+
+    def test_an_overdue_bp_shows_on_the_session_page_and_the_floor(self):
+        # Infusion started 30 min ago; the last BP (the baseline) was before it: due at 10.
+        page = self.client_for(self.nurse).get(self.url)
+        self.assertContains(page, 'id="bp-due" class="message warning"')
+        self.assertContains(page, "BP due 20 min ago")
+        floor = self.client_for(self.nurse).get("/sessions/")
+        self.assertContains(floor, '<span class="badge warn">BP due 20 min ago</span>')
+
+    def test_a_fresh_bp_clears_the_overdue_warning(self):
+        reading = {"measured_at": ago(1), "bp_systolic_mmhg": 128, "bp_diastolic_mmhg": 80}
+        services.record_vitals(session=self.session, actor=self.nurse, readings=[reading])
+        page = self.client_for(self.nurse).get(self.url)
+        self.assertNotContains(page, "min ago")
+        self.assertContains(page, "BP due in 9 min")
+
+
+class AgeFromTheRecordTests(ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate_protocol(
+            clinic=cls.clinic,
+            protocol_id="pediatric-procedural-sedation",
+            actor=cls.medical_director,
+            clinic_values={"monitoring.min_observation_min": 60},
+        )
+
+    def session_for(self, date_of_birth):
+        child = SimpleNamespace(date_of_birth=date_of_birth)
+        return SimpleNamespace(
+            protocol_version=self.version,
+            route="iv",
+            patient=child,
+            dose_started_at=None,
+            scheduled_for=timezone.now(),
+        )
+
+    def test_the_band_follows_the_date_of_birth(self):
+        today = timezone.localdate()
+        born = today - timedelta(days=800)  # two years and about a month
+        two = {r.rule: r for r in monitoring_for(self.session_for(born)).rules}
+        self.assertEqual(two["paed_hr_above_band"].conditions[0].value, 190)
+        self.assertEqual(two["paed_sbp_below_hypotension_line"].conditions[0].value, 74)
+        infant = {
+            r.rule: r for r in monitoring_for(self.session_for(today - timedelta(days=180))).rules
+        }
+        self.assertEqual(infant["paed_rr_below_band"].conditions[0].value, 30)
+        self.assertNotIn("hr_above_120_sustained", two)
+
+    def test_age_counts_completed_years(self):
+        self.assertEqual(age_years(date(2020, 6, 15), date(2022, 6, 15)), 2.0)
+        self.assertEqual(age_years(date(2020, 6, 15), date(2022, 6, 14)), 1.997)
+        self.assertEqual(age_years(date(2024, 1, 1), date(2024, 4, 1)), 0.249)
+        self.assertEqual(age_years(date(2020, 2, 29), date(2021, 3, 1)), 1.0)
+
+
+class ProtocolPageTests(ClinicTestCase):
+    def test_the_protocol_page_words_the_vital_sign_rules(self):
+        page = self.client_for(self.medical_director).get(
+            "/protocols/pediatric-procedural-sedation/"
+        )
+        self.assertContains(page, "before dosing: systolic at or above 180 mmHg")
+        self.assertContains(page, "with a reported symptom")
+        self.assertContains(page, 'id="paediatric-bands"')
+        self.assertContains(page, "70 + 2 × age in years mmHg")
+        self.assertContains(page, "within 20 % of the pre-dose values")
+        self.assertNotContains(page, "bp_systolic ge")
