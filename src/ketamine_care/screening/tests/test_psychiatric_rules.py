@@ -109,15 +109,17 @@ class PsychiatricRuleTests:
             "requires_override",
         )
 
-    @pytest.mark.parametrize(("systolic", "diastolic"), [(141, 80), (120, 91), (160, 100)])
-    def test_bp_above_140_90_is_a_caution(
+    @pytest.mark.parametrize(
+        ("systolic", "diastolic"), [(140, 80), (120, 90), (141, 80), (120, 91), (160, 100)]
+    )
+    def test_bp_of_140_90_or_more_is_a_caution(
         self, protocol: str, systolic: int, diastolic: int
     ) -> None:
         facts = clean_facts(protocol, bp_systolic=systolic, bp_diastolic=diastolic)
         _check(protocol, facts, "vitals.bp_above_140_90", "caution")
 
-    def test_bp_of_exactly_140_90_is_not_above(self, protocol: str) -> None:
-        result = screen(protocol, clean_facts(protocol, bp_systolic=140, bp_diastolic=90))
+    def test_bp_just_below_140_90_is_not_a_caution(self, protocol: str) -> None:
+        result = screen(protocol, clean_facts(protocol, bp_systolic=139, bp_diastolic=89))
         assert result.verdict == "eligible"
 
     def test_bipolar_without_lithium_or_valproate_needs_an_override(self, protocol: str) -> None:
