@@ -25,3 +25,25 @@ def or_dash(value) -> str:
 def cite(value) -> str:
     """A source text with each citation shown by its source's label ("Daly 2019 §x")."""
     return render(str(value or ""))
+
+
+# Status and severity words the clinical rules return, as a clinician reads them.
+_WORDS = {
+    "met": "Met",
+    "missing": "Missing",
+    "failed": "Not met",
+    "overridden": "Overridden",
+    "not_required": "Not required",
+    "eligible": "Eligible",
+    "caution": "Caution",
+    "requires_override": "Needs override",
+    "missing_information": "Missing information",
+    "ineligible": "Ineligible",
+}
+
+
+@register.filter
+def words(value) -> str:
+    """A rule's status or severity code in words ("requires_override" → "Needs override")."""
+    text = str(value or "")
+    return _WORDS.get(text, text.replace("_", " ").capitalize())
