@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.permissions import Capability, access_session
 from ketamine_care.audit.services import record
+from ketamine_care.core import spreadsheet
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
@@ -121,7 +121,7 @@ def rems_export(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="rems-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(["session", "mrn", "session_date", "due_date", "submitted_at", "method",
                      *rems.FIELDS])  # fmt: skip
     forms_in_range = list(queries.rems_forms(request.membership.clinic, start, end))
