@@ -39,6 +39,14 @@ def _errors_to_form(form, error: DomainError) -> None:
 @clinic_required(Capability.VIEW_SESSIONS)
 def floor(request):
     chairs = queries.floor(request.membership.clinic)
+    # The floor refreshes every 15 s: each refresh shows the patients again and is recorded.
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=[chair.session for chair in chairs],
+        actor=request.user,
+        request=request,
+        part="floor",
+    )
     template = "treatment_sessions/floor.html"
     if request.htmx:
         template += "#chairs"
@@ -84,6 +92,13 @@ def check_in_list(request):
     day = timezone.localdate()
     sessions = queries.sessions_for(request.membership.clinic, day=day).filter(
         state__in=[states.SCHEDULED, states.CHECKED_IN]
+    )
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=sessions,
+        actor=request.user,
+        request=request,
+        part="check_in",
     )
     return render(request, "treatment_sessions/check_in.html", {"sessions": sessions, "day": day})
 
@@ -170,6 +185,7 @@ def detail(request, session_id):
     template = "treatment_sessions/session.html"
     if request.htmx and request.htmx.target == "vitals":
         template += "#vitals"
+    queries.record_session_view(session=session, actor=request.user, request=request)
     return render(request, template, session_context(request, session))
 
 
