@@ -78,3 +78,5 @@ class ContentSecurityPolicyTests(ClinicTestCase):
         base = (PACKAGE / "templates" / "_base.html").read_text(encoding="utf-8")
         self.assertIn('"allowEval":false', base)
         self.assertIn('"includeIndicatorStyles":false', base)
+        # Settling copies style attributes with setAttribute, which the policy refuses.
+        self.assertIn('"attributesToSettle":["class","width","height"]', base)

@@ -175,7 +175,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
-# inline <script>, no on*= handlers, no inline style, no eval (htmx runs with allowEval off).
+# inline <script>, no on*= handlers, no inline style, no eval (htmx runs with allowEval off
+# and settles no style attribute).
 # An injected tag that slipped past escaping therefore cannot run. The API's Swagger page
 # (/api/v1/docs) is excluded: ninja renders it with inline script from a CDN, and it shows
 # no patient data.
