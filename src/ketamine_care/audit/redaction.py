@@ -39,4 +39,6 @@ def redact(changes: dict[str, Any] | None) -> RedactedChanges:
             visible.append((key, str(value)))
         else:
             fields.append(str(key))
-    return RedactedChanges(fields=tuple(dict.fromkeys(fields)), visible=tuple(visible))
+    # Sorted: PostgreSQL's jsonb does not keep key order, and the page must read the same on
+    # either backend.
+    return RedactedChanges(fields=tuple(sorted(set(fields))), visible=tuple(sorted(visible)))
