@@ -101,7 +101,13 @@ def cache_from_url(url: str) -> dict:
     parsed = urlparse(url)
     if parsed.scheme == "db":
         table = (parsed.netloc + parsed.path).strip("/") or DEFAULT_CACHE_TABLE
-        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": table}
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+            # Django's default of 300 entries would let a scanner spraying addresses cull
+            # (evict) other clients' throttle counters.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
     if parsed.scheme in ("redis", "rediss"):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if parsed.scheme in ("memcached", "pymemcache"):
