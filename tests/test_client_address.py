@@ -93,6 +93,14 @@ class SharedCacheTests(TestCase):
                 config = cache_from_url(url)
                 self.assertEqual((config["BACKEND"], config.get("LOCATION")), (backend, location))
 
+    def test_a_per_process_cache_is_flagged_by_the_deploy_checks(self):
+        from ketamine_care.core.checks import check_shared_cache
+
+        self.assertEqual(check_shared_cache(None), [])
+        locmem = {"default": cache_from_url("locmem://")}
+        with override_settings(CACHES=locmem):
+            self.assertEqual([w.id for w in check_shared_cache(None)], ["ketamine_care.W020"])
+
     def test_an_unknown_cache_url_is_refused(self):
         from django.core.exceptions import ImproperlyConfigured
 

@@ -72,6 +72,7 @@ class WitnessedForm(_ClinicForm):
     The service decides when a witness is needed (a decrease, not an increase)."""
 
     witness_required = True
+    witness_label = "Witness"
 
     def __init__(self, *args, performer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -82,6 +83,7 @@ class WitnessedForm(_ClinicForm):
             queryset=User.objects.filter(pk__in=ids).order_by("full_name"),
             to_field_name="public_id",
             required=self.witness_required,
+            label=self.witness_label,
         )
         self.fields["witness_password"] = forms.CharField(
             label="Witness's password",
@@ -131,6 +133,7 @@ class TransferOutForm(WitnessedForm):
 
 class AdjustmentForm(WitnessedForm):
     witness_required = False  # a decrease needs one; the service says so under `witness`
+    witness_label = "Witness (for a decrease)"
     lot = _lot_field()
     direction = forms.ChoiceField(choices=[("decrease", "Decrease"), ("increase", "Increase")])
     quantity = _quantity()
@@ -173,6 +176,7 @@ class CorrectionForm(forms.Form):
 
 class ResolveForm(WitnessedForm):
     witness_required = False  # only an adjustment down needs one; the service says so
+    witness_label = "Witness (for an adjustment down)"
     note = forms.CharField(label="Resolution note", max_length=2000, widget=REASON)
     post_adjustment = forms.BooleanField(
         label="Post an adjustment bringing the ledger to the count", required=False
