@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.test import Client
 
+from ketamine_care.accounts.permissions import dose_checker_by_email
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.redaction import redact
 from ketamine_care.audit.services import record
+from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.patients import services
 from ketamine_care.testing.base import ClinicTestCase, make_user
 from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
@@ -120,6 +122,18 @@ class EmailOfAnotherClinicTests(ClinicTestCase):
         self.assertEqual(elsewhere.status_code, 422)
         self.assertEqual(elsewhere.json(), unknown.json())
         self.assertIn("checked_by_email", elsewhere.json()["fields"])
+
+    def test_the_lookup_finds_members_of_this_clinic_only(self):
+        self.assertEqual(
+            dose_checker_by_email(self.clinic, " Prescriber@test.clinic "), self.prescriber
+        )
+        self.assertIsNone(dose_checker_by_email(self.clinic, ""))
+        errors = []
+        for email in ("nurse@elsewhere.clinic", "nobody-at-all@elsewhere.clinic"):
+            with self.assertRaises(ValidationFailed) as caught:
+                dose_checker_by_email(self.clinic, email)
+            errors.append(caught.exception.fields)
+        self.assertEqual(errors[0], errors[1])
 
     def test_a_token_request_for_another_clinics_user_with_a_wrong_password_is_plain_401(self):
         known = Client().post(

@@ -228,6 +228,29 @@ def second_clinician_problem(*, clinic, performer, other) -> str | None:
     return None
 
 
+def dose_checker_by_email(clinic, email: str):
+    """The user of `clinic` with this e-mail, for a second clinician named by address.
+
+    Looked up among the clinic's members only: an unknown address and another clinic's user
+    get the same error, so no answer tells whether an address belongs to someone elsewhere
+    (minimum necessary, issue 9). None when no address was given (the service then says a
+    second clinician is required); a member who may not check is refused by
+    `second_clinician_problem`."""
+    from ketamine_care.accounts.models import User
+    from ketamine_care.core.errors import ValidationFailed
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    user = User.objects.filter(email__iexact=email, memberships__clinic=clinic).first()
+    if user is None:
+        raise ValidationFailed(
+            "Check the fields marked.",
+            fields={"checked_by_email": "No one in this clinic has this e-mail address."},
+        )
+    return user
+
+
 def role_requires_two_factor(user) -> bool:
     return user.memberships.filter(is_active=True, role__in=TWO_FACTOR_ROLES).exists()
 

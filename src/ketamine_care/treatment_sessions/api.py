@@ -9,11 +9,11 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.models import User
 from ketamine_care.accounts.permissions import (
     Capability,
     access_patient,
     access_session,
+    dose_checker_by_email,
     require,
 )
 from ketamine_care.core.errors import ValidationFailed
@@ -184,25 +184,11 @@ def override(request, session_id: UUID, payload: schemas.OverrideIn):
     return session_out(session)
 
 
-def _clinic_user_by_email(clinic, email: str):
-    """The user of `clinic` with this e-mail. Looked up among the clinic's members only, and
-    an unknown e-mail and another clinic's user get the same answer, so the API never tells
-    whether an address belongs to someone elsewhere (minimum necessary, issue 9)."""
-    email = email.strip()
-    user = User.objects.filter(email__iexact=email, memberships__clinic=clinic).first()
-    if user is None and email:
-        raise ValidationFailed(
-            "Check the fields marked.",
-            fields={"checked_by_email": "No one in this clinic has this e-mail address."},
-        )
-    return user
-
-
 @router.post("/{session_id}/dose", response={201: schemas.SessionOut})
 def dose(request, session_id: UUID, payload: schemas.DoseIn):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     data = payload.dict()
-    checker = _clinic_user_by_email(session.clinic, data.pop("checked_by_email"))
+    checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
     lot = None
     lot_id = data.pop("lot_id")
     if lot_id:

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.models import User
 from ketamine_care.accounts.permissions import (
     Capability,
     access_session,
+    dose_checker_by_email,
     has_capability,
 )
 from ketamine_care.core.decorators import clinic_required
@@ -327,7 +327,7 @@ def dose(request, session_id):
             lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
             if lot is None:
                 raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
-        checker = User.objects.filter(email__iexact=data.pop("checked_by_email")).first()
+        checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
         services.record_dose(
             session=session,
             actor=request.user,
