@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -83,6 +86,39 @@ def on_http_error(request, exc: HttpError):
         409: "conflict",
     }.get(exc.status_code, "error")
     return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    body = error_body("too_large", "The request body is too large.", {"body": "Too large."})
+    return api.create_response(request, body, status=413)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request, exc):
+    logging.getLogger("django.request").error(
+        "Database unavailable: %s", request.path, exc_info=exc
+    )
+    return api.create_response(request, unavailable_body(), status=503)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    # Logged with the traceback (never the body: patient data stays out of logs); the
+    # client gets the error shape, never Django's HTML page or a traceback.
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", request.path, exc_info=exc
+    )
+    return api.create_response(request, server_error_body(), status=500)
+
+
+def unavailable_body() -> dict:
+    return error_body("unavailable", "The database is unavailable; try again shortly.")
+
+
+def server_error_body() -> dict:
+    return error_body("server_error", "Something went wrong; nothing more is known yet.")
 
 
 api.add_router("/auth", auth_router)

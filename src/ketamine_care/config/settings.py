@@ -87,6 +87,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ketamine_care.core.middleware.RequestIdMiddleware",
+    # Before sessions and tokens: hostile input to /api/v1 is a 422/413 without a query.
+    "ketamine_care.core.api_input.ApiInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
