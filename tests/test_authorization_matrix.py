@@ -231,6 +231,8 @@ def ledger_body(last_segment: str) -> dict | None:
             "lot_id": ids.get("lot"),
             "counterparty": "X",
             "reason": "r",
+            "witness_id": ids.get("witness"),
+            "witness_password": PASSWORD,
             **stock,
         },
         "adjustments": {"lot_id": ids.get("lot"), "direction": "increase", "reason": "r", **stock},

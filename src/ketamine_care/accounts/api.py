@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -10,7 +9,7 @@ from ninja import Router, Status
 from ninja.errors import AuthenticationError
 
 from ketamine_care.accounts.models import ApiToken, Membership
-from ketamine_care.accounts.permissions import role_requires_two_factor
+from ketamine_care.accounts.permissions import second_factor_required
 from ketamine_care.accounts.schemas import ErrorOut, TokenCreatedOut, TokenIn, TokenOut
 from ketamine_care.accounts.services import issue_api_token, revoke_api_token
 from ketamine_care.core.errors import DomainError
@@ -49,7 +48,7 @@ def create_token(request, payload: TokenIn):
         if getattr(request, "axes_locked_out", False):
             raise PermissionDenied("Too many failed sign-ins; try again later.")
         raise AuthenticationError
-    if settings.REQUIRE_2FA and role_requires_two_factor(user):
+    if second_factor_required(user):
         from django_otp import match_token
 
         if not payload.otp:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from ketamine_care.accounts.models import ApiToken, Membership
-from ketamine_care.accounts.permissions import role_requires_two_factor
+from ketamine_care.accounts.permissions import second_factor_required
 
 
 class BearerTokenAuth(HttpBearer):
@@ -54,7 +53,7 @@ class ClinicSessionAuth(SessionAuth):
         user = super().authenticate(request, key)
         if user is None or getattr(request, "membership", None) is None:
             return None
-        if settings.REQUIRE_2FA and not user.is_verified() and role_requires_two_factor(user):
+        if not user.is_verified() and second_factor_required(user):
             return None
         return user
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.permissions import role_requires_two_factor
+from ketamine_care.accounts.permissions import has_second_factor, second_factor_required
 
 SESSION_CLINIC_KEY = "clinic_id"
 
@@ -33,7 +32,9 @@ class CurrentClinicMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = current_membership(request)
         if self._needs_second_factor(request):
-            target = "accounts:otp_verify" if _has_device(request.user) else "accounts:otp_setup"
+            target = (
+                "accounts:otp_verify" if has_second_factor(request.user) else "accounts:otp_setup"
+            )
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
         return self.get_response(request)
 
@@ -45,12 +46,4 @@ class CurrentClinicMiddleware:
         if request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES):
             return False
         # A user who enrolled a device always uses it; enrolment is mandatory for some roles.
-        if _has_device(user):
-            return True
-        return settings.REQUIRE_2FA and role_requires_two_factor(user)
-
-
-def _has_device(user) -> bool:
-    from django_otp import user_has_device
-
-    return user_has_device(user, confirmed=True)
+        return second_factor_required(user)

@@ -216,6 +216,26 @@ def role_requires_two_factor(user) -> bool:
     return user.memberships.filter(is_active=True, role__in=TWO_FACTOR_ROLES).exists()
 
 
+def has_second_factor(user) -> bool:
+    """Whether the user has enrolled (and confirmed) an authenticator."""
+    from django_otp import user_has_device
+
+    return user_has_device(user, confirmed=True)
+
+
+def second_factor_required(user) -> bool:
+    """Whether signing in (a session or an API token) needs a one-time code from `user`.
+
+    Whoever enrolled an authenticator always uses it, whatever their role and REQUIRE_2FA:
+    otherwise a stolen password alone would open a token for an account that looks protected.
+    REQUIRE_2FA adds the roles that must enrol."""
+    from django.conf import settings
+
+    if has_second_factor(user):
+        return True
+    return bool(settings.REQUIRE_2FA) and role_requires_two_factor(user)
+
+
 def access_patient(membership: Membership | None, public_id: UUID | str, capability=None):
     """Fetch a patient of the membership's clinic or raise Http404; check the capability."""
     from ketamine_care.patients.models import Patient

@@ -18,6 +18,7 @@ from ketamine_care.audit.chain import GENESIS_HASH, event_mac, same
 from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.verify import verify_chain
+from ketamine_care.core.middleware import client_ip
 
 GLOBAL_CHAIN = "global"
 
@@ -71,7 +72,7 @@ def record(
             "object_id": object_id,
             "changes": _jsonable(changes),
             "request_id": getattr(request, "request_id", "") if request else "",
-            "client_ip": request.META.get("REMOTE_ADDR") if request else None,
+            "client_ip": client_ip(request) if request else None,
             "prev_hash": head.last_hash,
         }
         signing_key = current_key()

@@ -88,6 +88,38 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
 
 
+DEFAULT_CACHE_TABLE = "kc_cache"
+
+
+def cache_from_url(url: str) -> dict:
+    """Translate CACHE_URL to Django's CACHES["default"].
+
+    `db://` (the default; `db://table` names the table) keeps throttle counters in the
+    database, shared by every worker with nothing more to run. `redis://...` and
+    `memcached://host:port` use a shared cache server. `locmem://` is per process: each
+    gunicorn worker would count on its own, so use it only for a single-process server."""
+    parsed = urlparse(url)
+    if parsed.scheme == "db":
+        table = (parsed.netloc + parsed.path).strip("/") or DEFAULT_CACHE_TABLE
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": table,
+            # Django's default of 300 entries would let a scanner spraying addresses cull
+            # (evict) other clients' throttle counters.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    if parsed.scheme in ("redis", "rediss"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    if parsed.scheme in ("memcached", "pymemcache"):
+        return {
+            "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+            "LOCATION": parsed.netloc,
+        }
+    if parsed.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    raise ImproperlyConfigured(f"CACHE_URL scheme {parsed.scheme!r} is not supported")
+
+
 def sqlite_database(name: Path | str) -> dict:
     if str(name) != ":memory:":
         Path(name).parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ protocol and rule-set data, never in settings.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ketamine_care.config.env import (
     Secret,
+    cache_from_url,
     database_from_url,
     env_bool,
     env_int,
@@ -124,6 +126,20 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ketami
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=Path.cwd())}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttle counters (portal, witness confirmations) must be seen by every worker: the
+# database cache by default, whose table the `core` migrations create. CACHE_URL may name
+# redis://, memcached://host:port or locmem:// (one process only) instead.
+CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL") or "db://")}
+
+# Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). Empty:
+# the peer address is the client, whatever the header says.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP or CIDR") from exc
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -154,6 +170,13 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_LOCKOUT_CALLABLE = "ketamine_care.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# The real client address (X-Forwarded-For only from TRUSTED_PROXIES), as the audit trail.
+AXES_CLIENT_IP_CALLABLE = "ketamine_care.core.middleware.client_ip"
+
+# A waste or stock-removal witness who enters a wrong password 5 times cannot confirm for 15
+# minutes; their own sign-in is not affected (the lock-out above counts sign-ins only).
+WITNESS_FAILURE_LIMIT = env_int("WITNESS_FAILURE_LIMIT", 5)
+WITNESS_COOLOFF_SECONDS = 15 * 60
 
 OTP_TOTP_ISSUER = SITE_NAME
 

@@ -33,3 +33,18 @@ def check_debug_database(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return [
+            Warning(
+                "The cache is per process: each worker counts portal and witness throttles "
+                "on its own, so N workers allow N times the limit.",
+                hint="Leave CACHE_URL unset (database cache) or name redis:// or memcached://.",
+                id="ketamine_care.W020",
+            )
+        ]
+    return []

@@ -1,10 +1,14 @@
-"""Request id: one id per request, carried into every audit event the request writes."""
+"""Request id: one id per request, carried into every audit event the request writes; and
+the real client address, used by the audit trail, the sign-in lock-out and the throttles."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
+from functools import lru_cache
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -23,5 +27,39 @@ class RequestIdMiddleware:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially forged unless a trusted proxy sets it.
-    return request.META.get("REMOTE_ADDR") or None
+    """The address of the client, not of the reverse proxy in front of us.
+
+    X-Forwarded-For is read only when the peer (REMOTE_ADDR) is one of TRUSTED_PROXIES: anyone
+    else can write any address into it. Each proxy appends the address it saw, so the list is
+    read from the right and the first address that is not a trusted proxy is the client's;
+    what lies further left was written by the client and is not believed. Keyed on the
+    proxy's own address, one scanner would lock out every patient behind it."""
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None or not _is_trusted(peer):
+        return str(peer) if peer is not None else None
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:  # a malformed hop: believe nothing further left
+            return str(peer)
+        if not _is_trusted(address):
+            return str(address)
+        peer = address
+    return str(peer)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
+
+
+def _is_trusted(address) -> bool:
+    return any(address in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+@lru_cache(maxsize=8)
+def _trusted_networks(entries: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)

@@ -195,6 +195,17 @@ def waste(request, payload: WasteIn):
     return Status(201, entry_out(entry))
 
 
+def _witness(request, witness_id):
+    """The named witness, or None when none is named or they are no clinician of this clinic
+    (the service then says what is wrong, under `witness`)."""
+    if witness_id is None:
+        return None
+    return queries.witness_candidate(request.membership.clinic, witness_id)
+
+
+_WITNESS_FIELDS = {"witness": "witness_id", "lot": "lot_id"}
+
+
 @router.post("/transfers", response={201: EntryOut})
 def transfer(request, payload: TransferIn):
     require(request.membership, MANAGE)
@@ -204,7 +215,15 @@ def transfer(request, payload: TransferIn):
         if payload.lot_id is None:
             raise ValidationFailed("A transfer out names its lot.", fields={"lot_id": "Required."})
         lot = queries.access_lot(request.membership, payload.lot_id, MANAGE)
-        entry = services.transfer_out(lot=lot, actor=request.user, request=request, **common)
+        with _fields_as_sent(_WITNESS_FIELDS):
+            entry = services.transfer_out(
+                lot=lot,
+                actor=request.user,
+                request=request,
+                witness=_witness(request, payload.witness_id),
+                witness_password=payload.witness_password,
+                **common,
+            )
     else:
         if payload.product_id is None:
             raise ValidationFailed(
@@ -225,9 +244,14 @@ def transfer(request, payload: TransferIn):
 @router.post("/adjustments", response={201: EntryOut})
 def adjust(request, payload: AdjustmentIn):
     lot = queries.access_lot(request.membership, payload.lot_id, MANAGE)
-    entry = services.adjust_stock(
-        lot=lot, actor=request.user, request=request, **payload.dict(exclude={"lot_id"})
-    )
+    with _fields_as_sent(_WITNESS_FIELDS):
+        entry = services.adjust_stock(
+            lot=lot,
+            actor=request.user,
+            request=request,
+            witness=_witness(request, payload.witness_id),
+            **payload.dict(exclude={"lot_id", "witness_id"}),
+        )
     return Status(201, entry_out(entry))
 
 
@@ -263,9 +287,14 @@ def list_discrepancies(request, status: str = "open"):
 @router.post("/discrepancies/{discrepancy_id}/resolve", response=DiscrepancyOut)
 def resolve(request, discrepancy_id: UUID, payload: ResolveIn):
     discrepancy = queries.access_discrepancy(request.membership, discrepancy_id)
-    resolved = reconciliation.resolve_discrepancy(
-        discrepancy=discrepancy, actor=request.user, request=request, **payload.dict()
-    )
+    with _fields_as_sent(_WITNESS_FIELDS):
+        resolved = reconciliation.resolve_discrepancy(
+            discrepancy=discrepancy,
+            actor=request.user,
+            request=request,
+            witness=_witness(request, payload.witness_id),
+            **payload.dict(exclude={"witness_id"}),
+        )
     return discrepancy_out(resolved)
 
 

@@ -8,6 +8,7 @@ from django import forms
 
 from ketamine_care.inventory import queries
 from ketamine_care.inventory.models import DosageForm, Drug
+from ketamine_care.inventory.schemas import MAX_QUANTITY
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 UNITS = [("vial", "vials (whole)"), ("ml", "mL"), ("device", "devices")]
@@ -20,6 +21,7 @@ def _quantity(label: str = "Quantity", min_value=None) -> forms.DecimalField:
         max_digits=10,
         decimal_places=2,
         min_value=min_value,
+        max_value=MAX_QUANTITY,
         help_text="In the unit chosen next: mL, whole vials, or devices.",
     )
 
@@ -65,28 +67,41 @@ class DrawForm(_ClinicForm):
         return queries.usable_lots(self.clinic)
 
 
-class WasteForm(_ClinicForm):
-    lot = _lot_field()
-    quantity = _quantity("Quantity wasted")
-    unit = forms.ChoiceField(choices=UNITS, initial="ml")
-    witness = forms.ModelChoiceField(queryset=None, to_field_name="public_id")
-    witness_password = forms.CharField(
-        label="Witness's password",
-        max_length=256,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-        help_text="The witness types their own password here to confirm they saw the waste.",
-    )
-    reason = forms.CharField(max_length=2000, widget=REASON)
-    administration_ref = forms.CharField(
-        label="Administration reference", max_length=64, required=False
-    )
+class WitnessedForm(_ClinicForm):
+    """A removal of stock another clinician witnesses and confirms with their own password.
+    The service decides when a witness is needed (a decrease, not an increase)."""
+
+    witness_required = True
+    witness_label = "Witness"
 
     def __init__(self, *args, performer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         from ketamine_care.accounts.models import User
 
         ids = [u.pk for u in queries.witnesses_for(self.clinic, performer)]
-        self.fields["witness"].queryset = User.objects.filter(pk__in=ids).order_by("full_name")
+        self.fields["witness"] = forms.ModelChoiceField(
+            queryset=User.objects.filter(pk__in=ids).order_by("full_name"),
+            to_field_name="public_id",
+            required=self.witness_required,
+            label=self.witness_label,
+        )
+        self.fields["witness_password"] = forms.CharField(
+            label="Witness's password",
+            max_length=256,
+            required=self.witness_required,
+            widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+            help_text="The witness types their own password here to confirm they saw it.",
+        )
+
+
+class WasteForm(WitnessedForm):
+    lot = _lot_field()
+    quantity = _quantity("Quantity wasted")
+    unit = forms.ChoiceField(choices=UNITS, initial="ml")
+    reason = forms.CharField(max_length=2000, widget=REASON)
+    administration_ref = forms.CharField(
+        label="Administration reference", max_length=64, required=False
+    )
 
 
 class ReceiptForm(_ClinicForm):
@@ -108,7 +123,7 @@ class TransferInForm(_ClinicForm):
     reason = forms.CharField(max_length=2000, widget=REASON)
 
 
-class TransferOutForm(_ClinicForm):
+class TransferOutForm(WitnessedForm):
     lot = _lot_field()
     quantity = _quantity("Quantity transferred out")
     unit = forms.ChoiceField(choices=UNITS, initial="vial")
@@ -116,7 +131,9 @@ class TransferOutForm(_ClinicForm):
     reason = forms.CharField(max_length=2000, widget=REASON)
 
 
-class AdjustmentForm(_ClinicForm):
+class AdjustmentForm(WitnessedForm):
+    witness_required = False  # a decrease needs one; the service says so under `witness`
+    witness_label = "Witness (for a decrease)"
     lot = _lot_field()
     direction = forms.ChoiceField(choices=[("decrease", "Decrease"), ("increase", "Increase")])
     quantity = _quantity()
@@ -157,7 +174,9 @@ class CorrectionForm(forms.Form):
     reason = forms.CharField(max_length=2000, widget=REASON)
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(WitnessedForm):
+    witness_required = False  # only an adjustment down needs one; the service says so
+    witness_label = "Witness (for an adjustment down)"
     note = forms.CharField(label="Resolution note", max_length=2000, widget=REASON)
     post_adjustment = forms.BooleanField(
         label="Post an adjustment bringing the ledger to the count", required=False

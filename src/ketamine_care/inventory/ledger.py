@@ -14,6 +14,14 @@ DEVICE = "device"
 VIAL = "vial"  # accepted as input for vial products only, converted to mL
 QUANTUM = Decimal("0.01")  # mL are recorded to 0.01 mL
 
+# Data-entry guards, not clinical numbers: the most one ledger entry may move, so that a slip
+# of the keyboard (an extra zero, a scanned barcode in the quantity box) is refused rather than
+# booked into a controlled-substance register. A clinic's delivery or transfer is far below.
+MAX_VIALS_PER_ENTRY = 1000
+MAX_DEVICES_PER_ENTRY = 1000
+# The same kind of guard on a product's definition: no ketamine vial holds more than this.
+MAX_ML_PER_VIAL = Decimal(100)
+
 
 class QuantityError(ValueError):
     """A quantity that cannot be recorded in the lot's stock unit; `field` names the input."""
@@ -60,6 +68,26 @@ def to_stock_quantity(
     if quantity != quantity.quantize(QUANTUM):
         raise QuantityError("Record volumes to 0.01 mL.")
     return StockQuantity(quantity.quantize(QUANTUM), stock_unit)
+
+
+def entry_ceiling(stock_unit: str, volume_ml_per_vial: Decimal | None) -> StockQuantity:
+    """The most one entry may move, in the stock unit: 1,000 devices, or 1,000 vials' worth
+    of mL (of this product's vial, or of the largest vial accepted when it is not known)."""
+    if stock_unit == DEVICE:
+        return StockQuantity(Decimal(MAX_DEVICES_PER_ENTRY), DEVICE)
+    per_vial = volume_ml_per_vial or MAX_ML_PER_VIAL
+    return StockQuantity((MAX_VIALS_PER_ENTRY * per_vial).quantize(QUANTUM), ML)
+
+
+def check_entry_ceiling(amount: StockQuantity, volume_ml_per_vial: Decimal | None) -> None:
+    """Raise QuantityError when one entry would move more than `entry_ceiling`."""
+    ceiling = entry_ceiling(amount.unit, volume_ml_per_vial)
+    if amount.quantity > ceiling.quantity:
+        if amount.unit == DEVICE:
+            limit = f"{MAX_DEVICES_PER_ENTRY} devices"
+        else:
+            limit = f"{MAX_VIALS_PER_ENTRY} vials ({ceiling.quantity} mL)"
+        raise QuantityError(f"At most {limit} in one entry; split larger movements.")
 
 
 def apply_delta(balance: Decimal, delta: Decimal) -> Decimal:

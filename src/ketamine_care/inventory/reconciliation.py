@@ -25,6 +25,7 @@ from ketamine_care.inventory.models import (
     Lot,
 )
 from ketamine_care.inventory.services import _FIX, _post, _text
+from ketamine_care.inventory.witness import require_witness
 
 
 def _counted(lot: Lot, counted_quantity: Any, unit: str):
@@ -98,16 +99,33 @@ def record_count(
 
 
 def resolve_discrepancy(
-    *, discrepancy: Discrepancy, actor, note: str, post_adjustment: bool, request=None
+    *,
+    discrepancy: Discrepancy,
+    actor,
+    note: str,
+    post_adjustment: bool,
+    witness=None,
+    witness_password: str = "",
+    request=None,
 ) -> Discrepancy:
     """Close an open discrepancy with a note (audited `ledger.discrepancy_resolved`). With
     `post_adjustment`, an adjustment entry of the difference (counted minus ledger at the time
     of the count) brings the ledger to the count; it is refused if stock moved since so far
-    that the balance would go below zero."""
+    that the balance would go below zero. An adjustment down removes stock from the register,
+    so it needs a witness as any other decrease does (else a low count would be a way round)."""
     errors: dict[str, str] = {}
     remark = _text(note, "note", errors, required=True, max_length=2000)
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
+    removes_stock = post_adjustment and discrepancy.difference < 0
+    if removes_stock:
+        require_witness(
+            clinic=discrepancy.lot.clinic,
+            actor=actor,
+            witness=witness,
+            password=witness_password,
+            request=request,
+        )
     with transaction.atomic():
         locked = Discrepancy.objects.select_for_update(of=("self",), no_key=True).get(
             pk=discrepancy.pk
@@ -125,6 +143,7 @@ def resolve_discrepancy(
                 event_type="ledger.adjusted",
                 request=request,
                 reason=f"Reconciliation of the count of {locked.created_at:%Y-%m-%d}: {remark}",
+                witness=witness if difference < 0 else None,
             )
         locked.status = DiscrepancyStatus.RESOLVED
         locked.resolution_note = remark

@@ -12,7 +12,10 @@ from ninja import Schema
 from pydantic import Field
 
 UnitIn = Literal["ml", "vial", "device"]
-Quantity = Field(gt=0, max_digits=10, decimal_places=2)
+# Data-entry guards, not clinical numbers (see inventory.ledger): no entry moves more than
+# 1,000 vials of at most 100 mL; the service applies the ceiling of the product's own unit.
+MAX_QUANTITY = Decimal(100_000)
+Quantity = Field(gt=0, le=MAX_QUANTITY, max_digits=10, decimal_places=2)
 Text = Field(default="", max_length=2000)
 
 
@@ -20,9 +23,14 @@ class ProductIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     drug: Literal["ketamine", "esketamine"]
     form: Literal["vial", "nasal_device"]
-    strength_mg_per_ml: Decimal | None = Field(default=None, gt=0, max_digits=8, decimal_places=2)
-    volume_ml: Decimal | None = Field(default=None, gt=0, max_digits=8, decimal_places=2)
-    mg_per_device: Decimal | None = Field(default=None, gt=0, max_digits=8, decimal_places=2)
+    # Label figures, with the same data-entry ceilings as the service (not clinical numbers).
+    strength_mg_per_ml: Decimal | None = Field(
+        default=None, gt=0, le=1000, max_digits=8, decimal_places=2
+    )
+    volume_ml: Decimal | None = Field(default=None, gt=0, le=100, max_digits=8, decimal_places=2)
+    mg_per_device: Decimal | None = Field(
+        default=None, gt=0, le=1000, max_digits=8, decimal_places=2
+    )
     ndc: str = Field(default="", max_length=20)
 
 
@@ -102,19 +110,26 @@ class TransferIn(Schema):
     unit: UnitIn
     counterparty: str = Field(min_length=1, max_length=200)
     reason: str = Field(min_length=1, max_length=2000)
+    # Required for "out" (stock leaves the clinic): another clinician confirms, as for waste.
+    witness_id: UUID | None = None
+    witness_password: str = Field(default="", max_length=256)
 
 
 class AdjustmentIn(Schema):
+    """A "decrease" needs a witness (`witness_id`, `witness_password`), as waste does."""
+
     lot_id: UUID
     direction: Literal["increase", "decrease"]
     quantity: Decimal = Quantity
     unit: UnitIn
     reason: str = Field(min_length=1, max_length=2000)
+    witness_id: UUID | None = None
+    witness_password: str = Field(default="", max_length=256)
 
 
 class CountIn(Schema):
     lot_id: UUID
-    counted_quantity: Decimal = Field(ge=0, max_digits=10, decimal_places=2)
+    counted_quantity: Decimal = Field(ge=0, le=MAX_QUANTITY, max_digits=10, decimal_places=2)
     unit: UnitIn
     note: str = Text
 
@@ -144,8 +159,12 @@ class CountOut(Schema):
 
 
 class ResolveIn(Schema):
+    """An adjustment down (a count below the ledger) needs a witness, as any decrease."""
+
     note: str = Field(min_length=1, max_length=2000)
     post_adjustment: bool
+    witness_id: UUID | None = None
+    witness_password: str = Field(default="", max_length=256)
 
 
 class BalanceOut(Schema):

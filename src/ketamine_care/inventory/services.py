@@ -14,20 +14,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.core.parsing import parse_decimal
 from ketamine_care.inventory.ledger import (
+    MAX_ML_PER_VIAL,
     NegativeBalance,
     QuantityError,
     StockQuantity,
     apply_delta,
+    check_entry_ceiling,
     to_stock_quantity,
 )
 from ketamine_care.inventory.models import (
@@ -38,8 +37,19 @@ from ketamine_care.inventory.models import (
     Lot,
     Product,
 )
+from ketamine_care.inventory.witness import require_witness
 
 _FIX = "Please correct the highlighted fields."
+
+
+# Data-entry guards on a product's label figures, not clinical numbers: they refuse a slipped
+# digit (mg typed as mcg, a 10 mL vial typed as 1000). Ketamine vials and esketamine devices
+# on the market are far below them.
+PRODUCT_CEILINGS = {
+    "strength_mg_per_ml": Decimal(1000),
+    "volume_ml": MAX_ML_PER_VIAL,
+    "mg_per_device": Decimal(1000),
+}
 
 
 class InsufficientStock(Conflict):
@@ -60,7 +70,9 @@ def _stock_quantity(lot_or_product, quantity: Any, unit: str) -> StockQuantity:
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     try:
-        return to_stock_quantity(number, unit, product.stock_unit, product.volume_ml)
+        amount = to_stock_quantity(number, unit, product.stock_unit, product.volume_ml)
+        check_entry_ceiling(amount, product.volume_ml)
+        return amount
     except QuantityError as exc:
         raise ValidationFailed(_FIX, fields={exc.field: str(exc)}) from exc
 
@@ -77,44 +89,6 @@ def _text(value: Any, name: str, errors: dict, *, required: bool, max_length: in
 def _raise_if(errors: dict) -> None:
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
-
-
-def check_witness(*, clinic, performer, witness) -> None:
-    """A waste witness is another active user with an active clinical role (prescriber,
-    medical director, nurse) in the same clinic."""
-    problem = second_clinician_problem(clinic=clinic, performer=performer, other=witness)
-    if problem:
-        raise ValidationFailed(_FIX, fields={"witness": f"Witness: {problem}"})
-
-
-def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> None:
-    """The witness confirms in person with their own password, so a waste cannot name a
-    colleague who was not there. With a request the check goes through sign-in's lock-out
-    (django-axes), so it cannot be used to guess passwords; a failure is audited."""
-    if not password:
-        raise ValidationFailed(
-            _FIX, fields={"witness_password": "The witness enters their password to confirm."}
-        )
-    if request is not None:
-        try:
-            confirmed = authenticate(request, email=witness.email, password=password)
-        except PermissionDenied:
-            confirmed = None
-        ok = confirmed is not None and confirmed.pk == witness.pk
-    else:
-        ok = witness.check_password(password)
-    if not ok:
-        record(
-            event_type="ledger.witness_confirmation_failed",
-            actor=actor,
-            clinic=clinic,
-            object_type="accounts.user",
-            object_id=str(witness.public_id),
-            request=request,
-        )
-        raise ValidationFailed(
-            _FIX, fields={"witness_password": "The witness's password is not correct."}
-        )
 
 
 # --- the one place a balance changes ------------------------------------------------------
@@ -214,8 +188,11 @@ def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
     for field in ("strength_mg_per_ml", "volume_ml", "mg_per_device"):
         if field in needed:
             amounts[field] = parse_decimal(values.get(field), field, errors)
-            if amounts[field] is not None and not Decimal(0) < amounts[field] < Decimal(10**6):
+            ceiling = PRODUCT_CEILINGS[field]
+            if amounts[field] is not None and not Decimal(0) < amounts[field]:
                 errors[field] = "Enter an amount greater than zero."
+            elif amounts[field] is not None and amounts[field] > ceiling:
+                errors[field] = f"At most {ceiling}: check the label."
         elif values.get(field) not in (None, ""):
             errors[field] = "Not used for this dosage form."
     if name and Product.objects.filter(clinic=clinic, name=name).exists():
@@ -338,15 +315,10 @@ def waste_stock(
     why = _text(reason, "reason", errors, required=True, max_length=2000)
     ref = _text(administration_ref, "administration_ref", errors, required=False, max_length=64)
     _raise_if(errors)
-    check_witness(clinic=lot.clinic, performer=actor, witness=witness)
-    confirm_witness(
-        clinic=lot.clinic,
-        actor=actor,
-        witness=witness,
-        password=witness_password,
-        request=request,
-    )
     amount = _stock_quantity(lot, quantity, unit)
+    require_witness(
+        clinic=lot.clinic, actor=actor, witness=witness, password=witness_password, request=request
+    )
     return _post(
         lot,
         kind=EntryKind.WASTE,
@@ -394,14 +366,27 @@ def transfer_in(
 
 
 def transfer_out(
-    *, lot: Lot, actor, quantity: Any, unit: str, counterparty: str, reason: str, request=None
+    *,
+    lot: Lot,
+    actor,
+    quantity: Any,
+    unit: str,
+    counterparty: str,
+    reason: str,
+    witness=None,
+    witness_password: str = "",
+    request=None,
 ) -> LedgerEntry:
-    """Record stock transferred out (another location, a reverse distributor for disposal)."""
+    """Record stock transferred out (another location, a reverse distributor for disposal).
+    Stock leaves the clinic, so a witness confirms it as for waste."""
     errors: dict[str, str] = {}
     other = _text(counterparty, "counterparty", errors, required=True, max_length=200)
     why = _text(reason, "reason", errors, required=True, max_length=2000)
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
+    require_witness(
+        clinic=lot.clinic, actor=actor, witness=witness, password=witness_password, request=request
+    )
     return _post(
         lot,
         kind=EntryKind.TRANSFER_OUT,
@@ -412,14 +397,25 @@ def transfer_out(
         request=request,
         counterparty=other,
         reason=why,
+        witness=witness,
     )
 
 
 def adjust_stock(
-    *, lot: Lot, actor, direction: str, quantity: Any, unit: str, reason: str, request=None
+    *,
+    lot: Lot,
+    actor,
+    direction: str,
+    quantity: Any,
+    unit: str,
+    reason: str,
+    witness=None,
+    witness_password: str = "",
+    request=None,
 ) -> LedgerEntry:
     """Adjust a lot's balance up or down (`direction` "increase" / "decrease"), with a reason.
-    A decrease is refused if it would take the balance below zero."""
+    A decrease removes stock, so it needs a witness as waste does; it is refused if it would
+    take the balance below zero."""
     errors: dict[str, str] = {}
     why = _text(reason, "reason", errors, required=True, max_length=2000)
     if direction not in ("increase", "decrease"):
@@ -427,6 +423,14 @@ def adjust_stock(
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     sign = 1 if direction == "increase" else -1
+    if sign < 0:
+        require_witness(
+            clinic=lot.clinic,
+            actor=actor,
+            witness=witness,
+            password=witness_password,
+            request=request,
+        )
     return _post(
         lot,
         kind=EntryKind.ADJUSTMENT,
@@ -436,6 +440,7 @@ def adjust_stock(
         event_type="ledger.adjusted",
         request=request,
         reason=why,
+        witness=witness if sign < 0 else None,
     )
 
 

@@ -47,7 +47,7 @@ PANELS = {
 def _make_form(request, name: str, data=None):
     form_class = LEDGER_FORMS[name][0]
     kwargs = {"clinic": request.membership.clinic}
-    if form_class is forms.WasteForm:
+    if issubclass(form_class, forms.WitnessedForm):
         kwargs["performer"] = request.user
     return form_class(data, **kwargs)
 
@@ -76,7 +76,7 @@ def _ledger_context(request, bound: dict | None = None) -> dict:
         "entries": queries.entries_for(clinic).order_by("-created_at", "-id")[:RECENT_ENTRIES],
         "discrepancies": list(queries.open_discrepancies(clinic)) if manage else [],
         "panels": panels,
-        "resolve_form": forms.ResolveForm(),
+        "resolve_form": forms.ResolveForm(clinic=clinic, performer=request.user),
         "today": timezone.localdate(),
     }
 
@@ -238,16 +238,16 @@ def correct(request, entry_id):
 @require_POST
 def resolve(request, discrepancy_id):
     discrepancy = queries.access_discrepancy(request.membership, discrepancy_id)
-    form = forms.ResolveForm(request.POST)
+    form = forms.ResolveForm(request.POST, clinic=request.membership.clinic, performer=request.user)
     if not form.is_valid():
-        messages.error(request, "Give a resolution note.")
+        messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))
     else:
         try:
             reconciliation.resolve_discrepancy(
                 discrepancy=discrepancy, **_actor(request), **form.cleaned_data
             )
         except DomainError as error:
-            messages.error(request, error.message)
+            messages.error(request, " ".join(error.fields.values()) or error.message)
         else:
             messages.success(request, "Discrepancy resolved.")
     return redirect("inventory:ledger")

@@ -76,10 +76,7 @@ def seed_ward(
             own.append(str(screened_session(patient, version, prescriber).public_id))
         walks.append(tuple(own))
     product = make_ketamine_vials(clinic=clinic, actor=director)
-    lots = [
-        receive(product, director, 10_000, "vial", lot_number=f"WARD-{n}").public_id
-        for n in range(2)
-    ]
+    lots = [_stock_lot(product, director, f"WARD-{n}") for n in range(2)]
     tokens = []
     for nurse in staff:
         membership = Membership.objects.select_related("clinic", "user").get(user=nurse)
@@ -93,3 +90,11 @@ def seed_ward(
         walks=tuple(walks),
         lots=tuple(str(lot) for lot in lots),
     )
+
+
+def _stock_lot(product, actor, lot_number: str, deliveries: int = 10):
+    """A lot of 10,000 vials (enough for any run), received as deliveries of 1,000 vials: the
+    most one ledger entry may move."""
+    for _ in range(deliveries):
+        lot = receive(product, actor, 1000, "vial", lot_number=lot_number)
+    return lot.public_id

@@ -143,6 +143,10 @@ class InventoryApiTests(LedgerTestCase):
         listed = self.call("get", "/discrepancies", user=self.clinic_admin).json()
         self.assertEqual([d["id"] for d in listed], [discrepancy["id"]])
         resolve = {"note": "Broken vial found", "post_adjustment": True}
+        path = f"/discrepancies/{discrepancy['id']}/resolve"
+        unwitnessed = self.call("post", path, user=self.clinic_admin, data=resolve)
+        self.assertEqual(set(unwitnessed.json()["fields"]), {"witness_id"})
+        resolve |= {"witness_id": str(self.nurse.public_id), "witness_password": PASSWORD}
         response = self.call(
             "post",
             f"/discrepancies/{discrepancy['id']}/resolve",

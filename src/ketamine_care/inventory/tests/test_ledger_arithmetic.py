@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from ketamine_care.inventory.ledger import (
     NegativeBalance,
     QuantityError,
+    StockQuantity,
     apply_delta,
+    check_entry_ceiling,
     to_stock_quantity,
     vials_equivalent,
 )
@@ -57,3 +59,25 @@ class BalanceTests(SimpleTestCase):
         else:
             self.assertEqual(after, balance - taken)
             self.assertGreaterEqual(after, 0)
+
+
+class EntryCeilingTests(SimpleTestCase):
+    """Data-entry guards: 1,000 vials (of this product's size) or 1,000 devices per entry."""
+
+    @given(st.integers(min_value=1, max_value=3000), st.sampled_from(["5", "10", "20"]))
+    def test_whole_vials_pass_up_to_1000_and_no_further(self, vials, size):
+        volume = Decimal(size)
+        amount = to_stock_quantity(Decimal(vials), "vial", "ml", volume)
+        if vials <= 1000:
+            check_entry_ceiling(amount, volume)
+        else:
+            with self.assertRaises(QuantityError):
+                check_entry_ceiling(amount, volume)
+
+    def test_devices_and_unknown_vial_sizes(self):
+        check_entry_ceiling(StockQuantity(Decimal(1000), "device"), None)
+        with self.assertRaises(QuantityError):
+            check_entry_ceiling(StockQuantity(Decimal(1001), "device"), None)
+        check_entry_ceiling(StockQuantity(Decimal(100_000), "ml"), None)
+        with self.assertRaises(QuantityError):
+            check_entry_ceiling(StockQuantity(Decimal("100000.01"), "ml"), None)

@@ -8,6 +8,7 @@ from ketamine_care.inventory.queries import open_discrepancies
 from ketamine_care.inventory.reconciliation import record_count, resolve_discrepancy
 from ketamine_care.inventory.services import InsufficientStock
 from ketamine_care.inventory.tests.test_services import LedgerTestCase
+from ketamine_care.testing.base import PASSWORD
 from ketamine_care.testing.inventory import receive
 
 
@@ -55,6 +56,8 @@ class ResolveTests(LedgerTestCase):
             actor=self.medical_director,
             note="Spill documented by nurse",
             post_adjustment=True,
+            witness=self.nurse,
+            witness_password=PASSWORD,
         )
         self.assertEqual(resolved.status, "resolved")
         self.assertEqual(resolved.adjustment.delta, Decimal("-1"))
@@ -93,7 +96,12 @@ class ResolveTests(LedgerTestCase):
         services.draw_stock(lot=lot, actor=self.nurse, quantity=8, unit="ml")
         with self.assertRaises(InsufficientStock):
             resolve_discrepancy(
-                discrepancy=discrepancy, actor=self.clinic_admin, note="x", post_adjustment=True
+                discrepancy=discrepancy,
+                actor=self.clinic_admin,
+                note="x",
+                post_adjustment=True,
+                witness=self.nurse,
+                witness_password=PASSWORD,
             )
         discrepancy.refresh_from_db()
         self.assertEqual(discrepancy.status, "open")

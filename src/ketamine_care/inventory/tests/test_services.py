@@ -210,6 +210,8 @@ class TransferAndAdjustmentTests(LedgerTestCase):
             unit="vial",
             counterparty="Reverse distributor X",
             reason="Damaged vial",
+            witness=self.nurse,
+            witness_password=PASSWORD,
         )
         self.assert_balance(lot, "10")
 
@@ -230,6 +232,7 @@ class TransferAndAdjustmentTests(LedgerTestCase):
     def test_an_adjustment_cannot_take_the_balance_below_zero(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         kwargs = {"lot": lot, "actor": self.clinic_admin, "unit": "ml", "reason": "Spill"}
+        kwargs |= {"witness": self.nurse, "witness_password": PASSWORD}
         with self.assertRaises(InsufficientStock):
             services.adjust_stock(direction="decrease", quantity=11, **kwargs)
         services.adjust_stock(direction="decrease", quantity="0.5", **kwargs)

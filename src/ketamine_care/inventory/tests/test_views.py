@@ -100,7 +100,12 @@ class LedgerPageTests(LedgerTestCase):
         )
         client = self.client_for(self.medical_director)
         url = f"/inventory/discrepancies/{discrepancy.public_id}/resolve/"
-        client.post(url, {"note": "Vial broken", "post_adjustment": "on"})
+        form = {"note": "Vial broken", "post_adjustment": "on"}
+        refused = client.post(url, form, follow=True)
+        self.assertContains(refused, "A second clinician is required.")
+        self.assertEqual(Discrepancy.objects.get().status, "open")
+        form |= {"witness": str(self.nurse.public_id), "witness_password": PASSWORD}
+        client.post(url, form)
         discrepancy = Discrepancy.objects.get()
         self.assertEqual(discrepancy.status, "resolved")
         self.assertEqual(discrepancy.adjustment.delta, -1)
