@@ -12,7 +12,7 @@ import json
 from unittest import mock
 
 from django.db import OperationalError
-from django.test import Client, override_settings
+from django.test import Client, TestCase, override_settings
 
 from ketamine_care.config.api import api
 from ketamine_care.patients.models import Patient
@@ -203,3 +203,12 @@ class HostileInputTests(matrix.AuthorizationMatrixTests):
     def test_an_unknown_api_path_is_404_json(self):
         response = self.send("get", "/api/v1/no-such-thing")
         self.assert_shape(response, 404)
+
+
+class MalformedBodyTests(TestCase):
+    def test_multipart_without_a_boundary_is_400_in_the_error_shape(self):
+        response = Client().post(
+            "/api/v1/auth/tokens", data=b"x", content_type="multipart/form-data"
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["error"], "bad_request")

@@ -60,12 +60,12 @@ class PreChecksIn(Schema):
     day_of_session: DayOfSessionIn | None = None
 
 
-class OverrideIn(Schema):
+class PreCheckOverrideIn(Schema):
     check: str = Field(max_length=40)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DoseIn(Schema):
+class SessionDoseIn(Schema):
     dose_mg: Decimal = Field(gt=0, le=MG_MAX)
     checked_by_email: str = Field(max_length=254)
     lot_id: UUID | None = None
@@ -105,7 +105,7 @@ class VitalsBatchIn(Schema):
     readings: list[ReadingIn] = Field(min_length=1, max_length=1000)
 
 
-class AcknowledgeIn(Schema):
+class SessionAlertAcknowledgeIn(Schema):
     action_taken: str = Field(min_length=1, max_length=2000)
 
 
@@ -131,7 +131,7 @@ class AmendmentIn(Schema):
     target_id: UUID | None = None
 
 
-class AlertOut(Schema):
+class SessionAlertOut(Schema):
     id: UUID
     rule: str
     tier: str
@@ -161,7 +161,7 @@ class ReadingOut(Schema):
 class VitalsResultOut(Schema):
     stored: int
     duplicates: int
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
 
 
 class DischargeOut(Schema):
@@ -191,7 +191,7 @@ class SessionOut(Schema):
 
 class SessionDetailOut(SessionOut):
     readings: list[ReadingOut]
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
     discharge: DischargeOut
     note: str
     summary: dict
