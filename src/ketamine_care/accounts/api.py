@@ -34,7 +34,11 @@ def _token_out(token: ApiToken) -> dict:
     }
 
 
-@router.post("/tokens", auth=None, response={201: TokenCreatedOut, 401: ErrorOut, 403: ErrorOut})
+@router.post(
+    "/tokens",
+    auth=None,
+    response={201: TokenCreatedOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+)
 def create_token(request, payload: TokenIn):
     try:
         user = authenticate(request, email=payload.email.lower(), password=payload.password)

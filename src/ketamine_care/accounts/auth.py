@@ -42,6 +42,13 @@ class BearerTokenAuth(HttpBearer):
 
 
 class ClinicSessionAuth(SessionAuth):
+    def _get_key(self, request):
+        # No session cookie, no session to forge a request for: the request is simply
+        # unauthenticated (401), not a failed CSRF check (403).
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         if user is None or getattr(request, "membership", None) is None:

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -33,6 +33,19 @@ def _next_url(request, default: str = "/patients/") -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer while sign-ins are paused: the API's JSON error shape on /api/ (a
+    token request), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {
+            "error": "locked_out",
+            "message": "Too many failed sign-ins; try again later.",
+            "fields": {},
+        }
+        return JsonResponse(body, status=429)
+    return render(request, "accounts/locked_out.html", status=429)
 
 
 @require_http_methods(["GET", "POST"])

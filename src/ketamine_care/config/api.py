@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ketamine_care.accounts.api import router as auth_router
 from ketamine_care.accounts.auth import api_auth
+from ketamine_care.accounts.schemas import ErrorOut
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing.api import patient_router as dosing_router
 from ketamine_care.instruments.api import patient_router as administrations_router
@@ -85,14 +90,93 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, error_body(code, str(exc)), status=exc.status_code)
 
 
-api.add_router("/auth", auth_router)
-api.add_router("/patients", patients_router)
-api.add_router("/patients", administrations_router)
-api.add_router("/patients", outcomes_router)
-api.add_router("/instruments", instruments_router)
-api.add_router("/alerts", alerts_router)
-api.add_router("/protocols", protocols_router)
-api.add_router("/patients", screening_router)
-api.add_router("/patients", dosing_router)
-api.add_router("/inventory", inventory_router)
-api.add_router("/treatment-sessions", treatment_sessions_router)
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    body = error_body("too_large", "The request body is too large.", {"body": "Too large."})
+    return api.create_response(request, body, status=413)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_body(request, exc):
+    # A malformed body (e.g. multipart without a boundary) is the client's error, not ours.
+    body = error_body("bad_request", "The request body could not be read.", {"body": "Send JSON."})
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def on_database_unavailable(request, exc):
+    logging.getLogger("django.request").error(
+        "Database unavailable: %s", request.path, exc_info=exc
+    )
+    return api.create_response(request, unavailable_body(), status=503)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    # Logged with the traceback (never the body: patient data stays out of logs); the
+    # client gets the error shape, never Django's HTML page or a traceback.
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s", request.path, exc_info=exc
+    )
+    return api.create_response(request, server_error_body(), status=500)
+
+
+def unavailable_body() -> dict:
+    return error_body("unavailable", "The database is unavailable; try again shortly.")
+
+
+def server_error_body() -> dict:
+    return error_body("server_error", "Something went wrong; nothing more is known yet.")
+
+
+ROUTERS = [
+    ("/auth", auth_router),
+    ("/patients", patients_router),
+    ("/patients", administrations_router),
+    ("/patients", outcomes_router),
+    ("/instruments", instruments_router),
+    ("/alerts", alerts_router),
+    ("/protocols", protocols_router),
+    ("/patients", screening_router),
+    ("/patients", dosing_router),
+    ("/inventory", inventory_router),
+    ("/treatment-sessions", treatment_sessions_router),
+]
+
+
+def error_statuses(method: str, path: str, operation) -> set[int]:
+    """The error statuses an operation can answer, all in the error shape: 401 without valid
+    credentials, 403 when the role (or CSRF) refuses, 404 for an unknown or another clinic's
+    record, 422 for invalid input, 503 when the database is unavailable, and for writes 400 (a
+    broken domain rule), 409 (a record in the wrong state or a conflicting retry) and 413 (a
+    body over the size limit)."""
+    # 422 and 503 can come from the input guard and the database handler on any operation.
+    codes = {403, 422, 503}
+    if operation.auth_param is not None:
+        codes.add(401)
+    if "{" in path:
+        codes |= {404, 422}
+    if operation.signature.models:
+        codes.add(422)
+    if method != "GET":
+        codes |= {400, 404, 409, 413}
+    return codes
+
+
+def declare_error_responses(router) -> None:
+    """Put every error status in each operation's OpenAPI responses, so that a client (and
+    the schemathesis run in the tests) can rely on the published contract. An operation's own
+    `response={...}` wins where it names a status."""
+    for path, view in router.path_operations.items():
+        for operation in view.operations:
+            for method in operation.methods:
+                for code in sorted(error_statuses(method, path, operation)):
+                    if code not in operation.response_models:
+                        model = operation._create_response_model(ErrorOut)
+                        operation.response_models[code] = model
+
+
+for prefix, router in ROUTERS:
+    declare_error_responses(router)
+    api.add_router(prefix, router)

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "ketamine_care.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "ketamine_care.core.middleware.RequestIdMiddleware",
+    # Before sessions and tokens: hostile input to /api/v1 is a 422/413 without a query.
+    "ketamine_care.core.api_input.ApiInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,6 +171,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "email"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "ketamine_care.accounts.views.locked_out"
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 # The real client address (X-Forwarded-For only from TRUSTED_PROXIES), as the audit trail.

@@ -21,3 +21,7 @@ urlpatterns = [
     path("patients/", include("ketamine_care.outcomes.plan_urls")),
     path("", include("ketamine_care.dosing.urls")),
 ]
+
+handler400 = "ketamine_care.config.error_views.bad_request"
+handler404 = "ketamine_care.config.error_views.not_found"
+handler500 = "ketamine_care.config.error_views.server_error"

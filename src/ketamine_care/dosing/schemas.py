@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
+
+from ketamine_care.core.bounds import MG_MAX
+
+# A protocol's titration steps are counted in ones; far more than any protocol has.
+STEP_MAX = 1000
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -17,13 +22,15 @@ class DoseIn(Schema):
     `confirm_weight`; `reason` documents a reduced dose or one above the clinic's ceiling."""
 
     protocol: str = Field(min_length=1, max_length=64)
-    weight_kg: float | None = Field(default=None, gt=0, le=500)
+    weight_kg: float | None = Field(default=None, gt=0, le=500, allow_inf_nan=False)
     weight_basis: Literal["actual", "ideal", "adjusted"] | None = None
-    mg_per_kg: float | None = Field(default=None, gt=0)
-    step: int | None = Field(default=None, ge=1)
-    dose_mg: float | None = Field(default=None, gt=0)
+    mg_per_kg: float | None = Field(default=None, gt=0, le=MG_MAX, allow_inf_nan=False)
+    step: int | None = Field(default=None, ge=1, le=STEP_MAX)
+    dose_mg: float | None = Field(default=None, gt=0, le=MG_MAX, allow_inf_nan=False)
     route: Literal["iv", "im", "sc", "intranasal", "oral"] | None = None
-    concentration_mg_per_ml: float | None = Field(default=None, gt=0)
+    concentration_mg_per_ml: float | None = Field(
+        default=None, gt=0, le=MG_MAX, allow_inf_nan=False
+    )
     # The clinician checked an adult weight/height outside the plausible range.
     confirm_weight: bool = False
     # Documents a dose below the protocol's usual floor or above the clinic's ceiling.
@@ -37,7 +44,10 @@ class MaintenanceIn(Schema):
     unit: Literal["days", "weeks"] = "weeks"
     start: date | None = None
     until: date | None = None
-    step_down_weeks: list[int] = Field(default_factory=list, max_length=6)
+    # Whole weeks within the longest plan horizon (MAX_HORIZON_WEEKS of the planner).
+    step_down_weeks: list[Annotated[int, Field(ge=1, le=104)]] = Field(
+        default_factory=list, max_length=6
+    )
     visits_per_step: int | None = Field(default=None, ge=1, le=52)
 
 

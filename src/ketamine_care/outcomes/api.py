@@ -6,10 +6,11 @@ from uuid import UUID
 
 from django.http import Http404
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ketamine_care.accounts.permissions import Capability, access_patient, require
 from ketamine_care.audit.services import record_read
+from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
 from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic, instrument_outcomes
@@ -110,7 +111,7 @@ class _AlertPage:
 
 
 @router.get("", response=list[AlertOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_alerts(request, status: str = "open"):
     """The clinic's alerts, newest first; `status` is open (default), acknowledged or all."""
     require(request.membership, Capability.VIEW_MEASURES)

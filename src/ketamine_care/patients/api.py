@@ -3,7 +3,7 @@
 from uuid import UUID
 
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ketamine_care.accounts.permissions import (
     Capability,
@@ -14,6 +14,7 @@ from ketamine_care.accounts.permissions import (
 )
 from ketamine_care.audit.services import record_read
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.patients import services
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
 from ketamine_care.patients.queries import chart_context, search_patients
@@ -70,7 +71,7 @@ def _child_out(row) -> dict:
 
 
 @router.get("", response=list[PatientOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def list_patients(request, q: str = ""):
     require(request.membership, Capability.VIEW_PATIENT)
     query = q[:200]

@@ -8,6 +8,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ketamine_care.core.bounds import HEIGHT_MAX, WEIGHT_MAX
+
 SexIn = Literal["female", "male", "other", "unknown"]
 
 
@@ -99,10 +101,11 @@ class MedicationOut(Schema):
 class MeasurementIn(Schema):
     """Metric fields, or imperial fields (weight_lb / height_in), never both kinds at once."""
 
-    weight_kg: Decimal | None = None
-    height_cm: Decimal | None = None
-    weight_lb: Decimal | None = None
-    height_in: Decimal | None = None
+    # Column ceilings only; the plausible ranges are checked by the service (422).
+    weight_kg: Decimal | None = Field(default=None, ge=-WEIGHT_MAX, le=WEIGHT_MAX)
+    height_cm: Decimal | None = Field(default=None, ge=-HEIGHT_MAX, le=HEIGHT_MAX)
+    weight_lb: Decimal | None = Field(default=None, ge=-WEIGHT_MAX, le=WEIGHT_MAX)
+    height_in: Decimal | None = Field(default=None, ge=-HEIGHT_MAX, le=HEIGHT_MAX)
     measured_at: datetime | None = None
 
 

@@ -172,7 +172,7 @@ def pre_checks(request, session_id: UUID, payload: schemas.PreChecksIn):
 
 
 @router.post("/{session_id}/pre-checks/override", response=schemas.SessionOut)
-def override(request, session_id: UUID, payload: schemas.OverrideIn):
+def override(request, session_id: UUID, payload: schemas.PreCheckOverrideIn):
     session = access_session(request.membership, session_id, Capability.OVERRIDE_PRE_CHECK)
     services.override_pre_check(
         session=session,
@@ -185,7 +185,7 @@ def override(request, session_id: UUID, payload: schemas.OverrideIn):
 
 
 @router.post("/{session_id}/dose", response={201: schemas.SessionOut})
-def dose(request, session_id: UUID, payload: schemas.DoseIn):
+def dose(request, session_id: UUID, payload: schemas.SessionDoseIn):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     data = payload.dict()
     checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
@@ -232,8 +232,12 @@ def post_vitals(request, session_id: UUID, payload: schemas.VitalsBatchIn):
     )
 
 
-@router.post("/{session_id}/alerts/{session_alert_id}/acknowledge", response=schemas.AlertOut)
-def acknowledge(request, session_id: UUID, session_alert_id: UUID, payload: schemas.AcknowledgeIn):
+@router.post(
+    "/{session_id}/alerts/{session_alert_id}/acknowledge", response=schemas.SessionAlertOut
+)
+def acknowledge(
+    request, session_id: UUID, session_alert_id: UUID, payload: schemas.SessionAlertAcknowledgeIn
+):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     alert = access_session_alert(session, session_alert_id)
     alert = services.acknowledge_alert(

@@ -223,6 +223,9 @@ class VitalSignsReading(PublicIdModel):
     symptoms = models.JSONField(default=list, blank=True)
     source = models.CharField(max_length=60, default=VitalSource.MANUAL)
     idempotency_key = models.CharField(max_length=120)
+    # SHA-256 of the reading as sent (canonical JSON): a key reused for another reading is
+    # refused (409) instead of answering 201 while storing nothing. Blank for older rows.
+    payload_digest = models.CharField(max_length=64, blank=True, default="")
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 

@@ -8,6 +8,8 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ketamine_care.core.bounds import MG_MAX, SMALL_INT_MAX, WEIGHT_MAX
+
 
 class SessionIn(Schema):
     patient_id: UUID
@@ -46,7 +48,7 @@ class DayOfSessionIn(Schema):
 
 
 class PreChecksIn(Schema):
-    weight_kg: Decimal | None = None
+    weight_kg: Decimal | None = Field(default=None, ge=-WEIGHT_MAX, le=WEIGHT_MAX)
     # The nurse checked an adult weight outside the plausible range (refused without it).
     confirm_weight: bool = False
     last_food_at: datetime | None = None
@@ -58,17 +60,17 @@ class PreChecksIn(Schema):
     day_of_session: DayOfSessionIn | None = None
 
 
-class OverrideIn(Schema):
+class PreCheckOverrideIn(Schema):
     check: str = Field(max_length=40)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class DoseIn(Schema):
-    dose_mg: Decimal = Field(gt=0)
+class SessionDoseIn(Schema):
+    dose_mg: Decimal = Field(gt=0, le=MG_MAX)
     checked_by_email: str = Field(max_length=254)
     lot_id: UUID | None = None
     product: str = Field(default="", max_length=200)
-    concentration_mg_per_ml: Decimal | None = None
+    concentration_mg_per_ml: Decimal | None = Field(default=None, gt=0, le=MG_MAX)
     lot_number: str = Field(default="", max_length=40)
     expiry_date: date | None = None
     dose_change_reason: str = Field(default="", max_length=2000)
@@ -77,14 +79,19 @@ class DoseIn(Schema):
     device_times: list[datetime] = Field(default_factory=list, max_length=10)
 
 
+# Plausibility limits are the service's (readings.py, 422 naming reading and field); this
+# only keeps a number the column cannot hold from reaching the database.
+Vital = Field(default=None, ge=0, le=SMALL_INT_MAX)
+
+
 class ReadingIn(Schema):
     measured_at: datetime
-    bp_systolic_mmhg: int | None = None
-    bp_diastolic_mmhg: int | None = None
-    heart_rate_bpm: int | None = None
-    spo2_percent: int | None = None
-    respiratory_rate_per_min: int | None = None
-    moaas: int | None = None
+    bp_systolic_mmhg: int | None = Vital
+    bp_diastolic_mmhg: int | None = Vital
+    heart_rate_bpm: int | None = Vital
+    spo2_percent: int | None = Vital
+    respiratory_rate_per_min: int | None = Vital
+    moaas: int | None = Vital
     # Checklist words (severe_headache, chest_pain, dyspnea, focal_neuro_deficit,
     # visual_change, confusion); the service names an unknown one as readings[i].symptoms.
     symptoms: list[str] = Field(default_factory=list, max_length=20)
@@ -98,7 +105,7 @@ class VitalsBatchIn(Schema):
     readings: list[ReadingIn] = Field(min_length=1, max_length=1000)
 
 
-class AcknowledgeIn(Schema):
+class SessionAlertAcknowledgeIn(Schema):
     action_taken: str = Field(min_length=1, max_length=2000)
 
 
@@ -124,7 +131,7 @@ class AmendmentIn(Schema):
     target_id: UUID | None = None
 
 
-class AlertOut(Schema):
+class SessionAlertOut(Schema):
     id: UUID
     rule: str
     tier: str
@@ -154,7 +161,7 @@ class ReadingOut(Schema):
 class VitalsResultOut(Schema):
     stored: int
     duplicates: int
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
 
 
 class DischargeOut(Schema):
@@ -184,7 +191,7 @@ class SessionOut(Schema):
 
 class SessionDetailOut(SessionOut):
     readings: list[ReadingOut]
-    alerts: list[AlertOut]
+    alerts: list[SessionAlertOut]
     discharge: DischargeOut
     note: str
     summary: dict

@@ -30,6 +30,15 @@ class ApiTokenTests(ClinicTestCase):
         self.assertEqual(response.status_code, 401)
         self.assertEqual(set(response.json()), {"error", "message", "fields"})
 
+    def test_repeated_failures_pause_token_requests_in_the_error_shape(self):
+        for _ in range(5):
+            self.create(password="wrong")
+        response = self.create()
+        self.assertEqual(response.status_code, 429)
+        self.assertEqual(response["Content-Type"], "application/json")
+        self.assertEqual(response.json()["error"], "locked_out")
+        self.assertEqual(set(response.json()), {"error", "message", "fields"})
+
     def test_missing_fields_answer_422_naming_them(self):
         response = Client().post(TOKENS, {"email": "x"}, content_type="application/json")
         self.assertEqual(response.status_code, 422)
@@ -46,6 +55,19 @@ class ApiTokenTests(ClinicTestCase):
         revoked = Client().delete(f"{TOKENS}/{token_id}", HTTP_AUTHORIZATION=f"Bearer {token}")
         self.assertEqual(revoked.status_code, 200)
         self.assertEqual(self.get("/api/v1/patients", token).status_code, 401)
+
+    def test_a_write_without_credentials_answers_401_not_a_csrf_403(self):
+        client = Client(enforce_csrf_checks=True)
+        for header in ("Bearer revoked-or-unknown", ""):
+            with self.subTest(header=header):
+                response = client.post(
+                    "/api/v1/patients",
+                    {},
+                    content_type="application/json",
+                    HTTP_AUTHORIZATION=header,
+                )
+                self.assertEqual(response.status_code, 401)
+                self.assertEqual(response.json()["error"], "unauthorized")
 
     def test_tokens_are_listed_without_their_secret(self):
         token = self.create(name="one").json()["token"]

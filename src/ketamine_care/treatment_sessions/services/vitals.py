@@ -7,16 +7,19 @@ pinned protocol version's thresholds; an alert becomes a `SessionAlert` row once
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.alerts import evaluate_alerts
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
@@ -92,12 +95,18 @@ def record_vitals(
     twice. Readings may arrive out of order; they are placed by `measured_at`. A signed
     session refuses readings (409)."""
     items = check_readings(readings)
-    keyed = {}
+    keyed: dict[str, dict[str, Any]] = {}
     for index, item in enumerate(items):
-        key = item.get("idempotency_key") or (
-            f"{batch_key}:{index}" if batch_key else uuid.uuid4().hex
-        )
-        keyed.setdefault(str(key)[:120], item)
+        own = bool(item.get("idempotency_key"))
+        key = str(
+            item.get("idempotency_key")
+            or (f"{batch_key}:{index}" if batch_key else uuid.uuid4().hex)
+        )[:120]
+        item = {**item, "source": (item.get("source") or source or "manual")[:60]}
+        item["digest"] = payload_digest(item)
+        first = keyed.setdefault(key, {**item, "index": index, "own": own})
+        if first["digest"] != item["digest"]:
+            _reused(key, index, own, "is used twice in this batch for different readings")
     result = VitalsResult()
     with transaction.atomic():
         session = locked(session)
@@ -106,17 +115,14 @@ def record_vitals(
             raise StateError(
                 f"Readings are not taken while the session is {session.state_label.lower()}."
             )
-        seen = set(
-            VitalSignsReading.objects.filter(
-                session=session, idempotency_key__in=list(keyed)
-            ).values_list("idempotency_key", flat=True)
-        )
+        seen = _check_replay(session, keyed, batch_key)
         rows = [
             VitalSignsReading(
                 session=session,
                 measured_at=item["measured_at"],
-                source=(item.get("source") or source or "manual")[:60],
+                source=item["source"],
                 idempotency_key=key,
+                payload_digest=item["digest"],
                 recorded_by=actor,
                 symptoms=item["symptoms"],
                 **{f: item[f] for f in FIELDS.values()},
@@ -145,6 +151,72 @@ def record_vitals(
             )
             result.new_alerts = refresh_alerts(session, actor=actor, request=request)
     return result
+
+
+def payload_digest(item: dict[str, Any]) -> str:
+    """SHA-256 of a reading's canonical JSON: UTC time, every measure, sorted symptoms and
+    source. The same reading sent again has the same digest on every backend."""
+    when = item["measured_at"].astimezone(UTC).isoformat()
+    canonical = {
+        "measured_at": when,
+        "source": item.get("source") or "",
+        "symptoms": sorted(item.get("symptoms") or []),
+        **{f: item.get(f) for f in FIELDS.values()},
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored_digest(row: VitalSignsReading) -> str:
+    # Rows stored before digests existed are compared by their stored values.
+    return row.payload_digest or payload_digest(
+        {
+            "measured_at": row.measured_at,
+            "source": row.source,
+            "symptoms": row.symptoms,
+            **{f: getattr(row, f) for f in FIELDS.values()},
+        }
+    )
+
+
+def _reused(key: str, index: int, own: bool, message: str):
+    fields = {"idempotency_key": f"{key} {message}."}
+    if own:
+        fields[f"readings[{index}].idempotency_key"] = f"{key} {message}."
+    raise Conflict(
+        f"Idempotency key {key} {message}; nothing was stored. Send new readings with a new key.",
+        fields=fields,
+    )
+
+
+def _check_replay(session, keyed: dict[str, dict[str, Any]], batch_key: str) -> set[str]:
+    """The keys already stored. A replay must repeat the original exactly: a key stored for
+    other values, or a batch key resent with more or fewer readings, is a conflict (409),
+    never a silent 201 that drops the new readings."""
+    query = Q(idempotency_key__in=list(keyed))
+    if batch_key:
+        query |= Q(idempotency_key__startswith=f"{batch_key}:")
+    stored = {
+        row.idempotency_key: row
+        for row in VitalSignsReading.objects.filter(query, session=session).only(
+            "idempotency_key",
+            "payload_digest",
+            "measured_at",
+            "source",
+            "symptoms",
+            *FIELDS.values(),
+        )
+    }
+    for key, item in keyed.items():
+        row = stored.get(key)
+        if row is not None and _stored_digest(row) != item["digest"]:
+            _reused(key, item["index"], item["own"], "was already used for different readings")
+    if batch_key:
+        derived = {k for k, item in keyed.items() if not item["own"]}
+        earlier = {k for k in stored if k.startswith(f"{batch_key}:") and k not in keyed}
+        if earlier or (derived & set(stored) and derived - set(stored)):
+            _reused(batch_key, 0, False, "was already used for a different batch")
+    return set(stored) & set(keyed)
 
 
 def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
