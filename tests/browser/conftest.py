@@ -46,5 +46,15 @@ def page(browser, live_server, _audit_guard_lifted_for_flush):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    # The Content-Security-Policy allows no inline script or style: anything the browser
+    # refused under it fails the test (Chromium reports each refusal on the console).
+    refused = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(f"{page.url} ({message.location['url']}): {message.text}")
+
+    page.on("console", on_console)
     yield page
     context.close()
+    assert refused == [], refused

@@ -18,11 +18,17 @@ from ketamine_care.core.errors import NotPermitted
 
 class Capability(enum.StrEnum):
     VIEW_PATIENT = "view_patient"
+    # Diagnoses, medications, allergies and body measurements: the clinical history. Front
+    # desk see demographics and scheduling only (minimum necessary, issue 9).
+    VIEW_CLINICAL_HISTORY = "view_clinical_history"
     REGISTER_PATIENT = "register_patient"
     EDIT_DEMOGRAPHICS = "edit_demographics"
     EDIT_CLINICAL = "edit_clinical"
     MARK_ENTERED_IN_ERROR = "mark_entered_in_error"
     VIEW_AUDIT = "view_audit"
+    # The clinical content of audit events (scores, flags, notes, doses in `changes`). Without
+    # it the audit page shows who did what and when, and which fields changed, not the values.
+    VIEW_AUDIT_CONTENT = "view_audit_content"
     # Measurement-based care: rating scales, outcomes, safety alerts, self-report links.
     VIEW_MEASURES = "view_measures"
     RECORD_ADMINISTRATION = "record_administration"
@@ -167,6 +173,16 @@ _SESSION_CAPABILITIES = {
 for _role, _capabilities in _SESSION_CAPABILITIES.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | _capabilities
 
+# The clinical history (diagnoses, medications, allergies, measurements) belongs to the care
+# team, therapists included; front desk register and schedule without it.
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE, Role.THERAPIST):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_CLINICAL_HISTORY}
+# Only the medical director reads the clinical content of audit events; the clinic admin sees
+# who did what and when.
+ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] = ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] | {
+    Capability.VIEW_AUDIT_CONTENT
+}
+
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})
 
@@ -210,6 +226,29 @@ def second_clinician_problem(*, clinic, performer, other) -> str | None:
             "prescriber or medical director of this clinic."
         )
     return None
+
+
+def dose_checker_by_email(clinic, email: str):
+    """The user of `clinic` with this e-mail, for a second clinician named by address.
+
+    Looked up among the clinic's members only: an unknown address and another clinic's user
+    get the same error, so no answer tells whether an address belongs to someone elsewhere
+    (minimum necessary, issue 9). None when no address was given (the service then says a
+    second clinician is required); a member who may not check is refused by
+    `second_clinician_problem`."""
+    from ketamine_care.accounts.models import User
+    from ketamine_care.core.errors import ValidationFailed
+
+    email = (email or "").strip()
+    if not email:
+        return None
+    user = User.objects.filter(email__iexact=email, memberships__clinic=clinic).first()
+    if user is None:
+        raise ValidationFailed(
+            "Check the fields marked.",
+            fields={"checked_by_email": "No one in this clinic has this e-mail address."},
+        )
+    return user
 
 
 def role_requires_two_factor(user) -> bool:

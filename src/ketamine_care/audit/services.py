@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,6 +84,59 @@ def record(
         head.last_seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+def record_read(
+    *,
+    event_type: str,
+    actor,
+    request=None,
+    clinic=None,
+    patient=None,
+    obj=None,
+    part: str = "",
+    patients=None,
+    count: int | None = None,
+    query: str | None = None,
+) -> AuditEvent:
+    """Audit a read of patient data (HIPAA access accounting), in the request that shows it.
+
+    One record, one event: `patient=` (a chart, a session, a signed note). A list (search
+    results, the alerts list, the treatment floor): `patients=` the patients whose rows are
+    shown, stored as public ids so each patient's accounting can find it, and `count` rows.
+    `query` (search words, which are often a patient's name) is never stored as text: only a
+    keyed digest (HMAC under the audit key, see `query_digest`) that an investigator holding
+    the key can match against a name they suspect, and nobody else can read.
+    """
+    changes: dict[str, Any] = {}
+    if part:
+        changes["part"] = part
+    if patients is not None:
+        ids = list(dict.fromkeys(str(p.public_id) for p in patients))
+        changes["patients"] = ids
+        changes["count"] = len(ids) if count is None else count
+    elif count is not None:
+        changes["count"] = count
+    if query is not None and query.strip():
+        changes["query_digest"] = query_digest(query)
+    return record(
+        event_type=event_type,
+        actor=actor,
+        clinic=clinic if clinic is not None else getattr(patient, "clinic", None),
+        patient=patient,
+        obj=obj,
+        changes=changes,
+        request=request,
+    )
+
+
+def query_digest(query: str) -> str:
+    """`<key id>:<16 hex>`: HMAC-SHA256 of the case-folded, space-normalised search words
+    under the current audit key. Equal searches give equal digests under one key."""
+    key = current_key()
+    normalised = " ".join(query.casefold().split())
+    mac = hmac.new(key.secret, b"search-query\0" + normalised.encode(), hashlib.sha256)
+    return f"{key.key_id}:{mac.hexdigest()[:16]}"
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from ketamine_care.accounts.permissions import Capability
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.audit.forms import AuditFilterForm
 from ketamine_care.audit.queries import AuditFilters, event_types_for_clinic, events_for_clinic
+from ketamine_care.audit.redaction import redact
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.decorators import clinic_required
 
 
@@ -13,6 +15,16 @@ def audit_list(request):
     filters = AuditFilters(**form.cleaned_data) if form.is_valid() else AuditFilters()
     events = events_for_clinic(request.membership.clinic, filters)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    show_content = has_capability(request.membership, Capability.VIEW_AUDIT_CONTENT)
+    # The page shows which patients (MRNs) were touched: reading it is itself a read.
+    record_read(
+        event_type="audit.listed",
+        actor=request.user,
+        clinic=request.membership.clinic,
+        patients=[event.patient for event in page if event.patient is not None],
+        request=request,
+    )
+    rows = [(event, None if show_content else redact(event.changes)) for event in page]
     query = request.GET.copy()
     query.pop("page", None)
     template = "audit/list.html"
@@ -24,6 +36,8 @@ def audit_list(request):
         {
             "form": form,
             "page": page,
+            "rows": rows,
+            "show_content": show_content,
             "query": query.urlencode(),
             "event_types": event_types_for_clinic(request.membership.clinic),
         },

@@ -86,6 +86,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ketamine_care.core.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     "ketamine_care.core.middleware.RequestIdMiddleware",
     # Before sessions and tokens: hostile input to /api/v1 is a 422/413 without a query.
     "ketamine_care.core.api_input.ApiInputMiddleware",
@@ -198,6 +200,27 @@ CSRF_COOKIE_HTTPONLY = False  # HTMX reads the token from the page, not the cook
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline <script>, no on*= handlers, no inline style, no eval (htmx runs with allowEval off
+# and settles no style attribute).
+# An injected tag that slipped past escaping therefore cannot run. The API's Swagger page
+# (/api/v1/docs) is excluded: ninja renders it with inline script from a CDN, and it shows
+# no patient data.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)

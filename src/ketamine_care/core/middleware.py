@@ -63,3 +63,28 @@ def _is_trusted(address) -> bool:
 @lru_cache(maxsize=8)
 def _trusted_networks(entries: tuple[str, ...]) -> tuple:
     return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response but static files.
+
+    Charts, sessions, the portal form, API answers and CSV exports carry patient data; none of
+    it may stay in a browser's or a proxy's cache after sign-out (a shared clinic computer, the
+    back button). Marking every dynamic response is simpler and safer than deciding page by
+    page which ones show patient data; the cost is that no page is cached, which a clinical
+    application does not need. Static files (served by the web server in production) keep
+    their caching."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path_info.startswith(_static_prefix()):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"  # for HTTP/1.0 proxies
+        return response
+
+
+def _static_prefix() -> str:
+    return "/" + settings.STATIC_URL.lstrip("/")

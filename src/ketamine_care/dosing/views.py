@@ -16,6 +16,7 @@ from ketamine_care.accounts.permissions import (
     access_patient_child,
     has_capability,
 )
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing import forms, services
@@ -107,6 +108,8 @@ def new_plan(request, patient_id):
         else:
             messages.success(request, "Treatment plan created.")
             return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
+    if request.method == "GET":
+        record_chart_view(patient=patient, actor=request.user, request=request, part="new_plan")
     context = {"patient": patient, "form": form, "protocols": protocols}
     return render(request, "dosing/new_plan.html", context, status=422 if form.errors else 200)
 
@@ -203,6 +206,14 @@ def day_list(request):
         )
         .select_related("plan__patient")
         .order_by("plan__patient__family_name", "plan__patient__given_name")
+    )
+    record_read(
+        event_type="visits.listed",
+        actor=request.user,
+        clinic=request.membership.clinic,
+        part=f"day {day.isoformat()}",
+        patients=[v.plan.patient for v in visits],
+        request=request,
     )
     context = {
         "day": day,

@@ -21,6 +21,7 @@ from ketamine_care.instruments.forms import (
 from ketamine_care.instruments.models import Source
 from ketamine_care.instruments.preview import preview
 from ketamine_care.outcomes.queries import measures_context
+from ketamine_care.patients.services import record_chart_view
 
 RECORD = Capability.RECORD_ADMINISTRATION
 
@@ -54,6 +55,7 @@ def entry_form(request, patient_id):
         return HttpResponseNotAllowed(["GET"])
     definition = _definition_or_none(request.GET.get("instrument"))
     form = AdministrationForm(definition) if definition else None
+    record_chart_view(patient=patient, actor=request.user, request=request, part="rating_entry")
     context = _entry_context(patient, definition, form)
     template = "instruments/entry.html"
     if request.htmx:

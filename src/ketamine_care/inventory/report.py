@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date
 
+from ketamine_care.core import spreadsheet
 from ketamine_care.inventory.queries import LotBalance
 
 COLUMNS = [
@@ -30,7 +30,7 @@ COLUMNS = [
 
 def report_csv(day: date, balances: list[LotBalance]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = spreadsheet.writer(out)
     writer.writerow(COLUMNS)
     for row in balances:
         product = row.lot.product

@@ -9,6 +9,7 @@ from ninja import Router, Status
 from ninja.pagination import paginate
 
 from ketamine_care.accounts.permissions import Capability, access_patient, require
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
@@ -93,11 +94,17 @@ def patient_outcomes(request, patient_id: UUID):
 
 
 class _AlertPage:
-    def __init__(self, queryset) -> None:
+    """`on_page` gets the alerts of the page that is returned (to audit the read)."""
+
+    def __init__(self, queryset, on_page=None) -> None:
         self.queryset = queryset
+        self.on_page = on_page
 
     def __getitem__(self, item):
-        return [alert_out(a) for a in self.queryset[item]]
+        rows = list(self.queryset[item])
+        if self.on_page is not None:
+            self.on_page(rows)
+        return [alert_out(a) for a in rows]
 
     def __len__(self) -> int:
         return self.queryset.count()
@@ -108,7 +115,18 @@ class _AlertPage:
 def list_alerts(request, status: str = "open"):
     """The clinic's alerts, newest first; `status` is open (default), acknowledged or all."""
     require(request.membership, Capability.VIEW_MEASURES)
-    return _AlertPage(alerts_for_clinic(request.membership.clinic, status))
+
+    def audit(rows) -> None:
+        record_read(
+            event_type="alerts.listed",
+            actor=request.user,
+            clinic=request.membership.clinic,
+            part=status,
+            patients=[a.patient for a in rows],
+            request=request,
+        )
+
+    return _AlertPage(alerts_for_clinic(request.membership.clinic, status), on_page=audit)
 
 
 @router.post("/{alert_id}/acknowledge", response=AlertOut)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.permissions import Capability
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments.definition import load_definition
@@ -46,6 +47,14 @@ def alert_list(request):
     needs_plan = {
         a.pk for a in page if a.is_open and is_suicidality_alert(a) and a.patient_id not in planned
     }
+    record_read(
+        event_type="alerts.listed",
+        actor=request.user,
+        clinic=request.membership.clinic,
+        part=status,
+        patients=[a.patient for a in page],
+        request=request,
+    )
     context = {"page": page, "status": status, "needs_plan": needs_plan}
     return render(request, "outcomes/alerts.html", context)
 

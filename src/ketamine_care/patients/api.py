@@ -9,8 +9,10 @@ from ketamine_care.accounts.permissions import (
     Capability,
     access_patient,
     access_patient_child,
+    has_capability,
     require,
 )
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.patients import services
@@ -72,17 +74,34 @@ def _child_out(row) -> dict:
 @paginate(BoundedLimitOffsetPagination)
 def list_patients(request, q: str = ""):
     require(request.membership, Capability.VIEW_PATIENT)
-    return _SerializedPage(search_patients(request.membership.clinic, q[:200]))
+    query = q[:200]
+
+    def audit(rows) -> None:
+        record_read(
+            event_type="patients.searched",
+            actor=request.user,
+            clinic=request.membership.clinic,
+            patients=rows,
+            query=query,
+            request=request,
+        )
+
+    return _SerializedPage(search_patients(request.membership.clinic, query), on_page=audit)
 
 
 class _SerializedPage:
-    """Lets LimitOffsetPagination slice the queryset (one page loaded) and count it."""
+    """Lets LimitOffsetPagination slice the queryset (one page loaded) and count it.
+    `on_page` gets the patients of the page that is returned (to audit the read)."""
 
-    def __init__(self, queryset) -> None:
+    def __init__(self, queryset, on_page=None) -> None:
         self.queryset = queryset
+        self.on_page = on_page
 
     def __getitem__(self, item):
-        return [patient_out(p) for p in self.queryset[item]]
+        rows = list(self.queryset[item])
+        if self.on_page is not None:
+            self.on_page(rows)
+        return [patient_out(p) for p in rows]
 
     def __len__(self) -> int:
         return self.queryset.count()
@@ -100,6 +119,19 @@ def register(request, payload: PatientIn):
 @router.get("/{patient_id}", response=PatientDetailOut)
 def read(request, patient_id: UUID):
     patient = access_patient(request.membership, patient_id)
+    if not has_capability(request.membership, Capability.VIEW_CLINICAL_HISTORY):
+        # Front desk: demographics only; null (not an empty list) says "not shown to you",
+        # never "none recorded".
+        services.record_chart_view(
+            patient=patient, actor=request.user, request=request, part="demographics"
+        )
+        return {
+            **patient_out(patient),
+            "diagnoses": None,
+            "allergies": None,
+            "medications": None,
+            "body_metrics": None,
+        }
     services.record_chart_view(patient=patient, actor=request.user, request=request)
     chart = chart_context(patient)
     return {
@@ -138,7 +170,7 @@ def _child_endpoints(path: str, model, schema_in, schema_out, create, part: str)
 
     @router.get(f"/{{patient_id}}/{path}", response=list[schema_out], url_name=f"{path}-list")
     def list_rows(request, patient_id: UUID):
-        patient = access_patient(request.membership, patient_id)
+        patient = access_patient(request.membership, patient_id, Capability.VIEW_CLINICAL_HISTORY)
         services.record_chart_view(patient=patient, actor=request.user, request=request, part=part)
         return [_child_out(r) for r in model.objects.active().filter(patient=patient)]
 

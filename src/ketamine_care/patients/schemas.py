@@ -125,7 +125,8 @@ class BodyMetricsOut(Schema):
 
 
 class PatientDetailOut(PatientOut):
-    diagnoses: list[DiagnosisOut]
-    allergies: list[AllergyOut]
-    medications: list[MedicationOut]
-    body_metrics: BodyMetricsOut
+    # null for a role without the clinical history (front desk): not shown, not "none".
+    diagnoses: list[DiagnosisOut] | None
+    allergies: list[AllergyOut] | None
+    medications: list[MedicationOut] | None
+    body_metrics: BodyMetricsOut | None

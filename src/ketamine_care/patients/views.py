@@ -14,6 +14,7 @@ from ketamine_care.accounts.permissions import (
     access_patient_child,
     has_capability,
 )
+from ketamine_care.audit.services import record_read
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes.queries import measures_context
@@ -45,6 +46,14 @@ def patient_list(request):
     page = Paginator(search_patients(request.membership.clinic, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    record_read(
+        event_type="patients.searched",
+        actor=request.user,
+        clinic=request.membership.clinic,
+        patients=page.object_list,
+        query=query,
+        request=request,
+    )
     template = "patients/list.html"
     if request.htmx and request.htmx.target == "patient-results":
         template += "#results"
@@ -75,12 +84,15 @@ def patient_register(request):
 @clinic_required(Capability.VIEW_PATIENT)
 def patient_chart(request, patient_id):
     patient = access_patient(request.membership, patient_id)
-    services.record_chart_view(patient=patient, actor=request.user, request=request)
+    clinical = has_capability(request.membership, Capability.VIEW_CLINICAL_HISTORY)
+    services.record_chart_view(patient=patient, actor=request.user, request=request,
+                               part="chart" if clinical else "demographics")  # fmt: skip
     return render(request, "patients/chart.html", _chart_page(request, patient))
 
 
 def _chart_page(request, patient, bound_forms=None, with_measures=True) -> dict:
     can_edit = has_capability(request.membership, Capability.EDIT_CLINICAL) and patient.is_active
+    clinical = has_capability(request.membership, Capability.VIEW_CLINICAL_HISTORY)
     entry_forms = {kind: form_class() for kind, (_, form_class, _) in CHART_ENTRIES.items()}
     entry_forms.update(bound_forms or {})
     return {
@@ -88,7 +100,10 @@ def _chart_page(request, patient, bound_forms=None, with_measures=True) -> dict:
         "can_edit": can_edit,
         "forms": entry_forms,
         "age": patient.age_on(_today()),
-        **chart_context(patient),
+        # Front desk get the demographics header only: no diagnoses, medications, allergies
+        # or measurements are even loaded for them.
+        "clinical_visible": clinical,
+        **(chart_context(patient) if clinical else {}),
         # HTMX section refreshes skip the measures section (and its trajectory work).
         **(measures_context(request.membership, patient) if with_measures else {}),
     }
@@ -116,6 +131,9 @@ def patient_edit(request, patient_id):
         else:
             messages.success(request, "Demographics saved.")
             return redirect("patients:chart", patient_id=patient.public_id)
+    if request.method == "GET":
+        services.record_chart_view(patient=patient, actor=request.user, request=request,
+                                   part="demographics_form")  # fmt: skip
     status = 422 if form.errors else 200
     return render(
         request,
@@ -143,6 +161,9 @@ def patient_entered_in_error(request, patient_id):
         else:
             messages.success(request, "The record is marked as entered in error.")
             return redirect("patients:list")
+    if request.method == "GET":
+        services.record_chart_view(patient=patient, actor=request.user, request=request,
+                                   part="entered_in_error_form")  # fmt: skip
     return render(request, "patients/entered_in_error.html", {"form": form, "patient": patient})
 
 

@@ -17,6 +17,7 @@ from ketamine_care.accounts.permissions import Capability, access_patient
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes.services import safety_settings_for
+from ketamine_care.patients.services import record_chart_view
 from ketamine_care.portal import ratelimit, services
 from ketamine_care.portal.forms import LinkForm, QuestionnaireForm
 
@@ -28,6 +29,9 @@ SEND = Capability.SEND_SELF_REPORT_LINK
 def create_link(request, patient_id):
     patient = access_patient(request.membership, patient_id, SEND)
     form = LinkForm(request.POST or None)
+    if request.method == "GET":
+        record_chart_view(patient=patient, actor=request.user, request=request,
+                          part="self_report_link_form")  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             link, token = services.create_link(

@@ -9,11 +9,11 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.models import User
 from ketamine_care.accounts.permissions import (
     Capability,
     access_patient,
     access_session,
+    dose_checker_by_email,
     require,
 )
 from ketamine_care.core.errors import ValidationFailed
@@ -22,6 +22,8 @@ from ketamine_care.treatment_sessions import schemas, services
 from ketamine_care.treatment_sessions.queries import (
     access_session_alert,
     readings_with_minutes,
+    record_session_view,
+    record_sessions_listed,
     sessions_for,
 )
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
@@ -90,9 +92,15 @@ def _detail(session) -> dict:
 @router.get("", response=list[schemas.SessionOut])
 def list_sessions(request, state: str = "", day: date | None = None):
     require(request.membership, Capability.VIEW_SESSIONS)
-    return [
-        session_out(s) for s in sessions_for(request.membership.clinic, state=state, day=day)[:500]
-    ]
+    sessions = list(sessions_for(request.membership.clinic, state=state, day=day)[:500])
+    record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=sessions,
+        actor=request.user,
+        request=request,
+        part="api",
+    )
+    return [session_out(s) for s in sessions]
 
 
 @router.post("", response={201: schemas.SessionOut})
@@ -128,6 +136,7 @@ def create_session(request, payload: schemas.SessionIn):
 @router.get("/{session_id}", response=schemas.SessionDetailOut)
 def read_session(request, session_id: UUID):
     session = access_session(request.membership, session_id)
+    record_session_view(session=session, actor=request.user, request=request)
     return _detail(session)
 
 
@@ -179,7 +188,7 @@ def override(request, session_id: UUID, payload: schemas.PreCheckOverrideIn):
 def dose(request, session_id: UUID, payload: schemas.SessionDoseIn):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     data = payload.dict()
-    checker = User.objects.filter(email__iexact=data.pop("checked_by_email").strip()).first()
+    checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
     lot = None
     lot_id = data.pop("lot_id")
     if lot_id:
@@ -198,6 +207,7 @@ def dose(request, session_id: UUID, payload: schemas.SessionDoseIn):
 @router.get("/{session_id}/vitals", response=list[schemas.ReadingOut])
 def list_vitals(request, session_id: UUID):
     session = access_session(request.membership, session_id)
+    record_session_view(session=session, actor=request.user, request=request, part="vitals")
     return [{**r, "id": r["public_id"]} for r in readings_with_minutes(session)]
 
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from ketamine_care.audit.services import record_read
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.cadence import BpDue, next_bp_due
 from ketamine_care.treatment_sessions.models import (
@@ -192,3 +193,28 @@ def rems_due(clinic, today: date | None = None) -> list[dict[str, Any]]:
 
 
 MEASURE_FIELDS = tuple(FIELDS.values())
+
+
+def record_session_view(*, session, actor, request=None, part: str = "detail") -> None:
+    """Audit a read of one session (its vitals, alerts, dose, signed note): HIPAA access
+    accounting, like `record_chart_view` for the chart."""
+    record_read(
+        event_type="session.viewed",
+        actor=actor,
+        patient=session.patient,
+        obj=session,
+        part=part,
+        request=request,
+    )
+
+
+def record_sessions_listed(*, clinic, sessions, actor, request=None, part: str) -> None:
+    """Audit a list of sessions shown (the floor, check-in, REMS due): which patients."""
+    record_read(
+        event_type="sessions.listed",
+        actor=actor,
+        clinic=clinic,
+        part=part,
+        patients=[session.patient for session in sessions],
+        request=request,
+    )

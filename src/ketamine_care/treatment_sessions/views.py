@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.models import User
 from ketamine_care.accounts.permissions import (
     Capability,
     access_session,
+    dose_checker_by_email,
     has_capability,
 )
 from ketamine_care.core.decorators import clinic_required
@@ -39,6 +39,14 @@ def _errors_to_form(form, error: DomainError) -> None:
 @clinic_required(Capability.VIEW_SESSIONS)
 def floor(request):
     chairs = queries.floor(request.membership.clinic)
+    # The floor refreshes every 15 s: each refresh shows the patients again and is recorded.
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=[chair.session for chair in chairs],
+        actor=request.user,
+        request=request,
+        part="floor",
+    )
     template = "treatment_sessions/floor.html"
     if request.htmx:
         template += "#chairs"
@@ -84,6 +92,13 @@ def check_in_list(request):
     day = timezone.localdate()
     sessions = queries.sessions_for(request.membership.clinic, day=day).filter(
         state__in=[states.SCHEDULED, states.CHECKED_IN]
+    )
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=sessions,
+        actor=request.user,
+        request=request,
+        part="check_in",
     )
     return render(request, "treatment_sessions/check_in.html", {"sessions": sessions, "day": day})
 
@@ -170,6 +185,7 @@ def detail(request, session_id):
     template = "treatment_sessions/session.html"
     if request.htmx and request.htmx.target == "vitals":
         template += "#vitals"
+    queries.record_session_view(session=session, actor=request.user, request=request)
     return render(request, template, session_context(request, session))
 
 
@@ -311,7 +327,7 @@ def dose(request, session_id):
             lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
             if lot is None:
                 raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
-        checker = User.objects.filter(email__iexact=data.pop("checked_by_email")).first()
+        checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
         services.record_dose(
             session=session,
             actor=request.user,

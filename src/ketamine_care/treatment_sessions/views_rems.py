@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import timedelta
 
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.permissions import Capability, access_session
 from ketamine_care.audit.services import record
+from ketamine_care.core import spreadsheet
 from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
@@ -47,6 +47,10 @@ def rems_form(request, session_id):
             messages.success(request, "REMS monitoring form saved.")
             return redirect("treatment_sessions:detail", session_id=session.public_id)
     values = rems.form_values(session) if session.drug == "esketamine" else {}
+    if request.method == "GET":
+        queries.record_session_view(
+            session=session, actor=request.user, request=request, part="rems_form"
+        )
     return render(
         request,
         "treatment_sessions/rems_form.html",
@@ -107,6 +111,13 @@ def rems_submit(request, session_id):
 def rems_due(request):
     today = timezone.localdate()
     rows = queries.rems_due(request.membership.clinic, today)
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=[row["session"] for row in rows],
+        actor=request.user,
+        request=request,
+        part="rems_due",
+    )
     form = forms.DateRangeForm(initial={"start": today - timedelta(days=30), "end": today})
     return render(
         request, "treatment_sessions/rems_due.html", {"rows": rows, "today": today, "form": form}
@@ -121,7 +132,7 @@ def rems_export(request):
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="rems-{start}-{end}.csv"'
-    writer = csv.writer(response)
+    writer = spreadsheet.writer(response)
     writer.writerow(["session", "mrn", "session_date", "due_date", "submitted_at", "method",
                      *rems.FIELDS])  # fmt: skip
     forms_in_range = list(queries.rems_forms(request.membership.clinic, start, end))
@@ -141,7 +152,16 @@ def rems_export(request):
         event_type="rems_form.exported",
         actor=request.user,
         clinic=request.membership.clinic,
-        changes={"start": start, "end": end, "forms": len(forms_in_range)},
+        changes={
+            "start": start,
+            "end": end,
+            "forms": len(forms_in_range),
+            # Which patients' forms left the system: access accounting per patient.
+            "patients": list(
+                dict.fromkeys(str(f.session.patient.public_id) for f in forms_in_range)
+            ),
+            "count": len(forms_in_range),
+        },
         request=request,
     )
     return response

@@ -1,0 +1,225 @@
+"""Every read of patient data is audited (issue 9 item 6).
+
+Each URL and each API operation of `tests/test_authorization_matrix.py` has one expectation
+here: the read event it records (checked by calling it as the medical director, who may do
+everything), or why it records none (a write, audited by its own event; or no patient data).
+A route added later fails `test_every_route_has_a_read_expectation` until it has a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import get_resolver
+from django.utils import timezone
+
+from ketamine_care.audit.models import AuditEvent
+from ketamine_care.audit.services import query_digest
+from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
+from ketamine_care.outcomes.services import save_safety_plan
+from ketamine_care.treatment_sessions.services import schedule_session
+from tests.test_authorization_matrix import API, HTML, MatrixFixture, _walk, valid_body
+
+
+@dataclass(frozen=True)
+class Reads:
+    event_type: str
+    one_patient: bool = True  # the event names the patient (else: a list of patients)
+
+
+WRITE = "write"  # a state change, audited by its own event; the answer shows what it wrote
+NO_PATIENT_DATA = "no patient data"
+
+PATIENT = Reads("patient.viewed")
+SESSION = Reads("session.viewed")
+
+HTML_READS = {
+    "home": NO_PATIENT_DATA,  # a redirect
+    "healthz": NO_PATIENT_DATA,
+    "accounts:login": NO_PATIENT_DATA,
+    "accounts:logout": NO_PATIENT_DATA,
+    "accounts:otp_verify": NO_PATIENT_DATA,
+    "accounts:otp_setup": NO_PATIENT_DATA,
+    "accounts:switch_clinic": NO_PATIENT_DATA,
+    "patients:list": Reads("patients.searched", one_patient=False),
+    "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
+    "patients:chart": PATIENT,
+    "patients:edit": PATIENT,
+    "patients:entered_in_error": PATIENT,
+    "patients:add_entry": WRITE,
+    "patients:entry_entered_in_error": WRITE,
+    "audit:list": Reads("audit.listed", one_patient=False),
+    "instruments:entry_form": PATIENT,
+    "instruments:preview": NO_PATIENT_DATA,  # scores the answers in the request, stores none
+    "instruments:record": WRITE,
+    "outcomes:alerts": Reads("alerts.listed", one_patient=False),
+    "outcomes:acknowledge": WRITE,
+    "outcomes:settings": NO_PATIENT_DATA,  # the clinic's crisis texts and thresholds
+    "safety_plans:page": PATIENT,
+    "safety_plans:save": WRITE,
+    "safety_plans:print": PATIENT,
+    "portal:create_link": PATIENT,
+    "portal:respond": NO_PATIENT_DATA,  # the patient's own form, opened with their token
+    "protocols:library": NO_PATIENT_DATA,
+    "protocols:detail": NO_PATIENT_DATA,
+    "protocols:activate": NO_PATIENT_DATA,
+    "protocols:new_draft": NO_PATIENT_DATA,
+    "protocols:publish": NO_PATIENT_DATA,
+    "protocols:retire": NO_PATIENT_DATA,
+    "screening:workup": PATIENT,
+    "screening:verdict": PATIENT,
+    "screening:override": WRITE,
+    "screening:cosign": WRITE,
+    "dosing:dose": PATIENT,
+    "dosing:new_plan": PATIENT,
+    "dosing:plan": PATIENT,
+    "dosing:move_visit": WRITE,
+    "dosing:day": Reads("visits.listed", one_patient=False),
+    "dosing:confirm_conditional": WRITE,
+    "dosing:label_jurisdiction": NO_PATIENT_DATA,
+    "treatment_sessions:floor": Reads("sessions.listed", one_patient=False),
+    "treatment_sessions:schedule": NO_PATIENT_DATA,  # an empty form; POST is a write
+    "treatment_sessions:check_in_list": Reads("sessions.listed", one_patient=False),
+    "treatment_sessions:check_in": WRITE,
+    "treatment_sessions:detail": SESSION,
+    "treatment_sessions:transition": WRITE,
+    "treatment_sessions:pre_checks": WRITE,
+    "treatment_sessions:override": WRITE,
+    "treatment_sessions:dose": WRITE,
+    "treatment_sessions:vitals": WRITE,
+    "treatment_sessions:acknowledge": WRITE,
+    "treatment_sessions:adverse_event": WRITE,
+    "treatment_sessions:sign": WRITE,
+    "treatment_sessions:amend": WRITE,
+    "treatment_sessions:rems_due": Reads("sessions.listed", one_patient=False),
+    "treatment_sessions:rems_export": Reads("rems_form.exported", one_patient=False),
+    "treatment_sessions:rems_form": SESSION,
+    "treatment_sessions:rems_print": Reads("rems_form.printed"),
+    "treatment_sessions:rems_submit": WRITE,
+}
+for _name in HTML:
+    if _name.startswith("inventory:"):
+        # The ledger counts stock; it names lots, products and staff, never a patient.
+        HTML_READS.setdefault(_name, NO_PATIENT_DATA)
+
+_P = "/api/v1/patients/{patient_id}"
+_TS = "/api/v1/treatment-sessions"
+API_READS = {
+    ("get", "/api/v1/patients"): Reads("patients.searched", one_patient=False),
+    ("get", _P): PATIENT,
+    ("get", f"{_P}/administrations"): PATIENT,
+    ("get", f"{_P}/administrations/{{administration_id}}"): PATIENT,
+    ("get", f"{_P}/outcomes"): PATIENT,
+    ("get", "/api/v1/alerts"): Reads("alerts.listed", one_patient=False),
+    ("get", f"{_P}/safety-plans"): PATIENT,
+    ("get", f"{_P}/screenings"): PATIENT,
+    ("post", f"{_P}/dose-calculations"): PATIENT,  # reads the chart's weight and history
+    ("get", f"{_P}/plans"): PATIENT,
+    ("get", f"{_P}/plans/{{plan_id}}"): PATIENT,
+    ("get", _TS): Reads("sessions.listed", one_patient=False),
+    ("get", f"{_TS}/{{session_id}}"): SESSION,
+    ("get", f"{_TS}/{{session_id}}/vitals"): SESSION,
+}
+for _kind in ("diagnoses", "allergies", "medications", "measurements"):
+    API_READS[("get", f"{_P}/{_kind}")] = PATIENT
+for _method, _path in API:
+    if _path.startswith(("/api/v1/inventory", "/api/v1/protocols", "/api/v1/instruments")):
+        API_READS.setdefault((_method, _path), NO_PATIENT_DATA)
+    elif _path.startswith("/api/v1/auth/"):
+        API_READS.setdefault((_method, _path), NO_PATIENT_DATA)
+    elif _method in ("post", "patch", "delete"):
+        API_READS.setdefault((_method, _path), WRITE)
+
+
+# The fixture's sessions give IV ketamine: REMS lists (esketamine only) are empty, so only the
+# event's shape is checked there; treatment_sessions' REMS tests fill them.
+_NO_ESKETAMINE_SESSION = {"treatment_sessions:rems_due", "treatment_sessions:rems_export"}
+
+
+class ReadAuditTests(MatrixFixture):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        # A safety plan, so that its printable page has something to show.
+        save_safety_plan(
+            patient=cls.patient,
+            actor=cls.prescriber,
+            sections={name: "read audit" for name in SAFETY_PLAN_REQUIRED},
+        )
+        # A session today, so that the check-in list shows the patient.
+        schedule_session(
+            patient=cls.patient,
+            protocol_version=cls.protocol_version,
+            actor=cls.front_desk,
+            scheduled_for=timezone.now(),
+            ad_hoc_reason="read audit",
+        )
+
+    def test_every_route_has_a_read_expectation(self):
+        self.assertEqual(set(HTML_READS), set(HTML))
+        self.assertEqual(set(API_READS), set(API))
+
+    def assert_read_recorded(self, expected: Reads, call, *, may_be_empty=False) -> None:
+        before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        response = call()
+        self.assertEqual(response.status_code, 200, response.content[:300])
+        events = AuditEvent.objects.filter(
+            id__gt=before, event_type=expected.event_type, actor=self.medical_director
+        )
+        self.assertTrue(events.exists(), f"no {expected.event_type} event")
+        event = events.get()
+        if expected.one_patient:
+            self.assertEqual(event.patient, self.patient)
+        else:
+            if not may_be_empty:
+                self.assertIn(str(self.patient.public_id), event.changes["patients"])
+            self.assertEqual(event.changes["count"], len(event.changes["patients"]))
+
+    def query_for(self, name: str) -> dict:
+        """Query parameters a list page needs to show the fixture's records."""
+        if name == "treatment_sessions:rems_export":
+            return {"start": "2000-01-01", "end": "2100-01-01"}
+        if name == "dosing:day":
+            return {"date": self.visit.date.isoformat()}
+        return {}
+
+    def test_every_html_read_of_patient_data_records_a_read_event(self):
+        client = self.client_for(self.medical_director)
+        for name, pattern in _walk(get_resolver().url_patterns):
+            expected = HTML_READS.get(name)
+            if not isinstance(expected, Reads):
+                continue
+            url = "/" + self.fill(pattern)
+            with self.subTest(route=name):
+                query = self.query_for(name)
+                self.assert_read_recorded(
+                    expected,
+                    lambda url=url, q=query: client.get(url, q),
+                    may_be_empty=name in _NO_ESKETAMINE_SESSION,
+                )
+
+    def test_every_api_read_of_patient_data_records_a_read_event(self):
+        token = self.tokens[self.medical_director.email]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        for (method, path), expected in API_READS.items():
+            if not isinstance(expected, Reads):
+                continue
+            url = self.fill(path)
+
+            def call(method=method, path=path, url=url):
+                if method == "get":
+                    return client.get(url)
+                body = valid_body(method, path)
+                return client.post(url, body, content_type="application/json")
+
+            with self.subTest(method=method, path=path):
+                self.assert_read_recorded(expected, call)
+
+    def test_a_search_stores_a_keyed_digest_never_the_words(self):
+        name = self.patient.family_name
+        self.client_for(self.medical_director).get("/patients/", {"q": f"  {name.upper()} "})
+        event = AuditEvent.objects.filter(event_type="patients.searched").latest("id")
+        self.assertNotIn(name.casefold(), str(event.changes).casefold())
+        self.assertEqual(event.changes["query_digest"], query_digest(name))
+        self.assertEqual(event.changes["patients"], [str(self.patient.public_id)])
