@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from ketamine_care.core import bibliography
+from ketamine_care.core.evidence import EvidenceTag
 
 PACKAGE = Path(bibliography.__file__).resolve().parents[1]
 REPO = PACKAGE.parents[1]
@@ -53,18 +55,8 @@ def test_render_names_the_source_for_a_reader() -> None:
 def test_each_source_is_complete(source: bibliography.Source) -> None:
     assert source.label and source.authors and source.title and source.publication
     assert 1900 < source.year < 2100
-    assert source.evidence in {
-        "FDA-LABEL",
-        "REMS",
-        "GUIDELINE",
-        "CONSENSUS",
-        "META",
-        "RCT",
-        "OPEN",
-        "OBS",
-        "INSTITUTIONAL",
-        "PSYCHOMETRIC",
-    }
+    # A source carries its own evidence level: never the data-entry tags FDA or UNCONFIRMED.
+    assert source.evidence in set(get_args(EvidenceTag)) - {"FDA", "UNCONFIRMED"}
 
 
 def test_ids_are_unique_and_sorted() -> None:

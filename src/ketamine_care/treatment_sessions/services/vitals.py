@@ -7,8 +7,6 @@ pinned protocol version's thresholds; an alert becomes a `SessionAlert` row once
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.alerts import evaluate_alerts
@@ -163,8 +162,7 @@ def payload_digest(item: dict[str, Any]) -> str:
         "symptoms": sorted(item.get("symptoms") or []),
         **{f: item.get(f) for f in FIELDS.values()},
     }
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_digest(canonical)
 
 
 def _stored_digest(row: VitalSignsReading) -> str:
