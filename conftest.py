@@ -7,8 +7,27 @@ import os
 import tempfile
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 _cluster = None
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+# Property tests wait for their examples, never for the clock: no per-example deadline and no
+# "too slow" health check (both fail on a loaded machine, not on a wrong answer). Under CI the
+# examples are also derandomized, so a run repeats exactly; a developer's run keeps exploring.
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci",
+    parent=settings.get_profile("dev"),
+    derandomize=True,
+    database=None,
+    print_blob=True,
+)
+settings.load_profile("ci" if _in_ci() else "dev")
 
 
 def pytest_addoption(parser) -> None:
@@ -17,10 +36,6 @@ def pytest_addoption(parser) -> None:
         action="store_true",
         help="run against PostgreSQL: TEST_DATABASE_URL, or a throwaway cluster",
     )
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pytest_configure(config) -> None:

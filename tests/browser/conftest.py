@@ -17,6 +17,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# Every wait is for a condition (an element, a text, a URL); this is only how long a condition
+# may take before the test fails. It is generous because a loaded machine (CI, a laptop
+# running other work) can take seconds to answer an htmx request; a passing condition returns
+# at once. Playwright's own default for `expect` is 5 s, too short under load.
+WAIT_MS = int(os.environ.get("BROWSER_WAIT_MS", "60000"))
+
 
 def chromium_path() -> str | None:
     candidate = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -31,8 +37,9 @@ def browser():
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
@@ -44,7 +51,8 @@ def browser():
 @pytest.fixture
 def page(browser, live_server, _audit_guard_lifted_for_flush):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
     page = context.new_page()
     # The Content-Security-Policy allows no inline script or style: anything the browser
     # refused under it fails the test (Chromium reports each refusal on the console).
@@ -58,3 +66,19 @@ def page(browser, live_server, _audit_guard_lifted_for_flush):
     yield page
     context.close()
     assert refused == [], refused
+
+
+@pytest.fixture
+def sign_in(page):
+    """Sign in through the form and wait until a signed-in page has loaded, so that the next
+    navigation cannot overtake the login POST."""
+    from playwright.sync_api import expect
+
+    def sign_in(email: str, password: str) -> None:
+        page.goto("/accounts/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    return sign_in

@@ -21,16 +21,9 @@ def director():
     return user
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+def test_register_find_chart_weigh_in_pounds_and_audit(page, sign_in, director):
+    sign_in(director.email, PASSWORD)
     expect(page.get_by_role("heading", name="Patients")).to_be_visible()
-
-
-def test_register_find_chart_weigh_in_pounds_and_audit(page, director):
-    sign_in(page, director.email)
 
     page.get_by_role("link", name="Register a patient").click()
     page.get_by_label("Given name").fill("Harriet")

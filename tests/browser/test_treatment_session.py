@@ -59,12 +59,9 @@ def next_step(page, name):
     expect(page.locator("#session-state")).to_have_text(name)
 
 
-def test_a_whole_session_from_check_in_to_amended_note(page, scheduled, tmp_path):
+def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled, tmp_path):
     director, nurse = scheduled
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(director.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(director.email, PASSWORD)
 
     page.goto("/sessions/check-in/")
     page.get_by_role("button", name="Check in").click()

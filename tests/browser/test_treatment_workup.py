@@ -37,13 +37,9 @@ def workup_patient():
     return director, patient
 
 
-def test_screen_override_plan_and_calendar(page, workup_patient):
+def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     director, patient = workup_patient
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(director.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Patients")).to_be_visible()
+    sign_in(director.email, PASSWORD)
 
     page.goto(f"/patients/{patient.public_id}/")
     expect(page.get_by_role("heading", name="Keller, Wren")).to_be_visible()

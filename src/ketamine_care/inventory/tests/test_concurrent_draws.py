@@ -25,6 +25,10 @@ from ketamine_care.testing.inventory import make_ketamine_vials, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# How long a thread may take before the test gives up on it: a bound against a hang, not a
+# timing the test depends on (a loaded machine can take seconds to open a connection).
+PATIENCE_S = 300
+
 
 def _slow_record(**kwargs):
     time.sleep(0.3)  # hold the transaction open while the other draw tries
@@ -34,7 +38,7 @@ def _slow_record(**kwargs):
 def _draw(lot_pk: int, user_pk: int, barrier, outcomes: list) -> None:
     try:
         if barrier is not None:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=PATIENCE_S)
         lot = Lot.objects.select_related("product").get(pk=lot_pk)
         nurse = User.objects.get(pk=user_pk)
         services.draw_stock(lot=lot, actor=nurse, quantity=1, unit="vial")
@@ -68,7 +72,8 @@ def test_two_draws_for_the_last_vial_one_wins(_audit_guard_lifted_for_flush):
             for thread in threads:
                 thread.start()
             for thread in threads:
-                thread.join(timeout=30)
+                thread.join(timeout=PATIENCE_S)
+            assert not any(thread.is_alive() for thread in threads), "a draw never finished"
         else:
             for nurse in nurses:
                 _draw(lot.pk, nurse.pk, None, outcomes)
