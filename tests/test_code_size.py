@@ -17,8 +17,23 @@ LONG_FILES_ALLOWED = {
     "inventory/services.py",
 }
 
-# Functions allowed over the limit: tables of rules that read better whole.
-LONG_FUNCTIONS_ALLOWED: set[str] = set()
+# Functions allowed over the limit, as "module:function".
+LONG_FUNCTIONS_ALLOWED = {
+    # A table of rules that reads better whole: one alert rule per entry, by age band.
+    "treatment_sessions/paediatric.py:rules_for_age",
+    # Not yet shortened (issue 10, item 8): give each a named helper, then remove it here.
+    "demo/data.py:_make_patients",
+    "demo/sessions.py:_iv_session",
+    "dosing/calculator.py:calculate_dose",  # 37 of its lines are signature and docstring
+    "dosing/services.py:create_plan",
+    "instruments/services.py:record_administration",
+    "inventory/reconciliation.py:resolve_discrepancy",
+    "outcomes/services.py:raise_alerts",
+    "screening/services.py:screen_patient",
+    "treatment_sessions/services/dose.py:record_dose",
+    "treatment_sessions/services/lifecycle.py:schedule_session",
+    "treatment_sessions/services/vitals.py:record_vitals",
+}
 
 
 def source_files() -> list[Path]:
@@ -72,7 +87,7 @@ def test_the_allow_lists_name_only_what_is_still_long():
         for path in source_files()
         if len(path.read_text(encoding="utf-8").splitlines()) > MAX_FILE_LINES
     }
-    assert LONG_FILES_ALLOWED <= long_now | {"treatment_sessions/views.py", "inventory/services.py"}
+    assert LONG_FILES_ALLOWED <= long_now
     functions_now = {
         f"{path.relative_to(SOURCE)}:{name}"
         for path in source_files()
