@@ -27,6 +27,7 @@ from ketamine_care.dosing.plan_inputs import (
     Recurrence,
     parse_clinic_days,
 )
+from ketamine_care.dosing.plan_result import CoursePlan, PlannedVisit, ReviewPoint
 from ketamine_care.protocols.definition import (
     JurisdictionStart,
     ProtocolDefinition,
@@ -45,55 +46,6 @@ __all__ = [
     "parse_clinic_days",
     "plan_course",
 ]
-
-
-@dataclass(frozen=True)
-class PlannedVisit:
-    date: date
-    number: int
-    phase: str
-    dose: dict[str, Any]
-    assessments: tuple[dict[str, Any], ...]
-    condition: str | None = None  # the block's condition (e.g. responders only), if any
-
-
-@dataclass(frozen=True)
-class ReviewPoint:
-    after_visit: int
-    date: date
-    purpose: str
-
-
-@dataclass(frozen=True)
-class CoursePlan:
-    protocol: str
-    visits: tuple[PlannedVisit, ...]
-    reviews: tuple[ReviewPoint, ...]
-    warnings: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        """The `ketamine-care plan --json` contract; `warnings` and the visits' `conditional`
-        and `condition` were added to the original keys."""
-        return {
-            "protocol": self.protocol,
-            "visits": [
-                {
-                    "date": v.date.isoformat(),
-                    "number": v.number,
-                    "phase": v.phase,
-                    "dose": v.dose,
-                    "assessments": list(v.assessments),
-                    "conditional": v.condition is not None,
-                    "condition": v.condition,
-                }
-                for v in self.visits
-            ],
-            "reviews": [
-                {"after_visit": r.after_visit, "date": r.date.isoformat(), "purpose": r.purpose}
-                for r in self.reviews
-            ],
-            "warnings": list(self.warnings),
-        }
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_decimal
+from ketamine_care.core.parsing import parse_decimal, parse_text
 from ketamine_care.inventory.ledger import (
     MAX_ML_PER_VIAL,
     NegativeBalance,
@@ -75,15 +75,6 @@ def _stock_quantity(lot_or_product, quantity: Any, unit: str) -> StockQuantity:
         return amount
     except QuantityError as exc:
         raise ValidationFailed(_FIX, fields={exc.field: str(exc)}) from exc
-
-
-def _text(value: Any, name: str, errors: dict, *, required: bool, max_length: int) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        errors[name] = "This field is required."
-    elif len(text) > max_length:
-        errors[name] = f"At most {max_length} characters."
-    return text
 
 
 def _raise_if(errors: dict) -> None:
@@ -174,8 +165,8 @@ def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
     """Add a stocked product. Vials need `strength_mg_per_ml` and `volume_ml`; nasal devices
     need `mg_per_device` (SPRAVATO delivers 28 mg per device). Esketamine is a nasal device."""
     errors: dict[str, str] = {}
-    name = _text(values.get("name"), "name", errors, required=True, max_length=200)
-    ndc = _text(values.get("ndc"), "ndc", errors, required=False, max_length=20)
+    name = parse_text(values.get("name"), "name", errors, required=True, max_length=200)
+    ndc = parse_text(values.get("ndc"), "ndc", errors, required=False, max_length=20)
     drug, form = values.get("drug"), values.get("form")
     if drug not in Drug.values:
         errors["drug"] = f"Choose one of: {', '.join(Drug.values)}."
@@ -216,7 +207,7 @@ def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
 def _lot_for_arrival(product: Product, lot_number: Any, expiry_date: Any) -> Lot:
     """The product's lot with this number, created on first arrival; the expiry must match."""
     errors: dict[str, str] = {}
-    number = _text(lot_number, "lot_number", errors, required=True, max_length=40)
+    number = parse_text(lot_number, "lot_number", errors, required=True, max_length=40)
     if not isinstance(expiry_date, date):
         errors["expiry_date"] = "Enter the expiry date as YYYY-MM-DD."
     _raise_if(errors)
@@ -258,7 +249,7 @@ def receive_stock(
     """Record stock received from a supplier (invoice number required; for Schedule III,
     the supplier's invoice is the receiving record). `unit` is "vial", "ml" or "device"."""
     errors: dict[str, str] = {}
-    invoice = _text(invoice_number, "invoice_number", errors, required=True, max_length=60)
+    invoice = parse_text(invoice_number, "invoice_number", errors, required=True, max_length=60)
     _raise_if(errors)
     amount = _stock_quantity(product, quantity, unit)
     lot = _lot_for_arrival(product, lot_number, expiry_date)
@@ -280,7 +271,9 @@ def draw_stock(
     """Draw stock for an administration. Refused for an expired lot (LotExpired) and when
     the lot holds less than asked (InsufficientStock, checked under the lot's row lock)."""
     errors: dict[str, str] = {}
-    ref = _text(administration_ref, "administration_ref", errors, required=False, max_length=64)
+    ref = parse_text(
+        administration_ref, "administration_ref", errors, required=False, max_length=64
+    )
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     return _post(
@@ -312,8 +305,10 @@ def waste_stock(
     active clinician of the clinic and confirms by entering their own password. Expired
     stock may be wasted."""
     errors: dict[str, str] = {}
-    why = _text(reason, "reason", errors, required=True, max_length=2000)
-    ref = _text(administration_ref, "administration_ref", errors, required=False, max_length=64)
+    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
+    ref = parse_text(
+        administration_ref, "administration_ref", errors, required=False, max_length=64
+    )
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     require_witness(
@@ -347,8 +342,8 @@ def transfer_in(
 ) -> LedgerEntry:
     """Record stock transferred in from another registrant or location."""
     errors: dict[str, str] = {}
-    other = _text(counterparty, "counterparty", errors, required=True, max_length=200)
-    why = _text(reason, "reason", errors, required=True, max_length=2000)
+    other = parse_text(counterparty, "counterparty", errors, required=True, max_length=200)
+    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
     _raise_if(errors)
     amount = _stock_quantity(product, quantity, unit)
     lot = _lot_for_arrival(product, lot_number, expiry_date)
@@ -380,8 +375,8 @@ def transfer_out(
     """Record stock transferred out (another location, a reverse distributor for disposal).
     Stock leaves the clinic, so a witness confirms it as for waste."""
     errors: dict[str, str] = {}
-    other = _text(counterparty, "counterparty", errors, required=True, max_length=200)
-    why = _text(reason, "reason", errors, required=True, max_length=2000)
+    other = parse_text(counterparty, "counterparty", errors, required=True, max_length=200)
+    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     require_witness(
@@ -417,7 +412,7 @@ def adjust_stock(
     A decrease removes stock, so it needs a witness as waste does; it is refused if it would
     take the balance below zero."""
     errors: dict[str, str] = {}
-    why = _text(reason, "reason", errors, required=True, max_length=2000)
+    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
     if direction not in ("increase", "decrease"):
         errors["direction"] = "Choose increase or decrease."
     _raise_if(errors)
@@ -449,7 +444,7 @@ def correct_entry(*, entry: LedgerEntry, actor, reason: str, request=None) -> Le
     stays. An entry is corrected at most once; counts and corrections are not reversed (record
     a new count, or a new entry). Refused if the reversal would take the balance below zero."""
     errors: dict[str, str] = {}
-    why = _text(reason, "reason", errors, required=True, max_length=2000)
+    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
     _raise_if(errors)
     if entry.kind in (EntryKind.COUNT, EntryKind.CORRECTION):
         raise StateError(f"A {entry.get_kind_display().lower()} cannot be corrected.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.core.parsing import parse_decimal, parse_text
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -47,7 +48,7 @@ def record_dose(
     quantity is posted to the ledger, linked to this administration."""
     definition = definition_for(session.protocol_version)
     errors: dict[str, str] = {}
-    dose = _positive(dose_mg, "dose_mg", errors)
+    dose = parse_decimal(dose_mg, "dose_mg", errors, above=0)
     checker_problem = second_clinician_problem(
         clinic=session.clinic, performer=actor, other=checked_by
     )
@@ -60,8 +61,8 @@ def record_dose(
             errors["lot_id"] = (
                 f"This lot is {lot.product.drug}; the protocol gives {definition.drug}."
             )
-    _require_text(product, "product", errors)
-    _require_text(lot_number, "lot_number", errors)
+    product = parse_text(product, "product", errors, required=True, max_length=200)
+    lot_number = parse_text(lot_number, "lot_number", errors, required=True, max_length=40)
     if expiry_date is None:
         errors["expiry_date"] = "This field is required."
     elif expiry_date < timezone.localdate():
@@ -95,9 +96,9 @@ def record_dose(
         row = DoseAdministration.objects.create(
             session=session,
             drug=definition.drug,
-            product=product.strip(),
+            product=product,
             concentration_mg_per_ml=concentration_mg_per_ml,
-            lot_number=lot_number.strip(),
+            lot_number=lot_number,
             expiry_date=expiry_date,
             dose_mg=dose,
             calculated_dose_mg=calculated,
@@ -190,20 +191,3 @@ def _draw(lot, row, actor, devices: int, request):
         administration_ref=str(row.public_id),
         request=request,
     )
-
-
-def _positive(value, name: str, errors: dict) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, TypeError):
-        errors[name] = "Enter a number."
-        return None
-    if not number.is_finite() or number <= 0:
-        errors[name] = "Enter a number above 0."
-        return None
-    return number
-
-
-def _require_text(value: str, name: str, errors: dict) -> None:
-    if not (value or "").strip():
-        errors[name] = "This field is required."
