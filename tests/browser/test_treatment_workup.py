@@ -59,7 +59,7 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     expect(page.locator("#verdict-label")).to_have_text("Requires override")
     reasons = page.locator("#verdict-reasons")
     expect(reasons).to_contain_text("requires_override")
-    expect(reasons).to_contain_text("clinical-reference")
+    expect(reasons).to_contain_text("Spravato US prescribing information (v18, 2026) §1")
 
     page.get_by_label("Reason for proceeding").fill("Second trial not tolerated; documented.")
     page.get_by_role("button", name="Override with this reason").click()

@@ -1,6 +1,6 @@
 """Unit-safe dose calculator driven by a protocol definition (pure; no Django).
 
-Every number it enforces comes from the protocol's dose rule (clinical-reference §3-§10):
+Every number it enforces comes from the protocol's dose rule (whose data cite their sources):
 the allowed mg/kg range, the titration ladder, the maximum single dose, the infusion time and
 the esketamine device size. A dose outside the rule is *blocked* with reasons (the result is
 still complete so the clinician sees why); a protocol cap lowers the dose with a warning;
@@ -53,8 +53,9 @@ def calculate_dose(
 
     Choose the dose with at most one of `mg_per_kg`, `step` (1-based index into the
     titration ladder) or `dose_mg`; none means the protocol default. `repeat` asks for an ED
-    top-up dose under the protocol's repeat rule (clinical-reference §10.2). Sources: the
-    protocol's dose rule; weight basis §6.2; esketamine devices §3.3; dilution §1.1.
+    top-up dose under the protocol's repeat rule [@green-2011]. Sources: the protocol's dose
+    rule; weight basis [@sanacora-2017]; esketamine devices [@spravato-uspi §2]; dilution
+    [@ketalar-uspi §2].
 
     Guards (`guards.py`): the weight used is never above `weight_kg`; paediatric protocols
     (or `age_years` < 18) dose on actual weight only; adult weight/height outside the
@@ -217,12 +218,12 @@ def _choose_basis(
         draft.basis = "actual"
         draft.warnings.append(
             "BMI unknown (no height): actual weight used; at BMI >= 30 the clinician must "
-            "choose the weight basis (clinical-reference §6.2)"
+            "choose the weight basis"  # [@sanacora-2017]
         )
     elif Decimal(str(body_mass_index)) >= BMI_CHOOSE_BASIS:
         draft.reasons.append(
             f"BMI {body_mass_index} >= 30: the clinician must choose the weight basis "
-            "(actual, ideal or adjusted) and document it (clinical-reference §6.2)"
+            "(actual, ideal or adjusted) and document it"  # [@sanacora-2017]
         )
     else:
         draft.basis = "actual"

@@ -5,7 +5,8 @@ Each instrument lives in `definitions/<code>.json`; superseded versions stay loa
 below checks the structure
 (unique item ids and option values, bands that tile the possible total range, subscales
 and flags that point at real items) so a bad data file fails at load time, not at the
-bedside. Clinical numbers inside the files cite `clinical-reference.md`.
+bedside. Clinical numbers inside the files cite the bibliography
+(`core/sources.json`), e.g. `[@kroenke-2001]`.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class InstrumentDefinition(_Frozen):
         return self
 
     def _check_codes(self) -> None:
-        # A LOINC code only where clinical-reference §13.1 confirms it; otherwise a local URI.
+        # A LOINC code only where it is confirmed [@loinc]; otherwise a local URI.
         if self.loinc is not None and self.code_system != LOINC_SYSTEM:
             raise ValueError(f"{self.code}: loinc given, so code_system must be {LOINC_SYSTEM}")
         if self.loinc is None and self.code_system != LOCAL_CODE_SYSTEM:

@@ -1,10 +1,11 @@
 """Pydantic schema for a versioned treatment protocol definition (pure; no Django).
 
-A definition is clinical configuration stored as data (style guide §4.10): every number in it
-carries a `source` (a clinical-reference section plus the paper or label) and an `evidence`
-tag. Values the reference marks UNCONFIRMED or INSTITUTIONAL ship as editable defaults
-(`editable: true`); values the reference does not give at all are `null` and listed in
-`clinic_must_set`, so the clinic supplies them when it activates the protocol.
+A definition is clinical configuration stored as data (style guide §4.10): every number in
+it carries a `source` (the paper or label it rests on, cited from the bibliography, e.g.
+`[@fava-2018]`) and an `evidence` tag. Values the reference marks UNCONFIRMED or
+INSTITUTIONAL ship as editable defaults (`editable: true`); values the reference does not
+give at all are `null` and listed in `clinic_must_set`, so the clinic supplies them when it
+activates the protocol.
 
 Models are frozen: a published version never changes; a change is a new `version`.
 """

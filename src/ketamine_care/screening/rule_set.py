@@ -9,8 +9,8 @@ Layout (package data):
 
 Each rule: `id` (stable, dotted), `severity` (ineligible | requires_override | caution | info),
 `condition` (see `conditions`), `message` (what the reference says and what to do), `source`
-(clinical-reference section and original source), `evidence` tag and `editable` (true for
-INSTITUTIONAL / UNCONFIRMED defaults, which say so in their message).
+(the primary source cited from the bibliography, e.g. `[@spravato-uspi §4]`), `evidence` tag and
+`editable` (true for INSTITUTIONAL / UNCONFIRMED defaults, which say so in their message).
 
 The composed `RuleSet` records its own version, the version of each fragment it includes and a
 SHA-256 `digest` of its composed content, so a stored verdict names exactly the rules applied.

@@ -1,4 +1,4 @@
-"""SPRAVATO REMS Patient Monitoring Form (clinical-reference §3.8, §11.1) for esketamine
+"""SPRAVATO REMS Patient Monitoring Form [@spravato-rems] for esketamine
 sessions: pre-filled from the session and, for what the session cannot know, from the
 patient's previous form; completeness blocks signing; submissions are recorded."""
 
