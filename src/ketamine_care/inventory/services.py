@@ -5,7 +5,7 @@ Concurrency: every balance change locks the lot row (SELECT ... FOR UPDATE on Po
 SQLite's IMMEDIATE transactions serialise writers) and reads the balance only after taking
 the lock, so two draws racing for the last vial cannot both succeed: the second sees the
 first one's balance and gets InsufficientStock. Authorization happens before these calls
-(`inventory.queries.access_*`, `accounts.permissions.require`).
+(`inventory.access.access_*`, `accounts.permissions.require`).
 """
 
 from __future__ import annotations

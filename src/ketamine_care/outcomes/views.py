@@ -7,19 +7,19 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes import services
+from ketamine_care.outcomes.access import access_alert
 from ketamine_care.outcomes.forms import (
     AcknowledgeForm,
     SafetySettingsForm,
     add_suicide_item_fields,
 )
 from ketamine_care.outcomes.queries import (
-    access_alert,
     alerts_for_clinic,
     is_suicidality_alert,
     patients_with_safety_plans,

@@ -9,18 +9,13 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_session,
-    dose_checker_by_email,
-    require,
-)
+from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, require
 from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.protocols.queries import access_version
+from ketamine_care.patients.access import access_patient
+from ketamine_care.protocols.access import access_version
 from ketamine_care.treatment_sessions import schemas, services
+from ketamine_care.treatment_sessions.access import access_session, access_session_alert
 from ketamine_care.treatment_sessions.queries import (
-    access_session_alert,
     readings_with_minutes,
     record_session_view,
     record_sessions_listed,

@@ -10,17 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_session,
-    dose_checker_by_email,
-    has_capability,
-)
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, has_capability
 from ketamine_care.core.errors import DomainError, ValidationFailed
 from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.treatment_sessions import forms, queries, services, states
+from ketamine_care.treatment_sessions.access import access_session, access_session_alert
 from ketamine_care.treatment_sessions.models import AdverseEventType
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
@@ -377,7 +373,7 @@ def vitals(request, session_id):
 @require_POST
 def acknowledge(request, session_id, session_alert_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
-    alert = queries.access_session_alert(session, session_alert_id)
+    alert = access_session_alert(session, session_alert_id)
     form = forms.AcknowledgeForm(request.POST)
     action = form.cleaned_data["action_taken"] if form.is_valid() else ""
     try:

@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.permissions import Capability, access_session
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability
 from ketamine_care.audit.services import record
 from ketamine_care.core import spreadsheet
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
+from ketamine_care.treatment_sessions.access import access_session
 from ketamine_care.treatment_sessions.models import RemsMonitoringForm
 from ketamine_care.treatment_sessions.services import rems
 

@@ -1,6 +1,6 @@
 """Scheduling a session and moving it through its states. One service per transition; each
 checks the state machine (`states.py`), locks the session row and audits in its transaction.
-Callers authorize first (accounts.permissions.access_session)."""
+Callers authorize first (treatment_sessions.access.access_session)."""
 
 from __future__ import annotations
 

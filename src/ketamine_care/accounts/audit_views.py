@@ -1,12 +1,16 @@
+"""The audit page: a clinic's audit trail, filtered, for roles that may read it. The trail
+itself (recording, the chain, redaction) is the `audit` app's; this screen sits here because it
+needs the capability checks, and `audit` is below `accounts`."""
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.audit.forms import AuditFilterForm
 from ketamine_care.audit.queries import AuditFilters, event_types_for_clinic, events_for_clinic
 from ketamine_care.audit.redaction import redact
 from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
 
 
 @clinic_required(Capability.VIEW_AUDIT)
