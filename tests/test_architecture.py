@@ -4,6 +4,7 @@ package and expects `lint-imports` to fail on the contract it breaks."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -82,3 +83,68 @@ def test_a_back_import_breaks_the_contracts(package_copy, app, code, broken):
     for contract in {LAYERS, CORE, LEDGER} - broken:
         assert f"{contract} KEPT" in result.stdout
     assert f"ketamine_care.{app}._layer_probe" in result.stdout
+
+
+# Only services (and the queries that audit a read) write audit events: a view or an API
+# operation calls the owner's service, which records the event in its own transaction.
+AUDIT_WRITERS = {"record", "record_read"}
+AUDIT_MODULES = {"ketamine_care.audit.services", "ketamine_care.audit"}
+
+
+def audit_calls(source: str) -> list[str]:
+    """Where `source` imports or calls the audit trail's writers, as "line: what"."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in AUDIT_MODULES:
+            names = {alias.name for alias in node.names}
+            if names & (AUDIT_WRITERS | {"services"}):
+                found.append(f"{node.lineno}: from {node.module} import {', '.join(names)}")
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("ketamine_care.audit"):
+                    found.append(f"{node.lineno}: import {alias.name}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if node.func.attr in AUDIT_WRITERS and getattr(owner, "id", "") == "audit":
+                found.append(f"{node.lineno}: audit.{node.func.attr}(...)")
+    return found
+
+
+def view_modules() -> list[Path]:
+    """Every module that answers HTTP: views*.py, *_views.py, views/ packages and api.py."""
+    modules = []
+    for path in PACKAGE.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        if path.name == "api.py" or "views" in path.stem or path.parent.name == "views":
+            modules.append(path)
+    return sorted(modules)
+
+
+def test_views_and_api_operations_write_no_audit_events():
+    modules = view_modules()
+    assert len(modules) > 20  # every app's screens and API, the audit page included
+    offenders = {
+        str(path.relative_to(PACKAGE)): found
+        for path in modules
+        if (found := audit_calls(path.read_text()))
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from ketamine_care.audit.services import record\n",
+        "from ketamine_care.audit.services import record_read as seen\n",
+        "from ketamine_care.audit import services\n",
+        "import ketamine_care.audit.services\n",
+        "def view(request):\n    audit.record(event_type='x')\n",
+    ],
+)
+def test_the_scan_finds_each_way_of_writing_an_audit_event(source):
+    assert audit_calls(source) != []
+
+
+def test_the_scan_leaves_reads_of_the_trail_alone():
+    assert audit_calls("from ketamine_care.audit.queries import events_for_clinic\n") == []

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.audit.services import record_read
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,15 @@ def chain_names() -> dict[str, str]:
     trail sits below the accounts app and imports none of it."""
     clinics = AuditEvent._meta.get_field("clinic").related_model.objects.all()
     return {str(c.public_id): c.name for c in clinics}
+
+
+def record_audit_listed(*, clinic, events, actor, request=None) -> None:
+    """Audit a page of the audit trail shown: it names patients (MRNs), so reading it is a
+    read of patient data."""
+    record_read(
+        event_type="audit.listed",
+        actor=actor,
+        clinic=clinic,
+        patients=[event.patient for event in events if event.patient is not None],
+        request=request,
+    )

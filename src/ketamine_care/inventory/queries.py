@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.permissions import CLINICIANS
+from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.inventory.ledger import QUANTUM, vials_equivalent
 from ketamine_care.inventory.models import (
     Discrepancy,
@@ -22,6 +23,18 @@ from ketamine_care.inventory.models import (
 )
 
 ZERO = Decimal("0")
+
+
+def lot_for_dose(clinic, public_id) -> Lot | None:
+    """The lot of `clinic` a dose is drawn from; None when no lot was named. An unknown lot is
+    refused (ValidationFailed on `lot_id`): a dose must not be recorded without its draw."""
+    if not public_id:
+        return None
+    found = Lot.objects.select_related("product").filter(clinic=clinic, public_id=public_id)
+    found = found.first()
+    if found is None:
+        raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
+    return found
 
 
 def witness_candidate(clinic, public_id):

@@ -24,7 +24,7 @@ from ketamine_care.inventory.models import (
     LedgerEntry,
     Lot,
 )
-from ketamine_care.inventory.services import _FIX, _post, _text
+from ketamine_care.inventory.services.posting import _FIX, _post, _text
 from ketamine_care.inventory.witness import require_witness
 
 

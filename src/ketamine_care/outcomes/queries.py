@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from django.utils.timezone import localtime
 
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.audit.services import record_read
 from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
 from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration, TimePoint
@@ -244,3 +245,15 @@ def alerts_for_clinic(clinic, status: str = "open"):
     if status in ("open", "acknowledged"):
         alerts = alerts.filter(status=status)
     return alerts.order_by("-created_at", "-id")
+
+
+def record_alerts_listed(*, clinic, alerts, status: str, actor, request=None) -> None:
+    """Audit a page of safety alerts shown: which patients, and which list (`status`)."""
+    record_read(
+        event_type="alerts.listed",
+        actor=actor,
+        clinic=clinic,
+        part=status,
+        patients=[a.patient for a in alerts],
+        request=request,
+    )

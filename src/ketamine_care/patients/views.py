@@ -10,12 +10,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
-from ketamine_care.audit.services import record_read
 from ketamine_care.core.errors import DomainError
 from ketamine_care.patients import forms, services
 from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
-from ketamine_care.patients.queries import chart_context, search_patients
+from ketamine_care.patients.queries import (
+    chart_context,
+    record_patients_searched,
+    search_patients,
+)
 
 PAGE_SIZE = 25
 
@@ -41,12 +44,11 @@ def patient_list(request):
     page = Paginator(search_patients(request.membership.clinic, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    record_read(
-        event_type="patients.searched",
-        actor=request.user,
+    record_patients_searched(
         clinic=request.membership.clinic,
         patients=page.object_list,
         query=query,
+        actor=request.user,
         request=request,
     )
     template = "patients/list.html"

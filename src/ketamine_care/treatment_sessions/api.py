@@ -10,7 +10,7 @@ from django.http import Http404
 from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, require
-from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.inventory.queries import lot_for_dose
 from ketamine_care.patients.access import access_patient
 from ketamine_care.protocols.access import access_version
 from ketamine_care.treatment_sessions import schemas, services
@@ -184,14 +184,7 @@ def dose(request, session_id: UUID, payload: schemas.SessionDoseIn):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     data = payload.dict()
     checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
-    lot = None
-    lot_id = data.pop("lot_id")
-    if lot_id:
-        from ketamine_care.inventory.models import Lot
-
-        lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
-        if lot is None:
-            raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
+    lot = lot_for_dose(session.clinic, data.pop("lot_id"))
     services.record_dose(
         session=session, actor=request.user, checked_by=checker, lot=lot, request=request, **data
     )

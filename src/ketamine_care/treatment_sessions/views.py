@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, has_capability
 from ketamine_care.core.errors import DomainError, ValidationFailed
+from ketamine_care.inventory.queries import lot_for_dose
 from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.treatment_sessions import forms, queries, services, states
@@ -314,15 +315,8 @@ def dose(request, session_id):
     data = dict(form.cleaned_data)
 
     def call():
-        from ketamine_care.inventory.models import Lot
-
-        lot_id = data.pop("lot_id")
-        lot = None
-        if lot_id:
-            # An unknown lot must not quietly record the dose without its ledger draw.
-            lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
-            if lot is None:
-                raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
+        # An unknown lot must not quietly record the dose without its ledger draw.
+        lot = lot_for_dose(session.clinic, data.pop("lot_id"))
         checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
         services.record_dose(
             session=session,

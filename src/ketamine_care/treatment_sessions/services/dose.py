@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +12,7 @@ from django.utils import timezone
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.inventory.services import draw_for_administration
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -111,7 +112,14 @@ def record_dose(
             recorded_by=actor,
         )
         if lot is not None:
-            row.ledger_entry = _draw(lot, row, actor, len(times["devices"]), request)
+            row.ledger_entry = draw_for_administration(
+                lot=lot,
+                dose_mg=row.dose_mg,
+                devices=len(times["devices"]),
+                actor=actor,
+                administration_ref=str(row.public_id),
+                request=request,
+            )
             row.save(update_fields=["ledger_entry"])
         session.dose_started_at = times["start"]
         session.save(update_fields=["dose_started_at", "updated_at"])
@@ -169,27 +177,6 @@ def _timing(admin, route, dose, device_times, start, end, errors) -> dict:
     if start is not None and end is not None and end < start:
         errors["infusion_ended_at"] = "The end is before the start."
     return {"start": start, "devices": []}
-
-
-def _draw(lot, row, actor, devices: int, request):
-    from ketamine_care.inventory.models import DosageForm
-    from ketamine_care.inventory.services import draw_stock
-
-    if lot.product.form == DosageForm.NASAL_DEVICE:
-        quantity, unit = Decimal(devices), "device"
-    else:
-        quantity = (row.dose_mg / lot.product.strength_mg_per_ml).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-        unit = "ml"
-    return draw_stock(
-        lot=lot,
-        actor=actor,
-        quantity=quantity,
-        unit=unit,
-        administration_ref=str(row.public_id),
-        request=request,
-    )
 
 
 def _positive(value, name: str, errors: dict) -> Decimal | None:
