@@ -61,6 +61,14 @@ def register_recorded_hook(hook: RecordedHook) -> None:
         _RECORDED_HOOKS.append(hook)
 
 
+def _run_recorded_hooks(administration: Administration, actor, request) -> list[Any]:
+    return [
+        alert
+        for hook in _RECORDED_HOOKS
+        for alert in hook(administration=administration, actor=actor, request=request)
+    ]
+
+
 def check_definition(code: str) -> InstrumentDefinition:
     try:
         return load_definition(code)
@@ -198,11 +206,7 @@ def record_administration(
             changes={"new": {**result.as_json(), "time_point": time_point, "source": source}},
             request=request,
         )
-        administration.raised_alerts = [
-            alert
-            for hook in _RECORDED_HOOKS
-            for alert in hook(administration=administration, actor=actor, request=request)
-        ]
+        administration.raised_alerts = _run_recorded_hooks(administration, actor, request)
     return administration
 
 
