@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
+from ketamine_care.accounts.models import Clinic, LabelJurisdiction
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.dosing import guards
@@ -291,8 +292,6 @@ def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request
 def set_label_jurisdiction(*, clinic, actor, jurisdiction: str, request=None):
     """The product label the clinic follows where labels differ (esketamine: the EU SmPC
     starts patients 65 and older at 28 mg, the US label at 56 mg). Audited with old and new."""
-    from ketamine_care.accounts.models import Clinic, LabelJurisdiction
-
     if jurisdiction not in LabelJurisdiction.values:
         choices = ", ".join(LabelJurisdiction.values)
         raise ValidationFailed(

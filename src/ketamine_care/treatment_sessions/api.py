@@ -10,6 +10,7 @@ from django.http import Http404
 from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, require
+from ketamine_care.dosing.models import PlannedVisit
 from ketamine_care.inventory.queries import lot_for_dose
 from ketamine_care.patients.access import access_patient
 from ketamine_care.protocols.access import access_version
@@ -107,8 +108,6 @@ def create_session(request, payload: schemas.SessionIn):
     )
     visit = None
     if payload.planned_visit_id:
-        from ketamine_care.dosing.models import PlannedVisit
-
         visit = PlannedVisit.objects.filter(
             public_id=payload.planned_visit_id, plan__patient=patient
         ).first()
