@@ -6,6 +6,7 @@ plans (`dosing`) and interaction warnings (`screening`). Dependencies point down
 cannot import those apps: each registers its section here in its `AppConfig.ready()`, as a
 template partial, a context function and an order, and the page renders whatever is
 registered (`{% page_sections "patient_chart" patient %}`, `core/templatetags/sections.py`).
+The clinic's settings page gathers its forms the same way.
 
 A context function takes `(request, obj)` and returns the partial's context, or None when
 the section is not shown to this user (a role without the capability). A section whose
@@ -25,6 +26,7 @@ SectionContext = Callable[[Any, Any], Mapping[str, Any] | None]
 # Pages that gather sections, and the object each section's context function receives.
 PATIENT_CHART = "patient_chart"  # the patient
 MEDICATION_ROW = "patient_chart.medication"  # one medication row of the chart
+CLINIC_SETTINGS = "clinic_settings"  # the clinic's settings page (outcomes); the clinic
 
 
 @dataclass(frozen=True)

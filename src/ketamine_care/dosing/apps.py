@@ -9,8 +9,12 @@ class DosingConfig(AppConfig):
         # instruments, outcomes and the chart (patients) sit below dosing, so dosing registers
         # into them: the instrument definitions a plan's protocol version pinned (a patient on
         # a plan is scored with them), the protocol's remission cut-off, and the chart section.
-        from ketamine_care.core.sections import PATIENT_CHART, register_section
-        from ketamine_care.dosing.chart import protocol_remission, treatment_section
+        from ketamine_care.core.sections import CLINIC_SETTINGS, PATIENT_CHART, register_section
+        from ketamine_care.dosing.chart import (
+            label_jurisdiction_section,
+            protocol_remission,
+            treatment_section,
+        )
         from ketamine_care.dosing.pins import pinned_instrument_for
         from ketamine_care.instruments.services import register_pin_finder
         from ketamine_care.outcomes.providers import register_remission_rules
@@ -23,4 +27,12 @@ class DosingConfig(AppConfig):
             template="dosing/_treatment_section.html",
             context=treatment_section,
             order=20,
+        )
+        # The clinic's settings page (outcomes) shows the product label the clinic follows.
+        register_section(
+            CLINIC_SETTINGS,
+            "label_jurisdiction",
+            template="dosing/_label_jurisdiction.html",
+            context=label_jurisdiction_section,
+            order=10,
         )

@@ -1,6 +1,7 @@
-"""What dosing contributes to the patient chart, registered in `DosingConfig.ready()`: the
-"Eligibility, dosing and plans" section, and the remission cut-off of the patient's protocol
-for the outcome summaries (`outcomes.providers`)."""
+"""What dosing contributes to pages of the apps below it, registered in `DosingConfig.ready()`:
+the chart's "Eligibility, dosing and plans" section, the remission cut-off of the patient's
+protocol for the outcome summaries (`outcomes.providers`), and the label-jurisdiction form of
+the clinic settings."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ from ketamine_care.protocols.queries import active_versions
 from ketamine_care.screening.models import ScreeningVerdict
 
 RECENT = 5
+
+
+def label_jurisdiction_section(request, clinic) -> dict:
+    """The clinic settings' form for the product label the clinic follows (its own view,
+    `dosing:label_jurisdiction`, checks who may change it)."""
+    return {"current_clinic": clinic}
 
 
 def treatment_section(request, patient) -> dict | None:
