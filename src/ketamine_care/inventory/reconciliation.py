@@ -24,7 +24,7 @@ from ketamine_care.inventory.models import (
     LedgerEntry,
     Lot,
 )
-from ketamine_care.inventory.services import _FIX, _post
+from ketamine_care.inventory.services.posting import _FIX, _post
 from ketamine_care.inventory.witness import require_witness
 
 
@@ -98,6 +98,23 @@ def record_count(
     return entry, discrepancy
 
 
+def _adjust_to_count(discrepancy: Discrepancy, actor, remark: str, witness, request):
+    """The adjustment entry that brings the ledger to the count (difference: counted minus
+    ledger at the time of the count); a decrease carries its witness."""
+    difference = discrepancy.difference
+    return _post(
+        discrepancy.lot,
+        kind=EntryKind.ADJUSTMENT,
+        quantity=abs(difference),
+        delta=difference,
+        actor=actor,
+        event_type="ledger.adjusted",
+        request=request,
+        reason=f"Reconciliation of the count of {discrepancy.created_at:%Y-%m-%d}: {remark}",
+        witness=witness if difference < 0 else None,
+    )
+
+
 def resolve_discrepancy(
     *,
     discrepancy: Discrepancy,
@@ -133,18 +150,7 @@ def resolve_discrepancy(
         if locked.status != DiscrepancyStatus.OPEN:
             raise StateError("This discrepancy is already resolved.")
         if post_adjustment:
-            difference = locked.difference
-            locked.adjustment = _post(
-                locked.lot,
-                kind=EntryKind.ADJUSTMENT,
-                quantity=abs(difference),
-                delta=difference,
-                actor=actor,
-                event_type="ledger.adjusted",
-                request=request,
-                reason=f"Reconciliation of the count of {locked.created_at:%Y-%m-%d}: {remark}",
-                witness=witness if difference < 0 else None,
-            )
+            locked.adjustment = _adjust_to_count(locked, actor, remark, witness, request)
         locked.status = DiscrepancyStatus.RESOLVED
         locked.resolution_note = remark
         locked.resolved_by = actor

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ketamine_care.core.canonical import sha256_digest
+from ketamine_care.protocols.pinning import pin
 
 from .conditions import Condition
 from .vocabulary import EvidenceTag, RuleSeverity
@@ -165,7 +166,5 @@ def rule_set_from_content(content: dict[str, Any]) -> RuleSet:
 def pin_for_protocol(definition: dict[str, Any]) -> dict[str, Any]:
     """The pin record of the rule set a protocol definition names (`screening_rule_set`):
     id, version, composed content and its digest (equal to `RuleSet.digest`)."""
-    from ketamine_care.protocols.pinning import pin
-
     rule_set = load_rule_set(definition["screening_rule_set"])
     return pin(rule_set.content(), id=rule_set.id, version=rule_set.version)

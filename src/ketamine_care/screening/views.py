@@ -8,20 +8,17 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    has_capability,
-)
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL
 from ketamine_care.outcomes.models import ClinicSafetySettings
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
 from ketamine_care.screening import forms, interactions, services
+from ketamine_care.screening.access import access_verdict
 from ketamine_care.screening.models import ScreeningVerdict
-from ketamine_care.screening.queries import access_verdict
 from ketamine_care.screening.record_facts import facts_from_record, latest_cssrs, merge_answers
 
 

@@ -1,12 +1,20 @@
+"""The audit page: a clinic's audit trail, filtered, for roles that may read it. The trail
+itself (recording, the chain, redaction) is the `audit` app's; this screen sits here because it
+needs the capability checks, and `audit` is below `accounts`."""
+
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.audit.forms import AuditFilterForm
-from ketamine_care.audit.queries import AuditFilters, event_types_for_clinic, events_for_clinic
+from ketamine_care.audit.queries import (
+    AuditFilters,
+    event_types_for_clinic,
+    events_for_clinic,
+    record_audit_listed,
+)
 from ketamine_care.audit.redaction import redact
-from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
 
 
 @clinic_required(Capability.VIEW_AUDIT)
@@ -17,12 +25,8 @@ def audit_list(request):
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     show_content = has_capability(request.membership, Capability.VIEW_AUDIT_CONTENT)
     # The page shows which patients (MRNs) were touched: reading it is itself a read.
-    record_read(
-        event_type="audit.listed",
-        actor=request.user,
-        clinic=request.membership.clinic,
-        patients=[event.patient for event in page if event.patient is not None],
-        request=request,
+    record_audit_listed(
+        clinic=request.membership.clinic, events=page, actor=request.user, request=request
     )
     rows = [(event, None if show_content else redact(event.changes)) for event in page]
     query = request.GET.copy()

@@ -1,13 +1,9 @@
-"""Reads of screening verdicts, scoped to the caller's clinic."""
+"""Fetch-or-fail for screening verdicts, scoped to the caller's clinic."""
 
 from __future__ import annotations
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_patient_child,
-    require,
-)
+from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.screening.models import ScreeningVerdict
 
 

@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.permissions import Capability, access_session
-from ketamine_care.audit.services import record
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core import spreadsheet
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
+from ketamine_care.treatment_sessions.access import access_session
 from ketamine_care.treatment_sessions.models import RemsMonitoringForm
 from ketamine_care.treatment_sessions.services import rems
 
@@ -70,13 +70,7 @@ def rems_form(request, session_id):
 def rems_print(request, session_id):
     session = access_session(request.membership, session_id)
     values = rems.form_values(session)
-    record(
-        event_type="rems_form.printed",
-        actor=request.user,
-        patient=session.patient,
-        obj=session,
-        request=request,
-    )
+    rems.record_printed(session=session, actor=request.user, request=request)
     return render(
         request,
         "treatment_sessions/rems_print.html",
@@ -148,20 +142,12 @@ def rems_export(request):
                 *[row.values.get(name, "") for name in rems.FIELDS],
             ]
         )
-    record(
-        event_type="rems_form.exported",
-        actor=request.user,
+    rems.record_exported(
         clinic=request.membership.clinic,
-        changes={
-            "start": start,
-            "end": end,
-            "forms": len(forms_in_range),
-            # Which patients' forms left the system: access accounting per patient.
-            "patients": list(
-                dict.fromkeys(str(f.session.patient.public_id) for f in forms_in_range)
-            ),
-            "count": len(forms_in_range),
-        },
+        forms=forms_in_range,
+        start=start,
+        end=end,
+        actor=request.user,
         request=request,
     )
     return response
