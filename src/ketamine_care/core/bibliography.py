@@ -36,7 +36,8 @@ class Source:
     def reference(self) -> str:
         """The full reference, as a bibliography lists it."""
         where = "; ".join(str(part) for part in (self.publication, self.year) if part)
-        text = f"{self.authors} {self.title}." + (f" {where}." if where else "")
+        title = self.title if self.title.endswith(("?", "!", ".")) else f"{self.title}."
+        text = f"{self.authors} {title}" + (f" {where}." if where else "")
         if self.verify:
             text += f" (To verify: {self.verify}.)"
         return f"{text} {self.url}".strip()

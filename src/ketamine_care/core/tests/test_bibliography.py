@@ -180,3 +180,24 @@ def test_archived_definitions_are_the_only_files_exempt() -> None:
     current = {(code, load_definition(code).version) for code in list_codes()}
     assert archived.isdisjoint(current)
     assert {code for code, _ in archived} <= set(list_codes())
+
+
+@pytest.mark.parametrize(
+    "title,expected",
+    [
+        ("Ketamine in depression", "A B. Ketamine in depression. J 2020; 2020."),
+        ("What is the optimal dose?", "A B. What is the optimal dose? J 2020; 2020."),
+        ("Ends with a stop.", "A B. Ends with a stop. J 2020; 2020."),
+    ],
+)
+def test_a_reference_ends_its_title_with_one_mark(title: str, expected: str) -> None:
+    source = bibliography.Source(
+        id="x",
+        label="B 2020",
+        authors="A B.",
+        title=title,
+        publication="J 2020",
+        year=2020,
+        evidence="LABEL",
+    )
+    assert source.reference() == expected
