@@ -103,11 +103,25 @@ def _leaf(key: str, value: Any, condition: Mapping[str, Any]) -> str:
     return f"{humanise(key).lower()}: {_value(value)}"
 
 
+def _joins(condition: Any) -> bool:
+    """True when the condition's words join alternatives or parts ("a or b", "a and b")."""
+    if not isinstance(condition, Mapping):
+        return False
+    for key, value in condition.items():
+        if key in ("all", "any", "bp_above", "bp_at_least"):
+            return key.startswith("bp") or len(value) > 1 or any(_joins(v) for v in value)
+        if key == "not":
+            return False
+        if isinstance(value, list | tuple) and len(value) > 1:
+            return True
+    return len(condition) > 1 and "not_needed_when" not in condition
+
+
 def _part(condition: Any) -> str:
     """A part of a combination that itself joins words reads in brackets, so
     "a and (b or c)" stays exact."""
     text = describe(condition)
-    return f"({text})" if " or " in text or " and " in text else text
+    return f"({text})" if _joins(condition) else text
 
 
 def describe(condition: Any) -> str:
