@@ -60,7 +60,7 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     expect(page.locator("#verdict-label")).to_have_text("Requires override")
     reasons = page.locator("#verdict-reasons")
     expect(reasons).to_contain_text("Needs override")
-    expect(reasons).to_contain_text("fewer than 2 failed adequate antidepressant trials")
+    expect(reasons).to_contain_text("Fewer than 2 failed adequate antidepressant trials")
     expect(reasons).not_to_contain_text("requires_override")
     expect(reasons).to_contain_text("Spravato US prescribing information (v18, 2026) §1")
 

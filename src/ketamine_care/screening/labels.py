@@ -3,6 +3,8 @@ registered in `ScreeningConfig.ready()` (`core.labels`)."""
 
 from __future__ import annotations
 
+import re
+
 from ketamine_care.core import labels as core_labels
 
 DIAGNOSES = {
@@ -96,6 +98,40 @@ VERDICTS = {
     "eligible": "Eligible",
 }
 
+# The facts a rule reads, as "Not recorded: ..." names them.
+FACTS = {
+    "age_years": "age",
+    "sex": "sex",
+    "pregnant": "pregnancy",
+    "breastfeeding": "breastfeeding",
+    "weight_kg": "weight",
+    "height_cm": "height",
+    "bp_systolic": "systolic blood pressure",
+    "bp_diastolic": "diastolic blood pressure",
+    "heart_rate": "heart rate",
+    "diagnoses": "diagnoses",
+    "history": "medical history",
+    "failed_antidepressant_trials": "failed antidepressant trials",
+    "medications": "medications",
+    "suicide_risk": "suicide risk (C-SSRS)",
+    "inpatient_care_needed": "whether inpatient care is needed",
+}
+
+_DZE = re.compile(r"medications\[(?P<name>.+)\]\.diazepam_equivalent_mg")
+
+
+def fact_words(fact: str) -> str:
+    """A missing fact in words: "inpatient_care_needed" -> "whether inpatient care is needed",
+    "medications[Lorazepam].diazepam_equivalent_mg" -> "Lorazepam: diazepam-equivalent dose"."""
+    if fact in FACTS:
+        return FACTS[fact]
+    if match := _DZE.fullmatch(fact):
+        return f"{match['name']}: diazepam-equivalent dose"
+    if fact.startswith("classification of "):
+        return fact
+    return core_labels.humanise(fact).lower()
+
+
 AUDIT_EVENTS = {
     "screening.evaluated": "Eligibility screened",
     "screening.overridden": "Screening verdict overridden",
@@ -111,3 +147,4 @@ def register() -> None:
     core_labels.register_labels(core_labels.SEVERITY, SEVERITIES)
     core_labels.register_labels(core_labels.VERDICT, VERDICTS)
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels("screening_fact", FACTS)

@@ -17,7 +17,7 @@ from ketamine_care.outcomes.models import ClinicSafetySettings
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
-from ketamine_care.screening import forms, interactions, services
+from ketamine_care.screening import forms, interactions, labels, services
 from ketamine_care.screening.access import access_verdict
 from ketamine_care.screening.describe import describe
 from ketamine_care.screening.models import ScreeningVerdict
@@ -122,25 +122,31 @@ def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> 
 
 def _reasons_in_words(verdict) -> list[dict]:
     """Each reason with its rule's condition in words ("age under 18 years"), read from the
-    rule set the verdict was decided by; a rule it no longer finds shows its id in words."""
+    rule set the verdict was decided by, and a missing fact named in words; a rule the pin no
+    longer holds shows its id in words and its stored message."""
     try:
         rule_set, _ = services.pinned_rule_set(verdict.protocol_version)
     except (LookupError, ValueError):  # an unreadable pin: the verdict shows the rule names
-        conditions = {}
+        rules = {}
     else:
-        conditions = {
-            rule.id: rule.condition.model_dump(by_alias=True, exclude_none=True)
-            for rule in rule_set.rules
-        }
-    return [
-        {
-            **reason,
-            "criterion": describe(conditions[reason["rule"]])
-            if reason.get("rule") in conditions
-            else humanise(reason.get("rule")),
-        }
-        for reason in verdict.reasons
-    ]
+        rules = {rule.id: rule for rule in rule_set.rules}
+    shown = []
+    for reason in verdict.reasons:
+        rule = rules.get(reason.get("rule"))
+        if rule is None:
+            shown.append({**reason, "criterion": humanise(reason.get("rule"))})
+            continue
+        condition = rule.condition.model_dump(by_alias=True, exclude_none=True)
+        message = reason.get("message", "")
+        if reason.get("severity") == "missing_information" and reason.get("missing"):
+            facts = ", ".join(labels.fact_words(m) for m in reason["missing"])
+            severity = labels.SEVERITIES.get(rule.severity, humanise(rule.severity)).lower()
+            message = (
+                f"Not recorded: {facts}. This rule cannot be checked until it is; "
+                f"if it applies ({severity}): {rule.message}"
+            )
+        shown.append({**reason, "criterion": describe(condition), "message": message})
+    return shown
 
 
 def _verdict(request, patient_id, verdict_id, capability) -> ScreeningVerdict:
