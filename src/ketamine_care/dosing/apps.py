@@ -6,6 +6,9 @@ class DosingConfig(AppConfig):
     label = "dosing"
 
     def ready(self) -> None:
+        from ketamine_care.dosing import labels
+
+        labels.register()
         # instruments, outcomes and the chart (patients) sit below dosing, so dosing registers
         # into them: the instrument definitions a plan's protocol version pinned (a patient on
         # a plan is scored with them), the protocol's remission cut-off, and the chart section.

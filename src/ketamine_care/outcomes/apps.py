@@ -6,6 +6,9 @@ class OutcomesConfig(AppConfig):
     label = "outcomes"
 
     def ready(self) -> None:
+        from ketamine_care.outcomes import labels
+
+        labels.register()
         # The chart (patients) and the score entry (instruments) sit below outcomes: outcomes
         # registers its chart section and the safety rules run on each new administration.
         from ketamine_care.core.sections import PATIENT_CHART, register_section

@@ -6,6 +6,9 @@ class TreatmentSessionsConfig(AppConfig):
     label = "treatment_sessions"
 
     def ready(self) -> None:
+        from ketamine_care.treatment_sessions import labels
+
+        labels.register()
         # Outcome summaries (outcomes, below) mark when each dosing session started.
         from ketamine_care.outcomes.providers import register_dose_times
         from ketamine_care.treatment_sessions.queries import dose_times

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ketamine_care.core.labels import ROUTE
+from ketamine_care.core.labels import label as display_label
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.session_records import (
@@ -228,7 +230,8 @@ class DoseAdministration(PublicIdModel, TimestampedModel):
         ]
 
     def summary_line(self) -> str:
-        return f"{self.dose_mg} mg {self.drug} {self.route}, lot {self.lot_number}"
+        route = display_label(ROUTE, self.route)
+        return f"{self.dose_mg} mg {self.drug} {route}, lot {self.lot_number}"
 
 
 class VitalSource(models.TextChoices):
