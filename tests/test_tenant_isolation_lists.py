@@ -8,16 +8,19 @@ beside it."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from ketamine_care.accounts.models import Clinic, Role
+from ketamine_care.accounts.models import Clinic, Membership, Role
+from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.sessions import _esketamine_session
 from ketamine_care.inventory.reconciliation import record_count
 from ketamine_care.inventory.services import draw_stock
+from ketamine_care.protocols.services import activate_protocol, create_draft
 from ketamine_care.testing.base import make_user
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
@@ -32,11 +35,13 @@ from ketamine_care.treatment_sessions.tests.factories import (
 pytestmark = pytest.mark.django_db
 
 OURS, THEIRS = "Aldebaran", "Zubeneschamali"
+THEIR_PROTOCOL = "esketamine-mdsi-label"  # active in their clinic only
 
 
 def populate(marker: str) -> dict:
     """A clinic with a patient on the floor, an esketamine session whose REMS form is due, a
-    planned course, an open safety alert, stock with a discrepancy, and their audit events."""
+    planned course, an open safety alert, stock with a discrepancy, their audit events, two
+    active protocols and an API token of the director and of the nurse."""
     slug = marker.lower()
     clinic = Clinic.objects.create(name=f"Clinic {len(slug)}")
     director = make_user(f"md@{slug}.test", clinic, Role.MEDICAL_DIRECTOR)
@@ -64,9 +69,41 @@ def populate(marker: str) -> dict:
     draw_stock(lot=lot, actor=nurse, quantity=1, unit="ml")
     record_count(lot=lot, actor=director, counted_quantity=1, unit="ml")
     first_visit = plan.visits.order_by("date").first().date
-    # API rows name patients by public id, pages by name: either marks the clinic's rows.
-    marks = [marker, *(str(p.public_id) for p in patients)]
-    return {"director": director, "first_visit": first_visit, "marks": marks}
+    tokens = {
+        user: issue_api_token(membership=Membership.objects.get(user=user), name=marker)[0]
+        for user in (director, nurse)
+    }
+    # API rows name patients, versions and users by public id, pages by name: any of them
+    # marks the clinic's rows (form options carry the public ids of versions and witnesses).
+    ids = [p.public_id for p in patients] + [iv.public_id, esketamine.public_id]
+    ids += [prescriber.public_id, nurse.public_id]
+    return {
+        "clinic": clinic,
+        "director": director,
+        "first_visit": first_visit,
+        "marks": [marker, *(str(i) for i in ids)],
+        "iv": iv,
+        "tokens": tokens,
+    }
+
+
+def populate_theirs_only(theirs: dict) -> None:
+    """What only the other clinic has: a protocol active there alone and a draft with a note."""
+    director = theirs["director"]
+    only_theirs = activate_protocol(
+        clinic=theirs["clinic"],
+        protocol_id=THEIR_PROTOCOL,
+        actor=director,
+        clinic_values={"monitoring.discharge.cadss_threshold": None},
+    )
+    theirs["marks"].append(str(only_theirs.public_id))
+    draft = create_draft(
+        from_version=theirs["iv"],
+        edits={"monitoring.min_observation_min": 90},
+        actor=director,
+        note=f"{THEIRS} draft note",
+    )
+    theirs["marks"].append(str(draft.public_id))
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +115,9 @@ def clinics(django_db_setup, django_db_blocker):
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            yield {OURS: populate(OURS), THEIRS: populate(THEIRS)}
+            built = {OURS: populate(OURS), THEIRS: populate(THEIRS)}
+            populate_theirs_only(built[THEIRS])
+            yield built
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -105,33 +144,45 @@ def _dated(url: str, clinics) -> str:
     )
 
 
-# balances_on filters twice (entries :149, then lots :162 via lots_for); either suffices, and
+# balances_on filters twice (entries :134, then lots :147 via lots_for); either suffices, and
 # removing both fails the four report tests.
-_BALANCES = "inventory/queries.py:149 and :162 balances_on"
+_BALANCES = "inventory/queries.py:134 and :147 balances_on"
 
 # (url, the filter the test guards). Each filter was removed once and the test failed.
 LISTS = [
-    ("/patients/", "patients/queries.py:32 search_patients"),
-    ("/patients/?q=jamie", "patients/queries.py:32 search_patients"),
-    ("/api/v1/patients", "patients/queries.py:32 search_patients"),
-    ("/audit/", "audit/queries.py:25 events_for_clinic"),
-    ("/sessions/", "treatment_sessions/queries.py:95 floor"),
-    ("/sessions/check-in/", "treatment_sessions/queries.py:29 sessions_for"),
-    ("/api/v1/treatment-sessions", "treatment_sessions/queries.py:29 sessions_for"),
-    ("/sessions/rems/", "treatment_sessions/queries.py:180 rems_due"),
-    ("/sessions/rems/export.csv?start={start}&end={end}", "treatment_sessions/queries.py:163"),
-    ("/plans/day/?date={visit}", "dosing/views.py:204 day_list"),
-    ("/alerts/", "outcomes/queries.py:282 alerts_for_clinic"),
-    ("/api/v1/alerts", "outcomes/queries.py:282 alerts_for_clinic"),
-    ("/inventory/", "inventory/queries.py:81 lots_for, :90 entries_for, :106 discrepancies"),
+    ("/patients/", "patients/queries.py:33 search_patients"),
+    ("/patients/?q=jamie", "patients/queries.py:33 search_patients"),
+    ("/api/v1/patients", "patients/queries.py:33 search_patients"),
+    ("/audit/", "audit/queries.py:26 events_for_clinic"),
+    ("/sessions/", "treatment_sessions/queries.py:83 floor"),
+    ("/sessions/check-in/", "treatment_sessions/queries.py:26 sessions_for"),
+    ("/api/v1/treatment-sessions", "treatment_sessions/queries.py:26 sessions_for"),
+    ("/sessions/rems/", "treatment_sessions/queries.py:168 rems_due"),
+    (
+        "/sessions/rems/export.csv?start={start}&end={end}",
+        "treatment_sessions/queries.py:151 rems_forms",
+    ),
+    ("/plans/day/?date={visit}", "dosing/queries.py:19 day_visits"),
+    ("/alerts/", "outcomes/queries.py:244 alerts_for_clinic"),
+    ("/api/v1/alerts", "outcomes/queries.py:244 alerts_for_clinic"),
+    (
+        "/inventory/",
+        "inventory/queries.py:66 lots_for, :75 entries_for, :91 discrepancies_for; "
+        "its forms' options :62 products_for, :54 witnesses_for",
+    ),
     ("/inventory/report/?date={today}", _BALANCES),
     ("/inventory/report.csv?date={today}", _BALANCES),
-    ("/api/v1/inventory/products", "inventory/queries.py:77 products_for"),
-    ("/api/v1/inventory/lots", "inventory/queries.py:81 lots_for"),
-    ("/api/v1/inventory/entries", "inventory/queries.py:90 entries_for"),
-    ("/api/v1/inventory/discrepancies", "inventory/queries.py:106 discrepancies_for"),
+    ("/api/v1/inventory/products", "inventory/queries.py:62 products_for"),
+    ("/api/v1/inventory/lots", "inventory/queries.py:66 lots_for"),
+    ("/api/v1/inventory/entries", "inventory/queries.py:75 entries_for"),
+    ("/api/v1/inventory/discrepancies", "inventory/queries.py:91 discrepancies_for"),
     ("/api/v1/inventory/balances", _BALANCES),
     ("/api/v1/inventory/report?date={today}", _BALANCES),
+    ("/api/v1/protocols", "protocols/queries.py:23 library"),
+    ("/api/v1/protocols/iv-ketamine-trd", "protocols/queries.py:47 versions_of"),
+    ("/protocols/iv-ketamine-trd/", "protocols/queries.py:47 versions_of"),
+    ("/sessions/new/", "protocols/queries.py:67 active_versions"),
+    ("/api/v1/auth/tokens", "accounts/api.py:84 list_tokens"),
 ]
 
 
@@ -141,3 +192,25 @@ def test_a_list_shows_this_clinics_rows_and_no_other_clinics(clinics, url, guard
     assert any(mark in body for mark in clinics[OURS]["marks"]), f"{url}: own rows missing"
     leaks = [mark for mark in clinics[THEIRS]["marks"] if mark in body]
     assert leaks == [], f"{url}: another clinic's rows leak ({guarded_filter})"
+
+
+def test_the_protocol_library_shows_this_clinics_protocols_only(clinics):
+    """The library lists every shipped protocol; whether each is active here and its drafts are
+    this clinic's (protocols/queries.py:23 library)."""
+    body = visit(clinics, "/protocols/")
+    rows = {
+        protocol_id: row
+        for row in body.split("<tr>")[1:]
+        for protocol_id in ("iv-ketamine-trd", THEIR_PROTOCOL)
+        if f"/protocols/{protocol_id}/" in row
+    }
+    assert 'data-status="active"' in rows["iv-ketamine-trd"]
+    assert "draft" not in rows["iv-ketamine-trd"], "their draft counted here"
+    assert 'data-status="inactive"' in rows[THEIR_PROTOCOL], "their protocol shown as active"
+
+
+def test_the_token_list_shows_only_the_users_own_tokens(clinics):
+    """A colleague's token and another clinic's are not listed (accounts/api.py:84)."""
+    ours = clinics[OURS]
+    listed = {row["id"] for row in json.loads(visit(clinics, "/api/v1/auth/tokens"))}
+    assert listed == {str(ours["tokens"][ours["director"]].public_id)}

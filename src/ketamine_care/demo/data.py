@@ -128,51 +128,20 @@ def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
     for number in range(1, PATIENT_COUNT + 1):
         mrn = f"DEMO-{number:04d}"
         # Draw every value even for existing patients so the sequence stays the same.
-        sex = rng.choice(["female", "male"])
-        given, family = rng.choice(GIVEN[sex]), rng.choice(FAMILY)
-        age_days = rng.randint(19 * 365, 78 * 365)
-        diagnosis = rng.choice(DIAGNOSES)
-        meds = rng.sample(MEDICATIONS, rng.randint(1, 3))
-        height = Decimal(rng.randint(152, 190) if sex == "male" else rng.randint(148, 178))
-        weight = Decimal(rng.randint(520, 1150)) / 10
+        drawn = _draw_patient(rng)
         if Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
             continue
         patient = services.register_patient(
             clinic=clinic,
             actor=actor,
             mrn=mrn,
-            given_name=given,
-            family_name=family,
-            date_of_birth=today - timedelta(days=age_days),
-            sex=sex,
+            given_name=drawn["given"],
+            family_name=drawn["family"],
+            date_of_birth=today - timedelta(days=drawn["age_days"]),
+            sex=drawn["sex"],
             phone=f"555-01{number:02d}",
         )
-        services.add_diagnosis(
-            patient=patient,
-            actor=actor,
-            icd10_code=diagnosis[0],
-            label=diagnosis[1],
-            clinical_status="active",
-            onset_date=date(today.year - rng.randint(1, 15), 1, 1),
-        )
-        for name, dose, unit, frequency, drug_class in meds:
-            services.add_medication(
-                patient=patient,
-                actor=actor,
-                name=name,
-                dose=dose,
-                dose_unit=unit,
-                frequency=frequency,
-                drug_class=drug_class,
-            )
-        services.record_measurement(
-            patient=patient,
-            actor=actor,
-            weight=weight,
-            height=height,
-            unit="metric",
-            measured_at=timezone.now() - timedelta(days=rng.randint(1, 30)),
-        )
+        _add_history(patient, actor, rng, drawn, today=today)
         if number % 7 == 0:
             services.add_allergy(
                 patient=patient,
@@ -183,6 +152,60 @@ def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
             )
         created += 1
     return created
+
+
+def _draw_patient(rng: random.Random) -> dict:
+    """One patient's random values, drawn in a fixed order (the demo stays the same)."""
+    sex = rng.choice(["female", "male"])
+    given, family = rng.choice(GIVEN[sex]), rng.choice(FAMILY)
+    age_days = rng.randint(19 * 365, 78 * 365)
+    diagnosis = rng.choice(DIAGNOSES)
+    meds = rng.sample(MEDICATIONS, rng.randint(1, 3))
+    height = Decimal(rng.randint(152, 190) if sex == "male" else rng.randint(148, 178))
+    weight = Decimal(rng.randint(520, 1150)) / 10
+    return {
+        "sex": sex,
+        "given": given,
+        "family": family,
+        "age_days": age_days,
+        "diagnosis": diagnosis,
+        "meds": meds,
+        "height": height,
+        "weight": weight,
+    }
+
+
+def _add_history(
+    patient: Patient, actor: User, rng: random.Random, drawn: dict, *, today: date
+) -> None:
+    """The drawn diagnosis, medications and a recent weight and height."""
+    code, label = drawn["diagnosis"]
+    services.add_diagnosis(
+        patient=patient,
+        actor=actor,
+        icd10_code=code,
+        label=label,
+        clinical_status="active",
+        onset_date=date(today.year - rng.randint(1, 15), 1, 1),
+    )
+    for name, dose, unit, frequency, drug_class in drawn["meds"]:
+        services.add_medication(
+            patient=patient,
+            actor=actor,
+            name=name,
+            dose=dose,
+            dose_unit=unit,
+            frequency=frequency,
+            drug_class=drug_class,
+        )
+    services.record_measurement(
+        patient=patient,
+        actor=actor,
+        weight=drawn["weight"],
+        height=drawn["height"],
+        unit="metric",
+        measured_at=timezone.now() - timedelta(days=rng.randint(1, 30)),
+    )
 
 
 HISTORY_PATIENTS = 12  # DEMO-0001 .. DEMO-0012 get rating-scale histories

@@ -81,6 +81,7 @@ def _eligible(clinic, version, prescriber, count: int) -> list[Patient]:
 
 
 def _iv_session(patient, version, state, number, nurse, prescriber):
+    """One IV session walked from scheduled up to `state`."""
     session = services.schedule_session(
         patient=patient,
         protocol_version=version,
@@ -89,32 +90,59 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
         chair_label=f"Chair {number}",
         scheduled_for=ago(150),
     )
-    stop = IV_STATES.index(state)
     if state in ("cancelled", "aborted"):
-        if state == "aborted":
-            services.check_in(session=session, actor=nurse)
-        services.transition(
-            session=session, to=state, actor=nurse, reason="Patient unwell on arrival (demo)."
-        )
+        _end_early(session, state, nurse)
         return
-    steps = IV_STATES[: stop + 1]
+    steps = IV_STATES[: IV_STATES.index(state) + 1]
     if "checked_in" in steps:
         services.check_in(session=session, actor=nurse)
     if "pre_assessment" in steps:
-        services.start_pre_assessment(session=session, actor=nurse)
-        services.record_pre_checks(
-            session=session,
-            actor=nurse,
-            weight_kg="72",
-            escort_confirmed=True,
-            consent_on_file=True,
-            concomitant={"benzodiazepine": False},
-            pregnancy_test=_pregnancy_test(session),
-            day_of_session=DAY_OF_SESSION_CLEAR,
-        )
-        _vitals(session, nurse, [(140, 122, 76, None)])
+        _pre_assess(session, nurse)
     if "dosing" not in steps:
         return
+    _dose(session, state, nurse, prescriber)
+    if "monitoring" not in steps:
+        return
+    services.start_monitoring(session=session, actor=nurse)
+    session.refresh_from_db()
+    if state == "monitoring":
+        _monitor_with_alert(session, nurse)
+        return
+    _vitals(session, nurse, [(100, 136, 84, 4), (10, 126, 80, 5)])
+    services.mark_ready_for_discharge(session=session, actor=nurse, escort_present=True)
+    if state == "ready_for_discharge":
+        return
+    services.discharge(session=session, actor=nurse)
+    if state == "signed":
+        services.sign_session(session=session, actor=prescriber, note_text="Uneventful infusion.")
+
+
+def _end_early(session, state, nurse):
+    """A cancelled session never arrives; an aborted one is checked in first."""
+    if state == "aborted":
+        services.check_in(session=session, actor=nurse)
+    services.transition(
+        session=session, to=state, actor=nurse, reason="Patient unwell on arrival (demo)."
+    )
+
+
+def _pre_assess(session, nurse):
+    services.start_pre_assessment(session=session, actor=nurse)
+    services.record_pre_checks(
+        session=session,
+        actor=nurse,
+        weight_kg="72",
+        escort_confirmed=True,
+        consent_on_file=True,
+        concomitant={"benzodiazepine": False},
+        pregnancy_test=_pregnancy_test(session),
+        day_of_session=DAY_OF_SESSION_CLEAR,
+    )
+    _vitals(session, nurse, [(140, 122, 76, None)])
+
+
+def _dose(session, state, nurse, prescriber):
+    """The calculated dose, infused minutes ago according to how far the session has gone."""
     started = {"dosing": 2, "monitoring": 45}.get(state, 130)
     services.start_dosing(session=session, actor=nurse)
     session.refresh_from_db()
@@ -130,27 +158,18 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
         infusion_started_at=ago(started),
         infusion_ended_at=ago(started - 40) if started > 40 else None,
     )
-    if "monitoring" not in steps:
-        return
-    services.start_monitoring(session=session, actor=nurse)
-    session.refresh_from_db()
-    if state == "monitoring":
-        result = _vitals(session, nurse, [(35, 204, 104, 4)])
-        for alert in result.new_alerts:
-            services.acknowledge_alert(
-                alert=alert,
-                actor=nurse,
-                action_taken="Repeated BP after 5 min; prescriber informed.",
-            )
-        _vitals(session, nurse, [(25, 158, 92, 4)])
-        return
-    _vitals(session, nurse, [(100, 136, 84, 4), (10, 126, 80, 5)])
-    services.mark_ready_for_discharge(session=session, actor=nurse, escort_present=True)
-    if state == "ready_for_discharge":
-        return
-    services.discharge(session=session, actor=nurse)
-    if state == "signed":
-        services.sign_session(session=session, actor=prescriber, note_text="Uneventful infusion.")
+
+
+def _monitor_with_alert(session, nurse):
+    """A high BP that raises an urgent alert, acknowledged, then a better reading."""
+    result = _vitals(session, nurse, [(35, 204, 104, 4)])
+    for alert in result.new_alerts:
+        services.acknowledge_alert(
+            alert=alert,
+            actor=nurse,
+            action_taken="Repeated BP after 5 min; prescriber informed.",
+        )
+    _vitals(session, nurse, [(25, 158, 92, 4)])
 
 
 def _vitals(session, nurse, rows):

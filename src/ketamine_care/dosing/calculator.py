@@ -11,6 +11,7 @@ Rounding: dose to 0.1 mg, infusion rate to 0.1 mg/h, volume and mL/h to 0.1 mL (
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ketamine_care.dosing import guards
@@ -63,79 +64,134 @@ def calculate_dose(
     the "entered in pounds?" warning; `reason` documents a dose below the usual floor or
     above the clinic's ceiling; `jurisdiction` (US/EU) picks the label's start dose.
     """
-    route = _check_route(definition, route)
-    rule = definition.dose_rule(route)  # type: ignore[arg-type]
-    _check_choice(mg_per_kg, step, dose_mg, weight_basis)
-    guards.check_age(age_years)
-    guards.check_jurisdiction(jurisdiction)
-    needs_weight = rule.basis == "mg_per_kg"
-    weight = _optional_positive("weight_kg", weight_kg, required=needs_weight)
-    height = _optional_positive("height_cm", height_cm, required=False)
-    if last_weight_kg is not None:
-        as_decimal("last_weight_kg", last_weight_kg)
-    if sex is not None:
-        check_sex(sex)
-    paediatric = guards.is_paediatric(definition, age_years)
-    draft = DoseDraft(reason=(reason or "").strip() or None)
+    request = _Request(
+        route=_check_route(definition, route),
+        weight_kg=weight_kg,
+        height_cm=height_cm,
+        sex=sex,
+        weight_basis=weight_basis,
+        mg_per_kg=mg_per_kg,
+        step=step,
+        dose_mg=dose_mg,
+        concentration_mg_per_ml=concentration_mg_per_ml,
+        repeat=repeat,
+        age_years=age_years,
+        confirm_weight=confirm_weight,
+        last_weight_kg=last_weight_kg,
+        reason=reason,
+        jurisdiction=jurisdiction,
+    )
+    return _calculate(definition, request)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The inputs of one `calculate_dose` call, as given (the route already checked)."""
+
+    route: str
+    weight_kg: float | None
+    height_cm: float | None
+    sex: str | None
+    weight_basis: str | None
+    mg_per_kg: float | None
+    step: int | None
+    dose_mg: float | None
+    concentration_mg_per_ml: float | None
+    repeat: bool
+    age_years: float | None
+    confirm_weight: bool
+    last_weight_kg: float | None
+    reason: str | None
+    jurisdiction: str
+
+
+def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
+    """Check the input, assemble the dose under the rule's basis, then cap, ceiling, infusion."""
+    rule = definition.dose_rule(r.route)  # type: ignore[arg-type]
+    _check_choice(r.mg_per_kg, r.step, r.dose_mg, r.weight_basis)
+    guards.check_age(r.age_years)
+    guards.check_jurisdiction(r.jurisdiction)
+    weight, height = _check_body(rule, r)
+    paediatric = guards.is_paediatric(definition, r.age_years)
+    draft = DoseDraft(reason=(r.reason or "").strip() or None)
     if rule.basis == "mg_per_kg":
-        _check_weight(
-            definition,
-            draft,
-            weight_basis=weight_basis,
-            weight=weight,
-            height=height,
-            paediatric=paediatric,
-            confirmed=confirm_weight,
-            last_weight_kg=last_weight_kg,
-        )
-    body_mass_index = bmi(weight_kg, height_cm) if weight and height else None
+        _check_weight(definition, draft, r, weight=weight, height=height, paediatric=paediatric)
+    body_mass_index = bmi(r.weight_kg, r.height_cm) if weight and height else None
     if rule.basis == "fixed_mg":
-        start = guards.jurisdiction_start(rule, jurisdiction, age_years)
-        fixed_dose(
-            definition, route, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg, start=start
-        )
-        if weight_basis is not None:
-            draft.warnings.append("weight basis ignored: this protocol doses in fixed mg")
+        _dose_fixed(definition, rule, draft, r)
     else:
-        _choose_basis(draft, weight_basis, body_mass_index, paediatric=paediatric)
-        _use_weight(draft, weight, height, sex)
-        weight_dose(rule, draft, step=step, dose_mg=dose_mg, mg_per_kg=mg_per_kg, repeat=repeat)
+        _choose_basis(draft, r.weight_basis, body_mass_index, paediatric=paediatric)
+        _use_weight(draft, weight, height, r.sex)
+        weight_dose(
+            rule, draft, step=r.step, dose_mg=r.dose_mg, mg_per_kg=r.mg_per_kg, repeat=r.repeat
+        )
         _warn_above(rule, draft)
     apply_cap(rule, draft)
     _check_ceiling(rule, draft)
     infusion = infusion_for(
-        definition.administration_for(route).infusion_duration_min,  # type: ignore[arg-type]
+        definition.administration_for(r.route).infusion_duration_min,  # type: ignore[arg-type]
         draft.dose_mg,
-        concentration_mg_per_ml,
+        r.concentration_mg_per_ml,
         draft.warnings,
     )
     if definition.research_only:
         draft.warnings.append("research-only protocol: use only within an approved study")
-    return _result(definition, route, draft, body_mass_index, infusion)
+    return _result(definition, r.route, draft, body_mass_index, infusion)
+
+
+def _check_body(rule: DoseRule, r: _Request) -> tuple[float | None, float | None]:
+    """Weight (required for a mg/kg rule) and height, then the last weight and sex if given."""
+    weight = _optional_positive("weight_kg", r.weight_kg, required=rule.basis == "mg_per_kg")
+    height = _optional_positive("height_cm", r.height_cm, required=False)
+    if r.last_weight_kg is not None:
+        as_decimal("last_weight_kg", r.last_weight_kg)
+    if r.sex is not None:
+        check_sex(r.sex)
+    return weight, height
 
 
 def _check_weight(
     definition: ProtocolDefinition,
     draft: DoseDraft,
+    r: _Request,
     *,
-    weight_basis: str | None,
     weight: float | None,
     height: float | None,
     paediatric: bool,
-    confirmed: bool,
-    last_weight_kg: float | None,
 ) -> None:
     """The weight guards of a weight-based dose: basis allowed, plausible, not in pounds."""
-    guards.check_basis_allowed(weight_basis, paediatric=paediatric, height_cm=height)
+    guards.check_basis_allowed(r.weight_basis, paediatric=paediatric, height_cm=height)
     limits = guards.plausibility_for(definition)
     draft.warnings.extend(
         guards.check_plausibility(
-            limits, weight_kg=weight, height_cm=height, paediatric=paediatric, confirmed=confirmed
+            limits,
+            weight_kg=weight,
+            height_cm=height,
+            paediatric=paediatric,
+            confirmed=r.confirm_weight,
         )
     )
-    pounds = guards.pounds_warning(limits, weight_kg=weight, last_weight_kg=last_weight_kg)
+    pounds = guards.pounds_warning(limits, weight_kg=weight, last_weight_kg=r.last_weight_kg)
     if pounds:
         draft.warnings.append(pounds)
+
+
+def _dose_fixed(
+    definition: ProtocolDefinition, rule: DoseRule, draft: DoseDraft, r: _Request
+) -> None:
+    """A fixed-mg dose from the label's start for the jurisdiction; a weight basis is moot."""
+    start = guards.jurisdiction_start(rule, r.jurisdiction, r.age_years)
+    fixed_dose(
+        definition,
+        r.route,
+        draft,
+        step=r.step,
+        dose_mg=r.dose_mg,
+        mg_per_kg=r.mg_per_kg,
+        start=start,
+    )
+    if r.weight_basis is not None:
+        draft.warnings.append("weight basis ignored: this protocol doses in fixed mg")
 
 
 def _use_weight(draft: DoseDraft, weight, height, sex) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,7 @@ from ketamine_care.outcomes.models import (
     SafetyPlan,
 )
 from ketamine_care.outcomes.rules import OutcomeThresholds, load_thresholds
+from ketamine_care.outcomes.safety import SafetyAlert as FiredRule
 from ketamine_care.outcomes.safety import (
     SafetyContext,
     SafetyRuleSet,
@@ -77,45 +78,15 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
     Runs inside the caller's transaction, so an administration and its alerts commit together.
     """
     patient = administration.patient
-    settings = safety_settings_for(patient.clinic)
-    rules = clinic_rules(settings)
-    needs_baseline = any(
-        r.instrument == administration.instrument_code and r.condition.kind == "subscale_rise"
-        for r in rules.rules
-    )
-    baseline = _baseline_for(administration) if needs_baseline else None
-    fired = evaluate_safety(
-        rules,
-        administration.as_score_result(),
-        baseline.as_score_result() if baseline else None,
-        SafetyContext(timepoint=SAFETY_TIMEPOINT.get(administration.time_point)),
-    )
+    rules = clinic_rules(safety_settings_for(patient.clinic))
+    fired = _fired_rules(administration, rules)
     now = timezone.now()
     digest = rules.digest if fired else ""
     alerts = []
     for found in fired:
         if not found.actions.clinician_alert and not found.actions.patient_crisis_screen:
             continue
-        minutes = found.actions.acknowledge_within_minutes
-        alert = SafetyAlert.objects.create(
-            clinic=patient.clinic,
-            patient=patient,
-            administration=administration,
-            rule_id=found.rule_id,
-            rule_set_version=rules.version,
-            rule_set_digest=digest,
-            instrument_code=found.instrument,
-            severity=found.severity,
-            message=found.message,
-            observed=_display_number(found.observed),
-            threshold=_display_number(found.threshold),
-            patient_crisis_screen=found.actions.patient_crisis_screen,
-            care_team_task=found.actions.care_team_task or "",
-            acknowledge_by=now + timedelta(minutes=minutes) if minutes else None,
-            unconfigured=found.unconfigured,
-            source=found.source,
-            evidence=found.evidence,
-        )
+        alert = _store_alert(administration, rules, found, digest=digest, now=now)
         record(
             event_type="safety_alert.raised",
             actor=actor,
@@ -132,6 +103,53 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
         )
         alerts.append(alert)
     return alerts
+
+
+def _fired_rules(administration: Administration, rules: SafetyRuleSet) -> list[FiredRule]:
+    """The safety rules this administration fires, against its baseline where a rule needs one."""
+    needs_baseline = any(
+        r.instrument == administration.instrument_code and r.condition.kind == "subscale_rise"
+        for r in rules.rules
+    )
+    baseline = _baseline_for(administration) if needs_baseline else None
+    return evaluate_safety(
+        rules,
+        administration.as_score_result(),
+        baseline.as_score_result() if baseline else None,
+        SafetyContext(timepoint=SAFETY_TIMEPOINT.get(administration.time_point)),
+    )
+
+
+def _store_alert(
+    administration: Administration,
+    rules: SafetyRuleSet,
+    found: FiredRule,
+    *,
+    digest: str,
+    now: datetime,
+) -> SafetyAlert:
+    """One alert row for a fired rule, due for acknowledgement within the rule's minutes."""
+    patient = administration.patient
+    minutes = found.actions.acknowledge_within_minutes
+    return SafetyAlert.objects.create(
+        clinic=patient.clinic,
+        patient=patient,
+        administration=administration,
+        rule_id=found.rule_id,
+        rule_set_version=rules.version,
+        rule_set_digest=digest,
+        instrument_code=found.instrument,
+        severity=found.severity,
+        message=found.message,
+        observed=_display_number(found.observed),
+        threshold=_display_number(found.threshold),
+        patient_crisis_screen=found.actions.patient_crisis_screen,
+        care_team_task=found.actions.care_team_task or "",
+        acknowledge_by=now + timedelta(minutes=minutes) if minutes else None,
+        unconfigured=found.unconfigured,
+        source=found.source,
+        evidence=found.evidence,
+    )
 
 
 def acknowledge_alert(*, alert: SafetyAlert, actor, note: str, request=None) -> SafetyAlert:

@@ -16,8 +16,8 @@ from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.protocols.pinning import SCREENING, checked_content
-from ketamine_care.screening.evaluator import evaluate
-from ketamine_care.screening.facts import FactsError, parse_facts
+from ketamine_care.screening.evaluator import ScreeningResult, evaluate
+from ketamine_care.screening.facts import Facts, FactsError, parse_facts
 from ketamine_care.screening.models import ScreeningVerdict, Verdict
 from ketamine_care.screening.rule_set import RuleSet, rule_set_from_content
 
@@ -47,28 +47,10 @@ def screen_patient(
     fields_prefix: str = "facts",
 ) -> ScreeningVerdict:
     """Evaluate `facts` against the rule set of an *active* clinic protocol and store it."""
-    if not patient.is_active:
-        raise StateError("This patient was marked as entered in error and cannot be screened.")
-    if not protocol_version.is_active or protocol_version.clinic_protocol.clinic_id != (
-        patient.clinic_id
-    ):
-        raise StateError("Screen against a protocol version that is active in this clinic.")
-    try:
-        parsed = parse_facts(facts)
-    except FactsError as exc:
-        raise ValidationFailed(
-            "Some screening facts are invalid.", fields=_facts_fields(exc, fields_prefix)
-        ) from None
+    _check_can_screen(patient, protocol_version)
+    parsed = _parsed_facts(facts, fields_prefix)
     definition = protocol_version.parsed()
-    rule_set, pinned = pinned_rule_set(protocol_version)
-    # The verdict names the pinned copy: the same digest as RuleSet.digest for versions pinned
-    # at activation, and the stored digest for versions pinned by the backfill migration.
-    result = replace(
-        evaluate(rule_set, parsed, protocol=definition.id),
-        rule_set_id=pinned["id"],
-        rule_set_version=pinned["version"],
-        rule_set_digest=pinned["digest"],
-    )
+    result = _evaluate_pinned(protocol_version, parsed, protocol=definition.id)
     stored_facts = parsed.model_dump(mode="json", by_alias=True, exclude_none=True)
     with transaction.atomic():
         verdict = ScreeningVerdict.objects.create(
@@ -99,6 +81,41 @@ def screen_patient(
             request=request,
         )
     return verdict
+
+
+def _check_can_screen(patient, protocol_version: ProtocolVersion) -> None:
+    """Only a live patient, and only against a version active in the patient's clinic."""
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error and cannot be screened.")
+    if not protocol_version.is_active or protocol_version.clinic_protocol.clinic_id != (
+        patient.clinic_id
+    ):
+        raise StateError("Screen against a protocol version that is active in this clinic.")
+
+
+def _parsed_facts(facts: dict[str, Any], fields_prefix: str) -> Facts:
+    """The typed facts, or `ValidationFailed` naming each invalid field under `fields_prefix`."""
+    try:
+        return parse_facts(facts)
+    except FactsError as exc:
+        raise ValidationFailed(
+            "Some screening facts are invalid.", fields=_facts_fields(exc, fields_prefix)
+        ) from None
+
+
+def _evaluate_pinned(
+    protocol_version: ProtocolVersion, parsed: Facts, *, protocol: str
+) -> ScreeningResult:
+    """The verdict of the rule set pinned to the version, naming that pinned copy."""
+    rule_set, pinned = pinned_rule_set(protocol_version)
+    # The verdict names the pinned copy: the same digest as RuleSet.digest for versions pinned
+    # at activation, and the stored digest for versions pinned by the backfill migration.
+    return replace(
+        evaluate(rule_set, parsed, protocol=protocol),
+        rule_set_id=pinned["id"],
+        rule_set_version=pinned["version"],
+        rule_set_digest=pinned["digest"],
+    )
 
 
 def override_screening(

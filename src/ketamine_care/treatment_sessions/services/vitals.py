@@ -94,18 +94,7 @@ def record_vitals(
     twice. Readings may arrive out of order; they are placed by `measured_at`. A signed
     session refuses readings (409)."""
     items = check_readings(readings)
-    keyed: dict[str, dict[str, Any]] = {}
-    for index, item in enumerate(items):
-        own = bool(item.get("idempotency_key"))
-        key = str(
-            item.get("idempotency_key")
-            or (f"{batch_key}:{index}" if batch_key else uuid.uuid4().hex)
-        )[:120]
-        item = {**item, "source": (item.get("source") or source or "manual")[:60]}
-        item["digest"] = payload_digest(item)
-        first = keyed.setdefault(key, {**item, "index": index, "own": own})
-        if first["digest"] != item["digest"]:
-            _reused(key, index, own, "is used twice in this batch for different readings")
+    keyed = _keyed_readings(items, source=source, batch_key=batch_key)
     result = VitalsResult()
     with transaction.atomic():
         session = locked(session)
@@ -115,20 +104,7 @@ def record_vitals(
                 f"Readings are not taken while the session is {session.state_label.lower()}."
             )
         seen = _check_replay(session, keyed, batch_key)
-        rows = [
-            VitalSignsReading(
-                session=session,
-                measured_at=item["measured_at"],
-                source=item["source"],
-                idempotency_key=key,
-                payload_digest=item["digest"],
-                recorded_by=actor,
-                symptoms=item["symptoms"],
-                **{f: item[f] for f in FIELDS.values()},
-            )
-            for key, item in keyed.items()
-            if key not in seen
-        ]
+        rows = _new_rows(session, keyed, seen, actor=actor)
         result.duplicates = len(items) - len(rows)
         if rows:
             result.stored = VitalSignsReading.objects.bulk_create(rows)
@@ -150,6 +126,47 @@ def record_vitals(
             )
             result.new_alerts = refresh_alerts(session, actor=actor, request=request)
     return result
+
+
+def _keyed_readings(
+    items: list[dict[str, Any]], *, source: str, batch_key: str
+) -> dict[str, dict[str, Any]]:
+    """The checked readings by idempotency key, each with its source, digest, 0-based index
+    and whether the key was the sender's own. A key sent twice in one batch for different
+    readings is a conflict (409)."""
+    keyed: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(items):
+        own = bool(item.get("idempotency_key"))
+        key = str(
+            item.get("idempotency_key")
+            or (f"{batch_key}:{index}" if batch_key else uuid.uuid4().hex)
+        )[:120]
+        item = {**item, "source": (item.get("source") or source or "manual")[:60]}
+        item["digest"] = payload_digest(item)
+        first = keyed.setdefault(key, {**item, "index": index, "own": own})
+        if first["digest"] != item["digest"]:
+            _reused(key, index, own, "is used twice in this batch for different readings")
+    return keyed
+
+
+def _new_rows(
+    session, keyed: dict[str, dict[str, Any]], seen: set[str], *, actor
+) -> list[VitalSignsReading]:
+    """Unsaved rows for the readings whose keys are not stored yet."""
+    return [
+        VitalSignsReading(
+            session=session,
+            measured_at=item["measured_at"],
+            source=item["source"],
+            idempotency_key=key,
+            payload_digest=item["digest"],
+            recorded_by=actor,
+            symptoms=item["symptoms"],
+            **{f: item[f] for f in FIELDS.values()},
+        )
+        for key, item in keyed.items()
+        if key not in seen
+    ]
 
 
 def payload_digest(item: dict[str, Any]) -> str:
