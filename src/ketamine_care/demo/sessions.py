@@ -5,6 +5,7 @@ Times are relative to when the demo is loaded; numbers are demo data, not guidan
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -105,7 +106,7 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
         services.record_pre_checks(
             session=session,
             actor=nurse,
-            weight_kg="72",
+            weight_kg=Decimal("72"),
             escort_confirmed=True,
             consent_on_file=True,
             concomitant={"benzodiazepine": False},
