@@ -123,9 +123,9 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
         session=session,
         actor=nurse,
         checked_by=prescriber,
-        dose_mg=session.pre_checks.calculated_dose_mg,
+        dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
         product="Ketamine HCl 50 mg/mL, 10 mL vial",
-        concentration_mg_per_ml="50",
+        concentration_mg_per_ml=Decimal("50"),
         lot_number="DEMO-K-001",
         expiry_date=timezone.localdate() + timedelta(days=300),
         infusion_started_at=ago(started),
@@ -198,7 +198,7 @@ def _esketamine_session(patient, version, nurse, prescriber):
     _vitals(session, nurse, [(165, 128, 80, None)])
     services.start_dosing(session=session, actor=nurse)
     session.refresh_from_db()
-    dose = session.pre_checks.calculated_dose_mg
+    dose = Decimal(str(session.pre_checks.calculated_dose_mg))
     devices = int(dose // 28)
     services.record_dose(
         session=session,

@@ -91,7 +91,7 @@ class DoseCeilingTests(ClinicTestCase):
             session=session,
             actor=self.nurse,
             checked_by=self.prescriber,
-            dose_mg=35,
+            dose_mg=Decimal("35"),
             dose_change_reason=reason,
             product="Ketamine 50 mg/mL",
             lot_number="L1",
