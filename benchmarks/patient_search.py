@@ -12,6 +12,7 @@ import argparse
 import random
 import sys
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -116,7 +117,7 @@ def run(args) -> None:
     for _ in range(5):
         services.add_diagnosis(patient=patient, actor=user, icd10_code="F33.2", label="MDD")
         services.record_measurement(
-            patient=patient, actor=user, weight="80", height="175", unit="metric"
+            patient=patient, actor=user, weight=Decimal("80"), height=Decimal("175"), unit="metric"
         )
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     web = Client()

@@ -2,6 +2,7 @@
 reasons, override a requires_override verdict with a reason, create a plan, see the calendar."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
@@ -32,7 +33,7 @@ def workup_patient():
     )
     patients.add_diagnosis(patient=patient, actor=director, icd10_code="F33.2", label="MDD")
     patients.record_measurement(
-        patient=patient, actor=director, unit="metric", weight=82, height=170
+        patient=patient, actor=director, unit="metric", weight=Decimal("82"), height=Decimal("170")
     )
     return director, patient
 

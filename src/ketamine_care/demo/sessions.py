@@ -5,6 +5,7 @@ Times are relative to when the demo is loaded; numbers are demo data, not guidan
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -131,7 +132,7 @@ def _pre_assess(session, nurse):
     services.record_pre_checks(
         session=session,
         actor=nurse,
-        weight_kg="72",
+        weight_kg=Decimal("72"),
         escort_confirmed=True,
         consent_on_file=True,
         concomitant={"benzodiazepine": False},
@@ -150,9 +151,9 @@ def _dose(session, state, nurse, prescriber):
         session=session,
         actor=nurse,
         checked_by=prescriber,
-        dose_mg=session.pre_checks.calculated_dose_mg,
+        dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
         product="Ketamine HCl 50 mg/mL, 10 mL vial",
-        concentration_mg_per_ml="50",
+        concentration_mg_per_ml=Decimal("50"),
         lot_number="DEMO-K-001",
         expiry_date=timezone.localdate() + timedelta(days=300),
         infusion_started_at=ago(started),
@@ -216,7 +217,7 @@ def _esketamine_session(patient, version, nurse, prescriber):
     _vitals(session, nurse, [(165, 128, 80, None)])
     services.start_dosing(session=session, actor=nurse)
     session.refresh_from_db()
-    dose = session.pre_checks.calculated_dose_mg
+    dose = Decimal(str(session.pre_checks.calculated_dose_mg))
     devices = int(dose // 28)
     services.record_dose(
         session=session,

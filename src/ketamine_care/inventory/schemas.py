@@ -9,7 +9,7 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 UnitIn = Literal["ml", "vial", "device"]
 # Data-entry guards, not clinical numbers (see inventory.ledger): no entry moves more than
@@ -20,6 +20,8 @@ Text = Field(default="", max_length=2000)
 
 
 class ProductIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True)  # blank text counts as missing
+
     name: str = Field(min_length=1, max_length=200)
     drug: Literal["ketamine", "esketamine"]
     form: Literal["vial", "nasal_device"]

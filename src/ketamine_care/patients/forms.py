@@ -1,4 +1,5 @@
-"""HTML forms. They parse input; the services apply the rules and report errors by field."""
+"""HTML forms. They parse input into typed values (text stripped, numbers as Decimal, dates as
+date); the services apply the domain rules and report errors by field."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ class DiagnosisForm(forms.Form):
     label = forms.CharField(label="Diagnosis", max_length=200)
     onset_date = forms.DateField(label="Onset", required=False, widget=DATE_INPUT)
     clinical_status = forms.ChoiceField(label="Status", choices=DiagnosisStatus.choices)
+
+    def clean_icd10_code(self) -> str:
+        return self.cleaned_data["icd10_code"].upper()
 
 
 class AllergyForm(forms.Form):

@@ -6,9 +6,10 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field, field_validator
 
 from ketamine_care.core.bounds import HEIGHT_MAX, WEIGHT_MAX
+from ketamine_care.patients.models import DrugClass
 
 SexIn = Literal["female", "male", "other", "unknown"]
 
@@ -50,11 +51,22 @@ class PatientOut(Schema):
     entered_in_error_reason: str
 
 
-class DiagnosisIn(Schema):
+class _StrippedIn(Schema):
+    """Text arrives stripped of surrounding white space, so blank text counts as missing."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+class DiagnosisIn(_StrippedIn):
     icd10_code: str = Field(min_length=1, max_length=10)
     label: str = Field(min_length=1, max_length=200)
     onset_date: date | None = None
     clinical_status: Literal["active", "in_remission", "resolved"] = "active"
+
+    @field_validator("icd10_code")
+    @classmethod
+    def _upper_case(cls, code: str) -> str:
+        return code.upper()
 
 
 class DiagnosisOut(Schema):
@@ -66,7 +78,7 @@ class DiagnosisOut(Schema):
     status: str
 
 
-class AllergyIn(Schema):
+class AllergyIn(_StrippedIn):
     substance: str = Field(min_length=1, max_length=200)
     reaction: str = Field(default="", max_length=200)
     severity: Literal["", "mild", "moderate", "severe"] = ""
@@ -80,12 +92,12 @@ class AllergyOut(Schema):
     status: str
 
 
-class MedicationIn(Schema):
+class MedicationIn(_StrippedIn):
     name: str = Field(min_length=1, max_length=200)
     dose: Decimal | None = Field(default=None, gt=0, max_digits=10, decimal_places=3)
     dose_unit: str = Field(default="", max_length=20)
     frequency: str = Field(default="", max_length=100)
-    drug_class: str = Field(max_length=32)
+    drug_class: DrugClass
 
 
 class MedicationOut(Schema):

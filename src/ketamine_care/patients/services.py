@@ -4,7 +4,7 @@ transaction. Authorization happens before these calls (accounts.permissions)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_date, parse_decimal, parse_text
+from ketamine_care.core.parsing import FUTURE_DATE, parse_date, parse_text
 from ketamine_care.core.units import in_to_cm, lb_to_kg
 from ketamine_care.patients.models import (
     HEIGHT_CM_RANGE,
@@ -179,22 +179,25 @@ def _require_active(patient: Patient) -> None:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
 
 
-def add_diagnosis(*, patient: Patient, actor, request=None, **values: Any) -> Diagnosis:
-    """Add an ICD-10-CM coded diagnosis to the problem list."""
+def add_diagnosis(
+    *,
+    patient: Patient,
+    actor,
+    icd10_code: str,
+    label: str,
+    onset_date: date | None = None,
+    clinical_status: str = DiagnosisStatus.ACTIVE,
+    request=None,
+) -> Diagnosis:
+    """Add an ICD-10-CM coded diagnosis to the problem list. The form or schema has already
+    parsed the input (code upper-cased, text stripped); this checks the code's structure and
+    that the onset is not in the future."""
     _require_active(patient)
     errors: dict[str, str] = {}
-    code = parse_text(
-        values.get("icd10_code"), "icd10_code", errors, required=True, max_length=10
-    ).upper()
-    label = parse_text(values.get("label"), "label", errors, required=True, max_length=200)
-    onset = parse_date(
-        values.get("onset_date"), "onset_date", errors, not_after=timezone.localdate()
-    )
-    status = values.get("clinical_status") or DiagnosisStatus.ACTIVE
-    if code and not _looks_like_icd10(code):
+    if not _looks_like_icd10(icd10_code):
         errors["icd10_code"] = "Enter an ICD-10-CM code such as F33.2."
-    if status not in DiagnosisStatus.values:
-        errors["clinical_status"] = f"Choose one of: {', '.join(DiagnosisStatus.values)}."
+    if onset_date is not None and onset_date > timezone.localdate():
+        errors["onset_date"] = FUTURE_DATE
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     return _create_child(
@@ -203,10 +206,10 @@ def add_diagnosis(*, patient: Patient, actor, request=None, **values: Any) -> Di
         patient,
         actor,
         request,
-        icd10_code=code,
+        icd10_code=icd10_code,
         label=label,
-        onset_date=onset,
-        clinical_status=status,
+        onset_date=onset_date,
+        clinical_status=clinical_status,
     )
 
 
@@ -216,21 +219,17 @@ def _looks_like_icd10(code: str) -> bool:
     return re.fullmatch(r"[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?", code) is not None
 
 
-def add_allergy(*, patient: Patient, actor, request=None, **values: Any) -> Allergy:
+def add_allergy(
+    *,
+    patient: Patient,
+    actor,
+    substance: str,
+    reaction: str = "",
+    severity: str = "",
+    request=None,
+) -> Allergy:
     """Record an allergy or intolerance."""
     _require_active(patient)
-    errors: dict[str, str] = {}
-    substance = parse_text(
-        values.get("substance"), "substance", errors, required=True, max_length=200
-    )
-    reaction = parse_text(
-        values.get("reaction"), "reaction", errors, required=False, max_length=200
-    )
-    severity = values.get("severity") or ""
-    if severity not in ("", "mild", "moderate", "severe"):
-        errors["severity"] = "Choose mild, moderate or severe."
-    if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     return _create_child(
         Allergy,
         "allergy.added",
@@ -243,22 +242,26 @@ def add_allergy(*, patient: Patient, actor, request=None, **values: Any) -> Alle
     )
 
 
-def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> Medication:
-    """Add a current medication (name, dose with unit, frequency, drug class)."""
+def add_medication(
+    *,
+    patient: Patient,
+    actor,
+    name: str,
+    drug_class: str,
+    dose: Decimal | None = None,
+    dose_unit: str = "",
+    frequency: str = "",
+    request=None,
+) -> Medication:
+    """Add a current medication (name, dose with unit, frequency, drug class). Every
+    medication is classified, so that the interaction checks can read it."""
     _require_active(patient)
     errors: dict[str, str] = {}
-    name = parse_text(values.get("name"), "name", errors, required=True, max_length=200)
-    unit = parse_text(values.get("dose_unit"), "dose_unit", errors, required=False, max_length=20)
-    frequency = parse_text(
-        values.get("frequency"), "frequency", errors, required=False, max_length=100
-    )
-    drug_class = values.get("drug_class") or ""
     if drug_class not in DrugClass.values:
         errors["drug_class"] = f"Choose one of: {', '.join(DrugClass.values)}."
-    dose = parse_decimal(values.get("dose"), "dose", errors, required=False)
     if dose is not None and dose <= 0:
         errors["dose"] = "Dose must be greater than zero."
-    if dose is not None and not unit:
+    if dose is not None and not dose_unit:
         errors["dose_unit"] = "Give the unit of the dose (for example mg)."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
@@ -270,7 +273,7 @@ def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> M
         request,
         name=name,
         dose=dose,
-        dose_unit=unit,
+        dose_unit=dose_unit,
         frequency=frequency,
         drug_class=drug_class,
     )
@@ -281,24 +284,23 @@ def record_measurement(
     patient: Patient,
     actor,
     request=None,
-    weight: Any = None,
-    height: Any = None,
+    weight: Decimal | None = None,
+    height: Decimal | None = None,
     unit: str = "metric",
     measured_at: datetime | None = None,
 ) -> BodyMeasurement:
     """Record weight and/or height. `unit` must be chosen explicitly: "metric" (kg, cm) or
-    "imperial" (lb, in); imperial input is converted and stored in kg and cm."""
+    "imperial" (lb, in); imperial input is converted and stored in kg and cm, and the
+    plausible ranges are checked after conversion."""
     _require_active(patient)
     errors: dict[str, str] = {}
     if unit not in ("metric", "imperial"):
         errors["unit"] = "Choose metric (kg/cm) or imperial (lb/in)."
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
-    weight_value = parse_decimal(weight, "weight", errors, required=False)
-    height_value = parse_decimal(height, "height", errors, required=False)
-    if weight_value is None and height_value is None and not errors:
+    if weight is None and height is None:
         errors["weight"] = "Enter a weight, a height or both."
-    weight_kg = _convert(weight_value, lb_to_kg, unit)
-    height_cm = _convert(height_value, in_to_cm, unit)
+    weight_kg = _convert(weight, lb_to_kg, unit)
+    height_cm = _convert(height, in_to_cm, unit)
     _check_range(weight_kg, WEIGHT_KG_RANGE, "weight", "kg", errors)
     _check_range(height_cm, HEIGHT_CM_RANGE, "height", "cm", errors)
     when = measured_at or timezone.now()

@@ -6,7 +6,7 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ketamine_care.core.bounds import MG_MAX, SMALL_INT_MAX, WEIGHT_MAX
 
@@ -66,6 +66,8 @@ class PreCheckOverrideIn(Schema):
 
 
 class SessionDoseIn(Schema):
+    model_config = ConfigDict(str_strip_whitespace=True)  # blank text counts as missing
+
     dose_mg: Decimal = Field(gt=0, le=MG_MAX)
     checked_by_email: str = Field(max_length=254)
     lot_id: UUID | None = None

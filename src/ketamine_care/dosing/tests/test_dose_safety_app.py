@@ -5,6 +5,7 @@ label jurisdiction; plans show their warnings and conditional visits."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.dosing.models import PlannedVisit
@@ -29,8 +30,8 @@ class DoseSafetyTests(ClinicTestCase):
             patient=patient or self.patient,
             actor=self.prescriber,
             unit="metric",
-            weight=weight,
-            height=height,
+            weight=Decimal(weight),
+            height=None if height is None else Decimal(height),
         )
 
     def _post(self, body, user=None):

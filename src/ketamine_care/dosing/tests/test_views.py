@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ketamine_care.patients import services as patients
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -15,7 +17,11 @@ class TreatmentViewTests(ClinicTestCase):
             patient=self.patient, actor=self.prescriber, icd10_code="F33.2", label="MDD"
         )
         patients.record_measurement(
-            patient=self.patient, actor=self.prescriber, unit="metric", weight=82, height=170
+            patient=self.patient,
+            actor=self.prescriber,
+            unit="metric",
+            weight=Decimal("82"),
+            height=Decimal("170"),
         )
         self.version = activate_trd(clinic=self.clinic, director=self.medical_director)
         self.chart = f"/patients/{self.patient.public_id}"

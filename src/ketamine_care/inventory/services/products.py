@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.core.parsing import parse_decimal, parse_text
+from ketamine_care.core.parsing import REQUIRED, parse_text
 from ketamine_care.inventory.ledger import (
     MAX_ML_PER_VIAL,
 )
@@ -39,31 +39,35 @@ PRODUCT_CEILINGS = {
 }
 
 
-def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
+def add_product(
+    *,
+    clinic,
+    actor,
+    name: str,
+    drug: str,
+    form: str,
+    strength_mg_per_ml: Decimal | None = None,
+    volume_ml: Decimal | None = None,
+    mg_per_device: Decimal | None = None,
+    ndc: str = "",
+    request=None,
+) -> Product:
     """Add a stocked product. Vials need `strength_mg_per_ml` and `volume_ml`; nasal devices
-    need `mg_per_device` (SPRAVATO delivers 28 mg per device). Esketamine is a nasal device."""
+    need `mg_per_device` (SPRAVATO delivers 28 mg per device). Esketamine is a nasal device.
+    The form or schema has parsed the input (text stripped, amounts as Decimal)."""
     errors: dict[str, str] = {}
-    name = parse_text(values.get("name"), "name", errors, required=True, max_length=200)
-    ndc = parse_text(values.get("ndc"), "ndc", errors, required=False, max_length=20)
-    drug, form = values.get("drug"), values.get("form")
     if drug not in Drug.values:
         errors["drug"] = f"Choose one of: {', '.join(Drug.values)}."
     if form not in DosageForm.values:
         errors["form"] = f"Choose one of: {', '.join(DosageForm.values)}."
     if drug == Drug.ESKETAMINE and form != DosageForm.NASAL_DEVICE:
         errors["form"] = "Esketamine is stocked as nasal spray devices."
-    needed = ("strength_mg_per_ml", "volume_ml") if form == "vial" else ("mg_per_device",)
-    amounts = {}
-    for field in ("strength_mg_per_ml", "volume_ml", "mg_per_device"):
-        if field in needed:
-            amounts[field] = parse_decimal(values.get(field), field, errors)
-            ceiling = PRODUCT_CEILINGS[field]
-            if amounts[field] is not None and not Decimal(0) < amounts[field]:
-                errors[field] = "Enter an amount greater than zero."
-            elif amounts[field] is not None and amounts[field] > ceiling:
-                errors[field] = f"At most {ceiling}: check the label."
-        elif values.get(field) not in (None, ""):
-            errors[field] = "Not used for this dosage form."
+    given = {
+        "strength_mg_per_ml": strength_mg_per_ml,
+        "volume_ml": volume_ml,
+        "mg_per_device": mg_per_device,
+    }
+    amounts = _label_amounts(form, given, errors)
     if name and Product.objects.filter(clinic=clinic, name=name).exists():
         errors["name"] = "A product with this name already exists."
     _raise_if(errors)
@@ -80,6 +84,27 @@ def add_product(*, clinic, actor, request=None, **values: Any) -> Product:
             request=request,
         )
     return product
+
+
+def _label_amounts(form: str, given: dict[str, Decimal | None], errors: dict) -> dict:
+    """The label figures this dosage form needs, each above zero and under its ceiling; a
+    figure the form does not use is refused."""
+    needed = ("strength_mg_per_ml", "volume_ml") if form == "vial" else ("mg_per_device",)
+    amounts = {}
+    for field, value in given.items():
+        if field not in needed:
+            if value is not None:
+                errors[field] = "Not used for this dosage form."
+            continue
+        amounts[field] = value
+        ceiling = PRODUCT_CEILINGS[field]
+        if value is None:
+            errors[field] = REQUIRED
+        elif not Decimal(0) < value:
+            errors[field] = "Enter an amount greater than zero."
+        elif value > ceiling:
+            errors[field] = f"At most {ceiling}: check the label."
+    return amounts
 
 
 def _lot_for_arrival(product: Product, lot_number: Any, expiry_date: Any) -> Lot:

@@ -6,7 +6,7 @@ from django.utils import timezone
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.inventory import services
-from ketamine_care.inventory.models import LedgerEntry, Lot
+from ketamine_care.inventory.models import LedgerEntry, Lot, Product
 from ketamine_care.inventory.tests.test_services import LedgerTestCase
 from ketamine_care.testing.base import PASSWORD
 from ketamine_care.testing.inventory import make_ketamine_vials, receive, yesterday
@@ -177,3 +177,54 @@ class InventoryApiTests(LedgerTestCase):
         lines = response.content.decode().splitlines()
         self.assertTrue(lines[0].startswith("date,product,drug,strength"))
         self.assertIn(",LOT-A,", lines[1])
+
+
+class ProductInputTests(LedgerTestCase):
+    """The schema and the form parse a product's input; the service keeps the label rules.
+    Every refusal names its field, and nothing is saved."""
+
+    def add(self, **body):
+        values = {"name": "Ketamine 10 mg/mL", "drug": "ketamine", "form": "vial"}
+        return Client().post(
+            f"{API}/products",
+            {**values, **body},
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {token_for(self.clinic_admin)}",
+        )
+
+    def assert_refused(self, response, field, message=None):
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertEqual(response.json()["error"], "validation_error")
+        self.assertIn(field, response.json()["fields"])
+        if message is not None:
+            self.assertEqual(response.json()["fields"][field], message)
+
+    def test_a_vial_needs_its_strength_and_volume(self):
+        before = Product.objects.count()
+        self.assert_refused(
+            self.add(strength_mg_per_ml="10"), "volume_ml", "This field is required."
+        )
+        self.assert_refused(
+            self.add(strength_mg_per_ml="ten", volume_ml="10"), "strength_mg_per_ml"
+        )
+        per_device = {"strength_mg_per_ml": "10", "volume_ml": "10", "mg_per_device": "28"}
+        self.assert_refused(
+            self.add(**per_device), "mg_per_device", "Not used for this dosage form."
+        )
+        self.assertEqual(Product.objects.count(), before)
+
+    def test_a_blank_name_is_missing_and_the_name_is_stored_stripped(self):
+        self.assert_refused(self.add(name="   ", strength_mg_per_ml="10", volume_ml="5"), "name")
+        response = self.add(name="  Ketamine 10 mg/mL ", strength_mg_per_ml="10", volume_ml="5")
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(response.json()["name"], "Ketamine 10 mg/mL")
+
+    def test_esketamine_is_refused_as_a_vial_on_the_screen_too(self):
+        body = {"name": "Esk vial", "drug": "esketamine", "form": "vial",
+                "strength_mg_per_ml": "10", "volume_ml": "5"}  # fmt: skip
+        self.assert_refused(self.add(**body), "form")
+        response = self.client_for(self.clinic_admin).post("/inventory/products/add/", body)
+        self.assertContains(
+            response, "Esketamine is stocked as nasal spray devices.", status_code=422
+        )
+        self.assertFalse(Product.objects.filter(name="Esk vial").exists())

@@ -170,9 +170,9 @@ class CeilingTests(LedgerTestCase):
         self.assertEqual(LedgerEntry.objects.count(), 1)
 
     def test_a_product_label_figure_has_a_ceiling(self):
-        cases = {"strength_mg_per_ml": "1001", "volume_ml": "101"}
+        cases = {"strength_mg_per_ml": Decimal("1001"), "volume_ml": Decimal("101")}
         for field, value in cases.items():
-            values = {"strength_mg_per_ml": "50", "volume_ml": "10", field: value}
+            values = {"strength_mg_per_ml": Decimal("50"), "volume_ml": Decimal("10"), field: value}
             with self.subTest(field=field), self.assertRaises(ValidationFailed) as caught:
                 services.add_product(
                     clinic=self.clinic,

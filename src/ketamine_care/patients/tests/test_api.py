@@ -177,3 +177,61 @@ def Membership_for(user):  # noqa: N802 - reads like a noun in the fixtures abov
     from ketamine_care.accounts.models import Membership
 
     return Membership.objects.select_related("clinic", "user").get(user=user)
+
+
+class ChartEntryInputTests(ClinicTestCase):
+    """The schemas parse the input (text stripped, codes upper-cased, classes checked); a bad
+    field answers 422 in the error shape, naming the field, and nothing is saved."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        _, cls.token = issue_api_token(membership=Membership_for(cls.prescriber))
+
+    def post(self, path, data):
+        return Client().post(
+            f"{API}/{self.patient.public_id}/{path}",
+            data,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {self.token}",
+        )
+
+    def assert_refused(self, response, field):
+        self.assertEqual(response.status_code, 422, response.content)
+        body = response.json()
+        self.assertEqual(body["error"], "validation_error")
+        self.assertIn(field, body["fields"])
+
+    def test_blank_text_counts_as_missing(self):
+        self.assert_refused(self.post("diagnoses", {"icd10_code": "F33.2", "label": "  "}), "label")
+        self.assert_refused(self.post("allergies", {"substance": " \t "}), "substance")
+        blank_name = {"name": "   ", "drug_class": "ssri"}
+        self.assert_refused(self.post("medications", blank_name), "name")
+        self.assertFalse(Patient.objects.get(pk=self.patient.pk).diagnoses.exists())
+
+    def test_text_is_stored_stripped(self):
+        response = self.post("allergies", {"substance": "  Latex ", "reaction": " Rash  "})
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(
+            (response.json()["substance"], response.json()["reaction"]), ("Latex", "Rash")
+        )
+
+    def test_an_unknown_drug_class_is_refused_naming_it(self):
+        response = self.post("medications", {"name": "Sertraline", "drug_class": "vitamins"})
+        self.assert_refused(response, "drug_class")
+
+    def test_a_dose_must_be_a_positive_number_with_its_unit(self):
+        bad_number = {"name": "Sertraline", "drug_class": "ssri", "dose": "lots"}
+        self.assert_refused(self.post("medications", bad_number), "dose")
+        no_unit = {"name": "Sertraline", "drug_class": "ssri", "dose": "50"}
+        self.assert_refused(self.post("medications", no_unit), "dose_unit")
+
+    def test_an_onset_in_the_future_is_refused(self):
+        tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+        body = {"icd10_code": "F33.2", "label": "MDD", "onset_date": tomorrow}
+        self.assert_refused(self.post("diagnoses", body), "onset_date")
+        self.assert_refused(self.post("diagnoses", {**body, "onset_date": "soon"}), "onset_date")
+
+    def test_a_weight_that_is_not_a_number_is_refused(self):
+        self.assert_refused(self.post("measurements", {"weight_kg": "heavy"}), "weight_kg")
+        self.assert_refused(self.post("measurements", {}), "weight")

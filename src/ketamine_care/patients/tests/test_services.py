@@ -121,14 +121,18 @@ class EnteredInErrorTests(ClinicTestCase):
 class MeasurementTests(ClinicTestCase):
     def test_pounds_and_inches_are_converted_and_stored_in_kg_and_cm(self):
         row = services.record_measurement(
-            patient=self.patient, actor=self.nurse, weight="180", height="70", unit="imperial"
+            patient=self.patient,
+            actor=self.nurse,
+            weight=Decimal("180"),
+            height=Decimal("70"),
+            unit="imperial",
         )
         self.assertEqual(row.weight_kg, Decimal("81.65"))
         self.assertEqual(row.height_cm, Decimal("177.8"))
         self.assertEqual(row.entered_unit, "imperial")
 
     def test_weight_outside_half_to_500_kg_is_refused(self):
-        for weight in ("0.4", "500.01", "-3"):
+        for weight in (Decimal("0.4"), Decimal("500.01"), Decimal("-3")):
             with self.subTest(weight=weight), self.assertRaises(ValidationFailed) as caught:
                 services.record_measurement(
                     patient=self.patient, actor=self.nurse, weight=weight, unit="metric"
@@ -139,11 +143,11 @@ class MeasurementTests(ClinicTestCase):
     def test_pounds_are_range_checked_after_conversion(self):
         with self.assertRaises(ValidationFailed):
             services.record_measurement(
-                patient=self.patient, actor=self.nurse, weight="1200", unit="imperial"
+                patient=self.patient, actor=self.nurse, weight=Decimal("1200"), unit="imperial"
             )  # 544 kg
 
     def test_height_outside_30_to_250_cm_is_refused(self):
-        for height in ("29.9", "251"):
+        for height in (Decimal("29.9"), Decimal("251")):
             with self.subTest(height=height), self.assertRaises(ValidationFailed) as caught:
                 services.record_measurement(
                     patient=self.patient, actor=self.nurse, height=height, unit="metric"
@@ -153,7 +157,7 @@ class MeasurementTests(ClinicTestCase):
     def test_a_unit_must_be_chosen_explicitly(self):
         with self.assertRaises(ValidationFailed) as caught:
             services.record_measurement(
-                patient=self.patient, actor=self.nurse, weight="80", unit=""
+                patient=self.patient, actor=self.nurse, weight=Decimal("80"), unit=""
             )
         self.assertIn("unit", caught.exception.fields)
 
@@ -161,7 +165,11 @@ class MeasurementTests(ClinicTestCase):
         from ketamine_care.patients.models import latest_body_metrics
 
         services.record_measurement(
-            patient=self.patient, actor=self.nurse, weight="82", height="180", unit="metric"
+            patient=self.patient,
+            actor=self.nurse,
+            weight=Decimal("82"),
+            height=Decimal("180"),
+            unit="metric",
         )
         self.assertEqual(latest_body_metrics(self.patient)["bmi"], Decimal("25.3"))
 

@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Patient
 from ketamine_care.testing.base import ClinicTestCase
@@ -106,6 +110,34 @@ class ChartViewTests(ClinicTestCase):
         row.refresh_from_db()
         self.assertEqual(row.status, "entered_in_error")
         self.assertNotContains(client.get(self.chart_url()), "MDD, recurrent")
+
+    def test_a_lower_case_code_is_stored_upper_case(self):
+        self.client_for(self.prescriber).post(
+            self.chart_url("diagnoses/add/"),
+            {"icd10_code": " f33.2 ", "label": " MDD ", "clinical_status": "active"},
+        )
+        row = Diagnosis.objects.get()
+        self.assertEqual((row.icd10_code, row.label), ("F33.2", "MDD"))
+
+    def test_a_malformed_code_or_a_future_onset_is_shown_on_its_field(self):
+        tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+        response = self.client_for(self.prescriber).post(
+            self.chart_url("diagnoses/add/"),
+            {"icd10_code": "33", "label": "MDD", "clinical_status": "active",
+             "onset_date": tomorrow},
+            headers=HTMX,
+        )  # fmt: skip
+        self.assertContains(response, "Enter an ICD-10-CM code such as F33.2.", status_code=422)
+        self.assertContains(response, "This date cannot be in the future.", status_code=422)
+        self.assertFalse(Diagnosis.objects.exists())
+
+    def test_a_medication_dose_without_a_unit_is_shown_on_the_unit(self):
+        response = self.client_for(self.prescriber).post(
+            self.chart_url("medications/add/"),
+            {"name": "Sertraline", "dose": "50", "dose_unit": " ", "drug_class": "ssri"},
+            headers=HTMX,
+        )
+        self.assertContains(response, "Give the unit of the dose", status_code=422)
 
     def test_unknown_chart_sections_answer_404(self):
         response = self.client_for(self.nurse).post(self.chart_url("bogus/add/"), {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.patients import services as patients
 from ketamine_care.protocols.models import ProtocolVersion
@@ -139,7 +141,11 @@ class ScreeningAndPlanApiTests(ApiTestCase):
 
     def test_dose_calculation_returns_the_calculator_json(self):
         patients.record_measurement(
-            patient=self.patient, actor=self.prescriber, unit="metric", weight=82, height=170
+            patient=self.patient,
+            actor=self.prescriber,
+            unit="metric",
+            weight=Decimal("82"),
+            height=Decimal("170"),
         )
         response = self.post(
             self.nurse, f"{self.base}/dose-calculations", {"protocol": "iv-ketamine-trd"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -38,7 +39,11 @@ class RecordFactsTests(ClinicTestCase):
             drug_class="benzodiazepine",
         )
         patients.record_measurement(
-            patient=self.patient, actor=self.prescriber, unit="metric", weight=82, height=175
+            patient=self.patient,
+            actor=self.prescriber,
+            unit="metric",
+            weight=Decimal("82"),
+            height=Decimal("175"),
         )
         facts = facts_from_record(self.patient, date(2026, 4, 12))
         self.assertEqual(facts["age_years"], 41.0)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.core.parsing import parse_decimal, parse_text
+from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.services import draw_for_administration
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
@@ -30,10 +30,10 @@ def record_dose(
     session,
     actor,
     checked_by,
-    dose_mg: Any,
+    dose_mg: Decimal,
     lot=None,
     product: str = "",
-    concentration_mg_per_ml: Any = None,
+    concentration_mg_per_ml: Decimal | None = None,
     lot_number: str = "",
     expiry_date: date | None = None,
     dose_change_reason: str = "",
@@ -46,10 +46,14 @@ def record_dose(
     at least the protocol's device spacing apart (§3.3); IV: infusion start (and end);
     IM/SC: the injection time as `infusion_started_at`. With `lot` (an inventory Lot of the
     clinic) product, strength, lot number and expiry come from the lot and the drawn
-    quantity is posted to the ledger, linked to this administration."""
+    quantity is posted to the ledger, linked to this administration. The form or schema has
+    parsed the input (numbers as Decimal, text stripped); this applies the rules."""
     definition = definition_for(session.protocol_version)
     errors: dict[str, str] = {}
-    dose = parse_decimal(dose_mg, "dose_mg", errors, above=0)
+    dose: Decimal | None = dose_mg
+    if dose_mg <= 0:
+        errors["dose_mg"] = "Enter a number above 0."
+        dose = None
     _check_checker(session, actor, checked_by, errors)
     label = _label(
         lot, definition, errors, product=product, concentration_mg_per_ml=concentration_mg_per_ml,
@@ -60,7 +64,7 @@ def record_dose(
         infusion_started_at, infusion_ended_at, errors,
     )  # fmt: skip
     calculated = calculated_dose_mg(session)
-    reason = (dose_change_reason or "").strip()
+    reason = dose_change_reason
     _check_reason(dose, calculated, reason, _ceiling_mg(definition, session.route), errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
@@ -116,16 +120,10 @@ def _label(lot, definition, errors: dict, **given) -> dict[str, Any]:
             errors["lot_id"] = (
                 f"This lot is {lot.product.drug}; the protocol gives {definition.drug}."
             )
-    given = {
-        **given,
-        "product": parse_text(given["product"], "product", errors, required=True, max_length=200),
-        "lot_number": parse_text(
-            given["lot_number"], "lot_number", errors, required=True, max_length=40
-        ),
-    }
-    if given["expiry_date"] is None:
-        errors["expiry_date"] = "This field is required."
-    elif given["expiry_date"] < timezone.localdate():
+    for name in ("product", "lot_number", "expiry_date"):
+        if not given[name]:
+            errors[name] = REQUIRED
+    if given["expiry_date"] is not None and given["expiry_date"] < timezone.localdate():
         errors["expiry_date"] = "This lot is expired."
     return given
 

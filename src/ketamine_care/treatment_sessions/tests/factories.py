@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ def complete_pre_checks(session, nurse, *, esketamine=False):
         "day_of_session": DAY_OF_SESSION_CLEAR,
     }
     if not esketamine:
-        values["weight_kg"] = "70"
+        values["weight_kg"] = Decimal("70")
     else:
         values.update(last_food_at=ago(180), last_liquids_at=ago(60))
     services.record_pre_checks(session=session, actor=nurse, **values)
@@ -94,7 +95,7 @@ def dosing_session(patient, version, nurse, prescriber, *, started_min_ago=120, 
         session=session,
         actor=nurse,
         checked_by=prescriber,
-        dose_mg=session.pre_checks.calculated_dose_mg,
+        dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
         product="Ketamine 50 mg/mL",
         lot_number="L1",
         expiry_date=timezone.localdate() + timedelta(days=100),

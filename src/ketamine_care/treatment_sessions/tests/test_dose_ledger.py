@@ -69,7 +69,7 @@ class DoseLedgerTestCase(ClinicTestCase):
             "session": self.session,
             "actor": self.nurse,
             "checked_by": self.prescriber,
-            "dose_mg": self.session.pre_checks.calculated_dose_mg,
+            "dose_mg": Decimal(str(self.session.pre_checks.calculated_dose_mg)),
             "lot": self.lot,
             "infusion_started_at": ago(5),
         }
@@ -218,3 +218,32 @@ class DoseRoutesTests(DoseLedgerTestCase):
         response = self.post_form()
         self.assertEqual(response.status_code, 302)
         self.assertEqual(LedgerEntry.objects.filter(lot=self.lot, kind="draw").count(), 1)
+
+    def test_a_dose_that_is_not_above_zero_is_refused_naming_dose_mg(self):
+        self.assert_refused("dose_mg", dose_mg=Decimal("0"))
+        before = self.snapshot()
+        response = self.post_form(dose_mg="-5")
+        self.assertContains(response, "Enter a number above 0.", status_code=422)
+        for bad in ("-5", "a lot"):
+            response = self.post_api(dose_mg=bad)
+            self.assertEqual(response.status_code, 422)
+            self.assertIn("dose_mg", response.json()["fields"])
+        self.assertEqual(self.snapshot(), before)
+
+    def test_blank_label_text_without_a_lot_counts_as_missing(self):
+        before = self.snapshot()
+        blank = {
+            "lot_id": None,
+            "product": "   ",
+            "lot_number": " \t ",
+            "expiry_date": "2099-01-01",
+        }
+        response = self.post_api(**blank)
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(
+            {k: response.json()["fields"].get(k) for k in ("product", "lot_number")},
+            {"product": "This field is required.", "lot_number": "This field is required."},
+        )
+        response = self.post_form(**{**blank, "lot_id": ""})
+        self.assertContains(response, "This field is required.", status_code=422)
+        self.assertEqual(self.snapshot(), before)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +39,7 @@ class PreCheckWeightTests(ClinicTestCase):
         session = self._session()
         with self.assertRaises(ValidationFailed) as caught:
             services.record_pre_checks(
-                session=session, actor=self.nurse, weight_kg="260", escort_confirmed=True
+                session=session, actor=self.nurse, weight_kg=Decimal("260"), escort_confirmed=True
             )
         self.assertIn("weight_kg", caught.exception.fields)
         self.assertIn("260 kg", caught.exception.fields["weight_kg"])
@@ -48,7 +49,7 @@ class PreCheckWeightTests(ClinicTestCase):
     def test_confirmed_weight_is_saved_and_the_dose_calculated(self):
         session = self._session()
         checks = services.record_pre_checks(
-            session=session, actor=self.nurse, weight_kg="260", confirm_weight=True
+            session=session, actor=self.nurse, weight_kg=Decimal("260"), confirm_weight=True
         )
         self.assertEqual(checks.calculated_dose["dose_mg"], 130.0)
         self.assertTrue(any("confirmed" in w for w in checks.calculated_dose["warnings"]))
@@ -90,7 +91,7 @@ class DoseCeilingTests(ClinicTestCase):
             session=session,
             actor=self.nurse,
             checked_by=self.prescriber,
-            dose_mg=35,
+            dose_mg=Decimal("35"),
             dose_change_reason=reason,
             product="Ketamine 50 mg/mL",
             lot_number="L1",
