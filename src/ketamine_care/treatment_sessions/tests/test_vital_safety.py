@@ -235,6 +235,25 @@ class TestDischargeAgainstBaseline:
         result = discharge(IV, [BASELINE, steady(100), steady(115, heart_rate=85)])
         assert "hr_not_near_baseline" in result.unmet
 
+    @pytest.mark.parametrize(
+        ("systolic", "diastolic", "near"),
+        [
+            # Within 20 % of 120/75 [@chung-1995] is up to 144/90 inclusive; above the 140/90
+            # safe level, so nearness alone decides.
+            (144, 90, True),
+            (145, 90, False),
+            (144, 91, False),
+        ],
+    )
+    def test_20_percent_of_the_baseline_is_still_near(self, systolic, diastolic, near) -> None:
+        readings = [BASELINE, steady(100, systolic, diastolic), steady(115, systolic, diastolic)]
+        assert ("bp_not_near_baseline" not in discharge(IV, readings).unmet) is near
+
+    @pytest.mark.parametrize(("heart_rate", "near"), [(84, True), (56, True), (85, False)])
+    def test_a_heart_rate_20_percent_from_baseline_is_still_near(self, heart_rate, near) -> None:
+        readings = [BASELINE, steady(100), steady(115, heart_rate=heart_rate)]
+        assert ("hr_not_near_baseline" not in discharge(IV, readings).unmet) is near
+
     def test_one_post_dose_bp_cannot_show_it_is_not_rising(self) -> None:
         assert "bp_trend_not_established" in discharge(IV, [BASELINE, steady(115)]).unmet
 
