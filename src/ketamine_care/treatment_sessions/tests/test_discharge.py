@@ -268,6 +268,16 @@ class TestUrgentBpAtDischarge:
         rules = [HIGH_WITH_SYMPTOMS, SHOCK, SEVERE]
         assert self.blocked(rules, bp_systolic=190, bp_diastolic=100, heart_rate=80) is True
 
+    def test_the_latest_reading_with_either_pressure_is_judged(self) -> None:
+        # A systolic alone is a blood pressure; a heart-rate-only reading is not.
+        readings = [
+            Reading(minute=50, bp_systolic=120, bp_diastolic=80),
+            Reading(minute=55, bp_systolic=190),
+            Reading(minute=60, heart_rate=80),
+        ]
+        result = evaluate_discharge(readings, [SEVERE], IV, alerts=[], readings_only=True)
+        assert "bp_above_urgent" in result.unmet
+
     def test_warning_and_pre_dose_lines_do_not_block(self) -> None:
         latest = {"bp_systolic": 170, "bp_diastolic": 90}
         assert self.blocked([REVIEW, PRE_DOSE_HOLD, SEVERE], **latest) is False
