@@ -78,6 +78,9 @@ def test_the_record_carries_the_rule_set_version_and_digest() -> None:
     assert record["reasons"][0]["missing"] == ["failed_antidepressant_trials"]
     assert record["reasons"][0]["rule_severity"] == "requires_override"
     assert record["override_allowed"] is True
+    # The stored reason keeps the evidence tag of the rule it came from.
+    rule = next(r for r in rule_set.rules if r.id == record["reasons"][0]["rule"])
+    assert record["reasons"][0]["evidence"] == rule.evidence
 
 
 def test_the_protocol_label_can_differ_from_the_rule_set_id() -> None:
