@@ -144,3 +144,13 @@ def test_a_timeline_followback_refusal_names_the_day_or_the_window(
 def test_a_timeline_followback_window_of_1_to_365_days_is_accepted(days: int) -> None:
     values = validate_answers(load_definition("tlfb"), [2, *[4] * days])
     assert values == {"tlfb_sex": 2, "tlfb_drinks": [4] * days}
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [["female", "0 4"], {"tlfb_sex": "female", "tlfb_drinks": "0 4"}, [2, [0, 4]]],
+)
+def test_a_timeline_followback_accepts_the_words_and_shapes_a_form_sends(answers) -> None:
+    # "female" is the calendar's word for option 2: a heavy-day line of 4 drinks.
+    values = validate_answers(load_definition("tlfb"), answers)
+    assert values == {"tlfb_sex": 2, "tlfb_drinks": [0, 4]}

@@ -149,6 +149,12 @@ class TestEarlyResponse:
         assert view.pre_session == at(0 * HOUR, 30)
         assert view.windows[0].change == -10
 
+    def test_the_pre_session_rating_is_never_also_a_post_session_one(self) -> None:
+        # A clinic window wide enough to reach back to the session itself (2 h +/- 2 h).
+        window = Window(label="2h", target_hours=2, tolerance_hours=2, why="clinic choice")
+        view = early_response([at(0 * HOUR, 30)], T0, self.RULE, [window])
+        assert (view.pre_session, view.windows[0].point) == (at(0 * HOUR, 30), None)
+
     def test_the_scales_floor_is_subtracted(self) -> None:
         # CDRS-R's lowest total is 17: from 57 to 37 is 50 % of the way to the floor.
         view = early_response([at(-HOUR, 57), at(4 * HOUR, 37)], T0, self.RULE, floor=17)
