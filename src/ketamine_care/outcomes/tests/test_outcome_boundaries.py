@@ -49,6 +49,12 @@ class TestThresholdsOfOneInstrument:
         assert madrs.relapse.max_days_apart == 15
         assert madrs.relapse_consecutive == 2
 
+    def test_madrs_counts_percent_change_from_zero(self) -> None:
+        summary = summarise_outcome(
+            [at(0 * DAY, 30), at(7 * DAY, 15)], 0, DEFAULTS.for_instrument("madrs")
+        )
+        assert (summary.percent_change, summary.responder) == (-50.0, True)
+
     def test_a_clinic_edit_of_loss_of_response_is_applied(self) -> None:
         edited = DEFAULTS.with_overrides({"loss_of_response": {"consecutive_non_response": 3}})
         assert edited.for_instrument("madrs").relapse_consecutive == 3
