@@ -25,6 +25,18 @@ def _diff(before: str, after: str) -> str:
         ('    raise E("Whole devices.", "unit")', '    raise E("Whole devices.", None)', False),
         ("    if after < 0:", "    if after <= 0:", False),
         ('    allowed = "mL or vials" if s == ML else "devices"', "    allowed = None", False),
+        # A None elsewhere on the line stays code.
+        (
+            '    (x is None or x >= 0, "negative x"),',
+            '    (x is None or x >= 0, "XXnegative xXX"),',
+            True,
+        ),
+        ('    (x is None or x >= 0, "negative x"),', "    (x is None or x >= 0, None),", True),
+        (
+            '    (x is None or x >= 0, "negative x"),',
+            '    (x is None or x > 0, "negative x"),',
+            False,
+        ),
     ],
 )
 def test_text_only_mutants(before: str, after: str, text: bool) -> None:

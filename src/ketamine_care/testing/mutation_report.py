@@ -70,13 +70,17 @@ def _changed_lines(diff: str) -> tuple[list[str], list[str]]:
     return removed, added
 
 
-def _without_prose(line: str, *, none_too: bool = False) -> str:
+def _without_prose(line: str) -> str:
     def blank(match: re.Match[str]) -> str:
         body = match.group(1)[1:-1]
         return "«text»" if re.search(r"\s", body) else match.group(0)
 
-    out = _STRING.sub(blank, line)
-    return re.sub(r"\bNone\b", "«text»", out) if none_too else out
+    return _STRING.sub(blank, line)
+
+
+def _none_for_prose(line: str) -> list[str]:
+    """`line` with one `None` at a time read as a prose literal (a message replaced by None)."""
+    return [line[: m.start()] + "«text»" + line[m.end() :] for m in re.finditer(r"\bNone\b", line)]
 
 
 def is_text_only(diff: str) -> bool:
@@ -87,8 +91,12 @@ def is_text_only(diff: str) -> bool:
     before = [_without_prose(line) for line in removed]
     if before == removed:
         return False  # no prose literal on the changed lines
-    after = [_without_prose(line, none_too=True) for line in added]
-    return before == after
+    after = [_without_prose(line) for line in added]
+    if before == after:
+        return True
+    if len(before) != 1:
+        return False
+    return before[0] in _none_for_prose(after[0])
 
 
 def tally(results: Iterable[tuple[str, str, str]]) -> dict[str, ModuleTally]:
