@@ -97,3 +97,45 @@ def test_one_high_reading_decides_blood_pressure(facts: dict[str, Any], expected
 def test_an_or_of_unknown_parts_names_every_missing_fact() -> None:
     outcome = _outcome({"any": [SEVERE_BP, HEMORRHAGE, OLDER]}, {"history": []})
     assert outcome == _unknown("bp_systolic", "bp_diastolic", "age_years")
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        # "Above" is strict (> 140/90), unlike "at least"; either reading decides it.
+        ({"bp_systolic": 140, "bp_diastolic": 90}, Outcome(False)),
+        ({"bp_systolic": 141, "bp_diastolic": 90}, Outcome(True)),
+        ({"bp_systolic": 140, "bp_diastolic": 91}, Outcome(True)),
+        ({"bp_systolic": 140}, _unknown("bp_diastolic")),
+    ],
+)
+def test_above_a_blood_pressure_is_strict(facts: dict[str, Any], expected: Outcome) -> None:
+    assert _outcome({"bp_above": [140, 90]}, facts) == expected
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({"age_years": 65}, Outcome(False)),
+        ({"age_years": 66}, Outcome(True)),
+        ({}, _unknown("age_years")),
+    ],
+)
+def test_older_than_an_age_is_strict(facts: dict[str, Any], expected: Outcome) -> None:
+    assert _outcome({"age_gt": 65}, facts) == expected
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        ({}, _unknown("diagnoses")),
+        ({"diagnoses": []}, Outcome(False)),
+        ({"diagnoses": ["schizophrenia"]}, Outcome(True)),
+        # A code that maps to the word decides it even when the word list is missing.
+        ({"icd10_codes": ["F20.9"]}, Outcome(True)),
+    ],
+)
+def test_a_diagnosis_comes_from_the_words_or_the_codes(
+    facts: dict[str, Any], expected: Outcome
+) -> None:
+    assert _outcome({"has_diagnosis_any": ["schizophrenia"]}, facts) == expected
