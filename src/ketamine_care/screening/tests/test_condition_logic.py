@@ -139,3 +139,20 @@ def test_a_diagnosis_comes_from_the_words_or_the_codes(
     facts: dict[str, Any], expected: Outcome
 ) -> None:
     assert _outcome({"has_diagnosis_any": ["schizophrenia"]}, facts) == expected
+
+
+@pytest.mark.parametrize(
+    ("months", "age_years", "under"),
+    [
+        # Under 3 months: ineligible for ketamine sedation (clinical-reference §10.2).
+        (3, 0.24, True),
+        (3, 0.25, False),
+        # Under 12 months: the stricter RCEM line (clinical-reference §10.2).
+        (12, 0.99, True),
+        (12, 1.0, False),
+    ],
+)
+def test_an_infants_age_in_months_is_its_age_in_years_times_12(
+    months: int, age_years: float, under: bool
+) -> None:
+    assert _outcome({"age_lt_months": months}, {"age_years": age_years}) == Outcome(under)
