@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	DEBUG=True DATABASE_URL=sqlite:///:memory: $(BIN)/ketamine-care makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest

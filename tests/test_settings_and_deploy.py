@@ -86,6 +86,22 @@ def test_database_urls():
         database_from_url("mysql://x/y", base_dir=Path("/"))
 
 
+def test_database_urls_keep_connection_settings_and_paths(tmp_path):
+    pg = database_from_url("postgresql://kc@127.0.0.1/kc", base_dir=Path("/"))
+    assert (pg["CONN_MAX_AGE"], pg["CONN_HEALTH_CHECKS"]) == (60, True)
+    assert (pg["PORT"], pg["PASSWORD"], pg["OPTIONS"]) == ("", "", {})
+    assert database_from_url("pgsql://h/kc", base_dir=Path("/"))["HOST"] == "h"
+    for memory in ("sqlite:///:memory:", "sqlite://:memory:"):
+        lite = database_from_url(memory, base_dir=Path("/srv"))
+        assert (lite["NAME"], lite["OPTIONS"]["transaction_mode"]) == (":memory:", "IMMEDIATE")
+    absolute = database_from_url(f"sqlite:///{tmp_path}/db/kc.db", base_dir=Path("/srv"))
+    assert absolute["NAME"] == f"{tmp_path}/db/kc.db"
+    assert (tmp_path / "db").is_dir()  # created, so SQLite can create the file
+    assert "CONN_MAX_AGE" not in absolute  # Django's default (0) for SQLite
+    with pytest.raises(ImproperlyConfigured, match="'mysql' is not supported"):
+        database_from_url("mysql://x/y", base_dir=Path("/"))
+
+
 def test_env_helpers(monkeypatch, tmp_path):
     monkeypatch.setenv("FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):

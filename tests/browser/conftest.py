@@ -63,9 +63,26 @@ def page(browser, live_server, _audit_guard_lifted_for_flush):
             refused.append(f"{page.url} ({message.location['url']}): {message.text}")
 
     page.on("console", on_console)
+    # Requests the page still has in flight when the test ends (an htmx request fired by a
+    # change event, say) must be answered before the test's database is flushed: the flush
+    # would otherwise race the live server's write and deadlock on PostgreSQL.
+    in_flight: set = set()
+    page.on("request", lambda request: in_flight.add(request))
+    page.on("requestfinished", lambda request: in_flight.discard(request))
+    page.on("requestfailed", lambda request: in_flight.discard(request))
     yield page
+    _wait_until_answered(page, in_flight)
     context.close()
     assert refused == [], refused
+
+
+def _wait_until_answered(page, in_flight: set) -> None:
+    page.evaluate("0")  # a round trip: every request the page started is reported by now
+    waited = 0
+    while in_flight:
+        assert waited < WAIT_MS, f"never answered: {sorted(r.url for r in in_flight)}"
+        page.wait_for_timeout(50)  # lets Playwright deliver the finished events
+        waited += 50
 
 
 @pytest.fixture

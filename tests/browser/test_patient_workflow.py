@@ -54,9 +54,10 @@ def test_register_find_chart_weigh_in_pounds_and_audit(page, sign_in, director):
     page.get_by_label("Patient MRN").fill("BR-2001")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("#audit-results")
-    expect(rows).to_contain_text("measurement.recorded")
-    expect(rows).to_contain_text("patient.registered")
-    expect(rows).to_contain_text("patient.viewed")
+    expect(rows).to_contain_text("Height and weight recorded")
+    expect(rows).to_contain_text("Patient registered")
+    expect(rows).to_contain_text("Chart viewed")
+    expect(rows).not_to_contain_text("patient.viewed")
 
 
 def test_wrong_password_shows_an_error_and_keeps_the_user_out(page, director):

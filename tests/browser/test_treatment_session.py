@@ -102,7 +102,7 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     page.get_by_label("Start (infusion or injection)").fill(local(130))
     page.get_by_label("End of infusion").fill(local(90))
     page.get_by_role("button", name="Record dose").click()
-    expect(page.locator("#dose-line")).to_contain_text("35.00 mg ketamine iv, lot KB-101")
+    expect(page.locator("#dose-line")).to_contain_text("35.00 mg ketamine intravenous, lot KB-101")
     next_step(page, "Monitoring")
 
     enter_vitals(page, 205, 100, 110)

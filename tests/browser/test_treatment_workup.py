@@ -46,7 +46,8 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     page.get_by_label("Protocol to screen for").select_option("iv-ketamine-trd")
     page.get_by_role("button", name="Screen for eligibility").click()
 
-    expect(page.locator("#record-facts")).to_contain_text("mdd")
+    expect(page.locator("#record-facts")).to_contain_text("Major depressive disorder")
+    expect(page.locator("#record-facts")).not_to_contain_text("mdd")
     page.get_by_label("I reviewed the medical history").check()
     page.get_by_label("Pregnant").select_option("no")
     page.get_by_label("Breastfeeding").select_option("no")
@@ -58,8 +59,10 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
 
     expect(page.locator("#verdict-label")).to_have_text("Requires override")
     reasons = page.locator("#verdict-reasons")
-    expect(reasons).to_contain_text("requires_override")
-    expect(reasons).to_contain_text("clinical-reference")
+    expect(reasons).to_contain_text("Needs override")
+    expect(reasons).to_contain_text("Fewer than 2 failed adequate antidepressant trials")
+    expect(reasons).not_to_contain_text("requires_override")
+    expect(reasons).to_contain_text("Spravato US prescribing information (v18, 2026) §1")
 
     page.get_by_label("Reason for proceeding").fill("Second trial not tolerated; documented.")
     page.get_by_role("button", name="Override with this reason").click()

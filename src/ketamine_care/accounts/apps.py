@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "ketamine_care.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from ketamine_care.accounts import labels
+
+        labels.register()

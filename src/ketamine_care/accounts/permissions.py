@@ -1,4 +1,4 @@
-"""Every permission decision of the platform, in one place.
+"""Capabilities, the role table and `require`: who may do what within their clinic.
 
 A user acts within one clinic at a time (their current membership). Records of another clinic
 do not exist for them: lookups answer 404, never 403, so ids cannot be probed. Within the
@@ -8,12 +8,11 @@ clinic, a role without the capability gets 403.
 from __future__ import annotations
 
 import enum
-from uuid import UUID
 
 from django.http import Http404
 
-from ketamine_care.accounts.models import Membership, Role
-from ketamine_care.core.errors import NotPermitted
+from ketamine_care.accounts.models import Membership, Role, User
+from ketamine_care.core.errors import NotPermitted, ValidationFailed
 
 
 class Capability(enum.StrEnum):
@@ -236,9 +235,6 @@ def dose_checker_by_email(clinic, email: str):
     (minimum necessary, issue 9). None when no address was given (the service then says a
     second clinician is required); a member who may not check is refused by
     `second_clinician_problem`."""
-    from ketamine_care.accounts.models import User
-    from ketamine_care.core.errors import ValidationFailed
-
     email = (email or "").strip()
     if not email:
         return None
@@ -273,37 +269,3 @@ def second_factor_required(user) -> bool:
     if has_second_factor(user):
         return True
     return bool(settings.REQUIRE_2FA) and role_requires_two_factor(user)
-
-
-def access_patient(membership: Membership | None, public_id: UUID | str, capability=None):
-    """Fetch a patient of the membership's clinic or raise Http404; check the capability."""
-    from ketamine_care.patients.models import Patient
-
-    require(membership, capability or Capability.VIEW_PATIENT)
-    try:
-        return Patient.objects.get(clinic_id=membership.clinic_id, public_id=public_id)
-    except (Patient.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such patient") from exc
-
-
-def access_patient_child(membership, model, patient, public_id, capability):
-    """Fetch a row belonging to `patient` (diagnosis, medication, ...) or raise Http404."""
-    require(membership, capability)
-    try:
-        return model.objects.get(patient=patient, public_id=public_id)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
-
-
-def access_session(membership: Membership | None, public_id: UUID | str, capability=None):
-    """Fetch a treatment session of the membership's clinic or raise Http404; check the
-    capability (default: view sessions)."""
-    from ketamine_care.treatment_sessions.models import TreatmentSession
-
-    require(membership, capability or Capability.VIEW_SESSIONS)
-    try:
-        return TreatmentSession.objects.select_related(
-            "patient", "protocol_version__clinic_protocol", "clinic"
-        ).get(clinic_id=membership.clinic_id, public_id=public_id)
-    except (TreatmentSession.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such session") from exc

@@ -1,12 +1,16 @@
-"""Account writes: API tokens and clinic switching, each audited."""
+"""Account writes, each audited: signing in and out, the second factor, API tokens and
+clinic switching. Views call these; they never write audit events themselves."""
 
 from __future__ import annotations
 
 import secrets
 
+from django.contrib.auth import login, logout
 from django.db import transaction
 from django.utils import timezone
+from django_otp import login as otp_login
 
+from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
 from ketamine_care.accounts.models import ApiToken, Membership
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError
@@ -54,8 +58,6 @@ def revoke_api_token(*, token: ApiToken, actor, request=None) -> ApiToken:
 
 
 def switch_clinic(*, request, membership: Membership) -> None:
-    from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
-
     request.session[SESSION_CLINIC_KEY] = str(membership.clinic.public_id)
     record(
         event_type="user.switched_clinic",
@@ -63,3 +65,37 @@ def switch_clinic(*, request, membership: Membership) -> None:
         clinic=membership.clinic,
         request=request,
     )
+
+
+def record_failed_sign_in(*, email: str, request) -> None:
+    """A refused sign-in (unknown address or wrong password), on the global chain."""
+    record(event_type="user.sign_in_failed", changes={"email": email}, request=request)
+
+
+def sign_in(*, request, user) -> None:
+    """Start the user's session (authenticated by the caller) and record it."""
+    login(request, user)
+    record(event_type="user.signed_in", actor=user, request=request)
+
+
+def sign_out(*, request) -> None:
+    """Record the sign-out of whoever is signed in, then end the session."""
+    if request.user.is_authenticated:
+        record(event_type="user.signed_out", actor=request.user, request=request)
+    logout(request)
+
+
+def verify_second_factor(*, request, device) -> None:
+    """Mark the session verified by `device` (its code already matched) and record it."""
+    otp_login(request, device)
+    record(event_type="user.second_factor_verified", actor=request.user, request=request)
+
+
+def enrol_second_factor(*, request, device) -> None:
+    """Confirm a new authenticator (its first code already matched), verify the session with
+    it and record the enrolment, together."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        record(event_type="user.second_factor_enrolled", actor=request.user, request=request)

@@ -6,21 +6,19 @@ from base64 import b32encode
 
 import segno
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ketamine_care.accounts import services
 from ketamine_care.accounts.forms import LoginForm, OtpForm
 from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.services import switch_clinic
-from ketamine_care.audit.services import record
 
 WRONG_CODE = (
     "That code is wrong or expired. After several wrong codes, wait a minute, "
@@ -61,11 +59,10 @@ def login_view(request):
         if getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked_out.html", status=429)
         if user is None:
-            record(event_type="user.sign_in_failed", changes={"email": email}, request=request)
+            services.record_failed_sign_in(email=email, request=request)
             error = "The email or password is not correct."
         else:
-            login(request, user)
-            record(event_type="user.signed_in", actor=user, request=request)
+            services.sign_in(request=request, user=user)
             if user_has_device(user, confirmed=True):
                 return redirect(f"/accounts/two-factor/?next={_next_url(request)}")
             return redirect(_next_url(request))
@@ -76,9 +73,7 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
-    if request.user.is_authenticated:
-        record(event_type="user.signed_out", actor=request.user, request=request)
-    logout(request)
+    services.sign_out(request=request)
     return redirect("accounts:login")
 
 
@@ -91,8 +86,7 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"].strip())
         if device is not None:
-            otp_login(request, device)
-            record(event_type="user.second_factor_verified", actor=request.user, request=request)
+            services.verify_second_factor(request=request, device=device)
             return redirect(_next_url(request))
         form.add_error("code", WRONG_CODE)
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})
@@ -109,10 +103,7 @@ def otp_setup(request):
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["code"].strip()):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
+            services.enrol_second_factor(request=request, device=device)
             messages.success(request, "Two-factor authentication is now on for your account.")
             return redirect(_next_url(request))
         form.add_error("code", WRONG_CODE)
@@ -143,6 +134,6 @@ def switch_clinic_view(request):
     )
     if membership is None:
         raise Http404("No membership in that clinic.")
-    switch_clinic(request=request, membership=membership)
+    services.switch_clinic(request=request, membership=membership)
     messages.info(request, f"You are now working in {membership.clinic.name}.")
     return redirect("patients:list")

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.audit.services import record_read
 
 
 @dataclass(frozen=True)
@@ -58,4 +59,25 @@ def event_types_for_clinic(clinic) -> list[str]:
         .order_by("event_type")
         .values_list("event_type", flat=True)
         .distinct()
+    )
+
+
+def chain_names() -> dict[str, str]:
+    """Each clinic chain's clinic name, for reports (a clinic's chain key is its public id).
+
+    The clinic model is reached through the events' foreign key ("accounts.Clinic"): the audit
+    trail sits below the accounts app and imports none of it."""
+    clinics = AuditEvent._meta.get_field("clinic").related_model.objects.all()
+    return {str(c.public_id): c.name for c in clinics}
+
+
+def record_audit_listed(*, clinic, events, actor, request=None) -> None:
+    """Audit a page of the audit trail shown: it names patients (MRNs), so reading it is a
+    read of patient data."""
+    record_read(
+        event_type="audit.listed",
+        actor=actor,
+        clinic=clinic,
+        patients=[event.patient for event in events if event.patient is not None],
+        request=request,
     )

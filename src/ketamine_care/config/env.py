@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import urlparse
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -61,31 +62,27 @@ def env_secrets(name: str) -> list[Secret]:
     return [Secret(part.strip()) for part in raw.replace("\n", ",").split(",") if part.strip()]
 
 
+_DATABASE_SCHEMES = ("sqlite", "postgres", "postgresql", "pgsql")
+
+
 def database_from_url(url: str, *, base_dir: Path) -> dict:
-    """Translate DATABASE_URL (sqlite:///path or postgres://user:pw@host:port/name) to Django."""
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        raw_path = unquote(parsed.path)
-        # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"
-        path = raw_path[1:] if raw_path.startswith("/") else raw_path
-        if path == ":memory:":
+    """Translate DATABASE_URL (sqlite:///path or postgres://user:pw@host:port/name) to Django,
+    parsed by dj-database-url. A relative SQLite path is taken from `base_dir`; SQLite gets
+    WAL and IMMEDIATE transactions (`sqlite_database`); PostgreSQL keeps connections for 60 s
+    with health checks, and its query string becomes OPTIONS (`?sslmode=require`)."""
+    scheme = urlparse(url).scheme
+    if scheme not in _DATABASE_SCHEMES:
+        raise ImproperlyConfigured(f"DATABASE_URL scheme {scheme!r} is not supported")
+    if scheme == "sqlite":
+        name = dj_database_url.parse(url)["NAME"]
+        if name == ":memory:":
             return sqlite_database(":memory:")
-        name = Path(path) if Path(path).is_absolute() else base_dir / path
-        return sqlite_database(name)
-    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
-        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parsed.path.lstrip("/")),
-            "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
-            "HOST": unquote(parsed.hostname or ""),
-            "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported")
+        path = Path(name)
+        return sqlite_database(path if path.is_absolute() else base_dir / path)
+    config = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    config["PORT"] = str(config["PORT"])
+    config.setdefault("OPTIONS", {})
+    return config
 
 
 DEFAULT_CACHE_TABLE = "kc_cache"

@@ -10,7 +10,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("ketamine_care.accounts.urls")),
     path("patients/", include("ketamine_care.patients.urls")),
-    path("audit/", include("ketamine_care.audit.urls")),
+    path("audit/", include("ketamine_care.accounts.audit_urls")),
     path("inventory/", include("ketamine_care.inventory.urls")),
     path("measures/", include("ketamine_care.instruments.urls")),
     path("alerts/", include("ketamine_care.outcomes.urls")),

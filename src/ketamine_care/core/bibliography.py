@@ -24,15 +24,22 @@ class Source:
     id: str
     label: str  # how a screen names it: "Daly 2019", "Spravato US prescribing information"
     authors: str
-    title: str
-    year: int
-    publication: str
+    title: str  # in [square brackets]: a description, where the title is not yet recorded
+    year: int | None
     evidence: str
+    publication: str = ""  # journal with volume and pages, or the label's version
     url: str = ""
+    # What is not yet recorded and must be checked against the primary source (e.g. "title,
+    # volume and pages"). A detail that is not known is left out, never guessed.
+    verify: str = ""
 
     def reference(self) -> str:
         """The full reference, as a bibliography lists it."""
-        text = f"{self.authors} {self.title}. {self.publication}; {self.year}."
+        where = "; ".join(str(part) for part in (self.publication, self.year) if part)
+        title = self.title if self.title.endswith(("?", "!", ".")) else f"{self.title}."
+        text = f"{self.authors} {title}" + (f" {where}." if where else "")
+        if self.verify:
+            text += f" (To verify: {self.verify}.)"
         return f"{text} {self.url}".strip()
 
 
@@ -85,6 +92,11 @@ def markdown() -> str:
         "`[@id]` or `[@id §section]`; the ids below are the only ones a test accepts. This file is",
         "generated from `src/ketamine_care/core/sources.json`: run",
         "`python -m ketamine_care.core.bibliography > docs/sources.md` after editing it.",
+        "",
+        "A title in [square brackets] describes a work whose exact title is not yet recorded here;",
+        '"To verify" lists the details still to be checked against the primary source. A detail',
+        "that is not known is left out, never guessed. Sources tagged INSTITUTIONAL include the",
+        "project's own entries for clinic-editable defaults: values no published source fixes.",
         "",
         "| id | reference | evidence |",
         "|---|---|---|",

@@ -1,4 +1,4 @@
-"""Evidence tags of clinical-reference.md, shared by every kind of clinical data file.
+"""Evidence tags of the clinical data, shared by every kind of clinical data file.
 
 Pure: no Django import, so protocol, screening and instrument definitions can use it.
 """

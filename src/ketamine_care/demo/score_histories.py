@@ -1,9 +1,9 @@
 """Synthetic rating-scale histories for demo patients, after the published response patterns
-of repeated ketamine infusions (clinical-reference §4–§5): a six-infusion series over about two
-weeks; some patients respond within a day of the first infusion (Murrough 2013), many only
-after about three infusions (Phillips 2019: median 3; Shiroma 2014), some not at all, and
-responders often relapse within 2–3 weeks of the last infusion (median 16–18 days, Murrough
-2013, Shiroma 2014). The curves are illustrations for the demo, not clinical data.
+of repeated ketamine infusions [@anand-2023] [@singh-2016]: a six-infusion series over about two
+weeks; some patients respond within a day of the first infusion [@murrough-2013-bp], many
+only after about three infusions (median 3 [@phillips-2019]; [@shiroma-2014]), some not at
+all, and responders often relapse within 2–3 weeks of the last infusion (median 16–18 days
+[@murrough-2013-bp] [@shiroma-2014]). The curves are illustrations for the demo, not clinical data.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The medical director activates four psychiatric protocols. Their `clinic_must_set` values are
 the demo clinic's choices: 60 min of observation after an IV infusion (vitals "during and for
-1 h after" in the NIMH trial, clinical-reference §11.4) and no CADSS discharge criterion.
+1 h after" in the NIMH trial [@diazgranados-2010]) and no CADSS discharge criterion.
 Three MDD patients without benzodiazepines are screened for iv-ketamine-trd: one eligible and
 planned, one `requires_override` (one failed antidepressant trial) overridden and co-signed
 and planned, and one left awaiting co-signature.

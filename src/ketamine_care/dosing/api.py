@@ -2,11 +2,11 @@
 
 from uuid import UUID
 
-from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.permissions import Capability, access_patient, access_patient_child
+from ketamine_care.accounts.permissions import Capability
 from ketamine_care.dosing import services
+from ketamine_care.dosing.access import access_visit
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.dosing.patient_dose import dose_for_patient
 from ketamine_care.dosing.schemas import (
@@ -17,6 +17,7 @@ from ketamine_care.dosing.schemas import (
     PlanOut,
     VisitOut,
 )
+from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.screening.api import active_protocol_or_422
 
@@ -127,16 +128,3 @@ def confirm_conditional(request, patient_id: UUID, plan_id: UUID, payload: Confi
         plan=plan, actor=request.user, note=payload.note, request=request
     )
     return plan_out(plan)
-
-
-def access_visit(membership, patient_id, plan_id, visit_id) -> PlannedVisit:
-    patient = access_patient(membership, patient_id, Capability.PLAN_TREATMENT)
-    plan = access_patient_child(
-        membership, TreatmentPlan, patient, plan_id, Capability.PLAN_TREATMENT
-    )
-    try:
-        return PlannedVisit.objects.select_related("plan__patient").get(
-            plan=plan, public_id=visit_id
-        )
-    except (PlannedVisit.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc

@@ -27,7 +27,7 @@ class Recurrence(BaseModel):
 
     Step-down: with `step_down_weeks` (e.g. [2, 4]) the interval widens after
     `visits_per_step` visits at each level, while the response holds (SUSTAIN-3 used weekly,
-    every other week and every 4 weeks; clinical-reference §3.9). Each step is a review.
+    every other week and every 4 weeks [@zaki-2025]). Each step is a review.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -27,6 +27,7 @@ from ketamine_care.dosing.plan_inputs import (
     Recurrence,
     parse_clinic_days,
 )
+from ketamine_care.dosing.plan_result import CoursePlan, PlannedVisit, ReviewPoint
 from ketamine_care.protocols.definition import (
     JurisdictionStart,
     ProtocolDefinition,
@@ -45,55 +46,6 @@ __all__ = [
     "parse_clinic_days",
     "plan_course",
 ]
-
-
-@dataclass(frozen=True)
-class PlannedVisit:
-    date: date
-    number: int
-    phase: str
-    dose: dict[str, Any]
-    assessments: tuple[dict[str, Any], ...]
-    condition: str | None = None  # the block's condition (e.g. responders only), if any
-
-
-@dataclass(frozen=True)
-class ReviewPoint:
-    after_visit: int
-    date: date
-    purpose: str
-
-
-@dataclass(frozen=True)
-class CoursePlan:
-    protocol: str
-    visits: tuple[PlannedVisit, ...]
-    reviews: tuple[ReviewPoint, ...]
-    warnings: tuple[str, ...] = ()
-
-    def as_json(self) -> dict[str, Any]:
-        """The `ketamine-care plan --json` contract; `warnings` and the visits' `conditional`
-        and `condition` were added to the original keys."""
-        return {
-            "protocol": self.protocol,
-            "visits": [
-                {
-                    "date": v.date.isoformat(),
-                    "number": v.number,
-                    "phase": v.phase,
-                    "dose": v.dose,
-                    "assessments": list(v.assessments),
-                    "conditional": v.condition is not None,
-                    "condition": v.condition,
-                }
-                for v in self.visits
-            ],
-            "reviews": [
-                {"after_visit": r.after_visit, "date": r.date.isoformat(), "purpose": r.purpose}
-                for r in self.reviews
-            ],
-            "warnings": list(self.warnings),
-        }
 
 
 @dataclass
@@ -139,10 +91,11 @@ def plan_course(
     `start_dose` is the label start that applies to this patient where labels differ (EU:
     esketamine 28 mg from 65 years); it replaces the first visit's planned dose.
 
-    Visits follow the protocol's schedule blocks (clinical-reference §3.1 esketamine weeks
-    1-4 twice weekly, 5-8 weekly, 9+ every 2 weeks; §5 IV series). `maintenance` replaces the
-    protocol's maintenance blocks with a clinic rhythm. `every_days` supplies the spacing for
-    blocks whose frequency the reference does not give (e.g. sc-ketamine-late-life).
+    Visits follow the protocol's schedule blocks (esketamine weeks 1-4 twice weekly, 5-8
+    weekly, 9+ every 2 weeks [@spravato-uspi §2]; IV series [@anand-2023] [@singh-2016]).
+    `maintenance` replaces the protocol's maintenance blocks with a clinic rhythm.
+    `every_days` supplies the spacing for blocks whose frequency no source gives (e.g.
+    sc-ketamine-late-life).
     """
     days = frozenset(clinic_days)
     if not days or not days <= set(range(7)):
@@ -349,7 +302,7 @@ def _step_text(levels: Sequence[int], level: int) -> str:
     return (
         f"If the response holds, step down from every {levels[level - 1]} to every "
         f"{levels[level]} weeks; otherwise keep the current interval "
-        "(lowest frequency that maintains response, clinical-reference §3.1, §3.9)"
+        "(lowest frequency that maintains response)"  # [@spravato-uspi §2] [@zaki-2025]
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from ketamine_care.dosing.weights import as_decimal, round_to
 
-# Ketalar: the 100 mg/mL strength must be diluted before IV use (clinical-reference §1.1).
+# Ketalar: the 100 mg/mL strength must be diluted before IV use [@ketalar-uspi §2].
 UNDILUTED_IV_MG_PER_ML = Decimal("100")
 
 
@@ -82,8 +82,7 @@ def infusion_for(
     if conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
         warnings.append(
             f"{_fmt(conc)} mg/mL: the 100 mg/mL strength must not be given IV undiluted; "
-            "dilute with an equal volume of sterile water, 0.9% NaCl or D5W "
-            "(Ketalar label, clinical-reference §1.1)"
+            "dilute with an equal volume of sterile water, 0.9% NaCl or D5W (Ketalar label)"
         )
     per_hour = Decimal(60) / Decimal(duration)
     volume = None if conc is None else dose_mg / conc

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from pydantic import ValidationError as PydanticValidationError
 
+from ketamine_care.accounts.models import Clinic, LabelJurisdiction
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.dosing import guards
@@ -74,6 +75,62 @@ def _check_inputs(start_date, clinic_days, horizon_weeks) -> frozenset[int]:
     return days
 
 
+def _check_plannable(patient, protocol_version: ProtocolVersion) -> None:
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error.")
+    if not protocol_version.is_active or (
+        protocol_version.clinic_protocol.clinic_id != patient.clinic_id
+    ):
+        raise StateError("Plan under a protocol version that is active in this clinic.")
+
+
+def _treatable_verdict(patient, protocol_version: ProtocolVersion):
+    """The verdict a plan rests on: the patient's latest for this protocol version, which
+    must permit treatment."""
+    verdict = latest_verdict(patient, protocol_version)
+    if verdict is None or not verdict.permits_treatment:
+        raise IneligibleForTreatment(
+            "Screen the patient for this protocol first: the latest verdict must be eligible, "
+            "or a requires-override verdict overridden with a documented reason.",
+            fields={"protocol": "No screening verdict permits this protocol."},
+        )
+    return verdict
+
+
+def _course(definition, patient, **inputs):
+    """The planned course, starting at the dose the clinic's label gives for the patient's
+    age; planning's input errors become field errors."""
+    try:
+        start_dose = guards.jurisdiction_start(
+            definition.dose_rule(),
+            patient.clinic.label_jurisdiction,
+            patient_age_years(patient),
+        )
+    except DoseInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+    try:
+        return plan_course(definition, start_dose=start_dose, **inputs)
+    except PlanInputError as exc:
+        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+
+
+def _store_visits(plan: TreatmentPlan, visits, gaps: dict) -> None:
+    PlannedVisit.objects.bulk_create(
+        PlannedVisit(
+            plan=plan,
+            number=v.number,
+            date=v.date,
+            planned_date=v.date,
+            phase=v.phase,
+            dose=v.dose,
+            assessments=list(v.assessments),
+            min_gap_days=gaps[v.phase],
+            condition=v.condition or "",
+        )
+        for v in visits
+    )
+
+
 def create_plan(
     *,
     patient,
@@ -92,43 +149,16 @@ def create_plan(
     open-ended, and an optional step-down (`step_down_weeks`, `visits_per_step`); see
     `planning.Recurrence`.
     """
-    if not patient.is_active:
-        raise StateError("This patient was marked as entered in error.")
-    if not protocol_version.is_active or (
-        protocol_version.clinic_protocol.clinic_id != patient.clinic_id
-    ):
-        raise StateError("Plan under a protocol version that is active in this clinic.")
+    _check_plannable(patient, protocol_version)
     days = _check_inputs(start_date, clinic_days, horizon_weeks)
     recurrence = _recurrence(maintenance)
-    verdict = latest_verdict(patient, protocol_version)
-    if verdict is None or not verdict.permits_treatment:
-        raise IneligibleForTreatment(
-            "Screen the patient for this protocol first: the latest verdict must be eligible, "
-            "or a requires-override verdict overridden with a documented reason.",
-            fields={"protocol": "No screening verdict permits this protocol."},
-        )
+    verdict = _treatable_verdict(patient, protocol_version)
     definition = protocol_version.parsed()
     every_days = protocol_version.clinic_values.get(FREQUENCY_PATH)
-    try:
-        start_dose = guards.jurisdiction_start(
-            definition.dose_rule(),
-            patient.clinic.label_jurisdiction,
-            patient_age_years(patient),
-        )
-    except DoseInputError as exc:
-        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
-    try:
-        course = plan_course(
-            definition,
-            start=start_date,
-            clinic_days=days,
-            horizon_weeks=horizon_weeks,
-            maintenance=recurrence,
-            every_days=every_days,
-            start_dose=start_dose,
-        )
-    except PlanInputError as exc:
-        raise ValidationFailed(exc.message, fields={exc.field: exc.message}) from None
+    course = _course(
+        definition, patient, start=start_date, clinic_days=days, horizon_weeks=horizon_weeks,
+        maintenance=recurrence, every_days=every_days,
+    )  # fmt: skip
     gaps = _phase_gaps(definition, every_days)
     with transaction.atomic():
         plan = TreatmentPlan.objects.create(
@@ -143,20 +173,7 @@ def create_plan(
             warnings=list(course.warnings),
             created_by=actor,
         )
-        PlannedVisit.objects.bulk_create(
-            PlannedVisit(
-                plan=plan,
-                number=v.number,
-                date=v.date,
-                planned_date=v.date,
-                phase=v.phase,
-                dose=v.dose,
-                assessments=list(v.assessments),
-                min_gap_days=gaps[v.phase],
-                condition=v.condition or "",
-            )
-            for v in course.visits
-        )
+        _store_visits(plan, course.visits, gaps)
         record(
             event_type="plan.created",
             actor=actor,
@@ -291,8 +308,6 @@ def confirm_conditional_visits(*, plan: TreatmentPlan, actor, note: str, request
 def set_label_jurisdiction(*, clinic, actor, jurisdiction: str, request=None):
     """The product label the clinic follows where labels differ (esketamine: the EU SmPC
     starts patients 65 and older at 28 mg, the US label at 56 mg). Audited with old and new."""
-    from ketamine_care.accounts.models import Clinic, LabelJurisdiction
-
     if jurisdiction not in LabelJurisdiction.values:
         choices = ", ".join(LabelJurisdiction.values)
         raise ValidationFailed(

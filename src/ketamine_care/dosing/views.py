@@ -10,20 +10,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_patient_child,
-    has_capability,
-)
-from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
-from ketamine_care.dosing import forms, services
+from ketamine_care.dosing import forms, queries, services
 from ketamine_care.dosing.calendar_grid import month_grids
 from ketamine_care.dosing.completeness import clinic_completeness, patient_plan_completeness
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
 from ketamine_care.dosing.patient_dose import dose_for_patient
+from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
@@ -197,22 +192,12 @@ def day_list(request):
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
-    visits = (
-        PlannedVisit.objects.filter(
-            date=day,
-            plan__status=PlanStatus.ACTIVE,
-            plan__patient__clinic=request.membership.clinic,
-            plan__patient__status="active",
-        )
-        .select_related("plan__patient")
-        .order_by("plan__patient__family_name", "plan__patient__given_name")
-    )
-    record_read(
-        event_type="visits.listed",
-        actor=request.user,
+    visits = queries.day_visits(request.membership.clinic, day)
+    queries.record_visits_listed(
         clinic=request.membership.clinic,
-        part=f"day {day.isoformat()}",
-        patients=[v.plan.patient for v in visits],
+        day=day,
+        visits=visits,
+        actor=request.user,
         request=request,
     )
     context = {

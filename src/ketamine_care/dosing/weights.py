@@ -1,7 +1,7 @@
 """Body-weight bases for mg/kg dosing (pure; no Django).
 
 Sanacora et al. 2017 suggested dosing on ideal body weight, especially at BMI >= 30; the
-landmark trials dosed on actual weight (clinical-reference §6.2). Which basis to use is the
+landmark trials dosed on actual weight [@sanacora-2017] [@fava-2018]. Which basis to use is the
 clinician's documented choice; this module only does the arithmetic.
 """
 
@@ -71,7 +71,7 @@ def height_inches(height_cm: float) -> Decimal:
 
 def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
     """Ideal body weight in kg by Devine: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch
-    over 60 inches; height in cm, result rounded to 0.1 kg (clinical-reference §6.2).
+    over 60 inches; height in cm, result rounded to 0.1 kg [@devine-1974].
 
     Devine is undefined below 60 inches (152.4 cm) [@devine-1974] [@clincalc-ibw]: refused.
     """

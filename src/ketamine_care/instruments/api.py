@@ -7,11 +7,12 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.permissions import Capability, access_patient, require
+from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.instruments import services
 from ketamine_care.instruments.definition import UnknownInstrument, list_codes, load_definition
 from ketamine_care.instruments.models import Administration, Source
 from ketamine_care.instruments.schemas import AdministrationIn, AdministrationOut, InstrumentOut
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 
 router = Router(tags=["instruments"])

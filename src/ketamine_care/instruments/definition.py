@@ -5,7 +5,8 @@ Each instrument lives in `definitions/<code>.json`; superseded versions stay loa
 below checks the structure
 (unique item ids and option values, bands that tile the possible total range, subscales
 and flags that point at real items) so a bad data file fails at load time, not at the
-bedside. Clinical numbers inside the files cite `clinical-reference.md`.
+bedside. Clinical numbers inside the files cite the bibliography
+(`core/sources.json`), e.g. `[@kroenke-2001]`.
 """
 
 from __future__ import annotations
@@ -16,10 +17,24 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.evidence import EvidenceTag as Evidence
+from ketamine_care.instruments.definition_parts import (
+    Banding,
+    Convention,
+    Domain,
+    Item,
+    Licence,
+    LoincCodes,
+    SafetyFlag,
+    ScoringMethod,
+    Subscale,
+    TotalRange,
+    Triage,
+    _Frozen,
+)
 from ketamine_care.instruments.tlfb import Calendar
 
 DEFINITIONS_DIR = Path(__file__).parent / "definitions"
@@ -30,154 +45,6 @@ _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]*$")
 LOCAL_CODE_SYSTEM = "https://ketamine-care.org/fhir/CodeSystem/instruments"
 LOINC_SYSTEM = "http://loinc.org"
 _CODE_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-
-ScoringMethod = Literal[
-    "sum", "domain_max_sum", "cssrs_triage", "entered_total", "single_rating", "tlfb"
-]
-Comparison = Literal[">", ">=", "<", "<=", "=="]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class AnswerOption(_Frozen):
-    value: int
-    label: str
-    loinc_answer: str | None = None
-
-
-class ValueRange(_Frozen):
-    """Whole numbers from `min` to `max` inclusive (used for entered totals)."""
-
-    min: int
-    max: int
-
-    @model_validator(mode="after")
-    def _ordered(self) -> ValueRange:
-        if self.min > self.max:
-            raise ValueError(f"value_range min {self.min} is above max {self.max}")
-        return self
-
-
-class Item(_Frozen):
-    id: str
-    name: str
-    text: str | None = None
-    options: tuple[AnswerOption, ...] | None = None
-    value_range: ValueRange | None = None
-    loinc: str | None = None
-
-    @model_validator(mode="after")
-    def _one_answer_model(self) -> Item:
-        if (self.options is None) == (self.value_range is None):
-            raise ValueError(f"item {self.id}: give exactly one of options or value_range")
-        if self.options is not None:
-            values = [o.value for o in self.options]
-            if not values:
-                raise ValueError(f"item {self.id}: options must not be empty")
-            if len(set(values)) != len(values):
-                raise ValueError(f"item {self.id}: option values must be unique, got {values}")
-        return self
-
-    def allowed_values(self) -> tuple[int, ...]:
-        if self.options is not None:
-            return tuple(sorted(o.value for o in self.options))
-        assert self.value_range is not None
-        return tuple(range(self.value_range.min, self.value_range.max + 1))
-
-    def describe_allowed(self) -> str:
-        if self.value_range is not None:
-            return f"a whole number from {self.value_range.min} to {self.value_range.max}"
-        return "one of " + ", ".join(str(v) for v in self.allowed_values())
-
-
-class Band(_Frozen):
-    name: str
-    label: str
-    min: int
-    max: int
-
-
-class Banding(_Frozen):
-    source: str
-    evidence: Evidence
-    editable: bool = False
-    note: str | None = None
-    bands: tuple[Band, ...]
-
-
-class Domain(_Frozen):
-    name: str
-    items: tuple[str, ...]
-
-
-class Subscale(_Frozen):
-    name: str
-    label: str
-    items: tuple[str, ...]
-    source: str
-
-
-class SafetyFlag(_Frozen):
-    """A flag raised from one item's value, whatever the total."""
-
-    flag: str
-    item: str
-    op: Comparison
-    value: int
-    source: str
-    evidence: Evidence
-
-
-class TriageRule(_Frozen):
-    """Assign `risk` when all items of any one group are answered yes (1)."""
-
-    risk: Literal["high", "moderate", "low"]
-    any_of: tuple[tuple[str, ...], ...]
-
-
-class SkipRule(_Frozen):
-    """When `if_item` is 0, each item in `then_items` must be given as 0."""
-
-    if_item: str
-    then_items: tuple[str, ...]
-
-
-class Triage(_Frozen):
-    rules: tuple[TriageRule, ...]
-    skip_logic: tuple[SkipRule, ...] = ()
-    flag_when_risk_at_least: Literal["low", "moderate", "high"] | None = None
-    flag: str | None = None
-    source: str
-    evidence: Evidence
-
-
-class Convention(_Frozen):
-    """A response or remission convention, stated with its source and evidence."""
-
-    description: str
-    percent_reduction: float | None = None
-    op: Comparison | None = None
-    value: float | None = None
-    source: str
-    evidence: Evidence
-    editable: bool = True
-
-
-class LoincCodes(_Frozen):
-    panel: str | None = None
-    total: str | None = None
-
-
-class Licence(_Frozen):
-    reproduce_text: bool
-    note: str
-
-
-class TotalRange(_Frozen):
-    min: int
-    max: int
 
 
 class InstrumentDefinition(_Frozen):
@@ -239,7 +106,7 @@ class InstrumentDefinition(_Frozen):
         return self
 
     def _check_codes(self) -> None:
-        # A LOINC code only where clinical-reference §13.1 confirms it; otherwise a local URI.
+        # A LOINC code only where it is confirmed [@loinc]; otherwise a local URI.
         if self.loinc is not None and self.code_system != LOINC_SYSTEM:
             raise ValueError(f"{self.code}: loinc given, so code_system must be {LOINC_SYSTEM}")
         if self.loinc is None and self.code_system != LOCAL_CODE_SYSTEM:

@@ -165,9 +165,9 @@ def _total(definition: InstrumentDefinition, values: Mapping[str, Any]) -> int |
     if method == "tlfb":
         return _drinking(definition, values).percent_heavy_drinking_days
     if method == "cssrs_triage":
-        return None  # Columbia triage is item-based, never a sum (clinical-reference §12.6).
+        return None  # Columbia triage is item-based, never a sum [@posner-2011].
     if method == "domain_max_sum":
-        # QIDS-SR16: highest item within each domain, summed (clinical-reference §12.4).
+        # QIDS-SR16: highest item within each domain, summed [@rush-2003].
         return sum(max(values[i] for i in d.items) for d in definition.domains)
     return sum(values.values())
 
@@ -217,7 +217,7 @@ def score(definition: InstrumentDefinition, answers: Sequence[Number | str]) -> 
     """Score one administration; `answers` are item values in item order.
 
     Units: points on the instrument's own scale. Method, ranges, bands, subscales, safety
-    flags and triage rules come from the definition file, each citing clinical-reference §12
+    flags and triage rules come from the definition file, each citing its source
     (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). Raises AnswerError on a wrong count,
     an out-of-range value or a broken skip rule.
     """

@@ -48,6 +48,27 @@ def pinned_definition_for(patient, code: str) -> Mapping[str, Any] | None:
     return None
 
 
+# Functions (administration=, actor=, request=) -> the alerts they raised, called in the
+# transaction that stores a new administration. outcomes registers its safety rules here:
+# it sits above instruments, so an administration and its alerts commit together without
+# instruments importing it.
+RecordedHook = Callable[..., list[Any]]
+_RECORDED_HOOKS: list[RecordedHook] = []
+
+
+def register_recorded_hook(hook: RecordedHook) -> None:
+    if hook not in _RECORDED_HOOKS:
+        _RECORDED_HOOKS.append(hook)
+
+
+def _run_recorded_hooks(administration: Administration, actor, request) -> list[Any]:
+    return [
+        alert
+        for hook in _RECORDED_HOOKS
+        for alert in hook(administration=administration, actor=actor, request=request)
+    ]
+
+
 def check_definition(code: str) -> InstrumentDefinition:
     try:
         return load_definition(code)
@@ -149,8 +170,6 @@ def record_administration(
 
     The raised alerts are on `administration.raised_alerts` for the caller to show.
     """
-    from ketamine_care.outcomes.services import raise_alerts
-
     if not patient.is_active:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
     if source == Source.CLINICIAN and actor is None:
@@ -187,9 +206,7 @@ def record_administration(
             changes={"new": {**result.as_json(), "time_point": time_point, "source": source}},
             request=request,
         )
-        administration.raised_alerts = raise_alerts(
-            administration=administration, actor=actor, request=request
-        )
+        administration.raised_alerts = _run_recorded_hooks(administration, actor, request)
     return administration
 
 

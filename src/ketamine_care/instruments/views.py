@@ -8,8 +8,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
-from ketamine_care.accounts.permissions import Capability, access_patient
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core import sections
 from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments import services
 from ketamine_care.instruments.definition import UnknownInstrument, load_definition
@@ -20,7 +21,7 @@ from ketamine_care.instruments.forms import (
 )
 from ketamine_care.instruments.models import Source
 from ketamine_care.instruments.preview import preview
-from ketamine_care.outcomes.queries import measures_context
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 
 RECORD = Capability.RECORD_ADMINISTRATION
@@ -116,9 +117,11 @@ def _saved(request, patient, administration, definition):
     if not request.htmx:
         messages.success(request, note + ".")
         return redirect("patients:chart", patient_id=patient.public_id)
-    context = {"patient": patient, "saved_note": note + ".", **measures_context(
-        request.membership, patient)}  # fmt: skip
-    return render(request, "outcomes/_measures_section.html", context)
+    # The chart's measures section, refreshed: registered by the app that owns it (outcomes).
+    measures = sections.section(sections.PATIENT_CHART, "measures")
+    shown = sections.build(measures, request, patient) or {}
+    context = {"patient": patient, "saved_note": note + ".", **shown}
+    return render(request, measures.template, context)
 
 
 def _invalid(request, patient, definition, form):

@@ -13,7 +13,7 @@ from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.inventory import queries, reconciliation, services
+from ketamine_care.inventory import access, queries, reconciliation, services
 from ketamine_care.inventory.report import report_csv
 from ketamine_care.inventory.schemas import (
     AdjustmentIn,
@@ -137,12 +137,12 @@ def list_lots(request):
 
 @router.get("/lots/{lot_id}", response=LotOut)
 def read_lot(request, lot_id: UUID):
-    return lot_out(queries.access_lot(request.membership, lot_id))
+    return lot_out(access.access_lot(request.membership, lot_id))
 
 
 @router.get("/lots/{lot_id}/entries", response=list[EntryOut])
 def lot_history(request, lot_id: UUID):
-    lot = queries.access_lot(request.membership, lot_id)
+    lot = access.access_lot(request.membership, lot_id)
     return [entry_out(e) for e in queries.entries_for(request.membership.clinic, lot=lot)]
 
 
@@ -155,7 +155,7 @@ def list_entries(request, kind: str = ""):
 
 @router.post("/receipts", response={201: EntryOut})
 def receive(request, payload: ReceiptIn):
-    product = queries.access_product(request.membership, payload.product_id, MANAGE)
+    product = access.access_product(request.membership, payload.product_id, MANAGE)
     entry = services.receive_stock(
         product=product,
         actor=request.user,
@@ -167,7 +167,7 @@ def receive(request, payload: ReceiptIn):
 
 @router.post("/draws", response={201: EntryOut})
 def draw(request, payload: DrawIn):
-    lot = queries.access_lot(request.membership, payload.lot_id, Capability.DRAW_STOCK)
+    lot = access.access_lot(request.membership, payload.lot_id, Capability.DRAW_STOCK)
     with _fields_as_sent({"lot": "lot_id"}):
         entry = services.draw_stock(
             lot=lot, actor=request.user, request=request, **payload.dict(exclude={"lot_id"})
@@ -177,7 +177,7 @@ def draw(request, payload: DrawIn):
 
 @router.post("/wastes", response={201: EntryOut})
 def waste(request, payload: WasteIn):
-    lot = queries.access_lot(request.membership, payload.lot_id, Capability.DRAW_STOCK)
+    lot = access.access_lot(request.membership, payload.lot_id, Capability.DRAW_STOCK)
     witness = queries.witness_candidate(request.membership.clinic, payload.witness_id)
     with _fields_as_sent({"witness": "witness_id", "lot": "lot_id"}):
         if witness is None:
@@ -214,7 +214,7 @@ def transfer(request, payload: TransferIn):
     if payload.direction == "out":
         if payload.lot_id is None:
             raise ValidationFailed("A transfer out names its lot.", fields={"lot_id": "Required."})
-        lot = queries.access_lot(request.membership, payload.lot_id, MANAGE)
+        lot = access.access_lot(request.membership, payload.lot_id, MANAGE)
         with _fields_as_sent(_WITNESS_FIELDS):
             entry = services.transfer_out(
                 lot=lot,
@@ -229,7 +229,7 @@ def transfer(request, payload: TransferIn):
             raise ValidationFailed(
                 "A transfer in names its product.", fields={"product_id": "Required."}
             )
-        product = queries.access_product(request.membership, payload.product_id, MANAGE)
+        product = access.access_product(request.membership, payload.product_id, MANAGE)
         entry = services.transfer_in(
             product=product,
             actor=request.user,
@@ -243,7 +243,7 @@ def transfer(request, payload: TransferIn):
 
 @router.post("/adjustments", response={201: EntryOut})
 def adjust(request, payload: AdjustmentIn):
-    lot = queries.access_lot(request.membership, payload.lot_id, MANAGE)
+    lot = access.access_lot(request.membership, payload.lot_id, MANAGE)
     with _fields_as_sent(_WITNESS_FIELDS):
         entry = services.adjust_stock(
             lot=lot,
@@ -257,7 +257,7 @@ def adjust(request, payload: AdjustmentIn):
 
 @router.post("/counts", response={201: CountOut})
 def count(request, payload: CountIn):
-    lot = queries.access_lot(request.membership, payload.lot_id, MANAGE)
+    lot = access.access_lot(request.membership, payload.lot_id, MANAGE)
     entry, discrepancy = reconciliation.record_count(
         lot=lot, actor=request.user, request=request, **payload.dict(exclude={"lot_id"})
     )
@@ -270,7 +270,7 @@ def count(request, payload: CountIn):
 
 @router.post("/entries/{entry_id}/corrections", response={201: EntryOut})
 def correct(request, entry_id: UUID, payload: CorrectionIn):
-    entry = queries.access_entry(request.membership, entry_id, MANAGE)
+    entry = access.access_entry(request.membership, entry_id, MANAGE)
     fix = services.correct_entry(
         entry=entry, actor=request.user, reason=payload.reason, request=request
     )
@@ -286,7 +286,7 @@ def list_discrepancies(request, status: str = "open"):
 
 @router.post("/discrepancies/{discrepancy_id}/resolve", response=DiscrepancyOut)
 def resolve(request, discrepancy_id: UUID, payload: ResolveIn):
-    discrepancy = queries.access_discrepancy(request.membership, discrepancy_id)
+    discrepancy = access.access_discrepancy(request.membership, discrepancy_id)
     with _fields_as_sent(_WITNESS_FIELDS):
         resolved = reconciliation.resolve_discrepancy(
             discrepancy=discrepancy,

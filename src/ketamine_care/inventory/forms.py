@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ketamine_care.accounts.models import User
 from ketamine_care.inventory import queries
 from ketamine_care.inventory.models import DosageForm, Drug
 from ketamine_care.inventory.schemas import MAX_QUANTITY
@@ -76,8 +77,6 @@ class WitnessedForm(_ClinicForm):
 
     def __init__(self, *args, performer, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        from ketamine_care.accounts.models import User
-
         ids = [u.pk for u in queries.witnesses_for(self.clinic, performer)]
         self.fields["witness"] = forms.ModelChoiceField(
             queryset=User.objects.filter(pk__in=ids).order_by("full_name"),

@@ -8,11 +8,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
 from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.permissions import CLINICIANS, Capability, require
+from ketamine_care.accounts.permissions import CLINICIANS
+from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.inventory.ledger import QUANTUM, vials_equivalent
 from ketamine_care.inventory.models import (
     Discrepancy,
@@ -25,31 +25,16 @@ from ketamine_care.inventory.models import (
 ZERO = Decimal("0")
 
 
-def _access(model, membership, public_id, capability, queryset=None):
-    require(membership, capability)
-    rows = queryset if queryset is not None else model.objects.all()
-    try:
-        return rows.get(clinic_id=membership.clinic_id, public_id=public_id)
-    except (model.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404(f"No such {model._meta.verbose_name}") from exc
-
-
-def access_product(membership, public_id, capability=Capability.VIEW_INVENTORY) -> Product:
-    return _access(Product, membership, public_id, capability)
-
-
-def access_lot(membership, public_id, capability=Capability.VIEW_INVENTORY) -> Lot:
-    return _access(Lot, membership, public_id, capability, Lot.objects.select_related("product"))
-
-
-def access_entry(membership, public_id, capability=Capability.VIEW_INVENTORY) -> LedgerEntry:
-    rows = LedgerEntry.objects.select_related("lot__product", "performed_by", "witness")
-    return _access(LedgerEntry, membership, public_id, capability, rows)
-
-
-def access_discrepancy(membership, public_id, capability=Capability.MANAGE_INVENTORY):
-    rows = Discrepancy.objects.select_related("lot__product")
-    return _access(Discrepancy, membership, public_id, capability, rows)
+def lot_for_dose(clinic, public_id) -> Lot | None:
+    """The lot of `clinic` a dose is drawn from; None when no lot was named. An unknown lot is
+    refused (ValidationFailed on `lot_id`): a dose must not be recorded without its draw."""
+    if not public_id:
+        return None
+    found = Lot.objects.select_related("product").filter(clinic=clinic, public_id=public_id)
+    found = found.first()
+    if found is None:
+        raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
+    return found
 
 
 def witness_candidate(clinic, public_id):

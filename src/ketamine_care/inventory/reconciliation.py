@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_decimal
+from ketamine_care.core.parsing import parse_decimal, parse_text
 from ketamine_care.inventory.ledger import QuantityError, to_stock_quantity
 from ketamine_care.inventory.models import (
     Discrepancy,
@@ -24,7 +24,7 @@ from ketamine_care.inventory.models import (
     LedgerEntry,
     Lot,
 )
-from ketamine_care.inventory.services import _FIX, _post, _text
+from ketamine_care.inventory.services.posting import _FIX, _post
 from ketamine_care.inventory.witness import require_witness
 
 
@@ -53,7 +53,7 @@ def record_count(
     the balance. When it differs from the ledger balance (read under the lot's row lock), a
     `Discrepancy` is opened and audited `ledger.discrepancy_recorded`."""
     errors: dict[str, str] = {}
-    remark = _text(note, "note", errors, required=False, max_length=2000)
+    remark = parse_text(note, "note", errors, required=False, max_length=2000)
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     counted = _counted(lot, counted_quantity, unit)
@@ -98,6 +98,23 @@ def record_count(
     return entry, discrepancy
 
 
+def _adjust_to_count(discrepancy: Discrepancy, actor, remark: str, witness, request):
+    """The adjustment entry that brings the ledger to the count (difference: counted minus
+    ledger at the time of the count); a decrease carries its witness."""
+    difference = discrepancy.difference
+    return _post(
+        discrepancy.lot,
+        kind=EntryKind.ADJUSTMENT,
+        quantity=abs(difference),
+        delta=difference,
+        actor=actor,
+        event_type="ledger.adjusted",
+        request=request,
+        reason=f"Reconciliation of the count of {discrepancy.created_at:%Y-%m-%d}: {remark}",
+        witness=witness if difference < 0 else None,
+    )
+
+
 def resolve_discrepancy(
     *,
     discrepancy: Discrepancy,
@@ -114,7 +131,7 @@ def resolve_discrepancy(
     that the balance would go below zero. An adjustment down removes stock from the register,
     so it needs a witness as any other decrease does (else a low count would be a way round)."""
     errors: dict[str, str] = {}
-    remark = _text(note, "note", errors, required=True, max_length=2000)
+    remark = parse_text(note, "note", errors, required=True, max_length=2000)
     if errors:
         raise ValidationFailed(_FIX, fields=errors)
     removes_stock = post_adjustment and discrepancy.difference < 0
@@ -133,18 +150,7 @@ def resolve_discrepancy(
         if locked.status != DiscrepancyStatus.OPEN:
             raise StateError("This discrepancy is already resolved.")
         if post_adjustment:
-            difference = locked.difference
-            locked.adjustment = _post(
-                locked.lot,
-                kind=EntryKind.ADJUSTMENT,
-                quantity=abs(difference),
-                delta=difference,
-                actor=actor,
-                event_type="ledger.adjusted",
-                request=request,
-                reason=f"Reconciliation of the count of {locked.created_at:%Y-%m-%d}: {remark}",
-                witness=witness if difference < 0 else None,
-            )
+            locked.adjustment = _adjust_to_count(locked, actor, remark, witness, request)
         locked.status = DiscrepancyStatus.RESOLVED
         locked.resolution_note = remark
         locked.resolved_by = actor

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
-from ketamine_care.inventory import forms, queries, reconciliation, services
+from ketamine_care.inventory import access, forms, queries, reconciliation, services
 from ketamine_care.inventory.report import report_csv
 
 MANAGE = Capability.MANAGE_INVENTORY
@@ -205,7 +205,7 @@ def add_product(request):
 
 @clinic_required(Capability.VIEW_INVENTORY)
 def lot_history(request, lot_id):
-    lot = queries.access_lot(request.membership, lot_id)
+    lot = access.access_lot(request.membership, lot_id)
     context = {
         "lot": lot,
         "entries": queries.entries_for(request.membership.clinic, lot=lot),
@@ -218,7 +218,7 @@ def lot_history(request, lot_id):
 @clinic_required(MANAGE)
 @require_POST
 def correct(request, entry_id):
-    entry = queries.access_entry(request.membership, entry_id, MANAGE)
+    entry = access.access_entry(request.membership, entry_id, MANAGE)
     form = forms.CorrectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason for the correction.")
@@ -237,7 +237,7 @@ def correct(request, entry_id):
 @clinic_required(MANAGE)
 @require_POST
 def resolve(request, discrepancy_id):
-    discrepancy = queries.access_discrepancy(request.membership, discrepancy_id)
+    discrepancy = access.access_discrepancy(request.membership, discrepancy_id)
     form = forms.ResolveForm(request.POST, clinic=request.membership.clinic, performer=request.user)
     if not form.is_valid():
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))

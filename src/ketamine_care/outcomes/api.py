@@ -8,12 +8,16 @@ from django.http import Http404
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from ketamine_care.accounts.permissions import Capability, access_patient, require
-from ketamine_care.audit.services import record_read
+from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.outcomes import services
+from ketamine_care.outcomes.access import access_alert
 from ketamine_care.outcomes.models import SAFETY_PLAN_FIELDS, SafetyPlan
-from ketamine_care.outcomes.queries import access_alert, alerts_for_clinic, instrument_outcomes
+from ketamine_care.outcomes.queries import (
+    alerts_for_clinic,
+    instrument_outcomes,
+    record_alerts_listed,
+)
 from ketamine_care.outcomes.schemas import (
     AcknowledgeIn,
     AlertOut,
@@ -21,6 +25,7 @@ from ketamine_care.outcomes.schemas import (
     SafetyPlanIn,
     SafetyPlanOut,
 )
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 
 router = Router(tags=["outcomes"])
@@ -117,12 +122,11 @@ def list_alerts(request, status: str = "open"):
     require(request.membership, Capability.VIEW_MEASURES)
 
     def audit(rows) -> None:
-        record_read(
-            event_type="alerts.listed",
-            actor=request.user,
+        record_alerts_listed(
             clinic=request.membership.clinic,
-            part=status,
-            patients=[a.patient for a in rows],
+            alerts=rows,
+            status=status,
+            actor=request.user,
             request=request,
         )
 

@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class OutcomesConfig(AppConfig):
     name = "ketamine_care.outcomes"
     label = "outcomes"
+
+    def ready(self) -> None:
+        from ketamine_care.outcomes import labels
+
+        labels.register()
+        # The chart (patients) and the score entry (instruments) sit below outcomes: outcomes
+        # registers its chart section and the safety rules run on each new administration.
+        from ketamine_care.core.sections import PATIENT_CHART, register_section
+        from ketamine_care.instruments.services import register_recorded_hook
+        from ketamine_care.outcomes.queries import measures_section
+        from ketamine_care.outcomes.services import raise_alerts
+
+        register_section(
+            PATIENT_CHART,
+            "measures",
+            template="outcomes/_measures_section.html",
+            context=measures_section,
+            order=10,
+        )
+        register_recorded_hook(raise_alerts)

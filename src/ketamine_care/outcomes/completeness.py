@@ -6,7 +6,7 @@ course's visits that have taken place. Each expected measure is matched with at 
 administration of the same instrument, at a compatible time point, inside its window.
 
 Real-world ketamine registries lose most patients to missing baselines and follow-ups
-(clinical-reference §12), so a course is only *analysable* for research when the outcome
+(each cited in its definition), so a course is only *analysable* for research when the outcome
 instrument has a baseline and at least one later administration during or after the course.
 """
 

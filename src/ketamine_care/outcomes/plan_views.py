@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
-from ketamine_care.accounts.permissions import Capability, access_patient, has_capability
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import Conflict, DomainError
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.forms import SafetyPlanForm
@@ -16,6 +16,7 @@ from ketamine_care.outcomes.queries import (
     open_alerts_for_patient,
     suicidality_raised,
 )
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 
 VIEW, WRITE = Capability.VIEW_MEASURES, Capability.RECORD_ADMINISTRATION

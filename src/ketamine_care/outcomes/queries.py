@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from uuid import UUID
 
-from django.http import Http404
 from django.utils.timezone import localtime
 
-from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.audit.services import record_read
 from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
 from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration, TimePoint
 from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert, SafetyPlan
+from ketamine_care.outcomes.providers import dose_times, remission_rules
 from ketamine_care.outcomes.rules import (
     EarlyResponseView,
     OutcomeSummary,
@@ -120,40 +120,6 @@ def _early(points: list[ScorePoint], sessions: list, rules) -> EarlyResponseView
     return None
 
 
-_REMISSION_OPS = {"le": "<=", "lt": "<"}
-
-
-def protocol_remission(patient) -> dict[str, RemissionRule]:
-    """The remission cut-off of the protocol of the patient's latest plan, by instrument.
-
-    A protocol version is the clinic's own copy, so its cut-off (e.g. MADRS <= 12 for the
-    esketamine protocols, ASPIRE/SUSTAIN) overrides the instrument-wide default (<= 10).
-    """
-    from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
-
-    plan = (
-        TreatmentPlan.objects.filter(patient=patient)
-        .exclude(status=PlanStatus.CANCELLED)
-        .select_related("protocol_version")
-        .order_by("-start_date", "-id")
-        .first()
-    )
-    if plan is None:
-        return {}
-    definition = plan.protocol_version.parsed()
-    rule = definition.outcome.remission
-    if rule is None or rule.kind != "score" or rule.comparison not in _REMISSION_OPS:
-        return {}
-    code, op = definition.outcome.instrument, _REMISSION_OPS[rule.comparison]
-    name = load_definition(code).name.split(" (")[0]
-    label = f"Remission: {name} {op} {rule.value:g} ({definition.title})"
-    remission = RemissionRule(
-        op=op, value=rule.value, source=rule.source, evidence=rule.evidence,
-        editable=rule.editable, label=label,
-    )  # fmt: skip
-    return {code: remission}
-
-
 def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
     total_range = definition.total_range
     bands = definition.banding.bands if definition.banding else ()
@@ -178,28 +144,19 @@ def instrument_outcomes(
 ) -> list[InstrumentOutcome]:
     """One entry per instrument the patient has active administrations of, by name; `chart`
     adds the trajectory geometry."""
-    sessions = dosing_session_times(patient)
+    sessions = dose_times(patient)
     by_code: dict[str, list[Administration]] = defaultdict(list)
     rows = Administration.objects.active().filter(patient=patient).chronological()
     # The chart needs totals, bands and flags, not the raw answers: skip decoding them.
     rows = rows.defer("answers", "subscales", "entered_in_error_reason", "updated_at")
     for a in rows:
         by_code[a.instrument_code].append(a)
-    remission = protocol_remission(patient) if by_code else {}
+    remission = remission_rules(patient) if by_code else {}
     outcomes = [
         _outcome(code, group, thresholds, chart, sessions, remission)
         for code, group in by_code.items()
     ]
     return sorted(outcomes, key=lambda o: o.definition.name)
-
-
-def dosing_session_times(patient) -> list:
-    """When each of the patient's dosing sessions started dosing, oldest first (sessions
-    cancelled or aborted before dosing have no dose start and are left out)."""
-    from ketamine_care.treatment_sessions.models import TreatmentSession
-
-    times = TreatmentSession.objects.filter(patient=patient, dose_started_at__isnull=False)
-    return sorted(times.values_list("dose_started_at", flat=True))
 
 
 def open_alerts_for_patient(patient) -> list[SafetyAlert]:
@@ -215,8 +172,6 @@ def shows_crisis_protocol(alerts: list[SafetyAlert]) -> bool:
 
 def measures_context(membership, patient) -> dict:
     """What the chart's measures section needs; empty for roles that may not see scores."""
-    from ketamine_care.accounts.permissions import has_capability
-
     if not has_capability(membership, Capability.VIEW_MEASURES):
         return {"measures_visible": False}
     settings = safety_settings_for(patient.clinic)
@@ -239,6 +194,13 @@ def measures_context(membership, patient) -> dict:
         "can_send_link": has_capability(membership, Capability.SEND_SELF_REPORT_LINK)
         and patient.is_active,
     }
+
+
+def measures_section(request, patient) -> dict | None:
+    """The chart's measures section (registered in `OutcomesConfig.ready`); None for roles
+    that may not see scores."""
+    context = measures_context(request.membership, patient)
+    return context if context["measures_visible"] else None
 
 
 def is_suicidality_alert(alert: SafetyAlert) -> bool:
@@ -285,12 +247,13 @@ def alerts_for_clinic(clinic, status: str = "open"):
     return alerts.order_by("-created_at", "-id")
 
 
-def access_alert(membership, public_id: UUID | str, capability=None) -> SafetyAlert:
-    """An alert of the membership's clinic, or Http404."""
-    require(membership, capability or Capability.VIEW_MEASURES)
-    try:
-        return SafetyAlert.objects.select_related("patient", "administration").get(
-            clinic_id=membership.clinic_id, public_id=public_id
-        )
-    except (SafetyAlert.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such alert") from exc
+def record_alerts_listed(*, clinic, alerts, status: str, actor, request=None) -> None:
+    """Audit a page of safety alerts shown: which patients, and which list (`status`)."""
+    record_read(
+        event_type="alerts.listed",
+        actor=actor,
+        clinic=clinic,
+        part=status,
+        patients=[a.patient for a in alerts],
+        request=request,
+    )

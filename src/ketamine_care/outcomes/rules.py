@@ -1,7 +1,7 @@
 """Pure outcome classification: change from baseline, response, remission, relapse, early response.
 
 Every threshold comes from `outcomes/defaults.json` (clinic-editable defaults, each with a
-source from clinical-reference §12), never from this code. Totals are in the instrument's
+source from the bibliography), never from this code. Totals are in the instrument's
 own points; all instruments handled here score higher = worse.
 """
 
@@ -347,7 +347,7 @@ def early_response(
 ) -> EarlyResponseView:
     """Change from the pre-session rating at 4 h, 24 h and day 7 after one dosing session.
 
-    Windows (defaults.json, after the NIMH rating schedule in clinical-reference §11.4):
+    Windows (defaults.json, after the NIMH rating schedule [@luckenbaugh-2014]):
     4 h +/- 1 h, 24 h +/- 6 h, day 7 +/- 1 day; within a window the rating nearest the
     target is used. The pre-session rating is the last one at or before `session_time`.
     `responder` uses `response` (the instrument's percent-reduction rule) when given.

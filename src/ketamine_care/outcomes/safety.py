@@ -2,7 +2,7 @@
 
 A rule names an instrument, a condition (item value, total, triage risk, or subscale rise
 from baseline), an optional timepoint, a severity and the actions. Defaults live in
-`safety_rules.json` (clinical-reference §12.1, §12.6, §12.10–12.12); a clinic edits them
+`safety_rules.json` (each rule citing its source); a clinic edits them
 as data. Values the reference does not give (the CADSS discharge threshold, acknowledgement
 deadlines) ship as null and are reported by `missing_clinic_inputs()`.
 """
@@ -245,7 +245,8 @@ def evaluate_safety(
 
     `baseline` (same instrument) is needed for rise-from-baseline rules such as the BPRS
     positive subscale; `context.timepoint` selects timepoint rules such as CADSS at discharge
-    (clinical-reference §12.12). A rule whose threshold is unset raises an `unconfigured` alert.
+    (an INSTITUTIONAL practice [@ketamine-care-defaults]). A rule whose threshold is unset
+    raises an `unconfigured` alert.
     """
     ctx = context or SafetyContext()
     alerts = (_evaluate_one(rule, result, baseline, ctx) for rule in rules.rules)

@@ -62,7 +62,7 @@ def _baseline_for(administration: Administration) -> Administration | None:
     return marked or earlier.chronological().first()
 
 
-def _text(value) -> str:
+def _display_number(value) -> str:
     """Rule values are floats in the data (3.0); show whole numbers as whole numbers."""
     if value is None:
         return ""
@@ -107,8 +107,8 @@ def raise_alerts(*, administration: Administration, actor=None, request=None) ->
             instrument_code=found.instrument,
             severity=found.severity,
             message=found.message,
-            observed=_text(found.observed),
-            threshold=_text(found.threshold),
+            observed=_display_number(found.observed),
+            threshold=_display_number(found.threshold),
             patient_crisis_screen=found.actions.patient_crisis_screen,
             care_team_task=found.actions.care_team_task or "",
             acknowledge_by=now + timedelta(minutes=minutes) if minutes else None,

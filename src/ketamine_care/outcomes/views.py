@@ -7,22 +7,22 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
-from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes import services
+from ketamine_care.outcomes.access import access_alert
 from ketamine_care.outcomes.forms import (
     AcknowledgeForm,
     SafetySettingsForm,
     add_suicide_item_fields,
 )
 from ketamine_care.outcomes.queries import (
-    access_alert,
     alerts_for_clinic,
     is_suicidality_alert,
     patients_with_safety_plans,
+    record_alerts_listed,
 )
 from ketamine_care.outcomes.safety import load_safety_rules
 from ketamine_care.outcomes.services import (
@@ -47,12 +47,11 @@ def alert_list(request):
     needs_plan = {
         a.pk for a in page if a.is_open and is_suicidality_alert(a) and a.patient_id not in planned
     }
-    record_read(
-        event_type="alerts.listed",
-        actor=request.user,
+    record_alerts_listed(
         clinic=request.membership.clinic,
-        part=status,
-        patients=[a.patient for a in page],
+        alerts=page,
+        status=status,
+        actor=request.user,
         request=request,
     )
     context = {"page": page, "status": status, "needs_plan": needs_plan}

@@ -5,19 +5,17 @@ from uuid import UUID
 from ninja import Router, Status
 from ninja.pagination import paginate
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_patient_child,
-    has_capability,
-    require,
-)
-from ketamine_care.audit.services import record_read
+from ketamine_care.accounts.permissions import Capability, has_capability, require
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.pagination import BoundedLimitOffsetPagination
 from ketamine_care.patients import services
+from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
-from ketamine_care.patients.queries import chart_context, search_patients
+from ketamine_care.patients.queries import (
+    chart_context,
+    record_patients_searched,
+    search_patients,
+)
 from ketamine_care.patients.schemas import (
     AllergyIn,
     AllergyOut,
@@ -77,12 +75,11 @@ def list_patients(request, q: str = ""):
     query = q[:200]
 
     def audit(rows) -> None:
-        record_read(
-            event_type="patients.searched",
-            actor=request.user,
+        record_patients_searched(
             clinic=request.membership.clinic,
             patients=rows,
             query=query,
+            actor=request.user,
             request=request,
         )
 

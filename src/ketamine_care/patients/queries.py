@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 
+from ketamine_care.audit.services import record_read
 from ketamine_care.patients.models import Patient
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
@@ -60,3 +61,16 @@ def chart_context(patient: Patient) -> dict:
         "measurements": list(patient.measurements.active()[:10]),
         "metrics": latest_body_metrics(patient),
     }
+
+
+def record_patients_searched(*, clinic, patients, query: str, actor, request=None) -> None:
+    """Audit a page of search results: which patients were shown (the words only as a keyed
+    digest, never stored)."""
+    record_read(
+        event_type="patients.searched",
+        actor=actor,
+        clinic=clinic,
+        patients=patients,
+        query=query,
+        request=request,
+    )

@@ -4,7 +4,7 @@ transaction. Authorization happens before these calls (accounts.permissions)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_decimal
+from ketamine_care.core.parsing import parse_date, parse_decimal, parse_text
 from ketamine_care.core.units import in_to_cm, lb_to_kg
 from ketamine_care.patients.models import (
     HEIGHT_CM_RANGE,
@@ -36,22 +36,24 @@ _MAX_LENGTHS = {"mrn": 32, "given_name": 100, "family_name": 100, "phone": 40, "
 def _check_demographics(values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, str] = {}
     cleaned = dict(values)
-    for name in ("mrn", "given_name", "family_name", "phone", "email"):
+    for name, max_length in _MAX_LENGTHS.items():
         if name in cleaned:
-            cleaned[name] = (cleaned[name] or "").strip()
-            if len(cleaned[name]) > _MAX_LENGTHS[name]:
-                errors[name] = f"At most {_MAX_LENGTHS[name]} characters."
-    for name in ("mrn", "given_name", "family_name"):
-        if name in cleaned and not cleaned[name]:
-            errors[name] = "This field is required."
+            required = name in ("mrn", "given_name", "family_name")
+            cleaned[name] = parse_text(
+                cleaned[name], name, errors, required=required, max_length=max_length
+            )
     if "date_of_birth" in cleaned:
-        dob = cleaned["date_of_birth"]
-        if not isinstance(dob, date):
-            errors["date_of_birth"] = "Enter a date as YYYY-MM-DD."
-        elif dob > timezone.localdate():
-            errors["date_of_birth"] = "Date of birth cannot be in the future."
-        elif dob.year < 1900:
+        dob = parse_date(
+            cleaned["date_of_birth"],
+            "date_of_birth",
+            errors,
+            required=True,
+            not_after=timezone.localdate(),
+            not_after_message="Date of birth cannot be in the future.",
+        )
+        if dob is not None and dob.year < 1900:
             errors["date_of_birth"] = "Date of birth must be after 1900."
+        cleaned["date_of_birth"] = dob
     if "sex" in cleaned and cleaned["sex"] not in Sex.values:
         errors["sex"] = f"Choose one of: {', '.join(Sex.values)}."
     if errors:
@@ -177,34 +179,17 @@ def _require_active(patient: Patient) -> None:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
 
 
-def _text(values: dict, name: str, *, required: bool, max_length: int, errors: dict) -> str:
-    value = (values.get(name) or "").strip()
-    if required and not value:
-        errors[name] = "This field is required."
-    elif len(value) > max_length:
-        errors[name] = f"At most {max_length} characters."
-    return value
-
-
-def _optional_past_date(values: dict, name: str, errors: dict) -> date | None:
-    value = values.get(name)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, date):
-        errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
-    if value > timezone.localdate():
-        errors[name] = "This date cannot be in the future."
-    return value
-
-
 def add_diagnosis(*, patient: Patient, actor, request=None, **values: Any) -> Diagnosis:
     """Add an ICD-10-CM coded diagnosis to the problem list."""
     _require_active(patient)
     errors: dict[str, str] = {}
-    code = _text(values, "icd10_code", required=True, max_length=10, errors=errors).upper()
-    label = _text(values, "label", required=True, max_length=200, errors=errors)
-    onset = _optional_past_date(values, "onset_date", errors)
+    code = parse_text(
+        values.get("icd10_code"), "icd10_code", errors, required=True, max_length=10
+    ).upper()
+    label = parse_text(values.get("label"), "label", errors, required=True, max_length=200)
+    onset = parse_date(
+        values.get("onset_date"), "onset_date", errors, not_after=timezone.localdate()
+    )
     status = values.get("clinical_status") or DiagnosisStatus.ACTIVE
     if code and not _looks_like_icd10(code):
         errors["icd10_code"] = "Enter an ICD-10-CM code such as F33.2."
@@ -235,8 +220,12 @@ def add_allergy(*, patient: Patient, actor, request=None, **values: Any) -> Alle
     """Record an allergy or intolerance."""
     _require_active(patient)
     errors: dict[str, str] = {}
-    substance = _text(values, "substance", required=True, max_length=200, errors=errors)
-    reaction = _text(values, "reaction", required=False, max_length=200, errors=errors)
+    substance = parse_text(
+        values.get("substance"), "substance", errors, required=True, max_length=200
+    )
+    reaction = parse_text(
+        values.get("reaction"), "reaction", errors, required=False, max_length=200
+    )
     severity = values.get("severity") or ""
     if severity not in ("", "mild", "moderate", "severe"):
         errors["severity"] = "Choose mild, moderate or severe."
@@ -258,9 +247,11 @@ def add_medication(*, patient: Patient, actor, request=None, **values: Any) -> M
     """Add a current medication (name, dose with unit, frequency, drug class)."""
     _require_active(patient)
     errors: dict[str, str] = {}
-    name = _text(values, "name", required=True, max_length=200, errors=errors)
-    unit = _text(values, "dose_unit", required=False, max_length=20, errors=errors)
-    frequency = _text(values, "frequency", required=False, max_length=100, errors=errors)
+    name = parse_text(values.get("name"), "name", errors, required=True, max_length=200)
+    unit = parse_text(values.get("dose_unit"), "dose_unit", errors, required=False, max_length=20)
+    frequency = parse_text(
+        values.get("frequency"), "frequency", errors, required=False, max_length=100
+    )
     drug_class = values.get("drug_class") or ""
     if drug_class not in DrugClass.values:
         errors["drug_class"] = f"Choose one of: {', '.join(DrugClass.values)}."

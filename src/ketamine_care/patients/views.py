@@ -8,19 +8,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_patient_child,
-    has_capability,
-)
-from ketamine_care.audit.services import record_read
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
-from ketamine_care.outcomes.queries import measures_context
 from ketamine_care.patients import forms, services
+from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
-from ketamine_care.patients.queries import chart_context, search_patients
+from ketamine_care.patients.queries import (
+    chart_context,
+    record_patients_searched,
+    search_patients,
+)
 
 PAGE_SIZE = 25
 
@@ -46,12 +44,11 @@ def patient_list(request):
     page = Paginator(search_patients(request.membership.clinic, query), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    record_read(
-        event_type="patients.searched",
-        actor=request.user,
+    record_patients_searched(
         clinic=request.membership.clinic,
         patients=page.object_list,
         query=query,
+        actor=request.user,
         request=request,
     )
     template = "patients/list.html"
@@ -90,7 +87,7 @@ def patient_chart(request, patient_id):
     return render(request, "patients/chart.html", _chart_page(request, patient))
 
 
-def _chart_page(request, patient, bound_forms=None, with_measures=True) -> dict:
+def _chart_page(request, patient, bound_forms=None) -> dict:
     can_edit = has_capability(request.membership, Capability.EDIT_CLINICAL) and patient.is_active
     clinical = has_capability(request.membership, Capability.VIEW_CLINICAL_HISTORY)
     entry_forms = {kind: form_class() for kind, (_, form_class, _) in CHART_ENTRIES.items()}
@@ -104,8 +101,8 @@ def _chart_page(request, patient, bound_forms=None, with_measures=True) -> dict:
         # or measurements are even loaded for them.
         "clinical_visible": clinical,
         **(chart_context(patient) if clinical else {}),
-        # HTMX section refreshes skip the measures section (and its trajectory work).
-        **(measures_context(request.membership, patient) if with_measures else {}),
+        # The sections of apps above this one (measures, treatment) are registered with
+        # `core.sections` and rendered by the full page only, not by section refreshes.
     }
 
 
@@ -189,7 +186,7 @@ def add_chart_entry(request, patient_id, kind: str):
 
 
 def _render_section(request, patient, kind: str, form):
-    context = _chart_page(request, patient, {kind: form}, with_measures=not request.htmx)
+    context = _chart_page(request, patient, {kind: form})
     status = 422 if form.errors else 200
     if request.htmx:
         return render(request, f"patients/chart.html#{kind}", context, status=status)
@@ -215,6 +212,6 @@ def chart_entry_entered_in_error(request, patient_id, kind: str, row_id):
     else:
         messages.error(request, "Give a reason to mark an entry as entered in error.")
     if request.htmx:
-        context = _chart_page(request, patient, with_measures=False)
+        context = _chart_page(request, patient)
         return render(request, f"patients/chart.html#{kind}", context)
     return redirect("patients:chart", patient_id=patient.public_id)

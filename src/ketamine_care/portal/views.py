@@ -13,10 +13,11 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from ketamine_care.accounts.permissions import Capability, access_patient
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes.services import safety_settings_for
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.portal import ratelimit, services
 from ketamine_care.portal.forms import LinkForm, QuestionnaireForm

@@ -6,7 +6,7 @@ from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability, require
 from ketamine_care.core.errors import StateError
-from ketamine_care.protocols import queries, services
+from ketamine_care.protocols import access, queries, services
 from ketamine_care.protocols.schemas import (
     ActivateIn,
     DraftIn,
@@ -103,13 +103,13 @@ def new_draft(request, protocol_id: str, payload: DraftIn):
 
 @router.post("/versions/{version_id}/publish", response=ProtocolVersionOut)
 def publish(request, version_id: UUID):
-    version = queries.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
+    version = access.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
     services.publish_draft(version=version, actor=request.user, request=request)
     return version_out(version)
 
 
 @router.post("/versions/{version_id}/retire", response=ProtocolVersionOut)
 def retire(request, version_id: UUID):
-    version = queries.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
+    version = access.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
     services.retire(version=version, actor=request.user, request=request)
     return version_out(version)

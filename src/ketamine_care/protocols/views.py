@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
-from ketamine_care.core.decorators import clinic_required
 from ketamine_care.core.errors import DomainError
-from ketamine_care.protocols import forms, queries, services
+from ketamine_care.protocols import access, forms, queries, services
 
 
 def apply_errors(form, error: DomainError, strip_prefix: str = "") -> None:
@@ -98,7 +98,7 @@ def new_draft(request, protocol_id: str):
 
 
 def _version_action(request, version_id, action, done: str):
-    version = queries.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
+    version = access.access_version(request.membership, version_id, Capability.MANAGE_PROTOCOLS)
     try:
         action(version=version, actor=request.user, request=request)
     except DomainError as error:

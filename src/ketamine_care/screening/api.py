@@ -5,13 +5,14 @@ from uuid import UUID
 from django.utils import timezone
 from ninja import Router, Status
 
-from ketamine_care.accounts.permissions import Capability, access_patient
+from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version
 from ketamine_care.screening import services
+from ketamine_care.screening.access import access_verdict
 from ketamine_care.screening.models import ScreeningVerdict
-from ketamine_care.screening.queries import access_verdict
 from ketamine_care.screening.record_facts import facts_from_record, overlay
 from ketamine_care.screening.schemas import CosignIn, OverrideIn, ScreeningIn, VerdictOut
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from ketamine_care.screening import interactions
+from ketamine_care.core.labels import humanise
+from ketamine_care.screening import interactions, labels
 from ketamine_care.screening.vocabulary import DIAGNOSES, HISTORY_ITEMS, SUICIDE_RISKS
 
 _TRI = [("", "Not asked"), ("yes", "Yes"), ("no", "No")]
@@ -17,15 +18,15 @@ _RISK_LABELS = {
 NONE_APPLIES = "-"
 
 
-def _words(words) -> list[tuple[str, str]]:
-    return [(w, w.replace("_", " ").capitalize()) for w in words]
+def _words(words, names: dict[str, str]) -> list[tuple[str, str]]:
+    return [(w, names.get(w) or humanise(w)) for w in words]
 
 
 class WorkupForm(forms.Form):
     protocol = forms.ChoiceField(label="Protocol")
     diagnoses = forms.MultipleChoiceField(
         label="Diagnoses not coded in the record",
-        choices=_words(DIAGNOSES),
+        choices=_words(DIAGNOSES, labels.DIAGNOSES),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -36,7 +37,7 @@ class WorkupForm(forms.Form):
     )
     history = forms.MultipleChoiceField(
         label="History present",
-        choices=_words(HISTORY_ITEMS),
+        choices=_words(HISTORY_ITEMS, labels.HISTORY),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -83,7 +84,7 @@ class WorkupForm(forms.Form):
                 required=False,
                 choices=[
                     ("", "Not classified yet"),
-                    *_words(DIAGNOSES),
+                    *_words(DIAGNOSES, labels.DIAGNOSES),
                     (NONE_APPLIES, "None of these applies"),
                 ],
                 help_text="The screening cannot read this code; until it is classified the "

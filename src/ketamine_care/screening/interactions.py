@@ -1,9 +1,9 @@
 """Medication data (drug names -> classes) and ketamine/esketamine interaction warnings (pure).
 
 Data lives in `data/drugs.json` and `data/interactions.json`; every interaction carries its
-effect, the action the reference gives, a source (clinical-reference §3.6 / §14) and an
-evidence tag. The same data feeds screening (through `medication_classes`) and the chart's
-medication list (through `interaction_warnings`).
+effect, the action the source gives, a source (a bibliography citation such as
+[@spravato-uspi §7]) and an evidence tag. The same data feeds screening (through
+`medication_classes`) and the chart's medication list (through `interaction_warnings`).
 
 Diazepam equivalents: the drug data gives, for the benzodiazepines and Z-drugs of the Ashton
 table [@ashton-2002], the dose (mg) approximately equivalent to 10 mg diazepam; the screening
@@ -151,7 +151,7 @@ def interaction_warnings(medications: Iterable[Any]) -> list[InteractionWarning]
     """Warnings for a medication list (each item a `Medication` or a {"name", "class"} mapping).
 
     One warning per matching class and per matching drug-specific entry, in list order.
-    Sources: clinical-reference §3.6 and §14.
+    Sources: [@spravato-uspi §7] [@ketalar-uspi §7] and the papers each entry cites.
     """
     table = interaction_table()
     warnings: list[InteractionWarning] = []

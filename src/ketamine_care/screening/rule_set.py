@@ -9,8 +9,8 @@ Layout (package data):
 
 Each rule: `id` (stable, dotted), `severity` (ineligible | requires_override | caution | info),
 `condition` (see `conditions`), `message` (what the reference says and what to do), `source`
-(clinical-reference section and original source), `evidence` tag and `editable` (true for
-INSTITUTIONAL / UNCONFIRMED defaults, which say so in their message).
+(the primary source cited from the bibliography, e.g. `[@spravato-uspi §4]`), `evidence` tag and
+`editable` (true for INSTITUTIONAL / UNCONFIRMED defaults, which say so in their message).
 
 The composed `RuleSet` records its own version, the version of each fragment it includes and a
 SHA-256 `digest` of its composed content, so a stored verdict names exactly the rules applied.
@@ -27,6 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ketamine_care.core.canonical import sha256_digest
+from ketamine_care.protocols.pinning import pin
 
 from .conditions import Condition
 from .vocabulary import EvidenceTag, RuleSeverity
@@ -165,7 +166,5 @@ def rule_set_from_content(content: dict[str, Any]) -> RuleSet:
 def pin_for_protocol(definition: dict[str, Any]) -> dict[str, Any]:
     """The pin record of the rule set a protocol definition names (`screening_rule_set`):
     id, version, composed content and its digest (equal to `RuleSet.digest`)."""
-    from ketamine_care.protocols.pinning import pin
-
     rule_set = load_rule_set(definition["screening_rule_set"])
     return pin(rule_set.content(), id=rule_set.id, version=rule_set.version)

@@ -8,20 +8,19 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    has_capability,
-)
-from ketamine_care.core.decorators import clinic_required
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
+from ketamine_care.core.labels import humanise
 from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL
 from ketamine_care.outcomes.models import ClinicSafetySettings
+from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
-from ketamine_care.screening import forms, interactions, services
+from ketamine_care.screening import forms, interactions, labels, services
+from ketamine_care.screening.access import access_verdict
+from ketamine_care.screening.describe import describe
 from ketamine_care.screening.models import ScreeningVerdict
-from ketamine_care.screening.queries import access_verdict
 from ketamine_care.screening.record_facts import facts_from_record, latest_cssrs, merge_answers
 
 
@@ -117,7 +116,37 @@ def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> 
         and verdict.permits_treatment
         and verdict.protocol_version.is_active,
         "crisis_protocol": _crisis_protocol(verdict),
+        "reasons": _reasons_in_words(verdict),
     }
+
+
+def _reasons_in_words(verdict) -> list[dict]:
+    """Each reason with its rule's condition in words ("age under 18 years"), read from the
+    rule set the verdict was decided by, and a missing fact named in words; a rule the pin no
+    longer holds shows its id in words and its stored message."""
+    try:
+        rule_set, _ = services.pinned_rule_set(verdict.protocol_version)
+    except (LookupError, ValueError):  # an unreadable pin: the verdict shows the rule names
+        rules = {}
+    else:
+        rules = {rule.id: rule for rule in rule_set.rules}
+    shown = []
+    for reason in verdict.reasons:
+        rule = rules.get(reason.get("rule"))
+        if rule is None:
+            shown.append({**reason, "criterion": humanise(reason.get("rule"))})
+            continue
+        condition = rule.condition.model_dump(by_alias=True, exclude_none=True)
+        message = reason.get("message", "")
+        if reason.get("severity") == "missing_information" and reason.get("missing"):
+            facts = ", ".join(labels.fact_words(m) for m in reason["missing"])
+            severity = labels.SEVERITIES.get(rule.severity, humanise(rule.severity)).lower()
+            message = (
+                f"Not recorded: {facts}. This rule cannot be checked until it is; "
+                f"if it applies ({severity}): {rule.message}"
+            )
+        shown.append({**reason, "criterion": describe(condition), "message": message})
+    return shown
 
 
 def _verdict(request, patient_id, verdict_id, capability) -> ScreeningVerdict:

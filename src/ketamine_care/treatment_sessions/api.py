@@ -9,18 +9,14 @@ from uuid import UUID
 from django.http import Http404
 from ninja import Router, Status
 
-from ketamine_care.accounts.permissions import (
-    Capability,
-    access_patient,
-    access_session,
-    dose_checker_by_email,
-    require,
-)
-from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.protocols.queries import access_version
+from ketamine_care.accounts.permissions import Capability, dose_checker_by_email, require
+from ketamine_care.dosing.models import PlannedVisit
+from ketamine_care.inventory.queries import lot_for_dose
+from ketamine_care.patients.access import access_patient
+from ketamine_care.protocols.access import access_version
 from ketamine_care.treatment_sessions import schemas, services
+from ketamine_care.treatment_sessions.access import access_session, access_session_alert
 from ketamine_care.treatment_sessions.queries import (
-    access_session_alert,
     readings_with_minutes,
     record_session_view,
     record_sessions_listed,
@@ -112,8 +108,6 @@ def create_session(request, payload: schemas.SessionIn):
     )
     visit = None
     if payload.planned_visit_id:
-        from ketamine_care.dosing.models import PlannedVisit
-
         visit = PlannedVisit.objects.filter(
             public_id=payload.planned_visit_id, plan__patient=patient
         ).first()
@@ -189,14 +183,7 @@ def dose(request, session_id: UUID, payload: schemas.SessionDoseIn):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     data = payload.dict()
     checker = dose_checker_by_email(session.clinic, data.pop("checked_by_email"))
-    lot = None
-    lot_id = data.pop("lot_id")
-    if lot_id:
-        from ketamine_care.inventory.models import Lot
-
-        lot = Lot.objects.filter(clinic=session.clinic, public_id=lot_id).first()
-        if lot is None:
-            raise ValidationFailed("No such lot.", fields={"lot_id": "No such lot here."})
+    lot = lot_for_dose(session.clinic, data.pop("lot_id"))
     services.record_dose(
         session=session, actor=request.user, checked_by=checker, lot=lot, request=request, **data
     )

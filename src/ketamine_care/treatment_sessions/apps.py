@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class TreatmentSessionsConfig(AppConfig):
     name = "ketamine_care.treatment_sessions"
     label = "treatment_sessions"
+
+    def ready(self) -> None:
+        from ketamine_care.treatment_sessions import labels
+
+        labels.register()
+        # Outcome summaries (outcomes, below) mark when each dosing session started.
+        from ketamine_care.outcomes.providers import register_dose_times
+        from ketamine_care.treatment_sessions.queries import dose_times
+
+        register_dose_times(dose_times)

@@ -11,10 +11,41 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ketamine_care.core.labels import ROUTE
+from ketamine_care.core.labels import label as display_label
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 from ketamine_care.treatment_sessions import states
+from ketamine_care.treatment_sessions.session_records import (
+    AdverseEvent,
+    AdverseEventType,
+    AmendmentKind,
+    Outcome,
+    RemsMonitoringForm,
+    SessionAmendment,
+    Severity,
+)
 
 USER = settings.AUTH_USER_MODEL
+
+__all__ = [
+    "AdverseEvent",
+    "AdverseEventType",
+    "AlertTier",
+    "AmendmentKind",
+    "DoseAdministration",
+    "Outcome",
+    "PreCheckSwitch",
+    "PreSessionChecks",
+    "RecordStatus",
+    "RemsMonitoringForm",
+    "SessionAlert",
+    "SessionAmendment",
+    "SessionQuerySet",
+    "Severity",
+    "TreatmentSession",
+    "VitalSignsReading",
+    "VitalSource",
+]
 
 
 class SessionQuerySet(models.QuerySet):
@@ -199,7 +230,8 @@ class DoseAdministration(PublicIdModel, TimestampedModel):
         ]
 
     def summary_line(self) -> str:
-        return f"{self.dose_mg} mg {self.drug} {self.route}, lot {self.lot_number}"
+        route = display_label(ROUTE, self.route)
+        return f"{self.dose_mg} mg {self.drug} {route}, lot {self.lot_number}"
 
 
 class VitalSource(models.TextChoices):
@@ -315,100 +347,3 @@ class SessionAlert(PublicIdModel):
     @property
     def is_open(self) -> bool:
         return self.acknowledged_at is None
-
-
-class AdverseEventType(models.TextChoices):
-    NAUSEA = "nausea", "Nausea"
-    VOMITING = "vomiting", "Vomiting"
-    HYPERTENSION = "hypertension", "Hypertension"
-    DISSOCIATION = "dissociation", "Dissociation"
-    EMERGENCE_REACTION = "emergence_reaction", "Emergence reaction"
-    RESPIRATORY_DEPRESSION = "respiratory_depression", "Respiratory depression"
-    CYSTITIS_SYMPTOMS = "cystitis_symptoms", "Cystitis symptoms"
-    SEDATION = "sedation", "Sedation"
-    OTHER = "other", "Other"
-
-
-class Severity(models.TextChoices):
-    MILD = "mild", "Mild"
-    MODERATE = "moderate", "Moderate"
-    SEVERE = "severe", "Severe"
-
-
-class Outcome(models.TextChoices):
-    RESOLVED = "resolved", "Resolved"
-    RESOLVING = "resolving", "Resolving"
-    ONGOING = "ongoing", "Ongoing"
-    TRANSFERRED = "transferred", "Transferred to emergency care"
-
-
-class AdverseEvent(PublicIdModel, TimestampedModel):
-    session = models.ForeignKey(
-        TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events"
-    )
-    event_type = models.CharField(max_length=32, choices=AdverseEventType.choices)
-    description = models.TextField(blank=True)
-    severity = models.CharField(max_length=16, choices=Severity.choices)
-    serious = models.BooleanField(default=False)
-    onset_at = models.DateTimeField()
-    action_taken = models.TextField()
-    outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-
-    class Meta:
-        ordering = ["onset_at", "id"]
-
-    def summary_line(self) -> str:
-        serious = " (serious)" if self.serious else ""
-        return (
-            f"{self.get_event_type_display()}{serious}, {self.get_severity_display().lower()}: "
-            f"{self.action_taken}; {self.get_outcome_display().lower()}"
-        )
-
-
-class AmendmentKind(models.TextChoices):
-    AMENDMENT = "amendment", "Amendment"
-    ENTERED_IN_ERROR = "entered_in_error", "Entered in error"
-
-
-class SessionAmendment(PublicIdModel):
-    """A correction of a signed session. It points at the row it corrects (`target_type`,
-    `target_id`) or at the note itself; the original stays as it was signed."""
-
-    session = models.ForeignKey(
-        TreatmentSession, on_delete=models.PROTECT, related_name="amendments"
-    )
-    kind = models.CharField(max_length=20, choices=AmendmentKind.choices)
-    target_type = models.CharField(max_length=32)  # note | reading | dose | adverse_event
-    target_id = models.UUIDField(null=True, blank=True)
-    text = models.TextField(blank=True)
-    reason = models.TextField()
-    created_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="amendment_has_reason"),
-        ]
-
-
-class RemsMonitoringForm(TimestampedModel):
-    """The SPRAVATO REMS Patient Monitoring Form for one esketamine session (§3.8, §11.1).
-    `values` holds the form's fields; `submitted_*` records how it reached the REMS."""
-
-    session = models.OneToOneField(
-        TreatmentSession, on_delete=models.PROTECT, related_name="rems_form"
-    )
-    values = models.JSONField(default=dict)
-    due_date = models.DateField()
-    updated_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(USER, on_delete=models.PROTECT, null=True, related_name="+")
-    submission_method = models.CharField(
-        max_length=16, blank=True, choices=[("online", "Online"), ("fax", "Fax")]
-    )
-    submission_reference = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["due_date"], name="rems_due")]

@@ -1,7 +1,7 @@
 """Pre-session checks: which are required for a session and which block dosing (pure).
 
 The checks and their numbers (esketamine fasting: no food 2 h, no liquids 30 min,
-clinical-reference §3.3; nasal decongestant or corticosteroid at least 1 h before esketamine
+[@spravato-uspi §2]; nasal decongestant or corticosteroid at least 1 h before esketamine
 [@spravato-uspi §2]) are data in `data/pre_session_checks.json`. A required check that is not
 met blocks dosing unless it is `overridable` and a prescriber overrode it with a reason.
 

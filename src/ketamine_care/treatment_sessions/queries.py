@@ -6,10 +6,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from django.db.models import Count, Max, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from ketamine_care.audit.services import record_read
@@ -17,7 +15,6 @@ from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.cadence import BpDue, next_bp_due
 from ketamine_care.treatment_sessions.models import (
     RemsMonitoringForm,
-    SessionAlert,
     TreatmentSession,
 )
 from ketamine_care.treatment_sessions.monitoring import FIELDS, READING_VALUES, monitoring_for
@@ -34,15 +31,6 @@ def sessions_for(clinic, *, state: str = "", day: date | None = None) -> QuerySe
     if day:
         qs = qs.filter(scheduled_for__date=day)
     return qs.order_by("scheduled_for", "id")
-
-
-def access_session_alert(session, public_id: UUID | str) -> SessionAlert:
-    try:
-        return SessionAlert.objects.select_related("session").get(
-            session=session, public_id=public_id
-        )
-    except (SessionAlert.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404 from exc
 
 
 def readings_with_minutes(session) -> list[dict[str, Any]]:
@@ -218,3 +206,10 @@ def record_sessions_listed(*, clinic, sessions, actor, request=None, part: str) 
         patients=[session.patient for session in sessions],
         request=request,
     )
+
+
+def dose_times(patient) -> list:
+    """When each of the patient's dosing sessions started dosing, oldest first (sessions
+    cancelled or aborted before dosing have no dose start and are left out)."""
+    times = TreatmentSession.objects.filter(patient=patient, dose_started_at__isnull=False)
+    return sorted(times.values_list("dose_started_at", flat=True))

@@ -7,7 +7,7 @@ negative before dosing, zero or positive after it. Every observation may be abse
 The plausibility ranges below are *input validation*: they refuse values that cannot come from
 a living patient or a working device (systolic 400 mmHg, SpO2 120 %, diastolic at or above
 systolic). They are deliberately wide and are NOT clinical alert thresholds; those come from
-the protocol definition (clinical-reference §11.3) and are evaluated in `alerts.py`.
+the protocol definition (whose data cite their sources) and are evaluated in `alerts.py`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ UNITS: dict[str, str] = {
 # Plausibility limits (inclusive), input validation only. SpO2 and respiratory rate keep a
 # lower bound of 0 on purpose: a severe desaturation or apnoea is exactly what the urgent
 # alerts exist for, so it must never be refused as "impossible". MOAA/S is the 0-5 scale of
-# Chernik 1990 (clinical-reference §11.5).
+# [@chernik-1990].
 PLAUSIBLE_RANGES: dict[str, tuple[float, float]] = {
     "bp_systolic": (40, 300),
     "bp_diastolic": (20, 200),

@@ -47,3 +47,9 @@ def words(value) -> str:
     """A rule's status or severity code in words ("requires_override" → "Needs override")."""
     text = str(value or "")
     return _WORDS.get(text, text.replace("_", " ").capitalize())
+
+
+@register.filter
+def spaced(value) -> str:
+    """A code as plain words, case kept: `moderately_severe` -> `moderately severe`."""
+    return str(value or "").replace("_", " ")

@@ -57,7 +57,9 @@ class TreatmentViewTests(ClinicTestCase):
         self.assertEqual(full.status_code, 302)
         page = client.get(full["Location"])
         self.assertContains(page, 'id="override-form"')
-        self.assertContains(page, "clinical-reference")
+        # Reasons name their sources, rendered from the bibliography, never as raw ids.
+        self.assertContains(page, "Spravato US prescribing information (v18, 2026) §8")
+        self.assertNotContains(page, "[@")
 
     def test_the_chart_shows_the_sections_and_medication_warnings(self):
         patients.add_medication(

@@ -88,7 +88,7 @@ class AdministrationApiTests(ClinicTestCase):
         # PHQ-9 has no relapse definition (SUSTAIN-1 defines it on the MADRS): None, not "no".
         self.assertEqual((out["responder"], out["remitter"], out["relapsed"]), (True, True, None))
         self.assertIs(out["loss_of_response"], False)
-        self.assertIn("§12.1", out["response_rule"]["source"])
+        self.assertIn("[@ncqa-hedis-dms]", out["response_rule"]["source"])
         self.assertAlmostEqual(out["time_to_first_response_days"], 20, places=2)
 
     def test_a_baseline_marked_by_the_clinician_wins_over_the_earliest(self):

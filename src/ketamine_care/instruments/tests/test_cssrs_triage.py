@@ -1,4 +1,4 @@
-"""C-SSRS screener triage by the Columbia rules (clinical-reference §12.6), never a sum."""
+"""C-SSRS screener triage by the Columbia rules [@posner-2011], never a sum."""
 
 from __future__ import annotations
 

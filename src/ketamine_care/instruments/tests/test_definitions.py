@@ -25,14 +25,14 @@ EXPECTED_CODES = {
     "hama", "caps5", "tlfb",
 }  # fmt: skip
 SELF_REPORT = {"phq9", "gad7", "qids_sr16", "pcl5", "audit", "audit_c", "cssrs_screener"}
-# Every LOINC code clinical-reference §13.1 confirms for rating scales; nothing else may appear.
+# Every LOINC code confirmed for rating scales [@loinc]; nothing else may appear.
 CONFIRMED_LOINC = {
     "44249-1", "44261-6", "44250-9", "44255-8", "44259-0", "44254-1", "44251-7", "44258-2",
     "44252-5", "44253-3", "44260-8", "69737-5", "70274-6", "69725-0", "68509-9", "69733-4",
     "69734-2", "69735-9", "69689-8", "69736-7", "72109-2",
     "LA6568-5", "LA6569-3", "LA6570-1", "LA6571-9",
 }  # fmt: skip
-TOTAL_RANGES = {  # clinical-reference §11.5-§12.13
+TOTAL_RANGES = {  # each scale's validation source, cited in its definition
     "phq9": (0, 27), "gad7": (0, 21), "madrs": (0, 60), "qids_sr16": (0, 27),
     "hamd17": (0, 52), "pcl5": (0, 80), "ybocs": (0, 40), "ymrs": (0, 60), "bprs18": (18, 126),
     "cadss": (0, 92), "moaas": (0, 5), "audit": (0, 40), "audit_c": (0, 12),

@@ -1,4 +1,4 @@
-"""Method-specific scoring rules stated in clinical-reference §12."""
+"""Method-specific scoring rules stated by each scale's cited source."""
 
 from __future__ import annotations
 

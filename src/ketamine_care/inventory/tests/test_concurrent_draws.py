@@ -21,6 +21,7 @@ from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.audit.services import record as real_record
 from ketamine_care.inventory import services
 from ketamine_care.inventory.models import LedgerEntry, Lot
+from ketamine_care.inventory.services import posting
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -62,7 +63,7 @@ def test_two_draws_for_the_last_vial_one_wins(_audit_guard_lifted_for_flush):
     lot = receive(make_ketamine_vials(clinic=clinic, actor=admin), admin, 1, "vial")
 
     outcomes: list[str] = []
-    with mock.patch.object(services, "record", _slow_record):
+    with mock.patch.object(posting, "record", _slow_record):
         if connection.vendor == "postgresql":
             barrier = threading.Barrier(2)
             threads = [

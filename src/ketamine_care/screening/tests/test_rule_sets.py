@@ -7,6 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from ketamine_care.core.bibliography import citations, unknown_ids
 from ketamine_care.screening.rule_set import (
     FRAGMENTS_DIR,
     RULESETS_DIR,
@@ -55,11 +56,11 @@ class RuleSetFilesTests:
 
     @pytest.mark.parametrize("protocol", ALL_PROTOCOLS)
     def test_every_rule_cites_its_source(self, protocol: str) -> None:
-        # Older rules still name the reference digest; rules written since cite the
-        # bibliography ([@id]), or, for a rule with no clinical number, say what it rests on.
+        # Every rule cites the bibliography ([@id]); an INSTITUTIONAL default cites the
+        # project's clinic-editable-defaults entry at least.
         for rule in load_rule_set(protocol).rules:
-            cited = "clinical-reference" in rule.source or "[@" in rule.source
-            assert cited or rule.evidence == "INSTITUTIONAL", rule.id
+            assert citations(rule.source), rule.id
+            assert not unknown_ids(rule.source), rule.id
 
     def test_it_rejects_an_unknown_rule_set_naming_it(self) -> None:
         with pytest.raises(UnknownRuleSet, match="'nope'.*iv-ketamine-trd"):
@@ -76,7 +77,7 @@ def _rule(rule_id: str, **extra) -> dict:
         "severity": "caution",
         "condition": {"age_ge": 65},
         "message": "Test message long enough.",
-        "source": "clinical-reference §0",
+        "source": "Test source [@spravato-uspi §5]",
         "evidence": "OBS",
         **extra,
     }
@@ -119,6 +120,6 @@ class RuleValidationTests:
 
     def test_the_composed_rule_set_records_fragment_versions(self) -> None:
         rule_set = load_rule_set("iv-ketamine-trd")
-        assert rule_set.fragments["trd"] == "1.0.0"
+        assert rule_set.fragments["trd"] == "1.0.1"
         assert rule_set.fragments["psychiatric_safety"] == "1.0.0"
         assert "label_vascular" in rule_set.fragments

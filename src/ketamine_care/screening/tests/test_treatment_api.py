@@ -146,7 +146,7 @@ class ScreeningAndPlanApiTests(ApiTestCase):
         )
         self.assertEqual(response.status_code, 200, response.content)
         body = response.json()
-        self.assertEqual(body["dose_mg"], 41.0)  # 0.5 mg/kg x 82 kg (clinical-reference §4.1)
+        self.assertEqual(body["dose_mg"], 41.0)  # 0.5 mg/kg x 82 kg [@fava-2018]
         self.assertEqual(body["infusion"]["duration_min"], 40)
         blocked = self.post(
             self.nurse,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -12,6 +12,8 @@ from django.utils import timezone
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.core.parsing import parse_decimal, parse_text
+from ketamine_care.inventory.services import draw_for_administration
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -47,44 +49,19 @@ def record_dose(
     quantity is posted to the ledger, linked to this administration."""
     definition = definition_for(session.protocol_version)
     errors: dict[str, str] = {}
-    dose = _positive(dose_mg, "dose_mg", errors)
-    checker_problem = second_clinician_problem(
-        clinic=session.clinic, performer=actor, other=checked_by
-    )
-    if checker_problem:
-        errors["checked_by"] = f"Dose checker: {checker_problem}"
-    if lot is not None:
-        product, lot_number, expiry_date = lot.product.name, lot.lot_number, lot.expiry_date
-        concentration_mg_per_ml = lot.product.strength_mg_per_ml
-        if lot.product.drug != definition.drug:
-            errors["lot_id"] = (
-                f"This lot is {lot.product.drug}; the protocol gives {definition.drug}."
-            )
-    _require_text(product, "product", errors)
-    _require_text(lot_number, "lot_number", errors)
-    if expiry_date is None:
-        errors["expiry_date"] = "This field is required."
-    elif expiry_date < timezone.localdate():
-        errors["expiry_date"] = "This lot is expired."
-    admin = definition.administration_for(session.route)
+    dose = parse_decimal(dose_mg, "dose_mg", errors, above=0)
+    _check_checker(session, actor, checked_by, errors)
+    label = _label(
+        lot, definition, errors, product=product, concentration_mg_per_ml=concentration_mg_per_ml,
+        lot_number=lot_number, expiry_date=expiry_date,
+    )  # fmt: skip
     times = _timing(
-        admin, session.route, dose, device_times, infusion_started_at, infusion_ended_at, errors
-    )
+        definition.administration_for(session.route), session.route, dose, device_times,
+        infusion_started_at, infusion_ended_at, errors,
+    )  # fmt: skip
     calculated = calculated_dose_mg(session)
     reason = (dose_change_reason or "").strip()
-    if dose is not None and not reason:
-        if calculated is None:
-            errors["dose_change_reason"] = "No dose was calculated: give the reason for this dose."
-        elif abs(dose - calculated) > DOSE_TOLERANCE_MG:
-            errors["dose_change_reason"] = (
-                f"The calculated dose is {calculated} mg: give the reason for {dose} mg."
-            )
-    ceiling = _ceiling_mg(definition, session.route)
-    if dose is not None and ceiling is not None and dose > ceiling and not reason:
-        errors["dose_change_reason"] = (
-            f"{dose:f} mg is above the clinic's ceiling of {ceiling:f} mg per dose: give the "
-            "reason."
-        )
+    _check_reason(dose, calculated, reason, _ceiling_mg(definition, session.route), errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     with transaction.atomic():
@@ -93,47 +70,111 @@ def record_dose(
         if session.doses.exists():
             raise ValidationFailed("The dose is already recorded; amend it after signing.")
         row = DoseAdministration.objects.create(
-            session=session,
-            drug=definition.drug,
-            product=product.strip(),
-            concentration_mg_per_ml=concentration_mg_per_ml,
-            lot_number=lot_number.strip(),
-            expiry_date=expiry_date,
-            dose_mg=dose,
-            calculated_dose_mg=calculated,
-            dose_change_reason=reason,
-            route=session.route,
-            infusion_started_at=times["start"] if not times["devices"] else None,
-            infusion_ended_at=infusion_ended_at,
-            device_times=[t.isoformat() for t in times["devices"]],
-            given_by=actor,
-            checked_by=checked_by,
+            session=session, drug=definition.drug, route=session.route, **label,
+            dose_mg=dose, calculated_dose_mg=calculated, dose_change_reason=reason,
+            **_times_fields(times, infusion_ended_at), given_by=actor, checked_by=checked_by,
             recorded_by=actor,
-        )
+        )  # fmt: skip
         if lot is not None:
-            row.ledger_entry = _draw(lot, row, actor, len(times["devices"]), request)
-            row.save(update_fields=["ledger_entry"])
+            _draw(row, lot, len(times["devices"]), actor, request)
         session.dose_started_at = times["start"]
         session.save(update_fields=["dose_started_at", "updated_at"])
-        record(
-            event_type="dose.administered",
-            actor=actor,
-            patient=session.patient,
-            obj=row,
-            changes={
-                "new": {
-                    "dose_mg": dose,
-                    "calculated_dose_mg": calculated,
-                    "dose_change_reason": reason,
-                    "lot_number": row.lot_number,
-                    "checked_by": checked_by.email,
-                    "started_at": times["start"],
-                    "ledger_entry": str(row.ledger_entry.public_id) if row.ledger_entry else None,
-                }
-            },
-            request=request,
-        )
+        _audit(row, session, times["start"], actor, request)
     return row
+
+
+def _check_checker(session, actor, checked_by, errors: dict) -> None:
+    problem = second_clinician_problem(clinic=session.clinic, performer=actor, other=checked_by)
+    if problem:
+        errors["checked_by"] = f"Dose checker: {problem}"
+
+
+def _draw(row: DoseAdministration, lot, devices: int, actor, request) -> None:
+    """Post what the dose used to the ledger (inventory's service), linked to the row."""
+    row.ledger_entry = draw_for_administration(
+        lot=lot,
+        dose_mg=row.dose_mg,
+        devices=devices,
+        actor=actor,
+        administration_ref=str(row.public_id),
+        request=request,
+    )
+    row.save(update_fields=["ledger_entry"])
+
+
+def _label(lot, definition, errors: dict, **given) -> dict[str, Any]:
+    """Product, strength, lot number and expiry: from the lot when one is drawn from (it must
+    hold the protocol's drug), else as entered; all required, and the lot not expired."""
+    if lot is not None:
+        given = {
+            "product": lot.product.name,
+            "concentration_mg_per_ml": lot.product.strength_mg_per_ml,
+            "lot_number": lot.lot_number,
+            "expiry_date": lot.expiry_date,
+        }
+        if lot.product.drug != definition.drug:
+            errors["lot_id"] = (
+                f"This lot is {lot.product.drug}; the protocol gives {definition.drug}."
+            )
+    given = {
+        **given,
+        "product": parse_text(given["product"], "product", errors, required=True, max_length=200),
+        "lot_number": parse_text(
+            given["lot_number"], "lot_number", errors, required=True, max_length=40
+        ),
+    }
+    if given["expiry_date"] is None:
+        errors["expiry_date"] = "This field is required."
+    elif given["expiry_date"] < timezone.localdate():
+        errors["expiry_date"] = "This lot is expired."
+    return given
+
+
+def _times_fields(times: dict, infusion_ended_at) -> dict[str, Any]:
+    """IV/IM/SC: the start (and end); esketamine: each device's time, no infusion start."""
+    return {
+        "infusion_started_at": times["start"] if not times["devices"] else None,
+        "infusion_ended_at": infusion_ended_at,
+        "device_times": [t.isoformat() for t in times["devices"]],
+    }
+
+
+def _check_reason(dose, calculated, reason: str, ceiling, errors: dict) -> None:
+    """A dose other than the calculated one, with none calculated, or above the clinic's
+    ceiling needs a reason."""
+    if dose is not None and not reason:
+        if calculated is None:
+            errors["dose_change_reason"] = "No dose was calculated: give the reason for this dose."
+        elif abs(dose - calculated) > DOSE_TOLERANCE_MG:
+            errors["dose_change_reason"] = (
+                f"The calculated dose is {calculated} mg: give the reason for {dose} mg."
+            )
+    if dose is not None and ceiling is not None and dose > ceiling and not reason:
+        errors["dose_change_reason"] = (
+            f"{dose:f} mg is above the clinic's ceiling of {ceiling:f} mg per dose: give the "
+            "reason."
+        )
+
+
+def _audit(row: DoseAdministration, session, started_at, actor, request) -> None:
+    record(
+        event_type="dose.administered",
+        actor=actor,
+        patient=session.patient,
+        obj=row,
+        changes={
+            "new": {
+                "dose_mg": row.dose_mg,
+                "calculated_dose_mg": row.calculated_dose_mg,
+                "dose_change_reason": row.dose_change_reason,
+                "lot_number": row.lot_number,
+                "checked_by": row.checked_by.email,
+                "started_at": started_at,
+                "ledger_entry": str(row.ledger_entry.public_id) if row.ledger_entry else None,
+            }
+        },
+        request=request,
+    )
 
 
 def _ceiling_mg(definition, route) -> Decimal | None:
@@ -169,41 +210,3 @@ def _timing(admin, route, dose, device_times, start, end, errors) -> dict:
     if start is not None and end is not None and end < start:
         errors["infusion_ended_at"] = "The end is before the start."
     return {"start": start, "devices": []}
-
-
-def _draw(lot, row, actor, devices: int, request):
-    from ketamine_care.inventory.models import DosageForm
-    from ketamine_care.inventory.services import draw_stock
-
-    if lot.product.form == DosageForm.NASAL_DEVICE:
-        quantity, unit = Decimal(devices), "device"
-    else:
-        quantity = (row.dose_mg / lot.product.strength_mg_per_ml).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-        unit = "ml"
-    return draw_stock(
-        lot=lot,
-        actor=actor,
-        quantity=quantity,
-        unit=unit,
-        administration_ref=str(row.public_id),
-        request=request,
-    )
-
-
-def _positive(value, name: str, errors: dict) -> Decimal | None:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, TypeError):
-        errors[name] = "Enter a number."
-        return None
-    if not number.is_finite() or number <= 0:
-        errors[name] = "Enter a number above 0."
-        return None
-    return number
-
-
-def _require_text(value: str, name: str, errors: dict) -> None:
-    if not (value or "").strip():
-        errors[name] = "This field is required."

@@ -1,6 +1,6 @@
 """Scheduling a session and moving it through its states. One service per transition; each
 checks the state machine (`states.py`), locks the session row and audits in its transaction.
-Callers authorize first (accounts.permissions.access_session)."""
+Callers authorize first (treatment_sessions.access.access_session)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,22 @@ def require_state(session: TreatmentSession, *allowed: str, doing: str) -> None:
         )
 
 
+def _check_schedule(patient, protocol_version, planned_visit, ad_hoc_reason: str) -> None:
+    errors: dict[str, str] = {}
+    if not patient.is_active:
+        raise StateError("This patient was marked as entered in error.")
+    if protocol_version.clinic_protocol.clinic_id != patient.clinic_id:
+        errors["protocol_version_id"] = "Choose a protocol of this clinic."
+    elif not protocol_version.is_active:
+        errors["protocol_version_id"] = "Choose an active protocol version."
+    if planned_visit is not None and planned_visit.plan.patient_id != patient.pk:
+        errors["planned_visit_id"] = "This visit belongs to another patient's plan."
+    if planned_visit is None and not ad_hoc_reason:
+        errors["ad_hoc_reason"] = "A session outside a plan needs a reason."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+
+
 def schedule_session(
     *,
     patient,
@@ -69,20 +85,8 @@ def schedule_session(
     clinic; it belongs to a planned visit or is ad hoc with a reason."""
     from ketamine_care.treatment_sessions.monitoring import definition_for
 
-    errors: dict[str, str] = {}
-    if not patient.is_active:
-        raise StateError("This patient was marked as entered in error.")
-    if protocol_version.clinic_protocol.clinic_id != patient.clinic_id:
-        errors["protocol_version_id"] = "Choose a protocol of this clinic."
-    elif not protocol_version.is_active:
-        errors["protocol_version_id"] = "Choose an active protocol version."
-    if planned_visit is not None and planned_visit.plan.patient_id != patient.pk:
-        errors["planned_visit_id"] = "This visit belongs to another patient's plan."
     ad_hoc_reason = (ad_hoc_reason or "").strip()
-    if planned_visit is None and not ad_hoc_reason:
-        errors["ad_hoc_reason"] = "A session outside a plan needs a reason."
-    if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    _check_schedule(patient, protocol_version, planned_visit, ad_hoc_reason)
     definition = definition_for(protocol_version)
     route = route or definition.default_route
     if route not in definition.routes:

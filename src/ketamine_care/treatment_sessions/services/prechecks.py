@@ -12,9 +12,14 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
+from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
+from ketamine_care.dosing.services import latest_verdict
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_measurement
+from ketamine_care.screening import icd10
+from ketamine_care.screening.record_facts import facts_from_record
 from ketamine_care.treatment_sessions import prechecks, states
 from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -129,9 +134,6 @@ def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
 
 def _check_weight(session, weight_kg, confirmed: bool, errors: dict) -> None:
     """Refuse an implausible adult weight before anything is saved [@ismp-weight]."""
-    from ketamine_care.dosing import guards
-    from ketamine_care.dosing.patient_dose import patient_age_years
-
     definition = definition_for(session.protocol_version)
     try:
         guards.check_plausibility(
@@ -148,8 +150,6 @@ def _check_weight(session, weight_kg, confirmed: bool, errors: dict) -> None:
 def _dose(session, *, confirm_weight: bool = False) -> dict:
     """The dose for today's weight from the planned visit's dose (or the protocol default),
     with the patient's age, previous weight and the clinic's label jurisdiction."""
-    from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
-
     definition = definition_for(session.protocol_version)
     metrics = latest_body_metrics(session.patient)
     weighed_today = (
@@ -211,9 +211,6 @@ def override_pre_check(*, session, actor, check: str, reason: str, request=None)
 def screening_status(session) -> tuple[bool | None, str]:
     """(valid, message): the latest verdict for the pinned version permits treatment and the
     record's diagnoses and medications are those it was screened with (else re-screen)."""
-    from ketamine_care.dosing.services import latest_verdict
-    from ketamine_care.screening.record_facts import facts_from_record
-
     verdict = latest_verdict(session.patient, session.protocol_version)
     if verdict is None:
         return None, "No screening verdict for this protocol version: screen the patient."
@@ -232,8 +229,6 @@ def screening_status(session) -> tuple[bool | None, str]:
 def _unclassified_since(patient, verdict) -> bool:
     """A psychiatric code the screening cannot classify, added after the verdict: it maps to
     no word, so only its date shows the record changed."""
-    from ketamine_care.screening import icd10
-
     return any(
         not icd10.words_for(row.icd10_code, row.clinical_status).classified
         for row in patient.diagnoses.active().filter(created_at__gt=verdict.evaluated_at)

@@ -1,4 +1,4 @@
-"""SPRAVATO REMS Patient Monitoring Form (clinical-reference §3.8, §11.1) for esketamine
+"""SPRAVATO REMS Patient Monitoring Form [@spravato-rems] for esketamine
 sessions: pre-filled from the session and, for what the session cannot know, from the
 patient's previous form; completeness blocks signing; submissions are recorded."""
 
@@ -203,3 +203,32 @@ def record_submission(*, session, actor, method: str, reference: str = "", reque
             request=request,
         )
     return form
+
+
+def record_printed(*, session, actor, request=None) -> None:
+    """Audit the printable REMS form shown: patient data leaves the screen on paper."""
+    record(
+        event_type="rems_form.printed",
+        actor=actor,
+        patient=session.patient,
+        obj=session,
+        request=request,
+    )
+
+
+def record_exported(*, clinic, forms, start, end, actor, request=None) -> None:
+    """Audit a REMS CSV export: the date range and which patients' forms left the system
+    (access accounting per patient)."""
+    record(
+        event_type="rems_form.exported",
+        actor=actor,
+        clinic=clinic,
+        changes={
+            "start": start,
+            "end": end,
+            "forms": len(forms),
+            "patients": list(dict.fromkeys(str(f.session.patient.public_id) for f in forms)),
+            "count": len(forms),
+        },
+        request=request,
+    )

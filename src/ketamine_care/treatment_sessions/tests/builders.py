@@ -1,5 +1,6 @@
-"""Rules built in tests, mirroring the issue's default thresholds (clinical-reference §3.3,
-§11.3, §11.5). Numbers here are test data; shipped values come from the protocol library."""
+"""Rules built in tests, mirroring the issue's default thresholds ([@spravato-uspi §2],
+[@yip-2022], [@chernik-1990]). Numbers here are test data; shipped values come from the
+protocol library."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def rule(
         tier=tier,
         message=f"{rule_id} message",
         action=f"{rule_id} action",
-        source="clinical-reference §11.3",
+        source="Test threshold [@yip-2022]",
         evidence="INSTITUTIONAL",
         sustained_min=sustained_min,
         sustained_mode=sustained_mode,

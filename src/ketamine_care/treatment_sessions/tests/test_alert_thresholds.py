@@ -1,5 +1,6 @@
-"""Each default rule at, just below and just above its threshold (clinical-reference §3.3,
-§11.3, §11.5). Rules are built in builders.py; the numbers are the issue's defaults."""
+"""Each default rule at, just below and just above its threshold ([@spravato-uspi §2],
+[@yip-2022], [@chernik-1990]). Rules are built in builders.py; the numbers are the issue's
+defaults."""
 
 from __future__ import annotations
 

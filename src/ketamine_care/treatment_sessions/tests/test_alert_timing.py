@@ -123,7 +123,7 @@ class TestAlertList:
             "rule": "bp_severe_single",
             "message": "bp_severe_single message",
             "action": "bp_severe_single action",
-            "source": "clinical-reference §11.3",
+            "source": "Test threshold [@yip-2022]",
         }
         assert alert.observed == (("bp_diastolic", 125),)
         assert alert.key == ("bp_severe_single", 20)

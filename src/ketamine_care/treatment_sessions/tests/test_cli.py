@@ -66,7 +66,7 @@ class TestJsonOutput:
                     "rule": "bp_pre_dose_review",
                     "message": "bp_pre_dose_review message",
                     "action": "bp_pre_dose_review action",
-                    "source": "clinical-reference §11.3",
+                    "source": "Test threshold [@yip-2022]",
                 },
                 {
                     "minute": 20,
@@ -74,7 +74,7 @@ class TestJsonOutput:
                     "rule": "spo2_low",
                     "message": "spo2_low message",
                     "action": "spo2_low action",
-                    "source": "clinical-reference §11.3",
+                    "source": "Test threshold [@yip-2022]",
                 },
                 {
                     "minute": 40,
@@ -82,7 +82,7 @@ class TestJsonOutput:
                     "rule": "moaas_sedated",
                     "message": "moaas_sedated message",
                     "action": "moaas_sedated action",
-                    "source": "clinical-reference §11.3",
+                    "source": "Test threshold [@yip-2022]",
                 },
             ],
             "discharge": {

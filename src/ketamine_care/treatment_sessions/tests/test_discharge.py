@@ -1,4 +1,4 @@
-"""Discharge readiness (clinical-reference §3.3, §11.5, §11.6, §12.12)."""
+"""Discharge readiness ([@spravato-uspi §2], [@chernik-1990], [@chung-1995])."""
 
 from __future__ import annotations
 

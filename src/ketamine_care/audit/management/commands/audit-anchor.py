@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketamine_care.accounts.models import Clinic
+from ketamine_care.audit.queries import chain_names
 from ketamine_care.audit.services import anchor_chains
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
             run = anchor_chains(path=options["file"])
         except OSError as exc:
             raise CommandError(f"cannot write the anchor file: {exc}", returncode=2) from exc
-        names = {str(c.public_id): c.name for c in Clinic.objects.all()}
+        names = chain_names()
         for r in run.results:
             label = names.get(r.chain, r.chain)
             if r.status == "anchored":

@@ -7,8 +7,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ketamine_care.accounts.models import Clinic
 from ketamine_care.audit.anchors import Anchor
+from ketamine_care.audit.queries import chain_names
 from ketamine_care.audit.verify import verify_audit_trail
 
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             report = verify_audit_trail()
         except OSError as exc:
             raise CommandError(f"cannot read the anchor file: {exc}", returncode=2) from exc
-        names = {str(c.public_id): c.name for c in Clinic.objects.all()}
+        names = chain_names()
         if options["json"]:
             self.stdout.write(json.dumps(self._as_json(report, names), indent=2))
         else:

@@ -1,0 +1,22 @@
+"""The clinic's words for the accounts app's audit events;
+registered in the app's `ready()` (`core.labels`)."""
+
+from __future__ import annotations
+
+from ketamine_care.core import labels as core_labels
+
+AUDIT_EVENTS = {
+    "user.signed_in": "Signed in",
+    "user.signed_out": "Signed out",
+    "user.sign_in_failed": "Sign-in failed",
+    "user.second_factor_enrolled": "Second factor set up",
+    "user.second_factor_verified": "Second factor verified",
+    "user.switched_clinic": "Clinic switched",
+    "api_token.issued": "API token issued",
+    "api_token.revoked": "API token revoked",
+    "audit.listed": "Audit trail viewed",
+}
+
+
+def register() -> None:
+    core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)

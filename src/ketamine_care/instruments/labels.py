@@ -1,0 +1,18 @@
+"""The clinic's words for the instruments app's audit events;
+registered in the app's `ready()` (`core.labels`)."""
+
+from __future__ import annotations
+
+from ketamine_care.core import labels as core_labels
+
+AUDIT_EVENTS = {
+    "administration.recorded": "Rating scale recorded",
+    "administration.marked_entered_in_error": "Rating scale marked as entered in error",
+}
+
+
+def register() -> None:
+    from ketamine_care.instruments.models import TimePoint
+
+    core_labels.register_labels(core_labels.TIME_POINT, dict(TimePoint.choices))
+    core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)

@@ -1,0 +1,118 @@
+"""The session page: everything it shows, and how a step re-renders it or redirects back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.errors import DomainError
+from ketamine_care.treatment_sessions import forms, queries, states
+from ketamine_care.treatment_sessions.access import access_session
+from ketamine_care.treatment_sessions.models import AdverseEventType
+from ketamine_care.treatment_sessions.readings import SYMPTOMS
+from ketamine_care.treatment_sessions.services.prechecks import pre_check_results
+from ketamine_care.treatment_sessions.services.readiness import discharge_status
+
+DETAIL = "treatment_sessions:detail"
+
+
+def errors_to_form(form, error: DomainError) -> None:
+    for field, message in error.fields.items():
+        name = field.rsplit(".", 1)[-1]
+        form.add_error(name if name in form.fields else None, message)
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+def session_context(request, session, **bound) -> dict:
+    membership = request.membership
+    readings = queries.readings_with_minutes(session)
+    alerts = list(session.alerts.select_related("acknowledged_by"))
+    can = {c.value: has_capability(membership, c) for c in Capability}
+    # The next lifecycle step offered as a button; signing has its own form.
+    following = [s for s in states.TRANSITIONS[session.state] if s in states.LIFECYCLE]
+    next_state = following[0] if following and following[0] != states.SIGNED else None
+    bp_times = [r["measured_at"] for r in readings if r["bp_systolic_mmhg"] is not None]
+    return {
+        "session": session,
+        "patient": session.patient,
+        "readings": readings,
+        "alerts": alerts,
+        "pre_checks": pre_check_results(session) if session.state not in states.FINAL else [],
+        "discharge": discharge_status(session, rows=None, alerts=alerts)
+        if session.dose_started_at
+        else None,
+        "dose": session.doses.select_related("given_by", "checked_by").first(),
+        "adverse_events": list(session.adverse_events.all()),
+        "amendments": list(session.amendments.select_related("created_by")),
+        "next_state": next_state,
+        "next_label": states.LABELS.get(next_state, ""),
+        "minute_now": session.minute_of(timezone.now()),
+        # Before dosing, an open urgent alert holds the dose (start_dosing refuses).
+        "dose_hold": [a for a in alerts if a.tier == "urgent" and a.is_open]
+        if session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT)
+        else [],
+        "bp_due": queries.bp_due(session, bp_times),
+        "symptom_labels": SYMPTOMS,
+        "can": can,
+        "is_final": session.state in states.FINAL,
+        "forms": {
+            "pre_checks": bound.get("pre_checks") or forms.PreChecksForm(),
+            "dose": bound.get("dose") or forms.DoseForm(),
+            "vitals": bound.get("vitals") or forms.VitalsForm(),
+            "adverse_event": bound.get("adverse_event") or forms.AdverseEventForm(),
+            "sign": bound.get("sign") or forms.SignForm(),
+            "amend": bound.get("amend") or forms.AmendForm(),
+        },
+        "amend_targets": _amend_targets(session, readings),
+        "ae_types": AdverseEventType.choices,
+    }
+
+
+def _amend_targets(session, readings) -> list[tuple[str, str]]:
+    targets = [("note", "The note")]
+    targets += [
+        (f"reading:{r['public_id']}", f"Reading at {r['measured_at']:%H:%M}") for r in readings
+    ]
+    targets += [(f"dose:{d.public_id}", d.summary_line()) for d in session.doses.all()]
+    targets += [
+        (f"adverse_event:{e.public_id}", e.summary_line()) for e in session.adverse_events.all()
+    ]
+    return targets
+
+
+@clinic_required(Capability.VIEW_SESSIONS)
+def detail(request, session_id):
+    session = access_session(request.membership, session_id)
+    template = "treatment_sessions/session.html"
+    if request.htmx and request.htmx.target == "vitals":
+        template += "#vitals"
+    queries.record_session_view(session=session, actor=request.user, request=request)
+    return render(request, template, session_context(request, session))
+
+
+def run(request, session, call, success: str, form=None, form_name: str = ""):
+    """Call one service; on a domain error show it (on the form when there is one)."""
+    try:
+        call()
+    except DomainError as error:
+        if form is not None:
+            errors_to_form(form, error)
+            context = session_context(request, session, **{form_name: form})
+            session.refresh_from_db()
+            return render(request, "treatment_sessions/session.html", context, status=422)
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+    return redirect(DETAIL, session_id=session.public_id)
+
+
+def refresh_if_dose_hold_changed(response, session, urgent: bool):
+    """Before dosing, an urgent alert raised or acknowledged changes the dose hold shown in
+    the "Next step" panel, outside the vitals fragment: reload the whole page."""
+    if urgent and session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT):
+        response["HX-Refresh"] = "true"
+    return response

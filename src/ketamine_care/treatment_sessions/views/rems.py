@@ -1,0 +1,153 @@
+"""REMS monitoring form screens: fill, print, record submission, due list, CSV export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ketamine_care.accounts.decorators import clinic_required
+from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core import spreadsheet
+from ketamine_care.core.errors import DomainError
+from ketamine_care.treatment_sessions import forms, queries
+from ketamine_care.treatment_sessions.access import access_session
+from ketamine_care.treatment_sessions.models import RemsMonitoringForm
+from ketamine_care.treatment_sessions.services import rems
+
+
+def _fields(values: dict) -> list[dict]:
+    return [
+        {"name": name, "label": label, "value": values.get(name, ""), "yes_no": _yes_no(name)}
+        for name, label in rems.FIELDS.items()
+    ]
+
+
+def _yes_no(name: str) -> bool:
+    return name.startswith(("concomitant_", "vitals_")) or name in rems.BOOL_FIELDS
+
+
+@clinic_required(Capability.MANAGE_REMS)
+@require_http_methods(["GET", "POST"])
+def rems_form(request, session_id):
+    session = access_session(request.membership, session_id, Capability.MANAGE_REMS)
+    status = 200
+    errors: dict = {}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in rems.FIELDS}
+        try:
+            rems.save_rems_form(session=session, actor=request.user, values=values, request=request)
+        except DomainError as error:
+            errors, status = error.fields or {"": error.message}, 422
+        else:
+            messages.success(request, "REMS monitoring form saved.")
+            return redirect("treatment_sessions:detail", session_id=session.public_id)
+    values = rems.form_values(session) if session.drug == "esketamine" else {}
+    if request.method == "GET":
+        queries.record_session_view(
+            session=session, actor=request.user, request=request, part="rems_form"
+        )
+    return render(
+        request,
+        "treatment_sessions/rems_form.html",
+        {
+            "session": session,
+            "fields": _fields(values),
+            "missing": rems.missing_fields(values),
+            "errors": errors,
+            "form": RemsMonitoringForm.objects.filter(session=session).first(),
+            "submit_form": forms.RemsSubmitForm(),
+        },
+        status=status,
+    )
+
+
+@clinic_required(Capability.VIEW_SESSIONS)
+def rems_print(request, session_id):
+    session = access_session(request.membership, session_id)
+    values = rems.form_values(session)
+    rems.record_printed(session=session, actor=request.user, request=request)
+    return render(
+        request,
+        "treatment_sessions/rems_print.html",
+        {"session": session, "fields": _fields(values), "missing": rems.missing_fields(values)},
+    )
+
+
+@clinic_required(Capability.MANAGE_REMS)
+@require_POST
+def rems_submit(request, session_id):
+    session = access_session(request.membership, session_id, Capability.MANAGE_REMS)
+    form = forms.RemsSubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            rems.record_submission(
+                session=session,
+                actor=request.user,
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
+                request=request,
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Submission recorded.")
+    else:
+        messages.error(request, "Choose how the form was submitted.")
+    return redirect("treatment_sessions:rems_form", session_id=session.public_id)
+
+
+@clinic_required(Capability.VIEW_SESSIONS)
+def rems_due(request):
+    today = timezone.localdate()
+    rows = queries.rems_due(request.membership.clinic, today)
+    queries.record_sessions_listed(
+        clinic=request.membership.clinic,
+        sessions=[row["session"] for row in rows],
+        actor=request.user,
+        request=request,
+        part="rems_due",
+    )
+    form = forms.DateRangeForm(initial={"start": today - timedelta(days=30), "end": today})
+    return render(
+        request, "treatment_sessions/rems_due.html", {"rows": rows, "today": today, "form": form}
+    )
+
+
+@clinic_required(Capability.VIEW_SESSIONS)
+def rems_export(request):
+    form = forms.DateRangeForm(request.GET or None)
+    if not form.is_valid():
+        return HttpResponse("Give start and end dates (YYYY-MM-DD).", status=400)
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="rems-{start}-{end}.csv"'
+    writer = spreadsheet.writer(response)
+    writer.writerow(["session", "mrn", "session_date", "due_date", "submitted_at", "method",
+                     *rems.FIELDS])  # fmt: skip
+    forms_in_range = list(queries.rems_forms(request.membership.clinic, start, end))
+    for row in forms_in_range:
+        writer.writerow(
+            [
+                row.session.public_id,
+                row.session.patient.mrn,
+                timezone.localdate(row.session.scheduled_for),
+                row.due_date,
+                row.submitted_at or "",
+                row.submission_method,
+                *[row.values.get(name, "") for name in rems.FIELDS],
+            ]
+        )
+    rems.record_exported(
+        clinic=request.membership.clinic,
+        forms=forms_in_range,
+        start=start,
+        end=end,
+        actor=request.user,
+        request=request,
+    )
+    return response
