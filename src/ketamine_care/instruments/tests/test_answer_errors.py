@@ -74,7 +74,7 @@ COUNT_AND_SKIP_ERRORS = [
         "item 9 (phq9_9, Thoughts of being better off dead or self-harm): got 4; allowed: one "
         "of 0, 1, 2, 3",
     ),
-    # C-SSRS skip logic (clinical-reference §12.6): a skipped question must be answered 0.
+    # C-SSRS skip logic [@posner-2011]: a skipped question must be answered 0.
     (
         "cssrs_screener",
         [0, 0, 1, 0, 0, 0, 0],

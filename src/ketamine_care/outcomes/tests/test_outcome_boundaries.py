@@ -1,8 +1,8 @@
 """Outcome rules at their edges: exactly 50 % better, a rating exactly at a window's tolerance
 or at the moment of treatment, a clinic's edits, an instrument without a response rule.
-Thresholds are the shipped defaults (defaults.json: MADRS response >= 50 %, remission <= 10
-[clinical-reference §12.3]; early-response windows 4 h +/- 1 h, 24 h +/- 6 h, day 7 +/- 1 day
-[clinical-reference §11.4]; SUSTAIN-1 relapse [@daly-2019])."""
+Thresholds are the shipped defaults (defaults.json: MADRS response >= 50 % [@reif-2023],
+remission <= 10 [@reif-2023]; early-response windows 4 h +/- 1 h, 24 h +/- 6 h, day 7 +/- 1 day
+[@luckenbaugh-2014] [@ketamine-care-defaults]; SUSTAIN-1 relapse [@daly-2019])."""
 
 from __future__ import annotations
 

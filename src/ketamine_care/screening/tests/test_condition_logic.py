@@ -144,10 +144,10 @@ def test_a_diagnosis_comes_from_the_words_or_the_codes(
 @pytest.mark.parametrize(
     ("months", "age_years", "under"),
     [
-        # Under 3 months: ineligible for ketamine sedation (clinical-reference §10.2).
+        # Under 3 months: ineligible for ketamine sedation [@green-2011].
         (3, 0.24, True),
         (3, 0.25, False),
-        # Under 12 months: the stricter RCEM line (clinical-reference §10.2).
+        # Under 12 months: the stricter UK paediatric line [@rcem-paediatric-ketamine].
         (12, 0.99, True),
         (12, 1.0, False),
     ],
