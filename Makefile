@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint test-sqlite test-postgres bench-concurrency venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency mutation venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,5 +36,21 @@ test: lint test-sqlite test-postgres
 bench-concurrency: $(STAMP)
 	$(BIN)/python benchmarks/concurrency.py
 
+# Not part of `make test`: mutmut over the pure clinical modules ([tool.mutmut] in
+# pyproject.toml), then the kill rate per module (docs/TESTING.md). MUTANTS narrows the run,
+# e.g. MUTANTS='ketamine_care.dosing.*'; MUTATION_CHILDREN caps the parallel test processes.
+MUTANTS ?=
+MUTATION_CHILDREN ?= 2
+MUTATION_STAMP := $(VENV)/.mutation-installed
+
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/mutmut run --max-children $(MUTATION_CHILDREN) $(MUTANTS)
+	$(BIN)/python -m ketamine_care.testing.mutation_report --survivors --fail-under 90 \
+		$(subst *,,$(MUTANTS))
+
 clean:
-	rm -rf $(VENV) data
+	rm -rf $(VENV) data mutants

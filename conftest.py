@@ -27,6 +27,13 @@ settings.register_profile(
     database=None,
     print_blob=True,
 )
+# `make mutation` runs the same tests many times in one process (mutmut's stats, then the
+# clean run): the same unittest-style test then meets a new TestCase instance each time.
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("ci"),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
 settings.load_profile("ci" if _in_ci() else "dev")
 
 

@@ -13,6 +13,8 @@ minimum_observation_not_configured  the protocol leaves the observation time to 
 minimum_observation                 the observation time is not yet reached
 moaas_not_recorded / moaas_not_5    no post-dose MOAA/S, or the latest is not the required 5
 bp_not_recorded / bp_above_urgent   no post-dose BP, or the latest BP meets an urgent BP rule
+                                    (a rule of joined conditions whose other measure is not
+                                    on that reading counts as met: it cannot show otherwise)
 bp_40_min_missing / bp_not_falling  esketamine: no BP at or after 40 min before the latest one, or
                                     the latest BP is not below it (nor at a clinic-set safe level)
 baseline_missing                    no pre-dose BP and heart rate to compare with
@@ -227,7 +229,9 @@ def _meets_urgent_bp_rule(reading: Reading, rules: Sequence[ThresholdRule]) -> b
         if rule.with_symptoms and not reading.symptoms:
             continue
         if rule.match == "all":
-            if rule.breach(reading) and rule.measures & set(BP_MEASURES):
+            # Fail-safe: every condition the reading carries is met and a measure is missing
+            # (breach None) cannot show the pressure is below this line, so it counts as met.
+            if rule.breach(reading) is not False and rule.measures & set(BP_MEASURES):
                 return True
             continue
         for condition in rule.conditions:

@@ -7,9 +7,11 @@ import pytest
 from ketamine_care.dosing.weights import (
     DoseInputError,
     adjusted_body_weight_kg,
+    as_decimal,
     bmi,
     ideal_body_weight_kg,
     pounds_to_kg,
+    weight_for_basis,
 )
 
 
@@ -56,3 +58,44 @@ def test_it_refuses_an_unknown_sex():
     with pytest.raises(DoseInputError) as info:
         ideal_body_weight_kg(170, "other")
     assert info.value.field == "sex"
+
+
+def test_bmi_rounds_half_up_as_by_hand():
+    # 89 kg at 2.00 m is exactly 22.25 kg/m2: by hand 22.3 (banker's rounding would give 22.2).
+    assert bmi(89, 200) == 22.3
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "message"),
+    [
+        (lambda: as_decimal("weight_kg", "abc"), "weight_kg", "'abc' is not a number"),
+        (lambda: as_decimal("weight_kg", "nan"), "weight_kg", "'nan' is not a finite number"),
+        (lambda: as_decimal("weight_kg", "inf"), "weight_kg", "'inf' is not a finite number"),
+        (lambda: as_decimal("weight_kg", 0), "weight_kg", "must be greater than 0 (got 0)"),
+        (lambda: pounds_to_kg(0), "weight_lb", "must be greater than 0 (got 0)"),
+        (lambda: bmi(70, 0), "height_cm", "must be greater than 0 (got 0)"),
+        (lambda: bmi(0, 170), "weight_kg", "must be greater than 0 (got 0)"),
+        (lambda: adjusted_body_weight_kg(0, 170, "male"), "weight_kg", "must be greater than 0"),
+        (
+            lambda: ideal_body_weight_kg(150, "male"),
+            "height_cm",
+            "150 cm: the Devine ideal weight is undefined below 152.4 cm",
+        ),
+        (
+            lambda: weight_for_basis("ideal", 70, None, "male"),
+            "height_cm",
+            "is required for the ideal weight basis",
+        ),
+        (
+            lambda: weight_for_basis("adjusted", 70, 170, None),
+            "sex",
+            "is required for the adjusted weight basis",
+        ),
+    ],
+)
+def test_each_refusal_names_the_field_to_correct(call, field, message):
+    with pytest.raises(DoseInputError) as caught:
+        call()
+    assert caught.value.field == field
+    assert caught.value.message.startswith(message)
+    assert str(caught.value) == f"{field}: {caught.value.message}"

@@ -12,6 +12,7 @@ from ketamine_care.inventory.ledger import (
     StockQuantity,
     apply_delta,
     check_entry_ceiling,
+    entry_ceiling,
     to_stock_quantity,
     vials_equivalent,
 )
@@ -81,3 +82,68 @@ class EntryCeilingTests(SimpleTestCase):
         check_entry_ceiling(StockQuantity(Decimal(100_000), "ml"), None)
         with self.assertRaises(QuantityError):
             check_entry_ceiling(StockQuantity(Decimal("100000.01"), "ml"), None)
+
+
+class StockUnitTests(SimpleTestCase):
+    """Every converted quantity and every ceiling names the lot's stock unit: a register line
+    in mL must never be read as devices."""
+
+    def test_the_unit_of_each_conversion(self):
+        ten = Decimal("10")
+        table = [
+            ((Decimal("2"), "vial", "ml", ten), ("20.00", "ml")),
+            ((Decimal("0.35"), "ml", "ml", ten), ("0.35", "ml")),
+            ((Decimal("3"), "device", "device", None), ("3.00", "device")),
+        ]
+        for args, (quantity, unit) in table:
+            with self.subTest(args=args):
+                self.assertEqual(to_stock_quantity(*args), StockQuantity(Decimal(quantity), unit))
+
+    def test_the_unit_of_each_ceiling(self):
+        self.assertEqual(entry_ceiling("device", None), StockQuantity(Decimal(1000), "device"))
+        self.assertEqual(
+            entry_ceiling("ml", Decimal("10")), StockQuantity(Decimal("10000.00"), "ml")
+        )
+
+
+class RefusalWordingTests(SimpleTestCase):
+    """A refused entry tells the person at the register what to enter instead."""
+
+    def test_each_refusal_says_what_to_do(self):
+        ten = Decimal("10")
+        table = [
+            ((Decimal("0"), "ml", "ml", ten), "Enter a quantity greater than zero."),
+            ((Decimal("1.5"), "vial", "ml", ten), "Count whole vials, or enter the volume in mL."),
+            ((Decimal("1"), "mg", "ml", ten), "This product is counted in mL or vials, not mg."),
+            (
+                (Decimal("1"), "vial", "device", None),
+                "This product is counted in devices, not vial.",
+            ),
+            ((Decimal("1.5"), "device", "device", None), "Count whole devices."),
+            ((Decimal("0.001"), "ml", "ml", ten), "Record volumes to 0.01 mL."),
+        ]
+        for args, message in table:
+            with self.subTest(args=args), self.assertRaises(QuantityError) as caught:
+                to_stock_quantity(*args)
+            self.assertEqual(str(caught.exception), message)
+
+    def test_the_ceiling_names_its_limit(self):
+        with self.assertRaises(QuantityError) as caught:
+            check_entry_ceiling(StockQuantity(Decimal(1001), "device"), None)
+        self.assertEqual(
+            str(caught.exception), "At most 1000 devices in one entry; split larger movements."
+        )
+        with self.assertRaises(QuantityError) as caught:
+            check_entry_ceiling(StockQuantity(Decimal("10000.01"), "ml"), Decimal("10"))
+        self.assertEqual(
+            str(caught.exception),
+            "At most 1000 vials (10000.00 mL) in one entry; split larger movements.",
+        )
+
+    def test_a_negative_balance_names_the_balance_and_the_change(self):
+        with self.assertRaises(NegativeBalance) as caught:
+            apply_delta(Decimal("2.50"), Decimal("-3.00"))
+        self.assertEqual(
+            (caught.exception.balance, caught.exception.delta, str(caught.exception)),
+            (Decimal("2.50"), Decimal("-3.00"), "balance 2.50 cannot take -3.00"),
+        )

@@ -40,6 +40,12 @@ RELAPSE_TABLE = [
     pytest.param([(14, 22), (18, 14), (21, 22)], False, None, False, id="broken by a response"),
     pytest.param([(14, 22), (16, 23), (19, 24)], True, 19, True, id="daily ratings keep the run"),
     pytest.param([(14, 16), (21, 14)], False, None, False, id="one miss, then response again"),
+    pytest.param(
+        [(14, 10), (21, 22), (28, 24)], True, 28, True, id="a good rating before the pair"
+    ),
+    pytest.param(
+        [(14, 22), (21, 10), (28, 22), (35, 24)], True, 35, True, id="a broken pair, then one"
+    ),
 ]
 
 
@@ -63,6 +69,17 @@ def test_a_hospitalisation_or_suicide_attempt_is_relapse_at_its_time() -> None:
     assert sustained_relapse_at(points, rule, T0 + 7 * DAY, [event]) == T0 + 10 * DAY
     before = RelapseEvent(T0 + 3 * DAY, "hospitalisation_worsening_depression")
     assert sustained_relapse_at(points, rule, T0 + 7 * DAY, [before]) is None
+
+
+def test_relapse_counts_only_after_the_first_response() -> None:
+    # Baseline 50: the response rating itself (25, a 50 % reduction) is above the relapse
+    # line, but it is the response, not the first of a relapse pair.
+    s = summarise_outcome(series((0, 50), (7, 25), (14, 24)), 0, MADRS)
+    assert (s.first_response_at, s.relapsed) == (T0 + 7 * DAY, False)
+    at_response = RelapseEvent(T0 + 7 * DAY, "hospitalisation_worsening_depression")
+    assert (
+        sustained_relapse_at(series((14, 16)), MADRS.relapse, T0 + 7 * DAY, [at_response]) is None
+    )
 
 
 def test_relapse_rule_is_sourced_data() -> None:

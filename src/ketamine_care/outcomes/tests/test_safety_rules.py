@@ -13,6 +13,7 @@ from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.scoring import ScoreResult, score
 from ketamine_care.outcomes.safety import (
     RULES_PATH,
+    SafetyAlert,
     SafetyContext,
     SafetyRuleSet,
     evaluate_safety,
@@ -135,3 +136,67 @@ def test_duplicate_rule_ids_are_rejected() -> None:
     raw["rules"].append(raw["rules"][0])
     with pytest.raises(ValidationError, match="unique"):
         SafetyRuleSet.model_validate(raw)
+
+
+def _rule(rule_id: str) -> Any:
+    return next(r for r in RULES.rules if r.id == rule_id)
+
+
+def test_an_alert_carries_its_rules_wording_source_threshold_and_the_observed_value() -> None:
+    rule = _rule("phq9_item9_positive")
+    (alert,) = evaluate_safety(RULES, _score("phq9", [0] * 8 + [2]))
+    assert alert == SafetyAlert(
+        rule_id="phq9_item9_positive",
+        instrument="phq9",
+        severity="high",
+        message=rule.message,
+        observed=2,
+        threshold=0,
+        actions=rule.actions,
+        source=rule.source,
+        evidence=rule.evidence,
+        unconfigured=False,
+    )
+
+
+def test_a_triage_alert_names_the_risk_and_every_level_it_fires_on() -> None:
+    raw = _raw_rules()
+    for rule in raw["rules"]:
+        if rule["id"] == "cssrs_moderate_risk":
+            rule["condition"]["values"] = ["moderate", "high"]
+    rules = SafetyRuleSet.model_validate(raw)
+    alerts = evaluate_safety(rules, _score("cssrs_screener", [1, 1, 1, 1, 0, 0, 0]))
+    found = {a.rule_id: (a.observed, a.threshold, a.unconfigured) for a in alerts}
+    assert found == {
+        "cssrs_high_risk": ("high", "high", False),
+        "cssrs_moderate_risk": ("high", "moderate,high", False),
+    }
+
+
+def test_an_unset_threshold_alerts_with_the_value_it_could_not_judge() -> None:
+    rule = _rule("cadss_above_threshold_at_discharge")
+    cadss = _score("cadss", [1] * 23)
+    (alert,) = evaluate_safety(RULES, cadss, None, SafetyContext(timepoint="discharge"))
+    assert (alert.observed, alert.threshold, alert.unconfigured) == (23, None, True)
+    assert alert.message == (
+        f"{rule.message} The clinic has not set this rule's threshold, so the value (23) could "
+        "not be judged: review it and configure the rule."
+    )
+
+
+def test_missing_clinic_inputs_are_the_unset_values_and_deadlines_only() -> None:
+    missing = missing_clinic_inputs(RULES)
+    # A triage rule has no numeric value to set; only the CADSS threshold ships unset.
+    assert [m for m in missing if m.endswith("condition.value")] == [
+        "cadss_above_threshold_at_discharge: condition.value"
+    ]
+    deadlines = [r.id for r in RULES.rules if r.actions.acknowledge_within_minutes is None]
+    assert [m for m in missing if m.endswith("acknowledge_within_minutes")] == [
+        f"{rule_id}: actions.acknowledge_within_minutes" for rule_id in deadlines
+    ]
+    raw = _raw_rules()
+    for rule in raw["rules"]:
+        rule["actions"]["acknowledge_within_minutes"] = 30
+        if rule["condition"].get("value", 0) is None:
+            rule["condition"]["value"] = 4
+    assert missing_clinic_inputs(SafetyRuleSet.model_validate(raw)) == []

@@ -78,6 +78,26 @@ def test_the_record_carries_the_rule_set_version_and_digest() -> None:
     assert record["reasons"][0]["missing"] == ["failed_antidepressant_trials"]
     assert record["reasons"][0]["rule_severity"] == "requires_override"
     assert record["override_allowed"] is True
+    # The stored reason keeps the evidence tag of the rule it came from.
+    rule = next(r for r in rule_set.rules if r.id == record["reasons"][0]["rule"])
+    assert record["reasons"][0]["evidence"] == rule.evidence
+
+
+def test_each_stored_reason_keeps_its_rules_source_evidence_and_severity() -> None:
+    rule_set = load_rule_set("iv-ketamine-trd")
+    facts = clean_facts(age_years=70, failed_antidepressant_trials=None)
+    record = evaluate(rule_set, parse_facts(facts)).as_record()
+    rules = {r.id: r for r in rule_set.rules}
+    by_rule = {reason["rule"]: reason for reason in record["reasons"]}
+    decided, missing = by_rule["age.65_and_over"], by_rule["trd.fewer_than_2_failed_trials"]
+    for reason in (decided, missing):
+        rule = rules[reason["rule"]]
+        assert (reason["source"], reason["evidence"]) == (rule.source, rule.evidence)
+    assert (decided["severity"], decided["rule_severity"]) == ("caution", "caution")
+    assert (missing["severity"], missing["rule_severity"]) == (
+        "missing_information",
+        "requires_override",
+    )
 
 
 def test_the_protocol_label_can_differ_from_the_rule_set_id() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -131,6 +132,15 @@ class TestAlertList:
         (alert,) = evaluate_alerts([normal(12.5, spo2=90)], DEFAULT_RULES)
         assert alert.to_dict()["minute"] == 12.5
 
+    def test_whole_minutes_are_json_integers(self) -> None:
+        (alert,) = evaluate_alerts([normal(20.0, spo2=90)], DEFAULT_RULES)
+        assert json.dumps(alert.to_dict()["minute"]) == "20"
+
+    def test_an_alert_carries_the_rules_evidence_and_whether_the_clinic_may_edit_it(self) -> None:
+        locked = replace(DEFAULT_RULES[4], evidence="INSTITUTIONAL", editable=False)
+        (alert,) = evaluate_alerts([normal(20, spo2=90)], [locked])
+        assert (alert.evidence, alert.editable) == ("INSTITUTIONAL", False)
+
     def test_it_refuses_duplicate_rule_ids(self) -> None:
         with pytest.raises(ValueError, match="duplicate rule ids: spo2_low"):
             evaluate_alerts([], [*DEFAULT_RULES, DEFAULT_RULES[4]])
@@ -186,6 +196,18 @@ class TestRuleValidation:
     ) -> None:
         with pytest.raises(ValueError, match=problem):
             Condition(measure, comparison, value)  # type: ignore[arg-type]
+
+    def test_a_sustained_time_of_zero_is_an_immediate_rule(self) -> None:
+        immediate = rule("spo2_now", "any", [("spo2", "lt", 92)], "urgent", sustained_min=0)
+        assert [a.minute for a in evaluate_alerts([normal(3, spo2=90)], [immediate])] == [3]
+
+    def test_an_unknown_measure_names_the_measures_a_rule_may_use(self) -> None:
+        with pytest.raises(ValueError) as caught:
+            Condition("temperature", "gt", 38)
+        assert str(caught.value) == (
+            "unknown measure 'temperature' (allowed: bp_systolic, bp_diastolic, heart_rate, "
+            "spo2, respiratory_rate, moaas, map)"
+        )
 
     def test_ge_and_le_comparisons_include_the_limit(self) -> None:
         high = rule("hr_ge", "any", [("heart_rate", "ge", 100)], "info")

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from ketamine_care.treatment_sessions.alerts import ThresholdRule
 from ketamine_care.treatment_sessions.discharge import (
     UNMET_CODES,
     DischargeCriteria,
@@ -14,7 +15,7 @@ from ketamine_care.treatment_sessions.discharge import (
 )
 from ketamine_care.treatment_sessions.readings import Reading
 
-from .builders import DEFAULT_RULES, ESKETAMINE, IV, normal
+from .builders import DEFAULT_RULES, ESKETAMINE, IV, normal, rule
 
 
 def esketamine_session(last_minute: float, **last: float | None) -> list[Reading]:
@@ -201,3 +202,90 @@ def test_unmet_codes_come_in_the_documented_order() -> None:
         "dissociation_not_resolved",
         "recovery_score_below_threshold",
     }
+
+
+def _urgent(rule_id: str, conditions: list, *, match: str = "any", **kw) -> ThresholdRule:
+    return replace(rule(rule_id, "post_dose", conditions, "urgent"), match=match, **kw)
+
+
+# Test data: a clinic's rules of each shape. The lines echo the protocol library's (MAP 65,
+# heart rate 120, SpO2 92, systolic 90); the shapes are what these tests are about.
+SHOCK = _urgent("shock", [("map", "lt", 65), ("heart_rate", "gt", 120)], match="all")
+HYPOXIC_BRADY = _urgent("brady", [("heart_rate", "lt", 50), ("spo2", "lt", 92)], match="all")
+LOW_SPO2_OR_SBP = _urgent("low", [("spo2", "lt", 92), ("bp_systolic", "lt", 90)])
+HIGH_WITH_SYMPTOMS = _urgent(
+    "symptoms", [("bp_systolic", "gt", 140), ("bp_diastolic", "gt", 90)], with_symptoms=True
+)
+SEVERE = _urgent("severe", [("bp_systolic", "gt", 180), ("bp_diastolic", "gt", 110)])
+REVIEW = rule("review", "post_dose", [("bp_systolic", "gt", 160)], "warning")
+PRE_DOSE_HOLD = rule("hold", "pre_dose", [("bp_systolic", "ge", 150)], "urgent")
+
+
+class TestUrgentBpAtDischarge:
+    """`bp_above_urgent`: the latest post-dose BP against every urgent post-dose BP line,
+    whatever its timing; warning lines and pre-dose lines do not block discharge."""
+
+    @staticmethod
+    def blocked(rules: list[ThresholdRule], **latest: object) -> bool:
+        readings = [Reading(minute=60, **latest)]  # type: ignore[arg-type]
+        result = evaluate_discharge(readings, rules, IV, alerts=[], readings_only=True)
+        return "bp_above_urgent" in result.unmet
+
+    @pytest.mark.parametrize(
+        ("latest", "blocked"),
+        [
+            # Both measures present: met only when both conditions are met.
+            ({"bp_systolic": 80, "bp_diastolic": 50, "heart_rate": 130}, True),
+            ({"bp_systolic": 80, "bp_diastolic": 50, "heart_rate": 90}, False),
+            ({"bp_systolic": 120, "bp_diastolic": 80, "heart_rate": 130}, False),
+            # Fail-safe: the heart rate is not on this reading, so it cannot show the rule
+            # is not met; a present condition not met settles it.
+            ({"bp_systolic": 80, "bp_diastolic": 50}, True),
+            ({"bp_systolic": 120, "bp_diastolic": 80}, False),
+        ],
+    )
+    def test_a_rule_of_joined_conditions_on_blood_pressure(
+        self, latest: dict, blocked: bool
+    ) -> None:
+        assert self.blocked([SHOCK], **latest) is blocked
+
+    def test_a_rule_of_joined_conditions_without_blood_pressure_is_not_a_bp_line(self) -> None:
+        latest = {"bp_systolic": 120, "bp_diastolic": 80, "heart_rate": 40, "spo2": 85}
+        assert self.blocked([HYPOXIC_BRADY], **latest) is False
+
+    def test_only_the_blood_pressure_part_of_an_either_or_rule_counts(self) -> None:
+        assert self.blocked([LOW_SPO2_OR_SBP], bp_systolic=120, bp_diastolic=80, spo2=85) is False
+        assert self.blocked([LOW_SPO2_OR_SBP], bp_systolic=85, bp_diastolic=60, spo2=98) is True
+
+    def test_a_symptom_rule_counts_only_with_a_symptom(self) -> None:
+        high = {"bp_systolic": 150, "bp_diastolic": 95}
+        assert self.blocked([HIGH_WITH_SYMPTOMS], **high, symptoms=("severe_headache",)) is True
+        assert self.blocked([HIGH_WITH_SYMPTOMS], **high) is False
+
+    def test_a_symptom_rule_without_a_symptom_does_not_stop_the_check_of_later_rules(self) -> None:
+        # The with-symptoms rule comes first, as in the protocol library: the severe line after
+        # it must still be checked when the patient reports no symptom.
+        rules = [HIGH_WITH_SYMPTOMS, SHOCK, SEVERE]
+        assert self.blocked(rules, bp_systolic=190, bp_diastolic=100, heart_rate=80) is True
+
+    def test_the_latest_reading_with_either_pressure_is_judged(self) -> None:
+        # A systolic alone is a blood pressure; a heart-rate-only reading is not.
+        readings = [
+            Reading(minute=50, bp_systolic=120, bp_diastolic=80),
+            Reading(minute=55, bp_systolic=190),
+            Reading(minute=60, heart_rate=80),
+        ]
+        result = evaluate_discharge(readings, [SEVERE], IV, alerts=[], readings_only=True)
+        assert "bp_above_urgent" in result.unmet
+
+    def test_warning_and_pre_dose_lines_do_not_block(self) -> None:
+        latest = {"bp_systolic": 170, "bp_diastolic": 90}
+        assert self.blocked([REVIEW, PRE_DOSE_HOLD, SEVERE], **latest) is False
+        assert self.blocked([REVIEW, PRE_DOSE_HOLD, SEVERE], bp_systolic=185) is True
+
+    def test_a_clinic_safe_level_is_met_at_the_level_itself(self) -> None:
+        criteria = replace(ESKETAMINE, safe_bp_systolic_max=130, safe_bp_diastolic_max=85)
+        readings = [normal(45, bp_systolic=120, bp_diastolic=70), normal(120, bp_systolic=130)]
+        assert unmet(readings, criteria) == ()
+        readings[1] = normal(120, bp_systolic=131)
+        assert unmet(readings, criteria) == ("bp_not_falling",)

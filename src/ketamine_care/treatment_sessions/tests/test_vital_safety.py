@@ -4,6 +4,8 @@ discharge against the pre-dose baseline. Values are the review's and §0.1's."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketamine_care.protocols.library import load_definition
@@ -234,6 +236,46 @@ class TestDischargeAgainstBaseline:
     def test_a_heart_rate_more_than_20_percent_from_baseline_is_unmet(self) -> None:
         result = discharge(IV, [BASELINE, steady(100), steady(115, heart_rate=85)])
         assert "hr_not_near_baseline" in result.unmet
+
+    @pytest.mark.parametrize(
+        ("systolic", "diastolic", "near"),
+        [
+            # Within 20 % of 120/75 [@chung-1995] is up to 144/90 inclusive; above the 140/90
+            # safe level, so nearness alone decides.
+            (144, 90, True),
+            (145, 90, False),
+            (144, 91, False),
+        ],
+    )
+    def test_20_percent_of_the_baseline_is_still_near(self, systolic, diastolic, near) -> None:
+        readings = [BASELINE, steady(100, systolic, diastolic), steady(115, systolic, diastolic)]
+        assert ("bp_not_near_baseline" not in discharge(IV, readings).unmet) is near
+
+    def test_the_safe_level_needs_both_pressures_at_or_below_140_over_90(self) -> None:
+        # 150/85 from 120/75: systolic neither near (above 144) nor safe (above 140).
+        readings = [BASELINE, steady(100, 150, 85), steady(115, 150, 85)]
+        assert "bp_not_near_baseline" in discharge(IV, readings).unmet
+
+    def test_each_missing_post_dose_value_is_named(self) -> None:
+        # The IV protocol leaves the observation time to the clinic: that code is always there.
+        left = "minimum_observation_not_configured"
+        no_hr = Reading(minute=100, bp_systolic=122, bp_diastolic=76, moaas=5)
+        readings = [BASELINE, no_hr, replace(no_hr, minute=115)]
+        assert discharge(IV, readings).unmet == (left, "hr_not_recorded")
+        hr_only = Reading(minute=100, heart_rate=72, moaas=5)
+        assert discharge(IV, [BASELINE, hr_only]).unmet == (left, "bp_not_recorded")
+
+    def test_a_systolic_only_reading_is_not_a_pressure_pair_for_the_item(self) -> None:
+        readings = [BASELINE, steady(100, 130, 80), Reading(minute=115, bp_systolic=128)]
+        assert discharge(IV, readings).unmet == (
+            "minimum_observation_not_configured",
+            "bp_trend_not_established",
+        )
+
+    @pytest.mark.parametrize(("heart_rate", "near"), [(84, True), (56, True), (85, False)])
+    def test_a_heart_rate_20_percent_from_baseline_is_still_near(self, heart_rate, near) -> None:
+        readings = [BASELINE, steady(100), steady(115, heart_rate=heart_rate)]
+        assert ("hr_not_near_baseline" not in discharge(IV, readings).unmet) is near
 
     def test_one_post_dose_bp_cannot_show_it_is_not_rising(self) -> None:
         assert "bp_trend_not_established" in discharge(IV, [BASELINE, steady(115)]).unmet
