@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -66,8 +67,8 @@ def populate(marker: str) -> dict:
     record(patient("Alert"), nurse, "phq9", phq9(12, item9=2))
     product = make_ketamine_vials(clinic=clinic, actor=director, name=f"{marker} vial")
     lot = receive(product, director, 10, "vial", lot_number=f"{marker}-LOT")
-    draw_stock(lot=lot, actor=nurse, quantity=1, unit="ml")
-    record_count(lot=lot, actor=director, counted_quantity=1, unit="ml")
+    draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="ml")
+    record_count(lot=lot, actor=director, counted_quantity=Decimal(1), unit="ml")
     first_visit = plan.visits.order_by("date").first().date
     tokens = {
         user: issue_api_token(membership=Membership.objects.get(user=user), name=marker)[0]

@@ -16,17 +16,24 @@ from ketamine_care.inventory.models import Product
 
 # (product name, lot number, days to expiry, quantity, unit, invoice number)
 RECEIPTS = [
-    ("Ketamine HCl 50 mg/mL, 10 mL vial", "KET-DEMO-A", 300, 10, "vial", "DEMO-INV-0001"),
-    ("Ketamine HCl 50 mg/mL, 10 mL vial", "KET-DEMO-B", 120, 5, "vial", "DEMO-INV-0002"),
-    ("SPRAVATO (esketamine) 28 mg nasal device", "ESK-DEMO-A", 200, 24, "device", "DEMO-INV-0003"),
+    ("Ketamine HCl 50 mg/mL, 10 mL vial", "KET-DEMO-A", 300, Decimal(10), "vial", "DEMO-INV-0001"),
+    ("Ketamine HCl 50 mg/mL, 10 mL vial", "KET-DEMO-B", 120, Decimal(5), "vial", "DEMO-INV-0002"),
+    (
+        "SPRAVATO (esketamine) 28 mg nasal device",
+        "ESK-DEMO-A",
+        200,
+        Decimal(24),
+        "device",
+        "DEMO-INV-0003",
+    ),
 ]
 # (lot number, quantity, unit, administration reference)
 DRAWS = [
-    ("KET-DEMO-A", "0.70", "ml", "demo-adm-001"),
-    ("KET-DEMO-A", "1.20", "ml", "demo-adm-002"),
-    ("KET-DEMO-A", "0.90", "ml", "demo-adm-003"),
-    ("ESK-DEMO-A", "3", "device", "demo-adm-004"),
-    ("ESK-DEMO-A", "2", "device", "demo-adm-005"),
+    ("KET-DEMO-A", Decimal("0.70"), "ml", "demo-adm-001"),
+    ("KET-DEMO-A", Decimal("1.20"), "ml", "demo-adm-002"),
+    ("KET-DEMO-A", Decimal("0.90"), "ml", "demo-adm-003"),
+    ("ESK-DEMO-A", Decimal("3"), "device", "demo-adm-004"),
+    ("ESK-DEMO-A", Decimal("2"), "device", "demo-adm-005"),
 ]
 
 
@@ -78,7 +85,7 @@ def make_ledger_demo(clinic) -> dict:
         actor=nurse,
         witness=prescriber,
         witness_password=demo_password(),
-        quantity="0.30",
+        quantity=Decimal("0.30"),
         unit="ml",
         reason="Unused remainder of the drawn dose",
         administration_ref="demo-adm-003",

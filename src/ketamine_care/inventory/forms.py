@@ -1,6 +1,7 @@
-"""HTML forms of the ledger. They parse input and offer only the clinic's own lots, products
-and witnesses; the services apply the rules and report errors by field. Every quantity field
-sits next to an explicit unit choice."""
+"""HTML forms of the ledger. They parse input into typed values (quantities as Decimal, text
+stripped, dates as dates) and offer only the clinic's own lots, products and witnesses; the
+services apply the rules and report errors by field. Every quantity field sits next to an
+explicit unit choice."""
 
 from __future__ import annotations
 

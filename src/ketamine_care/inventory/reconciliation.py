@@ -1,21 +1,20 @@
 """Reconciliation services: a physical count against the ledger, and the discrepancy it raises
 when they differ (escalated to the clinic admin and the medical director until resolved).
 
-Kept beside `services.py` (same rules: validate, write, audit in one transaction) so neither
-module outgrows the size budget.
+Kept beside `services` (same rules: validate, write, audit in one transaction) so neither
+outgrows the size budget. The form or schema has parsed the input (the count as Decimal, text
+stripped); this applies the rules.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_decimal, parse_text
 from ketamine_care.inventory.ledger import QuantityError, to_stock_quantity
 from ketamine_care.inventory.models import (
     Discrepancy,
@@ -24,15 +23,14 @@ from ketamine_care.inventory.models import (
     LedgerEntry,
     Lot,
 )
-from ketamine_care.inventory.services.posting import _FIX, _post
+from ketamine_care.inventory.services.posting import _FIX, _post, _raise_if, _require
 from ketamine_care.inventory.witness import require_witness
 
 
-def _counted(lot: Lot, counted_quantity: Any, unit: str):
-    errors: dict[str, str] = {}
-    number = parse_decimal(counted_quantity, "counted_quantity", errors)
-    if errors:
-        raise ValidationFailed(_FIX, fields=errors)
+def _counted(lot: Lot, number: Decimal, unit: str) -> Decimal:
+    """The count in the lot's stock unit: zero or more, in a unit the lot is counted in."""
+    if not number.is_finite():
+        raise ValidationFailed(_FIX, fields={"counted_quantity": "Enter a number."})
     if number < 0:
         raise ValidationFailed(_FIX, fields={"counted_quantity": "A count cannot be negative."})
     if number == 0:
@@ -47,15 +45,11 @@ def _counted(lot: Lot, counted_quantity: Any, unit: str):
 
 
 def record_count(
-    *, lot: Lot, actor, counted_quantity: Any, unit: str, note: str = "", request=None
+    *, lot: Lot, actor, counted_quantity: Decimal, unit: str, note: str = "", request=None
 ) -> tuple[LedgerEntry, Discrepancy | None]:
     """Record a physical count of a lot (audited `ledger.counted`). The count does not change
     the balance. When it differs from the ledger balance (read under the lot's row lock), a
     `Discrepancy` is opened and audited `ledger.discrepancy_recorded`."""
-    errors: dict[str, str] = {}
-    remark = parse_text(note, "note", errors, required=False, max_length=2000)
-    if errors:
-        raise ValidationFailed(_FIX, fields=errors)
     counted = _counted(lot, counted_quantity, unit)
     with transaction.atomic():
         entry = _post(
@@ -66,7 +60,7 @@ def record_count(
             actor=actor,
             event_type="ledger.counted",
             request=request,
-            reason=remark,
+            reason=note,
         )
         if entry.balance_after == counted:
             return entry, None
@@ -131,9 +125,8 @@ def resolve_discrepancy(
     that the balance would go below zero. An adjustment down removes stock from the register,
     so it needs a witness as any other decrease does (else a low count would be a way round)."""
     errors: dict[str, str] = {}
-    remark = parse_text(note, "note", errors, required=True, max_length=2000)
-    if errors:
-        raise ValidationFailed(_FIX, fields=errors)
+    _require(errors, note=note)
+    _raise_if(errors)
     removes_stock = post_adjustment and discrepancy.difference < 0
     if removes_stock:
         require_witness(
@@ -150,9 +143,9 @@ def resolve_discrepancy(
         if locked.status != DiscrepancyStatus.OPEN:
             raise StateError("This discrepancy is already resolved.")
         if post_adjustment:
-            locked.adjustment = _adjust_to_count(locked, actor, remark, witness, request)
+            locked.adjustment = _adjust_to_count(locked, actor, note, witness, request)
         locked.status = DiscrepancyStatus.RESOLVED
-        locked.resolution_note = remark
+        locked.resolution_note = note
         locked.resolved_by = actor
         locked.resolved_at = timezone.now()
         locked.save(
@@ -163,7 +156,7 @@ def resolve_discrepancy(
             actor=actor,
             clinic=locked.lot.clinic,
             obj=locked,
-            changes={"new": {"note": remark, "adjusted": post_adjustment}},
+            changes={"new": {"note": note, "adjusted": post_adjustment}},
             request=request,
         )
     return locked

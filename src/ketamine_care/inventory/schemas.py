@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints
 
 UnitIn = Literal["ml", "vial", "device"]
 # Data-entry guards, not clinical numbers (see inventory.ledger): no entry moves more than
@@ -17,11 +17,18 @@ UnitIn = Literal["ml", "vial", "device"]
 MAX_QUANTITY = Decimal(100_000)
 Quantity = Field(gt=0, le=MAX_QUANTITY, max_digits=10, decimal_places=2)
 Text = Field(default="", max_length=2000)
+# A witness's password is checked exactly as typed: never stripped.
+Password = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
-class ProductIn(Schema):
-    model_config = ConfigDict(str_strip_whitespace=True)  # blank text counts as missing
+class StrippedIn(Schema):
+    """Input whose text arrives stripped of surrounding white space, so that blank text counts
+    as missing; quantities arrive as Decimal and dates as dates. The services apply the rules."""
 
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+class ProductIn(StrippedIn):
     name: str = Field(min_length=1, max_length=200)
     drug: Literal["ketamine", "esketamine"]
     form: Literal["vial", "nasal_device"]
@@ -78,7 +85,7 @@ class EntryOut(Schema):
     created_at: datetime
 
 
-class ReceiptIn(Schema):
+class ReceiptIn(StrippedIn):
     product_id: UUID
     lot_number: str = Field(min_length=1, max_length=40)
     expiry_date: date
@@ -87,7 +94,7 @@ class ReceiptIn(Schema):
     invoice_number: str = Field(min_length=1, max_length=60)
 
 
-class DrawIn(Schema):
+class DrawIn(StrippedIn):
     lot_id: UUID
     quantity: Decimal = Quantity
     unit: UnitIn
@@ -96,11 +103,11 @@ class DrawIn(Schema):
 
 class WasteIn(DrawIn):
     witness_id: UUID
-    witness_password: str = Field(min_length=1, max_length=256)
+    witness_password: Password = Field(min_length=1, max_length=256)
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class TransferIn(Schema):
+class TransferIn(StrippedIn):
     """`direction` "out" names an existing `lot_id`; "in" names the product, lot and expiry."""
 
     direction: Literal["in", "out"]
@@ -114,10 +121,10 @@ class TransferIn(Schema):
     reason: str = Field(min_length=1, max_length=2000)
     # Required for "out" (stock leaves the clinic): another clinician confirms, as for waste.
     witness_id: UUID | None = None
-    witness_password: str = Field(default="", max_length=256)
+    witness_password: Password = Field(default="", max_length=256)
 
 
-class AdjustmentIn(Schema):
+class AdjustmentIn(StrippedIn):
     """A "decrease" needs a witness (`witness_id`, `witness_password`), as waste does."""
 
     lot_id: UUID
@@ -126,17 +133,17 @@ class AdjustmentIn(Schema):
     unit: UnitIn
     reason: str = Field(min_length=1, max_length=2000)
     witness_id: UUID | None = None
-    witness_password: str = Field(default="", max_length=256)
+    witness_password: Password = Field(default="", max_length=256)
 
 
-class CountIn(Schema):
+class CountIn(StrippedIn):
     lot_id: UUID
     counted_quantity: Decimal = Field(ge=0, le=MAX_QUANTITY, max_digits=10, decimal_places=2)
     unit: UnitIn
     note: str = Text
 
 
-class CorrectionIn(Schema):
+class CorrectionIn(StrippedIn):
     reason: str = Field(min_length=1, max_length=2000)
 
 
@@ -160,13 +167,13 @@ class CountOut(Schema):
     discrepancy: DiscrepancyOut | None
 
 
-class ResolveIn(Schema):
+class ResolveIn(StrippedIn):
     """An adjustment down (a count below the ledger) needs a witness, as any decrease."""
 
     note: str = Field(min_length=1, max_length=2000)
     post_adjustment: bool
     witness_id: UUID | None = None
-    witness_password: str = Field(default="", max_length=256)
+    witness_password: Password = Field(default="", max_length=256)
 
 
 class BalanceOut(Schema):

@@ -36,14 +36,17 @@ def make_esketamine_devices(*, clinic, actor, name="SPRAVATO 28 mg nasal device"
     )
 
 
-def receive(product, actor, quantity, unit="vial", lot_number="LOT-A", expiry_date=None):
-    """Receive stock; returns the lot."""
+def receive(
+    product, actor, quantity: Decimal | int, unit="vial", lot_number="LOT-A", expiry_date=None
+):
+    """Receive stock (a whole number of vials or devices may be given as an int); returns the
+    lot."""
     entry = services.receive_stock(
         product=product,
         actor=actor,
         lot_number=lot_number,
         expiry_date=expiry_date or timezone.localdate() + timedelta(days=365),
-        quantity=quantity,
+        quantity=Decimal(quantity),
         unit=unit,
         invoice_number=f"INV-{next(_invoices):05d}",
     )
@@ -59,7 +62,7 @@ def make_ledger_fixture(*, clinic, admin, nurse) -> dict:
     from ketamine_care.inventory.reconciliation import record_count
 
     product = make_ketamine_vials(clinic=clinic, actor=admin)
-    lot = receive(product, admin, 100, "vial", lot_number="MATRIX")
-    draw = services.draw_stock(lot=lot, actor=nurse, quantity=1, unit="ml")
-    _, discrepancy = record_count(lot=lot, actor=admin, counted_quantity=1, unit="ml")
+    lot = receive(product, admin, Decimal(100), "vial", lot_number="MATRIX")
+    draw = services.draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="ml")
+    _, discrepancy = record_count(lot=lot, actor=admin, counted_quantity=Decimal(1), unit="ml")
     return {"product": product, "lot": lot, "entry": draw, "discrepancy": discrepancy}

@@ -5,6 +5,7 @@ through to the dose (with a ledger draw), and well-stocked lots. Numbers are tes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -96,5 +97,5 @@ def _stock_lot(product, actor, lot_number: str, deliveries: int = 10):
     """A lot of 10,000 vials (enough for any run), received as deliveries of 1,000 vials: the
     most one ledger entry may move."""
     for _ in range(deliveries):
-        lot = receive(product, actor, 1000, "vial", lot_number=lot_number)
+        lot = receive(product, actor, Decimal(1000), "vial", lot_number=lot_number)
     return lot.public_id

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
-from ketamine_care.core.parsing import parse_text
 from ketamine_care.inventory.models import (
     DosageForm,
     EntryKind,
@@ -15,21 +13,17 @@ from ketamine_care.inventory.models import (
 from ketamine_care.inventory.services.posting import (
     _post,
     _raise_if,
+    _require,
     _stock_quantity,
 )
 from ketamine_care.inventory.witness import require_witness
 
 
 def draw_stock(
-    *, lot: Lot, actor, quantity: Any, unit: str, administration_ref: str = "", request=None
+    *, lot: Lot, actor, quantity: Decimal, unit: str, administration_ref: str = "", request=None
 ) -> LedgerEntry:
     """Draw stock for an administration. Refused for an expired lot (LotExpired) and when
     the lot holds less than asked (InsufficientStock, checked under the lot's row lock)."""
-    errors: dict[str, str] = {}
-    ref = parse_text(
-        administration_ref, "administration_ref", errors, required=False, max_length=64
-    )
-    _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     return _post(
         lot,
@@ -40,7 +34,7 @@ def draw_stock(
         event_type="ledger.drawn",
         request=request,
         refuse_expired=True,
-        administration_ref=ref,
+        administration_ref=administration_ref,
     )
 
 
@@ -72,7 +66,7 @@ def waste_stock(
     lot: Lot,
     actor,
     witness,
-    quantity: Any,
+    quantity: Decimal,
     unit: str,
     reason: str,
     witness_password: str = "",
@@ -83,10 +77,7 @@ def waste_stock(
     active clinician of the clinic and confirms by entering their own password. Expired
     stock may be wasted."""
     errors: dict[str, str] = {}
-    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
-    ref = parse_text(
-        administration_ref, "administration_ref", errors, required=False, max_length=64
-    )
+    _require(errors, reason=reason)
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     require_witness(
@@ -101,6 +92,6 @@ def waste_stock(
         event_type="ledger.wasted",
         request=request,
         witness=witness,
-        reason=why,
-        administration_ref=ref,
+        reason=reason,
+        administration_ref=administration_ref,
     )

@@ -4,12 +4,11 @@ adjustments and correcting entries."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
 from ketamine_care.core.errors import StateError
-from ketamine_care.core.parsing import parse_text
 from ketamine_care.inventory.models import (
     EntryKind,
     LedgerEntry,
@@ -19,6 +18,7 @@ from ketamine_care.inventory.models import (
 from ketamine_care.inventory.services.posting import (
     _post,
     _raise_if,
+    _require,
     _stock_quantity,
 )
 from ketamine_care.inventory.services.products import _lot_for_arrival
@@ -30,8 +30,8 @@ def transfer_in(
     product: Product,
     actor,
     lot_number: str,
-    expiry_date: date,
-    quantity: Any,
+    expiry_date: date | None,
+    quantity: Decimal,
     unit: str,
     counterparty: str,
     reason: str,
@@ -39,8 +39,7 @@ def transfer_in(
 ) -> LedgerEntry:
     """Record stock transferred in from another registrant or location."""
     errors: dict[str, str] = {}
-    other = parse_text(counterparty, "counterparty", errors, required=True, max_length=200)
-    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
+    _require(errors, counterparty=counterparty, reason=reason)
     _raise_if(errors)
     amount = _stock_quantity(product, quantity, unit)
     lot = _lot_for_arrival(product, lot_number, expiry_date)
@@ -52,8 +51,8 @@ def transfer_in(
         actor=actor,
         event_type="ledger.transferred",
         request=request,
-        counterparty=other,
-        reason=why,
+        counterparty=counterparty,
+        reason=reason,
     )
 
 
@@ -61,7 +60,7 @@ def transfer_out(
     *,
     lot: Lot,
     actor,
-    quantity: Any,
+    quantity: Decimal,
     unit: str,
     counterparty: str,
     reason: str,
@@ -72,8 +71,7 @@ def transfer_out(
     """Record stock transferred out (another location, a reverse distributor for disposal).
     Stock leaves the clinic, so a witness confirms it as for waste."""
     errors: dict[str, str] = {}
-    other = parse_text(counterparty, "counterparty", errors, required=True, max_length=200)
-    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
+    _require(errors, counterparty=counterparty, reason=reason)
     _raise_if(errors)
     amount = _stock_quantity(lot, quantity, unit)
     require_witness(
@@ -87,8 +85,8 @@ def transfer_out(
         actor=actor,
         event_type="ledger.transferred",
         request=request,
-        counterparty=other,
-        reason=why,
+        counterparty=counterparty,
+        reason=reason,
         witness=witness,
     )
 
@@ -98,7 +96,7 @@ def adjust_stock(
     lot: Lot,
     actor,
     direction: str,
-    quantity: Any,
+    quantity: Decimal,
     unit: str,
     reason: str,
     witness=None,
@@ -109,7 +107,7 @@ def adjust_stock(
     A decrease removes stock, so it needs a witness as waste does; it is refused if it would
     take the balance below zero."""
     errors: dict[str, str] = {}
-    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
+    _require(errors, reason=reason)
     if direction not in ("increase", "decrease"):
         errors["direction"] = "Choose increase or decrease."
     _raise_if(errors)
@@ -131,7 +129,7 @@ def adjust_stock(
         actor=actor,
         event_type="ledger.adjusted",
         request=request,
-        reason=why,
+        reason=reason,
         witness=witness if sign < 0 else None,
     )
 
@@ -141,7 +139,7 @@ def correct_entry(*, entry: LedgerEntry, actor, reason: str, request=None) -> Le
     stays. An entry is corrected at most once; counts and corrections are not reversed (record
     a new count, or a new entry). Refused if the reversal would take the balance below zero."""
     errors: dict[str, str] = {}
-    why = parse_text(reason, "reason", errors, required=True, max_length=2000)
+    _require(errors, reason=reason)
     _raise_if(errors)
     if entry.kind in (EntryKind.COUNT, EntryKind.CORRECTION):
         raise StateError(f"A {entry.get_kind_display().lower()} cannot be corrected.")
@@ -157,7 +155,7 @@ def correct_entry(*, entry: LedgerEntry, actor, reason: str, request=None) -> Le
                 actor=actor,
                 event_type="ledger.corrected",
                 request=request,
-                reason=why,
+                reason=reason,
                 corrects=entry,
             )
     except IntegrityError as exc:  # a concurrent correction of the same entry won

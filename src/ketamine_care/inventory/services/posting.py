@@ -1,5 +1,6 @@
 """The one place a lot's balance changes (`_post`: lock the lot, append the entry, move
-the balance, audit), and the validation helpers of every ledger write."""
+the balance, audit), and the rules every ledger write shares. Forms and schemas have parsed
+the input: quantities arrive as Decimal, text stripped, dates as dates."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import parse_decimal
+from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.ledger import (
     NegativeBalance,
     QuantityError,
@@ -39,18 +40,23 @@ class LotExpired(StateError):
 # --- validation helpers -------------------------------------------------------------------
 
 
-def _stock_quantity(lot_or_product, quantity: Any, unit: str) -> StockQuantity:
+def _stock_quantity(lot_or_product, quantity: Decimal, unit: str) -> StockQuantity:
+    """`quantity` in the product's stock unit: above zero, in a unit the product is counted in
+    (whole vials converted to mL), whole devices, to 0.01 mL, and under the entry ceiling."""
     product = lot_or_product.product if isinstance(lot_or_product, Lot) else lot_or_product
-    errors: dict[str, str] = {}
-    number = parse_decimal(quantity, "quantity", errors)
-    if errors:
-        raise ValidationFailed(_FIX, fields=errors)
     try:
-        amount = to_stock_quantity(number, unit, product.stock_unit, product.volume_ml)
+        amount = to_stock_quantity(quantity, unit, product.stock_unit, product.volume_ml)
         check_entry_ceiling(amount, product.volume_ml)
         return amount
     except QuantityError as exc:
         raise ValidationFailed(_FIX, fields={exc.field: str(exc)}) from exc
+
+
+def _require(errors: dict[str, str], **given: str) -> None:
+    """Name each required text left empty (the form or schema has stripped it)."""
+    for name, value in given.items():
+        if not value:
+            errors[name] = REQUIRED
 
 
 def _raise_if(errors: dict) -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.core.parsing import REQUIRED, parse_text
+from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.ledger import (
     MAX_ML_PER_VIAL,
 )
@@ -26,6 +25,7 @@ from ketamine_care.inventory.services.posting import (
     _FIX,
     _post,
     _raise_if,
+    _require,
     _stock_quantity,
 )
 
@@ -107,19 +107,21 @@ def _label_amounts(form: str, given: dict[str, Decimal | None], errors: dict) ->
     return amounts
 
 
-def _lot_for_arrival(product: Product, lot_number: Any, expiry_date: Any) -> Lot:
+def _lot_for_arrival(product: Product, lot_number: str, expiry_date: date | None) -> Lot:
     """The product's lot with this number, created on first arrival; the expiry must match."""
     errors: dict[str, str] = {}
-    number = parse_text(lot_number, "lot_number", errors, required=True, max_length=40)
-    if not isinstance(expiry_date, date):
-        errors["expiry_date"] = "Enter the expiry date as YYYY-MM-DD."
+    _require(errors, lot_number=lot_number)
+    if expiry_date is None:
+        errors["expiry_date"] = REQUIRED
     _raise_if(errors)
-    lot = Lot.objects.filter(product=product, lot_number=number).first()
+    lot = Lot.objects.filter(product=product, lot_number=lot_number).first()
     if lot is not None:
         if lot.expiry_date != expiry_date:
             raise ValidationFailed(
                 _FIX,
-                fields={"expiry_date": f"Lot {number} is on file with expiry {lot.expiry_date}."},
+                fields={
+                    "expiry_date": f"Lot {lot_number} is on file with expiry {lot.expiry_date}."
+                },
             )
         return lot
     try:
@@ -127,12 +129,12 @@ def _lot_for_arrival(product: Product, lot_number: Any, expiry_date: Any) -> Lot
             return Lot.objects.create(
                 clinic_id=product.clinic_id,
                 product=product,
-                lot_number=number,
+                lot_number=lot_number,
                 expiry_date=expiry_date,
                 unit=product.stock_unit,
             )
     except IntegrityError:  # a concurrent receipt created it first
-        return Lot.objects.get(product=product, lot_number=number)
+        return Lot.objects.get(product=product, lot_number=lot_number)
 
 
 def receive_stock(
@@ -141,7 +143,7 @@ def receive_stock(
     actor,
     lot_number: str,
     expiry_date: date,
-    quantity: Any,
+    quantity: Decimal,
     unit: str,
     invoice_number: str,
     request=None,
@@ -149,7 +151,7 @@ def receive_stock(
     """Record stock received from a supplier (invoice number required; for Schedule III,
     the supplier's invoice is the receiving record). `unit` is "vial", "ml" or "device"."""
     errors: dict[str, str] = {}
-    invoice = parse_text(invoice_number, "invoice_number", errors, required=True, max_length=60)
+    _require(errors, invoice_number=invoice_number)
     _raise_if(errors)
     amount = _stock_quantity(product, quantity, unit)
     lot = _lot_for_arrival(product, lot_number, expiry_date)
@@ -161,5 +163,5 @@ def receive_stock(
         actor=actor,
         event_type="ledger.received",
         request=request,
-        invoice_number=invoice,
+        invoice_number=invoice_number,
     )

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django.test import Client
 from django.utils import timezone
@@ -158,7 +159,7 @@ class InventoryApiTests(LedgerTestCase):
         self.assertEqual(self.lot.balance, 19)
 
     def test_a_correction_is_posted_as_a_new_entry(self):
-        draw = services.draw_stock(lot=self.lot, actor=self.nurse, quantity=1, unit="ml")
+        draw = services.draw_stock(lot=self.lot, actor=self.nurse, quantity=Decimal(1), unit="ml")
         path = f"/entries/{draw.public_id}/corrections"
         response = self.call("post", path, user=self.clinic_admin, data={"reason": "Wrong lot"})
         self.assertEqual(response.status_code, 201)

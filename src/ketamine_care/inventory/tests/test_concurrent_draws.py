@@ -42,7 +42,7 @@ def _draw(lot_pk: int, user_pk: int, barrier, outcomes: list) -> None:
             barrier.wait(timeout=PATIENCE_S)
         lot = Lot.objects.select_related("product").get(pk=lot_pk)
         nurse = User.objects.get(pk=user_pk)
-        services.draw_stock(lot=lot, actor=nurse, quantity=1, unit="vial")
+        services.draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="vial")
         outcomes.append("drawn")
     except services.InsufficientStock:
         outcomes.append("insufficient")

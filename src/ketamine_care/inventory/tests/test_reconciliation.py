@@ -16,7 +16,7 @@ class CountTests(LedgerTestCase):
     def test_a_matching_count_is_recorded_without_a_discrepancy(self):
         lot = receive(self.vials, self.clinic_admin, 2)
         entry, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity=2, unit="vial"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(2), unit="vial"
         )
         self.assertIsNone(discrepancy)
         self.assertEqual((entry.kind, entry.quantity, entry.delta), ("count", 20, 0))
@@ -26,7 +26,7 @@ class CountTests(LedgerTestCase):
     def test_a_short_count_opens_a_discrepancy_and_changes_no_balance(self):
         lot = receive(self.vials, self.clinic_admin, 2)
         _, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity="18.5", unit="ml"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal("18.5"), unit="ml"
         )
         self.assertEqual(discrepancy.difference, Decimal("-1.5"))
         self.assertEqual(list(open_discrepancies(self.clinic)), [discrepancy])
@@ -37,10 +37,12 @@ class CountTests(LedgerTestCase):
     def test_a_count_may_be_zero_but_not_negative(self):
         lot = receive(self.devices, self.clinic_admin, 1, "device")
         with self.assertRaises(ValidationFailed) as caught:
-            record_count(lot=lot, actor=self.clinic_admin, counted_quantity=-1, unit="device")
+            record_count(
+                lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(-1), unit="device"
+            )
         self.assertIn("counted_quantity", caught.exception.fields)
         _, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity=0, unit="device"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(0), unit="device"
         )
         self.assertEqual(discrepancy.difference, -1)
 
@@ -49,7 +51,7 @@ class ResolveTests(LedgerTestCase):
     def test_resolving_with_an_adjustment_brings_the_ledger_to_the_count(self):
         lot = receive(self.vials, self.clinic_admin, 2)
         _, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity=19, unit="ml"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(19), unit="ml"
         )
         resolved = resolve_discrepancy(
             discrepancy=discrepancy,
@@ -71,11 +73,11 @@ class ResolveTests(LedgerTestCase):
     def test_resolution_needs_a_note_and_may_leave_the_ledger_alone(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         _, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity=11, unit="ml"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(11), unit="ml"
         )
         with self.assertRaises(ValidationFailed):
             resolve_discrepancy(
-                discrepancy=discrepancy, actor=self.clinic_admin, note=" ", post_adjustment=False
+                discrepancy=discrepancy, actor=self.clinic_admin, note="", post_adjustment=False
             )
         resolve_discrepancy(
             discrepancy=discrepancy,
@@ -91,9 +93,9 @@ class ResolveTests(LedgerTestCase):
     def test_an_adjustment_that_would_go_negative_leaves_the_discrepancy_open(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         _, discrepancy = record_count(
-            lot=lot, actor=self.clinic_admin, counted_quantity=4, unit="ml"
+            lot=lot, actor=self.clinic_admin, counted_quantity=Decimal(4), unit="ml"
         )
-        services.draw_stock(lot=lot, actor=self.nurse, quantity=8, unit="ml")
+        services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal(8), unit="ml")
         with self.assertRaises(InsufficientStock):
             resolve_discrepancy(
                 discrepancy=discrepancy,

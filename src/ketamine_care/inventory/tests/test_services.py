@@ -69,9 +69,9 @@ class ReceiveTests(LedgerTestCase):
                 actor=self.clinic_admin,
                 lot_number="L1",
                 expiry_date=timezone.localdate(),
-                quantity=1,
+                quantity=Decimal(1),
                 unit="vial",
-                invoice_number=" ",
+                invoice_number="",
             )
         self.assertIn("invoice_number", caught.exception.fields)
 
@@ -80,7 +80,11 @@ class DrawTests(LedgerTestCase):
     def test_a_draw_lowers_the_balance_and_links_the_administration(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         entry = services.draw_stock(
-            lot=lot, actor=self.nurse, quantity="0.7", unit="ml", administration_ref="adm-1"
+            lot=lot,
+            actor=self.nurse,
+            quantity=Decimal("0.7"),
+            unit="ml",
+            administration_ref="adm-1",
         )
         self.assertEqual((entry.delta, entry.administration_ref), (Decimal("-0.7"), "adm-1"))
         self.assert_balance(lot, "9.3")
@@ -89,26 +93,26 @@ class DrawTests(LedgerTestCase):
     def test_it_never_draws_more_than_the_lot_holds(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         with self.assertRaisesMessage(InsufficientStock, "10.00 mL left"):
-            services.draw_stock(lot=lot, actor=self.nurse, quantity="10.01", unit="ml")
+            services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal("10.01"), unit="ml")
         self.assert_balance(lot, "10")
         self.assertFalse(AuditEvent.objects.filter(event_type="ledger.drawn").exists())
 
     def test_it_refuses_to_draw_from_an_expired_lot(self):
         lot = receive(self.devices, self.clinic_admin, 3, "device", expiry_date=yesterday())
         with self.assertRaisesMessage(LotExpired, "expired on"):
-            services.draw_stock(lot=lot, actor=self.nurse, quantity=1, unit="device")
+            services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal(1), unit="device")
         self.assert_balance(lot, "3")
 
     def test_a_lot_may_be_drawn_on_its_expiry_date(self):
         today = timezone.localdate()
         lot = receive(self.devices, self.clinic_admin, 3, "device", expiry_date=today)
-        services.draw_stock(lot=lot, actor=self.nurse, quantity=2, unit="device")
+        services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal(2), unit="device")
         self.assert_balance(lot, "1")
 
     def test_devices_are_counted_whole(self):
         lot = receive(self.devices, self.clinic_admin, 3, "device")
         with self.assertRaises(ValidationFailed) as caught:
-            services.draw_stock(lot=lot, actor=self.nurse, quantity="0.5", unit="device")
+            services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal("0.5"), unit="device")
         self.assertIn("quantity", caught.exception.fields)
 
 
@@ -119,7 +123,7 @@ class WasteTests(LedgerTestCase):
             actor=actor or self.nurse,
             witness=witness,
             witness_password=password,
-            quantity="0.3",
+            quantity=Decimal("0.3"),
             unit="ml",
             reason="Unused rest of the drawn vial",
         )
@@ -182,7 +186,7 @@ class WasteTests(LedgerTestCase):
                 lot=lot,
                 kind="waste",
                 unit="ml",
-                quantity=1,
+                quantity=Decimal(1),
                 delta=-1,
                 balance_after=9,
                 reason="x",
@@ -197,7 +201,7 @@ class TransferAndAdjustmentTests(LedgerTestCase):
             services.transfer_out(
                 lot=lot,
                 actor=self.clinic_admin,
-                quantity=1,
+                quantity=Decimal(1),
                 unit="vial",
                 counterparty="",
                 reason="",
@@ -206,7 +210,7 @@ class TransferAndAdjustmentTests(LedgerTestCase):
         services.transfer_out(
             lot=lot,
             actor=self.clinic_admin,
-            quantity=1,
+            quantity=Decimal(1),
             unit="vial",
             counterparty="Reverse distributor X",
             reason="Damaged vial",
@@ -221,7 +225,7 @@ class TransferAndAdjustmentTests(LedgerTestCase):
             actor=self.clinic_admin,
             lot_number="T-1",
             expiry_date=timezone.localdate() + timedelta(days=30),
-            quantity=2,
+            quantity=Decimal(2),
             unit="device",
             counterparty="Sister clinic",
             reason="Shortage",
@@ -234,9 +238,9 @@ class TransferAndAdjustmentTests(LedgerTestCase):
         kwargs = {"lot": lot, "actor": self.clinic_admin, "unit": "ml", "reason": "Spill"}
         kwargs |= {"witness": self.nurse, "witness_password": PASSWORD}
         with self.assertRaises(InsufficientStock):
-            services.adjust_stock(direction="decrease", quantity=11, **kwargs)
-        services.adjust_stock(direction="decrease", quantity="0.5", **kwargs)
-        services.adjust_stock(direction="increase", quantity="0.2", **kwargs)
+            services.adjust_stock(direction="decrease", quantity=Decimal(11), **kwargs)
+        services.adjust_stock(direction="decrease", quantity=Decimal("0.5"), **kwargs)
+        services.adjust_stock(direction="increase", quantity=Decimal("0.2"), **kwargs)
         self.assert_balance(lot, "9.7")
         self.assertEqual(AuditEvent.objects.filter(event_type="ledger.adjusted").count(), 2)
 
@@ -244,7 +248,7 @@ class TransferAndAdjustmentTests(LedgerTestCase):
 class CorrectionTests(LedgerTestCase):
     def test_a_correction_is_a_new_entry_reversing_the_original(self):
         lot = receive(self.vials, self.clinic_admin, 1)
-        draw = services.draw_stock(lot=lot, actor=self.nurse, quantity=2, unit="ml")
+        draw = services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal(2), unit="ml")
         fix = services.correct_entry(entry=draw, actor=self.clinic_admin, reason="Wrong lot")
         self.assertEqual((fix.kind, fix.delta, fix.corrects), ("correction", Decimal(2), draw))
         self.assertEqual(LedgerEntry.objects.filter(lot=lot).count(), 3)
@@ -258,7 +262,7 @@ class CorrectionTests(LedgerTestCase):
     def test_reversing_a_receipt_already_used_is_refused(self):
         lot = receive(self.vials, self.clinic_admin, 1)
         receipt = LedgerEntry.objects.get(lot=lot)
-        services.draw_stock(lot=lot, actor=self.nurse, quantity=1, unit="ml")
+        services.draw_stock(lot=lot, actor=self.nurse, quantity=Decimal(1), unit="ml")
         with self.assertRaises(InsufficientStock):
             services.correct_entry(entry=receipt, actor=self.clinic_admin, reason="Wrong product")
         self.assert_balance(lot, "9")

@@ -26,7 +26,7 @@ class RemovalNeedsAWitnessTests(LedgerTestCase):
         return services.transfer_out(
             lot=self.lot,
             actor=self.clinic_admin,
-            quantity=1,
+            quantity=Decimal(1),
             unit="vial",
             counterparty="Reverse distributor",
             reason="Expired stock",
@@ -38,7 +38,7 @@ class RemovalNeedsAWitnessTests(LedgerTestCase):
             lot=self.lot,
             actor=self.clinic_admin,
             direction=direction,
-            quantity="0.5",
+            quantity=Decimal("0.5"),
             unit="ml",
             reason="Spill",
             **witness,
@@ -91,7 +91,7 @@ class WitnessThrottleTests(LedgerTestCase):
             actor=self.nurse,
             witness=witness or self.prescriber,
             witness_password=password,
-            quantity="0.3",
+            quantity=Decimal("0.3"),
             unit="ml",
             reason="Rest of vial",
         )

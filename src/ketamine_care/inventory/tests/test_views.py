@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ class LedgerPageTests(LedgerTestCase):
         self.assertContains(response, 'href="/inventory/"')  # nav link
 
     def test_the_clinic_admin_sees_the_management_forms_and_open_discrepancies(self):
-        record_count(lot=self.lot, actor=self.clinic_admin, counted_quantity=19, unit="ml")
+        record_count(lot=self.lot, actor=self.clinic_admin, counted_quantity=Decimal(19), unit="ml")
         response = self.client_for(self.clinic_admin).get("/inventory/")
         self.assertContains(response, "Record receipt")
         self.assertContains(response, "Open count discrepancies")
@@ -96,7 +97,7 @@ class LedgerPageTests(LedgerTestCase):
 
     def test_resolving_a_discrepancy_from_the_ledger(self):
         _, discrepancy = record_count(
-            lot=self.lot, actor=self.clinic_admin, counted_quantity=19, unit="ml"
+            lot=self.lot, actor=self.clinic_admin, counted_quantity=Decimal(19), unit="ml"
         )
         client = self.client_for(self.medical_director)
         url = f"/inventory/discrepancies/{discrepancy.public_id}/resolve/"

@@ -55,7 +55,7 @@ class DoseLedgerTestCase(ClinicTestCase):
         cls.expired_lot.refresh_from_db()
         cls.low_lot = receive(cls.vials, cls.clinic_admin, 1, lot_number="LOW")
         # 0.5 mL (25 mg) left: less than the 35 mg dose.
-        inventory.draw_stock(lot=cls.low_lot, actor=cls.nurse, quantity="9.5", unit="ml")
+        inventory.draw_stock(lot=cls.low_lot, actor=cls.nurse, quantity=Decimal("9.5"), unit="ml")
         cls.other_nurse = make_user("nurse2@elsewhere.clinic", cls.other_clinic, Role.NURSE)
         cls.session = screened_session(cls.patient, cls.version, cls.prescriber)
         services.check_in(session=cls.session, actor=cls.nurse)
