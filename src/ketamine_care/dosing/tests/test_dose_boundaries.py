@@ -331,3 +331,57 @@ class TestRefusalsNameTheField:
     def test_a_plain_request_needs_no_optional_field(self):
         result = calculate_dose(TRD, weight_kg=70, last_weight_kg=None, sex=None)
         assert (result.dose_mg, result.blocked) == (35.0, False)
+
+
+def _edited(definition, route, **changes):
+    """A clinic's edit of an editable dose field, as activation stores it."""
+    rule = definition.dose_rule(route).model_copy(update=changes)
+    return definition.model_copy(update={"dose": {**definition.dose, route: rule}})
+
+
+class TestClinicEditedRules:
+    def test_the_floor_is_the_allowed_minimum_not_the_clinics_default(self):
+        edited = _edited(TRD, "iv", default=0.75)  # the TRD default is clinic-editable
+        assert calculate_dose(edited, **MAN_70).dose_mg == 52.5
+        assert not calculate_dose(edited, **MAN_70, dose_mg=35).blocked
+
+    def test_a_dose_without_a_sourced_range_is_blocked(self):
+        research = load_definition("eating-disorders-research")
+        result = calculate_dose(research, weight_kg=60, mg_per_kg=0.5)
+        assert result.blocked
+        assert "no allowed dose range here; the clinic must set it" in result.block_reasons[0]
+
+    def test_a_range_needs_both_ends(self):
+        research = _edited(load_definition("eating-disorders-research"), "iv", allowed_max=0.5)
+        result = calculate_dose(research, weight_kg=60, mg_per_kg=0.5)
+        assert result.blocked and "no allowed dose range" in result.block_reasons[0]
+
+
+class TestWhatTheResultSays:
+    def test_the_result_names_the_protocol_and_the_drug(self):
+        result = calculate_dose(TRD, **MAN_70)
+        assert (result.protocol, result.drug, result.route) == ("iv-ketamine-trd", "ketamine", "iv")
+
+    def test_a_floor_block_cites_the_protocols_source(self):
+        result = calculate_dose(TRD, **MAN_70, dose_mg=34.9)
+        assert "[@fava-2018]" in result.block_reasons[0]
+
+    def test_an_off_ladder_dose_is_named_in_the_unit_it_was_chosen_in(self):
+        by_weight = calculate_dose(TRD, **MAN_70, mg_per_kg=0.6)
+        assert by_weight.block_reasons[0].startswith("0.6 mg/kg is not a step")
+        in_mg = calculate_dose(TRD, **MAN_70, dose_mg=42)
+        assert in_mg.block_reasons[0].startswith("42 mg is not a step")
+
+    def test_the_cap_warning_cites_the_caps_own_source(self):
+        result = calculate_dose(AGITATION, weight_kg=150)
+        assert any(
+            "Maximum single dose 500 mg [@wjem-2020-ed-ketamine]" in w for w in result.warnings
+        )
+
+    def test_the_eu_start_says_which_label_applies_and_cites_it(self):
+        result = calculate_dose(ESK, weight_kg=None, age_years=70, jurisdiction="EU")
+        assert any(
+            w.startswith("EU label: patients 65 and older start at 28 mg") for w in result.warnings
+        )
+        refused = calculate_dose(ESK, weight_kg=None, age_years=70, jurisdiction="EU", dose_mg=70)
+        assert refused.blocked and "[@spravato-eu-smpc §4.2]" in refused.block_reasons[0]
