@@ -270,3 +270,53 @@ class TestAssessmentsAndContract:
         rows = plan_course(TRD, start=MONDAY, horizon_weeks=5).as_json()["visits"]
         first = next(r for r in rows if r["phase"] == "maintenance")
         assert first["conditional"] is True and first["condition"].startswith("Responders only")
+
+
+class TestMorePlanEdges:
+    def test_each_assessment_names_instrument_time_point_and_minutes(self):
+        visit = plan_course(load_definition("iv-ketamine-ocd"), start=MONDAY).visits[0]
+        assert {"instrument": "ybocs", "time_point": "baseline", "minutes": None} in (
+            visit.assessments
+        )
+        assert {tuple(a) for a in visit.assessments} == {("instrument", "time_point", "minutes")}
+
+    def test_a_single_episode_visit_has_no_dose_choices(self):
+        visit = plan_course(load_definition("ed-severe-agitation"), start=MONDAY).visits[0]
+        assert (visit.phase, visit.dose["options"]) == ("induction", [])
+
+    def test_a_protocol_without_a_schedule_names_the_protocol(self):
+        with pytest.raises(PlanInputError) as info:
+            plan_course(load_definition("eating-disorders-research"), start=MONDAY)
+        assert info.value.field == "protocol"
+
+    def test_the_eu_start_fixes_the_first_dose_only(self):
+        eu_start = ESK.dose_rule().jurisdiction_starts[0]
+        plan = plan_course(ESK, start=MONDAY, horizon_weeks=1, start_dose=eu_start)
+        assert [v.dose["options"] for v in plan.visits] == [[], [56, 84]]
+
+    def test_a_clinic_rhythm_after_a_series_without_maintenance_keeps_its_dose(self):
+        plan = plan_course(AUD, start=MONDAY, horizon_weeks=8, maintenance=Recurrence(every=2))
+        maintenance = [v for v in plan.visits if v.phase == "maintenance"]
+        assert [v.date for v in maintenance] == [_d(2, 3), _d(2, 17)]
+        assert {v.dose["dose_mg_per_kg"] for v in maintenance} == {0.8}
+
+    def test_a_clinic_rhythm_takes_the_first_maintenance_blocks_condition(self):
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=8, maintenance=Recurrence(every=2))
+        maintenance = [v for v in plan.visits if v.phase == "maintenance"]
+        assert maintenance and all(v.condition.startswith("Responders only") for v in maintenance)
+
+    def test_no_rhythm_visit_is_pushed_past_until_by_a_closed_day(self):
+        # Every 2 weeks from Saturday 15 February: Monday 17 February, then Saturday 1 March
+        # would move to Monday 3 March, after `until` (Sunday 2 March).
+        rhythm = Recurrence(every=2, start=_d(2, 15), until=_d(3, 2))
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=12, maintenance=rhythm)
+        assert _dates(plan, "maintenance") == [_d(2, 17)]
+
+    def test_titration_visits_carry_the_start_dose_and_a_short_horizon_says_so(self):
+        plan = plan_course(LATE_LIFE, start=MONDAY, every_days=7, horizon_weeks=4)
+        assert [(v.dose["dose_mg_per_kg"], v.dose["options"]) for v in plan.visits] == [
+            (0.1, [])
+        ] * 4
+        assert "Dose titration, up to 5 sessions: only 4 of 5 visits fit before the horizon" in (
+            plan.warnings
+        )
