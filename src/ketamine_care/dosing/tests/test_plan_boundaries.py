@@ -320,3 +320,15 @@ class TestMorePlanEdges:
         assert "Dose titration, up to 5 sessions: only 4 of 5 visits fit before the horizon" in (
             plan.warnings
         )
+
+    def test_a_clinic_rhythm_for_esketamine_keeps_the_labels_dose_choices(self):
+        plan = plan_course(ESK, start=MONDAY, horizon_weeks=12, maintenance=Recurrence(every=2))
+        maintenance = [v for v in plan.visits if v.phase == "maintenance"]
+        assert maintenance and all(v.dose["options"] == [56, 84] for v in maintenance)
+
+    def test_a_schedule_not_met_says_what_was_needed_and_how_many_were_missed(self):
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[0], horizon_weeks=8)
+        assert "needs 2 visits a week at least 3 days apart" in plan.warnings[0]
+        assert "allow fewer: 4 visit(s) could not be planned and only 4 were" in plan.warnings[0]
+        aud = plan_course(AUD, start=MONDAY, clinic_days=[0], horizon_weeks=4)
+        assert not any("SCHEDULE NOT MET" in w for w in aud.warnings)  # weekly fits Mondays
