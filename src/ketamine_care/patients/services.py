@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import FUTURE_DATE, parse_date, parse_text
+from ketamine_care.core.parsing import FUTURE_DATE, REQUIRED
 from ketamine_care.core.units import in_to_cm, lb_to_kg
 from ketamine_care.patients.models import (
     HEIGHT_CM_RANGE,
@@ -30,35 +30,33 @@ from ketamine_care.patients.models import (
 )
 
 DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
+_REQUIRED_TEXT = ("mrn", "given_name", "family_name")
 _MAX_LENGTHS = {"mrn": 32, "given_name": 100, "family_name": 100, "phone": 40, "email": 254}
 
 
-def _check_demographics(values: dict[str, Any]) -> dict[str, Any]:
+def _check_demographics(values: dict[str, Any]) -> None:
+    """Domain rules for the demographic fields present in `values` (already typed: text
+    stripped, the date of birth a date): names and MRN not blank, text within its column,
+    a date of birth from 1900 up to today, a sex from the choices."""
     errors: dict[str, str] = {}
-    cleaned = dict(values)
     for name, max_length in _MAX_LENGTHS.items():
-        if name in cleaned:
-            required = name in ("mrn", "given_name", "family_name")
-            cleaned[name] = parse_text(
-                cleaned[name], name, errors, required=required, max_length=max_length
-            )
-    if "date_of_birth" in cleaned:
-        dob = parse_date(
-            cleaned["date_of_birth"],
-            "date_of_birth",
-            errors,
-            required=True,
-            not_after=timezone.localdate(),
-            not_after_message="Date of birth cannot be in the future.",
-        )
-        if dob is not None and dob.year < 1900:
+        text = values.get(name)
+        if text is None:
+            continue
+        if name in _REQUIRED_TEXT and not text.strip():
+            errors[name] = REQUIRED
+        elif len(text) > max_length:
+            errors[name] = f"At most {max_length} characters."
+    dob = values.get("date_of_birth")
+    if dob is not None:
+        if dob > timezone.localdate():
+            errors["date_of_birth"] = "Date of birth cannot be in the future."
+        elif dob.year < 1900:
             errors["date_of_birth"] = "Date of birth must be after 1900."
-        cleaned["date_of_birth"] = dob
-    if "sex" in cleaned and cleaned["sex"] not in Sex.values:
+    if values.get("sex") is not None and values["sex"] not in Sex.values:
         errors["sex"] = f"Choose one of: {', '.join(Sex.values)}."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
-    return cleaned
 
 
 def _mrn_taken(clinic, mrn: str, exclude_pk: int | None = None) -> bool:
@@ -75,21 +73,33 @@ def _mrn_conflict(mrn: str) -> Conflict:
     )
 
 
-def register_patient(*, clinic, actor, request=None, **values: Any) -> Patient:
-    """Register a patient in `clinic`. MRNs are unique within a clinic (case-insensitive)."""
-    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
-    if unknown:
-        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
-    cleaned = _check_demographics({"phone": "", "email": "", **values})
-    missing = [
-        f for f in ("mrn", "given_name", "family_name", "date_of_birth", "sex") if f not in cleaned
-    ]
-    if missing:
-        raise ValidationFailed(
-            "Required fields are missing.", fields={f: "This field is required." for f in missing}
-        )
-    if _mrn_taken(clinic, cleaned["mrn"]):
-        raise _mrn_conflict(cleaned["mrn"])
+def register_patient(
+    *,
+    clinic,
+    actor,
+    mrn: str,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date,
+    sex: str,
+    phone: str = "",
+    email: str = "",
+    request=None,
+) -> Patient:
+    """Register a patient in `clinic`. The form or schema has already parsed the input (text
+    stripped, the date of birth a date). MRNs are unique within a clinic (case-insensitive)."""
+    cleaned = {
+        "mrn": mrn,
+        "given_name": given_name,
+        "family_name": family_name,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "phone": phone,
+        "email": email,
+    }
+    _check_demographics(cleaned)
+    if _mrn_taken(clinic, mrn):
+        raise _mrn_conflict(mrn)
     patient = Patient(clinic=clinic, **cleaned)
     patient.refresh_search_fields()
     try:
@@ -105,17 +115,39 @@ def register_patient(*, clinic, actor, request=None, **values: Any) -> Patient:
                 request=request,
             )
     except IntegrityError as exc:  # a concurrent registration took the MRN first
-        raise _mrn_conflict(cleaned["mrn"]) from exc
+        raise _mrn_conflict(mrn) from exc
     return patient
 
 
-def update_demographics(*, patient: Patient, actor, request=None, **values: Any) -> Patient:
-    """Change demographic fields; the audit event keeps each changed field's old and new value."""
+def update_demographics(
+    *,
+    patient: Patient,
+    actor,
+    mrn: str | None = None,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    date_of_birth: date | None = None,
+    sex: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    request=None,
+) -> Patient:
+    """Change demographic fields; the audit event keeps each changed field's old and new value.
+
+    A field left as None keeps its stored value (to clear the phone or e-mail, pass "").
+    The input is already typed (text stripped, the date of birth a date)."""
     _require_active(patient)
-    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
-    if unknown:
-        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
-    cleaned = _check_demographics(values)
+    given = {
+        "mrn": mrn,
+        "given_name": given_name,
+        "family_name": family_name,
+        "date_of_birth": date_of_birth,
+        "sex": sex,
+        "phone": phone,
+        "email": email,
+    }
+    cleaned = {k: v for k, v in given.items() if v is not None}
+    _check_demographics(cleaned)
     changed = {k: v for k, v in cleaned.items() if getattr(patient, k) != v}
     if not changed:
         return patient
