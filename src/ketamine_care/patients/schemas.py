@@ -14,7 +14,13 @@ from ketamine_care.patients.models import DrugClass
 SexIn = Literal["female", "male", "other", "unknown"]
 
 
-class PatientIn(Schema):
+class _StrippedIn(Schema):
+    """Text arrives stripped of surrounding white space, so blank text counts as missing."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+
+class PatientIn(_StrippedIn):
     mrn: str = Field(min_length=1, max_length=32)
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
@@ -24,7 +30,9 @@ class PatientIn(Schema):
     email: str = Field(default="", max_length=254)
 
 
-class PatientPatch(Schema):
+class PatientPatch(_StrippedIn):
+    """A field left out keeps its stored value; null is refused by the endpoint."""
+
     mrn: str | None = Field(default=None, min_length=1, max_length=32)
     given_name: str | None = Field(default=None, min_length=1, max_length=100)
     family_name: str | None = Field(default=None, min_length=1, max_length=100)
@@ -49,12 +57,6 @@ class PatientOut(Schema):
     email: str
     status: str
     entered_in_error_reason: str
-
-
-class _StrippedIn(Schema):
-    """Text arrives stripped of surrounding white space, so blank text counts as missing."""
-
-    model_config = ConfigDict(str_strip_whitespace=True)
 
 
 class DiagnosisIn(_StrippedIn):

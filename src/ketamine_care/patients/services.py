@@ -6,15 +6,26 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
-from ketamine_care.core.parsing import FUTURE_DATE, parse_date, parse_text
+from ketamine_care.core.errors import StateError, ValidationFailed
+from ketamine_care.core.parsing import FUTURE_DATE
 from ketamine_care.core.units import in_to_cm, lb_to_kg
+
+# Registration and demographics live in their own module; callers keep using `services`.
+from ketamine_care.patients.demographics import (
+    DEMOGRAPHIC_FIELDS as DEMOGRAPHIC_FIELDS,
+)
+from ketamine_care.patients.demographics import (
+    register_patient as register_patient,
+)
+from ketamine_care.patients.demographics import require_active
+from ketamine_care.patients.demographics import (
+    update_demographics as update_demographics,
+)
 from ketamine_care.patients.models import (
     HEIGHT_CM_RANGE,
     WEIGHT_KG_RANGE,
@@ -26,124 +37,12 @@ from ketamine_care.patients.models import (
     Medication,
     Patient,
     RecordStatus,
-    Sex,
 )
-
-DEMOGRAPHIC_FIELDS = ("mrn", "given_name", "family_name", "date_of_birth", "sex", "phone", "email")
-_MAX_LENGTHS = {"mrn": 32, "given_name": 100, "family_name": 100, "phone": 40, "email": 254}
-
-
-def _check_demographics(values: dict[str, Any]) -> dict[str, Any]:
-    errors: dict[str, str] = {}
-    cleaned = dict(values)
-    for name, max_length in _MAX_LENGTHS.items():
-        if name in cleaned:
-            required = name in ("mrn", "given_name", "family_name")
-            cleaned[name] = parse_text(
-                cleaned[name], name, errors, required=required, max_length=max_length
-            )
-    if "date_of_birth" in cleaned:
-        dob = parse_date(
-            cleaned["date_of_birth"],
-            "date_of_birth",
-            errors,
-            required=True,
-            not_after=timezone.localdate(),
-            not_after_message="Date of birth cannot be in the future.",
-        )
-        if dob is not None and dob.year < 1900:
-            errors["date_of_birth"] = "Date of birth must be after 1900."
-        cleaned["date_of_birth"] = dob
-    if "sex" in cleaned and cleaned["sex"] not in Sex.values:
-        errors["sex"] = f"Choose one of: {', '.join(Sex.values)}."
-    if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
-    return cleaned
-
-
-def _mrn_taken(clinic, mrn: str, exclude_pk: int | None = None) -> bool:
-    qs = Patient.objects.filter(clinic=clinic, mrn_search=mrn.strip().lower())
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.exists()
-
-
-def _mrn_conflict(mrn: str) -> Conflict:
-    return Conflict(
-        f"MRN {mrn} is already used by another patient in this clinic.",
-        fields={"mrn": "This MRN is already in use in this clinic."},
-    )
-
-
-def register_patient(*, clinic, actor, request=None, **values: Any) -> Patient:
-    """Register a patient in `clinic`. MRNs are unique within a clinic (case-insensitive)."""
-    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
-    if unknown:
-        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
-    cleaned = _check_demographics({"phone": "", "email": "", **values})
-    missing = [
-        f for f in ("mrn", "given_name", "family_name", "date_of_birth", "sex") if f not in cleaned
-    ]
-    if missing:
-        raise ValidationFailed(
-            "Required fields are missing.", fields={f: "This field is required." for f in missing}
-        )
-    if _mrn_taken(clinic, cleaned["mrn"]):
-        raise _mrn_conflict(cleaned["mrn"])
-    patient = Patient(clinic=clinic, **cleaned)
-    patient.refresh_search_fields()
-    try:
-        with transaction.atomic():
-            patient.save()
-            record(
-                event_type="patient.registered",
-                actor=actor,
-                clinic=clinic,
-                patient=patient,
-                obj=patient,
-                changes={"new": cleaned},
-                request=request,
-            )
-    except IntegrityError as exc:  # a concurrent registration took the MRN first
-        raise _mrn_conflict(cleaned["mrn"]) from exc
-    return patient
-
-
-def update_demographics(*, patient: Patient, actor, request=None, **values: Any) -> Patient:
-    """Change demographic fields; the audit event keeps each changed field's old and new value."""
-    _require_active(patient)
-    unknown = set(values) - set(DEMOGRAPHIC_FIELDS)
-    if unknown:
-        raise ValidationFailed("Unknown fields.", fields={k: "Unknown field." for k in unknown})
-    cleaned = _check_demographics(values)
-    changed = {k: v for k, v in cleaned.items() if getattr(patient, k) != v}
-    if not changed:
-        return patient
-    if "mrn" in changed and _mrn_taken(patient.clinic, changed["mrn"], exclude_pk=patient.pk):
-        raise _mrn_conflict(changed["mrn"])
-    old = {k: getattr(patient, k) for k in changed}
-    for key, value in changed.items():
-        setattr(patient, key, value)
-    patient.refresh_search_fields()
-    try:
-        with transaction.atomic():
-            patient.save()
-            record(
-                event_type="patient.demographics_changed",
-                actor=actor,
-                patient=patient,
-                obj=patient,
-                changes={"old": old, "new": changed},
-                request=request,
-            )
-    except IntegrityError as exc:
-        raise _mrn_conflict(changed.get("mrn", patient.mrn)) from exc
-    return patient
 
 
 def mark_patient_entered_in_error(*, patient: Patient, actor, reason: str, request=None) -> Patient:
     """Hide a patient registered by mistake. The record and its audit trail stay."""
-    _require_active(patient)
+    require_active(patient)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("A reason is required.", fields={"reason": "Give a reason."})
@@ -174,11 +73,6 @@ def record_chart_view(*, patient: Patient, actor, request=None, part: str = "cha
     )
 
 
-def _require_active(patient: Patient) -> None:
-    if not patient.is_active:
-        raise StateError("This patient was marked as entered in error and cannot be changed.")
-
-
 def add_diagnosis(
     *,
     patient: Patient,
@@ -192,7 +86,7 @@ def add_diagnosis(
     """Add an ICD-10-CM coded diagnosis to the problem list. The form or schema has already
     parsed the input (code upper-cased, text stripped); this checks the code's structure and
     that the onset is not in the future."""
-    _require_active(patient)
+    require_active(patient)
     errors: dict[str, str] = {}
     if not _looks_like_icd10(icd10_code):
         errors["icd10_code"] = "Enter an ICD-10-CM code such as F33.2."
@@ -229,7 +123,7 @@ def add_allergy(
     request=None,
 ) -> Allergy:
     """Record an allergy or intolerance."""
-    _require_active(patient)
+    require_active(patient)
     return _create_child(
         Allergy,
         "allergy.added",
@@ -255,7 +149,7 @@ def add_medication(
 ) -> Medication:
     """Add a current medication (name, dose with unit, frequency, drug class). Every
     medication is classified, so that the interaction checks can read it."""
-    _require_active(patient)
+    require_active(patient)
     errors: dict[str, str] = {}
     if drug_class not in DrugClass.values:
         errors["drug_class"] = f"Choose one of: {', '.join(DrugClass.values)}."
@@ -292,7 +186,7 @@ def record_measurement(
     """Record weight and/or height. `unit` must be chosen explicitly: "metric" (kg, cm) or
     "imperial" (lb, in); imperial input is converted and stored in kg and cm, and the
     plausible ranges are checked after conversion."""
-    _require_active(patient)
+    require_active(patient)
     errors: dict[str, str] = {}
     if unit not in ("metric", "imperial"):
         errors["unit"] = "Choose metric (kg/cm) or imperial (lb/in)."
@@ -352,7 +246,7 @@ def _create_child(model, event_type: str, patient, actor, request, audit_extra=N
 
 def mark_child_entered_in_error(*, row, actor, reason: str, request=None):
     """Mark a diagnosis, allergy, medication or measurement as entered in error."""
-    _require_active(row.patient)
+    require_active(row.patient)
     return mark_row_entered_in_error(row=row, actor=actor, reason=reason, request=request)
 
 

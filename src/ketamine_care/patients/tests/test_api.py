@@ -166,6 +166,35 @@ class PatientApiTests(ClinicTestCase):
         response = self.call("get", f"{API}/{self.patient.public_id}", token=self.researcher_token)
         self.assertEqual(response.status_code, 403)
 
+    def test_registration_text_is_stored_stripped_and_blank_names_are_missing(self):
+        response = self.call(
+            "post", API, data=self.new_patient(mrn="  API-9 ", given_name=" Rosa ")
+        )
+        self.assertEqual(response.status_code, 201)
+        patient = Patient.objects.get(public_id=response.json()["id"])
+        self.assertEqual((patient.mrn, patient.given_name), ("API-9", "Rosa"))
+        response = self.call("post", API, data=self.new_patient(mrn="   ", family_name=" "))
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(set(response.json()["fields"]), {"mrn", "family_name"})
+        self.assertFalse(Patient.objects.filter(given_name="Rosa").exclude(pk=patient.pk).exists())
+
+    def test_patch_strips_text_refuses_a_blank_name_and_keeps_what_is_left_out(self):
+        url = f"{API}/{self.patient.public_id}"
+        before = AuditEvent.objects.filter(event_type="patient.demographics_changed").count()
+        response = self.call("patch", url, data={"given_name": "   ", "phone": "555-0101"})
+        self.assertEqual(response.status_code, 422)
+        self.assertEqual(set(response.json()["fields"]), {"given_name"})
+        self.patient.refresh_from_db()
+        self.assertNotEqual(self.patient.phone, "555-0101")
+        self.assertEqual(
+            AuditEvent.objects.filter(event_type="patient.demographics_changed").count(), before
+        )
+        family_name = self.patient.family_name
+        response = self.call("patch", url, data={"given_name": "  Jo  "})
+        self.assertEqual(response.status_code, 200)
+        self.patient.refresh_from_db()
+        self.assertEqual((self.patient.given_name, self.patient.family_name), ("Jo", family_name))
+
     def test_dates_of_birth_must_be_dates(self):
         response = self.call("post", API, data=self.new_patient(date_of_birth="12/31/1999"))
         self.assertEqual(response.status_code, 422)

@@ -98,6 +98,43 @@ class UpdateDemographicsTests(ClinicTestCase):
         self.patient.refresh_from_db()
         self.assertNotEqual(self.patient.mrn, "TAKEN")
 
+    def test_fields_left_as_none_keep_their_stored_values_and_blank_clears_the_phone(self):
+        services.update_demographics(patient=self.patient, actor=self.nurse, phone="555-0199")
+        kept = {f: getattr(self.patient, f) for f in ("mrn", "given_name", "date_of_birth")}
+        services.update_demographics(patient=self.patient, actor=self.nurse, phone="")
+        self.patient.refresh_from_db()
+        self.assertEqual(self.patient.phone, "")
+        self.assertEqual({f: getattr(self.patient, f) for f in kept}, kept)
+
+    def test_it_names_a_blank_name_a_future_birth_and_an_unknown_sex_and_saves_nothing(self):
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        with self.assertRaises(ValidationFailed) as caught:
+            services.update_demographics(
+                patient=self.patient,
+                actor=self.nurse,
+                family_name=" ",
+                date_of_birth=tomorrow,
+                sex="alien",
+            )
+        self.assertEqual(set(caught.exception.fields), {"family_name", "date_of_birth", "sex"})
+        self.patient.refresh_from_db()
+        self.assertEqual(self.patient.family_name, "Rivera")
+        self.assertFalse(AuditEvent.objects.filter(event_type="patient.demographics_changed"))
+
+    def test_a_birth_before_1900_is_refused(self):
+        with self.assertRaises(ValidationFailed) as caught:
+            services.update_demographics(
+                patient=self.patient, actor=self.nurse, date_of_birth=date(1899, 12, 31)
+            )
+        self.assertEqual(
+            caught.exception.fields, {"date_of_birth": "Date of birth must be after 1900."}
+        )
+
+    def test_text_longer_than_its_column_is_refused(self):
+        with self.assertRaises(ValidationFailed) as caught:
+            services.update_demographics(patient=self.patient, actor=self.nurse, phone="1" * 41)
+        self.assertIn("phone", caught.exception.fields)
+
 
 class EnteredInErrorTests(ClinicTestCase):
     def test_a_patient_entered_in_error_leaves_lists_but_not_the_audit_trail(self):

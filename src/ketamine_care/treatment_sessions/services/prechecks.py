@@ -50,35 +50,40 @@ def _day_of_session_errors(answers, now: datetime) -> dict[str, str]:
     return errors
 
 
-def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSessionChecks:
-    """Store the checks given in `values` (absent keys keep their value). `weight_kg` records
-    today's weight on the chart and recomputes the dose with the pure calculator (an adult
-    weight outside the plausible range is refused unless `confirm_weight`); `concomitant`
-    is {flag: bool} over CONCOMITANT_FLAGS plus optional "notes"."""
-    errors: dict[str, str] = {}
-    confirm_weight = bool(values.pop("confirm_weight", False))
-    if values.get("weight_kg") not in (None, ""):
-        _check_weight(session, values["weight_kg"], confirm_weight, errors)
-    concomitant = values.get("concomitant")
-    if concomitant is not None:
-        unknown = set(concomitant) - {*CONCOMITANT_FLAGS, "notes"}
-        if unknown:
-            errors["concomitant"] = f"Unknown flags: {', '.join(sorted(unknown))}."
-    now = timezone.now()
-    for name in ("last_food_at", "last_liquids_at"):
-        when = values.get(name)
-        if when is not None and when > now:
-            errors[name] = "This time cannot be in the future."
-    if values.get("pregnancy_test") not in (None, "", "negative", "positive", "not_applicable"):
-        errors["pregnancy_test"] = "Choose negative, positive or not applicable."
-    day = values.get("day_of_session")
-    if day is not None:
-        if isinstance(day, dict):
-            errors.update(_day_of_session_errors(day, now))
-        else:
-            errors["day_of_session"] = "Expected the answers to the day-of-session questions."
-    if errors:
-        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+def record_pre_checks(
+    *,
+    session,
+    actor,
+    weight_kg: Decimal | None = None,
+    confirm_weight: bool = False,
+    last_food_at: datetime | None = None,
+    last_liquids_at: datetime | None = None,
+    escort_confirmed: bool | None = None,
+    pregnancy_test: str | None = None,
+    consent_on_file: bool | None = None,
+    concomitant: dict[str, Any] | None = None,
+    day_of_session: dict[str, Any] | None = None,
+    request=None,
+) -> PreSessionChecks:
+    """Store the checks given; an argument left as None keeps its stored value. The form or
+    schema has already parsed the input (a Decimal weight, aware datetimes, booleans).
+
+    `weight_kg` records today's weight on the chart and recomputes the dose with the pure
+    calculator (an adult weight outside the plausible range is refused unless
+    `confirm_weight`); `pregnancy_test` is negative, positive, not_applicable or "" (not
+    recorded);
+    `concomitant` is {flag: bool} over CONCOMITANT_FLAGS plus optional "notes";
+    `day_of_session` is {flag: bool} over DAY_OF_SESSION_FLAGS plus an optional
+    "nasal_medication_at" datetime."""
+    values = {
+        "last_food_at": last_food_at,
+        "last_liquids_at": last_liquids_at,
+        "escort_confirmed": escort_confirmed,
+        "consent_on_file": consent_on_file,
+        "pregnancy_test": pregnancy_test,
+        "day_of_session": day_of_session,
+    }
+    _check_pre_checks(session, weight_kg, confirm_weight, values, concomitant)
     with transaction.atomic():
         session = locked(session)
         require_state(session, *PRE_CHECK_STATES, doing="record pre-session checks")
@@ -86,11 +91,11 @@ def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSess
             session=session, defaults={"recorded_by": actor}
         )
         changed = _apply(checks, values, concomitant)
-        if values.get("weight_kg") not in (None, ""):
+        if weight_kg is not None:
             checks.weight_measurement = record_measurement(
-                patient=session.patient, actor=actor, weight=values["weight_kg"], request=request
+                patient=session.patient, actor=actor, weight=weight_kg, request=request
             )
-            changed["weight_kg"] = str(values["weight_kg"])
+            changed["weight_kg"] = str(weight_kg)
         confirmed = confirm_weight or bool(checks.calculated_dose.get("weight_confirmed"))
         checks.calculated_dose = _dose(session, confirm_weight=confirmed)
         checks.recorded_by = actor
@@ -104,6 +109,32 @@ def record_pre_checks(*, session, actor, request=None, **values: Any) -> PreSess
             request=request,
         )
     return checks
+
+
+def _check_pre_checks(session, weight_kg, confirm_weight: bool, values: dict, concomitant) -> None:
+    """The domain rules, all checked before anything is saved; every bad field is named."""
+    errors: dict[str, str] = {}
+    if weight_kg is not None:
+        _check_weight(session, weight_kg, confirm_weight, errors)
+    if concomitant is not None:
+        unknown = set(concomitant) - {*CONCOMITANT_FLAGS, "notes"}
+        if unknown:
+            errors["concomitant"] = f"Unknown flags: {', '.join(sorted(unknown))}."
+    now = timezone.now()
+    for name in ("last_food_at", "last_liquids_at"):
+        when = values[name]
+        if when is not None and when > now:
+            errors[name] = "This time cannot be in the future."
+    if values["pregnancy_test"] not in (None, "", "negative", "positive", "not_applicable"):
+        errors["pregnancy_test"] = "Choose negative, positive or not applicable."
+    day = values["day_of_session"]
+    if day is not None:
+        if isinstance(day, dict):
+            errors.update(_day_of_session_errors(day, now))
+        else:
+            errors["day_of_session"] = "Expected the answers to the day-of-session questions."
+    if errors:
+        raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
 
 
 def _apply(checks: PreSessionChecks, values: dict, concomitant) -> dict:
