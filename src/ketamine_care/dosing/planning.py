@@ -66,6 +66,7 @@ class _Calendar:
     slots: list[_Slot] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     step_reviews: list[tuple[int, date, str]] = field(default_factory=list)
+    cut_phases: set[str] = field(default_factory=set)
 
     def earliest(self, not_before: date, gap_days: int) -> date:
         day = not_before
@@ -176,10 +177,13 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
         window += 1
         in_window = 0
         while in_window < per_window and (block.sessions is None or placed < block.sessions):
-            day = cal.earliest(_rhythm_start(cal, w_start, w_end, per_window, window_days), gap)
+            rhythm = _rhythm_start(cal, w_start, w_end, per_window, window_days)
+            day = cal.earliest(rhythm, gap)
             if day >= w_end or day >= cal.end:
-                if day < cal.end:
+                if day < cal.end or _lost_to_clinic_days(cal, rhythm, gap, min(w_end, cal.end)):
                     missing += per_window - in_window
+                if day >= cal.end:
+                    cal.cut_phases.add(block.phase)
                 cal.warnings.append(
                     f"{block.label}: only {in_window} of {per_window} visits fit in the window "
                     f"starting {w_start.isoformat()} (clinic days and {gap}-day minimum gap)"
@@ -215,6 +219,15 @@ def _schedule_not_met(
     )
 
 
+def _lost_to_clinic_days(cal: _Calendar, rhythm: date, gap: int, limit: date) -> bool:
+    """A visit pushed past the horizon: would it have fit before `limit` (the window's end or
+    the horizon) if every day were a clinic day? Then the clinic days lost it, not the horizon."""
+    unconstrained = rhythm
+    if cal.slots:
+        unconstrained = max(unconstrained, cal.slots[-1].day + timedelta(days=gap))
+    return unconstrained < limit
+
+
 def _rhythm_start(
     cal: _Calendar, w_start: date, w_end: date, per_window: int, window_days: int
 ) -> date:
@@ -227,6 +240,7 @@ def _rhythm_start(
 
 
 def _truncated(cal: _Calendar, block: ScheduleBlock, placed: int) -> None:
+    cal.cut_phases.add(block.phase)
     if block.sessions is not None and placed < block.sessions:
         cal.warnings.append(
             f"{block.label}: only {placed} of {block.sessions} visits fit before the horizon"
@@ -336,11 +350,15 @@ def _reviews(
     at_visit: dict[int, list[str]] = {}
     for review in definition.schedule.reviews:
         if review.after_session == "end_of_induction":
-            number = induction[-1] if induction else None
+            # A series cut by the horizon has not ended: no end-of-series review after it.
+            ended = induction and "induction" not in cal.cut_phases
+            number = induction[-1] if ended else None
+            why = "the series does not end before the horizon"
         else:
             number = review.after_session
+            why = "visit beyond the horizon"
         if number is None or number > len(cal.slots):
-            cal.warnings.append(f"review not planned (visit beyond the horizon): {review.purpose}")
+            cal.warnings.append(f"review not planned ({why}): {review.purpose}")
             continue
         when = cal.slots[number - 1].day + timedelta(days=review.offset_days)
         points.append(ReviewPoint(number, when, review.purpose))
