@@ -180,9 +180,12 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
             rhythm = _rhythm_start(cal, w_start, w_end, per_window, window_days)
             day = cal.earliest(rhythm, gap)
             if day >= w_end or day >= cal.end:
-                if day < cal.end or _lost_to_clinic_days(cal, rhythm, gap, min(w_end, cal.end)):
+                # Lost to the clinic days when, with every day open from the window's start,
+                # this visit would still have come before the window's end or the horizon.
+                limit = min(w_end, cal.end)
+                if day < cal.end or rhythm + timedelta(days=in_window * gap) < limit:
                     missing += per_window - in_window
-                if day >= cal.end:
+                else:  # the horizon, not the clinic days, stopped the block
                     cal.cut_phases.add(block.phase)
                 cal.warnings.append(
                     f"{block.label}: only {in_window} of {per_window} visits fit in the window "
@@ -217,15 +220,6 @@ def _schedule_not_met(
         f"{placed} were. The plan does not give the protocol's {block.phase}; add clinic days "
         "or refer the patient to a clinic that can.",
     )
-
-
-def _lost_to_clinic_days(cal: _Calendar, rhythm: date, gap: int, limit: date) -> bool:
-    """A visit pushed past the horizon: would it have fit before `limit` (the window's end or
-    the horizon) if every day were a clinic day? Then the clinic days lost it, not the horizon."""
-    unconstrained = rhythm
-    if cal.slots:
-        unconstrained = max(unconstrained, cal.slots[-1].day + timedelta(days=gap))
-    return unconstrained < limit
 
 
 def _rhythm_start(

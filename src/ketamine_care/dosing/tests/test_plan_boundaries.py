@@ -384,3 +384,15 @@ class TestScheduleNotMetCounts:
         # Every day open: the 2 weeks plan 4 visits and the rest of the series is beyond them.
         plan = plan_course(ESK, start=MONDAY, horizon_weeks=2)
         assert not any("SCHEDULE NOT MET" in w for w in plan.warnings)
+
+    def test_a_visit_the_clinic_days_cost_in_a_one_week_horizon_is_counted(self):
+        # Fridays only: with every day open, Monday and Thursday would both fit in week 1.
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[4], horizon_weeks=1)
+        assert "1 visit(s) could not be planned and only 1 were" in plan.warnings[0]
+
+    def test_an_induction_short_of_visits_but_ended_still_gets_its_review(self):
+        short = plan_course(ESK, start=MONDAY, clinic_days=[0, 1], horizon_weeks=4)
+        assert any("end of induction" in r.purpose for r in short.reviews)
+        cut = plan_course(ESK, start=MONDAY, horizon_weeks=2)
+        assert not any("end of induction" in r.purpose for r in cut.reviews)
+        assert any("the series does not end before the horizon" in w for w in cut.warnings)
