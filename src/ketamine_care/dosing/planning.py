@@ -66,6 +66,7 @@ class _Calendar:
     slots: list[_Slot] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     step_reviews: list[tuple[int, date, str]] = field(default_factory=list)
+    cut_phases: set[str] = field(default_factory=set)
 
     def earliest(self, not_before: date, gap_days: int) -> date:
         day = not_before
@@ -176,10 +177,16 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
         window += 1
         in_window = 0
         while in_window < per_window and (block.sessions is None or placed < block.sessions):
-            day = cal.earliest(_rhythm_start(cal, w_start, w_end, per_window, window_days), gap)
+            rhythm = _rhythm_start(cal, w_start, w_end, per_window, window_days)
+            day = cal.earliest(rhythm, gap)
             if day >= w_end or day >= cal.end:
-                if day < cal.end:
+                # Lost to the clinic days when, with every day open from the window's start,
+                # this visit would still have come before the window's end or the horizon.
+                limit = min(w_end, cal.end)
+                if day < cal.end or rhythm + timedelta(days=in_window * gap) < limit:
                     missing += per_window - in_window
+                else:  # the horizon, not the clinic days, stopped the block
+                    cal.cut_phases.add(block.phase)
                 cal.warnings.append(
                     f"{block.label}: only {in_window} of {per_window} visits fit in the window "
                     f"starting {w_start.isoformat()} (clinic days and {gap}-day minimum gap)"
@@ -227,6 +234,7 @@ def _rhythm_start(
 
 
 def _truncated(cal: _Calendar, block: ScheduleBlock, placed: int) -> None:
+    cal.cut_phases.add(block.phase)
     if block.sessions is not None and placed < block.sessions:
         cal.warnings.append(
             f"{block.label}: only {placed} of {block.sessions} visits fit before the horizon"
@@ -336,11 +344,15 @@ def _reviews(
     at_visit: dict[int, list[str]] = {}
     for review in definition.schedule.reviews:
         if review.after_session == "end_of_induction":
-            number = induction[-1] if induction else None
+            # A series cut by the horizon has not ended: no end-of-series review after it.
+            ended = induction and "induction" not in cal.cut_phases
+            number = induction[-1] if ended else None
+            why = "the series does not end before the horizon"
         else:
             number = review.after_session
+            why = "visit beyond the horizon"
         if number is None or number > len(cal.slots):
-            cal.warnings.append(f"review not planned (visit beyond the horizon): {review.purpose}")
+            cal.warnings.append(f"review not planned ({why}): {review.purpose}")
             continue
         when = cal.slots[number - 1].day + timedelta(days=review.offset_days)
         points.append(ReviewPoint(number, when, review.purpose))

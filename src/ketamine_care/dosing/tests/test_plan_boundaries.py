@@ -332,3 +332,67 @@ class TestMorePlanEdges:
         assert "allow fewer: 4 visit(s) could not be planned and only 4 were" in plan.warnings[0]
         aud = plan_course(AUD, start=MONDAY, clinic_days=[0], horizon_weeks=4)
         assert not any("SCHEDULE NOT MET" in w for w in aud.warnings)  # weekly fits Mondays
+
+
+class TestReviewsAtTheEdges:
+    """Where reviews fall when the horizon cuts a series, and the clinic's step-down reviews."""
+
+    def test_a_series_cut_by_the_horizon_gets_no_end_of_series_review(self):
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=1)  # 2 of 6 infusions fit
+        assert _reviews(plan) == [(1, MONDAY)]  # only the 4-hour check after infusion 1
+        cut = [w for w in plan.warnings if "the series does not end before the horizon" in w]
+        assert len(cut) == 2  # the end-of-series review and the relapse check after it
+
+    def test_a_whole_series_gets_its_end_of_series_review_after_the_last_infusion(self):
+        plan = plan_course(TRD, start=MONDAY, horizon_weeks=3)
+        assert (6, _d(1, 23)) in _reviews(plan) and (6, _d(1, 30)) in _reviews(plan)
+        assert not any("review not planned" in w for w in plan.warnings)
+
+    def test_a_review_beyond_the_horizon_does_not_hide_a_later_listed_one(self):
+        early, third, *_ = TRD.schedule.reviews
+        reordered = TRD.model_copy(
+            update={"schedule": TRD.schedule.model_copy(update={"reviews": [third, early]})}
+        )
+        plan = plan_course(reordered, start=MONDAY, horizon_weeks=1)
+        assert _reviews(plan) == [(1, MONDAY)]
+
+    def test_each_step_down_review_falls_on_the_last_visit_at_the_old_interval(self):
+        plan = plan_course(
+            TRD,
+            start=MONDAY,
+            horizon_weeks=40,
+            maintenance=Recurrence(every=1, step_down_weeks=[2, 4], visits_per_step=2),
+        )
+        steps = [
+            (r.after_visit, r.date, r.purpose) for r in plan.reviews if "step down" in r.purpose
+        ]
+        # Series: 6 infusions to 23 January; weekly maintenance 30 January and 6 February.
+        assert [(n, d) for n, d, _ in steps] == [(8, _d(2, 6)), (10, _d(3, 6))]
+        assert "from every 1 to every 2 weeks" in steps[0][2]
+        assert "from every 2 to every 4 weeks" in steps[1][2]
+
+
+class TestScheduleNotMetCounts:
+    def test_a_visit_lost_to_clinic_days_in_the_horizons_last_week_is_counted(self):
+        # Mondays and Tuesdays cannot give twice weekly 3 days apart: 1 visit lost each week,
+        # the 4th week's included: its Thursday is before the horizon, but the clinic days move
+        # it to the horizon's own Monday.
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[0, 1], horizon_weeks=4)
+        assert "4 visit(s) could not be planned and only 4 were" in plan.warnings[0]
+
+    def test_a_visit_lost_only_to_the_horizon_is_not_counted_as_a_clinic_day_loss(self):
+        # Every day open: the 2 weeks plan 4 visits and the rest of the series is beyond them.
+        plan = plan_course(ESK, start=MONDAY, horizon_weeks=2)
+        assert not any("SCHEDULE NOT MET" in w for w in plan.warnings)
+
+    def test_a_visit_the_clinic_days_cost_in_a_one_week_horizon_is_counted(self):
+        # Fridays only: with every day open, Monday and Thursday would both fit in week 1.
+        plan = plan_course(ESK, start=MONDAY, clinic_days=[4], horizon_weeks=1)
+        assert "1 visit(s) could not be planned and only 1 were" in plan.warnings[0]
+
+    def test_an_induction_short_of_visits_but_ended_still_gets_its_review(self):
+        short = plan_course(ESK, start=MONDAY, clinic_days=[0, 1], horizon_weeks=4)
+        assert any("end of induction" in r.purpose for r in short.reviews)
+        cut = plan_course(ESK, start=MONDAY, horizon_weeks=2)
+        assert not any("end of induction" in r.purpose for r in cut.reviews)
+        assert any("the series does not end before the horizon" in w for w in cut.warnings)
