@@ -249,7 +249,9 @@ if not DEBUG:
 
 # Patient data never goes to logs: JSON lines with ids and URL patterns, never a path, query
 # string or request body (core/logs.py).
-LOGGING = logging_config(os.environ.get("LOG_LEVEL", "WARNING"))
+LOGGING = logging_config(
+    os.environ.get("LOG_LEVEL", "WARNING"), requests=env_bool("LOG_REQUESTS", True)
+)
 
 # Errors may go to Sentry (pip install 'ketamine-care[sentry]'): no personal data, no request
 # body, no local variables, every event scrubbed to the route and the stack.

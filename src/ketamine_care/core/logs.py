@@ -59,8 +59,9 @@ def request_fields(request: Any, status: int, duration_ms: float) -> dict[str, A
     }
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """The LOGGING setting: JSON lines on stderr, every record through the path filter."""
+def logging_config(level: str, *, requests: bool = True) -> dict[str, Any]:
+    """The LOGGING setting: JSON lines on stderr, every record through the path filter; one
+    line per request unless `requests` is off (then only failed requests, from Django)."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -81,7 +82,11 @@ def logging_config(level: str) -> dict[str, Any]:
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
-            "ketamine_care.request": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "ketamine_care.request": {
+                "handlers": ["console"],
+                "level": "INFO" if requests else "WARNING",
+                "propagate": False,
+            },
             "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
