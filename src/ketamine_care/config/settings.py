@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from ketamine_care.core.logs import init_sentry, logging_config
 from ketamine_care.config.env import (
     Secret,
     cache_from_url,
@@ -23,6 +22,7 @@ from ketamine_care.config.env import (
     env_secret,
     env_secrets,
 )
+from ketamine_care.core.logs import init_sentry, logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KC_DATA_DIR", Path.cwd() / "data"))

@@ -28,7 +28,7 @@ class PlainRequestFilter(logging.Filter):
         status = getattr(record, "status_code", None)
         if record.name.startswith(("django.request", "django.security", "django.server")):
             route = _route_of(request) if request is not None else None
-            record.msg = "%s %s" % (status or "error", route or "(unmatched route)")
+            record.msg = f"{status or 'error'} {route or '(unmatched route)'}"
             record.args = ()
         for name in _UNSAFE_ATTRIBUTES:
             if hasattr(record, name):

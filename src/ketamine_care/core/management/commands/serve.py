@@ -15,17 +15,18 @@ import sys
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from ketamine_care.config.env import env_int
-
 
 class Command(BaseCommand):
     help = "Serve the application with gunicorn (collects static files first)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=env_int("WEB_CONCURRENCY", 2))
-        parser.add_argument("--threads", type=int, default=env_int("GUNICORN_THREADS", 1))
-        parser.add_argument("--timeout", type=int, default=env_int("GUNICORN_TIMEOUT", 30))
+        # argparse converts a string default with `type`: a bad environment value is refused
+        # with the option's name.
+        env = os.environ.get
+        parser.add_argument("--workers", type=int, default=env("WEB_CONCURRENCY", "2"))
+        parser.add_argument("--threads", type=int, default=env("GUNICORN_THREADS", "1"))
+        parser.add_argument("--timeout", type=int, default=env("GUNICORN_TIMEOUT", "30"))
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="the static files are collected"
         )
