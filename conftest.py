@@ -58,6 +58,10 @@ def pytest_configure(config) -> None:
     os.environ["SECURE_SSL_REDIRECT"] = "False"
     os.environ["REQUIRE_2FA"] = "False"
     os.environ["AXES_ENABLED"] = "True"
+    # Static files come from the source folders (tests/test_serving.py collects them itself).
+    os.environ["STATIC_MANIFEST"] = "False"
+    os.environ["COLLECTSTATIC_ON_MIGRATE"] = "False"
+    os.environ["STATIC_ROOT"] = tempfile.mkdtemp(prefix="kc-test-static-")
     # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
     # that thread are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

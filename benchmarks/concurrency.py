@@ -49,6 +49,7 @@ def _configure() -> Callable[[], None]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         REQUIRE_2FA="True",
         LOG_LEVEL="ERROR",
+        LOG_REQUESTS="False",
         KC_DATA_DIR=str(ROOT / "data" / "bench"),
     )
     import django

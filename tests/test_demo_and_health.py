@@ -32,7 +32,24 @@ def test_demo_data_is_complete_and_idempotent(capsys):
 def test_healthz_reports_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_while_a_migration_is_pending(monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from ketamine_care.core import views
+
+    monkeypatch.setattr(views, "_schema_current", False)
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["0099_next"])
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "database": "ok", "migrations": "pending"}
+    monkeypatch.undo()
+    monkeypatch.setattr(views, "_schema_current", False)
+    assert Client().get("/healthz").json()["migrations"] == "ok"  # applied: it looks again
+    assert views._schema_current is True  # and then no more
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ from ketamine_care.config.env import (
     env_secret,
     env_secrets,
 )
+from ketamine_care.core.logs import init_sentry, logging_config
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KC_DATA_DIR", Path.cwd() / "data"))
@@ -86,9 +87,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files answer here, before sessions and the database (and keep their caching).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "ketamine_care.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "ketamine_care.core.middleware.RequestIdMiddleware",
+    "ketamine_care.core.middleware.RequestLogMiddleware",
     # Before sessions and tokens: hostile input to /api/v1 is a 422/413 without a query.
     "ketamine_care.core.api_input.ApiInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -190,8 +194,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or DATA_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# WhiteNoise serves the collected files: compressed, with content hashes in their names and a
+# year of caching. `serve` and `migrate` collect them (COLLECTSTATIC_ON_MIGRATE). In debug the
+# files are served from the source folders as they change.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+COLLECTSTATIC_ON_MIGRATE = env_bool("COLLECTSTATIC_ON_MIGRATE", True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
@@ -230,10 +247,14 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Patient data never goes to logs: only warnings from Django itself, no request bodies.
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# Patient data never goes to logs: JSON lines with ids and URL patterns, never a path, query
+# string or request body (core/logs.py).
+LOGGING = logging_config(
+    os.environ.get("LOG_LEVEL", "WARNING"), requests=env_bool("LOG_REQUESTS", True)
+)
+
+# Errors may go to Sentry (pip install 'ketamine-care[sentry]'): no personal data, no request
+# body, no local variables, every event scrubbed to the route and the stack.
+SENTRY_DSN = env_secret("SENTRY_DSN")
+if SENTRY_DSN:
+    init_sentry(str(SENTRY_DSN), environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))

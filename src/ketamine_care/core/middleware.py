@@ -1,16 +1,22 @@
-"""Request id: one id per request, carried into every audit event the request writes; and
-the real client address, used by the audit trail, the sign-in lock-out and the throttles."""
+"""Request id: one id per request, carried into every audit event the request writes and
+into the request log line; the real client address, used by the audit trail, the sign-in
+lock-out and the throttles; and the cache header of dynamic responses."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
+import time
 import uuid
 from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from ketamine_care.core.logs import request_fields
+
+_request_log = logging.getLogger("ketamine_care.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -88,3 +94,20 @@ class NoStoreMiddleware:
 
 def _static_prefix() -> str:
     return "/" + settings.STATIC_URL.lstrip("/")
+
+
+class RequestLogMiddleware:
+    """One structured line per request on `ketamine_care.request` (see `core/logs.py`): ids,
+    route pattern, status and duration, and no patient data."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        _request_log.info(
+            "request", extra=request_fields(request, response.status_code, duration_ms)
+        )
+        return response

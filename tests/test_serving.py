@@ -1,0 +1,117 @@
+"""`ketamine-care migrate` then `ketamine-care serve`, as an operator runs them (issue 12 item 5).
+
+A throwaway SQLite database and data folder; production settings (DEBUG off). `migrate`
+collects the static files, `serve` runs gunicorn with 2 workers, and WhiteNoise serves the
+stylesheet the pages link: hashed, compressed and cached for a year. Each request writes one
+JSON log line to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, **headers: str):
+    request = urllib.request.Request(url, headers={"X-Forwarded-Proto": "https", **headers})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, dict(response.headers), response.read()
+
+
+@pytest.fixture
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("STATIC_", "COLLECTSTATIC", "DATABASE_URL", "DJANGO_", "KC_"))
+    }
+    env.update(
+        DEBUG="False",
+        SECRET_KEY="serving-test-only-" + "s" * 40,
+        AUDIT_HMAC_KEY="serving-test-only-" + "a" * 40,
+        ALLOWED_HOSTS="127.0.0.1",
+        KC_DATA_DIR=str(tmp_path),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+    )
+    return env
+
+
+def _console(*args: str) -> list[str]:
+    return [sys.executable, "-m", "ketamine_care", *args]
+
+
+def test_migrate_collects_and_serve_serves_hashed_compressed_static_files(environment, tmp_path):
+    subprocess.run(
+        _console("migrate", "--verbosity", "0"), env=environment, check=True, timeout=300
+    )
+    manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
+    hashed_css = manifest["paths"]["css/app.css"]
+    assert re.fullmatch(r"css/app\.[0-9a-f]{12}\.css", hashed_css)
+    assert (tmp_path / "static" / f"{hashed_css}.gz").exists()
+
+    port = _free_port()
+    server = subprocess.Popen(
+        _console("serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-collectstatic"),
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status, _, body = _get(f"{base}/healthz")
+                break
+            except OSError:
+                assert server.poll() is None, "serve exited"
+                assert time.monotonic() < deadline, "serve did not answer within 90 s"
+                time.sleep(0.3)
+        assert status == 200 and json.loads(body)["migrations"] == "ok"
+
+        _, _, page = _get(f"{base}/accounts/login/")
+        assert f'href="/static/{hashed_css}"' in page.decode()
+
+        status, headers, _ = _get(f"{base}/static/{hashed_css}", **{"Accept-Encoding": "gzip"})
+        assert status == 200
+        assert headers["Content-Encoding"] == "gzip"
+        assert (
+            "immutable" in headers["Cache-Control"]
+            and "max-age=315360000" in headers["Cache-Control"]
+        )
+        assert "no-store" not in headers["Cache-Control"]
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    routes = [line["route"] for line in lines if line.get("logger") == "ketamine_care.request"]
+    assert "healthz" in routes and "accounts/login/" in routes
+
+
+def test_serve_refuses_a_worker_count_below_one(environment):
+    result = subprocess.run(
+        _console("serve", "--workers", "0", "--no-collectstatic"),
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "--workers must be at least 1" in result.stderr
