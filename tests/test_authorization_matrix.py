@@ -43,6 +43,7 @@ HTML = {
     "patients:entered_in_error": Capability.MARK_ENTERED_IN_ERROR,
     "patients:add_entry": Capability.EDIT_CLINICAL,
     "patients:entry_entered_in_error": Capability.EDIT_CLINICAL,
+    "patients:record_nkda": Capability.EDIT_CLINICAL,
     "audit:list": Capability.VIEW_AUDIT,
     "instruments:entry_form": Capability.RECORD_ADMINISTRATION,
     "instruments:preview": Capability.RECORD_ADMINISTRATION,
@@ -59,6 +60,7 @@ HTML = {
 POST_ONLY = (
     "patients:add_entry",
     "patients:entry_entered_in_error",
+    "patients:record_nkda",
     "instruments:preview",
     "instruments:record",
     "safety_plans:save",

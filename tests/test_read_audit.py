@@ -49,6 +49,7 @@ HTML_READS = {
     "patients:entered_in_error": PATIENT,
     "patients:add_entry": WRITE,
     "patients:entry_entered_in_error": WRITE,
+    "patients:record_nkda": WRITE,
     "audit:list": Reads("audit.listed", one_patient=False),
     "instruments:entry_form": PATIENT,
     "instruments:preview": NO_PATIENT_DATA,  # scores the answers in the request, stores none

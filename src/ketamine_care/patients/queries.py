@@ -54,13 +54,23 @@ def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
 def chart_context(patient: Patient) -> dict:
     from ketamine_care.patients.models import latest_body_metrics
 
+    allergies = list(patient.allergies.active())
     return {
         "diagnoses": list(patient.diagnoses.active()),
-        "allergies": list(patient.allergies.active()),
+        "allergies": allergies,
+        "allergy_status": allergy_status(patient, allergies),
         "medications": list(patient.medications.active()),
         "measurements": list(patient.measurements.active()[:10]),
         "metrics": latest_body_metrics(patient),
     }
+
+
+def allergy_status(patient: Patient, allergies: list) -> str:
+    """ "listed" (allergies on the chart), "none_known" (a clinician recorded no known drug
+    allergies) or "not_recorded" (nobody has asked: never shown as "none")."""
+    if allergies:
+        return "listed"
+    return "none_known" if patient.nkda_recorded_at is not None else "not_recorded"
 
 
 def record_patients_searched(*, clinic, patients, query: str, actor, request=None) -> None:

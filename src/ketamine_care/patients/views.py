@@ -185,6 +185,25 @@ def add_chart_entry(request, patient_id, kind: str):
     return _render_section(request, patient, kind, form)
 
 
+@clinic_required(Capability.EDIT_CLINICAL)
+@require_POST
+def record_no_known_drug_allergies(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.EDIT_CLINICAL)
+    form = forms.AllergyForm()
+    try:
+        services.record_no_known_drug_allergies(
+            patient=patient, actor=request.user, request=request
+        )
+    except DomainError as error:
+        form.cleaned_data = {}  # an unbound form takes errors once it has cleaned data
+        form.add_error(None, error.message)
+    else:
+        if not request.htmx:
+            messages.success(request, "No known drug allergies recorded.")
+            return redirect("patients:chart", patient_id=patient.public_id)
+    return _render_section(request, patient, "allergies", form)
+
+
 def _render_section(request, patient, kind: str, form):
     context = _chart_page(request, patient, {kind: form})
     status = 422 if form.errors else 200
