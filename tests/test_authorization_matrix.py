@@ -29,13 +29,15 @@ PUBLIC = "public"
 
 # HTML routes: url name -> capability needed (GET and POST alike).
 HTML = {
-    "home": PUBLIC,  # redirects to the patient list
+    "home": PUBLIC,  # redirects to the role's landing page (anonymous: sign-in)
     "healthz": PUBLIC,
     "accounts:login": PUBLIC,
     "accounts:logout": PUBLIC,
     "accounts:otp_verify": ANY_MEMBER,
     "accounts:otp_setup": ANY_MEMBER,
     "accounts:switch_clinic": ANY_MEMBER,
+    "accounts:administration": Capability.VIEW_MEMBERS,
+    "accounts:cohorts": Capability.VIEW_COHORTS,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
