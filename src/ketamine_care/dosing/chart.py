@@ -12,6 +12,7 @@ from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes.rules import RemissionRule
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.screening.models import ScreeningVerdict
+from ketamine_care.screening.queries import eligible_protocol_id
 
 RECENT = 5
 
@@ -40,6 +41,7 @@ def treatment_section(request, patient) -> dict | None:
     )
     return {
         "protocols": active_versions(membership.clinic),
+        "eligible_protocol": eligible_protocol_id(patient),
         "verdicts": list(verdicts),
         "plans": plans,
         "completeness": patient_plan_completeness(patient, plans),
