@@ -88,10 +88,13 @@ def todays_session(patient, day=None):
 
 
 def sessions_section(request, patient) -> dict | None:
-    """The chart's "Sessions" section; None for roles that do not see sessions (front desk
-    see arrivals on the check-in list, not vitals and doses)."""
-    if not has_capability(getattr(request, "membership", None), Capability.VIEW_SESSIONS):
-        return None
+    """The chart's "Dosing sessions" section. The front desk, who check patients in but see
+    no vitals or doses, get today's session only; roles without either see nothing."""
+    membership = getattr(request, "membership", None)
+    if not has_capability(membership, Capability.VIEW_SESSIONS):
+        if not has_capability(membership, Capability.CHECK_IN_SESSION):
+            return None
+        return {"today_session": todays_session(patient), "arrivals_only": True}
     page = Paginator(course(patient), PAGE_SIZE).get_page(request.GET.get(PAGE_PARAM))
     return {
         "session_page": page,

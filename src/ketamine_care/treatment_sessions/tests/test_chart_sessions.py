@@ -109,12 +109,21 @@ class ChartSessionsTests(ClinicTestCase):
         self.assertContains(response, "No session today.")
         self.assertContains(response, "Cancelled")  # still in the history
 
-    def test_the_front_desk_and_the_therapist_do_not_see_the_sessions(self):
+    def test_the_therapist_does_not_see_the_sessions(self):
         screened_session(self.patient, self.version, self.prescriber)
-        for user in (self.front_desk, self.therapist):
-            response = self.chart(user)
-            self.assertEqual(response.status_code, 200)
-            self.assertNotContains(response, 'id="section-sessions"')
+        response = self.chart(self.therapist)
+        self.assertEqual(response.status_code, 200)
+        self.assertNotContains(response, 'id="section-sessions"')
+
+    def test_the_front_desk_sees_todays_session_only(self):
+        _signed(self.patient, self.version, self.nurse, self.prescriber)
+        today = screened_session(self.patient, self.version, self.prescriber)
+        response = self.chart(self.front_desk)
+        self.assertContains(response, 'id="today-session"')
+        self.assertContains(response, 'href="/sessions/check-in/"')
+        self.assertNotContains(response, f"/sessions/{today.public_id}/")
+        self.assertNotContains(response, 'id="session-history"')
+        self.assertNotContains(response, "152/88")
 
     def test_no_sessions_says_so(self):
         self.assertContains(self.chart(self.nurse), "No dosing sessions yet.")
