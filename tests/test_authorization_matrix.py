@@ -29,13 +29,15 @@ PUBLIC = "public"
 
 # HTML routes: url name -> capability needed (GET and POST alike).
 HTML = {
-    "home": PUBLIC,  # redirects to the patient list
+    "home": PUBLIC,  # redirects to the role's landing page (anonymous: sign-in)
     "healthz": PUBLIC,
     "accounts:login": PUBLIC,
     "accounts:logout": PUBLIC,
     "accounts:otp_verify": ANY_MEMBER,
     "accounts:otp_setup": ANY_MEMBER,
     "accounts:switch_clinic": ANY_MEMBER,
+    "accounts:administration": Capability.VIEW_MEMBERS,
+    "accounts:cohorts": Capability.VIEW_COHORTS,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
@@ -43,6 +45,7 @@ HTML = {
     "patients:entered_in_error": Capability.MARK_ENTERED_IN_ERROR,
     "patients:add_entry": Capability.EDIT_CLINICAL,
     "patients:entry_entered_in_error": Capability.EDIT_CLINICAL,
+    "patients:record_nkda": Capability.EDIT_CLINICAL,
     "audit:list": Capability.VIEW_AUDIT,
     "instruments:entry_form": Capability.RECORD_ADMINISTRATION,
     "instruments:preview": Capability.RECORD_ADMINISTRATION,
@@ -59,6 +62,7 @@ HTML = {
 POST_ONLY = (
     "patients:add_entry",
     "patients:entry_entered_in_error",
+    "patients:record_nkda",
     "instruments:preview",
     "instruments:record",
     "safety_plans:save",

@@ -42,6 +42,8 @@ HTML_READS = {
     "accounts:otp_verify": NO_PATIENT_DATA,
     "accounts:otp_setup": NO_PATIENT_DATA,
     "accounts:switch_clinic": NO_PATIENT_DATA,
+    "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
+    "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
     "patients:chart": PATIENT,
@@ -49,6 +51,7 @@ HTML_READS = {
     "patients:entered_in_error": PATIENT,
     "patients:add_entry": WRITE,
     "patients:entry_entered_in_error": WRITE,
+    "patients:record_nkda": WRITE,
     "audit:list": Reads("audit.listed", one_patient=False),
     "instruments:entry_form": PATIENT,
     "instruments:preview": NO_PATIENT_DATA,  # scores the answers in the request, stores none

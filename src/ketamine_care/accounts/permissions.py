@@ -55,6 +55,11 @@ class Capability(enum.StrEnum):
     SIGN_SESSION = "sign_session"
     AMEND_SESSION = "amend_session"
     MANAGE_REMS = "manage_rems"
+    # Landing pages without patient data: the clinic's users and roles (read-only until user
+    # management is built) and the de-identified cohort workspace (an explanation until the
+    # registry is built).
+    VIEW_MEMBERS = "view_members"
+    VIEW_COHORTS = "view_cohorts"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -181,6 +186,11 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE, Role.THERAPIST
 ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] = ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] | {
     Capability.VIEW_AUDIT_CONTENT
 }
+
+ROLE_CAPABILITIES[Role.CLINIC_ADMIN] = ROLE_CAPABILITIES[Role.CLINIC_ADMIN] | {
+    Capability.VIEW_MEMBERS
+}
+ROLE_CAPABILITIES[Role.RESEARCHER] = ROLE_CAPABILITIES[Role.RESEARCHER] | {Capability.VIEW_COHORTS}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketamine_care.accounts import views
+from ketamine_care.accounts import landing, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("two-factor/", views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", views.otp_setup, name="otp_setup"),
     path("switch-clinic/", views.switch_clinic_view, name="switch_clinic"),
+    path("administration/", landing.administration, name="administration"),
+    path("cohorts/", landing.cohorts, name="cohorts"),
 ]

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import match_token, user_has_device
@@ -18,6 +19,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketamine_care.accounts import services
 from ketamine_care.accounts.forms import LoginForm, OtpForm
+from ketamine_care.accounts.landing import landing_for
+from ketamine_care.accounts.middleware import current_membership
 from ketamine_care.accounts.models import Membership
 
 WRONG_CODE = (
@@ -26,11 +29,18 @@ WRONG_CODE = (
 )
 
 
-def _next_url(request, default: str = "/patients/") -> str:
+def _next_url(request) -> str:
+    """Where to go after signing in: the `next` asked for, else the role's landing page."""
+    default = _landing_url(request)
     target = request.POST.get("next") or request.GET.get("next") or default
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return default
+
+
+def _landing_url(request) -> str:
+    membership = current_membership(request) if request.user.is_authenticated else None
+    return reverse(landing_for(membership)) if membership is not None else "/"
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -66,9 +76,10 @@ def login_view(request):
             if user_has_device(user, confirmed=True):
                 return redirect(f"/accounts/two-factor/?next={_next_url(request)}")
             return redirect(_next_url(request))
-    return render(
-        request, "accounts/login.html", {"form": form, "error": error, "next": _next_url(request)}
-    )
+    # The form carries only a `next` that was asked for: without one, the landing page is
+    # chosen after sign-in, when the role is known.
+    asked = request.POST.get("next") or request.GET.get("next") or ""
+    return render(request, "accounts/login.html", {"form": form, "error": error, "next": asked})
 
 
 @require_POST

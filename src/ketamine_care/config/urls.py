@@ -1,11 +1,11 @@
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from ketamine_care.accounts.landing import home
 from ketamine_care.config.api import api
 from ketamine_care.core.views import healthz
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="patients:list", permanent=False), name="home"),
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("accounts/", include("ketamine_care.accounts.urls")),

@@ -12,6 +12,7 @@ from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes.rules import RemissionRule
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.screening.models import ScreeningVerdict
+from ketamine_care.screening.queries import eligible_protocol_id
 
 RECENT = 5
 
@@ -28,7 +29,7 @@ def treatment_section(request, patient) -> dict | None:
     membership = getattr(request, "membership", None)
     if not has_capability(membership, Capability.VIEW_TREATMENT):
         return None
-    verdicts = (
+    verdicts = list(
         ScreeningVerdict.objects.filter(patient=patient)
         .select_related("evaluated_by")
         .order_by("-evaluated_at", "-id")[:RECENT]
@@ -40,7 +41,9 @@ def treatment_section(request, patient) -> dict | None:
     )
     return {
         "protocols": active_versions(membership.clinic),
-        "verdicts": list(verdicts),
+        # The recent verdicts shown are enough to pick the default protocol to screen for.
+        "eligible_protocol": eligible_protocol_id(patient, verdicts),
+        "verdicts": verdicts,
         "plans": plans,
         "completeness": patient_plan_completeness(patient, plans),
         "can_screen": has_capability(membership, Capability.SCREEN_PATIENT) and patient.is_active,

@@ -22,6 +22,7 @@ from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
+from ketamine_care.screening.queries import eligible_protocol_id
 
 
 def _form_field(form, name: str) -> str | None:
@@ -30,6 +31,11 @@ def _form_field(form, name: str) -> str | None:
         if candidate in form.fields:
             return candidate
     return None
+
+
+def _protocol_asked(request, patient) -> str:
+    """The protocol named in the link, else the one the patient was found eligible for."""
+    return request.GET.get("protocol") or eligible_protocol_id(patient) or ""
 
 
 def _apply_errors(form, error: DomainError) -> None:
@@ -44,7 +50,7 @@ def _apply_errors(form, error: DomainError) -> None:
 def dose(request, patient_id):
     patient = access_patient(request.membership, patient_id, Capability.CALCULATE_DOSE)
     protocols = active_versions(request.membership.clinic)
-    initial = {"protocol": request.GET.get("protocol", "")}
+    initial = {"protocol": _protocol_asked(request, patient)}
     form = forms.DoseForm(
         request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
     )
@@ -80,7 +86,7 @@ def dose(request, patient_id):
 def new_plan(request, patient_id):
     patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
     protocols = active_versions(request.membership.clinic)
-    initial = {"protocol": request.GET.get("protocol", ""), "start_date": timezone.localdate()}
+    initial = {"protocol": _protocol_asked(request, patient), "start_date": timezone.localdate()}
     form = forms.PlanForm(
         request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
     )

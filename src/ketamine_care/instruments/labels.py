@@ -16,3 +16,8 @@ def register() -> None:
 
     core_labels.register_labels(core_labels.TIME_POINT, dict(TimePoint.choices))
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    # Instrument codes (phq9) by their names, as the chart's link list shows them.
+    from ketamine_care.instruments.definition import list_codes, load_definition
+
+    names = {code: load_definition(code).name for code in list_codes()}
+    core_labels.register_labels(core_labels.INSTRUMENT, names)

@@ -3,21 +3,59 @@ date); the services apply the domain rules and report errors by field."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from ketamine_care.patients.models import DiagnosisStatus, DrugClass, Sex
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# A telephone number as people write it: digits with spaces, dots, dashes, brackets and one
+# leading +, holding 7 to 15 digits (15 is the longest international number, ITU-T E.164;
+# 7 catches a number cut short). A data-entry guard, not a clinical number.
+_PHONE_CHARACTERS = re.compile(r"\+?[0-9 ().\-]+")
+PHONE_DIGITS = (7, 15)
+PHONE_MESSAGE = "Enter a telephone number of 7 to 15 digits, for example +1 555 010 0199."
+
 
 class PatientForm(forms.Form):
     mrn = forms.CharField(label="MRN", max_length=32)
-    given_name = forms.CharField(label="Given name", max_length=100)
+    given_name = forms.CharField(
+        label="Given name", max_length=100, widget=forms.TextInput(attrs={"autofocus": True})
+    )
     family_name = forms.CharField(label="Family name", max_length=100)
     date_of_birth = forms.DateField(label="Date of birth", widget=DATE_INPUT)
-    sex = forms.ChoiceField(choices=Sex.choices)
-    phone = forms.CharField(max_length=40, required=False)
-    email = forms.EmailField(required=False)
+    # No default: a sex picked by the form rather than the person registering is a wrong fact.
+    sex = forms.ChoiceField(choices=[("", "Choose…"), *Sex.choices])
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="E-mail",
+        required=False,
+        error_messages={"invalid": "Enter an e-mail address such as name@example.org."},
+    )
+    # Shown only when a patient with the same name and date of birth is already registered.
+    confirm_not_duplicate = forms.BooleanField(
+        label="This is a different person: register anyway", required=False
+    )
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"]
+        digits = sum(c.isdigit() for c in phone)
+        if phone and (
+            not _PHONE_CHARACTERS.fullmatch(phone)
+            or not PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1]
+        ):
+            raise forms.ValidationError(PHONE_MESSAGE)
+        return phone
+
+    def demographics(self) -> dict:
+        """The cleaned demographic fields, without the form's own confirmation."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "confirm_not_duplicate"}
 
 
 class DiagnosisForm(forms.Form):

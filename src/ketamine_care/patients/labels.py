@@ -13,6 +13,7 @@ AUDIT_EVENTS = {
     "patients.searched": "Patients searched",
     "diagnosis.added": "Diagnosis added",
     "allergy.added": "Allergy added",
+    "patient.nkda_recorded": "No known drug allergies recorded",
     "medication.added": "Medication added",
     "measurement.recorded": "Height and weight recorded",
     "diagnosis.marked_entered_in_error": "Diagnosis marked as entered in error",

@@ -54,6 +54,12 @@ class Patient(PublicIdModel, TimestampedModel):
         max_length=20, choices=RecordStatus.choices, default=RecordStatus.ACTIVE
     )
     entered_in_error_reason = models.TextField(blank=True)
+    # A clinician's "no known drug allergies", cleared when an allergy is added. Null means
+    # nobody has recorded it: "Allergies not recorded", which is never the same as none.
+    nkda_recorded_at = models.DateTimeField(null=True, blank=True)
+    nkda_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     objects = PatientQuerySet.as_manager()
 

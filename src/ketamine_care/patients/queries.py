@@ -54,13 +54,62 @@ def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
 def chart_context(patient: Patient) -> dict:
     from ketamine_care.patients.models import latest_body_metrics
 
+    allergies = list(patient.allergies.active())
     return {
         "diagnoses": list(patient.diagnoses.active()),
-        "allergies": list(patient.allergies.active()),
+        "allergies": allergies,
+        "allergy_status": allergy_status(patient, allergies),
         "medications": list(patient.medications.active()),
         "measurements": list(patient.measurements.active()[:10]),
         "metrics": latest_body_metrics(patient),
     }
+
+
+def near_duplicates(clinic, *, given_name: str, family_name: str, date_of_birth) -> list[Patient]:
+    """Active patients of `clinic` with the same given and family name (ignoring case and
+    surrounding spaces) and the same date of birth: probably the same person."""
+    return list(
+        Patient.objects.active()
+        .filter(
+            clinic=clinic,
+            date_of_birth=date_of_birth,
+            given_name_search=given_name.strip().lower(),
+            family_name_search=family_name.strip().lower(),
+        )
+        .order_by("id")[:5]
+    )
+
+
+_TRAILING_NUMBER = re.compile(r"^(?P<prefix>.*?)(?P<number>\d+)$")
+
+
+def suggest_mrn(clinic) -> str:
+    """The next free MRN after the clinic's most recently registered one, in its pattern
+    (MRN-00041 -> MRN-00042); "1" for a clinic's first patient. Only a suggestion: the
+    registration checks uniqueness again."""
+    latest = Patient.objects.filter(clinic=clinic).order_by("-created_at", "-id").first()
+    match = _TRAILING_NUMBER.match(latest.mrn) if latest else None
+    if match is None:
+        prefix, number, width = "", Patient.objects.filter(clinic=clinic).count(), 1
+    else:
+        prefix, number = match["prefix"], int(match["number"])
+        width = len(match["number"])
+    for step in range(1, 50):
+        candidate = f"{prefix}{number + step:0{width}d}"
+        if (
+            len(candidate) <= 32
+            and not Patient.objects.filter(clinic=clinic, mrn_search=candidate.lower()).exists()
+        ):
+            return candidate
+    return ""
+
+
+def allergy_status(patient: Patient, allergies: list) -> str:
+    """ "listed" (allergies on the chart), "none_known" (a clinician recorded no known drug
+    allergies) or "not_recorded" (nobody has asked: never shown as "none")."""
+    if allergies:
+        return "listed"
+    return "none_known" if patient.nkda_recorded_at is not None else "not_recorded"
 
 
 def record_patients_searched(*, clinic, patients, query: str, actor, request=None) -> None:

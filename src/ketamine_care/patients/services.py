@@ -122,18 +122,50 @@ def add_allergy(
     severity: str = "",
     request=None,
 ) -> Allergy:
-    """Record an allergy or intolerance."""
+    """Record an allergy or intolerance; a "no known drug allergies" statement no longer
+    holds once one is recorded, so it is cleared in the same transaction."""
     require_active(patient)
-    return _create_child(
-        Allergy,
-        "allergy.added",
-        patient,
-        actor,
-        request,
-        substance=substance,
-        reaction=reaction,
-        severity=severity,
-    )
+    with transaction.atomic():
+        extra = None
+        if patient.nkda_recorded_at is not None:
+            patient.nkda_recorded_at = patient.nkda_recorded_by = None
+            patient.save(update_fields=["nkda_recorded_at", "nkda_recorded_by", "updated_at"])
+            extra = {"old": {"no_known_drug_allergies": True}}
+        return _create_child(
+            Allergy,
+            "allergy.added",
+            patient,
+            actor,
+            request,
+            extra,
+            substance=substance,
+            reaction=reaction,
+            severity=severity,
+        )
+
+
+def record_no_known_drug_allergies(*, patient: Patient, actor, request=None) -> Patient:
+    """Record that the patient has no known drug allergies. Refused while an allergy is on
+    the chart: it would contradict it (mark the allergy entered in error first)."""
+    require_active(patient)
+    if patient.allergies.active().exists():
+        raise ValidationFailed(
+            "An allergy is recorded: mark it as entered in error first if it is wrong.",
+            fields={"allergies": "An allergy is recorded."},
+        )
+    with transaction.atomic():
+        patient.nkda_recorded_at = timezone.now()
+        patient.nkda_recorded_by = actor
+        patient.save(update_fields=["nkda_recorded_at", "nkda_recorded_by", "updated_at"])
+        record(
+            event_type="patient.nkda_recorded",
+            actor=actor,
+            patient=patient,
+            obj=patient,
+            changes={"new": {"no_known_drug_allergies": True}},
+            request=request,
+        )
+    return patient
 
 
 def add_medication(

@@ -13,6 +13,11 @@ urlpatterns = [
         views.patient_entered_in_error,
         name="entered_in_error",
     ),
+    path(
+        "<uuid:patient_id>/no-known-drug-allergies/",
+        views.record_no_known_drug_allergies,
+        name="record_nkda",
+    ),
     path("<uuid:patient_id>/<str:kind>/add/", views.add_chart_entry, name="add_entry"),
     path(
         "<uuid:patient_id>/<str:kind>/<uuid:row_id>/entered-in-error/",

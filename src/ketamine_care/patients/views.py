@@ -16,8 +16,10 @@ from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
 from ketamine_care.patients.queries import (
     chart_context,
+    near_duplicates,
     record_patients_searched,
     search_patients,
+    suggest_mrn,
 )
 
 PAGE_SIZE = 25
@@ -60,22 +62,39 @@ def patient_list(request):
 @clinic_required(Capability.REGISTER_PATIENT)
 @require_http_methods(["GET", "POST"])
 def patient_register(request):
-    form = forms.PatientForm(request.POST or None)
+    clinic = request.membership.clinic
+    form = forms.PatientForm(request.POST or None, initial={"mrn": suggest_mrn(clinic)})
+    duplicates = []
     if request.method == "POST" and form.is_valid():
-        try:
-            patient = services.register_patient(
-                clinic=request.membership.clinic,
-                actor=request.user,
-                request=request,
-                **form.cleaned_data,
-            )
-        except DomainError as error:
-            _apply_errors(form, error)
+        data = form.demographics()
+        duplicates = near_duplicates(clinic, given_name=data["given_name"],
+                                     family_name=data["family_name"],
+                                     date_of_birth=data["date_of_birth"])  # fmt: skip
+        if duplicates and not form.cleaned_data["confirm_not_duplicate"]:
+            form.add_error(None, DUPLICATE_MESSAGE)
+            # The page names the registered patients (a read of their records).
+            record_patients_searched(clinic=clinic, patients=duplicates, actor=request.user,
+                                     query=f"{data['given_name']} {data['family_name']}",
+                                     request=request)  # fmt: skip
         else:
-            messages.success(request, f"{patient.full_name} is registered.")
-            return redirect("patients:chart", patient_id=patient.public_id)
+            try:
+                patient = services.register_patient(
+                    clinic=clinic, actor=request.user, request=request, **data
+                )
+            except DomainError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"{patient.full_name} is registered.")
+                return redirect("patients:chart", patient_id=patient.public_id)
     status = 422 if form.errors else 200
-    return render(request, "patients/form.html", {"form": form, "mode": "register"}, status=status)
+    context = {"form": form, "mode": "register", "duplicates": duplicates}
+    return render(request, "patients/form.html", context, status=status)
+
+
+DUPLICATE_MESSAGE = (
+    "A patient with this name and date of birth is already registered. Open that chart, or "
+    "confirm below that this is a different person."
+)
 
 
 @clinic_required(Capability.VIEW_PATIENT)
@@ -121,7 +140,7 @@ def patient_edit(request, patient_id):
     if request.method == "POST" and form.is_valid():
         try:
             services.update_demographics(
-                patient=patient, actor=request.user, request=request, **form.cleaned_data
+                patient=patient, actor=request.user, request=request, **form.demographics()
             )
         except DomainError as error:
             _apply_errors(form, error)
@@ -183,6 +202,25 @@ def add_chart_entry(request, patient_id, kind: str):
                 return redirect("patients:chart", patient_id=patient.public_id)
             form = form_class()
     return _render_section(request, patient, kind, form)
+
+
+@clinic_required(Capability.EDIT_CLINICAL)
+@require_POST
+def record_no_known_drug_allergies(request, patient_id):
+    patient = access_patient(request.membership, patient_id, Capability.EDIT_CLINICAL)
+    form = forms.AllergyForm()
+    try:
+        services.record_no_known_drug_allergies(
+            patient=patient, actor=request.user, request=request
+        )
+    except DomainError as error:
+        form.cleaned_data = {}  # an unbound form takes errors once it has cleaned data
+        form.add_error(None, error.message)
+    else:
+        if not request.htmx:
+            messages.success(request, "No known drug allergies recorded.")
+            return redirect("patients:chart", patient_id=patient.public_id)
+    return _render_section(request, patient, "allergies", form)
 
 
 def _render_section(request, patient, kind: str, form):

@@ -9,3 +9,14 @@ class PortalConfig(AppConfig):
         from ketamine_care.portal import labels
 
         labels.register()
+        # The chart (patients, below) lists the patient's self-report links.
+        from ketamine_care.core.sections import PATIENT_CHART, register_section
+        from ketamine_care.portal.chart import links_section
+
+        register_section(
+            PATIENT_CHART,
+            "self_report_links",
+            template="portal/_chart_links.html",
+            context=links_section,
+            order=40,
+        )

@@ -25,6 +25,25 @@ class LinkForm(forms.Form):
         self.fields["instruments"].choices = instrument_choices(self_report_only=True)
 
 
+# What a patient reads when an answer is missing or cannot be used: plain words, never the
+# item codes or allowed ranges the clinician's messages name.
+UNANSWERED = "Please choose an answer to this question."
+NOT_AN_ANSWER = "Please choose one of the answers shown."
+UNREADABLE = "Some answers could not be read. Please check them and send your answers again."
+
+
+def _plain_messages(field: forms.Field) -> None:
+    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    number = f"Please enter a whole number from {low} to {high}." if low is not None else ""
+    field.error_messages.update(
+        required=UNANSWERED,
+        invalid_choice=NOT_AN_ANSWER,
+        invalid=number or NOT_AN_ANSWER,
+        min_value=number or NOT_AN_ANSWER,
+        max_value=number or NOT_AN_ANSWER,
+    )
+
+
 class QuestionnaireForm(forms.Form):
     """Every item of every questionnaire on the link; field names are `<code>__<item_id>`."""
 
@@ -41,12 +60,41 @@ class QuestionnaireForm(forms.Form):
                 field.label = f"{position}. {item.text or item.name}"
                 field.help_text = ""
                 field.widget.attrs.pop("data-keyed", None)
+                _plain_messages(field)
+                # The question's number and questionnaire, for the patient's messages.
+                field.position, field.questionnaire = position, definition.name
                 self.fields[name] = field
                 names.append(name)
             self.sections.append((definition, names))
 
     def section_fields(self):
         return [(d, [self[n] for n in names]) for d, names in self.sections]
+
+    @property
+    def question_count(self) -> int:
+        return len(self.fields)
+
+    def answered_count(self) -> int:
+        if not self.is_bound:
+            return 0
+        return sum(1 for name in self.fields if self.data.get(name) not in (None, ""))
+
+    def add_plain_errors(self, fields: dict[str, str]) -> None:
+        """Put the service's refusals on the questions in plain words: a question left empty
+        asks for an answer, any other refusal asks for one of the answers shown."""
+        unknown = False
+        for name in fields:
+            if name not in self.fields:
+                unknown = True
+                continue
+            empty = self.data.get(name) in (None, "")
+            self.add_error(name, UNANSWERED if empty else NOT_AN_ANSWER)
+        if unknown:
+            self.add_error(None, UNREADABLE)
+
+    def first_error(self):
+        """The first question with an error, in form order, or None."""
+        return next((self[name] for name in self.fields if name in self.errors), None)
 
     def answers(self) -> dict[str, dict]:
         out: dict[str, dict] = {}

@@ -39,3 +39,11 @@ class SelfReportLink(PublicIdModel, TimestampedModel):
 
     def is_usable_at(self, moment) -> bool:
         return self.used_at is None and self.revoked_at is None and moment < self.expires_at
+
+    def status_at(self, moment) -> str:
+        """ "completed" (answered), "revoked", "expired" (never answered) or "outstanding"."""
+        if self.used_at is not None:
+            return "completed"
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if moment >= self.expires_at else "outstanding"

@@ -77,7 +77,7 @@ def respond(request, token: str):
     if link is None:
         return _unusable(request)
     form = QuestionnaireForm(link.instrument_codes, request.POST or None)
-    context = {"first_name": link.patient.given_name, "form": form}
+    context = {"first_name": link.patient.given_name, "clinic_name": link.clinic.name, "form": form}
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_self_report(
@@ -86,8 +86,7 @@ def respond(request, token: str):
         except services.LinkNotUsable:
             return _unusable(request)
         except DomainError as error:
-            for name, message in error.fields.items():
-                form.add_error(name if name in form.fields else None, message)
+            form.add_plain_errors(error.fields)
         else:
             return _private(_finished(request, link, submission))
     status = 422 if form.errors else 200
@@ -98,4 +97,5 @@ def _finished(request, link, submission):
     if submission.show_crisis_screen:
         resources = safety_settings_for(link.clinic).crisis_resources
         return render(request, "portal/crisis.html", {"resources": resources})
-    return render(request, "portal/thanks.html", {"first_name": link.patient.given_name})
+    context = {"first_name": link.patient.given_name, "clinic_name": link.clinic.name}
+    return render(request, "portal/thanks.html", context)

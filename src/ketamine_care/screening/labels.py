@@ -115,6 +115,7 @@ FACTS = {
     "medications": "medications",
     "suicide_risk": "suicide risk (C-SSRS)",
     "inpatient_care_needed": "whether inpatient care is needed",
+    "icd10_codes": "ICD-10-CM codes",
 }
 
 _DZE = re.compile(r"medications\[(?P<name>.+)\]\.diazepam_equivalent_mg")

@@ -17,7 +17,7 @@ from ketamine_care.outcomes.models import ClinicSafetySettings
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
-from ketamine_care.screening import forms, interactions, labels, services
+from ketamine_care.screening import checked, forms, interactions, labels, services
 from ketamine_care.screening.access import access_verdict
 from ketamine_care.screening.describe import describe
 from ketamine_care.screening.models import ScreeningVerdict
@@ -117,7 +117,19 @@ def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> 
         and verdict.protocol_version.is_active,
         "crisis_protocol": _crisis_protocol(verdict),
         "reasons": _reasons_in_words(verdict),
+        **_what_was_checked(verdict),
     }
+
+
+def _what_was_checked(verdict) -> dict:
+    """Every criterion of the pinned rule set with its result, and the facts used."""
+    try:
+        rule_set, _ = services.pinned_rule_set(verdict.protocol_version)
+    except (LookupError, ValueError):
+        criteria = []
+    else:
+        criteria = checked.criteria_checked(rule_set, verdict.facts)
+    return {"criteria": criteria, "facts_used": checked.facts_in_words(verdict.facts)}
 
 
 def _reasons_in_words(verdict) -> list[dict]:

@@ -14,3 +14,14 @@ class TreatmentSessionsConfig(AppConfig):
         from ketamine_care.treatment_sessions.queries import dose_times
 
         register_dose_times(dose_times)
+        # The chart (patients, below) shows the course of sessions and today's session.
+        from ketamine_care.core.sections import PATIENT_CHART, register_section
+        from ketamine_care.treatment_sessions.chart import sessions_section
+
+        register_section(
+            PATIENT_CHART,
+            "sessions",
+            template="treatment_sessions/_chart_sessions.html",
+            context=sessions_section,
+            order=30,
+        )

@@ -108,8 +108,10 @@ class ChartMeasuresTests(ClinicTestCase):
 
 
 # session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times
-# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3)
-QUERIES = 27
+# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3),
+# dosing sessions (the count for the pager and today's session; no page query with none)
+# and self-report links (1)
+QUERIES = 30
 
 
 class TimePointTests(ClinicTestCase):

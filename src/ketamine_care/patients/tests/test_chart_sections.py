@@ -24,6 +24,8 @@ class ChartSectionTests(ClinicTestCase):
             [
                 ("measures", "outcomes/_measures_section.html"),
                 ("treatment", "dosing/_treatment_section.html"),
+                ("sessions", "treatment_sessions/_chart_sessions.html"),
+                ("self_report_links", "portal/_chart_links.html"),
             ],
         )
         rows = [s.name for s in sections.sections(sections.MEDICATION_ROW)]
