@@ -14,3 +14,8 @@ class TreatmentSessionsConfig(AppConfig):
         from ketamine_care.treatment_sessions.queries import dose_times
 
         register_dose_times(dose_times)
+        # Vital-sign alerts and serious adverse events join the clinic's one alert feed.
+        from ketamine_care.core.alert_feed import register_feed
+        from ketamine_care.treatment_sessions import alert_feed
+
+        register_feed(alert_feed.FEED, items=alert_feed.items, count=alert_feed.count)
