@@ -104,7 +104,9 @@ class AlertSurfaceTests(ClinicTestCase):
         count = badge(self.membership(self.nurse))
         self.assertEqual(count.total, mine.count() + questionnaires)
         self.assertEqual(count.urgent, mine.filter(tier="urgent").count())
-        self.assertGreater(SessionAlert.objects.filter(session__clinic=self.other_clinic).count(), 0)
+        self.assertGreater(
+            SessionAlert.objects.filter(session__clinic=self.other_clinic).count(), 0
+        )
 
     def test_a_therapist_sees_questionnaire_alerts_only_and_cannot_acknowledge(self):
         page = self.alerts_page(self.therapist)

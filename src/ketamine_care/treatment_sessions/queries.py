@@ -113,6 +113,14 @@ class Chair:
         return TRIAGE_WORDS[self.worst]
 
     @property
+    def escort_words(self) -> str:
+        if self.escort is None:
+            return "Escort not recorded"
+        if not self.escort:
+            return "No escort"
+        return "Escort present" if self.session.escort_present else "Escort confirmed"
+
+    @property
     def ready_to_go(self) -> bool:
         return self.session.state == states.READY_FOR_DISCHARGE
 
