@@ -3,11 +3,13 @@ alerts, in the navigation badge and in the banner at the top of the chart and th
 
 from __future__ import annotations
 
+from django.template import Context, Template
+from django.test import RequestFactory
 from django.utils import timezone
 
 from ketamine_care.accounts.models import Role
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.core.alert_feed import badge
+from ketamine_care.core.alert_feed import badge, open_groups
 from ketamine_care.outcomes.models import SafetyAlert
 from ketamine_care.testing.base import ClinicTestCase, make_user
 from ketamine_care.testing.measures import phq9, record
@@ -166,3 +168,26 @@ class AlertSurfaceTests(ClinicTestCase):
         event = AuditEvent.objects.filter(event_type="alerts.listed").latest("id")
         self.assertEqual(event.actor, self.nurse)
         self.assertIn(str(self.patient.public_id), str(event.changes))
+
+
+class FeedItemTests(ClinicTestCase):
+    def test_a_critical_questionnaire_alert_is_urgent_and_sorts_before_a_warning(self):
+        record(self.patient, self.nurse, "phq9", phq9(6, item9=1))
+        record(self.patient, self.nurse, "cssrs_screener", [1, 1, 1, 1, 0, 0, 0])
+        rows = open_groups(self.membership(self.nurse), patient=self.patient)
+        self.assertEqual([row.rule for row in rows], ["cssrs_high_risk", "phq9_item9_positive"])
+        self.assertEqual([row.tier for row in rows], ["urgent", "warning"])
+        self.assertTrue(all("suicidality" in row.tags for row in rows))
+
+    def test_the_banner_can_answer_as_an_out_of_band_swap(self):
+        record(self.patient, self.nurse, "phq9", phq9(6, item9=1))
+        request = RequestFactory().get("/")
+        request.membership = self.membership(self.nurse)
+        template = Template("{% load alert_feed %}{% alert_banner patient oob=True %}")
+        html = template.render(Context({"request": request, "patient": self.patient}))
+        self.assertIn('<div id="alert-banner" hx-swap-oob="true">', html)
+        self.assertIn("PHQ-9 item 9", html)
+        other = Template("{% load alert_feed %}{% alert_banner patient %}").render(
+            Context({"request": request, "patient": self.other_patient})
+        )
+        self.assertNotIn("alert-banner tier-", other)

@@ -41,9 +41,10 @@ THEIR_PROTOCOL = "esketamine-mdsi-label"  # active in their clinic only
 
 
 def populate(marker: str) -> dict:
-    """A clinic with a patient on the floor, an esketamine session whose REMS form is due, a
-    planned course, an open safety alert, an open session alert, stock with a discrepancy, their audit events, two
-    active protocols and an API token of the director and of the nurse."""
+    """A clinic with a patient on the floor (with an open session alert), an esketamine session
+    whose REMS form is due, a planned course, an open safety alert, stock with a discrepancy,
+    their audit events, two active protocols and an API token of the director and of the
+    nurse."""
     slug = marker.lower()
     clinic = Clinic.objects.create(name=f"Clinic {len(slug)}")
     director = make_user(f"md@{slug}.test", clinic, Role.MEDICAL_DIRECTOR)
