@@ -148,7 +148,8 @@ class Chair:
 def _reading_words(reading) -> str:
     parts = []
     if reading.bp_systolic is not None:
-        parts.append(f"BP {reading.bp_systolic:g}/{reading.bp_diastolic or 0:g} mmHg")
+        diastolic = "–" if reading.bp_diastolic is None else f"{reading.bp_diastolic:g}"
+        parts.append(f"BP {reading.bp_systolic:g}/{diastolic} mmHg")
     for words, value, unit in (
         ("HR", reading.heart_rate, "/min"),
         ("SpO2", reading.spo2, "%"),
