@@ -108,8 +108,10 @@ class ChartMeasuresTests(ClinicTestCase):
 
 
 # session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times
-# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3)
-QUERIES = 27
+# the latest plan's protocol for its remission cut-off and the safety plan), treatment (3),
+# the alert banner (one query per alert feed: questionnaires, sessions) and the navigation's
+# alert badge (one COUNT per feed)
+QUERIES = 31
 
 
 class TimePointTests(ClinicTestCase):
