@@ -27,6 +27,7 @@ from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.treatment import treatable_plan
+from ketamine_care.treatment_sessions.services import record_vitals
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
     dosing_session,
@@ -40,9 +41,10 @@ THEIR_PROTOCOL = "esketamine-mdsi-label"  # active in their clinic only
 
 
 def populate(marker: str) -> dict:
-    """A clinic with a patient on the floor, an esketamine session whose REMS form is due, a
-    planned course, an open safety alert, stock with a discrepancy, their audit events, two
-    active protocols and an API token of the director and of the nurse."""
+    """A clinic with a patient on the floor (with an open session alert), an esketamine session
+    whose REMS form is due, a planned course, an open safety alert, stock with a discrepancy,
+    their audit events, two active protocols and an API token of the director and of the
+    nurse."""
     slug = marker.lower()
     clinic = Clinic.objects.create(name=f"Clinic {len(slug)}")
     director = make_user(f"md@{slug}.test", clinic, Role.MEDICAL_DIRECTOR)
@@ -60,7 +62,9 @@ def populate(marker: str) -> dict:
         patients.append(made)
         return made
 
-    dosing_session(patient("Floor"), iv, nurse, prescriber, started_min_ago=30)
+    floor = dosing_session(patient("Floor"), iv, nurse, prescriber, started_min_ago=30)
+    severe = {"measured_at": timezone.now(), "bp_systolic_mmhg": 206, "bp_diastolic_mmhg": 100}
+    record_vitals(session=floor, actor=nurse, readings=[severe])  # a session alert
     screened_session(patient("Waiting"), iv, prescriber)
     _esketamine_session(patient("Rems"), esketamine, nurse, prescriber)
     plan = treatable_plan(patient=patient("Plan"), version=iv, prescriber=prescriber)
@@ -164,7 +168,9 @@ LISTS = [
         "treatment_sessions/queries.py:151 rems_forms",
     ),
     ("/plans/day/?date={visit}", "dosing/queries.py:19 day_visits"),
-    ("/alerts/", "outcomes/queries.py:244 alerts_for_clinic"),
+    # Questionnaire and session alerts (the floor patient's severe BP) from the alert feeds.
+    ("/alerts/", "outcomes/alert_feed.py:30 and treatment_sessions/alert_feed.py:22 items"),
+    ("/alerts/?status=all", "outcomes/alert_feed.py:30, treatment_sessions/alert_feed.py:22"),
     ("/api/v1/alerts", "outcomes/queries.py:244 alerts_for_clinic"),
     (
         "/inventory/",

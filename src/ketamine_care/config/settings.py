@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketamine_care.accounts.context_processors.clinic",
+                "ketamine_care.core.context_processors.alert_badge",
             ],
         },
     },

@@ -24,3 +24,8 @@ class OutcomesConfig(AppConfig):
             order=10,
         )
         register_recorded_hook(raise_alerts)
+        # Questionnaire safety alerts join the clinic's one alert feed (core.alert_feed).
+        from ketamine_care.core.alert_feed import register_feed
+        from ketamine_care.outcomes import alert_feed
+
+        register_feed(alert_feed.FEED, items=alert_feed.items, count=alert_feed.count)

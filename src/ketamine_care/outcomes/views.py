@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core import alert_feed
 from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.access import access_alert
+from ketamine_care.outcomes.alert_feed import SUICIDALITY
 from ketamine_care.outcomes.forms import (
     AcknowledgeForm,
     SafetySettingsForm,
     add_suicide_item_fields,
 )
 from ketamine_care.outcomes.queries import (
-    alerts_for_clinic,
-    is_suicidality_alert,
     patients_with_safety_plans,
     record_alerts_listed,
 )
@@ -33,29 +32,53 @@ from ketamine_care.outcomes.services import (
 )
 
 PAGE_SIZE = 50
+MAX_PAGE = 100  # history pages merge the feeds: their cost grows with the page number
 
 
 @clinic_required(Capability.VIEW_MEASURES)
 def alert_list(request):
+    """Every open alert of the clinic, from every feed (questionnaires, vital signs, serious
+    adverse events): grouped by patient and rule, the most urgent and oldest first. The
+    acknowledged and all tabs list single alerts, newest first, a page at a time."""
     status = request.GET.get("status", "open")
     if status not in ("open", "acknowledged", "all"):
         status = "open"
-    alerts = alerts_for_clinic(request.membership.clinic, status)
-    page = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Open suicidality alerts of patients with no safety plan prompt for one (one query a page).
-    planned = patients_with_safety_plans(a.patient_id for a in page)
-    needs_plan = {
-        a.pk for a in page if a.is_open and is_suicidality_alert(a) and a.patient_id not in planned
-    }
+    membership = request.membership
+    if status == "open":
+        rows = alert_feed.open_groups(membership)
+        shown, pages = [item for row in rows for item in row.items], None
+    else:
+        number = _page_number(request.GET.get("page"))
+        found = alert_feed.gather(membership, status=status, limit=number * PAGE_SIZE + 1)
+        rows = found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+        shown = rows
+        pages = {"number": number, "has_next": len(found) > number * PAGE_SIZE}
+    # Open suicidality alerts of patients with no safety plan prompt for one (one query).
+    planned = patients_with_safety_plans(item.patient.pk for item in shown)
+    entries = [
+        {
+            "alert": row,
+            "needs_plan": row.is_open and SUICIDALITY in row.tags and row.patient.pk not in planned,
+        }
+        for row in rows
+    ]
     record_alerts_listed(
-        clinic=request.membership.clinic,
-        alerts=page,
-        status=status,
-        actor=request.user,
-        request=request,
+        clinic=membership.clinic, alerts=shown, status=status, actor=request.user, request=request
     )
-    context = {"page": page, "status": status, "needs_plan": needs_plan}
+    context = {
+        "entries": entries,
+        "pages": pages,
+        "status": status,
+        "truncated": pages is None and len(shown) >= alert_feed.OPEN_LIMIT,
+    }
     return render(request, "outcomes/alerts.html", context)
+
+
+def _page_number(raw) -> int:
+    try:
+        return min(max(int(raw), 1), MAX_PAGE)
+    except (TypeError, ValueError):
+        return 1
 
 
 @clinic_required(Capability.ACKNOWLEDGE_ALERT)

@@ -25,3 +25,8 @@ class TreatmentSessionsConfig(AppConfig):
             context=sessions_section,
             order=30,
         )
+        # Vital-sign alerts and serious adverse events join the clinic's one alert feed.
+        from ketamine_care.core.alert_feed import register_feed
+        from ketamine_care.treatment_sessions import alert_feed
+
+        register_feed(alert_feed.FEED, items=alert_feed.items, count=alert_feed.count)

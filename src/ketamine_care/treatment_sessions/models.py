@@ -343,6 +343,14 @@ class SessionAlert(PublicIdModel):
                 name="session_alert_ack_has_action",
             ),
         ]
+        # The navigation badge counts the clinic's open alerts on every page: few are open.
+        indexes = [
+            models.Index(
+                fields=["session"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="session_alert_open",
+            )
+        ]
 
     @property
     def is_open(self) -> bool:

@@ -109,9 +109,11 @@ class ChartMeasuresTests(ClinicTestCase):
 
 # session, user, membership, OTP, patient, audit, chart, measures (with dosing-session times
 # the latest plan's protocol for its remission cut-off and the safety plan), treatment (3),
-# dosing sessions (the count for the pager and today's session; no page query with none)
-# and self-report links (1)
-QUERIES = 30
+# dosing sessions (the count for the pager and today's session; no page query with none),
+# self-report links (1), the alert banner (one query per alert feed: questionnaires,
+# sessions), the navigation's alert badge (one COUNT per feed) and the member's roles for the
+# badge's feeds (1)
+QUERIES = 35
 
 
 class TimePointTests(ClinicTestCase):

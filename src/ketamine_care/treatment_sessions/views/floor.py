@@ -19,7 +19,10 @@ from ketamine_care.treatment_sessions.views.page import DETAIL, errors_to_form
 
 @clinic_required(Capability.VIEW_SESSIONS)
 def floor(request):
-    chairs = queries.floor(request.membership.clinic)
+    # A chair whose patient has a high-risk questionnaire alert comes after the session
+    # alerts, for roles that see measures.
+    patient_alerts = has_capability(request.membership, Capability.VIEW_MEASURES)
+    chairs = queries.floor(request.membership.clinic, patient_alerts=patient_alerts)
     # The floor refreshes every 15 s: each refresh shows the patients again and is recorded.
     queries.record_sessions_listed(
         clinic=request.membership.clinic,

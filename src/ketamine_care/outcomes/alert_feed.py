@@ -1,0 +1,69 @@
+"""The questionnaire safety alerts in the clinic's one alert feed (`core.alert_feed`)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.urls import reverse
+
+from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core import alert_feed
+from ketamine_care.outcomes.models import AlertStatus, SafetyAlert
+from ketamine_care.outcomes.queries import is_suicidality_alert
+
+FEED = "questionnaire"
+
+# A rule's severity on the feed's common scale: critical (a C-SSRS high risk) is urgent;
+# high and moderate ask for the care team's review (warning); low is for information.
+TIER_OF_SEVERITY = {
+    "critical": alert_feed.URGENT,
+    "high": alert_feed.WARNING,
+    "moderate": alert_feed.WARNING,
+    "low": alert_feed.INFO,
+}
+SUICIDALITY = "suicidality"
+
+
+def items(membership, *, status: str, patient=None, limit: int) -> list[alert_feed.AlertItem]:
+    """The clinic's questionnaire alerts, newest first; none for a role without measures."""
+    if not has_capability(membership, Capability.VIEW_MEASURES):
+        return []
+    alerts = SafetyAlert.objects.filter(clinic_id=membership.clinic_id)
+    if status != "all":
+        alerts = alerts.filter(status=status)
+    if patient is not None:
+        alerts = alerts.filter(patient=patient)
+    alerts = alerts.select_related("patient", "administration").order_by("-created_at", "-id")
+    can_acknowledge = has_capability(membership, Capability.ACKNOWLEDGE_ALERT)
+    return [_item(alert, can_acknowledge) for alert in alerts[:limit]]
+
+
+def _item(alert: SafetyAlert, can_acknowledge: bool) -> alert_feed.AlertItem:
+    acknowledge = ""
+    if alert.is_open and can_acknowledge:
+        acknowledge = reverse("outcomes:acknowledge", args=[alert.public_id])
+    return alert_feed.AlertItem(
+        key=f"{FEED}:{alert.public_id}",
+        patient=alert.patient,
+        kind=alert_feed.QUESTIONNAIRE,
+        rule=alert.rule_id,
+        tier=TIER_OF_SEVERITY.get(alert.severity, alert_feed.URGENT),
+        words=alert.message,
+        raised_at=alert.created_at,
+        link=reverse("patients:chart", args=[alert.patient.public_id]),
+        is_open=alert.is_open,
+        action_url=acknowledge,
+        detail=f"Task: {alert.care_team_task}" if alert.care_team_task else "",
+        resolution=alert.acknowledgement_note,
+        tags=frozenset({SUICIDALITY}) if is_suicidality_alert(alert) else frozenset(),
+    )
+
+
+def count(membership) -> alert_feed.AlertCount:
+    """The clinic's open questionnaire alerts (and the urgent ones): one COUNT query."""
+    if not has_capability(membership, Capability.VIEW_MEASURES):
+        return alert_feed.AlertCount()
+    urgent = [s for s, tier in TIER_OF_SEVERITY.items() if tier == alert_feed.URGENT]
+    totals = SafetyAlert.objects.filter(
+        clinic_id=membership.clinic_id, status=AlertStatus.OPEN
+    ).aggregate(total=Count("id"), urgent=Count("id", filter=Q(severity__in=urgent)))
+    return alert_feed.AlertCount(totals["total"], totals["urgent"])
