@@ -50,6 +50,9 @@ class InstrumentOutcome:
     early: EarlyResponseView | None = None
     relapse_label: str = ""
     relapse_source: str = ""
+    # Rated only after the first dosing session and no administration marked as the baseline:
+    # no response or remission is claimed until a clinician marks one.
+    no_baseline: bool = False
 
     @property
     def latest(self) -> Administration:
@@ -90,11 +93,12 @@ def _outcome(
     scored = [a for a in rows if a.total is not None]
     summary = trajectory = early = None
     first_session = sessions[0] if sessions else None
+    baseline = _baseline_index(scored, first_session)
+    no_baseline = bool(scored) and baseline is None and first_session is not None
     if scored:
         points = [ScorePoint(a.administered_at, a.total) for a in scored]
-        summary = summarise_outcome(
-            points, _baseline_index(scored, first_session), rules, first_treatment_at=first_session
-        )
+        if not no_baseline:
+            summary = summarise_outcome(points, baseline, rules, first_treatment_at=first_session)
         trajectory = _trajectory(definition, scored, summary, rules, sessions) if chart else None
         early = _early(points, sessions, rules)
     return InstrumentOutcome(
@@ -109,6 +113,7 @@ def _outcome(
         early=early,
         relapse_label=rules.relapse.label if rules.relapse else "",
         relapse_source=rules.relapse.source if rules.relapse else "",
+        no_baseline=no_baseline,
     )
 
 
@@ -124,7 +129,7 @@ def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
     total_range = definition.total_range
     bands = definition.banding.bands if definition.banding else ()
     lines = []
-    if rules.response and summary.baseline.total > rules.floor:
+    if rules.response and summary is not None and summary.baseline.total > rules.floor:
         above_floor = summary.baseline.total - rules.floor
         value = rules.floor + above_floor * (1 - rules.response.percent_reduction / 100)
         lines.append((value, rules.response.label, "response"))

@@ -1,6 +1,6 @@
 """Session-anchored outcome reads: baseline before the first session, early response."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.test import SimpleTestCase
 
@@ -38,3 +38,39 @@ class SessionAnchoredTests(SimpleTestCase):
         self.assertEqual(four_hours.point.total, 14)
         self.assertTrue(four_hours.responder)  # 30 -> 14 is a 53 % reduction (>= 50 %)
         self.assertIsNone(_early(points, [], rules))
+
+
+class _Scored(_Row):
+    def __init__(self, when, total, time_point="follow_up"):
+        super().__init__(when, time_point)
+        self.total = total
+        self.band = ""
+
+
+AWARE = SESSION.replace(tzinfo=UTC)
+
+
+class NoBaselineBeforeTreatmentTests(SimpleTestCase):
+    """Rated only after the first dosing session: no response or remission is claimed (a
+    post-treatment score is no baseline), and the chart does not fail."""
+
+    def test_ratings_only_after_the_first_session_give_no_summary_but_a_trajectory(self):
+        from ketamine_care.outcomes.queries import _outcome
+
+        rows = [_Scored(AWARE + timedelta(days=1), 20), _Scored(AWARE + timedelta(days=8), 8)]
+        outcome = _outcome("phq9", rows, load_thresholds(), True, [AWARE])
+        self.assertTrue(outcome.no_baseline)
+        self.assertIsNone(outcome.summary)
+        self.assertIsNotNone(outcome.trajectory)
+
+    def test_a_marked_baseline_after_the_session_is_the_clinicians_choice(self):
+        from ketamine_care.outcomes.queries import _outcome
+
+        rows = [
+            _Scored(AWARE + timedelta(days=1), 20, time_point="baseline"),
+            _Scored(AWARE + timedelta(days=8), 8),
+        ]
+        outcome = _outcome("phq9", rows, load_thresholds(), True, [AWARE])
+        self.assertFalse(outcome.no_baseline)
+        self.assertEqual(outcome.summary.baseline.total, 20)
+        self.assertTrue(outcome.summary.responder)  # 20 -> 8 is a 60 % reduction
