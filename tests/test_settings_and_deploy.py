@@ -120,3 +120,39 @@ def test_sqlite_databases_are_created_in_wal_mode(tmp_path):
     result = run_cli("migrate", "--verbosity", "0", env=env)
     assert result.returncode == 0, result.stderr
     assert sqlite3.connect(db_file).execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_email_urls_become_djangos_settings():
+    from ketamine_care.config.env import email_from_url
+
+    smtp = email_from_url("smtp://mailer:secret@mail.example.org:587/?tls=True")
+    assert smtp["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"]) == ("mail.example.org", 587)
+    assert (smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"]) == ("mailer", "secret")
+    assert smtp["EMAIL_USE_TLS"] is True and smtp["EMAIL_USE_SSL"] is False
+    implicit_tls = email_from_url("smtp://mail.example.org:465/?ssl=True")
+    assert implicit_tls["EMAIL_USE_SSL"] is True and implicit_tls["EMAIL_USE_TLS"] is False
+    console = email_from_url("console://")
+    assert console["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+    with pytest.raises(ImproperlyConfigured, match="unknown scheme 'carrier-pigeon'"):
+        email_from_url("carrier-pigeon://coop")
+
+
+def test_an_unknown_email_url_stops_the_start_with_its_name(tmp_path):
+    result = run_cli(
+        "check",
+        env={"DEBUG": "True", "EMAIL_URL": "nope://x", "KC_DATA_DIR": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "EMAIL_URL: unknown scheme 'nope'" in result.stderr
+
+
+def test_the_demo_keeps_sent_mail_as_files_in_its_data_folder(tmp_path):
+    script = (
+        "from django.conf import settings; "
+        "print(settings.EMAIL_BACKEND); print(settings.EMAIL_FILE_PATH)"
+    )
+    result = run_cli("shell", "-c", script, env={"DEBUG": "True", "KC_DATA_DIR": str(tmp_path)})
+    backend, path = result.stdout.split()[-2:]
+    assert backend == "django.core.mail.backends.filebased.EmailBackend"
+    assert path == str(tmp_path / "sent-mail")

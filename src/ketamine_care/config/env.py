@@ -133,3 +133,17 @@ def sqlite_database(name: Path | str) -> dict:
             "transaction_mode": "IMMEDIATE",
         },
     }
+
+
+def email_from_url(url: str) -> dict:
+    """EMAIL_URL (dj-email-url) as Django's EMAIL_* settings; an unknown scheme is refused."""
+    import dj_email_url
+
+    parsed = dj_email_url.parse(url)
+    if "EMAIL_BACKEND" not in parsed:
+        scheme = url.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: unknown scheme {scheme!r} (smtp, smtps, submission, console, file, "
+            "memory or dummy)"
+        )
+    return {key: value for key, value in parsed.items() if value not in (None, "")}

@@ -16,6 +16,7 @@ from ketamine_care.config.env import (
     Secret,
     cache_from_url,
     database_from_url,
+    email_from_url,
     env_bool,
     env_int,
     env_list,
@@ -247,6 +248,27 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# E-mail: EMAIL_URL (smtp://user:password@host:587/?tls=True, smtp://host:465/?ssl=True,
+# console://, file:///path) or EMAIL_HOST and friends. With neither, debug (the demo) writes
+# each message as a file under the data folder, and production uses Django's default (SMTP on
+# localhost). Messages carry no patient data beyond a first name and a link.
+EMAIL_URL = env_secret("EMAIL_URL")
+if EMAIL_URL:
+    globals().update(email_from_url(str(EMAIL_URL)))
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = env_int("EMAIL_PORT", 587)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <no-reply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Patient data never goes to logs: JSON lines with ids and URL patterns, never a path, query
 # string or request body (core/logs.py).
