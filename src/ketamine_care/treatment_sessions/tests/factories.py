@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.screening.services import screen_patient
 from ketamine_care.screening.tests.factories import clean_facts
+from ketamine_care.testing.base import PASSWORD
 from ketamine_care.treatment_sessions import services
 
 # Values the reference leaves to the clinic (test data, not guidance).
@@ -95,6 +96,7 @@ def dosing_session(patient, version, nurse, prescriber, *, started_min_ago=120, 
         session=session,
         actor=nurse,
         checked_by=prescriber,
+        checked_by_password=PASSWORD,
         dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
         product="Ketamine 50 mg/mL",
         lot_number="L1",
