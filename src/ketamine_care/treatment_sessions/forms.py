@@ -27,10 +27,14 @@ class ScheduleForm(forms.Form):
     chair_label = forms.CharField(label="Chair or room", max_length=40, required=False)
     scheduled_for = _datetime("Scheduled for", required=False)
     ad_hoc_reason = forms.CharField(
-        label="Reason (session outside a treatment plan)",
+        label="Reason (only for a session outside a treatment plan)",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
+        required=False,
+        help_text="Not needed when the patient has a planned visit that day: the session is "
+        "linked to it.",
     )
+    planned_visit = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)
