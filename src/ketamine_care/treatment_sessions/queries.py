@@ -24,7 +24,7 @@ TREND_MEASURES = ("bp_systolic_mmhg", "heart_rate_bpm", "spo2_percent")
 
 def sessions_for(clinic, *, state: str = "", day: date | None = None) -> QuerySet:
     qs = TreatmentSession.objects.filter(clinic=clinic).select_related(
-        "patient", "protocol_version"
+        "patient", "protocol_version", "planned_visit"
     )
     if state:
         qs = qs.filter(state=state)

@@ -192,6 +192,7 @@ class SessionOut(Schema):
     discharged_at: datetime | None
     signed_at: datetime | None
     ad_hoc_reason: str
+    planned_visit_id: UUID | None  # the plan's visit this session is; None when ad hoc
 
 
 class SessionDetailOut(SessionOut):

@@ -8,8 +8,10 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.utils import timezone
 
+from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.dosing.models import PlannedVisit
@@ -136,6 +138,26 @@ class ScheduleFromAVisitTests(PlannedVisitTestCase):
         with self.assertRaises(ValidationFailed) as caught:
             self.schedule(self.later_visit, patient=other)
         self.assertIn("another patient", caught.exception.fields["planned_visit_id"])
+
+
+class VisitLinkInTheApiTests(PlannedVisitTestCase):
+    def test_the_api_schedules_a_visit_without_a_reason_and_shows_the_link(self):
+        token = issue_api_token(membership=self.membership(self.nurse))[1]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        body = {
+            "patient_id": str(self.patient.public_id),
+            "protocol_version_id": str(self.version.public_id),
+            "planned_visit_id": str(self.later_visit.public_id),
+        }
+        response = client.post("/api/v1/treatment-sessions", body, content_type="application/json")
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(response.json()["planned_visit_id"], str(self.later_visit.public_id))
+        self.assertEqual(response.json()["ad_hoc_reason"], "")
+        again = client.post("/api/v1/treatment-sessions", body, content_type="application/json")
+        self.assertEqual(again.status_code, 422)
+        self.assertIn("planned_visit_id", again.json()["fields"])
+        listed = client.get("/api/v1/treatment-sessions").json()
+        self.assertEqual([s["planned_visit_id"] for s in listed], [str(self.later_visit.public_id)])
 
 
 class CheckInAVisitTests(PlannedVisitTestCase):
