@@ -60,6 +60,7 @@ def test_a_planned_visit_becomes_a_session(page, sign_in, planned):
     page.goto(f"/patients/{plan.patient.public_id}/plans/{plan.public_id}/")
     expect(page.locator("#plan-calendar td.today")).to_have_count(1)
     expect(page.locator("#plan-visits")).to_contain_text("Missed (no-show)")
+    save(page, "plan-calendar")
     later = page.locator("#plan-visits tbody tr").nth(2)
     later.get_by_role("link", name="Schedule…").click()
     expect(page.locator("#schedule-visit")).to_contain_text(f"planned visit {later_visit.number}")
