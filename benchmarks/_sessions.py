@@ -28,7 +28,13 @@ def monitoring_sessions(count: int, clinic_name: str):
     for number in range(existing, count):
         patient = make_patient(clinic=clinic, actor=prescriber, family_name=f"Chair{number:02d}")
         dosing_session(
-            patient, version, nurse, prescriber, started_min_ago=90, chair_label=f"C{number:02d}"
+            patient,
+            version,
+            nurse,
+            prescriber,
+            started_min_ago=90,
+            chair_label=f"C{number:02d}",
+            password="benchmark-password",  # the prescriber checks the dose (bench_clinic_user)
         )
     membership = Membership.objects.select_related("clinic", "user").get(user=nurse, clinic=clinic)
     sessions = list(TreatmentSession.objects.filter(clinic=clinic, state="monitoring"))

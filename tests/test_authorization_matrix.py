@@ -254,6 +254,8 @@ HTML.update(
         "treatment_sessions:schedule": Capability.SCHEDULE_SESSION,
         "treatment_sessions:check_in_list": Capability.CHECK_IN_SESSION,
         "treatment_sessions:check_in": Capability.CHECK_IN_SESSION,
+        # Schedules and checks in at once: every role that checks in also schedules.
+        "treatment_sessions:check_in_visit": Capability.CHECK_IN_SESSION,
         "treatment_sessions:detail": Capability.VIEW_SESSIONS,
         "treatment_sessions:transition": Capability.RUN_SESSION,
         "treatment_sessions:pre_checks": Capability.RUN_SESSION,

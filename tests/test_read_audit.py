@@ -85,6 +85,7 @@ HTML_READS = {
     "treatment_sessions:schedule": NO_PATIENT_DATA,  # an empty form; POST is a write
     "treatment_sessions:check_in_list": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:check_in": WRITE,
+    "treatment_sessions:check_in_visit": WRITE,
     "treatment_sessions:detail": SESSION,
     "treatment_sessions:transition": WRITE,
     "treatment_sessions:pre_checks": WRITE,

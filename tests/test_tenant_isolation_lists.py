@@ -22,9 +22,13 @@ from ketamine_care.demo.sessions import _esketamine_session
 from ketamine_care.inventory.reconciliation import record_count
 from ketamine_care.inventory.services import draw_stock
 from ketamine_care.protocols.services import activate_protocol, create_draft
-from ketamine_care.testing.base import make_user
+from ketamine_care.testing.base import PASSWORD, make_user
 from ketamine_care.testing.builders import make_patient
-from ketamine_care.testing.inventory import make_ketamine_vials, receive
+from ketamine_care.testing.inventory import (
+    make_esketamine_devices,
+    make_ketamine_vials,
+    receive,
+)
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.services import record_vitals
@@ -66,7 +70,11 @@ def populate(marker: str) -> dict:
     severe = {"measured_at": timezone.now(), "bp_systolic_mmhg": 206, "bp_diastolic_mmhg": 100}
     record_vitals(session=floor, actor=nurse, readings=[severe])  # a session alert
     screened_session(patient("Waiting"), iv, prescriber)
-    _esketamine_session(patient("Rems"), esketamine, nurse, prescriber)
+    devices = make_esketamine_devices(clinic=clinic, actor=director, name=f"{marker} device")
+    device_lot = receive(devices, director, 6, "device", lot_number=f"{marker}-ESK")
+    _esketamine_session(
+        patient("Rems"), esketamine, nurse, prescriber, lot=device_lot, password=PASSWORD
+    )
     plan = treatable_plan(patient=patient("Plan"), version=iv, prescriber=prescriber)
     record(patient("Alert"), nurse, "phq9", phq9(12, item9=2))
     product = make_ketamine_vials(clinic=clinic, actor=director, name=f"{marker} vial")

@@ -9,7 +9,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.inventory.models import Lot
 from ketamine_care.testing.builders import make_patient
+from ketamine_care.testing.inventory import make_ketamine_vials, receive
 from ketamine_care.treatment_sessions.tests.factories import activate, screened_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,6 +36,8 @@ def scheduled():
     patient = make_patient(clinic=clinic, actor=director, family_name="Quill", mrn="S-1")
     version = activate(clinic, director)
     screened_session(patient, version, director, chair_label="Chair 2")
+    vials = make_ketamine_vials(clinic=clinic, actor=director)
+    receive(vials, director, 2, lot_number="KB-101")
     return director, nurse
 
 
@@ -95,10 +99,10 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     next_step(page, "Dosing")
 
     page.get_by_label("Dose (mg)").fill("35")
-    page.get_by_label("Checked by (email)").fill(nurse.email)
-    page.get_by_label("Product").fill("Ketamine HCl 50 mg/mL")
-    page.get_by_label("Lot number").fill("KB-101")
-    page.get_by_label("Lot expiry").fill((timezone.localdate() + timedelta(days=200)).isoformat())
+    lot = Lot.objects.get(lot_number="KB-101")
+    page.get_by_label("Lot", exact=True).select_option(str(lot.public_id))
+    page.get_by_label("Second clinician", exact=True).select_option(nurse.email)
+    page.get_by_label("Second clinician's password").fill(PASSWORD)
     page.get_by_label("Start (infusion or injection)").fill(local(130))
     page.get_by_label("End of infusion").fill(local(90))
     page.get_by_role("button", name="Record dose").click()

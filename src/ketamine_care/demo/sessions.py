@@ -10,7 +10,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketamine_care.accounts.models import User
+from ketamine_care.demo.ledger import demo_password
 from ketamine_care.demo.treatment import screen
+from ketamine_care.inventory.models import Lot
 from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_version
 from ketamine_care.screening.models import ScreeningVerdict
@@ -42,6 +44,11 @@ DAY_OF_SESSION_CLEAR = {
 
 def _pregnancy_test(session) -> str:
     return "not_applicable" if session.patient.sex == "male" else "negative"
+
+
+def _demo_lot(clinic, lot_number: str) -> Lot:
+    """A lot the demo ledger received (`demo.ledger`): demo doses draw from real stock."""
+    return Lot.objects.select_related("product").get(clinic=clinic, lot_number=lot_number)
 
 
 def ago(minutes: float):
@@ -151,11 +158,9 @@ def _dose(session, state, nurse, prescriber):
         session=session,
         actor=nurse,
         checked_by=prescriber,
+        checked_by_password=demo_password(),
         dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
-        product="Ketamine HCl 50 mg/mL, 10 mL vial",
-        concentration_mg_per_ml=Decimal("50"),
-        lot_number="DEMO-K-001",
-        expiry_date=timezone.localdate() + timedelta(days=300),
+        lot=_demo_lot(session.clinic, "KET-DEMO-A"),
         infusion_started_at=ago(started),
         infusion_ended_at=ago(started - 40) if started > 40 else None,
     )
@@ -191,7 +196,9 @@ def _vitals(session, nurse, rows):
     )
 
 
-def _esketamine_session(patient, version, nurse, prescriber):
+def _esketamine_session(patient, version, nurse, prescriber, *, lot=None, password=None):
+    """A signed esketamine session with its REMS form; its devices come from `lot` (the demo's
+    ESK-DEMO-A by default), the prescriber checking with `password` (the demo's)."""
     screen(patient=patient, version=version, actor=prescriber)
     session = services.schedule_session(
         patient=patient,
@@ -223,10 +230,9 @@ def _esketamine_session(patient, version, nurse, prescriber):
         session=session,
         actor=nurse,
         checked_by=prescriber,
+        checked_by_password=password or demo_password(),
         dose_mg=dose,
-        product="SPRAVATO 28 mg nasal device",
-        lot_number="DEMO-E-001",
-        expiry_date=timezone.localdate() + timedelta(days=300),
+        lot=lot or _demo_lot(session.clinic, "ESK-DEMO-A"),
         device_times=[ago(150 - 5 * i) for i in range(devices)],
     )
     services.start_monitoring(session=session, actor=nurse)

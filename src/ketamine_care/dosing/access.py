@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from ketamine_care.accounts.permissions import Capability
@@ -19,4 +20,15 @@ def access_visit(membership, patient_id, plan_id, visit_id) -> PlannedVisit:
             plan=plan, public_id=visit_id
         )
     except (PlannedVisit.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def visit_in_clinic(clinic, visit_id) -> PlannedVisit:
+    """A planned visit of an active plan of `clinic` (for scheduling and check-in, which need
+    no planning capability); another clinic's visit, or none, is a 404."""
+    try:
+        return PlannedVisit.objects.select_related(
+            "plan__patient__clinic", "plan__protocol_version__clinic_protocol"
+        ).get(public_id=visit_id, plan__patient__clinic=clinic, plan__status="active")
+    except (PlannedVisit.DoesNotExist, ValueError, TypeError, ValidationError) as exc:
         raise Http404 from exc

@@ -119,8 +119,33 @@ class PlanForm(forms.Form):
 
 
 class MoveForm(forms.Form):
+    """A new date for a visit. A day the clinic does not open (the plan's clinic days) is
+    refused until the user confirms it: the move is allowed, but it must not go unnoticed."""
+
     date = forms.DateField(label="New date", widget=DATE_INPUT)
     reason = forms.CharField(label="Reason", required=False, max_length=2000)
+    confirm_off_day = forms.BooleanField(
+        label="Move it to this day anyway (not a clinic day)", required=False
+    )
+
+    def __init__(self, *args, clinic_days: frozenset[int] = frozenset(range(7)), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.clinic_days = clinic_days
+
+    off_day = False  # set by clean(): the date chosen is not one of the clinic days
+
+    def clean(self):
+        data = super().clean()
+        day = data.get("date")
+        self.off_day = day is not None and day.weekday() not in self.clinic_days
+        if self.off_day and not data.get("confirm_off_day"):
+            names = ", ".join(DAY_NAMES[d].capitalize() for d in sorted(self.clinic_days))
+            self.add_error(
+                "date",
+                f"{day:%A} is not one of the plan's clinic days ({names}). Choose "
+                "another day, or tick the box below to move it anyway.",
+            )
+        return data
 
 
 class ConfirmConditionalForm(forms.Form):

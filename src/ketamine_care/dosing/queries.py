@@ -24,6 +24,16 @@ def day_visits(clinic, day: date) -> QuerySet[PlannedVisit]:
     )
 
 
+def planned_visit_on(patient, day: date) -> PlannedVisit | None:
+    """The patient's visit of an active plan on `day` (the first by number), or None."""
+    return (
+        PlannedVisit.objects.filter(plan__patient=patient, plan__status=PlanStatus.ACTIVE, date=day)
+        .select_related("plan__protocol_version")
+        .order_by("number")
+        .first()
+    )
+
+
 def record_visits_listed(*, clinic, day: date, visits, actor, request=None) -> None:
     """Audit the day list shown: which patients have visits that day."""
     record_read(

@@ -12,12 +12,14 @@ from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core import visit_links
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing import forms, queries, services
 from ketamine_care.dosing.calendar_grid import month_grids
 from ketamine_care.dosing.completeness import clinic_completeness, patient_plan_completeness
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
 from ketamine_care.dosing.patient_dose import dose_for_patient
+from ketamine_care.dosing.planning import parse_clinic_days
 from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_chart_view
@@ -122,12 +124,17 @@ def plan_detail(request, patient_id, plan_id):
         request.membership, TreatmentPlan, patient, plan_id, Capability.VIEW_TREATMENT
     )
     record_chart_view(patient=patient, actor=request.user, request=request, part="plans")
-    visits = list(plan.visits.all())
+    visits = visit_links.attach_links(request, list(plan.visits.all()))
+    clinic_days = parse_clinic_days(plan.clinic_days)
+    for visit in visits:
+        visit.off_clinic_days = visit.date.weekday() not in clinic_days
     context = {
         "patient": patient,
         "plan": plan,
         "visits": visits,
         "months": month_grids(visits, plan.reviews),
+        "today": timezone.localdate(),
+        "visit_actions_template": visit_links.actions_template(),
         "completeness": patient_plan_completeness(patient, [plan])[0],
         "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
         and plan.status == PlanStatus.ACTIVE,
@@ -172,7 +179,9 @@ def move_visit(request, patient_id, plan_id, visit_id):
     except (PlannedVisit.DoesNotExist, ValueError) as exc:
         raise Http404 from exc
     form = forms.MoveForm(
-        request.POST if request.method == "POST" else None, initial={"date": visit.date}
+        request.POST if request.method == "POST" else None,
+        initial={"date": visit.date},
+        clinic_days=parse_clinic_days(plan.clinic_days),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,6 +196,10 @@ def move_visit(request, patient_id, plan_id, visit_id):
             form.add_error("date", error.message)
         else:
             messages.success(request, f"Visit {visit.number} moved to {visit.date:%Y-%m-%d}.")
+            if form.off_day:
+                messages.warning(
+                    request, f"Visit {visit.number} now falls on a day the clinic is not open."
+                )
             return redirect("dosing:plan", patient_id=patient.public_id, plan_id=plan.public_id)
     context = {"patient": patient, "plan": plan, "visit": visit, "form": form}
     return render(request, "dosing/move_visit.html", context, status=422 if form.errors else 200)
@@ -198,7 +211,7 @@ def day_list(request):
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
         day = timezone.localdate()
-    visits = queries.day_visits(request.membership.clinic, day)
+    visits = visit_links.attach_links(request, queries.day_visits(request.membership.clinic, day))
     queries.record_visits_listed(
         clinic=request.membership.clinic,
         day=day,
@@ -212,6 +225,7 @@ def day_list(request):
         "previous_day": day - timedelta(days=1),
         "next_day": day + timedelta(days=1),
         "completeness": clinic_completeness(request.membership.clinic),
+        "visit_actions_template": visit_links.actions_template(),
     }
     return render(request, "dosing/day.html", context)
 

@@ -28,12 +28,17 @@ def _quantity(label: str = "Quantity", min_value=None) -> forms.DecimalField:
     )
 
 
+def lot_choice_label(lot) -> str:
+    """How a lot reads in a picker: product, lot number, expiry and what is left."""
+    return (
+        f"{lot.product.name} · lot {lot.lot_number} · exp {lot.expiry_date:%Y-%m-%d} · "
+        f"{lot.balance} {lot.get_unit_display()} left"
+    )
+
+
 class LotChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, lot) -> str:
-        return (
-            f"{lot.product.name} · lot {lot.lot_number} · exp {lot.expiry_date:%Y-%m-%d} · "
-            f"{lot.balance} {lot.get_unit_display()} left"
-        )
+        return lot_choice_label(lot)
 
 
 class _ClinicForm(forms.Form):

@@ -71,6 +71,13 @@ def usable_lots(clinic) -> QuerySet[Lot]:
     return lots_for(clinic).filter(balance__gt=0, expiry_date__gte=timezone.localdate())
 
 
+def lots_for_dose(clinic, *, drug: str, dose_mg: Decimal | None = None) -> list[Lot]:
+    """The lots a dose of `drug` may be drawn from today: the clinic's own, unexpired, holding
+    at least `dose_mg` (any stock when no dose is known yet), soonest expiry first."""
+    lots = usable_lots(clinic).filter(product__drug=drug).order_by("expiry_date", "lot_number")
+    return [lot for lot in lots if dose_mg is None or lot.balance_mg >= dose_mg]
+
+
 def entries_for(clinic, lot: Lot | None = None, kind: str = "") -> QuerySet[LedgerEntry]:
     rows = LedgerEntry.objects.filter(clinic=clinic).select_related(
         "lot__product", "performed_by", "witness", "corrects"

@@ -27,14 +27,22 @@ def check_witness(*, clinic, performer, witness) -> None:
         raise ValidationFailed(_FIX, fields={"witness": f"Witness: {problem}"})
 
 
-def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> None:
+def confirm_witness(
+    *,
+    clinic,
+    actor,
+    witness,
+    password: str,
+    request=None,
+    field: str = "witness_password",
+    who: str = "witness",
+) -> None:
     """The witness confirms in person with their own password, so a removal cannot name a
     colleague who was not there. A failure is audited and counted against the witness's
-    confirmations only."""
+    confirmations only. A dose's second clinician confirms the same way: `field` and `who`
+    name the password field and the person in the errors."""
     if not password:
-        raise ValidationFailed(
-            _FIX, fields={"witness_password": "The witness enters their password to confirm."}
-        )
+        raise ValidationFailed(_FIX, fields={field: f"The {who} enters their password to confirm."})
     key = _failures_key(witness)
     if (cache.get(key) or 0) >= settings.WITNESS_FAILURE_LIMIT:
         _audit_failure("ledger.witness_confirmation_throttled", clinic, actor, witness, request)
@@ -42,8 +50,8 @@ def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> N
         raise ValidationFailed(
             _FIX,
             fields={
-                "witness_password": (
-                    "Too many wrong passwords for this witness: they can confirm again in "
+                field: (
+                    f"Too many wrong passwords for this {who}: they can confirm again in "
                     f"{minutes} minutes, or ask another clinician to witness."
                 )
             },
@@ -51,9 +59,7 @@ def confirm_witness(*, clinic, actor, witness, password: str, request=None) -> N
     if not witness.check_password(password):
         _count_failure(key)
         _audit_failure("ledger.witness_confirmation_failed", clinic, actor, witness, request)
-        raise ValidationFailed(
-            _FIX, fields={"witness_password": "The witness's password is not correct."}
-        )
+        raise ValidationFailed(_FIX, fields={field: f"The {who}'s password is not correct."})
     cache.delete(key)
 
 

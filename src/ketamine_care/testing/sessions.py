@@ -41,7 +41,11 @@ def session_body(path: str) -> dict:
         "transitions": {"to": "dosing"},
         "pre-checks": {"escort_confirmed": True},
         "override": {"check": "escort", "reason": "authorization matrix"},
-        "dose": {"dose_mg": 35, "checked_by_email": "nobody@test.clinic"},
+        "dose": {
+            "dose_mg": 35,
+            "checked_by_email": "nobody@test.clinic",
+            "checked_by_password": "not checked",
+        },
         "vitals": {
             "idempotency_key": "matrix",
             "readings": [{"measured_at": timezone.now().isoformat(), "heart_rate_bpm": 80}],

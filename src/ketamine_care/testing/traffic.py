@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from ketamine_care.testing.ward import PASSWORD as WARD_PASSWORD
 from ketamine_care.testing.ward import Ward
 
 API = "/api/v1"
@@ -205,6 +206,7 @@ def _walk(session: str) -> list[tuple[str, str, Any]]:
     dose = lambda client: {  # noqa: E731
         "dose_mg": "35",
         "checked_by_email": client.ward.prescriber_email,
+        "checked_by_password": WARD_PASSWORD,
         "lot_id": client.rng.choice(client.ward.lots),
         "dose_change_reason": "Concurrency test dose.",
         "infusion_started_at": _iso(timezone.now() - timedelta(minutes=1)),

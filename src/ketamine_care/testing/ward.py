@@ -59,7 +59,9 @@ def seed_ward(
     hot = []
     for number in range(monitoring):
         patient = make_patient(clinic=clinic, actor=prescriber, family_name=f"Chair{number:02d}")
-        session = dosing_session(patient, version, staff[0], prescriber, started_min_ago=30)
+        session = dosing_session(
+            patient, version, staff[0], prescriber, started_min_ago=30, password=PASSWORD
+        )
         # An open alert on each shared session, so acknowledgements have work from the start.
         services.record_vitals(
             session=session,

@@ -44,6 +44,7 @@ def session_out(session) -> dict:
         "discharged_at": session.discharged_at,
         "signed_at": session.signed_at,
         "ad_hoc_reason": session.ad_hoc_reason,
+        "planned_visit_id": session.planned_visit.public_id if session.planned_visit else None,
     }
 
 

@@ -30,3 +30,9 @@ class TreatmentSessionsConfig(AppConfig):
         from ketamine_care.treatment_sessions import alert_feed
 
         register_feed(alert_feed.FEED, items=alert_feed.items, count=alert_feed.count)
+        # The day list and plan calendar (dosing, below) show whether each planned visit was
+        # kept and offer to schedule or check it in.
+        from ketamine_care.core.visit_links import register_visit_links
+        from ketamine_care.treatment_sessions.visit_links import TEMPLATE, visit_links
+
+        register_visit_links(template=TEMPLATE, find=visit_links)

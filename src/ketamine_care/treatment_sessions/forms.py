@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ketamine_care.inventory.forms import lot_choice_label
 from ketamine_care.treatment_sessions.models import AdverseEventType, Outcome, Severity
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
 
@@ -26,10 +27,14 @@ class ScheduleForm(forms.Form):
     chair_label = forms.CharField(label="Chair or room", max_length=40, required=False)
     scheduled_for = _datetime("Scheduled for", required=False)
     ad_hoc_reason = forms.CharField(
-        label="Reason (session outside a treatment plan)",
+        label="Reason (only for a session outside a treatment plan)",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
+        required=False,
+        help_text="Not needed when the patient has a planned visit that day: the session is "
+        "linked to it.",
     )
+    planned_visit = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, versions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,21 +104,20 @@ class OverrideForm(forms.Form):
 
 
 class DoseForm(forms.Form):
+    """The dose given and its ledger draw. The lot is picked from the clinic's usable lots of
+    the protocol's drug (`lots`), the second clinician from the clinic's other clinicians
+    (`checkers`, by e-mail, which the service resolves within the clinic); they confirm with
+    their own password. Esketamine records each device's time, other routes a start time."""
+
     dose_mg = forms.DecimalField(label="Dose (mg)", max_digits=8, decimal_places=2)
     dose_change_reason = forms.CharField(
         label="Reason if the dose differs from the calculated dose",
         max_length=2000,
         required=False,
     )
-    product = forms.CharField(label="Product", max_length=200, required=False)
-    concentration_mg_per_ml = forms.DecimalField(
-        label="Concentration (mg/mL)", required=False, max_digits=8, decimal_places=2
+    lot_id = forms.UUIDField(
+        label="Lot", widget=forms.Select, help_text="Unexpired lots holding enough for the dose."
     )
-    lot_number = forms.CharField(label="Lot number", max_length=40, required=False)
-    expiry_date = forms.DateField(
-        label="Lot expiry", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    lot_id = forms.UUIDField(label="Ledger lot", required=False)
     infusion_started_at = _datetime("Start (infusion or injection)")
     infusion_ended_at = _datetime("End of infusion")
     device_times = forms.CharField(
@@ -121,7 +125,35 @@ class DoseForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    checked_by_email = forms.EmailField(label="Checked by (email)")
+    checked_by_email = forms.EmailField(label="Second clinician", widget=forms.Select)
+    checked_by_password = forms.CharField(
+        label="Second clinician's password",
+        max_length=256,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text="The second clinician types their own password to confirm the dose.",
+    )
+
+    # The service's and the ledger's field names, as this form names them.
+    error_fields = {
+        "checked_by": "checked_by_email",
+        "lot": "lot_id",
+        "quantity": "lot_id",
+        "expiry_date": "lot_id",
+        "product": "lot_id",
+        "lot_number": "lot_id",
+    }
+
+    def __init__(self, *args, lots=(), checkers=(), devices=False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lot_id"].widget.choices = [("", "Choose a lot")] + [
+            (str(lot.public_id), lot_choice_label(lot)) for lot in lots
+        ]
+        self.fields["checked_by_email"].widget.choices = [("", "Choose who checks")] + [
+            (user.email, user.full_name or user.email) for user in checkers
+        ]
+        for name in ("infusion_started_at", "infusion_ended_at") if devices else ("device_times",):
+            del self.fields[name]
 
 
 class VitalsForm(forms.Form):

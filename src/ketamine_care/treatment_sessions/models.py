@@ -102,6 +102,12 @@ class TreatmentSession(PublicIdModel, TimestampedModel):
                 condition=Q(planned_visit__isnull=False) | ~Q(ad_hoc_reason=""),
                 name="session_visit_or_ad_hoc_reason",
             ),
+            # A planned visit becomes one session; a cancelled one leaves it free again.
+            models.UniqueConstraint(
+                fields=["planned_visit"],
+                condition=Q(planned_visit__isnull=False) & ~Q(state="cancelled"),
+                name="one_session_per_planned_visit",
+            ),
             models.CheckConstraint(
                 condition=~Q(state__in=["cancelled", "aborted"]) | ~Q(state_reason=""),
                 name="session_cancel_abort_has_reason",

@@ -32,7 +32,7 @@ TREND_MEASURES = ("bp_systolic_mmhg", "heart_rate_bpm", "spo2_percent")
 
 def sessions_for(clinic, *, state: str = "", day: date | None = None) -> QuerySet:
     qs = TreatmentSession.objects.filter(clinic=clinic).select_related(
-        "patient", "protocol_version"
+        "patient", "protocol_version", "planned_visit"
     )
     if state:
         qs = qs.filter(state=state)
@@ -339,3 +339,34 @@ def dose_times(patient) -> list:
     cancelled or aborted before dosing have no dose start and are left out)."""
     times = TreatmentSession.objects.filter(patient=patient, dose_started_at__isnull=False)
     return sorted(times.values_list("dose_started_at", flat=True))
+
+
+def active_chairs(clinic, *, exclude=None) -> list[tuple[str, str]]:
+    """(chair label, session state) of the patients in the building now (checked in, not yet
+    discharged), whatever day they were scheduled for."""
+    rows = TreatmentSession.objects.filter(clinic=clinic, state__in=states.ACTIVE).exclude(
+        chair_label=""
+    )
+    if exclude is not None:
+        rows = rows.exclude(pk=exclude.pk)
+    return list(rows.values_list("chair_label", "state"))
+
+
+def chairs_in_use(clinic, *, exclude=None) -> dict[str, str]:
+    """Chair label, case-folded -> the state (in words) of the session in it."""
+    return {
+        label.strip().casefold(): states.LABELS[state]
+        for label, state in active_chairs(clinic, exclude=exclude)
+    }
+
+
+def chair_warning(clinic, session) -> str:
+    """A warning when `session`'s chair is already taken by another patient ("" if free)."""
+    chair = (session.chair_label or "").strip()
+    taken = chairs_in_use(clinic, exclude=session).get(chair.casefold()) if chair else None
+    if taken is None:
+        return ""
+    return (
+        f"{chair} is already taken by another patient ({taken.lower()}). Check the floor and "
+        "choose another chair if they are still seated."
+    )

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from ketamine_care.core.bounds import MG_MAX, SMALL_INT_MAX, WEIGHT_MAX
+from ketamine_care.inventory.schemas import Password
 
 
 class SessionIn(Schema):
@@ -70,6 +71,8 @@ class SessionDoseIn(Schema):
 
     dose_mg: Decimal = Field(gt=0, le=MG_MAX)
     checked_by_email: str = Field(max_length=254)
+    # The second clinician's own password, as typed (never stripped): they confirm in person.
+    checked_by_password: Password = Field(default="", max_length=256)
     lot_id: UUID | None = None
     product: str = Field(default="", max_length=200)
     concentration_mg_per_ml: Decimal | None = Field(default=None, gt=0, le=MG_MAX)
@@ -189,6 +192,7 @@ class SessionOut(Schema):
     discharged_at: datetime | None
     signed_at: datetime | None
     ad_hoc_reason: str
+    planned_visit_id: UUID | None  # the plan's visit this session is; None when ad hoc
 
 
 class SessionDetailOut(SessionOut):

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", floor.floor, name="floor"),
     path("new/", floor.schedule, name="schedule"),
     path("check-in/", floor.check_in_list, name="check_in_list"),
+    path("visits/<uuid:visit_id>/check-in/", floor.check_in_visit, name="check_in_visit"),
     path("rems/", rems.rems_due, name="rems_due"),
     path("rems/export.csv", rems.rems_export, name="rems_export"),
     path("<uuid:session_id>/", page.detail, name="detail"),

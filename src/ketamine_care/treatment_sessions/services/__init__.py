@@ -28,6 +28,7 @@ from ketamine_care.treatment_sessions.services.prechecks import (
     switch_pre_check,
 )
 from ketamine_care.treatment_sessions.services.rems import record_submission, save_rems_form
+from ketamine_care.treatment_sessions.services.visits import check_in_visit
 from ketamine_care.treatment_sessions.services.vitals import (
     acknowledge_alert,
     record_vitals,
@@ -42,6 +43,7 @@ __all__ = [
     "amend_session",
     "cancel_session",
     "check_in",
+    "check_in_visit",
     "discharge",
     "mark_ready_for_discharge",
     "override_pre_check",

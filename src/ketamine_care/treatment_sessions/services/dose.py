@@ -14,6 +14,7 @@ from ketamine_care.audit.services import record
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.services import draw_for_administration
+from ketamine_care.inventory.witness import confirm_witness
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -30,6 +31,7 @@ def record_dose(
     session,
     actor,
     checked_by,
+    checked_by_password: str,
     dose_mg: Decimal,
     lot=None,
     product: str = "",
@@ -46,14 +48,12 @@ def record_dose(
     at least the protocol's device spacing apart (§3.3); IV: infusion start (and end);
     IM/SC: the injection time as `infusion_started_at`. With `lot` (an inventory Lot of the
     clinic) product, strength, lot number and expiry come from the lot and the drawn
-    quantity is posted to the ledger, linked to this administration. The form or schema has
-    parsed the input (numbers as Decimal, text stripped); this applies the rules."""
+    quantity is posted to the ledger in the same transaction (a refused draw saves no dose).
+    The second clinician confirms with their own password, as a waste witness does. The form
+    or schema has parsed the input (numbers as Decimal, text stripped)."""
     definition = definition_for(session.protocol_version)
     errors: dict[str, str] = {}
-    dose: Decimal | None = dose_mg
-    if dose_mg <= 0:
-        errors["dose_mg"] = "Enter a number above 0."
-        dose = None
+    dose = _check_dose_and_lot(session, dose_mg, lot, errors)
     _check_checker(session, actor, checked_by, errors)
     label = _label(
         lot, definition, errors, product=product, concentration_mg_per_ml=concentration_mg_per_ml,
@@ -68,6 +68,7 @@ def record_dose(
     _check_reason(dose, calculated, reason, _ceiling_mg(definition, session.route), errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+    _confirm_checker(session, actor, checked_by, checked_by_password, request)
     with transaction.atomic():
         session = locked(session)
         require_state(session, states.DOSING, doing="record the dose")
@@ -85,6 +86,31 @@ def record_dose(
         session.save(update_fields=["dose_started_at", "updated_at"])
         _audit(row, session, times["start"], actor, request)
     return row
+
+
+def _check_dose_and_lot(session, dose_mg: Decimal, lot, errors: dict) -> Decimal | None:
+    """The dose if above 0 (else None); a lot of another clinic is never drawn from."""
+    if lot is not None and lot.clinic_id != session.clinic_id:
+        errors["lot_id"] = "No such lot here."
+    if dose_mg <= 0:
+        errors["dose_mg"] = "Enter a number above 0."
+        return None
+    return dose_mg
+
+
+def _confirm_checker(session, actor, checked_by, password: str, request) -> None:
+    """The second clinician's own password, checked as a waste witness's is. Called last,
+    once everything else is valid: a wrong password counts against the checker's
+    confirmations, and a form with other mistakes must not spend one."""
+    confirm_witness(
+        clinic=session.clinic,
+        actor=actor,
+        witness=checked_by,
+        password=password,
+        request=request,
+        field="checked_by_password",
+        who="second clinician",
+    )
 
 
 def _check_checker(session, actor, checked_by, errors: dict) -> None:

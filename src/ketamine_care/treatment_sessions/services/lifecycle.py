@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.dosing.models import PlanStatus
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import TreatmentSession
 
@@ -61,12 +62,25 @@ def _check_schedule(patient, protocol_version, planned_visit, ad_hoc_reason: str
         errors["protocol_version_id"] = "Choose a protocol of this clinic."
     elif not protocol_version.is_active:
         errors["protocol_version_id"] = "Choose an active protocol version."
-    if planned_visit is not None and planned_visit.plan.patient_id != patient.pk:
-        errors["planned_visit_id"] = "This visit belongs to another patient's plan."
+    if planned_visit is not None:
+        errors.update(_visit_problem(patient, planned_visit))
     if planned_visit is None and not ad_hoc_reason:
         errors["ad_hoc_reason"] = "A session outside a plan needs a reason."
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
+
+
+def _visit_problem(patient, visit) -> dict[str, str]:
+    """Why `visit` cannot become this patient's session: another patient's, a plan no longer
+    active, or a session already made of it (unless cancelled)."""
+    if visit.plan.patient_id != patient.pk:
+        return {"planned_visit_id": "This visit belongs to another patient's plan."}
+    if visit.plan.status != PlanStatus.ACTIVE:
+        return {"planned_visit_id": "This visit's plan is no longer active."}
+    taken = TreatmentSession.objects.filter(planned_visit=visit).exclude(state=states.CANCELLED)
+    if taken.exists():
+        return {"planned_visit_id": "This visit already has a session."}
+    return {}
 
 
 def schedule_session(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.screening.services import screen_patient
 from ketamine_care.screening.tests.factories import clean_facts
+from ketamine_care.testing.base import PASSWORD
 from ketamine_care.treatment_sessions import services
 
 # Values the reference leaves to the clinic (test data, not guidance).
@@ -83,8 +84,11 @@ def complete_pre_checks(session, nurse, *, esketamine=False):
     )
 
 
-def dosing_session(patient, version, nurse, prescriber, *, started_min_ago=120, **kwargs):
-    """A session through check-in, pre-checks and dose; IV infusion started `started_min_ago`."""
+def dosing_session(
+    patient, version, nurse, prescriber, *, started_min_ago=120, password=PASSWORD, **kwargs
+):
+    """A session through check-in, pre-checks and dose; IV infusion started `started_min_ago`.
+    The prescriber checks the dose with `password` (theirs)."""
     session = screened_session(patient, version, prescriber, **kwargs)
     services.check_in(session=session, actor=nurse)
     services.start_pre_assessment(session=session, actor=nurse)
@@ -95,6 +99,7 @@ def dosing_session(patient, version, nurse, prescriber, *, started_min_ago=120, 
         session=session,
         actor=nurse,
         checked_by=prescriber,
+        checked_by_password=password,
         dose_mg=Decimal(str(session.pre_checks.calculated_dose_mg)),
         product="Ketamine 50 mg/mL",
         lot_number="L1",

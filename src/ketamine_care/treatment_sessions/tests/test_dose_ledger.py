@@ -20,7 +20,7 @@ from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.inventory import services as inventory
 from ketamine_care.inventory.models import LedgerEntry, Lot
 from ketamine_care.inventory.services import InsufficientStock
-from ketamine_care.testing.base import ClinicTestCase, make_user
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_esketamine_devices, make_ketamine_vials, receive
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import DoseAdministration
@@ -69,6 +69,7 @@ class DoseLedgerTestCase(ClinicTestCase):
             "session": self.session,
             "actor": self.nurse,
             "checked_by": self.prescriber,
+            "checked_by_password": PASSWORD,
             "dose_mg": Decimal(str(self.session.pre_checks.calculated_dose_mg)),
             "lot": self.lot,
             "infusion_started_at": ago(5),
@@ -179,6 +180,7 @@ class DoseRoutesTests(DoseLedgerTestCase):
             "lot_id": str(self.lot.public_id),
             "infusion_started_at": ago(5).strftime("%Y-%m-%dT%H:%M"),
             "checked_by_email": self.prescriber.email,
+            "checked_by_password": PASSWORD,
         }
         body.update(overrides)
         return body

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.patients.models import BodyMeasurement
 from ketamine_care.protocols.services import create_draft, publish_draft
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import PreSessionChecks
 from ketamine_care.treatment_sessions.tests.factories import (
@@ -91,6 +91,7 @@ class DoseCeilingTests(ClinicTestCase):
             session=session,
             actor=self.nurse,
             checked_by=self.prescriber,
+            checked_by_password=PASSWORD,
             dose_mg=Decimal("35"),
             dose_change_reason=reason,
             product="Ketamine 50 mg/mL",

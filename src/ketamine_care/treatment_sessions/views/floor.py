@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
-from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.accounts.permissions import Capability, has_capability, require
 from ketamine_care.core.errors import DomainError
+from ketamine_care.dosing.access import visit_in_clinic
+from ketamine_care.dosing.queries import planned_visit_on
 from ketamine_care.patients.models import Patient
+from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_versions
 from ketamine_care.treatment_sessions import forms, queries, services, states
 from ketamine_care.treatment_sessions.access import access_session
+from ketamine_care.treatment_sessions.services.visits import version_for_visit
 from ketamine_care.treatment_sessions.views.page import DETAIL, errors_to_form
+from ketamine_care.treatment_sessions.visit_links import sessions_of_visits
 
 
 @clinic_required(Capability.VIEW_SESSIONS)
@@ -37,16 +45,57 @@ def floor(request):
     return render(request, template, {"chairs": chairs, "now": timezone.now()})
 
 
+def _visit_initial(visit) -> dict:
+    """The schedule form for a planned visit: its patient, protocol and day."""
+    try:
+        version = version_for_visit(visit)
+    except DomainError:
+        version = None  # the form then asks for a protocol, and the service says why
+    day = visit.date
+    if day == timezone.localdate():
+        when = timezone.localtime().replace(second=0, microsecond=0)
+    else:
+        # A suggestion the desk changes: the plan has days, not times.
+        when = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    return {
+        "mrn": visit.plan.patient.mrn,
+        "protocol_version": str(version.public_id) if version else "",
+        "scheduled_for": when,
+        "planned_visit": visit.public_id,
+    }
+
+
+def _visit_for(clinic, patient, data):
+    """The planned visit a new session belongs to: the one chosen (from the day list or the
+    calendar), else the patient's visit that day if no session was made of it yet."""
+    if data["planned_visit"]:
+        return visit_in_clinic(clinic, data["planned_visit"])
+    when = data["scheduled_for"] or timezone.now()
+    visit = planned_visit_on(patient, timezone.localtime(when).date())
+    if visit is not None and sessions_of_visits(clinic, [visit]):
+        return None
+    return visit
+
+
 @clinic_required(Capability.SCHEDULE_SESSION)
 @require_http_methods(["GET", "POST"])
 def schedule(request):
     clinic = request.membership.clinic
     versions = active_versions(clinic)
-    form = forms.ScheduleForm(request.POST or None, versions=versions)
+    visit = None
+    if request.method == "GET" and request.GET.get("visit"):
+        visit = visit_in_clinic(clinic, request.GET["visit"])
+        # The form shows the visit's patient: a read of patient data.
+        record_chart_view(
+            patient=visit.plan.patient, actor=request.user, request=request, part="schedule"
+        )
+    initial = _visit_initial(visit) if visit else {}
+    form = forms.ScheduleForm(request.POST or None, initial=initial, versions=versions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         patient = Patient.objects.active().filter(clinic=clinic, mrn=data["mrn"].strip()).first()
         version = next((v for v in versions if str(v.public_id) == data["protocol_version"]), None)
+        visit = _visit_for(clinic, patient, data) if patient else None
         if patient is None:
             form.add_error("mrn", "No patient with this MRN in this clinic.")
         else:
@@ -56,7 +105,8 @@ def schedule(request):
                     protocol_version=version,
                     actor=request.user,
                     scheduled_for=data["scheduled_for"],
-                    ad_hoc_reason=data["ad_hoc_reason"],
+                    planned_visit=visit,
+                    ad_hoc_reason="" if visit else data["ad_hoc_reason"],
                     chair_label=data["chair_label"],
                     request=request,
                 )
@@ -68,7 +118,8 @@ def schedule(request):
                     return redirect(DETAIL, session_id=session.public_id)
                 return redirect("treatment_sessions:check_in_list")
     status = 422 if form.errors else 200
-    return render(request, "treatment_sessions/schedule.html", {"form": form}, status=status)
+    context = {"form": form, "visit": visit}
+    return render(request, "treatment_sessions/schedule.html", context, status=status)
 
 
 @clinic_required(Capability.CHECK_IN_SESSION)
@@ -84,7 +135,12 @@ def check_in_list(request):
         request=request,
         part="check_in",
     )
-    return render(request, "treatment_sessions/check_in.html", {"sessions": sessions, "day": day})
+    context = {
+        "sessions": sessions,
+        "day": day,
+        "chairs_in_use": sorted({c for c, _ in queries.active_chairs(request.membership.clinic)}),
+    }
+    return render(request, "treatment_sessions/check_in.html", context)
 
 
 @clinic_required(Capability.CHECK_IN_SESSION)
@@ -94,11 +150,44 @@ def check_in(request, session_id):
     form = forms.CheckInForm(request.POST)
     chair = form.cleaned_data["chair_label"] if form.is_valid() else ""
     try:
-        services.check_in(session=session, actor=request.user, chair_label=chair, request=request)
+        session = services.check_in(
+            session=session, actor=request.user, chair_label=chair, request=request
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"{session.patient.full_name} is checked in.")
+        _checked_in(request, session)
+    return _after_check_in(request, session)
+
+
+@clinic_required(Capability.CHECK_IN_SESSION)
+@require_POST
+def check_in_visit(request, visit_id):
+    """A patient with a planned visit today arrives before anyone scheduled the session:
+    schedule it for the visit and check it in at once."""
+    require(request.membership, Capability.SCHEDULE_SESSION)
+    visit = visit_in_clinic(request.membership.clinic, visit_id)
+    form = forms.CheckInForm(request.POST)
+    chair = form.cleaned_data["chair_label"] if form.is_valid() else ""
+    try:
+        session = services.check_in_visit(
+            visit=visit, actor=request.user, chair_label=chair, request=request
+        )
+    except DomainError as error:
+        messages.error(request, " ".join([error.message, *error.fields.values()]))
+        return redirect(f"{reverse('dosing:day')}?date={visit.date:%Y-%m-%d}")
+    _checked_in(request, session)
+    return _after_check_in(request, session)
+
+
+def _checked_in(request, session) -> None:
+    messages.success(request, f"{session.patient.full_name} is checked in.")
+    warning = queries.chair_warning(request.membership.clinic, session)
+    if warning:
+        messages.warning(request, warning)
+
+
+def _after_check_in(request, session):
     if has_capability(request.membership, Capability.VIEW_SESSIONS):
         return redirect(DETAIL, session_id=session.public_id)
     return redirect("treatment_sessions:check_in_list")

@@ -9,19 +9,26 @@ from django.utils import timezone
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
+from ketamine_care.inventory.queries import lots_for_dose, witnesses_for
 from ketamine_care.treatment_sessions import forms, queries, states
 from ketamine_care.treatment_sessions.access import access_session
 from ketamine_care.treatment_sessions.models import AdverseEventType
+from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
-from ketamine_care.treatment_sessions.services.prechecks import pre_check_results
+from ketamine_care.treatment_sessions.services.prechecks import (
+    calculated_dose_mg,
+    pre_check_results,
+)
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
 
 DETAIL = "treatment_sessions:detail"
 
 
 def errors_to_form(form, error: DomainError) -> None:
+    aliases = getattr(form, "error_fields", {})
     for field, message in error.fields.items():
         name = field.rsplit(".", 1)[-1]
+        name = aliases.get(name, name)
         form.add_error(name if name in form.fields else None, message)
     if not error.fields:
         form.add_error(None, error.message)
@@ -61,7 +68,7 @@ def session_context(request, session, **bound) -> dict:
         "is_final": session.state in states.FINAL,
         "forms": {
             "pre_checks": bound.get("pre_checks") or forms.PreChecksForm(),
-            "dose": bound.get("dose") or forms.DoseForm(),
+            "dose": bound.get("dose") or dose_form(request, session),
             "vitals": bound.get("vitals") or forms.VitalsForm(),
             "adverse_event": bound.get("adverse_event") or forms.AdverseEventForm(),
             "sign": bound.get("sign") or forms.SignForm(),
@@ -70,6 +77,24 @@ def session_context(request, session, **bound) -> dict:
         "amend_targets": _amend_targets(session, readings),
         "ae_types": AdverseEventType.choices,
     }
+
+
+def dose_form(request, session, data=None) -> forms.DoseForm:
+    """The dose form of `session`: prefilled with the calculated dose and the time now, its
+    lots those of the protocol's drug that can give that dose, its checkers the clinic's other
+    clinicians."""
+    calculated = calculated_dose_mg(session)
+    admin = definition_for(session.protocol_version).administration_for(session.route)
+    initial = {"dose_mg": calculated}
+    if not admin.device_mg:
+        initial["infusion_started_at"] = timezone.localtime().replace(second=0, microsecond=0)
+    return forms.DoseForm(
+        data,
+        initial=initial,
+        lots=lots_for_dose(session.clinic, drug=session.drug, dose_mg=calculated),
+        checkers=witnesses_for(session.clinic, request.user),
+        devices=bool(admin.device_mg),
+    )
 
 
 def _amend_targets(session, readings) -> list[tuple[str, str]]:

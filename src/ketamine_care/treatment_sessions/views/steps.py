@@ -18,6 +18,7 @@ from ketamine_care.treatment_sessions import forms, services, states
 from ketamine_care.treatment_sessions.access import access_session, access_session_alert
 from ketamine_care.treatment_sessions.views.page import (
     DETAIL,
+    dose_form,
     errors_to_form,
     refresh_if_dose_hold_changed,
     run,
@@ -131,7 +132,7 @@ def _device_times(text: str) -> list[datetime]:
 @require_POST
 def dose(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
-    form = forms.DoseForm(request.POST)
+    form = dose_form(request, session, request.POST)
     if not form.is_valid():
         context = session_context(request, session, dose=form)
         return render(request, "treatment_sessions/session.html", context, status=422)
@@ -146,7 +147,7 @@ def dose(request, session_id):
             actor=request.user,
             checked_by=checker,
             lot=lot,
-            device_times=_device_times(data.pop("device_times")),
+            device_times=_device_times(data.pop("device_times", "")),
             request=request,
             **data,
         )
