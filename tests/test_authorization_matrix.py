@@ -259,6 +259,8 @@ HTML.update(
         "treatment_sessions:acknowledge": Capability.RUN_SESSION,
         "treatment_sessions:adverse_event": Capability.RUN_SESSION,
         "treatment_sessions:sign": Capability.SIGN_SESSION,
+        "treatment_sessions:discharge": Capability.RUN_SESSION,
+        "treatment_sessions:to_sign": Capability.SIGN_SESSION,
         "treatment_sessions:amend": Capability.AMEND_SESSION,
         "treatment_sessions:rems_due": Capability.VIEW_SESSIONS,
         "treatment_sessions:rems_export": Capability.VIEW_SESSIONS,

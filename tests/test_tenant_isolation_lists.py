@@ -29,6 +29,7 @@ from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
+    discharged_session,
     dosing_session,
     screened_session,
 )
@@ -62,6 +63,7 @@ def populate(marker: str) -> dict:
 
     dosing_session(patient("Floor"), iv, nurse, prescriber, started_min_ago=30)
     screened_session(patient("Waiting"), iv, prescriber)
+    discharged_session(patient("Sign"), iv, nurse, prescriber)
     _esketamine_session(patient("Rems"), esketamine, nurse, prescriber)
     plan = treatable_plan(patient=patient("Plan"), version=iv, prescriber=prescriber)
     record(patient("Alert"), nurse, "phq9", phq9(12, item9=2))
@@ -159,6 +161,7 @@ LISTS = [
     ("/sessions/check-in/", "treatment_sessions/queries.py:26 sessions_for"),
     ("/api/v1/treatment-sessions", "treatment_sessions/queries.py:26 sessions_for"),
     ("/sessions/rems/", "treatment_sessions/queries.py:168 rems_due"),
+    ("/sessions/to-sign/", "treatment_sessions/queries.py:222 to_sign"),
     (
         "/sessions/rems/export.csv?start={start}&end={end}",
         "treatment_sessions/queries.py:151 rems_forms",

@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ketamine_care.accounts.context_processors.clinic",
+                "ketamine_care.treatment_sessions.context_processors.to_sign",
             ],
         },
     },
@@ -181,6 +182,10 @@ AXES_CLIENT_IP_CALLABLE = "ketamine_care.core.middleware.client_ip"
 # minutes; their own sign-in is not affected (the lock-out above counts sign-ins only).
 WITNESS_FAILURE_LIMIT = env_int("WITNESS_FAILURE_LIMIT", 5)
 WITNESS_COOLOFF_SECONDS = 15 * 60
+# Signing a session note asks for the signer's password again; 5 wrong ones stop signing for
+# 15 minutes without touching the sign-in lock-out.
+SIGN_PASSWORD_FAILURE_LIMIT = env_int("SIGN_PASSWORD_FAILURE_LIMIT", 5)
+SIGN_PASSWORD_COOLOFF_SECONDS = 15 * 60
 
 OTP_TOTP_ISSUER = SITE_NAME
 

@@ -18,6 +18,7 @@ AUDIT_EVENTS = {
     "session.ready_for_discharge": "Ready for discharge",
     "session.discharged": "Discharged",
     "session.signed": "Session note signed",
+    "session.signature_refused": "Session note signature refused",
     "session.cancelled": "Session cancelled",
     "session.aborted": "Session aborted",
     "session.viewed": "Session viewed",

@@ -213,3 +213,18 @@ def dose_times(patient) -> list:
     cancelled or aborted before dosing have no dose start and are left out)."""
     times = TreatmentSession.objects.filter(patient=patient, dose_started_at__isnull=False)
     return sorted(times.values_list("dose_started_at", flat=True))
+
+
+def to_sign(clinic) -> QuerySet:
+    """The prescribers' worklist: this clinic's discharged sessions whose note is unsigned,
+    the longest waiting first."""
+    return (
+        TreatmentSession.objects.filter(clinic=clinic, state=states.DISCHARGED)
+        .select_related("patient", "protocol_version")
+        .order_by("discharged_at", "id")
+    )
+
+
+def to_sign_count(clinic) -> int:
+    """Served by the (clinic, state) index: cheap enough for every page's navigation badge."""
+    return TreatmentSession.objects.filter(clinic=clinic, state=states.DISCHARGED).count()
