@@ -8,6 +8,12 @@ from ketamine_care.treatment_sessions import states
 
 ALERT_TIERS = {"urgent": "Urgent", "warning": "Warning", "info": "For information"}
 
+AMENDMENT_TARGETS = {
+    "note": "note",
+    "reading": "reading",
+    "dose": "dose",
+    "adverse_event": "adverse event",
+}
 
 AUDIT_EVENTS = {
     "session.scheduled": "Session scheduled",
@@ -49,3 +55,4 @@ def register() -> None:
 
     core_labels.register_labels("vital_source", dict(VitalSource.choices))
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels("amendment_target", AMENDMENT_TARGETS)

@@ -176,6 +176,9 @@ class SignNoteTests(ClinicTestCase):
         self.session.refresh_from_db()
         self.assertEqual(self.session.state, "signed")
         self.assertEqual(self.session.signed_summary["note"], "Tolerated well.")
+        discharge = self.session.signed_summary["discharge"]
+        self.assertEqual(discharge["escort_name"], "Sam Escort")
+        self.assertEqual(discharge["instructions"], ["no_driving", "escort_home"])
 
     def test_a_wrong_password_is_refused_audited_and_signs_nothing(self):
         with self.assertRaises(ValidationFailed) as caught:

@@ -153,6 +153,9 @@ class DischargeAndSignScreenTests(ClinicTestCase):
     def test_an_empty_note_without_the_confirmation_is_refused(self):
         session = discharged_session(self.patient, self.version, self.nurse, self.prescriber)
         client = self.client_for(self.prescriber)
+        page = client.get(f"/sessions/{session.public_id}/")
+        self.assertContains(page, 'id="generated-note"')  # what the confirmation is about
+        self.assertContains(page, "Highest systolic BP (mmHg): 132")
         url = f"/sessions/{session.public_id}/sign/"
         refused = client.post(url, {"note": "", "password": PASSWORD})
         self.assertContains(refused, "generated note is complete", status_code=422)

@@ -18,6 +18,7 @@ from ketamine_care.treatment_sessions.services.closing import (
     discharge_instructions,
     recovery_requirement,
 )
+from ketamine_care.treatment_sessions.services.notes import note_preview
 from ketamine_care.treatment_sessions.services.prechecks import pre_check_results
 from ketamine_care.treatment_sessions.services.readiness import discharge_status, latest_score
 from ketamine_care.treatment_sessions.views.header import header_context
@@ -83,6 +84,9 @@ def session_context(request, session, **bound) -> dict:
         "forms": _forms(bound),
         "instructions": discharge_instructions(),
         "assessment": _assessment(session),
+        "note_preview": note_preview(session)
+        if session.state == states.DISCHARGED and can[Capability.SIGN_SESSION]
+        else None,
         "amend_targets": _amend_targets(session, readings),
         "ae_types": AdverseEventType.choices,
     }
