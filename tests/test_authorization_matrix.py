@@ -286,6 +286,7 @@ API.update(
             Capability.RUN_SESSION
         ),
         ("post", f"{_TS}/{{session_id}}/adverse-events"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/discharge"): Capability.RUN_SESSION,
         ("post", f"{_TS}/{{session_id}}/sign"): Capability.SIGN_SESSION,
         ("post", f"{_TS}/{{session_id}}/amendments"): Capability.AMEND_SESSION,
     }
