@@ -39,3 +39,16 @@ class DischargeApiTests(ClinicTestCase):
     def test_another_clinics_session_is_404(self):
         body = {"escort_name": "Sam", "instructions": ["no_driving"], "confirmed": True}
         self.assertEqual(self.post(self.outsider, body).status_code, 404)
+
+    def test_a_plain_transition_cannot_discharge(self):
+        token = issue_api_token(membership=self.membership(self.nurse))[1]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = client.post(
+            f"/api/v1/treatment-sessions/{self.session.public_id}/transitions",
+            {"to": "discharged"},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 409)
+        self.assertIn("discharge assessment", response.json()["message"])
+        self.session.refresh_from_db()
+        self.assertEqual(self.session.state, "ready_for_discharge")
