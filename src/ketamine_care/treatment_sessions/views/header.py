@@ -3,34 +3,9 @@ drug allergies" kept apart from "not recorded") and the open patient-level safet
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.outcomes.queries import open_alerts_for_patient
-
-# How an allergy list records "no known drug allergies": an entry with one of these words as
-# its substance (case and spacing ignored), as allergy lists commonly code it.
-NO_KNOWN_ALLERGY_WORDS = frozenset({"nkda", "no known drug allergies", "no known allergies"})
-
-
-@dataclass(frozen=True)
-class AllergySummary:
-    """`status` is "listed", "none_known" or "not_recorded"; `entries` the listed allergies."""
-
-    status: str
-    entries: tuple
-
-
-def allergy_summary(patient) -> AllergySummary:
-    rows = list(patient.allergies.active())
-    listed = tuple(
-        r for r in rows if " ".join(r.substance.lower().split()) not in NO_KNOWN_ALLERGY_WORDS
-    )
-    if listed:
-        return AllergySummary("listed", listed)
-    if rows:
-        return AllergySummary("none_known", ())
-    return AllergySummary("not_recorded", ())
+from ketamine_care.patients.allergies import allergy_summary
 
 
 def header_context(membership, patient) -> dict:
