@@ -4,7 +4,7 @@ assessment, then the prescriber signs the note with their password.
 The recovery score (Modified Aldrete [@aldrete-1995] or PADSS [@chung-1995]) is asked only
 where the session's protocol asks for one (`monitoring.discharge.recovery_score`) and judged
 against the protocol's own pass mark; the instructions are the clinic-editable defaults of
-`data/discharge_instructions.json` (clinical reference §11.6)."""
+`data/discharge_instructions.json` [@ketamine-care-defaults]."""
 
 from __future__ import annotations
 
