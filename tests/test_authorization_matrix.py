@@ -265,6 +265,8 @@ HTML.update(
         "treatment_sessions:acknowledge": Capability.RUN_SESSION,
         "treatment_sessions:adverse_event": Capability.RUN_SESSION,
         "treatment_sessions:sign": Capability.SIGN_SESSION,
+        "treatment_sessions:discharge": Capability.RUN_SESSION,
+        "treatment_sessions:to_sign": Capability.SIGN_SESSION,
         "treatment_sessions:amend": Capability.AMEND_SESSION,
         "treatment_sessions:rems_due": Capability.VIEW_SESSIONS,
         "treatment_sessions:rems_export": Capability.VIEW_SESSIONS,
@@ -290,6 +292,7 @@ API.update(
             Capability.RUN_SESSION
         ),
         ("post", f"{_TS}/{{session_id}}/adverse-events"): Capability.RUN_SESSION,
+        ("post", f"{_TS}/{{session_id}}/discharge"): Capability.RUN_SESSION,
         ("post", f"{_TS}/{{session_id}}/sign"): Capability.SIGN_SESSION,
         ("post", f"{_TS}/{{session_id}}/amendments"): Capability.AMEND_SESSION,
     }

@@ -19,6 +19,7 @@ from ketamine_care.audit.services import query_digest
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.outcomes.services import save_safety_plan
 from ketamine_care.treatment_sessions.services import schedule_session
+from ketamine_care.treatment_sessions.tests.factories import discharged_session
 from tests.test_authorization_matrix import API, HTML, MatrixFixture, _walk, valid_body
 
 
@@ -95,6 +96,8 @@ HTML_READS = {
     "treatment_sessions:acknowledge": WRITE,
     "treatment_sessions:adverse_event": WRITE,
     "treatment_sessions:sign": WRITE,
+    "treatment_sessions:discharge": WRITE,
+    "treatment_sessions:to_sign": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:amend": WRITE,
     "treatment_sessions:rems_due": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:rems_export": Reads("rems_form.exported", one_patient=False),
@@ -159,6 +162,8 @@ class ReadAuditTests(MatrixFixture):
             scheduled_for=timezone.now(),
             ad_hoc_reason="read audit",
         )
+        # A discharged session, so that the *To sign* worklist shows the patient.
+        discharged_session(cls.patient, cls.protocol_version, cls.nurse, cls.prescriber)
 
     def test_every_route_has_a_read_expectation(self):
         self.assertEqual(set(HTML_READS), set(HTML))

@@ -34,6 +34,7 @@ from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.services import record_vitals
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
+    discharged_session,
     dosing_session,
     screened_session,
 )
@@ -70,6 +71,7 @@ def populate(marker: str) -> dict:
     severe = {"measured_at": timezone.now(), "bp_systolic_mmhg": 206, "bp_diastolic_mmhg": 100}
     record_vitals(session=floor, actor=nurse, readings=[severe])  # a session alert
     screened_session(patient("Waiting"), iv, prescriber)
+    discharged_session(patient("Sign"), iv, nurse, prescriber)
     devices = make_esketamine_devices(clinic=clinic, actor=director, name=f"{marker} device")
     device_lot = receive(devices, director, 6, "device", lot_number=f"{marker}-ESK")
     _esketamine_session(
@@ -171,6 +173,7 @@ LISTS = [
     ("/sessions/check-in/", "treatment_sessions/queries.py:26 sessions_for"),
     ("/api/v1/treatment-sessions", "treatment_sessions/queries.py:26 sessions_for"),
     ("/sessions/rems/", "treatment_sessions/queries.py:168 rems_due"),
+    ("/sessions/to-sign/", "treatment_sessions/queries.py:222 to_sign"),
     (
         "/sessions/rems/export.csv?start={start}&end={end}",
         "treatment_sessions/queries.py:151 rems_forms",

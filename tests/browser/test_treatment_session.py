@@ -1,6 +1,6 @@
 """A whole dosing session in the browser: check in, pre-checks, a pre-dose BP in the severe
 range that holds the dose until its alert is acknowledged, dose, three vitals entries with an
-urgent BP alert acknowledged, discharge, sign, amend."""
+urgent BP alert acknowledged, discharge with its assessment, sign with the password, amend."""
 
 from datetime import timedelta
 
@@ -58,9 +58,9 @@ def acknowledge(page, rule, action):
     expect(alert).to_contain_text("Acknowledged by Dr Director")
 
 
-def next_step(page, name):
-    page.get_by_role("button", name=name, exact=True).click()
-    expect(page.locator("#session-state")).to_have_text(name)
+def next_step(page, button, state):
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator("#session-state")).to_have_text(state)
 
 
 def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled, tmp_path):
@@ -70,7 +70,7 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     page.goto("/sessions/check-in/")
     page.get_by_role("button", name="Check in").click()
     expect(page.locator("#session-state")).to_have_text("Checked in")
-    next_step(page, "Pre-assessment")
+    next_step(page, "Start pre-assessment", "Pre-assessment")
 
     page.get_by_text("Record pre-session checks").click()
     page.get_by_label("Today's weight (kg)").fill("70")
@@ -88,7 +88,7 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     expect(hold).to_contain_text("URGENT")
     expect(hold).to_contain_text("Hold the dose. Recheck BP after 5 minutes of rest")
     expect(page.locator("#dose-hold")).to_contain_text("Dose on hold.")
-    dosing = page.get_by_role("button", name="Dosing", exact=True)
+    dosing = page.get_by_role("button", name="Start dosing", exact=True)
     expect(dosing).to_be_disabled()
     page.screenshot(path=str(tmp_path / "session-dose-hold.png"), full_page=True)
     enter_vitals(page, 150, 90, 150, **{HR: 72})
@@ -96,7 +96,7 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     expect(dosing).to_be_disabled()  # the review warning does not lift the hold
     acknowledge(page, "pre_dose_bp_hold_180_110", "Rechecked after rest 150/90; prescriber: dose")
     expect(page.locator("#dose-hold")).to_have_count(0)
-    next_step(page, "Dosing")
+    next_step(page, "Start dosing", "Dosing")
 
     page.get_by_label("Dose (mg)").fill("35")
     lot = Lot.objects.get(lot_number="KB-101")
@@ -107,7 +107,7 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
     page.get_by_label("End of infusion").fill(local(90))
     page.get_by_role("button", name="Record dose").click()
     expect(page.locator("#dose-line")).to_contain_text("35.00 mg ketamine intravenous, lot KB-101")
-    next_step(page, "Monitoring")
+    next_step(page, "Start monitoring", "Monitoring")
 
     enter_vitals(page, 205, 100, 110)
     alert = page.locator("#session-alerts [data-rule=bp_above_200_120]")
@@ -121,13 +121,18 @@ def test_a_whole_session_from_check_in_to_amended_note(page, sign_in, scheduled,
 
     page.reload()
     page.get_by_label("Escort present").check()
-    next_step(page, "Ready for discharge")
-    next_step(page, "Discharged")
+    next_step(page, "Mark ready for discharge", "Ready for discharge")
+    page.get_by_label("Escort's name").fill("Sam Quill")
+    page.get_by_label("No driving or operating machinery").check()
+    page.get_by_label("No alcohol or cannabis for 24 hours").check()
+    page.get_by_label("I confirm the patient is discharged").check()
+    next_step(page, "Discharge", "Discharged")
 
-    page.get_by_role("textbox", name="Note").fill(
+    page.get_by_role("textbox", name="Clinical note").fill(
         "Transient hypertension, settled without treatment."
     )
-    page.get_by_role("button", name="Sign session").click()
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign note…").click()
     expect(page.locator("#session-state")).to_have_text("Signed")
     expect(page.locator("#note-text")).to_have_text(
         "Transient hypertension, settled without treatment."

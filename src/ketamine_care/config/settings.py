@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ketamine_care.accounts.context_processors.clinic",
                 "ketamine_care.core.context_processors.alert_badge",
+                "ketamine_care.treatment_sessions.context_processors.to_sign",
             ],
         },
     },
@@ -187,6 +188,10 @@ AXES_CLIENT_IP_CALLABLE = "ketamine_care.core.middleware.client_ip"
 # minutes; their own sign-in is not affected (the lock-out above counts sign-ins only).
 WITNESS_FAILURE_LIMIT = env_int("WITNESS_FAILURE_LIMIT", 5)
 WITNESS_COOLOFF_SECONDS = 15 * 60
+# Signing a session note asks for the signer's password again; 5 wrong ones stop signing for
+# 15 minutes without touching the sign-in lock-out.
+SIGN_PASSWORD_FAILURE_LIMIT = env_int("SIGN_PASSWORD_FAILURE_LIMIT", 5)
+SIGN_PASSWORD_COOLOFF_SECONDS = 15 * 60
 
 OTP_TOTP_ISSUER = SITE_NAME
 

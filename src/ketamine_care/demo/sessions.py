@@ -18,6 +18,7 @@ from ketamine_care.protocols.queries import active_version
 from ketamine_care.screening.models import ScreeningVerdict
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import TreatmentSession
+from ketamine_care.treatment_sessions.services.closing import discharge_patient
 
 MARK = "Demo day"
 IV_STATES = [
@@ -120,7 +121,7 @@ def _iv_session(patient, version, state, number, nurse, prescriber):
     services.mark_ready_for_discharge(session=session, actor=nurse, escort_present=True)
     if state == "ready_for_discharge":
         return
-    services.discharge(session=session, actor=nurse)
+    _discharge(session, nurse)
     if state == "signed":
         services.sign_session(session=session, actor=prescriber, note_text="Uneventful infusion.")
 
@@ -239,7 +240,7 @@ def _esketamine_session(patient, version, nurse, prescriber, *, lot=None, passwo
     session.refresh_from_db()
     _vitals(session, nurse, [(110, 146, 88, 4), (80, 138, 84, 5), (10, 126, 78, 5)])
     services.mark_ready_for_discharge(session=session, actor=nurse, escort_present=True)
-    services.discharge(session=session, actor=nurse)
+    _discharge(session, nurse)
     services.save_rems_form(
         session=session,
         actor=nurse,
@@ -250,3 +251,13 @@ def _esketamine_session(patient, version, nurse, prescriber, *, lot=None, passwo
         },
     )
     services.sign_session(session=session, actor=prescriber, note_text="Tolerated well.")
+
+
+def _discharge(session, nurse) -> None:
+    discharge_patient(
+        session=session,
+        actor=nurse,
+        escort_name="Alex Morgan",
+        instructions=["no_driving", "escort_home", "no_alcohol_cannabis", "no_major_decisions"],
+        confirmed=True,
+    )

@@ -57,6 +57,7 @@ def session_body(path: str) -> dict:
             "action_taken": "authorization matrix",
             "outcome": "resolved",
         },
+        "discharge": {"escort_name": "Matrix", "instructions": ["no_driving"], "confirmed": True},
         "sign": {"note": ""},
         "amendments": {"kind": "amendment", "reason": "matrix", "text": "matrix"},
     }[last]

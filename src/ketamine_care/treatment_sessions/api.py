@@ -22,6 +22,7 @@ from ketamine_care.treatment_sessions.queries import (
     record_sessions_listed,
     sessions_for,
 )
+from ketamine_care.treatment_sessions.services.closing import discharge_patient
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
 
 router = Router(tags=["treatment-sessions"])
@@ -257,6 +258,21 @@ def adverse_event(request, session_id: UUID, payload: schemas.AdverseEventIn):
             },
         },
     )
+
+
+@router.post("/{session_id}/discharge", response=schemas.SessionOut)
+def discharge(request, session_id: UUID, payload: schemas.DischargeIn):
+    session = access_session(request.membership, session_id, Capability.RUN_SESSION)
+    session = discharge_patient(
+        session=session,
+        actor=request.user,
+        escort_name=payload.escort_name,
+        instructions=payload.instructions,
+        other_instructions=payload.other_instructions,
+        confirmed=payload.confirmed,
+        request=request,
+    )
+    return session_out(session)
 
 
 @router.post("/{session_id}/sign", response=schemas.SessionOut)

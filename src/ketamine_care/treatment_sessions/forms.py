@@ -187,8 +187,39 @@ class AdverseEventForm(forms.Form):
 
 class SignForm(forms.Form):
     note = forms.CharField(
-        label="Note", required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 4})
+        label="Clinical note",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
+    generated_note_complete = forms.BooleanField(
+        label="The generated note above is complete; no clinical note to add", required=False
+    )
+    # Checked by the service (which counts wrong ones); blank reaches it to say so.
+    password = forms.CharField(
+        label="Your password", required=False, max_length=4096, widget=forms.PasswordInput
+    )
+
+
+class DischargeForm(forms.Form):
+    escort_name = forms.CharField(label="Escort's name", max_length=200, required=False)
+    instructions = forms.MultipleChoiceField(
+        label="Instructions given", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    other_instructions = forms.CharField(
+        label="Other instructions given",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    confirmed = forms.BooleanField(
+        label="I confirm the patient is discharged with the escort and instructions above",
+        required=False,
+    )
+
+    def __init__(self, *args, instructions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instructions"].choices = [(i["key"], i["label"]) for i in instructions]
 
 
 class AmendForm(forms.Form):

@@ -8,6 +8,12 @@ from ketamine_care.treatment_sessions import states
 
 ALERT_TIERS = {"urgent": "Urgent", "warning": "Warning", "info": "For information"}
 
+AMENDMENT_TARGETS = {
+    "note": "note",
+    "reading": "reading",
+    "dose": "dose",
+    "adverse_event": "adverse event",
+}
 
 AUDIT_EVENTS = {
     "session.scheduled": "Session scheduled",
@@ -18,6 +24,7 @@ AUDIT_EVENTS = {
     "session.ready_for_discharge": "Ready for discharge",
     "session.discharged": "Discharged",
     "session.signed": "Session note signed",
+    "session.signature_refused": "Session note signature refused",
     "session.cancelled": "Session cancelled",
     "session.aborted": "Session aborted",
     "session.viewed": "Session viewed",
@@ -48,3 +55,4 @@ def register() -> None:
 
     core_labels.register_labels("vital_source", dict(VitalSource.choices))
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels("amendment_target", AMENDMENT_TARGETS)

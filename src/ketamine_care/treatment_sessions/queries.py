@@ -370,3 +370,18 @@ def chair_warning(clinic, session) -> str:
         f"{chair} is already taken by another patient ({taken.lower()}). Check the floor and "
         "choose another chair if they are still seated."
     )
+
+
+def to_sign(clinic) -> QuerySet:
+    """The prescribers' worklist: this clinic's discharged sessions whose note is unsigned,
+    the longest waiting first."""
+    return (
+        TreatmentSession.objects.filter(clinic=clinic, state=states.DISCHARGED)
+        .select_related("patient", "protocol_version")
+        .order_by("discharged_at", "id")
+    )
+
+
+def to_sign_count(clinic) -> int:
+    """Served by the (clinic, state) index: cheap enough for every page's navigation badge."""
+    return TreatmentSession.objects.filter(clinic=clinic, state=states.DISCHARGED).count()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Schema
@@ -122,6 +122,17 @@ class AdverseEventIn(Schema):
     action_taken: str = Field(min_length=1, max_length=2000)
     outcome: str = Field(max_length=16)
     onset_at: datetime | None = None
+
+
+class DischargeIn(Schema):
+    """The discharge assessment; `instructions` are keys of the clinic's discharge list."""
+
+    escort_name: str = Field(default="", max_length=200)
+    instructions: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=20
+    )
+    other_instructions: str = Field(default="", max_length=2000)
+    confirmed: bool = False
 
 
 class SignIn(Schema):

@@ -107,3 +107,24 @@ class RemsMonitoringForm(TimestampedModel):
 
     class Meta:
         indexes = [models.Index(fields=["due_date"], name="rems_due")]
+
+
+class DischargeAssessment(PublicIdModel, TimestampedModel):
+    """What the nurse confirmed when the patient left: the recovery score the protocol asks
+    for (copied from the latest administration, with the protocol's pass mark), who takes the
+    patient home, and the instructions given. One per session; written by `discharge_patient`
+    in the transaction that discharges the session."""
+
+    session = models.OneToOneField(
+        "treatment_sessions.TreatmentSession",
+        on_delete=models.PROTECT,
+        related_name="discharge_assessment",
+    )
+    recovery_instrument = models.CharField(max_length=32, blank=True)
+    recovery_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    recovery_pass_mark = models.FloatField(null=True, blank=True)
+    escort_name = models.CharField(max_length=200, blank=True)
+    # Keys of data/discharge_instructions.json given to the patient, in that file's order.
+    instructions = models.JSONField(default=list, blank=True)
+    other_instructions = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

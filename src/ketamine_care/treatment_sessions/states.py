@@ -51,6 +51,21 @@ LABELS: dict[str, str] = {
     ABORTED: "Aborted",
 }
 
+# The button that moves a session into each state, as a verb (the state names what it is).
+ACTIONS: dict[str, str] = {
+    CHECKED_IN: "Check in",
+    PRE_ASSESSMENT: "Start pre-assessment",
+    DOSING: "Start dosing",
+    MONITORING: "Start monitoring",
+    READY_FOR_DISCHARGE: "Mark ready for discharge",
+    DISCHARGED: "Discharge",
+    SIGNED: "Sign note…",
+    CANCELLED: "Cancel session",
+    ABORTED: "Abort session",
+}
+# States whose page still has a running clock and takes readings.
+CLOCK_RUNNING: frozenset[str] = frozenset({DOSING, MONITORING, READY_FOR_DISCHARGE})
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     state: frozenset({LIFECYCLE[i + 1], CANCELLED, ABORTED})
     for i, state in enumerate(LIFECYCLE[:-1])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketamine_care.treatment_sessions.views import floor, page, rems, steps
+from ketamine_care.treatment_sessions.views import closing, floor, page, rems, steps
 
 app_name = "treatment_sessions"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", floor.schedule, name="schedule"),
     path("check-in/", floor.check_in_list, name="check_in_list"),
     path("visits/<uuid:visit_id>/check-in/", floor.check_in_visit, name="check_in_visit"),
+    path("to-sign/", closing.to_sign, name="to_sign"),
     path("rems/", rems.rems_due, name="rems_due"),
     path("rems/export.csv", rems.rems_export, name="rems_export"),
     path("<uuid:session_id>/", page.detail, name="detail"),
@@ -23,7 +24,8 @@ urlpatterns = [
         name="acknowledge",
     ),
     path("<uuid:session_id>/adverse-events/", steps.adverse_event, name="adverse_event"),
-    path("<uuid:session_id>/sign/", steps.sign, name="sign"),
+    path("<uuid:session_id>/discharge/", closing.discharge, name="discharge"),
+    path("<uuid:session_id>/sign/", closing.sign, name="sign"),
     path("<uuid:session_id>/amend/", steps.amend, name="amend"),
     path("<uuid:session_id>/rems/", rems.rems_form, name="rems_form"),
     path("<uuid:session_id>/rems/print/", rems.rems_print, name="rems_print"),

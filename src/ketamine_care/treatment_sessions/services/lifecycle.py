@@ -287,7 +287,6 @@ def transition(
         states.PRE_ASSESSMENT: start_pre_assessment,
         states.DOSING: start_dosing,
         states.MONITORING: start_monitoring,
-        states.DISCHARGED: discharge,
     }
     if to in simple:
         return simple[to](session=session, actor=actor, request=request)
@@ -301,4 +300,13 @@ def transition(
         return abort_session(session=session, actor=actor, reason=reason, request=request)
     if to == states.SIGNED:
         raise IllegalTransition("Sign the session through its note (sign).")
+    if to == states.DISCHARGED:
+        # Discharge records its assessment (escort, instructions, recovery score, the nurse's
+        # confirmation): services.closing.discharge_patient, never a bare state change.
+        verdict = states.check_transition(session.state, to)
+        raise IllegalTransition(
+            verdict.message
+            or "Discharge with the discharge assessment (discharge): a session cannot become "
+            "discharged by a plain transition."
+        )
     raise ValidationFailed("Unknown state.", fields={"to": f"Unknown state {to!r}."})

@@ -16,6 +16,7 @@ from ketamine_care.treatment_sessions.models import (
     AdverseEvent,
     AdverseEventType,
     AmendmentKind,
+    DischargeAssessment,
     Outcome,
     RemsMonitoringForm,
     SessionAlert,
@@ -134,6 +135,11 @@ def sign_session(*, session, actor, note_text: str = "", request=None):
     return session
 
 
+def note_preview(session) -> dict:
+    """The note as signing would freeze it now, for the prescriber to read before signing."""
+    return _summary(session)
+
+
 def _summary(session) -> dict:
     dose = session.doses.first()
     dose_data = None
@@ -177,9 +183,24 @@ def _summary(session) -> dict:
             "ready_at": str(session.ready_for_discharge_at),
             "discharged_at": str(session.discharged_at),
             "escort_present": session.escort_present,
+            **_assessment(session),
         },
         note_text=session.note_text,
     )
+
+
+def _assessment(session) -> dict:
+    """The discharge assessment as the note keeps it (empty for sessions discharged without)."""
+    row = DischargeAssessment.objects.filter(session=session).first()
+    if row is None:
+        return {}
+    return {
+        "escort_name": row.escort_name,
+        "instructions": row.instructions,
+        "other_instructions": row.other_instructions,
+        "recovery_instrument": row.recovery_instrument,
+        "recovery_score": row.recovery_score,
+    }
 
 
 TARGETS = {

@@ -110,3 +110,37 @@ def dosing_session(
     services.start_monitoring(session=session, actor=nurse)
     session.refresh_from_db()
     return session
+
+
+def ready_session(patient, version, nurse, prescriber, **kwargs):
+    """An IV session whose discharge criteria are met, marked ready for discharge."""
+    session = dosing_session(patient, version, nurse, prescriber, **kwargs)
+    services.record_vitals(
+        session=session,
+        actor=nurse,
+        readings=[
+            {"measured_at": ago(40), "bp_systolic_mmhg": 132, "bp_diastolic_mmhg": 82,
+             "heart_rate_bpm": 76},
+            {"measured_at": ago(30), "bp_systolic_mmhg": 130, "bp_diastolic_mmhg": 80,
+             "moaas": 5, "spo2_percent": 98, "heart_rate_bpm": 74},
+        ],
+    )  # fmt: skip
+    services.mark_ready_for_discharge(session=session, actor=nurse, escort_present=True)
+    session.refresh_from_db()
+    return session
+
+
+def discharged_session(patient, version, nurse, prescriber, **kwargs):
+    """A session discharged with its assessment, waiting for the prescriber's signature."""
+    from ketamine_care.treatment_sessions.services.closing import discharge_patient
+
+    session = ready_session(patient, version, nurse, prescriber, **kwargs)
+    discharge_patient(
+        session=session,
+        actor=nurse,
+        escort_name="Sam Escort",
+        instructions=["no_driving", "escort_home"],
+        confirmed=True,
+    )
+    session.refresh_from_db()
+    return session

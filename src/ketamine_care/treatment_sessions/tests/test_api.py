@@ -72,7 +72,8 @@ class SessionApiTests(ClinicTestCase):
             },
         )
         self.post(self.nurse, "/transitions", {"to": "ready_for_discharge", "escort_present": True})
-        self.post(self.nurse, "/transitions", {"to": "discharged"})
+        assessment = {"escort_name": "Sam", "instructions": ["no_driving"], "confirmed": True}
+        self.post(self.nurse, "/discharge", assessment)
         signed = self.post(self.prescriber, "/sign", {"note": "ok"})
         self.assertEqual(signed.status_code, 200, signed.content)
         response = self.post(self.nurse, "/vitals", self.batch(key="late"))

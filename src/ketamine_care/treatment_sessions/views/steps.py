@@ -18,9 +18,11 @@ from ketamine_care.treatment_sessions import forms, services, states
 from ketamine_care.treatment_sessions.access import access_session, access_session_alert
 from ketamine_care.treatment_sessions.views.page import (
     DETAIL,
+    PAGE,
     dose_form,
     errors_to_form,
-    refresh_if_dose_hold_changed,
+    invalid,
+    render_panels,
     run,
     session_context,
 )
@@ -56,8 +58,7 @@ def pre_checks(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = forms.PreChecksForm(request.POST)
     if not form.is_valid():
-        context = session_context(request, session, pre_checks=form)
-        return render(request, "treatment_sessions/session.html", context, status=422)
+        return invalid(request, session, pre_checks=form)
     data = form.cleaned_data
     values = {
         "weight_kg": data["weight_kg"],
@@ -134,8 +135,7 @@ def dose(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = dose_form(request, session, request.POST)
     if not form.is_valid():
-        context = session_context(request, session, dose=form)
-        return render(request, "treatment_sessions/session.html", context, status=422)
+        return invalid(request, session, dose=form)
     data = dict(form.cleaned_data)
 
     def call():
@@ -160,31 +160,25 @@ def dose(request, session_id):
 def vitals(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = forms.VitalsForm(request.POST)
-    status = 200
-    hold = False
+    status = 422
     if form.is_valid():
-        reading = {k: v for k, v in form.cleaned_data.items()}
+        reading = dict(form.cleaned_data)
         reading["measured_at"] = reading["measured_at"] or timezone.now()
         try:
-            result = services.record_vitals(
+            services.record_vitals(
                 session=session, actor=request.user, readings=[reading], request=request
             )
         except DomainError as error:
             errors_to_form(form, error)
-            status = 422
         else:
-            form = forms.VitalsForm()
-            hold = any(a.tier == "urgent" for a in result.new_alerts)
-    else:
-        status = 422
+            form, status = forms.VitalsForm(), 200
     session.refresh_from_db()
-    context = session_context(request, session, vitals=form)
     if request.htmx:
-        response = render(request, "treatment_sessions/session.html#vitals", context, status=status)
-        return refresh_if_dose_hold_changed(response, session, hold)
+        return render_panels(request, session, status, focus_vitals=status == 200, vitals=form)
     if status == 200:
         return redirect(DETAIL, session_id=session.public_id)
-    return render(request, "treatment_sessions/session.html", context, status=status)
+    context = session_context(request, session, vitals=form)
+    return render(request, PAGE, context, status=status)
 
 
 @clinic_required(Capability.RUN_SESSION)
@@ -200,10 +194,8 @@ def acknowledge(request, session_id, session_alert_id):
         )
     except DomainError as error:
         messages.error(request, error.message)
-    context = session_context(request, session)
     if request.htmx:
-        response = render(request, "treatment_sessions/session.html#vitals", context)
-        return refresh_if_dose_hold_changed(response, session, alert.tier == "urgent")
+        return render_panels(request, session)
     return redirect(DETAIL, session_id=session.public_id)
 
 
@@ -213,8 +205,7 @@ def adverse_event(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
     form = forms.AdverseEventForm(request.POST)
     if not form.is_valid():
-        context = session_context(request, session, adverse_event=form)
-        return render(request, "treatment_sessions/session.html", context, status=422)
+        return invalid(request, session, adverse_event=form)
     return run(
         request,
         session,
@@ -224,22 +215,6 @@ def adverse_event(request, session_id):
         "Adverse event recorded.",
         form,
         "adverse_event",
-    )
-
-
-@clinic_required(Capability.SIGN_SESSION)
-@require_POST
-def sign(request, session_id):
-    session = access_session(request.membership, session_id, Capability.SIGN_SESSION)
-    form = forms.SignForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    return run(
-        request,
-        session,
-        lambda: services.sign_session(
-            session=session, actor=request.user, note_text=note, request=request
-        ),
-        "Session signed.",
     )
 
 

@@ -1,0 +1,33 @@
+"""The allergy status a header shows: the listed allergies, an explicit "no known drug
+allergies", or "not recorded". Nobody may read an empty list as "no allergies"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How an allergy list records "no known drug allergies": an entry with one of these words as
+# its substance (case and spacing ignored), as allergy lists commonly code it.
+NO_KNOWN_ALLERGY_WORDS = frozenset({"nkda", "no known drug allergies", "no known allergies"})
+
+
+@dataclass(frozen=True)
+class AllergySummary:
+    """`status` is "listed", "none_known" or "not_recorded"; `entries` the listed allergies."""
+
+    status: str
+    entries: tuple
+
+
+def is_no_known_allergy(substance: str) -> bool:
+    return " ".join(substance.lower().split()) in NO_KNOWN_ALLERGY_WORDS
+
+
+def allergy_summary(patient) -> AllergySummary:
+    """A real allergy always wins over a stale "no known drug allergies" entry."""
+    rows = list(patient.allergies.active())
+    listed = tuple(r for r in rows if not is_no_known_allergy(r.substance))
+    if listed:
+        return AllergySummary("listed", listed)
+    if rows:
+        return AllergySummary("none_known", ())
+    return AllergySummary("not_recorded", ())
