@@ -23,11 +23,12 @@ def is_no_known_allergy(substance: str) -> bool:
 
 
 def allergy_summary(patient) -> AllergySummary:
-    """A real allergy always wins over a stale "no known drug allergies" entry."""
+    """A real allergy always wins over a stale "no known drug allergies" statement, whether
+    the clinician recorded it on the chart (`nkda_recorded_at`) or as an allergy entry."""
     rows = list(patient.allergies.active())
     listed = tuple(r for r in rows if not is_no_known_allergy(r.substance))
     if listed:
         return AllergySummary("listed", listed)
-    if rows:
+    if rows or patient.nkda_recorded_at is not None:
         return AllergySummary("none_known", ())
     return AllergySummary("not_recorded", ())

@@ -1,7 +1,7 @@
 """The allergy status: listed, "no known drug allergies" recorded, or not recorded."""
 
 from ketamine_care.patients.allergies import allergy_summary, is_no_known_allergy
-from ketamine_care.patients.services import add_allergy
+from ketamine_care.patients.services import add_allergy, record_no_known_drug_allergies
 from ketamine_care.testing.base import ClinicTestCase
 
 
@@ -11,6 +11,11 @@ class AllergySummaryTests(ClinicTestCase):
 
     def test_an_explicit_no_known_drug_allergies_entry_is_none_known(self):
         add_allergy(patient=self.patient, actor=self.nurse, substance="  No known  drug allergies")
+        self.assertEqual(allergy_summary(self.patient).status, "none_known")
+
+    def test_no_known_drug_allergies_recorded_on_the_chart_is_none_known(self):
+        record_no_known_drug_allergies(patient=self.patient, actor=self.nurse)
+        self.patient.refresh_from_db()
         self.assertEqual(allergy_summary(self.patient).status, "none_known")
 
     def test_a_real_allergy_wins_over_a_stale_no_known_entry(self):
