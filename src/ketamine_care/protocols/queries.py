@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from django.http import Http404
 
 from ketamine_care.protocols.definition import ProtocolDefinition
+from ketamine_care.protocols.editable_fields import EditableField
+from ketamine_care.protocols.editable_fields import editable_fields as _editable_fields
 from ketamine_care.protocols.library import UnknownProtocol, list_protocol_ids, load_definition
 from ketamine_care.protocols.models import ProtocolVersion, VersionStatus
 
@@ -67,3 +69,9 @@ def active_versions(clinic) -> list[ProtocolVersion]:
             clinic_protocol__clinic=clinic, status=VersionStatus.ACTIVE
         ).select_related("clinic_protocol")
     )
+
+
+def editable_fields(version: ProtocolVersion) -> list[EditableField]:
+    """The clinic-editable values of `version`, each with its shipped counterpart."""
+    shipped = load_definition(version.protocol_id).model_dump(mode="json")
+    return _editable_fields(version.definition, shipped, version.clinic_values)
