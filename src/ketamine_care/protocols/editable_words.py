@@ -75,3 +75,35 @@ GROUPS = {
     "repeat": "Top-up doses",
     "warn_above": "Dose warning",
 }
+
+# Words for the parts of a `clinic_must_set` path (activation form, versions table).
+PATH_WORDS = {
+    "dose": "",
+    "default": "starting dose",
+    "allowed_min": "lowest allowed dose",
+    "allowed_max": "highest allowed dose",
+    "titration_ladder": "titration steps",
+    "administration": "",
+    "infusion_duration_min": "infusion duration",
+    "min_observation_min": "minimum observation after dosing",
+    "monitoring": "",
+    "discharge": "discharge:",
+    "cadss_threshold": "highest CADSS total",
+    "vitals_cadence": "",
+    "interval": "minutes between vital-sign recordings",
+    "schedule": "",
+    "blocks": "schedule:",
+    "frequency": "days between visits",
+    "outcome": "outcome:",
+    "response": "response",
+    "remission": "remission",
+}
+
+
+def path_words(path: str) -> str:
+    """A clinic-set path in words: `outcome.response` -> "Outcome: response"."""
+    parts = [
+        PATH_WORDS.get(p, p.upper() if len(p) <= 10 and p.isalpha() else p) for p in path.split(".")
+    ]
+    text = " ".join(p for p in parts if p).strip().rstrip(":")
+    return text[0].upper() + text[1:]

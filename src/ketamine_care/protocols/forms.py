@@ -10,6 +10,7 @@ from django import forms
 
 from ketamine_care.protocols.clinic_values import spec_for
 from ketamine_care.protocols.editable_fields import EditableField, words
+from ketamine_care.protocols.editable_words import path_words as _words
 
 # What a clinic-set value that the reference leaves open is recorded with (activation).
 CLINIC_SET_SOURCE = "Set by the clinic when it activated the protocol [@ketamine-care-defaults]"
@@ -240,35 +241,3 @@ def _value_words(value: Any) -> str:
 
 def _clinic_set() -> dict:
     return {"source": CLINIC_SET_SOURCE, "evidence": "INSTITUTIONAL", "editable": True}
-
-
-_PATH_WORDS = {
-    "dose": "",
-    "default": "starting dose",
-    "allowed_min": "lowest allowed dose",
-    "allowed_max": "highest allowed dose",
-    "titration_ladder": "titration steps",
-    "administration": "",
-    "infusion_duration_min": "infusion duration",
-    "min_observation_min": "minimum observation after dosing",
-    "monitoring": "",
-    "discharge": "discharge:",
-    "cadss_threshold": "highest CADSS total",
-    "vitals_cadence": "",
-    "interval": "minutes between vital-sign recordings",
-    "schedule": "",
-    "blocks": "schedule:",
-    "frequency": "days between visits",
-    "outcome": "outcome:",
-    "response": "response",
-    "remission": "remission",
-}
-
-
-def _words(path: str) -> str:
-    parts = [
-        _PATH_WORDS.get(p, p.upper() if len(p) <= 10 and p.isalpha() else p)
-        for p in path.split(".")
-    ]
-    text = " ".join(p for p in parts if p).strip().rstrip(":")
-    return text[0].upper() + text[1:]

@@ -44,6 +44,7 @@ def detail(request, protocol_id: str):
             "protocol": active.parsed() if active else shipped,
             "active": active,
             "versions": versions,
+            "version_rows": queries.version_rows(versions),
             "can_manage": has_capability(request.membership, Capability.MANAGE_PROTOCOLS),
         },
     )

@@ -82,6 +82,15 @@ class DraftFormTests(ClinicTestCase):
         self.assertEqual(event.changes["edits"], {"dose.iv.default": 0.75, spo2_path: 90.0})
         self.assertEqual(event.changes["previous"]["dose.iv.default"], 0.5)
 
+    def test_the_protocol_page_lists_a_drafts_changes_in_words_before_it_is_published(self):
+        data = self.current_values() | {DEFAULT: "0.75", "confirm": "1"}
+        self.client.post(self.url, data)
+        page = self.client.get(reverse("protocols:detail", args=["iv-ketamine-trd"]))
+        self.assertContains(page, "Dose (IV), starting dose: 0.5 mg/kg → 0.75 mg/kg")
+        self.assertContains(page, "Minimum observation after dosing: 60")
+        self.assertNotContains(page, "monitoring.min_observation_min")
+        self.assertContains(page, "Publish")
+
     def test_the_diff_names_the_shipped_value_when_the_clinic_value_differs(self):
         data = self.current_values() | {"monitoring__min_observation_min": "90"}
         page = self.client.post(self.url, data)
