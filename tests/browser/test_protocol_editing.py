@@ -15,9 +15,9 @@ PASSWORD = "a long browser test password"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
 
 
-def screenshot(page, name: str) -> None:
+def screenshot(page, name: str, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture
@@ -38,10 +38,15 @@ def test_edit_a_value_confirm_the_diff_and_publish(page, sign_in, director):
     expect(dose).to_have_value("0.5")
     expect(page.locator("#id_dose__iv__default_help")).to_contain_text("Shipped: 0.5 mg/kg")
     screenshot(page, "protocol-edit-form")
+    screenshot(page, "protocol-edit-form-top", full_page=False)
+    page.locator("fieldset", has_text="Alert: SpO2 below 92 %").scroll_into_view_if_needed()
+    screenshot(page, "protocol-edit-form-alerts", full_page=False)
 
     dose.fill("3")
     page.get_by_role("button", name="Review changes").click()
     expect(page.locator(".field.has-error")).to_contain_text("less than or equal to 1")
+    page.locator(".field.has-error").scroll_into_view_if_needed()
+    screenshot(page, "protocol-edit-error", full_page=False)
     page.get_by_label("Starting dose (mg/kg)").fill("0.75")
     page.get_by_role("button", name="Review changes").click()
 

@@ -154,6 +154,8 @@ def _unit(name: str, node: BaseModel, basis_unit: str) -> str:
         return "%" if node.kind == "percent_reduction" else "points"
     if name in ("moaas_required", "recovery_score_pass", "cadss_threshold", "minutes"):
         return "min" if name == "minutes" else "points"
+    if name == "weeks":
+        return "weeks"
     if name == "hypoxia_spo2_below":
         return "%"
     if name == "mg":
@@ -191,8 +193,14 @@ class _Walker:
             value, where = getattr(node, name), f"{path}.{name}".lstrip(".")
             kind, nullable = _kind(info.annotation)
             if kind is not None:
-                own = sources.get(name) if sources else None
+                own = (
+                    sources.get(name) if sources else getattr(node, _OWN_SOURCE.get(name, ""), None)
+                )
                 editable = (own.editable if own else flag) or where in self.must_set
+                if name == "max_single_dose_mg" and own is None:
+                    editable = False  # a maximum needs its own source (DoseRule)
+                if name == "allowed_fixed_doses_mg" and getattr(node, "basis", "") != "fixed_mg":
+                    editable = False  # fixed doses mean nothing for a mg/kg rule
                 if editable:
                     self._add(node, name, where, group, kind, nullable, info, own or prov)
                 continue
@@ -264,6 +272,10 @@ class _Walker:
                 evidence=str(prov.evidence),
             )
         )
+
+
+# Values that carry their own provenance beside them (DoseRule, ScheduleBlock).
+_OWN_SOURCE = {"max_single_dose_mg": "max_single_dose_source", "min_gap_days": "min_gap_source"}
 
 
 @dataclass(frozen=True)

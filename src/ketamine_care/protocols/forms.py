@@ -64,6 +64,11 @@ def make_field(spec: EditableField) -> forms.Field:
     return field
 
 
+def _initial(value: Any) -> Any:
+    """A float as the clinic writes it ("1", not "1.0")."""
+    return f"{value:g}" if isinstance(value, float) else value
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, list) or isinstance(b, list):
         return [float(x) for x in a or []] == [float(x) for x in b or []]
@@ -80,7 +85,7 @@ class ProtocolValuesForm(forms.Form):
     note = forms.CharField(label="Why", required=False, max_length=2000)
 
     def __init__(self, *args, specs: list[EditableField], **kwargs) -> None:
-        initial = {field_name(s.path): s.current for s in specs}
+        initial = {field_name(s.path): _initial(s.current) for s in specs}
         super().__init__(*args, initial=initial, **kwargs)
         self.specs = specs
         for spec in specs:
