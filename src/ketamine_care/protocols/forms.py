@@ -132,7 +132,9 @@ class ActivateForm(forms.Form):
     """One field per `clinic_must_set` path. A threshold is a kind and a number, a schedule
     block its visits and their frequency: the clinic never types JSON."""
 
-    def __init__(self, *args, must_set: list[str], **kwargs) -> None:
+    def __init__(
+        self, *args, must_set: list[str], dose_units: dict[str, str] | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.paths = must_set
         for path in must_set:
@@ -140,19 +142,31 @@ class ActivateForm(forms.Form):
             kind = spec.kind if spec else "object"
             name = field_name(path)
             required = not (spec and spec.nullable)
-            unit = f" ({spec.label})" if spec and spec.kind in ("integer", "number") else ""
-            label = _words(path) + unit
+            unit = (
+                dose_unit
+                if path.startswith("dose.") and dose_unit
+                else (spec.label if spec else "")
+            )
+            label = _words(path) + (f" ({unit})" if kind in ("integer", "number") else "")
             if kind == "integer":
                 self.fields[name] = forms.IntegerField(label=label, min_value=1)
+                self.fields[name].help_text = "Allowed: a whole number, 1 or more."
             elif kind == "number":
                 self.fields[name] = forms.FloatField(label=label, required=required, min_value=0)
+                self.fields[name].help_text = "Allowed: above 0" + (
+                    "; empty = not used." if not required else "."
+                )
             elif kind == "number_list":
-                self.fields[name] = NumberListField(label=_words(path), required=required)
+                self.fields[name] = NumberListField(
+                    label=f"{_words(path)} ({unit})", required=required
+                )
                 self.fields[name].help_text = "Numbers separated by commas, ascending."
             elif kind == "object_list":
                 self._block_fields(name)
             else:
                 self._threshold_fields(name, _words(path))
+            if name in self.fields:
+                self.fields[name].help_text += " Shipped: not set (no source gives this value)."
 
     def _threshold_fields(self, name: str, label: str) -> None:
         self.fields[f"{name}__kind"] = forms.ChoiceField(

@@ -60,7 +60,13 @@ def _confirming(request, form) -> bool:
 def activate(request, protocol_id: str):
     shipped = queries.shipped_or_404(protocol_id)
     data = request.POST if request.method == "POST" else None
-    form = forms.ActivateForm(data, must_set=list(shipped.clinic_must_set))
+    form = forms.ActivateForm(
+        data,
+        must_set=list(shipped.clinic_must_set),
+        dose_units={
+            r: "mg/kg" if d.basis == "mg_per_kg" else "mg" for r, d in shipped.dose.items()
+        },
+    )
     context = {"protocol": shipped, "form": form}
     kwargs = {"clinic": request.membership.clinic, "protocol_id": protocol_id}
     try:
