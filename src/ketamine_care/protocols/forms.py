@@ -142,11 +142,8 @@ class ActivateForm(forms.Form):
             kind = spec.kind if spec else "object"
             name = field_name(path)
             required = not (spec and spec.nullable)
-            unit = (
-                dose_unit
-                if path.startswith("dose.") and dose_unit
-                else (spec.label if spec else "")
-            )
+            route = path.split(".")[1] if path.startswith("dose.") else ""
+            unit = (dose_units or {}).get(route) or (spec.label if spec else "")
             label = _words(path) + (f" ({unit})" if kind in ("integer", "number") else "")
             if kind == "integer":
                 self.fields[name] = forms.IntegerField(label=label, min_value=1)
