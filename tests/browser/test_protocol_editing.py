@@ -58,3 +58,11 @@ def test_edit_a_value_confirm_the_diff_and_publish(page, sign_in, director):
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("#protocol-status")).to_contain_text("clinic version 2")
+
+
+def test_activation_asks_for_clinic_values_with_fields(page, sign_in, director):
+    sign_in(director.email, PASSWORD)
+    page.goto("/protocols/eating-disorders-research/activate/")
+    expect(page.get_by_label("IV starting dose (mg/kg)")).to_be_visible()
+    expect(page.locator("textarea")).to_have_count(0)
+    screenshot(page, "protocol-activate-form")

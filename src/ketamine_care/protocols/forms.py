@@ -144,6 +144,7 @@ class ActivateForm(forms.Form):
             required = not (spec and spec.nullable)
             route = path.split(".")[1] if path.startswith("dose.") else ""
             unit = (dose_units or {}).get(route) or (spec.label if spec else "")
+            unit = "points" if path.endswith("cadss_threshold") else unit
             label = _words(path) + (f" ({unit})" if kind in ("integer", "number") else "")
             if kind == "integer":
                 self.fields[name] = forms.IntegerField(label=label, min_value=1)
