@@ -204,7 +204,7 @@ class _Walker:
                 if editable:
                     self._add(node, name, where, group, kind, nullable, info, own or prov)
                 continue
-            self._descend(value, where, self._group(node, name, value, group), flag, prov)
+            self._descend(value, where, GROUPS.get(name, group), flag, prov)
 
     def _descend(self, value: Any, where: str, group: str, flag: bool, prov: Any) -> None:
         if isinstance(value, BaseModel):
@@ -218,13 +218,11 @@ class _Walker:
                 if isinstance(item, BaseModel):
                     self.walk(item, f"{where}.{key}", f"{group} ({key.upper()})", flag, prov)
 
-    def _group(self, node: BaseModel, name: str, value: Any, group: str) -> str:
-        return GROUPS.get(name, group)
-
     def _condition(self, node, path, group, flag, prov) -> None:
+        # A line of an editable alert rule ("systolic above 140"); a set of MOAA/S scores
+        # ("0 or 1") is not a number and stays as shipped.
         if flag and not isinstance(node.value, list):
             name, unit = MEASURE_WORDS[node.measure]
-            low, high, exclusive = (0.0, None, True)
             self.fields.append(
                 EditableField(
                     path=f"{path}.value",
@@ -233,9 +231,9 @@ class _Walker:
                     unit=unit,
                     kind="number",
                     nullable=False,
-                    minimum=low,
-                    maximum=high,
-                    min_exclusive=exclusive,
+                    minimum=0.0,
+                    maximum=None,
+                    min_exclusive=True,
                     current=node.value,
                     shipped=self.shipped_value(f"{path}.value"),
                     source=prov.source,
