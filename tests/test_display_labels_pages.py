@@ -55,3 +55,11 @@ class CodesInWordsTests(ClinicTestCase):
         self.assertIn("score at or below", remission)
         self.assertIn("<details", remission)
         self.assertNotIn("score le", remission)
+
+    def test_the_library_names_drug_route_population_and_setting_in_words(self):
+        page = self.client.get(reverse("protocols:library"))
+        html = page.content.decode()
+        self.assertIn("Ketamine (racemic) · intravenous", html)
+        self.assertIn("Adults · Psychiatric clinic", html)
+        self.assertNotIn("Psychiatricclinic", html)
+        self.assertNotRegex(html, r">\s*eating-disorders-research\s*[<·]")

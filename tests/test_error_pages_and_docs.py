@@ -73,3 +73,9 @@ def test_api_docs_reference_no_external_host_and_their_files_exist(db):
         assert finders.find(path), path
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
+
+
+def test_every_page_links_the_favicon(db):
+    html = Client().get("/accounts/login/").content.decode()
+    assert re.search(r'<link rel="icon" href="/static/favicon.svg" type="image/svg\+xml">', html)
+    assert finders.find("favicon.svg")

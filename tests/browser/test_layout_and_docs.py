@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from tests.browser.test_protocol_editing import screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,11 +57,13 @@ def test_navigation_fits_a_laptop_and_a_phone(page, sign_in, director):
     assert page.evaluate(NAV_ROWS) == 1
     assert page.evaluate(HEADER_ROWS) == 1
     assert page.evaluate(OVERFLOW) == {"scroll": 0, "clipped": []}
+    screenshot(page, "navigation-1366", full_page=False)
 
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/protocols/")
     assert page.evaluate(OVERFLOW) == {"scroll": 0, "clipped": []}
     expect(page.get_by_role("link", name="Audit trail")).to_be_visible()
+    screenshot(page, "navigation-390", full_page=False)
 
 
 def test_api_docs_render_offline(page, live_server):
