@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI
+from django.shortcuts import render
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ketamine_care.accounts.api import router as auth_router
@@ -26,12 +28,24 @@ from ketamine_care.protocols.api import router as protocols_router
 from ketamine_care.screening.api import patient_router as screening_router
 from ketamine_care.treatment_sessions.api import router as treatment_sessions_router
 
+
+class OfflineSwagger(Swagger):
+    """Swagger UI from the project's vendored static files (static/vendor/swagger_ui), never a
+    CDN: the page works offline and under the same Content-Security-Policy as the rest."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {"swagger_settings": json.dumps(self.settings), "api": api}
+        return render(request, "api_docs.html", context)
+
+
 api = NinjaAPI(
     title="ketamine-care API",
     version="1",
     urls_namespace="api-v1",
     auth=api_auth,
     docs_url="/docs",
+    docs=OfflineSwagger(),
 )
 
 

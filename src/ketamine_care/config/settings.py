@@ -29,6 +29,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KC_DATA_DIR", Path.cwd() / "data"))
 
 DEBUG = env_bool("DEBUG", False)
+# Under DEBUG, serve the project's own 404/500 pages (False: Django's technical pages).
+PROJECT_ERROR_PAGES = env_bool("PROJECT_ERROR_PAGES", True)
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ketamine_care.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Under DEBUG (the demo): the project's 404/500 pages instead of Django's technical ones.
+    "ketamine_care.core.error_pages.ProjectErrorPagesMiddleware",
     "ketamine_care.core.middleware.RequestIdMiddleware",
     "ketamine_care.core.middleware.RequestLogMiddleware",
     # Before sessions and tokens: hostile input to /api/v1 is a 422/413 without a query.
@@ -228,10 +232,8 @@ X_FRAME_OPTIONS = "DENY"
 # inline <script>, no on*= handlers, no inline style, no eval (htmx runs with allowEval off
 # and settles no style attribute).
 # An injected tag that slipped past escaping therefore cannot run. The API's Swagger page
-# (/api/v1/docs) is excluded: ninja renders it with inline script from a CDN, and it shows
-# no patient data.
+# (/api/v1/docs) is under the same policy: it loads vendored files (static/vendor/swagger_ui).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": ["/api/v1/docs"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

@@ -46,7 +46,8 @@ PANELS = {
 
 def _make_form(request, name: str, data=None):
     form_class = LEDGER_FORMS[name][0]
-    kwargs = {"clinic": request.membership.clinic}
+    # Each panel's fields get their own ids: the ledger page shows every panel at once.
+    kwargs = {"clinic": request.membership.clinic, "auto_id": f"id_{name}_%s"}
     if issubclass(form_class, forms.WitnessedForm):
         kwargs["performer"] = request.user
     return form_class(data, **kwargs)
@@ -68,17 +69,30 @@ def _ledger_context(request, bound: dict | None = None) -> dict:
     }
     manage = has_capability(request.membership, MANAGE)
     if manage:
-        ledger_forms["product"] = forms.ProductForm()
+        ledger_forms["product"] = forms.ProductForm(auto_id="id_product_%s")
     ledger_forms.update(bound or {})
     panels = [_panel(name, form, name in (bound or {})) for name, form in ledger_forms.items()]
     return {
         "lots": queries.lots_for(clinic).filter(balance__gt=0),
         "entries": queries.entries_for(clinic).order_by("-created_at", "-id")[:RECENT_ENTRIES],
-        "discrepancies": list(queries.open_discrepancies(clinic)) if manage else [],
+        "discrepancies": _with_resolve_forms(request, queries.open_discrepancies(clinic))
+        if manage
+        else [],
         "panels": panels,
-        "resolve_form": forms.ResolveForm(clinic=clinic, performer=request.user),
         "today": timezone.localdate(),
     }
+
+
+def _with_resolve_forms(request, discrepancies) -> list:
+    """Each open discrepancy with its own resolve form (ids unique per row)."""
+    rows = list(discrepancies)
+    for d in rows:
+        d.resolve_form = forms.ResolveForm(
+            clinic=request.membership.clinic,
+            performer=request.user,
+            auto_id=f"id_resolve_{d.public_id}_%s",
+        )
+    return rows
 
 
 def _panel(name: str, form, is_open: bool) -> dict:
@@ -186,7 +200,7 @@ def count(request):
 @clinic_required(MANAGE)
 @require_POST
 def add_product(request):
-    form = forms.ProductForm(request.POST)
+    form = forms.ProductForm(request.POST, auto_id="id_product_%s")
     status = 422
     if form.is_valid():
         try:

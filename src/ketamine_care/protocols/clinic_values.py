@@ -93,16 +93,29 @@ def _check_kind(spec: ValueSpec, value: Any) -> str | None:
     return None
 
 
+def _child(node: Any, part: str) -> Any:
+    """`node[part]` for a dict key or a list index; KeyError when there is none."""
+    if isinstance(node, dict) and part in node:
+        return node[part]
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return node[int(part)]
+    raise KeyError(part)
+
+
 def _set_path(data: dict, path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
-    node = data
-    for part in parents:
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(path)
-        node = node[part]
-    if not isinstance(node, dict):
+    node: Any = data
+    try:
+        for part in parents:
+            node = _child(node, part)
+    except KeyError:
+        raise KeyError(path) from None
+    if isinstance(node, list) and leaf.isdigit() and int(leaf) < len(node):
+        node[int(leaf)] = value
+    elif isinstance(node, dict):
+        node[leaf] = value
+    else:
         raise KeyError(path)
-    node[leaf] = value
 
 
 def _validated(data: dict, paths: list[str]) -> ProtocolDefinition:
@@ -154,16 +167,23 @@ def apply_clinic_values(definition: dict, values: dict[str, Any]) -> tuple[dict,
 
 
 def _editable(data: dict, path: str, clinic_paths: list[str]) -> bool:
+    """Whether the nearest node above `path` that says so is `editable`; a discharge
+    criterion is editable when its own entry in `discharge.sources` is."""
     if path in clinic_paths or any(path.startswith(p + ".") for p in clinic_paths):
         return True
     node: Any = data
     flag = None
-    for part in path.split(".")[:-1]:
-        if not isinstance(node, dict) or part not in node:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        try:
+            node = _child(node, part)
+        except KeyError:
             return False
-        node = node[part]
         if isinstance(node, dict) and "editable" in node:
             flag = node["editable"]
+    own = node.get("sources", {}).get(leaf) if isinstance(node, dict) else None
+    if isinstance(own, dict) and "editable" in own:
+        return bool(own["editable"])
     return bool(flag)
 
 
@@ -187,3 +207,35 @@ def apply_edits(definition: dict, edits: dict[str, Any], new_version: str) -> di
     data["version"] = new_version
     _validated(data, list(edits))
     return data
+
+
+def apply_draft_edits(
+    definition: dict, clinic_values: dict[str, Any], edits: dict[str, Any], new_version: str
+) -> tuple[dict, dict[str, Any]]:
+    """`apply_edits`, plus edits of the clinic-set values kept beside the definition (the days
+    between visits, the minutes between recordings). Returns (definition, clinic values); every
+    problem is reported at once and nothing is applied unless all of it is valid."""
+    must_set = list(definition.get("clinic_must_set", []))
+    beside = {
+        path
+        for path in edits
+        if path in must_set and (spec := spec_for(path)) is not None and not spec.in_definition
+    }
+    fields: dict[str, str] = {}
+    values = dict(clinic_values)
+    for path in beside:
+        spec = spec_for(path)
+        if spec is not None and (problem := _check_kind(spec, edits[path])):
+            fields[path] = problem
+        values[path] = edits[path]
+    rest = {path: value for path, value in edits.items() if path not in beside}
+    data = copy.deepcopy(definition)
+    data["version"] = new_version
+    if rest or not edits:
+        try:
+            data = apply_edits(definition, rest, new_version)
+        except ClinicValueError as exc:
+            fields.update(exc.fields)
+    if fields:
+        raise ClinicValueError(fields)
+    return data, values

@@ -17,8 +17,9 @@ from ketamine_care.core.errors import Conflict, NotPermitted, StateError, Valida
 from ketamine_care.protocols.clinic_values import (
     ClinicValueError,
     apply_clinic_values,
-    apply_edits,
+    apply_draft_edits,
 )
+from ketamine_care.protocols.editable_fields import Change, describe_changes, editable_fields
 from ketamine_care.protocols.library import UnknownProtocol, load_definition
 from ketamine_care.protocols.models import (
     ClinicProtocol,
@@ -111,8 +112,40 @@ def activate_protocol(
     return version
 
 
+def check_activation(*, clinic, protocol_id: str, actor, clinic_values: dict) -> None:
+    """The checks `activate_protocol` makes, without writing (the confirmation step)."""
+    _require_director(clinic, actor)
+    try:
+        apply_clinic_values(load_definition(protocol_id).model_dump(mode="json"), clinic_values)
+    except ClinicValueError as exc:
+        raise _field_errors(exc, "clinic_values") from None
+
+
 def _next_number(clinic_protocol: ClinicProtocol) -> int:
     return (clinic_protocol.versions.aggregate(n=Max("version"))["n"] or 0) + 1
+
+
+def _drafted(from_version: ProtocolVersion, edits: dict[str, Any]) -> tuple[dict, dict]:
+    number = _next_number(from_version.clinic_protocol)
+    label = f"{from_version.parsed().version.split('+')[0]}+clinic.{number}"
+    try:
+        return apply_draft_edits(
+            from_version.definition, from_version.clinic_values, dict(edits), label
+        )
+    except ClinicValueError as exc:
+        raise _field_errors(exc, "edits") from None
+
+
+def preview_draft(*, from_version: ProtocolVersion, edits: dict[str, Any], actor) -> list[Change]:
+    """The changes `edits` would make, in words, after the same checks `create_draft` makes;
+    nothing is written (the confirmation step before a draft is saved)."""
+    _require_director(from_version.clinic_protocol.clinic, actor)
+    if from_version.status != VersionStatus.ACTIVE:
+        raise StateError("Drafts are made from the active version.")
+    _drafted(from_version, edits)
+    shipped = load_definition(from_version.protocol_id).model_dump(mode="json")
+    fields = editable_fields(from_version.definition, shipped, from_version.clinic_values)
+    return describe_changes(fields, edits)
 
 
 def create_draft(
@@ -124,24 +157,30 @@ def create_draft(
     if from_version.status != VersionStatus.ACTIVE:
         raise StateError("Drafts are made from the active version.")
     number = _next_number(clinic_protocol)
-    label = f"{from_version.parsed().version.split('+')[0]}+clinic.{number}"
-    try:
-        definition = apply_edits(from_version.definition, dict(edits), label)
-    except ClinicValueError as exc:
-        raise _field_errors(exc, "edits") from None
+    definition, values = _drafted(from_version, edits)
+    before = editable_fields(from_version.definition, {}, from_version.clinic_values)
+    previous = {path: next((f.current for f in before if f.path == path), None) for path in edits}
     with transaction.atomic():
         draft = ProtocolVersion.objects.create(
             clinic_protocol=clinic_protocol,
             version=number,
             definition=definition,
-            clinic_values=from_version.clinic_values,
+            clinic_values=values,
             status=VersionStatus.DRAFT,
             source=VersionSource.EDITED,
             based_on=from_version,
             change_note=(note or "").strip()[:2000],
             created_by=actor,
         )
-        _audit("protocol.draft_created", draft, actor, request, edits=edits, note=note)
+        _audit(
+            "protocol.draft_created",
+            draft,
+            actor,
+            request,
+            edits=edits,
+            previous=previous,
+            note=note,
+        )
     return draft
 
 

@@ -13,9 +13,15 @@ from ketamine_care.protocols import access, forms, queries, services
 
 
 def apply_errors(form, error: DomainError, strip_prefix: str = "") -> None:
+    """Each refusal on the field it names (by its words, never its path)."""
     for field, message in error.fields.items():
-        name = field.removeprefix(strip_prefix).replace(".", "__")
-        form.add_error(name if name in form.fields else None, f"{field}: {message}")
+        path = field.removeprefix(strip_prefix)
+        name = form.field_for(path) if hasattr(form, "field_for") else path.replace(".", "__")
+        if name in form.fields:
+            form.add_error(name, message)
+        else:
+            label = form.label_for(path) if hasattr(form, "label_for") else "This protocol"
+            form.add_error(None, f"{label}: {message}")
     if not error.fields:
         form.add_error(None, error.message)
 
@@ -38,34 +44,47 @@ def detail(request, protocol_id: str):
             "protocol": active.parsed() if active else shipped,
             "active": active,
             "versions": versions,
+            "version_rows": queries.version_rows(versions),
             "can_manage": has_capability(request.membership, Capability.MANAGE_PROTOCOLS),
         },
     )
+
+
+def _confirming(request, form) -> bool:
+    """A valid POST carrying `confirm` saves; any other valid POST shows the confirmation."""
+    return "confirm" in request.POST and "edit" not in request.POST and form.is_valid()
 
 
 @clinic_required(Capability.MANAGE_PROTOCOLS)
 @require_http_methods(["GET", "POST"])
 def activate(request, protocol_id: str):
     shipped = queries.shipped_or_404(protocol_id)
+    data = request.POST if request.method == "POST" else None
     form = forms.ActivateForm(
-        request.POST if request.method == "POST" else None, must_set=list(shipped.clinic_must_set)
+        data,
+        must_set=list(shipped.clinic_must_set),
+        dose_units={
+            r: "mg/kg" if d.basis == "mg_per_kg" else "mg" for r, d in shipped.dose.items()
+        },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
+    context = {"protocol": shipped, "form": form}
+    kwargs = {"clinic": request.membership.clinic, "protocol_id": protocol_id}
+    try:
+        if _confirming(request, form):
             services.activate_protocol(
-                clinic=request.membership.clinic,
-                protocol_id=protocol_id,
-                actor=request.user,
-                clinic_values=form.clinic_values(),
-                request=request,
+                **kwargs, actor=request.user, clinic_values=form.clinic_values(), request=request
             )
-        except DomainError as error:
-            apply_errors(form, error, "clinic_values.")
-        else:
             messages.success(request, f"{shipped.title} is active in this clinic.")
             return redirect("protocols:detail", protocol_id=protocol_id)
+        if data is not None and "edit" not in data and form.is_valid():
+            services.check_activation(
+                **kwargs, actor=request.user, clinic_values=form.clinic_values()
+            )
+            context["changes"] = form.changes() or ["No values to set: the shipped definition."]
+            return render(request, "protocols/confirm.html", context)
+    except DomainError as error:
+        apply_errors(form, error, "clinic_values.")
     status = 422 if form.errors else 200
-    context = {"protocol": shipped, "form": form}
     return render(request, "protocols/activate.html", context, status=status)
 
 
@@ -74,26 +93,35 @@ def activate(request, protocol_id: str):
 def new_draft(request, protocol_id: str):
     shipped = queries.shipped_or_404(protocol_id)
     active = queries.active_version(request.membership.clinic, protocol_id)
-    form = forms.DraftForm(request.POST if request.method == "POST" else None)
     if active is None:
         messages.error(request, "Activate the protocol before drafting changes.")
         return redirect("protocols:detail", protocol_id=protocol_id)
-    if request.method == "POST" and form.is_valid():
-        try:
+    specs = queries.editable_fields(active)
+    data = request.POST if request.method == "POST" else None
+    form = forms.ProtocolValuesForm(data, specs=specs)
+    context = {"protocol": shipped, "form": form, "active": active}
+    try:
+        if _confirming(request, form):
             services.create_draft(
                 from_version=active,
-                edits=form.cleaned_data["edits"],
+                edits=form.edits(),
                 note=form.cleaned_data["note"],
                 actor=request.user,
                 request=request,
             )
-        except DomainError as error:
-            form.add_error("edits", "; ".join(f"{k}: {v}" for k, v in error.fields.items()))
-        else:
             messages.success(request, "Draft saved. Publish it to make it the active version.")
             return redirect("protocols:detail", protocol_id=protocol_id)
+        if data is not None and "edit" not in data and form.is_valid():
+            context["changes"] = [
+                c.text
+                for c in services.preview_draft(
+                    from_version=active, edits=form.edits(), actor=request.user
+                )
+            ]
+            return render(request, "protocols/confirm.html", context)
+    except DomainError as error:
+        apply_errors(form, error, "edits.")
     status = 422 if form.errors else 200
-    context = {"protocol": shipped, "form": form, "active": active}
     return render(request, "protocols/draft.html", context, status=status)
 
 

@@ -124,4 +124,7 @@ class TreatmentViewTests(ClinicTestCase):
         url = "/protocols/eating-disorders-research/activate/"
         response = client.post(url, {})
         self.assertEqual(response.status_code, 422)
-        self.assertContains(response, "dose.iv.default", status_code=422)
+        # The missing value is named in words on its own field (no dotted path is shown).
+        self.assertContains(response, "IV starting dose", status_code=422)
+        errors = response.context["form"].errors
+        self.assertEqual(errors["dose__iv__default"], ["This field is required."])
