@@ -37,6 +37,10 @@ def main_pages() -> list[tuple[str, str]]:
         ("dose calculator", reverse("dosing:dose", args=[patient.public_id])),
         ("inventory", reverse("inventory:ledger")),
         ("audit", reverse("audit:list")),
+        ("to sign", reverse("treatment_sessions:to_sign")),
+        ("administration", reverse("accounts:administration")),
+        ("cohort research", reverse("accounts:cohorts")),
+        ("register patient", reverse("patients:register")),
     ]
     if plan is not None:
         pages.append(("plan", reverse("dosing:plan", args=[patient.public_id, plan.public_id])))
