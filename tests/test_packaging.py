@@ -20,3 +20,24 @@ def test_the_licence_is_an_spdx_string_read_by_a_setuptools_that_knows_it():
 def test_the_accessibility_checker_is_a_dev_dependency():
     dev = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert any(d.startswith("axe-playwright-python") for d in dev["dev"])
+
+
+def test_the_console_script_prints_the_packages_version():
+    import subprocess
+    import sys
+
+    version = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    result = subprocess.run(
+        [sys.executable, "-m", "ketamine_care", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"ketamine-care {version}"
+
+
+def test_the_changelog_has_a_section_for_the_packages_version():
+    version = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]["version"]
+    changelog = (PYPROJECT.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## [{version}]" in changelog

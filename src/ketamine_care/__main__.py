@@ -25,8 +25,21 @@ def _load(target: str) -> Callable[[Sequence[str]], int]:
     return getattr(importlib.import_module(module_name), func_name)
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed_version
+
+    try:
+        return installed_version("ketamine-care")
+    except PackageNotFoundError:  # run from a source tree that was not installed
+        return "unknown (not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
+    if argv[1:] == ["--version"]:
+        sys.stdout.write(f"ketamine-care {version()}\n")
+        sys.exit(0)
     if len(argv) > 1 and argv[1] in PURE_COMMANDS:
         sys.exit(_load(PURE_COMMANDS[argv[1]])(argv[2:]))
     if len(argv) > 1 and argv[1] == "demo":
