@@ -57,7 +57,13 @@ def floor():
     for number, name in ((1, "Calm"), (2, "Flagged"), (3, "Surge")):
         patient = make_patient(clinic=clinic, actor=director, family_name=name, mrn=f"F-{number}")
         sessions[name] = dosing_session(
-            patient, version, nurse, director, started_min_ago=60, chair_label=f"Chair {number}"
+            patient,
+            version,
+            nurse,
+            director,
+            started_min_ago=60,
+            chair_label=f"Chair {number}",
+            password=PASSWORD,
         )
         reading = {"measured_at": ago(4), "bp_systolic_mmhg": 128, "bp_diastolic_mmhg": 80}
         services.record_vitals(session=sessions[name], actor=nurse, readings=[reading])

@@ -41,7 +41,7 @@ def course():
     version = activate(clinic, director)
     patient = make_patient(clinic=clinic, actor=prescriber, given_name="Casey",
                            family_name="Course")  # fmt: skip
-    signed = dosing_session(patient, version, nurse, prescriber,
+    signed = dosing_session(patient, version, nurse, prescriber, password=PASSWORD,
                             scheduled_for=timezone.now() - timezone.timedelta(days=7))  # fmt: skip
     services.record_vitals(
         session=signed,

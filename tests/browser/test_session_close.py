@@ -55,7 +55,9 @@ def test_an_htmx_vitals_save_refreshes_every_panel_and_returns_the_focus(
 ):
     clinic, version, staff = clinic_staff
     nurse, prescriber = staff[Role.NURSE], staff[Role.PRESCRIBER]
-    session = dosing_session(patient(clinic, nurse, "Ridley", "C-1"), version, nurse, prescriber)
+    session = dosing_session(
+        patient(clinic, nurse, "Ridley", "C-1"), version, nurse, prescriber, password=PASSWORD
+    )
     sign_in(nurse.email, PASSWORD)
     page.goto(f"/sessions/{session.public_id}/")
     readiness = page.locator("#readiness")
@@ -88,7 +90,9 @@ def test_an_htmx_vitals_save_refreshes_every_panel_and_returns_the_focus(
 def test_to_sign_lists_a_discharged_session_and_signing_empties_it(page, sign_in, clinic_staff):
     clinic, version, staff = clinic_staff
     nurse, prescriber = staff[Role.NURSE], staff[Role.PRESCRIBER]
-    session = discharged_session(patient(clinic, nurse, "Sable", "C-2"), version, nurse, prescriber)
+    session = discharged_session(
+        patient(clinic, nurse, "Sable", "C-2"), version, nurse, prescriber, password=PASSWORD
+    )
     sign_in(prescriber.email, PASSWORD)
 
     badge = page.locator("#to-sign-count")
