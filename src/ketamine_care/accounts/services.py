@@ -99,3 +99,19 @@ def enrol_second_factor(*, request, device) -> None:
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
         record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
+
+
+def request_password_reset(*, form, options: dict, request) -> None:
+    """E-mail a reset link to the address if it belongs to someone with access (the form
+    decides), and record the request either way, on the global chain."""
+    email = form.cleaned_data["email"]
+    form.save(**options)
+    record(event_type="user.password_reset_requested", changes={"email": email}, request=request)
+
+
+def reset_password(*, form, request) -> None:
+    """Set the new password from a valid reset link. The password hash changes, so every
+    other session of the user ends and the link cannot be used again."""
+    with transaction.atomic():
+        user = form.save()
+        record(event_type="user.password_reset", actor=user, request=request)
