@@ -232,3 +232,24 @@ def test_the_token_list_shows_only_the_users_own_tokens(clinics):
     ours = clinics[OURS]
     listed = {row["id"] for row in json.loads(visit(clinics, "/api/v1/auth/tokens"))}
     assert listed == {str(ours["tokens"][ours["director"]].public_id)}
+
+
+def test_the_administration_page_lists_this_clinics_people_and_invitations_only():
+    """Staff and open invitations are the clinic's own (accounts/landing.py administration:
+    `Membership ... filter(clinic=clinic)` and `Invitation ... filter(clinic=clinic)`)."""
+    from ketamine_care.testing.staff import make_invitation
+
+    ours = Clinic.objects.create(name="Our Clinic")
+    theirs = Clinic.objects.create(name="Their Clinic")
+    admin = make_user(f"admin@{OURS.lower()}.test", ours, Role.CLINIC_ADMIN)
+    make_user(f"rn@{OURS.lower()}.test", ours, Role.NURSE)
+    their_admin = make_user(f"admin@{THEIRS.lower()}.test", theirs, Role.CLINIC_ADMIN)
+    make_user(f"rn@{THEIRS.lower()}.test", theirs, Role.NURSE)
+    make_invitation(clinic=ours, admin=admin, email=f"new@{OURS.lower()}.test")
+    make_invitation(clinic=theirs, admin=their_admin, email=f"new@{THEIRS.lower()}.test")
+    client = Client()
+    client.force_login(admin)
+    body = client.get("/accounts/administration/").content.decode()
+    assert f"rn@{OURS.lower()}.test" in body
+    assert f"new@{OURS.lower()}.test" in body
+    assert THEIRS.lower() not in body
