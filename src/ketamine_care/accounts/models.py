@@ -155,7 +155,10 @@ class Invitation(PublicIdModel):
     full_name = models.CharField(max_length=200)
     role = models.CharField(max_length=32, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # None: invited from the command line (`ketamine-care invite-admin`).
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -39,8 +39,12 @@ def invitation_lifetime() -> timedelta:
     return timedelta(hours=getattr(settings, "INVITATION_HOURS", 72))
 
 
-def _send_invitation_mail(*, invitation: Invitation, token: str, request) -> None:
-    link = request.build_absolute_uri(reverse("accounts:accept_invitation", args=[token]))
+def invitation_link(*, token: str, request=None, base_url: str = "") -> str:
+    path = reverse("accounts:accept_invitation", args=[token])
+    return request.build_absolute_uri(path) if request else base_url.rstrip("/") + path
+
+
+def _send_invitation_mail(*, invitation: Invitation, link: str) -> None:
     context = {"invitation": invitation, "link": link, "site_name": settings.SITE_NAME}
     body = render_to_string("accounts/email/invitation.txt", context)
     subject = f"You are invited to {invitation.clinic.name}"
@@ -49,9 +53,17 @@ def _send_invitation_mail(*, invitation: Invitation, token: str, request) -> Non
 
 
 def invite_user(
-    *, clinic: Clinic, actor: User, email: str, full_name: str, role: str, request
-) -> Invitation:
-    """Invite `email` to join `clinic` as `role`, and e-mail the link."""
+    *,
+    clinic: Clinic,
+    actor: User | None,
+    email: str,
+    full_name: str,
+    role: str,
+    request=None,
+    base_url: str = "",
+) -> tuple[Invitation, str]:
+    """Invite `email` to join `clinic` as `role`, e-mail the link and return it too. Links
+    are absolute: from the request, or from `base_url` on the command line (no actor)."""
     email = email.strip().lower()
     if Membership.objects.filter(clinic=clinic, user__email__iexact=email).exists():
         raise ValidationFailed(
@@ -85,8 +97,9 @@ def invite_user(
             changes={"new": {"email": email, "role": role}},
             request=request,
         )
-        _send_invitation_mail(invitation=invitation, token=token, request=request)
-    return invitation
+        link = invitation_link(token=token, request=request, base_url=base_url)
+        _send_invitation_mail(invitation=invitation, link=link)
+    return invitation, link
 
 
 def _pending(invitation: Invitation) -> Invitation:
@@ -113,7 +126,8 @@ def resend_invitation(*, invitation: Invitation, actor: User, request) -> Invita
             obj=invitation,
             request=request,
         )
-        _send_invitation_mail(invitation=invitation, token=token, request=request)
+        link = invitation_link(token=token, request=request)
+        _send_invitation_mail(invitation=invitation, link=link)
     return invitation
 
 
