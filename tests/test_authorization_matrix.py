@@ -36,6 +36,7 @@ HTML = {
     "accounts:logout": PUBLIC,
     "accounts:otp_verify": ANY_MEMBER,
     "accounts:otp_setup": ANY_MEMBER,
+    "accounts:backup_codes": ANY_MEMBER,
     "accounts:switch_clinic": ANY_MEMBER,
     "accounts:administration": Capability.VIEW_MEMBERS,
     "accounts:cohorts": Capability.VIEW_COHORTS,

@@ -42,6 +42,7 @@ HTML_READS = {
     "accounts:logout": NO_PATIENT_DATA,
     "accounts:otp_verify": NO_PATIENT_DATA,
     "accounts:otp_setup": NO_PATIENT_DATA,
+    "accounts:backup_codes": NO_PATIENT_DATA,
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
     "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet

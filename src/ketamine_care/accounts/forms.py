@@ -18,13 +18,9 @@ class OtpForm(forms.Form):
     code = forms.CharField(
         label="One-time code",
         max_length=8,
+        help_text="The 6 digits from your authenticator app, or one of your backup codes.",
         widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "autofocus": True,
-                "pattern": "[0-9]*",
-            }
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
         ),
     )
 
@@ -104,6 +100,19 @@ class DeactivateForm(forms.Form):
 
 class ReactivateForm(forms.Form):
     confirm = forms.BooleanField(label="Give this person access again, with the same role.")
+
+
+class ResetSecondFactorForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="This person lost their authenticator. Remove it and their backup codes once a "
+        "second clinic admin confirms."
+    )
+
+
+class ConfirmResetForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I checked with this person: remove their authenticator and backup codes now."
+    )
 
 
 class AddMembershipForm(forms.Form):

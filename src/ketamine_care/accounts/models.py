@@ -187,3 +187,30 @@ class Invitation(PublicIdModel):
 
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at
+
+
+class SecondFactorReset(PublicIdModel):
+    """A clinic admin's request to remove a person's lost authenticator and backup codes. It
+    takes effect only when a second clinic admin of the clinic confirms it (four eyes)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="one_pending_second_factor_reset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Second-factor reset of {self.user} at {self.clinic}"

@@ -9,6 +9,7 @@ from django.contrib.auth import login, logout
 from django.db import transaction
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
 from ketamine_care.accounts.models import ApiToken, Membership
@@ -115,3 +116,26 @@ def reset_password(*, form, request) -> None:
     with transaction.atomic():
         user = form.save()
         record(event_type="user.password_reset", actor=user, request=request)
+
+
+BACKUP_CODE_COUNT = 10
+
+
+def generate_backup_codes(*, request) -> list[str]:
+    """Replace the signed-in user's backup codes with new ones, each usable once in place of
+    an authenticator code; return them to be shown once."""
+    user = request.user
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="Backup codes", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        record(
+            event_type="user.backup_codes_generated",
+            actor=user,
+            changes={"count": len(codes)},
+            request=request,
+        )
+    return codes

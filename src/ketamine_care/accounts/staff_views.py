@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketamine_care.accounts import forms, services, staffing
+from ketamine_care.accounts import forms, second_factor_reset, services, staffing
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
 from ketamine_care.accounts.models import Clinic, Invitation, Membership, Role, User
@@ -18,6 +19,7 @@ from ketamine_care.core.errors import DomainError
 
 
 def _apply_errors(form, error: DomainError) -> None:
+    """Field errors beside their fields; a refusal of the whole act as the form's error."""
     for field, message in error.fields.items():
         form.add_error(field if field in form.fields else None, message)
     if not error.fields:
@@ -94,6 +96,8 @@ _MEMBER_ACTIONS = {
     "deactivate": forms.DeactivateForm,
     "reactivate": forms.ReactivateForm,
     "add_membership": forms.AddMembershipForm,
+    "reset_second_factor": forms.ResetSecondFactorForm,
+    "confirm_reset": forms.ConfirmResetForm,
 }
 
 
@@ -119,6 +123,12 @@ def _act_on_member(request, member: Membership, action: str, form) -> None:
     elif action == "reactivate":
         staffing.reactivate_membership(membership=member, **common)
         messages.success(request, f"{member.user} has access again.")
+    elif action == "reset_second_factor":
+        second_factor_reset.request_second_factor_reset(membership=member, **common)
+        messages.success(request, "Asked. A second clinic admin must now confirm the reset.")
+    elif action == "confirm_reset":
+        second_factor_reset.confirm_second_factor_reset(membership=member, **common)
+        messages.success(request, f"{member.user} sets up a new authenticator at next sign-in.")
     else:
         clinic, role = form.cleaned_data["clinic"], form.cleaned_data["role"]
         staffing.add_membership(user=member.user, clinic=clinic, role=role, **common)
@@ -140,16 +150,25 @@ def member(request, member_id):
     action = request.POST.get("action") if request.method == "POST" else None
     built = _member_forms(request, found, action)
     form = built.get(action)
+    refused = None
     if form is not None and form.is_valid():
         try:
             _act_on_member(request, found, action, form)
         except DomainError as error:
             _apply_errors(form, error)
+            refused = error.message if not error.fields else None
         else:
             return redirect("accounts:member", member_id=member_id)
     status = 422 if form is not None and form.errors else 200
     others = Membership.objects.filter(user=found.user).exclude(pk=found.pk)
-    context = {"member": found, "forms": built, "other_clinics": others.select_related("clinic")}
+    context = {
+        "member": found,
+        "forms": built,
+        "other_clinics": others.select_related("clinic"),
+        "has_authenticator": TOTPDevice.objects.filter(user=found.user).exists(),
+        "pending_reset": second_factor_reset.pending_reset(found),
+        "refused": refused,  # shown at the top: the form it came from may be hidden now
+    }
     return render(request, "accounts/member.html", context, status=status)
 
 

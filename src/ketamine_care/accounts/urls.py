@@ -8,6 +8,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("two-factor/", views.otp_verify, name="otp_verify"),
     path("two-factor/setup/", views.otp_setup, name="otp_setup"),
+    path("two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
     path("switch-clinic/", views.switch_clinic_view, name="switch_clinic"),
     path("administration/", landing.administration, name="administration"),
     path("administration/invite/", staff_views.invite, name="invite"),

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # single-use backup codes
     "axes",
     "ketamine_care.core",
     "ketamine_care.accounts",
