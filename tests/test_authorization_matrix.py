@@ -22,6 +22,7 @@ from ketamine_care.patients import services
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
 from ketamine_care.testing.sessions import make_session_fixture, session_body
+from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
 
 ANY_MEMBER = "any_member"
@@ -35,9 +36,17 @@ HTML = {
     "accounts:logout": PUBLIC,
     "accounts:otp_verify": ANY_MEMBER,
     "accounts:otp_setup": ANY_MEMBER,
+    "accounts:backup_codes": ANY_MEMBER,
     "accounts:switch_clinic": ANY_MEMBER,
     "accounts:administration": Capability.VIEW_MEMBERS,
     "accounts:cohorts": Capability.VIEW_COHORTS,
+    "accounts:invite": Capability.MANAGE_MEMBERS,
+    "accounts:invitation": Capability.MANAGE_MEMBERS,
+    "accounts:member": Capability.MANAGE_MEMBERS,
+    "accounts:clinic_settings": Capability.MANAGE_MEMBERS,
+    "accounts:accept_invitation": PUBLIC,  # the signed single-use token is the credential
+    "accounts:password_reset": PUBLIC,
+    "accounts:password_reset_confirm": PUBLIC,  # Django's signed, single-use reset token
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
@@ -60,6 +69,7 @@ HTML = {
     "portal:respond": PUBLIC,  # the signed single-use token is the credential
 }
 POST_ONLY = (
+    "accounts:invitation",
     "patients:add_entry",
     "patients:entry_entered_in_error",
     "patients:record_nkda",
@@ -355,7 +365,7 @@ def valid_body(method: str, path: str) -> dict:
 
 # Path parameters that name shared, non-clinic data (the shipped protocol library, instrument
 # definitions) or that are checked otherwise (a self-report token, the user's own API token).
-_SHARED_PARAMETERS = {"protocol_id", "code", "token", "token_id", "kind"}
+_SHARED_PARAMETERS = {"protocol_id", "code", "token", "token_id", "kind", "uidb64"}
 
 
 def _names_a_clinic_record(pattern: str) -> bool:
@@ -414,6 +424,7 @@ class MatrixFixture(ClinicTestCase):
         cls.session_fixture = make_session_fixture(
             patient=cls.patient, version=cls.protocol_version, nurse=cls.nurse
         )
+        cls.invitation = make_invitation(clinic=cls.clinic, admin=cls.clinic_admin)
 
     def fill(self, path: str) -> str:
         values = {
@@ -435,6 +446,9 @@ class MatrixFixture(ClinicTestCase):
             "visit_id": self.visit.public_id,
             "session_id": self.session_fixture["session"].public_id,
             "session_alert_id": self.session_fixture["alert"].public_id,
+            "member_id": self.nurse.public_id,
+            "invitation_id": self.invitation.public_id,
+            "uidb64": "forged-uid",
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -42,9 +42,18 @@ HTML_READS = {
     "accounts:logout": NO_PATIENT_DATA,
     "accounts:otp_verify": NO_PATIENT_DATA,
     "accounts:otp_setup": NO_PATIENT_DATA,
+    "accounts:backup_codes": NO_PATIENT_DATA,
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
     "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
+    # Staff administration: staff names, roles and e-mail addresses, never a patient.
+    "accounts:invite": NO_PATIENT_DATA,
+    "accounts:invitation": NO_PATIENT_DATA,
+    "accounts:member": NO_PATIENT_DATA,
+    "accounts:clinic_settings": NO_PATIENT_DATA,
+    "accounts:accept_invitation": NO_PATIENT_DATA,
+    "accounts:password_reset": NO_PATIENT_DATA,
+    "accounts:password_reset_confirm": NO_PATIENT_DATA,
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
     "patients:chart": PATIENT,

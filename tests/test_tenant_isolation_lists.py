@@ -30,6 +30,7 @@ from ketamine_care.testing.inventory import (
     receive,
 )
 from ketamine_care.testing.measures import phq9, record
+from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.services import record_vitals
 from ketamine_care.treatment_sessions.tests.factories import (
@@ -232,3 +233,22 @@ def test_the_token_list_shows_only_the_users_own_tokens(clinics):
     ours = clinics[OURS]
     listed = {row["id"] for row in json.loads(visit(clinics, "/api/v1/auth/tokens"))}
     assert listed == {str(ours["tokens"][ours["director"]].public_id)}
+
+
+def test_the_administration_page_lists_this_clinics_people_and_invitations_only():
+    """Staff and open invitations are the clinic's own (accounts/landing.py administration:
+    `Membership ... filter(clinic=clinic)` and `Invitation ... filter(clinic=clinic)`)."""
+    ours = Clinic.objects.create(name="Our Staff Clinic")
+    theirs = Clinic.objects.create(name="Their Staff Clinic")
+    admin = make_user(f"admin@{OURS.lower()}.staff", ours, Role.CLINIC_ADMIN)
+    make_user(f"rn@{OURS.lower()}.staff", ours, Role.NURSE)
+    their_admin = make_user(f"admin@{THEIRS.lower()}.staff", theirs, Role.CLINIC_ADMIN)
+    make_user(f"rn@{THEIRS.lower()}.staff", theirs, Role.NURSE)
+    make_invitation(clinic=ours, admin=admin, email=f"new@{OURS.lower()}.staff")
+    make_invitation(clinic=theirs, admin=their_admin, email=f"new@{THEIRS.lower()}.staff")
+    client = Client()
+    client.force_login(admin)
+    body = client.get("/accounts/administration/").content.decode()
+    assert f"rn@{OURS.lower()}.staff" in body
+    assert f"new@{OURS.lower()}.staff" in body
+    assert THEIRS.lower() not in body

@@ -15,6 +15,20 @@ AUDIT_EVENTS = {
     "api_token.issued": "API token issued",
     "api_token.revoked": "API token revoked",
     "audit.listed": "Audit trail viewed",
+    "user.password_reset_requested": "Password reset asked for",
+    "user.password_reset": "Password reset",
+    "user.backup_codes_generated": "Backup codes made",
+    "invitation.sent": "Invitation sent",
+    "invitation.resent": "Invitation sent again",
+    "invitation.cancelled": "Invitation cancelled",
+    "invitation.accepted": "Invitation accepted",
+    "membership.role_changed": "Role changed",
+    "membership.deactivated": "Access ended",
+    "membership.reactivated": "Access restored",
+    "membership.added": "Added to the clinic",
+    "clinic.settings_changed": "Clinic settings changed",
+    "second_factor.reset_requested": "Second-factor reset asked for",
+    "second_factor.reset": "Second factor reset",
 }
 
 

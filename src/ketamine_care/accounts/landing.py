@@ -10,9 +10,10 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketamine_care.accounts.decorators import clinic_required
-from ketamine_care.accounts.models import Membership, Role
+from ketamine_care.accounts.models import Invitation, Membership, Role
 from ketamine_care.accounts.permissions import (
     ROLE_CAPABILITIES,
     TWO_FACTOR_ROLES,
@@ -63,7 +64,8 @@ def home(request):
 
 @clinic_required(Capability.VIEW_MEMBERS)
 def administration(request):
-    """The clinic's users and their roles, read-only (no patient data)."""
+    """The clinic's users, their roles and last sign-in, and open invitations (no patient
+    data). Each person's page changes their access."""
     clinic = request.membership.clinic
     members = list(
         Membership.objects.filter(clinic=clinic)
@@ -84,7 +86,14 @@ def administration(request):
         }
         for role in Role
     ]
-    context = {"members": members, "roles": roles, "active_count": sum(counts.values())}
+    invitations = Invitation.objects.pending().filter(clinic=clinic).order_by("email")
+    context = {
+        "members": members,
+        "roles": roles,
+        "active_count": sum(counts.values()),
+        "invitations": list(invitations),
+        "now": timezone.now(),
+    }
     return render(request, "accounts/administration.html", context)
 
 

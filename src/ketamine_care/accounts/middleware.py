@@ -13,6 +13,8 @@ SESSION_CLINIC_KEY = "clinic_id"
 
 # Paths a signed-in user may reach before completing two-factor authentication.
 _TWO_FACTOR_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/healthz", "/api/")
+# ... except the clinic admin's pages, which change who may sign in.
+_TWO_FACTOR_GUARDED_PREFIXES = ("/accounts/administration/",)
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
@@ -43,7 +45,8 @@ class CurrentClinicMiddleware:
         user = request.user
         if not user.is_authenticated or user.is_verified():
             return False
-        if request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES):
+        guarded = request.path.startswith(_TWO_FACTOR_GUARDED_PREFIXES)
+        if request.path.startswith(_TWO_FACTOR_EXEMPT_PREFIXES) and not guarded:
             return False
         # A user who enrolled a device always uses it; enrolment is mandatory for some roles.
         return second_factor_required(user)

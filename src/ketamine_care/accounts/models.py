@@ -33,6 +33,10 @@ class Clinic(PublicIdModel, TimestampedModel):
     label_jurisdiction = models.CharField(
         max_length=2, choices=LabelJurisdiction.choices, default=LabelJurisdiction.US
     )
+    address = models.TextField(blank=True)
+    # Who hears about a security problem (a lost device, a suspected breach): the clinic's
+    # IT or privacy contact, shown to staff on the administration page.
+    security_contact_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -63,6 +67,9 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Raised to end every session of the user at once (deactivation): the session's stored
+    # hash no longer matches, so the next request is signed out.
+    session_generation = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 
@@ -75,6 +82,14 @@ class User(PublicIdModel, AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def get_session_auth_hash(self) -> str:
+        # Generation 0 keeps Django's own hash, so sessions started before this field existed
+        # stay valid.
+        base = super().get_session_auth_hash()
+        if not self.session_generation:
+            return base
+        return hashlib.sha256(f"{base}:{self.session_generation}".encode()).hexdigest()
 
 
 class Membership(TimestampedModel):
@@ -124,3 +139,78 @@ class ApiToken(PublicIdModel):
     def hash_token(token: str) -> str:
         # Tokens carry 256 bits of randomness, so a fast unsalted hash is sufficient here.
         return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
+
+
+class Invitation(PublicIdModel):
+    """An e-mailed, single-use link to join a clinic with a role. Only the SHA-256 of the
+    link's secret is stored, so a database leak does not leak usable links."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    full_name = models.CharField(max_length=200)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # None: invited from the command line (`ketamine-care invite-admin`).
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="invitation_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.clinic}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+
+class SecondFactorReset(PublicIdModel):
+    """A clinic admin's request to remove a person's lost authenticator and backup codes. It
+    takes effect only when a second clinic admin of the clinic confirms it (four eyes)."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "user"],
+                condition=models.Q(confirmed_at__isnull=True),
+                name="one_pending_second_factor_reset",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Second-factor reset of {self.user} at {self.clinic}"

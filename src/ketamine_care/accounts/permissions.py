@@ -59,6 +59,8 @@ class Capability(enum.StrEnum):
     # management is built) and the de-identified cohort workspace (an explanation until the
     # registry is built).
     VIEW_MEMBERS = "view_members"
+    # Inviting staff, changing roles, ending access and the clinic's own settings.
+    MANAGE_MEMBERS = "manage_members"
     VIEW_COHORTS = "view_cohorts"
 
 
@@ -188,7 +190,8 @@ ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] = ROLE_CAPABILITIES[Role.MEDICAL_DIRECT
 }
 
 ROLE_CAPABILITIES[Role.CLINIC_ADMIN] = ROLE_CAPABILITIES[Role.CLINIC_ADMIN] | {
-    Capability.VIEW_MEMBERS
+    Capability.VIEW_MEMBERS,
+    Capability.MANAGE_MEMBERS,
 }
 ROLE_CAPABILITIES[Role.RESEARCHER] = ROLE_CAPABILITIES[Role.RESEARCHER] | {Capability.VIEW_COHORTS}
 

@@ -9,6 +9,7 @@ from django.contrib.auth import login, logout
 from django.db import transaction
 from django.utils import timezone
 from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
 from ketamine_care.accounts.models import ApiToken, Membership
@@ -99,3 +100,42 @@ def enrol_second_factor(*, request, device) -> None:
         device.save(update_fields=["confirmed"])
         otp_login(request, device)
         record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
+
+
+def request_password_reset(*, form, options: dict, request) -> None:
+    """E-mail a reset link to the address if it belongs to someone with access (the form
+    decides), and record the request either way, on the global chain."""
+    email = form.cleaned_data["email"]
+    form.save(**options)
+    record(event_type="user.password_reset_requested", changes={"email": email}, request=request)
+
+
+def reset_password(*, form, request) -> None:
+    """Set the new password from a valid reset link. The password hash changes, so every
+    other session of the user ends and the link cannot be used again."""
+    with transaction.atomic():
+        user = form.save()
+        record(event_type="user.password_reset", actor=user, request=request)
+
+
+BACKUP_CODE_COUNT = 10
+
+
+def generate_backup_codes(*, request) -> list[str]:
+    """Replace the signed-in user's backup codes with new ones, each usable once in place of
+    an authenticator code; return them to be shown once."""
+    user = request.user
+    with transaction.atomic():
+        device, _ = StaticDevice.objects.get_or_create(
+            user=user, name="Backup codes", defaults={"confirmed": True}
+        )
+        device.token_set.all().delete()
+        codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+        StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+        record(
+            event_type="user.backup_codes_generated",
+            actor=user,
+            changes={"count": len(codes)},
+            request=request,
+        )
+    return codes

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketamine_care.accounts import services
@@ -95,7 +96,8 @@ def otp_verify(request):
         return redirect(f"/accounts/two-factor/setup/?next={_next_url(request)}")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["code"].strip())
+        # Backup codes are lower-case letters and digits; people type them in capitals too.
+        device = match_token(request.user, form.cleaned_data["code"].strip().lower())
         if device is not None:
             services.verify_second_factor(request=request, device=device)
             return redirect(_next_url(request))
@@ -129,6 +131,21 @@ def otp_setup(request):
             "next": _next_url(request),
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def backup_codes(request):
+    """New single-use backup codes, shown once; only with an authenticator, in a session
+    verified with it."""
+    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        messages.info(request, "Set up an authenticator app first; backup codes stand in for it.")
+        return redirect("accounts:otp_setup")
+    if not request.user.is_verified():
+        return redirect(f"{reverse('accounts:otp_verify')}?next={request.path}")
+    codes = services.generate_backup_codes(request=request) if request.method == "POST" else []
+    left = StaticToken.objects.filter(device__user=request.user).count()
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "left": left})
 
 
 def _base32(key: bytes) -> str:

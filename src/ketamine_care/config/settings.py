@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # single-use backup codes
     "axes",
     "ketamine_care.core",
     "ketamine_care.accounts",
@@ -196,6 +197,12 @@ WITNESS_COOLOFF_SECONDS = 15 * 60
 # 15 minutes without touching the sign-in lock-out.
 SIGN_PASSWORD_FAILURE_LIMIT = env_int("SIGN_PASSWORD_FAILURE_LIMIT", 5)
 SIGN_PASSWORD_COOLOFF_SECONDS = 15 * 60
+
+# Staff invitations and password resets: links expire, and reset requests are throttled
+# per client and per address in the shared cache.
+INVITATION_HOURS = env_int("INVITATION_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
 
 OTP_TOTP_ISSUER = SITE_NAME
 

@@ -1,30 +1,21 @@
-"""Link secrets: a random token, signed so forgeries are refused before any database lookup.
-Only the SHA-256 of the random part is stored, so a database leak does not leak usable links."""
+"""Self-report link secrets (the shared pattern of `core.secret_links`, with the portal's
+salt): only the SHA-256 of the random part is stored."""
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-
-from django.core import signing
+from ketamine_care.core import secret_links
+from ketamine_care.core.secret_links import token_hash
 
 _SALT = "ketamine_care.portal.self_report_link"
+
+__all__ = ["hash_from_url", "new_token", "token_hash"]
 
 
 def new_token() -> tuple[str, str]:
     """(token for the URL, hash to store)."""
-    raw = secrets.token_urlsafe(32)
-    return signing.Signer(salt=_SALT).sign(raw), token_hash(raw)
-
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+    return secret_links.new_token(_SALT)
 
 
 def hash_from_url(token: str) -> str | None:
     """The stored hash for a URL token, or None when the signature does not verify."""
-    try:
-        raw = signing.Signer(salt=_SALT).unsign(token)
-    except (signing.BadSignature, UnicodeError):
-        return None
-    return token_hash(raw) if raw.isascii() else None
+    return secret_links.hash_from_url(token, _SALT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from ketamine_care.accounts.models import Clinic
+from ketamine_care.accounts.models import Clinic, Membership, Role
 from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.treatment_sessions.models import TreatmentSession
@@ -22,6 +22,7 @@ def main_pages() -> list[tuple[str, str]]:
         (s for state in RICH_STATES for s in sessions.filter(state=state)[:1]), sessions.first()
     )
     patient = session.patient
+    nurse = Membership.objects.select_related("user").filter(clinic=clinic, role=Role.NURSE)[0]
     plan = TreatmentPlan.objects.filter(patient=patient).first()
     pages = [
         ("patient list", reverse("patients:list")),
@@ -39,6 +40,9 @@ def main_pages() -> list[tuple[str, str]]:
         ("audit", reverse("audit:list")),
         ("to sign", reverse("treatment_sessions:to_sign")),
         ("administration", reverse("accounts:administration")),
+        ("invite", reverse("accounts:invite")),
+        ("clinic settings", reverse("accounts:clinic_settings")),
+        ("person", reverse("accounts:member", args=[nurse.user.public_id])),
         ("cohort research", reverse("accounts:cohorts")),
         ("register patient", reverse("patients:register")),
     ]
