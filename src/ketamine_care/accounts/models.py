@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from ketamine_care.core.clock import default_time_zone, validate_time_zone
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 
 
@@ -32,6 +33,10 @@ class Clinic(PublicIdModel, TimestampedModel):
     name = models.CharField(max_length=200, unique=True)
     label_jurisdiction = models.CharField(
         max_length=2, choices=LabelJurisdiction.choices, default=LabelJurisdiction.US
+    )
+    # The clinic's IANA zone: its "today" and every time its screens show (core/clock.py).
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
     )
 
     class Meta:

@@ -200,7 +200,10 @@ SIGN_PASSWORD_COOLOFF_SECONDS = 15 * 60
 OTP_TOTP_ISSUER = SITE_NAME
 
 LANGUAGE_CODE = "en-us"
+# The server works in UTC; each clinic has its own IANA zone (Clinic.time_zone), activated per
+# request. A new clinic gets DEFAULT_CLINIC_TIME_ZONE (UTC when unset), e.g. America/Chicago.
 TIME_ZONE = "UTC"
+DEFAULT_CLINIC_TIME_ZONE = os.environ.get("DEFAULT_CLINIC_TIME_ZONE", "") or "UTC"
 USE_I18N = True
 USE_TZ = True
 

@@ -47,14 +47,18 @@ def request_fields(request: Any, status: int, duration_ms: float) -> dict[str, A
     (`request.auth`)."""
     member = getattr(request, "membership", None) or getattr(request, "auth", None)
     clinic = getattr(member, "clinic", None)
-    user = getattr(member, "user", None) or getattr(request, "user", None)
+    # A membership names its user by id: no query for the log line.
+    user_id = getattr(member, "user_id", None)
+    if user_id is None:
+        user = getattr(member, "user", None) or getattr(request, "user", None)
+        user_id = user.pk if getattr(user, "is_authenticated", False) else None
     return {
         "request_id": getattr(request, "request_id", None),
         "method": request.method,
         "route": _route_of(request),
         "status": status,
         "duration_ms": round(duration_ms, 1),
-        "user_id": user.pk if getattr(user, "is_authenticated", False) else None,
+        "user_id": user_id,
         "clinic_id": str(clinic.public_id) if clinic is not None else None,
     }
 
