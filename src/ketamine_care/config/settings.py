@@ -124,6 +124,8 @@ TEMPLATES = [
             "builtins": [
                 "template_partials.templatetags.partials",
                 "ketamine_care.core.templatetags.clinical",
+                # `|clinic_time` / `|clinic_clock`: every time shown, in the clinic's zone.
+                "ketamine_care.core.templatetags.clinic_time",
             ],
             "context_processors": [
                 "django.template.context_processors.request",
