@@ -16,7 +16,7 @@ differences of aware instants, so a daylight-saving change never adds or loses a
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -86,13 +86,22 @@ def clinic_date_of(clinic, when: datetime) -> date:
 
 
 def clinic_day_bounds(clinic, day: date) -> tuple[datetime, datetime]:
-    """The instants the clinic's `day` starts and the next day starts ([start, end)).
+    """The instants the clinic's `day` starts and the next day starts ([start, end)), in UTC.
 
-    A daylight-saving day is 23 or 25 hours long; the bounds are midnights in the zone."""
+    A daylight-saving day is 23 or 25 hours long; the bounds are midnights in the zone.
+    They are returned in UTC because Python subtracts two times of one zone by their wall
+    clocks (end - start would say 24 hours on either night)."""
     zone = clinic_zone(clinic)
     start = datetime.combine(day, time.min, tzinfo=zone)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
-    return start, end
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def elapsed(start: datetime, end: datetime) -> timedelta:
+    """The real time between two aware instants, whatever zones they carry. Subtracting two
+    times that share a zone compares wall clocks, which is an hour off across a daylight-saving
+    change (a form parses both in the clinic's zone)."""
+    return end.astimezone(UTC) - start.astimezone(UTC)
 
 
 def activate_clinic_zone(clinic) -> None:
@@ -102,3 +111,12 @@ def activate_clinic_zone(clinic) -> None:
         timezone.deactivate()
     else:
         timezone.activate(clinic_zone(clinic))
+
+
+def as_utc(when: datetime | None) -> datetime | None:
+    """An aware instant moved to UTC (None and naive values unchanged). Services store and
+    order entered times this way: times a form parsed in the clinic's zone share its tzinfo,
+    and Python compares and subtracts those by wall clock (01:10 PST "before" 01:50 PDT)."""
+    if when is None or timezone.is_naive(when):
+        return when
+    return when.astimezone(UTC)

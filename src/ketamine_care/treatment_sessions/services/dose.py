@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
-from ketamine_care.core.clock import clinic_today
+from ketamine_care.core.clock import as_utc, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.services import draw_for_administration
@@ -211,8 +211,9 @@ def _ceiling_mg(definition, route) -> Decimal | None:
 
 def _timing(admin, route, dose, device_times, start, end, errors) -> dict:
     now = timezone.now()
+    start, end = as_utc(start), as_utc(end)  # ordered by real time across a clock change
     if admin.device_mg:
-        times = sorted(device_times or [])
+        times = sorted(as_utc(t) for t in device_times or [])
         if not times:
             errors["device_times"] = "Give the time of each device."
             return {"start": None, "devices": []}
