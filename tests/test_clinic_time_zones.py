@@ -201,3 +201,11 @@ class ClockPerRequestTests(PacificClinicTestCase):
         with self.assertRaises(ValidationFailed) as caught:
             add("F33.1", MONDAY + timedelta(days=1))
         self.assertIn("onset_date", caught.exception.fields)
+
+
+class AdministrationPageTests(PacificClinicTestCase):
+    def test_the_clinic_admin_sees_the_clinics_zone_and_local_time(self):
+        self.clock.move_to(at(17, 5))
+        page = self.client_for(self.clinic_admin).get("/accounts/administration/")
+        self.assertContains(page, "<strong>America/Los_Angeles</strong>", html=True)
+        self.assertContains(page, "now 14 Jun 2027, 17:05")

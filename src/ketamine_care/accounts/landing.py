@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.models import Membership, Role
@@ -84,7 +85,12 @@ def administration(request):
         }
         for role in Role
     ]
-    context = {"members": members, "roles": roles, "active_count": sum(counts.values())}
+    context = {
+        "members": members,
+        "roles": roles,
+        "active_count": sum(counts.values()),
+        "now": timezone.now(),
+    }
     return render(request, "accounts/administration.html", context)
 
 
