@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record_read
 from ketamine_care.core.clock import clinic_day_bounds, clinic_today
+from ketamine_care.core.templatetags.clinic_time import clinic_clock
 from ketamine_care.outcomes.models import SafetyAlert
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.cadence import BpDue, next_bp_due
@@ -143,8 +144,7 @@ class Chair:
         if self.recheck is None or self.recheck_at is None:
             return ""
         reading = self.recheck.reading
-        shown = timezone.localtime(self.recheck_at)
-        return f"{_reading_words(reading)}: recheck by {shown:%H:%M}"
+        return f"{_reading_words(reading)}: recheck by {clinic_clock(self.recheck_at)}"
 
 
 def _reading_words(reading) -> str:
