@@ -152,6 +152,21 @@ class DayListTests(PacificClinicTestCase):
         self.assertContains(page, 'data-day="2027-06-14"')
         self.assertContains(page, self.patient.family_name)
 
+    def test_a_visit_not_checked_in_by_five_pm_is_late_not_a_no_show(self):
+        plan = treatable_plan(
+            patient=self.patient, version=self.version, prescriber=self.prescriber, start=MONDAY
+        )
+        services.schedule_session(
+            patient=self.patient,
+            protocol_version=self.version,
+            actor=self.front_desk,
+            planned_visit=plan.visits.get(date=MONDAY),
+            scheduled_for=at(16, 30),
+        )
+        page = self.client_for(self.nurse).get("/plans/day/")
+        self.assertContains(page, "not checked in 30 min after the time set")
+        self.assertNotContains(page, "Missed (no-show)")
+
     def test_a_visit_is_checked_in_on_its_local_day_and_not_the_day_before(self):
         plan = treatable_plan(
             patient=self.patient, version=self.version, prescriber=self.prescriber, start=MONDAY
