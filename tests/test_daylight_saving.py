@@ -119,3 +119,28 @@ class DaylightSavingSessionTests(ClinicTestCase):
                 self.local(2027, 11, 7, 1, 10, fold=1), self.local(2027, 11, 7, 1, 40)
             )
         self.assertIn("infusion_ended_at", getattr(caught.exception, "fields", {}))
+
+    def test_a_typed_time_in_the_repeated_hour_is_refused_and_nothing_saved(self):
+        # 01:20 happens twice that night: the form cannot know which, so it asks again
+        # rather than guess an hour wrong. Nothing is saved.
+        self.travel(datetime(2027, 11, 7, 9, 30, tzinfo=UTC))
+        session = self.dosed_session(
+            self.local(2027, 11, 7, 1, 40), self.local(2027, 11, 7, 1, 10, fold=1)
+        )
+        before = session.readings.count()
+        client = self.client_for(self.nurse)
+        url = f"/sessions/{session.public_id}/vitals/"
+        response = client.post(
+            url, {"measured_at": "2027-11-07T01:20", **BP}, headers={"HX-Request": "true"}
+        )
+        self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "America/Los_Angeles", status_code=422)
+        self.assertEqual(session.readings.count(), before)
+        # A time outside the repeated hour is read in the clinic's zone and stored in UTC.
+        response = client.post(
+            url, {"measured_at": "2027-11-07T00:55", **BP}, headers={"HX-Request": "true"}
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(session.readings.count(), before + 1)
+        entered = datetime(2027, 11, 7, 7, 55, tzinfo=UTC)  # 00:55 PDT
+        self.assertTrue(session.readings.filter(measured_at=entered).exists())
