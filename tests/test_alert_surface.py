@@ -10,6 +10,7 @@ from django.utils import timezone
 from ketamine_care.accounts.models import Role
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.alert_feed import badge, open_groups
+from ketamine_care.core.templatetags.clinic_time import clinic_time
 from ketamine_care.outcomes.models import SafetyAlert
 from ketamine_care.testing.base import ClinicTestCase, make_user
 from ketamine_care.testing.measures import phq9, record
@@ -67,7 +68,7 @@ class AlertSurfaceTests(ClinicTestCase):
         self.assertContains(page, "BP at or above 200/120 mmHg after dosing", count=1)
         self.assertContains(page, '<strong class="alert-count">2 alerts</strong>', html=True)
         first, latest = (timezone.localtime(a.triggered_at) for a in rule_alerts)
-        self.assertIn(f"first {first:%Y-%m-%d %H:%M}, latest {latest:%Y-%m-%d %H:%M}", body)
+        self.assertIn(f"first {clinic_time(first)}, latest {clinic_time(latest)}", body)
         self.assertContains(page, "PHQ-9 item 9")
         self.assertContains(page, "Questionnaire")
         self.assertContains(page, "Vital signs")

@@ -9,6 +9,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from ketamine_care.accounts.models import ApiToken, Membership
 from ketamine_care.accounts.permissions import second_factor_required
+from ketamine_care.core.clock import activate_clinic_zone
 
 
 class BearerTokenAuth(HttpBearer):
@@ -38,6 +39,8 @@ class BearerTokenAuth(HttpBearer):
         request.user = row.user
         request.membership = membership
         request.api_token = row
+        # The token names the clinic; CurrentClinicMiddleware resets the zone afterwards.
+        activate_clinic_zone(membership.clinic)
         return row.user
 
 

@@ -124,9 +124,22 @@ class AddMembershipForm(forms.Form):
         self.fields["clinic"].queryset = clinics
 
 
+def _time_zone_choices() -> list[tuple[str, str]]:
+    from zoneinfo import available_timezones
+
+    return [(zone, zone.replace("_", " ")) for zone in sorted(available_timezones())]
+
+
 class ClinicSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        choices=_time_zone_choices,
+        label="Time zone",
+        help_text="The clinic's today (lot expiry, day lists, today's weight) and every time "
+        "its screens show follow this zone.",
+    )
+
     class Meta:
         model = Clinic
-        fields = ["name", "address", "security_contact_email"]
+        fields = ["name", "address", "security_contact_email", "time_zone"]
         labels = {"security_contact_email": "Security contact e-mail"}
         widgets = {"address": forms.Textarea(attrs={"rows": 3})}

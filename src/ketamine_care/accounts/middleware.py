@@ -1,4 +1,5 @@
-"""Resolve the user's current clinic and enforce the second factor for roles that need it."""
+"""Resolve the user's current clinic, activate its time zone, and enforce the second factor
+for roles that need it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.urls import reverse
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.permissions import has_second_factor, second_factor_required
+from ketamine_care.core.clock import activate_clinic_zone
 
 SESSION_CLINIC_KEY = "clinic_id"
 
@@ -33,12 +35,20 @@ class CurrentClinicMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.membership = current_membership(request)
-        if self._needs_second_factor(request):
-            target = (
-                "accounts:otp_verify" if has_second_factor(request.user) else "accounts:otp_setup"
-            )
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
-        return self.get_response(request)
+        # Times shown and parsed on this request are the clinic's; a worker thread serves
+        # other clinics next, so the zone is reset when the response is done.
+        activate_clinic_zone(request.membership.clinic if request.membership else None)
+        try:
+            if self._needs_second_factor(request):
+                target = (
+                    "accounts:otp_verify"
+                    if has_second_factor(request.user)
+                    else "accounts:otp_setup"
+                )
+                return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return self.get_response(request)
+        finally:
+            activate_clinic_zone(None)
 
     @staticmethod
     def _needs_second_factor(request: HttpRequest) -> bool:

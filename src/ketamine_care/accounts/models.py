@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from ketamine_care.core.clock import default_time_zone, validate_time_zone
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 
 
@@ -37,6 +38,10 @@ class Clinic(PublicIdModel, TimestampedModel):
     # Who hears about a security problem (a lost device, a suspected breach): the clinic's
     # IT or privacy contact, shown to staff on the administration page.
     security_contact_email = models.EmailField(blank=True)
+    # The clinic's IANA zone: its "today" and every time its screens show (core/clock.py).
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, validators=[validate_time_zone]
+    )
 
     class Meta:
         ordering = ["name"]

@@ -309,7 +309,7 @@ def add_membership(*, user: User, clinic: Clinic, role: str, actor: User, reques
     return membership
 
 
-CLINIC_SETTINGS_FIELDS = ("name", "address", "security_contact_email")
+CLINIC_SETTINGS_FIELDS = ("name", "address", "security_contact_email", "time_zone")
 
 
 def update_clinic_settings(*, clinic: Clinic, actor: User, values: dict, request) -> Clinic:

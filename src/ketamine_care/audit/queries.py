@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.services import record_read
+from ketamine_care.core.clock import clinic_day_bounds
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,10 @@ def events_for_clinic(clinic, filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.event_type:
         events = events.filter(event_type__startswith=filters.event_type.strip())
     if filters.date_from:
-        events = events.filter(occurred_at__gte=_start_of(filters.date_from))
+        events = events.filter(occurred_at__gte=clinic_day_bounds(clinic, filters.date_from)[0])
     if filters.date_to:
-        events = events.filter(occurred_at__lt=_start_of(filters.date_to) + timedelta(days=1))
+        events = events.filter(occurred_at__lt=clinic_day_bounds(clinic, filters.date_to)[1])
     return events.order_by("-occurred_at", "-id")
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def _is_uuid(text: str) -> bool:

@@ -125,6 +125,8 @@ TEMPLATES = [
             "builtins": [
                 "template_partials.templatetags.partials",
                 "ketamine_care.core.templatetags.clinical",
+                # `|clinic_time` / `|clinic_clock`: every time shown, in the clinic's zone.
+                "ketamine_care.core.templatetags.clinic_time",
             ],
             "context_processors": [
                 "django.template.context_processors.request",
@@ -207,7 +209,10 @@ PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 5)
 OTP_TOTP_ISSUER = SITE_NAME
 
 LANGUAGE_CODE = "en-us"
+# The server works in UTC; each clinic has its own IANA zone (Clinic.time_zone), activated per
+# request. A new clinic gets DEFAULT_CLINIC_TIME_ZONE (UTC when unset), e.g. America/Chicago.
 TIME_ZONE = "UTC"
+DEFAULT_CLINIC_TIME_ZONE = os.environ.get("DEFAULT_CLINIC_TIME_ZONE", "") or "UTC"
 USE_I18N = True
 USE_TZ = True
 

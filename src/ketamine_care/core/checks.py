@@ -48,3 +48,20 @@ def check_shared_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def check_default_clinic_time_zone(app_configs, **kwargs):
+    from ketamine_care.core.clock import is_time_zone
+
+    name = getattr(settings, "DEFAULT_CLINIC_TIME_ZONE", "") or "UTC"
+    if not is_time_zone(name):
+        return [
+            Error(
+                f"DEFAULT_CLINIC_TIME_ZONE={name!r} is not an IANA time zone.",
+                hint="Use a name such as America/Los_Angeles or Europe/Berlin (not PST, not "
+                "an offset).",
+                id="ketamine_care.E021",
+            )
+        ]
+    return []

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
@@ -22,6 +23,8 @@ from ketamine_care.patients.models import Patient
 DEMO_PASSWORD = "demo"
 DEMO_CLINIC = "Demo Clinic"
 OTHER_CLINIC = "Other Clinic"
+DEMO_TIME_ZONE = "America/Los_Angeles"
+OTHER_TIME_ZONE = "America/New_York"
 PATIENT_COUNT = 40
 
 GIVEN = {
@@ -96,8 +99,11 @@ def ensure_membership(user: User, clinic: Clinic, role: str) -> None:
 @transaction.atomic
 def load_demo(seed: int = 20261125) -> dict:
     """Create the demo clinics, users and patients. Safe to run again: nothing is duplicated."""
-    demo, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC)
-    other, _ = Clinic.objects.get_or_create(name=OTHER_CLINIC)
+    # Two US clinics three hours apart: each one's "today" and clock are its own.
+    demo, _ = Clinic.objects.get_or_create(name=DEMO_CLINIC, defaults={"time_zone": DEMO_TIME_ZONE})
+    other, _ = Clinic.objects.get_or_create(
+        name=OTHER_CLINIC, defaults={"time_zone": OTHER_TIME_ZONE}
+    )
     logins = []
     for role in Role:
         email = f"{role.value}@demo.clinic"
@@ -124,7 +130,7 @@ def load_demo(seed: int = 20261125) -> dict:
 
 def _make_patients(clinic: Clinic, actor: User, rng: random.Random) -> int:
     created = 0
-    today = timezone.localdate()
+    today = clinic_today(clinic)
     for number in range(1, PATIENT_COUNT + 1):
         mrn = f"DEMO-{number:04d}"
         # Draw every value even for existing patients so the sequence stays the same.

@@ -8,9 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
 from ketamine_care.accounts.models import User
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.inventory import services
 from ketamine_care.inventory.models import Product
 
@@ -63,7 +62,7 @@ def make_ledger_demo(clinic) -> dict:
             mg_per_device=Decimal("28"),
         ),
     }
-    today = timezone.localdate()
+    today = clinic_today(clinic)
     lots = {}
     for name, number, days, quantity, unit, invoice in RECEIPTS:
         entry = services.receive_stock(

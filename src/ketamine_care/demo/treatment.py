@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils import timezone
-
 from ketamine_care.accounts.models import User
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.dosing.services import create_plan
 from ketamine_care.patients.models import Patient
@@ -47,7 +46,7 @@ CLEAR_ANSWERS = {
 
 
 def screen(*, patient, version, actor, **answers):
-    facts = {**facts_from_record(patient, timezone.localdate()), **CLEAR_ANSWERS, **answers}
+    facts = {**facts_from_record(patient, clinic_today(patient.clinic)), **CLEAR_ANSWERS, **answers}
     return screen_patient(patient=patient, protocol_version=version, facts=facts, actor=actor)
 
 
@@ -126,6 +125,6 @@ def _screen_and_plan(patient, version, prescriber, director, answers, reason, co
         and verdict.permits_treatment
         and not TreatmentPlan.objects.filter(patient=patient).exists()
     ):
-        today = timezone.localdate()
+        today = clinic_today(patient.clinic)
         start = today - timedelta(days=today.weekday()) - timedelta(weeks=1)  # last week's Monday
         create_plan(patient=patient, protocol_version=version, start_date=start, actor=prescriber)

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
 from ketamine_care.instruments.models import Administration
 from ketamine_care.outcomes.completeness import (
@@ -44,7 +45,7 @@ def plan_completeness(
 
     A visit counts as held once its date has come; its measures are due on that day.
     """
-    today = today or timezone.localdate()
+    today = today or clinic_today(plan.patient.clinic)
     definition = plan.protocol_version.parsed()
     schedule = [
         ScheduledMeasure(item.instrument, item.time_point, item.every_session)

@@ -6,8 +6,7 @@ jurisdiction from the clinic's setting."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.dosing.calculator import DoseInputError, DoseResult, calculate_dose
 from ketamine_care.patients.models import latest_body_metrics
@@ -24,7 +23,7 @@ def previous_weight_kg(patient, *, explicit_weight: bool) -> float | None:
 
 def patient_age_years(patient) -> int | None:
     birth = getattr(patient, "date_of_birth", None)
-    return patient.age_on(timezone.localdate()) if birth else None
+    return patient.age_on(clinic_today(patient.clinic)) if birth else None
 
 
 def dose_for_patient(

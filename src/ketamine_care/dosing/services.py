@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from ketamine_care.accounts.models import Clinic, LabelJurisdiction
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.dosing import guards
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus, TreatmentPlan
@@ -216,7 +217,7 @@ def move_visit(
         raise StateError("Only visits of an active plan can be moved.")
     if not isinstance(new_date, date):
         raise ValidationFailed("Enter a date.", fields={"date": "Enter a date as YYYY-MM-DD."})
-    if new_date < timezone.localdate():
+    if new_date < clinic_today(plan.patient.clinic):
         raise ValidationFailed(
             "Cannot move into the past.", fields={"date": "Choose today or later."}
         )

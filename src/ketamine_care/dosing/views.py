@@ -7,12 +7,12 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core import visit_links
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing import forms, queries, services
 from ketamine_care.dosing.calendar_grid import month_grids
@@ -88,7 +88,10 @@ def dose(request, patient_id):
 def new_plan(request, patient_id):
     patient = access_patient(request.membership, patient_id, Capability.PLAN_TREATMENT)
     protocols = active_versions(request.membership.clinic)
-    initial = {"protocol": _protocol_asked(request, patient), "start_date": timezone.localdate()}
+    initial = {
+        "protocol": _protocol_asked(request, patient),
+        "start_date": clinic_today(patient.clinic),
+    }
     form = forms.PlanForm(
         request.POST if request.method == "POST" else None, initial=initial, protocols=protocols
     )
@@ -133,7 +136,7 @@ def plan_detail(request, patient_id, plan_id):
         "plan": plan,
         "visits": visits,
         "months": month_grids(visits, plan.reviews),
-        "today": timezone.localdate(),
+        "today": clinic_today(patient.clinic),
         "visit_actions_template": visit_links.actions_template(),
         "completeness": patient_plan_completeness(patient, [plan])[0],
         "can_plan": has_capability(request.membership, Capability.PLAN_TREATMENT)
@@ -210,7 +213,7 @@ def day_list(request):
     try:
         day = date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = clinic_today(request.membership.clinic)
     visits = visit_links.attach_links(request, queries.day_visits(request.membership.clinic, day))
     queries.record_visits_listed(
         clinic=request.membership.clinic,

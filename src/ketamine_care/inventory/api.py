@@ -8,10 +8,10 @@ from datetime import date
 from uuid import UUID
 
 from django.http import HttpResponse
-from django.utils import timezone
 from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.inventory import access, queries, reconciliation, services
 from ketamine_care.inventory.report import report_csv
@@ -63,7 +63,7 @@ def product_out(p) -> dict:
     }
 
 
-def lot_out(lot) -> dict:
+def lot_out(lot, today: date) -> dict:
     return {
         "id": lot.public_id,
         "product_id": lot.product.public_id,
@@ -72,7 +72,7 @@ def lot_out(lot) -> dict:
         "expiry_date": lot.expiry_date,
         "unit": lot.unit,
         "balance": lot.balance,
-        "expired": lot.is_expired_on(timezone.localdate()),
+        "expired": lot.is_expired_on(today),
     }
 
 
@@ -132,12 +132,15 @@ def add_product(request, payload: ProductIn):
 @router.get("/lots", response=list[LotOut])
 def list_lots(request):
     require(request.membership, VIEW)
-    return [lot_out(lot) for lot in queries.lots_for(request.membership.clinic)]
+    clinic = request.membership.clinic
+    today = clinic_today(clinic)
+    return [lot_out(lot, today) for lot in queries.lots_for(clinic)]
 
 
 @router.get("/lots/{lot_id}", response=LotOut)
 def read_lot(request, lot_id: UUID):
-    return lot_out(access.access_lot(request.membership, lot_id))
+    lot = access.access_lot(request.membership, lot_id)
+    return lot_out(lot, clinic_today(request.membership.clinic))
 
 
 @router.get("/lots/{lot_id}/entries", response=list[EntryOut])
@@ -319,7 +322,7 @@ def balance_out(row) -> dict:
 @router.get("/balances", response=list[BalanceOut])
 def balances(request, as_of: date | None = None):
     require(request.membership, VIEW)
-    day = as_of or timezone.localdate()
+    day = as_of or clinic_today(request.membership.clinic)
     return [balance_out(r) for r in queries.balances_on(request.membership.clinic, day)]
 
 
@@ -327,7 +330,7 @@ def balances(request, as_of: date | None = None):
 def report(request, as_of: date | None = None):
     """The inventory report for `as_of` (default today) as CSV."""
     require(request.membership, VIEW)
-    day = as_of or timezone.localdate()
+    day = as_of or clinic_today(request.membership.clinic)
     body = report_csv(day, queries.balances_on(request.membership.clinic, day))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="inventory-{day.isoformat()}.csv"'

@@ -4,14 +4,14 @@ date (computed from the entries, not from `Lot.balance`) and a lot's history."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet, Sum
-from django.utils import timezone
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.permissions import CLINICIANS
+from ketamine_care.core.clock import clinic_day_bounds, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.inventory.ledger import QUANTUM, vials_equivalent
 from ketamine_care.inventory.models import (
@@ -68,7 +68,7 @@ def lots_for(clinic) -> QuerySet[Lot]:
 
 def usable_lots(clinic) -> QuerySet[Lot]:
     """Lots that can be drawn today: in stock and not expired, soonest expiry first."""
-    return lots_for(clinic).filter(balance__gt=0, expiry_date__gte=timezone.localdate())
+    return lots_for(clinic).filter(balance__gt=0, expiry_date__gte=clinic_today(clinic))
 
 
 def lots_for_dose(clinic, *, drug: str, dose_mg: Decimal | None = None) -> list[Lot]:
@@ -123,15 +123,10 @@ class LotBalance:
         return vials_equivalent(self.closing, self.lot.product.volume_ml)
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return start, start + timedelta(days=1)
-
-
 def balances_on(clinic, day: date) -> list[LotBalance]:
     """Every lot with an entry up to the end of `day` (clinic time zone), with its balance at
     the start and end of the day and the day's movements. One aggregate query plus the lots."""
-    start, end = _day_bounds(day)
+    start, end = clinic_day_bounds(clinic, day)
     today = Q(created_at__gte=start)
 
     def total(field: str, *kinds: str):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_date_of
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.inventory.ledger import QuantityError, to_stock_quantity
 from ketamine_care.inventory.models import (
@@ -96,6 +97,7 @@ def _adjust_to_count(discrepancy: Discrepancy, actor, remark: str, witness, requ
     """The adjustment entry that brings the ledger to the count (difference: counted minus
     ledger at the time of the count); a decrease carries its witness."""
     difference = discrepancy.difference
+    counted_on = clinic_date_of(discrepancy.clinic, discrepancy.created_at)
     return _post(
         discrepancy.lot,
         kind=EntryKind.ADJUSTMENT,
@@ -104,7 +106,7 @@ def _adjust_to_count(discrepancy: Discrepancy, actor, remark: str, witness, requ
         actor=actor,
         event_type="ledger.adjusted",
         request=request,
-        reason=f"Reconciliation of the count of {discrepancy.created_at:%Y-%m-%d}: {remark}",
+        reason=f"Reconciliation of the count of {counted_on:%Y-%m-%d}: {remark}",
         witness=witness if difference < 0 else None,
     )
 

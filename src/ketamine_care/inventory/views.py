@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.inventory import access, forms, queries, reconciliation, services
 from ketamine_care.inventory.report import report_csv
@@ -79,7 +80,7 @@ def _ledger_context(request, bound: dict | None = None) -> dict:
         if manage
         else [],
         "panels": panels,
-        "today": timezone.localdate(),
+        "today": clinic_today(clinic),
     }
 
 
@@ -224,7 +225,7 @@ def lot_history(request, lot_id):
         "lot": lot,
         "entries": queries.entries_for(request.membership.clinic, lot=lot),
         "correction_form": forms.CorrectionForm(),
-        "today": timezone.localdate(),
+        "today": clinic_today(request.membership.clinic),
     }
     return render(request, "inventory/lot.html", context)
 
@@ -268,8 +269,9 @@ def resolve(request, discrepancy_id):
 
 
 def _report_day(request):
-    form = forms.ReportDateForm(request.GET or {"as_of": timezone.localdate()})
-    day = form.cleaned_data["as_of"] if form.is_valid() else timezone.localdate()
+    today = clinic_today(request.membership.clinic)
+    form = forms.ReportDateForm(request.GET or {"as_of": today})
+    day = form.cleaned_data["as_of"] if form.is_valid() else today
     return form, day
 
 

@@ -135,12 +135,13 @@ def _trajectory(definition, scored, summary, rules, sessions=()) -> Trajectory:
         lines.append((value, rules.response.label, "response"))
     if rules.remission:
         lines.append((rules.remission.value, rules.remission.label, "remission"))
+    # The clinic's wall clock (the zone this request activated) labels the axis and marks.
     return build_trajectory(
-        [(a.administered_at, a.total, _title(definition, a)) for a in scored],
+        [(localtime(a.administered_at), a.total, _title(definition, a)) for a in scored],
         (total_range.min, total_range.max),
         [(b.label, b.min, b.max) for b in bands],
         lines,
-        sessions,
+        [localtime(moment) for moment in sessions],
     )
 
 

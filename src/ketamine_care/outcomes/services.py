@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import SAFETY_TIMEPOINT, Administration, TimePoint
@@ -318,8 +319,8 @@ def _clean_sections(sections: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def _check_reviewed_on(reviewed_on: date | None) -> date:
-    today = timezone.localdate()
+def _check_reviewed_on(reviewed_on: date | None, *, clinic) -> date:
+    today = clinic_today(clinic)
     if reviewed_on is None:
         return today
     if reviewed_on > today:
@@ -345,7 +346,7 @@ def save_safety_plan(
     if not patient.is_active:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
     cleaned = _clean_sections(sections)
-    when = _check_reviewed_on(reviewed_on)
+    when = _check_reviewed_on(reviewed_on, clinic=patient.clinic)
     with transaction.atomic():
         # Lock the patient row: two clinicians saving at once must not both become "v2".
         type(patient).objects.select_for_update(of=("self",), no_key=True).filter(

@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.patients.models import Patient, Sex
@@ -20,7 +20,7 @@ _REQUIRED_TEXT = ("mrn", "given_name", "family_name")
 _MAX_LENGTHS = {"mrn": 32, "given_name": 100, "family_name": 100, "phone": 40, "email": 254}
 
 
-def _check_demographics(values: dict[str, Any]) -> None:
+def _check_demographics(values: dict[str, Any], *, clinic) -> None:
     """Domain rules for the demographic fields present in `values` (already typed: text
     stripped, the date of birth a date): names and MRN not blank, text within its column,
     a date of birth from 1900 up to today, a sex from the choices."""
@@ -35,7 +35,7 @@ def _check_demographics(values: dict[str, Any]) -> None:
             errors[name] = f"At most {max_length} characters."
     dob = values.get("date_of_birth")
     if dob is not None:
-        if dob > timezone.localdate():
+        if dob > clinic_today(clinic):
             errors["date_of_birth"] = "Date of birth cannot be in the future."
         elif dob.year < 1900:
             errors["date_of_birth"] = "Date of birth must be after 1900."
@@ -83,7 +83,7 @@ def register_patient(
         "phone": phone,
         "email": email,
     }
-    _check_demographics(cleaned)
+    _check_demographics(cleaned, clinic=clinic)
     if _mrn_taken(clinic, mrn):
         raise _mrn_conflict(mrn)
     patient = Patient(clinic=clinic, **cleaned)
@@ -133,7 +133,7 @@ def update_demographics(
         "email": email,
     }
     cleaned = {k: v for k, v in given.items() if v is not None}
-    _check_demographics(cleaned)
+    _check_demographics(cleaned, clinic=patient.clinic)
     changed = {k: v for k, v in cleaned.items() if getattr(patient, k) != v}
     if not changed:
         return patient

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.core.parsing import FUTURE_DATE
 from ketamine_care.core.units import in_to_cm, lb_to_kg
@@ -90,7 +91,7 @@ def add_diagnosis(
     errors: dict[str, str] = {}
     if not _looks_like_icd10(icd10_code):
         errors["icd10_code"] = "Enter an ICD-10-CM code such as F33.2."
-    if onset_date is not None and onset_date > timezone.localdate():
+    if onset_date is not None and onset_date > clinic_today(patient.clinic):
         errors["onset_date"] = FUTURE_DATE
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)

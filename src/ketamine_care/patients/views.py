@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.patients import forms, services
 from ketamine_care.patients.access import access_patient, access_patient_child
@@ -115,7 +116,7 @@ def _chart_page(request, patient, bound_forms=None) -> dict:
         "patient": patient,
         "can_edit": can_edit,
         "forms": entry_forms,
-        "age": patient.age_on(_today()),
+        "age": patient.age_on(clinic_today(patient.clinic)),
         # Front desk get the demographics header only: no diagnoses, medications, allergies
         # or measurements are even loaded for them.
         "clinical_visible": clinical,
@@ -123,12 +124,6 @@ def _chart_page(request, patient, bound_forms=None) -> dict:
         # The sections of apps above this one (measures, treatment) are registered with
         # `core.sections` and rendered by the full page only, not by section refreshes.
     }
-
-
-def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 @clinic_required(Capability.EDIT_DEMOGRAPHICS)

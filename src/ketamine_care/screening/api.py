@@ -2,10 +2,10 @@
 
 from uuid import UUID
 
-from django.utils import timezone
 from ninja import Router, Status
 
 from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
@@ -49,7 +49,7 @@ def active_protocol_or_422(clinic, protocol_id: str, field: str = "protocol"):
 def evaluate(request, patient_id: UUID, payload: ScreeningIn):
     patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
     version = active_protocol_or_422(request.membership.clinic, payload.protocol)
-    record = facts_from_record(patient, timezone.localdate()) if payload.use_record else {}
+    record = facts_from_record(patient, clinic_today(patient.clinic)) if payload.use_record else {}
     classify = {code.strip().upper(): word for code, word in payload.classify.items()}
     verdict = services.screen_patient(
         patient=patient,

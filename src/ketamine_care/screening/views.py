@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.core.labels import humanise
 from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL
@@ -48,7 +48,7 @@ def _unclassified(patient, record) -> list[tuple[str, str]]:
 def workup(request, patient_id):
     patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
     protocols = active_versions(request.membership.clinic)
-    record = facts_from_record(patient, timezone.localdate())
+    record = facts_from_record(patient, clinic_today(patient.clinic))
     initial = {"protocol": request.GET.get("protocol", "")}
     form = forms.WorkupForm(
         request.POST if request.method == "POST" else None,

@@ -6,8 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import count
 
-from django.utils import timezone
-
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.inventory import services
 
 _invoices = count(1)
@@ -45,7 +44,7 @@ def receive(
         product=product,
         actor=actor,
         lot_number=lot_number,
-        expiry_date=expiry_date or timezone.localdate() + timedelta(days=365),
+        expiry_date=expiry_date or clinic_today(product.clinic) + timedelta(days=365),
         quantity=Decimal(quantity),
         unit=unit,
         invoice_number=f"INV-{next(_invoices):05d}",
@@ -53,8 +52,8 @@ def receive(
     return entry.lot
 
 
-def yesterday() -> date:
-    return timezone.localdate() - timedelta(days=1)
+def yesterday(clinic=None) -> date:
+    return clinic_today(clinic) - timedelta(days=1)
 
 
 def make_ledger_fixture(*, clinic, admin, nurse) -> dict:

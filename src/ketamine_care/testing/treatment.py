@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.utils import timezone
-
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.demo.treatment import CLEAR_ANSWERS, TRD_CLINIC_VALUES, screen
 from ketamine_care.dosing.services import create_plan
 from ketamine_care.protocols.services import activate_protocol
@@ -34,8 +33,8 @@ def activate_trd(*, clinic, director):
     )
 
 
-def next_monday(today: date | None = None) -> date:
-    today = today or timezone.localdate()
+def next_monday(today: date | None = None, clinic=None) -> date:
+    today = today or clinic_today(clinic)
     return today + timedelta(days=7 - today.weekday())
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_day_bounds, clinic_today
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import (
     AdverseEvent,
@@ -78,9 +78,11 @@ def course(patient):
 
 def todays_session(patient, day=None):
     """The patient's session scheduled for today that is not cancelled, if any."""
-    day = day or timezone.localdate()
+    start, end = clinic_day_bounds(patient.clinic, day or clinic_today(patient.clinic))
     return (
-        TreatmentSession.objects.filter(patient=patient, scheduled_for__date=day)
+        TreatmentSession.objects.filter(
+            patient=patient, scheduled_for__gte=start, scheduled_for__lt=end
+        )
         .exclude(Q(state=states.CANCELLED))
         .order_by("-scheduled_for", "-id")
         .first()

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ketamine_care.core.clock import elapsed
 from ketamine_care.core.labels import ROUTE
 from ketamine_care.core.labels import label as display_label
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
@@ -140,7 +141,7 @@ class TreatmentSession(PublicIdModel, TimestampedModel):
         """Minutes from the start of dosing to `when` (negative before it), or None."""
         if self.dose_started_at is None:
             return None
-        return round((when - self.dose_started_at).total_seconds() / 60, 2)
+        return round(elapsed(self.dose_started_at, when).total_seconds() / 60, 2)
 
 
 class PreSessionChecks(TimestampedModel):

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from ketamine_care.core.clock import clinic_date_of
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring, monitoring_from_protocol
@@ -78,7 +79,7 @@ def monitoring_for(session) -> SessionMonitoring:
     version = session.protocol_version
     age = None
     if definition_for(version).age_banded:
-        day = timezone.localdate(session.dose_started_at or session.scheduled_for)
+        day = clinic_date_of(session.clinic, session.dose_started_at or session.scheduled_for)
         age = age_years(session.patient.date_of_birth, day)
     interval = _clinic_interval(version.pk, version.updated_at)
     return _monitoring(version.pk, version.updated_at, session.route, age, interval)

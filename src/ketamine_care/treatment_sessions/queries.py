@@ -12,6 +12,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from ketamine_care.audit.services import record_read
+from ketamine_care.core.clock import clinic_day_bounds, clinic_today
+from ketamine_care.core.templatetags.clinic_time import clinic_clock
 from ketamine_care.outcomes.models import SafetyAlert
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.cadence import BpDue, next_bp_due
@@ -37,7 +39,8 @@ def sessions_for(clinic, *, state: str = "", day: date | None = None) -> QuerySe
     if state:
         qs = qs.filter(state=state)
     if day:
-        qs = qs.filter(scheduled_for__date=day)
+        start, end = clinic_day_bounds(clinic, day)
+        qs = qs.filter(scheduled_for__gte=start, scheduled_for__lt=end)
     return qs.order_by("scheduled_for", "id")
 
 
@@ -141,8 +144,7 @@ class Chair:
         if self.recheck is None or self.recheck_at is None:
             return ""
         reading = self.recheck.reading
-        shown = timezone.localtime(self.recheck_at)
-        return f"{_reading_words(reading)}: recheck by {shown:%H:%M}"
+        return f"{_reading_words(reading)}: recheck by {clinic_clock(self.recheck_at)}"
 
 
 def _reading_words(reading) -> str:
@@ -193,7 +195,7 @@ def _floor_sessions(clinic, patient_alerts: bool):
     return (
         TreatmentSession.objects.active()
         .filter(clinic=clinic)
-        .select_related("patient", "protocol_version", "pre_checks")
+        .select_related("clinic", "patient", "protocol_version", "pre_checks")
         # The definition JSON is read once per version through the monitoring cache.
         .defer("protocol_version__definition", "protocol_version__clinic_values")
         .annotate(
@@ -275,10 +277,10 @@ def rems_forms(clinic, start: date, end: date) -> QuerySet:
     return (
         RemsMonitoringForm.objects.filter(
             session__clinic=clinic,
-            session__scheduled_for__date__gte=start,
-            session__scheduled_for__date__lte=end,
+            session__scheduled_for__gte=clinic_day_bounds(clinic, start)[0],
+            session__scheduled_for__lt=clinic_day_bounds(clinic, end)[1],
         )
-        .select_related("session__patient", "submitted_by")
+        .select_related("session__clinic", "session__patient", "submitted_by")
         .order_by("session__scheduled_for")
     )
 
@@ -288,7 +290,7 @@ def rems_due(clinic, today: date | None = None) -> list[dict[str, Any]]:
     overdue against the 7-day deadline."""
     from ketamine_care.treatment_sessions.services.rems import due_date
 
-    today = today or timezone.localdate()
+    today = today or clinic_today(clinic)
     sessions = (
         TreatmentSession.objects.filter(
             clinic=clinic,
@@ -296,7 +298,7 @@ def rems_due(clinic, today: date | None = None) -> list[dict[str, Any]]:
             state__in=[states.DISCHARGED, states.SIGNED, states.READY_FOR_DISCHARGE],
         )
         .exclude(rems_form__submitted_at__isnull=False)
-        .select_related("patient")
+        .select_related("clinic", "patient")
         .order_by("scheduled_for")
     )
     rows = []

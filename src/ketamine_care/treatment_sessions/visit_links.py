@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.visit_links import VisitLink
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.attendance import SessionFacts, attendance
@@ -33,7 +34,8 @@ def visit_links(request, visits) -> dict[int, VisitLink]:
         "check_in": has_capability(membership, Capability.CHECK_IN_SESSION),
         "view": has_capability(membership, Capability.VIEW_SESSIONS),
     }
-    now, today = timezone.now(), timezone.localdate()
+    now = timezone.now()
+    today = clinic_today(membership.clinic, now)
     links = {}
     for visit in visits:
         session = sessions.get(visit.pk)

@@ -31,7 +31,8 @@ class StaffAccessTests(ClinicTestCase):
         self.nurse.refresh_from_db()
         page = self.admin.get("/accounts/administration/")
         self.assertContains(page, self.url(self.nurse))
-        self.assertContains(page, self.nurse.last_login.strftime("%Y-%m-%d %H:%M"))
+        # In the clinic's zone (UTC here) and its one human format: "29 Nov 2026, 14:05".
+        self.assertContains(page, self.nurse.last_login.strftime("%d %b %Y, %H:%M").lstrip("0"))
         self.assertContains(page, "Never")  # the others have not signed in
 
     def test_a_role_change_takes_effect_and_is_audited(self):
@@ -147,19 +148,26 @@ class ClinicSettingsTests(ClinicTestCase):
             "name": "Renamed Clinic",
             "address": "1 Main Street",
             "security_contact_email": "security@test.clinic",
+            "time_zone": "America/Chicago",
         }
         self.assertEqual(admin.post("/accounts/administration/clinic/", data).status_code, 302)
         self.clinic.refresh_from_db()
         self.assertEqual(self.clinic.name, "Renamed Clinic")
+        self.assertEqual(self.clinic.time_zone, "America/Chicago")
         self.assertEqual(self.clinic.security_contact_email, "security@test.clinic")
         event = AuditEvent.objects.get(event_type="clinic.settings_changed")
         self.assertEqual(event.changes["old"]["name"], "Test Clinic")
 
     def test_a_bad_entry_names_the_field_and_saves_nothing(self):
         admin = self.client_for(self.clinic_admin)
-        data = {"name": "Elsewhere Clinic", "security_contact_email": "not an address"}
+        data = {
+            "name": "Elsewhere Clinic",
+            "security_contact_email": "not an address",
+            "time_zone": "Mars/Olympus_Mons",
+        }
         response = admin.post("/accounts/administration/clinic/", data)
         self.assertEqual(response.status_code, 422)
+        self.assertContains(response, "Mars/Olympus_Mons is not one of the", status_code=422)
         self.assertContains(response, "Enter a valid email address", status_code=422)
         self.assertContains(response, "Clinic with this Name already exists", status_code=422)
         self.clinic.refresh_from_db()

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.ledger import (
@@ -82,7 +83,7 @@ def _post(
     """Lock the lot, apply `delta` to its balance, append the entry and audit it."""
     with transaction.atomic():
         locked = Lot.objects.select_for_update(of=("self",), no_key=True).get(pk=lot.pk)
-        if refuse_expired and locked.is_expired_on(timezone.localdate()):
+        if refuse_expired and locked.is_expired_on(clinic_today(locked.clinic)):
             raise LotExpired(
                 f"Lot {locked.lot_number} expired on {locked.expiry_date:%Y-%m-%d}; "
                 "it cannot be drawn. Waste or transfer it instead.",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import as_utc, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
 from ketamine_care.inventory.services import draw_for_administration
@@ -57,7 +58,7 @@ def record_dose(
     _check_checker(session, actor, checked_by, errors)
     label = _label(
         lot, definition, errors, product=product, concentration_mg_per_ml=concentration_mg_per_ml,
-        lot_number=lot_number, expiry_date=expiry_date,
+        lot_number=lot_number, expiry_date=expiry_date, today=clinic_today(session.clinic),
     )  # fmt: skip
     times = _timing(
         definition.administration_for(session.route), session.route, dose, device_times,
@@ -132,7 +133,7 @@ def _draw(row: DoseAdministration, lot, devices: int, actor, request) -> None:
     row.save(update_fields=["ledger_entry"])
 
 
-def _label(lot, definition, errors: dict, **given) -> dict[str, Any]:
+def _label(lot, definition, errors: dict, *, today, **given) -> dict[str, Any]:
     """Product, strength, lot number and expiry: from the lot when one is drawn from (it must
     hold the protocol's drug), else as entered; all required, and the lot not expired."""
     if lot is not None:
@@ -149,7 +150,7 @@ def _label(lot, definition, errors: dict, **given) -> dict[str, Any]:
     for name in ("product", "lot_number", "expiry_date"):
         if not given[name]:
             errors[name] = REQUIRED
-    if given["expiry_date"] is not None and given["expiry_date"] < timezone.localdate():
+    if given["expiry_date"] is not None and given["expiry_date"] < today:
         errors["expiry_date"] = "This lot is expired."
     return given
 
@@ -210,8 +211,9 @@ def _ceiling_mg(definition, route) -> Decimal | None:
 
 def _timing(admin, route, dose, device_times, start, end, errors) -> dict:
     now = timezone.now()
+    start, end = as_utc(start), as_utc(end)  # ordered by real time across a clock change
     if admin.device_mg:
-        times = sorted(device_times or [])
+        times = sorted(as_utc(t) for t in device_times or [])
         if not times:
             errors["device_times"] = "Give the time of each device."
             return {"start": None, "devices": []}

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_date_of, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
@@ -183,10 +184,9 @@ def _dose(session, *, confirm_weight: bool = False) -> dict:
     with the patient's age, previous weight and the clinic's label jurisdiction."""
     definition = definition_for(session.protocol_version)
     metrics = latest_body_metrics(session.patient)
-    weighed_today = (
-        metrics["weight_measured_at"] is not None
-        and timezone.localdate(metrics["weight_measured_at"]) == timezone.localdate()
-    )
+    weighed_today = metrics["weight_measured_at"] is not None and clinic_date_of(
+        session.clinic, metrics["weight_measured_at"]
+    ) == clinic_today(session.clinic)
     planned = session.planned_visit.dose if session.planned_visit else {}
     try:
         result = calculate_dose(
@@ -247,7 +247,7 @@ def screening_status(session) -> tuple[bool | None, str]:
         return None, "No screening verdict for this protocol version: screen the patient."
     if not verdict.permits_treatment:
         return False, f"Screening verdict is {verdict.get_verdict_display().lower()}."
-    now = facts_from_record(session.patient, timezone.localdate())
+    now = facts_from_record(session.patient, clinic_today(session.clinic))
     screened = verdict.facts
     new_dx = set(now.get("diagnoses", [])) - set(screened.get("diagnoses", []))
     meds_now = {(m["name"], m["class"]) for m in now.get("medications", [])}
@@ -346,7 +346,8 @@ def switch_pre_check(*, clinic, check: str, actor, off: bool, reason: str = "", 
 def _weighed_today(checks) -> bool:
     if checks is None or checks.weight_measurement is None:
         return False
-    return timezone.localdate(checks.weight_measurement.measured_at) == timezone.localdate()
+    clinic = checks.session.clinic
+    return clinic_date_of(clinic, checks.weight_measurement.measured_at) == clinic_today(clinic)
 
 
 def calculated_dose_mg(session) -> Decimal | None:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.clock import clinic_date_of
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.treatment_sessions.models import PreSessionChecks, RemsMonitoringForm
 
@@ -171,7 +172,7 @@ def save_rems_form(*, session, actor, values: dict[str, Any], request=None):
 
 def due_date(session):
     """Session day + the REMS deadline (7 calendar days, §3.8)."""
-    day = timezone.localdate(session.dose_started_at or session.scheduled_for)
+    day = clinic_date_of(session.clinic, session.dose_started_at or session.scheduled_for)
     return day + timedelta(days=rems_data()["submission_deadline_days"])
 
 

@@ -4,8 +4,8 @@ arrival of a patient whose visit nobody scheduled yet (scheduled and checked in 
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import StateError, ValidationFailed
 from ketamine_care.protocols.queries import active_version
 from ketamine_care.treatment_sessions import states
@@ -32,7 +32,7 @@ def check_in_visit(*, visit, actor, chair_label: str = "", request=None) -> Trea
     """The patient of `visit` has arrived and no session was scheduled for it: schedule one
     for the visit and check it in, in one transaction. The new row needs no lock: no other
     transaction can see it before this one commits."""
-    if visit.date != timezone.localdate():
+    if visit.date != clinic_today(visit.plan.patient.clinic):
         raise StateError(
             f"This visit is planned for {visit.date:%Y-%m-%d}: only today's visits are checked "
             "in on arrival. Schedule it instead."

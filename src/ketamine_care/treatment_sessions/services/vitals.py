@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.canonical import sha256_digest
+from ketamine_care.core.clock import as_utc
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.alerts import evaluate_alerts
@@ -58,6 +59,7 @@ def check_readings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         when = item.get("measured_at")
         if not isinstance(when, datetime):
             _fail(index, "measured_at", "is required (date and time of the measurement)")
+        when = as_utc(when)
         if when > now + CLOCK_SKEW:
             _fail(index, "measured_at", "is in the future")
         values = {f: item.get(f) for f in FIELDS.values()}
@@ -69,7 +71,7 @@ def check_readings(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             check_reading(Reading(minute=0, symptoms=symptoms, **pure), index)
         except ReadingError as error:
             _fail(index, FIELDS.get(error.field, error.field), error.message)
-        cleaned.append({**item, **values, "symptoms": list(symptoms)})
+        cleaned.append({**item, **values, "measured_at": when, "symptoms": list(symptoms)})
     return cleaned
 
 

@@ -209,6 +209,7 @@ class AgeFromTheRecordTests(ClinicTestCase):
     def session_for(self, date_of_birth):
         child = SimpleNamespace(date_of_birth=date_of_birth)
         return SimpleNamespace(
+            clinic=self.clinic,
             protocol_version=self.version,
             route="iv",
             patient=child,

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability, require
+from ketamine_care.core.clock import clinic_date_of, clinic_now, clinic_today, clinic_zone
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing.access import visit_in_clinic
 from ketamine_care.dosing.queries import planned_visit_on
@@ -51,12 +52,13 @@ def _visit_initial(visit) -> dict:
         version = version_for_visit(visit)
     except DomainError:
         version = None  # the form then asks for a protocol, and the service says why
+    clinic = visit.plan.patient.clinic
     day = visit.date
-    if day == timezone.localdate():
-        when = timezone.localtime().replace(second=0, microsecond=0)
+    if day == clinic_today(clinic):
+        when = clinic_now(clinic).replace(second=0, microsecond=0)
     else:
         # A suggestion the desk changes: the plan has days, not times.
-        when = timezone.make_aware(datetime.combine(day, time(9, 0)))
+        when = datetime.combine(day, time(9, 0), tzinfo=clinic_zone(clinic))
     return {
         "mrn": visit.plan.patient.mrn,
         "protocol_version": str(version.public_id) if version else "",
@@ -71,7 +73,7 @@ def _visit_for(clinic, patient, data):
     if data["planned_visit"]:
         return visit_in_clinic(clinic, data["planned_visit"])
     when = data["scheduled_for"] or timezone.now()
-    visit = planned_visit_on(patient, timezone.localtime(when).date())
+    visit = planned_visit_on(patient, clinic_date_of(clinic, when))
     if visit is not None and sessions_of_visits(clinic, [visit]):
         return None
     return visit
@@ -124,7 +126,7 @@ def schedule(request):
 
 @clinic_required(Capability.CHECK_IN_SESSION)
 def check_in_list(request):
-    day = timezone.localdate()
+    day = clinic_today(request.membership.clinic)
     sessions = queries.sessions_for(request.membership.clinic, day=day).filter(
         state__in=[states.SCHEDULED, states.CHECKED_IN]
     )

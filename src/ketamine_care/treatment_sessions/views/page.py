@@ -10,6 +10,7 @@ from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
 from ketamine_care.core.labels import INSTRUMENT, label
+from ketamine_care.core.templatetags.clinic_time import clinic_clock
 from ketamine_care.inventory.queries import lots_for_dose, witnesses_for
 from ketamine_care.treatment_sessions import forms, queries, states
 from ketamine_care.treatment_sessions.access import access_session
@@ -167,7 +168,8 @@ def _assessment(session) -> dict:
 def _amend_targets(session, readings) -> list[tuple[str, str]]:
     targets = [("note", "The note")]
     targets += [
-        (f"reading:{r['public_id']}", f"Reading at {r['measured_at']:%H:%M}") for r in readings
+        (f"reading:{r['public_id']}", f"Reading at {clinic_clock(r['measured_at'])}")
+        for r in readings
     ]
     targets += [(f"dose:{d.public_id}", d.summary_line()) for d in session.doses.all()]
     targets += [

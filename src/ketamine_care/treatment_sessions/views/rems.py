@@ -7,12 +7,12 @@ from datetime import timedelta
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core import spreadsheet
+from ketamine_care.core.clock import clinic_date_of, clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
 from ketamine_care.treatment_sessions.access import access_session
@@ -103,7 +103,7 @@ def rems_submit(request, session_id):
 
 @clinic_required(Capability.VIEW_SESSIONS)
 def rems_due(request):
-    today = timezone.localdate()
+    today = clinic_today(request.membership.clinic)
     rows = queries.rems_due(request.membership.clinic, today)
     queries.record_sessions_listed(
         clinic=request.membership.clinic,
@@ -135,7 +135,7 @@ def rems_export(request):
             [
                 row.session.public_id,
                 row.session.patient.mrn,
-                timezone.localdate(row.session.scheduled_for),
+                clinic_date_of(row.session.clinic, row.session.scheduled_for),
                 row.due_date,
                 row.submitted_at or "",
                 row.submission_method,
