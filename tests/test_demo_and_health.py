@@ -32,7 +32,12 @@ def test_demo_data_is_complete_and_idempotent(capsys):
 def test_healthz_reports_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "worker": "none",  # no worker has beaten in the test database
+    }
 
 
 @pytest.mark.django_db
@@ -45,7 +50,12 @@ def test_healthz_is_503_while_a_migration_is_pending(monkeypatch):
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["0099_next"])
     response = Client().get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "ok", "migrations": "pending"}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "migrations": "pending",
+        "worker": "none",
+    }
     monkeypatch.undo()
     monkeypatch.setattr(views, "_schema_current", False)
     assert Client().get("/healthz").json()["migrations"] == "ok"  # applied: it looks again
