@@ -45,6 +45,8 @@ HTML_READS = {
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
     "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
+    "accounts:failed_jobs": NO_PATIENT_DATA,  # job names and errors without patient data
+    "accounts:retry_job": WRITE,  # audited as job.retried
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
     "patients:chart": PATIENT,

@@ -15,6 +15,7 @@ AUDIT_EVENTS = {
     "api_token.issued": "API token issued",
     "api_token.revoked": "API token revoked",
     "audit.listed": "Audit trail viewed",
+    "job.retried": "Failed job retried",
 }
 
 

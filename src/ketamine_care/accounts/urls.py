@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketamine_care.accounts import landing, views
+from ketamine_care.accounts import job_views, landing, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,4 +11,6 @@ urlpatterns = [
     path("switch-clinic/", views.switch_clinic_view, name="switch_clinic"),
     path("administration/", landing.administration, name="administration"),
     path("cohorts/", landing.cohorts, name="cohorts"),
+    path("administration/jobs/", job_views.failed_jobs_page, name="failed_jobs"),
+    path("administration/jobs/<uuid:job_id>/retry/", job_views.retry_job, name="retry_job"),
 ]

@@ -6,4 +6,7 @@ class AuditConfig(AppConfig):
     label = "audit"
 
     def ready(self) -> None:
-        from ketamine_care.audit import jobs  # noqa: F401  (registers the anchoring job)
+        from ketamine_care.audit import jobs  # registers the anchoring job
+        from ketamine_care.core import labels
+
+        labels.register_labels("job", {jobs.ANCHOR_JOB: "Audit anchoring"})
