@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 from django.core.management import call_command
 from django.test import TestCase, override_settings
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
 from ketamine_care.core import heartbeat
@@ -38,8 +40,11 @@ register("test.fails_with_words", _fails_with_words)
 
 
 def run_worker() -> str:
+    """`ketamine-care worker --batch` in this process, inside the test's transaction: the
+    worker's reconnect between jobs would close the test's own connection (PostgreSQL)."""
     out = StringIO()
-    call_command("worker", "--batch", "--no-startup-delay", "--verbosity", "0", stdout=out)
+    with mock.patch.object(db_worker, "close_old_connections", lambda: None):
+        call_command("worker", "--batch", "--no-startup-delay", "--verbosity", "0", stdout=out)
     return out.getvalue()
 
 
