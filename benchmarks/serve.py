@@ -140,7 +140,7 @@ def main() -> None:
     port = _free_port()
     server = _start_serve(port, args.workers)
     base = f"http://127.0.0.1:{port}"
-    rows = []
+    rows, kinds = [], []
     try:
         for n in levels:
             per_client = max(5, args.requests // n)
@@ -151,6 +151,10 @@ def main() -> None:
             ]
             outcomes, seconds = _run(clients, per_client)
             rows.append((n, "mixed", summary(outcomes, seconds), os.getloadavg()[0]))
+            for kind in ("search", "chart", "vitals", "score"):
+                mine = [o for o in outcomes if o.kind.startswith(kind)]
+                if mine:
+                    kinds.append((n, kind, summary(mine, seconds)))
             outcomes, seconds = _run([HealthClient(port) for _ in range(n)], per_client)
             rows.append((n, "/healthz", summary(outcomes, seconds), os.getloadavg()[0]))
     finally:
@@ -174,6 +178,14 @@ def main() -> None:
         print(
             f"{n:>7} {kind:>9} {s['requests']:>8} {s['failures']:>8} {s['rps']:>7.1f} "
             f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} {load:>5.2f}"
+        )
+    print("\nthe mixed workload by operation (req/s: that operation's share of the throughput)")
+    print(f"{'clients':>7} {'operation':>9} {'requests':>8} {'failures':>8} {'req/s':>7} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")  # fmt: skip
+    for n, kind, s in kinds:
+        print(
+            f"{n:>7} {kind:>9} {s['requests']:>8} {s['failures']:>8} {s['rps']:>7.1f} "
+            f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f}"
         )
     if any(s["failures"] for _, _, s, _ in rows):
         raise SystemExit(1)
