@@ -106,12 +106,16 @@ def run_job(job_id: int) -> str:
     if job is None:
         return "skipped"
     try:
-        _HANDLERS[job.name](job)
+        # The handler's writes and "done" commit together: a failed attempt leaves nothing
+        # half-way in the database for the next attempt to trip over.
+        with transaction.atomic():
+            _HANDLERS[job.name](job)
+            job.status, job.finished_at, job.last_error = JobStatus.DONE, timezone.now(), ""
+            job.next_attempt_at = None
+            fields = ["status", "finished_at", "last_error", "next_attempt_at", "updated_at"]
+            job.save(update_fields=fields)
     except Exception as exc:  # noqa: BLE001 - every failure is recorded and retried
         return _attempt_failed(job, exc)
-    job.status, job.finished_at, job.last_error = JobStatus.DONE, timezone.now(), ""
-    job.next_attempt_at = None
-    job.save(update_fields=["status", "finished_at", "last_error", "next_attempt_at", "updated_at"])
     return "done"
 
 
@@ -142,10 +146,11 @@ def _attempt_failed(job: Job, exc: Exception) -> str:
         },
     )
     if job.attempts < job.max_attempts:
-        job.status = JobStatus.QUEUED
-        job.save(update_fields=["status", "last_error", "updated_at"])
-        delay = timedelta(seconds=backoff_seconds(job.attempts))
-        _enqueue_attempt(job, run_after=timezone.now() + delay)
+        with transaction.atomic():
+            job.status = JobStatus.QUEUED
+            job.save(update_fields=["status", "last_error", "updated_at"])
+            delay = timedelta(seconds=backoff_seconds(job.attempts))
+            _enqueue_attempt(job, run_after=timezone.now() + delay)
         return "retrying"
     job.status, job.finished_at, job.next_attempt_at = JobStatus.FAILED, timezone.now(), None
     job.save(update_fields=["status", "finished_at", "last_error", "next_attempt_at", "updated_at"])

@@ -34,7 +34,13 @@ def _fails_with_words(job: Job) -> None:
     raise JobError("the mail server refused the connection")
 
 
+def _writes_then_fails(job: Job) -> None:
+    Job.objects.filter(pk=job.pk).update(arguments={"half": "way"})
+    raise JobError("failed after writing")
+
+
 register("test.works", _works)
+register("test.writes_then_fails", _writes_then_fails)
 register("test.fails", _fails)
 register("test.fails_with_words", _fails_with_words)
 
@@ -100,6 +106,12 @@ class JobTests(TestCase):
         job.refresh_from_db()
         self.assertEqual(job.status, JobStatus.FAILED)
         self.assertEqual(job.last_error, "the mail server refused the connection")
+
+    def test_a_failed_attempt_leaves_none_of_its_writes(self) -> None:
+        job = enqueue_job("test.writes_then_fails", arguments={"id": 1}, max_attempts=1)
+        run_worker()
+        job.refresh_from_db()
+        self.assertEqual((job.status, job.arguments), (JobStatus.FAILED, {"id": 1}))
 
     def test_an_unknown_handler_is_refused_when_queued(self) -> None:
         with self.assertRaisesMessage(ValueError, "no job handler is registered as 'nope'"):
