@@ -101,6 +101,7 @@ def test_demo_runs_a_worker_beside_the_server_and_stops_it(monkeypatch, capsys):
         return call_command(name, *args, **kwargs)
 
     monkeypatch.setattr(demo.subprocess, "Popen", popen)
+    monkeypatch.setattr(demo.signal, "signal", lambda *args: None)
     monkeypatch.setattr(demo, "call_command", fake_call_command)
     monkeypatch.setattr(demo, "load_demo", lambda: {"patients_created": 0, "logins": []})
     with pytest.raises(KeyboardInterrupt):

@@ -3,6 +3,7 @@ background worker (`ketamine-care worker`) beside the server, stopped when the d
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -40,6 +41,9 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         worker = None if options["no_worker"] else self.start_worker()
+        # Stopped by a supervisor (SIGTERM) as by Ctrl-C: leave through `finally`, so the
+        # worker never outlives the demo.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
         finally:
