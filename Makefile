@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: demo test lint test-sqlite test-postgres bench-concurrency mutation venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve mutation venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# The server and, beside it, a background worker (`ketamine-care worker`), stopped together.
 demo: $(STAMP)
 	$(BIN)/ketamine-care demo --port $(PORT)
 
@@ -35,6 +36,11 @@ test: lint test-sqlite test-postgres
 # Not part of `make test`: gunicorn -w 4 on a throwaway PostgreSQL, 2 to 64 clients.
 bench-concurrency: $(STAMP)
 	$(BIN)/python benchmarks/concurrency.py
+
+# Not part of `make test`: `ketamine-care serve` with 4 workers on a throwaway PostgreSQL, the
+# mixed workload (search, chart, vitals batch, score entry) and /healthz at 8, 32, 64 clients.
+bench-serve: $(STAMP)
+	$(BIN)/python benchmarks/serve.py
 
 # Not part of `make test`: mutmut over the pure clinical modules ([tool.mutmut] in
 # pyproject.toml), then the kill rate per module (docs/TESTING.md). MUTANTS narrows the run,

@@ -17,6 +17,7 @@ from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
+from ketamine_care.jobs.models import Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.patients import services
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
@@ -47,6 +48,8 @@ HTML = {
     "accounts:accept_invitation": PUBLIC,  # the signed single-use token is the credential
     "accounts:password_reset": PUBLIC,
     "accounts:password_reset_confirm": PUBLIC,  # Django's signed, single-use reset token
+    "accounts:failed_jobs": Capability.MANAGE_JOBS,
+    "accounts:retry_job": Capability.MANAGE_JOBS,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
@@ -76,6 +79,7 @@ POST_ONLY = (
     "instruments:preview",
     "instruments:record",
     "safety_plans:save",
+    "accounts:retry_job",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
@@ -396,6 +400,18 @@ class MatrixFixture(ClinicTestCase):
         cls.outsider_director = make_user(
             "director@elsewhere.clinic", cls.other_clinic, Role.MEDICAL_DIRECTOR
         )
+        # Likewise the other clinic's admin for the administration routes (failed jobs).
+        cls.outsider_admin = make_user(
+            "admin@elsewhere.clinic", cls.other_clinic, Role.CLINIC_ADMIN
+        )
+        cls.failed_job = Job.objects.create(
+            name="audit.anchor",
+            clinic=cls.clinic,
+            status=JobStatus.FAILED,
+            attempts=1,
+            max_attempts=1,
+            last_error="cannot write the anchor file: Permission denied",
+        )
         cls.tokens = {}
         for user in [*cls.users.values(), cls.outsider, cls.outsider_director]:
             membership = user.memberships.select_related("clinic", "user").get()
@@ -449,6 +465,7 @@ class MatrixFixture(ClinicTestCase):
             "member_id": self.nurse.public_id,
             "invitation_id": self.invitation.public_id,
             "uidb64": "forged-uid",
+            "job_id": self.failed_job.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
@@ -482,8 +499,9 @@ class AuthorizationMatrixTests(MatrixFixture):
                             self.assertEqual(status, 403)
 
     def test_html_routes_of_another_clinics_records_answer_404(self):
-        for outsider in (self.outsider, self.outsider_director):
+        for outsider in (self.outsider, self.outsider_director, self.outsider_admin):
             client = self.client_for(outsider)
+            role = outsider.memberships.get().role
             for name, pattern in _walk(get_resolver().url_patterns):
                 if not _names_a_clinic_record(pattern) or name not in HTML:
                     continue
@@ -492,7 +510,10 @@ class AuthorizationMatrixTests(MatrixFixture):
                         status = getattr(client, method)("/" + self.fill(pattern)).status_code
                         # 405: the route takes only POST; 403: the role may not act at all.
                         self.assertIn(status, (403, 404, 405))
-                        if outsider is self.outsider_director:
+                        # The director may do every clinical thing there, the admin the
+                        # administration (failed jobs): where the role may act, a refusal can
+                        # only come from the clinic boundary.
+                        if outsider is not self.outsider and _allowed(role, HTML[name]):
                             self.assertIn(status, (404, 405) if method == "get" else (404,))
 
     def test_anonymous_users_are_sent_to_sign_in(self):

@@ -32,7 +32,12 @@ def test_demo_data_is_complete_and_idempotent(capsys):
 def test_healthz_reports_the_database():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "migrations": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "worker": "none",  # no worker has beaten in the test database
+    }
 
 
 @pytest.mark.django_db
@@ -45,7 +50,12 @@ def test_healthz_is_503_while_a_migration_is_pending(monkeypatch):
     monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: ["0099_next"])
     response = Client().get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "ok", "migrations": "pending"}
+    assert response.json() == {
+        "status": "degraded",
+        "database": "ok",
+        "migrations": "pending",
+        "worker": "none",
+    }
     monkeypatch.undo()
     monkeypatch.setattr(views, "_schema_current", False)
     assert Client().get("/healthz").json()["migrations"] == "ok"  # applied: it looks again
@@ -57,3 +67,48 @@ def test_openapi_document_is_served():
     response = Client().get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/patients" in response.json()["paths"]
+
+
+class _FakeWorker:
+    pid = 4242
+    terminated = False
+
+    def __init__(self, argv):
+        self.argv = argv
+
+    def terminate(self):
+        self.terminated = True
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.django_db
+def test_demo_runs_a_worker_beside_the_server_and_stops_it(monkeypatch, capsys):
+    from ketamine_care.demo.management.commands import demo
+
+    started, served = [], []
+
+    def popen(argv):
+        started.append(_FakeWorker(argv))
+        return started[-1]
+
+    def fake_call_command(name, *args, **kwargs):
+        if name == "runserver":
+            served.append(args)
+            assert started and not started[0].terminated  # the worker runs while serving
+            raise KeyboardInterrupt  # the operator stops the demo
+        return call_command(name, *args, **kwargs)
+
+    monkeypatch.setattr(demo.subprocess, "Popen", popen)
+    monkeypatch.setattr(demo.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(demo, "call_command", fake_call_command)
+    monkeypatch.setattr(demo, "load_demo", lambda: {"patients_created": 0, "logins": []})
+    with pytest.raises(KeyboardInterrupt):
+        call_command("demo", "--port", "8123")
+    assert served == [("127.0.0.1:8123",)]
+    assert started[0].argv[1:4] == ["-m", "ketamine_care", "worker"]
+    assert started[0].terminated
+    out = capsys.readouterr().out
+    assert "Background worker started (pid 4242)" in out
+    assert "Background worker stopped (pid 4242)" in out

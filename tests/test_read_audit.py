@@ -54,6 +54,8 @@ HTML_READS = {
     "accounts:accept_invitation": NO_PATIENT_DATA,
     "accounts:password_reset": NO_PATIENT_DATA,
     "accounts:password_reset_confirm": NO_PATIENT_DATA,
+    "accounts:failed_jobs": NO_PATIENT_DATA,  # job names and errors without patient data
+    "accounts:retry_job": WRITE,  # audited as job.retried
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
     "patients:chart": PATIENT,

@@ -21,6 +21,7 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.sessions import _esketamine_session
 from ketamine_care.inventory.reconciliation import record_count
 from ketamine_care.inventory.services import draw_stock
+from ketamine_care.jobs.models import Job, JobStatus
 from ketamine_care.protocols.services import activate_protocol, create_draft
 from ketamine_care.testing.base import PASSWORD, make_user
 from ketamine_care.testing.builders import make_patient
@@ -252,3 +253,26 @@ def test_the_administration_page_lists_this_clinics_people_and_invitations_only(
     assert f"rn@{OURS.lower()}.staff" in body
     assert f"new@{OURS.lower()}.staff" in body
     assert THEIRS.lower() not in body
+
+
+def test_the_failed_jobs_list_shows_this_clinics_and_system_jobs_only(clinics):
+    """The clinic admin's failed jobs (jobs/queries.py visible_to): their own clinic's and
+    the system's (no clinic), never another clinic's."""
+    for marker, built in clinics.items():
+        Job.objects.create(
+            name="audit.anchor",
+            clinic=built["clinic"],
+            status=JobStatus.FAILED,
+            attempts=1,
+            max_attempts=1,
+            last_error=f"{marker} failed",
+        )
+    Job.objects.create(
+        name="audit.anchor", status=JobStatus.FAILED, max_attempts=1, last_error="system failed"
+    )
+    admin = make_user("admin@aldebaran.test", clinics[OURS]["clinic"], Role.CLINIC_ADMIN)
+    client = Client()
+    client.force_login(admin)
+    body = client.get("/accounts/administration/jobs/").content.decode()
+    assert f"{OURS} failed" in body and "system failed" in body
+    assert THEIRS not in body, "another clinic's failed job leaks (jobs/queries.py visible_to)"

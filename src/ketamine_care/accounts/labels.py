@@ -29,6 +29,7 @@ AUDIT_EVENTS = {
     "clinic.settings_changed": "Clinic settings changed",
     "second_factor.reset_requested": "Second-factor reset asked for",
     "second_factor.reset": "Second factor reset",
+    "job.retried": "Failed job retried",
 }
 
 

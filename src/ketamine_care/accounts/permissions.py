@@ -62,6 +62,8 @@ class Capability(enum.StrEnum):
     # Inviting staff, changing roles, ending access and the clinic's own settings.
     MANAGE_MEMBERS = "manage_members"
     VIEW_COHORTS = "view_cohorts"
+    # Failed background jobs (no patient data): see them and retry them.
+    MANAGE_JOBS = "manage_jobs"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -194,6 +196,9 @@ ROLE_CAPABILITIES[Role.CLINIC_ADMIN] = ROLE_CAPABILITIES[Role.CLINIC_ADMIN] | {
     Capability.MANAGE_MEMBERS,
 }
 ROLE_CAPABILITIES[Role.RESEARCHER] = ROLE_CAPABILITIES[Role.RESEARCHER] | {Capability.VIEW_COHORTS}
+ROLE_CAPABILITIES[Role.CLINIC_ADMIN] = ROLE_CAPABILITIES[Role.CLINIC_ADMIN] | {
+    Capability.MANAGE_JOBS
+}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketamine_care.accounts import landing, reset_views, staff_views, views
+from ketamine_care.accounts import job_views, landing, reset_views, staff_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -27,4 +27,6 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("cohorts/", landing.cohorts, name="cohorts"),
+    path("administration/jobs/", job_views.failed_jobs_page, name="failed_jobs"),
+    path("administration/jobs/<uuid:job_id>/retry/", job_views.retry_job, name="retry_job"),
 ]

@@ -74,7 +74,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",  # single-use backup codes
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "ketamine_care.core",
+    "ketamine_care.jobs",
     "ketamine_care.accounts",
     "ketamine_care.audit",
     "ketamine_care.patients",
@@ -148,6 +151,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # database cache by default, whose table the `core` migrations create. CACHE_URL may name
 # redis://, memcached://host:port or locmem:// (one process only) instead.
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL") or "db://")}
+
+# Background jobs (django-tasks, database backend): queued in the database by any app server,
+# run by `ketamine-care worker`. A failed attempt is tried again after 30 s, 60 s, 120 s ...
+# (at most JOB_RETRY_MAX_SECONDS) until JOB_MAX_ATTEMPTS (jobs/runner.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)
+JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 30)
+JOB_RETRY_MAX_SECONDS = env_int("JOB_RETRY_MAX_SECONDS", 3600)
+# The worker writes its heartbeat to the shared cache; /healthz calls it stale after this.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
 
 # Reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated). Empty:
 # the peer address is the client, whatever the header says.

@@ -1,7 +1,8 @@
 """`ketamine-care audit-anchor`: write each chain's head (event count and last hash) to the
 append-only anchor file, signed with the audit key. Run it from cron; running it twice in a row
 adds nothing the second time. Exit 1 when a chain no longer matches its anchors (it is not
-anchored) or the file holds a bad line."""
+anchored) or the file holds a bad line. `--enqueue` queues the same work as a background job
+for the worker instead (retried with backoff; a failure shows on the failed jobs page)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from ketamine_care.audit.jobs import enqueue_anchoring
 from ketamine_care.audit.queries import chain_names
 from ketamine_care.audit.services import anchor_chains
 
@@ -18,8 +20,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--file", type=Path, help="anchor file (default: AUDIT_ANCHOR_FILE)")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="queue it for the worker instead of now"
+        )
 
     def handle(self, *args, **options) -> None:
+        if options["enqueue"]:
+            if options["file"]:
+                raise CommandError("--enqueue writes to AUDIT_ANCHOR_FILE; leave out --file")
+            job = enqueue_anchoring()
+            self.stdout.write(f"queued audit anchoring as job {job.public_id}")
+            return
         try:
             run = anchor_chains(path=options["file"])
         except OSError as exc:

@@ -1,6 +1,11 @@
-"""`ketamine-care demo`: migrate, load demo data (idempotent), print the logins, serve."""
+"""`ketamine-care demo`: migrate, load demo data (idempotent), print the logins, serve, with a
+background worker (`ketamine-care worker`) beside the server, stopped when the demo stops."""
 
 from __future__ import annotations
+
+import signal
+import subprocess
+import sys
 
 from django.conf import settings
 from django.core.management import call_command
@@ -18,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="only migrate and load the data"
         )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="serve without a background worker"
+        )
 
     def handle(self, *args, **options) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -30,5 +38,33 @@ class Command(BaseCommand):
         self.stdout.write(f"  Open {url} and sign in with one of (password: {DEMO_PASSWORD}):")
         for email, role, clinic in result["logins"]:
             self.stdout.write(f"    {email:<32} {role:<18} {clinic}")
-        if not options["no_serve"]:
+        if options["no_serve"]:
+            return
+        worker = None if options["no_worker"] else self.start_worker()
+        # Stopped by a supervisor (SIGTERM) as by Ctrl-C: leave through `finally`, so the
+        # worker never outlives the demo.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        try:
             call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        finally:
+            if worker is not None:
+                self.stop_worker(worker)
+
+    def start_worker(self) -> subprocess.Popen:
+        # The same settings (this process's environment): jobs queued by the server run here.
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "ketamine_care", "worker", "--interval", "2", "-v", "0"]
+        )
+        self.stdout.write(
+            f"  Background worker started (pid {worker.pid}); it stops with the demo."
+        )
+        return worker
+
+    def stop_worker(self, worker: subprocess.Popen) -> None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        self.stdout.write(f"  Background worker stopped (pid {worker.pid}).")

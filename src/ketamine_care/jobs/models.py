@@ -1,0 +1,47 @@
+"""A background job: one unit of work that runs on the worker, retried with backoff.
+
+django-tasks keeps one row per *attempt* (`django_tasks_db.DBTaskResult`); a `Job` is the
+work itself across its attempts: which handler, for which clinic (none for system work such
+as audit anchoring), how many attempts so far and the last error. Arguments are ids only,
+never patient data, and the stored error is written by the job's handler or is the
+exception's class name (`runner.safe_error`), never an exception message.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ketamine_care.core.models import PublicIdModel, TimestampedModel
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class Job(PublicIdModel, TimestampedModel):
+    name = models.CharField(max_length=100)
+    clinic = models.ForeignKey(
+        "accounts.Clinic", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    arguments = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField()
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    task_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "clinic", "-updated_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_attempts__gte=1), name="job_max_attempts_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
