@@ -49,7 +49,7 @@ def request_second_factor_reset(
 def confirm_second_factor_reset(*, membership: Membership, actor: User, request) -> None:
     with transaction.atomic():
         reset = (
-            SecondFactorReset.objects.select_for_update(of=("self",))
+            SecondFactorReset.objects.select_for_update(of=("self",), no_key=True)
             .filter(clinic=membership.clinic, user=membership.user, confirmed_at__isnull=True)
             .first()
         )

@@ -103,7 +103,7 @@ def invite_user(
 
 
 def _pending(invitation: Invitation) -> Invitation:
-    locked = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+    locked = Invitation.objects.select_for_update(of=("self",), no_key=True).get(pk=invitation.pk)
     if not locked.is_pending:
         raise StateError("This invitation was already accepted or cancelled.")
     return locked
@@ -171,7 +171,9 @@ def accept_invitation(*, invitation: Invitation, password: str, request) -> User
     """Create the invitee's account (or use their existing one, its password already checked
     by the form) and their membership, once. The caller signs them in."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update(of=("self",)).get(pk=invitation.pk)
+        invitation = Invitation.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=invitation.pk
+        )
         problem = invitation_problem(invitation)
         if problem:
             raise StateError(problem)
@@ -206,7 +208,7 @@ def _check_admin_remains(membership: Membership) -> None:
     """Refuse a change that removes the last active clinic admin of the membership's clinic.
     The admins' rows are locked so two admins demoting each other cannot both succeed."""
     admins = list(
-        Membership.objects.select_for_update(of=("self",))
+        Membership.objects.select_for_update(of=("self",), no_key=True)
         .filter(clinic=membership.clinic, role=Role.CLINIC_ADMIN, is_active=True)
         .exclude(pk=membership.pk)
         .filter(user__is_active=True)

@@ -80,7 +80,7 @@ def enqueue_job(
 def requeue_failed(job: Job) -> Job:
     """Start a failed job again with a fresh set of attempts (the *Retry* button)."""
     with transaction.atomic():
-        job = Job.objects.select_for_update(of=("self",)).get(pk=job.pk)
+        job = Job.objects.select_for_update(of=("self",), no_key=True).get(pk=job.pk)
         if job.status != JobStatus.FAILED:
             raise JobError("only a failed job can be retried")
         job.attempts = 0
@@ -121,7 +121,7 @@ def run_job(job_id: int) -> str:
 
 def _start_attempt(job_id: int) -> Job | None:
     with transaction.atomic():
-        job = Job.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
+        job = Job.objects.select_for_update(of=("self",), no_key=True).filter(pk=job_id).first()
         # Gone, finished, or already running on another worker: nothing to do.
         if job is None or job.status != JobStatus.QUEUED:
             return None
