@@ -49,11 +49,20 @@ def enter_vitals(page, systolic, diastolic, minutes_ago, **extra):
     page.get_by_label("Measured at (empty = now)").fill(local(minutes_ago))
     page.get_by_role("button", name="Save vitals").click()
     expect(page.locator("#vitals-table")).to_contain_text(f"{systolic}/{diastolic}")
+    htmx_idle(page)
+
+
+def htmx_idle(page):
+    """The save's panels are swapped and settled: a click on a panel it replaces out of band
+    must not land on the old one."""
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
 
 
 def acknowledge(page, rule, action):
+    htmx_idle(page)
     alert = page.locator(f"#session-alerts [data-rule={rule}]")
     alert.get_by_label("Action taken").fill(action)
+    expect(alert.get_by_label("Action taken")).to_have_value(action)
     alert.get_by_role("button", name="Acknowledge").click()
     expect(alert).to_contain_text("Acknowledged by Dr Director")
 
