@@ -26,7 +26,12 @@ class PlainRequestFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         request = getattr(record, "request", None)
         status = getattr(record, "status_code", None)
-        if record.name.startswith(("django.request", "django.security", "django.server")):
+        if record.name.startswith("django.server"):
+            # The development server's request line; the application's own line (with the
+            # route) is `ketamine_care.request`, and static files are answered here only.
+            record.msg = f"{status or 'error'} from the development server"
+            record.args = ()
+        elif record.name.startswith(("django.request", "django.security")):
             route = _route_of(request) if request is not None else None
             record.msg = f"{status or 'error'} {route or '(unmatched route)'}"
             record.args = ()
