@@ -76,7 +76,10 @@ def _run(run_as: str | None, command: list[str], check: bool = True):
     return subprocess.run(command, check=check, capture_output=True, text=True)
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, durable: bool = False) -> Cluster:
+    """Start a cluster in a new temporary folder. The test suite's cluster runs with durability
+    off (it lives for one run); `durable=True` keeps PostgreSQL's defaults (fsync, synchronous
+    commit, full-page writes), which is what a benchmark must measure."""
     bin_dir = find_bin_dir()
     run_as = None
     base = Path(tempfile.mkdtemp(prefix="kc-pg-"))
@@ -103,16 +106,14 @@ def start_cluster() -> Cluster:
                 "--auth=trust",
                 "-E",
                 "UTF8",
-                "--no-sync",
+                *([] if durable else ["--no-sync"]),
                 "--locale=C.UTF-8",
             ],
         )
         port = _free_port()
-        # Durability off: this cluster lives for one test run only.
-        options = (
-            f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
-        )
+        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=50"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         _run(
             run_as,
             [
