@@ -4,6 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# Test processes per pass (pytest-xdist): the machine's cores, at most 4 (each has its own test
+# database and, for the browser tests, its own Chromium). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope
 
 .PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve mutation venv clean
 
@@ -26,10 +30,12 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test-sqlite: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_XDIST)
 
+# What touches a database runs again on PostgreSQL; pure tests ran once, in the SQLite pass
+# (`pytest --postgres --all-tests` runs them here too).
 test-postgres: $(STAMP)
-	$(BIN)/pytest --postgres
+	$(BIN)/pytest --postgres $(PYTEST_XDIST)
 
 test: lint test-sqlite test-postgres
 

@@ -43,6 +43,11 @@ def pytest_addoption(parser) -> None:
         action="store_true",
         help="run against PostgreSQL: TEST_DATABASE_URL, or a throwaway cluster",
     )
+    parser.addoption(
+        "--all-tests",
+        action="store_true",
+        help="with --postgres, also run the tests that touch no database",
+    )
 
 
 def pytest_configure(config) -> None:
@@ -67,7 +72,9 @@ def pytest_configure(config) -> None:
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     if config.getoption("--postgres"):
         url = os.environ.get("TEST_DATABASE_URL")
-        if not url:
+        # Under pytest-xdist the controller starts one cluster; its workers inherit the URL
+        # (each worker then gets its own test database on it, test_<name>_gw<N>).
+        if not url and not hasattr(config, "workerinput"):
             from ketamine_care.testing.postgres import PostgresUnavailable, start_cluster
 
             try:
@@ -75,6 +82,7 @@ def pytest_configure(config) -> None:
             except PostgresUnavailable as exc:
                 raise pytest.UsageError(f"PostgreSQL tests cannot run: {exc}") from exc
             url = _cluster.url
+            os.environ["TEST_DATABASE_URL"] = url
         os.environ["DATABASE_URL"] = url
         os.environ["KC_TEST_DATABASE"] = "postgresql"
     else:
@@ -94,6 +102,50 @@ def pytest_configure(config) -> None:
 
 def pytest_report_header(config) -> str:
     return f"database: {os.environ.get('KC_TEST_DATABASE', '?')}"
+
+
+# Fixtures that reach Django's test database (directly or through their own fixtures).
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+        "admin_user",
+        "admin_client",
+    }
+)
+
+
+def uses_database(item) -> bool:
+    """Whether a test touches a database: Django's test database (the django_db mark, a
+    database fixture, a Django TestCase) or the engine under test itself (the
+    `database_engine` mark, for tests that make their own databases)."""
+    if item.get_closest_marker("django_db") or item.get_closest_marker("database_engine"):
+        return True
+    if _DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    cls = getattr(item, "cls", None)
+    if cls is not None:
+        from django.test import TransactionTestCase
+
+        return issubclass(cls, TransactionTestCase)
+    return False
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`--postgres` runs what touches a database: pure tests (clinical logic, parsers, lint-like
+    checks) answer the same on any backend and already ran in the SQLite pass. `--postgres
+    --all-tests` runs everything against PostgreSQL."""
+    if not config.getoption("--postgres") or config.getoption("--all-tests"):
+        return
+    kept, deselected = [], []
+    for item in items:
+        (kept if uses_database(item) else deselected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def pytest_unconfigure(config) -> None:

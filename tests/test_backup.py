@@ -21,6 +21,8 @@ import pytest
 
 ENGINE = os.environ.get("KC_TEST_DATABASE", "sqlite")
 
+pytestmark = pytest.mark.database_engine
+
 
 def _environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KC_"))}

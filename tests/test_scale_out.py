@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = [
+    pytest.mark.database_engine,
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.skipif(
         os.environ.get("KC_TEST_DATABASE") != "postgresql",
