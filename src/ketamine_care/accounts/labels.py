@@ -33,5 +33,12 @@ AUDIT_EVENTS = {
 }
 
 
+JOBS = {
+    "mail.invitation": "Invitation e-mail",
+    "mail.password_reset": "Password-reset e-mail",
+}
+
+
 def register() -> None:
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels("job", JOBS)
