@@ -150,6 +150,13 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ketamine-care.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=Path.cwd())}
+# A streaming replica of the primary, for read-only reports only (core/db_routing.py): every
+# write, and every read that must see the latest writes, stays on the primary.
+DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd())
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ketamine_care.core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttle counters (portal, witness confirmations) must be seen by every worker: the
