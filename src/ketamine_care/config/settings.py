@@ -171,6 +171,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)
 JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 30)
 JOB_RETRY_MAX_SECONDS = env_int("JOB_RETRY_MAX_SECONDS", 3600)
+# How long an export made by the worker (a REMS CSV) can be downloaded; then it is cleared.
+EXPORT_HOURS = env_int("EXPORT_HOURS", 24)
 # The worker writes its heartbeat to the shared cache; /healthz calls it stale after this.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)

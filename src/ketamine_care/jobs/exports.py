@@ -34,7 +34,7 @@ Builder = Callable[[Export], ExportFile]
 
 
 def export_hours() -> int:
-    return getattr(settings, "EXPORT_HOURS", 24)
+    return settings.EXPORT_HOURS
 
 
 def job_name(kind: str) -> str:
