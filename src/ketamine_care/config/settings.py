@@ -62,6 +62,12 @@ AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE") or DATA_DIR / "audi
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "ketamine-care")
+# How patients and staff reach this server (e-mailed links made without a request, such as
+# questionnaire reminders), e.g. https://kc.example.
+SITE_URL = os.environ.get("SITE_URL", "")
+# A self-report link still unanswered this long after it was made gets one e-mailed reminder
+# (`ketamine-care send-reminders`, from cron) when the patient has an e-mail address.
+SELF_REPORT_REMINDER_AFTER_HOURS = env_int("SELF_REPORT_REMINDER_AFTER_HOURS", 24)
 
 # Two-factor authentication is required for clinic admins, medical directors and prescribers
 # unless explicitly switched off (the demo switches it off).
