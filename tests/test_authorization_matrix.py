@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from ketamine_care.accounts.models import Role
 from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.instruments.services import record_administration
-from ketamine_care.jobs.models import Job, JobStatus
+from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.patients import services
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
@@ -50,6 +52,10 @@ HTML = {
     "accounts:password_reset_confirm": PUBLIC,  # Django's signed, single-use reset token
     "accounts:failed_jobs": Capability.MANAGE_JOBS,
     "accounts:retry_job": Capability.MANAGE_JOBS,
+    # Only the person who asked for an export finds it (anyone else: 404); the capability of
+    # its kind is checked again (tests in accounts/tests/test_exports.py).
+    "accounts:export": ANY_MEMBER,
+    "accounts:export_download": ANY_MEMBER,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
@@ -80,6 +86,7 @@ POST_ONLY = (
     "instruments:record",
     "safety_plans:save",
     "accounts:retry_job",
+    "treatment_sessions:rems_export",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
@@ -441,6 +448,19 @@ class MatrixFixture(ClinicTestCase):
             patient=cls.patient, version=cls.protocol_version, nurse=cls.nurse
         )
         cls.invitation = make_invitation(clinic=cls.clinic, admin=cls.clinic_admin)
+        cls.export = Export.objects.create(
+            clinic=cls.clinic,
+            requested_by=cls.medical_director,
+            kind="rems",
+            capability=Capability.VIEW_SESSIONS.value,
+            parameters={"start": "2000-01-01", "end": "2100-01-01"},
+            filename="rems-2000-01-01-2100-01-01.csv",
+            content=b"session,mrn\r\n",
+            rows=1,
+            patients=[str(cls.patient.public_id)],
+            ready_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(days=1),
+        )
 
     def fill(self, path: str) -> str:
         values = {
@@ -466,6 +486,7 @@ class MatrixFixture(ClinicTestCase):
             "invitation_id": self.invitation.public_id,
             "uidb64": "forged-uid",
             "job_id": self.failed_job.public_id,
+            "export_id": self.export.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -1,6 +1,8 @@
+import re
+
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.audit.verify import verify_all
@@ -104,7 +106,7 @@ def test_demo_runs_a_worker_beside_the_server_and_stops_it(monkeypatch, capsys):
     monkeypatch.setattr(demo.signal, "signal", lambda *args: None)
     monkeypatch.setattr(demo, "call_command", fake_call_command)
     monkeypatch.setattr(demo, "load_demo", lambda: {"patients_created": 0, "logins": []})
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt), override_settings(EMAIL_FILE_PATH="/srv/kc/sent-mail"):
         call_command("demo", "--port", "8123")
     assert served == [("127.0.0.1:8123",)]
     assert started[0].argv[1:4] == ["-m", "ketamine_care", "worker"]
@@ -112,3 +114,41 @@ def test_demo_runs_a_worker_beside_the_server_and_stops_it(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "Background worker started (pid 4242)" in out
     assert "Background worker stopped (pid 4242)" in out
+    assert "Sent e-mail (invitations, resets) is written to /srv/kc/sent-mail" in out
+
+
+DEMO_PAGES = """
+from django.test import Client, override_settings
+from django.conf import settings
+client = Client()
+login = client.get("/accounts/login/")
+css = login.content.decode().split('rel="stylesheet" href="')[1].split('"')[0]
+print("debug", settings.DEBUG)
+print("login", login.status_code)
+print("css", css, client.get(css).status_code)
+missing = client.get("/no-such-page/")
+print("missing", missing.status_code, b"There is nothing at this address" in missing.content)
+print("technical", b"URLconf" in missing.content)
+"""
+
+
+def test_the_demo_serves_hashed_static_files_and_the_project_404_with_debug_off(tmp_path):
+    """The demo's `migrate` collects the static files itself (no step by hand); with DEBUG
+    off WhiteNoise serves them under hashed names and an unknown page gets the project's 404,
+    not Django's technical page."""
+    from tests.test_settings_and_deploy import DEMO_DEFAULTS, run_cli
+
+    env = {"DEMO": "True", "KC_DATA_DIR": str(tmp_path), **DEMO_DEFAULTS}
+    setup = run_cli("migrate", "--verbosity", "0", env=env)
+    assert setup.returncode == 0, setup.stderr
+    env["ALLOWED_HOSTS"] = "testserver"
+    pages = run_cli("shell", "-c", DEMO_PAGES, env=env)
+    assert pages.returncode == 0, pages.stderr
+    lines = dict(line.split(" ", 1) for line in pages.stdout.splitlines() if " " in line)
+    assert lines["debug"] == "False"
+    assert lines["login"] == "200"
+    css_path, css_status = lines["css"].split()
+    assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", css_path)
+    assert css_status == "200"
+    assert lines["missing"] == "404 True"
+    assert lines["technical"] == "False"

@@ -1,4 +1,5 @@
-"""The demo (DEBUG=True) answers with the project's own error pages, and the API docs page
+"""Under DEBUG too (a developer's server) the project's own error pages answer (the demo runs
+with DEBUG off: tests/test_demo_and_health.py), and the API docs page
 loads only the project's own vendored files, under the same Content-Security-Policy."""
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ class DebugErrorPagesTests(ClinicTestCase):
 
 
 def test_the_demo_settings_serve_the_project_pages():
-    # `ketamine-care demo` runs with DEBUG=True and does not turn PROJECT_ERROR_PAGES off.
+    # A developer's DEBUG server keeps the project's pages unless PROJECT_ERROR_PAGES is off.
     assert settings.PROJECT_ERROR_PAGES is True
 
 

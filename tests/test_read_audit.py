@@ -56,6 +56,10 @@ HTML_READS = {
     "accounts:password_reset_confirm": NO_PATIENT_DATA,
     "accounts:failed_jobs": NO_PATIENT_DATA,  # job names and errors without patient data
     "accounts:retry_job": WRITE,  # audited as job.retried
+    "accounts:export": NO_PATIENT_DATA,  # the export's kind, dates and state
+    # The file names patients: each download is a read (the worker audited the export itself
+    # as rems_form.exported when it made the file).
+    "accounts:export_download": Reads("export.downloaded", one_patient=False),
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
     "patients:chart": PATIENT,
@@ -111,7 +115,9 @@ HTML_READS = {
     "treatment_sessions:to_sign": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:amend": WRITE,
     "treatment_sessions:rems_due": Reads("sessions.listed", one_patient=False),
-    "treatment_sessions:rems_export": Reads("rems_form.exported", one_patient=False),
+    # Queues the export (audited as rems_form.export_requested); the worker's file is audited
+    # as rems_form.exported, each download as export.downloaded (accounts/tests/test_exports.py).
+    "treatment_sessions:rems_export": WRITE,
     "treatment_sessions:rems_form": SESSION,
     "treatment_sessions:rems_print": Reads("rems_form.printed"),
     "treatment_sessions:rems_submit": WRITE,

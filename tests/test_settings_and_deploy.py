@@ -156,3 +156,46 @@ def test_the_demo_keeps_sent_mail_as_files_in_its_data_folder(tmp_path):
     backend, path = result.stdout.split()[-2:]
     assert backend == "django.core.mail.backends.filebased.EmailBackend"
     assert path == str(tmp_path / "sent-mail")
+
+
+# The test run's static-file shortcuts (conftest.py) unset: the demo's own defaults apply.
+DEMO_DEFAULTS = {"STATIC_MANIFEST": "", "COLLECTSTATIC_ON_MIGRATE": "", "STATIC_ROOT": ""}
+
+
+def test_the_demo_runs_with_debug_off_but_local(tmp_path):
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.STATIC_MANIFEST, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE); "
+        "print(s.EMAIL_FILE_PATH); print(','.join(s.ALLOWED_HOSTS))"
+    )
+    env = {"DEMO": "True", "KC_DATA_DIR": str(tmp_path), **DEMO_DEFAULTS}
+    result = run_cli("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    flags, mail_path, hosts = result.stdout.split()[-6:-2], *result.stdout.split()[-2:]
+    # DEBUG off and hashed static files; plain http on localhost, mail kept as files.
+    assert flags == ["False", "True", "False", "False"]
+    assert mail_path == str(tmp_path / "sent-mail")
+    assert hosts == "127.0.0.1,localhost"
+
+
+def test_outside_the_demo_debug_off_still_needs_its_keys(tmp_path):
+    result = run_cli("check", env={"DEBUG": "False", "KC_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY is required" in result.stderr
+
+
+def test_the_console_script_starts_the_demo_without_debug(monkeypatch):
+    import django.core.management
+
+    import ketamine_care.__main__ as cli
+
+    skip = ("DEBUG", "DEMO", "REQUIRE_2FA")
+    environ = {k: v for k, v in os.environ.items() if k not in skip}
+    monkeypatch.setattr(os, "environ", environ)  # restored after the test
+    seen = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", seen.append)
+    cli.main(["ketamine-care", "demo", "--no-serve"])
+    assert seen == [["ketamine-care", "demo", "--no-serve"]]
+    assert environ["DEMO"] == "True"
+    assert "DEBUG" not in environ
+    assert environ["REQUIRE_2FA"] == "False"

@@ -30,6 +30,7 @@ from ketamine_care.testing.inventory import (
     make_ketamine_vials,
     receive,
 )
+from ketamine_care.testing.jobs import run_worker
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.treatment import treatable_plan
@@ -176,10 +177,6 @@ LISTS = [
     ("/api/v1/treatment-sessions", "treatment_sessions/queries.py:26 sessions_for"),
     ("/sessions/rems/", "treatment_sessions/queries.py:168 rems_due"),
     ("/sessions/to-sign/", "treatment_sessions/queries.py:222 to_sign"),
-    (
-        "/sessions/rems/export.csv?start={start}&end={end}",
-        "treatment_sessions/queries.py:151 rems_forms",
-    ),
     ("/plans/day/?date={visit}", "dosing/queries.py:19 day_visits"),
     # Questionnaire and session alerts (the floor patient's severe BP) from the alert feeds.
     ("/alerts/", "outcomes/alert_feed.py:30 and treatment_sessions/alert_feed.py:22 items"),
@@ -212,6 +209,21 @@ def test_a_list_shows_this_clinics_rows_and_no_other_clinics(clinics, url, guard
     assert any(mark in body for mark in clinics[OURS]["marks"]), f"{url}: own rows missing"
     leaks = [mark for mark in clinics[THEIRS]["marks"] if mark in body]
     assert leaks == [], f"{url}: another clinic's rows leak ({guarded_filter})"
+
+
+def test_the_rems_export_file_holds_this_clinics_forms_only(clinics):
+    """The REMS CSV, asked for here and made by the worker, then downloaded
+    (treatment_sessions/queries.py:151 rems_forms)."""
+    client = Client()
+    client.force_login(clinics[OURS]["director"])
+    start, end = _dated("{start} {end}", clinics).split()
+    asked = client.post("/sessions/rems/export/", {"start": start, "end": end})
+    assert asked.status_code == 302
+    run_worker()
+    body = visit(clinics, asked["Location"] + "download/")
+    assert any(mark in body for mark in clinics[OURS]["marks"]), "own rows missing"
+    leaks = [mark for mark in clinics[THEIRS]["marks"] if mark in body]
+    assert leaks == [], "another clinic's rows leak (rems_forms)"
 
 
 def test_the_protocol_library_shows_this_clinics_protocols_only(clinics):

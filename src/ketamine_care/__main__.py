@@ -43,8 +43,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     if len(argv) > 1 and argv[1] in PURE_COMMANDS:
         sys.exit(_load(PURE_COMMANDS[argv[1]])(argv[2:]))
     if len(argv) > 1 and argv[1] == "demo":
-        # The demo runs locally with debug pages, static files served and two-factor off.
-        os.environ.setdefault("DEBUG", "True")
+        # The demo runs locally with DEBUG off (the project's own error pages, static files
+        # from WhiteNoise), plain http, mail written to files and two-factor off.
+        os.environ.setdefault("DEMO", "True")
         os.environ.setdefault("REQUIRE_2FA", "False")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ketamine_care.config.settings")
     from django.conf import settings

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
+from ketamine_care.testing.jobs import run_worker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,6 +34,7 @@ def test_an_invited_nurse_sets_a_password_and_signs_in(page, sign_in, admin, mai
     expect(page.locator("#invitations")).to_contain_text("nina@invite.clinic")
     page.get_by_role("button", name="Sign out").click()
 
+    run_worker()  # the e-mail is a background job
     assert len(mailoutbox) == 1
     link = LINK.search(mailoutbox[0].body).group(1)
     page.goto(link)

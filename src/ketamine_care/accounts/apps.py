@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     label = "accounts"
 
     def ready(self) -> None:
-        from ketamine_care.accounts import labels
+        from ketamine_care.accounts import labels, mail_jobs  # mail_jobs registers its jobs
 
         labels.register()
+        del mail_jobs

@@ -15,9 +15,11 @@ from ketamine_care.audit.queries import (
     record_audit_listed,
 )
 from ketamine_care.audit.redaction import redact
+from ketamine_care.core.db_routing import reads_from_replica
 
 
 @clinic_required(Capability.VIEW_AUDIT)
+@reads_from_replica  # a report; its own audit record is written to the primary
 def audit_list(request):
     form = AuditFilterForm(request.GET or None)
     filters = AuditFilters(**form.cleaned_data) if form.is_valid() else AuditFilters()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from ketamine_care.audit.services import record
-from ketamine_care.jobs.models import Job
+from ketamine_care.jobs.models import Export, Job
 from ketamine_care.jobs.runner import requeue_failed
 
 
@@ -28,3 +28,20 @@ def retry_failed_job(*, acting_user, clinic, job: Job, request=None) -> Job:
             request=request,
         )
     return job
+
+
+def record_export_downloaded(*, acting_user, clinic, export: Export, request=None) -> None:
+    """Audit a download of an export: the file holds the patients' records it names."""
+    record(
+        event_type="export.downloaded",
+        actor=acting_user,
+        clinic=clinic,
+        obj=export,
+        changes={
+            "kind": export.kind,
+            "rows": export.rows,
+            "patients": list(export.patients),
+            "count": len(export.patients),
+        },
+        request=request,
+    )

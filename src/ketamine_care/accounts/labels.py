@@ -30,8 +30,18 @@ AUDIT_EVENTS = {
     "second_factor.reset_requested": "Second-factor reset asked for",
     "second_factor.reset": "Second factor reset",
     "job.retried": "Failed job retried",
+    "export.downloaded": "Export downloaded",
+}
+
+
+JOBS = {
+    "mail.invitation": "Invitation e-mail",
+    "mail.password_reset": "Password-reset e-mail",
+    "export.rems": "REMS CSV export",
 }
 
 
 def register() -> None:
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels("job", JOBS)
+    core_labels.register_labels("export", {"rems": "REMS monitoring forms (CSV)"})

@@ -48,8 +48,6 @@ def _throttled(request) -> bool:
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetRequestForm
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/email/password_reset.txt"
-    subject_template_name = "accounts/email/password_reset_subject.txt"
 
     def post(self, request, *args, **kwargs):
         if _throttled(request):
@@ -57,16 +55,8 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        options = {
-            "use_https": self.request.is_secure(),
-            "token_generator": self.token_generator,
-            "from_email": None,
-            "email_template_name": self.email_template_name,
-            "subject_template_name": self.subject_template_name,
-            "request": self.request,
-            "extra_email_context": {"site_name": settings.SITE_NAME},
-        }
-        services.request_password_reset(form=form, options=options, request=self.request)
+        # The e-mail is a job (`mail_jobs`), with the project's templates.
+        services.request_password_reset(form=form, request=self.request)
         return render(self.request, "accounts/password_reset.html", {"sent": True})
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
+from ketamine_care.accounts.mail_jobs import queue_password_reset_mail
 from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
 from ketamine_care.accounts.models import ApiToken, Membership
 from ketamine_care.audit.services import record
@@ -102,12 +103,19 @@ def enrol_second_factor(*, request, device) -> None:
         record(event_type="user.second_factor_enrolled", actor=request.user, request=request)
 
 
-def request_password_reset(*, form, options: dict, request) -> None:
-    """E-mail a reset link to the address if it belongs to someone with access (the form
-    decides), and record the request either way, on the global chain."""
+def request_password_reset(*, form, request) -> None:
+    """Queue a reset e-mail (a job that makes the link when it runs) for the address if it
+    belongs to someone with access (the form decides), and record the request either way, on
+    the global chain. The request's answer does not wait for the mail server."""
     email = form.cleaned_data["email"]
-    form.save(**options)
-    record(event_type="user.password_reset_requested", changes={"email": email}, request=request)
+    with transaction.atomic():
+        for user in form.get_users(email):
+            queue_password_reset_mail(
+                user=user, domain=request.get_host(), use_https=request.is_secure()
+            )
+        record(
+            event_type="user.password_reset_requested", changes={"email": email}, request=request
+        )
 
 
 def reset_password(*, form, request) -> None:

@@ -32,7 +32,7 @@ def invite(request):
     form = forms.InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation, _link = staffing.invite_user(
+            invitation = staffing.invite_user(
                 clinic=request.membership.clinic,
                 actor=request.user,
                 request=request,

@@ -2,20 +2,23 @@
 cancel, accept), role changes, memberships in another clinic, ending and restoring access,
 and the clinic's own settings. Views call these; they never write audit events themselves.
 
-E-mails name the clinic, the role and a link, nothing about any patient."""
+E-mails name the clinic, the role and a link, nothing about any patient. They are background
+jobs queued in the same transaction (`mail_jobs`): the link's secret is made when the job
+runs, so neither the job table nor the invitation row ever holds a usable link."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from ketamine_care.accounts.mail_jobs import (
+    INVITATION_SALT,
+    queue_invitation_mail,
+)
 from ketamine_care.accounts.models import (
     ApiToken,
     Clinic,
@@ -28,7 +31,6 @@ from ketamine_care.audit.services import record
 from ketamine_care.core import secret_links
 from ketamine_care.core.errors import StateError, ValidationFailed
 
-INVITATION_SALT = "ketamine_care.accounts.invitation"
 LAST_ADMIN = (
     "This would leave the clinic without an active clinic admin. Give another person the "
     "clinic admin role first."
@@ -39,17 +41,8 @@ def invitation_lifetime() -> timedelta:
     return timedelta(hours=getattr(settings, "INVITATION_HOURS", 72))
 
 
-def invitation_link(*, token: str, request=None, base_url: str = "") -> str:
-    path = reverse("accounts:accept_invitation", args=[token])
-    return request.build_absolute_uri(path) if request else base_url.rstrip("/") + path
-
-
-def _send_invitation_mail(*, invitation: Invitation, link: str) -> None:
-    context = {"invitation": invitation, "link": link, "site_name": settings.SITE_NAME}
-    body = render_to_string("accounts/email/invitation.txt", context)
-    subject = f"You are invited to {invitation.clinic.name}"
-    recipient = invitation.email
-    transaction.on_commit(lambda: send_mail(subject, body, None, [recipient], fail_silently=False))
+def base_url_of(request) -> str:
+    return request.build_absolute_uri("/")
 
 
 def invite_user(
@@ -61,9 +54,12 @@ def invite_user(
     role: str,
     request=None,
     base_url: str = "",
-) -> tuple[Invitation, str]:
-    """Invite `email` to join `clinic` as `role`, e-mail the link and return it too. Links
-    are absolute: from the request, or from `base_url` on the command line (no actor)."""
+    queue_mail: bool = True,
+) -> Invitation:
+    """Invite `email` to join `clinic` as `role` and queue the e-mail with the link (made when
+    the job runs). With `queue_mail=False` the caller issues and sends it itself (the
+    command line, which prints the link). Links are absolute: from the request, or from
+    `base_url` on the command line (no actor)."""
     email = email.strip().lower()
     if Membership.objects.filter(clinic=clinic, user__email__iexact=email).exists():
         raise ValidationFailed(
@@ -75,7 +71,6 @@ def invite_user(
             "Check the fields marked.",
             fields={"email": "This address already has an open invitation: resend it."},
         )
-    token, digest = secret_links.new_token(INVITATION_SALT)
     now = timezone.now()
     with transaction.atomic():
         invitation = Invitation.objects.create(
@@ -83,7 +78,7 @@ def invite_user(
             email=email,
             full_name=full_name.strip(),
             role=role,
-            token_hash=digest,
+            token_hash=secret_links.unusable_hash(),
             invited_by=actor,
             created_at=now,
             sent_at=now,
@@ -97,9 +92,11 @@ def invite_user(
             changes={"new": {"email": email, "role": role}},
             request=request,
         )
-        link = invitation_link(token=token, request=request, base_url=base_url)
-        _send_invitation_mail(invitation=invitation, link=link)
-    return invitation, link
+        if queue_mail:
+            queue_invitation_mail(
+                invitation=invitation, base_url=base_url_of(request) if request else base_url
+            )
+    return invitation
 
 
 def _pending(invitation: Invitation) -> Invitation:
@@ -110,12 +107,12 @@ def _pending(invitation: Invitation) -> Invitation:
 
 
 def resend_invitation(*, invitation: Invitation, actor: User, request) -> Invitation:
-    """A fresh link with a fresh expiry; the previous link stops working."""
-    token, digest = secret_links.new_token(INVITATION_SALT)
+    """A fresh link with a fresh expiry, e-mailed by a job; the previous link stops working
+    at once."""
     now = timezone.now()
     with transaction.atomic():
         invitation = _pending(invitation)
-        invitation.token_hash = digest
+        invitation.token_hash = secret_links.unusable_hash()
         invitation.sent_at = now
         invitation.expires_at = now + invitation_lifetime()
         invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
@@ -126,8 +123,7 @@ def resend_invitation(*, invitation: Invitation, actor: User, request) -> Invita
             obj=invitation,
             request=request,
         )
-        link = invitation_link(token=token, request=request)
-        _send_invitation_mail(invitation=invitation, link=link)
+        queue_invitation_mail(invitation=invitation, base_url=base_url_of(request))
     return invitation
 
 

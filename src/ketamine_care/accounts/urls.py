@@ -1,6 +1,13 @@
 from django.urls import path
 
-from ketamine_care.accounts import job_views, landing, reset_views, staff_views, views
+from ketamine_care.accounts import (
+    export_views,
+    job_views,
+    landing,
+    reset_views,
+    staff_views,
+    views,
+)
 
 app_name = "accounts"
 urlpatterns = [
@@ -29,4 +36,10 @@ urlpatterns = [
     path("cohorts/", landing.cohorts, name="cohorts"),
     path("administration/jobs/", job_views.failed_jobs_page, name="failed_jobs"),
     path("administration/jobs/<uuid:job_id>/retry/", job_views.retry_job, name="retry_job"),
+    path("exports/<uuid:export_id>/", export_views.export_page, name="export"),
+    path(
+        "exports/<uuid:export_id>/download/",
+        export_views.export_download,
+        name="export_download",
+    ),
 ]

@@ -29,11 +29,16 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KC_DATA_DIR", Path.cwd() / "data"))
 
 DEBUG = env_bool("DEBUG", False)
+# `ketamine-care demo` sets DEMO: DEBUG off (the project's own error pages, hashed static files
+# from WhiteNoise) but local: plain http on localhost, sent mail written under the data folder,
+# and the demo-only keys when none are given. Never set DEMO for a clinic.
+DEMO = env_bool("DEMO", False)
+LOCAL = DEBUG or DEMO
 # Under DEBUG, serve the project's own 404/500 pages (False: Django's technical pages).
 PROJECT_ERROR_PAGES = env_bool("PROJECT_ERROR_PAGES", True)
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not LOCAL:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is False")
     SECRET_KEY = "debug-only-insecure-key-never-use-in-production"
 
@@ -42,7 +47,7 @@ if not SECRET_KEY:
 # the HMAC-SHA256 output length, the minimum key length RFC 2104 recommends.
 AUDIT_HMAC_KEY = env_secret("AUDIT_HMAC_KEY")
 if not AUDIT_HMAC_KEY:
-    if not DEBUG:
+    if not LOCAL:
         raise ImproperlyConfigured(
             "AUDIT_HMAC_KEY (or AUDIT_HMAC_KEY_FILE) is required when DEBUG is False"
         )
@@ -54,9 +59,15 @@ AUDIT_HMAC_OLD_KEYS = env_secrets("AUDIT_HMAC_OLD_KEYS")
 # Each clinic's chain head is anchored here by `ketamine-care audit-anchor` (append-only).
 AUDIT_ANCHOR_FILE = Path(os.environ.get("AUDIT_ANCHOR_FILE") or DATA_DIR / "audit-anchors.jsonl")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if LOCAL else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_NAME = os.environ.get("SITE_NAME", "ketamine-care")
+# How patients and staff reach this server (e-mailed links made without a request, such as
+# questionnaire reminders), e.g. https://kc.example.
+SITE_URL = os.environ.get("SITE_URL", "")
+# A self-report link still unanswered this long after it was made gets one e-mailed reminder
+# (`ketamine-care send-reminders`, from cron) when the patient has an e-mail address.
+SELF_REPORT_REMINDER_AFTER_HOURS = env_int("SELF_REPORT_REMINDER_AFTER_HOURS", 24)
 
 # Two-factor authentication is required for clinic admins, medical directors and prescribers
 # unless explicitly switched off (the demo switches it off).
@@ -145,6 +156,13 @@ TEMPLATES = [
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ketamine-care.sqlite3'}"
 DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=Path.cwd())}
+# A streaming replica of the primary, for read-only reports only (core/db_routing.py): every
+# write, and every read that must see the latest writes, stays on the primary.
+DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd())
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["ketamine_care.core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Throttle counters (portal, witness confirmations) must be seen by every worker: the
@@ -159,6 +177,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 5)
 JOB_RETRY_BASE_SECONDS = env_int("JOB_RETRY_BASE_SECONDS", 30)
 JOB_RETRY_MAX_SECONDS = env_int("JOB_RETRY_MAX_SECONDS", 3600)
+# How long an export made by the worker (a REMS CSV) can be downloaded; then it is cleared.
+EXPORT_HOURS = env_int("EXPORT_HOURS", 24)
 # The worker writes its heartbeat to the shared cache; /healthz calls it stale after this.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
 WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 120)
@@ -273,7 +293,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-if not DEBUG:
+if not LOCAL:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -296,7 +316,7 @@ elif os.environ.get("EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD") or ""
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
-elif DEBUG:
+elif LOCAL:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)

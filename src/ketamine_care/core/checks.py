@@ -24,10 +24,11 @@ def check_two_factor(app_configs, **kwargs):
 def check_debug_database(app_configs, **kwargs):
     db = settings.DATABASES["default"]
     host = db.get("HOST") or ""
-    if settings.DEBUG and host not in ("", "localhost", "127.0.0.1", "::1"):
+    local = settings.DEBUG or getattr(settings, "DEMO", False)
+    if local and host not in ("", "localhost", "127.0.0.1", "::1"):
         return [
             Error(
-                "DEBUG is on while connected to a non-local database.",
+                "DEBUG (or the demo) is on while connected to a non-local database.",
                 hint="Never run DEBUG against a clinic's database: it can leak patient data.",
                 id="ketamine_care.E001",
             )

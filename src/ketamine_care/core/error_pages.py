@@ -1,4 +1,5 @@
-"""The project's own 404 and 500 pages under DEBUG too (the demo runs with DEBUG=True).
+"""The project's own 404 and 500 pages under DEBUG too (a developer's `runserver`; the demo
+itself runs with DEBUG off).
 
 Django answers an unknown page or an exception under DEBUG with its technical pages, which
 show settings and code to whoever is using the demo. With PROJECT_ERROR_PAGES on (the default)

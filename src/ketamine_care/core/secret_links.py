@@ -28,3 +28,9 @@ def hash_from_url(token: str, salt: str) -> str | None:
     except (signing.BadSignature, UnicodeError):
         return None
     return token_hash(raw) if raw.isascii() else None
+
+
+def unusable_hash() -> str:
+    """A hash that no link opens (its secret is thrown away): what a row holds until the job
+    that e-mails its link issues the real secret, or once its earlier link is withdrawn."""
+    return token_hash(secrets.token_urlsafe(32))

@@ -9,6 +9,7 @@ exception's class name (`runner.safe_error`), never an exception message.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
@@ -45,3 +46,43 @@ class Job(PublicIdModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.status})"
+
+
+class Export(PublicIdModel, TimestampedModel):
+    """A file a user asked for (a REMS CSV, say), made by a job on the worker and kept in the
+    database until `expires_at`, then its content is cleared. Only the person who asked for
+    it, in the same clinic, may see or download it; `capability` is the one its kind needs,
+    checked again at download. `patients` names whose records it holds (public ids), for
+    the audit of each download."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=50)
+    capability = models.CharField(max_length=50)
+    parameters = models.JSONField(default=dict, blank=True)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100, default="text/csv; charset=utf-8")
+    content = models.BinaryField(null=True, blank=True)
+    rows = models.PositiveIntegerField(null=True, blank=True)
+    patients = models.JSONField(default=list, blank=True)
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["clinic", "requested_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} export ({self.filename})"
+
+    def state_at(self, moment) -> str:
+        """ "ready", "expired", "failed" or "preparing"."""
+        if self.expires_at is not None and moment >= self.expires_at:
+            return "expired"
+        if self.ready_at is not None:
+            return "ready"
+        if self.job is not None and self.job.status == JobStatus.FAILED:
+            return "failed"
+        return "preparing"

@@ -6,9 +6,10 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self) -> None:
-        from ketamine_care.portal import labels
+        from ketamine_care.portal import labels, reminders
 
         labels.register()
+        del reminders  # imported to register its job
         # The chart (patients, below) lists the patient's self-report links.
         from ketamine_care.core.sections import PATIENT_CHART, register_section
         from ketamine_care.portal.chart import links_section

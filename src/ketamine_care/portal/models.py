@@ -22,6 +22,10 @@ class SelfReportLink(PublicIdModel, TimestampedModel):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # An e-mailed reminder carries its own secret (made when the mail is sent, stored only as
+    # this hash), so the first link keeps working; answering through either uses the link.
+    reminder_queued_at = models.DateTimeField(null=True, blank=True)
+    reminder_token_sha256 = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
@@ -79,7 +80,7 @@ def usable_link(token: str) -> SelfReportLink | None:
         return None
     link = (
         SelfReportLink.objects.select_related("patient", "clinic")
-        .filter(token_sha256=digest)
+        .filter(Q(token_sha256=digest) | Q(reminder_token_sha256=digest))
         .first()
     )
     if link is None or not link.is_usable_at(timezone.now()) or not link.patient.is_active:

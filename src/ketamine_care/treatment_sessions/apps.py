@@ -9,6 +9,10 @@ class TreatmentSessionsConfig(AppConfig):
         from ketamine_care.treatment_sessions import labels
 
         labels.register()
+        # The REMS CSV is made by a background job (jobs, below).
+        from ketamine_care.treatment_sessions.services import rems_export
+
+        rems_export.register()
         # Outcome summaries (outcomes, below) mark when each dosing session started.
         from ketamine_care.outcomes.providers import register_dose_times
         from ketamine_care.treatment_sessions.queries import dose_times

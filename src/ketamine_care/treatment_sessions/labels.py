@@ -42,6 +42,7 @@ AUDIT_EVENTS = {
     "rems_form.saved": "REMS form saved",
     "rems_form.submitted": "REMS form submitted",
     "rems_form.exported": "REMS form exported",
+    "rems_form.export_requested": "REMS export asked for",
     "rems_form.printed": "REMS form printed",
     "pre_check.switched_off": "Pre-session check switched off",
     "pre_check.switched_on": "Pre-session check switched on",

@@ -15,6 +15,7 @@ from django.utils import timezone
 from ketamine_care.accounts.models import Invitation, Membership, Role, User
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
+from ketamine_care.testing.jobs import run_worker
 from ketamine_care.testing.staff import make_invitation
 
 NEW_PASSWORD = "a quite long new password 42"
@@ -27,7 +28,9 @@ class InviteTests(ClinicTestCase):
         body.update(data)
         client = self.client_for(self.clinic_admin)
         with self.captureOnCommitCallbacks(execute=True):
-            return client.post("/accounts/administration/invite/", body)
+            response = client.post("/accounts/administration/invite/", body)
+        run_worker()  # the e-mail is a job
+        return response
 
     def link_in_mail(self) -> str:
         return LINK.search(mail.outbox[-1].body).group(1)
@@ -148,6 +151,7 @@ class ResendAndCancelTests(ClinicTestCase):
     def test_resending_mails_a_new_link_and_the_old_one_stops_working(self):
         with self.captureOnCommitCallbacks(execute=True):
             self.admin.post(self.url, {"action": "resend"})
+        run_worker()  # the e-mail is a job
         self.assertEqual(len(mail.outbox), 1)
         new_link = LINK.search(mail.outbox[0].body).group(1)
         old = self.client.get(f"/accounts/invitation/{self.invitation.token}/")
@@ -161,6 +165,7 @@ class ResendAndCancelTests(ClinicTestCase):
         self.assertIsNotNone(self.invitation.cancelled_at)
         response = self.admin.post(self.url, {"action": "resend"}, follow=True)
         self.assertContains(response, "already accepted or cancelled")
+        run_worker()
         self.assertEqual(len(mail.outbox), 0)
         link = self.client.get(f"/accounts/invitation/{self.invitation.token}/")
         self.assertEqual(link.status_code, 410)

@@ -1,4 +1,5 @@
-"""REMS monitoring form screens: fill, print, record submission, due list, CSV export."""
+"""REMS monitoring form screens: fill, print, record submission, due list, CSV export (made
+by a background job: `services/rems_export.py`)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
-from ketamine_care.core import spreadsheet
-from ketamine_care.core.clock import clinic_date_of, clinic_today
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
 from ketamine_care.treatment_sessions import forms, queries
 from ketamine_care.treatment_sessions.access import access_session
 from ketamine_care.treatment_sessions.models import RemsMonitoringForm
 from ketamine_care.treatment_sessions.services import rems
+from ketamine_care.treatment_sessions.services import rems_export as rems_export_service
 
 
 def _fields(values: dict) -> list[dict]:
@@ -119,35 +120,17 @@ def rems_due(request):
 
 
 @clinic_required(Capability.VIEW_SESSIONS)
+@require_POST
 def rems_export(request):
-    form = forms.DateRangeForm(request.GET or None)
+    """Queue the CSV (a background job) and show its page, which offers the download."""
+    form = forms.DateRangeForm(request.POST)
     if not form.is_valid():
         return HttpResponse("Give start and end dates (YYYY-MM-DD).", status=400)
-    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="rems-{start}-{end}.csv"'
-    writer = spreadsheet.writer(response)
-    writer.writerow(["session", "mrn", "session_date", "due_date", "submitted_at", "method",
-                     *rems.FIELDS])  # fmt: skip
-    forms_in_range = list(queries.rems_forms(request.membership.clinic, start, end))
-    for row in forms_in_range:
-        writer.writerow(
-            [
-                row.session.public_id,
-                row.session.patient.mrn,
-                clinic_date_of(row.session.clinic, row.session.scheduled_for),
-                row.due_date,
-                row.submitted_at or "",
-                row.submission_method,
-                *[row.values.get(name, "") for name in rems.FIELDS],
-            ]
-        )
-    rems.record_exported(
+    export = rems_export_service.request_rems_export(
         clinic=request.membership.clinic,
-        forms=forms_in_range,
-        start=start,
-        end=end,
         actor=request.user,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
         request=request,
     )
-    return response
+    return redirect("accounts:export", export_id=export.public_id)

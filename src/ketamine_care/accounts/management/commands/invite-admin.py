@@ -1,6 +1,10 @@
 """`ketamine-care invite-admin`: the first clinic admin of a clinic (creating the clinic if it
 does not exist), invited by e-mail like everyone else; later staff are invited from the
-administration page."""
+administration page.
+
+Unlike every other e-mail, this one is sent at once rather than by the worker: the operator
+needs the same link printed here (it is never stored), and at a first install the worker
+may not run yet. If the mail cannot be sent, the printed link still works."""
 
 from __future__ import annotations
 
@@ -8,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from ketamine_care.accounts.mail_jobs import issue_invitation_link, mail_invitation
 from ketamine_care.accounts.models import Clinic, Role
 from ketamine_care.accounts.staffing import invite_user
 from ketamine_care.core.errors import DomainError
+from ketamine_care.jobs.runner import JobError
 
 
 class Command(BaseCommand):
@@ -33,16 +39,22 @@ class Command(BaseCommand):
             raise CommandError("--base-url must start with https:// (or http:// for a test)")
         clinic, created = Clinic.objects.get_or_create(name=options["clinic"].strip())
         try:
-            invitation, link = invite_user(
+            invitation = invite_user(
                 clinic=clinic,
                 actor=None,
                 email=options["email"],
                 full_name=options["name"],
                 role=Role.CLINIC_ADMIN,
                 base_url=options["base_url"],
+                queue_mail=False,
             )
         except DomainError as exc:
             raise CommandError("; ".join(exc.fields.values()) or exc.message) from exc
+        link = issue_invitation_link(invitation=invitation, base_url=options["base_url"])
+        try:
+            mail_invitation(invitation=invitation, link=link)
+        except JobError as exc:
+            self.stderr.write(f"Not e-mailed: {exc}. Give the admin the link below yourself.")
         made = "Created the clinic" if created else "Clinic"
         self.stdout.write(f"{made} {clinic.name}; invited {invitation.email} as clinic admin.")
         self.stdout.write(

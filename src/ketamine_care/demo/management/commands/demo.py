@@ -1,5 +1,7 @@
-"""`ketamine-care demo`: migrate, load demo data (idempotent), print the logins, serve, with a
-background worker (`ketamine-care worker`) beside the server, stopped when the demo stops."""
+"""`ketamine-care demo`: migrate (which collects the static files), load demo data (idempotent),
+print the logins, serve, with a background worker (`ketamine-care worker`) beside the server,
+stopped when the demo stops. The demo runs with DEBUG off (DEMO=True, set by the console
+script): users see the project's own error pages and WhiteNoise serves the static files."""
 
 from __future__ import annotations
 
@@ -38,6 +40,10 @@ class Command(BaseCommand):
         self.stdout.write(f"  Open {url} and sign in with one of (password: {DEMO_PASSWORD}):")
         for email, role, clinic in result["logins"]:
             self.stdout.write(f"    {email:<32} {role:<18} {clinic}")
+        if getattr(settings, "EMAIL_FILE_PATH", None):
+            self.stdout.write(
+                f"  Sent e-mail (invitations, resets) is written to {settings.EMAIL_FILE_PATH}"
+            )
         if options["no_serve"]:
             return
         worker = None if options["no_worker"] else self.start_worker()
