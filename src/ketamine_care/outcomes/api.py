@@ -42,7 +42,7 @@ def outcome_out(o) -> dict:
     return {
         "instrument": o.definition.code,
         "name": o.definition.name,
-        "administrations": len(o.administrations),
+        "administrations": o.count,
         "baseline": {"administered_at": s.baseline.timestamp, "total": s.baseline.total}
         if s
         else None,
