@@ -8,6 +8,7 @@ trajectory and data table show one page of ratings (`RATINGS_PAGE_SIZE`, newest 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Case, F, Value, When, Window
@@ -59,6 +60,14 @@ class RatingsPage:
     count: int
     code: str
     size: int = RATINGS_PAGE_SIZE
+
+    @property
+    def label(self) -> str:
+        """The instrument's short name for the links: "PHQ-9" of "Patient Health
+        Questionnaire-9 (PHQ-9)", else its name."""
+        name = load_definition(self.code).name
+        short = re.search(r"\(([^()]+)\)$", name)
+        return short.group(1) if short else name
 
     @property
     def param(self) -> str:
