@@ -7,6 +7,8 @@ course does. Prints, per size, the median server time (Django test client, in pr
 network) with its spread and the machine's load, the queries per request, and growth tables
 for the chart page (HTML) and the chart API (the outcome summary, and the patient record).
 Goal (issue 13): the 5,200-administration chart within 1.5x of the 20-administration one.
+The sizes are timed in alternating rounds, so that load from others on a shared machine
+weighs on every size alike.
 
 The history is bulk-inserted (`bulk_create`, one statement per 1,000 rows), not recorded one
 `record_administration` call at a time, but it is what that service writes: answers scored by
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _setup import (  # noqa: E402
+    Timing,
     bench_clinic_user,
     measure,
     print_growth,
@@ -39,13 +43,14 @@ from _setup import (  # noqa: E402
 
 INSTRUMENTS = ("phq9", "gad7", "madrs", "qids_sr16", "pcl5")
 GOAL = 1.5
+ROUNDS = 5
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="20,520,5200", help="administrations per patient")
     parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -146,21 +151,39 @@ def run(args) -> None:
         "chart API: outcome summary": (api, "/api/v1/patients/{}/outcomes"),
         "chart API: patient record": (api, "/api/v1/patients/{}"),
     }
-    results: dict[str, list] = {name: [] for name in endpoints}
-    for size in sizes:
-        patient_id = patients[size].public_id
-        print(f"-- {size:,} administrations")
-        for name, (client, pattern) in endpoints.items():
-            url = pattern.format(patient_id)
+    for name, (client, pattern) in endpoints.items():
+        calls = {}
+        print(f"-- {name}: queries per request and response size")
+        for size in sizes:
+            url = pattern.format(patients[size].public_id)
             response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
             queries = count_queries(connection, lambda u=url, c=client: c.get(u))
-            timing = measure(lambda u=url, c=client: c.get(u), args.repeat, args.warmup)
             kib = len(response.content) / 1024
-            print(f"   {name:<28} {timing}  {queries:>3} queries {kib:>7.0f} KiB")
-            results[name].append((f"{size:>5,} administrations", timing))
-    for name, rows in results.items():
-        print_growth(name, rows, goal=GOAL)
+            print(f"   {size:>5,} administrations: {queries:>3} queries {kib:>6.0f} KiB")
+            calls[f"{size:>5,} administrations"] = lambda u=url, c=client: c.get(u)
+        print_growth(name, interleaved(calls, args.repeat, args.warmup), goal=GOAL)
+
+
+def interleaved(calls: dict, repeat: int, warmup: int) -> list:
+    """Each size timed by `measure` in turn, in ROUNDS rounds: on a shared machine a burst of
+    load then falls on every size alike, so the ratios between sizes stay honest. The timing
+    of a size pools its rounds: the median of their medians, their quartiles, the whole range."""
+    rounds = {label: [] for label in calls}
+    for round_number in range(ROUNDS):
+        for label, call in calls.items():
+            warm = warmup if round_number == 0 else 1
+            rounds[label].append(measure(call, max(1, repeat // ROUNDS), warm))
+    pooled = []
+    for label, timings in rounds.items():
+        medians = sorted(t.median for t in timings)
+        quartiles = statistics.quantiles(medians, n=4)
+        pooled.append((label, Timing(
+            median=statistics.median(medians), p25=quartiles[0], p75=quartiles[2],
+            low=min(t.low for t in timings), high=max(t.high for t in timings),
+            repeats=sum(t.repeats for t in timings),
+        )))  # fmt: skip
+    return pooled
 
 
 if __name__ == "__main__":

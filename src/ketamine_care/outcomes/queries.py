@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Case, F, Value, When, Window
-from django.db.models.functions import RowNumber
 from django.utils.timezone import localtime
 
 from ketamine_care.accounts.permissions import Capability, has_capability
@@ -208,36 +206,38 @@ def _page_number(raw, count: int) -> int:
 def ratings_pages(patient, counts: dict[str, int], pages=None) -> dict[str, RatingsPage]:
     """The page each instrument shows of its active ratings (`pages`: the request's
     `ratings_<code>` numbers, default the newest), all in one query whatever the number of
-    instruments: each row is numbered within its instrument, newest first, and only the rows
-    of the wanted page come back, with only the columns a page shows."""
+    instruments or ratings: one `LIMIT`ed walk down the timeline index per instrument, joined
+    by `UNION ALL`, with only the columns a page shows. (Each branch sits in its own subquery:
+    SQLite takes no `ORDER BY`/`LIMIT` on a bare compound member.)"""
     numbers = {code: _page_number((pages or {}).get(page_param(code)), n)
                for code, n in counts.items()}  # fmt: skip
-    newest_first = [F("administered_at").desc(), F("id").desc()]
-    rows = (
-        Administration.objects.active()
-        .filter(patient=patient, instrument_code__in=list(counts))
-        .only("instrument_code", *RATING_COLUMNS)
-        .annotate(
-            position=Window(RowNumber(), partition_by=F("instrument_code"), order_by=newest_first),
-            wanted=Case(
-                *(
-                    When(instrument_code=code, then=Value(number))
-                    for code, number in numbers.items()
-                ),
-                default=Value(1),
-            ),  # fmt: skip
+    branches, params = [], []
+    for i, (code, number) in enumerate(sorted(numbers.items())):
+        start = (number - 1) * RATINGS_PAGE_SIZE
+        page = (
+            Administration.objects.active()
+            .filter(patient=patient, instrument_code=code)
+            .order_by("-administered_at", "-id")
+            .values_list("id", "instrument_code", *RATING_COLUMNS)[
+                start : start + RATINGS_PAGE_SIZE
+            ]
         )
-        .filter(
-            position__gt=(F("wanted") - 1) * RATINGS_PAGE_SIZE,
-            position__lte=F("wanted") * RATINGS_PAGE_SIZE,
-        )
-        .order_by("instrument_code", *newest_first)
-    )
+        sql, branch_params = page.query.sql_with_params()
+        branches.append(f"SELECT * FROM ({sql}) AS page_{i}")
+        params.extend(branch_params)
     by_code: dict[str, list[Administration]] = {code: [] for code in counts}
-    for row in rows:
-        by_code[row.instrument_code].append(row)
-    return {code: RatingsPage(rows=by_code[code], number=numbers[code], count=counts[code],
-                              code=code) for code in counts}  # fmt: skip
+    if branches:
+        for row in Administration.objects.raw(" UNION ALL ".join(branches), params):
+            by_code[row.instrument_code].append(row)
+    return {
+        code: RatingsPage(rows=sorted(rows, key=_newest_first), number=numbers[code],
+                          count=counts[code], code=code)
+        for code, rows in by_code.items()
+    }  # fmt: skip
+
+
+def _newest_first(row: Administration):
+    return (-row.administered_at.timestamp(), -row.id)
 
 
 def instrument_outcomes(
