@@ -41,8 +41,9 @@ from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_f
 
 # Bumped when the stored form of a digest changes: older snapshots are then recomputed.
 DIGEST_VERSION = "1"
-# What the summary reads of each row, oldest first: no answers, subscales or notes.
-SUMMARY_COLUMNS = ("administered_at", "total", "time_point", "band", "risk", "flags")
+# What the summary reads of every row, and of the newest: no answers, subscales or notes.
+HISTORY_COLUMNS = ("administered_at", "total", "time_point")
+LATEST_COLUMNS = ("administered_at", "total", "band", "risk", "flags")
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,11 @@ def _early(points: list[ScorePoint], sessions: Sequence, rules) -> EarlyResponse
 
 
 def compute_digest(
-    rows: Sequence, rules: InstrumentThresholds, sessions: Sequence[datetime] = ()
+    rows: Sequence, rules: InstrumentThresholds, sessions: Sequence[datetime] = (), last=None
 ) -> OutcomeDigest:
     """The digest of one instrument from all its active rows, oldest first (each with the
-    `SUMMARY_COLUMNS` as attributes). Pure: the full computation a snapshot must equal."""
+    `HISTORY_COLUMNS` as attributes), and `last`, the newest with the `LATEST_COLUMNS`
+    (default: the last of `rows`). Pure: the full computation a snapshot must equal."""
     scored = [a for a in rows if a.total is not None]
     summary = early = None
     first_session = sessions[0] if sessions else None
@@ -120,17 +122,20 @@ def compute_digest(
         if not no_baseline:
             summary = summarise_outcome(points, baseline, rules, first_treatment_at=first_session)
         early = _early(points, sessions, rules)
-    last = rows[-1]
+    last = rows[-1] if last is None else last
     flags = tuple(getattr(last, "flags", None) or ())
     latest = LatestRating(last.administered_at, last.total, getattr(last, "band", ""),
                           getattr(last, "risk", ""), flags)  # fmt: skip
     return OutcomeDigest(len(rows), len(scored), latest, summary, early, no_baseline)
 
 
-def history(patient, code: str) -> list:
-    """All active rows of one instrument, oldest first, with only the summary's columns."""
+def history(patient, code: str) -> tuple[list, Any]:
+    """All active rows of one instrument, oldest first, with only the columns the summary
+    reads of every row (`HISTORY_COLUMNS`), and the newest row with what it shows of it."""
     rows = Administration.objects.active().filter(patient=patient, instrument_code=code)
-    return list(rows.order_by("administered_at", "id").values_list(*SUMMARY_COLUMNS, named=True))
+    newest = rows.order_by("-administered_at", "-id").values_list(*LATEST_COLUMNS, named=True)
+    oldest_first = rows.order_by("administered_at", "id")
+    return list(oldest_first.values_list(*HISTORY_COLUMNS, named=True)), newest.first()
 
 
 def row_states(patient) -> dict[str, tuple[int, int, datetime]]:
@@ -177,7 +182,8 @@ def digests(
                 continue
             except (KeyError, TypeError, ValueError):
                 pass  # unreadable: recompute it below
-        found[code] = compute_digest(history(patient, code), rules[code], sessions)
+        rows, last = history(patient, code)
+        found[code] = compute_digest(rows, rules[code], sessions, last)
         stale.append(OutcomeSnapshot(patient=patient, instrument_code=code, fingerprint=key,
                                      data=encode(found[code])))  # fmt: skip
     _store(stale)
@@ -200,7 +206,8 @@ def refresh(patient, code: str, rules: InstrumentThresholds, sessions: Sequence[
     if state is None:
         OutcomeSnapshot.objects.filter(patient=patient, instrument_code=code).delete()
         return None
-    digest = compute_digest(history(patient, code), rules, sessions)
+    rows, last = history(patient, code)
+    digest = compute_digest(rows, rules, sessions, last)
     key = fingerprint(state, rules, sessions)
     _store([OutcomeSnapshot(patient=patient, instrument_code=code, fingerprint=key,
                             data=encode(digest))])  # fmt: skip
