@@ -1,19 +1,30 @@
-"""The patient chart with five years of measurement-based care, on PostgreSQL.
+"""The patient chart as its history grows: 20, 520 and 5,200 rating-scale administrations, on
+a durable PostgreSQL.
 
-A patient with weekly administrations of five instruments over five years (1,300 in all;
-150 of the weeks are session weeks whose ratings carry the pre-session time point), rendered
-as the HTML chart (outcomes table, five SVG trajectories, their data tables) and as the API
-outcome summary. Prints the median server time (Django test client, in process, no network)
-and the number of queries per request. Target: chart under 100 ms median.
+Each patient has weekly administrations of five instruments (PHQ-9, GAD-7, MADRS, QIDS-SR16,
+PCL-5), the first week marked as the baseline, totals falling then drifting as a treated
+course does. Prints, per size, the median server time (Django test client, in process, no
+network) with its spread and the machine's load, the queries per request, and growth tables
+for the chart page (HTML) and the chart API (the outcome summary, and the patient record).
+Goal (issue 13): the 5,200-administration chart within 1.5x of the 20-administration one.
+The sizes are timed in alternating rounds, so that load from others on a shared machine
+weighs on every size alike.
 
-Usage: .venv/bin/python benchmarks/patient_chart.py [--weeks N] [--repeat N]
-Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a throwaway cluster.
+The history is bulk-inserted (`bulk_create`, one statement per 1,000 rows), not recorded one
+`record_administration` call at a time, but it is what that service writes: answers scored by
+the real scorer (`instruments.scoring.score`), with the definition's version and digest, the
+total, band, subscales, flags and risk it produced. Only the per-row audit events and alert
+hooks are skipped, which the chart does not read.
+
+Usage: .venv/bin/python benchmarks/patient_chart.py [--sizes 20,520,5200] [--repeat N]
+Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import statistics
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -21,16 +32,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _setup import bench_clinic_user, median_ms, start_django  # noqa: E402
+from _setup import (  # noqa: E402
+    Timing,
+    bench_clinic_user,
+    measure,
+    print_growth,
+    print_header,
+    start_django,
+)
 
 INSTRUMENTS = ("phq9", "gad7", "madrs", "qids_sr16", "pcl5")
-SESSION_WEEKS = 150
+GOAL = 1.5
+ROUNDS = 5
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--weeks", type=int, default=260)
+    parser.add_argument("--sizes", default="20,520,5200", help="administrations per patient")
     parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -39,33 +59,42 @@ def main() -> None:
         stop()
 
 
-def fill(patient, user, weeks: int) -> None:
-    """Bulk-load scored administrations (scored by the real pure scorer; set-up skips the
-    per-row audit events that record_administration would write)."""
+def fill(patient, user, administrations: int) -> None:
+    """Weekly administrations of every instrument, `administrations` in all, bulk-inserted."""
     from django.utils import timezone
 
     from ketamine_care.demo.score_histories import answers_for_total
-    from ketamine_care.instruments.definition import load_definition
+    from ketamine_care.instruments.definition import (
+        content_digest,
+        definition_content,
+        load_definition,
+    )
     from ketamine_care.instruments.models import Administration
     from ketamine_care.instruments.scoring import score
 
     rng = random.Random(11)
+    weeks = administrations // len(INSTRUMENTS)
     start = timezone.now() - timedelta(weeks=weeks)
+    scored = {}  # (code, total) -> the scorer's result: the same answers score the same
     rows = []
-    for week in range(weeks):
-        session_week = week % (weeks // SESSION_WEEKS or 1) == 0 and week // 2 < SESSION_WEEKS
-        for code in INSTRUMENTS:
-            definition = load_definition(code)
-            top = definition.total_range.max
+    for code in INSTRUMENTS:
+        definition = load_definition(code)
+        digest = content_digest(definition_content(code))
+        top = definition.total_range.max
+        for week in range(weeks):
             level = 0.65 - 0.35 * min(week, 12) / 12 + 0.1 * ((week // 26) % 2)
-            total = max(0, round(top * level * rng.uniform(0.85, 1.15)))
-            fixed = {"phq9_9": 0} if code == "phq9" else None
-            result = score(definition, answers_for_total(code, min(total, top), rng, fixed))
+            total = min(top, max(0, round(top * level * rng.uniform(0.85, 1.15))))
+            if (code, total) not in scored:
+                fixed = {"phq9_9": 0} if code == "phq9" else None
+                answers = answers_for_total(code, total, rng, fixed)
+                scored[code, total] = score(definition, answers)
+            result = scored[code, total]
             rows.append(
                 Administration(
                     patient=patient,
                     instrument_code=code,
                     definition_version=definition.version,
+                    definition_digest=digest,
                     answers=result.item_values,
                     total=result.total,
                     band=result.band or "",
@@ -73,17 +102,16 @@ def fill(patient, user, weeks: int) -> None:
                     flags=list(result.flags),
                     risk=result.risk or "",
                     administered_at=start + timedelta(weeks=week, hours=rng.randint(0, 8)),
-                    time_point="baseline" if week == 0 else (
-                        "pre_session" if session_week else "follow_up"),
+                    time_point="baseline" if week == 0 else "follow_up",
                     source="clinician",
                     entered_by=user,
                 )
-            )  # fmt: skip
-    Administration.objects.bulk_create(rows, batch_size=500)
+            )
+    Administration.objects.bulk_create(rows, batch_size=1000)
 
 
-def count_queries(connection, call):
-    """(number of SQL statements run by `call`, its result), whatever DEBUG says."""
+def count_queries(connection, call) -> int:
+    """The number of SQL statements `call` runs, whatever DEBUG says."""
     statements = []
 
     def counter(execute, sql, params, many, context):
@@ -91,38 +119,71 @@ def count_queries(connection, call):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(counter):
-        result = call()
-    return len(statements), result
+        call()
+    return len(statements)
 
 
 def run(args) -> None:
+    import logging
+
     from django.db import connection
     from django.test import Client
 
-    from ketamine_care.instruments.models import Administration
     from ketamine_care.testing.builders import make_patient
 
+    logging.getLogger("ketamine_care.request").disabled = True  # one log line per request
+
+    print_header("patient chart: growth with the number of administrations")
     clinic, user, token = bench_clinic_user("Chart Benchmark Clinic", "chart@bench.clinic")
-    patient = make_patient(clinic=clinic, actor=user, mrn=f"CHART-{random.randint(0, 10**9)}")
-    fill(patient, user, args.weeks)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    count = Administration.objects.filter(patient=patient).count()
     web = Client()
     web.force_login(user)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    chart = f"/patients/{patient.public_id}/"
-    outcomes = f"/api/v1/patients/{patient.public_id}/outcomes"
-    assert web.get(chart).status_code == 200
-    chart_queries, size = count_queries(connection, lambda: len(web.get(chart).content))
-    api_queries, _ = count_queries(connection, lambda: api.get(outcomes))
-    chart_ms = median_ms(lambda: web.get(chart), args.repeat)
-    api_ms = median_ms(lambda: api.get(outcomes), args.repeat)
-    print(f"administrations: {count:,} ({len(INSTRUMENTS)} instruments, {args.weeks} weeks)")
-    print(f"median of {args.repeat} requests (ms), queries per request, response size")
-    print(f"{'chart page (HTML)':<28}{chart_ms:>8.1f} ms {chart_queries:>4} queries "
-          f"{size / 1024:>7.0f} KiB")  # fmt: skip
-    print(f"{'outcome summary (API)':<28}{api_ms:>8.1f} ms {api_queries:>4} queries")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    patients = {}
+    for size in sizes:
+        patient = make_patient(clinic=clinic, actor=user, mrn=f"CHART-{random.randint(0, 10**9)}")
+        fill(patient, user, size)
+        patients[size] = patient
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    endpoints = {
+        "chart page (HTML)": (web, "/patients/{}/"),
+        "chart API: outcome summary": (api, "/api/v1/patients/{}/outcomes"),
+        "chart API: patient record": (api, "/api/v1/patients/{}"),
+    }
+    for name, (client, pattern) in endpoints.items():
+        calls = {}
+        print(f"-- {name}: queries per request and response size")
+        for size in sizes:
+            url = pattern.format(patients[size].public_id)
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            queries = count_queries(connection, lambda u=url, c=client: c.get(u))
+            kib = len(response.content) / 1024
+            print(f"   {size:>5,} administrations: {queries:>3} queries {kib:>6.0f} KiB")
+            calls[f"{size:>5,} administrations"] = lambda u=url, c=client: c.get(u)
+        print_growth(name, interleaved(calls, args.repeat, args.warmup), goal=GOAL)
+
+
+def interleaved(calls: dict, repeat: int, warmup: int) -> list:
+    """Each size timed by `measure` in turn, in ROUNDS rounds: on a shared machine a burst of
+    load then falls on every size alike, so the ratios between sizes stay honest. The timing
+    of a size pools its rounds: the median of their medians, their quartiles, the whole range."""
+    rounds = {label: [] for label in calls}
+    for round_number in range(ROUNDS):
+        for label, call in calls.items():
+            warm = warmup if round_number == 0 else 1
+            rounds[label].append(measure(call, max(1, repeat // ROUNDS), warm))
+    pooled = []
+    for label, timings in rounds.items():
+        medians = sorted(t.median for t in timings)
+        quartiles = statistics.quantiles(medians, n=4)
+        pooled.append((label, Timing(
+            median=statistics.median(medians), p25=quartiles[0], p75=quartiles[2],
+            low=min(t.low for t in timings), high=max(t.high for t in timings),
+            repeats=sum(t.repeats for t in timings),
+        )))  # fmt: skip
+    return pooled
 
 
 if __name__ == "__main__":

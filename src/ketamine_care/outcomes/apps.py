@@ -15,6 +15,7 @@ class OutcomesConfig(AppConfig):
         from ketamine_care.instruments.services import register_recorded_hook
         from ketamine_care.outcomes.queries import measures_section
         from ketamine_care.outcomes.services import raise_alerts
+        from ketamine_care.outcomes.summaries import refresh_after_recording
 
         register_section(
             PATIENT_CHART,
@@ -24,6 +25,8 @@ class OutcomesConfig(AppConfig):
             order=10,
         )
         register_recorded_hook(raise_alerts)
+        # Each instrument's outcome summary is kept on write (outcomes.summaries).
+        register_recorded_hook(refresh_after_recording)
         # Questionnaire safety alerts join the clinic's one alert feed (core.alert_feed).
         from ketamine_care.core.alert_feed import register_feed
         from ketamine_care.outcomes import alert_feed

@@ -213,3 +213,25 @@ class SafetyPlan(PublicIdModel, TimestampedModel):
             if lines or name in REQUIRED_SECTIONS:
                 out.append((label, help_text, lines))
         return out
+
+
+class OutcomeSnapshot(models.Model):
+    """One instrument's outcome summary for one patient (`outcomes.summaries`): derived data,
+    never a clinical record. Refreshed when a rating is recorded; a read compares
+    `fingerprint` with the rows and rules it would be computed from now, and recomputes it
+    when they differ, so a stale summary is never shown."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    instrument_code = models.CharField(max_length=32)
+    fingerprint = models.CharField(max_length=64)
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "instrument_code"], name="outcome_snapshot_per_instrument"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} outcome summary"

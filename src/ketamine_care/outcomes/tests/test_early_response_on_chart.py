@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.test import SimpleTestCase
 
-from ketamine_care.outcomes.queries import _baseline_index, _early
 from ketamine_care.outcomes.rules import ScorePoint, load_thresholds
+from ketamine_care.outcomes.summaries import _baseline_index, _early
 
 SESSION = datetime(2026, 2, 2, 10, 0)
 

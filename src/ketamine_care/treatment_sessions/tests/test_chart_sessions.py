@@ -172,3 +172,27 @@ class ChartSessionsTests(ClinicTestCase):
         with CaptureQueriesContext(connection) as four:
             client.get(url)
         self.assertEqual(len(one.captured_queries), len(four.captured_queries))
+
+    def test_the_sessions_section_runs_the_same_queries_for_one_page_or_many(self):
+        from django.test import RequestFactory
+
+        request = RequestFactory().get("/")
+        request.user, request.membership = self.nurse, self.membership(self.nurse)
+        section = sections.section(sections.PATIENT_CHART, "sessions")
+        short = make_patient(clinic=self.clinic, actor=self.prescriber, mrn="SHORT-COURSE")
+        long = make_patient(clinic=self.clinic, actor=self.prescriber, mrn="LONG-COURSE")
+        start = timezone.now() - timedelta(days=90)
+        screened_session(short, self.version, self.prescriber, scheduled_for=start)
+        for day in range(3 * PAGE_SIZE + 1):
+            screened_session(
+                long, self.version, self.prescriber, scheduled_for=start + timedelta(days=day)
+            )
+
+        def render(patient):
+            context = sections.build(section, request, patient)
+            return len(context["session_page"].object_list)
+
+        with CaptureQueriesContext(connection) as one:
+            self.assertEqual(render(short), 1)
+        with self.assertNumQueries(len(one.captured_queries)):
+            self.assertEqual(render(long), PAGE_SIZE)
