@@ -17,30 +17,27 @@ a reading back-dated by D re-reads about D + SPACING of readings.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
 
 from ketamine_care.audit.services import record
-from ketamine_care.treatment_sessions.alerts import (
-    Alert,
-    RuleState,
-    ThresholdRule,
-    evaluate_from,
+from ketamine_care.treatment_sessions.alert_state import (
+    basis_for,
+    decode_states,
+    encode_states,
 )
+from ketamine_care.treatment_sessions.alerts import Alert, evaluate_from
 from ketamine_care.treatment_sessions.models import AlertCheckpoint, SessionAlert
 from ketamine_care.treatment_sessions.monitoring import (
     FIELDS,
     READING_VALUES,
     alert_anchor,
-    minute_from,
     monitoring_for,
     pure_readings,
 )
-from ketamine_care.treatment_sessions.readings import MEASURES, Reading
+from ketamine_care.treatment_sessions.readings import Reading
 
 SPACING = timedelta(minutes=2)
 # Minutes are rounded to 0.01 (0.6 s): a checkpoint more than 1 s before a reading never
@@ -56,7 +53,7 @@ def refresh_alerts(
     monitoring = monitoring_for(session)
     anchor = alert_anchor(session)
     dosing_started = session.dose_started_at is not None
-    basis = rules_basis(monitoring.rules, anchor, dosing_started)
+    basis = basis_for(session, monitoring.rules)
     base, drop = _resume_point(session, basis, since)
     rows = list(_readings_after(session, base).values(*READING_VALUES))
     states, starts = decode_states(base.states if base else {}, anchor)
@@ -69,17 +66,6 @@ def refresh_alerts(
         for at, encoded in checkpoints
     )
     return _raise(session, alerts, base, monitoring, actor=actor, request=request)
-
-
-@lru_cache(maxsize=256)
-def _rules_digest(rules: tuple[ThresholdRule, ...]) -> str:
-    return hashlib.sha256(repr(rules).encode()).hexdigest()
-
-
-def rules_basis(rules, anchor: datetime, dosing_started: bool) -> str:
-    """What a checkpoint's states depend on besides the readings."""
-    stamp = f"{_rules_digest(tuple(rules))}|{anchor.isoformat()}|{dosing_started}"
-    return hashlib.sha256(stamp.encode()).hexdigest()
 
 
 def _resume_point(session, basis: str, since: datetime | None):
@@ -138,38 +124,6 @@ def _stretches(readings: list[Reading]) -> list[list[Reading]]:
         else:
             current.append(reading)
     return stretches
-
-
-def encode_states(states: dict[str, RuleState], starts: dict[float, datetime]) -> dict:
-    """The rules with an open episode as JSON: its first reading's time and values, and
-    whether it alerted (a rule not named has no episode)."""
-    encoded = {}
-    for rule, state in states.items():
-        if state.start is None or state.reading is None:
-            continue
-        values = {m: v for m in MEASURES if (v := getattr(state.reading, m)) is not None}
-        encoded[rule] = {
-            "start_at": starts[state.start].isoformat(),
-            "fired": state.fired,
-            "reading": {**values, "symptoms": list(state.reading.symptoms)},
-        }
-    return encoded
-
-
-def decode_states(
-    encoded: dict, anchor: datetime
-) -> tuple[dict[str, RuleState], dict[float, datetime]]:
-    """`encode_states` read back under minute 0 `anchor` (the same minutes as the readings'),
-    with the time of each open episode's first minute."""
-    states, starts = {}, {}
-    for rule, item in (encoded or {}).items():
-        at = datetime.fromisoformat(item["start_at"])
-        minute = minute_from(anchor, at)
-        values = {k: v for k, v in item["reading"].items() if k in MEASURES}
-        reading = Reading(minute=minute, symptoms=tuple(item["reading"]["symptoms"]), **values)
-        states[rule] = RuleState(start=minute, reading=reading, fired=bool(item["fired"]))
-        starts[minute] = at
-    return states, starts
 
 
 def _raise(session, alerts, base, monitoring, *, actor, request) -> list[SessionAlert]:
