@@ -44,12 +44,16 @@ def main() -> None:
 
 
 def run(args) -> None:
+    import logging
+
+    # One log line per request would drown the figures.
+    logging.getLogger("ketamine_care.request").setLevel(logging.WARNING)
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
     sizes = [int(size) for size in args.sizes.split(",")]
-    nurses = {}
+    nurses, chairs = {}, {}
     for size in sizes:
         _, nurse, _, sessions = monitoring_sessions(
             args.sessions, f"FloorBench{size}x{time.time()}"
@@ -59,6 +63,7 @@ def run(args) -> None:
             every = timedelta(minutes=88) / size
             store_readings(session, nurse, size, last_at=last_at, every=every)
         nurses[size] = nurse
+        chairs[size] = [session.pk for session in sessions]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print_header(f"floor view, {args.sessions} chairs, by readings per chair")
@@ -78,6 +83,24 @@ def run(args) -> None:
         polls.append((f"{size:>5,} readings per chair", poll))
     print_growth(f"floor page, {args.sessions} chairs", pages, GOAL)
     print_growth(f"floor poll (HTMX), {args.sessions} chairs", polls, GOAL)
+    explain(chairs[sizes[-1]], sizes[-1])
+
+
+def explain(session_ids: list[int], size: int) -> None:
+    """The plan of the floor's latest-readings query at the largest size."""
+    from django.db import connection
+
+    from ketamine_care.treatment_sessions.latest_readings import lateral_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF) " + lateral_sql(),
+            [session_ids, 2],
+        )
+        plan = [row[0] for row in cursor.fetchall()]
+    print(f"-- EXPLAIN of the latest-readings query, {len(session_ids)} chairs x {size:,}")
+    for line in plan:
+        print(f"   {line}")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,10 @@ def main() -> None:
 
 
 def run(args) -> None:
+    import logging
+
+    # One log line per request would drown the figures.
+    logging.getLogger("ketamine_care.request").setLevel(logging.WARNING)
     from django.db import connection, transaction
     from django.test import Client
     from django.utils import timezone
