@@ -12,12 +12,15 @@ bulk-inserted as the app writes them (`_readings.py`: checked values, digests, k
 app's own alert refresh). Each measured call is one POST /api/v1/treatment-sessions/{id}/vitals
 (Django test client, in process: no network) of the 60 readings that follow the stored ones,
 sent newest-first, inside a transaction rolled back afterwards, so every repeat meets exactly
-the stored size (the commit itself, the same for every size, is left out).
+the stored size (the commit itself, the same for every size, is left out). The sizes are
+measured in rounds, one batch of each per round, so a shared machine's drifting load weighs on
+every size alike.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -28,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _readings import normal_reading, store_readings  # noqa: E402
 from _sessions import monitoring_sessions  # noqa: E402
-from _setup import measure, print_growth, print_header, start_django  # noqa: E402
+from _setup import Timing, measure, print_growth, print_header, start_django  # noqa: E402
 
 GOAL = 1.5
 
@@ -52,7 +55,7 @@ def run(args) -> None:
 
     # One log line per request would drown the figures.
     logging.getLogger("ketamine_care.request").setLevel(logging.WARNING)
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test import Client
     from django.utils import timezone
 
@@ -67,33 +70,64 @@ def run(args) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print_header(f"vitals batch of {args.batch_size} readings, by readings already stored")
+    posts = [batch_post(client, session, last_at, args) for session in sessions]
+    stored = [session.readings.count() for session in sessions]  # size + the baseline reading
+    timings = interleaved(posts, args.repeat, args.warmup)
+    assert [session.readings.count() for session in sessions] == stored  # all rolled back
     rows = []
-    for session, size in zip(sessions, sizes, strict=True):
-        body = {
-            "idempotency_key": f"bench-{session.public_id}",
-            "readings": [
-                {
-                    "measured_at": (last_at + timedelta(seconds=i + 1)).isoformat(),
-                    **normal_reading(i),
-                }
-                for i in reversed(range(args.batch_size))
-            ],
-        }
-        url = f"/api/v1/treatment-sessions/{session.public_id}/vitals"
-
-        def post(url=url, body=body):
-            with transaction.atomic():
-                response = client.post(url, body, content_type="application/json")
-                assert response.status_code == 201, response.content
-                assert response.json()["stored"] == args.batch_size
-                transaction.set_rollback(True)
-
-        stored = session.readings.count()  # the size, plus the session's baseline reading
-        timing = measure(post, args.repeat, args.warmup)
-        assert session.readings.count() == stored
+    for size, timing in zip(sizes, timings, strict=True):
         rows.append((f"{size:>6,} stored", timing))
         print(f"   {size:>6,} stored  {timing}")
     print_growth(f"vitals batch of {args.batch_size}, 0 -> {sizes[-1]:,} stored", rows, GOAL)
+
+
+def batch_post(client, session, last_at, args):
+    """One POST of the batch that follows the stored readings, rolled back afterwards."""
+    from django.db import transaction
+
+    body = {
+        "idempotency_key": f"bench-{session.public_id}",
+        "readings": [
+            {"measured_at": (last_at + timedelta(seconds=i + 1)).isoformat(), **normal_reading(i)}
+            for i in reversed(range(args.batch_size))
+        ],
+    }
+    url = f"/api/v1/treatment-sessions/{session.public_id}/vitals"
+
+    def post():
+        with transaction.atomic():
+            response = client.post(url, body, content_type="application/json")
+            assert response.status_code == 201, response.content
+            assert response.json()["stored"] == args.batch_size
+            transaction.set_rollback(True)
+
+    return post
+
+
+def interleaved(calls, repeat: int, warmup: int) -> list[Timing]:
+    """`measure` for each call, taken in rounds (one call of each size per round), so that
+    the load of a shared machine drifting during the run weighs on every size alike."""
+    for call in calls:
+        if warmup:
+            measure(call, repeat=warmup, warmup=0)
+    samples: list[list[float]] = [[] for _ in calls]
+    for _ in range(repeat):
+        for index, call in enumerate(calls):
+            samples[index].append(measure(call, repeat=1, warmup=0).median)
+    return [timing_of(values) for values in samples]
+
+
+def timing_of(samples: list[float]) -> Timing:
+    samples = sorted(samples)
+    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else samples * 3
+    return Timing(
+        median=statistics.median(samples),
+        p25=quartiles[0],
+        p75=quartiles[2],
+        low=samples[0],
+        high=samples[-1],
+        repeats=len(samples),
+    )
 
 
 if __name__ == "__main__":
