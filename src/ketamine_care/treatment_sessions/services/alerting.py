@@ -17,12 +17,14 @@ a reading back-dated by D re-reads about D + SPACING of readings.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
 from ketamine_care.audit.services import record
+from ketamine_care.treatment_sessions.adapter import SessionMonitoring
 from ketamine_care.treatment_sessions.alert_state import (
     basis_for,
     decode_states,
@@ -45,11 +47,28 @@ SPACING = timedelta(minutes=2)
 SAME_MINUTE = timedelta(seconds=1)
 
 
+@dataclass(frozen=True)
+class Evaluated:
+    """Alerts found by `evaluate_readings` (with their reading's time), not yet raised."""
+
+    alerts: list[tuple[Alert, datetime]]
+    after: datetime | None  # every alert raised before at or before this time was read
+    monitoring: SessionMonitoring
+
+
 def refresh_alerts(
     session, *, since: datetime | None = None, actor=None, request=None
 ) -> list[SessionAlert]:
     """Evaluate the readings from `since` (the earliest reading just stored; None: all of
     them) and create the alerts not raised before. Call with the session locked."""
+    evaluated = evaluate_readings(session, since=since)
+    return raise_alerts(session, evaluated, actor=actor, request=request)
+
+
+def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
+    """The alerts of the readings from `since` (None: all), and the checkpoints brought up to
+    date. Call with the session locked and before the transaction's audit record (it
+    deletes the checkpoints it replaces); then `raise_alerts`, which only inserts."""
     monitoring = monitoring_for(session)
     anchor = alert_anchor(session)
     dosing_started = session.dose_started_at is not None
@@ -65,7 +84,7 @@ def refresh_alerts(
         AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
         for at, encoded in checkpoints
     )
-    return _raise(session, alerts, base, monitoring, actor=actor, request=request)
+    return Evaluated(alerts, base.through_at if base else None, monitoring)
 
 
 def _resume_point(session, basis: str, since: datetime | None):
@@ -126,15 +145,17 @@ def _stretches(readings: list[Reading]) -> list[list[Reading]]:
     return stretches
 
 
-def _raise(session, alerts, base, monitoring, *, actor, request) -> list[SessionAlert]:
-    if not alerts:
+def raise_alerts(session, evaluated: Evaluated, *, actor, request=None) -> list[SessionAlert]:
+    """Create the evaluated alerts not raised before (one row per rule and reading time)."""
+    if not evaluated.alerts:
         return []
+    monitoring = evaluated.monitoring
     stored = session.alerts.all()
-    if base is not None:
-        stored = stored.filter(triggered_at__gt=base.through_at)
+    if evaluated.after is not None:
+        stored = stored.filter(triggered_at__gt=evaluated.after)
     existing = set(stored.values_list("rule", "triggered_at"))
     new = []
-    for alert, when in alerts:
+    for alert, when in evaluated.alerts:
         if (alert.rule, when) in existing:
             continue
         new.append(_row(session, alert, when, monitoring.thresholds_digest))

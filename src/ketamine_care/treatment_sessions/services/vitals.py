@@ -30,7 +30,11 @@ from ketamine_care.treatment_sessions.readings import (
     check_reading,
     check_symptoms,
 )
-from ketamine_care.treatment_sessions.services.alerting import refresh_alerts
+from ketamine_care.treatment_sessions.services.alerting import (  # noqa: F401
+    evaluate_readings,
+    raise_alerts,
+    refresh_alerts,  # re-exported
+)
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_unsigned
 
 # Devices and workstation clocks drift; a reading a little "in the future" is clock skew.
@@ -105,6 +109,9 @@ def record_vitals(
         result.duplicates = len(items) - len(rows)
         if rows:
             result.stored = VitalSignsReading.objects.bulk_create(rows)
+            since = min(row.measured_at for row in rows)
+            # Checkpoints are replaced before the audit record takes the chain head.
+            evaluated = evaluate_readings(session, since=since)
             record(
                 event_type="vitals.recorded",
                 actor=actor,
@@ -121,8 +128,7 @@ def record_vitals(
                 },
                 request=request,
             )
-            since = min(row.measured_at for row in rows)
-            result.new_alerts = refresh_alerts(session, since=since, actor=actor, request=request)
+            result.new_alerts = raise_alerts(session, evaluated, actor=actor, request=request)
     return result
 
 
