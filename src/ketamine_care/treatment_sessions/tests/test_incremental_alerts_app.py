@@ -151,3 +151,23 @@ class IncrementalAlertsTests(ClinicTestCase, TestCase):
         self.assertIn("bp_above_180_110_sustained", rules)
         self.assertTrue(set(self.full_evaluation(session)) <= set(self.stored(session)))
         self.assertFalse(AlertCheckpoint.objects.filter(session=session, basis="").exists())
+
+    def test_a_reading_in_the_minute_of_the_last_checkpoint_is_judged_with_that_minute(self):
+        # A severe BP alerts; a normal one a minute later closes the episode; a severe one
+        # 0.2 s after that shares its minute, so the minute breaches and nothing closed:
+        # no second alert (resuming after the normal reading would raise one).
+        session = self.new_session(dosed=True)
+        anchor = session.dose_started_at
+        first, normal = anchor + timedelta(minutes=5), anchor + timedelta(minutes=6)
+        severe = {"bp_systolic_mmhg": 186, "bp_diastolic_mmhg": 100}
+        for when, values in (
+            (first, severe),
+            (normal, {"bp_systolic_mmhg": 120, "bp_diastolic_mmhg": 75}),
+            (normal + timedelta(seconds=0.2), severe),
+        ):
+            services.record_vitals(
+                session=session, actor=self.nurse, readings=[{"measured_at": when, **values}]
+            )
+        once = session.alerts.filter(rule="bp_at_or_above_180_110_once")
+        self.assertEqual(list(once.values_list("triggered_at", flat=True)), [first])
+        self.assertEqual(self.stored(session), self.full_evaluation(session))
