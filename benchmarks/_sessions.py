@@ -4,7 +4,7 @@ in monitoring under iv-ketamine-trd (numbers are benchmark data, not guidance)."
 from __future__ import annotations
 
 
-def monitoring_sessions(count: int, clinic_name: str):
+def monitoring_sessions(count: int, clinic_name: str, *, started_min_ago: int = 90):
     from _setup import bench_clinic_user
 
     from ketamine_care.accounts.models import Membership, User
@@ -32,7 +32,7 @@ def monitoring_sessions(count: int, clinic_name: str):
             version,
             nurse,
             prescriber,
-            started_min_ago=90,
+            started_min_ago=started_min_ago,
             chair_label=f"C{number:02d}",
             password="benchmark-password",  # the prescriber checks the dose (bench_clinic_user)
         )

@@ -32,11 +32,16 @@ Timing semantics, all in minutes from the start of dosing:
   only of readings after that normal reading) to alert again.
 
 Readings are put in a total order (minute, then values) first, so input order never matters.
+
+Incremental evaluation. Where a rule stands after some readings is a `RuleState` (the open
+episode's first breaching minute and reading, and whether the episode has alerted).
+`evaluate_from` goes on from those states with readings that all come at later minutes, and
+gives exactly the alerts and states that evaluating every reading together gives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -186,6 +191,19 @@ class Alert:
         }
 
 
+@dataclass(frozen=True)
+class RuleState:
+    """Where one rule stands: the minute (`start`) and first breaching reading of its open
+    episode (None: no episode open), and whether that episode has alerted."""
+
+    start: float | None = None
+    reading: Reading | None = None
+    fired: bool = False
+
+
+NO_EPISODE = RuleState()
+
+
 def evaluate_alerts(
     readings: Iterable[Reading],
     rules: Sequence[ThresholdRule],
@@ -199,6 +217,23 @@ def evaluate_alerts(
     described in the module docstring. Thresholds come only from `rules` (protocol data);
     readings are assumed validated by `readings.check_reading`.
     """
+    return evaluate_from(readings, rules, dosing_started=dosing_started)[0]
+
+
+def evaluate_from(
+    readings: Iterable[Reading],
+    rules: Sequence[ThresholdRule],
+    states: Mapping[str, RuleState] | None = None,
+    *,
+    dosing_started: bool = True,
+) -> tuple[list[Alert], dict[str, RuleState]]:
+    """The alerts `readings` raise when each rule starts from its state in `states` (missing:
+    no episode), and every rule's state afterwards.
+
+    `states` must come from readings all at earlier minutes than every one of `readings`
+    (a minute's readings are judged together): then the alerts are exactly those that
+    `evaluate_alerts` over both sets raises at the minutes of `readings`.
+    """
     ids = [rule.rule for rule in rules]
     duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
     if duplicates:
@@ -209,6 +244,7 @@ def evaluate_alerts(
         raise ValueError(f"superseded_by names unknown rules: {', '.join(unknown)}")
     ordered = sorted(readings, key=Reading.sort_key)
     alerts: list[Alert] = []
+    after: dict[str, RuleState] = {}
     for rule in rules:
         stronger = [by_id[rule_id] for rule_id in rule.superseded_by]
         in_phase = [
@@ -217,8 +253,11 @@ def evaluate_alerts(
             if rule.applies_at(r.minute, dosing_started=dosing_started)
             and not any(other.breach(r) for other in stronger)
         ]
-        alerts.extend(_alerts_for_rule(rule, in_phase))
-    return sorted(alerts, key=lambda alert: (alert.minute, alert.rule))
+        raised, after[rule.rule] = _alerts_for_rule(
+            rule, in_phase, (states or {}).get(rule.rule, NO_EPISODE)
+        )
+        alerts.extend(raised)
+    return sorted(alerts, key=lambda alert: (alert.minute, alert.rule)), after
 
 
 def unacknowledged(
@@ -229,24 +268,26 @@ def unacknowledged(
     return [a for a in alerts if a.tier == tier and (a.rule, float(a.minute)) not in done]
 
 
-def _alerts_for_rule(rule: ThresholdRule, readings: Sequence[Reading]) -> list[Alert]:
+def _alerts_for_rule(
+    rule: ThresholdRule, readings: Sequence[Reading], state: RuleState = NO_EPISODE
+) -> tuple[list[Alert], RuleState]:
     sustained = rule.sustained_min or 0
     alerts: list[Alert] = []
-    episode_start: float | None = None  # first breaching minute of the current episode
-    fired = False
+    # The current episode's first breaching minute and reading, and whether it alerted.
+    episode_start, first, fired = state.start, state.reading, state.fired
     for minute, breaching in _states_by_minute(rule, readings):
         if breaching is None:
             # "continuous" restarts on any normal reading; "repeat" and immediate rules only
             # close an episode that has already alerted (see module docstring).
             if fired or rule.sustained_mode == "continuous":
-                episode_start, fired = None, False
+                episode_start, first, fired = None, None, False
             continue
         if episode_start is None:
-            episode_start = minute
+            episode_start, first = minute, breaching
         if not fired and minute - episode_start >= sustained:
             alerts.append(_alert(rule, breaching))
             fired = True
-    return alerts
+    return alerts, RuleState(start=episode_start, reading=first, fired=fired)
 
 
 def _states_by_minute(

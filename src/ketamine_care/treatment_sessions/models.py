@@ -19,6 +19,7 @@ from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.session_records import (
     AdverseEvent,
     AdverseEventType,
+    AlertCheckpoint,
     AmendmentKind,
     DischargeAssessment,
     Outcome,
@@ -31,6 +32,7 @@ USER = settings.AUTH_USER_MODEL
 
 __all__ = [
     "AdverseEvent",
+    "AlertCheckpoint",
     "AdverseEventType",
     "AlertTier",
     "AmendmentKind",

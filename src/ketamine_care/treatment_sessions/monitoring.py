@@ -92,22 +92,38 @@ def _clinic_interval(pk: int, stamp: datetime) -> float | None:
     return (values or {}).get("monitoring.vitals_cadence.interval")
 
 
-def pure_readings(session, rows) -> tuple[list[Reading], dict[float, datetime]]:
+def alert_anchor(session) -> datetime:
+    """Minute 0 for alert evaluation: the dose start, or before dosing the session's creation
+    (every reading is pre-dose then; a fixed anchor keeps minutes, and so how readings are
+    rounded into minutes, the same from one evaluation to the next)."""
+    return session.dose_started_at or session.created_at
+
+
+def pure_readings(
+    session, rows, *, anchor: datetime | None = None
+) -> tuple[list[Reading], dict[float, datetime]]:
     """`rows` (dicts with measured_at and the model fields) as pure Readings, plus the map
     from each reading's minute back to its time (how alert keys find their reading).
 
-    Before dosing starts, minutes count back from now: every reading is pre-dose.
+    Before dosing starts, minutes count back from now (or from `anchor`): every reading is
+    pre-dose.
     """
-    anchor = session.dose_started_at or timezone.now()
+    anchor = anchor or session.dose_started_at or timezone.now()
     readings: list[Reading] = []
     times: dict[float, datetime] = {}
     for row in rows:
-        minute = round((row["measured_at"] - anchor).total_seconds() / 60, 2)
+        minute = minute_from(anchor, row["measured_at"])
         values = {m: row[f] for m, f in FIELDS.items() if row.get(f) is not None}
         symptoms = tuple(row.get("symptoms") or ())
         readings.append(Reading(minute=minute, symptoms=symptoms, **values))
         times[minute] = row["measured_at"]
     return readings, times
+
+
+def minute_from(anchor: datetime, when: datetime) -> float:
+    """Minutes from `anchor` to `when`, rounded to 0.01 (readings less than 0.6 s apart may
+    share a minute; 1 s apart never do)."""
+    return round((when - anchor).total_seconds() / 60, 2)
 
 
 READING_VALUES = ("measured_at", *FIELDS.values(), "symptoms")

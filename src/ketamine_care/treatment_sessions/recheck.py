@@ -10,10 +10,10 @@ episode semantics are those of `alerts.evaluate_alerts`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .alerts import ThresholdRule, _states_by_minute
+from .alerts import RuleState, ThresholdRule, _states_by_minute
 from .readings import Reading
 
 
@@ -50,6 +50,26 @@ def pending_recheck(
         found = _waiting(rule, in_phase)
         if found is not None:
             waiting.append(found)
+    return min(waiting, key=lambda r: (r.due_minute, r.rule), default=None)
+
+
+def recheck_from_states(
+    states: Mapping[str, RuleState], rules: Sequence[ThresholdRule]
+) -> Recheck | None:
+    """`pending_recheck` from where each rule stands (`alerts.evaluate_from`'s states), with
+    no reading read again: a sustained rule whose episode is open and has not alerted waits
+    for the recheck of the episode's first breaching reading."""
+    waiting = []
+    for rule in rules:
+        state = states.get(rule.rule)
+        if not rule.sustained_min or state is None or state.start is None or state.fired:
+            continue
+        if state.reading is None:
+            continue
+        due = state.start + float(rule.sustained_min)
+        waiting.append(
+            Recheck(rule=rule.rule, tier=rule.tier, reading=state.reading, due_minute=due)
+        )
     return min(waiting, key=lambda r: (r.due_minute, r.rule), default=None)
 
 

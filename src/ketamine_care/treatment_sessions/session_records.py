@@ -128,3 +128,33 @@ class DischargeAssessment(PublicIdModel, TimestampedModel):
     instructions = models.JSONField(default=list, blank=True)
     other_instructions = models.TextField(blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+
+
+class AlertCheckpoint(models.Model):
+    """Where every alert rule of a session stood after its readings up to `through_at`
+    (`alerts.RuleState` per rule, as JSON), so a new batch is evaluated from the last
+    checkpoint before it instead of from the first reading (services.alerting). Derived
+    data: `basis` is the digest of the rules and minute 0 it was computed under; a
+    checkpoint of another basis is never resumed from."""
+
+    session = models.ForeignKey(
+        "treatment_sessions.TreatmentSession",
+        on_delete=models.CASCADE,
+        related_name="alert_checkpoints",
+    )
+    through_at = models.DateTimeField()
+    basis = models.CharField(max_length=64)
+    # {rule id: {"start_at": ISO time, "fired": bool, "reading": {measure: value}}} for the
+    # rules with an open episode; a rule not named has none.
+    states = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["session", "through_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "through_at"], name="alert_checkpoint_once_per_time"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"alert checkpoint through {self.through_at:%Y-%m-%d %H:%M:%S}"

@@ -19,6 +19,10 @@ from ketamine_care.inventory.witness import confirm_witness
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration
 from ketamine_care.treatment_sessions.monitoring import definition_for
+from ketamine_care.treatment_sessions.services.alerting import (
+    evaluate_readings,
+    raise_alerts,
+)
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
 from ketamine_care.treatment_sessions.services.prechecks import calculated_dose_mg
 
@@ -83,10 +87,20 @@ def record_dose(
         )  # fmt: skip
         if lot is not None:
             _draw(row, lot, len(times["devices"]), actor, request)
-        session.dose_started_at = times["start"]
-        session.save(update_fields=["dose_started_at", "updated_at"])
-        _audit(row, session, times["start"], actor, request)
+        _start_clock(row, session, times["start"], actor, request)
     return row
+
+
+def _start_clock(row, session, start: datetime, actor, request) -> None:
+    """Minute 0 is known now, and audited with the dose: the readings so far are judged again
+    under their phases (one after the dose start is post-dose), as the next batch of readings
+    would have done; the checkpoints are replaced before the audit record takes the chain
+    head, the alerts inserted after it."""
+    session.dose_started_at = start
+    session.save(update_fields=["dose_started_at", "updated_at"])
+    evaluated = evaluate_readings(session)
+    _audit(row, session, start, actor, request)
+    raise_alerts(session, evaluated, actor=actor, request=request)
 
 
 def _check_dose_and_lot(session, dose_mg: Decimal, lot, errors: dict) -> Decimal | None:

@@ -1,8 +1,9 @@
 """Vital-sign readings (nurse entry and device batches) and the alerts they raise.
 
-After each write, `evaluate_alerts` (pure) runs over all the session's readings against the
-pinned protocol version's thresholds; an alert becomes a `SessionAlert` row once per key
-(rule, triggering reading's time), so re-evaluation never duplicates one.
+After each write, alerts are evaluated against the pinned protocol version's thresholds from
+where each rule stood before the batch (`services.alerting`: the batch's readings and the
+window the rules need, not the whole session); an alert becomes a `SessionAlert` row once per
+key (rule, triggering reading's time), so re-evaluation never duplicates one.
 """
 
 from __future__ import annotations
@@ -21,20 +22,18 @@ from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.clock import as_utc
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.treatment_sessions import states
-from ketamine_care.treatment_sessions.alerts import evaluate_alerts
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
-from ketamine_care.treatment_sessions.monitoring import (
-    FIELDS,
-    MEASURE_OF,
-    READING_VALUES,
-    monitoring_for,
-    pure_readings,
-)
+from ketamine_care.treatment_sessions.monitoring import FIELDS, MEASURE_OF
 from ketamine_care.treatment_sessions.readings import (
     Reading,
     ReadingError,
     check_reading,
     check_symptoms,
+)
+from ketamine_care.treatment_sessions.services.alerting import (  # noqa: F401
+    evaluate_readings,
+    raise_alerts,
+    refresh_alerts,  # re-exported
 )
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_unsigned
 
@@ -110,6 +109,9 @@ def record_vitals(
         result.duplicates = len(items) - len(rows)
         if rows:
             result.stored = VitalSignsReading.objects.bulk_create(rows)
+            since = min(row.measured_at for row in rows)
+            # Checkpoints are replaced before the audit record takes the chain head.
+            evaluated = evaluate_readings(session, since=since)
             record(
                 event_type="vitals.recorded",
                 actor=actor,
@@ -126,7 +128,7 @@ def record_vitals(
                 },
                 request=request,
             )
-            result.new_alerts = refresh_alerts(session, actor=actor, request=request)
+            result.new_alerts = raise_alerts(session, evaluated, actor=actor, request=request)
     return result
 
 
@@ -234,56 +236,6 @@ def _check_replay(session, keyed: dict[str, dict[str, Any]], batch_key: str) -> 
         if earlier or (derived & set(stored) and derived - set(stored)):
             _reused(batch_key, 0, False, "was already used for a different batch")
     return set(stored) & set(keyed)
-
-
-def refresh_alerts(session, *, actor=None, request=None) -> list[SessionAlert]:
-    """Evaluate the session's readings and create the alerts not raised before."""
-    rows = list(session.readings.values(*READING_VALUES))
-    pure, times = pure_readings(session, rows)
-    monitoring = monitoring_for(session)
-    alerts = evaluate_alerts(
-        pure, monitoring.rules, dosing_started=session.dose_started_at is not None
-    )
-    if not alerts:
-        return []
-    existing = set(session.alerts.values_list("rule", "triggered_at"))
-    new = []
-    for alert in alerts:
-        when = times[alert.minute]
-        if (alert.rule, when) in existing:
-            continue
-        new.append(
-            SessionAlert(
-                session=session,
-                rule=alert.rule,
-                tier=alert.tier,
-                minute=alert.minute if session.dose_started_at else None,
-                triggered_at=when,
-                message=alert.message,
-                action=alert.action,
-                source=alert.source,
-                evidence=alert.evidence,
-                # A derived measure (MAP) keeps its own name: it has no model field.
-                observed={FIELDS.get(m, m): round(v, 1) for m, v in alert.observed},
-                thresholds_digest=monitoring.thresholds_digest,
-            )
-        )
-        existing.add((alert.rule, when))
-    if new:
-        SessionAlert.objects.bulk_create(new)
-        record(
-            event_type="session_alert.raised",
-            actor=actor,
-            patient=session.patient,
-            obj=session,
-            changes={
-                "alerts": [{"rule": a.rule, "tier": a.tier, "at": a.triggered_at} for a in new],
-                "protocol_version": session.protocol_version.version,
-                "thresholds_digest": monitoring.thresholds_digest,
-            },
-            request=request,
-        )
-    return new
 
 
 def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=None):

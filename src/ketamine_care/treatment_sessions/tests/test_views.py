@@ -39,10 +39,10 @@ class SessionViewTests(ClinicTestCase):
     def test_the_floor_lists_active_sessions_in_few_queries(self):
         client = self.client_for(self.nurse)
         client.get("/sessions/")
-        # One grouped query more than before for the latest BP times (next BP due); five for
-        # the read's audit event (savepoint, chain head, insert, head update, release); one for
-        # the user's backup-code device (django-otp's static plugin, on every request).
-        with self.assertNumQueries(14):
+        # The chairs, then their latest readings with the latest BP time (next BP due) in one
+        # query; five for the read's audit event (savepoint, chain head, insert, head update,
+        # release); one for the user's backup-code device (django-otp's static plugin).
+        with self.assertNumQueries(13):
             response = client.get("/sessions/", headers={"HX-Request": "true"})
         self.assertContains(response, self.patient.family_name)
 

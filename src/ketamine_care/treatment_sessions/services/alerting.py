@@ -1,0 +1,194 @@
+"""Alerts raised by a session's readings, evaluated incrementally after each write.
+
+Evaluating every reading of the session after each batch made ingestion quadratic over a
+session. Instead, where every rule stands (`alerts.RuleState`) is kept in `AlertCheckpoint`
+rows, each covering the readings up to its `through_at`. A batch resumes from the latest
+checkpoint strictly before its earliest reading (a back-dated reading resumes further back),
+reads only the readings after that checkpoint, and evaluates them from the saved states:
+exactly the alerts a re-evaluation of every reading raises at those minutes
+(`alerts.evaluate_from`); those before it were raised when their readings came.
+
+Checkpoints after the resume point are replaced by new ones (their readings may have
+changed). A checkpoint of another basis (rules, dosing started or not, minute 0) is never
+resumed from: after the dose is recorded the next batch evaluates every reading once, under
+the new phases, as before. Checkpoints are kept about `SPACING` apart (the newest always), so
+a reading back-dated by D re-reads about D + SPACING of readings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from ketamine_care.audit.services import record
+from ketamine_care.treatment_sessions.adapter import SessionMonitoring
+from ketamine_care.treatment_sessions.alert_state import (
+    basis_for,
+    decode_states,
+    encode_states,
+)
+from ketamine_care.treatment_sessions.alerts import Alert, evaluate_from
+from ketamine_care.treatment_sessions.models import AlertCheckpoint, SessionAlert
+from ketamine_care.treatment_sessions.monitoring import (
+    FIELDS,
+    READING_VALUES,
+    alert_anchor,
+    monitoring_for,
+    pure_readings,
+)
+from ketamine_care.treatment_sessions.readings import Reading
+
+SPACING = timedelta(minutes=2)
+# Minutes are rounded to 0.01 (0.6 s): a checkpoint more than 1 s before a reading never
+# holds a reading of that reading's minute.
+SAME_MINUTE = timedelta(seconds=1)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """Alerts found by `evaluate_readings` (with their reading's time), not yet raised."""
+
+    alerts: list[tuple[Alert, datetime]]
+    after: datetime | None  # every alert raised before at or before this time was read
+    monitoring: SessionMonitoring
+
+
+def refresh_alerts(
+    session, *, since: datetime | None = None, actor=None, request=None
+) -> list[SessionAlert]:
+    """Evaluate the readings from `since` (the earliest reading just stored; None: all of
+    them) and create the alerts not raised before. Call with the session locked."""
+    evaluated = evaluate_readings(session, since=since)
+    return raise_alerts(session, evaluated, actor=actor, request=request)
+
+
+def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
+    """The alerts of the readings from `since` (None: all), and the checkpoints brought up to
+    date. Call with the session locked and before the transaction's audit record (it
+    deletes the checkpoints it replaces); then `raise_alerts`, which only inserts."""
+    monitoring = monitoring_for(session)
+    anchor = alert_anchor(session)
+    dosing_started = session.dose_started_at is not None
+    basis = basis_for(session, monitoring.rules)
+    base, drop = _resume_point(session, basis, since)
+    rows = list(_readings_after(session, base).values(*READING_VALUES))
+    states, starts = decode_states(base.states if base else {}, anchor)
+    alerts, checkpoints = _evaluate(
+        session, rows, monitoring.rules, (states, starts), anchor, dosing_started
+    )
+    AlertCheckpoint.objects.filter(drop).delete()
+    AlertCheckpoint.objects.bulk_create(
+        AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
+        for at, encoded in checkpoints
+    )
+    return Evaluated(alerts, base.through_at if base else None, monitoring)
+
+
+def _resume_point(session, basis: str, since: datetime | None):
+    """(checkpoint to resume from or None, the checkpoints to delete). The two newest of this
+    basis before `since` are read: the newer is dropped once passed when it is less than
+    `SPACING` after the older (so one per SPACING is kept)."""
+    mine = Q(session=session)
+    if since is None:
+        return None, mine
+    cut = since - SAME_MINUTE
+    found = list(
+        AlertCheckpoint.objects.filter(mine, basis=basis, through_at__lt=cut).order_by(
+            "-through_at"
+        )[:2]
+    )
+    base = found[0] if found else None
+    drop = mine & (Q(through_at__gte=cut) | ~Q(basis=basis))
+    if len(found) == 2 and found[0].through_at - found[1].through_at < SPACING:
+        drop |= Q(pk=found[0].pk)
+    return base, drop
+
+
+def _readings_after(session, base):
+    rows = session.readings.order_by("measured_at", "id")
+    return rows.filter(measured_at__gt=base.through_at) if base else rows
+
+
+def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
+    """The alerts (with their reading's time) and the checkpoints (time, encoded states),
+    the readings cut into stretches of about SPACING between minutes."""
+    pure, times = pure_readings(session, rows, anchor=anchor)
+    states, starts = resumed
+    raised: list[tuple[Alert, datetime]] = []
+    checkpoints: list[tuple[datetime, dict[str, Any]]] = []
+    for stretch in _stretches(pure):
+        alerts, states = evaluate_from(stretch, rules, states, dosing_started=dosing_started)
+        known = {**starts, **times}
+        raised.extend((alert, times[alert.minute]) for alert in alerts)
+        starts = {s.start: known[s.start] for s in states.values() if s.start is not None}
+        checkpoints.append((times[stretch[-1].minute], encode_states(states, starts)))
+    return raised, checkpoints
+
+
+def _stretches(readings: list[Reading]) -> list[list[Reading]]:
+    """Readings (in time order) cut between minutes, each stretch spanning about SPACING."""
+    stretches: list[list[Reading]] = []
+    span = SPACING.total_seconds() / 60
+    for reading in readings:
+        current = stretches[-1] if stretches else None
+        if (
+            current is None
+            or reading.minute != current[-1].minute
+            and reading.minute - current[0].minute >= span
+        ):
+            stretches.append([reading])
+        else:
+            current.append(reading)
+    return stretches
+
+
+def raise_alerts(session, evaluated: Evaluated, *, actor, request=None) -> list[SessionAlert]:
+    """Create the evaluated alerts not raised before (one row per rule and reading time)."""
+    if not evaluated.alerts:
+        return []
+    monitoring = evaluated.monitoring
+    stored = session.alerts.all()
+    if evaluated.after is not None:
+        stored = stored.filter(triggered_at__gt=evaluated.after)
+    existing = set(stored.values_list("rule", "triggered_at"))
+    new = []
+    for alert, when in evaluated.alerts:
+        if (alert.rule, when) in existing:
+            continue
+        new.append(_row(session, alert, when, monitoring.thresholds_digest))
+        existing.add((alert.rule, when))
+    if new:
+        SessionAlert.objects.bulk_create(new)
+        record(
+            event_type="session_alert.raised",
+            actor=actor,
+            patient=session.patient,
+            obj=session,
+            changes={
+                "alerts": [{"rule": a.rule, "tier": a.tier, "at": a.triggered_at} for a in new],
+                "protocol_version": session.protocol_version.version,
+                "thresholds_digest": monitoring.thresholds_digest,
+            },
+            request=request,
+        )
+    return new
+
+
+def _row(session, alert: Alert, when: datetime, digest: str) -> SessionAlert:
+    return SessionAlert(
+        session=session,
+        rule=alert.rule,
+        tier=alert.tier,
+        minute=alert.minute if session.dose_started_at else None,
+        triggered_at=when,
+        message=alert.message,
+        action=alert.action,
+        source=alert.source,
+        evidence=alert.evidence,
+        # A derived measure (MAP) keeps its own name: it has no model field.
+        observed={FIELDS.get(m, m): round(v, 1) for m, v in alert.observed},
+        thresholds_digest=digest,
+    )
