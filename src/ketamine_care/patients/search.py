@@ -1,0 +1,163 @@
+"""Patient search that stays fast at a million patients.
+
+Results come in the order of one index, (clinic, family name, given name, id), a page at a
+time: the next page starts after the last patient shown (a keyset cursor, that patient's
+public id), so no page sorts or skips the matches before it. The count is exact up to
+`settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT` matches (a count bounded by a LIMIT); beyond
+that it is the database's estimate and says so.
+
+A word of a query matches the start of the given name, the family name or the MRN; a word of
+three characters or more also matches inside a name ("arci" finds Garcia: a trigram index on
+PostgreSQL, migration 0005); a date matches the date of birth exactly. A query with no word
+of at least two characters and no date finds only the patient with exactly that MRN, and
+says why, instead of scanning the clinic.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Q, QuerySet
+
+from ketamine_care.core.errors import DomainError
+from ketamine_care.patients.models import Patient
+
+MIN_CHARACTERS = 2
+INFIX_CHARACTERS = 3
+MAX_WORDS = 5
+# The index order of every search (patient_search_order), ties broken by id.
+ORDER = ("family_name_search", "given_name_search", "id")
+TOO_SHORT_MESSAGE = (
+    f"Type at least {MIN_CHARACTERS} letters of a name, a whole MRN or a date of birth "
+    "(YYYY-MM-DD)."
+)
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
+
+
+def parse_date_query(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def query_words(query: str) -> list[str]:
+    return [w for w in re.split(r"[\s,]+", (query or "").strip().lower())[:MAX_WORDS] if w]
+
+
+def is_too_short(query: str) -> bool:
+    """True for a query that names too little to search by (one letter): only an exact MRN."""
+    words = query_words(query)
+    return bool(words) and not any(len(w) >= MIN_CHARACTERS or parse_date_query(w) for w in words)
+
+
+def _word_filter(word: str) -> Q:
+    dob = parse_date_query(word)
+    if dob:
+        return Q(date_of_birth=dob)
+    if len(word) >= INFIX_CHARACTERS:
+        return (
+            Q(family_name_search__contains=word)
+            | Q(given_name_search__contains=word)
+            | Q(mrn_search__startswith=word)
+        )
+    return (
+        Q(family_name_search__startswith=word)
+        | Q(given_name_search__startswith=word)
+        | Q(mrn_search__startswith=word)
+    )
+
+
+def matching_patients(clinic, query: str = "") -> QuerySet[Patient]:
+    """Active patients of `clinic` matching every word of `query`, in no particular order."""
+    patients = Patient.objects.active().filter(clinic=clinic)
+    if is_too_short(query):
+        return patients.filter(mrn_search=query.strip().lower())
+    for word in query_words(query):
+        patients = patients.filter(_word_filter(word))
+    return patients
+
+
+def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
+    """The matches in index order: what every page of a search is a slice of."""
+    return matching_patients(clinic, query).order_by(*ORDER)
+
+
+class BadCursor(DomainError):
+    pass
+
+
+def after_cursor(clinic, cursor: str) -> Q:
+    """The patients after the one `cursor` names (its public id) in the search order. A
+    cursor that is not a patient of this clinic is a 400 naming `cursor`."""
+    try:
+        public_id = uuid.UUID(cursor)
+    except (ValueError, AttributeError, TypeError):
+        public_id = None
+    last = (
+        Patient.objects.filter(clinic=clinic, public_id=public_id).values_list(*ORDER).first()
+        if public_id
+        else None
+    )
+    if last is None:
+        raise BadCursor(
+            "The cursor is not a position in this search: start again from the first page.",
+            fields={"cursor": "Unknown cursor; use the `next` value of the previous page."},
+        )
+    family, given, pk = last
+    return Q(family_name_search__gte=family) & (
+        Q(family_name_search__gt=family)
+        | Q(family_name_search=family, given_name_search__gt=given)
+        | Q(family_name_search=family, given_name_search=given, id__gt=pk)
+    )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    patients: list[Patient]
+    count: int
+    count_estimated: bool
+    next_cursor: str | None
+    too_short: bool
+
+
+def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, offset: int = 0):
+    """One page of a search: `limit` patients after `cursor` (or `offset`), the count of all
+    matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
+    matches = matching_patients(clinic, query)
+    ordered = matches.order_by(*ORDER)
+    if cursor:
+        ordered = ordered.filter(after_cursor(clinic, cursor))
+    rows = list(ordered[offset : offset + limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    count, estimated = count_matches(matches)
+    return SearchPage(
+        patients=rows,
+        count=count,
+        count_estimated=estimated,
+        next_cursor=str(rows[-1].public_id) if more and rows else None,
+        too_short=is_too_short(query),
+    )
+
+
+def count_matches(matches: QuerySet[Patient]) -> tuple[int, bool]:
+    """(count, estimated): exact up to the limit, counted with a LIMIT so a broad term stops
+    there; beyond it the planner's estimate (never below the limit) on PostgreSQL, the full
+    count on SQLite (small databases), both marked estimated so the answer has one shape."""
+    limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    bounded = matches.order_by().values("id")[: limit + 1].count()
+    if bounded <= limit:
+        return bounded, False
+    if connections[matches.db].vendor != "postgresql":
+        return matches.count(), True
+    plan = json.loads(matches.order_by().values("id").explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1), True
