@@ -125,6 +125,10 @@ def main() -> None:
 def run(args) -> None:
     from django.test import Client
 
+    try:  # the queries alone (page and count), without the request and its audit record
+        from ketamine_care.patients.search import search_page
+    except ImportError:  # the code before keyset search
+        search_page = None
     clinic, user, token = bench_clinic_user("Benchmark Clinic", "bench@bench.clinic")
     other, _, _ = bench_clinic_user("Second Clinic", "other@bench.clinic")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -136,13 +140,17 @@ def run(args) -> None:
         fill(other, size // 10, "B")
         print(f"-- {size:,} patients (+ {size // 10:,} in a second clinic)")
         for label, query in shapes(size):
-            timing = measure(
-                lambda q=query: _get(api, q), repeat=args.repeat, warmup=max(3, args.repeat // 10)
-            )
+            warmup = max(3, args.repeat // 10)
+            timing = measure(lambda q=query: _get(api, q), repeat=args.repeat, warmup=warmup)
             body = _get(api, query).json()
             count = f"{'~' if body.get('count_estimated') else ''}{body['count']:,}"
-            print(f"   {label:<30} {timing}  count {count}")
+            print(f"   {label:<30} API     {timing}  count {count}")
             results.setdefault(label, []).append((f"{size:>9,}", timing))
+            if search_page is not None:
+                alone = measure(
+                    lambda q=query: search_page(clinic, q, limit=25), args.repeat, warmup
+                )
+                print(f"   {'':<30} queries {alone}")
     goal_met = True
     for label, rows in results.items():
         print_growth(label, rows)

@@ -59,21 +59,25 @@ def is_too_short(query: str) -> bool:
     return bool(words) and not any(len(w) >= MIN_CHARACTERS or parse_date_query(w) for w in words)
 
 
-def _word_filter(word: str) -> Q:
+def _word_branches(word: str) -> list[Q]:
+    """The alternatives a word matches by (any one suffices)."""
     dob = parse_date_query(word)
     if dob:
-        return Q(date_of_birth=dob)
-    if len(word) >= INFIX_CHARACTERS:
-        return (
-            Q(family_name_search__contains=word)
-            | Q(given_name_search__contains=word)
-            | Q(mrn_search__startswith=word)
-        )
-    return (
-        Q(family_name_search__startswith=word)
-        | Q(given_name_search__startswith=word)
-        | Q(mrn_search__startswith=word)
-    )
+        return [Q(date_of_birth=dob)]
+    names = "contains" if len(word) >= INFIX_CHARACTERS else "startswith"
+    return [
+        Q(**{f"family_name_search__{names}": word}),
+        Q(**{f"given_name_search__{names}": word}),
+        Q(mrn_search__startswith=word),
+    ]
+
+
+def _word_filter(word: str) -> Q:
+    branches = _word_branches(word)
+    combined = branches[0]
+    for branch in branches[1:]:
+        combined |= branch
+    return combined
 
 
 def matching_patients(clinic, query: str = "") -> QuerySet[Patient]:
@@ -133,10 +137,8 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     """One page of a search: `limit` patients after `cursor` (or `offset`), the count of all
     matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
     matches = matching_patients(clinic, query)
-    ordered = matches.order_by(*ORDER)
-    if cursor:
-        ordered = ordered.filter(after_cursor(clinic, cursor))
-    rows = list(ordered[offset : offset + limit + 1])
+    after = after_cursor(clinic, cursor) if cursor else Q()
+    rows = list(_page(clinic, query, matches, after, offset, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
     count, estimated = count_matches(matches)
@@ -147,6 +149,39 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
         next_cursor=str(rows[-1].public_id) if more and rows else None,
         too_short=is_too_short(query),
     )
+
+
+def _page(clinic, query: str, matches, after: Q, offset: int, size: int):
+    """`size` matches after `after` and `offset`, in the search order.
+
+    A word matches by family name, given name or MRN, and no one index gives the matches of
+    all three in the search order: walking the order index and filtering reads the whole
+    alphabet before "ka%" family names when no given name starts so; sorting all matches
+    costs as many rows as there are. On PostgreSQL each way a word matches is its own
+    ordered, limited query (a range of the order index for family names, a trigram or
+    pattern index then a small sort for the others) and the page is the first `size` of
+    their union: the same rows as the one query, each read from its best index."""
+    single = matches.filter(after).order_by(*ORDER)[offset : offset + size]
+    words = [w for w in query_words(query) if not parse_date_query(w)]
+    if (
+        is_too_short(query)
+        or not words
+        or len(words) != len(query_words(query))
+        or not connections[matches.db].features.supports_slicing_ordering_in_compound
+    ):
+        return single
+    # The longest word is the most selective; the other words filter each branch.
+    split = max(words, key=len)
+    others = Patient.objects.active().filter(clinic=clinic)
+    rest = list(query_words(query))
+    rest.remove(split)
+    for word in rest:
+        others = others.filter(_word_filter(word))
+    branches = [
+        others.filter(branch, after).order_by(*ORDER)[: offset + size]
+        for branch in _word_branches(split)
+    ]
+    return branches[0].union(*branches[1:]).order_by(*ORDER)[offset : offset + size]
 
 
 def count_matches(matches: QuerySet[Patient]) -> tuple[int, bool]:
