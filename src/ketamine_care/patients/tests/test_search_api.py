@@ -125,3 +125,12 @@ class SearchApiTests(ClinicTestCase):
         add_patients(self.clinic, [("Maria", "Garcia", False)] * 40, "U-")
         self.assertEqual(queries_for(q="gar", limit=2, cursor=cursor), with_cursor)
         self.assertEqual(with_cursor, small + 1)
+
+    def test_postgresql_connections_run_without_parallel_workers(self):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            self.skipTest("a PostgreSQL setting (run with --postgres)")
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            self.assertEqual(cursor.fetchone()[0], "0")
