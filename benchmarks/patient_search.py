@@ -167,17 +167,13 @@ def _get(api, query: str):
 
 
 def explain(clinic, size: int) -> None:
-    """EXPLAIN (ANALYZE, BUFFERS) of the page and the bounded count of the main shapes."""
-    from django.conf import settings
+    """EXPLAIN (ANALYZE, BUFFERS) of the first page and the bounded count of every shape."""
     from django.db import connection
 
-    from ketamine_care.patients.search import matching_patients, search_patients
+    from ketamine_care.patients.search import planned_queries
 
-    limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     for label, query in shapes(size):
-        page = search_patients(clinic, query).values("id")[:26]
-        count = matching_patients(clinic, query).order_by().values("id")[: limit + 1]
-        for part, queryset in (("page", page), ("count", count)):
+        for part, queryset in planned_queries(clinic, query).items():
             sql, params = queryset.query.sql_with_params()
             if part == "count":
                 sql = f"SELECT count(*) FROM ({sql}) AS bounded"

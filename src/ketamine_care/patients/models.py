@@ -77,6 +77,7 @@ class Patient(PublicIdModel, TimestampedModel):
             models.Index(
                 fields=["clinic", "family_name_search", "given_name_search", "id"],
                 name="patient_search_order",
+                condition=Q(status="active"),
             ),
             models.Index(fields=["clinic", "given_name_search"], name="patient_given_search"),
             models.Index(fields=["clinic", "mrn_search"], name="patient_mrn_search"),

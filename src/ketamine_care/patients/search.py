@@ -15,6 +15,7 @@ says why, instead of scanning the clinic.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -141,7 +142,7 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     rows = list(_page(clinic, query, matches, after, offset, limit + 1))
     more = len(rows) > limit
     rows = rows[:limit]
-    count, estimated = count_matches(matches)
+    count, estimated = count_matches(matches, _branches(clinic, query, matches.db))
     return SearchPage(
         patients=rows,
         count=count,
@@ -161,35 +162,71 @@ def _page(clinic, query: str, matches, after: Q, offset: int, size: int):
     ordered, limited query (a range of the order index for family names, a trigram or
     pattern index then a small sort for the others) and the page is the first `size` of
     their union: the same rows as the one query, each read from its best index."""
-    single = matches.filter(after).order_by(*ORDER)[offset : offset + size]
-    words = [w for w in query_words(query) if not parse_date_query(w)]
+    branches = _branches(clinic, query, matches.db)
+    if branches is None:
+        return matches.filter(after).order_by(*ORDER)[offset : offset + size]
+    limited = [b.filter(after).order_by(*ORDER)[: offset + size] for b in branches]
+    return limited[0].union(*limited[1:]).order_by(*ORDER)[offset : offset + size]
+
+
+def _branches(clinic, query: str, alias: str) -> list[QuerySet[Patient]] | None:
+    """The query split by the ways its most selective word matches (their union is the
+    query), or None where one query serves (a date, a short query, SQLite)."""
+    words = query_words(query)
     if (
         is_too_short(query)
         or not words
-        or len(words) != len(query_words(query))
-        or not connections[matches.db].features.supports_slicing_ordering_in_compound
+        or any(parse_date_query(w) for w in words)
+        or not connections[alias].features.supports_slicing_ordering_in_compound
     ):
-        return single
-    # The longest word is the most selective; the other words filter each branch.
+        return None
     split = max(words, key=len)
     others = Patient.objects.active().filter(clinic=clinic)
-    rest = list(query_words(query))
+    rest = list(words)
     rest.remove(split)
     for word in rest:
         others = others.filter(_word_filter(word))
-    branches = [
-        others.filter(branch, after).order_by(*ORDER)[: offset + size]
-        for branch in _word_branches(split)
-    ]
-    return branches[0].union(*branches[1:]).order_by(*ORDER)[offset : offset + size]
+    branches = _word_branches(split)
+    if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and _codepoint_ordered(alias):
+        # A prefix is a range of the order index when text sorts by code point ("C").
+        after_prefix = split[:-1] + chr(ord(split[-1]) + 1)
+        branches[0] &= Q(family_name_search__gte=split, family_name_search__lt=after_prefix)
+    return [others.filter(branch) for branch in branches]
 
 
-def count_matches(matches: QuerySet[Patient]) -> tuple[int, bool]:
+def _bounded_ids(matches, branches, limit: int) -> QuerySet:
+    """The ids to count: at most limit + 1 of each way of matching (on its own index), or
+    of the one query. More than `limit` of them means more than `limit` matches."""
+    if not branches:
+        return matches.order_by().values("id")[: limit + 1]
+    ids = [b.order_by().values("id")[: limit + 1] for b in branches]
+    return ids[0].union(*ids[1:])
+
+
+def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
+    """The first page's query and the bounded count's query (for EXPLAIN in benchmarks)."""
+    matches = matching_patients(clinic, query)
+    branches = _branches(clinic, query, matches.db)
+    exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    return {
+        "page": _page(clinic, query, matches, Q(), 0, limit + 1),
+        "count": _bounded_ids(matches, branches, exact_limit),
+    }
+
+
+@functools.cache
+def _codepoint_ordered(alias: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        return cursor.fetchone()[0] in ("C", "POSIX", "C.UTF-8", "C.utf8")
+
+
+def count_matches(matches: QuerySet[Patient], branches=None) -> tuple[int, bool]:
     """(count, estimated): exact up to the limit, counted with a LIMIT so a broad term stops
     there; beyond it the planner's estimate (never below the limit) on PostgreSQL, the full
     count on SQLite (small databases), both marked estimated so the answer has one shape."""
     limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
-    bounded = matches.order_by().values("id")[: limit + 1].count()
+    bounded = _bounded_ids(matches, branches, limit).count()
     if bounded <= limit:
         return bounded, False
     if connections[matches.db].vendor != "postgresql":

@@ -1,8 +1,9 @@
 """Search at a million patients (patients/search.py).
 
-Both databases: one index in the search's order (clinic, family name, given name, id), so a
-page is read in index order after the previous page's last patient; it replaces the index on
-(clinic, family name) alone, a prefix of it.
+Both databases: one index in the search's order (clinic, family name, given name, id) of the
+active patients (the only ones searched), so a page is read in index order after the previous
+page's last patient, and a family-name prefix is counted from the index alone; it replaces
+the index on (clinic, family name), a prefix of it.
 
 PostgreSQL only: the pg_trgm extension and trigram (GIN) indexes on the lower-cased names, so
 a word found inside a name (`LIKE '%arci%'`) is looked up, not scanned for. pg_trgm ships
@@ -12,6 +13,7 @@ the same LIKE without an index (small databases), with the same results.
 
 from django.conf import settings
 from django.db import migrations, models
+from django.db.models import Q
 
 TRIGRAM_INDEXES = {
     "patient_family_trgm": "family_name_search",
@@ -51,6 +53,7 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["clinic", "family_name_search", "given_name_search", "id"],
                 name="patient_search_order",
+                condition=Q(status="active"),
             ),
         ),
         migrations.RunPython(forward, reverse),
