@@ -24,7 +24,8 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from ketamine_care.core.errors import DomainError
 from ketamine_care.patients.models import Patient
@@ -38,6 +39,10 @@ TOO_SHORT_MESSAGE = (
     f"Type at least {MIN_CHARACTERS} letters of a name, a whole MRN or a date of birth "
     "(YYYY-MM-DD)."
 )
+# At most this many matches are sorted after filtering; more are read in index order.
+SORT_AT_MOST = 1_000
+# The same order as ORDER, by an expression no index provides: the planner filters first.
+SORTED_AFTER_FILTERING = (Concat("family_name_search", Value("")), "given_name_search", "id")
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
 
 
@@ -139,10 +144,11 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
-    rows = list(_page(clinic, query, matches, after, offset, limit + 1))
+    count, estimated = count_matches(matches, _branches(clinic, query, matches.db))
+    few = not estimated and count <= SORT_AT_MOST
+    rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=few))
     more = len(rows) > limit
     rows = rows[:limit]
-    count, estimated = count_matches(matches, _branches(clinic, query, matches.db))
     return SearchPage(
         patients=rows,
         count=count,
@@ -152,7 +158,7 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     )
 
 
-def _page(clinic, query: str, matches, after: Q, offset: int, size: int):
+def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=False):
     """`size` matches after `after` and `offset`, in the search order.
 
     A word matches by family name, given name or MRN, and no one index gives the matches of
@@ -161,11 +167,16 @@ def _page(clinic, query: str, matches, after: Q, offset: int, size: int):
     costs as many rows as there are. On PostgreSQL each way a word matches is its own
     ordered, limited query (a range of the order index for family names, a trigram or
     pattern index then a small sort for the others) and the page is the first `size` of
-    their union: the same rows as the one query, each read from its best index."""
+    their union: the same rows as the one query, each read from its best index.
+
+    With `few` matches (the exact count is at most SORT_AT_MOST), walking the order index
+    until a page is found could read most of the clinic, and the planner cannot know it (it
+    guesses how selective words are): the matches are found first and sorted instead."""
+    order = SORTED_AFTER_FILTERING if few else ORDER
     branches = _branches(clinic, query, matches.db)
     if branches is None:
-        return matches.filter(after).order_by(*ORDER)[offset : offset + size]
-    limited = [b.filter(after).order_by(*ORDER)[: offset + size] for b in branches]
+        return matches.filter(after).order_by(*order)[offset : offset + size]
+    limited = [b.filter(after).order_by(*order)[: offset + size] for b in branches]
     return limited[0].union(*limited[1:]).order_by(*ORDER)[offset : offset + size]
 
 
