@@ -215,12 +215,15 @@ def _bounded_ids(matches, branches, limit: int) -> QuerySet:
 
 
 def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
-    """The first page's query and the bounded count's query (for EXPLAIN in benchmarks)."""
+    """The first page's query and the bounded count's query, as `search_page` runs them (for
+    EXPLAIN in benchmarks)."""
     matches = matching_patients(clinic, query)
     branches = _branches(clinic, query, matches.db)
+    count, estimated = count_matches(matches, branches)
+    few = not estimated and count <= SORT_AT_MOST
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     return {
-        "page": _page(clinic, query, matches, Q(), 0, limit + 1),
+        "page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few),
         "count": _bounded_ids(matches, branches, exact_limit),
     }
 
