@@ -166,7 +166,7 @@ def _dated(url: str, clinics) -> str:
 _BALANCES = "inventory/queries.py:134 and :147 balances_on"
 
 # Search filters by clinic in matching_patients, and again in each branch of a PostgreSQL page.
-_SEARCH = "patients/search.py:85 matching_patients, :175 _page (PostgreSQL)"
+_SEARCH = "patients/search.py:91 matching_patients, :195 _branches (PostgreSQL)"
 
 # (url, the filter the test guards). Each filter was removed once and the test failed.
 LISTS = [
