@@ -172,7 +172,7 @@ class HostileInputTests(matrix.AuthorizationMatrixTests):
 
     def test_an_unavailable_database_is_503_in_the_error_shape(self):
         with mock.patch(
-            "ketamine_care.patients.api.search_patients",
+            "ketamine_care.patients.api.search_page",
             side_effect=OperationalError("could not connect to server"),
         ):
             response = self.send("get", "/api/v1/patients")
@@ -190,9 +190,7 @@ class HostileInputTests(matrix.AuthorizationMatrixTests):
         self.assert_shape(response, 503)
 
     def test_an_unexpected_error_is_500_in_the_error_shape_not_html(self):
-        with mock.patch(
-            "ketamine_care.patients.api.search_patients", side_effect=RuntimeError("boom")
-        ):
+        with mock.patch("ketamine_care.patients.api.search_page", side_effect=RuntimeError("boom")):
             response = self.send("get", "/api/v1/patients")
         self.assert_shape(response, 500)
         self.assertNotIn("boom", response.content.decode())

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ketamine_care.config.env import database_from_url, env_bool, env_secret
+from ketamine_care.config.env import (
+    database_from_url,
+    env_bool,
+    env_secret,
+    with_postgres_settings,
+)
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -84,6 +89,20 @@ def test_database_urls():
     assert "busy_timeout=5000" in lite["OPTIONS"]["init_command"]
     with pytest.raises(ImproperlyConfigured):
         database_from_url("mysql://x/y", base_dir=Path("/"))
+
+
+def test_postgres_connections_get_session_settings_after_the_urls_own_options():
+    url = "postgres://kc@h/kc?options=-c%20statement_timeout%3D5000"
+    pg = with_postgres_settings(
+        database_from_url(url, base_dir=Path("/")), max_parallel_workers_per_gather=0
+    )
+    assert pg["OPTIONS"]["options"] == (
+        "-c statement_timeout=5000 -c max_parallel_workers_per_gather=0"
+    )
+    lite = database_from_url("sqlite:///:memory:", base_dir=Path("/"))
+    assert (
+        "options" not in with_postgres_settings(lite, max_parallel_workers_per_gather=0)["OPTIONS"]
+    )
 
 
 def test_database_urls_keep_connection_settings_and_paths(tmp_path):

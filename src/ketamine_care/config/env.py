@@ -85,6 +85,17 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
     return config
 
 
+def with_postgres_settings(config: dict, **session: int | str) -> dict:
+    """Add run-time parameters (`SET name = value` for every connection) to a PostgreSQL
+    DATABASES entry, after any `options` its URL already gave; other backends unchanged."""
+    if not config["ENGINE"].endswith("postgresql") or not session:
+        return config
+    flags = " ".join(f"-c {name}={value}" for name, value in session.items())
+    earlier = config["OPTIONS"].get("options", "")
+    config["OPTIONS"]["options"] = f"{earlier} {flags}".strip()
+    return config
+
+
 DEFAULT_CACHE_TABLE = "kc_cache"
 
 

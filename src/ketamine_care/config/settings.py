@@ -22,6 +22,7 @@ from ketamine_care.config.env import (
     env_list,
     env_secret,
     env_secrets,
+    with_postgres_settings,
 )
 from ketamine_care.core.logs import init_sentry, logging_config
 
@@ -155,15 +156,32 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ketamine-care.sqlite3'}"
-DATABASES = {"default": database_from_url(DATABASE_URL, base_dir=Path.cwd())}
+# PostgreSQL's parallel query starts extra worker processes for scans it guesses are big: on
+# a small host they take the cores other requests need, for queries (search pages, counts
+# bounded by a LIMIT) that are quicker without them. Off by default; raise it on a large
+# database server (docs/PERFORMANCE.md).
+DB_MAX_PARALLEL_WORKERS_PER_GATHER = env_int("DB_MAX_PARALLEL_WORKERS_PER_GATHER", 0)
+DATABASES = {
+    "default": with_postgres_settings(
+        database_from_url(DATABASE_URL, base_dir=Path.cwd()),
+        max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+    )
+}
 # A streaming replica of the primary, for read-only reports only (core/db_routing.py): every
 # write, and every read that must see the latest writes, stays on the primary.
 DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd())
+    DATABASES["replica"] = with_postgres_settings(
+        database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd()),
+        max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+    )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["ketamine_care.core.db_routing.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Patient search counts its matches exactly up to this many; beyond that the count is the
+# database's estimate and the answer says so (`count_estimated`, "about N").
+PATIENT_SEARCH_EXACT_COUNT_LIMIT = env_int("PATIENT_SEARCH_EXACT_COUNT_LIMIT", 10_000)
 
 # Throttle counters (portal, witness confirmations) must be seen by every worker: the
 # database cache by default, whose table the `core` migrations create. CACHE_URL may name

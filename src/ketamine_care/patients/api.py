@@ -2,20 +2,15 @@
 
 from uuid import UUID
 
-from ninja import Router, Status
-from ninja.pagination import paginate
+from ninja import Query, Router, Status
 
 from ketamine_care.accounts.permissions import Capability, has_capability, require
-from ketamine_care.core.errors import ValidationFailed
-from ketamine_care.core.pagination import BoundedLimitOffsetPagination
+from ketamine_care.accounts.schemas import ErrorOut
+from ketamine_care.core.errors import DomainError, ValidationFailed
 from ketamine_care.patients import services
 from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
-from ketamine_care.patients.queries import (
-    chart_context,
-    record_patients_searched,
-    search_patients,
-)
+from ketamine_care.patients.queries import chart_context, record_patients_searched
 from ketamine_care.patients.schemas import (
     AllergyIn,
     AllergyOut,
@@ -29,8 +24,11 @@ from ketamine_care.patients.schemas import (
     PatientIn,
     PatientOut,
     PatientPatch,
+    PatientSearchIn,
+    PatientSearchOut,
     ReasonIn,
 )
+from ketamine_care.patients.search import TOO_SHORT_MESSAGE, search_page
 
 router = Router(tags=["patients"])
 
@@ -68,40 +66,29 @@ def _child_out(row) -> dict:
     return data
 
 
-@router.get("", response=list[PatientOut])
-@paginate(BoundedLimitOffsetPagination)
-def list_patients(request, q: str = ""):
+# 400: a cursor that is not a position in this clinic's search, or a cursor with an offset.
+@router.get("", response={200: PatientSearchOut, 400: ErrorOut})
+def list_patients(request, params: Query[PatientSearchIn]):
     require(request.membership, Capability.VIEW_PATIENT)
-    query = q[:200]
-
-    def audit(rows) -> None:
-        record_patients_searched(
-            clinic=request.membership.clinic,
-            patients=rows,
-            query=query,
-            actor=request.user,
-            request=request,
+    if params.cursor and params.offset:
+        raise DomainError(
+            "Page with the cursor or with offset, not both.",
+            fields={"offset": "Leave out offset when sending a cursor."},
         )
-
-    return _SerializedPage(search_patients(request.membership.clinic, query), on_page=audit)
-
-
-class _SerializedPage:
-    """Lets LimitOffsetPagination slice the queryset (one page loaded) and count it.
-    `on_page` gets the patients of the page that is returned (to audit the read)."""
-
-    def __init__(self, queryset, on_page=None) -> None:
-        self.queryset = queryset
-        self.on_page = on_page
-
-    def __getitem__(self, item):
-        rows = list(self.queryset[item])
-        if self.on_page is not None:
-            self.on_page(rows)
-        return [patient_out(p) for p in rows]
-
-    def __len__(self) -> int:
-        return self.queryset.count()
+    clinic, query = request.membership.clinic, params.q[:200]
+    page = search_page(
+        clinic, query, cursor=params.cursor, limit=params.limit, offset=params.offset
+    )
+    record_patients_searched(
+        clinic=clinic, patients=page.patients, query=query, actor=request.user, request=request
+    )
+    return {
+        "items": [patient_out(p) for p in page.patients],
+        "count": page.count,
+        "count_estimated": page.count_estimated,
+        "next": page.next_cursor,
+        "notice": TOO_SHORT_MESSAGE if page.too_short else None,
+    }
 
 
 @router.post("", response={201: PatientOut})

@@ -73,7 +73,12 @@ class Patient(PublicIdModel, TimestampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["clinic", "family_name_search"], name="patient_family_search"),
+            # Search's one order (patients/search.py ORDER): pages are read from it in order.
+            models.Index(
+                fields=["clinic", "family_name_search", "given_name_search", "id"],
+                name="patient_search_order",
+                condition=Q(status="active"),
+            ),
             models.Index(fields=["clinic", "given_name_search"], name="patient_given_search"),
             models.Index(fields=["clinic", "mrn_search"], name="patient_mrn_search"),
             models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
 from ketamine_care.core.bounds import HEIGHT_MAX, WEIGHT_MAX
+from ketamine_care.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ketamine_care.patients.models import DrugClass
 
 SexIn = Literal["female", "male", "other", "unknown"]
@@ -57,6 +58,28 @@ class PatientOut(Schema):
     email: str
     status: str
     entered_in_error_reason: str
+
+
+class PatientSearchIn(Schema):
+    """Query parameters of GET /patients: `cursor` (the `next` of the previous page) or
+    `offset` (kept for older clients; slower on deep pages), never both."""
+
+    q: str = ""
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+    cursor: str = ""
+
+
+class PatientSearchOut(Schema):
+    """`items` and `count` as every paged list; `count` is exact unless `count_estimated`
+    (more matches than PATIENT_SEARCH_EXACT_COUNT_LIMIT); `next` is the cursor of the next
+    page (null on the last); `notice` explains a query too short to search names by."""
+
+    items: list[PatientOut]
+    count: int
+    count_estimated: bool
+    next: str | None
+    notice: str | None
 
 
 class DiagnosisIn(_StrippedIn):

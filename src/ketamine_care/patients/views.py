@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,9 +18,9 @@ from ketamine_care.patients.queries import (
     chart_context,
     near_duplicates,
     record_patients_searched,
-    search_patients,
     suggest_mrn,
 )
+from ketamine_care.patients.search import TOO_SHORT_MESSAGE, BadCursor, search_page
 
 PAGE_SIZE = 25
 
@@ -44,20 +43,28 @@ def _apply_errors(form, error: DomainError) -> None:
 @clinic_required(Capability.VIEW_PATIENT)
 def patient_list(request):
     query = request.GET.get("q", "")[:200]
-    page = Paginator(search_patients(request.membership.clinic, query), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    cursor = request.GET.get("cursor", "")[:64]
+    clinic, status, cursor_error = request.membership.clinic, 200, ""
+    try:
+        page = search_page(clinic, query, cursor=cursor, limit=PAGE_SIZE)
+    except BadCursor as error:
+        # An old or edited link: say so, and show the first page of the same search.
+        status, cursor_error, cursor = 400, error.message, ""
+        page = search_page(clinic, query, limit=PAGE_SIZE)
     record_patients_searched(
-        clinic=request.membership.clinic,
-        patients=page.object_list,
-        query=query,
-        actor=request.user,
-        request=request,
+        clinic=clinic, patients=page.patients, query=query, actor=request.user, request=request
     )
     template = "patients/list.html"
     if request.htmx and request.htmx.target == "patient-results":
         template += "#results"
-    return render(request, template, {"page": page, "query": query})
+    context = {
+        "page": page,
+        "query": query,
+        "cursor": cursor,
+        "cursor_error": cursor_error,
+        "too_short_message": TOO_SHORT_MESSAGE,
+    }
+    return render(request, template, context, status=status)
 
 
 @clinic_required(Capability.REGISTER_PATIENT)

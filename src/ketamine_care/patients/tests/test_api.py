@@ -66,7 +66,11 @@ class PatientApiTests(ClinicTestCase):
         self.assertEqual(response.json()["count"], 1)
         self.assertEqual(response.json()["items"][0]["id"], str(self.patient.public_id))
         response = self.call("get", f"{API}?q=olive")
-        self.assertEqual(response.json(), {"items": [], "count": 0})
+        self.assertEqual(
+            response.json(),
+            # `count_estimated`, `next` and `notice` were added beside the original two keys.
+            {"items": [], "count": 0, "count_estimated": False, "next": None, "notice": None},
+        )
 
     def test_reading_a_chart_records_patient_viewed(self):
         response = self.call("get", f"{API}/{self.patient.public_id}")

@@ -1,0 +1,249 @@
+"""Patient search that stays fast at a million patients.
+
+Results come in the order of one index, (clinic, family name, given name, id), a page at a
+time: the next page starts after the last patient shown (a keyset cursor, that patient's
+public id), so no page sorts or skips the matches before it. The count is exact up to
+`settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT` matches (a count bounded by a LIMIT); beyond
+that it is the database's estimate and says so.
+
+A word of a query matches the start of the given name, the family name or the MRN; a word of
+three characters or more also matches inside a name ("arci" finds Garcia: a trigram index on
+PostgreSQL, migration 0005); a date matches the date of birth exactly. A query with no word
+of at least two characters and no date finds only the patient with exactly that MRN, and
+says why, instead of scanning the clinic.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
+
+from ketamine_care.core.errors import DomainError
+from ketamine_care.patients.models import Patient
+
+MIN_CHARACTERS = 2
+INFIX_CHARACTERS = 3
+MAX_WORDS = 5
+# The index order of every search (patient_search_order), ties broken by id.
+ORDER = ("family_name_search", "given_name_search", "id")
+TOO_SHORT_MESSAGE = (
+    f"Type at least {MIN_CHARACTERS} letters of a name, a whole MRN or a date of birth "
+    "(YYYY-MM-DD)."
+)
+# At most this many matches are sorted after filtering; more are read in index order.
+SORT_AT_MOST = 1_000
+# The same order as ORDER, by an expression no index provides: the planner filters first.
+SORTED_AFTER_FILTERING = (Concat("family_name_search", Value("")), "given_name_search", "id")
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y")
+
+
+def parse_date_query(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def query_words(query: str) -> list[str]:
+    return [w for w in re.split(r"[\s,]+", (query or "").strip().lower())[:MAX_WORDS] if w]
+
+
+def is_too_short(query: str) -> bool:
+    """True for a query that names too little to search by (one letter): only an exact MRN."""
+    words = query_words(query)
+    return bool(words) and not any(len(w) >= MIN_CHARACTERS or parse_date_query(w) for w in words)
+
+
+def _word_branches(word: str) -> list[Q]:
+    """The alternatives a word matches by (any one suffices)."""
+    dob = parse_date_query(word)
+    if dob:
+        return [Q(date_of_birth=dob)]
+    names = "contains" if len(word) >= INFIX_CHARACTERS else "startswith"
+    return [
+        Q(**{f"family_name_search__{names}": word}),
+        Q(**{f"given_name_search__{names}": word}),
+        Q(mrn_search__startswith=word),
+    ]
+
+
+def _word_filter(word: str) -> Q:
+    branches = _word_branches(word)
+    combined = branches[0]
+    for branch in branches[1:]:
+        combined |= branch
+    return combined
+
+
+def matching_patients(clinic, query: str = "") -> QuerySet[Patient]:
+    """Active patients of `clinic` matching every word of `query`, in no particular order."""
+    patients = Patient.objects.active().filter(clinic=clinic)
+    if is_too_short(query):
+        return patients.filter(mrn_search=query.strip().lower())
+    for word in query_words(query):
+        patients = patients.filter(_word_filter(word))
+    return patients
+
+
+def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
+    """The matches in index order: what every page of a search is a slice of."""
+    return matching_patients(clinic, query).order_by(*ORDER)
+
+
+class BadCursor(DomainError):
+    pass
+
+
+def after_cursor(clinic, cursor: str) -> Q:
+    """The patients after the one `cursor` names (its public id) in the search order. A
+    cursor that is not a patient of this clinic is a 400 naming `cursor`."""
+    try:
+        public_id = uuid.UUID(cursor)
+    except (ValueError, AttributeError, TypeError):
+        public_id = None
+    last = (
+        Patient.objects.filter(clinic=clinic, public_id=public_id).values_list(*ORDER).first()
+        if public_id
+        else None
+    )
+    if last is None:
+        raise BadCursor(
+            "The cursor is not a position in this search: start again from the first page.",
+            fields={"cursor": "Unknown cursor; use the `next` value of the previous page."},
+        )
+    family, given, pk = last
+    return Q(family_name_search__gte=family) & (
+        Q(family_name_search__gt=family)
+        | Q(family_name_search=family, given_name_search__gt=given)
+        | Q(family_name_search=family, given_name_search=given, id__gt=pk)
+    )
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    patients: list[Patient]
+    count: int
+    count_estimated: bool
+    next_cursor: str | None
+    too_short: bool
+
+
+def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, offset: int = 0):
+    """One page of a search: `limit` patients after `cursor` (or `offset`), the count of all
+    matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
+    matches = matching_patients(clinic, query)
+    after = after_cursor(clinic, cursor) if cursor else Q()
+    count, estimated = count_matches(matches, _branches(clinic, query, matches.db))
+    few = not estimated and count <= SORT_AT_MOST
+    rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=few))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return SearchPage(
+        patients=rows,
+        count=count,
+        count_estimated=estimated,
+        next_cursor=str(rows[-1].public_id) if more and rows else None,
+        too_short=is_too_short(query),
+    )
+
+
+def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=False):
+    """`size` matches after `after` and `offset`, in the search order.
+
+    A word matches by family name, given name or MRN, and no one index gives the matches of
+    all three in the search order: walking the order index and filtering reads the whole
+    alphabet before "ka%" family names when no given name starts so; sorting all matches
+    costs as many rows as there are. On PostgreSQL each way a word matches is its own
+    ordered, limited query (a range of the order index for family names, a trigram or
+    pattern index then a small sort for the others) and the page is the first `size` of
+    their union: the same rows as the one query, each read from its best index.
+
+    With `few` matches (the exact count is at most SORT_AT_MOST), walking the order index
+    until a page is found could read most of the clinic, and the planner cannot know it (it
+    guesses how selective words are): the matches are found first and sorted instead."""
+    order = SORTED_AFTER_FILTERING if few else ORDER
+    branches = _branches(clinic, query, matches.db)
+    if branches is None:
+        return matches.filter(after).order_by(*order)[offset : offset + size]
+    limited = [b.filter(after).order_by(*order)[: offset + size] for b in branches]
+    return limited[0].union(*limited[1:]).order_by(*ORDER)[offset : offset + size]
+
+
+def _branches(clinic, query: str, alias: str) -> list[QuerySet[Patient]] | None:
+    """The query split by the ways its most selective word matches (their union is the
+    query), or None where one query serves (a date, a short query, SQLite)."""
+    words = query_words(query)
+    if (
+        is_too_short(query)
+        or not words
+        or any(parse_date_query(w) for w in words)
+        or not connections[alias].features.supports_slicing_ordering_in_compound
+    ):
+        return None
+    split = max(words, key=len)
+    others = Patient.objects.active().filter(clinic=clinic)
+    rest = list(words)
+    rest.remove(split)
+    for word in rest:
+        others = others.filter(_word_filter(word))
+    branches = _word_branches(split)
+    if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and _codepoint_ordered(alias):
+        # A prefix is a range of the order index when text sorts by code point ("C").
+        after_prefix = split[:-1] + chr(ord(split[-1]) + 1)
+        branches[0] &= Q(family_name_search__gte=split, family_name_search__lt=after_prefix)
+    return [others.filter(branch) for branch in branches]
+
+
+def _bounded_ids(matches, branches, limit: int) -> QuerySet:
+    """The ids to count: at most limit + 1 of each way of matching (on its own index), or
+    of the one query. More than `limit` of them means more than `limit` matches."""
+    if not branches:
+        return matches.order_by().values("id")[: limit + 1]
+    ids = [b.order_by().values("id")[: limit + 1] for b in branches]
+    return ids[0].union(*ids[1:])
+
+
+def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
+    """The first page's query and the bounded count's query, as `search_page` runs them (for
+    EXPLAIN in benchmarks)."""
+    matches = matching_patients(clinic, query)
+    branches = _branches(clinic, query, matches.db)
+    count, estimated = count_matches(matches, branches)
+    few = not estimated and count <= SORT_AT_MOST
+    exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    return {
+        "page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few),
+        "count": _bounded_ids(matches, branches, exact_limit),
+    }
+
+
+@functools.cache
+def _codepoint_ordered(alias: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+        return cursor.fetchone()[0] in ("C", "POSIX", "C.UTF-8", "C.utf8")
+
+
+def count_matches(matches: QuerySet[Patient], branches=None) -> tuple[int, bool]:
+    """(count, estimated): exact up to the limit, counted with a LIMIT so a broad term stops
+    there; beyond it the planner's estimate (never below the limit) on PostgreSQL, the full
+    count on SQLite (small databases), both marked estimated so the answer has one shape."""
+    limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    bounded = _bounded_ids(matches, branches, limit).count()
+    if bounded <= limit:
+        return bounded, False
+    if connections[matches.db].vendor != "postgresql":
+        return matches.count(), True
+    plan = json.loads(matches.order_by().values("id").explain(format="json"))
+    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1), True
