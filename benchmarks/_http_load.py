@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 API = "/api/v1"
 HEADERS = {"X-Forwarded-Proto": "https"}  # as the TLS-terminating proxy in front reports it
+STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 @dataclass
@@ -45,14 +46,25 @@ class KeepAliveClient:
             headers["Content-Type"] = "application/json"
         outcome = Outcome(kind, method, path, 0, 0.0)
         started = time.perf_counter()
-        try:
-            self.connection.request(method, path, body=data, headers=headers)
-            response = self.connection.getresponse()
-            response.read()
-            outcome.status = response.status
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            outcome.error = repr(exc)
-            self.connection.close()
+        for attempt in (1, 2):
+            reused = self.connection.sock is not None
+            try:
+                self.connection.request(method, path, body=data, headers=headers)
+                response = self.connection.getresponse()
+                response.read()
+                outcome.status, outcome.error = response.status, ""
+                break
+            except STALE as exc:
+                # The server closed an idle keep-alive connection before reading the request:
+                # open a new one and send it again, once, as HTTP client libraries do.
+                outcome.error = repr(exc)
+                self.connection.close()
+                if not reused or attempt == 2:
+                    break
+            except (OSError, ValueError, http.client.HTTPException) as exc:
+                outcome.error = repr(exc)
+                self.connection.close()
+                break
         outcome.ms = (time.perf_counter() - started) * 1000
         self.outcomes.append(outcome)
         return outcome
@@ -152,7 +164,8 @@ def count_queries(mixed, ward) -> dict[str, int]:
 
 
 class ProcessCpu:
-    """CPU seconds (user + system) of a process and all its descendants, from /proc."""
+    """CPU seconds (user + system) of a process and all its descendants, ended ones included,
+    from /proc."""
 
     TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -171,7 +184,9 @@ class ProcessCpu:
             except OSError:
                 continue
             parents[int(entry.name)] = int(fields[1])
-            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+            # utime + stime, and cutime + cstime: the children it reaped (PostgreSQL's ended
+            # backends, gunicorn's replaced workers) keep counting after they are gone.
+            ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
         tree, total = {self.root}, 0
         for pid in sorted(parents):  # children have larger pids unless pids wrapped
             if pid in tree or parents[pid] in tree:
@@ -201,6 +216,7 @@ class Level:
     app_ms: float
     db_ms: float
     load: float
+    head_wait: float = 0.0
 
 
 def _together(clients: list, requests: int) -> float:

@@ -23,6 +23,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ from _http_load import (  # noqa: E402
     run_level,
 )
 from _setup import machine_load, print_header, start_django  # noqa: E402
+from concurrency import LockWaits  # noqa: E402
 
 MIX = {"search": 50, "chart": 30, "vitals": 20}
 LEVELS = "1,8,32,64"
@@ -115,7 +117,9 @@ def run(args: argparse.Namespace) -> None:
                 mixed(server.base_url, ward.tokens[i % len(ward.tokens)], ward, i, random.Random(i))
                 for i in range(n)
             ]
-            mixed_row = run_level(clients, per_client, args.warmup, app_cpu, db_cpu)
+            with LockWaits() as waits:
+                mixed_row = run_level(clients, per_client, args.warmup, app_cpu, db_cpu)
+            mixed_row.head_wait = waits.share(waits.head)
             rows.append((n, "mixed", mixed_row))
             for kind in args.mix:
                 mine = [o for o in mixed_row.outcomes if o.kind == kind]
@@ -135,18 +139,20 @@ def report(args, rows, kinds, queries, log) -> None:
 
     mix = ", ".join(f"{kind} {share} %" for kind, share in args.mix.items())
     print(f"\nmixed = {mix}; CPU = ms of CPU per request (app: gunicorn and its workers; db: "
-          f"PostgreSQL); share = mixed req/s over /healthz req/s at the same clients")  # fmt: skip
+          f"PostgreSQL); share = mixed req/s over /healthz req/s at the same clients; head "
+          f"wait = share of active backends waiting for an audit-chain head")  # fmt: skip
     print(f"{'clients':>7} {'workload':>9} {'requests':>8} {'errors':>6} {'req/s':>7} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'share':>6} {'app CPU':>7} "
-          f"{'db CPU':>6} {'load':>5}")  # fmt: skip
+          f"{'db CPU':>6} {'head wait':>9} {'load':>5}")  # fmt: skip
     ceilings = {n: row.stats["rps"] for n, kind, row in rows if kind == "/healthz"}
     verdicts = []
     for n, kind, row in rows:
         s = row.stats
         share = f"{100 * s['rps'] / ceilings[n]:5.1f}%" if kind == "mixed" else "      "
+        head = f"{row.head_wait:8.0f}%" if kind == "mixed" else ""
         print(f"{n:>7} {kind:>9} {s['requests']:>8} {s['failures']:>6} {s['rps']:>7.1f} "
               f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} {share:>6} "
-              f"{row.app_ms:>7.1f} {row.db_ms:>6.1f} {row.load:>5.2f}")  # fmt: skip
+              f"{row.app_ms:>7.1f} {row.db_ms:>6.1f} {head:>9} {row.load:>5.2f}")  # fmt: skip
         if kind == "mixed" and n == 32:
             got = 100 * s["rps"] / ceilings[n]
             verdicts.append(f"share at 32 clients {got:.1f} % (goal >= {GOAL_SHARE:.0f} %)")
@@ -161,6 +167,14 @@ def report(args, rows, kinds, queries, log) -> None:
               f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} "
               f"{queries.get(kind, 0):>7}")  # fmt: skip
     errors = sum(row.stats["failures"] for _, _, row in rows)
+    failed = Counter(
+        f"{o.kind} {o.status or 'no answer'} {o.error[:80]}"
+        for _, _, row in rows
+        for o in row.outcomes
+        if o.failed
+    )
+    for what, count in failed.most_common(5):
+        print(f"   error x{count}: {what}")
     print(f"\n{'; '.join(verdicts)}; errors {errors} (goal 0)")
     print(f"{machine_load()}; server log: {log.name} in the data folder")
     if errors:
