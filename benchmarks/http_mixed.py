@@ -175,7 +175,7 @@ def report(args, rows, kinds, queries, log) -> None:
     )
     for what, count in failed.most_common(5):
         print(f"   error x{count}: {what}")
-    print(f"\n{'; '.join(verdicts)}; errors {errors} (goal 0)")
+    print("\n" + "; ".join([*verdicts, f"errors {errors} (goal 0)"]))
     print(f"{machine_load()}; server log: {log.name} in the data folder")
     if errors:
         raise SystemExit(1)
