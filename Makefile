@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope
 
-.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve mutation venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ bench-concurrency: $(STAMP)
 # mixed workload (search, chart, vitals batch, score entry) and /healthz at 8, 32, 64 clients.
 bench-serve: $(STAMP)
 	$(BIN)/python benchmarks/serve.py
+
+# Not part of `make test`: issue 13's mixed workload (search 50 %, chart 30 %, vitals 20 %)
+# through `ketamine-care serve` (4 workers, durable PostgreSQL) at 1, 8, 32 and 64 clients,
+# beside /healthz as the ceiling.
+bench-mixed: $(STAMP)
+	$(BIN)/python benchmarks/http_mixed.py
 
 # Not part of `make test`: mutmut over the pure clinical modules ([tool.mutmut] in
 # pyproject.toml), then the kill rate per module (docs/TESTING.md). MUTANTS narrows the run,

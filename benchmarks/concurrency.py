@@ -1,7 +1,7 @@
-"""Many staff at once through a real server: gunicorn with 4 workers on PostgreSQL, production
-settings (DEBUG off, a secret key, HTTPS as a proxy would report it, 2FA on; the clients are
-nurses with API bearer tokens), and the mixed clinical traffic of the concurrency test
-(`ketamine_care.testing.traffic`) at 2, 8, 32 and 64 concurrent clients.
+"""Many staff at once through a real server: `ketamine-care serve` (gunicorn) with 4 workers
+on PostgreSQL, production settings (DEBUG off, a secret key, HTTPS as a proxy would report
+it, 2FA on; the clients are nurses with API bearer tokens), and the mixed clinical traffic of
+the concurrency test (`ketamine_care.testing.traffic`) at 2, 8, 32 and 64 concurrent clients.
 
 Usage: .venv/bin/python benchmarks/concurrency.py [--clients 2,8,32,64] [--requests N]
            [--workers 4]    (or: make bench-concurrency)
@@ -15,23 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _configure() -> Callable[[], None]:
@@ -59,41 +50,6 @@ def _configure() -> Callable[[], None]:
 
     call_command("migrate", verbosity=0)
     return stop
-
-
-def _start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "120",
-            "--log-level",
-            "warning",
-            "ketamine_care.config.wsgi:application",
-        ],
-        env=os.environ.copy(),
-    )
-    # HTTPS as a TLS-terminating proxy reports it; without it the answer is a redirect.
-    probe = urllib.request.Request(
-        f"http://127.0.0.1:{port}/healthz", headers={"X-Forwarded-Proto": "https"}
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(probe, timeout=2):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                raise SystemExit("gunicorn did not start") from None
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
 class LockWaits:
@@ -151,21 +107,21 @@ def main() -> None:
     levels = [int(n) for n in args.clients.split(",")]
 
     stop_cluster = _configure()
+    from ketamine_care.testing.servers import start_serve
     from ketamine_care.testing.traffic import run_traffic, summary
     from ketamine_care.testing.traffic_checks import check_database
     from ketamine_care.testing.ward import seed_ward
 
     run = time.strftime("%H%M%S")
     wards = {n: seed_ward(clients=n, name=f"Bench {n} Clinic {run}") for n in levels}
-    port = _free_port()
-    server = _start_gunicorn(port, args.workers)
+    server = start_serve(os.environ, workers=args.workers)
     rows = []
     try:
         for clients in levels:
             per_client = max(12, args.requests // clients)
             with LockWaits() as waits:
                 outcomes, seconds = run_traffic(
-                    f"http://127.0.0.1:{port}",
+                    server.base_url,
                     wards[clients],
                     clients=clients,
                     requests_per_client=per_client,
@@ -176,15 +132,14 @@ def main() -> None:
             for problem in problems[:5]:
                 print("  database:", problem)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
         from django.db import connections
 
         connections.close_all()
         stop_cluster()
 
     print(
-        f"\ngunicorn -w {args.workers}, PostgreSQL, mixed clinical traffic "
+        f"\nketamine-care serve --workers {args.workers}, PostgreSQL, mixed clinical traffic "
         f"({os.cpu_count()} CPUs; load: 1-minute load average at the end of each level;\n"
         "head/rows wait: share of active database backends waiting for the audit-chain head /"
         " for another row lock)"

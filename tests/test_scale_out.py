@@ -16,10 +16,8 @@ import http.cookiejar
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +25,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from ketamine_care.testing.servers import console, health, start_serve
 
 pytestmark = [
     pytest.mark.database_engine,
@@ -50,16 +50,6 @@ job = Job.objects.create(name="audit.anchor", clinic=clinic, status="failed", at
                          max_attempts=5, last_error="cannot write the anchor file: No space")
 print(job.public_id)
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _console(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ketamine_care", *args]
 
 
 class Browser:
@@ -127,7 +117,7 @@ def deployment(tmp_path: Path):
     )
     servers = []
     try:
-        subprocess.run(_console("migrate", "-v", "0"), env=env, check=True, timeout=600)
+        subprocess.run(console("migrate", "-v", "0"), env=env, check=True, timeout=600)
         seeded = subprocess.run(
             [sys.executable, "-c", SEED],
             env={**env, "DJANGO_SETTINGS_MODULE": "ketamine_care.config.settings"},
@@ -136,33 +126,17 @@ def deployment(tmp_path: Path):
             text=True,
             timeout=120,
         )
-        ports = [_free_port(), _free_port()]
-        for port in ports:
-            command = ("serve", "--bind", f"127.0.0.1:{port}", "--workers", "1")
-            servers.append(subprocess.Popen(_console(*command, "--no-collectstatic"), env=env))
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for server, url in zip(servers, bases, strict=True):
-            _wait_for(server, url)
+        for _ in range(2):
+            servers.append(start_serve(env, workers=1))
+        bases = [server.base_url for server in servers]
+        for url in bases:
+            assert health(url)["status"] == "ok"
         yield {"env": env, "bases": bases, "job": seeded.stdout.strip(), "db": env["DATABASE_URL"]}
     finally:
         for server in servers:
-            server.terminate()
-            server.wait(timeout=30)
+            server.stop()
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
-
-
-def _wait_for(server: subprocess.Popen, base: str) -> None:
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-                assert json.loads(response.read())["status"] == "ok"
-                return
-        except OSError:
-            assert server.poll() is None, "serve exited"
-            assert time.monotonic() < deadline, "serve did not answer within 120 s"
-            time.sleep(0.5)
 
 
 def _job_status(db_url: str, public_id: str) -> str:
@@ -202,7 +176,7 @@ def test_two_servers_share_sign_in_lock_out_and_jobs(deployment):
     assert (status, location) == (302, jobs_page)
     assert _job_status(deployment["db"], job) == "queued"
     worker = ("worker", "--batch", "--no-startup-delay", "-v", "0")
-    subprocess.run(_console(*worker), env=deployment["env"], check=True, timeout=300)
+    subprocess.run(console(*worker), env=deployment["env"], check=True, timeout=300)
     assert _job_status(deployment["db"], job) == "done"
     assert Path(deployment["env"]["AUDIT_ANCHOR_FILE"]).read_text().count("\n") >= 1
     _, _, page = admin.request(f"{one}{jobs_page}")

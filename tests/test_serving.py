@@ -11,22 +11,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ketamine_care.testing.servers import console, start_serve
+
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str, **headers: str):
@@ -53,37 +46,17 @@ def environment(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _console(*args: str) -> list[str]:
-    return [sys.executable, "-m", "ketamine_care", *args]
-
-
 def test_migrate_collects_and_serve_serves_hashed_compressed_static_files(environment, tmp_path):
-    subprocess.run(
-        _console("migrate", "--verbosity", "0"), env=environment, check=True, timeout=300
-    )
+    subprocess.run(console("migrate", "--verbosity", "0"), env=environment, check=True, timeout=300)
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
     hashed_css = manifest["paths"]["css/app.css"]
     assert re.fullmatch(r"css/app\.[0-9a-f]{12}\.css", hashed_css)
     assert (tmp_path / "static" / f"{hashed_css}.gz").exists()
 
-    port = _free_port()
-    server = subprocess.Popen(
-        _console("serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--no-collectstatic"),
-        env=environment,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server = start_serve(environment, workers=2, stderr=subprocess.PIPE, text=True, timeout=90)
+    base = server.base_url
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, _, body = _get(f"{base}/healthz")
-                break
-            except OSError:
-                assert server.poll() is None, "serve exited"
-                assert time.monotonic() < deadline, "serve did not answer within 90 s"
-                time.sleep(0.3)
+        status, _, body = _get(f"{base}/healthz")
         assert status == 200 and json.loads(body)["migrations"] == "ok"
 
         _, _, page = _get(f"{base}/accounts/login/")
@@ -98,8 +71,8 @@ def test_migrate_collects_and_serve_serves_hashed_compressed_static_files(enviro
         )
         assert "no-store" not in headers["Cache-Control"]
     finally:
-        server.terminate()
-        _, stderr = server.communicate(timeout=30)
+        server.process.terminate()
+        _, stderr = server.process.communicate(timeout=30)
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     routes = [line["route"] for line in lines if line.get("logger") == "ketamine_care.request"]
     assert "healthz" in routes and "accounts/login/" in routes
@@ -107,7 +80,7 @@ def test_migrate_collects_and_serve_serves_hashed_compressed_static_files(enviro
 
 def test_serve_refuses_a_worker_count_below_one(environment):
     result = subprocess.run(
-        _console("serve", "--workers", "0", "--no-collectstatic"),
+        console("serve", "--workers", "0", "--no-collectstatic"),
         env=environment,
         capture_output=True,
         text=True,

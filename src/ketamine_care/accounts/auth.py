@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
@@ -16,32 +17,46 @@ class BearerTokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         if not token or len(token) > 200:
             return None
-        row = (
-            ApiToken.objects.usable()
-            .select_related("user", "clinic")
-            .filter(token_hash=ApiToken.hash_token(token))
-            .first()
-        )
-        if row is None:
-            return None
-        membership = (
-            Membership.objects.select_related("clinic")
-            .filter(user=row.user, clinic=row.clinic, is_active=True)
-            .first()
-        )
+        membership = token_membership(ApiToken.hash_token(token))
         if membership is None:
             return None
+        row = ApiToken.from_db(
+            None,
+            ["id", "user_id", "clinic_id", "last_used_at"],
+            [membership.token_id, membership.user_id, membership.clinic_id, membership.token_used],
+        )
         now = timezone.now()
         # Write last-use at most once a minute: a device posting vitals should not write on
         # every request.
         if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
+        request.user = membership.user
         request.membership = membership
         request.api_token = row
         # The token names the clinic; CurrentClinicMiddleware resets the zone afterwards.
         activate_clinic_zone(membership.clinic)
-        return row.user
+        return membership.user
+
+
+def token_membership(token_hash: str) -> Membership | None:
+    """The active membership (with its user and clinic) that a usable token speaks for, in
+    one query: the token is not revoked, its user is active, and the user is an active member
+    of the token's clinic. `token_id` and `token_used` (its last use) ride along."""
+    token = FilteredRelation(
+        "user__api_tokens",
+        condition=Q(user__api_tokens__token_hash=token_hash, user__api_tokens__revoked_at=None),
+    )
+    return (
+        Membership.objects.annotate(token=token)
+        .filter(
+            token__clinic_id=F("clinic_id"),
+            is_active=True,
+            user__is_active=True,
+        )
+        .annotate(token_id=F("token__id"), token_used=F("token__last_used_at"))
+        .select_related("user", "clinic")
+        .first()
+    )
 
 
 class ClinicSessionAuth(SessionAuth):

@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.audit.services import record_read
+from ketamine_care.audit.services import chain_keys, record_read
 from ketamine_care.core.clock import clinic_day_bounds
 
 
@@ -59,12 +59,18 @@ def event_types_for_clinic(clinic) -> list[str]:
 
 
 def chain_names() -> dict[str, str]:
-    """Each clinic chain's clinic name, for reports (a clinic's chain key is its public id).
+    """Each clinic chain's clinic name, for reports (a clinic's chain key is its public id;
+    its stripes, "<public id>/<n>", are named "<clinic> (<n>)").
 
     The clinic model is reached through the events' foreign key ("accounts.Clinic"): the audit
     trail sits below the accounts app and imports none of it."""
     clinics = AuditEvent._meta.get_field("clinic").related_model.objects.all()
-    return {str(c.public_id): c.name for c in clinics}
+    names = {}
+    for clinic in clinics:
+        main, *stripes = chain_keys(str(clinic.public_id))
+        names[main] = clinic.name
+        names.update({key: f"{clinic.name} ({key.rsplit('/', 1)[1]})" for key in stripes})
+    return names
 
 
 def record_audit_listed(*, clinic, events, actor, request=None) -> None:

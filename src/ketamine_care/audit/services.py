@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from ketamine_care.audit import anchors
@@ -23,10 +25,21 @@ from ketamine_care.audit.verify import verify_chain
 from ketamine_care.core.middleware import client_ip
 
 GLOBAL_CHAIN = "global"
+# Each clinic's events go to its chain (key: the clinic's public id) and, while another
+# transaction holds that chain's head, to one of its stripes ("<key>/1" ... "<key>/7"): whole
+# chains of their own, each with its head, seq and links, verified and anchored like any
+# chain. Requests of one clinic then append side by side instead of queueing on one row lock
+# across their commits. Requests that come one at a time all land on the main chain.
+CHAIN_STRIPES = 8
 
 
 def chain_key(clinic) -> str:
     return str(clinic.public_id) if clinic is not None else GLOBAL_CHAIN
+
+
+def chain_keys(key: str) -> list[str]:
+    """A chain and its stripes, the main chain first."""
+    return [key, *(f"{key}/{n}" for n in range(1, CHAIN_STRIPES))]
 
 
 def _jsonable(changes: dict[str, Any] | None) -> dict[str, Any]:
@@ -49,21 +62,20 @@ def record(
     """Append one event to the clinic's chain.
 
     Must run inside the caller's transaction so the event commits or rolls back with the change.
-    The chain head row is locked (SELECT ... FOR UPDATE) so concurrent writers of one clinic
-    serialise and the chain stays linear.
+    A chain head row is locked (SELECT ... FOR NO KEY UPDATE) until the transaction ends, so
+    each chain stays linear: the clinic's main chain, or a stripe of it that no other
+    transaction holds (`_lock_head`).
     """
     if clinic is None and patient is not None:
         clinic = patient.clinic
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", None) or obj.pk)
-    key = chain_key(clinic)
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update(of=("self",), no_key=True).get_or_create(
-            chain=key, defaults={"last_hash": GENESIS_HASH}
-        )
+    # No savepoint of its own: an error here fails the caller's transaction, as it must.
+    with transaction.atomic(savepoint=False):
+        head = _lock_head(chain_key(clinic))
         content = {
-            "chain": key,
+            "chain": head.chain,
             "seq": head.last_seq + 1,
             "occurred_at": timezone.now(),
             "actor_id": getattr(actor, "pk", None) if actor and actor.is_authenticated else None,
@@ -84,6 +96,34 @@ def record(
         head.last_seq, head.last_hash = event.seq, event.hash
         head.save(update_fields=["last_seq", "last_hash"])
     return event
+
+
+def _lock_head(key: str) -> AuditChainHead:
+    """Lock and return the head this transaction appends to: the stripe it already holds
+    (one chain per transaction), else the first of the clinic's chains that no other
+    transaction holds (SKIP LOCKED: never waits), the main chain first. When every existing
+    one is held, the next stripe is created; when all are, it waits for one of them."""
+    keys = chain_keys(key)
+    held = getattr(connection, "audit_stripe", None)
+    held = held[1] if held and held[0] is _transaction_of(connection) else None
+    order = [Case(When(chain=held, then=Value(0)), default=Value(1)), "id"] if held else ["id"]
+    free = AuditChainHead.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
+    head = free.filter(chain__in=keys).order_by(*order).first()
+    if head is None:
+        heads = AuditChainHead.objects.filter(chain__in=keys)
+        existing = set(heads.values_list("chain", flat=True))
+        missing = [k for k in keys if k not in existing]
+        chosen = missing[0] if missing else random.choice(keys)
+        head, _ = AuditChainHead.objects.select_for_update(of=("self",), no_key=True).get_or_create(
+            chain=chosen, defaults={"last_hash": GENESIS_HASH}
+        )
+    connection.audit_stripe = (_transaction_of(connection), head.chain)
+    return head
+
+
+def _transaction_of(conn):
+    """The outermost atomic block: what the transaction holding a head is known by."""
+    return conn.atomic_blocks[0] if conn.atomic_blocks else None
 
 
 def record_read(

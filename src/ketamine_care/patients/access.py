@@ -16,9 +16,13 @@ def access_patient(membership: Membership | None, public_id: UUID | str, capabil
     """Fetch a patient of the membership's clinic or raise Http404; check the capability."""
     require(membership, capability or Capability.VIEW_PATIENT)
     try:
-        return Patient.objects.get(clinic_id=membership.clinic_id, public_id=public_id)
+        patient = Patient.objects.get(clinic_id=membership.clinic_id, public_id=public_id)
     except (Patient.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("No such patient") from exc
+    # The patient's clinic is the membership's, already loaded: the audit record of the read
+    # (which names the clinic's chain) and the clinic's labels need no query of their own.
+    patient.clinic = membership.clinic
+    return patient
 
 
 def access_patient_child(membership, model, patient, public_id, capability):

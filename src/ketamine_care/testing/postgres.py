@@ -10,11 +10,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ketamine_care.testing.servers import free_port
 
 
 class PostgresUnavailable(RuntimeError):
@@ -64,12 +65,6 @@ def find_bin_dir() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _run(run_as: str | None, command: list[str], check: bool = True):
     if run_as:
         command = ["runuser", "-u", run_as, "--", *command]
@@ -110,7 +105,7 @@ def start_cluster(*, durable: bool = False) -> Cluster:
                 "--locale=C.UTF-8",
             ],
         )
-        port = _free_port()
+        port = free_port()
         options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=50"
         if not durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
