@@ -22,13 +22,19 @@ def is_no_known_allergy(substance: str) -> bool:
     return " ".join(substance.lower().split()) in NO_KNOWN_ALLERGY_WORDS
 
 
-def allergy_summary(patient) -> AllergySummary:
+def summarise_allergies(rows, *, nkda_recorded: bool) -> AllergySummary:
     """A real allergy always wins over a stale "no known drug allergies" statement, whether
-    the clinician recorded it on the chart (`nkda_recorded_at`) or as an allergy entry."""
-    rows = list(patient.allergies.active())
+    the clinician recorded it on the chart (`nkda_recorded`) or as an allergy entry; an
+    entry that only says "NKDA" is never shown as an allergy."""
     listed = tuple(r for r in rows if not is_no_known_allergy(r.substance))
     if listed:
         return AllergySummary("listed", listed)
-    if rows or patient.nkda_recorded_at is not None:
+    if rows or nkda_recorded:
         return AllergySummary("none_known", ())
     return AllergySummary("not_recorded", ())
+
+
+def allergy_summary(patient) -> AllergySummary:
+    return summarise_allergies(
+        list(patient.allergies.active()), nkda_recorded=patient.nkda_recorded_at is not None
+    )

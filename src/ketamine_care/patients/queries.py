@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ketamine_care.audit.services import record_read
+from ketamine_care.patients.allergies import summarise_allergies
 from ketamine_care.patients.models import Patient
 from ketamine_care.patients.search import search_patients
 
@@ -16,10 +17,12 @@ def chart_context(patient: Patient) -> dict:
     from ketamine_care.patients.models import latest_body_metrics
 
     allergies = list(patient.allergies.active())
+    summary = summarise_allergies(allergies, nkda_recorded=patient.nkda_recorded_at is not None)
     return {
         "diagnoses": list(patient.diagnoses.active()),
         "allergies": allergies,
-        "allergy_status": allergy_status(patient, allergies),
+        "allergy_status": summary.status,
+        "allergy_entries": summary.entries,
         "medications": list(patient.medications.active()),
         "measurements": list(patient.measurements.active()[:10]),
         "metrics": latest_body_metrics(patient),
@@ -63,14 +66,6 @@ def suggest_mrn(clinic) -> str:
         ):
             return candidate
     return ""
-
-
-def allergy_status(patient: Patient, allergies: list) -> str:
-    """ "listed" (allergies on the chart), "none_known" (a clinician recorded no known drug
-    allergies) or "not_recorded" (nobody has asked: never shown as "none")."""
-    if allergies:
-        return "listed"
-    return "none_known" if patient.nkda_recorded_at is not None else "not_recorded"
 
 
 def record_patients_searched(*, clinic, patients, query: str, actor, request=None) -> None:

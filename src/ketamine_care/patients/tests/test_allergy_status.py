@@ -6,7 +6,7 @@ from __future__ import annotations
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.patients import services
-from ketamine_care.patients.queries import allergy_status
+from ketamine_care.patients.allergies import allergy_summary
 from ketamine_care.testing.base import ClinicTestCase
 
 
@@ -20,7 +20,7 @@ class AllergyStatusTests(ClinicTestCase):
         return page[start : page.index("</dd>", start)]
 
     def test_a_new_patient_reads_allergies_not_recorded(self):
-        self.assertEqual(allergy_status(self.patient, []), "not_recorded")
+        self.assertEqual(allergy_summary(self.patient).status, "not_recorded")
         header = self.header(self.chart(self.nurse))
         self.assertIn("Allergies not recorded", header)
         self.assertNotIn("No known", header)
@@ -28,7 +28,7 @@ class AllergyStatusTests(ClinicTestCase):
     def test_recording_no_known_drug_allergies_is_audited_and_shown(self):
         services.record_no_known_drug_allergies(patient=self.patient, actor=self.nurse)
         self.patient.refresh_from_db()
-        self.assertEqual(allergy_status(self.patient, []), "none_known")
+        self.assertEqual(allergy_summary(self.patient).status, "none_known")
         event = AuditEvent.objects.filter(event_type="patient.nkda_recorded").get()
         self.assertEqual(event.actor, self.nurse)
         header = self.header(self.chart(self.prescriber))
@@ -73,3 +73,13 @@ class AllergyStatusTests(ClinicTestCase):
         url = f"/patients/{self.patient.public_id}/no-known-drug-allergies/"
         self.assertEqual(self.client_for(self.front_desk).post(url).status_code, 403)
         self.assertEqual(self.client_for(self.outsider).post(url).status_code, 404)
+
+    def test_an_nkda_entry_in_the_allergy_list_reads_as_no_known_allergies_in_the_header(self):
+        services.add_allergy(patient=self.patient, actor=self.nurse, substance="NKDA")
+        header = self.header(self.chart(self.nurse))
+        self.assertIn("No known drug allergies", header)
+        self.assertNotIn("badge", header)
+        services.add_allergy(patient=self.patient, actor=self.nurse, substance="Latex")
+        header = self.header(self.chart(self.nurse))
+        self.assertIn("Latex", header)
+        self.assertNotIn("NKDA", header)
