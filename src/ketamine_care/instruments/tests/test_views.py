@@ -115,7 +115,7 @@ class ChartMeasuresTests(ClinicTestCase):
 # self-report links (1), the alert banner (one query per alert feed: questionnaires,
 # sessions), the navigation's alert badge (one COUNT per feed) and the user's backup-code
 # device (django-otp's static plugin, read on every verified request)
-QUERIES = 37
+QUERIES = 34
 
 
 class TimePointTests(ClinicTestCase):

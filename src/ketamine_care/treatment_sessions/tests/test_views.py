@@ -40,9 +40,9 @@ class SessionViewTests(ClinicTestCase):
         client = self.client_for(self.nurse)
         client.get("/sessions/")
         # The chairs, then their latest readings with the latest BP time (next BP due) in one
-        # query; five for the read's audit event (savepoint, chain head, insert, head update,
-        # release); one for the user's backup-code device (django-otp's static plugin).
-        with self.assertNumQueries(13):
+        # query; three for the read's audit event (chain head, insert, head update); one for
+        # the user's backup-code device (django-otp's static plugin).
+        with self.assertNumQueries(11):
             response = client.get("/sessions/", headers={"HX-Request": "true"})
         self.assertContains(response, self.patient.family_name)
 
