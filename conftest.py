@@ -46,7 +46,7 @@ def pytest_addoption(parser) -> None:
     parser.addoption(
         "--all-tests",
         action="store_true",
-        help="with --postgres, also run the tests that touch no database",
+        help="run every test, also those meant for one pass (pure tests, only_on)",
     )
 
 
@@ -134,15 +134,23 @@ def uses_database(item) -> bool:
     return False
 
 
+def _runs_on(item, engine: str) -> bool:
+    only = item.get_closest_marker("only_on")
+    if only is not None:
+        return engine in only.args
+    return engine == "sqlite" or uses_database(item)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """`--postgres` runs what touches a database: pure tests (clinical logic, parsers, lint-like
-    checks) answer the same on any backend and already ran in the SQLite pass. `--postgres
-    --all-tests` runs everything against PostgreSQL."""
-    if not config.getoption("--postgres") or config.getoption("--all-tests"):
+    checks) answer the same on any backend and already ran in the SQLite pass. A test marked
+    `only_on(engine)` runs in that engine's pass only. `--all-tests` runs everything."""
+    if config.getoption("--all-tests"):
         return
+    engine = "postgresql" if config.getoption("--postgres") else "sqlite"
     kept, deselected = [], []
     for item in items:
-        (kept if uses_database(item) else deselected).append(item)
+        (kept if _runs_on(item, engine) else deselected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept

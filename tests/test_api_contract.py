@@ -5,7 +5,7 @@ WSGI app, as several roles with bearer tokens, against a seeded clinic (the demo
 patients, score histories with open alerts, treatment sessions, lots). No answer may be a
 server error, and every answer's status, content type and body must be the documented ones.
 
-Runs on SQLite, and on PostgreSQL under `pytest --postgres` (both part of `make test`).
+Runs in the PostgreSQL pass of `make test` (`pytest --postgres`).
 """
 
 from __future__ import annotations
@@ -257,6 +257,10 @@ def test_schema_names_are_unique_so_no_component_hides_another():
     assert {name: mods for name, mods in modules.items() if len(mods) > 1} == {}
 
 
+# On PostgreSQL only, the production database: its stricter types (a NUL byte in a string, an
+# integer past 2^31) are where a generated request finds a server error; the schema and the
+# app's answers are the same on SQLite, which the demo runs on.
+@pytest.mark.only_on("postgresql")
 @pytest.mark.django_db(transaction=True)
 def test_every_operation_keeps_its_published_contract(_audit_guard_lifted_for_flush, settings):
     # Requests reach the app in-process with the Host schemathesis sends.
