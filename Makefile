@@ -7,7 +7,7 @@ PORT ?= 8000
 # Test processes per pass (pytest-xdist): the machine's cores, at most 4 (each has its own test
 # database and, for the browser tests, its own Chromium). PYTEST_WORKERS=0 runs in one process.
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
-PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --durations=10
 
 .PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
 

@@ -8,6 +8,7 @@ from ketamine_care.inventory.models import LedgerEntry, Lot
 from ketamine_care.treatment_sessions.models import DoseAdministration
 
 
+@pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_the_demo_ledger_is_stocked_once_with_a_witnessed_waste():
     first = load_demo()
@@ -29,6 +30,7 @@ def test_the_demo_ledger_is_stocked_once_with_a_witnessed_waste():
     assert devices.balance == 19 - sum(e.quantity for e in by_doses.filter(lot=devices))
 
 
+@pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_every_demo_dose_draws_from_a_demo_lot_that_exists():
     load_demo()

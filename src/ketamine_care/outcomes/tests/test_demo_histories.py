@@ -9,6 +9,7 @@ from ketamine_care.outcomes.rules import load_thresholds
 from ketamine_care.patients.models import Patient
 
 
+@pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_demo_patients_get_response_patterns_and_one_open_alert():
     call_command("demo", "--no-serve")
