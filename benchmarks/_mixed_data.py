@@ -15,6 +15,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from _ratings import scored_administration
+
 GIVEN = ("Alex", "Sam", "Jordan", "Maria", "David", "Aisha", "Chen", "Priya", "Lucas", "Sofia")
 FAMILY = ("Baker", "Garcia", "Hughes", "Ibrahim", "Jensen", "Moreau", "Okafor", "Patel", "Rossi")
 INSTRUMENTS = ("phq9", "gad7", "madrs")
@@ -66,9 +68,15 @@ def _ratings(patient, user, weeks: int) -> None:
     from django.utils import timezone
 
     from ketamine_care.demo.score_histories import answers_for_total
-    from ketamine_care.instruments.definition import load_definition
+    from ketamine_care.instruments.definition import (
+        content_digest,
+        definition_content,
+        load_definition,
+    )
     from ketamine_care.instruments.models import Administration
     from ketamine_care.instruments.scoring import score
+
+    digests = {code: content_digest(definition_content(code)) for code in INSTRUMENTS}
 
     rng = random.Random(str(patient.public_id))
     start = timezone.now() - timedelta(weeks=weeks)
@@ -82,21 +90,11 @@ def _ratings(patient, user, weeks: int) -> None:
             )
             fixed = {"phq9_9": 0} if code == "phq9" else None
             result = score(definition, answers_for_total(code, min(total, top), rng, fixed))
+            administered_at = start + timedelta(weeks=week, hours=rng.randint(0, 8))
             rows.append(
-                Administration(
-                    patient=patient,
-                    instrument_code=code,
-                    definition_version=definition.version,
-                    answers=result.item_values,
-                    total=result.total,
-                    band=result.band or "",
-                    subscales=result.subscales,
-                    flags=list(result.flags),
-                    risk=result.risk or "",
-                    administered_at=start + timedelta(weeks=week, hours=rng.randint(0, 8)),
-                    time_point="baseline" if week == 0 else "follow_up",
-                    source="clinician",
-                    entered_by=user,
+                scored_administration(
+                    patient, user, definition, digests[code], result,
+                    administered_at=administered_at, baseline=week == 0,
                 )
-            )
+            )  # fmt: skip
     Administration.objects.bulk_create(rows, batch_size=500)

@@ -48,6 +48,19 @@ class Timing:
     high: float
     repeats: int
 
+    @classmethod
+    def of(cls, samples: Sequence[float]) -> Timing:
+        samples = sorted(samples)
+        quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else samples * 3
+        return cls(
+            median=statistics.median(samples),
+            p25=quartiles[0],
+            p75=quartiles[2],
+            low=samples[0],
+            high=samples[-1],
+            repeats=len(samples),
+        )
+
     def __str__(self) -> str:
         return (
             f"median {self.median:8.1f} ms  (IQR {self.p25:.1f}-{self.p75:.1f}, "
@@ -59,21 +72,26 @@ def measure(call: Callable[[], object], repeat: int = 50, warmup: int = 5) -> Ti
     """Warm up, then time `repeat` calls; the median and its spread, never a single run."""
     for _ in range(warmup):
         call()
-    samples = []
+    return Timing.of([_time_ms(call) for _ in range(repeat)])
+
+
+def _time_ms(call: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def interleaved(calls: Sequence[Callable[[], object]], repeat: int, warmup: int) -> list[Timing]:
+    """`measure` for each call, taken in rounds (one call of each size per round), so that
+    the load of a shared machine drifting during the run weighs on every size alike."""
+    for call in calls:
+        for _ in range(warmup):
+            call()
+    samples: list[list[float]] = [[] for _ in calls]
     for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else samples * 3
-    return Timing(
-        median=statistics.median(samples),
-        p25=quartiles[0],
-        p75=quartiles[2],
-        low=samples[0],
-        high=samples[-1],
-        repeats=len(samples),
-    )
+        for index, call in enumerate(calls):
+            samples[index].append(_time_ms(call))
+    return [Timing.of(values) for values in samples]
 
 
 def median_ms(call: Callable[[], object], repeat: int = 50, warmup: int = 5) -> float:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -32,10 +31,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _ratings import scored_administration  # noqa: E402
 from _setup import (  # noqa: E402
-    Timing,
     bench_clinic_user,
-    measure,
+    interleaved,
     print_growth,
     print_header,
     start_django,
@@ -43,7 +42,6 @@ from _setup import (  # noqa: E402
 
 INSTRUMENTS = ("phq9", "gad7", "madrs", "qids_sr16", "pcl5")
 GOAL = 1.5
-ROUNDS = 5
 
 
 def main() -> None:
@@ -89,24 +87,13 @@ def fill(patient, user, administrations: int) -> None:
                 answers = answers_for_total(code, total, rng, fixed)
                 scored[code, total] = score(definition, answers)
             result = scored[code, total]
+            administered_at = start + timedelta(weeks=week, hours=rng.randint(0, 8))
             rows.append(
-                Administration(
-                    patient=patient,
-                    instrument_code=code,
-                    definition_version=definition.version,
-                    definition_digest=digest,
-                    answers=result.item_values,
-                    total=result.total,
-                    band=result.band or "",
-                    subscales=result.subscales,
-                    flags=list(result.flags),
-                    risk=result.risk or "",
-                    administered_at=start + timedelta(weeks=week, hours=rng.randint(0, 8)),
-                    time_point="baseline" if week == 0 else "follow_up",
-                    source="clinician",
-                    entered_by=user,
+                scored_administration(
+                    patient, user, definition, digest, result,
+                    administered_at=administered_at, baseline=week == 0,
                 )
-            )
+            )  # fmt: skip
     Administration.objects.bulk_create(rows, batch_size=1000)
 
 
@@ -162,28 +149,8 @@ def run(args) -> None:
             kib = len(response.content) / 1024
             print(f"   {size:>5,} administrations: {queries:>3} queries {kib:>6.0f} KiB")
             calls[f"{size:>5,} administrations"] = lambda u=url, c=client: c.get(u)
-        print_growth(name, interleaved(calls, args.repeat, args.warmup), goal=GOAL)
-
-
-def interleaved(calls: dict, repeat: int, warmup: int) -> list:
-    """Each size timed by `measure` in turn, in ROUNDS rounds: on a shared machine a burst of
-    load then falls on every size alike, so the ratios between sizes stay honest. The timing
-    of a size pools its rounds: the median of their medians, their quartiles, the whole range."""
-    rounds = {label: [] for label in calls}
-    for round_number in range(ROUNDS):
-        for label, call in calls.items():
-            warm = warmup if round_number == 0 else 1
-            rounds[label].append(measure(call, max(1, repeat // ROUNDS), warm))
-    pooled = []
-    for label, timings in rounds.items():
-        medians = sorted(t.median for t in timings)
-        quartiles = statistics.quantiles(medians, n=4)
-        pooled.append((label, Timing(
-            median=statistics.median(medians), p25=quartiles[0], p75=quartiles[2],
-            low=min(t.low for t in timings), high=max(t.high for t in timings),
-            repeats=sum(t.repeats for t in timings),
-        )))  # fmt: skip
-    return pooled
+        timings = interleaved(list(calls.values()), args.repeat, args.warmup)
+        print_growth(name, list(zip(calls, timings, strict=True)), goal=GOAL)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ every size alike.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -31,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _readings import normal_reading, store_readings  # noqa: E402
 from _sessions import monitoring_sessions  # noqa: E402
-from _setup import Timing, measure, print_growth, print_header, start_django  # noqa: E402
+from _setup import interleaved, print_growth, print_header, start_django  # noqa: E402
 
 GOAL = 1.5
 
@@ -102,32 +101,6 @@ def batch_post(client, session, last_at, args):
             transaction.set_rollback(True)
 
     return post
-
-
-def interleaved(calls, repeat: int, warmup: int) -> list[Timing]:
-    """`measure` for each call, taken in rounds (one call of each size per round), so that
-    the load of a shared machine drifting during the run weighs on every size alike."""
-    for call in calls:
-        if warmup:
-            measure(call, repeat=warmup, warmup=0)
-    samples: list[list[float]] = [[] for _ in calls]
-    for _ in range(repeat):
-        for index, call in enumerate(calls):
-            samples[index].append(measure(call, repeat=1, warmup=0).median)
-    return [timing_of(values) for values in samples]
-
-
-def timing_of(samples: list[float]) -> Timing:
-    samples = sorted(samples)
-    quartiles = statistics.quantiles(samples, n=4) if len(samples) > 1 else samples * 3
-    return Timing(
-        median=statistics.median(samples),
-        p25=quartiles[0],
-        p75=quartiles[2],
-        low=samples[0],
-        high=samples[-1],
-        repeats=len(samples),
-    )
 
 
 if __name__ == "__main__":
