@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import random
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -219,37 +218,15 @@ class Level:
     head_wait: float = 0.0
 
 
-def _together(clients: list, requests: int) -> float:
-    from ketamine_care.testing.traffic import Outcome
-
-    start = threading.Barrier(len(clients) + 1)
-
-    def work(client) -> None:
-        start.wait()
-        try:
-            client.run(requests)
-        except Exception as exc:  # noqa: BLE001 - reported as a failed outcome
-            client.outcomes.append(Outcome("client", "", "", 0, 0.0, error=repr(exc)))
-
-    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return time.perf_counter() - began
-
-
 def run_level(clients: list, per_client: int, warmup: int, app: ProcessCpu, db: ProcessCpu):
     """Warm up (unrecorded), then run every client at once and measure."""
-    from ketamine_care.testing.traffic import summary
+    from ketamine_care.testing.traffic import run_together, summary
 
-    _together(clients, warmup)
+    run_together(clients, warmup)
     for client in clients:
         client.outcomes.clear()
     app_before, db_before = app.seconds(), db.seconds()
-    seconds = _together(clients, per_client)
+    seconds = run_together(clients, per_client)
     app_spent, db_spent = app.seconds() - app_before, db.seconds() - db_before
     outcomes = [o for c in clients for o in c.outcomes]
     for client in clients:

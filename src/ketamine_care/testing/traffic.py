@@ -230,24 +230,30 @@ def run_traffic(
         Client(base_url, ward.tokens[i % len(ward.tokens)], ward, i, random.Random(seed * 1000 + i))
         for i in range(clients)
     ]
-    start = threading.Barrier(clients + 1)
+    seconds = run_together(runners, requests_per_client)
+    return [o for c in runners for o in c.outcomes], seconds
 
-    def work(client: Client) -> None:
+
+def run_together(clients: list, requests: int) -> float:
+    """Start every client's `run(requests)` at once (a barrier), wait for all of them, and
+    return the wall-clock seconds. A client that raises gets a failed outcome, never lost."""
+    start = threading.Barrier(len(clients) + 1)
+
+    def work(client) -> None:
         start.wait()
         try:
-            client.run(requests_per_client)
+            client.run(requests)
         except Exception as exc:  # noqa: BLE001 - reported as an outcome, never swallowed
             client.outcomes.append(Outcome("client", "", "", 0, 0.0, error=repr(exc)))
 
-    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in runners]
+    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in clients]
     for thread in threads:
         thread.start()
     start.wait()
     began = time.perf_counter()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - began
-    return [o for c in runners for o in c.outcomes], seconds
+    return time.perf_counter() - began
 
 
 def unexpected(outcomes: list[Outcome]) -> list[Outcome]:
