@@ -36,6 +36,9 @@ def test_the_copy_button_copies_the_link_and_the_chart_lists_it(page, sign_in, s
     link = page.get_by_label("Link").input_value()
     assert re.search(r"/self-report/[^/]+/$", link)
 
+    # The button's script is deferred: it listens once the page has been parsed, and a click
+    # in between (a loaded machine) would go unheard.
+    page.wait_for_load_state("domcontentloaded")
     page.get_by_role("button", name="Copy link").click()
     expect(page.get_by_role("status")).to_have_text("Link copied.")
     assert page.evaluate("navigator.clipboard.readText()") == link
