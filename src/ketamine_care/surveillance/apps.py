@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SurveillanceConfig(AppConfig):
+    name = "ketamine_care.surveillance"
+    label = "surveillance"
