@@ -124,10 +124,12 @@ def _when_benefit(state, history: History, rules: CourseRules, first: Reason) ->
         f"Response held: step down from every {every} days to every {rung.every_days} days "
         f"({rung.label}), the least frequent dosing that keeps it."
     )
-    source = f"{rules.defaults.step_down.source}; {rung.source}"
-    reason = Reason("extend", words, source)
-    stable = Reason("stable", rules.defaults.extension.label + ".", rules.defaults.extension.source)
-    return Recommendation("extend_interval", (first, reason, stable), every, rung.every_days)
+    reason = Reason("extend", words, rung.source or rules.defaults.step_down.source)
+    reasons = (first, reason)
+    if rung is not rules.ladder[0]:
+        ext = rules.defaults.extension
+        reasons += (Reason("stable", ext.label + ".", ext.source),)
+    return Recommendation("extend_interval", reasons, every, rung.every_days)
 
 
 def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) -> Reason | None:
