@@ -115,6 +115,15 @@ HTML.update(
 POST_ONLY += ("protocols:publish", "protocols:retire", "screening:override", "screening:cosign")
 POST_ONLY += ("dosing:confirm_conditional", "dosing:label_jurisdiction")
 
+# Course review decisions (issue 14): who may change a plan decides on its recommendation.
+HTML.update(
+    {
+        "courses:accept": Capability.PLAN_TREATMENT,
+        "courses:decline": Capability.PLAN_TREATMENT,
+    }
+)
+POST_ONLY += ("courses:accept", "courses:decline")
+
 # API operations: (method, path template) -> capability needed.
 API = {
     ("post", "/api/v1/auth/tokens"): PUBLIC,

@@ -96,6 +96,8 @@ HTML_READS = {
     "dosing:move_visit": WRITE,
     "dosing:day": Reads("visits.listed", one_patient=False),
     "dosing:confirm_conditional": WRITE,
+    "courses:accept": WRITE,  # audited as course.recommendation_accepted (+ plan.visit_moved)
+    "courses:decline": WRITE,  # audited as course.recommendation_declined
     "dosing:label_jurisdiction": NO_PATIENT_DATA,
     "treatment_sessions:floor": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:schedule": NO_PATIENT_DATA,  # an empty form; POST is a write

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.core.clock import clinic_today
+from ketamine_care.demo.courses import make_course_demo
 from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
@@ -125,6 +126,7 @@ def load_demo(seed: int = 20261125) -> dict:
         **treatment,
         **ledger,
         **sessions,
+        **make_course_demo(demo),
     }
 
 
