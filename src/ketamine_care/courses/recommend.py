@@ -137,7 +137,8 @@ def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) ->
     if rung is None:
         longer = [r for r in rules.ladder if r.every_days > history.every_days]
         if not longer:
-            words = f"Every {history.every_days} days is already the protocol's least frequent."
+            every = history.every_days
+            words = f"Every {every} days is already the protocol's least frequent interval."
         else:
             words = f"The next interval ({longer[0].label}) is not open yet in this course."
         return Reason("interval_kept", words, step.source)
