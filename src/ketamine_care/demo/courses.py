@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from ketamine_care.accounts.models import User
 from ketamine_care.core.clock import clinic_today, clinic_zone
@@ -21,7 +20,6 @@ from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.dosing.services import create_plan
 from ketamine_care.instruments.models import Administration
 from ketamine_care.instruments.services import record_administration
-from ketamine_care.patients import services as patients
 from ketamine_care.patients.models import Patient
 from ketamine_care.protocols.queries import active_version
 from ketamine_care.screening.services import override_screening
@@ -30,33 +28,52 @@ from ketamine_care.treatment_sessions.models import TreatmentSession
 PROTOCOL = "esketamine-trd-label"
 BASELINE = 34
 WEEKLY = {"every": 1, "unit": "weeks"}
-# mrn -> (given, family, days since the first visit, MADRS on the last visits, oldest first)
+# (days since the first visit, MADRS on the last visits, oldest first), one per course state.
 COURSES = {
-    "DEMO-C01": ("Ines", "Induction", 9, [30]),
-    "DEMO-C02": ("Noel", "Nonresponse", 32, [31, 30, 29, 28]),
-    "DEMO-C03": ("Rhea", "Response", 39, [22, 19, 17, 16]),
-    "DEMO-C04": ("Remy", "Remission", 46, [18, 15, 11]),
-    "DEMO-C05": ("Sasha", "Sustained", 66, [12, 10, 9, 8, 8, 7]),
-    "DEMO-C06": ("Lorne", "Lostresponse", 73, [10, 9, 8, 20, 21]),
-    "DEMO-C07": ("Reid", "Relapse", 73, [10, 9, 8, 23, 25]),
+    "induction": (9, [30]),
+    "non_response": (32, [31, 30, 29, 28]),
+    "response": (39, [22, 19, 17, 16]),
+    "remission": (46, [18, 15, 11]),
+    "sustained_remission": (66, [12, 10, 9, 8, 8, 7]),  # weekly: the step-down to 2 weeks
+    "loss_of_response": (73, [10, 9, 8, 20, 21]),
+    "relapse": (73, [10, 9, 8, 23, 25]),
 }
-STEP_DOWN_PATIENT = "DEMO-C05"
 
 
 def make_course_demo(clinic) -> dict:
+    """Give the courses to demo patients with no measures, plan or session yet (in MRN order;
+    one whose screening does not permit treatment is passed over). Idempotent: the courses
+    already given are counted by their esketamine plans."""
     version = active_version(clinic, PROTOCOL)
     if version is None:
         return {"courses_created": 0}
+    given = TreatmentPlan.objects.filter(patient__clinic=clinic, protocol_id=PROTOCOL).count()
+    todo = list(COURSES.values())[given:]
     prescriber = User.objects.get(email="prescriber@demo.clinic")
     nurse = User.objects.get(email="nurse@demo.clinic")
     made = 0
-    for mrn, (given, family, days, shape) in COURSES.items():
-        if Patient.objects.filter(clinic=clinic, mrn=mrn).exists():
-            continue
-        patient = _patient(clinic, prescriber, mrn, given, family)
+    for patient in _candidates(clinic):
+        if made == len(todo):
+            break
+        days, shape = todo[made]
         if course_for(patient, version, prescriber=prescriber, nurse=nurse, days=days, shape=shape):
             made += 1
     return {"courses_created": made}
+
+
+def _candidates(clinic):
+    return (
+        Patient.objects.active()
+        .filter(clinic=clinic, mrn__startswith="DEMO-")
+        .exclude(administrations__isnull=False)
+        .exclude(treatment_sessions__isnull=False)
+        .exclude(treatment_plans__isnull=False)
+        .exclude(medications__drug_class="benzodiazepine")
+        # Depression courses: never a bipolar, psychotic or obsessive-compulsive diagnosis.
+        .exclude(diagnoses__icd10_code__regex=r"^F(2|31|42)")
+        .order_by("mrn")
+        .distinct()
+    )
 
 
 def course_for(patient, version, *, prescriber, nurse, days: int, shape: list[int]):
@@ -66,38 +83,6 @@ def course_for(patient, version, *, prescriber, nurse, days: int, shape: list[in
     if plan is not None:
         _give_course(plan, nurse, shape, random.Random(patient.mrn))
     return plan
-
-
-def _patient(clinic, actor, mrn: str, given: str, family: str) -> Patient:
-    today = clinic_today(clinic)
-    patient = patients.register_patient(
-        clinic=clinic,
-        actor=actor,
-        mrn=mrn,
-        given_name=given,
-        family_name=family,
-        date_of_birth=today.replace(year=today.year - 44, day=1),
-        sex="female",
-        phone="555-0190",
-    )
-    patients.add_diagnosis(
-        patient=patient,
-        actor=actor,
-        icd10_code="F33.2",
-        label="Major depressive disorder, recurrent severe without psychotic features",
-        clinical_status="active",
-        onset_date=today.replace(year=today.year - 6, month=1, day=1),
-    )
-    patients.add_medication(
-        patient=patient,
-        actor=actor,
-        name="Sertraline",
-        dose=Decimal("100"),
-        dose_unit="mg",
-        frequency="once daily",
-        drug_class="ssri",
-    )
-    return patient
 
 
 def _plan(patient, version, prescriber, days: int) -> TreatmentPlan | None:
