@@ -9,8 +9,9 @@ Actions: `continue`, `extend_interval`, `shorten_interval`, `return_to_previous_
    had): sessions missed -> `return_to_previous_schedule` (the label's missed-dose rule);
    else the dose rose -> `tolerance_review`; else relapse or loss of response ->
    `shorten_interval`; a single worse measure -> `continue` (re-rate; never longer).
-4. Response or remission held on the last `stable_measures` measures, the latest taken less
-   than one interval before the last session, and the protocol's next longer interval already
+4. Response or remission held on the last `stable_measures` measures, the latest taken at
+   most one interval before the last session, no session missed meanwhile (the label: with
+   no worsening, continue the schedule), and the protocol's next longer interval already
    open -> `extend_interval` (esketamine: weekly -> every 2 weeks from week 9); else `continue`.
 
 Fail safe: a worse trajectory can only move the action away from `extend_interval`, never
@@ -150,10 +151,18 @@ def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) ->
     if len(recent) < needed or not all(a.benefit for a in recent):
         words = f"Step down only after {needed} measures in a row keep the response."
         return Reason("not_stable", words, ext.source)
-    # Measures come before each session: a whole interval of sessions without one is stale.
+    missed = missed_since(history, state, rules, recent[0].measure.day)
+    if missed:
+        words = (
+            f"Sessions were missed ({missed}) without worse measures: continue the current "
+            "schedule rather than step down."
+        )
+        return Reason("missed_sessions", words, rules.defaults.missed_sessions.source)
+    # Measures come before each session: more than one interval of sessions without one is
+    # stale (the measure of the visit before the last still counts).
     visits = [s.day for s in history.sessions if s.day <= state.today]
     last_visit = visits[-1] if visits else state.today
-    if (last_visit - recent[-1].measure.day).days >= history.every_days:
+    if (last_visit - recent[-1].measure.day).days > history.every_days:
         words = (
             f"No measure since {recent[-1].measure.day}: a session went by without one. "
             "Re-rate before stepping down."
@@ -163,10 +172,15 @@ def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) ->
 
 
 def missed_sessions(history: History, state: CourseState, rules: CourseRules) -> int:
-    """Scheduled sessions missed since the last benefit: a gap between visits (or from the
-    last visit to today) of `gap_intervals` or more intervals misses gap // interval - 1."""
+    """Scheduled sessions missed since the last benefit (see `missed_since`)."""
     last = state.last_benefit()
-    since = last.measure.day if last else None
+    return missed_since(history, state, rules, last.measure.day if last else None)
+
+
+def missed_since(history: History, state: CourseState, rules: CourseRules, since) -> int:
+    """Sessions missed in gaps ending after `since` (None: all): a gap between visits (or
+    from the last visit to today) of `gap_intervals` or more intervals misses
+    gap // interval - 1."""
     days = [s.day for s in history.sessions if s.day <= state.today] + [state.today]
     every, need = history.every_days, rules.defaults.missed_sessions.gap_intervals
     missed = 0

@@ -130,3 +130,20 @@ def test_every_reason_names_a_source_in_the_bibliography():
             found = citations(reason.source)
             assert found, reason
             assert all(c.source_id in known for c in found), reason
+
+
+def test_missed_sessions_without_worse_measures_continue_rather_than_step_down():
+    sessions = [*LABEL, 63, 91]  # weekly, then four weeks without a visit
+    state, rec, _ = review(ESK, [*AT_WEEK_9, (63, 7), (91, 7)], sessions, 7)
+    assert state.state in ("remission", "sustained_remission")
+    assert rec.action == "continue"
+    assert "missed_sessions" in rules_of(rec)
+    assert "spravato-uspi §2" in rec.reasons[-1].source
+
+
+def test_the_measure_of_the_visit_before_the_last_still_counts():
+    _, rec, _ = review(ESK, AT_WEEK_9, [*LABEL, 63], 7, today=63)
+    assert rec.action == "extend_interval"
+    _, rec, _ = review(ESK, AT_WEEK_9, [*LABEL, 63, 70], 7, today=70)
+    assert rec.action == "continue"
+    assert "stale_measure" in rules_of(rec)
