@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ketamine_care.core.bibliography import render
-from ketamine_care.courses.history import History, HistoryError, parse_history
+from ketamine_care.courses.history import (
+    RELAPSE_EVENT_KINDS,
+    History,
+    HistoryError,
+    parse_history,
+)
 from ketamine_care.courses.recommend import ACTIONS
 from ketamine_care.courses.review import CourseReview, review_course
 from ketamine_care.courses.rules import course_rules
@@ -32,7 +37,10 @@ history file: a JSON object.
   {{"administrations": [{{"date": "YYYY-MM-DD", "instrument": "madrs", "total": 30}}, ...],
    "sessions": [{{"date": "YYYY-MM-DD", "dose_mg": 56}}, ...],    (dose_mg null = not known)
    "schedule": {{"every_days": 7}},                               (the current interval)
-   "last_done": {{"bladder_review": "YYYY-MM-DD"}}}}                (optional)
+   "last_done": {{"bladder_review": "YYYY-MM-DD"}},                (optional)
+   "events": [{{"date": "YYYY-MM-DD", "kind": "suicide_attempt"}}]}}  (optional)
+  events: {" | ".join(RELAPSE_EVENT_KINDS)}
+    (SUSTAIN-1: each is a relapse by itself after a response).
   Unknown keys are an error. Totals must lie in the instrument's range.
 today: --today, else the latest date in the history (reproducible: the same file always
   gives the same review).

@@ -5,7 +5,11 @@ The JSON form (the `course-review` command's `--history` file):
     {"administrations": [{"date": "2026-01-05", "instrument": "madrs", "total": 34}, ...],
      "sessions": [{"date": "2026-01-05", "dose_mg": 56}, ...],
      "schedule": {"every_days": 7},
-     "last_done": {"bladder_review": "2026-01-05"}}          (optional)
+     "last_done": {"bladder_review": "2026-01-05"},          (optional)
+     "events": [{"date": "2026-03-01", "kind": "suicide_attempt"}]}   (optional)
+
+`events` are SUSTAIN-1 relapse events (`RELAPSE_EVENT_KINDS`): each is a relapse by itself
+after a response.
 
 `parse_history` checks every field and raises `HistoryError` naming the first bad one the
 way a reader finds it: `history.administrations[2].total`. Unknown keys are errors too, so
@@ -21,6 +25,9 @@ from datetime import date
 from typing import Any
 
 from ketamine_care.instruments.definition import list_codes, load_definition, possible_total_range
+from ketamine_care.outcomes.relapse import RelapseEventKind
+
+RELAPSE_EVENT_KINDS: tuple[str, ...] = RelapseEventKind.__args__  # type: ignore[attr-defined]
 
 
 class HistoryError(ValueError):
@@ -47,12 +54,21 @@ class Session:
     dose_mg: float | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, order=True)
+class Event:
+    """A relapse event of SUSTAIN-1's second arm (hospitalisation, suicide attempt, ...)."""
+
+    day: date
+    kind: str
+
+
 @dataclass(frozen=True)
 class History:
     measures: tuple[Measure, ...]
     sessions: tuple[Session, ...]
     every_days: int
     last_done: Mapping[str, date] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
 
     def __post_init__(self) -> None:
         # Sorted once, so the review never depends on the order the input came in. Same-day
@@ -60,11 +76,12 @@ class History:
         object.__setattr__(self, "measures", tuple(sorted(self.measures)))
         sessions = sorted(self.sessions, key=lambda s: (s.day, _dose_key(s.dose_mg)))
         object.__setattr__(self, "sessions", tuple(sessions))
+        object.__setattr__(self, "events", tuple(sorted(self.events)))
 
     def latest_day(self) -> date | None:
         """The latest date in the history: the review's default "today"."""
         days = [m.day for m in self.measures] + [s.day for s in self.sessions]
-        days += list(self.last_done.values())
+        days += list(self.last_done.values()) + [e.day for e in self.events]
         return max(days, default=None)
 
 
@@ -72,7 +89,7 @@ def _dose_key(dose: float | None) -> float:
     return -1.0 if dose is None else dose
 
 
-TOP_KEYS = ("administrations", "sessions", "schedule", "last_done")
+TOP_KEYS = ("administrations", "sessions", "schedule", "last_done", "events")
 
 
 def parse_history(data: Any) -> History:
@@ -87,7 +104,8 @@ def parse_history(data: Any) -> History:
     sessions = _list(data["sessions"], "history.sessions", _session)
     every_days = _schedule(data["schedule"])
     last_done = _last_done(data.get("last_done", {}))
-    return History(tuple(measures), tuple(sessions), every_days, last_done)
+    events = _list(data.get("events", []), "history.events", _event)
+    return History(tuple(measures), tuple(sessions), every_days, last_done, tuple(events))
 
 
 def _no_unknown(obj: Mapping, allowed: tuple[str, ...], where: str) -> None:
@@ -170,3 +188,12 @@ def _last_done(value: Any) -> dict[str, date]:
     if not isinstance(value, dict):
         raise HistoryError("history.last_done", "must be an object of item key -> date")
     return {str(k): _date(v, f"history.last_done.{k}") for k, v in value.items()}
+
+
+def _event(item: Any, where: str) -> Event:
+    obj = _object(item, where, ("date", "kind"))
+    day = _date(obj["date"], f"{where}.date")
+    if obj["kind"] not in RELAPSE_EVENT_KINDS:
+        allowed = ", ".join(RELAPSE_EVENT_KINDS)
+        raise HistoryError(f"{where}.kind", f"{obj['kind']!r} is not one of: {allowed}")
+    return Event(day, obj["kind"])

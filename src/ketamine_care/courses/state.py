@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from ketamine_care.courses.history import History, Measure
+from ketamine_care.courses.history import Event, History, Measure
 from ketamine_care.courses.rules import CourseRules, Cutoffs
 from ketamine_care.outcomes.relapse import sustained_relapse_at
 
@@ -119,16 +119,24 @@ class _Point:
     total: float
 
 
-def _relapse_on(assessed: Sequence[Assessed], rules: CourseRules, code: str) -> date | None:
-    """The day the latest SUSTAIN-1 relapse was established, if no benefit came after it."""
-    rule = rules.relapse.get(code)
+def _relapse_on(
+    assessed: Sequence[Assessed], rules: CourseRules, code: str, events: Sequence[Event]
+) -> date | None:
+    """The day the latest SUSTAIN-1 relapse was established, if no benefit came after it: the
+    score arm (the instrument's rule, MADRS only) or a relapse event, after the last benefit."""
     last = next((a for a in reversed(assessed) if a.benefit), None)
-    if rule is None or last is None:
+    if last is None:
         return None
     # Relapse counts from the last benefit on: a relapse that a later benefit ended is over.
-    points = [_Point(_at(a.measure.day), a.measure.total) for a in assessed]
-    found = sustained_relapse_at(points, rule, _at(last.measure.day))
-    return found.date() if found else None
+    after = _at(last.measure.day)
+    found = [_at(e.day) for e in events if _at(e.day) > after]
+    rule = rules.relapse.get(code)
+    if rule is not None:
+        points = [_Point(_at(a.measure.day), a.measure.total) for a in assessed]
+        score = sustained_relapse_at(points, rule, after)
+        if score is not None:
+            found.append(score)
+    return min(found).date() if found else None
 
 
 def _sustained(assessed: Sequence[Assessed], rules: CourseRules) -> bool:
@@ -174,20 +182,23 @@ def course_state(history: History, rules: CourseRules, today: date) -> CourseSta
         "induction_over": over,
         "course_day": (today - first).days if first else None,
     }
-    state, why, source, relapse_on = _classify(assessed, rules, code, over)
+    events = [e for e in history.events if e.day <= today]
+    state, why, source, relapse_on = _classify(assessed, rules, code, over, events)
     return CourseState(state=state, why=why, source=source, relapse_on=relapse_on, **base)
 
 
-def _classify(assessed, rules: CourseRules, code, over: bool):
+def _classify(assessed, rules: CourseRules, code, over: bool, events=()):
     if not over:
         return "induction", "Induction is not complete yet.", rules.induction_source, None
     benefit = [a for a in assessed if a.benefit]
     if not benefit:
         return "non_response", _no_benefit_words(assessed), rules.defaults.non_response.source, None
-    relapse_on = _relapse_on(assessed, rules, code)
+    relapse_on = _relapse_on(assessed, rules, code, events)
     if relapse_on is not None:
-        rule = rules.relapse[code]
-        return "relapse", f"Relapse on {relapse_on}: {rule.label}.", rule.source, relapse_on
+        rule = rules.relapse.get(code) or next(iter(rules.relapse.values()), None)
+        words = rule.label if rule else "a relapse event after the response"
+        source = rule.source if rule else rules.loss_source
+        return "relapse", f"Relapse on {relapse_on}: {words}.", source, relapse_on
     tail = assessed[-rules.loss_run :]
     if len(tail) == rules.loss_run and not any(a.benefit for a in tail):
         why = (

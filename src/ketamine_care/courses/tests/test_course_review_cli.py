@@ -114,6 +114,11 @@ def _bad(**changes):
         (_bad(**{"surprise": 1}), "history.surprise"),
         (_bad(**{"last_done": {"bladder_review": "soon"}}), "history.last_done.bladder_review"),
         ([], "history"),
+        (
+            _bad(**{"events": [{"date": "2026-02-01", "kind": "felt_low"}]}),
+            "history.events[0].kind",
+        ),
+        (_bad(**{"events": [{"date": "2026-02-01"}]}), "history.events[0].kind"),
     ],
 )
 def test_bad_input_exits_2_naming_the_field(tmp_path, capsys, data, field):

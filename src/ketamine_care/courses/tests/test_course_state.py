@@ -124,3 +124,19 @@ def test_state_ignores_input_order_and_later_entries():
     backward = review(ESK, list(reversed(REMITTER)), list(reversed(sessions)), 7)[0]
     assert forward.state == backward.state
     assert review(ESK, REMITTER, sessions, 7, today=20)[0].state == "induction"
+
+
+def test_a_relapse_event_after_a_response_is_relapse_by_itself():
+    from ketamine_care.courses.history import parse_history
+    from ketamine_care.courses.state import course_state
+    from ketamine_care.courses.tests.builders import day, history_json, rules_for
+
+    data = history_json([*REMITTER], [*ESK_INDUCTION, *ESK_WEEKLY], 7)
+    data["events"] = [{"date": day(52), "kind": "hospitalisation_worsening_depression"}]
+    history = parse_history(data)
+    state = course_state(history, rules_for(ESK), history.latest_day())
+    assert (state.state, state.relapse_on.isoformat()) == ("relapse", day(52))
+    # An event before the response is not a relapse from it.
+    data["events"] = [{"date": day(2), "kind": "suicide_attempt"}]
+    history = parse_history(data)
+    assert course_state(history, rules_for(ESK), history.latest_day()).state != "relapse"
