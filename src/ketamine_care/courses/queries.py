@@ -45,12 +45,13 @@ def plan_interval(plan: TreatmentPlan, today: date) -> int | None:
     return (pair[1] - pair[0]).days
 
 
-def course_history(patient, plan: TreatmentPlan, every_days: int) -> History:
+def course_history(patient, plan: TreatmentPlan, every_days: int, instruments) -> History:
+    """Measures of the instruments the review can follow (the protocol's), and sessions."""
     clinic = patient.clinic
     measures = [
         Measure(clinic_date_of(clinic, when), code, float(total))
         for code, total, when in Administration.objects.active()
-        .filter(patient=patient, total__isnull=False)
+        .filter(patient=patient, total__isnull=False, instrument_code__in=list(instruments))
         .values_list("instrument_code", "total", "administered_at")
     ]
     rows = (
@@ -73,8 +74,9 @@ def plan_review(plan: TreatmentPlan) -> CourseReview | None:
     every = plan_interval(plan, today)
     if every is None:
         return None
-    history = course_history(patient, plan, every)
-    return review_course(history, course_rules(plan.protocol_version.parsed()), today)
+    rules = course_rules(plan.protocol_version.parsed())
+    history = course_history(patient, plan, every, rules.instruments)
+    return review_course(history, rules, today)
 
 
 def decisions(plan: TreatmentPlan) -> list[CourseDecision]:
