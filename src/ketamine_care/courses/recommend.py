@@ -137,7 +137,9 @@ def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) ->
     step = rules.defaults.step_down
     if rung is None:
         longer = [r for r in rules.ladder if r.every_days > history.every_days]
-        if not longer:
+        if not rules.ladder:
+            words = "The protocol has no maintenance schedule to step down to."
+        elif not longer:
             every = history.every_days
             words = f"Every {every} days is already the protocol's least frequent interval."
         else:

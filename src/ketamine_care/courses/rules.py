@@ -132,15 +132,16 @@ class CourseRules:
     defaults: CourseDefaults
 
     def longer_rung(self, every_days: int, course_day: int) -> Rung | None:
-        """The next longer interval already available on `course_day`."""
-        return next(
-            (
-                r
-                for r in self.ladder
-                if r.every_days > every_days and r.from_day is not None and r.from_day <= course_day
-            ),
-            None,
-        )
+        """The next longer interval already available on `course_day`. The first maintenance
+        interval opens when induction is over (a full series may end before its nominal
+        weeks); later ones on their week of the course."""
+        for rung in self.ladder:
+            if rung.every_days <= every_days:
+                continue
+            first = rung is self.ladder[0]
+            if first or (rung.from_day is not None and rung.from_day <= course_day):
+                return rung
+        return None
 
     def shorter_rung(self, every_days: int) -> Rung | None:
         """The next shorter (more frequent) maintenance interval."""

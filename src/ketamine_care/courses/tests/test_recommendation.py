@@ -147,3 +147,16 @@ def test_the_measure_of_the_visit_before_the_last_still_counts():
     _, rec, _ = review(ESK, AT_WEEK_9, [*LABEL, 63, 70], 7, today=70)
     assert rec.action == "continue"
     assert "stale_measure" in rules_of(rec)
+
+
+def test_a_full_iv_series_opens_weekly_maintenance_before_its_nominal_three_weeks():
+    _, rec, _ = review(IV, [(0, 30), (14, 14), (17, 12)], IV_SERIES, 3)  # day 17
+    assert (rec.action, rec.target_every_days) == ("extend_interval", 7)
+    assert "phillips-2019" in rec.reasons[1].source
+
+
+def test_a_protocol_without_maintenance_never_steps_down():
+    mdsi = "esketamine-mdsi-label"
+    _, rec, _ = review(mdsi, [(0, 34), (24, 8)], ESK_INDUCTION, 3)
+    assert rec.action == "continue"
+    assert "no maintenance schedule" in rec.reasons[-1].message
