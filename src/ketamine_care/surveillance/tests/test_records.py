@@ -204,3 +204,18 @@ class DueOnChartAndDayListTests(SurveillanceTestCase):
     def test_another_clinics_patient_answers_404(self):
         url = reverse("surveillance:record", args=[self.other_patient.public_id, "bladder_review"])
         self.assertEqual(self.client_for(self.nurse).get(url).status_code, 404)
+
+
+class DayListTests(SurveillanceTestCase):
+    def test_the_day_list_shows_the_days_patients_with_checks_due(self):
+        from ketamine_care.testing.treatment import treatable_plan
+
+        plan = treatable_plan(
+            patient=self.patient, version=self.version, prescriber=self.prescriber
+        )
+        visit = plan.visits.order_by("number").first()
+        self.dose(5)
+        client = self.client_for(self.nurse)
+        page = client.get(reverse("dosing:day"), {"date": visit.date.isoformat()})
+        self.assertContains(page, 'id="surveillance-day-due"')
+        self.assertContains(page, "Bladder-symptom review: due since")
