@@ -40,7 +40,11 @@ def make_surveillance_demo(clinic) -> dict:
     plans = TreatmentPlan.objects.filter(
         patient__clinic=clinic, protocol_id="iv-ketamine-trd", status=PlanStatus.ACTIVE
     ).select_related("patient")
-    patients = list(dict.fromkeys(plan.patient for plan in plans.order_by("patient__mrn")))[:3]
+    # Patients with a plan first (the day list shows them), then the demo day's patients.
+    dosed = TreatmentSession.objects.filter(clinic=clinic, protocol_version=version)
+    candidates = [plan.patient for plan in plans.order_by("patient__mrn")]
+    candidates += [s.patient for s in dosed.select_related("patient").order_by("patient__mrn")]
+    patients = list(dict.fromkeys(candidates))[:3]
     today = clinic_today(clinic)
     histories = (_long_maintenance, _new_course, _bladder_alerts)
     for patient, history in zip(patients, histories, strict=False):

@@ -263,7 +263,9 @@ def acknowledge_alert(*, alert: SurveillanceAlert, actor, note: str, request=Non
     if not note:
         raise ValidationFailed("A note is required.", fields={"note": "Say what was done."})
     with transaction.atomic():
-        alert = SurveillanceAlert.objects.select_for_update().get(pk=alert.pk)
+        alert = SurveillanceAlert.objects.select_for_update(of=("self",), no_key=True).get(
+            pk=alert.pk
+        )
         if alert.status != AlertStatus.OPEN:
             raise StateError("This alert is already acknowledged.")
         alert.status = AlertStatus.ACKNOWLEDGED

@@ -103,6 +103,9 @@ class BladderReviewTests(SurveillanceTestCase):
         self.assertIn("Urology referral", item.detail)
         self.assertEqual(alert_feed.badge(membership).urgent, 1)
         self.assertEqual(alert_feed.gather(self.membership(self.therapist)), [])
+        listed = self.client_for(self.nurse).get(reverse("outcomes:alerts"))
+        self.assertContains(listed, "Blood in the urine reported")
+        self.assertContains(listed, "Long-term surveillance")
         with self.assertRaises(ValidationFailed):
             services.acknowledge_alert(alert=alert, actor=self.nurse, note=" ")
         client = self.client_for(self.nurse)
