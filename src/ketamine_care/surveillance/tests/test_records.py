@@ -222,3 +222,54 @@ class DayListTests(SurveillanceTestCase):
         page = client.get(reverse("dosing:day"), {"date": visit.date.isoformat()})
         self.assertContains(page, 'id="surveillance-day-due"')
         self.assertContains(page, "Bladder-symptom review: due since")
+
+
+class FormsTests(SurveillanceTestCase):
+    def post(self, kind, data):
+        url = reverse("surveillance:record", args=[self.patient.public_id, kind])
+        return self.client_for(self.nurse).post(url, {"done_on": self.today.isoformat(), **data})
+
+    def test_each_form_names_its_bad_field(self):
+        cases = [
+            ("liver_tests", {}, "alt"),
+            ("liver_tests", {"alt": "-1"}, "alt"),
+            ("cognitive_screen", {"instrument": "moca", "total": "31"}, "total"),
+            ("misuse_review", {"early_requests": "no", "dose_escalation": "no"}, "craving"),
+            ("urine_drug_screen", {"result": "positive"}, "detail"),
+            ("exposure_review", {}, "note"),
+        ]
+        for kind, data, field in cases:
+            with self.subTest(kind=kind, data=data):
+                response = self.post(kind, data)
+                self.assertEqual(response.status_code, 422)
+                self.assertIn(field, response.context["form"].errors)
+
+    def test_the_exposure_review_stores_the_figures_shown(self):
+        self.dose(2)
+        url = reverse("surveillance:record", args=[self.patient.public_id, "exposure_review"])
+        page = self.client_for(self.prescriber).get(url)
+        self.assertContains(page, "Last 30 days: 1 session, 0 mg")
+        self.post("exposure_review", {"note": "Interval kept; reviewed with the patient."})
+        check = self.patient.surveillance_checks.get(kind="exposure_review")
+        self.assertEqual(check.exposure["sessions_last_30_days"], 1)
+
+    def test_an_unknown_check_is_404_and_roles_without_it_are_refused(self):
+        url = reverse("surveillance:record", args=[self.patient.public_id, "x_ray"])
+        self.assertEqual(self.client_for(self.nurse).get(url).status_code, 404)
+        url = reverse("surveillance:record", args=[self.patient.public_id, "bladder_review"])
+        for user in (self.therapist, self.front_desk, self.researcher):
+            self.assertEqual(self.client_for(user).get(url).status_code, 403)
+
+
+def test_the_protocol_edit_form_offers_the_intervals_and_thresholds_with_units():
+    from ketamine_care.protocols.editable_fields import editable_fields
+    from ketamine_care.protocols.library import load_definition
+
+    shipped = load_definition("esketamine-trd-label").model_dump(mode="json")
+    fields = {f.path: f for f in editable_fields(shipped, shipped)}
+    every = fields["surveillance.items.0.interval.every_days"]
+    assert (every.unit, every.current, every.evidence) == ("days", 90, "INSTITUTIONAL")
+    mg = fields["surveillance.exposure_thresholds.mg_last_30_days"]
+    assert (mg.unit, mg.current, mg.nullable) == ("mg", None, True)
+    assert fields["surveillance.items.4.required"].kind == "boolean"
+    assert "surveillance.items.0.required" not in fields  # a label-supported check stays on
