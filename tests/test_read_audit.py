@@ -74,6 +74,8 @@ HTML_READS = {
     "instruments:record": WRITE,
     "outcomes:alerts": Reads("alerts.listed", one_patient=False),
     "outcomes:acknowledge": WRITE,
+    "surveillance:record": PATIENT,  # the entry form names the patient; POST is a write
+    "surveillance:acknowledge": PATIENT,  # the alert's words; POST is a write
     "outcomes:settings": NO_PATIENT_DATA,  # the clinic's crisis texts and thresholds
     "safety_plans:page": PATIENT,
     "safety_plans:save": WRITE,
