@@ -18,10 +18,12 @@ from ketamine_care.accounts.models import Role
 from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.patients import services
+from ketamine_care.surveillance.services import record_bladder_review
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
 from ketamine_care.testing.sessions import make_session_fixture, session_body
@@ -114,6 +116,15 @@ HTML.update(
 )
 POST_ONLY += ("protocols:publish", "protocols:retire", "screening:override", "screening:cosign")
 POST_ONLY += ("dosing:confirm_conditional", "dosing:label_jurisdiction")
+
+# Course review decisions (issue 14): who may change a plan decides on its recommendation.
+HTML.update(
+    {
+        "courses:accept": Capability.PLAN_TREATMENT,
+        "courses:decline": Capability.PLAN_TREATMENT,
+    }
+)
+POST_ONLY += ("courses:accept", "courses:decline")
 
 # API operations: (method, path template) -> capability needed.
 API = {
@@ -296,6 +307,13 @@ HTML.update(
         "treatment_sessions:rems_submit": Capability.MANAGE_REMS,
     }
 )
+# Long-term surveillance (issue 14): checks recorded from the chart, their alerts.
+HTML.update(
+    {
+        "surveillance:record": Capability.RECORD_SURVEILLANCE,
+        "surveillance:acknowledge": Capability.ACKNOWLEDGE_ALERT,
+    }
+)
 _TS = "/api/v1/treatment-sessions"
 API.update(
     {
@@ -448,6 +466,13 @@ class MatrixFixture(ClinicTestCase):
             patient=cls.patient, version=cls.protocol_version, nurse=cls.nurse
         )
         cls.invitation = make_invitation(clinic=cls.clinic, admin=cls.clinic_admin)
+        cls.surveillance_alert = record_bladder_review(
+            patient=cls.patient,
+            actor=cls.nurse,
+            done_on=clinic_today(cls.clinic),
+            answers={"icsi_1": 0, "icsi_2": 0, "icsi_3": 0, "icsi_4": 0},
+            haematuria=True,
+        ).raised_alerts[0]
         cls.export = Export.objects.create(
             clinic=cls.clinic,
             requested_by=cls.medical_director,
@@ -487,6 +512,8 @@ class MatrixFixture(ClinicTestCase):
             "uidb64": "forged-uid",
             "job_id": self.failed_job.public_id,
             "export_id": self.export.public_id,
+            "check_kind": "bladder_review",
+            "surveillance_alert_id": self.surveillance_alert.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -74,6 +74,8 @@ HTML_READS = {
     "instruments:record": WRITE,
     "outcomes:alerts": Reads("alerts.listed", one_patient=False),
     "outcomes:acknowledge": WRITE,
+    "surveillance:record": PATIENT,  # the entry form names the patient; POST is a write
+    "surveillance:acknowledge": PATIENT,  # the alert's words; POST is a write
     "outcomes:settings": NO_PATIENT_DATA,  # the clinic's crisis texts and thresholds
     "safety_plans:page": PATIENT,
     "safety_plans:save": WRITE,
@@ -96,6 +98,8 @@ HTML_READS = {
     "dosing:move_visit": WRITE,
     "dosing:day": Reads("visits.listed", one_patient=False),
     "dosing:confirm_conditional": WRITE,
+    "courses:accept": WRITE,  # audited as course.recommendation_accepted (+ plan.visit_moved)
+    "courses:decline": WRITE,  # audited as course.recommendation_declined
     "dosing:label_jurisdiction": NO_PATIENT_DATA,
     "treatment_sessions:floor": Reads("sessions.listed", one_patient=False),
     "treatment_sessions:schedule": NO_PATIENT_DATA,  # an empty form; POST is a write

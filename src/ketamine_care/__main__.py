@@ -1,6 +1,7 @@
 """The `ketamine-care` console script: the project's management commands with its own settings.
 
-The clinical calculators (`score`, `screen`, `dose`, `plan`, `check-vitals`) are pure and run
+The clinical calculators (`score`, `screen`, `dose`, `plan`, `check-vitals`,
+`course-review`) are pure and run
 without starting Django, so they answer quickly and need no database.
 """
 
@@ -17,6 +18,7 @@ PURE_COMMANDS: dict[str, str] = {
     "dose": "ketamine_care.dosing.cli:dose_main",
     "plan": "ketamine_care.dosing.cli:plan_main",
     "check-vitals": "ketamine_care.treatment_sessions.cli:main",
+    "course-review": "ketamine_care.courses.cli:main",
 }
 
 

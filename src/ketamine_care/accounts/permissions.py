@@ -64,6 +64,10 @@ class Capability(enum.StrEnum):
     VIEW_COHORTS = "view_cohorts"
     # Failed background jobs (no patient data): see them and retry them.
     MANAGE_JOBS = "manage_jobs"
+    # Long-term surveillance of patients on repeated dosing: bladder reviews, liver tests,
+    # cognitive screens, misuse signals, urine drug screens and cumulative exposure.
+    VIEW_SURVEILLANCE = "view_surveillance"
+    RECORD_SURVEILLANCE = "record_surveillance"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -199,6 +203,13 @@ ROLE_CAPABILITIES[Role.RESEARCHER] = ROLE_CAPABILITIES[Role.RESEARCHER] | {Capab
 ROLE_CAPABILITIES[Role.CLINIC_ADMIN] = ROLE_CAPABILITIES[Role.CLINIC_ADMIN] | {
     Capability.MANAGE_JOBS
 }
+# Long-term surveillance (bladder, liver, cognition, misuse, exposure in mg) is clinical care:
+# the care team that doses reads and records it; therapists see no dosing details.
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {
+        Capability.VIEW_SURVEILLANCE,
+        Capability.RECORD_SURVEILLANCE,
+    }
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

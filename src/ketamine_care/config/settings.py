@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "ketamine_care.screening",
     "ketamine_care.dosing",
     "ketamine_care.treatment_sessions",
+    "ketamine_care.surveillance",
+    "ketamine_care.courses",
     "ketamine_care.demo",
 ]
 

@@ -17,9 +17,11 @@ urlpatterns = [
     path("self-report/", include("ketamine_care.portal.urls")),
     path("sessions/", include("ketamine_care.treatment_sessions.urls")),
     path("protocols/", include("ketamine_care.protocols.urls")),
+    path("surveillance/", include("ketamine_care.surveillance.urls")),
     path("patients/", include("ketamine_care.screening.urls")),
     path("patients/", include("ketamine_care.outcomes.plan_urls")),
     path("", include("ketamine_care.dosing.urls")),
+    path("", include("ketamine_care.courses.urls")),
 ]
 
 handler400 = "ketamine_care.config.error_views.bad_request"

@@ -27,6 +27,8 @@ SectionContext = Callable[[Any, Any], Mapping[str, Any] | None]
 PATIENT_CHART = "patient_chart"  # the patient
 MEDICATION_ROW = "patient_chart.medication"  # one medication row of the chart
 CLINIC_SETTINGS = "clinic_settings"  # the clinic's settings page (outcomes); the clinic
+TREATMENT_PLAN = "treatment_plan"  # the treatment plan page (dosing); the plan
+DAY_LIST = "day_list"  # the clinic's planned visits of one day (dosing); the day (a date)
 
 
 @dataclass(frozen=True)

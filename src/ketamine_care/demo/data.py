@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.core.clock import clinic_today
+from ketamine_care.demo.courses import make_course_demo
 from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
+from ketamine_care.demo.surveillance import make_surveillance_demo
 from ketamine_care.demo.treatment import make_treatment_demo
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
@@ -118,6 +120,7 @@ def load_demo(seed: int = 20261125) -> dict:
     treatment = make_treatment_demo(demo)
     ledger = make_ledger_demo(demo)
     sessions = make_session_demo(demo)
+    sessions.update(make_surveillance_demo(demo))
     return {
         "logins": logins,
         "patients_created": created,
@@ -125,6 +128,7 @@ def load_demo(seed: int = 20261125) -> dict:
         **treatment,
         **ledger,
         **sessions,
+        **make_course_demo(demo),
     }
 
 

@@ -47,6 +47,7 @@ from ketamine_care.protocols.definition_monitoring import (
     ThresholdCondition,
     VitalsCadence,
 )
+from ketamine_care.protocols.definition_surveillance import Surveillance
 
 # Re-exported: callers import every part of the schema from here.
 __all__ = [
@@ -85,6 +86,7 @@ __all__ = [
     "ScheduleBlock",
     "Setting",
     "Sourced",
+    "Surveillance",
     "Threshold",
     "ThresholdCondition",
     "TimePoint",
@@ -287,6 +289,8 @@ class ProtocolDefinition(Frozen):
     clinic_must_set: list[str] = Field(default_factory=list)
     # None: the shipped defaults (dosing/data/weight_plausibility.json) apply.
     weight_plausibility: WeightPlausibility | None = None
+    # None: no long-term surveillance (single episodes, induction-only research protocols).
+    surveillance: Surveillance | None = None
     evidence: Evidence
     citations: list[Citation] = Field(min_length=1)
 

@@ -158,8 +158,10 @@ def _unit(name: str, node: BaseModel, basis_unit: str) -> str:
         return "weeks"
     if name == "hypoxia_spo2_below":
         return "%"
-    if name == "mg":
+    if name == "mg" or name.startswith("mg_last_"):
         return "mg"
+    if name.startswith("sessions_last_"):
+        return "sessions"
     return next((unit for suffix, unit in _UNIT_SUFFIXES if name.endswith(suffix)), "")
 
 

@@ -55,6 +55,14 @@ FIELD_WORDS: dict[str, str] = {
     "value": "Line",
     "frequency": "Days between visits",
     "interval": "Minutes between recordings",
+    "start_after_days": "First due, days after the first dose",
+    "every_days": "Repeat every",
+    "grace_days": "Overdue after its due date by more than",
+    "required": "Required by the clinic",
+    "sessions_last_30_days": "Review at sessions in 30 days",
+    "mg_last_30_days": "Review at mg in 30 days",
+    "sessions_last_365_days": "Review at sessions in 365 days",
+    "mg_last_365_days": "Review at mg in 365 days",
 }
 
 
@@ -74,6 +82,8 @@ GROUPS = {
     "ceiling": "Clinic ceiling",
     "repeat": "Top-up doses",
     "warn_above": "Dose warning",
+    "surveillance": "Long-term surveillance",
+    "exposure_thresholds": "Long-term surveillance: exposure thresholds",
 }
 
 # Words for the parts of a `clinic_must_set` path (activation form, versions table).

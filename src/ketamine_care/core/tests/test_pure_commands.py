@@ -3,7 +3,9 @@ from django.core.management import ManagementUtility, get_commands
 
 
 def test_the_pure_clinical_commands_are_listed_as_management_commands():
-    assert {"score", "screen", "dose", "plan", "check-vitals"} <= set(get_commands())
+    assert {"score", "screen", "dose", "plan", "check-vitals", "course-review"} <= set(
+        get_commands()
+    )
 
 
 def test_a_wrapper_runs_the_pure_command_and_keeps_its_exit_status(capsys):

@@ -22,7 +22,7 @@ from ketamine_care.instruments.definition import (
 EXPECTED_CODES = {
     "phq9", "gad7", "madrs", "qids_sr16", "hamd17", "cssrs_screener", "pcl5", "ybocs", "ymrs",
     "bprs18", "cadss", "moaas", "cgi_s", "cgi_i", "audit", "audit_c", "cdrs_r", "aldrete", "padss",
-    "hama", "caps5", "tlfb",
+    "hama", "caps5", "tlfb", "icsi",
 }  # fmt: skip
 SELF_REPORT = {"phq9", "gad7", "qids_sr16", "pcl5", "audit", "audit_c", "cssrs_screener"}
 # Every LOINC code confirmed for rating scales [@loinc]; nothing else may appear.
@@ -37,11 +37,11 @@ TOTAL_RANGES = {  # each scale's validation source, cited in its definition
     "hamd17": (0, 52), "pcl5": (0, 80), "ybocs": (0, 40), "ymrs": (0, 60), "bprs18": (18, 126),
     "cadss": (0, 92), "moaas": (0, 5), "audit": (0, 40), "audit_c": (0, 12),
     "aldrete": (0, 10), "padss": (0, 10), "cgi_s": (1, 7), "cgi_i": (1, 7),
-    "hama": (0, 56), "caps5": (0, 80), "tlfb": (0, 100),
+    "hama": (0, 56), "caps5": (0, 80), "tlfb": (0, 100), "icsi": (0, 20),
 }  # fmt: skip
 
 
-def test_it_ships_exactly_the_twenty_two_instruments() -> None:
+def test_it_ships_exactly_the_twenty_three_instruments() -> None:
     assert set(list_codes()) == EXPECTED_CODES
 
 

@@ -24,6 +24,7 @@ class ChartSectionTests(ClinicTestCase):
             [
                 ("measures", "outcomes/_measures_section.html"),
                 ("treatment", "dosing/_treatment_section.html"),
+                ("course_review", "courses/_course_review.html"),
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
                 ("self_report_links", "portal/_chart_links.html"),
             ],

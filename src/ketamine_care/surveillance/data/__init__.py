@@ -1,0 +1,1 @@
+"""Surveillance data files (a package so setuptools ships the JSON as package data)."""
