@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "ketamine_care.screening",
     "ketamine_care.dosing",
     "ketamine_care.treatment_sessions",
+    "ketamine_care.therapy",
     "ketamine_care.demo",
 ]
 

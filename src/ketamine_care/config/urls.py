@@ -19,6 +19,7 @@ urlpatterns = [
     path("protocols/", include("ketamine_care.protocols.urls")),
     path("patients/", include("ketamine_care.screening.urls")),
     path("patients/", include("ketamine_care.outcomes.plan_urls")),
+    path("therapy/", include("ketamine_care.therapy.urls")),
     path("", include("ketamine_care.dosing.urls")),
 ]
 

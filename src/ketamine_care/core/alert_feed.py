@@ -34,10 +34,12 @@ TIER_WORDS = {URGENT: "Urgent", WARNING: "Warning", INFO: "For information"}
 VITAL_SIGNS = "vital_signs"
 QUESTIONNAIRE = "questionnaire"
 SERIOUS_ADVERSE_EVENT = "serious_adverse_event"
+THERAPY_RISK_CHECK = "therapy_risk_check"
 KIND_WORDS = {
     VITAL_SIGNS: "Vital signs",
     QUESTIONNAIRE: "Questionnaire",
     SERIOUS_ADVERSE_EVENT: "Serious adverse event",
+    THERAPY_RISK_CHECK: "Therapist's risk check",
 }
 STATUSES = ("open", "acknowledged", "all")
 # At most this many alerts a feed on one reading; a page that reaches it says so.
