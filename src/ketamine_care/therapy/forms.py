@@ -16,7 +16,7 @@ NOT_ASKED = [("", "Not asked yet (the note cannot be signed without it)")]
 
 
 class TherapyNoteForm(forms.Form):
-    kind = forms.ChoiceField(label="Session", choices=SessionKind.choices)
+    kind = forms.ChoiceField(label="Kind of session", choices=SessionKind.choices)
     held_on = forms.DateField(
         label="Held on", widget=forms.DateInput(attrs={"type": "date"}), required=False
     )

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, DomainError
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
@@ -60,7 +61,11 @@ def new_session(request, patient_id):
                 return redirect("therapy:detail", therapy_session_id=made.public_id)
     else:
         record_chart_view(patient=patient, actor=request.user, request=request, part="therapy_new")
-        initial = {"kind": request.GET.get("kind", ""), "dosing_session": request.GET.get("after")}
+        initial = {
+            "kind": request.GET.get("kind", ""),
+            "dosing_session": request.GET.get("after"),
+            "held_on": clinic_today(patient.clinic),
+        }
         form = TherapyNoteForm(initial=initial, patient=patient)
     context = {"patient": patient, "form": form}
     return render(request, "therapy/new_session.html", context, status=status)
