@@ -25,6 +25,7 @@ class ChartSectionTests(ClinicTestCase):
                 ("measures", "outcomes/_measures_section.html"),
                 ("treatment", "dosing/_treatment_section.html"),
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
+                ("therapy", "therapy/_chart_therapy.html"),
                 ("self_report_links", "portal/_chart_links.html"),
             ],
         )
