@@ -32,6 +32,13 @@ def _dosing_day(dosing_session) -> date:
     return clinic_date_of(dosing_session.clinic, when)
 
 
+def _course_of(dosing_session):
+    """The treatment plan a planned dosing session belongs to (None for an ad-hoc one)."""
+    if dosing_session is None or dosing_session.planned_visit_id is None:
+        return None
+    return dosing_session.planned_visit.plan
+
+
 def _check_links(errors: dict, *, patient, kind: str, held_on, plan, dosing_session) -> None:
     if plan is not None and plan.patient_id != patient.pk:
         errors["plan"] = "Choose a treatment plan of this patient."
@@ -122,6 +129,7 @@ def record_therapy_session(
     reports suicidal thoughts or behaviour raises a risk alert at once, not at signing."""
     if not patient.is_active:
         raise Conflict("This patient's record is marked entered in error.")
+    plan = plan or _course_of(dosing_session)
     _check_note(
         patient=patient, kind=kind, held_on=held_on, plan=plan, dosing_session=dosing_session,
         risk_check=risk_check, risk_details=risk_details,

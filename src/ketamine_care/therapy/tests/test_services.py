@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.utils import timezone
+
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core import alert_feed
 from ketamine_care.core.clock import clinic_today
@@ -188,3 +190,22 @@ class WindowTests(ClinicTestCase):
             )  # fmt: skip
         self.assertEqual(set(caught.exception.fields), {"upcoming_days", "integration_days"})
         self.assertFalse(windows_for(self.clinic).clinic_set)
+
+
+class CourseLinkTests(ClinicTestCase):
+    def test_a_session_after_a_planned_visit_is_linked_to_that_course(self):
+        from ketamine_care.testing.treatment import activate_trd, treatable_plan
+        from ketamine_care.treatment_sessions.services import schedule_session
+
+        version = activate_trd(clinic=self.clinic, director=self.medical_director)
+        plan = treatable_plan(patient=self.patient, version=version, prescriber=self.prescriber)
+        visit = plan.visits.order_by("number").first()
+        session = schedule_session(
+            patient=self.patient, protocol_version=version, actor=self.nurse,
+            planned_visit=visit, scheduled_for=timezone.now(),
+        )  # fmt: skip
+        note = services.record_therapy_session(
+            patient=self.patient, actor=self.therapist, kind="preparation",
+            held_on=clinic_today(self.clinic), dosing_session=session, risk_check="no_concern",
+        )  # fmt: skip
+        self.assertEqual(note.plan, plan)
