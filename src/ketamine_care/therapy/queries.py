@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
 
 from ketamine_care.audit.services import record_read
-from ketamine_care.core.clock import clinic_date_of, clinic_day_bounds, clinic_today
+from ketamine_care.core.clock import clinic_date_of, clinic_day_bounds, clinic_today, clinic_zone
 from ketamine_care.dosing.models import PlannedVisit, PlanStatus
 from ketamine_care.therapy.models import SessionKind, TherapySession
 from ketamine_care.therapy.windows import Windows
@@ -95,34 +96,29 @@ def _last_preparations(clinic, patient_ids) -> dict[int, date]:
 
 
 def _needs_integration(clinic, today: date, days: int) -> list[IntegrationRow]:
+    """Dosed sessions with no integration session of the patient linked to them or held on or
+    after their day (in the clinic's zone), the oldest (most overdue) first."""
     since = clinic_day_bounds(clinic, today - timedelta(days=days + OVERDUE_SHOWN_DAYS))[0]
-    dosed = list(
+    integrated = TherapySession.objects.filter(
+        patient_id=OuterRef("patient_id"), kind=SessionKind.INTEGRATION
+    ).filter(Q(dosing_session_id=OuterRef("pk")) | Q(held_on__gte=OuterRef("dose_day")))
+    dosed = (
         TreatmentSession.objects.filter(
             clinic=clinic, dose_started_at__isnull=False, dose_started_at__gte=since,
             patient__status="active",
         )
         .exclude(state="cancelled")
+        .annotate(dose_day=TruncDate("dose_started_at", tzinfo=clinic_zone(clinic)))
+        .exclude(Exists(integrated))
         .select_related("patient")
-        .order_by("dose_started_at")[:ROW_LIMIT]
+        .order_by("dose_started_at", "id")[:ROW_LIMIT]
     )  # fmt: skip
-    integrations = TherapySession.objects.filter(
-        clinic=clinic,
-        kind=SessionKind.INTEGRATION,
-        patient_id__in={s.patient_id for s in dosed},
-        held_on__gte=(today - timedelta(days=days + OVERDUE_SHOWN_DAYS + 1)),
-    ).values_list("patient_id", "held_on", "dosing_session_id")
-    integrations = list(integrations)
     rows = []
     for session in dosed:
         dosed_on = clinic_date_of(clinic, session.dose_started_at)
-        done = any(
-            patient_id == session.patient_id and (linked == session.pk or held_on >= dosed_on)
-            for patient_id, held_on, linked in integrations
-        )
-        if not done:
-            due_by = dosed_on + timedelta(days=days)
-            rows.append(IntegrationRow(session.patient, dosed_on, due_by, today > due_by, session))
-    return sorted(rows, key=lambda r: (not r.overdue, r.due_by, r.patient.family_name))
+        due_by = dosed_on + timedelta(days=days)
+        rows.append(IntegrationRow(session.patient, dosed_on, due_by, today > due_by, session))
+    return rows
 
 
 def caseload(clinic, windows: Windows) -> Caseload:
