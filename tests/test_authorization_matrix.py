@@ -28,6 +28,7 @@ from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
 from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.staff import make_invitation
+from ketamine_care.testing.therapy import make_therapy_fixture
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
 
 ANY_MEMBER = "any_member"
@@ -337,6 +338,22 @@ API.update(
     }
 )
 
+# Psychotherapy and integration (issue 14 item 4).
+HTML.update(
+    {
+        "therapy:caseload": Capability.VIEW_THERAPY,
+        "therapy:settings": Capability.MANAGE_THERAPY_SETTINGS,
+        "therapy:patient": Capability.VIEW_THERAPY,
+        "therapy:new": Capability.RECORD_THERAPY,
+        "therapy:detail": Capability.VIEW_THERAPY,
+        "therapy:edit": Capability.RECORD_THERAPY,
+        "therapy:sign": Capability.RECORD_THERAPY,
+        "therapy:amend": Capability.RECORD_THERAPY,
+        "therapy:acknowledge": Capability.ACKNOWLEDGE_ALERT,
+    }
+)
+POST_ONLY += ("therapy:edit", "therapy:sign", "therapy:amend")
+
 
 def _walk(patterns, prefix="", namespace=""):
     for pattern in patterns:
@@ -473,6 +490,7 @@ class MatrixFixture(ClinicTestCase):
             answers={"icsi_1": 0, "icsi_2": 0, "icsi_3": 0, "icsi_4": 0},
             haematuria=True,
         ).raised_alerts[0]
+        cls.therapy = make_therapy_fixture(patient=cls.patient, therapist=cls.therapist)
         cls.export = Export.objects.create(
             clinic=cls.clinic,
             requested_by=cls.medical_director,
@@ -514,6 +532,8 @@ class MatrixFixture(ClinicTestCase):
             "export_id": self.export.public_id,
             "check_kind": "bladder_review",
             "surveillance_alert_id": self.surveillance_alert.public_id,
+            "therapy_session_id": self.therapy["draft"].public_id,
+            "risk_alert_id": self.therapy["alert"].public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

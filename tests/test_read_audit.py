@@ -125,6 +125,17 @@ HTML_READS = {
     "treatment_sessions:rems_form": SESSION,
     "treatment_sessions:rems_print": Reads("rems_form.printed"),
     "treatment_sessions:rems_submit": WRITE,
+    "therapy:caseload": Reads("caseload.listed", one_patient=False),
+    "therapy:settings": NO_PATIENT_DATA,  # the clinic's two caseload windows
+    "therapy:patient": PATIENT,
+    # GET is the therapist's empty form (audited as patient.viewed, part therapy_new, in
+    # therapy/tests/test_views.py: the medical director may not record); POST is a write.
+    "therapy:new": WRITE,
+    "therapy:detail": Reads("therapy_session.viewed"),
+    "therapy:edit": WRITE,
+    "therapy:sign": WRITE,
+    "therapy:amend": WRITE,
+    "therapy:acknowledge": PATIENT,
 }
 for _name in HTML:
     if _name.startswith("inventory:"):

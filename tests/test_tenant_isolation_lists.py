@@ -33,6 +33,7 @@ from ketamine_care.testing.inventory import (
 from ketamine_care.testing.jobs import run_worker
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.staff import make_invitation
+from ketamine_care.testing.therapy import integration_note
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.services import record_vitals
 from ketamine_care.treatment_sessions.tests.factories import (
@@ -82,6 +83,8 @@ def populate(marker: str) -> dict:
     )
     plan = treatable_plan(patient=patient("Plan"), version=iv, prescriber=prescriber)
     record(patient("Alert"), nurse, "phq9", phq9(12, item9=2))
+    therapist = make_user(f"tx@{slug}.test", clinic, Role.THERAPIST)
+    integration_note(patient=patient("Therapy"), therapist=therapist, risk=True)  # risk alert
     product = make_ketamine_vials(clinic=clinic, actor=director, name=f"{marker} vial")
     lot = receive(product, director, 10, "vial", lot_number=f"{marker}-LOT")
     draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="ml")
@@ -182,7 +185,11 @@ LISTS = [
     ("/sessions/to-sign/", "treatment_sessions/queries.py:222 to_sign"),
     ("/plans/day/?date={visit}", "dosing/queries.py:19 day_visits"),
     # Questionnaire and session alerts (the floor patient's severe BP) from the alert feeds.
-    ("/alerts/", "outcomes/alert_feed.py:30 and treatment_sessions/alert_feed.py:22 items"),
+    (
+        "/alerts/",
+        "outcomes/alert_feed.py:30 and treatment_sessions/alert_feed.py:22 items; "
+        "therapy/alert_feed.py items",
+    ),
     ("/alerts/?status=all", "outcomes/alert_feed.py:30, treatment_sessions/alert_feed.py:22"),
     ("/api/v1/alerts", "outcomes/queries.py:244 alerts_for_clinic"),
     (
@@ -203,6 +210,7 @@ LISTS = [
     ("/protocols/iv-ketamine-trd/", "protocols/queries.py:47 versions_of"),
     ("/sessions/new/", "protocols/queries.py:67 active_versions"),
     ("/api/v1/auth/tokens", "accounts/api.py:84 list_tokens"),
+    ("/therapy/", "therapy/queries.py _coming and _needs_integration (clinic filters)"),
 ]
 
 

@@ -68,6 +68,12 @@ class Capability(enum.StrEnum):
     # cognitive screens, misuse signals, urine drug screens and cumulative exposure.
     VIEW_SURVEILLANCE = "view_surveillance"
     RECORD_SURVEILLANCE = "record_surveillance"
+    # Psychotherapy and integration (KAP): therapy sessions and their signed notes, the
+    # therapists' caseload (dosing dates only, never doses or vitals), and the caseload's
+    # clinic-set windows.
+    VIEW_THERAPY = "view_therapy"
+    RECORD_THERAPY = "record_therapy"
+    MANAGE_THERAPY_SETTINGS = "manage_therapy_settings"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -210,6 +216,19 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE):
         Capability.VIEW_SURVEILLANCE,
         Capability.RECORD_SURVEILLANCE,
     }
+
+# Psychotherapy and integration: therapists record and sign the notes and keep the caseload;
+# prescribers and the medical director read them (the risk check and integration themes
+# inform the next dose decision); nurses, front desk, admins and researchers: nothing. The
+# medical director and the clinic admin set the caseload's windows (no patient data).
+ROLE_CAPABILITIES[Role.THERAPIST] = ROLE_CAPABILITIES[Role.THERAPIST] | {
+    Capability.VIEW_THERAPY,
+    Capability.RECORD_THERAPY,
+}
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_THERAPY}
+for _role in (Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.MANAGE_THERAPY_SETTINGS}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

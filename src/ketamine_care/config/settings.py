@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "ketamine_care.treatment_sessions",
     "ketamine_care.surveillance",
     "ketamine_care.courses",
+    "ketamine_care.therapy",
     "ketamine_care.demo",
 ]
 

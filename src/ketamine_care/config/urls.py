@@ -20,6 +20,7 @@ urlpatterns = [
     path("surveillance/", include("ketamine_care.surveillance.urls")),
     path("patients/", include("ketamine_care.screening.urls")),
     path("patients/", include("ketamine_care.outcomes.plan_urls")),
+    path("therapy/", include("ketamine_care.therapy.urls")),
     path("", include("ketamine_care.dosing.urls")),
     path("", include("ketamine_care.courses.urls")),
 ]

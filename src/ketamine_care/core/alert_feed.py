@@ -35,11 +35,13 @@ VITAL_SIGNS = "vital_signs"
 QUESTIONNAIRE = "questionnaire"
 SERIOUS_ADVERSE_EVENT = "serious_adverse_event"
 SURVEILLANCE = "surveillance"
+THERAPY_RISK_CHECK = "therapy_risk_check"
 KIND_WORDS = {
     VITAL_SIGNS: "Vital signs",
     QUESTIONNAIRE: "Questionnaire",
     SERIOUS_ADVERSE_EVENT: "Serious adverse event",
     SURVEILLANCE: "Long-term surveillance",
+    THERAPY_RISK_CHECK: "Therapist's risk check",
 }
 STATUSES = ("open", "acknowledged", "all")
 # At most this many alerts a feed on one reading; a page that reaches it says so.

@@ -17,6 +17,7 @@ from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
 from ketamine_care.demo.surveillance import make_surveillance_demo
+from ketamine_care.demo.therapy import make_therapy_demo
 from ketamine_care.demo.treatment import make_treatment_demo
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
@@ -121,6 +122,7 @@ def load_demo(seed: int = 20261125) -> dict:
     ledger = make_ledger_demo(demo)
     sessions = make_session_demo(demo)
     sessions.update(make_surveillance_demo(demo))
+    sessions |= make_therapy_demo(demo)
     return {
         "logins": logins,
         "patients_created": created,
