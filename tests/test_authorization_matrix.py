@@ -24,6 +24,7 @@ from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUI
 from ketamine_care.patients import services
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
+from ketamine_care.testing.measure_requests import make_measure_request
 from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -76,6 +77,11 @@ HTML = {
     "safety_plans:print": Capability.VIEW_MEASURES,
     "portal:create_link": Capability.SEND_SELF_REPORT_LINK,
     "portal:respond": PUBLIC,  # the signed single-use token is the credential
+    "portal:outstanding_measures": Capability.SEND_SELF_REPORT_LINK,
+    "portal:resend_measure": Capability.SEND_SELF_REPORT_LINK,
+    "portal:contact_preferences": Capability.EDIT_DEMOGRAPHICS,
+    "portal:measure_settings": Capability.MANAGE_SAFETY_SETTINGS,
+    "portal:message": PUBLIC,  # the signed token of one message is the credential
 }
 POST_ONLY = (
     "accounts:invitation",
@@ -87,6 +93,9 @@ POST_ONLY = (
     "safety_plans:save",
     "accounts:retry_job",
     "treatment_sessions:rems_export",
+    "portal:resend_measure",
+    "portal:contact_preferences",
+    "portal:measure_settings",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
@@ -448,6 +457,7 @@ class MatrixFixture(ClinicTestCase):
             patient=cls.patient, version=cls.protocol_version, nurse=cls.nurse
         )
         cls.invitation = make_invitation(clinic=cls.clinic, admin=cls.clinic_admin)
+        cls.measure_request = make_measure_request(session=cls.session_fixture["session"])
         cls.export = Export.objects.create(
             clinic=cls.clinic,
             requested_by=cls.medical_director,
@@ -487,6 +497,7 @@ class MatrixFixture(ClinicTestCase):
             "uidb64": "forged-uid",
             "job_id": self.failed_job.public_id,
             "export_id": self.export.public_id,
+            "request_id": self.measure_request.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
