@@ -39,14 +39,16 @@ def measures_section(request, patient) -> dict | None:
     from ketamine_care.portal.queries import for_patient
 
     membership = getattr(request, "membership", None)
-    if not has_capability(membership, Capability.SEND_SELF_REPORT_LINK):
+    sends = has_capability(membership, Capability.SEND_SELF_REPORT_LINK)
+    if not sends and not has_capability(membership, Capability.EDIT_DEMOGRAPHICS):
         return None
     now = timezone.now()
     rows = [
         {"request": row, "state": row.state_at(now), "held": HELD_WORDS.get(row.held, "")}
-        for row in for_patient(patient, membership.clinic)
+        for row in (for_patient(patient, membership.clinic) if sends else [])
     ]
     return {
+        "can_see_measures": sends,
         "measure_requests": rows,
         "contact_preference": ContactPreference.objects.filter(patient=patient).first(),
         "can_edit_contact": has_capability(membership, Capability.EDIT_DEMOGRAPHICS),
