@@ -190,3 +190,30 @@ class ScheduledMeasureTests(ClinicTestCase):
         )
         other = f"/self-report/contact/{self.other_patient.public_id}/"
         self.assertEqual(client.post(other, {}).status_code, 404)
+
+
+class MeasureSettingsTests(ClinicTestCase):
+    def test_the_clinic_changes_quiet_hours_and_the_patient_view_on_its_settings_page(self):
+        client = self.client_for(self.medical_director)
+        page = client.get("/alerts/settings/")
+        self.assertContains(page, 'id="section-measure-settings"')
+        self.assertContains(page, "shipped defaults (INSTITUTIONAL)")
+        response = client.post(
+            "/self-report/settings/measures/",
+            {"quiet_start": "22:00", "quiet_end": "07:30", "instruments": ["phq9", "gad7"],
+             "show_scores_to_patient": "on"},
+        )  # fmt: skip
+        self.assertEqual(response.status_code, 302)
+        row = MeasureSettings.objects.get(clinic=self.clinic)
+        self.assertEqual((row.quiet_start, row.quiet_end), (time(22, 0), time(7, 30)))
+        self.assertEqual((row.instruments, row.show_scores_to_patient), (["phq9", "gad7"], True))
+        self.assertTrue(AuditEvent.objects.filter(event_type="measure_settings.changed").exists())
+        # A clinician-rated scale cannot be sent home.
+        client.post(
+            "/self-report/settings/measures/",
+            {"quiet_start": "22:00", "quiet_end": "07:30", "instruments": ["madrs"]},
+        )
+        self.assertEqual(MeasureSettings.objects.get(clinic=self.clinic).instruments,
+                         ["phq9", "gad7"])  # fmt: skip
+        self.assertEqual(self.client_for(self.nurse).post("/self-report/settings/measures/",
+                                                          {}).status_code, 403)  # fmt: skip
