@@ -91,9 +91,12 @@ def local_time(moment, time_zone: str) -> str:
     return f"{local:%A} {local.day} {local:%B} at {local:%H:%M}"
 
 
-def deliver(*, patient, channels: list[str], subject: str, body: str, short: str) -> None:
-    """Send by every channel; a failure raises JobError (the worker retries). `short` is the
-    text message's body."""
+def deliver(*, patient, channels: list[str], subject: str, body: str, short: str) -> list[str]:
+    """Send by every channel; returns those that took the message. Only when none did is it
+    a failure (JobError: the worker retries); a channel that failed beside one that worked
+    is not retried, so the patient does not get the same e-mail again. `short` is the text
+    message's body."""
+    delivered, failed = [], []
     for channel in channels:
         try:
             if channel == EMAIL:
@@ -101,9 +104,12 @@ def deliver(*, patient, channels: list[str], subject: str, body: str, short: str
             else:
                 send_sms(to=patient.phone, body=short)
         except (smtplib.SMTPException, OSError, SmsError) as exc:
-            raise JobError(
-                f"the {channel} message could not be sent ({type(exc).__name__})"
-            ) from None
+            failed.append(f"{channel} ({type(exc).__name__})")
+        else:
+            delivered.append(channel)
+    if not delivered:
+        raise JobError(f"the message could not be sent: {', '.join(failed)}")
+    return delivered
 
 
 def absolute(path: str) -> str:

@@ -166,20 +166,24 @@ def send_message(job: Job) -> None:
     }
     name = "discharge" if row.kind == MessageKind.DISCHARGE else "visit_instructions"
     subject = {"discharge": "After your visit", "visit_instructions": "Your next visit"}[name]
-    contact.deliver(
+    delivered = contact.deliver(
         patient=row.patient,
         channels=channels,
         subject=subject,
         body=render_to_string(f"portal/email/{name}.txt", context),
         short=render_to_string(f"portal/email/{name}_sms.txt", context).strip(),
     )
-    row.sent_at, row.channels, row.held = now, channels, ""
+    row.sent_at, row.channels, row.held = now, delivered, ""
     row.save(update_fields=["token_sha256", "sent_at", "channels", "held", "updated_at"])
     record(
         event_type="patient_message.sent",
         patient=row.patient,
         obj=row,
-        changes={"kind": row.kind, "channels": channels},
+        changes={
+            "kind": row.kind,
+            "channels": delivered,
+            "not_sent": sorted(set(channels) - set(delivered)),
+        },
     )
 
 

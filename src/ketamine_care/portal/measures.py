@@ -189,20 +189,24 @@ def send_request(job: Job) -> None:
         "link": request_url(token),
         "until": contact.local_time(row.expires_at, clinic_settings.time_zone),
     }
-    contact.deliver(
+    delivered = contact.deliver(
         patient=row.patient,
         channels=channels,
         subject="A short questionnaire from your care team",
         body=render_to_string("portal/email/measure_request.txt", context),
         short=render_to_string("portal/email/measure_request_sms.txt", context).strip(),
     )
-    row.sent_at, row.channels, row.held = now, channels, ""
+    row.sent_at, row.channels, row.held = now, delivered, ""
     row.save(update_fields=["link", "sent_at", "channels", "held", "updated_at"])
     record(
         event_type="measure_request.sent",
         patient=row.patient,
         obj=row,
-        changes={"kind": row.kind, "channels": channels},
+        changes={
+            "kind": row.kind,
+            "channels": delivered,
+            "not_sent": sorted(set(channels) - set(delivered)),
+        },
     )
 
 

@@ -137,6 +137,26 @@ class ScheduledMeasureTests(ClinicTestCase):
         self.assertEqual({m.to for m in sms.outbox}, {"+15555550100"})
         self.assertTrue(any("/self-report/" in m.body for m in sms.outbox))
 
+    @override_settings(SMS_BACKEND="ketamine_care.portal.sms.DisabledBackend")
+    def test_a_refused_text_does_not_resend_the_email_and_alone_it_is_retried(self):
+        preference = consent(self.patient, self.nurse, by_sms=True)
+        self.run_schedule()
+        run_worker()
+        request = MeasureRequest.objects.get()
+        self.assertEqual((request.state_at(timezone.now()), request.channels), ("sent", ["email"]))
+        job = Job.objects.get(name="measures.send_request")
+        self.assertEqual((job.status, job.attempts), ("done", 1))
+        # Text only, and the backend refuses: the job fails (retried), nothing is marked sent.
+        preference.by_email = False
+        preference.save()
+        other = make_measure_request(session=self.session, kind="after_session_1d")
+        self.run_schedule()
+        run_worker()
+        other.refresh_from_db()
+        self.assertIsNone(other.sent_at)
+        failed = Job.objects.filter(name="measures.send_request").exclude(pk=job.pk).get()
+        self.assertIn("sms (SmsError)", failed.last_error)
+
     def test_resend_revokes_the_old_link_and_sends_a_new_one(self):
         consent(self.patient, self.nurse)
         self.run_schedule()
