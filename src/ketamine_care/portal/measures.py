@@ -33,7 +33,6 @@ from ketamine_care.treatment_sessions.monitoring import definition_for
 SEND_REQUEST_JOB = "measures.send_request"
 NOT_HELD = ("", contact.QUIET_HOURS)
 _LOOK_BACK = timedelta(days=measure_rules.FOLLOW_UP_DAYS + measure_rules.FOLLOW_UP_VALID_DAYS)
-_LOOK_AHEAD = timedelta(hours=measure_rules.PRE_VISIT_HOURS)
 
 
 def _self_report(codes) -> set[str]:
@@ -79,7 +78,7 @@ def _planned_for(upcoming, finished, clinic_settings, now):
     )
     follow = measure_rules.protocol_instruments(instruments_at, self_report, time_point="follow_up")
     return measure_rules.planned_requests(
-        upcoming=[_visit(s) for s in upcoming if s.scheduled_for <= now + _LOOK_AHEAD],
+        upcoming=[_visit(s) for s in upcoming],  # a visit booked later also stops follow-up
         finished=[_visit(s) for s in finished],
         pre_dose=pre_dose,
         follow_up=follow,
@@ -93,9 +92,16 @@ def schedule_requests(*, clinic, now=None) -> int:
     now = now or timezone.now()
     clinic_settings = contact.settings_for(clinic)
     made = 0
-    for patient_id, (upcoming, finished) in _sessions_by_patient(clinic, now).items():
+    grouped = _sessions_by_patient(clinic, now)
+    ids = [s.pk for upcoming, finished in grouped.values() for s in [*upcoming, *finished]]
+    existing = set(
+        MeasureRequest.objects.filter(session_id__in=ids).values_list("session_id", "kind")
+    )
+    for patient_id, (upcoming, finished) in grouped.items():
         planned, sessions = _planned_for(upcoming, finished, clinic_settings, now)
         for item in planned:
+            if (item.session_key, item.kind) in existing:
+                continue
             _, created = MeasureRequest.objects.get_or_create(
                 session=sessions[item.session_key],
                 kind=item.kind,

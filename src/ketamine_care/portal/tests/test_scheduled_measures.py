@@ -237,3 +237,26 @@ class MeasureSettingsTests(ClinicTestCase):
                          ["phq9", "gad7"])  # fmt: skip
         self.assertEqual(self.client_for(self.nurse).post("/self-report/settings/measures/",
                                                           {}).status_code, 403)  # fmt: skip
+
+
+class FollowUpTests(ClinicTestCase):
+    def test_follow_up_waits_while_a_later_visit_is_booked(self):
+        from ketamine_care.portal.measures import schedule_requests
+        from ketamine_care.treatment_sessions.models import TreatmentSession
+        from ketamine_care.treatment_sessions.tests.factories import discharged_session
+
+        version = activate(self.clinic, self.medical_director)
+        done = discharged_session(self.patient, version, self.nurse, self.prescriber)
+        TreatmentSession.objects.filter(pk=done.pk).update(
+            discharged_at=timezone.now() - timedelta(days=29)
+        )
+        later = screened_session(
+            self.patient, version, self.prescriber,
+            scheduled_for=timezone.now() + timedelta(days=10),
+        )  # fmt: skip
+        schedule_requests(clinic=self.clinic)
+        self.assertFalse(MeasureRequest.objects.filter(kind="follow_up").exists())
+        TreatmentSession.objects.filter(pk=later.pk).update(state="cancelled", state_reason="moved")
+        schedule_requests(clinic=self.clinic)
+        follow = MeasureRequest.objects.get(kind="follow_up")
+        self.assertEqual((follow.session, follow.instrument_codes), (done, ["phq9"]))
