@@ -74,7 +74,9 @@ def contact_preferences(request, patient_id):
         messages.success(request, "Contact preferences saved.")
     else:
         messages.error(request, "The contact preferences could not be read.")
-    return redirect(reverse("patients:chart", args=[patient.public_id]) + "#section-measures")
+    return redirect(
+        reverse("patients:chart", args=[patient.public_id]) + "#section-scheduled-measures"
+    )
 
 
 @clinic_required(Capability.MANAGE_SAFETY_SETTINGS)
