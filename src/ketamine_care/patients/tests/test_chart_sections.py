@@ -26,6 +26,7 @@ class ChartSectionTests(ClinicTestCase):
                 ("treatment", "dosing/_treatment_section.html"),
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
                 ("self_report_links", "portal/_chart_links.html"),
+                ("scheduled_measures", "portal/_chart_measures.html"),
             ],
         )
         rows = [s.name for s in sections.sections(sections.MEDICATION_ROW)]
