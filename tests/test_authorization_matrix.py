@@ -26,6 +26,7 @@ from ketamine_care.patients import services
 from ketamine_care.surveillance.services import record_bladder_review
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
+from ketamine_care.testing.measure_requests import make_measure_request
 from ketamine_care.testing.sessions import make_session_fixture, session_body
 from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.therapy import make_therapy_fixture
@@ -79,6 +80,11 @@ HTML = {
     "safety_plans:print": Capability.VIEW_MEASURES,
     "portal:create_link": Capability.SEND_SELF_REPORT_LINK,
     "portal:respond": PUBLIC,  # the signed single-use token is the credential
+    "portal:outstanding_measures": Capability.SEND_SELF_REPORT_LINK,
+    "portal:resend_measure": Capability.SEND_SELF_REPORT_LINK,
+    "portal:contact_preferences": Capability.EDIT_DEMOGRAPHICS,
+    "portal:measure_settings": Capability.MANAGE_SAFETY_SETTINGS,
+    "portal:message": PUBLIC,  # the signed token of one message is the credential
 }
 POST_ONLY = (
     "accounts:invitation",
@@ -90,6 +96,9 @@ POST_ONLY = (
     "safety_plans:save",
     "accounts:retry_job",
     "treatment_sessions:rems_export",
+    "portal:resend_measure",
+    "portal:contact_preferences",
+    "portal:measure_settings",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
 
@@ -491,6 +500,7 @@ class MatrixFixture(ClinicTestCase):
             haematuria=True,
         ).raised_alerts[0]
         cls.therapy = make_therapy_fixture(patient=cls.patient, therapist=cls.therapist)
+        cls.measure_request = make_measure_request(session=cls.session_fixture["session"])
         cls.export = Export.objects.create(
             clinic=cls.clinic,
             requested_by=cls.medical_director,
@@ -534,6 +544,7 @@ class MatrixFixture(ClinicTestCase):
             "surveillance_alert_id": self.surveillance_alert.public_id,
             "therapy_session_id": self.therapy["draft"].public_id,
             "risk_alert_id": self.therapy["alert"].public_id,
+            "request_id": self.measure_request.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

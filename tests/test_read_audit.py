@@ -82,6 +82,11 @@ HTML_READS = {
     "safety_plans:print": PATIENT,
     "portal:create_link": PATIENT,
     "portal:respond": NO_PATIENT_DATA,  # the patient's own form, opened with their token
+    "portal:outstanding_measures": Reads("measures.listed", one_patient=False),
+    "portal:resend_measure": WRITE,  # audited as measure_request.resent
+    "portal:contact_preferences": WRITE,  # audited as contact_preference.recorded
+    "portal:measure_settings": WRITE,  # audited as measure_settings.changed
+    "portal:message": NO_PATIENT_DATA,  # the patient's own page, opened with their token
     "protocols:library": NO_PATIENT_DATA,
     "protocols:detail": NO_PATIENT_DATA,
     "protocols:activate": NO_PATIENT_DATA,

@@ -31,6 +31,7 @@ from ketamine_care.testing.inventory import (
     receive,
 )
 from ketamine_care.testing.jobs import run_worker
+from ketamine_care.testing.measure_requests import make_measure_request
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.testing.staff import make_invitation
 from ketamine_care.testing.therapy import integration_note
@@ -75,7 +76,7 @@ def populate(marker: str) -> dict:
     severe = {"measured_at": timezone.now(), "bp_systolic_mmhg": 206, "bp_diastolic_mmhg": 100}
     record_vitals(session=floor, actor=nurse, readings=[severe])  # a session alert
     screened_session(patient("Waiting"), iv, prescriber)
-    discharged_session(patient("Sign"), iv, nurse, prescriber)
+    make_measure_request(session=discharged_session(patient("Sign"), iv, nurse, prescriber))
     devices = make_esketamine_devices(clinic=clinic, actor=director, name=f"{marker} device")
     device_lot = receive(devices, director, 6, "device", lot_number=f"{marker}-ESK")
     _esketamine_session(
@@ -184,6 +185,7 @@ LISTS = [
     ("/sessions/rems/", "treatment_sessions/queries.py:168 rems_due"),
     ("/sessions/to-sign/", "treatment_sessions/queries.py:222 to_sign"),
     ("/plans/day/?date={visit}", "dosing/queries.py:19 day_visits"),
+    ("/self-report/measures/", "portal/queries.py:22 outstanding"),
     # Questionnaire and session alerts (the floor patient's severe BP) from the alert feeds.
     (
         "/alerts/",

@@ -69,6 +69,14 @@ SITE_URL = os.environ.get("SITE_URL", "")
 # A self-report link still unanswered this long after it was made gets one e-mailed reminder
 # (`ketamine-care send-reminders`, from cron) when the patient has an e-mail address.
 SELF_REPORT_REMINDER_AFTER_HOURS = env_int("SELF_REPORT_REMINDER_AFTER_HOURS", 24)
+# Text messages (scheduled questionnaires and visit instructions; docs/MEASURES.md): a dotted
+# path to a backend class. The demo prints them; elsewhere none is sent until a deployment
+# names its provider's backend.
+SMS_BACKEND = os.environ.get("SMS_BACKEND") or (
+    "ketamine_care.portal.sms.ConsoleBackend"
+    if LOCAL
+    else "ketamine_care.portal.sms.DisabledBackend"
+)
 
 # Two-factor authentication is required for clinic admins, medical directors and prescribers
 # unless explicitly switched off (the demo switches it off).

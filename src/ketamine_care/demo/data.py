@@ -14,6 +14,7 @@ from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.demo.courses import make_course_demo
 from ketamine_care.demo.ledger import make_ledger_demo
+from ketamine_care.demo.measures import make_measures_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
 from ketamine_care.demo.surveillance import make_surveillance_demo
@@ -123,6 +124,7 @@ def load_demo(seed: int = 20261125) -> dict:
     sessions = make_session_demo(demo)
     sessions.update(make_surveillance_demo(demo))
     sessions |= make_therapy_demo(demo)
+    make_measures_demo(demo)  # after the sessions: its requests belong to them
     return {
         "logins": logins,
         "patients_created": created,

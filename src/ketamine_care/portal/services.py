@@ -106,6 +106,22 @@ class LinkNotUsable(DomainError):
     code = "not_found"
 
 
+# A scheduled request's answers keep its time point: before a visit, or day 1 and day 7 after
+# a session (the early-response table); a link made by hand is a follow-up.
+_REQUEST_TIME_POINTS = {
+    "pre_visit": (TimePoint.PRE_SESSION, None),
+    "after_session_1d": (TimePoint.FOLLOW_UP, 1),
+    "after_session_7d": (TimePoint.FOLLOW_UP, 7),
+}
+
+
+def _time_point(link: SelfReportLink) -> tuple[str, int | None]:
+    scheduled = getattr(link, "request", None) if link.created_by_id is None else None
+    if scheduled is None:
+        return TimePoint.FOLLOW_UP, None
+    return _REQUEST_TIME_POINTS.get(scheduled.kind, (TimePoint.FOLLOW_UP, None))
+
+
 def submit_self_report(*, link: SelfReportLink, answers: dict[str, dict], request=None):
     """Record every questionnaire of the link (source self_report) and use the link up, in one
     transaction. `answers` maps instrument code to {item_id: value}."""
@@ -123,12 +139,14 @@ def submit_self_report(*, link: SelfReportLink, answers: dict[str, dict], reques
             raise LinkNotUsable("This link can no longer be used.")
         locked.used_at = timezone.now()
         locked.save(update_fields=["used_at", "updated_at"])
+        time_point, follow_up_day = _time_point(link)
         administrations = [
             record_administration(
                 patient=link.patient,
                 instrument_code=code,
                 answers=answers[code],
-                time_point=TimePoint.FOLLOW_UP,
+                time_point=time_point,
+                follow_up_day=follow_up_day,
                 source=Source.SELF_REPORT,
                 actor=None,
                 request=request,

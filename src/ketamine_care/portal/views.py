@@ -19,8 +19,9 @@ from ketamine_care.core.errors import DomainError
 from ketamine_care.outcomes.services import safety_settings_for
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
-from ketamine_care.portal import ratelimit, services
+from ketamine_care.portal import measure_services, ratelimit, services
 from ketamine_care.portal.forms import LinkForm, QuestionnaireForm
+from ketamine_care.portal.patient_view import own_view
 
 SEND = Capability.SEND_SELF_REPORT_LINK
 
@@ -76,8 +77,15 @@ def respond(request, token: str):
     link = services.usable_link(token)
     if link is None:
         return _unusable(request)
+    if request.method == "GET":
+        measure_services.mark_opened(link)
     form = QuestionnaireForm(link.instrument_codes, request.POST or None)
-    context = {"first_name": link.patient.given_name, "clinic_name": link.clinic.name, "form": form}
+    context = {
+        "first_name": link.patient.given_name,
+        "clinic_name": link.clinic.name,
+        "form": form,
+        **own_view(link.patient, link.clinic),
+    }
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submit_self_report(
@@ -97,5 +105,9 @@ def _finished(request, link, submission):
     if submission.show_crisis_screen:
         resources = safety_settings_for(link.clinic).crisis_resources
         return render(request, "portal/crisis.html", {"resources": resources})
-    context = {"first_name": link.patient.given_name, "clinic_name": link.clinic.name}
+    context = {
+        "first_name": link.patient.given_name,
+        "clinic_name": link.clinic.name,
+        **own_view(link.patient, link.clinic),
+    }
     return render(request, "portal/thanks.html", context)

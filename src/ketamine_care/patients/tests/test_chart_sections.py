@@ -28,6 +28,7 @@ class ChartSectionTests(ClinicTestCase):
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
                 ("therapy", "therapy/_chart_therapy.html"),
                 ("self_report_links", "portal/_chart_links.html"),
+                ("scheduled_measures", "portal/_chart_measures.html"),
             ],
         )
         rows = [s.name for s in sections.sections(sections.MEDICATION_ROW)]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from ketamine_care.audit.services import record
 from ketamine_care.core.clock import clinic_date_of, clinic_today
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.core.pre_session_notices import notices_for
 from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
@@ -292,7 +293,21 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
         day_of_session=_day_of_session(checks),
         switched_off=_switched_off(session.patient.clinic_id),
     )
-    return prechecks.evaluate_pre_checks(facts, now or timezone.now())
+    results = prechecks.evaluate_pre_checks(facts, now or timezone.now())
+    # What the apps above add (a questionnaire not answered before the visit): shown, never
+    # blocking (`core.pre_session_notices`).
+    return results + [
+        prechecks.CheckResult(
+            key=notice.key,
+            label=notice.label,
+            required=False,
+            status=prechecks.MISSING,
+            message=notice.message,
+            overridable=False,
+            source=notice.source,
+        )
+        for notice in notices_for(session)
+    ]
 
 
 def _day_of_session(checks) -> dict | None:
