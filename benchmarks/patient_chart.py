@@ -17,6 +17,7 @@ total, band, subscales, flags and risk it produced. Only the per-row audit event
 hooks are skipped, which the chart does not read.
 
 Usage: .venv/bin/python benchmarks/patient_chart.py [--sizes 20,520,5200] [--repeat N]
+       [--only administrations]
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="20,520,5200", help="administrations per patient")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--only", default="", help="only the endpoints whose name has this")
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -137,7 +139,10 @@ def run(args) -> None:
         "chart page (HTML)": (web, "/patients/{}/"),
         "chart API: outcome summary": (api, "/api/v1/patients/{}/outcomes"),
         "chart API: patient record": (api, "/api/v1/patients/{}"),
+        "chart API: administrations (first page)": (api, "/api/v1/patients/{}/administrations"),
     }
+    if args.only:
+        endpoints = {k: v for k, v in endpoints.items() if args.only in k}
     for name, (client, pattern) in endpoints.items():
         calls = {}
         print(f"-- {name}: queries per request and response size")
