@@ -17,6 +17,7 @@ total, band, subscales, flags and risk it produced. Only the per-row audit event
 hooks are skipped, which the chart does not read.
 
 Usage: .venv/bin/python benchmarks/patient_chart.py [--sizes 20,520,5200] [--repeat N]
+       [--only administrations]
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
@@ -49,6 +50,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="20,520,5200", help="administrations per patient")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--only", default="", help="only the endpoints whose name has this")
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -97,6 +99,38 @@ def fill(patient, user, administrations: int) -> None:
     Administration.objects.bulk_create(rows, batch_size=1000)
 
 
+RECORDING = "recording a PHQ-9 (service, rolled back)"
+
+
+def time_recording(api, user, patients: dict, args) -> None:
+    """One PHQ-9 recorded through `record_administration` (scoring, alert rules, audit, the
+    outcome snapshot's refresh), newest of the history, in a transaction rolled back so that
+    every repeat meets the same history. The snapshots are read (and stored) first."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from ketamine_care.instruments.services import record_administration
+
+    answers = [1, 1, 1, 1, 1, 1, 1, 1, 0]
+
+    def record(patient) -> None:
+        with transaction.atomic():
+            record_administration(patient=patient, instrument_code="phq9", answers=answers,
+                                  time_point="follow_up", actor=user,
+                                  administered_at=timezone.now())  # fmt: skip
+            transaction.set_rollback(True)
+
+    print(f"-- {RECORDING}: queries per recording")
+    calls = {}
+    for size, patient in patients.items():
+        assert api.get(f"/api/v1/patients/{patient.public_id}/outcomes").status_code == 200
+        queries = count_queries(connection, lambda p=patient: record(p))
+        print(f"   {size:>5,} administrations: {queries:>3} queries")
+        calls[f"{size:>5,} administrations"] = lambda p=patient: record(p)
+    timings = interleaved(list(calls.values()), args.repeat, args.warmup)
+    print_growth(RECORDING, list(zip(calls, timings, strict=True)), goal=GOAL)
+
+
 def count_queries(connection, call) -> int:
     """The number of SQL statements `call` runs, whatever DEBUG says."""
     statements = []
@@ -137,7 +171,13 @@ def run(args) -> None:
         "chart page (HTML)": (web, "/patients/{}/"),
         "chart API: outcome summary": (api, "/api/v1/patients/{}/outcomes"),
         "chart API: patient record": (api, "/api/v1/patients/{}"),
+        "chart API: administrations (first page)": (api, "/api/v1/patients/{}/administrations"),
+        "safety plan page (HTML)": (web, "/patients/{}/safety-plan/"),
     }
+    if args.only:
+        endpoints = {k: v for k, v in endpoints.items() if args.only in k}
+    if not args.only or args.only in RECORDING:
+        time_recording(api, user, patients, args)
     for name, (client, pattern) in endpoints.items():
         calls = {}
         print(f"-- {name}: queries per request and response size")

@@ -168,14 +168,19 @@ def _get(api, query: str):
 
 def explain(clinic, size: int) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of the first page and the bounded count of every shape."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
     from ketamine_care.patients.search import planned_queries
 
     for label, query in shapes(size):
         for part, queryset in planned_queries(clinic, query).items():
-            sql, params = queryset.query.sql_with_params()
-            if part == "count":
+            try:
+                sql, params = queryset.query.sql_with_params()
+            except EmptyResultSet:  # the count found no match: the page asks nothing
+                print(f"\n### {label}: {part}\n\n    (no query: nothing matched)")
+                continue
+            if part.startswith("count"):
                 sql = f"SELECT count(*) FROM ({sql}) AS bounded"
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {sql}", params)

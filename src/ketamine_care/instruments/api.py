@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from uuid import UUID
 
-from django.http import Http404
-from ninja import Router, Status
+from django.http import Http404, HttpResponse
+from ninja import Query, Router, Status
 
 from ketamine_care.accounts.permissions import Capability, require
+from ketamine_care.accounts.schemas import ErrorOut
 from ketamine_care.instruments import services
 from ketamine_care.instruments.definition import UnknownInstrument, list_codes, load_definition
 from ketamine_care.instruments.models import Administration, Source
-from ketamine_care.instruments.schemas import AdministrationIn, AdministrationOut, InstrumentOut
+from ketamine_care.instruments.paging import administrations_page
+from ketamine_care.instruments.schemas import (
+    AdministrationIn,
+    AdministrationListIn,
+    AdministrationOut,
+    InstrumentOut,
+)
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 
@@ -79,14 +87,26 @@ def read_instrument(request, code: str):
         raise Http404 from exc
 
 
-@patient_router.get("/{patient_id}/administrations", response=list[AdministrationOut])
-def list_administrations(request, patient_id: UUID, instrument: str = ""):
+# The body stays a list (its contract); the next page is in the `Link` header (rel="next").
+# 400: a cursor that is not an administration of this patient.
+@patient_router.get(
+    "/{patient_id}/administrations", response={200: list[AdministrationOut], 400: ErrorOut}
+)
+def list_administrations(
+    request, response: HttpResponse, patient_id: UUID, params: Query[AdministrationListIn]
+):
+    """The patient's administrations, newest first, `limit` at a time (default 100). When
+    there are more, the `Link` header names the next page (`rel="next"`: the same query with
+    `cursor`, the last administration's id); the last page has no `Link`."""
     patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
+    instrument, limit = params.instrument, params.limit
+    page = administrations_page(patient, instrument=instrument, cursor=params.cursor, limit=limit)
     record_chart_view(patient=patient, actor=request.user, request=request, part="administrations")
-    rows = Administration.objects.filter(patient=patient).prefetch_related("safety_alerts")
-    if instrument:
-        rows = rows.filter(instrument_code=instrument)
-    return [administration_out(a, list(a.safety_alerts.all())) for a in rows]
+    if page.next_cursor:
+        query = urlencode({k: v for k, v in (("instrument", instrument), ("limit", limit),
+                                              ("cursor", page.next_cursor)) if v})  # fmt: skip
+        response["Link"] = f'<{request.path}?{query}>; rel="next"'
+    return [administration_out(a, list(a.safety_alerts.all())) for a in page.rows]
 
 
 @patient_router.post("/{patient_id}/administrations", response={201: AdministrationOut})

@@ -86,7 +86,9 @@ class Administration(PublicIdModel, TimestampedModel):
             models.Index(
                 fields=["patient", "instrument_code", "administered_at"],
                 name="administration_timeline",
-            )
+            ),
+            # A patient's administrations newest first, every instrument (the API's pages).
+            models.Index(fields=["patient", "administered_at", "id"], name="administration_recent"),
         ]
         constraints = [
             models.CheckConstraint(

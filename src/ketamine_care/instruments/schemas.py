@@ -9,7 +9,18 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ketamine_care.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
 TimePointIn = Literal["baseline", "pre_session", "during_session", "post_session", "follow_up"]
+
+
+class AdministrationListIn(Schema):
+    """Query parameters of GET /patients/{id}/administrations: one instrument (optional), the
+    page size, and `cursor` (from the `Link` header of the previous page)."""
+
+    instrument: str = ""
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str = ""
 
 
 class InstrumentOut(Schema):

@@ -18,6 +18,7 @@ from ketamine_care.audit.services import record_read
 from ketamine_care.instruments.definition import InstrumentDefinition, load_definition
 from ketamine_care.instruments.forms import instrument_choices
 from ketamine_care.instruments.models import Administration
+from ketamine_care.outcomes.latest import latest_flags_by_code
 from ketamine_care.outcomes.models import SEVERITY_ORDER, SafetyAlert, SafetyPlan
 from ketamine_care.outcomes.providers import dose_times, remission_rules
 from ketamine_care.outcomes.rules import (
@@ -328,17 +329,8 @@ def suicidality_raised(open_alerts, latest_flags) -> bool:
 
 
 def latest_flags(patient) -> list[list[str]]:
-    """The flags of each instrument's latest active result (two columns, newest first)."""
-    rows = (
-        Administration.objects.active()
-        .filter(patient=patient)
-        .order_by("-administered_at", "-id")
-        .values_list("instrument_code", "flags")
-    )
-    latest: dict[str, list[str]] = {}
-    for code, flags in rows:
-        latest.setdefault(code, flags)
-    return list(latest.values())
+    """The flags of each instrument's latest active result (one query, `outcomes.latest`)."""
+    return list(latest_flags_by_code(patient).values())
 
 
 def patients_with_safety_plans(patient_ids) -> set[int]:

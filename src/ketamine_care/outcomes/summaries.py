@@ -20,10 +20,11 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import Administration, TimePoint
+from ketamine_care.outcomes.incremental import MissRun, extend_digest, miss_run
 from ketamine_care.outcomes.models import OutcomeSnapshot
 from ketamine_care.outcomes.providers import dose_times, remission_rules
 from ketamine_care.outcomes.rules import (
@@ -38,9 +39,10 @@ from ketamine_care.outcomes.rules import (
     summarise_outcome,
 )
 from ketamine_care.outcomes.services import clinic_thresholds, safety_settings_for
+from ketamine_care.patients.models import RecordStatus
 
 # Bumped when the stored form of a digest changes: older snapshots are then recomputed.
-DIGEST_VERSION = "1"
+DIGEST_VERSION = "2"
 # What the summary reads of every row, and of the newest: no answers, subscales or notes.
 HISTORY_COLUMNS = ("administered_at", "total", "time_point")
 LATEST_COLUMNS = ("administered_at", "total", "band", "risk", "flags")
@@ -69,6 +71,8 @@ class OutcomeDigest:
     # Rated only after the first dosing session and no administration marked as the baseline:
     # no response or remission is claimed until a clinician marks one.
     no_baseline: bool
+    # The non-responses since the last response, for extending the digest by a new rating.
+    miss_run: MissRun = MissRun()
 
 
 def instrument_rules(
@@ -117,16 +121,19 @@ def compute_digest(
     first_session = sessions[0] if sessions else None
     baseline = _baseline_index(scored, first_session)
     no_baseline = bool(scored) and baseline is None and first_session is not None
+    run = MissRun()
     if scored:
         points = [ScorePoint(a.administered_at, a.total) for a in scored]
         if not no_baseline:
             summary = summarise_outcome(points, baseline, rules, first_treatment_at=first_session)
+            start = baseline or 0
+            run = miss_run(points[start + 1 :], points[start].total, rules)
         early = _early(points, sessions, rules)
     last = rows[-1] if last is None else last
     flags = tuple(getattr(last, "flags", None) or ())
     latest = LatestRating(last.administered_at, last.total, getattr(last, "band", ""),
                           getattr(last, "risk", ""), flags)  # fmt: skip
-    return OutcomeDigest(len(rows), len(scored), latest, summary, early, no_baseline)
+    return OutcomeDigest(len(rows), len(scored), latest, summary, early, no_baseline, run)
 
 
 def history(patient, code: str) -> tuple[list, Any]:
@@ -216,12 +223,47 @@ def refresh(patient, code: str, rules: InstrumentThresholds, sessions: Sequence[
 
 def refresh_after_recording(*, administration, actor=None, request=None) -> list:
     """Recorded hook (`instruments.services`): refresh the snapshot of the instrument just
-    rated, in the recording's transaction. Raises no alerts."""
+    rated, in the recording's transaction: extended by the new rating when the stored one
+    covered every rating before it (`outcomes.incremental`), else recomputed. Raises no
+    alerts."""
     patient, code = administration.patient, administration.instrument_code
     thresholds = clinic_thresholds(safety_settings_for(patient.clinic))
-    refresh(patient, code, instrument_rules(code, thresholds, remission_rules(patient)),
-            dose_times(patient))  # fmt: skip
+    rules = instrument_rules(code, thresholds, remission_rules(patient))
+    sessions = dose_times(patient)
+    if not _extend(patient, administration, rules, sessions):
+        refresh(patient, code, rules, sessions)
     return []
+
+
+def _extend(patient, row, rules: InstrumentThresholds, sessions) -> bool:
+    """Store the snapshot extended by `row`, the newest rating, if the stored snapshot was
+    current just before it (its fingerprint is that of the other active rows: one aggregate
+    query) and the digest allows; False otherwise (then recompute)."""
+    if row.status != RecordStatus.ACTIVE:
+        return False
+    code, others = row.instrument_code, ~Q(pk=row.pk)
+    states = (
+        Administration.objects.active().filter(patient=patient, instrument_code=code)
+        .aggregate(n=Count("id", filter=others), last_id=Max("id", filter=others),
+                   changed=Max("updated_at", filter=others), all_n=Count("id"),
+                   all_last=Max("id"), all_changed=Max("updated_at"))
+    )  # fmt: skip
+    if not states["n"] or states["all_last"] != row.pk:
+        return False
+    snapshot = OutcomeSnapshot.objects.filter(patient=patient, instrument_code=code).first()
+    before = (states["n"], states["last_id"], states["changed"])
+    if snapshot is None or snapshot.fingerprint != fingerprint(before, rules, sessions):
+        return False
+    try:
+        digest = extend_digest(decode(snapshot.data), row, rules, sessions)
+    except (KeyError, TypeError, ValueError):
+        return False
+    if digest is None:
+        return False
+    now = fingerprint((states["all_n"], states["all_last"], states["all_changed"]), rules, sessions)
+    _store([OutcomeSnapshot(patient=patient, instrument_code=code, fingerprint=now,
+                            data=encode(digest))])  # fmt: skip
+    return True
 
 
 # JSON for the digest: dataclasses by name, datetimes and durations tagged, ints kept ints
@@ -235,6 +277,7 @@ _TYPES = {
         ScorePoint,
         EarlyResponseView,
         EarlyResponseWindow,
+        MissRun,
     )
 }
 

@@ -144,9 +144,9 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
-    count, estimated = count_matches(matches, _branches(clinic, query, matches.db))
-    few = not estimated and count <= SORT_AT_MOST
-    rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=few))
+    branches = _branches(clinic, query, matches.db)
+    count, estimated, ids = _bounded_count(matches, branches)
+    rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=ids))
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(
@@ -158,26 +158,40 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     )
 
 
-def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=False):
+def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=None):
     """`size` matches after `after` and `offset`, in the search order.
 
     A word matches by family name, given name or MRN, and no one index gives the matches of
     all three in the search order: walking the order index and filtering reads the whole
     alphabet before "ka%" family names when no given name starts so; sorting all matches
     costs as many rows as there are. On PostgreSQL each way a word matches is its own
-    ordered, limited query (a range of the order index for family names, a trigram or
-    pattern index then a small sort for the others) and the page is the first `size` of
-    their union: the same rows as the one query, each read from its best index.
+    ordered, limited query (a range or an index-only walk of the order index for names, the
+    pattern index for MRNs) reading only the order's columns, the page's ids are the first
+    `size` of their union, and only those rows are then read whole: the same rows as the one
+    query, each found from its best index without visiting the table for rows not shown.
 
-    With `few` matches (the exact count is at most SORT_AT_MOST), walking the order index
-    until a page is found could read most of the clinic, and the planner cannot know it (it
-    guesses how selective words are): the matches are found first and sorted instead."""
-    order = SORTED_AFTER_FILTERING if few else ORDER
+    With `few` matches (the ids the bounded count found, at most SORT_AT_MOST), walking the
+    order index until a page is found could read most of the clinic, and the planner cannot
+    know it (it guesses how selective words are): those ids are sorted instead, without
+    searching again. Where one query serves (SQLite, a date), the matches are filtered and
+    sorted (`SORTED_AFTER_FILTERING`) when the count is at most SORT_AT_MOST."""
     branches = _branches(clinic, query, matches.db)
     if branches is None:
+        order = SORTED_AFTER_FILTERING if few is not None else ORDER
         return matches.filter(after).order_by(*order)[offset : offset + size]
-    limited = [b.filter(after).order_by(*order)[: offset + size] for b in branches]
-    return limited[0].union(*limited[1:]).order_by(*ORDER)[offset : offset + size]
+    if few is not None:
+        chosen = Patient.objects.filter(clinic=clinic, pk__in=few)
+        return chosen.filter(after).order_by(*ORDER)[offset : offset + size]
+    page = _page_keys(branches, after, offset, size)
+    return Patient.objects.filter(pk__in=[pk for *_, pk in page]).order_by(*ORDER)
+
+
+def _page_keys(branches, after: Q, offset: int, size: int) -> QuerySet:
+    """The order's columns of the page's patients: the first `size` after `offset` of the
+    union of each way of matching's first `offset + size`, each read from its index alone."""
+    keys = [b.filter(after).order_by(*ORDER).values_list(*ORDER)[: offset + size]
+            for b in branches]  # fmt: skip
+    return keys[0].union(*keys[1:]).order_by(*ORDER)[offset : offset + size]
 
 
 def _branches(clinic, query: str, alias: str) -> list[QuerySet[Patient]] | None:
@@ -206,26 +220,51 @@ def _branches(clinic, query: str, alias: str) -> list[QuerySet[Patient]] | None:
 
 
 def _bounded_ids(matches, branches, limit: int) -> QuerySet:
-    """The ids to count: at most limit + 1 of each way of matching (on its own index), or
-    of the one query. More than `limit` of them means more than `limit` matches."""
+    """The ids to count in one query: at most limit + 1 of each way of matching (on its own
+    index), or of the one query. More than `limit` of them means more than `limit` matches."""
     if not branches:
         return matches.order_by().values("id")[: limit + 1]
     ids = [b.order_by().values("id")[: limit + 1] for b in branches]
     return ids[0].union(*ids[1:])
 
 
+def _bounded_count(matches, branches) -> tuple[int, bool, set[int] | None]:
+    """(count, estimated, ids): `count_matches`, and the matches' ids when there are at most
+    SORT_AT_MOST of them (the page then sorts those instead of searching again).
+
+    With ways of matching (PostgreSQL), their ids are read one way at a time, at most
+    limit + 1 of each: once one way alone, or those read so far together, pass the limit,
+    the others are not read (each costs a visit of the table per match, which is what a
+    broad word spends its time on)."""
+    limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    if not branches:
+        count, estimated = count_matches(matches)
+        few = not estimated and count <= SORT_AT_MOST
+        return count, estimated, set() if few else None
+    found: set[int] = set()
+    for branch in branches:
+        found.update(branch.order_by().values_list("id", flat=True)[: limit + 1])
+        if len(found) > limit:
+            return _estimate(matches, limit), True, None
+    return len(found), False, found if len(found) <= SORT_AT_MOST else None
+
+
 def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
-    """The first page's query and the bounded count's query, as `search_page` runs them (for
-    EXPLAIN in benchmarks)."""
+    """The first page's query and the bounded count's queries, as `search_page` runs them
+    (for EXPLAIN in benchmarks): `count` then one `count <n>` per way of matching."""
     matches = matching_patients(clinic, query)
     branches = _branches(clinic, query, matches.db)
-    count, estimated = count_matches(matches, branches)
-    few = not estimated and count <= SORT_AT_MOST
+    _, _, few = _bounded_count(matches, branches)
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
-    return {
-        "page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few),
-        "count": _bounded_ids(matches, branches, exact_limit),
-    }
+    if branches and few is None:
+        planned = {"page": _page_keys(branches, Q(), 0, limit + 1)}
+    else:
+        planned = {"page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few)}
+    if not branches:
+        planned["count"] = _bounded_ids(matches, branches, exact_limit)
+    for number, branch in enumerate(branches or (), start=1):
+        planned[f"count {number}"] = branch.order_by().values("id")[: exact_limit + 1]
+    return planned
 
 
 @functools.cache
@@ -243,7 +282,13 @@ def count_matches(matches: QuerySet[Patient], branches=None) -> tuple[int, bool]
     bounded = _bounded_ids(matches, branches, limit).count()
     if bounded <= limit:
         return bounded, False
+    return _estimate(matches, limit), True
+
+
+def _estimate(matches: QuerySet[Patient], limit: int) -> int:
+    """The planner's estimate of the matches (never below the limit + 1); the full count where
+    there is no planner estimate to read (SQLite: small databases)."""
     if connections[matches.db].vendor != "postgresql":
-        return matches.count(), True
+        return matches.count()
     plan = json.loads(matches.order_by().values("id").explain(format="json"))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1), True
+    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1)

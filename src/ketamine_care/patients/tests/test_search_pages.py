@@ -93,6 +93,17 @@ class KeysetPagesTests(TestCase):
         # Many matches are read in index order instead of sorted: the same pages.
         with mock.patch.object(search, "SORT_AT_MOST", -1):
             self.assertEqual([p.pk for p in walk(self.clinic, query, limit)], [p.pk for p in full])
+        # Past a small exact-count limit the count stops early (one way of matching at a
+        # time) and is marked estimated: the pages stay the same.
+        with override_settings(PATIENT_SEARCH_EXACT_COUNT_LIMIT=2):
+            self.assertEqual([p.pk for p in walk(self.clinic, query, limit)], [p.pk for p in full])
+            first = search_page(self.clinic, query, limit=limit)
+        self.assertEqual(first.count_estimated, len(full) > 2)
+        if len(full) > 2:
+            self.assertGreater(first.count, 2)
+        else:
+            self.assertEqual(first.count, len(full))
+        self.assertEqual(search_page(self.clinic, query, limit=limit).count, len(full))
         self.assertEqual(len({p.pk for p in pages}), len(pages), "a patient on two pages")
         self.assertTrue(all(p.clinic_id == self.clinic.pk for p in pages))
         words = query.lower().split()
