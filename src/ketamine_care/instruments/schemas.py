@@ -9,10 +9,12 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ketamine_care.core.api_schema import DictSchema
+
 TimePointIn = Literal["baseline", "pre_session", "during_session", "post_session", "follow_up"]
 
 
-class InstrumentOut(Schema):
+class InstrumentOut(DictSchema):
     code: str
     name: str
     version: str
@@ -32,7 +34,7 @@ class AdministrationIn(Schema):
     administered_at: datetime | None = None
 
 
-class AlertBriefOut(Schema):
+class AlertBriefOut(DictSchema):
     id: UUID
     rule_id: str
     severity: str
@@ -40,7 +42,7 @@ class AlertBriefOut(Schema):
     patient_crisis_screen: bool
 
 
-class AdministrationOut(Schema):
+class AdministrationOut(DictSchema):
     id: UUID
     instrument: str
     definition_version: str
