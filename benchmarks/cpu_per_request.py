@@ -22,7 +22,8 @@ cost to both, which this leaves out, so the share through a server is lower.
 Usage: .venv/bin/python benchmarks/cpu_per_request.py [--repeat 60] [--warmup 5]
            [--patients 10000] [--weeks 52] [--profile OPERATION]
 `--profile search|chart|administrations|vitals|healthz` prints cProfile's top functions
-over the repeats of one operation instead of the table.
+over the repeats of one operation instead of the table; `--sql OPERATION` prints the SQL
+statements of one request.
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--profile", default="", help="cProfile one operation")
+    parser.add_argument("--sql", default="", help="print the SQL of one request of an operation")
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -87,6 +89,9 @@ def run(args) -> None:
     if args.profile:
         profile(calls[args.profile], args)
         return
+    if args.sql:
+        print_sql(calls[args.sql])
+        return
     queries = {name: count_queries(call) for name, call in calls.items()}
     cpu, db = timed_rounds(calls, args.repeat, args.warmup)
     print(f"{'operation':<16} {'CPU ms/request (process_time)':<60} {'queries':>7} {'db ms':>6}")
@@ -108,11 +113,10 @@ def run(args) -> None:
 def operations(ward) -> dict:
     """Each operation as a call that asserts its answer."""
     from _mixed_data import SEARCHES
+    from _readings import normal_reading
     from django.db import transaction
     from django.test import Client
     from django.utils import timezone
-
-    from _readings import normal_reading
 
     web = Client(HTTP_AUTHORIZATION=f"Bearer {ward.tokens[0]}", HTTP_X_FORWARDED_PROTO="https")
     patient, session = ward.patients[0], ward.monitoring[0]
@@ -141,9 +145,8 @@ def operations(ward) -> dict:
             ],
         }
         with transaction.atomic():
-            response = web.post(
-                f"/api/v1/treatment-sessions/{session}/vitals", body, content_type="application/json"
-            )
+            url = f"/api/v1/treatment-sessions/{session}/vitals"
+            response = web.post(url, body, content_type="application/json")
             assert response.status_code == 201, response.content
             assert response.json()["stored"] == BATCH
             transaction.set_rollback(True)
@@ -165,6 +168,17 @@ def count_queries(call) -> int:
     with CaptureQueriesContext(connection) as captured:
         call()
     return len(captured)
+
+
+def print_sql(call) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    for query in captured:
+        print(f"   {query['sql'][:160]}")
 
 
 def timed_rounds(calls: dict, repeat: int, warmup: int):
