@@ -39,36 +39,23 @@ def _instrument_out(definition) -> dict:
     }
 
 
+# What `administration_out` reads, fetched as plain values for the list.
+LISTED = (
+    "id", "public_id", "instrument_code", "definition_version", "answers", "total", "band",
+    "subscales", "flags", "risk", "administered_at", "time_point", "follow_up_day", "source",
+    "status",
+)  # fmt: skip
+LISTED_ALERT = (
+    "administration_id", "public_id", "rule_id", "severity", "message", "patient_crisis_screen",
+)  # fmt: skip
+
+
 def administration_out(a: Administration, alerts=None) -> dict:
     alerts = a.raised_alerts if alerts is None and hasattr(a, "raised_alerts") else alerts
     if alerts is None:
         alerts = list(a.safety_alerts.all())
-    return {
-        "id": a.public_id,
-        "instrument": a.instrument_code,
-        "definition_version": a.definition_version,
-        "answers": a.answers,
-        "total": a.total,
-        "band": a.band or None,
-        "subscales": a.subscales,
-        "flags": a.flags,
-        "risk": a.risk or None,
-        "administered_at": a.administered_at,
-        "time_point": a.time_point,
-        "follow_up_day": a.follow_up_day,
-        "source": a.source,
-        "status": a.status,
-        "alerts": [
-            {
-                "id": alert.public_id,
-                "rule_id": alert.rule_id,
-                "severity": alert.severity,
-                "message": alert.message,
-                "patient_crisis_screen": alert.patient_crisis_screen,
-            }
-            for alert in alerts
-        ],
-    }
+    alert_rows = [{f: getattr(alert, f) for f in LISTED_ALERT} for alert in alerts]
+    return _listed_out({f: getattr(a, f) for f in LISTED}, [_alert_out(r) for r in alert_rows])
 
 
 @router.get("", response=list[InstrumentOut])
@@ -107,6 +94,36 @@ def list_administrations(
                                               ("cursor", page.next_cursor)) if v})  # fmt: skip
         response["Link"] = f'<{request.path}?{query}>; rel="next"'
     return [administration_out(a, list(a.safety_alerts.all())) for a in page.rows]
+
+
+def _alert_out(alert: dict) -> dict:
+    return {
+        "id": alert["public_id"],
+        "rule_id": alert["rule_id"],
+        "severity": alert["severity"],
+        "message": alert["message"],
+        "patient_crisis_screen": alert["patient_crisis_screen"],
+    }
+
+
+def _listed_out(row: dict, alerts: list[dict]) -> dict:
+    return {
+        "id": row["public_id"],
+        "instrument": row["instrument_code"],
+        "definition_version": row["definition_version"],
+        "answers": row["answers"],
+        "total": row["total"],
+        "band": row["band"] or None,
+        "subscales": row["subscales"],
+        "flags": row["flags"],
+        "risk": row["risk"] or None,
+        "administered_at": row["administered_at"],
+        "time_point": row["time_point"],
+        "follow_up_day": row["follow_up_day"],
+        "source": row["source"],
+        "status": row["status"],
+        "alerts": alerts,
+    }
 
 
 @patient_router.post("/{patient_id}/administrations", response={201: AdministrationOut})

@@ -9,6 +9,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import Field
 
+from ketamine_care.core.api_schema import DictSchema
 from ketamine_care.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 TimePointIn = Literal["baseline", "pre_session", "during_session", "post_session", "follow_up"]
@@ -23,7 +24,7 @@ class AdministrationListIn(Schema):
     cursor: str = ""
 
 
-class InstrumentOut(Schema):
+class InstrumentOut(DictSchema):
     code: str
     name: str
     version: str
@@ -43,7 +44,7 @@ class AdministrationIn(Schema):
     administered_at: datetime | None = None
 
 
-class AlertBriefOut(Schema):
+class AlertBriefOut(DictSchema):
     id: UUID
     rule_id: str
     severity: str
@@ -51,7 +52,7 @@ class AlertBriefOut(Schema):
     patient_crisis_screen: bool
 
 
-class AdministrationOut(Schema):
+class AdministrationOut(DictSchema):
     id: UUID
     instrument: str
     definition_version: str

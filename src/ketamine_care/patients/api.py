@@ -10,7 +10,7 @@ from ketamine_care.core.errors import DomainError, ValidationFailed
 from ketamine_care.patients import services
 from ketamine_care.patients.access import access_patient, access_patient_child
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication
-from ketamine_care.patients.queries import chart_context, record_patients_searched
+from ketamine_care.patients.queries import chart_sections, record_patients_searched
 from ketamine_care.patients.schemas import (
     AllergyIn,
     AllergyOut,
@@ -117,7 +117,7 @@ def read(request, patient_id: UUID):
             "body_metrics": None,
         }
     services.record_chart_view(patient=patient, actor=request.user, request=request)
-    chart = chart_context(patient)
+    chart = chart_sections(patient)
     return {
         **patient_out(patient),
         "diagnoses": [_child_out(r) for r in chart["diagnoses"]],

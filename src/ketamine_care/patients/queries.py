@@ -13,19 +13,29 @@ from ketamine_care.patients.search import search_patients
 __all__ = ["search_patients"]
 
 
-def chart_context(patient: Patient) -> dict:
+def chart_sections(patient: Patient) -> dict:
+    """What the chart API shows: the active diagnoses, allergies and medications, and the
+    latest body metrics."""
     from ketamine_care.patients.models import latest_body_metrics
 
-    allergies = list(patient.allergies.active())
-    summary = summarise_allergies(allergies, nkda_recorded=patient.nkda_recorded_at is not None)
     return {
         "diagnoses": list(patient.diagnoses.active()),
-        "allergies": allergies,
+        "allergies": list(patient.allergies.active()),
+        "medications": list(patient.medications.active()),
+        "metrics": latest_body_metrics(patient),
+    }
+
+
+def chart_context(patient: Patient) -> dict:
+    """The chart page: the API's sections, the allergy summary and the last measurements."""
+    context = chart_sections(patient)
+    nkda = patient.nkda_recorded_at is not None
+    summary = summarise_allergies(context["allergies"], nkda_recorded=nkda)
+    return {
+        **context,
         "allergy_status": summary.status,
         "allergy_entries": summary.entries,
-        "medications": list(patient.medications.active()),
         "measurements": list(patient.measurements.active()[:10]),
-        "metrics": latest_body_metrics(patient),
     }
 
 

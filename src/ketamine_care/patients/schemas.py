@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field, field_validator
 
+from ketamine_care.core.api_schema import DictSchema
 from ketamine_care.core.bounds import HEIGHT_MAX, WEIGHT_MAX
 from ketamine_care.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from ketamine_care.patients.models import DrugClass
@@ -47,7 +48,7 @@ class ReasonIn(Schema):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class PatientOut(Schema):
+class PatientOut(DictSchema):
     id: UUID
     mrn: str
     given_name: str
@@ -70,7 +71,7 @@ class PatientSearchIn(Schema):
     cursor: str = ""
 
 
-class PatientSearchOut(Schema):
+class PatientSearchOut(DictSchema):
     """`items` and `count` as every paged list; `count` is exact unless `count_estimated`
     (more matches than PATIENT_SEARCH_EXACT_COUNT_LIMIT); `next` is the cursor of the next
     page (null on the last); `notice` explains a query too short to search names by."""
@@ -94,7 +95,7 @@ class DiagnosisIn(_StrippedIn):
         return code.upper()
 
 
-class DiagnosisOut(Schema):
+class DiagnosisOut(DictSchema):
     id: UUID
     icd10_code: str
     label: str
@@ -109,7 +110,7 @@ class AllergyIn(_StrippedIn):
     severity: Literal["", "mild", "moderate", "severe"] = ""
 
 
-class AllergyOut(Schema):
+class AllergyOut(DictSchema):
     id: UUID
     substance: str
     reaction: str
@@ -125,7 +126,7 @@ class MedicationIn(_StrippedIn):
     drug_class: DrugClass
 
 
-class MedicationOut(Schema):
+class MedicationOut(DictSchema):
     id: UUID
     name: str
     dose: Decimal | None
@@ -146,7 +147,7 @@ class MeasurementIn(Schema):
     measured_at: datetime | None = None
 
 
-class MeasurementOut(Schema):
+class MeasurementOut(DictSchema):
     id: UUID
     measured_at: datetime
     weight_kg: Decimal | None
@@ -155,7 +156,7 @@ class MeasurementOut(Schema):
     status: str
 
 
-class BodyMetricsOut(Schema):
+class BodyMetricsOut(DictSchema):
     weight_kg: Decimal | None
     height_cm: Decimal | None
     bmi: Decimal | None

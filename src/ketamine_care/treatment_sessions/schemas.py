@@ -8,6 +8,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from ketamine_care.core.api_schema import DictSchema
 from ketamine_care.core.bounds import MG_MAX, SMALL_INT_MAX, WEIGHT_MAX
 from ketamine_care.inventory.schemas import Password
 
@@ -89,7 +90,7 @@ class SessionDoseIn(Schema):
 Vital = Field(default=None, ge=0, le=SMALL_INT_MAX)
 
 
-class ReadingIn(Schema):
+class ReadingIn(DictSchema):
     measured_at: datetime
     bp_systolic_mmhg: int | None = Vital
     bp_diastolic_mmhg: int | None = Vital
@@ -104,7 +105,7 @@ class ReadingIn(Schema):
     idempotency_key: str = Field(default="", max_length=120)
 
 
-class VitalsBatchIn(Schema):
+class VitalsBatchIn(DictSchema):
     idempotency_key: str = Field(min_length=1, max_length=100)
     source: str = Field(default="device", max_length=60)
     readings: list[ReadingIn] = Field(min_length=1, max_length=1000)
@@ -147,7 +148,7 @@ class AmendmentIn(Schema):
     target_id: UUID | None = None
 
 
-class SessionAlertOut(Schema):
+class SessionAlertOut(DictSchema):
     id: UUID
     rule: str
     tier: str
@@ -160,7 +161,7 @@ class SessionAlertOut(Schema):
     action_taken: str
 
 
-class ReadingOut(Schema):
+class ReadingOut(DictSchema):
     id: UUID
     measured_at: datetime
     minute: float | None
@@ -174,20 +175,20 @@ class ReadingOut(Schema):
     source: str
 
 
-class VitalsResultOut(Schema):
+class VitalsResultOut(DictSchema):
     stored: int
     duplicates: int
     alerts: list[SessionAlertOut]
 
 
-class DischargeOut(Schema):
+class DischargeOut(DictSchema):
     ready: bool
     unmet: list[str]
     earliest_at: datetime | None
     minutes_left: float | None
 
 
-class SessionOut(Schema):
+class SessionOut(DictSchema):
     id: UUID
     patient_id: UUID
     protocol: str
@@ -214,7 +215,7 @@ class SessionDetailOut(SessionOut):
     summary: dict
 
 
-class AdverseEventOut(Schema):
+class AdverseEventOut(DictSchema):
     id: UUID
     event_type: str
     severity: str
@@ -224,7 +225,7 @@ class AdverseEventOut(Schema):
     onset_at: datetime
 
 
-class AmendmentOut(Schema):
+class AmendmentOut(DictSchema):
     id: UUID
     kind: str
     target_type: str

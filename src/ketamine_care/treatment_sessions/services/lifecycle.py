@@ -33,11 +33,15 @@ def locked(session: TreatmentSession) -> TreatmentSession:
     Only the session's own row is locked (`of`), never the joined patient, clinic or protocol
     rows, and NO KEY leaves the foreign-key checks of other transactions alone: both deadlocked
     against the audit-chain head (docs/ARCHITECTURE.md, "Locks and their order")."""
-    return (
+    row = (
         TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
         .select_related("patient", "protocol_version__clinic_protocol", "clinic")
         .get(pk=session.pk)
     )
+    if row.patient.clinic_id == row.clinic_id:
+        # The same clinic row: auditing `patient=` then needs no query to find the clinic.
+        row.patient.clinic = row.clinic
+    return row
 
 
 def require_unsigned(session: TreatmentSession) -> None:

@@ -1,0 +1,219 @@
+"""CPU per request of the mixed workload's operations, in process: the CPU time
+(`time.process_time`) this process spends answering one request through Django's test client,
+on a durable PostgreSQL, beside `/healthz`. Unlike requests per second through a server, CPU
+time per request hardly moves with what else runs on a shared machine, so it is the figure to
+compare before and after a change.
+
+Operations: patient search (`GET /patients?q=`, the search shapes of `_mixed_data.SEARCHES` in
+turn), the chart (`GET /patients/<id>`), the chart's administrations
+(`GET /patients/<id>/administrations`, a year of weekly ratings of three scales: 156 rows), a
+vitals batch of 60 readings (`POST /treatment-sessions/<id>/vitals`, in a transaction rolled
+back afterwards so every repeat meets the same session; the commit is left out) and `/healthz`.
+The clinic is `_mixed_data.seed_clinic` (bulk-inserted rows the app's own code would write).
+The operations are timed in rounds, one request of each per round, so a drifting load weighs
+on all alike. Prints, per operation: median CPU ms with IQR and range, queries per request,
+the database's CPU per request (PostgreSQL's processes from /proc, summed over the run and
+divided by the requests: coarse, 10 ms ticks), and the machine's load. Then the share of the
+`/healthz` ceiling a mixed workload (search 50 %, chart 30 % split evenly between the record
+and its administrations, vitals 20 %) could reach if CPU is the cap: (app + db CPU of
+/healthz) / (app + db CPU of the mixed request). The server adds the same HTTP and logging
+cost to both, which this leaves out, so the share through a server is lower.
+
+Usage: .venv/bin/python benchmarks/cpu_per_request.py [--repeat 60] [--warmup 5]
+           [--patients 10000] [--weeks 52] [--profile OPERATION]
+`--profile search|chart|administrations|vitals|healthz` prints cProfile's top functions
+over the repeats of one operation instead of the table; `--sql OPERATION` prints the SQL
+statements of one request.
+Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _http_load import ProcessCpu, postgres_pid  # noqa: E402
+from _setup import Timing, machine_load, print_header, start_django  # noqa: E402
+
+MIX = {"search": 0.5, "chart": 0.15, "administrations": 0.15, "vitals": 0.2}
+BATCH = 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--profile", default="", help="cProfile one operation")
+    parser.add_argument("--sql", default="", help="print the SQL of one request of an operation")
+    args = parser.parse_args()
+    stop = start_django()
+    try:
+        run(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        stop()
+
+
+def run(args) -> None:
+    import logging
+
+    from _mixed_data import seed_clinic
+
+    # This process answers the requests; one log line each would drown the figures. The
+    # line's formatting is left out of every operation alike.
+    logging.getLogger("ketamine_care.request").disabled = True
+    print_header("CPU per request, in process (Django test client)")
+    started = time.perf_counter()
+    ward = seed_clinic(
+        name=f"CPU Clinic {time.strftime('%H%M%S')}",
+        clients=1,
+        patients=args.patients,
+        monitoring=4,
+        weeks=args.weeks,
+    )
+    print(f"   seeded in {time.perf_counter() - started:.0f} s: {args.patients:,} patients, "
+          f"charts with {args.weeks} weeks of 3 scales, sessions in monitoring")  # fmt: skip
+    calls = operations(ward)
+    if args.profile:
+        profile(calls[args.profile], args)
+        return
+    if args.sql:
+        print_sql(calls[args.sql])
+        return
+    queries = {name: count_queries(call) for name, call in calls.items()}
+    cpu, db = timed_rounds(calls, args.repeat, args.warmup)
+    print(f"{'operation':<16} {'CPU ms/request (process_time)':<60} {'queries':>7} {'db ms':>6}")
+    for name in calls:
+        print(f"{name:<16} {Timing.of(cpu[name])!s:<60} {queries[name]:>7} {db[name]:>6.1f}")
+    app = {name: statistics.median(values) for name, values in cpu.items()}
+    mixed_app = sum(app[name] * share for name, share in MIX.items())
+    mixed_db = sum(db[name] * share for name, share in MIX.items())
+    health = app["healthz"] + db["healthz"]
+    print(f"mixed request (search 50 %, chart 15 %, administrations 15 %, vitals 20 %): "
+          f"{mixed_app:.1f} ms app + {mixed_db:.1f} ms db; /healthz {app['healthz']:.1f} + "
+          f"{db['healthz']:.1f} ms")  # fmt: skip
+    print(f"share of the /healthz ceiling if CPU is the cap: "
+          f"{100 * health / (mixed_app + mixed_db):.1f} %  (goal >= 25 %); "
+          f"on 2 cores at most {2000 / (mixed_app + mixed_db):.0f} mixed requests/s")  # fmt: skip
+    print(machine_load())
+
+
+def operations(ward) -> dict:
+    """Each operation as a call that asserts its answer."""
+    from _mixed_data import SEARCHES
+    from _readings import normal_reading
+    from django.db import transaction
+    from django.test import Client
+    from django.utils import timezone
+
+    web = Client(HTTP_AUTHORIZATION=f"Bearer {ward.tokens[0]}", HTTP_X_FORWARDED_PROTO="https")
+    patient, session = ward.patients[0], ward.monitoring[0]
+    searches = iter(range(10**9))
+
+    def get(path):
+        def call():
+            response = web.get(path)
+            assert response.status_code == 200, response.content
+            return response
+
+        return call
+
+    def search():
+        q = SEARCHES[next(searches) % len(SEARCHES)]
+        response = web.get("/api/v1/patients", {"q": q})
+        assert response.status_code == 200, response.content
+
+    def vitals():
+        now = timezone.now()
+        body = {
+            "idempotency_key": f"cpu-{session}",
+            "readings": [
+                {"measured_at": (now - timedelta(seconds=i)).isoformat(), **normal_reading(i)}
+                for i in range(BATCH)
+            ],
+        }
+        with transaction.atomic():
+            url = f"/api/v1/treatment-sessions/{session}/vitals"
+            response = web.post(url, body, content_type="application/json")
+            assert response.status_code == 201, response.content
+            assert response.json()["stored"] == BATCH
+            transaction.set_rollback(True)
+
+    return {
+        "search": search,
+        "chart": get(f"/api/v1/patients/{patient}"),
+        "administrations": get(f"/api/v1/patients/{patient}/administrations"),
+        "vitals": vitals,
+        "healthz": get("/healthz"),
+    }
+
+
+def count_queries(call) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return len(captured)
+
+
+def print_sql(call) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call()
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    for query in captured:
+        print(f"   {query['sql'][:160]}")
+
+
+def timed_rounds(calls: dict, repeat: int, warmup: int):
+    """CPU ms per call of each operation, and the database's CPU ms per call."""
+    database = ProcessCpu(postgres_pid())
+    for call in calls.values():
+        for _ in range(warmup):
+            call()
+    cpu = {name: [] for name in calls}
+    db = dict.fromkeys(calls, 0.0)
+    for _ in range(repeat):
+        for name, call in calls.items():
+            before_db = database.seconds()
+            before = time.process_time()
+            call()
+            cpu[name].append((time.process_time() - before) * 1000)
+            db[name] += database.seconds() - before_db
+    return cpu, {name: 1000 * seconds / repeat for name, seconds in db.items()}
+
+
+def profile(call, args) -> None:
+    import cProfile
+    import pstats
+
+    for _ in range(args.warmup):
+        call()
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(args.repeat):
+        call()
+    profiler.disable()
+    stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
+    stats.print_stats(45)
+    stats.sort_stats("tottime").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
