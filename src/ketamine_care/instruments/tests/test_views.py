@@ -119,7 +119,6 @@ class ChartMeasuresTests(ClinicTestCase):
 QUERIES = 36
 
 
-
 class TimePointTests(ClinicTestCase):
     def test_the_time_point_must_be_chosen(self):
         data = phq9_post([0] * 9, time_point="")
