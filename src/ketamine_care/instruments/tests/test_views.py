@@ -116,7 +116,7 @@ class ChartMeasuresTests(ClinicTestCase):
 # alert banner (one query per alert feed: questionnaires,
 # sessions), the navigation's alert badge (one COUNT per feed) and the user's backup-code
 # device (django-otp's static plugin, read on every verified request)
-QUERIES = 36
+QUERIES = 47
 
 
 class TimePointTests(ClinicTestCase):
