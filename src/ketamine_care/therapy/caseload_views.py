@@ -20,10 +20,13 @@ def caseload(request):
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     clinic = request.membership.clinic
-    shown = queries.caseload(clinic, windows_for(clinic))
+    mine = request.GET.get("mine") == "1"
+    therapist = request.user if mine else None
+    shown = queries.caseload(clinic, windows_for(clinic), therapist=therapist)
     queries.record_caseload_listed(clinic=clinic, shown=shown, actor=request.user, request=request)
     context = {
         "caseload": shown,
+        "mine": mine,
         "can_record": has_capability(request.membership, Capability.RECORD_THERAPY),
         "can_set_windows": has_capability(request.membership, Capability.MANAGE_THERAPY_SETTINGS),
         "overdue_shown_days": queries.OVERDUE_SHOWN_DAYS,

@@ -55,7 +55,7 @@ class Caseload:
         return list(seen.values())
 
 
-def _coming(clinic, today: date, days: int) -> list[tuple]:
+def _coming(clinic, today: date, days: int, only) -> list[tuple]:
     last = today + timedelta(days=days)
     dosed = TreatmentSession.objects.filter(
         planned_visit=OuterRef("pk"), dose_started_at__isnull=False
@@ -66,15 +66,23 @@ def _coming(clinic, today: date, days: int) -> list[tuple]:
             plan__status=PlanStatus.ACTIVE, date__gte=today, date__lte=last,
         )
         .exclude(Exists(dosed))
+        .filter(**({"plan__patient_id__in": only} if only is not None else {}))
         .select_related("plan__patient")
         .order_by("date", "number")[:ROW_LIMIT]
     )  # fmt: skip
     found = [(v.plan.patient, v.date, f"Planned visit {v.number}") for v in visits]
     start, end = clinic_day_bounds(clinic, today)[0], clinic_day_bounds(clinic, last)[1]
     ad_hoc = TreatmentSession.objects.filter(
-        clinic=clinic, planned_visit__isnull=True, state__in=NOT_YET_DOSED,
-        scheduled_for__gte=start, scheduled_for__lt=end, patient__status="active",
-    ).select_related("patient")[:ROW_LIMIT]  # fmt: skip
+        clinic=clinic,
+        planned_visit__isnull=True,
+        state__in=NOT_YET_DOSED,
+        scheduled_for__gte=start,
+        scheduled_for__lt=end,
+        patient__status="active",
+    )
+    if only is not None:
+        ad_hoc = ad_hoc.filter(patient_id__in=only)
+    ad_hoc = ad_hoc.select_related("patient")[:ROW_LIMIT]
     found += [
         (s.patient, clinic_date_of(clinic, s.scheduled_for), "Scheduled session") for s in ad_hoc
     ]
@@ -95,7 +103,7 @@ def _last_preparations(clinic, patient_ids) -> dict[int, date]:
     return last
 
 
-def _needs_integration(clinic, today: date, days: int) -> list[IntegrationRow]:
+def _needs_integration(clinic, today: date, days: int, only) -> list[IntegrationRow]:
     """Dosed sessions with no integration session of the patient linked to them or held on or
     after their day (in the clinic's zone), the oldest (most overdue) first."""
     since = clinic_day_bounds(clinic, today - timedelta(days=days + OVERDUE_SHOWN_DAYS))[0]
@@ -110,6 +118,7 @@ def _needs_integration(clinic, today: date, days: int) -> list[IntegrationRow]:
         .exclude(state="cancelled")
         .annotate(dose_day=TruncDate("dose_started_at", tzinfo=clinic_zone(clinic)))
         .exclude(Exists(integrated))
+        .filter(**({"patient_id__in": only} if only is not None else {}))
         .select_related("patient")
         .order_by("dose_started_at", "id")[:ROW_LIMIT]
     )  # fmt: skip
@@ -121,17 +130,23 @@ def _needs_integration(clinic, today: date, days: int) -> list[IntegrationRow]:
     return rows
 
 
-def caseload(clinic, windows: Windows) -> Caseload:
+def caseload(clinic, windows: Windows, *, therapist=None) -> Caseload:
     """Who has a dosing session coming within `upcoming_days`, and whose dosing session has
-    no integration session yet (due within `integration_days` of it; overdue ones stay)."""
+    no integration session yet (due within `integration_days` of it; overdue ones stay).
+    With `therapist`: only the patients that therapist has seen (any therapy session)."""
     today = clinic_today(clinic)
-    coming = _coming(clinic, today, windows.upcoming_days)
+    only = None
+    if therapist is not None:
+        only = TherapySession.objects.filter(clinic=clinic, therapist=therapist).values(
+            "patient_id"
+        )
+    coming = _coming(clinic, today, windows.upcoming_days, only)
     preparations = _last_preparations(clinic, {patient.pk for patient, _, _ in coming})
     return Caseload(
         today=today,
         windows=windows,
         coming=[ComingRow(p, day, what, preparations.get(p.pk)) for p, day, what in coming],
-        integration=_needs_integration(clinic, today, windows.integration_days),
+        integration=_needs_integration(clinic, today, windows.integration_days, only),
     )
 
 

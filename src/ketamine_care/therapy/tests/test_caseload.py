@@ -76,3 +76,13 @@ class IntegrationDueTests(ClinicTestCase):
     def test_a_preparation_session_does_not_count_as_integration(self):
         integration_note(patient=self.patient, therapist=self.therapist, kind="preparation")
         self.assertEqual(len(caseload(self.clinic, windows(7, 3)).integration), 1)
+
+    def test_my_caseload_keeps_the_patients_i_have_seen(self):
+        mine = caseload(self.clinic, windows(7, 3), therapist=self.therapist)
+        self.assertEqual(mine.integration, [])
+        integration_note(patient=self.patient, therapist=self.therapist, kind="preparation")
+        mine = caseload(self.clinic, windows(7, 3), therapist=self.therapist)
+        self.assertEqual([r.patient for r in mine.integration], [self.patient])
+        page = self.client_for(self.therapist).get("/therapy/", {"mine": "1"})
+        self.assertContains(page, "Showing the patients you have seen.")
+        self.assertContains(page, self.patient.family_name)
