@@ -68,6 +68,14 @@ def test_a_scheduled_phq9_is_mailed_answered_on_a_phone_and_shown_on_the_chart(
     page.get_by_role("button", name="Send my answers").click()
     expect(page.get_by_role("heading", name="Thank you, Robin")).to_be_visible()
 
+    # The visit instructions came by e-mail too: first name, time and link only.
+    [visit] = [m for m in mailoutbox if m.subject == "Your next visit"]
+    assert "ketamine" not in visit.body.lower()
+    page.goto(LINK.search(visit.body).group(1))
+    expect(page.get_by_role("heading", name="How to get ready for your visit")).to_be_visible()
+    expect(page.locator("#instruction-list")).to_contain_text("Arrange for someone")
+    save(page, "visit-instructions-phone", width=390)
+
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in("nurse@measures.clinic", PASSWORD)
     page.goto(f"/patients/{scheduled.public_id}/")
@@ -75,3 +83,6 @@ def test_a_scheduled_phq9_is_mailed_answered_on_a_phone_and_shown_on_the_chart(
     expect(row).to_contain_text("Before a visit")
     expect(row).to_contain_text("Completed")
     save(page, "scheduled-measure-chart")
+    page.get_by_role("link", name="Outstanding measures").click()
+    expect(page.get_by_role("heading", name="Outstanding measures")).to_be_visible()
+    expect(page.locator("#no-outstanding")).to_have_text("No outstanding measures.")

@@ -6,7 +6,9 @@ patient answers at home, together with the clinic's own scheduled questionnaires
 (`DEFAULT_INSTRUMENTS`, clinic-editable). The timings are labelled INSTITUTIONAL defaults
 [@ketamine-care-defaults]: no primary source fixes when a home questionnaire is sent. The
 day-after and day-7 requests feed the early-response table (the esketamine trials read the
-first response at 24 h [@fu-2020 §results]; day 7 is the clinic's default).
+first response at 24 h [@fu-2020 §results]): each is open exactly while an answer falls in
+that table's window after the dose (`outcomes/defaults.json`, 24 h +/- 6 h and day 7 +/- 1
+day), so every answer counts there.
 
 Quiet hours are wall-clock times in the clinic's time zone, so they follow daylight saving:
 22:00 is 22:00 local on either side of the change.
@@ -14,7 +16,7 @@ Quiet hours are wall-clock times in the clinic's time zone, so they follow dayli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -29,8 +31,9 @@ DEFAULT_INSTRUMENTS = ("phq9",)
 DEFAULT_QUIET_START = time(21, 0)
 DEFAULT_QUIET_END = time(8, 0)
 PRE_VISIT_HOURS = 24  # sent this long before the visit; expires when the visit starts
-AFTER_SESSION_HOURS = {AFTER_SESSION_1D: 24, AFTER_SESSION_7D: 7 * 24}
-AFTER_SESSION_VALID_HOURS = 72
+# The early-response windows the after-session requests follow: kind -> window label.
+AFTER_SESSION_WINDOWS = {AFTER_SESSION_1D: "24h", AFTER_SESSION_7D: "day7"}
+RESEND_VALID_HOURS = 72
 FOLLOW_UP_DAYS = 28  # after the last session, when no further visit is booked
 FOLLOW_UP_VALID_DAYS = 7
 SOURCE = "Home questionnaire timings (INSTITUTIONAL) [@ketamine-care-defaults]"
@@ -44,6 +47,11 @@ class Visit:
     key: int
     starts_at: datetime
     ended_at: datetime | None = None
+    dosed_at: datetime | None = None  # the early-response table's session time
+
+    @property
+    def anchor(self) -> datetime:
+        return self.dosed_at or self.ended_at
 
 
 @dataclass(frozen=True)
@@ -79,11 +87,13 @@ def planned_requests(
     pre_dose: Sequence[str],
     follow_up: Sequence[str],
     clinic_instruments: Sequence[str],
+    after_windows: Mapping[str, tuple[float, float]],
     now: datetime,
 ) -> list[PlannedRequest]:
     """The requests due at `now` and not yet expired: before each upcoming visit, after each
-    finished session (day 1 and day 7), and a follow-up after the last session when no
-    visit is booked. The caller drops those it already made (one per session and kind)."""
+    finished session (`after_windows`: kind -> (target, tolerance) hours after the dose),
+    and a follow-up after the last session when no visit is booked. The caller drops those
+    it already made (one per session and kind)."""
     planned = []
     before = timedelta(hours=PRE_VISIT_HOURS)
     for visit in upcoming:
@@ -91,12 +101,12 @@ def planned_requests(
         planned.append(
             PlannedRequest(visit.key, PRE_VISIT, visit.starts_at - before, visit.starts_at, codes)
         )
-    valid = timedelta(hours=AFTER_SESSION_VALID_HOURS)
     for visit in finished:
-        for kind, hours in AFTER_SESSION_HOURS.items():
-            due = visit.ended_at + timedelta(hours=hours)
+        for kind, (target, tolerance) in after_windows.items():
+            middle = visit.anchor + timedelta(hours=target)
+            due, expires = middle - timedelta(hours=tolerance), middle + timedelta(hours=tolerance)
             planned.append(
-                PlannedRequest(visit.key, kind, due, due + valid, _codes(clinic_instruments))
+                PlannedRequest(visit.key, kind, due, expires, _codes(clinic_instruments))
             )
     if finished and not upcoming:
         last = max(finished, key=lambda v: v.ended_at)

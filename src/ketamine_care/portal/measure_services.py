@@ -21,7 +21,7 @@ from ketamine_care.portal.models import (
 )
 from ketamine_care.portal.services import _check_codes
 
-RESEND_VALID_HOURS = measure_rules.AFTER_SESSION_VALID_HOURS
+RESEND_VALID_HOURS = measure_rules.RESEND_VALID_HOURS
 
 
 def resend_request(*, measure_request: MeasureRequest, actor, request=None) -> MeasureRequest:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -23,6 +24,7 @@ from ketamine_care.audit.services import record
 from ketamine_care.instruments.definition import UnknownInstrument, load_definition
 from ketamine_care.jobs.models import Job
 from ketamine_care.jobs.runner import enqueue_job, register
+from ketamine_care.outcomes.rules import load_thresholds
 from ketamine_care.portal import contact, measure_rules
 from ketamine_care.portal.models import MeasureRequest, SelfReportLink
 from ketamine_care.portal.tokens import new_token
@@ -47,7 +49,21 @@ def _self_report(codes) -> set[str]:
 
 
 def _visit(session) -> measure_rules.Visit:
-    return measure_rules.Visit(session.pk, session.scheduled_for, session.discharged_at)
+    return measure_rules.Visit(
+        session.pk, session.scheduled_for, session.discharged_at, session.dose_started_at
+    )
+
+
+@cache
+def after_session_windows() -> dict[str, tuple[float, float]]:
+    """(target, tolerance) hours of the early-response windows the day-1 and day-7
+    requests follow, from the outcome thresholds."""
+    windows = {w.label: w for w in load_thresholds().early_response_windows.windows}
+    return {
+        kind: (windows[label].target_hours, windows[label].tolerance_hours)
+        for kind, label in measure_rules.AFTER_SESSION_WINDOWS.items()
+        if label in windows
+    }
 
 
 def _sessions_by_patient(clinic, now):
@@ -83,6 +99,7 @@ def _planned_for(upcoming, finished, clinic_settings, now):
         pre_dose=pre_dose,
         follow_up=follow,
         clinic_instruments=clinic_settings.instruments,
+        after_windows=after_session_windows(),
         now=now,
     ), sessions
 

@@ -15,6 +15,7 @@ from ketamine_care.portal.measure_rules import Visit, in_quiet_hours, quiet_hour
 
 NOW = datetime(2026, 11, 10, 15, 0, tzinfo=UTC)
 NEW_YORK = "America/New_York"
+WINDOWS = {rules.AFTER_SESSION_1D: (24, 6), rules.AFTER_SESSION_7D: (168, 24)}
 QUIET = {"time_zone": NEW_YORK, "start": time(21, 0), "end": time(8, 0)}
 
 
@@ -25,6 +26,7 @@ def plan(upcoming=(), finished=(), now=NOW, pre_dose=("cssrs_screener",), follow
         pre_dose=pre_dose,
         follow_up=follow_up,
         clinic_instruments=("phq9",),
+        after_windows=WINDOWS,
         now=now,
     )
 
@@ -42,12 +44,17 @@ def test_a_visit_more_than_24_hours_away_is_not_due_yet():
     assert plan(upcoming=[Visit(1, NOW + timedelta(hours=25))]) == []
 
 
-def test_a_session_gets_the_day_1_and_day_7_requests_each_in_its_own_window():
-    ended = NOW - timedelta(hours=25)
-    [day1] = plan(finished=[Visit(1, ended, ended)], follow_up=())
-    assert (day1.kind, day1.due_at) == (rules.AFTER_SESSION_1D, ended + timedelta(hours=24))
-    assert day1.expires_at == day1.due_at + timedelta(hours=72)
+def test_a_session_gets_the_day_1_and_day_7_requests_each_open_over_its_window():
+    dosed = NOW - timedelta(hours=20)
+    [day1] = plan(finished=[Visit(1, dosed, dosed + timedelta(hours=2), dosed)], follow_up=())
+    assert day1.kind == rules.AFTER_SESSION_1D
+    # Open exactly while an answer lands in the early-response table's 24 h +/- 6 h window.
+    assert (day1.due_at, day1.expires_at) == (
+        dosed + timedelta(hours=18),
+        dosed + timedelta(hours=30),
+    )
     assert day1.instrument_codes == ("phq9",)
+    assert plan(finished=[Visit(1, dosed, dosed, NOW - timedelta(hours=31))]) == []
     week = NOW - timedelta(days=7, hours=1)
     kinds = [r.kind for r in plan(finished=[Visit(2, week, week)], upcoming=[])]
     assert kinds == [rules.AFTER_SESSION_7D]

@@ -248,7 +248,8 @@ class FollowUpTests(ClinicTestCase):
         version = activate(self.clinic, self.medical_director)
         done = discharged_session(self.patient, version, self.nurse, self.prescriber)
         TreatmentSession.objects.filter(pk=done.pk).update(
-            discharged_at=timezone.now() - timedelta(days=29)
+            dose_started_at=timezone.now() - timedelta(days=29, hours=2),
+            discharged_at=timezone.now() - timedelta(days=29),
         )
         later = screened_session(
             self.patient, version, self.prescriber,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import time, timedelta
+from pathlib import Path
 
 from django.core import mail
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from ketamine_care import protocols
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.models import Source
 from ketamine_care.instruments.services import record_administration
@@ -159,12 +161,16 @@ class VisitMessageTests(ClinicTestCase):
         self.assertIn(f"{fasting['no_food_min'] // 60} hours", words)
         self.assertIn(f"{fasting['no_liquids_min']} minutes", words)
         self.assertIn(f"{nasal['min_before_min'] // 60} hour", words)
+        # ... and the protocol's own administration instructions (esketamine, the label).
+        library = Path(protocols.__file__).parent / "library" / "esketamine-trd-label.json"
+        protocol = json.loads(library.read_text(encoding="utf-8"))
+        text = " ".join(protocol["administration"]["intranasal"]["instructions"])
+        for number in (">=2 h", ">=30 min", ">=1 h", "next day after restful sleep"):
+            self.assertIn(number, text)
         given = json.loads(_data("discharge_instructions.json"))["instructions"]
         keys = {item["key"] for item in given}
         self.assertEqual(set(instructions.instruction_data()["after_session"]), keys)
 
 
 def _data(name: str) -> str:
-    from pathlib import Path
-
     return (Path(_ts_data).parent / name).read_text(encoding="utf-8")
