@@ -7,8 +7,9 @@ Actions: `continue`, `extend_interval`, `shorten_interval`, `return_to_previous_
 2. Non-response at the end of induction: `review_for_discontinuation`.
 3. Worse (relapse, loss of response, or the latest measure lost the benefit the one before
    had): sessions missed -> `return_to_previous_schedule` (the label's missed-dose rule);
-   else the dose rose -> `tolerance_review`; else relapse or loss of response ->
-   `shorten_interval`; a single worse measure -> `continue` (re-rate; never longer).
+   else relapse or loss of response with the dose risen since the best measure ->
+   `tolerance_review`, without -> `shorten_interval`; a single worse measure -> `continue`
+   (re-rate; never longer).
 4. Response or remission held on the last `stable_measures` measures, the latest taken at
    most one interval before the last session, no session missed meanwhile (the label: with
    no worsening, continue the schedule), and the protocol's next longer interval already
@@ -95,16 +96,21 @@ def _when_worse(state, history: History, rules: CourseRules, first: Reason) -> R
         target = shorter.every_days if shorter else None
         return Recommendation("return_to_previous_schedule", (first, reason), every, target)
     rose = dose_rose(history, state)
-    if rose:
+    lost = state.state in ("relapse", "loss_of_response")
+    if rose and lost:
         reason = Reason("dose_rose", rose, rules.defaults.tolerance.source)
         return Recommendation("tolerance_review", (first, reason), every, None)
-    if state.state in ("relapse", "loss_of_response"):
+    if lost:
         words = "The response was lost without missed sessions. " + _back_to(shorter)
         source = shorter.source if shorter else state.source
         reason = Reason("shorten", words, source)
         target = shorter.every_days if shorter else None
         return Recommendation("shorten_interval", (first, reason), every, target)
+    # One worse measure is not yet a lost response: re-rate (a dose rise is named, and the
+    # tolerance review follows if the next measure confirms the loss).
     words = "Keep the current interval and re-rate at the next visit; do not step down now."
+    if rose:
+        words += " " + rose
     reason = Reason("rerate", words, rules.loss_source)
     return Recommendation("continue", (first, reason), every, None)
 
@@ -160,6 +166,9 @@ def _extension_blocker(state, history, rules: CourseRules, rung: Rung | None) ->
             "schedule rather than step down."
         )
         return Reason("missed_sessions", words, rules.defaults.missed_sessions.source)
+    rose = _dose_rose_since(history, state, recent[0].measure.day)
+    if rose:
+        return Reason("dose_rose_while_stable", rose, rules.defaults.tolerance.source)
     # Measures come before each session: more than one interval of sessions without one is
     # stale (the measure of the visit before the last still counts).
     visits = [s.day for s in history.sessions if s.day <= state.today]
@@ -191,6 +200,20 @@ def missed_since(history: History, state: CourseState, rules: CourseRules, since
         if (since is None or after > since) and gap >= need * every:
             missed += gap // every - 1
     return missed
+
+
+def _dose_rose_since(history: History, state: CourseState, since) -> str | None:
+    """Words when a session after `since` had a higher known dose than the last one on or
+    before it: the response held on a higher dose, so no step down yet (dates only, so a
+    worse trajectory cannot turn this off)."""
+    before = [s.dose_mg for s in history.sessions if s.day <= since and s.dose_mg]
+    after = [s.dose_mg for s in history.sessions if since < s.day <= state.today and s.dose_mg]
+    if not before or not after or max(after) <= before[-1]:
+        return None
+    return (
+        f"The dose rose from {before[-1]:g} mg to {max(after):g} mg while the response held: "
+        "keep the interval and review for tolerance before stepping down."
+    )
 
 
 def dose_rose(history: History, state: CourseState) -> str | None:

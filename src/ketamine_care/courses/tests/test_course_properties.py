@@ -17,13 +17,16 @@ BENEFIT = {"response", "remission", "sustained_remission"}
 
 @st.composite
 def courses(draw):
-    """A course: sessions every few days, a baseline on day 0 and later measures."""
+    """A course: sessions every few days with their doses, a baseline on day 0 and later
+    measures."""
     every = draw(st.sampled_from([3, 7, 14, 28]))
     gaps = draw(st.lists(st.integers(min_value=2, max_value=30), min_size=1, max_size=16))
     sessions, d = [0], 0
     for gap in gaps:
         d += gap
         sessions.append(d)
+    doses = st.sampled_from([56.0, 84.0, None])
+    sessions = [(day, draw(doses)) for day in sessions]  # doses may rise, fall or be unknown
     days = draw(
         st.lists(st.integers(min_value=1, max_value=d + 14), min_size=0, max_size=12, unique=True)
     )
@@ -33,7 +36,7 @@ def courses(draw):
     return draw(PROTOCOLS), measures, sessions, every
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(course=courses(), data=st.data())
 def test_a_worse_trajectory_never_yields_a_longer_interval(course, data):
     protocol, measures, sessions, every = course

@@ -160,3 +160,10 @@ def test_a_protocol_without_maintenance_never_steps_down():
     _, rec, _ = review(mdsi, [(0, 34), (24, 8)], ESK_INDUCTION, 3)
     assert rec.action == "continue"
     assert "no maintenance schedule" in rec.reasons[-1].message
+
+
+def test_no_step_down_while_the_dose_went_up():
+    sessions = [*[(d, 56) for d in LABEL[:-1]], (56, 84)]
+    _, rec, _ = review(ESK, AT_WEEK_9, sessions, 7)
+    assert rec.action == "continue"
+    assert "dose_rose_while_stable" in rules_of(rec)

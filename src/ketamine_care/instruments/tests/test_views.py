@@ -112,10 +112,11 @@ class ChartMeasuresTests(ClinicTestCase):
 # dosing-session times, the latest plan's protocol for its remission cut-off and the safety
 # plan), treatment (3), the course review (1: no active plan, nothing more to read),
 # dosing sessions (the count for the pager and today's session; no page query with none),
-# self-report links (1), scheduled measures (2: the requests, the contact preference), the
-# alert banner (one query per alert feed: questionnaires,
-# sessions), the navigation's alert badge (one COUNT per feed) and the user's backup-code
-# device (django-otp's static plugin, read on every verified request)
+# long-term surveillance (its chart section and alert feed), self-report links (1), scheduled
+# measures (2: the requests, the contact preference), the therapy section, the alert banner
+# (one query per alert feed: questionnaires, sessions, surveillance, therapy), the
+# navigation's alert badge (one COUNT per feed) and the user's backup-code device
+# (django-otp's static plugin, read on every verified request)
 QUERIES = 47
 
 

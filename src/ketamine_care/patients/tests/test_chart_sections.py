@@ -26,6 +26,7 @@ class ChartSectionTests(ClinicTestCase):
                 ("treatment", "dosing/_treatment_section.html"),
                 ("course_review", "courses/_course_review.html"),
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
+                ("surveillance", "surveillance/_chart_section.html"),
                 ("therapy", "therapy/_chart_therapy.html"),
                 ("self_report_links", "portal/_chart_links.html"),
                 ("scheduled_measures", "portal/_chart_measures.html"),
