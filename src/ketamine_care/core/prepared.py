@@ -19,7 +19,9 @@ from django.db.models import QuerySet
 
 class PreparedQuery:
     """`build(**markers)` returns a `values_list` queryset in which each named value is the
-    marker given for it (used once each); `rows(using, **values)` runs it with the values."""
+    marker given for it (used once each); `rows(using, **values)` runs it with the values.
+    The values reach the database as given, not through a field's conversion: text compared
+    with text columns only (a UUID or a date is stored differently on each backend)."""
 
     def __init__(self, name: str, build: Callable[..., QuerySet], *names: str) -> None:
         self.name, self.build, self.names = name, build, names
