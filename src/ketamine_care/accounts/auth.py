@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections, router
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models import F, FilteredRelation, Q
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
@@ -12,6 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ketamine_care.accounts.models import ApiToken, Clinic, Membership, User
 from ketamine_care.accounts.permissions import second_factor_required
 from ketamine_care.core.clock import activate_clinic_zone
+from ketamine_care.core.prepared import PreparedQuery
 
 
 class BearerTokenAuth(HttpBearer):
@@ -42,24 +43,35 @@ class BearerTokenAuth(HttpBearer):
 def token_membership(token_hash: str) -> Membership | None:
     """The active membership (with its user and clinic) that a usable token speaks for, in
     one query: the token is not revoked, its user is active, and the user is an active member
-    of the token's clinic. `token_id` and `token_used` (its last use) ride along.
+    of the token's clinic. `token_id` and `token_used` (its last use) ride along. Every API
+    request asks this, so its query is compiled once per connection (`core.prepared`)."""
+    using = router.db_for_read(Membership) or DEFAULT_DB_ALIAS
+    rows = _TOKEN_MEMBERSHIP.rows(using, token_hash=token_hash)
+    if not rows:
+        return None
+    values, objects = list(rows[0]), []
+    for model, _ in _JOINED:
+        names = _attnames(model)
+        objects.append(model.from_db(using, names, values[: len(names)]))
+        values = values[len(names) :]
+    membership, membership.user, membership.clinic = objects
+    membership.token_id, membership.token_used = values
+    return membership
 
-    Every API request asks this, so the query (`_token_membership_query`) is compiled once
-    per database connection and then only run with the token's hash: building and compiling
-    it cost more CPU than a whole `/healthz` answer."""
-    alias = router.db_for_read(Membership) or DEFAULT_DB_ALIAS
-    connection = connections[alias]
-    prepared = getattr(connection, "token_membership_query", None)
-    if prepared is None:
-        prepared = connection.token_membership_query = _PreparedTokenQuery(alias)
-    return prepared.run(connection, token_hash)
+
+def _attnames(model) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
-def _token_membership_query(token_hash: str, columns: list[str]):
+_JOINED = ((Membership, ""), (User, "user__"), (Clinic, "clinic__"))
+
+
+def _token_membership_query(token_hash: str):
     token = FilteredRelation(
         "user__api_tokens",
         condition=Q(user__api_tokens__token_hash=token_hash, user__api_tokens__revoked_at=None),
     )
+    columns = [f"{prefix}{name}" for model, prefix in _JOINED for name in _attnames(model)]
     return (
         Membership.objects.annotate(token=token)
         .filter(
@@ -69,48 +81,11 @@ def _token_membership_query(token_hash: str, columns: list[str]):
         )
         .annotate(token_id=F("token__id"), token_used=F("token__last_used_at"))
         .order_by("pk")
-        .values_list(*columns)[:1]
+        .values_list(*columns, "token_id", "token_used")[:1]
     )
 
 
-class _PreparedTokenQuery:
-    """`_token_membership_query` compiled once: its SQL with the hash as the one parameter to
-    fill in, and the compiler that converts a row as the ORM would (time zones, booleans)."""
-
-    HASH = "\x00token-hash\x00"  # a placeholder no real hash can equal
-
-    def __init__(self, alias: str) -> None:
-        self.models = [(Membership, ""), (User, "user__"), (Clinic, "clinic__")]
-        self.names = [[f.attname for f in model._meta.concrete_fields] for model, _ in self.models]
-        columns = [
-            f"{prefix}{name}"
-            for (_, prefix), names in zip(self.models, self.names, strict=True)
-            for name in names
-        ]
-        query = _token_membership_query(self.HASH, [*columns, "token_id", "token_used"]).query
-        self.compiler = query.get_compiler(using=alias)
-        self.sql, params = self.compiler.as_sql()
-        self.hash_at = [i for i, value in enumerate(params) if value == self.HASH]
-        assert len(self.hash_at) == 1, "the hash must be the query's one placeholder"
-        self.params = list(params)
-        self.alias = alias
-
-    def run(self, connection, token_hash: str) -> Membership | None:
-        params = list(self.params)
-        params[self.hash_at[0]] = token_hash
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        values = list(next(iter(self.compiler.results_iter(results=[[row]]))))
-        objects = []
-        for (model, _), names in zip(self.models, self.names, strict=True):
-            objects.append(model.from_db(self.alias, names, values[: len(names)]))
-            values = values[len(names) :]
-        membership, membership.user, membership.clinic = objects
-        membership.token_id, membership.token_used = values
-        return membership
+_TOKEN_MEMBERSHIP = PreparedQuery("token-membership", _token_membership_query, "token_hash")
 
 
 class ClinicSessionAuth(SessionAuth):

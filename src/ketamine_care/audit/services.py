@@ -23,6 +23,7 @@ from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.verify import verify_chain
 from ketamine_care.core.middleware import client_ip
+from ketamine_care.core.prepared import PreparedQuery
 
 GLOBAL_CHAIN = "global"
 # Each clinic's events go to its chain (key: the clinic's public id) and, while another
@@ -94,8 +95,18 @@ def record(
         content["hash"] = event_mac(content, signing_key.secret)
         event = AuditEvent.objects.create(**content)
         head.last_seq, head.last_hash = event.seq, event.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        _advance_head(head)
     return event
+
+
+def _advance_head(head: AuditChainHead) -> None:
+    """`head.save(update_fields=["last_seq", "last_hash"])` without the ORM's UPDATE being
+    built again on every audited request (the model has no signals or save hooks)."""
+    quote, meta = connection.ops.quote_name, AuditChainHead._meta
+    seq, digest, pk = (quote(meta.get_field(f).column) for f in ("last_seq", "last_hash", "id"))
+    sql = f"UPDATE {quote(meta.db_table)} SET {seq} = %s, {digest} = %s WHERE {pk} = %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [head.last_seq, head.last_hash, head.pk])
 
 
 def _lock_head(key: str) -> AuditChainHead:
@@ -106,9 +117,12 @@ def _lock_head(key: str) -> AuditChainHead:
     keys = chain_keys(key)
     held = getattr(connection, "audit_stripe", None)
     held = held[1] if held and held[0] is _transaction_of(connection) else None
-    order = [Case(When(chain=held, then=Value(0)), default=Value(1)), "id"] if held else ["id"]
-    free = AuditChainHead.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
-    head = free.filter(chain__in=keys).order_by(*order).first()
+    values = {f"key{n}": k for n, k in enumerate(keys)}
+    if held:
+        found = _FREE_HEAD_HELD.rows(connection.alias, held=held, **values)
+    else:
+        found = _FREE_HEAD.rows(connection.alias, **values)
+    head = AuditChainHead.from_db(connection.alias, HEAD_FIELDS, found[0]) if found else None
     if head is None:
         heads = AuditChainHead.objects.filter(chain__in=keys)
         existing = set(heads.values_list("chain", flat=True))
@@ -119,6 +133,24 @@ def _lock_head(key: str) -> AuditChainHead:
         )
     connection.audit_stripe = (_transaction_of(connection), head.chain)
     return head
+
+
+HEAD_FIELDS = ["id", "chain", "last_seq", "last_hash"]
+
+
+def _free_heads(held=None, **keys):
+    """The heads of a clinic's chains that no other transaction holds, the one this
+    transaction already holds (`held`) first, then in order of creation."""
+    free = AuditChainHead.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
+    order = [Case(When(chain=held, then=Value(0)), default=Value(1)), "id"] if held else ["id"]
+    rows = free.filter(chain__in=[keys[f"key{n}"] for n in range(CHAIN_STRIPES)])
+    return rows.order_by(*order).values_list(*HEAD_FIELDS)[:1]
+
+
+# Run by every audited request: compiled once per connection (`core.prepared`).
+_KEYS = [f"key{n}" for n in range(CHAIN_STRIPES)]
+_FREE_HEAD = PreparedQuery("audit-free-head", _free_heads, *_KEYS)
+_FREE_HEAD_HELD = PreparedQuery("audit-free-head-held", _free_heads, "held", *_KEYS)
 
 
 def _transaction_of(conn):

@@ -1,0 +1,55 @@
+"""A prepared query finds what its queryset finds, for any values, with the rows converted as
+the ORM converts them; it is compiled once per connection; a value it cannot place is an
+error, never a query with a marker in it."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from django.db import DEFAULT_DB_ALIAS
+from django.test import TestCase
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase as HypothesisTestCase
+
+from ketamine_care.accounts.models import Clinic
+from ketamine_care.core.prepared import PreparedQuery
+
+
+def clinics_named(name_from, names=("id", "name", "created_at")):
+    return Clinic.objects.filter(name__gte=name_from).order_by("name").values_list(*names)
+
+
+PREPARED = PreparedQuery("test-clinics-named", clinics_named, "name_from")
+
+
+class PreparedQueryPropertyTests(HypothesisTestCase):
+    @settings(max_examples=25, deadline=None)
+    @given(
+        names=st.sets(st.text(alphabet="abc", min_size=1, max_size=3), max_size=6),
+        name_from=st.text(alphabet="abc", max_size=3),
+    )
+    def test_it_finds_what_the_queryset_finds(self, names, name_from):
+        for name in names:
+            Clinic.objects.create(name=name)
+        expected = list(clinics_named(name_from))
+        self.assertEqual(PREPARED.rows(DEFAULT_DB_ALIAS, name_from=name_from), expected)
+
+
+class PreparedQueryTests(TestCase):
+    def test_it_compiles_once_per_connection(self):
+        Clinic.objects.create(name="Once")
+        prepared = PreparedQuery("test-once", clinics_named, "name_from")
+        with mock.patch.object(prepared, "_compile", wraps=prepared._compile) as compile_:
+            first = prepared.rows(DEFAULT_DB_ALIAS, name_from="O")
+            second = prepared.rows(DEFAULT_DB_ALIAS, name_from="Z")
+        self.assertEqual(compile_.call_count, 1)
+        self.assertEqual([row[1] for row in first], ["Once"])
+        self.assertEqual(second, [])
+        # The time zone is the ORM's: an aware datetime, as the queryset gives.
+        self.assertIsNotNone(first[0][2].tzinfo)
+
+    def test_a_value_not_in_the_query_once_is_refused(self):
+        prepared = PreparedQuery("test-missing", lambda **_: clinics_named("a"), "name_from")
+        with self.assertRaisesMessage(ValueError, "name_from must be in the query once"):
+            prepared.rows(DEFAULT_DB_ALIAS, name_from="a")
