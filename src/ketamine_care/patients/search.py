@@ -25,6 +25,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import connections
 from django.db.models import Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from ketamine_care.core.errors import DomainError
@@ -182,8 +183,9 @@ def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=
     if few is not None:
         chosen = Patient.objects.filter(clinic=clinic, pk__in=few)
         return chosen.filter(after).order_by(*ORDER)[offset : offset + size]
-    page = _page_keys(branches, after, offset, size)
-    return Patient.objects.filter(pk__in=[pk for *_, pk in page]).order_by(*ORDER)
+    sql, params = _page_keys(branches, after, offset, size).query.sql_with_params()
+    chosen = RawSQL(f"SELECT page.id FROM ({sql}) AS page", params)  # noqa: S611 (built SQL)
+    return Patient.objects.filter(pk__in=chosen).order_by(*ORDER)
 
 
 def _page_keys(branches, after: Q, offset: int, size: int) -> QuerySet:
@@ -232,10 +234,10 @@ def _bounded_count(matches, branches) -> tuple[int, bool, set[int] | None]:
     """(count, estimated, ids): `count_matches`, and the matches' ids when there are at most
     SORT_AT_MOST of them (the page then sorts those instead of searching again).
 
-    With ways of matching (PostgreSQL), their ids are read one way at a time, at most
-    limit + 1 of each: once one way alone, or those read so far together, pass the limit,
-    the others are not read (each costs a visit of the table per match, which is what a
-    broad word spends its time on)."""
+    With ways of matching (PostgreSQL), they are counted one way at a time, at most
+    limit + 1 of each, and their ids come back while within the limit: once one way alone,
+    or those read so far together, pass the limit, the others are not read (each costs a
+    visit of the table per match, which is what a broad word spends its time on)."""
     limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     if not branches:
         count, estimated = count_matches(matches)
@@ -243,7 +245,19 @@ def _bounded_count(matches, branches) -> tuple[int, bool, set[int] | None]:
         return count, estimated, set() if few else None
     found: set[int] = set()
     for branch in branches:
-        found.update(branch.order_by().values_list("id", flat=True)[: limit + 1])
+        sql, params = branch.order_by().values("id")[: limit + 1].query.sql_with_params()
+        with connections[matches.db].cursor() as cursor:
+            # The ids come back only when they are at most the limit: a broad way of
+            # matching answers one number.
+            cursor.execute(
+                "SELECT count(*), CASE WHEN count(*) <= %s THEN array_agg(bounded.id) END "
+                f"FROM ({sql}) AS bounded",  # noqa: S608 (the ORM's own SQL)
+                (limit, *params),
+            )
+            number, ids = cursor.fetchone()
+        if number > limit:
+            return _estimate(matches, limit), True, None
+        found.update(ids or ())
         if len(found) > limit:
             return _estimate(matches, limit), True, None
     return len(found), False, found if len(found) <= SORT_AT_MOST else None
