@@ -95,7 +95,8 @@ def patient_surveillance(patient, clinic, today: date) -> PatientSurveillance:
     doses = patient_doses(patient, clinic)
     exposure = cumulative_exposure(doses, today=today)
     trend = dose_trend(doses, today=today)
-    protocol = patient_protocol(patient)
+    # The schedule starts at the first dose: before it, nothing is due and no protocol is read.
+    protocol = patient_protocol(patient) if doses else None
     done = last_done(patient)
     if protocol is None or protocol.schedule is None:
         return PatientSurveillance(protocol, exposure, {}, [], done, trend)

@@ -112,10 +112,12 @@ class ChartMeasuresTests(ClinicTestCase):
 # dosing-session times, the latest plan's protocol for its remission cut-off and the safety
 # plan), treatment (3),
 # dosing sessions (the count for the pager and today's session; no page query with none),
-# self-report links (1), the alert banner (one query per alert feed: questionnaires,
-# sessions), the navigation's alert badge (one COUNT per feed) and the user's backup-code
-# device (django-otp's static plugin, read on every verified request)
-QUERIES = 34
+# self-report links (1), long-term surveillance (4: the doses, the checks last done, the
+# latest checks, the open alerts; the protocol only once there is a dose), the alert banner
+# (one query per alert feed: questionnaires, sessions, surveillance), the navigation's alert
+# badge (one COUNT per feed) and the user's backup-code device (django-otp's static plugin,
+# read on every verified request)
+QUERIES = 40
 
 
 class TimePointTests(ClinicTestCase):

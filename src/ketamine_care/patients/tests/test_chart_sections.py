@@ -25,9 +25,12 @@ class ChartSectionTests(ClinicTestCase):
                 ("measures", "outcomes/_measures_section.html"),
                 ("treatment", "dosing/_treatment_section.html"),
                 ("sessions", "treatment_sessions/_chart_sessions.html"),
+                ("surveillance", "surveillance/_chart_section.html"),
                 ("self_report_links", "portal/_chart_links.html"),
             ],
         )
+        day_list = [(s.name, s.template) for s in sections.sections(sections.DAY_LIST)]
+        self.assertEqual(day_list, [("surveillance_due", "surveillance/_day_list_section.html")])
         rows = [s.name for s in sections.sections(sections.MEDICATION_ROW)]
         self.assertEqual(rows, ["interactions"])
 
