@@ -42,6 +42,7 @@ def chart_section(request, patient) -> dict | None:
         "surveillance_exposure": state.exposure.as_dict(),
         "surveillance_exposure_notes": state.exposure.notes(),
         "surveillance_reached": reached(state.exposure, state.thresholds),
+        "surveillance_trend": state.trend,
         "surveillance_checks": queries.recent_checks(patient),
         "surveillance_alerts": queries.open_alerts(patient),
         "surveillance_links": record_links(patient) if can_record else [],

@@ -88,3 +88,30 @@ def cumulative_exposure(doses: Sequence[Dose], *, today: date) -> Exposure:
         sessions_without_mg_last_30_days=missing30,
         sessions_without_mg_last_365_days=missing365,
     )
+
+
+@dataclass(frozen=True)
+class DoseTrend:
+    """The recorded dose per session over the last 365 days (a dose-escalation cue for the
+    misuse review; it judges nothing)."""
+
+    first_mg: float
+    latest_mg: float
+    highest_mg: float
+    sessions: int
+
+    @property
+    def rising(self) -> bool:
+        return self.latest_mg > self.first_mg
+
+
+def dose_trend(doses: Sequence[Dose], *, today: date) -> DoseTrend | None:
+    """First, latest and highest recorded mg in the 365-day window (None: no recorded mg)."""
+    known = sorted(
+        (d for d in doses if d.mg is not None and in_window(d.day, today=today, days=365)),
+        key=lambda d: d.day,
+    )
+    if not known:
+        return None
+    values = [float(d.mg) for d in known if d.mg is not None]
+    return DoseTrend(values[0], values[-1], max(values), len(values))

@@ -11,7 +11,13 @@ from django.db.models import Count, Max, Q, Sum
 from ketamine_care.core.clock import clinic_date_of
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
 from ketamine_care.protocols.definition_surveillance import Surveillance
-from ketamine_care.surveillance.exposure import Dose, Exposure, cumulative_exposure
+from ketamine_care.surveillance.exposure import (
+    Dose,
+    DoseTrend,
+    Exposure,
+    cumulative_exposure,
+    dose_trend,
+)
 from ketamine_care.surveillance.models import AlertStatus, SurveillanceAlert, SurveillanceCheck
 from ketamine_care.surveillance.schedule import DueItem, due_items, thresholds_for
 from ketamine_care.treatment_sessions.models import TreatmentSession
@@ -82,18 +88,21 @@ class PatientSurveillance:
     thresholds: dict[str, float]
     due: list[DueItem] = field(default_factory=list)
     last_done: dict[str, date] = field(default_factory=dict)
+    trend: DoseTrend | None = None
 
 
 def patient_surveillance(patient, clinic, today: date) -> PatientSurveillance:
     doses = patient_doses(patient, clinic)
     exposure = cumulative_exposure(doses, today=today)
-    protocol = patient_protocol(patient)
+    trend = dose_trend(doses, today=today)
+    # The schedule starts at the first dose: before it, nothing is due and no protocol is read.
+    protocol = patient_protocol(patient) if doses else None
     done = last_done(patient)
     if protocol is None or protocol.schedule is None:
-        return PatientSurveillance(protocol, exposure, {}, [], done)
+        return PatientSurveillance(protocol, exposure, {}, [], done, trend)
     due = due_items(protocol.schedule, doses=doses, last_done=done, today=today)
     thresholds = thresholds_for(protocol.schedule)
-    return PatientSurveillance(protocol, exposure, thresholds, due, done)
+    return PatientSurveillance(protocol, exposure, thresholds, due, done, trend)
 
 
 def recent_checks(patient, limit: int = 10) -> list[SurveillanceCheck]:

@@ -112,12 +112,13 @@ class ChartMeasuresTests(ClinicTestCase):
 # dosing-session times, the latest plan's protocol for its remission cut-off and the safety
 # plan), treatment (3), the course review (1: no active plan, nothing more to read),
 # dosing sessions (the count for the pager and today's session; no page query with none),
-# long-term surveillance (its chart section and alert feed), self-report links (1), scheduled
-# measures (2: the requests, the contact preference), the therapy section, the alert banner
-# (one query per alert feed: questionnaires, sessions, surveillance, therapy), the
-# navigation's alert badge (one COUNT per feed) and the user's backup-code device
-# (django-otp's static plugin, read on every verified request)
-QUERIES = 47
+# long-term surveillance (4: the doses, the checks last done, the latest checks, the open
+# alerts; the protocol only once there is a dose), self-report links (1), scheduled measures
+# (2: the requests, the contact preference), the therapy section, the alert banner (one query
+# per alert feed: questionnaires, sessions, surveillance, therapy), the navigation's alert
+# badge (one COUNT per feed) and the user's backup-code device (django-otp's static plugin,
+# read on every verified request)
+QUERIES = 45
 
 
 class TimePointTests(ClinicTestCase):

@@ -32,6 +32,8 @@ class ChartSectionTests(ClinicTestCase):
                 ("scheduled_measures", "portal/_chart_measures.html"),
             ],
         )
+        day_list = [(s.name, s.template) for s in sections.sections(sections.DAY_LIST)]
+        self.assertEqual(day_list, [("surveillance_due", "surveillance/_day_list_section.html")])
         rows = [s.name for s in sections.sections(sections.MEDICATION_ROW)]
         self.assertEqual(rows, ["interactions"])
 

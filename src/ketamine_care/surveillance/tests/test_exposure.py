@@ -114,3 +114,19 @@ def test_an_unknown_dose_never_lowers_exposure_below_what_is_known(doses):
     assert cumulative_exposure(doses, today=TODAY).mg_last_365_days == pytest.approx(
         cumulative_exposure(known, today=TODAY).mg_last_365_days
     )
+
+
+def test_the_dose_trend_names_first_latest_and_highest_in_the_year():
+    from ketamine_care.surveillance.exposure import dose_trend
+
+    doses = [Dose(ago(400), 100.0), Dose(ago(200), 56.0), Dose(ago(100), 84.0)]
+    doses += [Dose(ago(10), None), Dose(ago(5), 70.0)]
+    trend = dose_trend(doses, today=TODAY)
+    assert (trend.first_mg, trend.latest_mg, trend.highest_mg, trend.sessions) == (
+        56.0,
+        70.0,
+        84.0,
+        3,
+    )
+    assert trend.rising
+    assert dose_trend([Dose(ago(1), None)], today=TODAY) is None

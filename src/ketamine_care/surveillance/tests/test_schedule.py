@@ -244,3 +244,24 @@ def test_results_are_never_in_the_future_and_always_sorted(doses):
     )
     assert all(d.due_on <= TODAY for d in due)
     assert due == sorted(due, key=lambda d: (d.due_on, d.key))
+
+
+dose_lists = st.lists(
+    st.builds(Dose, day=days.map(ago), mg=st.none() | st.floats(0, 100)), min_size=1, max_size=15
+)
+
+
+@given(doses=dose_lists, extra=dose_lists, last=st.integers(0, 400))
+def test_more_doses_never_delay_or_remove_a_due_check(doses, extra, last):
+    last_done = {key: ago(last) for key in ("bladder_review", "exposure_review")}
+    thresholds = {"sessions_last_30_days": 4, "mg_last_365_days": 500}
+    before = surveillance_due(
+        TRD, doses=doses, last_done=last_done, today=TODAY, exposure_thresholds=thresholds
+    )
+    after = surveillance_due(
+        TRD, doses=doses + extra, last_done=last_done, today=TODAY, exposure_thresholds=thresholds
+    )
+    after_by_key = {d.key: d for d in after}
+    for item in before:
+        assert item.key in after_by_key
+        assert after_by_key[item.key].due_on <= item.due_on
