@@ -22,8 +22,15 @@ class BearerTokenAuth(HttpBearer):
             return None
         row = ApiToken.from_db(
             None,
-            ["id", "user_id", "clinic_id", "last_used_at"],
-            [membership.token_id, membership.user_id, membership.clinic_id, membership.token_used],
+            ["id", "user_id", "clinic_id", "last_used_at", "scopes", "patient_context"],
+            [
+                membership.token_id,
+                membership.user_id,
+                membership.clinic_id,
+                membership.token_used,
+                membership.token_scopes,
+                membership.token_patient,
+            ],
         )
         now = timezone.now()
         # Write last-use at most once a minute: a device posting vitals should not write on
@@ -41,7 +48,8 @@ class BearerTokenAuth(HttpBearer):
 def token_membership(token_hash: str) -> Membership | None:
     """The active membership (with its user and clinic) that a usable token speaks for, in
     one query: the token is not revoked, its user is active, and the user is an active member
-    of the token's clinic. `token_id` and `token_used` (its last use) ride along."""
+    of the token's clinic. `token_id`, `token_used` (its last use), `token_scopes` and
+    `token_patient` (its patient context) ride along."""
     token = FilteredRelation(
         "user__api_tokens",
         condition=Q(user__api_tokens__token_hash=token_hash, user__api_tokens__revoked_at=None),
@@ -53,7 +61,12 @@ def token_membership(token_hash: str) -> Membership | None:
             is_active=True,
             user__is_active=True,
         )
-        .annotate(token_id=F("token__id"), token_used=F("token__last_used_at"))
+        .annotate(
+            token_id=F("token__id"),
+            token_used=F("token__last_used_at"),
+            token_scopes=F("token__scopes"),
+            token_patient=F("token__patient_context"),
+        )
         .select_related("user", "clinic")
         .first()
     )
