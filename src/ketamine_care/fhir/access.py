@@ -29,6 +29,11 @@ class Grant:
     context: str  # "system", "user" or "patient"
     patient_id: UUID | None  # set for the patient context
 
+    def may_read(self, part) -> bool:
+        """The role may see this part's rows (a type's parts may need different capabilities:
+        vital signs and rating-scale totals are both Observations)."""
+        return part.capability is None or has_capability(self.membership, part.capability)
+
     @property
     def clinic(self):
         return self.membership.clinic
@@ -70,13 +75,15 @@ def authenticate(request):
 
 
 def grant_for(request, resource_type: str, capability, action: str = "read") -> Grant:
-    """Authenticate, then check the token's scope (403) and the role's capability (403)."""
+    """Authenticate, then check the token's scope (403) and the role's capability (403).
+    `capability`: one capability, None (no role check), or several (any one suffices)."""
     membership = authenticate(request)
     token = request.api_token
     context = scope_context(token.scopes, resource_type, action)
     if context is None:
         raise FhirError(403, "forbidden", f"The token has no scope to {action} {resource_type}.")
-    if capability is not None and not has_capability(membership, capability):
+    needed = capability if isinstance(capability, list | tuple | set | frozenset) else [capability]
+    if None not in needed and not any(has_capability(membership, c) for c in needed):
         raise FhirError(403, "forbidden", f"Your role may not {action} {resource_type}.")
     patient_id = token.patient_context if context == "patient" else None
     return Grant(membership=membership, context=context, patient_id=patient_id)

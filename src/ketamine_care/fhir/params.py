@@ -156,6 +156,8 @@ def _token(param: SearchParam, value: str) -> Q | None:
     system, bar, code = value.rpartition("|")
     if not bar:
         system = None
+    if param.match is not None:
+        return param.match(system, code)
     if param.fixed:
         hit = any(code == c and (system is None or system == s) for s, c in param.fixed)
         return Q() if hit else None

@@ -44,6 +44,9 @@ class SearchParam:
     paths: tuple[str, ...] = ()
     description: str = ""
     transform: Callable[[str], Any] | None = None
+    # For a token whose codes come from more than one system: (system or None, code) -> a Q
+    # object, or None for "matches nothing".
+    match: Callable[[str | None, str], Any] | None = None
 
 
 @dataclass(frozen=True)

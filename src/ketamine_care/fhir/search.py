@@ -39,6 +39,8 @@ def search(name: str, query: Query, grant: Grant) -> Page:
     parts = registry.parts_of(name)
     candidates = []
     for index, part in enumerate(parts):
+        if not grant.may_read(part):
+            continue
         rows = filter_part(part, scoped(part.queryset(grant.clinic), part, grant), query)
         if rows is not None:
             candidates.append((index, part, rows))

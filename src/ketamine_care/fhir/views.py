@@ -54,8 +54,10 @@ def _parts(resource_type: str) -> list:
 @require_GET
 def read(request, resource_type: str, resource_id: str):
     parts = _parts(resource_type)
-    grant = grant_for(request, resource_type, parts[0].capability)
+    grant = grant_for(request, resource_type, [p.capability for p in parts])
     part, row = _find(grant, resource_type, resource_id)
+    if part is not None and not grant.may_read(part):
+        raise FhirError(403, "forbidden", f"Your role may not read this {resource_type}.")
     if row is None:
         raise FhirError(404, "not-found", f"{resource_type}/{resource_id} is not known here.")
     services.record_fhir_read(
@@ -86,7 +88,7 @@ def _find(grant, resource_type: str, resource_id: str):
 @require_GET
 def search_type(request, resource_type: str):
     parts = _parts(resource_type)
-    grant = grant_for(request, resource_type, parts[0].capability)
+    grant = grant_for(request, resource_type, [p.capability for p in parts])
     query = parse_query(request, parts)
     page = search(resource_type, query, grant)
     if any(part.patient_path is not None for part in parts):
