@@ -69,6 +69,8 @@ class SearchParameterTests(SearchFixture):
             ({"_id": f"{me},{other}"}, {me, other}),
             ({"identifier": self.second.mrn}, {other}),
             ({"identifier": f"{system}|{self.second.mrn.lower()}"}, {other}),
+            ({"identifier": f"{mrn_system(self.other_clinic)}|{self.second.mrn}"}, set()),
+            ({"identifier": f"http://hospital.example/mrn|{self.second.mrn}"}, set()),
             ({"name": "oka"}, {other}),
             ({"name": "ROB"}, {other}),
             ({"family": self.patient.family_name}, {me}),
