@@ -19,6 +19,8 @@ from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.core.clock import clinic_today
+from ketamine_care.fhir import registry as fhir_registry
+from ketamine_care.fhir.tests.rows import add_clinical_rows
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
@@ -101,6 +103,16 @@ POST_ONLY = (
     "portal:measure_settings",
 )
 NINJA_ROUTES = {"api-v1:openapi-json", "api-v1:openapi-view", "api-v1:api-root"}
+
+# FHIR routes (/fhir/R4, bearer tokens only): url name -> who may call them. REGISTRY: read and
+# search need a read scope on the token and the capability the resource type registers
+# (fhir/registry.py); FhirMatrixTests visits every registered type as each role.
+REGISTRY = "registry"
+FHIR = {
+    "fhir:metadata": PUBLIC,  # the CapabilityStatement
+    "fhir:search": REGISTRY,
+    "fhir:read": REGISTRY,
+}
 
 # Protocols, screening, dosing and plans (issue 4).
 HTML.update(
@@ -553,9 +565,11 @@ class MatrixFixture(ClinicTestCase):
 class AuthorizationMatrixTests(MatrixFixture):
     def test_every_route_has_an_expectation(self):
         html = {name for name, _ in _walk(get_resolver().url_patterns)}
+        fhir = {n for n in html if n.startswith("fhir:")}
         self.assertEqual(
-            html - NINJA_ROUTES - {n for n in html if n.startswith("api-v1:")}, set(HTML)
+            html - NINJA_ROUTES - fhir - {n for n in html if n.startswith("api-v1:")}, set(HTML)
         )
+        self.assertEqual(fhir, set(FHIR))
         schema = api.get_openapi_schema()
         operations = {(method, path) for path, ops in schema["paths"].items() for method in ops}
         self.assertEqual(operations, set(API))
@@ -644,3 +658,66 @@ class AuthorizationMatrixTests(MatrixFixture):
                 continue
             with self.subTest(method=method, path=path):
                 self.assertEqual(self.call_api(method, path).status_code, 401)
+
+
+class FhirMatrixTests(MatrixFixture):
+    """Every registered FHIR resource type, read and searched as each role and as the other
+    clinic's director (who may read everything there: a refusal is the clinic boundary)."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        add_clinical_rows(
+            patient=cls.patient,
+            prescriber=cls.prescriber,
+            nurse=cls.nurse,
+            session=cls.session_fixture["session"],
+        )
+
+    def fhir_get(self, path: str, user=None):
+        headers = {}
+        if user is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[user.email]}"
+        return Client().get(f"/fhir/R4/{path}", **headers)
+
+    def one_of_each_part(self):
+        """(type, capability, the id of one of the clinic's rows or None) for every part of
+        every registered type (a type's parts may need different capabilities)."""
+        for name in fhir_registry.type_names():
+            for part in fhir_registry.parts_of(name):
+                row = part.queryset(self.clinic).order_by("id").first()
+                self.assertIsNotNone(row, f"no {name} {part.id_prefix} row to visit")
+                yield name, part.capability, part.fhir_id(row)
+
+    def test_fhir_reads_and_searches_as_each_role(self):
+        for role in Role:
+            searchable: dict[str, bool] = {}
+            for name, capability, fhir_id in self.one_of_each_part():
+                allowed = _allowed(role, capability)
+                searchable[name] = searchable.get(name, False) or allowed
+                if fhir_id is None:
+                    continue
+                with self.subTest(role=role.value, path=f"{name}/{fhir_id}"):
+                    response = self.fhir_get(f"{name}/{fhir_id}", self.users[role])
+                    self.assertEqual(response.status_code, 200 if allowed else 403)
+                    self.assertEqual(response["Content-Type"][:21], "application/fhir+json")
+            for name, allowed in searchable.items():
+                with self.subTest(role=role.value, path=name):
+                    response = self.fhir_get(name, self.users[role])
+                    self.assertEqual(response.status_code, 200 if allowed else 403)
+
+    def test_fhir_reads_of_another_clinics_records_answer_404(self):
+        for name, _capability, fhir_id in self.one_of_each_part():
+            if fhir_id is None:
+                continue
+            with self.subTest(path=f"{name}/{fhir_id}"):
+                response = self.fhir_get(f"{name}/{fhir_id}", self.outsider_director)
+                self.assertEqual(response.status_code, 404)
+                self.assertEqual(response.json()["resourceType"], "OperationOutcome")
+
+    def test_fhir_without_credentials_answers_401(self):
+        for name, _capability, fhir_id in self.one_of_each_part():
+            for path in [name] + ([f"{name}/{fhir_id}"] if fhir_id else []):
+                with self.subTest(path=path):
+                    self.assertEqual(self.fhir_get(path).status_code, 401)
+        self.assertEqual(self.fhir_get("metadata").status_code, 200)

@@ -16,11 +16,13 @@ from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.services import query_digest
+from ketamine_care.fhir import registry as fhir_registry
+from ketamine_care.fhir.tests.rows import add_clinical_rows
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.outcomes.services import save_safety_plan
 from ketamine_care.treatment_sessions.services import schedule_session
 from ketamine_care.treatment_sessions.tests.factories import discharged_session
-from tests.test_authorization_matrix import API, HTML, MatrixFixture, _walk, valid_body
+from tests.test_authorization_matrix import API, FHIR, HTML, MatrixFixture, _walk, valid_body
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,13 @@ for _name in HTML:
         # The ledger counts stock; it names lots, products and staff, never a patient.
         HTML_READS.setdefault(_name, NO_PATIENT_DATA)
 
+# FHIR routes: a read names its resource's patient; a search page names the patients shown.
+FHIR_READS = {
+    "fhir:metadata": NO_PATIENT_DATA,
+    "fhir:read": Reads("fhir.read"),
+    "fhir:search": Reads("fhir.searched", one_patient=False),
+}
+
 _P = "/api/v1/patients/{patient_id}"
 _TS = "/api/v1/treatment-sessions"
 API_READS = {
@@ -201,10 +210,40 @@ class ReadAuditTests(MatrixFixture):
         )
         # A discharged session, so that the *To sign* worklist shows the patient.
         discharged_session(cls.patient, cls.protocol_version, cls.nurse, cls.prescriber)
+        # A row of every kind the FHIR resources read.
+        add_clinical_rows(
+            patient=cls.patient,
+            prescriber=cls.prescriber,
+            nurse=cls.nurse,
+            session=cls.session_fixture["session"],
+        )
 
     def test_every_route_has_a_read_expectation(self):
         self.assertEqual(set(HTML_READS), set(HTML))
         self.assertEqual(set(API_READS), set(API))
+        self.assertEqual(set(FHIR_READS), set(FHIR))
+
+    def test_every_fhir_read_of_patient_data_records_a_read_event(self):
+        token = self.tokens[self.medical_director.email]
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        for name in fhir_registry.type_names():
+            for part in fhir_registry.parts_of(name):
+                row = part.queryset(self.clinic).filter(**self.about_patient(part)).first()
+                self.assertIsNotNone(row, f"no {name} {part.id_prefix} row to read")
+                if part.patient_path is None:
+                    continue
+                with self.subTest(type=name, part=part.id_prefix):
+                    url = f"/fhir/R4/{name}/{part.fhir_id(row)}"
+                    self.assert_read_recorded(FHIR_READS["fhir:read"], lambda u=url: client.get(u))
+            with self.subTest(type=name, search=True):
+                self.assert_read_recorded(
+                    FHIR_READS["fhir:search"],
+                    lambda n=name: client.get(f"/fhir/R4/{n}", {"_count": 100}),
+                )
+
+    def about_patient(self, part) -> dict:
+        lookup = part.patient_lookup()
+        return {lookup: self.patient.public_id} if lookup else {}
 
     def assert_read_recorded(self, expected: Reads, call, *, may_be_empty=False) -> None:
         before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0

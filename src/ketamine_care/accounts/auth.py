@@ -24,8 +24,15 @@ class BearerTokenAuth(HttpBearer):
             return None
         row = ApiToken.from_db(
             None,
-            ["id", "user_id", "clinic_id", "last_used_at"],
-            [membership.token_id, membership.user_id, membership.clinic_id, membership.token_used],
+            ["id", "user_id", "clinic_id", "last_used_at", "scopes", "patient_context"],
+            [
+                membership.token_id,
+                membership.user_id,
+                membership.clinic_id,
+                membership.token_used,
+                membership.token_scopes,
+                membership.token_patient,
+            ],
         )
         now = timezone.now()
         # Write last-use at most once a minute: a device posting vitals should not write on
@@ -43,7 +50,8 @@ class BearerTokenAuth(HttpBearer):
 def token_membership(token_hash: str) -> Membership | None:
     """The active membership (with its user and clinic) that a usable token speaks for, in
     one query: the token is not revoked, its user is active, and the user is an active member
-    of the token's clinic. `token_id` and `token_used` (its last use) ride along. Every API
+    of the token's clinic. `token_id`, `token_used` (its last use), `token_scopes` and
+    `token_patient` (its patient context) ride along. Every API
     request asks this, so its query is compiled once per connection (`core.prepared`)."""
     using = router.db_for_read(Membership) or DEFAULT_DB_ALIAS
     rows = _TOKEN_MEMBERSHIP.rows(using, token_hash=token_hash)
@@ -55,7 +63,12 @@ def token_membership(token_hash: str) -> Membership | None:
         objects.append(model.from_db(using, names, values[: len(names)]))
         values = values[len(names) :]
     membership, membership.user, membership.clinic = objects
-    membership.token_id, membership.token_used = values
+    (
+        membership.token_id,
+        membership.token_used,
+        membership.token_scopes,
+        membership.token_patient,
+    ) = values
     return membership
 
 
@@ -79,9 +92,14 @@ def _token_membership_query(token_hash: str):
             is_active=True,
             user__is_active=True,
         )
-        .annotate(token_id=F("token__id"), token_used=F("token__last_used_at"))
+        .annotate(
+            token_id=F("token__id"),
+            token_used=F("token__last_used_at"),
+            token_scopes=F("token__scopes"),
+            token_patient=F("token__patient_context"),
+        )
         .order_by("pk")
-        .values_list(*columns, "token_id", "token_used")[:1]
+        .values_list(*columns, "token_id", "token_used", "token_scopes", "token_patient")[:1]
     )
 
 

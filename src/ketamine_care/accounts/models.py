@@ -115,6 +115,9 @@ class Membership(TimestampedModel):
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
 
 
+DEFAULT_TOKEN_SCOPES = "user/*.read"
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self) -> ApiTokenQuerySet:
         return self.filter(revoked_at__isnull=True, user__is_active=True)
@@ -131,6 +134,13 @@ class ApiToken(PublicIdModel):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # SMART-style scopes for the FHIR API, space-separated (`user/*.read`, `patient/*.read`,
+    # `system/*.read`, `system/*.write`). Tokens issued before scopes existed read as the user
+    # they belong to, as they always did.
+    scopes = models.CharField(max_length=300, default=DEFAULT_TOKEN_SCOPES)
+    # The one patient a `patient/*.read` token may read (a patient's public id; no foreign key:
+    # accounts sits below patients). Without it a patient-scoped token reads nothing.
+    patient_context = models.UUIDField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 

@@ -13,15 +13,22 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from ketamine_care.accounts.mail_jobs import queue_password_reset_mail
 from ketamine_care.accounts.middleware import SESSION_CLINIC_KEY
-from ketamine_care.accounts.models import ApiToken, Membership
+from ketamine_care.accounts.models import DEFAULT_TOKEN_SCOPES, ApiToken, Membership
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import StateError
 
 
 def issue_api_token(
-    *, membership: Membership, name: str = "", request=None
+    *,
+    membership: Membership,
+    name: str = "",
+    request=None,
+    scopes: str = DEFAULT_TOKEN_SCOPES,
+    patient_context=None,
 ) -> tuple[ApiToken, str]:
-    """Create a token for the membership's user and clinic; return it with its one-time secret."""
+    """Create a token for the membership's user and clinic; return it with its one-time secret.
+    `scopes` are SMART-style (space-separated); `patient_context` is the public id of the one
+    patient a `patient/*.read` token reads."""
     secret = "kc_" + secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
@@ -30,13 +37,15 @@ def issue_api_token(
             name=name[:100],
             prefix=secret[:10],
             token_hash=ApiToken.hash_token(secret),
+            scopes=" ".join(scopes.split()),
+            patient_context=patient_context,
         )
         record(
             event_type="api_token.issued",
             actor=membership.user,
             clinic=membership.clinic,
             obj=token,
-            changes={"new": {"name": token.name, "prefix": token.prefix}},
+            changes={"new": {"name": token.name, "prefix": token.prefix, "scopes": token.scopes}},
             request=request,
         )
     return token, secret

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "ketamine_care.courses",
     "ketamine_care.therapy",
     "ketamine_care.demo",
+    "ketamine_care.fhir",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Patient search counts its matches exactly up to this many; beyond that the count is the
 # database's estimate and the answer says so (`count_estimated`, "about N").
 PATIENT_SEARCH_EXACT_COUNT_LIMIT = env_int("PATIENT_SEARCH_EXACT_COUNT_LIMIT", 10_000)
+
+# FHIR API (/fhir/R4, docs/FHIR.md): the base of the project's own code systems (codes no
+# standard system has), of its identifier systems (each clinic's MRNs), and search paging.
+FHIR_CODE_SYSTEM_BASE = os.environ.get(
+    "FHIR_CODE_SYSTEM_BASE", "https://ketamine-care.org/fhir/CodeSystem/"
+)
+FHIR_IDENTIFIER_SYSTEM_BASE = os.environ.get(
+    "FHIR_IDENTIFIER_SYSTEM_BASE", "https://ketamine-care.org/fhir/NamingSystem/"
+)
+FHIR_DEFAULT_COUNT = env_int("FHIR_DEFAULT_COUNT", 20)
+FHIR_MAX_COUNT = env_int("FHIR_MAX_COUNT", 100)
 
 # Throttle counters (portal, witness confirmations) must be seen by every worker: the
 # database cache by default, whose table the `core` migrations create. CACHE_URL may name

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class FhirConfig(AppConfig):
+    name = "ketamine_care.fhir"
+    label = "fhir"
+
+    def ready(self) -> None:
+        # Each resource module registers its resource types (registry.register).
+        from ketamine_care.fhir import labels, resources
+
+        labels.register()
+        resources.register_all()

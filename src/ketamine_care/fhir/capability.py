@@ -1,0 +1,79 @@
+"""The CapabilityStatement, generated from the registry: it lists exactly what is served."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from django.utils import timezone
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+from ketamine_care.fhir import registry
+from ketamine_care.fhir.params import COMMON
+
+FHIR_VERSION = "4.3.0"
+SMART_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+
+
+def capability_statement(base_url: str) -> CapabilityStatement:
+    return CapabilityStatement(
+        status="active",
+        date=timezone.now().isoformat(),
+        kind="instance",
+        fhirVersion=FHIR_VERSION,
+        format=["application/fhir+json", "json"],
+        software={"name": "ketamine-care", "version": _version()},
+        implementation={"description": "ketamine-care FHIR API", "url": base_url},
+        text={
+            "status": "generated",
+            "div": (
+                '<div xmlns="http://www.w3.org/1999/xhtml">FHIR R4B (4.3.0) read and search, '
+                "built and validated with R4B models.</div>"
+            ),
+        },
+        rest=[
+            {
+                "mode": "server",
+                "security": _security(),
+                "resource": [_resource(name) for name in registry.type_names()],
+            }
+        ],
+    )
+
+
+def _version() -> str:
+    try:
+        return version("ketamine-care")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _security() -> dict:
+    return {
+        "service": [{"coding": [{"system": SMART_SERVICE, "code": "SMART-on-FHIR"}]}],
+        "description": (
+            "Bearer tokens with SMART-style scopes: patient/*.read, user/*.read, "
+            "system/*.read, system/*.write. The role's permissions apply on top."
+        ),
+    }
+
+
+def _resource(name: str) -> dict:
+    parts = registry.parts_of(name)
+    params: dict[str, object] = dict(COMMON)
+    for part in parts:
+        params.update(part.search_params)
+    profiles = sorted({p.profile for p in parts if p.profile})
+    includes = sorted({f"{name}:{i}" for p in parts for i in p.includes})
+    resource = {
+        "type": name,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": [
+            {"name": key, "type": param.type, "documentation": param.description or None}
+            for key, param in sorted(params.items())
+        ],
+    }
+    if profiles:
+        resource["supportedProfile"] = profiles
+    if includes:
+        resource["searchInclude"] = includes
+    return resource
