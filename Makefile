@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 # Test processes per pass (pytest-xdist): the machine's cores, at most 4 (each has its own test
 # database and, for the browser tests, its own Chromium). PYTEST_WORKERS=0 runs in one process.
+# Modules go to the workers in collection order, where conftest.py puts the longest first
+# (LONGEST_FIRST); xdist's own reorder (most tests first) would put a long one-test module last.
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
-PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --durations=10
+PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=10
 
 .PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
 

@@ -141,10 +141,40 @@ def _runs_on(item, engine: str) -> bool:
     return engine == "sqlite" or uses_database(item)
 
 
+# The longest-running test modules (`--durations`), longest first. pytest-xdist hands out
+# modules in collection order, so one of these collected last would run alone while the other
+# workers wait; started first, they run beside the many short modules instead. Only the
+# order changes: a module missing here still runs, just in its collection place.
+LONGEST_FIRST = (
+    "tests/test_api_contract.py",
+    "tests/browser/test_accessibility.py",
+    "tests/test_backup.py",
+    "tests/test_authorization_matrix.py",
+    "tests/test_demo_and_health.py",
+    "tests/test_scale_out.py",
+    "tests/test_hostile_input.py",
+    "tests/test_serving.py",
+    "tests/test_unique_element_ids.py",
+    "tests/test_replica_routing.py",
+    "tests/test_tenant_isolation_lists.py",
+    "tests/test_concurrent_traffic.py",
+    "src/ketamine_care/inventory/tests/test_balance_properties.py",
+    "src/ketamine_care/dosing/tests/test_plans.py",
+)
+
+
+def _start_order(item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(config, items) -> None:
     """`--postgres` runs what touches a database: pure tests (clinical logic, parsers, lint-like
     checks) answer the same on any backend and already ran in the SQLite pass. A test marked
-    `only_on(engine)` runs in that engine's pass only. `--all-tests` runs everything."""
+    `only_on(engine)` runs in that engine's pass only. `--all-tests` runs everything. The
+    longest modules start first (`LONGEST_FIRST`); the sort is stable, so every module keeps
+    its tests together and in order."""
+    items.sort(key=_start_order)
     if config.getoption("--all-tests"):
         return
     engine = "postgresql" if config.getoption("--postgres") else "sqlite"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -52,13 +53,49 @@ def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
     return result
 
 
-class Databases:
-    """Two databases of the engine under test: a source and a restore target."""
+class Migrated:
+    """One database of the engine under test with every migration applied, made once per
+    module by `ketamine-care migrate`: each test's source database starts as a copy of it
+    (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE)."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, folder: Path) -> None:
+        if ENGINE == "sqlite":
+            self.path = folder / "migrated.sqlite3"
+            url = f"sqlite:///{self.path}"
+        else:
+            import psycopg
+
+            base = os.environ["DATABASE_URL"]
+            self.name = f"kc_migrated_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute(f'CREATE DATABASE "{self.name}"')
+            url = f"{base.rsplit('/', 1)[0]}/{self.name}"
+        _run(_environment(folder, url), "migrate", "--verbosity", "0")
+
+    def drop(self) -> None:
+        if ENGINE != "sqlite":
+            import psycopg
+
+            with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    database = Migrated(tmp_path_factory.mktemp("migrated"))
+    yield database
+    database.drop()
+
+
+class Databases:
+    """Two databases of the engine under test: a source, migrated (a copy of `migrated`), and
+    an empty restore target."""
+
+    def __init__(self, tmp_path: Path, migrated: Migrated) -> None:
         self.tmp_path = tmp_path
         if ENGINE == "sqlite":
             self.urls = {n: f"sqlite:///{tmp_path / f'{n}.sqlite3'}" for n in ("source", "target")}
+            shutil.copyfile(migrated.path, tmp_path / "source.sqlite3")
         else:
             import psycopg
 
@@ -68,8 +105,10 @@ class Databases:
             self.names = {n: f"kc_{n}_{suffix}" for n in ("source", "target")}
             root = base.rsplit("/", 1)[0]
             self.urls = {n: f"{root}/{name}" for n, name in self.names.items()}
-            for name in self.names.values():
-                self.admin.execute(f'CREATE DATABASE "{name}"')
+            self.admin.execute(
+                f'CREATE DATABASE "{self.names["source"]}" TEMPLATE "{migrated.name}"'
+            )
+            self.admin.execute(f'CREATE DATABASE "{self.names["target"]}"')
 
     def env(self, which: str) -> dict[str, str]:
         return _environment(self.tmp_path, self.urls[which])
@@ -115,8 +154,8 @@ class Databases:
 
 
 @pytest.fixture
-def databases(tmp_path):
-    dbs = Databases(tmp_path)
+def databases(tmp_path, migrated):
+    dbs = Databases(tmp_path, migrated)
     yield dbs
     dbs.drop()
 
@@ -148,8 +187,7 @@ def test_backup_then_restore_gives_the_same_data_and_a_verified_audit_trail(data
 
 
 def test_a_damaged_or_foreign_backup_is_refused(databases, tmp_path):
-    source = databases.env("source")
-    _run(source, "migrate", "--verbosity", "0")
+    source = databases.env("source")  # migrated, and empty
     backup_dir = tmp_path / "backup"
     _run(source, "backup", str(backup_dir))
     target = databases.env("target")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Day:
     date: date
     in_month: bool
@@ -36,14 +36,17 @@ def month_grids(visits: list[Any], reviews: list[dict] = ()) -> list[Month]:
     months, year, month = [], start.year, start.month
     cal = calendar.Calendar(firstweekday=0)
     while (year, month) <= (end.year, end.month):
+        # A plan can span years: each day is built once, and looked up only when in the month.
         weeks = [
             [
                 Day(
                     d,
-                    d.month == month,
-                    by_day.get(d, []) if d.month == month else [],
-                    review_days.get(d.isoformat(), []) if d.month == month else [],
+                    True,
+                    by_day.get(d, []),
+                    review_days.get(d.isoformat(), []) if review_days else [],
                 )
+                if d.month == month
+                else Day(d, False)
                 for d in week
             ]
             for week in cal.monthdatescalendar(year, month)
