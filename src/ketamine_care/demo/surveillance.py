@@ -20,6 +20,8 @@ from django.utils import timezone
 from ketamine_care.accounts.models import User
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+from ketamine_care.inventory.models import Lot
+from ketamine_care.inventory.services.draws import draw_for_administration
 from ketamine_care.protocols.queries import active_version
 from ketamine_care.surveillance import services
 from ketamine_care.treatment_sessions import states
@@ -27,6 +29,7 @@ from ketamine_care.treatment_sessions.models import DoseAdministration, Treatmen
 
 MARK = "Demo surveillance"
 DOSE_MG = Decimal("35")
+DEMO_LOT = "KET-DEMO-A"  # received by demo.ledger
 
 
 def make_surveillance_demo(clinic) -> dict:
@@ -54,6 +57,7 @@ def make_surveillance_demo(clinic) -> dict:
 
 
 def _sessions(patient, version, nurse, prescriber, days_ago: list[int]) -> None:
+    lot = Lot.objects.select_related("product").get(clinic=patient.clinic, lot_number=DEMO_LOT)
     for days in days_ago:
         when = timezone.now() - timedelta(days=days)
         session = TreatmentSession.objects.create(
@@ -71,18 +75,24 @@ def _sessions(patient, version, nurse, prescriber, days_ago: list[int]) -> None:
             signed_at=when + timedelta(hours=3),
             created_by=nurse,
         )
-        DoseAdministration.objects.create(
+        dose = DoseAdministration.objects.create(
             session=session,
             drug="ketamine",
-            product="Ketamine HCl 50 mg/mL (demo history)",
-            lot_number="DEMO-HIST",
-            expiry_date=(when + timedelta(days=365)).date(),
+            product=lot.product.name,
+            concentration_mg_per_ml=lot.product.strength_mg_per_ml,
+            lot_number=lot.lot_number,
+            expiry_date=lot.expiry_date,
             dose_mg=DOSE_MG,
             route="iv",
             given_by=nurse,
             checked_by=prescriber,
             recorded_by=nurse,
         )
+        # Every demo dose draws from the demo ledger's stock, as a recorded dose does.
+        dose.ledger_entry = draw_for_administration(
+            lot=lot, dose_mg=DOSE_MG, devices=0, actor=nurse, administration_ref=str(dose.public_id)
+        )
+        dose.save(update_fields=["ledger_entry"])
 
 
 def _long_maintenance(patient, version, nurse, prescriber, today) -> None:

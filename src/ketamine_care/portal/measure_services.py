@@ -63,7 +63,11 @@ def set_contact_preferences(
     *, patient, actor, consent_to_contact: bool, by_email: bool, by_sms: bool, request=None
 ) -> ContactPreference:
     with transaction.atomic():
-        row = ContactPreference.objects.select_for_update().filter(patient=patient).first()
+        row = (
+            ContactPreference.objects.select_for_update(of=("self",), no_key=True)
+            .filter(patient=patient)
+            .first()
+        )
         old = (
             {"consent_to_contact": row.consent_to_contact, "by_email": row.by_email,
              "by_sms": row.by_sms} if row else None
