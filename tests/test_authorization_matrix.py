@@ -19,6 +19,7 @@ from ketamine_care.accounts.permissions import ROLE_CAPABILITIES, Capability
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.config.api import api
 from ketamine_care.fhir import registry as fhir_registry
+from ketamine_care.fhir.tests.rows import add_clinical_rows
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
@@ -605,39 +606,50 @@ class FhirMatrixTests(MatrixFixture):
     """Every registered FHIR resource type, read and searched as each role and as the other
     clinic's director (who may read everything there: a refusal is the clinic boundary)."""
 
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        add_clinical_rows(
+            patient=cls.patient,
+            prescriber=cls.prescriber,
+            nurse=cls.nurse,
+            session=cls.session_fixture["session"],
+        )
+
     def fhir_get(self, path: str, user=None):
         headers = {}
         if user is not None:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {self.tokens[user.email]}"
         return Client().get(f"/fhir/R4/{path}", **headers)
 
-    def one_of_each_type(self):
-        """(type, capability, the id of one of the clinic's rows) for every registered type."""
+    def one_of_each_part(self):
+        """(type, capability, the id of one of the clinic's rows or None) for every part of
+        every registered type (a type's parts may need different capabilities)."""
         for name in fhir_registry.type_names():
-            parts = fhir_registry.parts_of(name)
-            for part in parts:
+            for part in fhir_registry.parts_of(name):
                 row = part.queryset(self.clinic).order_by("id").first()
-                if row is not None:
-                    yield name, part.capability, part.fhir_id(row)
-                    break
-            else:
-                yield name, parts[0].capability, None
+                self.assertIsNotNone(row, f"no {name} {part.id_prefix} row to visit")
+                yield name, part.capability, part.fhir_id(row)
 
     def test_fhir_reads_and_searches_as_each_role(self):
-        for name, capability, fhir_id in self.one_of_each_type():
-            paths = [name] + ([f"{name}/{fhir_id}"] if fhir_id else [])
-            for role in Role:
-                for path in paths:
-                    with self.subTest(role=role.value, path=path):
-                        response = self.fhir_get(path, self.users[role])
-                        if _allowed(role, capability):
-                            self.assertEqual(response.status_code, 200)
-                        else:
-                            self.assertEqual(response.status_code, 403)
-                            self.assertEqual(response.json()["resourceType"], "OperationOutcome")
+        for role in Role:
+            searchable: dict[str, bool] = {}
+            for name, capability, fhir_id in self.one_of_each_part():
+                allowed = _allowed(role, capability)
+                searchable[name] = searchable.get(name, False) or allowed
+                if fhir_id is None:
+                    continue
+                with self.subTest(role=role.value, path=f"{name}/{fhir_id}"):
+                    response = self.fhir_get(f"{name}/{fhir_id}", self.users[role])
+                    self.assertEqual(response.status_code, 200 if allowed else 403)
+                    self.assertEqual(response["Content-Type"][:21], "application/fhir+json")
+            for name, allowed in searchable.items():
+                with self.subTest(role=role.value, path=name):
+                    response = self.fhir_get(name, self.users[role])
+                    self.assertEqual(response.status_code, 200 if allowed else 403)
 
     def test_fhir_reads_of_another_clinics_records_answer_404(self):
-        for name, _capability, fhir_id in self.one_of_each_type():
+        for name, _capability, fhir_id in self.one_of_each_part():
             if fhir_id is None:
                 continue
             with self.subTest(path=f"{name}/{fhir_id}"):
@@ -646,7 +658,7 @@ class FhirMatrixTests(MatrixFixture):
                 self.assertEqual(response.json()["resourceType"], "OperationOutcome")
 
     def test_fhir_without_credentials_answers_401(self):
-        for name, _capability, fhir_id in self.one_of_each_type():
+        for name, _capability, fhir_id in self.one_of_each_part():
             for path in [name] + ([f"{name}/{fhir_id}"] if fhir_id else []):
                 with self.subTest(path=path):
                     self.assertEqual(self.fhir_get(path).status_code, 401)
