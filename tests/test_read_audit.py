@@ -18,6 +18,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.services import query_digest
 from ketamine_care.fhir import registry as fhir_registry
 from ketamine_care.fhir.tests.rows import add_clinical_rows
+from ketamine_care.fhir.tests.session_rows import add_session_rows
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.outcomes.services import save_safety_plan
 from ketamine_care.treatment_sessions.services import schedule_session
@@ -191,6 +192,12 @@ class ReadAuditTests(MatrixFixture):
         # A discharged session, so that the *To sign* worklist shows the patient.
         discharged_session(cls.patient, cls.protocol_version, cls.nurse, cls.prescriber)
         # A row of every kind the FHIR resources read.
+        add_session_rows(
+            patient=cls.patient,
+            version=cls.protocol_version,
+            nurse=cls.nurse,
+            prescriber=cls.prescriber,
+        )
         add_clinical_rows(
             patient=cls.patient,
             prescriber=cls.prescriber,

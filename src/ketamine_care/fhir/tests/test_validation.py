@@ -4,7 +4,9 @@ fhir.resources R4B models, for every demo patient; the CapabilityStatement match
 
 from __future__ import annotations
 
+from django.db import connection
 from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -32,6 +34,14 @@ ABOUT_PATIENTS = {
     "AdverseEvent",
     "Provenance",
 }
+# The types this module's resources add (the others are tested beside the framework).
+MINE = {
+    "QuestionnaireResponse",
+    "MedicationAdministration",
+    "CarePlan",
+    "AdverseEvent",
+    "Provenance",
+}
 # A value each search parameter type accepts (the answer may be empty; it must not fail).
 PROBE = {"token": "x", "string": "a", "date": "ge2000-01-01"}
 
@@ -53,16 +63,22 @@ class DemoValidationTests(TestCase):
         entered in error by an amendment: kinds of rows the demo data does not record."""
         sessions = TreatmentSession.objects.filter(clinic__name=DEMO_CLINIC)
         open_session = sessions.filter(state__in=(states.DOSING, states.MONITORING)).first()
-        record_adverse_event(
-            session=open_session,
-            actor=actor,
-            event_type="other",
-            description="Transient dizziness",
-            severity="moderate",
-            serious=True,
-            action_taken="Observed.",
-            outcome="transferred",
-        )
+        for kind, serious, outcome in (
+            ("other", True, "transferred"),
+            ("nausea", False, "resolved"),
+            ("dissociation", False, "resolving"),
+            ("sedation", False, "ongoing"),
+        ):
+            record_adverse_event(
+                session=open_session,
+                actor=actor,
+                event_type=kind,
+                description="Transient dizziness" if kind == "other" else "",
+                severity="moderate",
+                serious=serious,
+                action_taken="Observed.",
+                outcome=outcome,
+            )
         dose = DoseAdministration.objects.filter(session__state=states.SIGNED).first()
         amend_session(
             session=dose.session,
@@ -73,6 +89,14 @@ class DemoValidationTests(TestCase):
             target_id=dose.public_id,
         )
         cls.dose_in_error = dose
+        for n in range(3):
+            amend_session(
+                session=dose.session,
+                actor=actor,
+                kind="amendment",
+                reason="Late entry.",
+                text=f"Addendum {n}.",
+            )
 
     def get(self, path: str, data=None, status: int = 200):
         response = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}").get(
@@ -127,7 +151,7 @@ class DemoValidationTests(TestCase):
             nullified[0]["target"][0]["reference"],
             f"MedicationAdministration/{self.dose_in_error.public_id}",
         )
-        event = seen["AdverseEvent"][0]
+        event = next(e for e in seen["AdverseEvent"] if e["event"]["text"] == "Transient dizziness")
         self.assertEqual(event["seriousness"]["coding"][0]["code"], "serious")
         self.assertEqual(len(event["outcome"]["coding"]), 1)  # HL7 has no "transferred"
         plans = seen["CarePlan"]
@@ -171,6 +195,29 @@ class DemoValidationTests(TestCase):
             for include in resource.searchInclude or []:
                 with self.subTest(type=name, include=include):
                     self.get(name, {"_include": include, "_count": 2})
+
+    def test_a_page_of_each_type_costs_the_same_queries_at_two_sizes(self):
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}")
+        # The first use of a token records it (at most once a minute): not a page's cost.
+        client.get("/fhir/R4/Patient", {"_count": 0})
+        for name in sorted(MINE):
+            costs, sizes = [], []
+            # Both sizes reach every part of the type: a page reads each part it touches once.
+            first_part = registry.parts_of(name)[0]
+            small = (
+                1
+                + (len(registry.parts_of(name)) > 1)
+                * first_part.queryset(self.patients[0].clinic).count()
+            )
+            for count in (small, 40):
+                data = {"_count": count, "_include": f"{name}:patient"}
+                with CaptureQueriesContext(connection) as queries:
+                    body = client.get(f"/fhir/R4/{name}", data).json()
+                costs.append(len(queries.captured_queries))
+                sizes.append(len(body.get("entry", [])))
+            with self.subTest(type=name, sizes=sizes):
+                self.assertGreater(sizes[1], sizes[0] + 1)
+                self.assertEqual(costs[0], costs[1])
 
     def test_nothing_unregistered_answers(self):
         listed = set(registry.type_names())
