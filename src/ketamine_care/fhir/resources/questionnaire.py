@@ -12,12 +12,22 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.db.models import CharField, Min, Value
+from django.db.models.functions import Concat
+from fhir.resources.R4B.questionnaire import Questionnaire
 
+from ketamine_care.accounts.permissions import Capability
+from ketamine_care.fhir import registry
+from ketamine_care.fhir.codes import LOINC
+from ketamine_care.fhir.registry import STRING, TOKEN, ResourceType, SearchParam
+from ketamine_care.fhir.resources.common import coding
 from ketamine_care.instruments.definition import (
     UnknownInstrument,
     UnknownInstrumentVersion,
     definition,
+    load_definition,
 )
+from ketamine_care.instruments.models import Administration
 
 _ID = re.compile(r"^([a-z][a-z0-9_]*)-([0-9A-Za-z][0-9A-Za-z.]*)$")
 
@@ -50,3 +60,75 @@ def definition_of(code: str, version: str):
         return definition(code, version)
     except (UnknownInstrument, UnknownInstrumentVersion):
         return None
+
+
+def _item(item, licensed: bool) -> dict:
+    entry = {
+        "linkId": item.id,
+        # The licensed wording, or the item's name in the project's own words.
+        "text": item.text if licensed and item.text else item.name,
+        "code": [coding(LOINC, item.loinc)] if item.loinc else None,
+    }
+    if item.options is None:
+        entry["type"] = "integer"
+        return entry
+    entry["type"] = "choice"
+    entry["answerOption"] = [
+        {"valueCoding": coding(LOINC, o.loinc_answer, o.label)}
+        if o.loinc_answer
+        else {"valueInteger": o.value}
+        for o in item.options
+    ]
+    return entry
+
+
+def to_fhir(row) -> Questionnaire:
+    code, version = row.instrument_code, row.definition_version
+    shipped = definition_of(code, version)
+    base = {"id": fhir_id(code, version), "url": f"{base_url()}{code}", "version": version}
+    if shipped is None:
+        return Questionnaire(**base, status="unknown", title=code)
+    current = load_definition(code).version == version
+    system, panel = shipped.coding
+    licensed = shipped.licence.reproduce_text
+    return Questionnaire(
+        **base,
+        title=shipped.name,
+        status="active" if current else "retired",
+        subjectType=["Patient"],
+        code=[coding(system, panel, shipped.name)],
+        copyright=shipped.licence.note,
+        item=[_item(item, licensed) for item in shipped.items],
+    )
+
+
+def queryset(clinic):
+    """One row per instrument version the clinic has administered: its first administration
+    stands for the version (the Questionnaire itself is the shipped definition)."""
+    firsts = (
+        Administration.objects.filter(patient__clinic=clinic)
+        .order_by()
+        .values("instrument_code", "definition_version")
+        .annotate(first=Min("id"))
+        .values("first")
+    )
+    key = Concat("instrument_code", Value("-"), "definition_version", output_field=CharField())
+    return Administration.objects.filter(id__in=firsts).annotate(questionnaire_key=key)
+
+
+def register() -> None:
+    registry.register(
+        ResourceType(
+            name="Questionnaire",
+            to_fhir=to_fhir,
+            queryset=queryset,
+            search_params={
+                "name": SearchParam(STRING, "instrument_code", description="The instrument code"),
+                "version": SearchParam(TOKEN, "definition_version", description="The version"),
+            },
+            capability=Capability.VIEW_MEASURES,
+            patient_path=None,
+            key_field="questionnaire_key",
+            parse_key=lambda text: text if _ID.match(text) else None,
+        )
+    )

@@ -15,6 +15,7 @@ from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.data import DEMO_CLINIC, load_demo
 from ketamine_care.fhir import registry
+from ketamine_care.instruments.definition import load_definition
 from ketamine_care.patients.models import Patient
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
@@ -218,6 +219,28 @@ class DemoValidationTests(TestCase):
             with self.subTest(type=name, sizes=sizes):
                 self.assertGreater(sizes[1], sizes[0] + 1)
                 self.assertEqual(costs[0], costs[1])
+
+    def test_every_response_names_a_questionnaire_the_server_has(self):
+        responses = self.get("QuestionnaireResponse", {"_count": 100})["entry"]
+        canonicals = {e["resource"]["questionnaire"] for e in responses}
+        body = self.get("Questionnaire", {"_count": 100})
+        served = {}
+        for entry in body["entry"]:
+            questionnaire = get_fhir_model_class("Questionnaire").model_validate(entry["resource"])
+            served[f"{questionnaire.url}|{questionnaire.version}"] = questionnaire
+        self.assertLessEqual(canonicals, set(served))
+        self.assertEqual(body["total"], len(served))  # one per instrument version
+        for questionnaire in served.values():
+            code = questionnaire.url.rsplit("/", 1)[1]
+            shipped = load_definition(code)
+            if questionnaire.version != shipped.version:
+                continue
+            texts = [item.text for item in questionnaire.item]
+            with self.subTest(code=code):
+                if shipped.licence.reproduce_text:
+                    self.assertEqual(texts, [i.text or i.name for i in shipped.items])
+                else:  # the project's own item names, never the licensed wording
+                    self.assertEqual(texts, [i.name for i in shipped.items])
 
     def test_nothing_unregistered_answers(self):
         listed = set(registry.type_names())
