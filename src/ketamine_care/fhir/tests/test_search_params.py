@@ -17,7 +17,9 @@ from ketamine_care.testing.sessions import make_session_fixture
 from ketamine_care.testing.treatment import activate_trd
 
 
-class SearchParameterTests(FhirTestCase):
+class SearchFixture(FhirTestCase):
+    """Two patients of the clinic with a row of every kind, and a PHQ-9 and a GAD-7 total."""
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -57,6 +59,8 @@ class SearchParameterTests(FhirTestCase):
         self.assertEqual(bundle.total, len(found))
         return found
 
+
+class SearchParameterTests(SearchFixture):
     def test_patient_parameters(self):
         me, other = str(self.patient.public_id), str(self.second.public_id)
         system = mrn_system(self.clinic)
@@ -65,6 +69,8 @@ class SearchParameterTests(FhirTestCase):
             ({"_id": f"{me},{other}"}, {me, other}),
             ({"identifier": self.second.mrn}, {other}),
             ({"identifier": f"{system}|{self.second.mrn.lower()}"}, {other}),
+            ({"identifier": f"{mrn_system(self.other_clinic)}|{self.second.mrn}"}, set()),
+            ({"identifier": f"http://hospital.example/mrn|{self.second.mrn}"}, set()),
             ({"name": "oka"}, {other}),
             ({"name": "ROB"}, {other}),
             ({"family": self.patient.family_name}, {me}),
@@ -186,3 +192,31 @@ class SearchParameterTests(FhirTestCase):
 
     def test_a_malformed_reference_answers_400(self):
         self.assert_outcome(self.fhir("Condition", data={"patient": "Patient/x"}), 400, "invalid")
+
+
+class VisibilityTests(SearchFixture):
+    """What a search shows follows the role and never crosses the clinic boundary."""
+
+    def test_a_role_sees_only_the_observations_it_may_see(self):
+        therapist = self.issue(self.therapist)  # scores and history, not session vital signs
+        body = self.fhir("Observation", therapist, {"_count": 100}).json()
+        kinds = {e["resource"]["id"].split("-", 1)[0] for e in body["entry"]}
+        self.assertEqual(kinds, {"score", "weight", "height", "bmi"})
+        self.assertEqual(body["total"], len(body["entry"]))
+        reading = self.fhir("Observation", data={"code": "8867-4"}).json()["entry"][0]
+        response = self.fhir(f"Observation/{reading['resource']['id']}", therapist)
+        self.assert_outcome(response, 403, "forbidden")
+        self.assert_outcome(self.fhir("Encounter", therapist), 403, "forbidden")
+
+    def test_another_clinics_rows_are_never_found(self):
+        outsider = self.issue(self.outsider, scopes="system/*.read")
+        other = str(self.other_patient.public_id)
+        body = self.fhir("Patient", outsider, {"_id": str(self.patient.public_id)}).json()
+        self.assertEqual(body["total"], 0)
+        body = self.fhir("Observation", outsider, {"patient": str(self.patient.public_id)}).json()
+        self.assertEqual(body["total"], 0)
+        self.assertEqual(self.ids("Patient", {"_id": other}), set())
+        for name in ("Condition", "Observation", "Encounter", "AllergyIntolerance"):
+            with self.subTest(name=name):
+                body = self.fhir(name, outsider, {"_include": f"{name}:patient"}).json()
+                self.assertNotIn("entry", body)
