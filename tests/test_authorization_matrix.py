@@ -21,6 +21,7 @@ from ketamine_care.config.api import api
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.fhir import registry as fhir_registry
 from ketamine_care.fhir.tests.rows import add_clinical_rows
+from ketamine_care.fhir.tests.session_rows import add_session_rows
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
@@ -667,6 +668,12 @@ class FhirMatrixTests(MatrixFixture):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
+        add_session_rows(
+            patient=cls.patient,
+            version=cls.protocol_version,
+            nurse=cls.nurse,
+            prescriber=cls.prescriber,
+        )
         add_clinical_rows(
             patient=cls.patient,
             prescriber=cls.prescriber,

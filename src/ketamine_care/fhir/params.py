@@ -139,10 +139,8 @@ def _by_id(part, value: str) -> Q | None:
         if not value.startswith(part.id_prefix + "-"):
             return None
         value = value[len(part.id_prefix) + 1 :]
-    try:
-        return Q(public_id=UUID(value))
-    except ValueError:
-        return None  # no row has an id of another shape
+    lookup = part.key_filter(value)
+    return None if lookup is None else Q(**lookup)  # no row has an id of another shape
 
 
 def _uuid(value: str, name: str) -> UUID:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 
@@ -73,9 +74,28 @@ class ResourceType:
     updated_field: str = "updated_at"
     # A part's id prefix (`hr` gives ids `hr-<uuid>`); "" for a single-part type.
     id_prefix: str = ""
+    # The column (or annotation) an id names, and how an id's text becomes its value (None:
+    # no row has that id). By default the row's public id, a UUID.
+    key_field: str = "public_id"
+    parse_key: Callable[[str], Any] | None = None
+
+    def key_of(self, row) -> str:
+        return str(getattr(row, self.key_field))
+
+    def key_value(self, text: str):
+        if self.parse_key is not None:
+            return self.parse_key(text)
+        try:
+            return UUID(text)
+        except ValueError:
+            return None
+
+    def key_filter(self, text: str) -> dict | None:
+        value = self.key_value(text)
+        return None if value is None else {self.key_field: value}
 
     def fhir_id(self, row) -> str:
-        return f"{self.id_prefix}-{row.public_id}" if self.id_prefix else str(row.public_id)
+        return f"{self.id_prefix}-{self.key_of(row)}" if self.id_prefix else self.key_of(row)
 
     def patient_of(self, row):
         if self.patient_path is None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
-from uuid import UUID
 
 from django.db.models import Subquery
 
@@ -58,18 +57,21 @@ def search(name: str, query: Query, grant: Grant) -> Page:
                 break
             continue
         if index == start and after is not None:
-            keys = rows.model.objects.filter(public_id=after).values("id")
+            lookup = part.key_filter(after)
+            if lookup is None:
+                raise FhirError(400, "invalid", "_cursor is not a position in this search.")
+            keys = part.queryset(grant.clinic).filter(**lookup).values("id")[:1]
             rows = rows.filter(id__gt=Subquery(keys))
         got = list(rows.order_by("id")[: room + 1])
         page.matches.extend((part, row) for row in got[:room])
         if len(got) > room:
-            page.next_cursor = f"{index}.{got[room - 1].public_id}"
+            page.next_cursor = f"{index}.{part.key_of(got[room - 1])}"
             break
     page.included = _included(query, page, grant)
     return page
 
 
-def _cursor(text: str, size: int) -> tuple[int, UUID | None]:
+def _cursor(text: str, size: int) -> tuple[int, str | None]:
     if not text:
         return 0, None
     index, _, after = text.partition(".")
@@ -77,7 +79,9 @@ def _cursor(text: str, size: int) -> tuple[int, UUID | None]:
         position = int(index)
         if not 0 <= position < size:
             raise ValueError(index)
-        return position, None if after == "start" else UUID(after)
+        if after != "start" and not after:
+            raise ValueError(text)
+        return position, None if after == "start" else after
     except ValueError as exc:
         raise FhirError(400, "invalid", "_cursor is not a position in this search.") from exc
 

@@ -8,7 +8,6 @@ clinic's ids included: they cannot be probed), 400 for a search the server does 
 from __future__ import annotations
 
 from functools import wraps
-from uuid import UUID
 
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -74,14 +73,11 @@ def _find(grant, resource_type: str, resource_id: str):
     found = registry.part_for_id(resource_type, resource_id)
     if found is None:
         return None, None
-    part, public_id = found
-    try:
-        public_id = UUID(public_id)
-    except ValueError:
+    part, key = found
+    lookup = part.key_filter(key)
+    if lookup is None:
         return part, None  # an id of another shape names no row
-    return part, scoped(part.queryset(grant.clinic), part, grant).filter(
-        public_id=public_id
-    ).first()
+    return part, scoped(part.queryset(grant.clinic), part, grant).filter(**lookup).first()
 
 
 @fhir_view
