@@ -101,6 +101,19 @@ FHIR = {
     "fhir:search": REGISTRY,
     "fhir:read": REGISTRY,
 }
+# Bulk Data $export and import (fhir/bulk*.py, fhir/transaction.py): a token with a system
+# scope; each role exports only the types it may read; an export is its requester's own
+# (another clinic's Group or export answers 404). FhirBulkMatrixTests visits each.
+SYSTEM_SCOPE = "system scope"
+FHIR.update(
+    {
+        "fhir:export_system": SYSTEM_SCOPE,
+        "fhir:export_patient": SYSTEM_SCOPE,
+        "fhir:export_group": SYSTEM_SCOPE,
+        "fhir:export_status": SYSTEM_SCOPE,
+        "fhir:export_file": SYSTEM_SCOPE,
+    }
+)
 
 # Protocols, screening, dosing and plans (issue 4).
 HTML.update(
@@ -663,3 +676,40 @@ class FhirMatrixTests(MatrixFixture):
                 with self.subTest(path=path):
                     self.assertEqual(self.fhir_get(path).status_code, 401)
         self.assertEqual(self.fhir_get("metadata").status_code, 200)
+
+
+class FhirBulkMatrixTests(MatrixFixture):
+    """Bulk routes: 401 without a token, 403 with only a user scope, 404 for another clinic's
+    Group or export, 202 for every role with a system scope (each exports what it may read)."""
+
+    def bulk(self, path: str, token: str = "", method: str = "get"):
+        headers = {"HTTP_PREFER": "respond-async"}
+        if token:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return getattr(Client(), method)(f"/fhir/R4/{path}", **headers)
+
+    def system_token(self, user) -> str:
+        membership = user.memberships.select_related("clinic", "user").get()
+        return issue_api_token(membership=membership, scopes="system/*.read")[1]
+
+    def test_bulk_routes_by_credential(self):
+        kick_offs = ["$export", "Patient/$export", f"Group/{self.clinic.public_id}/$export"]
+        for role in Role:
+            token = self.system_token(self.users[role])
+            for path in kick_offs:
+                with self.subTest(role=role.value, path=path):
+                    self.assertEqual(self.bulk(path, token).status_code, 202)
+                    self.assertEqual(self.bulk(path).status_code, 401)
+                    self.assertEqual(
+                        self.bulk(path, self.tokens[self.users[role].email]).status_code, 403
+                    )
+        director = self.system_token(self.medical_director)
+        status = self.bulk("$export", director)["Content-Location"].split("/fhir/R4/", 1)[1]
+        outsider = self.system_token(self.outsider_director)
+        group = f"Group/{self.other_clinic.public_id}/$export"
+        self.assertEqual(self.bulk(group, director).status_code, 404)
+        self.assertEqual(self.bulk(status, outsider).status_code, 404)
+        self.assertEqual(self.bulk(status, outsider, "delete").status_code, 404)
+        self.assertEqual(self.bulk(f"{status}/Patient.ndjson", outsider).status_code, 404)
+        self.assertEqual(self.bulk(status).status_code, 401)
+        self.assertEqual(self.bulk(status, director).status_code, 202)

@@ -135,6 +135,18 @@ FHIR_READS = {
     "fhir:read": Reads("fhir.read"),
     "fhir:search": Reads("fhir.searched", one_patient=False),
 }
+# Bulk export: kick-off is audited as fhir.export_requested (the worker's files as
+# fhir.bulk_exported), cancel as fhir.export_cancelled, each file download as
+# fhir.export_downloaded (fhir/tests/test_bulk.py).
+FHIR_READS.update(
+    {
+        "fhir:export_system": WRITE,
+        "fhir:export_patient": WRITE,
+        "fhir:export_group": WRITE,
+        "fhir:export_status": NO_PATIENT_DATA,  # progress or the manifest: file names, counts
+        "fhir:export_file": Reads("fhir.export_downloaded", one_patient=False),  # a count
+    }
+)
 
 _P = "/api/v1/patients/{patient_id}"
 _TS = "/api/v1/treatment-sessions"

@@ -7,7 +7,8 @@ class FhirConfig(AppConfig):
 
     def ready(self) -> None:
         # Each resource module registers its resource types (registry.register).
-        from ketamine_care.fhir import labels, resources
+        from ketamine_care.fhir import bulk, labels, resources
 
         labels.register()
         resources.register_all()
+        bulk.register_job()
