@@ -60,6 +60,7 @@ HTML = {
     "accounts:export_download": ANY_MEMBER,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
+    "patients:import": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
     "patients:edit": Capability.EDIT_DEMOGRAPHICS,
     "patients:entered_in_error": Capability.MARK_ENTERED_IN_ERROR,

@@ -64,6 +64,7 @@ HTML_READS = {
     "accounts:export_download": Reads("export.downloaded", one_patient=False),
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
+    "patients:import": NO_PATIENT_DATA,  # an upload form; the preview shows the file itself
     "patients:chart": PATIENT,
     "patients:edit": PATIENT,
     "patients:entered_in_error": PATIENT,
