@@ -113,6 +113,9 @@ FHIR.update(
         "fhir:export_group": SYSTEM_SCOPE,
         "fhir:export_status": SYSTEM_SCOPE,
         "fhir:export_file": SYSTEM_SCOPE,
+        # POST a transaction Bundle: a write scope and a role that registers patients and
+        # edits the clinical record (fhir/tests/test_transaction.py visits each case).
+        "fhir:transaction": "write scope",
     }
 )
 
@@ -714,3 +717,20 @@ class FhirBulkMatrixTests(MatrixFixture):
         self.assertEqual(self.bulk(f"{status}/Patient.ndjson", outsider).status_code, 404)
         self.assertEqual(self.bulk(status).status_code, 401)
         self.assertEqual(self.bulk(status, director).status_code, 202)
+
+    def test_transaction_by_role(self):
+        for role in Role:
+            membership = self.users[role].memberships.select_related("clinic", "user").get()
+            token = issue_api_token(membership=membership, scopes="system/*.write")[1]
+            allowed = _allowed(role, Capability.REGISTER_PATIENT) and _allowed(
+                role, Capability.EDIT_CLINICAL
+            )
+            body = '{"resourceType": "Bundle", "type": "transaction"}'
+            with self.subTest(role=role.value):
+                response = Client().post(
+                    "/fhir/R4",
+                    body,
+                    content_type="application/fhir+json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}",
+                )
+                self.assertEqual(response.status_code, 200 if allowed else 403)

@@ -146,6 +146,7 @@ FHIR_READS.update(
         "fhir:export_group": WRITE,
         "fhir:export_status": NO_PATIENT_DATA,  # progress or the manifest: file names, counts
         "fhir:export_file": Reads("fhir.export_downloaded", one_patient=False),  # a count
+        "fhir:transaction": WRITE,  # audited as each record's own event + fhir.transaction_imported
     }
 )
 

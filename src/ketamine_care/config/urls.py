@@ -20,7 +20,7 @@ urlpatterns = [
     path("patients/", include("ketamine_care.screening.urls")),
     path("patients/", include("ketamine_care.outcomes.plan_urls")),
     path("", include("ketamine_care.dosing.urls")),
-    path("fhir/R4/", include("ketamine_care.fhir.urls")),
+    path("fhir/", include("ketamine_care.fhir.urls")),
 ]
 
 handler400 = "ketamine_care.config.error_views.bad_request"
