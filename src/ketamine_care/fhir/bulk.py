@@ -143,20 +143,21 @@ def run_export(job: Job) -> None:
 
 
 def finish(export: BulkExport, *, output: list[dict], started: datetime) -> None:
-    current = BulkExport.objects.select_for_update().get(pk=export.pk)
-    if current.status == BulkStatus.CANCELLED:  # cancelled while it ran
-        shutil.rmtree(export_dir(export), ignore_errors=True)
-        return
-    current.status, current.output, current.transaction_time = BulkStatus.DONE, output, started
-    current.expires_at = timezone.now() + timedelta(hours=settings.FHIR_BULK_HOURS)
-    current.save(update_fields=["status", "output", "transaction_time", "expires_at"])
-    record(
-        event_type="fhir.bulk_exported",
-        actor=export.requested_by,
-        clinic=export.clinic,
-        obj=export,
-        changes={"level": export.level, "count": sum(o["count"] for o in output)},
-    )
+    with transaction.atomic():
+        current = BulkExport.objects.select_for_update().get(pk=export.pk)
+        if current.status == BulkStatus.CANCELLED:  # cancelled while it ran
+            shutil.rmtree(export_dir(export), ignore_errors=True)
+            return
+        current.status, current.output, current.transaction_time = BulkStatus.DONE, output, started
+        current.expires_at = timezone.now() + timedelta(hours=settings.FHIR_BULK_HOURS)
+        current.save(update_fields=["status", "output", "transaction_time", "expires_at"])
+        record(
+            event_type="fhir.bulk_exported",
+            actor=export.requested_by,
+            clinic=export.clinic,
+            obj=export,
+            changes={"level": export.level, "count": sum(o["count"] for o in output)},
+        )
 
 
 def write_type(export: BulkExport, name: str, path: Path) -> int:

@@ -26,3 +26,11 @@ def rows_of(export: BulkExport, name: str) -> Iterator[tuple[object, object]]:
             rows = rows.filter(**{f"{part.updated_field}__gt": export.since})
         for row in rows.order_by("pk").iterator(chunk_size=CHUNK):
             yield part, row
+
+
+def clinic_rows(clinic, name: str) -> Iterator[tuple[object, object]]:
+    """Every row of every part of a type in the clinic (a clinic's complete export: no role
+    narrows it; the command is run by the clinic's operator)."""
+    for part in registry.parts_of(name):
+        for row in part.queryset(clinic).order_by("pk").iterator(chunk_size=CHUNK):
+            yield part, row
