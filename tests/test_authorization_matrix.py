@@ -116,6 +116,8 @@ FHIR.update(
         # POST a transaction Bundle: a write scope and a role that registers patients and
         # edits the clinical record (fhir/tests/test_transaction.py visits each case).
         "fhir:transaction": "write scope",
+        # The administration page's button (signed in, POST): the clinic's complete export.
+        "fhir:clinic_export": Capability.MANAGE_MEMBERS,
     }
 )
 
@@ -717,6 +719,16 @@ class FhirBulkMatrixTests(MatrixFixture):
         self.assertEqual(self.bulk(f"{status}/Patient.ndjson", outsider).status_code, 404)
         self.assertEqual(self.bulk(status).status_code, 401)
         self.assertEqual(self.bulk(status, director).status_code, 202)
+
+    def test_clinic_export_button_by_role(self):
+        for role in Role:
+            with self.subTest(role=role.value):
+                response = self.client_for(self.users[role]).post("/fhir/clinic-export/")
+                allowed = _allowed(role, Capability.MANAGE_MEMBERS)
+                self.assertEqual(response.status_code, 302 if allowed else 403)
+        self.assertEqual(Client().post("/fhir/clinic-export/").status_code, 302)  # sign-in
+        admin = self.client_for(self.users[Role.CLINIC_ADMIN])
+        self.assertEqual(admin.get("/fhir/clinic-export/").status_code, 405)
 
     def test_transaction_by_role(self):
         for role in Role:

@@ -146,7 +146,10 @@ FHIR_READS.update(
         "fhir:export_group": WRITE,
         "fhir:export_status": NO_PATIENT_DATA,  # progress or the manifest: file names, counts
         "fhir:export_file": Reads("fhir.export_downloaded", one_patient=False),  # a count
-        "fhir:transaction": WRITE,  # audited as each record's own event + fhir.transaction_imported
+        "fhir:transaction": WRITE,  # each record's own event + fhir.transaction_imported
+        # Queues the clinic's export (clinic.export_requested); the worker's file is audited as
+        # clinic.exported, each download as export.downloaded (fhir/tests/test_clinic_export*).
+        "fhir:clinic_export": WRITE,
     }
 )
 
