@@ -31,6 +31,7 @@ def _token_out(token: ApiToken) -> dict:
         "created_at": token.created_at,
         "last_used_at": token.last_used_at,
         "revoked_at": token.revoked_at,
+        "scopes": token.scopes,
     }
 
 
@@ -69,12 +70,15 @@ def create_token(request, payload: TokenIn):
     membership = memberships.order_by("clinic__name").first()
     if membership is None:
         raise PermissionDenied("This account has no active membership in that clinic.")
-    token, secret = issue_api_token(membership=membership, name=payload.name, request=request)
+    token, secret = issue_api_token(
+        membership=membership, name=payload.name, request=request, scopes=payload.scopes
+    )
     body = {
         "token": secret,
         "id": token.public_id,
         "clinic": membership.clinic.public_id,
         "prefix": token.prefix,
+        "scopes": token.scopes,
     }
     return Status(201, body)
 

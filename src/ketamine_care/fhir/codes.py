@@ -25,7 +25,11 @@ def project_system(name: str) -> str:
     return f"{settings.FHIR_CODE_SYSTEM_BASE}{name}"
 
 
+def mrn_system_base() -> str:
+    return f"{settings.FHIR_IDENTIFIER_SYSTEM_BASE}mrn/"
+
+
 def mrn_system(clinic) -> str:
     """The identifier system of a clinic's MRNs: one per clinic, since MRNs are unique only
     within their clinic."""
-    return f"{settings.FHIR_IDENTIFIER_SYSTEM_BASE}mrn/{clinic.public_id}"
+    return f"{mrn_system_base()}{clinic.public_id}"

@@ -104,3 +104,28 @@ class ApiTokenTests(ClinicTestCase):
         csrf_client.force_login(self.nurse)
         response = csrf_client.post("/api/v1/patients", {}, content_type="application/json")
         self.assertIn(response.status_code, (401, 403))
+
+
+class TokenScopeTests(ClinicTestCase):
+    """SMART-style scopes for the FHIR API: asked for when the token is issued, listed after."""
+
+    def create(self, **extra):
+        body = {"email": self.prescriber.email, "password": PASSWORD, **extra}
+        return self.client.post("/api/v1/auth/tokens", body, content_type="application/json")
+
+    def test_a_token_reads_as_its_user_unless_asked_otherwise(self):
+        response = self.create()
+        self.assertEqual(response.status_code, 201)
+        self.assertEqual(response.json()["scopes"], "user/*.read")
+
+    def test_scopes_are_stored_and_listed(self):
+        response = self.create(scopes="patient/*.read  system/*.read")
+        self.assertEqual(response.json()["scopes"], "patient/*.read system/*.read")
+        token = response.json()["token"]
+        listed = self.client.get("/api/v1/auth/tokens", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+        self.assertEqual(listed[0]["scopes"], "patient/*.read system/*.read")
+
+    def test_unknown_scopes_are_refused(self):
+        for scopes in ("admin/*.read", "user/*.read,system/*.read", "user/*.readsystem/*.read", ""):
+            with self.subTest(scopes=scopes):
+                self.assertEqual(self.create(scopes=scopes).status_code, 422)

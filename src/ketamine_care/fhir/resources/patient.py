@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from django.db.models import Q
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
-from ketamine_care.fhir.codes import IDENTIFIER_TYPE, mrn_system
+from ketamine_care.fhir.codes import IDENTIFIER_TYPE, mrn_system, mrn_system_base
 from ketamine_care.fhir.registry import DATE, STRING, TOKEN, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import meta
 from ketamine_care.patients.models import Patient, RecordStatus, Sex
 
+
+def match_mrn(system: str | None, code: str) -> Q | None:
+    """An MRN, in the clinic's MRN system or without a system; any other system matches
+    nothing (another clinic's MRN system names that clinic, which the search never sees)."""
+    mrn = Q(mrn_search=code.strip().lower())
+    if system is None:
+        return mrn
+    prefix = mrn_system_base()
+    if not system.startswith(prefix):
+        return None
+    try:
+        return mrn & Q(clinic__public_id=UUID(system[len(prefix) :]))
+    except ValueError:
+        return None
+
+
 SEARCH = {
     "identifier": SearchParam(
-        TOKEN,
-        "mrn_search",
-        transform=lambda code: code.strip().lower(),
-        description="The MRN (system: the clinic's MRN system)",
+        TOKEN, match=match_mrn, description="The MRN (system: the clinic's MRN system)"
     ),
     "name": SearchParam(
         STRING,

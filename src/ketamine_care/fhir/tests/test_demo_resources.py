@@ -11,10 +11,14 @@ from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.data import DEMO_CLINIC, load_demo
 from ketamine_care.fhir import registry
+from ketamine_care.fhir.codes import LOINC, project_system
 from ketamine_care.patients.models import Patient
 
 MINE = {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Observation"}
 MINE |= {"Encounter"}
+# The issue's vital-signs codes and the score totals the clinical reference confirms (§13.1).
+CONFIRMED_LOINC = {"85354-9", "8480-6", "8462-4", "8867-4", "9279-1", "59408-5", "2708-6"}
+CONFIRMED_LOINC |= {"29463-7", "8302-2", "39156-5", "44261-6", "70274-6"}
 
 
 class DemoResourcesTests(TestCase):
@@ -57,6 +61,19 @@ class DemoResourcesTests(TestCase):
         self.assertLessEqual({"bp", "hr", "spo2", "weight", "height", "bmi", "score"}, prefixes)
         codes = {c["code"] for r in seen["Observation"] for c in r["code"]["coding"]}
         self.assertLessEqual({"44261-6", "85354-9", "8867-4", "59408-5"}, codes)
+        # No LOINC code but the confirmed ones; other instruments' totals in the project system.
+        loinc = {
+            c["code"]
+            for r in seen["Observation"]
+            for c in r["code"]["coding"] + [x["code"]["coding"][0] for x in r.get("component", [])]
+            if c["system"] == LOINC
+        }
+        self.assertLessEqual(loinc, CONFIRMED_LOINC)
+        madrs = [
+            c for r in seen["Observation"] for c in r["code"]["coding"] if c["code"] == "madrs"
+        ]
+        self.assertTrue(madrs)
+        self.assertEqual({c["system"] for c in madrs}, {project_system("instrument-total")})
 
     def test_reads_return_what_search_returned(self):
         for name in sorted(MINE):
