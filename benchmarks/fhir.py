@@ -16,7 +16,8 @@ audit record of every request is written and committed, as in production):
   `GET /fhir/R4/Observation?patient=<id>&code=http://loinc.org|29463-7`: median and p95
   over `--repeat` requests after a warm-up, against the goal of < 30 ms;
 - system `$export?_type=Patient,Observation` (`--export-types`): the worker's job run in
-  this process (NDJSON files written to a temporary directory), resources per second, goal > 10,000/s;
+  this process (NDJSON files written to a temporary directory), resources per second,
+  goal > 10,000/s;
 - `POST /fhir/R4` transaction Bundles (generated Synthea-style, 6 resources per patient),
   resources per second.
 """
