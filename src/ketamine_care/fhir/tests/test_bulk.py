@@ -163,3 +163,11 @@ class ExportRefusalTests(BulkTestCase):
         file_path = manifest["output"][0]["url"].split("/fhir/R4/", 1)[1]
         self.assert_outcome(self.call(file_path, token=other), 404, "not-found")
         self.assert_outcome(self.call("bulk/not-a-uuid"), 404, "not-found")
+
+
+class CapabilityTests(BulkTestCase):
+    def test_the_capability_statement_lists_export_and_transaction(self):
+        rest = self.call("metadata").json()["rest"][0]
+        self.assertEqual(rest["interaction"], [{"code": "transaction"}])
+        names = {op["name"] for op in rest["operation"]}
+        self.assertEqual(names, {"export", "patient-export", "group-export"})
