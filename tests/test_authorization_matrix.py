@@ -65,6 +65,7 @@ HTML = {
     "accounts:export_download": ANY_MEMBER,
     "patients:list": Capability.VIEW_PATIENT,
     "patients:register": Capability.REGISTER_PATIENT,
+    "patients:import": Capability.REGISTER_PATIENT,
     "patients:chart": Capability.VIEW_PATIENT,
     "patients:edit": Capability.EDIT_DEMOGRAPHICS,
     "patients:entered_in_error": Capability.MARK_ENTERED_IN_ERROR,
@@ -114,6 +115,24 @@ FHIR = {
     "fhir:search": REGISTRY,
     "fhir:read": REGISTRY,
 }
+# Bulk Data $export and import (fhir/bulk*.py, fhir/transaction.py): a token with a system
+# scope; each role exports only the types it may read; an export is its requester's own
+# (another clinic's Group or export answers 404). FhirBulkMatrixTests visits each.
+SYSTEM_SCOPE = "system scope"
+FHIR.update(
+    {
+        "fhir:export_system": SYSTEM_SCOPE,
+        "fhir:export_patient": SYSTEM_SCOPE,
+        "fhir:export_group": SYSTEM_SCOPE,
+        "fhir:export_status": SYSTEM_SCOPE,
+        "fhir:export_file": SYSTEM_SCOPE,
+        # POST a transaction Bundle: a write scope and a role that registers patients and
+        # edits the clinical record (fhir/tests/test_transaction.py visits each case).
+        "fhir:transaction": "write scope",
+        # The administration page's button (signed in, POST): the clinic's complete export.
+        "fhir:clinic_export": Capability.MANAGE_MEMBERS,
+    }
+)
 
 # Protocols, screening, dosing and plans (issue 4).
 HTML.update(
@@ -728,3 +747,67 @@ class FhirMatrixTests(MatrixFixture):
                 with self.subTest(path=path):
                     self.assertEqual(self.fhir_get(path).status_code, 401)
         self.assertEqual(self.fhir_get("metadata").status_code, 200)
+
+
+class FhirBulkMatrixTests(MatrixFixture):
+    """Bulk routes: 401 without a token, 403 with only a user scope, 404 for another clinic's
+    Group or export, 202 for every role with a system scope (each exports what it may read)."""
+
+    def bulk(self, path: str, token: str = "", method: str = "get"):
+        headers = {"HTTP_PREFER": "respond-async"}
+        if token:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return getattr(Client(), method)(f"/fhir/R4/{path}", **headers)
+
+    def system_token(self, user) -> str:
+        membership = user.memberships.select_related("clinic", "user").get()
+        return issue_api_token(membership=membership, scopes="system/*.read")[1]
+
+    def test_bulk_routes_by_credential(self):
+        kick_offs = ["$export", "Patient/$export", f"Group/{self.clinic.public_id}/$export"]
+        for role in Role:
+            token = self.system_token(self.users[role])
+            for path in kick_offs:
+                with self.subTest(role=role.value, path=path):
+                    self.assertEqual(self.bulk(path, token).status_code, 202)
+                    self.assertEqual(self.bulk(path).status_code, 401)
+                    self.assertEqual(
+                        self.bulk(path, self.tokens[self.users[role].email]).status_code, 403
+                    )
+        director = self.system_token(self.medical_director)
+        status = self.bulk("$export", director)["Content-Location"].split("/fhir/R4/", 1)[1]
+        outsider = self.system_token(self.outsider_director)
+        group = f"Group/{self.other_clinic.public_id}/$export"
+        self.assertEqual(self.bulk(group, director).status_code, 404)
+        self.assertEqual(self.bulk(status, outsider).status_code, 404)
+        self.assertEqual(self.bulk(status, outsider, "delete").status_code, 404)
+        self.assertEqual(self.bulk(f"{status}/Patient.ndjson", outsider).status_code, 404)
+        self.assertEqual(self.bulk(status).status_code, 401)
+        self.assertEqual(self.bulk(status, director).status_code, 202)
+
+    def test_clinic_export_button_by_role(self):
+        for role in Role:
+            with self.subTest(role=role.value):
+                response = self.client_for(self.users[role]).post("/fhir/clinic-export/")
+                allowed = _allowed(role, Capability.MANAGE_MEMBERS)
+                self.assertEqual(response.status_code, 302 if allowed else 403)
+        self.assertEqual(Client().post("/fhir/clinic-export/").status_code, 302)  # sign-in
+        admin = self.client_for(self.users[Role.CLINIC_ADMIN])
+        self.assertEqual(admin.get("/fhir/clinic-export/").status_code, 405)
+
+    def test_transaction_by_role(self):
+        for role in Role:
+            membership = self.users[role].memberships.select_related("clinic", "user").get()
+            token = issue_api_token(membership=membership, scopes="system/*.write")[1]
+            allowed = _allowed(role, Capability.REGISTER_PATIENT) and _allowed(
+                role, Capability.EDIT_CLINICAL
+            )
+            body = '{"resourceType": "Bundle", "type": "transaction"}'
+            with self.subTest(role=role.value):
+                response = Client().post(
+                    "/fhir/R4",
+                    body,
+                    content_type="application/fhir+json",
+                    HTTP_AUTHORIZATION=f"Bearer {token}",
+                )
+                self.assertEqual(response.status_code, 200 if allowed else 403)

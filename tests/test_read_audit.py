@@ -65,6 +65,7 @@ HTML_READS = {
     "accounts:export_download": Reads("export.downloaded", one_patient=False),
     "patients:list": Reads("patients.searched", one_patient=False),
     "patients:register": NO_PATIENT_DATA,  # an empty form; POST is a write
+    "patients:import": NO_PATIENT_DATA,  # an upload form; the preview shows the file itself
     "patients:chart": PATIENT,
     "patients:edit": PATIENT,
     "patients:entered_in_error": PATIENT,
@@ -156,6 +157,22 @@ FHIR_READS = {
     "fhir:read": Reads("fhir.read"),
     "fhir:search": Reads("fhir.searched", one_patient=False),
 }
+# Bulk export: kick-off is audited as fhir.export_requested (the worker's files as
+# fhir.bulk_exported), cancel as fhir.export_cancelled, each file download as
+# fhir.export_downloaded (fhir/tests/test_bulk.py).
+FHIR_READS.update(
+    {
+        "fhir:export_system": WRITE,
+        "fhir:export_patient": WRITE,
+        "fhir:export_group": WRITE,
+        "fhir:export_status": NO_PATIENT_DATA,  # progress or the manifest: file names, counts
+        "fhir:export_file": Reads("fhir.export_downloaded", one_patient=False),  # a count
+        "fhir:transaction": WRITE,  # each record's own event + fhir.transaction_imported
+        # Queues the clinic's export (clinic.export_requested); the worker's file is audited as
+        # clinic.exported, each download as export.downloaded (fhir/tests/test_clinic_export*).
+        "fhir:clinic_export": WRITE,
+    }
+)
 
 _P = "/api/v1/patients/{patient_id}"
 _TS = "/api/v1/treatment-sessions"

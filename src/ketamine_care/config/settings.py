@@ -205,6 +205,10 @@ FHIR_IDENTIFIER_SYSTEM_BASE = os.environ.get(
 )
 FHIR_DEFAULT_COUNT = env_int("FHIR_DEFAULT_COUNT", 20)
 FHIR_MAX_COUNT = env_int("FHIR_MAX_COUNT", 100)
+# Bulk Data `$export` files (NDJSON, written by the worker): where, and for how many hours
+# they can be downloaded before they are deleted.
+FHIR_BULK_DIR = Path(os.environ.get("FHIR_BULK_DIR") or DATA_DIR / "fhir-bulk")
+FHIR_BULK_HOURS = env_int("FHIR_BULK_HOURS", 24)
 
 # Throttle counters (portal, witness confirmations) must be seen by every worker: the
 # database cache by default, whose table the `core` migrations create. CACHE_URL may name

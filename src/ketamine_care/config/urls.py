@@ -23,7 +23,7 @@ urlpatterns = [
     path("therapy/", include("ketamine_care.therapy.urls")),
     path("", include("ketamine_care.dosing.urls")),
     path("", include("ketamine_care.courses.urls")),
-    path("fhir/R4/", include("ketamine_care.fhir.urls")),
+    path("fhir/", include("ketamine_care.fhir.urls")),
 ]
 
 handler400 = "ketamine_care.config.error_views.bad_request"

@@ -12,6 +12,12 @@ from ketamine_care.fhir.params import COMMON
 
 FHIR_VERSION = "4.3.0"
 SMART_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
+_BULK = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+BULK_OPERATIONS = [
+    {"name": "export", "definition": f"{_BULK}export"},
+    {"name": "patient-export", "definition": f"{_BULK}patient-export"},
+    {"name": "group-export", "definition": f"{_BULK}group-export"},
+]
 
 
 def capability_statement(base_url: str) -> CapabilityStatement:
@@ -35,6 +41,9 @@ def capability_statement(base_url: str) -> CapabilityStatement:
                 "mode": "server",
                 "security": _security(),
                 "resource": [_resource(name) for name in registry.type_names()],
+                # POST [base] with a transaction Bundle, and Bulk Data $export (fhir/bulk*.py).
+                "interaction": [{"code": "transaction"}],
+                "operation": BULK_OPERATIONS,
             }
         ],
     )

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from ketamine_care.patients import views
+from ketamine_care.patients import import_views, views
 
 app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_register, name="register"),
+    path("import/", import_views.patient_import, name="import"),
     path("<uuid:patient_id>/", views.patient_chart, name="chart"),
     path("<uuid:patient_id>/edit/", views.patient_edit, name="edit"),
     path(

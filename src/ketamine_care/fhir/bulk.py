@@ -1,0 +1,189 @@
+"""Bulk Data Access (HL7 Bulk Data IG v2): `$export` as a background job writing NDJSON.
+
+Kick-off records the request (audited) and queues a job on the project's job runner; the
+worker writes one NDJSON file per resource type under FHIR_BULK_DIR/<export id>/, reading the
+rows with `.iterator(chunk_size=...)` and writing each resource as soon as it is serialised,
+so memory stays bounded whatever the clinic's size. Files expire FHIR_BULK_HOURS after they
+are written. Levels: `system` (every registered type), `group` (the clinic's cohort: the
+types about patients) and `patient` (the same types, for every patient of the clinic).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.audit.services import record, record_read
+from ketamine_care.fhir import registry
+from ketamine_care.fhir.access import Grant
+from ketamine_care.fhir.bulk_rows import rows_of
+from ketamine_care.fhir.models import BulkExport, BulkLevel, BulkStatus
+from ketamine_care.fhir.responses import FhirError
+from ketamine_care.jobs.models import Job
+from ketamine_care.jobs.runner import JobError, enqueue_job, register
+
+JOB = "fhir.bulk_export"
+
+
+def export_dir(export: BulkExport) -> Path:
+    return Path(settings.FHIR_BULK_DIR) / str(export.public_id)
+
+
+def exportable_types(level: str, requested: list[str] | None, grant: Grant) -> list[str]:
+    """The types this export writes: the requested ones (400 for one the server does not
+    serve or the level does not cover), else every type the level covers; parts the role may
+    not read are left out (the Bulk Data IG lets a server omit what the client may not see)."""
+    names = registry.type_names()
+    if level != BulkLevel.SYSTEM:
+        names = [n for n in names if all(p.patient_path is not None for p in _parts(n))]
+    if requested:
+        unknown = [name for name in requested if name not in names]
+        if unknown:
+            raise FhirError(400, "not-supported", f"_type not exportable here: {unknown[0]}")
+        names = [n for n in names if n in requested]
+    return [n for n in names if any(grant.may_read(p) for p in _parts(n))]
+
+
+def _parts(name: str):
+    return registry.parts_of(name)
+
+
+def kick_off(
+    *, grant: Grant, level: str, types: list[str], since: datetime | None, request_url: str
+) -> BulkExport:
+    """Record the export request and queue its job, in one transaction (audited)."""
+    with transaction.atomic():
+        export = BulkExport.objects.create(
+            clinic=grant.clinic,
+            requested_by=grant.user,
+            level=level,
+            types=types,
+            since=since,
+            request_url=request_url[:1000],
+        )
+        export.job = enqueue_job(JOB, clinic=grant.clinic, arguments={"export": export.pk})
+        export.save(update_fields=["job", "updated_at"])
+        record(
+            event_type="fhir.export_requested",
+            actor=grant.user,
+            clinic=grant.clinic,
+            obj=export,
+            changes={"level": level, "types": types, "since": since and since.isoformat()},
+        )
+    return export
+
+
+def find_export(*, grant: Grant, public_id) -> BulkExport:
+    """The token user's own export in its clinic; anyone else's answers 404."""
+    export = BulkExport.objects.filter(
+        clinic=grant.clinic, requested_by=grant.user, public_id=public_id
+    ).first()
+    if export is None:
+        raise FhirError(404, "not-found", "No such export.")
+    if export.expires_at is not None and timezone.now() >= export.expires_at:
+        _expire(export)
+    return export
+
+
+def cancel(*, grant: Grant, export: BulkExport) -> None:
+    """DELETE: stop a queued or running export, or delete a finished one's files (audited)."""
+    if export.status in (BulkStatus.CANCELLED, BulkStatus.EXPIRED):
+        raise FhirError(404, "not-found", "This export was already cancelled or has expired.")
+    with transaction.atomic():
+        export.status = BulkStatus.CANCELLED
+        export.save(update_fields=["status", "updated_at"])
+        record(
+            event_type="fhir.export_cancelled", actor=grant.user, clinic=grant.clinic, obj=export
+        )
+    shutil.rmtree(export_dir(export), ignore_errors=True)
+
+
+def _expire(export: BulkExport) -> None:
+    shutil.rmtree(export_dir(export), ignore_errors=True)
+    if export.status == BulkStatus.DONE:
+        export.status = BulkStatus.EXPIRED
+        export.save(update_fields=["status", "updated_at"])
+
+
+def purge_expired() -> int:
+    """Delete the files of every expired export; the rows stay as history."""
+    expired = BulkExport.objects.filter(expires_at__lte=timezone.now(), status=BulkStatus.DONE)
+    count = 0
+    for export in expired:
+        _expire(export)
+        count += 1
+    return count
+
+
+def run_export(job: Job) -> None:
+    """The worker's side: write every type's NDJSON file, then publish the manifest."""
+    export = BulkExport.objects.select_related("clinic", "requested_by").filter(
+        pk=job.arguments["export"]
+    )
+    export = export.first()
+    if export is None:
+        raise JobError("the export was deleted before it was made")
+    if export.status == BulkStatus.CANCELLED:
+        return
+    BulkExport.objects.filter(pk=export.pk).update(status=BulkStatus.RUNNING)
+    started = timezone.now()
+    directory = export_dir(export)
+    directory.mkdir(parents=True, exist_ok=True)
+    output = []
+    for name in export.types:
+        count = write_type(export, name, directory / f"{name}.ndjson")
+        output.append({"type": name, "file": f"{name}.ndjson", "count": count})
+    finish(export, output=output, started=started)
+    purge_expired()
+
+
+def finish(export: BulkExport, *, output: list[dict], started: datetime) -> None:
+    with transaction.atomic():
+        current = BulkExport.objects.select_for_update().get(pk=export.pk)
+        if current.status == BulkStatus.CANCELLED:  # cancelled while it ran
+            shutil.rmtree(export_dir(export), ignore_errors=True)
+            return
+        current.status, current.output, current.transaction_time = BulkStatus.DONE, output, started
+        current.expires_at = timezone.now() + timedelta(hours=settings.FHIR_BULK_HOURS)
+        current.save(update_fields=["status", "output", "transaction_time", "expires_at"])
+        record(
+            event_type="fhir.bulk_exported",
+            actor=export.requested_by,
+            clinic=export.clinic,
+            obj=export,
+            changes={"level": export.level, "count": sum(o["count"] for o in output)},
+        )
+
+
+def write_type(export: BulkExport, name: str, path: Path) -> int:
+    """Stream one type's resources (every part the requester's role may read) to `path`."""
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        for part, row in rows_of(export, name):
+            out.write(part.to_fhir(row).model_dump_json(by_alias=True, exclude_none=True))
+            out.write("\n")
+            count += 1
+    return count
+
+
+def register_job() -> None:
+    register(JOB, run_export)
+
+
+def record_download(*, grant: Grant, export: BulkExport, resource_type: str, count: int) -> None:
+    """A file of the export was downloaded: a read of the patient data it holds. The event
+    names the export (its level, types and `_since` are in its kick-off event) and the
+    number of resources, not each patient: a file may hold a whole clinic."""
+    record_read(
+        event_type="fhir.export_downloaded",
+        actor=grant.user,
+        clinic=grant.clinic,
+        obj=export,
+        part=resource_type,
+        count=count,
+    )
