@@ -78,7 +78,7 @@ def allergy(row: Allergy) -> AllergyIntolerance:
 
 
 def medication_statement(row: Medication) -> MedicationStatement:
-    # RxNorm where known: the clinical reference confirms RxCUIs for ketamine products only
+    # RxNorm where known: RxCUIs are confirmed for ketamine products only
     # (§13.2), none for the home medications recorded here, so the medication is its name
     # with the project's drug class (the class the screening rules read).
     dosage = None

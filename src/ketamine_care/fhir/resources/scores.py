@@ -1,7 +1,7 @@
 """Observation, rating-scale totals: one per scored administration (category `survey`).
 
 The code is the instrument definition's LOINC total code where the definition carries one:
-those are the codes the clinical reference confirms, PHQ-9 total 44261-6 and GAD-7 total
+those are the codes confirmed in LOINC, PHQ-9 total 44261-6 and GAD-7 total
 70274-6 [@loinc]. Every other instrument's total is coded in the project's `instrument-total`
 code system by the instrument's code (`madrs`), never with an unconfirmed LOINC code.
 """

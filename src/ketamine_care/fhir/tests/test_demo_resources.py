@@ -16,7 +16,7 @@ from ketamine_care.patients.models import Patient
 
 MINE = {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Observation"}
 MINE |= {"Encounter"}
-# The vital-signs codes and the score totals the clinical reference confirms (§13.1).
+# The vital-signs codes and the score totals confirmed in LOINC.
 CONFIRMED_LOINC = {"85354-9", "8480-6", "8462-4", "8867-4", "9279-1", "59408-5", "2708-6"}
 CONFIRMED_LOINC |= {"29463-7", "8302-2", "39156-5", "44261-6", "70274-6"}
 
