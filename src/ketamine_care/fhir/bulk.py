@@ -144,7 +144,7 @@ def run_export(job: Job) -> None:
 
 def finish(export: BulkExport, *, output: list[dict], started: datetime) -> None:
     with transaction.atomic():
-        current = BulkExport.objects.select_for_update().get(pk=export.pk)
+        current = BulkExport.objects.select_for_update(of=("self",), no_key=True).get(pk=export.pk)
         if current.status == BulkStatus.CANCELLED:  # cancelled while it ran
             shutil.rmtree(export_dir(export), ignore_errors=True)
             return

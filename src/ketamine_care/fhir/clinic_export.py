@@ -11,7 +11,6 @@ with each file's SHA-256, size and line count. Everything is streamed, a chunk a
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from pathlib import Path
@@ -23,6 +22,7 @@ from django.utils import timezone
 from ketamine_care.audit.anchors import anchor_path
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.services import chain_key, chain_keys, record
+from ketamine_care.core import spreadsheet
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.bulk_rows import CHUNK, clinic_rows
 from ketamine_care.fhir.clinic_records import clinic_querysets, serialize_row
@@ -77,7 +77,7 @@ def _write_ledger(clinic, path: Path) -> int:
     )
     count = 0
     with path.open("w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
+        writer = spreadsheet.writer(out)  # cells a spreadsheet would run as formulas are quoted
         writer.writerow(LEDGER_COLUMNS)
         for e in rows.order_by("pk").iterator(chunk_size=CHUNK):
             writer.writerow([e.public_id, e.created_at.isoformat(), e.lot.public_id,

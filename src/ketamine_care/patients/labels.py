@@ -7,6 +7,7 @@ from ketamine_care.core import labels as core_labels
 
 AUDIT_EVENTS = {
     "patient.registered": "Patient registered",
+    "patients.imported": "Patients imported from a CSV file",
     "patient.demographics_changed": "Demographics changed",
     "patient.marked_entered_in_error": "Patient marked as entered in error",
     "patient.viewed": "Chart viewed",
