@@ -96,7 +96,9 @@ class VisitMessageTests(ClinicTestCase):
                                     "After your visit", "Your next visit"])  # fmt: skip
         for message in [*mail.outbox, *sms.outbox]:
             body = message.body
-            self.assertEqual(forbidden_in(body + getattr(message, "subject", "")), [], body)
+            # The link's random secret is left out: it may spell "mdd" or "phq" by chance.
+            words = ANY_LINK.sub("", body) + getattr(message, "subject", "")
+            self.assertEqual(forbidden_in(words), [], body)
             self.assertIn("Jamie", body)
             self.assertNotIn("Rivera", body)
             self.assertRegex(body, r"at \d\d:\d\d")
