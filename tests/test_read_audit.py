@@ -77,7 +77,7 @@ HTML_READS = {
     "instruments:preview": NO_PATIENT_DATA,  # scores the answers in the request, stores none
     "instruments:record": WRITE,
     "outcomes:alerts": Reads("alerts.listed", one_patient=False),
-    "outcomes:acknowledge": WRITE,
+    "outcomes:acknowledge": PATIENT,  # the alert names the patient; POST is a write
     "surveillance:record": PATIENT,  # the entry form names the patient; POST is a write
     "surveillance:acknowledge": PATIENT,  # the alert's words; POST is a write
     "outcomes:settings": NO_PATIENT_DATA,  # the clinic's crisis texts and thresholds

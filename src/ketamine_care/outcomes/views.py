@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
@@ -13,12 +14,9 @@ from ketamine_care.core.errors import DomainError
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.outcomes import services
 from ketamine_care.outcomes.access import access_alert
+from ketamine_care.outcomes.acknowledge import AcknowledgePage, acknowledge_page
 from ketamine_care.outcomes.alert_feed import SUICIDALITY
-from ketamine_care.outcomes.forms import (
-    AcknowledgeForm,
-    SafetySettingsForm,
-    add_suicide_item_fields,
-)
+from ketamine_care.outcomes.forms import SafetySettingsForm, add_suicide_item_fields
 from ketamine_care.outcomes.queries import (
     patients_with_safety_plans,
     record_alerts_listed,
@@ -31,6 +29,12 @@ from ketamine_care.outcomes.services import (
     suicide_item_range,
 )
 
+ACKNOWLEDGE = AcknowledgePage(
+    template="outcomes/acknowledge.html",
+    chart_part="safety_alert",
+    record=services.acknowledge_alert,
+    done_url=lambda alert: reverse("patients:chart", args=[alert.patient.public_id]),
+)
 PAGE_SIZE = 50
 MAX_PAGE = 100  # history pages merge the feeds: their cost grows with the page number
 
@@ -85,21 +89,7 @@ def _page_number(raw) -> int:
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, alert_id):
     alert = access_alert(request.membership, alert_id, Capability.ACKNOWLEDGE_ALERT)
-    form = AcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.acknowledge_alert(
-                alert=alert, actor=request.user, note=form.cleaned_data["note"], request=request
-            )
-        except DomainError as error:
-            form.add_error("note" if "note" in error.fields else None, error.message)
-        else:
-            messages.success(request, "Alert acknowledged.")
-            return redirect("patients:chart", patient_id=alert.patient.public_id)
-    status = 422 if form.errors else 200
-    return render(
-        request, "outcomes/acknowledge.html", {"alert": alert, "form": form}, status=status
-    )
+    return acknowledge_page(request, alert, ACKNOWLEDGE)
 
 
 @clinic_required(Capability.MANAGE_SAFETY_SETTINGS)

@@ -163,15 +163,6 @@ class ExposureReviewForm(CheckForm):
         self.fields["note"].label = "What was decided"
 
 
-class AcknowledgeForm(forms.Form):
-    note = forms.CharField(
-        label="What was done",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text="Required: the referral, call or plan that answers this alert.",
-    )
-
-
 FORMS = {
     "bladder_review": BladderReviewForm,
     "liver_tests": LiverTestsForm,

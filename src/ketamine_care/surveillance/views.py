@@ -6,19 +6,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import DomainError
+from ketamine_care.outcomes.acknowledge import AcknowledgePage, acknowledge_page
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.surveillance import queries, services
 from ketamine_care.surveillance.access import access_alert
-from ketamine_care.surveillance.forms import FORMS, AcknowledgeForm
+from ketamine_care.surveillance.forms import FORMS
 from ketamine_care.surveillance.models import CheckKind
 
+ACKNOWLEDGE = AcknowledgePage(
+    template="surveillance/acknowledge.html",
+    chart_part="surveillance_alert",
+    record=services.acknowledge_alert,
+    done_url=lambda alert: reverse("patients:chart", args=[alert.patient.public_id]),
+    note_help="Required: the referral, call or plan that answers this alert.",
+)
 RECORDERS = {
     "bladder_review": services.record_bladder_review,
     "liver_tests": services.record_liver_tests,
@@ -77,21 +86,4 @@ def record(request, patient_id, check_kind):
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, surveillance_alert_id):
     alert = access_alert(request.membership, surveillance_alert_id, Capability.ACKNOWLEDGE_ALERT)
-    form = AcknowledgeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.acknowledge_alert(
-                alert=alert, actor=request.user, note=form.cleaned_data["note"], request=request
-            )
-        except DomainError as error:
-            form.add_error("note" if "note" in error.fields else None, error.message)
-        else:
-            messages.success(request, "Alert acknowledged.")
-            return redirect("patients:chart", patient_id=alert.patient.public_id)
-    if request.method == "GET":
-        record_chart_view(
-            patient=alert.patient, actor=request.user, request=request, part="surveillance_alert"
-        )
-    status = 422 if form.errors else 200
-    context = {"alert": alert, "form": form}
-    return render(request, "surveillance/acknowledge.html", context, status=status)
+    return acknowledge_page(request, alert, ACKNOWLEDGE)

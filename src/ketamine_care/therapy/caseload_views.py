@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
 
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
-from ketamine_care.patients.services import record_chart_view
+from ketamine_care.outcomes.acknowledge import AcknowledgePage, acknowledge_page
 from ketamine_care.therapy import queries, services
 from ketamine_care.therapy.access import access_risk_alert
-from ketamine_care.therapy.forms import AcknowledgeForm, CaseloadSettingsForm
+from ketamine_care.therapy.forms import CaseloadSettingsForm
 from ketamine_care.therapy.windows import defaults, windows_for
+
+ACKNOWLEDGE = AcknowledgePage(
+    template="therapy/acknowledge.html",
+    chart_part="therapy_risk_alert",
+    record=services.acknowledge_risk_alert,
+    done_url=lambda alert: reverse("outcomes:alerts"),
+)
 
 
 @clinic_required(Capability.VIEW_THERAPY)
@@ -64,27 +73,7 @@ def caseload_settings(request):
 
 
 @clinic_required(Capability.ACKNOWLEDGE_ALERT)
+@require_http_methods(["GET", "POST"])
 def acknowledge(request, risk_alert_id):
     alert = access_risk_alert(request.membership, risk_alert_id, Capability.ACKNOWLEDGE_ALERT)
-    status = 200
-    if request.method == "POST":
-        form = AcknowledgeForm(request.POST)
-        status = 422
-        if form.is_valid():
-            try:
-                services.acknowledge_risk_alert(
-                    alert=alert, actor=request.user, note=form.cleaned_data["note"],
-                    request=request,
-                )  # fmt: skip
-            except DomainError as error:
-                status = 409 if error.status_code == 409 else 422
-                form.add_error("note" if "note" in error.fields else None, error.message)
-            else:
-                return redirect("outcomes:alerts")
-    else:
-        record_chart_view(
-            patient=alert.patient, actor=request.user, request=request, part="therapy_risk_alert"
-        )
-        form = AcknowledgeForm()
-    context = {"alert": alert, "patient": alert.patient, "form": form}
-    return render(request, "therapy/acknowledge.html", context, status=status)
+    return acknowledge_page(request, alert, ACKNOWLEDGE)

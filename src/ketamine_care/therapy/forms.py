@@ -91,15 +91,6 @@ class AmendmentForm(forms.Form):
     )
 
 
-class AcknowledgeForm(forms.Form):
-    note = forms.CharField(
-        label="What was done",
-        widget=forms.Textarea(attrs=TEXT),
-        max_length=2000,
-        help_text="Required: the assessment, call or plan that answers this alert.",
-    )
-
-
 class CaseloadSettingsForm(forms.Form):
     upcoming_days = forms.IntegerField(label="")
     integration_days = forms.IntegerField(label="")
