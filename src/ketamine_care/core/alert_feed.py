@@ -165,6 +165,18 @@ class FeedFailed(RuntimeError):
 _FEEDS: dict[str, Feed] = {}
 
 
+def newest(alerts, *, status: str, patient, limit: int, related: Sequence[str] = ()) -> list:
+    """A feed's rows for `items`: `alerts` is already scoped to the clinic and has `status`,
+    `patient` and `created_at` fields; filtered by status ("all" keeps every one) and patient,
+    newest first, at most `limit`, with the patient (and `related`) joined."""
+    if status != "all":
+        alerts = alerts.filter(status=status)
+    if patient is not None:
+        alerts = alerts.filter(patient=patient)
+    alerts = alerts.select_related("patient", *related).order_by("-created_at", "-id")
+    return list(alerts[:limit])
+
+
 def register_feed(name: str, *, items: ItemsFunction, count: CountFunction) -> Feed:
     """Add (or replace, by name) a feed of alerts; call from `AppConfig.ready()`."""
     feed = Feed(name=name, items=items, count=count)

@@ -27,14 +27,12 @@ def items(membership, *, status: str, patient=None, limit: int) -> list[alert_fe
     """The clinic's questionnaire alerts, newest first; none for a role without measures."""
     if not has_capability(membership, Capability.VIEW_MEASURES):
         return []
-    alerts = SafetyAlert.objects.filter(clinic_id=membership.clinic_id)
-    if status != "all":
-        alerts = alerts.filter(status=status)
-    if patient is not None:
-        alerts = alerts.filter(patient=patient)
-    alerts = alerts.select_related("patient", "administration").order_by("-created_at", "-id")
+    alerts = alert_feed.newest(
+        SafetyAlert.objects.filter(clinic_id=membership.clinic_id),
+        status=status, patient=patient, limit=limit, related=("administration",),
+    )  # fmt: skip
     can_acknowledge = has_capability(membership, Capability.ACKNOWLEDGE_ALERT)
-    return [_item(alert, can_acknowledge) for alert in alerts[:limit]]
+    return [_item(alert, can_acknowledge) for alert in alerts]
 
 
 def _item(alert: SafetyAlert, can_acknowledge: bool) -> alert_feed.AlertItem:

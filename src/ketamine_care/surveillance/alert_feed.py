@@ -16,14 +16,12 @@ FEED = "surveillance"
 def items(membership, *, status: str, patient=None, limit: int) -> list[alert_feed.AlertItem]:
     if not has_capability(membership, Capability.VIEW_SURVEILLANCE):
         return []
-    alerts = SurveillanceAlert.objects.filter(clinic_id=membership.clinic_id)
-    if status != "all":
-        alerts = alerts.filter(status=status)
-    if patient is not None:
-        alerts = alerts.filter(patient=patient)
-    alerts = alerts.select_related("patient").order_by("-created_at", "-id")
+    alerts = alert_feed.newest(
+        SurveillanceAlert.objects.filter(clinic_id=membership.clinic_id),
+        status=status, patient=patient, limit=limit,
+    )  # fmt: skip
     can_acknowledge = has_capability(membership, Capability.ACKNOWLEDGE_ALERT)
-    return [_item(alert, can_acknowledge) for alert in alerts[:limit]]
+    return [_item(alert, can_acknowledge) for alert in alerts]
 
 
 def _item(alert: SurveillanceAlert, can_acknowledge: bool) -> alert_feed.AlertItem:

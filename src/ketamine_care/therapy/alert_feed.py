@@ -24,14 +24,12 @@ TASK = (
 def items(membership, *, status: str, patient=None, limit: int) -> list[alert_feed.AlertItem]:
     if not has_capability(membership, Capability.VIEW_MEASURES):
         return []
-    alerts = TherapyRiskAlert.objects.filter(clinic_id=membership.clinic_id)
-    if status != "all":
-        alerts = alerts.filter(status=status)
-    if patient is not None:
-        alerts = alerts.filter(patient=patient)
-    alerts = alerts.select_related("patient", "therapy_session").order_by("-created_at", "-id")
+    alerts = alert_feed.newest(
+        TherapyRiskAlert.objects.filter(clinic_id=membership.clinic_id),
+        status=status, patient=patient, limit=limit, related=("therapy_session",),
+    )  # fmt: skip
     can_acknowledge = has_capability(membership, Capability.ACKNOWLEDGE_ALERT)
-    return [_item(alert, can_acknowledge) for alert in alerts[:limit]]
+    return [_item(alert, can_acknowledge) for alert in alerts]
 
 
 def _item(alert: TherapyRiskAlert, can_acknowledge: bool) -> alert_feed.AlertItem:
