@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from ketamine_care.audit.services import record
 from ketamine_care.jobs.runner import JobError
 from ketamine_care.portal import measure_rules
 from ketamine_care.portal.models import ContactPreference, MeasureSettings
@@ -114,3 +115,35 @@ def deliver(*, patient, channels: list[str], subject: str, body: str, short: str
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
+
+
+def ready_to_send(row, now) -> tuple[list[str], ClinicMeasureSettings] | None:
+    """The channels a queued message or measure request `row` (with `patient`, `clinic`,
+    `queued_at` and `held`) goes on now, and its clinic's settings; None when it must wait
+    (consent withdrawn, no channel, or quiet hours began since it was queued): then the row is
+    saved held, with the reason, for the next run to try again."""
+    channels, why = channels_for(row.patient)
+    clinic_settings = settings_for(row.clinic)
+    held = why or (QUIET_HOURS if is_quiet(clinic_settings, now) else "")
+    if held:
+        row.queued_at, row.held = None, held
+        row.save(update_fields=["queued_at", "held", "updated_at"])
+        return None
+    return channels, clinic_settings
+
+
+def record_sent(row, *, event_type: str, now, channels, delivered, fields: list[str]) -> None:
+    """Mark `row` sent on the `delivered` channels (with its other changed `fields`) and audit
+    it, naming the channels it could not go on."""
+    row.sent_at, row.channels, row.held = now, delivered, ""
+    row.save(update_fields=[*fields, "sent_at", "channels", "held", "updated_at"])
+    record(
+        event_type=event_type,
+        patient=row.patient,
+        obj=row,
+        changes={
+            "kind": row.kind,
+            "channels": delivered,
+            "not_sent": sorted(set(channels) - set(delivered)),
+        },
+    )

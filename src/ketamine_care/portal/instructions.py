@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_care.audit.services import record
 from ketamine_care.core import secret_links
 from ketamine_care.jobs.models import Job
 from ketamine_care.jobs.runner import enqueue_job, register
@@ -150,13 +149,10 @@ def send_message(job: Job) -> None:
     now = timezone.now()
     if row is None or row.sent_at is not None or now >= row.expires_at:
         return
-    channels, why = contact.channels_for(row.patient)
-    clinic_settings = contact.settings_for(row.clinic)
-    held = why or (contact.QUIET_HOURS if contact.is_quiet(clinic_settings, now) else "")
-    if held:
-        row.queued_at, row.held = None, held
-        row.save(update_fields=["queued_at", "held", "updated_at"])
+    ready = contact.ready_to_send(row, now)
+    if ready is None:
         return
+    channels, clinic_settings = ready
     token, row.token_sha256 = secret_links.new_token(MESSAGE_SALT)
     when = row.session.discharged_at if row.kind == MessageKind.DISCHARGE else None
     context = {
@@ -173,18 +169,10 @@ def send_message(job: Job) -> None:
         body=render_to_string(f"portal/email/{name}.txt", context),
         short=render_to_string(f"portal/email/{name}_sms.txt", context).strip(),
     )
-    row.sent_at, row.channels, row.held = now, delivered, ""
-    row.save(update_fields=["token_sha256", "sent_at", "channels", "held", "updated_at"])
-    record(
-        event_type="patient_message.sent",
-        patient=row.patient,
-        obj=row,
-        changes={
-            "kind": row.kind,
-            "channels": delivered,
-            "not_sent": sorted(set(channels) - set(delivered)),
-        },
-    )
+    contact.record_sent(
+        row, event_type="patient_message.sent", now=now, channels=channels,
+        delivered=delivered, fields=["token_sha256"],
+    )  # fmt: skip
 
 
 register(SEND_MESSAGE_JOB, send_message)

@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from ketamine_care.audit.services import record
 from ketamine_care.instruments.definition import UnknownInstrument, load_definition
 from ketamine_care.jobs.models import Job
 from ketamine_care.jobs.runner import enqueue_job, register
@@ -199,13 +198,10 @@ def send_request(job: Job) -> None:
     # Sent, answered or expired since it was queued: nothing to send.
     if row is None or row.sent_at is not None or now >= row.expires_at:
         return
-    channels, why = contact.channels_for(row.patient)
-    clinic_settings = contact.settings_for(row.clinic)
-    held = why or (contact.QUIET_HOURS if contact.is_quiet(clinic_settings, now) else "")
-    if held:  # consent withdrawn or quiet hours began since: the next run tries again
-        row.queued_at, row.held = None, held
-        row.save(update_fields=["queued_at", "held", "updated_at"])
+    ready = contact.ready_to_send(row, now)
+    if ready is None:  # consent withdrawn or quiet hours began since: the next run tries again
         return
+    channels, clinic_settings = ready
     token = _issue_link(row)
     context = {
         "first_name": row.patient.given_name,
@@ -219,18 +215,10 @@ def send_request(job: Job) -> None:
         body=render_to_string("portal/email/measure_request.txt", context),
         short=render_to_string("portal/email/measure_request_sms.txt", context).strip(),
     )
-    row.sent_at, row.channels, row.held = now, delivered, ""
-    row.save(update_fields=["link", "sent_at", "channels", "held", "updated_at"])
-    record(
-        event_type="measure_request.sent",
-        patient=row.patient,
-        obj=row,
-        changes={
-            "kind": row.kind,
-            "channels": delivered,
-            "not_sent": sorted(set(channels) - set(delivered)),
-        },
-    )
+    contact.record_sent(
+        row, event_type="measure_request.sent", now=now, channels=channels,
+        delivered=delivered, fields=["link"],
+    )  # fmt: skip
 
 
 register(SEND_REQUEST_JOB, send_request)
