@@ -30,6 +30,7 @@ Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throw
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -211,7 +212,7 @@ def profile(call, args) -> None:
         call()
     profiler.disable()
     stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(45)
+    stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     stats.sort_stats("tottime").print_stats(30)
 
 

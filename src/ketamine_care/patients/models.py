@@ -125,7 +125,10 @@ class SearchName(models.Model):
         FAMILY = "family", "Family name"
         GIVEN = "given", "Given name"
 
-    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    # Looked up by the unique index, which starts with the clinic: no index of its own.
+    clinic = models.ForeignKey(
+        "accounts.Clinic", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     part = models.CharField(max_length=6, choices=Part.choices)
     name = models.CharField(max_length=100)
 

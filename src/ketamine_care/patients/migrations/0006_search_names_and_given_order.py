@@ -119,7 +119,10 @@ class Migration(migrations.Migration):
             model_name="searchname",
             name="clinic",
             field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="accounts.clinic"
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.clinic",
             ),
         ),
         migrations.AddConstraint(
