@@ -22,14 +22,15 @@ cost to both, which this leaves out, so the share through a server is lower.
 Usage: .venv/bin/python benchmarks/cpu_per_request.py [--repeat 60] [--warmup 5]
            [--patients 10000] [--weeks 52] [--profile OPERATION]
 `--profile search|chart|administrations|vitals|healthz` prints cProfile's top functions
-over the repeats of one operation instead of the table; `--sql OPERATION` prints the SQL
-statements of one request.
+over the repeats of one operation instead of the table (`PROFILE_LINES` of them, default 45);
+`--sql OPERATION` prints the SQL statements of one request.
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -211,7 +212,7 @@ def profile(call, args) -> None:
         call()
     profiler.disable()
     stats = pstats.Stats(profiler).strip_dirs().sort_stats("cumulative")
-    stats.print_stats(45)
+    stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
     stats.sort_stats("tottime").print_stats(30)
 
 
