@@ -21,7 +21,7 @@ from django.utils import timezone
 from ketamine_care.audit.services import record, record_read
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.access import Grant
-from ketamine_care.fhir.bulk_rows import rows_of
+from ketamine_care.fhir.bulk_rows import resource_line, rows_of
 from ketamine_care.fhir.models import BulkExport, BulkLevel, BulkStatus
 from ketamine_care.fhir.responses import FhirError
 from ketamine_care.jobs.models import Job
@@ -163,10 +163,10 @@ def finish(export: BulkExport, *, output: list[dict], started: datetime) -> None
 def write_type(export: BulkExport, name: str, path: Path) -> int:
     """Stream one type's resources (every part the requester's role may read) to `path`."""
     count = 0
-    with path.open("w", encoding="utf-8") as out:
+    with path.open("wb") as out:
         for part, row in rows_of(export, name):
-            out.write(part.to_fhir(row).model_dump_json(by_alias=True, exclude_none=True))
-            out.write("\n")
+            out.write(resource_line(part, row))
+            out.write(b"\n")
             count += 1
     return count
 

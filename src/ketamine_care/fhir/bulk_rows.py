@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ketamine_care.accounts.permissions import has_capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.models import BulkExport
+from ketamine_care.fhir.plain import dumps
 
 CHUNK = 2000
 
@@ -34,3 +35,11 @@ def clinic_rows(clinic, name: str) -> Iterator[tuple[object, object]]:
     for part in registry.parts_of(name):
         for row in part.queryset(clinic).order_by("pk").iterator(chunk_size=CHUNK):
             yield part, row
+
+
+def resource_line(part, row) -> bytes:
+    """One NDJSON line (without its newline): the row's plain data, which
+    fhir/tests/test_plain_json.py proves is the JSON of the part's fhir.resources model."""
+    if part.to_data is not None:
+        return dumps(part.to_data(row))
+    return part.to_fhir(row).model_dump_json(by_alias=True, exclude_none=True).encode()

@@ -18,6 +18,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core import labels as core_labels
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.fhir.resources.people import user_ref
@@ -54,12 +55,13 @@ def _entities(row: AuditEvent) -> list[dict] | None:
     return entities or None
 
 
-def to_fhir(row: AuditEvent) -> FhirAuditEvent:
-    return FhirAuditEvent(
+def to_data(row: AuditEvent) -> dict:
+    return dict(
+        resourceType="AuditEvent",
         id=row.hash,
         meta=meta(row, "occurred_at"),
         type=project_coding("audit-event-type", row.event_type, _event_label(row.event_type)),
-        recorded=row.occurred_at.isoformat(),
+        recorded=row.occurred_at,
         agent=[_agent(row)],
         source={"observer": {"display": "ketamine-care"}, "site": row.chain},
         entity=_entities(row),
@@ -75,7 +77,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AuditEvent",
-            to_fhir=to_fhir,
+            to_fhir=modelled(FhirAuditEvent, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),

@@ -17,6 +17,7 @@ from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.units import bmi
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC, OBSERVATION_CATEGORY, UCUM, project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref
 from ketamine_care.patients.models import BodyMeasurement, RecordStatus
@@ -83,7 +84,8 @@ def _quantity(value, unit: str) -> dict:
 
 
 def _observation(vital: Vital, row, *, patient, when, encounter=None, status="final", **value):
-    return Observation(
+    return dict(
+        resourceType="Observation",
         id=f"{vital.prefix}-{row.public_id}",
         meta=meta(row, "recorded_at" if encounter else "updated_at", vital.profile),
         status=status,
@@ -91,13 +93,13 @@ def _observation(vital: Vital, row, *, patient, when, encounter=None, status="fi
         code={"coding": _codes(vital), "text": vital.codes[0][2]},
         subject=patient_ref(patient),
         encounter={"reference": f"Encounter/{encounter.public_id}"} if encounter else None,
-        effectiveDateTime=when.isoformat(),
+        effectiveDateTime=when,
         **value,
     )
 
 
 def reading_observation(vital: Vital):
-    def to_fhir(row: VitalSignsReading) -> Observation:
+    def to_data(row: VitalSignsReading) -> dict:
         session = row.session
         place = {"patient": session.patient, "when": row.measured_at, "encounter": session}
         if vital is BP:
@@ -113,11 +115,11 @@ def reading_observation(vital: Vital):
             return _observation(vital, row, **place, valueInteger=value)
         return _observation(vital, row, **place, valueQuantity=_quantity(value, vital.unit))
 
-    return to_fhir
+    return to_data
 
 
 def body_observation(vital: Vital):
-    def to_fhir(row: BodyMeasurement) -> Observation:
+    def to_data(row: BodyMeasurement) -> dict:
         if vital.field:
             value = getattr(row, vital.field)
         else:
@@ -132,7 +134,7 @@ def body_observation(vital: Vital):
             valueQuantity=_quantity(float(value), vital.unit),
         )
 
-    return to_fhir
+    return to_data
 
 
 def _search(vital: Vital, patient_path: str, date_path: str, encounter: bool) -> dict:
@@ -181,7 +183,8 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=reading_observation(vital),
+                to_fhir=modelled(Observation, reading_observation(vital)),
+                to_data=reading_observation(vital),
                 queryset=_reading_rows(vital),
                 search_params=_search(vital, "session__patient", "measured_at", encounter=True),
                 includes={
@@ -199,7 +202,8 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=body_observation(vital),
+                to_fhir=modelled(Observation, body_observation(vital)),
+                to_data=body_observation(vital),
                 queryset=_body_rows(vital),
                 search_params=_search(vital, "patient", "measured_at", encounter=False),
                 includes={"patient": Include("Patient", "patient")},

