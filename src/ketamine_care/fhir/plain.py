@@ -21,22 +21,30 @@ from pydantic_core import to_json
 
 
 def clean(value: Any) -> Any:
-    """The data as the model serialises it: no None, no empty list, Decimals as floats."""
-    if isinstance(value, dict):
+    """The data as the model serialises it: no None, no empty list, Decimals as floats.
+    (Type checks by identity: this runs for every node of every exported resource.)"""
+    kind = type(value)
+    if kind is dict:
         cleaned = {}
         for key, item in value.items():
             if item is None:
                 continue
-            item = clean(item)
-            if item == []:
-                continue
+            if type(item) in _NESTED:
+                item = clean(item)
+                if item == []:
+                    continue
             cleaned[key] = item
         return cleaned
-    if isinstance(value, list):
-        return [clean(item) for item in value if item is not None]
-    if isinstance(value, Decimal):
+    if kind is list:
+        return [
+            clean(item) if type(item) in _NESTED else item for item in value if item is not None
+        ]
+    if kind is Decimal:
         return float(value)
     return value
+
+
+_NESTED = {dict, list, Decimal}
 
 
 def dumps(data: dict) -> bytes:
