@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from ketamine_care.accounts.permissions import has_capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.models import BulkExport
-from ketamine_care.fhir.plain import dumps
+from ketamine_care.fhir.plain import dumps, values_reader
 
 CHUNK = 2000
 
@@ -41,17 +41,22 @@ def count_rows(export: BulkExport) -> int:
 
 def batches_of(export: BulkExport, name: str) -> Iterator[tuple[object, list]]:
     for part, rows in readable_parts(export, name):
-        for batch in keyset_batches(rows):
+        for batch in keyset_batches(rows, fields=part.data_fields):
             yield part, batch
 
 
-def keyset_batches(rows, size: int | None = None) -> Iterator[list]:
-    """The rows in primary-key order, `size` (CHUNK) at a time, one keyset query per batch."""
+def keyset_batches(rows, size: int | None = None, fields: tuple = ()) -> Iterator[list]:
+    """The rows in primary-key order, `size` (CHUNK) at a time, one keyset query per batch:
+    model rows, or with `fields` (a part's data_fields) tuples read as plain.Values rows."""
     size = size or CHUNK
+    read = values_reader(("pk", *fields)) if fields else None
     last = None
     while True:
-        page = rows if last is None else rows.filter(pk__gt=last)
-        batch = list(page.order_by("pk")[:size])
+        page = (rows if last is None else rows.filter(pk__gt=last)).order_by("pk")
+        if read is None:
+            batch = list(page[:size])
+        else:
+            batch = [read(values) for values in page.values_list("pk", *fields)[:size]]
         if not batch:
             return
         yield batch
@@ -64,7 +69,7 @@ def clinic_rows(clinic, name: str) -> Iterator[tuple[object, object]]:
     """Every row of every part of a type in the clinic (a clinic's complete export: no role
     narrows it; the command is run by the clinic's operator)."""
     for part in registry.parts_of(name):
-        for batch in keyset_batches(part.queryset(clinic)):
+        for batch in keyset_batches(part.queryset(clinic), fields=part.data_fields):
             for row in batch:
                 yield part, row
 

@@ -81,6 +81,9 @@ class ResourceType:
     # The row's resource as plain JSON data (fhir/plain.py): what `to_fhir` validates, and
     # what the Bulk export writes without a model per row.
     to_data: Callable[[Any], dict] | None = None
+    # The columns `to_data` reads (ORM paths, `patient__public_id`), when it reads no model
+    # method: the Bulk export then reads these as tuples instead of model rows.
+    data_fields: tuple[str, ...] = ()
 
     def key_of(self, row) -> str:
         return str(getattr(row, self.key_field))

@@ -89,5 +89,17 @@ def register() -> None:
             search_params=SEARCH,
             capability=Capability.VIEW_PATIENT,
             patient_path="",
+            data_fields=(
+                "public_id",
+                "updated_at",
+                "clinic__public_id",
+                "mrn",
+                "status",
+                "family_name",
+                "given_name",
+                "sex",
+                "date_of_birth",
+                "phone",
+            ),
         )
     )

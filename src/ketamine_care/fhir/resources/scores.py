@@ -97,5 +97,14 @@ def register() -> None:
             includes={"patient": Include("Patient", "patient")},
             capability=Capability.VIEW_MEASURES,
             id_prefix=PREFIX,
+            data_fields=(
+                "public_id",
+                "updated_at",
+                "status",
+                "instrument_code",
+                "patient__public_id",
+                "administered_at",
+                "total",
+            ),
         )
     )

@@ -156,8 +156,15 @@ def _search(vital: Vital, patient_path: str, date_path: str, encounter: bool) ->
     return params
 
 
+def _value_fields(vital: Vital) -> tuple[str, ...]:
+    """The columns a vital's value reads (both for the BP panel and for BMI)."""
+    if vital is BP:
+        return ("bp_systolic_mmhg", "bp_diastolic_mmhg")
+    return (vital.field,) if vital.field else ("weight_kg", "height_cm")
+
+
 def _reading_rows(vital: Vital):
-    fields = ("bp_systolic_mmhg", "bp_diastolic_mmhg") if vital is BP else (vital.field,)
+    fields = _value_fields(vital)
 
     def queryset(clinic):
         present = {f"{name}__isnull": False for name in fields}
@@ -168,7 +175,7 @@ def _reading_rows(vital: Vital):
 
 
 def _body_rows(vital: Vital):
-    fields = ("weight_kg", "height_cm") if not vital.field else (vital.field,)
+    fields = _value_fields(vital)
 
     def queryset(clinic):
         present = {f"{name}__isnull": False for name in fields}
@@ -196,6 +203,14 @@ def register() -> None:
                 patient_path="session__patient",
                 updated_field="recorded_at",
                 id_prefix=vital.prefix,
+                data_fields=(
+                    "public_id",
+                    "recorded_at",
+                    "measured_at",
+                    "session__public_id",
+                    "session__patient__public_id",
+                    *_value_fields(vital),
+                ),
             )
         )
     for vital in BODY_VITALS:
@@ -210,5 +225,13 @@ def register() -> None:
                 profile=vital.profile,
                 capability=Capability.VIEW_CLINICAL_HISTORY,
                 id_prefix=vital.prefix,
+                data_fields=(
+                    "public_id",
+                    "updated_at",
+                    "status",
+                    "measured_at",
+                    "patient__public_id",
+                    *_value_fields(vital),
+                ),
             )
         )

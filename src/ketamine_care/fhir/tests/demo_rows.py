@@ -9,17 +9,20 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ketamine_care.accounts.models import User
 from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.patients import services
 from ketamine_care.patients.demographics import register_patient
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
+from ketamine_care.treatment_sessions.services import record_vitals
 from ketamine_care.treatment_sessions.services.notes import amend_session, record_adverse_event
 
 
 def add_records_the_demo_lacks(actor) -> DoseAdministration:
-    """An adverse event in a session under way, and a signed session's dose marked entered in
-    error by an amendment (returned): kinds of rows the demo data does not record."""
+    """Adverse events and a full set of vital signs in a session under way, and a signed
+    session's dose marked entered in error by an amendment (returned): kinds of rows the demo
+    data does not record."""
     sessions = TreatmentSession.objects.filter(clinic__name=DEMO_CLINIC)
     open_session = sessions.filter(state__in=(states.DOSING, states.MONITORING)).first()
     for kind, serious, outcome in (
@@ -38,6 +41,17 @@ def add_records_the_demo_lacks(actor) -> DoseAdministration:
             action_taken="Observed.",
             outcome=outcome,
         )
+    nurse = User.objects.get(email="nurse@demo.clinic")
+    reading = {
+        "measured_at": timezone.now(),
+        "bp_systolic_mmhg": 128,
+        "bp_diastolic_mmhg": 82,
+        "heart_rate_bpm": 72,
+        "respiratory_rate_per_min": 14,
+        "spo2_percent": 97,
+        "moaas": 5,
+    }
+    record_vitals(session=open_session, actor=nurse, readings=[reading])
     dose = DoseAdministration.objects.filter(session__state=states.SIGNED).first()
     amend_session(
         session=dose.session,

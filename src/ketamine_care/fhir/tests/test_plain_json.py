@@ -24,8 +24,9 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.data import load_demo
 from ketamine_care.fhir import bulk, registry
 from ketamine_care.fhir.access import Grant
+from ketamine_care.fhir.bulk_rows import keyset_batches, resource_line
 from ketamine_care.fhir.models import BulkLevel
-from ketamine_care.fhir.plain import clean, dumps
+from ketamine_care.fhir.plain import Values, clean, dumps
 from ketamine_care.fhir.tests.demo_rows import (
     add_records_the_demo_lacks,
     add_sparse_unicode_patient,
@@ -66,6 +67,23 @@ class PlainJsonOfDemoRowsTests(TestCase):
                     checked[name] = checked.get(name, 0) + 1
         self.assertEqual(set(checked), set(registry.type_names()))
         self.assertGreater(checked["Observation"], 100)
+
+    def test_rows_read_as_tuples_give_the_same_lines_as_model_rows(self):
+        tuple_parts = 0
+        for name in registry.type_names():
+            for part in registry.parts_of(name):
+                if not part.data_fields:
+                    continue
+                tuple_parts += 1
+                rows = part.queryset(self.clinic)
+                models = [r for b in keyset_batches(rows) for r in b]
+                tuples = [r for b in keyset_batches(rows, fields=part.data_fields) for r in b]
+                self.assertEqual(len(tuples), len(models), (name, part.id_prefix))
+                self.assertTrue(models, (name, part.id_prefix))
+                for model_row, tuple_row in zip(models, tuples, strict=True):
+                    self.assertIsInstance(tuple_row, Values)
+                    self.assertEqual(resource_line(part, tuple_row), resource_line(part, model_row))
+        self.assertGreaterEqual(tuple_parts, 10)  # every vital sign, score totals, Patient
 
     def test_the_sparse_unicode_patient_says_only_what_is_recorded(self):
         part = registry.parts_of("Patient")[0]
