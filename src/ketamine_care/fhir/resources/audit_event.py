@@ -1,10 +1,10 @@
-"""AuditEvent: the clinic's audit chain, for the roles that may read the audit log (the
-`view_audit` capability: the clinic admin and the medical director; everyone else 403).
+"""AuditEvent: the clinic's audit chain, for clinic admins only (the `read_audit_events`
+capability; every other role, the medical director included, answers 403).
 
 Who did what and when, about which patient and which record, from which address: never the
-event's recorded changes (only the medical director reads audit content, and the FHIR view
-shows none). The id is the event's chain hash, which names it uniquely and proves it is the
-row the chain holds.
+event's recorded changes (only the medical director reads audit content on the audit page,
+and the FHIR resource shows none). The id is the event's chain hash, which names it uniquely
+and proves it is the row the chain holds.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def register() -> None:
                     description="The event type (audit-event-type code system)",
                 ),
             },
-            capability=Capability.VIEW_AUDIT,
+            capability=Capability.READ_AUDIT_EVENTS,
             updated_field="occurred_at",
             key_field="hash",
             parse_key=lambda text: text if _HASH.match(text) else None,
