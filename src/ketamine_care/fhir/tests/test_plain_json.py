@@ -17,6 +17,7 @@ from tempfile import TemporaryDirectory
 
 from django.test import Client, SimpleTestCase, TestCase, override_settings
 from fhir.resources.R4B import get_fhir_model_class
+from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 
 from ketamine_care.accounts.models import Membership
@@ -84,6 +85,24 @@ class PlainJsonOfDemoRowsTests(TestCase):
                     self.assertIsInstance(tuple_row, Values)
                     self.assertEqual(resource_line(part, tuple_row), resource_line(part, model_row))
         self.assertGreaterEqual(tuple_parts, 10)  # every vital sign, score totals, Patient
+
+    def test_every_searchset_is_the_json_of_its_bundle_model(self):
+        director = Membership.objects.get(user__email="medical_director@demo.clinic")
+        tokens = {}
+        for membership in (director, self.admin):
+            tokens[membership.pk] = issue_api_token(membership=membership, scopes="user/*.read")
+        for name in registry.type_names():
+            reader = self.admin if name == "AuditEvent" else director
+            client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[reader.pk][1]}")
+            includes = sorted({i for p in registry.parts_of(name) for i in p.includes})
+            for data in (
+                {"_count": 100, "_include": [f"{name}:{i}" for i in includes]},
+                {"_id": "no-such-id"},  # an empty searchset
+            ):
+                with self.subTest(type=name, data=data):
+                    body = client.get(f"/fhir/R4/{name}", data).json()
+                    self.assertEqual(model_json(Bundle.model_validate(body)), body)
+                    self.assertEqual("entry" in body, body["total"] > 0)
 
     def test_the_sparse_unicode_patient_says_only_what_is_recorded(self):
         part = registry.parts_of("Patient")[0]
