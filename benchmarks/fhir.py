@@ -25,6 +25,7 @@ audit record of every request is written and committed, as in production):
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -186,6 +187,8 @@ def main() -> None:
     parser.add_argument("--export-types", default="Observation,Patient")
     args = parser.parse_args()
     stop = start_django()
+    # One log line per request would bury the figures.
+    logging.getLogger("ketamine_care.request").setLevel(logging.WARNING)
     try:
         run(args)
     finally:

@@ -48,6 +48,15 @@ def clean(value: Any) -> Any:
 _NESTED = {dict, list, Decimal}
 
 
+class Cleaned(dict):
+    """Data already as the model writes it: `clean` passes it through untouched. For the
+    parts of a mapping every row shares (an Observation kind's code and category)."""
+
+
+def cleaned(data: dict) -> Cleaned:
+    return Cleaned(clean(data))
+
+
 def dumps(data: dict) -> bytes:
     """One resource's JSON, UTF-8 (datetimes and dates serialised as pydantic does)."""
     return to_json(clean(data))

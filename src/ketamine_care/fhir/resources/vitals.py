@@ -10,14 +10,16 @@ Encounter. MOAA/S (no confirmed LOINC code) is an exam Observation in the projec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from fhir.resources.R4B.observation import Observation
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.units import bmi
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC, OBSERVATION_CATEGORY, UCUM, project_system
-from ketamine_care.fhir.plain import modelled
+from ketamine_care.fhir.plain import Cleaned, cleaned, modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref
 from ketamine_care.patients.models import BodyMeasurement, RecordStatus
@@ -83,14 +85,23 @@ def _quantity(value, unit: str) -> dict:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
+@cache
+def _constant(vital: Vital, base: str) -> tuple[list, Cleaned]:
+    """The category and code every row of a vital shares, built once per code system base
+    (the setting the project's codes read)."""
+    category = [cleaned({"coding": [coding(OBSERVATION_CATEGORY, vital.category)]})]
+    return category, cleaned({"coding": _codes(vital), "text": vital.codes[0][2]})
+
+
 def _observation(vital: Vital, row, *, patient, when, encounter=None, status="final", **value):
+    category, code = _constant(vital, settings.FHIR_CODE_SYSTEM_BASE)
     return dict(
         resourceType="Observation",
         id=f"{vital.prefix}-{row.public_id}",
         meta=meta(row, "recorded_at" if encounter else "updated_at", vital.profile),
         status=status,
-        category=[{"coding": [coding(OBSERVATION_CATEGORY, vital.category)]}],
-        code={"coding": _codes(vital), "text": vital.codes[0][2]},
+        category=category,
+        code=code,
         subject=patient_ref(patient),
         encounter={"reference": f"Encounter/{encounter.public_id}"} if encounter else None,
         effectiveDateTime=when,
