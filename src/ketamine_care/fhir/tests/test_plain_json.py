@@ -27,7 +27,7 @@ from ketamine_care.fhir import bulk, registry
 from ketamine_care.fhir.access import Grant
 from ketamine_care.fhir.bulk_rows import keyset_batches, resource_line
 from ketamine_care.fhir.models import BulkLevel
-from ketamine_care.fhir.plain import Values, clean, dumps
+from ketamine_care.fhir.plain import Values, clean, cleaned, dumps
 from ketamine_care.fhir.tests.demo_rows import (
     add_records_the_demo_lacks,
     add_sparse_unicode_patient,
@@ -186,6 +186,13 @@ class CleanTests(SimpleTestCase):
                 data = self.observation(effectiveDateTime=moment, meta={"lastUpdated": moment})
                 self.assert_same_as_model(data)
         self.assert_same_as_model(self.observation(effectiveDateTime=date(2026, 1, 5).isoformat()))
+
+    def test_data_already_cleaned_is_passed_through_as_it_is(self):
+        code = cleaned({"coding": [{"system": "http://loinc.org", "code": "8867-4"}]})
+        data = clean(self.observation(code=code, category=[code], note=None))
+        self.assertIs(data["code"], code)
+        self.assertIs(data["category"][0], code)
+        self.assert_same_as_model(self.observation(code=code, category=[code]))
 
     def test_text_outside_ascii_and_blank_padding_is_kept(self):
         self.assert_same_as_model(self.observation(code={"text": "  Zoë 李 😀\n"}))
