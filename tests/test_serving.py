@@ -12,6 +12,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 
@@ -88,3 +89,21 @@ def test_serve_refuses_a_worker_count_below_one(environment):
     )
     assert result.returncode != 0
     assert "--workers must be at least 1" in result.stderr
+
+
+def test_a_worker_loads_the_urls_then_freezes_what_it_loaded(environment):
+    """The WSGI module loads the URL configuration at start (not on the first request) and
+    moves what it loaded out of the garbage collector's way (config/wsgi.py)."""
+    script = (
+        "import gc, sys\n"
+        "import ketamine_care.config.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "print(gc.get_freeze_count(), 'url_patterns' in vars(get_resolver()))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, loaded = result.stdout.split()
+    assert int(frozen) > 10_000
+    assert loaded == "True"

@@ -74,9 +74,18 @@ class Patient(PublicIdModel, TimestampedModel):
         ]
         indexes = [
             # Search's one order (patients/search.py ORDER): pages are read from it in order.
+            # With the MRN, so that every word of a search is tested from the index alone.
             models.Index(
                 fields=["clinic", "family_name_search", "given_name_search", "id"],
+                include=["mrn_search"],
                 name="patient_search_order",
+                condition=Q(status="active"),
+            ),
+            # The given-name way of matching, counted from the index alone (search.py).
+            models.Index(
+                fields=["clinic", "given_name_search", "family_name_search", "id"],
+                include=["mrn_search"],
+                name="patient_search_given_order",
                 condition=Q(status="active"),
             ),
             models.Index(fields=["clinic", "given_name_search"], name="patient_given_search"),
@@ -103,6 +112,32 @@ class Patient(PublicIdModel, TimestampedModel):
     def age_on(self, day) -> int:
         before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
         return day.year - self.date_of_birth.year - int(before_birthday)
+
+
+class SearchName(models.Model):
+    """A lower-cased family or given name a patient of the clinic has (or had): search looks
+    a word up inside these few distinct names, then finds the patients by equality on an
+    index that answers alone (patients/search.py). On PostgreSQL the database keeps it: a
+    trigger on every insert or update of patients adds their names (migration 0006). It is a
+    superset, never pruned: a name no patient has any more finds no one. Unused on SQLite."""
+
+    class Part(models.TextChoices):
+        FAMILY = "family", "Family name"
+        GIVEN = "given", "Given name"
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    part = models.CharField(max_length=6, choices=Part.choices)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clinic", "part", "name"], name="search_name_unique_in_clinic"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} name {self.name}"
 
 
 class ChildQuerySet(models.QuerySet):

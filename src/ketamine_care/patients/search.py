@@ -29,7 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from ketamine_care.core.errors import DomainError
-from ketamine_care.patients.models import Patient
+from ketamine_care.patients.models import Patient, SearchName
 
 MIN_CHARACTERS = 2
 INFIX_CHARACTERS = 3
@@ -66,21 +66,37 @@ def is_too_short(query: str) -> bool:
     return bool(words) and not any(len(w) >= MIN_CHARACTERS or parse_date_query(w) for w in words)
 
 
-def _word_branches(word: str) -> list[Q]:
-    """The alternatives a word matches by (any one suffices)."""
+def _word_branches(
+    word: str, names: QuerySet[SearchName] | None = None, *, ordered: bool = False
+) -> list[Q]:
+    """The alternatives a word matches by (any one suffices). With `names` (the clinic's
+    `SearchName`s), a name containing the word is one of the names that contain it: the
+    same patients, found by equality on the names' indexes instead of a lossy trigram
+    lookup that rechecks every row it proposes. `ordered` (a page's ways of matching): the
+    given name keeps its pattern, read by walking the search order's index, because
+    patients found by given name come in given-name order and would all have to be sorted;
+    family names read in the names' order are already in the search order."""
     dob = parse_date_query(word)
     if dob:
         return [Q(date_of_birth=dob)]
-    names = "contains" if len(word) >= INFIX_CHARACTERS else "startswith"
+    if names is not None and len(word) >= INFIX_CHARACTERS:
+        containing = names.filter(name__contains=word).values("name")
+        given = containing.filter(part=SearchName.Part.GIVEN)
+        return [
+            Q(family_name_search__in=containing.filter(part=SearchName.Part.FAMILY)),
+            Q(given_name_search__contains=word) if ordered else Q(given_name_search__in=given),
+            Q(mrn_search__startswith=word),
+        ]
+    names_by = "contains" if len(word) >= INFIX_CHARACTERS else "startswith"
     return [
-        Q(**{f"family_name_search__{names}": word}),
-        Q(**{f"given_name_search__{names}": word}),
+        Q(**{f"family_name_search__{names_by}": word}),
+        Q(**{f"given_name_search__{names_by}": word}),
         Q(mrn_search__startswith=word),
     ]
 
 
-def _word_filter(word: str) -> Q:
-    branches = _word_branches(word)
+def _word_filter(word: str, names: QuerySet[SearchName] | None = None) -> Q:
+    branches = _word_branches(word, names)
     combined = branches[0]
     for branch in branches[1:]:
         combined |= branch
@@ -145,7 +161,7 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
-    branches = _branches(clinic, query, matches.db)
+    branches = _branches(clinic, query, matches.db, by_name=True)
     count, estimated, ids = _bounded_count(matches, branches)
     rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=ids))
     more = len(rows) > limit
@@ -176,13 +192,13 @@ def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=
     know it (it guesses how selective words are): those ids are sorted instead, without
     searching again. Where one query serves (SQLite, a date), the matches are filtered and
     sorted (`SORTED_AFTER_FILTERING`) when the count is at most SORT_AT_MOST."""
-    branches = _branches(clinic, query, matches.db)
-    if branches is None:
+    if _one_query(query, matches.db):
         order = SORTED_AFTER_FILTERING if few is not None else ORDER
         return matches.filter(after).order_by(*order)[offset : offset + size]
     if few is not None:
         chosen = Patient.objects.filter(clinic=clinic, pk__in=few)
         return chosen.filter(after).order_by(*ORDER)[offset : offset + size]
+    branches = _branches(clinic, query, matches.db, by_name=True, ordered=True)
     sql, params = _page_keys(branches, after, offset, size).query.sql_with_params()
     chosen = RawSQL(f"SELECT page.id FROM ({sql}) AS page", params)  # noqa: S611 (built SQL)
     return Patient.objects.filter(pk__in=chosen).order_by(*ORDER)
@@ -196,29 +212,40 @@ def _page_keys(branches, after: Q, offset: int, size: int) -> QuerySet:
     return keys[0].union(*keys[1:]).order_by(*ORDER)[offset : offset + size]
 
 
-def _branches(clinic, query: str, alias: str) -> list[QuerySet[Patient]] | None:
+def _branches(
+    clinic, query: str, alias: str, *, by_name: bool = False, ordered: bool = False
+) -> list[QuerySet[Patient]] | None:
     """The query split by the ways its most selective word matches (their union is the
-    query), or None where one query serves (a date, a short query, SQLite)."""
-    words = query_words(query)
-    if (
-        is_too_short(query)
-        or not words
-        or any(parse_date_query(w) for w in words)
-        or not connections[alias].features.supports_slicing_ordering_in_compound
-    ):
+    query), or None where one query serves (a date, a short query, SQLite). `by_name`: words
+    found inside names are looked up among the clinic's names (`_word_branches`), so that
+    each way of matching is read from one index alone (for counting: no order needed)."""
+    if _one_query(query, alias):
         return None
+    words = query_words(query)
     split = max(words, key=len)
     others = Patient.objects.active().filter(clinic=clinic)
     rest = list(words)
     rest.remove(split)
+    names = SearchName.objects.filter(clinic=clinic) if by_name else None
     for word in rest:
-        others = others.filter(_word_filter(word))
-    branches = _word_branches(split)
+        others = others.filter(_word_filter(word, names))
+    branches = _word_branches(split, names, ordered=ordered)
     if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and _codepoint_ordered(alias):
         # A prefix is a range of the order index when text sorts by code point ("C").
         after_prefix = split[:-1] + chr(ord(split[-1]) + 1)
         branches[0] &= Q(family_name_search__gte=split, family_name_search__lt=after_prefix)
     return [others.filter(branch) for branch in branches]
+
+
+def _one_query(query: str, alias: str) -> bool:
+    """True where one query serves (a date, a short query, SQLite): no ways of matching."""
+    words = query_words(query)
+    return (
+        is_too_short(query)
+        or not words
+        or any(parse_date_query(w) for w in words)
+        or not connections[alias].features.supports_slicing_ordering_in_compound
+    )
 
 
 def _bounded_ids(matches, branches, limit: int) -> QuerySet:
@@ -236,42 +263,67 @@ def _bounded_count(matches, branches) -> tuple[int, bool, set[int] | None]:
 
     With ways of matching (PostgreSQL), they are counted one way at a time, at most
     limit + 1 of each, and their ids come back while within the limit: once one way alone,
-    or those read so far together, pass the limit, the others are not read (each costs a
-    visit of the table per match, which is what a broad word spends its time on)."""
+    or those read so far together, pass the limit, the others are not needed. All in one
+    statement (`_counts_sql`): a way of matching is read only if no way before it passed
+    the limit."""
     limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     if not branches:
         count, estimated = count_matches(matches)
         few = not estimated and count <= SORT_AT_MOST
         return count, estimated, set() if few else None
+    sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
+    with connections[matches.db].cursor() as cursor:
+        cursor.execute(*_counts_sql(sqls, limit))
+        counted = cursor.fetchone()
     found: set[int] = set()
-    for branch in branches:
-        sql, params = branch.order_by().values("id")[: limit + 1].query.sql_with_params()
-        with connections[matches.db].cursor() as cursor:
-            # The ids come back only when they are at most the limit: a broad way of
-            # matching answers one number.
-            cursor.execute(
-                "SELECT count(*), CASE WHEN count(*) <= %s THEN array_agg(bounded.id) END "
-                f"FROM ({sql}) AS bounded",  # noqa: S608 (the ORM's own SQL)
-                (limit, *params),
-            )
-            number, ids = cursor.fetchone()
+    for number, *ids in counted:
         if number > limit:
             return _estimate(matches, limit), True, None
-        found.update(ids or ())
+        found.update(ids)
         if len(found) > limit:
             return _estimate(matches, limit), True, None
     return len(found), False, found if len(found) <= SORT_AT_MOST else None
+
+
+def _counts_sql(sqls: list[tuple[str, tuple]], limit: int) -> tuple[str, list]:
+    """One statement answering, per way of matching, an array: its count of at most
+    limit + 1 ids, then the ids when the count is within the limit. A way's count is an
+    uncorrelated subquery in a CASE whose condition is that every way before it was within
+    the limit: PostgreSQL runs such a subquery (an InitPlan) only when the CASE needs it, so
+    a broad first way of matching spares the others, as one query per way did. `OFFSET 0`
+    keeps each level a subquery of its own, so that no count is copied into the next level's
+    expressions and run twice."""
+    counts = [
+        (
+            "(SELECT CASE WHEN count(*) <= %s "
+            "THEN array_prepend(count(*), array_agg(bounded.id::bigint)) ELSE ARRAY[count(*)] END "
+            f"FROM ({sql}) AS bounded)",  # noqa: S608 (the ORM's own SQL)
+            [limit, *params],
+        )
+        for sql, params in sqls
+    ]
+    statement, params = f"SELECT {counts[0][0]} AS a0", counts[0][1]
+    for k, (count, count_params) in enumerate(counts[1:], start=1):
+        earlier = [f"a{j}" for j in range(k)]
+        within = " AND ".join(f"{a}[1] <= %s" for a in earlier)
+        statement = (
+            f"SELECT {', '.join(earlier)}, CASE WHEN {within} THEN {count} END AS a{k} "
+            f"FROM ({statement} OFFSET 0) AS t{k}"
+        )
+        params = [*([limit] * k), *count_params, *params]
+    return statement, params
 
 
 def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
     """The first page's query and the bounded count's queries, as `search_page` runs them
     (for EXPLAIN in benchmarks): `count` then one `count <n>` per way of matching."""
     matches = matching_patients(clinic, query)
-    branches = _branches(clinic, query, matches.db)
+    branches = _branches(clinic, query, matches.db, by_name=True)
     _, _, few = _bounded_count(matches, branches)
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     if branches and few is None:
-        planned = {"page": _page_keys(branches, Q(), 0, limit + 1)}
+        ordered = _branches(clinic, query, matches.db, by_name=True, ordered=True)
+        planned = {"page": _page_keys(ordered, Q(), 0, limit + 1)}
     else:
         planned = {"page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few)}
     if not branches:
