@@ -28,6 +28,8 @@ class Capability(enum.StrEnum):
     # The clinical content of audit events (scores, flags, notes, doses in `changes`). Without
     # it the audit page shows who did what and when, and which fields changed, not the values.
     VIEW_AUDIT_CONTENT = "view_audit_content"
+    # The FHIR AuditEvent resource (the audit chain for an outside system): clinic admins only.
+    READ_AUDIT_EVENTS = "read_audit_events"
     # Measurement-based care: rating scales, outcomes, safety alerts, self-report links.
     VIEW_MEASURES = "view_measures"
     RECORD_ADMINISTRATION = "record_administration"
@@ -143,7 +145,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.FRONT_DESK: frozenset(
         {Capability.VIEW_PATIENT, Capability.REGISTER_PATIENT, Capability.EDIT_DEMOGRAPHICS}
     ),
-    Role.CLINIC_ADMIN: frozenset({Capability.VIEW_AUDIT}),
+    Role.CLINIC_ADMIN: frozenset({Capability.VIEW_AUDIT, Capability.READ_AUDIT_EVENTS}),
     # Researchers see de-identified cohort data only: no capability touches a patient record.
     Role.RESEARCHER: frozenset(),
 }

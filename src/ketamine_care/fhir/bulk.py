@@ -11,6 +11,7 @@ types about patients) and `patient` (the same types, for every patient of the cl
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,13 +22,14 @@ from django.utils import timezone
 from ketamine_care.audit.services import record, record_read
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.access import Grant
-from ketamine_care.fhir.bulk_rows import rows_of
+from ketamine_care.fhir.bulk_rows import batches_of, count_rows, resource_line
 from ketamine_care.fhir.models import BulkExport, BulkLevel, BulkStatus
 from ketamine_care.fhir.responses import FhirError
 from ketamine_care.jobs.models import Job
 from ketamine_care.jobs.runner import JobError, enqueue_job, register
 
 JOB = "fhir.bulk_export"
+SAVE_PROGRESS_SECONDS = 1.0
 
 
 def export_dir(export: BulkExport) -> Path:
@@ -130,14 +132,18 @@ def run_export(job: Job) -> None:
         raise JobError("the export was deleted before it was made")
     if export.status == BulkStatus.CANCELLED:
         return
-    BulkExport.objects.filter(pk=export.pk).update(status=BulkStatus.RUNNING)
     started = timezone.now()
     directory = export_dir(export)
-    directory.mkdir(parents=True, exist_ok=True)
     output = []
-    for name in export.types:
-        count = write_type(export, name, directory / f"{name}.ndjson")
-        output.append({"type": name, "file": f"{name}.ndjson", "count": count})
+    try:
+        progress = Progress(export, total=count_rows(export))
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in export.types:
+            count = write_type(export, name, directory / f"{name}.ndjson", progress)
+            output.append({"type": name, "file": f"{name}.ndjson", "count": count})
+    except Cancelled:
+        shutil.rmtree(directory, ignore_errors=True)
+        return
     finish(export, output=output, started=started)
     purge_expired()
 
@@ -160,15 +166,39 @@ def finish(export: BulkExport, *, output: list[dict], started: datetime) -> None
         )
 
 
-def write_type(export: BulkExport, name: str, path: Path) -> int:
-    """Stream one type's resources (every part the requester's role may read) to `path`."""
+def write_type(export: BulkExport, name: str, path: Path, progress: Progress) -> int:
+    """Stream one type's resources (every part the requester's role may read) to `path`,
+    a batch at a time: each line is the row's plain data (bulk_rows.resource_line)."""
     count = 0
-    with path.open("w", encoding="utf-8") as out:
-        for part, row in rows_of(export, name):
-            out.write(part.to_fhir(row).model_dump_json(by_alias=True, exclude_none=True))
-            out.write("\n")
-            count += 1
+    with path.open("wb") as out:
+        for part, batch in batches_of(export, name):
+            out.write(b"".join(resource_line(part, row) + b"\n" for row in batch))
+            count += len(batch)
+            progress.advance(len(batch))
     return count
+
+
+class Cancelled(Exception):
+    """The export was cancelled (DELETE) while the worker wrote it."""
+
+
+class Progress:
+    """Resources written so far, saved for X-Progress at most once a second (one small
+    UPDATE), which also notices a cancellation and stops the worker."""
+
+    def __init__(self, export: BulkExport, *, total: int) -> None:
+        self.pk, self.done, self.saved_at = export.pk, 0, time.monotonic()
+        running = BulkExport.objects.filter(pk=self.pk).exclude(status=BulkStatus.CANCELLED)
+        if not running.update(status=BulkStatus.RUNNING, resources_total=total):
+            raise Cancelled
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if time.monotonic() - self.saved_at >= SAVE_PROGRESS_SECONDS:
+            self.saved_at = time.monotonic()
+            running = BulkExport.objects.filter(pk=self.pk, status=BulkStatus.RUNNING)
+            if not running.update(resources_done=self.done):
+                raise Cancelled
 
 
 def register_job() -> None:

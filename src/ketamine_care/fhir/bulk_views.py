@@ -21,7 +21,6 @@ from ketamine_care.fhir.responses import FhirError
 from ketamine_care.fhir.views import fhir_view
 
 _FORMATS = {"application/fhir+ndjson", "application/ndjson", "ndjson"}
-_PROGRESS = {BulkStatus.QUEUED: "queued", BulkStatus.RUNNING: "writing files"}
 
 
 def _system_grant(request, types: list[str] | None = None) -> Grant:
@@ -101,7 +100,7 @@ def export_status(request, export_id: str):
         return HttpResponse(status=202)
     if export.status in (BulkStatus.QUEUED, BulkStatus.RUNNING):
         response = HttpResponse(status=202)
-        response["X-Progress"] = _PROGRESS[export.status]
+        response["X-Progress"] = export.progress()
         response["Retry-After"] = "5"
         return response
     if export.status != BulkStatus.DONE:

@@ -24,7 +24,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.audit.services import chain_key, chain_keys, record
 from ketamine_care.core import spreadsheet
 from ketamine_care.fhir import registry
-from ketamine_care.fhir.bulk_rows import CHUNK, clinic_rows
+from ketamine_care.fhir.bulk_rows import CHUNK, clinic_rows, resource_line
 from ketamine_care.fhir.clinic_records import clinic_querysets, serialize_row
 from ketamine_care.inventory.models import LedgerEntry
 
@@ -47,7 +47,7 @@ def _write_lines(path: Path, lines) -> int:
 
 def _fhir_lines(clinic, name: str):
     for part, row in clinic_rows(clinic, name):
-        yield part.to_fhir(row).model_dump_json(by_alias=True, exclude_none=True)
+        yield resource_line(part, row).decode("utf-8")
 
 
 def _audit_lines(clinic):

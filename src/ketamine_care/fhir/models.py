@@ -39,6 +39,9 @@ class BulkExport(PublicIdModel, TimestampedModel):
     # [{"type": "Patient", "file": "Patient.ndjson", "count": 12}, ...]
     output = models.JSONField(default=list, blank=True)
     transaction_time = models.DateTimeField(null=True, blank=True)
+    # X-Progress while the worker writes: resources written of those it counted at the start.
+    resources_done = models.PositiveBigIntegerField(default=0)
+    resources_total = models.PositiveBigIntegerField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     job = models.ForeignKey(
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -49,3 +52,12 @@ class BulkExport(PublicIdModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.level} export ({self.status})"
+
+    def progress(self) -> str:
+        """X-Progress: a percentage estimate once the worker has counted the rows."""
+        if self.status == BulkStatus.QUEUED:
+            return "queued"
+        if not self.resources_total:
+            return "writing files"
+        percent = min(99, 100 * self.resources_done // self.resources_total)
+        return f"{percent}% ({self.resources_done:,} of {self.resources_total:,} resources)"

@@ -87,17 +87,30 @@ def _includes(values: list[str], parts: list[ResourceType]) -> list[str]:
     return names
 
 
-def filter_part(part: ResourceType, queryset, query: Query):
-    """The part's rows matching every parameter, or None when the part cannot match."""
+def filter_part(part: ResourceType, rows, query: Query):
+    """The part's rows matching every parameter, or None when the part cannot match.
+    `rows`: a function giving the part's queryset, called only when the part can match (a
+    search of one Observation code builds no queryset for the other parts)."""
+    built = []
+
+    def model():  # a date parameter needs to know its column's type
+        if not built:
+            built.append(rows())
+        return built[0].model
+
+    conditions = []
     for name, values in query.params.items():
         param = COMMON.get(name) or part.search_params.get(name)
         if param is None:
             return None  # another part's parameter: no row of this part has it
         for value in values:
-            condition = _condition(part, name, param, value, queryset.model)
+            condition = _condition(part, name, param, value, model)
             if condition is None:
                 return None
-            queryset = queryset.filter(condition)
+            conditions.append(condition)
+    queryset = built[0] if built else rows()
+    for condition in conditions:
+        queryset = queryset.filter(condition)
     return queryset
 
 
@@ -117,7 +130,7 @@ def _one(part, name, param, value, model) -> Q | None:
     if name == "_id":
         return _by_id(part, value)
     if name == "_lastUpdated":
-        return _date(part.updated_field, value, model)
+        return _date(part.updated_field, value, model())
     if param.type == TOKEN:
         return _token(param, value)
     if param.type == STRING:
@@ -128,7 +141,7 @@ def _one(part, name, param, value, model) -> Q | None:
             combined |= branch
         return combined
     if param.type == DATE:
-        return _date(param.path, value, model)
+        return _date(param.path, value, model())
     if param.type == REFERENCE:
         return Q(**{f"{param.path}__public_id": _uuid(value.rsplit("/", 1)[-1], name)})
     raise FhirError(400, "not-supported", f"{name}: unsupported parameter type.")

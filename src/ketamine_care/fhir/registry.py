@@ -78,6 +78,12 @@ class ResourceType:
     # no row has that id). By default the row's public id, a UUID.
     key_field: str = "public_id"
     parse_key: Callable[[str], Any] | None = None
+    # The row's resource as plain JSON data (fhir/plain.py): what `to_fhir` validates, and
+    # what the Bulk export writes without a model per row.
+    to_data: Callable[[Any], dict] | None = None
+    # The columns `to_data` reads (ORM paths, `patient__public_id`), when it reads no model
+    # method: the Bulk export then reads these as tuples instead of model rows.
+    data_fields: tuple[str, ...] = ()
 
     def key_of(self, row) -> str:
         return str(getattr(row, self.key_field))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpResponse
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
+from ketamine_care.fhir.plain import dumps
+
 FHIR_JSON = "application/fhir+json"
 _ACCEPTED = {"application/fhir+json", "application/json", "json", "*/*", "application/*"}
 _FORMATS = {"json", "application/json", "application/fhir+json"}
@@ -26,6 +28,11 @@ def fhir_response(resource, status: int = 200, headers: dict | None = None) -> H
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def plain_response(data: dict) -> HttpResponse:
+    """A resource given as plain data (fhir/plain.py), serialised as its model would be."""
+    return HttpResponse(dumps(data), content_type=f"{FHIR_JSON}; charset=utf-8")
 
 
 def outcome(status: int, code: str, diagnostics: str) -> HttpResponse:

@@ -40,7 +40,7 @@ def search(name: str, query: Query, grant: Grant) -> Page:
     for index, part in enumerate(parts):
         if not grant.may_read(part):
             continue
-        rows = filter_part(part, scoped(part.queryset(grant.clinic), part, grant), query)
+        rows = filter_part(part, lambda p=part: scoped(p.queryset(grant.clinic), p, grant), query)
         if rows is not None:
             candidates.append((index, part, rows))
     counts = {index: rows.count() for index, _part, rows in candidates}

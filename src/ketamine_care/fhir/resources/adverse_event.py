@@ -13,6 +13,7 @@ from fhir.resources.R4B.adverseevent import AdverseEvent as FhirAdverseEvent
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.fhir.resources.people import encounter_ref, user_ref
@@ -32,10 +33,11 @@ def _outcome(row: AdverseEvent) -> dict:
     return {"coding": codings, "text": row.get_outcome_display()}
 
 
-def to_fhir(row: AdverseEvent) -> FhirAdverseEvent:
+def to_data(row: AdverseEvent) -> dict:
     serious = "serious" if row.serious else "non-serious"
     kind = row.get_event_type_display()
-    return FhirAdverseEvent(
+    return dict(
+        resourceType="AdverseEvent",
         id=str(row.public_id),
         meta=meta(row),
         actuality="actual",
@@ -45,8 +47,8 @@ def to_fhir(row: AdverseEvent) -> FhirAdverseEvent:
         },
         subject=patient_ref(row.session.patient),
         encounter=encounter_ref(row.session),
-        date=row.onset_at.isoformat(),
-        recordedDate=row.created_at.isoformat(),
+        date=row.onset_at,
+        recordedDate=row.created_at,
         recorder=user_ref(row.recorded_by),
         seriousness={"coding": [coding(SERIOUSNESS, serious)]},
         severity={"coding": [coding(SEVERITY, row.severity)], "text": row.get_severity_display()},
@@ -63,7 +65,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AdverseEvent",
-            to_fhir=to_fhir,
+            to_fhir=modelled(FhirAdverseEvent, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "session__patient", description="The patient"),

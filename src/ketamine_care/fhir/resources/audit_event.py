@@ -1,10 +1,10 @@
-"""AuditEvent: the clinic's audit chain, for the roles that may read the audit log (the
-`view_audit` capability: the clinic admin and the medical director; everyone else 403).
+"""AuditEvent: the clinic's audit chain, for clinic admins only (the `read_audit_events`
+capability; every other role, the medical director included, answers 403).
 
 Who did what and when, about which patient and which record, from which address: never the
-event's recorded changes (only the medical director reads audit content, and the FHIR view
-shows none). The id is the event's chain hash, which names it uniquely and proves it is the
-row the chain holds.
+event's recorded changes (only the medical director reads audit content on the audit page,
+and the FHIR resource shows none). The id is the event's chain hash, which names it uniquely
+and proves it is the row the chain holds.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core import labels as core_labels
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.fhir.resources.people import user_ref
@@ -54,12 +55,13 @@ def _entities(row: AuditEvent) -> list[dict] | None:
     return entities or None
 
 
-def to_fhir(row: AuditEvent) -> FhirAuditEvent:
-    return FhirAuditEvent(
+def to_data(row: AuditEvent) -> dict:
+    return dict(
+        resourceType="AuditEvent",
         id=row.hash,
         meta=meta(row, "occurred_at"),
         type=project_coding("audit-event-type", row.event_type, _event_label(row.event_type)),
-        recorded=row.occurred_at.isoformat(),
+        recorded=row.occurred_at,
         agent=[_agent(row)],
         source={"observer": {"display": "ketamine-care"}, "site": row.chain},
         entity=_entities(row),
@@ -75,7 +77,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AuditEvent",
-            to_fhir=to_fhir,
+            to_fhir=modelled(FhirAuditEvent, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),
@@ -87,7 +90,7 @@ def register() -> None:
                     description="The event type (audit-event-type code system)",
                 ),
             },
-            capability=Capability.VIEW_AUDIT,
+            capability=Capability.READ_AUDIT_EVENTS,
             updated_field="occurred_at",
             key_field="hash",
             parse_key=lambda text: text if _HASH.match(text) else None,

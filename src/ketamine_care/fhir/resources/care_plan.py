@@ -14,6 +14,7 @@ from ketamine_care.accounts.permissions import Capability
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import meta, patient_ref, project_coding
 from ketamine_care.fhir.resources.people import user_ref
@@ -57,9 +58,10 @@ def _activity(plan: TreatmentPlan, visit: PlannedVisit) -> dict:
     return activity
 
 
-def to_fhir(plan: TreatmentPlan) -> CarePlan:
+def to_data(plan: TreatmentPlan) -> dict:
     visits = list(plan.visits.all())
-    return CarePlan(
+    return dict(
+        resourceType="CarePlan",
         id=str(plan.public_id),
         meta=meta(plan),
         status=STATUS[plan.status],
@@ -68,7 +70,7 @@ def to_fhir(plan: TreatmentPlan) -> CarePlan:
         title=f"Treatment plan: {plan.protocol_id}",
         subject=patient_ref(plan.patient),
         period={"start": plan.start_date.isoformat()},
-        created=plan.created_at.isoformat(),
+        created=plan.created_at,
         author=user_ref(plan.created_by),
         activity=[_activity(plan, visit) for visit in visits] or None,
     )
@@ -92,7 +94,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="CarePlan",
-            to_fhir=to_fhir,
+            to_fhir=modelled(CarePlan, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),

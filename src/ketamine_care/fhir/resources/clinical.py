@@ -21,6 +21,7 @@ from ketamine_care.fhir.codes import (
     ICD10CM,
     project_system,
 )
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.patients.models import Allergy, Diagnosis, Medication, RecordStatus
@@ -38,9 +39,10 @@ def _in_error(row) -> bool:
     return row.status == RecordStatus.ENTERED_IN_ERROR
 
 
-def condition(row: Diagnosis) -> Condition:
+def condition(row: Diagnosis) -> dict:
     verification = "entered-in-error" if _in_error(row) else "confirmed"
-    return Condition(
+    return dict(
+        resourceType="Condition",
         id=str(row.public_id),
         meta=meta(row),
         clinicalStatus=None
@@ -51,11 +53,11 @@ def condition(row: Diagnosis) -> Condition:
         code={"coding": [coding(ICD10CM, row.icd10_code, row.label)], "text": row.label},
         subject=patient_ref(row.patient),
         onsetDateTime=row.onset_date.isoformat() if row.onset_date else None,
-        recordedDate=row.created_at.isoformat(),
+        recordedDate=row.created_at,
     )
 
 
-def allergy(row: Allergy) -> AllergyIntolerance:
+def allergy(row: Allergy) -> dict:
     reaction = None
     if row.reaction or row.severity:
         reaction = [
@@ -65,19 +67,20 @@ def allergy(row: Allergy) -> AllergyIntolerance:
             }
         ]
     verification = "entered-in-error" if _in_error(row) else "confirmed"
-    return AllergyIntolerance(
+    return dict(
+        resourceType="AllergyIntolerance",
         id=str(row.public_id),
         meta=meta(row),
         clinicalStatus=None if _in_error(row) else {"coding": [coding(ALLERGY_CLINICAL, "active")]},
         verificationStatus={"coding": [coding(ALLERGY_VERIFICATION, verification)]},
         code={"text": row.substance},
         patient=patient_ref(row.patient),
-        recordedDate=row.created_at.isoformat(),
+        recordedDate=row.created_at,
         reaction=reaction,
     )
 
 
-def medication_statement(row: Medication) -> MedicationStatement:
+def medication_statement(row: Medication) -> dict:
     # RxNorm where known: RxCUIs are confirmed for ketamine products only
     # (§13.2), none for the home medications recorded here, so the medication is its name
     # with the project's drug class (the class the screening rules read).
@@ -85,7 +88,8 @@ def medication_statement(row: Medication) -> MedicationStatement:
     if row.dose is not None or row.frequency:
         text = " ".join(p for p in (_dose_text(row), row.frequency) if p)
         dosage = [{"text": text}]
-    return MedicationStatement(
+    return dict(
+        resourceType="MedicationStatement",
         id=str(row.public_id),
         meta=meta(row),
         status="entered-in-error" if _in_error(row) else "active",
@@ -94,7 +98,7 @@ def medication_statement(row: Medication) -> MedicationStatement:
             "text": row.name,
         },
         subject=patient_ref(row.patient),
-        dateAsserted=row.created_at.isoformat(),
+        dateAsserted=row.created_at,
         dosage=dosage,
     )
 
@@ -117,7 +121,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Condition",
-            to_fhir=condition,
+            to_fhir=modelled(Condition, condition),
+            to_data=condition,
             queryset=_rows(Diagnosis),
             search_params={
                 **PATIENT_PARAMS,
@@ -136,7 +141,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AllergyIntolerance",
-            to_fhir=allergy,
+            to_fhir=modelled(AllergyIntolerance, allergy),
+            to_data=allergy,
             queryset=_rows(Allergy),
             search_params={**PATIENT_PARAMS, "date": SearchParam(DATE, "created_at")},
             includes=PATIENT_INCLUDE,
@@ -146,7 +152,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="MedicationStatement",
-            to_fhir=medication_statement,
+            to_fhir=modelled(MedicationStatement, medication_statement),
+            to_data=medication_statement,
             queryset=_rows(Medication),
             search_params={
                 **PATIENT_PARAMS,

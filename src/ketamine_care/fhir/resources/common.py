@@ -6,7 +6,7 @@ from ketamine_care.fhir.codes import project_system
 
 
 def meta(row, field: str = "updated_at", profile: str | None = None) -> dict:
-    data = {"lastUpdated": getattr(row, field).isoformat()}
+    data = {"lastUpdated": getattr(row, field)}
     if profile:
         data["profile"] = [profile]
     return data

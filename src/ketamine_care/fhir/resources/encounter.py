@@ -7,6 +7,7 @@ from fhir.resources.R4B.encounter import Encounter
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import ACT_CODE
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.treatment_sessions import states
@@ -28,23 +29,24 @@ STATUS = {
 }
 
 
-def to_fhir(session: TreatmentSession) -> Encounter:
+def to_data(session: TreatmentSession) -> dict:
     # Planned: the time it is booked for; then the time the patient arrived.
     start = session.checked_in_at or session.scheduled_for
     end = session.discharged_at or session.aborted_at
-    period = {"start": start.isoformat(), "end": end.isoformat() if end else None}
-    return Encounter(
-        id=str(session.public_id),
-        meta=meta(session),
-        status=STATUS[session.state],
-        class_fhir=coding(ACT_CODE, "AMB", "ambulatory"),
-        type=[
+    period = {"start": start, "end": end}
+    return {
+        "resourceType": "Encounter",
+        "id": str(session.public_id),
+        "meta": meta(session),
+        "status": STATUS[session.state],
+        "class": coding(ACT_CODE, "AMB", "ambulatory"),
+        "type": [
             {"coding": [project_coding("protocol", session.protocol_id)]},
             {"coding": [project_coding("session-state", session.state, session.state_label)]},
         ],
-        subject=patient_ref(session.patient),
-        period=period,
-    )
+        "subject": patient_ref(session.patient),
+        "period": period,
+    }
 
 
 def queryset(clinic):
@@ -55,7 +57,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Encounter",
-            to_fhir=to_fhir,
+            to_fhir=modelled(Encounter, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),

@@ -18,6 +18,7 @@ from ketamine_care.core.labels import DRUG, ROUTE
 from ketamine_care.core.labels import label as display_label
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import UCUM, project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref, project_coding
 from ketamine_care.fhir.resources.people import encounter_ref, user_ref
@@ -43,14 +44,15 @@ def _medication(row: DoseAdministration) -> dict:
 
 def _effective(row: DoseAdministration) -> dict:
     if row.infusion_started_at is None:
-        return {"effectiveDateTime": row.created_at.isoformat()}
-    end = row.infusion_ended_at.isoformat() if row.infusion_ended_at else None
-    return {"effectivePeriod": {"start": row.infusion_started_at.isoformat(), "end": end}}
+        return {"effectiveDateTime": row.created_at}
+    end = row.infusion_ended_at
+    return {"effectivePeriod": {"start": row.infusion_started_at, "end": end}}
 
 
-def to_fhir(row: DoseAdministration) -> MedicationAdministration:
+def to_data(row: DoseAdministration) -> dict:
     in_error = getattr(row, "in_error", False)
-    return MedicationAdministration(
+    return dict(
+        resourceType="MedicationAdministration",
         id=str(row.public_id),
         meta=meta(row),
         contained=[_medication(row)],
@@ -86,7 +88,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="MedicationAdministration",
-            to_fhir=to_fhir,
+            to_fhir=modelled(MedicationAdministration, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "session__patient", description="The patient"),

@@ -10,6 +10,7 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import IDENTIFIER_TYPE, mrn_system, mrn_system_base
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, STRING, TOKEN, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import meta
 from ketamine_care.patients.models import Patient, RecordStatus, Sex
@@ -52,9 +53,10 @@ SEARCH = {
 }
 
 
-def to_fhir(patient: Patient) -> FhirPatient:
+def to_data(patient: Patient) -> dict:
     telecom = [{"system": "phone", "value": patient.phone}] if patient.phone else None
-    return FhirPatient(
+    return dict(
+        resourceType="Patient",
         id=str(patient.public_id),
         meta=meta(patient),
         identifier=[
@@ -81,10 +83,23 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Patient",
-            to_fhir=to_fhir,
+            to_fhir=modelled(FhirPatient, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params=SEARCH,
             capability=Capability.VIEW_PATIENT,
             patient_path="",
+            data_fields=(
+                "public_id",
+                "updated_at",
+                "clinic__public_id",
+                "mrn",
+                "status",
+                "family_name",
+                "given_name",
+                "sex",
+                "date_of_birth",
+                "phone",
+            ),
         )
     )

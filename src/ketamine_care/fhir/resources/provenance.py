@@ -12,6 +12,7 @@ from fhir.resources.R4B.provenance import Provenance
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta
 from ketamine_care.fhir.resources.people import encounter_ref, user_ref
@@ -24,27 +25,29 @@ PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 TARGETS = {"dose": "MedicationAdministration", "adverse_event": "AdverseEvent"}
 
 
-def signed(session: TreatmentSession) -> Provenance:
-    return Provenance(
+def signed(session: TreatmentSession) -> dict:
+    return dict(
+        resourceType="Provenance",
         id=f"signed-{session.public_id}",
         meta=meta(session),
         target=[encounter_ref(session)],
-        recorded=session.signed_at.isoformat(),
+        recorded=session.signed_at,
         activity={"coding": [coding(PARTICIPATION, "LA", "legal authenticator")]},
         agent=[_agent("attester", session.signed_by)],
     )
 
 
-def amendment(row: SessionAmendment) -> Provenance:
+def amendment(row: SessionAmendment) -> dict:
     operation = "NULLIFY" if row.kind == "entered_in_error" else "UPDATE"
     target = encounter_ref(row.session)
     if row.target_type in TARGETS and row.target_id is not None:
         target = {"reference": f"{TARGETS[row.target_type]}/{row.target_id}"}
-    return Provenance(
+    return dict(
+        resourceType="Provenance",
         id=f"amendment-{row.public_id}",
         meta=meta(row, "created_at"),
         target=[target],
-        recorded=row.created_at.isoformat(),
+        recorded=row.created_at,
         activity={"coding": [coding(DATA_OPERATION, operation)], "text": row.get_kind_display()},
         reason=[{"text": row.reason}],
         agent=[_agent("author", row.created_by)],
@@ -66,14 +69,15 @@ def amendments(clinic):
 
 
 def register() -> None:
-    for prefix, to_fhir, queryset, path, recorded in (
+    for prefix, to_data, queryset, path, recorded in (
         ("signed", signed, signed_notes, "", "signed_at"),
         ("amendment", amendment, amendments, "session__", "created_at"),
     ):
         registry.register(
             ResourceType(
                 name="Provenance",
-                to_fhir=to_fhir,
+                to_fhir=modelled(Provenance, to_data),
+                to_data=to_data,
                 queryset=queryset,
                 search_params={
                     "patient": SearchParam(REFERENCE, f"{path}patient", description="The patient"),

@@ -19,6 +19,7 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import STRING, TOKEN, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding
 from ketamine_care.instruments.definition import (
@@ -82,16 +83,21 @@ def _item(item, licensed: bool) -> dict:
     return entry
 
 
-def to_fhir(row) -> Questionnaire:
+def to_data(row) -> dict:
     code, version = row.instrument_code, row.definition_version
     shipped = definition_of(code, version)
-    base = {"id": fhir_id(code, version), "url": f"{base_url()}{code}", "version": version}
+    base = {
+        "resourceType": "Questionnaire",
+        "id": fhir_id(code, version),
+        "url": f"{base_url()}{code}",
+        "version": version,
+    }
     if shipped is None:
-        return Questionnaire(**base, status="unknown", title=code)
+        return dict(**base, status="unknown", title=code)
     current = load_definition(code).version == version
     system, panel = shipped.coding
     licensed = shipped.licence.reproduce_text
-    return Questionnaire(
+    return dict(
         **base,
         title=shipped.name,
         status="active" if current else "retired",
@@ -120,7 +126,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Questionnaire",
-            to_fhir=to_fhir,
+            to_fhir=modelled(Questionnaire, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "name": SearchParam(STRING, "instrument_code", description="The instrument code"),

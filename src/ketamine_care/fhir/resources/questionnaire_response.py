@@ -16,6 +16,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref
 from ketamine_care.fhir.resources.people import user_ref
@@ -55,16 +56,17 @@ def _items(row: Administration) -> list[dict] | None:
     return items or None
 
 
-def to_fhir(row: Administration) -> QuestionnaireResponse:
+def to_data(row: Administration) -> dict:
     in_error = row.status == RecordStatus.ENTERED_IN_ERROR
     self_report = row.source == Source.SELF_REPORT
-    return QuestionnaireResponse(
+    return dict(
+        resourceType="QuestionnaireResponse",
         id=str(row.public_id),
         meta=meta(row),
         questionnaire=canonical(row.instrument_code, row.definition_version),
         status="entered-in-error" if in_error else "completed",
         subject=patient_ref(row.patient),
-        authored=row.administered_at.isoformat(),
+        authored=row.administered_at,
         author=patient_ref(row.patient) if self_report else user_ref(row.entered_by),
         source=patient_ref(row.patient) if self_report else None,
         item=_items(row),
@@ -80,7 +82,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="QuestionnaireResponse",
-            to_fhir=to_fhir,
+            to_fhir=modelled(QuestionnaireResponse, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),

@@ -16,6 +16,7 @@ from fhir.resources.R4B.observation import Observation
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC, OBSERVATION_CATEGORY, project_system
+from ketamine_care.fhir.plain import modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref
 from ketamine_care.instruments.definition import list_codes, load_definition
@@ -47,16 +48,17 @@ def _code(row: Administration) -> dict:
     return {"coding": [coding(system, row.instrument_code, name)], "text": name}
 
 
-def to_fhir(row: Administration) -> Observation:
+def to_data(row: Administration) -> dict:
     status = "entered-in-error" if row.status == RecordStatus.ENTERED_IN_ERROR else "final"
-    return Observation(
+    return dict(
+        resourceType="Observation",
         id=f"{PREFIX}-{row.public_id}",
         meta=meta(row),
         status=status,
         category=[{"coding": [coding(OBSERVATION_CATEGORY, "survey")]}],
         code=_code(row),
         subject=patient_ref(row.patient),
-        effectiveDateTime=row.administered_at.isoformat(),
+        effectiveDateTime=row.administered_at,
         valueInteger=row.total,
     )
 
@@ -80,7 +82,8 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Observation",
-            to_fhir=to_fhir,
+            to_fhir=modelled(Observation, to_data),
+            to_data=to_data,
             queryset=queryset,
             search_params={
                 "patient": SearchParam(REFERENCE, "patient", description="The patient"),
@@ -94,5 +97,14 @@ def register() -> None:
             includes={"patient": Include("Patient", "patient")},
             capability=Capability.VIEW_MEASURES,
             id_prefix=PREFIX,
+            data_fields=(
+                "public_id",
+                "updated_at",
+                "status",
+                "instrument_code",
+                "patient__public_id",
+                "administered_at",
+                "total",
+            ),
         )
     )

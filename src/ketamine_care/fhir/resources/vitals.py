@@ -10,13 +10,16 @@ Encounter. MOAA/S (no confirmed LOINC code) is an exam Observation in the projec
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from fhir.resources.R4B.observation import Observation
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.units import bmi
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC, OBSERVATION_CATEGORY, UCUM, project_system
+from ketamine_care.fhir.plain import Cleaned, cleaned, modelled
 from ketamine_care.fhir.registry import DATE, REFERENCE, TOKEN, Include, ResourceType, SearchParam
 from ketamine_care.fhir.resources.common import coding, meta, patient_ref
 from ketamine_care.patients.models import BodyMeasurement, RecordStatus
@@ -82,22 +85,32 @@ def _quantity(value, unit: str) -> dict:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
+@cache
+def _constant(vital: Vital, base: str) -> tuple[list, Cleaned]:
+    """The category and code every row of a vital shares, built once per code system base
+    (the setting the project's codes read)."""
+    category = [cleaned({"coding": [coding(OBSERVATION_CATEGORY, vital.category)]})]
+    return category, cleaned({"coding": _codes(vital), "text": vital.codes[0][2]})
+
+
 def _observation(vital: Vital, row, *, patient, when, encounter=None, status="final", **value):
-    return Observation(
+    category, code = _constant(vital, settings.FHIR_CODE_SYSTEM_BASE)
+    return dict(
+        resourceType="Observation",
         id=f"{vital.prefix}-{row.public_id}",
         meta=meta(row, "recorded_at" if encounter else "updated_at", vital.profile),
         status=status,
-        category=[{"coding": [coding(OBSERVATION_CATEGORY, vital.category)]}],
-        code={"coding": _codes(vital), "text": vital.codes[0][2]},
+        category=category,
+        code=code,
         subject=patient_ref(patient),
         encounter={"reference": f"Encounter/{encounter.public_id}"} if encounter else None,
-        effectiveDateTime=when.isoformat(),
+        effectiveDateTime=when,
         **value,
     )
 
 
 def reading_observation(vital: Vital):
-    def to_fhir(row: VitalSignsReading) -> Observation:
+    def to_data(row: VitalSignsReading) -> dict:
         session = row.session
         place = {"patient": session.patient, "when": row.measured_at, "encounter": session}
         if vital is BP:
@@ -113,11 +126,11 @@ def reading_observation(vital: Vital):
             return _observation(vital, row, **place, valueInteger=value)
         return _observation(vital, row, **place, valueQuantity=_quantity(value, vital.unit))
 
-    return to_fhir
+    return to_data
 
 
 def body_observation(vital: Vital):
-    def to_fhir(row: BodyMeasurement) -> Observation:
+    def to_data(row: BodyMeasurement) -> dict:
         if vital.field:
             value = getattr(row, vital.field)
         else:
@@ -132,7 +145,7 @@ def body_observation(vital: Vital):
             valueQuantity=_quantity(float(value), vital.unit),
         )
 
-    return to_fhir
+    return to_data
 
 
 def _search(vital: Vital, patient_path: str, date_path: str, encounter: bool) -> dict:
@@ -154,8 +167,15 @@ def _search(vital: Vital, patient_path: str, date_path: str, encounter: bool) ->
     return params
 
 
+def _value_fields(vital: Vital) -> tuple[str, ...]:
+    """The columns a vital's value reads (both for the BP panel and for BMI)."""
+    if vital is BP:
+        return ("bp_systolic_mmhg", "bp_diastolic_mmhg")
+    return (vital.field,) if vital.field else ("weight_kg", "height_cm")
+
+
 def _reading_rows(vital: Vital):
-    fields = ("bp_systolic_mmhg", "bp_diastolic_mmhg") if vital is BP else (vital.field,)
+    fields = _value_fields(vital)
 
     def queryset(clinic):
         present = {f"{name}__isnull": False for name in fields}
@@ -166,7 +186,7 @@ def _reading_rows(vital: Vital):
 
 
 def _body_rows(vital: Vital):
-    fields = ("weight_kg", "height_cm") if not vital.field else (vital.field,)
+    fields = _value_fields(vital)
 
     def queryset(clinic):
         present = {f"{name}__isnull": False for name in fields}
@@ -181,7 +201,8 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=reading_observation(vital),
+                to_fhir=modelled(Observation, reading_observation(vital)),
+                to_data=reading_observation(vital),
                 queryset=_reading_rows(vital),
                 search_params=_search(vital, "session__patient", "measured_at", encounter=True),
                 includes={
@@ -193,18 +214,35 @@ def register() -> None:
                 patient_path="session__patient",
                 updated_field="recorded_at",
                 id_prefix=vital.prefix,
+                data_fields=(
+                    "public_id",
+                    "recorded_at",
+                    "measured_at",
+                    "session__public_id",
+                    "session__patient__public_id",
+                    *_value_fields(vital),
+                ),
             )
         )
     for vital in BODY_VITALS:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=body_observation(vital),
+                to_fhir=modelled(Observation, body_observation(vital)),
+                to_data=body_observation(vital),
                 queryset=_body_rows(vital),
                 search_params=_search(vital, "patient", "measured_at", encounter=False),
                 includes={"patient": Include("Patient", "patient")},
                 profile=vital.profile,
                 capability=Capability.VIEW_CLINICAL_HISTORY,
                 id_prefix=vital.prefix,
+                data_fields=(
+                    "public_id",
+                    "updated_at",
+                    "status",
+                    "measured_at",
+                    "patient__public_id",
+                    *_value_fields(vital),
+                ),
             )
         )

@@ -18,6 +18,7 @@ from django_tasks_db.management.commands import db_worker
 from fhir.resources.R4B import get_fhir_model_class
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.fhir import bulk, bulk_rows
 from ketamine_care.fhir.models import BulkExport, BulkStatus
 from ketamine_care.fhir.tests.base import FhirTestCase
 from ketamine_care.patients import services
@@ -136,6 +137,40 @@ class ExportFlowTests(BulkTestCase):
         self.assertEqual(self.call(file_path).status_code, 404)
         self.assertEqual(self.call(status).status_code, 404)
         self.assertFalse((self.dir / str(export.public_id)).exists())
+
+
+class ProgressTests(BulkTestCase):
+    def test_x_progress_is_a_percentage_of_the_counted_resources(self):
+        status = self.kick_off("$export?_type=Patient")
+        BulkExport.objects.update(status=BulkStatus.RUNNING, resources_total=3, resources_done=2)
+        response = self.call(status)
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(response["X-Progress"], "66% (2 of 3 resources)")
+        BulkExport.objects.update(resources_total=None)
+        self.assertEqual(self.call(status)["X-Progress"], "writing files")
+
+    def test_the_worker_counts_saves_progress_and_stops_when_cancelled(self):
+        self.kick_off("$export?_type=Patient,AllergyIntolerance")
+        export = BulkExport.objects.get()
+        progress = bulk.Progress(export, total=bulk_rows.count_rows(export))
+        export.refresh_from_db()
+        self.assertEqual((export.status, export.resources_total), (BulkStatus.RUNNING, 3))
+        with mock.patch.object(bulk, "SAVE_PROGRESS_SECONDS", 0):
+            progress.advance(2)
+            export.refresh_from_db()
+            self.assertEqual(export.resources_done, 2)
+            BulkExport.objects.update(status=BulkStatus.CANCELLED)
+            with self.assertRaises(bulk.Cancelled):
+                progress.advance(1)
+
+    def test_keyset_batches_of_one_row_write_the_same_files(self):
+        files = []
+        for size in (1, bulk_rows.CHUNK):
+            with mock.patch.object(bulk_rows, "CHUNK", size):
+                manifest = self.manifest(self.kick_off("$export?_type=Patient,AllergyIntolerance"))
+            files.append([self.lines(o["url"]) for o in manifest["output"]])
+        self.assertEqual(files[0], files[1])
+        self.assertEqual([len(f) for f in files[0]], [1, 2])
 
 
 class ExportRefusalTests(BulkTestCase):

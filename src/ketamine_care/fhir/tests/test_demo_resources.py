@@ -29,12 +29,16 @@ class DemoResourcesTests(TestCase):
             user__email="medical_director@demo.clinic"
         )
         cls.token = issue_api_token(membership=director, scopes="system/*.read")[1]
+        # AuditEvent is for clinic admins only: its searches use the admin's token.
+        admin = Membership.objects.select_related("clinic", "user").get(
+            user__email="clinic_admin@demo.clinic"
+        )
+        cls.admin_token = issue_api_token(membership=admin, scopes="system/*.read")[1]
         cls.patients = list(Patient.objects.filter(clinic__name=DEMO_CLINIC))
 
     def get(self, path: str, data=None):
-        response = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}").get(
-            f"/fhir/R4/{path}", data or {}
-        )
+        token = self.admin_token if path.split("/")[0] == "AuditEvent" else self.token
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(f"/fhir/R4/{path}", data or {})
         self.assertEqual(response.status_code, 200, response.content[:400])
         return response.json()
 

@@ -15,11 +15,9 @@ from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.demo.data import DEMO_CLINIC, load_demo
 from ketamine_care.fhir import registry
+from ketamine_care.fhir.tests.demo_rows import add_records_the_demo_lacks
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.patients.models import Patient
-from ketamine_care.treatment_sessions import states
-from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
-from ketamine_care.treatment_sessions.services.notes import amend_session, record_adverse_event
 
 # The types the demo must emit: every registered type that is about a patient.
 ABOUT_PATIENTS = {
@@ -56,53 +54,16 @@ class DemoValidationTests(TestCase):
         )
         cls.token = issue_api_token(membership=director, scopes="system/*.read")[1]
         cls.patients = list(Patient.objects.filter(clinic__name=DEMO_CLINIC))
-        cls.add_records_the_demo_lacks(director.user)
-
-    @classmethod
-    def add_records_the_demo_lacks(cls, actor):
-        """An adverse event in a session under way, and a signed session's dose marked
-        entered in error by an amendment: kinds of rows the demo data does not record."""
-        sessions = TreatmentSession.objects.filter(clinic__name=DEMO_CLINIC)
-        open_session = sessions.filter(state__in=(states.DOSING, states.MONITORING)).first()
-        for kind, serious, outcome in (
-            ("other", True, "transferred"),
-            ("nausea", False, "resolved"),
-            ("dissociation", False, "resolving"),
-            ("sedation", False, "ongoing"),
-        ):
-            record_adverse_event(
-                session=open_session,
-                actor=actor,
-                event_type=kind,
-                description="Transient dizziness" if kind == "other" else "",
-                severity="moderate",
-                serious=serious,
-                action_taken="Observed.",
-                outcome=outcome,
-            )
-        dose = DoseAdministration.objects.filter(session__state=states.SIGNED).first()
-        amend_session(
-            session=dose.session,
-            actor=actor,
-            kind="entered_in_error",
-            reason="Recorded on the wrong session.",
-            target_type="dose",
-            target_id=dose.public_id,
+        cls.dose_in_error = add_records_the_demo_lacks(director.user)
+        # AuditEvent is for clinic admins only: its searches and reads use the admin's token.
+        admin = Membership.objects.select_related("clinic", "user").get(
+            user__email="clinic_admin@demo.clinic"
         )
-        cls.dose_in_error = dose
-        for n in range(3):
-            amend_session(
-                session=dose.session,
-                actor=actor,
-                kind="amendment",
-                reason="Late entry.",
-                text=f"Addendum {n}.",
-            )
+        cls.admin_token = issue_api_token(membership=admin, scopes="system/*.read")[1]
 
     def get(self, path: str, data=None, status: int = 200):
-        response = Client(HTTP_AUTHORIZATION=f"Bearer {self.token}").get(
-            f"/fhir/R4/{path}", data or {}
-        )
+        token = self.admin_token if path.split("/")[0] == "AuditEvent" else self.token
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(f"/fhir/R4/{path}", data or {})
         self.assertEqual(response.status_code, status, (path, data, response.content[:400]))
         return response.json()
 
