@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+# Scripts put this folder first on sys.path to import their helpers; `benchmarks/fhir.py` would
+# then hide the installed `fhir` package (fhir.resources) from the app. The folder stays
+# importable, after the installed packages.
+_HERE = str(Path(__file__).resolve().parent)
+if _HERE in sys.path:
+    sys.path[:] = [p for p in sys.path if p != _HERE] + [_HERE]
 
 
 def start_django() -> Callable[[], None]:
