@@ -8,156 +8,375 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Patient',
+            name="Patient",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('mrn', models.CharField(max_length=32, verbose_name='MRN')),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('sex', models.CharField(choices=[('female', 'Female'), ('male', 'Male'), ('other', 'Other'), ('unknown', 'Unknown')], max_length=16)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('given_name_search', models.CharField(editable=False, max_length=100)),
-                ('family_name_search', models.CharField(editable=False, max_length=100)),
-                ('mrn_search', models.CharField(editable=False, max_length=32)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('entered_in_error', 'Entered in error')], default='active', max_length=20)),
-                ('entered_in_error_reason', models.TextField(blank=True)),
-                ('clinic', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='patients', to='accounts.clinic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("mrn", models.CharField(max_length=32, verbose_name="MRN")),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[
+                            ("female", "Female"),
+                            ("male", "Male"),
+                            ("other", "Other"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("given_name_search", models.CharField(editable=False, max_length=100)),
+                ("family_name_search", models.CharField(editable=False, max_length=100)),
+                ("mrn_search", models.CharField(editable=False, max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("entered_in_error", "Entered in error")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_in_error_reason", models.TextField(blank=True)),
+                (
+                    "clinic",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="patients",
+                        to="accounts.clinic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['family_name', 'given_name'],
+                "ordering": ["family_name", "given_name"],
             },
         ),
         migrations.CreateModel(
-            name='Medication',
+            name="Medication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('entered_in_error', 'Entered in error')], default='active', max_length=20)),
-                ('entered_in_error_reason', models.TextField(blank=True)),
-                ('name', models.CharField(max_length=200)),
-                ('dose', models.DecimalField(blank=True, decimal_places=3, max_digits=10, null=True)),
-                ('dose_unit', models.CharField(blank=True, max_length=20)),
-                ('frequency', models.CharField(blank=True, max_length=100)),
-                ('drug_class', models.CharField(choices=[('benzodiazepine', 'Benzodiazepine'), ('lamotrigine', 'Lamotrigine'), ('maoi', 'MAOI'), ('psychostimulant', 'Psychostimulant'), ('opioid', 'Opioid'), ('sedative_hypnotic', 'Sedative-hypnotic'), ('theophylline', 'Theophylline / aminophylline'), ('lithium', 'Lithium'), ('valproate', 'Valproate'), ('antipsychotic', 'Antipsychotic'), ('ssri', 'SSRI'), ('snri', 'SNRI'), ('other', 'Other')], max_length=32)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='medications', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("entered_in_error", "Entered in error")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_in_error_reason", models.TextField(blank=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "dose",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=10, null=True),
+                ),
+                ("dose_unit", models.CharField(blank=True, max_length=20)),
+                ("frequency", models.CharField(blank=True, max_length=100)),
+                (
+                    "drug_class",
+                    models.CharField(
+                        choices=[
+                            ("benzodiazepine", "Benzodiazepine"),
+                            ("lamotrigine", "Lamotrigine"),
+                            ("maoi", "MAOI"),
+                            ("psychostimulant", "Psychostimulant"),
+                            ("opioid", "Opioid"),
+                            ("sedative_hypnotic", "Sedative-hypnotic"),
+                            ("theophylline", "Theophylline / aminophylline"),
+                            ("lithium", "Lithium"),
+                            ("valproate", "Valproate"),
+                            ("antipsychotic", "Antipsychotic"),
+                            ("ssri", "SSRI"),
+                            ("snri", "SNRI"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="medications",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Diagnosis',
+            name="Diagnosis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('entered_in_error', 'Entered in error')], default='active', max_length=20)),
-                ('entered_in_error_reason', models.TextField(blank=True)),
-                ('icd10_code', models.CharField(max_length=10, verbose_name='ICD-10-CM code')),
-                ('label', models.CharField(max_length=200)),
-                ('onset_date', models.DateField(blank=True, null=True)),
-                ('clinical_status', models.CharField(choices=[('active', 'Active'), ('in_remission', 'In remission'), ('resolved', 'Resolved')], default='active', max_length=20)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='diagnoses', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("entered_in_error", "Entered in error")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_in_error_reason", models.TextField(blank=True)),
+                ("icd10_code", models.CharField(max_length=10, verbose_name="ICD-10-CM code")),
+                ("label", models.CharField(max_length=200)),
+                ("onset_date", models.DateField(blank=True, null=True)),
+                (
+                    "clinical_status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("in_remission", "In remission"),
+                            ("resolved", "Resolved"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="diagnoses",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'diagnoses',
-                'ordering': ['icd10_code'],
+                "verbose_name_plural": "diagnoses",
+                "ordering": ["icd10_code"],
             },
         ),
         migrations.CreateModel(
-            name='BodyMeasurement',
+            name="BodyMeasurement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('entered_in_error', 'Entered in error')], default='active', max_length=20)),
-                ('entered_in_error_reason', models.TextField(blank=True)),
-                ('measured_at', models.DateTimeField()),
-                ('weight_kg', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('height_cm', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True)),
-                ('entered_unit', models.CharField(choices=[('metric', 'kg / cm'), ('imperial', 'lb / in')], default='metric', max_length=8)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='measurements', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("entered_in_error", "Entered in error")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_in_error_reason", models.TextField(blank=True)),
+                ("measured_at", models.DateTimeField()),
+                (
+                    "weight_kg",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "height_cm",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True),
+                ),
+                (
+                    "entered_unit",
+                    models.CharField(
+                        choices=[("metric", "kg / cm"), ("imperial", "lb / in")],
+                        default="metric",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="measurements",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-measured_at', '-id'],
+                "ordering": ["-measured_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Allergy',
+            name="Allergy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('entered_in_error', 'Entered in error')], default='active', max_length=20)),
-                ('entered_in_error_reason', models.TextField(blank=True)),
-                ('substance', models.CharField(max_length=200)),
-                ('reaction', models.CharField(blank=True, max_length=200)),
-                ('severity', models.CharField(blank=True, choices=[('mild', 'Mild'), ('moderate', 'Moderate'), ('severe', 'Severe')], max_length=16)),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='allergies', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("entered_in_error", "Entered in error")],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("entered_in_error_reason", models.TextField(blank=True)),
+                ("substance", models.CharField(max_length=200)),
+                ("reaction", models.CharField(blank=True, max_length=200)),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="allergies",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'allergies',
-                'ordering': ['substance'],
+                "verbose_name_plural": "allergies",
+                "ordering": ["substance"],
             },
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'family_name_search'], name='patient_family_search'),
+            model_name="patient",
+            index=models.Index(
+                fields=["clinic", "family_name_search"], name="patient_family_search"
+            ),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'given_name_search'], name='patient_given_search'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "given_name_search"], name="patient_given_search"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'mrn_search'], name='patient_mrn_search'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "mrn_search"], name="patient_mrn_search"),
         ),
         migrations.AddIndex(
-            model_name='patient',
-            index=models.Index(fields=['clinic', 'date_of_birth'], name='patient_dob'),
+            model_name="patient",
+            index=models.Index(fields=["clinic", "date_of_birth"], name="patient_dob"),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.UniqueConstraint(fields=('clinic', 'mrn'), name='patient_mrn_unique_in_clinic'),
+            model_name="patient",
+            constraint=models.UniqueConstraint(
+                fields=("clinic", "mrn"), name="patient_mrn_unique_in_clinic"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='patient',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'active'), models.Q(('entered_in_error_reason', ''), _negated=True), _connector='OR'), name='patient_entered_in_error_has_reason'),
+            model_name="patient",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "active"),
+                    models.Q(("entered_in_error_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="patient_entered_in_error_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bodymeasurement',
-            constraint=models.CheckConstraint(condition=models.Q(('weight_kg__isnull', True), models.Q(('weight_kg__gte', Decimal('0.5')), ('weight_kg__lte', Decimal('500'))), _connector='OR'), name='measurement_weight_kg_range'),
+            model_name="bodymeasurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("weight_kg__isnull", True),
+                    models.Q(
+                        ("weight_kg__gte", Decimal("0.5")), ("weight_kg__lte", Decimal("500"))
+                    ),
+                    _connector="OR",
+                ),
+                name="measurement_weight_kg_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bodymeasurement',
-            constraint=models.CheckConstraint(condition=models.Q(('height_cm__isnull', True), models.Q(('height_cm__gte', Decimal('30')), ('height_cm__lte', Decimal('250'))), _connector='OR'), name='measurement_height_cm_range'),
+            model_name="bodymeasurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("height_cm__isnull", True),
+                    models.Q(("height_cm__gte", Decimal("30")), ("height_cm__lte", Decimal("250"))),
+                    _connector="OR",
+                ),
+                name="measurement_height_cm_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bodymeasurement',
-            constraint=models.CheckConstraint(condition=models.Q(('weight_kg__isnull', False), ('height_cm__isnull', False), _connector='OR'), name='measurement_has_a_value'),
+            model_name="bodymeasurement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("weight_kg__isnull", False), ("height_cm__isnull", False), _connector="OR"
+                ),
+                name="measurement_has_a_value",
+            ),
         ),
     ]

@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0002_search_pattern_indexes'),
+        ("patients", "0002_search_pattern_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='medication',
-            name='drug_class',
-            field=models.CharField(choices=[('benzodiazepine', 'Benzodiazepine'), ('lamotrigine', 'Lamotrigine'), ('maoi', 'MAOI'), ('psychostimulant', 'Psychostimulant'), ('opioid', 'Opioid'), ('sedative_hypnotic', 'Sedative-hypnotic'), ('theophylline', 'Theophylline / aminophylline'), ('lithium', 'Lithium'), ('valproate', 'Valproate'), ('antipsychotic', 'Antipsychotic'), ('ssri', 'SSRI'), ('snri', 'SNRI'), ('tca', 'Tricyclic antidepressant'), ('atypical_antidepressant', 'Atypical antidepressant'), ('opioid_antagonist', 'Opioid antagonist (e.g. naltrexone)'), ('other', 'Other')], max_length=32),
+            model_name="medication",
+            name="drug_class",
+            field=models.CharField(
+                choices=[
+                    ("benzodiazepine", "Benzodiazepine"),
+                    ("lamotrigine", "Lamotrigine"),
+                    ("maoi", "MAOI"),
+                    ("psychostimulant", "Psychostimulant"),
+                    ("opioid", "Opioid"),
+                    ("sedative_hypnotic", "Sedative-hypnotic"),
+                    ("theophylline", "Theophylline / aminophylline"),
+                    ("lithium", "Lithium"),
+                    ("valproate", "Valproate"),
+                    ("antipsychotic", "Antipsychotic"),
+                    ("ssri", "SSRI"),
+                    ("snri", "SNRI"),
+                    ("tca", "Tricyclic antidepressant"),
+                    ("atypical_antidepressant", "Atypical antidepressant"),
+                    ("opioid_antagonist", "Opioid antagonist (e.g. naltrexone)"),
+                    ("other", "Other"),
+                ],
+                max_length=32,
+            ),
         ),
     ]
