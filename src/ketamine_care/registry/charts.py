@@ -109,7 +109,7 @@ def curve_chart(figure: Curve) -> CurveChart | None:
         return round(left + min(day, end) / end * (right - left), 1)
 
     def y(value: float) -> float:
-        return round(bottom - value * (bottom - top), 1)
+        return round(bottom - float(value) * (bottom - top), 1)
 
     points = [p for p in figure.survival.points if p.day <= end]
     line, upper, lower = [f"{x(0)},{y(1)}"], [], []
