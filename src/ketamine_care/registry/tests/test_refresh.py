@@ -71,6 +71,8 @@ class RefreshTests(CourseCase):
         self.assertIsNone(row.response_6m)
         self.assertEqual(row.first_response_day, 17)
         self.assertEqual((row.adverse_events, row.bp_alerts), (1, 1))
+        self.assertTrue(row.analysable)  # MADRS at baseline and after the first session
+        self.assertGreater(row.expected_measures, row.received_measures)
         self.assertFalse(row.stale)
 
     def test_refreshing_again_updates_the_row_in_place(self):
