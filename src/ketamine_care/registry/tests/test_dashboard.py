@@ -101,3 +101,33 @@ class DashboardTests(CourseCase):
         link = 'href="/registry/"'
         self.assertContains(self.client_for(self.prescriber).get(URL), link)
         self.assertNotContains(self.client_for(self.nurse).get("/patients/"), link)
+
+    def test_stale_courses_queue_one_refresh_and_the_worker_clears_them(self):
+        from ketamine_care.jobs.models import Job
+        from ketamine_care.registry.jobs import REFRESH_JOB
+        from ketamine_care.testing.jobs import run_worker
+
+        CourseSummary.objects.update(stale=True)
+        client = self.client_for(self.prescriber)
+        client.get(URL)
+        client.get(URL)
+        self.assertEqual(Job.objects.filter(name=REFRESH_JOB, clinic=self.clinic).count(), 1)
+        run_worker()
+        self.assertFalse(CourseSummary.objects.filter(stale=True).exists())
+        client.get(URL)
+        self.assertEqual(Job.objects.filter(name=REFRESH_JOB).count(), 1)  # nothing stale
+
+
+def test_the_refresh_command_rebuilds_now_or_queues(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from ketamine_care.jobs.models import Job
+
+    out = StringIO()
+    call_command("registry-refresh", stdout=out)
+    assert "0 course summaries refreshed" in out.getvalue()
+    call_command("registry-refresh", "--enqueue", "--stale-only", stdout=out)
+    job = Job.objects.get()
+    assert job.arguments == {"stale_only": True}
