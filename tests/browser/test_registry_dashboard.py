@@ -16,6 +16,7 @@ from ketamine_care.registry.tests.builders import add_adverse_event, add_alert, 
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import activate_trd
 from tests.browser.screenshots import save
+from tests.browser.test_accessibility import violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -93,6 +94,7 @@ def test_a_prescriber_reads_the_clinic_outcomes(page, sign_in, clinic_staff):
     expect(page.locator("#safety-table")).to_contain_text("fewer than 5 patients")
     expect(page.locator("#dose-empty")).to_be_visible()
     save(page, "registry-dashboard")
+    assert violations(page) == []
     # A definition link opens its definition.
     page.locator("#rates h2 a", has_text="95 % interval").click()
     expect(page.locator("#def-wilson")).to_be_visible()
