@@ -97,7 +97,8 @@ def curve(times: Sequence[tuple[int, bool]], patients: int) -> Curve:
     rows = at_risk(durations, at_risk_days(max(durations)))
     table = tuple(AtRisk(day, FEWER if small(n) else str(n)) for day, n in rows)
     # Stop the curve at the last day with at least MIN_CELL at risk.
-    drawn = max((p.day for p in survival.points if _risk(durations, p.day) >= MIN_CELL), default=0)
+    risk = dict(at_risk(durations, [p.day for p in survival.points]))
+    drawn = max((p.day for p in survival.points if risk[p.day] >= MIN_CELL), default=0)
     median = survival.median if survival.median is not None and survival.median <= drawn else None
     return Curve(
         survival=survival,
@@ -108,10 +109,6 @@ def curve(times: Sequence[tuple[int, bool]], patients: int) -> Curve:
         events=str(n_events) if not small(n_events) else FEWER,
         suppressed=False,
     )
-
-
-def _risk(durations: Sequence[float], day: float) -> int:
-    return sum(1 for d in durations if d >= day)
 
 
 @dataclass(frozen=True)

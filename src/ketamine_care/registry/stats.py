@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,14 +89,20 @@ def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Survival
     fitted = KaplanMeierFitter().fit(list(durations), [bool(e) for e in events])
     estimate = fitted.survival_function_.iloc[:, 0]
     bounds = fitted.confidence_interval_survival_function_
+    columns = (
+        estimate.index.to_numpy(dtype=float),
+        estimate.to_numpy(dtype=float),
+        bounds.iloc[:, 0].to_numpy(dtype=float),
+        bounds.iloc[:, 1].to_numpy(dtype=float),
+    )
     points = tuple(
         CurvePoint(
             day=float(day),
-            survival=float(estimate.loc[day]),
-            low=_finite(bounds.iloc[i, 0], float(estimate.loc[day])),
-            high=_finite(bounds.iloc[i, 1], float(estimate.loc[day])),
+            survival=float(value),
+            low=_finite(low, float(value)),
+            high=_finite(high, float(value)),
         )
-        for i, day in enumerate(estimate.index)
+        for day, value, low, high in zip(*columns, strict=True)
     )
     median = float(fitted.median_survival_time_)
     n_events = sum(1 for e in events if e)
@@ -117,10 +124,7 @@ def at_risk(durations: Sequence[float], times: Sequence[float]) -> list[tuple[fl
     """(time, number still followed and event-free at that time) for each of `times`:
     the courses whose time (event or censoring) is at or after it."""
     ordered = sorted(durations)
-    out = []
-    for t in times:
-        out.append((t, sum(1 for d in ordered if d >= t)))
-    return out
+    return [(t, len(ordered) - bisect_left(ordered, t)) for t in times]
 
 
 def median_time_to_response(
