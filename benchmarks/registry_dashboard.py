@@ -176,7 +176,9 @@ def run(args) -> None:
 
         def relapse_curve(m=membership, cohort=everyone):
             times = sql.relapse_times(filter_summaries(m.clinic, cohort))
-            return kaplan_meier([t for t, _ in times], [e for _, e in times])
+            return kaplan_meier(
+                [t for t, _, _ in times], [e for _, e, _ in times], [n for *_, n in times]
+            )
 
         clinic = measure(
             lambda m=membership, c=everyone: clinic_dashboard(m, c), args.repeat, args.warmup

@@ -100,9 +100,10 @@ def outcome_counts(rows: QuerySet[CourseSummary]) -> dict:
     return counts
 
 
-def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
-    """(day of first response, or of the last rating when none yet; responded) per course
-    with a baseline and a rating after it."""
+def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool, int]]:
+    """(day of first response, or of the last rating when none yet; responded; how many
+    courses) for the courses with a baseline and a rating after it: grouped in SQL, so a
+    curve fetches one row per distinct day, not one per course."""
     return list(
         rows.filter(observed_days__isnull=False)
         .annotate(
@@ -111,14 +112,22 @@ def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
                 Q(first_response_day__isnull=False), output_field=BooleanField()
             ),
         )
-        .values_list("day", "responded")
+        .values("day", "responded")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("day", "responded", "n")
     )
 
 
-def relapse_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
-    """(days from first response to relapse or last rating, relapsed) per course at risk."""
+def relapse_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool, int]]:
+    """(days from first response to relapse or last rating, relapsed, how many courses) for
+    the courses at risk, grouped in SQL."""
     return list(
-        rows.filter(relapse_event__isnull=False).values_list("relapse_days", "relapse_event")
+        rows.filter(relapse_event__isnull=False)
+        .values("relapse_days", "relapse_event")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("relapse_days", "relapse_event", "n")
     )
 
 
