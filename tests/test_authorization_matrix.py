@@ -395,6 +395,13 @@ HTML.update(
 )
 POST_ONLY += ("therapy:edit", "therapy:sign", "therapy:amend")
 
+# Research consent and the researcher's workspace (issue 16 item 2).
+HTML.update(
+    {
+        "research:workspace": Capability.EXPORT_RESEARCH,
+    }
+)
+
 
 def _walk(patterns, prefix="", namespace=""):
     for pattern in patterns:

@@ -48,7 +48,7 @@ HTML_READS = {
     "accounts:backup_codes": NO_PATIENT_DATA,
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
-    "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
+    "accounts:cohorts": NO_PATIENT_DATA,  # a redirect to the research workspace
     # Staff administration: staff names, roles and e-mail addresses, never a patient.
     "accounts:invite": NO_PATIENT_DATA,
     "accounts:invitation": NO_PATIENT_DATA,
@@ -146,6 +146,12 @@ HTML_READS = {
     "therapy:amend": WRITE,
     "therapy:acknowledge": PATIENT,
 }
+# Research (issue 16 item 2): de-identified counts, audited without naming a patient.
+HTML_READS.update(
+    {
+        "research:workspace": NO_PATIENT_DATA,  # the clinic's project names
+    }
+)
 for _name in HTML:
     if _name.startswith("inventory:"):
         # The ledger counts stock; it names lots, products and staff, never a patient.

@@ -74,6 +74,10 @@ class Capability(enum.StrEnum):
     VIEW_THERAPY = "view_therapy"
     RECORD_THERAPY = "record_therapy"
     MANAGE_THERAPY_SETTINGS = "manage_therapy_settings"
+    # Research (issue 16): projects, patients' research consent and de-identified exports.
+    MANAGE_RESEARCH = "manage_research"
+    RECORD_RESEARCH_CONSENT = "record_research_consent"
+    EXPORT_RESEARCH = "export_research"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -229,6 +233,17 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_THERAPY}
 for _role in (Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.MANAGE_THERAPY_SETTINGS}
+
+# Research: the medical director creates projects; the clinicians who see the patient record
+# their research consent; the researcher and the medical director see the de-identified
+# workspace and export from it. Nobody else sees research data.
+ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] = ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] | {
+    Capability.MANAGE_RESEARCH
+}
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.RECORD_RESEARCH_CONSENT}
+for _role in (Role.RESEARCHER, Role.MEDICAL_DIRECTOR):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.EXPORT_RESEARCH}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})
