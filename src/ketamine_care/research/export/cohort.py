@@ -43,9 +43,9 @@ def make_secrets(project, patients: QuerySet) -> None:
         pk__in=ResearchSubject.objects.filter(project=project).values("patient_id")
     ).values_list("pk", flat=True)
     subjects_for(project, without_subject.iterator())
-    without_shift = patients.exclude(
-        pk__in=PatientShift.objects.values("patient_id")
-    ).values_list("pk", flat=True)
+    without_shift = patients.exclude(pk__in=PatientShift.objects.values("patient_id")).values_list(
+        "pk", flat=True
+    )
     shifts_for(without_shift.iterator())
 
 

@@ -130,8 +130,12 @@ SESSIONS = Table(
         Column("protocol", "string", "Protocol the session followed.", code_system=PROJECT),
         Column("drug", "string", "Drug given (ketamine or esketamine).", code_system=PROJECT),
         Column("route", "string", "Route of administration.", code_system=PROJECT),
-        Column("state", "string", "Last state of the session (signed, aborted ...).",
-               code_system=PROJECT),  # fmt: skip
+        Column(
+            "state",
+            "string",
+            "Last state of the session (signed, aborted ...).",
+            code_system=PROJECT,
+        ),  # fmt: skip
         Column("session_date", "date", f"Day of the session in the clinic's zone. {SHIFTED}"),
         Column(
             "minutes_dose_to_discharge",
@@ -152,8 +156,13 @@ DOSES = Table(
         Column("drug", "string", "Drug given.", code_system=PROJECT),
         Column("route", "string", "Route of administration.", code_system=PROJECT),
         Column("dose_mg", "decimal", "Dose given.", unit="mg", code_system="UCUM"),
-        Column("calculated_dose_mg", "decimal", "Dose the calculator proposed.", unit="mg",
-               code_system="UCUM"),  # fmt: skip
+        Column(
+            "calculated_dose_mg",
+            "decimal",
+            "Dose the calculator proposed.",
+            unit="mg",
+            code_system="UCUM",
+        ),  # fmt: skip
         Column(
             "weight_kg",
             "decimal",
@@ -197,8 +206,12 @@ VITALS = Table(
         _vital("heart_rate_min_bpm", "Lowest heart rate", "/min", "8867-4"),
         _vital("spo2_min_percent", "Lowest oxygen saturation", "%", "59408-5"),
         _vital("respiratory_rate_min", "Lowest respiratory rate", "/min", "9279-1"),
-        Column("moaas_min", "integer", "Deepest sedation: lowest MOAA/S score (0-5).",
-               code_system=PROJECT),  # fmt: skip
+        Column(
+            "moaas_min",
+            "integer",
+            "Deepest sedation: lowest MOAA/S score (0-5).",
+            code_system=PROJECT,
+        ),  # fmt: skip
     ),
 )
 
@@ -209,14 +222,29 @@ ADMINISTRATIONS = Table(
         _rid(),
         _number("administration_number", "administration"),
         Column("instrument", "string", "Rating scale code (phq9, madrs ...).", code_system=PROJECT),
-        Column("instrument_loinc", "string", "LOINC panel code of the scale, where it has one.",
-               code_system="LOINC"),  # fmt: skip
-        Column("definition_version", "string", "Version of the scale's definition it was scored with."),
+        Column(
+            "instrument_loinc",
+            "string",
+            "LOINC panel code of the scale, where it has one.",
+            code_system="LOINC",
+        ),  # fmt: skip
+        Column(
+            "definition_version", "string", "Version of the scale's definition it was scored with."
+        ),
         Column("administration_date", "date", f"Day of the administration. {SHIFTED}"),
-        Column("time_point", "string", "baseline, pre_session, post_session, follow_up ...",
-               code_system=PROJECT),  # fmt: skip
-        Column("follow_up_day", "integer", "Day of a follow-up measure after the course.",
-               unit="d", code_system="UCUM"),  # fmt: skip
+        Column(
+            "time_point",
+            "string",
+            "baseline, pre_session, post_session, follow_up ...",
+            code_system=PROJECT,
+        ),  # fmt: skip
+        Column(
+            "follow_up_day",
+            "integer",
+            "Day of a follow-up measure after the course.",
+            unit="d",
+            code_system="UCUM",
+        ),  # fmt: skip
         Column("source", "string", "clinician or self_report.", code_system=PROJECT),
         Column("total", "integer", "Total score by the scale's own scoring rules."),
         Column("band", "string", "Severity band of the total.", code_system=PROJECT),
@@ -231,8 +259,9 @@ ITEM_ANSWERS = Table(
         _number("administration_number", "administration"),
         Column("instrument", "string", "Rating scale code.", code_system=PROJECT),
         Column("item", "string", "Item id within the scale's definition.", code_system=PROJECT),
-        Column("item_loinc", "string", "LOINC code of the item, where it has one.",
-               code_system="LOINC"),  # fmt: skip
+        Column(
+            "item_loinc", "string", "LOINC code of the item, where it has one.", code_system="LOINC"
+        ),  # fmt: skip
         Column("value", "decimal", "The answer as scored (the option's value)."),
     ),
 )
@@ -244,12 +273,14 @@ ADVERSE_EVENTS = Table(
     (
         _rid(),
         _number("session_number", "session"),
-        Column("event_type", "string", "Kind of event (nausea, hypertension ...).",
-               code_system=PROJECT),  # fmt: skip
+        Column(
+            "event_type", "string", "Kind of event (nausea, hypertension ...).", code_system=PROJECT
+        ),  # fmt: skip
         Column("severity", "string", "mild, moderate or severe.", code_system=PROJECT),
         Column("serious", "boolean", "Whether the event was serious."),
-        Column("outcome", "string", "resolved, resolving, ongoing or transferred.",
-               code_system=PROJECT),  # fmt: skip
+        Column(
+            "outcome", "string", "resolved, resolving, ongoing or transferred.", code_system=PROJECT
+        ),  # fmt: skip
         Column(
             "onset_minute",
             "decimal",
@@ -265,9 +296,9 @@ ADVERSE_EVENTS = Table(
 # not a rename.
 FORBIDDEN_FRAGMENTS = (
     "name", "mrn", "email", "phone", "address", "birth", "dob", "note", "text", "reason",
-    "description", "comment", "action", "public_id", "uuid", "_at", "datetime", "timestamp", "product",
+    "description", "comment", "action", "public_id", "uuid", "_at", "datetime", "timestamp",
+    "product",
 )  # fmt: skip
-ALLOWED_DATE_TYPES = {"date"}
 
 
 def check_allowlist(tables) -> list[str]:

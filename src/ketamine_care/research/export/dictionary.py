@@ -54,9 +54,7 @@ def write_dictionary(folder: Path, tables: list[Table], rows: dict[str, int]) ->
     (folder / "data_dictionary.json").write_text(
         json.dumps(dictionary_json(tables, rows), indent=2) + "\n", encoding="utf-8"
     )
-    (folder / "data_dictionary.md").write_text(
-        dictionary_markdown(tables, rows), encoding="utf-8"
-    )
+    (folder / "data_dictionary.md").write_text(dictionary_markdown(tables, rows), encoding="utf-8")
     return ["data_dictionary.json", "data_dictionary.md"]
 
 
@@ -67,7 +65,7 @@ def _report_lines(report: dict) -> list[str]:
     ]
     for step in report.get("generalised", []):
         lines.append(f"- Generalised: {step}")
-    suppressed = report.get("suppressed_patients", 0)
+    suppressed = report.get("suppressed", 0)
     lines.append(
         f"- Suppressed: {suppressed} patient{'s' if suppressed != 1 else ''} whose combination "
         "stayed rarer than k after generalising; they are in no table."
@@ -90,7 +88,7 @@ def readme(manifest, tables: list[Table]) -> str:
         "written twice, as Parquet and as CSV, with the same rows:",
         "",
     ]
-    lines += [f"- `{t.name}` ({rows.get(t.name, 0)} rows): {t.description}" for t in tables]
+    lines += [f"- `{t.name}` (rows: {rows.get(t.name, 0)}): {t.description}" for t in tables]
     lines += [
         "",
         "`data_dictionary.json` / `data_dictionary.md` describe every column; `manifest.json` "

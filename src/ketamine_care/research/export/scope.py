@@ -81,4 +81,3 @@ def batches(queryset: QuerySet, names: list[str], size: int = BATCH_ROWS) -> Ite
     rows = queryset.values_list(*names).iterator(chunk_size=size)
     while chunk := list(islice(rows, size)):
         yield dict(zip(names, map(list, zip(*chunk, strict=True)), strict=True))
-

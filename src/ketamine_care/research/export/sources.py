@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from django.db.models import Count as Aggregate
 from django.db.models import (
     DurationField,
     ExpressionWrapper,
@@ -23,7 +24,6 @@ from django.db.models import (
     OuterRef,
     QuerySet,
 )
-from django.db.models import Count as Aggregate
 from django.db.models.functions import Cast, TruncDate
 
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan

@@ -34,8 +34,9 @@ OUTCOMES = c.Table(
         c.Column("course_number", "integer", "The patient's course in date order, from 1."),
         c.Column("protocol", "string", "Protocol of the course.", code_system=P),
         c.Column("indication", "string", "Indication of the protocol.", code_system=P),
-        c.Column("instrument", "string", "Rating scale the outcomes are measured on.",
-                 code_system=P),  # fmt: skip
+        c.Column(
+            "instrument", "string", "Rating scale the outcomes are measured on.", code_system=P
+        ),  # fmt: skip
         c.Column("baseline_total", "decimal", "Baseline total on that scale."),
         c.Column("sessions", "integer", "Dosing sessions held in the course."),
         _flag("response_induction", "Response at the end of induction"),
@@ -65,9 +66,9 @@ SUMMARY_FIELDS = tuple(col.name for col in OUTCOMES.columns[5:])
 
 def _outcomes(scope: Scope) -> QuerySet:
     rows = scoped(CourseSummary.objects.filter(analysable=True), scope, "patient")
-    return rows.annotate(
-        rid=F(research_id("patient")), number=course_number("plan__")
-    ).order_by("patient_id", "start_date", "plan_id")
+    return rows.annotate(rid=F(research_id("patient")), number=course_number("plan__")).order_by(
+        "patient_id", "start_date", "plan_id"
+    )
 
 
 def _build_outcomes(scope: Scope, row: dict) -> list[pa.Array]:

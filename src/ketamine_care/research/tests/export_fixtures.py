@@ -71,9 +71,7 @@ def seed_cohort(case) -> None:
             time_point="baseline",
             actor=case.prescriber,
         )
-        case.peers = [
-            _peer(case, n) for n in range(4)
-        ]
+        case.peers = [_peer(case, n) for n in range(4)]
         case.withdrawn = make_patient(clinic=case.clinic, actor=case.prescriber, mrn="MRN-W-1")
         case.refused = make_patient(clinic=case.clinic, actor=case.prescriber, mrn="MRN-R-1")
         for patient in (case.star, *case.peers, case.withdrawn):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.services import refresh_summaries
 from ketamine_care.research.export import verify_export, write_export
 from ketamine_care.research.export.run import TABLES
 from ketamine_care.research.models import ResearchSubject
@@ -134,6 +136,16 @@ class ResearchExportTests(ClinicTestCase):
         for table in TABLES:
             with self.subTest(table=table.name):
                 self.assertNotIn(star, {r["research_id"] for r in self.rows(second, table.name)})
+
+    def test_outcomes_hold_only_analysable_courses(self):
+        refresh_summaries(clinic=self.clinic)
+        self.assertEqual(CourseSummary.objects.filter(clinic=self.clinic).count(), 5)
+        CourseSummary.objects.filter(patient=self.star).update(analysable=True)
+        folder = self.export()
+        outcomes = self.rows(folder, "outcomes")
+        self.assertEqual([r["research_id"] for r in outcomes], [self.rid(self.star)])
+        self.assertEqual(outcomes[0]["course_number"], 1)
+        self.assertEqual(outcomes[0]["protocol"], "iv-ketamine-trd")
 
     def test_the_export_is_audited_with_its_columns(self):
         self.export()

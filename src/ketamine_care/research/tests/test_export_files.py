@@ -18,8 +18,7 @@ from ketamine_care.research import deid
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.arrays import ages, minutes, shifted
 from ketamine_care.research.export.dictionary import dictionary_json, dictionary_markdown
-from ketamine_care.research.export.manifest import Manifest, add_file, verify_export
-from ketamine_care.research.export.manifest import write_manifest
+from ketamine_care.research.export.manifest import Manifest, add_file, verify_export, write_manifest
 from ketamine_care.research.export.run import TABLES
 from ketamine_care.research.export.writer import ColumnsNotAllowed, TableWriter
 

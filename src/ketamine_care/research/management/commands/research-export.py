@@ -28,7 +28,9 @@ class Command(BaseCommand):
             try:
                 projects = projects.filter(clinic__public_id=uuid.UUID(clinic))
             except ValueError as exc:
-                raise CommandError(f"--clinic: {clinic!r} is not a clinic id.", returncode=2) from exc
+                raise CommandError(
+                    f"--clinic: {clinic!r} is not a clinic id.", returncode=2
+                ) from exc
         found = list(projects[:2])
         if not found:
             raise CommandError(f"--project: no research project {slug!r}.", returncode=2)
