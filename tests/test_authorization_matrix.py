@@ -400,6 +400,9 @@ POST_ONLY += ("therapy:edit", "therapy:sign", "therapy:amend")
 HTML.update(
     {
         "research:workspace": Capability.EXPORT_RESEARCH,
+        "research:new_project": Capability.MANAGE_RESEARCH,
+        "research:project": Capability.EXPORT_RESEARCH,
+        "research:record_consent": Capability.RECORD_RESEARCH_CONSENT,
     }
 )
 # The de-identified export (issue 16 item 3): the button queues it (POST); its page and

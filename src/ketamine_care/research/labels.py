@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from ketamine_care.core import labels as core_labels
+from ketamine_care.patients.models import ResearchConsentStatus, Sex
 
 AUDIT_EVENTS = {
     "research_project.created": "Research project created",
@@ -12,5 +13,12 @@ AUDIT_EVENTS = {
 }
 
 
+# The rows of the cohort tables.
+SEX = "sex"
+RESEARCH_CONSENT = "research_consent"
+
+
 def register() -> None:
     core_labels.register_labels(core_labels.AUDIT_EVENT, AUDIT_EVENTS)
+    core_labels.register_labels(SEX, dict(Sex.choices))
+    core_labels.register_labels(RESEARCH_CONSENT, dict(ResearchConsentStatus.choices))
