@@ -78,6 +78,11 @@ class Capability(enum.StrEnum):
     MANAGE_RESEARCH = "manage_research"
     RECORD_RESEARCH_CONSENT = "record_research_consent"
     EXPORT_RESEARCH = "export_research"
+    # The clinic outcomes dashboard (aggregates over the clinic's courses, small cells
+    # suppressed): VIEW_REGISTRY_COUNTS opens it (counts only); VIEW_REGISTRY adds the
+    # rates, curves, safety and doses.
+    VIEW_REGISTRY = "view_registry"
+    VIEW_REGISTRY_COUNTS = "view_registry_counts"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -244,6 +249,13 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.RECORD_RESEARCH_CONSENT}
 for _role in (Role.RESEARCHER, Role.MEDICAL_DIRECTOR):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.EXPORT_RESEARCH}
+# The clinic outcomes dashboard: the prescribers and the medical director read the clinic's
+# outcomes; the clinic admin opens it too but sees how many courses, patients and measures
+# there are (counts only: no rates, curves or doses).
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_REGISTRY_COUNTS}
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_REGISTRY}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

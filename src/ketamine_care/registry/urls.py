@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401 - the dashboard's routes are added with its view
+from django.urls import path
+
+from ketamine_care.registry import views
 
 app_name = "registry"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
