@@ -84,9 +84,10 @@ def _patients(t: dict, start: int, stop: int) -> list:
 
     rows = []
     for k in range(start, stop):
+        born = date(1940, 1, 1) + timedelta(days=(k * 7919) % 23000)
+        sex = ("female", "male")[k % 2]
         patient = copy_of(t["patient"], mrn=f"SYN-{k}", given_name="Syn", family_name=f"P{k}",
-                          email="", phone="", sex=("female", "male")[k % 2],
-                          date_of_birth=date(1940, 1, 1) + timedelta(days=(k * 7919) % 23000))  # fmt: skip
+                          email="", phone="", sex=sex, date_of_birth=born)  # fmt: skip
         patient.refresh_search_fields()
         rows.append(patient)
     return Patient.objects.bulk_create(rows, batch_size=BATCH)
@@ -221,7 +222,7 @@ def main() -> None:
             print(f"-- {size} synthetic patients (+6 seeded) made in "
                   f"{time.perf_counter() - started:.0f} s; {machine_load()}")  # fmt: skip
             first, _, _ = one_export(case.project, csv=True)
-            print(f"   first export (makes the new patients' research ids and offsets) {first:.0f} ms")
+            print(f"   first export (makes new patients' research ids, offsets) {first:.0f} ms")
             for csv in (True, False):
                 runs = [one_export(case.project, csv) for _ in range(args.repeat)]
                 timing = Timing.of([r[0] for r in runs])
