@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from zoneinfo import ZoneInfo
 
-from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 BATCH_ROWS = 50_000
 
@@ -73,6 +74,16 @@ def ordinal(queryset: QuerySet, *, prefix: str, moment: str) -> Subquery:
         | Q(**{moment: outer_moment, "pk__lte": OuterRef(prefix + "pk")})
     )
     return count_of(earlier)
+
+
+def row_number(moment: str) -> Window:
+    """The row's number among its patient's rows of the query, ordered by (`moment`, id),
+    from 1: one sort that the query's own ORDER BY shares. Equal to `ordinal` over the same
+    rows (the children's tables number their parent that way), and cheaper at scale than a
+    counting subquery per row."""
+    return Window(
+        RowNumber(), partition_by=[F("patient_id")], order_by=[F(moment).asc(), F("pk").asc()]
+    )
 
 
 def batches(queryset: QuerySet, names: list[str], size: int = BATCH_ROWS) -> Iterator[dict]:

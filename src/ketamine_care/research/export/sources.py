@@ -29,7 +29,14 @@ from django.db.models.functions import Cast, TruncDate
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.arrays import minutes, ratio, shifted, typed
-from ketamine_care.research.export.scope import Scope, count_of, offset, ordinal, research_id
+from ketamine_care.research.export.scope import (
+    Scope,
+    count_of,
+    offset,
+    ordinal,
+    research_id,
+    row_number,
+)
 from ketamine_care.research.export.scope import scoped as _scoped
 from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
 
@@ -68,7 +75,7 @@ def _courses(scope: Scope) -> QuerySet:
     return plans.annotate(
         rid=F(research_id("patient")),
         shift=F(offset("patient")),
-        number=course_number(),
+        number=row_number("start_date"),
         version=F("protocol_version__version"),
         visit_count=count_of(PlannedVisit.objects.filter(plan_id=OuterRef("pk"))),
     ).order_by("patient_id", "start_date", "pk")
@@ -104,7 +111,7 @@ def _sessions(scope: Scope) -> QuerySet:
     return sessions.annotate(
         rid=F(research_id("patient")),
         shift=F(offset("patient")),
-        number=session_number(),
+        number=row_number("scheduled_for"),
         course=course_number("planned_visit__plan__"),
         visit=F("planned_visit__number"),
         day=TruncDate("scheduled_for", tzinfo=scope.zone),
