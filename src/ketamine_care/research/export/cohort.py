@@ -11,6 +11,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
+from django.db import connection
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from ketamine_care.dosing.models import TreatmentPlan
@@ -25,6 +26,7 @@ from ketamine_care.research.models import PatientShift, ResearchSubject
 from ketamine_care.research.subjects import shifts_for, subjects_for
 
 QUASI_IDENTIFIERS = ("age_band", "sex", "protocol", "start_month")
+ANALYZE_AFTER = 1000  # new research ids and offsets made by one export
 
 
 def consenting(project) -> QuerySet:
@@ -42,11 +44,16 @@ def make_secrets(project, patients: QuerySet) -> None:
     without_subject = patients.exclude(
         pk__in=ResearchSubject.objects.filter(project=project).values("patient_id")
     ).values_list("pk", flat=True)
-    subjects_for(project, without_subject.iterator())
+    made = len(subjects_for(project, without_subject.iterator()))
     without_shift = patients.exclude(pk__in=PatientShift.objects.values("patient_id")).values_list(
         "pk", flat=True
     )
-    shifts_for(without_shift.iterator())
+    made += len(shifts_for(without_shift.iterator()))
+    if made > ANALYZE_AFTER and connection.vendor == "postgresql":
+        # The tables every export query joins just grew: without fresh statistics the
+        # planner would take them for nearly empty and loop over them row by row.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE research_researchsubject, research_patientshift")
 
 
 def scope_for(project) -> Scope:
