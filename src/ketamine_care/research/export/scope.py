@@ -1,6 +1,7 @@
 """Who an export covers and how its rows are read: the project's consenting patients, and the
 query helpers every table's source shares (its research id and date offset by join, its
-ordinal numbers as counting subqueries, its rows streamed in batches).
+ordinal numbers by a window over its own sort or, for a parent's number, a counting subquery
+on the parent's index; its rows streamed in batches).
 
 Every table's query names the patient through `path` ("patient", "session__patient") and is
 filtered to the consenting patients of the project in SQL; the research id and the offset
@@ -50,7 +51,7 @@ def scoped(queryset: QuerySet, scope: Scope, path: str) -> QuerySet:
     )
 
 
-class Count(Func):
+class CountAll(Func):
     """COUNT(*) of a correlated subquery, without the GROUP BY an aggregate would add."""
 
     function = "COUNT"
@@ -62,7 +63,7 @@ class Count(Func):
 
 
 def count_of(queryset: QuerySet) -> Subquery:
-    return Subquery(queryset.order_by().annotate(_n=Count()).values("_n")[:1])
+    return Subquery(queryset.order_by().annotate(_n=CountAll()).values("_n")[:1])
 
 
 def ordinal(queryset: QuerySet, *, prefix: str, moment: str) -> Subquery:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db.models import Count as Aggregate
 from django.db.models import (
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
@@ -188,7 +188,7 @@ def _vitals(scope: Scope) -> QuerySet:
     sessions = _scoped(TreatmentSession.objects.all(), scope, "patient")
     return (
         sessions.annotate(
-            readings_n=Aggregate("readings"),
+            readings_n=Count("readings"),
             sys_max=Max("readings__bp_systolic_mmhg"),
             dia_max=Max("readings__bp_diastolic_mmhg"),
             hr_max=Max("readings__heart_rate_bpm"),
