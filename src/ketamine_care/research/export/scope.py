@@ -24,7 +24,7 @@ BATCH_ROWS = 50_000
 @dataclass
 class Scope:
     project: object  # research.models.ResearchProject
-    patients: QuerySet  # the consenting patients' primary keys (a subquery)
+    patients: object  # the consenting patients' primary keys (a subquery: cohort.cohort_table)
     zone: ZoneInfo
     suppressed: set[str] = field(default_factory=set)  # research ids k-anonymity removed
 
