@@ -28,7 +28,8 @@ class RateBar:
     low: float  # the whisker: the 95 % interval
     high: float
     title: str
-    suppressed: bool
+    suppressed: bool  # no bar: withheld (small cell) or nobody to count
+    note: str = ""  # what the row says instead of a bar
 
     @property
     def width(self) -> float:
@@ -75,12 +76,17 @@ def rate_chart(rates: Sequence[Rate]) -> RateChart | None:
                 x=_x(p.estimate) if p else LEFT,
                 low=_x(p.low) if p else LEFT,
                 high=_x(p.high) if p else LEFT,
-                title=words if p else f"{r.label}: not shown",
+                title=words if p else f"{r.label}: {_note(r)}",
                 suppressed=p is None,
+                note="" if p else _note(r),
             )
         )
     ticks = tuple(Tick(_x(v / 100), f"{v} %") for v in (0, 25, 50, 75, 100))
     return RateChart(bars=tuple(out), ticks=ticks, height=TOP + len(rates) * ROW + 24)
+
+
+def _note(r: Rate) -> str:
+    return "fewer than 5 patients" if r.suppressed else "no rating to count"
 
 
 @dataclass(frozen=True)

@@ -120,11 +120,17 @@ def _followed(history: History, rules: CourseRules) -> str:
     return next((c for c in rules.instruments if c in present), rules.instruments[0])
 
 
-def _baseline(measures: Sequence[Measure], first: date | None) -> Measure | None:
-    if not measures or first is None:
+def _baseline(facts: CourseFacts, code: str, today: date) -> Measure | None:
+    """The last rating at or before the first dose (by time: a rating after the dose on the
+    same day is not a baseline)."""
+    held = [t for t in facts.session_times if t.date() <= today]
+    if not held:
         return None
-    before = [m for m in measures if m.day <= first]
-    return before[-1] if before else None
+    first = min(held)
+    before = sorted(
+        (r.at, r.total) for r in facts.ratings if r.instrument == code and r.at <= first
+    )
+    return Measure(before[-1][0].date(), code, before[-1][1]) if before else None
 
 
 def induction_end(session_days: Sequence[date], rules: CourseRules, today: date) -> date | None:
@@ -209,7 +215,7 @@ def summary_row(facts: CourseFacts) -> SummaryRow:
     days = [s.day for s in history.sessions if s.day <= today]
     first = days[0] if days else None
     measures = [m for m in history.measures if m.instrument == code and m.day <= today]
-    baseline = _baseline(measures, first)
+    baseline = _baseline(facts, code, today)
     assessed = assess(measures, baseline, cut) if cut and first else ()
     windows = load_windows()
     end = induction_end(days, rules, today)

@@ -11,6 +11,7 @@ from ketamine_care.accounts.permissions import Capability
 from ketamine_care.registry.cohorts import CohortFilter
 from ketamine_care.registry.definitions import DEFINITIONS
 from ketamine_care.registry.forms import CohortForm
+from ketamine_care.registry.jobs import request_stale_refresh
 from ketamine_care.registry.queries import clinic_dashboard, cohort_choices
 
 
@@ -22,6 +23,8 @@ def dashboard(request):
     form = CohortForm(request.GET or None, protocols=protocols, indications=indications)
     cohort = form.cohort() if form.is_bound and form.is_valid() else CohortFilter()
     board = clinic_dashboard(request.membership, cohort, request=request)
+    if board.stale != "0":
+        request_stale_refresh(request.membership.clinic)  # the next reading is current
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "board": board, "definitions": DEFINITIONS.items()}
     return render(request, "registry/dashboard.html", context, status=status)

@@ -102,7 +102,8 @@ def make_course(
     *, patient, version, prescriber, nurse, start, sessions=(), ratings=(), **rating_kw
 ):
     """A plan starting `start`; sessions on its first visits (the nurse doses, the prescriber
-    checks); ratings as (day, hour, total)."""
+    checks); ratings as (day, hour, total): before day 0 a baseline, before 9:00 (the
+    session's hour) pre-session, later post-session."""
     clinic = patient.clinic
     plan = treatable_plan(patient=patient, version=version, prescriber=prescriber, start=start)
     visits = list(plan.visits.order_by("date", "number"))
@@ -113,7 +114,8 @@ def make_course(
         made.append(add_session(plan, visit, nurse, when, dose_mg="35", checker=prescriber))
     for offset, hour, total in ratings:
         when = local(clinic, start + timedelta(days=offset), hour)
-        add_rating(patient, prescriber, when, total, **rating_kw)
+        point = "baseline" if offset < 0 else "pre_session" if hour < 9 else "post_session"
+        add_rating(patient, prescriber, when, total, point=point, **rating_kw)
     return plan, made
 
 

@@ -113,6 +113,7 @@ def test_rate_chart_keeps_a_row_for_a_withheld_rate():
                   measure="response")  # fmt: skip
     chart = charts.rate_chart([shown_rate, hidden])
     assert [b.suppressed for b in chart.bars] == [False, True]
+    assert chart.bars[1].note == "fewer than 5 patients"
     first = chart.bars[0]
     assert first.low < first.x < first.high
     assert "95 % interval" in first.title

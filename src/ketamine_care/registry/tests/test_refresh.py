@@ -71,6 +71,8 @@ class RefreshTests(CourseCase):
         self.assertIsNone(row.response_6m)
         self.assertEqual(row.first_response_day, 17)
         self.assertEqual((row.adverse_events, row.bp_alerts), (1, 1))
+        self.assertTrue(row.analysable)  # MADRS at baseline and after the first session
+        self.assertGreater(row.expected_measures, row.received_measures)
         self.assertFalse(row.stale)
 
     def test_refreshing_again_updates_the_row_in_place(self):
@@ -136,7 +138,12 @@ class StaleTests(CourseCase):
         self.assertTrue(CourseSummary.objects.get(plan=self.plan).stale)
 
     def test_nothing_stale_nothing_refreshed(self):
+        refresh_summaries(clinic=self.clinic)
         self.assertEqual(refresh_stale(clinic=self.clinic).courses, 0)
+
+    def test_a_course_without_a_row_yet_is_built_by_the_stale_refresh(self):
+        self.assertEqual(refresh_stale(clinic=self.clinic).courses, 1)
+        self.assertTrue(CourseSummary.objects.filter(plan=self.plan).exists())
 
 
 class CohortFilterTests(CourseCase):

@@ -150,3 +150,11 @@ def test_later_ratings_and_sessions_than_the_refresh_day_are_ignored():
     assert row.observed_days == 17
     assert row.at_time_points["3m"].response is None
     assert row.first_session_date == date(2026, 1, 5)
+
+
+def test_a_rating_after_the_first_dose_on_its_day_is_not_the_baseline():
+    # Baseline 32 two days before; 14 at 13:00 after the 9:00 dose; 12 at the end.
+    row = summary_row(facts(IV, [(-2, 10, 32), (0, 13, 14), (17, 8, 12)], IV_SERIES, 30))
+    assert row.baseline_total == 32
+    assert row.first_response_day == 0
+    assert row.at_induction_end.response is True
