@@ -407,6 +407,10 @@ HTML.update(
         "research:record_consent": Capability.RECORD_RESEARCH_CONSENT,
     }
 )
+# The de-identified export (issue 16 item 3): the button queues it (POST); its page and
+# download are the accounts export routes above.
+HTML["research:export"] = Capability.EXPORT_RESEARCH
+POST_ONLY += ("research:export",)
 
 
 def _walk(patterns, prefix="", namespace=""):

@@ -171,6 +171,10 @@ HTML_READS.update(
         "research:record_consent": PATIENT,
     }
 )
+# Queues the de-identified export (research_export.requested); the worker's writing is audited
+# as research_export.written (project, columns, k-anonymity report), each download as
+# export.downloaded (research/tests/test_export_job.py).
+HTML_READS["research:export"] = WRITE
 for _name in HTML:
     if _name.startswith("inventory:"):
         # The ledger counts stock; it names lots, products and staff, never a patient.

@@ -12,8 +12,12 @@ class ResearchConfig(AppConfig):
         from ketamine_care.research import labels
         from ketamine_care.research.chart import consent_section
         from ketamine_care.research.demo import demo_project
+        from ketamine_care.research.export import job as export_job
+        from ketamine_care.research.export import labels as export_labels
 
         labels.register()
+        export_labels.register()
+        export_job.register()
         register_section(
             PATIENT_CHART,
             "research_consent",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ketamine_care.research import consent_views, views
+from ketamine_care.research import consent_views, export_views, views
 
 app_name = "research"
 urlpatterns = [
@@ -12,4 +12,5 @@ urlpatterns = [
         consent_views.record_consent,
         name="record_consent",
     ),
+    path("projects/<uuid:project_id>/export/", export_views.start_export, name="export"),
 ]
