@@ -14,12 +14,13 @@ PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --du
 .PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
 
 # The install goes through uv (from PyPI, into the venv: it fetches and installs in parallel,
-# some 10 s against pip's 60-90 s for the same pinned-by-range set); where uv cannot be had,
-# pip installs the same '.[dev]'.
+# some 30 s against pip's 60-90 s for the same set); where uv cannot be had, pip installs the
+# same '.[dev]'. Bytecode is compiled at install, as pip does: every test worker and every
+# `ketamine-care` subprocess of the suite would otherwise compile the libraries again.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	if $(BIN)/python -m pip install --quiet uv && \
-		$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'; then \
+		$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; then \
 		:; \
 	else \
 		$(BIN)/python -m pip install --quiet --upgrade pip && \
