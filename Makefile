@@ -10,6 +10,10 @@ PORT ?= 8000
 # (LONGEST_FIRST); xdist's own reorder (most tests first) would put a long one-test module last.
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=10
+# Bytecode is cached even where the environment turns caching off (PYTHONDONTWRITEBYTECODE):
+# each test worker would otherwise rewrite and compile every test module again, and each of
+# the suite's `ketamine-care` subprocesses compile the project's modules again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
 
