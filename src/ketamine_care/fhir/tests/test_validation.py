@@ -13,10 +13,11 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.demo.data import DEMO_CLINIC, load_demo
+from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.fhir import registry
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.patients.models import Patient
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
 from ketamine_care.treatment_sessions.services.notes import amend_session, record_adverse_event
@@ -50,7 +51,7 @@ PROBE = {"token": "x", "string": "a", "date": "ge2000-01-01"}
 class DemoValidationTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        load_demo_once()
         director = Membership.objects.select_related("clinic", "user").get(
             user__email="medical_director@demo.clinic"
         )
