@@ -158,6 +158,8 @@ LONGEST_FIRST = (
     "tests/test_replica_routing.py",
     "tests/test_tenant_isolation_lists.py",
     "tests/test_concurrent_traffic.py",
+    "src/ketamine_care/fhir/tests/test_clinic_export.py",
+    "tests/test_demo_snapshot.py",
     "src/ketamine_care/inventory/tests/test_balance_properties.py",
     "src/ketamine_care/dosing/tests/test_plans.py",
 )

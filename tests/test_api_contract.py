@@ -26,7 +26,7 @@ from schemathesis.engine import events, from_schema
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.demo.data import DEMO_CLINIC, load_demo
+from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.instruments.models import Administration
 from ketamine_care.inventory.models import Discrepancy, LedgerEntry, Lot, Product
@@ -40,6 +40,7 @@ from ketamine_care.patients.models import (
 )
 from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.screening.models import ScreeningVerdict
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.treatment_sessions.models import SessionAlert, TreatmentSession
 
 log = logging.getLogger(__name__)
@@ -265,7 +266,7 @@ def test_schema_names_are_unique_so_no_component_hides_another():
 def test_every_operation_keeps_its_published_contract(_audit_guard_lifted_for_flush, settings):
     # Requests reach the app in-process with the Host schemathesis sends.
     settings.ALLOWED_HOSTS = ["localhost"]
-    load_demo()
+    load_demo_once()
     ids = _ids()
     failures: dict = {}
     errors: list[str] = []

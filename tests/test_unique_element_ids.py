@@ -10,7 +10,7 @@ import pytest
 from django.test import TestCase
 
 from ketamine_care.accounts.models import Role, User
-from ketamine_care.demo.data import load_demo
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.testing.pages import main_pages
 
 
@@ -39,7 +39,7 @@ def test_the_checker_finds_a_repeated_id():
 class UniqueIdsTests(TestCase):
     @classmethod
     def setUpTestData(cls) -> None:
-        load_demo()
+        load_demo_once()
 
     def test_no_main_page_repeats_an_element_id_for_any_role(self):
         pages = main_pages()

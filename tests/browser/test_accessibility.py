@@ -7,7 +7,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from ketamine_care.accounts.models import Role
-from ketamine_care.demo.data import DEMO_PASSWORD, load_demo
+from ketamine_care.demo.data import DEMO_PASSWORD
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.testing.pages import main_pages
 
 # The markup is the same whichever database serves it: checked once, in the SQLite pass.
@@ -31,7 +32,7 @@ def violations(page) -> list[str]:
 
 
 def test_main_pages_have_no_serious_violations_for_any_role(page, sign_in):
-    load_demo()
+    load_demo_once()
     pages = main_pages()
     problems, checked = [], 0
     for role in Role:

@@ -8,6 +8,7 @@ from ketamine_care.courses.queries import plan_review
 from ketamine_care.demo.courses import COURSES, PROTOCOL
 from ketamine_care.demo.data import load_demo
 from ketamine_care.dosing.models import TreatmentPlan
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 EXPECTED_ACTIONS = {
     "induction": "continue",
@@ -20,7 +21,7 @@ EXPECTED_ACTIONS = {
 
 @pytest.mark.django_db
 def test_demo_courses_cover_every_state():
-    load_demo()
+    load_demo_once()
     plans = TreatmentPlan.objects.filter(protocol_id=PROTOCOL).order_by("id")
     reviews = {}
     for plan in plans:

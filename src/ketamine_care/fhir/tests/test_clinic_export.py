@@ -23,9 +23,10 @@ from fhir.resources.R4B import get_fhir_model_class
 
 from ketamine_care.accounts.models import Clinic
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.demo.data import DEMO_CLINIC, load_demo
+from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.clinic_export import verify_export
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 # What the round trip compares, computed the same way on both sides.
 SUMMARY = """
@@ -64,7 +65,7 @@ def summary_here(name: str) -> dict:
 class ClinicExportTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        load_demo_once()
         cls.clinic = Clinic.objects.get(name=DEMO_CLINIC)
 
     def setUp(self):

@@ -9,10 +9,11 @@ from fhir.resources.R4B.bundle import Bundle
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.demo.data import DEMO_CLINIC, load_demo
+from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC, project_system
 from ketamine_care.patients.models import Patient
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 MINE = {"Patient", "Condition", "AllergyIntolerance", "MedicationStatement", "Observation"}
 MINE |= {"Encounter"}
@@ -24,7 +25,7 @@ CONFIRMED_LOINC |= {"29463-7", "8302-2", "39156-5", "44261-6", "70274-6"}
 class DemoResourcesTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        load_demo_once()
         director = Membership.objects.select_related("clinic", "user").get(
             user__email="medical_director@demo.clinic"
         )

@@ -22,7 +22,6 @@ from fhir.resources.R4B.observation import Observation
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.demo.data import load_demo
 from ketamine_care.fhir import bulk, registry
 from ketamine_care.fhir.access import Grant
 from ketamine_care.fhir.bulk_rows import keyset_batches, resource_line
@@ -32,6 +31,7 @@ from ketamine_care.fhir.tests.demo_rows import (
     add_records_the_demo_lacks,
     add_sparse_unicode_patient,
 )
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 
 def model_json(model) -> dict:
@@ -41,7 +41,7 @@ def model_json(model) -> dict:
 class PlainJsonOfDemoRowsTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        load_demo_once()
         cls.admin = Membership.objects.select_related("clinic", "user").get(
             user__email="clinic_admin@demo.clinic"
         )

@@ -13,11 +13,12 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.demo.data import DEMO_CLINIC, load_demo
+from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.tests.demo_rows import add_records_the_demo_lacks
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.patients.models import Patient
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 # The types the demo must emit: every registered type that is about a patient.
 ABOUT_PATIENTS = {
@@ -48,7 +49,7 @@ PROBE = {"token": "x", "string": "a", "date": "ge2000-01-01"}
 class DemoValidationTests(TestCase):
     @classmethod
     def setUpTestData(cls):
-        load_demo()
+        load_demo_once()
         director = Membership.objects.select_related("clinic", "user").get(
             user__email="medical_director@demo.clinic"
         )

@@ -5,13 +5,14 @@ import pytest
 from ketamine_care.accounts.models import Clinic
 from ketamine_care.demo.data import load_demo
 from ketamine_care.inventory.models import LedgerEntry, Lot
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.treatment_sessions.models import DoseAdministration
 
 
 @pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_the_demo_ledger_is_stocked_once_with_a_witnessed_waste():
-    first = load_demo()
+    first = load_demo_once()
     second = load_demo()
     assert (first["ledger_entries_created"], second["ledger_entries_created"]) == (9, 0)
     demo = Clinic.objects.get(name="Demo Clinic")
@@ -33,7 +34,7 @@ def test_the_demo_ledger_is_stocked_once_with_a_witnessed_waste():
 @pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_every_demo_dose_draws_from_a_demo_lot_that_exists():
-    load_demo()
+    load_demo_once()
     demo = Clinic.objects.get(name="Demo Clinic")
     doses = list(DoseAdministration.objects.filter(session__clinic=demo))
     assert len(doses) >= 2

@@ -7,12 +7,14 @@ from ketamine_care.outcomes.models import SafetyAlert
 from ketamine_care.outcomes.queries import instrument_outcomes
 from ketamine_care.outcomes.rules import load_thresholds
 from ketamine_care.patients.models import Patient
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 
 @pytest.mark.only_on("sqlite")  # the demo's database (`make demo`)
 @pytest.mark.django_db
 def test_demo_patients_get_response_patterns_and_one_open_alert():
-    call_command("demo", "--no-serve")
+    # What `demo` loads (the command itself, end to end: tests/test_demo_and_health.py).
+    load_demo_once()
     count = Administration.objects.count()
     call_command("demo", "--no-serve")
     assert Administration.objects.count() == count  # idempotent

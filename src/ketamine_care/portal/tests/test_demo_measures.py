@@ -7,11 +7,13 @@ from django.utils import timezone
 from ketamine_care.accounts.models import Clinic
 from ketamine_care.portal.models import MeasureRequest
 from ketamine_care.portal.queries import outstanding
+from ketamine_care.testing.demo_snapshot import load_demo_once
 
 
 @pytest.mark.django_db
 def test_the_demo_shows_scheduled_measures_in_each_state(capsys):
-    call_command("demo", "--no-serve")
+    # What `demo` loads (the command itself, end to end: tests/test_demo_and_health.py).
+    load_demo_once()
     call_command("demo", "--no-serve")  # idempotent
     demo = Clinic.objects.get(name="Demo Clinic")
     now = timezone.now()

@@ -7,6 +7,7 @@ import pytest
 
 from ketamine_care.accounts.models import Clinic
 from ketamine_care.demo.data import load_demo
+from ketamine_care.testing.demo_snapshot import load_demo_once
 from ketamine_care.therapy.models import TherapyAmendment, TherapySession
 from ketamine_care.therapy.queries import caseload
 from ketamine_care.therapy.windows import windows_for
@@ -14,7 +15,7 @@ from ketamine_care.therapy.windows import windows_for
 
 @pytest.mark.django_db
 def test_the_demo_therapist_has_a_caseload_and_integration_sessions():
-    load_demo()
+    load_demo_once()
     load_demo()  # idempotent
     clinic = Clinic.objects.get(name="Demo Clinic")
     notes = TherapySession.objects.filter(clinic=clinic, therapist__email="therapist@demo.clinic")
