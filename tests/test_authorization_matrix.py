@@ -50,6 +50,8 @@ HTML = {
     "accounts:switch_clinic": ANY_MEMBER,
     "accounts:administration": Capability.VIEW_MEMBERS,
     "accounts:cohorts": Capability.VIEW_COHORTS,
+    # The clinic outcomes dashboard: counts open it; VIEW_REGISTRY adds the outcomes.
+    "registry:dashboard": Capability.VIEW_REGISTRY_COUNTS,
     "accounts:invite": Capability.MANAGE_MEMBERS,
     "accounts:invitation": Capability.MANAGE_MEMBERS,
     "accounts:member": Capability.MANAGE_MEMBERS,

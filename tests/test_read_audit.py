@@ -30,6 +30,9 @@ from tests.test_authorization_matrix import API, FHIR, HTML, MatrixFixture, _wal
 class Reads:
     event_type: str
     one_patient: bool = True  # the event names the patient (else: a list of patients)
+    # Aggregates over a cohort (the outcomes dashboard): the event names the cohort's filter
+    # and the number of courses counted, and no patient (the page shows none).
+    aggregate: bool = False
 
 
 WRITE = "write"  # a state change, audited by its own event; the answer shows what it wrote
@@ -37,6 +40,7 @@ NO_PATIENT_DATA = "no patient data"
 
 PATIENT = Reads("patient.viewed")
 SESSION = Reads("session.viewed")
+AGGREGATES = Reads("registry.dashboard_viewed", one_patient=False, aggregate=True)
 
 HTML_READS = {
     "home": NO_PATIENT_DATA,  # a redirect
@@ -49,6 +53,8 @@ HTML_READS = {
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
     "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
+    # Aggregates over the clinic's courses: one event naming the cohort filter, no patient.
+    "registry:dashboard": AGGREGATES,
     # Staff administration: staff names, roles and e-mail addresses, never a patient.
     "accounts:invite": NO_PATIENT_DATA,
     "accounts:invitation": NO_PATIENT_DATA,
@@ -280,7 +286,12 @@ class ReadAuditTests(MatrixFixture):
         )
         self.assertTrue(events.exists(), f"no {expected.event_type} event")
         event = events.get()
-        if expected.one_patient:
+        if expected.aggregate:
+            self.assertIsNone(event.patient)
+            self.assertIn("cohort", event.changes)
+            self.assertNotIn("patients", event.changes)
+            self.assertGreaterEqual(event.changes["count"], 0)
+        elif expected.one_patient:
             self.assertEqual(event.patient, self.patient)
         else:
             if not may_be_empty:

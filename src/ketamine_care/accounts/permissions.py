@@ -74,6 +74,11 @@ class Capability(enum.StrEnum):
     VIEW_THERAPY = "view_therapy"
     RECORD_THERAPY = "record_therapy"
     MANAGE_THERAPY_SETTINGS = "manage_therapy_settings"
+    # The clinic outcomes dashboard (aggregates over the clinic's courses, small cells
+    # suppressed): VIEW_REGISTRY_COUNTS opens it (counts only); VIEW_REGISTRY adds the
+    # rates, curves, safety and doses.
+    VIEW_REGISTRY = "view_registry"
+    VIEW_REGISTRY_COUNTS = "view_registry_counts"
 
 
 CLINICIANS = {Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE}
@@ -229,6 +234,14 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_THERAPY}
 for _role in (Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.MANAGE_THERAPY_SETTINGS}
+
+# The clinic outcomes dashboard: the prescribers and the medical director read the clinic's
+# outcomes; the clinic admin opens it too but sees how many courses, patients and measures
+# there are (counts only: no rates, curves or doses).
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_REGISTRY_COUNTS}
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.VIEW_REGISTRY}
 
 # Roles that must use a second factor when REQUIRE_2FA is on.
 TWO_FACTOR_ROLES = frozenset({Role.CLINIC_ADMIN, Role.MEDICAL_DIRECTOR, Role.PRESCRIBER})

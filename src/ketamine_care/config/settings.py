@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "ketamine_care.therapy",
     "ketamine_care.demo",
     "ketamine_care.fhir",
+    "ketamine_care.registry",
 ]
 
 MIDDLEWARE = [

@@ -19,5 +19,6 @@ EvidenceTag = Literal[
     "OBS",
     "INSTITUTIONAL",
     "PSYCHOMETRIC",
+    "METHOD",  # a statistical or analysis method (Wilson's interval, Kaplan-Meier)
     "UNCONFIRMED",
 ]

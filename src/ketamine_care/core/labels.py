@@ -73,6 +73,7 @@ EVIDENCE_LABELS: dict[str, str] = {
     "OBS": "Observational study",
     "INSTITUTIONAL": "Clinic default",
     "PSYCHOMETRIC": "Psychometric study",
+    "METHOD": "Statistical method",
     "UNCONFIRMED": "Unconfirmed",
 }
 

@@ -23,6 +23,7 @@ from ketamine_care.demo.treatment import make_treatment_demo
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients import services
 from ketamine_care.patients.models import Patient
+from ketamine_care.registry.services import refresh_summaries
 
 DEMO_PASSWORD = "demo"
 DEMO_CLINIC = "Demo Clinic"
@@ -125,6 +126,9 @@ def load_demo(seed: int = 20261125) -> dict:
     sessions.update(make_surveillance_demo(demo))
     sessions |= make_therapy_demo(demo)
     make_measures_demo(demo)  # after the sessions: its requests belong to them
+    courses = make_course_demo(demo)
+    # The outcomes dashboard reads the course summaries: build them once everything exists.
+    summaries = refresh_summaries(clinic=demo)
     return {
         "logins": logins,
         "patients_created": created,
@@ -132,7 +136,8 @@ def load_demo(seed: int = 20261125) -> dict:
         **treatment,
         **ledger,
         **sessions,
-        **make_course_demo(demo),
+        **courses,
+        "course_summaries": summaries.courses,
     }
 
 

@@ -44,6 +44,7 @@ def main_pages() -> list[tuple[str, str]]:
         ("clinic settings", reverse("accounts:clinic_settings")),
         ("person", reverse("accounts:member", args=[nurse.user.public_id])),
         ("cohort research", reverse("accounts:cohorts")),
+        ("outcomes", reverse("registry:dashboard")),
         ("register patient", reverse("patients:register")),
     ]
     if plan is not None:

@@ -1,0 +1,186 @@
+"""The dashboard's figures as SQL aggregates over a cohort of course summaries.
+
+Every function takes the cohort (`cohorts.filter_summaries(...)`, already scoped to one
+clinic) and runs one aggregate query (or, for a curve, fetches the two columns it needs): the
+database counts, Python never loops over the cohort's rows. Counts come in pairs: courses,
+and distinct patients (small-cell suppression counts patients). docs/RESEARCH.md, "Clinic
+outcomes dashboard", defines each figure.
+"""
+
+from __future__ import annotations
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Cast, Coalesce, Floor
+
+from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.rows import load_windows
+from ketamine_care.treatment_sessions.models import DoseAdministration, SessionAmendment
+
+# A rate's time points: key, label, the summary column suffix, the "reached" condition.
+INDUCTION = ("induction", "End of induction", Q(induction_end_date__isnull=False))
+
+
+def time_points() -> list[tuple[str, str, Q]]:
+    points = [INDUCTION]
+    for p in load_windows().time_points:
+        points.append((p.key, p.label, Q(followup_days__gte=p.course_day)))
+    return points
+
+
+EARLY_WINDOWS = (("4h", "4 hours"), ("24h", "24 hours"), ("day7", "Day 7"))
+CADSS_BIN = 10  # points per bar of the dissociation histogram (CADSS totals 0-92)
+DOSE_BIN = 0.1  # mg/kg per bar of the dose histogram
+
+
+def _pair(name: str, condition: Q) -> dict:
+    return {
+        f"{name}": Count("id", filter=condition),
+        f"{name}_p": Count("patient", distinct=True, filter=condition),
+    }
+
+
+def _field(key: str, measure: str) -> str:
+    return f"{measure}_{key}"
+
+
+def outcome_counts(rows: QuerySet[CourseSummary]) -> dict[str, int]:
+    """One query: for each time point, courses (and patients) that reached it; of those, the
+    analysable ones with a known response (remission), and the responders (remitters) and
+    non-responders (non-remitters) among them. Plus the cohort's size and freshness."""
+    aggregates: dict = {
+        **_pair("courses", Q()),
+        **_pair("analysable", Q(analysable=True)),
+        **_pair("stale", Q(stale=True)),
+        "refreshed_at": Max("refreshed_at"),
+        "sessions": Coalesce(Sum("sessions"), 0),
+    }
+    for key, _label, reached in time_points():
+        aggregates.update(_pair(f"{key}_all", reached))
+        for measure in ("response", "remission"):
+            column = _field(key, measure)
+            known = reached & Q(analysable=True, **{f"{column}__isnull": False})
+            aggregates.update(_pair(f"{column}_n", known))
+            aggregates.update(_pair(f"{column}_k", known & Q(**{column: True})))
+            aggregates.update(_pair(f"{column}_no", known & Q(**{column: False})))
+    for key, _label in EARLY_WINDOWS:
+        column = f"early_{key}"
+        aggregates.update(_pair(f"{column}_n", Q(**{f"{column}__isnull": False})))
+        aggregates.update(_pair(f"{column}_k", Q(**{column: True})))
+        aggregates.update(_pair(f"{column}_no", Q(**{column: False})))
+    # Aliases must not shadow the model's fields ("analysable", "sessions"): prefixed here.
+    result = rows.aggregate(**{f"agg_{name}": value for name, value in aggregates.items()})
+    return {name.removeprefix("agg_"): value for name, value in result.items()}
+
+
+def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
+    """(day of first response, or of the last rating when none yet; responded) per course
+    with a baseline and a rating after it."""
+    return list(
+        rows.filter(observed_days__isnull=False)
+        .annotate(
+            day=Coalesce("first_response_day", "observed_days"),
+            responded=ExpressionWrapper(
+                Q(first_response_day__isnull=False), output_field=BooleanField()
+            ),
+        )
+        .values_list("day", "responded")
+    )
+
+
+def relapse_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
+    """(days from first response to relapse or last rating, relapsed) per course at risk."""
+    return list(
+        rows.filter(relapse_event__isnull=False).values_list("relapse_days", "relapse_event")
+    )
+
+
+def relapse_patients(rows: QuerySet[CourseSummary]) -> int:
+    return rows.filter(relapse_event__isnull=False).aggregate(n=Count("patient", distinct=True))[
+        "n"
+    ]
+
+
+def safety_by_protocol(rows: QuerySet[CourseSummary]) -> list[dict]:
+    """Per protocol: sessions, adverse events and blood-pressure alerts, and the patients
+    with at least one of each."""
+    return list(
+        rows.values("protocol_id")
+        .annotate(
+            courses=Count("id"),
+            patients=Count("patient", distinct=True),
+            sessions_held=Coalesce(Sum("sessions"), 0),
+            events=Coalesce(Sum("adverse_events"), 0),
+            event_patients=Count("patient", distinct=True, filter=Q(adverse_events__gt=0)),
+            alerts=Coalesce(Sum("bp_alerts"), 0),
+            alert_patients=Count("patient", distinct=True, filter=Q(bp_alerts__gt=0)),
+        )
+        .order_by("protocol_id")
+    )
+
+
+def cadss_histogram(rows: QuerySet[CourseSummary]) -> list[dict]:
+    """Courses (and patients) per band of peak CADSS total, CADSS_BIN points wide."""
+    return list(
+        rows.filter(cadss_peak__isnull=False)
+        .annotate(bin=Floor(F("cadss_peak") / CADSS_BIN))
+        .values("bin")
+        .annotate(courses=Count("id"), patients=Count("patient", distinct=True))
+        .order_by("bin")
+    )
+
+
+def _active_doses(rows: QuerySet[CourseSummary]) -> QuerySet[DoseAdministration]:
+    in_error = SessionAmendment.objects.filter(
+        kind="entered_in_error", target_type="dose", target_id=OuterRef("public_id")
+    )
+    return (
+        DoseAdministration.objects.filter(
+            session__planned_visit__plan_id__in=rows.values("plan_id"),
+            drug="ketamine",
+            session__pre_checks__weight_measurement__weight_kg__isnull=False,
+        )
+        .exclude(session__state="cancelled")
+        .exclude(Exists(in_error))
+    )
+
+
+def dose_histogram(rows: QuerySet[CourseSummary]) -> list[dict]:
+    """Ketamine doses (and patients) per band of mg/kg (the dose over the weight recorded at
+    the session's pre-checks), DOSE_BIN wide."""
+    weight = Cast("session__pre_checks__weight_measurement__weight_kg", FloatField())
+    mg_per_kg = Cast("dose_mg", FloatField()) / weight
+    return list(
+        _active_doses(rows)
+        .annotate(bin=Floor(mg_per_kg / DOSE_BIN))
+        .values("bin")
+        .annotate(doses=Count("id"), patients=Count("session__patient", distinct=True))
+        .order_by("bin")
+    )
+
+
+def completeness_by_protocol(rows: QuerySet[CourseSummary]) -> list[dict]:
+    """Per protocol: the measures its schedule expected so far and those received."""
+    return list(
+        rows.values("protocol_id")
+        .annotate(
+            courses=Count("id"),
+            patients=Count("patient", distinct=True),
+            expected=Coalesce(Sum("expected_measures"), 0),
+            received=Coalesce(Sum("received_measures"), 0),
+            analysable_n=Count("id", filter=Q(analysable=True)),
+            analysable_p=Count("patient", distinct=True, filter=Q(analysable=True)),
+        )
+        .order_by("protocol_id")
+    )

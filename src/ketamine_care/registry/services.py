@@ -1,0 +1,162 @@
+"""Rebuilding the course summaries: in batches, a few queries per batch, one bulk write.
+
+`refresh_summaries` is run by the "registry.refresh" job (registry.jobs) and by the demo; a
+request never computes the dashboard's rows. It writes no audit event: it copies facts the
+clinic already recorded into a derived table, shows nothing to anyone, and is re-runnable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from ketamine_care.core.clock import clinic_today
+from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+from ketamine_care.registry.facts import gather
+from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.rows import SummaryRow, summary_row
+
+BATCH_SIZE = 500
+ROW_FIELDS = (
+    "clinic", "patient", "protocol_id", "indication", "sex", "age_at_start", "start_date",
+    "instrument", "baseline_total", "first_session_date", "sessions", "induction_end_date",
+    "followup_days", "response_induction", "remission_induction", "response_3m",
+    "remission_3m", "response_6m", "remission_6m", "response_12m", "remission_12m",
+    "first_response_day", "observed_days", "relapse_event", "relapse_days", "early_4h",
+    "early_24h", "early_day7", "analysable", "expected_measures", "received_measures",
+    "adverse_events", "bp_alerts", "cadss_peak", "stale", "refreshed_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    courses: int
+    batches: int
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _plans(clinic=None, patients=None):
+    plans = TreatmentPlan.objects.exclude(status=PlanStatus.CANCELLED)
+    if clinic is not None:
+        plans = plans.filter(patient__clinic=clinic)
+    if patients is not None:
+        plans = plans.filter(patient__in=patients)
+    return plans.order_by("id")
+
+
+def _batches(plans, size: int) -> Iterator[list[TreatmentPlan]]:
+    """Keyset batches of plans with what the rows read of them loaded."""
+    last = 0
+    while True:
+        batch = list(
+            plans.filter(id__gt=last)
+            .select_related("patient__clinic", "protocol_version")
+            .prefetch_related("visits")[:size]
+        )
+        if not batch:
+            return
+        yield batch
+        last = batch[-1].id
+
+
+def _summary(plan: TreatmentPlan, row: SummaryRow, safety, now) -> CourseSummary:
+    patient = plan.patient
+    points = row.at_time_points
+    return CourseSummary(
+        clinic_id=patient.clinic_id,
+        patient_id=patient.id,
+        plan_id=plan.id,
+        protocol_id=plan.protocol_id,
+        indication=plan.protocol_version.definition.get("indications", [""])[0],
+        sex=patient.sex,
+        age_at_start=max(age_on(patient.date_of_birth, plan.start_date), 0),
+        start_date=plan.start_date,
+        instrument=row.instrument,
+        baseline_total=row.baseline_total,
+        first_session_date=row.first_session_date,
+        sessions=row.sessions,
+        induction_end_date=row.induction_end_date,
+        followup_days=row.followup_days,
+        response_induction=row.at_induction_end.response,
+        remission_induction=row.at_induction_end.remission,
+        response_3m=points["3m"].response,
+        remission_3m=points["3m"].remission,
+        response_6m=points["6m"].response,
+        remission_6m=points["6m"].remission,
+        response_12m=points["12m"].response,
+        remission_12m=points["12m"].remission,
+        first_response_day=row.first_response_day,
+        observed_days=row.observed_days,
+        relapse_event=row.relapse_event,
+        relapse_days=row.relapse_days,
+        early_4h=row.early["4h"],
+        early_24h=row.early["24h"],
+        early_day7=row.early["day7"],
+        analysable=row.analysable,
+        expected_measures=row.expected_measures,
+        received_measures=row.received_measures,
+        adverse_events=safety.adverse_events,
+        bp_alerts=safety.bp_alerts,
+        cadss_peak=safety.cadss_peak,
+        stale=False,
+        refreshed_at=now,
+    )
+
+
+def _write(rows: list[CourseSummary]) -> None:
+    CourseSummary.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["plan"],
+        update_fields=list(ROW_FIELDS),
+    )
+
+
+def refresh_summaries(
+    *, clinic=None, patients: Iterable | None = None, batch_size: int = BATCH_SIZE
+) -> RefreshResult:
+    """(Re)build the summary rows of every course of `clinic` (all clinics when None),
+    or of `patients` only. Rows of cancelled plans are removed."""
+    stale_rows = CourseSummary.objects.filter(plan__status=PlanStatus.CANCELLED)
+    if clinic is not None:
+        stale_rows = stale_rows.filter(clinic=clinic)
+    if patients is not None:
+        patients = list(patients)
+        stale_rows = stale_rows.filter(patient__in=patients)
+    stale_rows.delete()
+    courses = batches = 0
+    todays: dict[int, date] = {}
+    for batch in _batches(_plans(clinic, patients), batch_size):
+        now = timezone.now()
+        for plan in batch:
+            clinic_of = plan.patient.clinic
+            if clinic_of.id not in todays:
+                todays[clinic_of.id] = clinic_today(clinic_of)
+        gathered = gather(batch, todays)
+        rows = [
+            _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
+            for p in batch
+        ]
+        with transaction.atomic():
+            _write(rows)
+        courses += len(rows)
+        batches += 1
+    return RefreshResult(courses=courses, batches=batches)
+
+
+def refresh_stale(*, clinic=None) -> RefreshResult:
+    """Rebuild the rows marked stale (of `clinic`, or of every clinic)."""
+    stale = CourseSummary.objects.filter(stale=True)
+    if clinic is not None:
+        stale = stale.filter(clinic=clinic)
+    patient_ids = set(stale.values_list("patient_id", flat=True))
+    if not patient_ids:
+        return RefreshResult(courses=0, batches=0)
+    return refresh_summaries(clinic=clinic, patients=patient_ids)
