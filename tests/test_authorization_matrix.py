@@ -26,6 +26,7 @@ from ketamine_care.instruments.services import record_administration
 from ketamine_care.jobs.models import Export, Job, JobStatus
 from ketamine_care.outcomes.models import REQUIRED_SECTIONS as SAFETY_PLAN_REQUIRED
 from ketamine_care.patients import services
+from ketamine_care.research.models import ResearchProject
 from ketamine_care.surveillance.services import record_bladder_review
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.inventory import make_ledger_fixture
@@ -397,6 +398,20 @@ HTML.update(
 )
 POST_ONLY += ("therapy:edit", "therapy:sign", "therapy:amend")
 
+# Research consent and the researcher's workspace (issue 16 item 2).
+HTML.update(
+    {
+        "research:workspace": Capability.EXPORT_RESEARCH,
+        "research:new_project": Capability.MANAGE_RESEARCH,
+        "research:project": Capability.EXPORT_RESEARCH,
+        "research:record_consent": Capability.RECORD_RESEARCH_CONSENT,
+    }
+)
+# The de-identified export (issue 16 item 3): the button queues it (POST); its page and
+# download are the accounts export routes above.
+HTML["research:export"] = Capability.EXPORT_RESEARCH
+POST_ONLY += ("research:export",)
+
 
 def _walk(patterns, prefix="", namespace=""):
     for pattern in patterns:
@@ -535,6 +550,9 @@ class MatrixFixture(ClinicTestCase):
         ).raised_alerts[0]
         cls.therapy = make_therapy_fixture(patient=cls.patient, therapist=cls.therapist)
         cls.measure_request = make_measure_request(session=cls.session_fixture["session"])
+        cls.research_project = ResearchProject.objects.create(
+            clinic=cls.clinic, name="Relapse", slug="relapse", created_by=cls.medical_director
+        )
         cls.export = Export.objects.create(
             clinic=cls.clinic,
             requested_by=cls.medical_director,
@@ -579,6 +597,7 @@ class MatrixFixture(ClinicTestCase):
             "therapy_session_id": self.therapy["draft"].public_id,
             "risk_alert_id": self.therapy["alert"].public_id,
             "request_id": self.measure_request.public_id,
+            "project_id": self.research_project.public_id,
         }
         path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
         return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

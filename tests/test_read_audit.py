@@ -35,6 +35,14 @@ class Reads:
     aggregate: bool = False
 
 
+@dataclass(frozen=True)
+class Counts:
+    """A read of de-identified counts: audited with how many patients were counted, never
+    which (the page shows no patient, and listing them would put identities in the trail)."""
+
+    event_type: str
+
+
 WRITE = "write"  # a state change, audited by its own event; the answer shows what it wrote
 NO_PATIENT_DATA = "no patient data"
 
@@ -52,7 +60,7 @@ HTML_READS = {
     "accounts:backup_codes": NO_PATIENT_DATA,
     "accounts:switch_clinic": NO_PATIENT_DATA,
     "accounts:administration": NO_PATIENT_DATA,  # staff names and roles, no patients
-    "accounts:cohorts": NO_PATIENT_DATA,  # an explanation, no data yet
+    "accounts:cohorts": NO_PATIENT_DATA,  # a redirect to the research workspace
     # Aggregates over the clinic's courses: one event naming the cohort filter, no patient.
     "registry:dashboard": AGGREGATES,
     # Staff administration: staff names, roles and e-mail addresses, never a patient.
@@ -152,6 +160,20 @@ HTML_READS = {
     "therapy:amend": WRITE,
     "therapy:acknowledge": PATIENT,
 }
+# Research (issue 16 item 2): de-identified counts, audited without naming a patient.
+HTML_READS.update(
+    {
+        "research:workspace": Counts("research_workspace.viewed"),
+        "research:project": Counts("research_project.viewed"),
+        "research:new_project": NO_PATIENT_DATA,  # a form; POST is a write
+        # GET is the consent form alone (the chart shows it in a panel); POST is a write.
+        "research:record_consent": PATIENT,
+    }
+)
+# Queues the de-identified export (research_export.requested); the worker's writing is audited
+# as research_export.written (project, columns, k-anonymity report), each download as
+# export.downloaded (research/tests/test_export_job.py).
+HTML_READS["research:export"] = WRITE
 for _name in HTML:
     if _name.startswith("inventory:"):
         # The ledger counts stock; it names lots, products and staff, never a patient.
@@ -320,6 +342,23 @@ class ReadAuditTests(MatrixFixture):
                     lambda url=url, q=query: client.get(url, q),
                     may_be_empty=name in _NO_ESKETAMINE_SESSION,
                 )
+
+    def test_every_read_of_deidentified_counts_records_a_count_never_a_patient(self):
+        client = self.client_for(self.medical_director)
+        for name, pattern in _walk(get_resolver().url_patterns):
+            expected = HTML_READS.get(name)
+            if not isinstance(expected, Counts):
+                continue
+            with self.subTest(route=name):
+                before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+                response = client.get("/" + self.fill(pattern))
+                self.assertEqual(response.status_code, 200)
+                event = AuditEvent.objects.get(
+                    id__gt=before or 0, event_type=expected.event_type, actor=self.medical_director
+                )
+                self.assertIsNone(event.patient)
+                self.assertIn("count", event.changes)
+                self.assertNotIn("patients", event.changes)
 
     def test_every_api_read_of_patient_data_records_a_read_event(self):
         token = self.tokens[self.medical_director.email]

@@ -23,6 +23,7 @@ from ketamine_care.inventory.reconciliation import record_count
 from ketamine_care.inventory.services import draw_stock
 from ketamine_care.jobs.models import Job, JobStatus
 from ketamine_care.protocols.services import activate_protocol, create_draft
+from ketamine_care.research.services import create_project
 from ketamine_care.testing.base import PASSWORD, make_user
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.inventory import (
@@ -91,6 +92,7 @@ def populate(marker: str) -> dict:
     draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="ml")
     record_count(lot=lot, actor=director, counted_quantity=Decimal(1), unit="ml")
     first_visit = plan.visits.order_by("date").first().date
+    create_project(clinic=clinic, actor=director, name=f"{marker} study")
     tokens = {
         user: issue_api_token(membership=Membership.objects.get(user=user), name=marker)[0]
         for user in (director, nurse)
@@ -213,6 +215,7 @@ LISTS = [
     ("/sessions/new/", "protocols/queries.py:67 active_versions"),
     ("/api/v1/auth/tokens", "accounts/api.py:84 list_tokens"),
     ("/therapy/", "therapy/queries.py _coming and _needs_integration (clinic filters)"),
+    ("/research/", "research/queries.py projects_of"),
 ]
 
 

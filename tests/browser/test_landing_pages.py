@@ -58,12 +58,12 @@ def test_a_clinic_admin_and_a_researcher_land_on_a_working_page(page, sign_in, s
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(staff[Role.RESEARCHER].email, PASSWORD)
-    expect(page).to_have_url(re.compile(r"/accounts/cohorts/$"))
+    expect(page).to_have_url(re.compile(r"/research/$"))
     expect(page.get_by_role("heading", name="Cohort research")).to_be_visible()
     expect(page.locator("main")).to_contain_text("de-identified")
     _links_work(page)
     page.get_by_role("link", name="ketamine-care").click()  # the brand leads home again
-    expect(page).to_have_url(re.compile(r"/accounts/cohorts/$"))
+    expect(page).to_have_url(re.compile(r"/research/$"))
 
 
 def test_the_front_desk_lands_on_todays_arrivals(page, sign_in, staff):

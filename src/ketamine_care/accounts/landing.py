@@ -26,7 +26,7 @@ from ketamine_care.accounts.permissions import (
 LANDINGS: tuple[tuple[Capability, str], ...] = (
     (Capability.VIEW_CLINICAL_HISTORY, "patients:list"),
     (Capability.VIEW_MEMBERS, "accounts:administration"),
-    (Capability.VIEW_COHORTS, "accounts:cohorts"),
+    (Capability.VIEW_COHORTS, "research:workspace"),
     (Capability.CHECK_IN_SESSION, "treatment_sessions:check_in_list"),
     (Capability.VIEW_PATIENT, "patients:list"),
 )
@@ -51,7 +51,7 @@ def landing_for(membership) -> str:
     for capability, page in LANDINGS:
         if has_capability(membership, capability):
             return page
-    return "accounts:cohorts" if membership.role == Role.RESEARCHER else "patients:list"
+    return "research:workspace" if membership.role == Role.RESEARCHER else "patients:list"
 
 
 def home(request):
@@ -99,5 +99,6 @@ def administration(request):
 
 @clinic_required(Capability.VIEW_COHORTS)
 def cohorts(request):
-    """What the de-identified cohort workspace will hold; no data yet."""
-    return render(request, "accounts/cohorts.html")
+    """The former address of the cohort workspace, kept for bookmarks: it now lives in the
+    research app (named by URL only, no import upward)."""
+    return redirect("research:workspace")

@@ -74,6 +74,10 @@ class Capability(enum.StrEnum):
     VIEW_THERAPY = "view_therapy"
     RECORD_THERAPY = "record_therapy"
     MANAGE_THERAPY_SETTINGS = "manage_therapy_settings"
+    # Research (issue 16): projects, patients' research consent and de-identified exports.
+    MANAGE_RESEARCH = "manage_research"
+    RECORD_RESEARCH_CONSENT = "record_research_consent"
+    EXPORT_RESEARCH = "export_research"
     # The clinic outcomes dashboard (aggregates over the clinic's courses, small cells
     # suppressed): VIEW_REGISTRY_COUNTS opens it (counts only); VIEW_REGISTRY adds the
     # rates, curves, safety and doses.
@@ -235,6 +239,16 @@ for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR):
 for _role in (Role.MEDICAL_DIRECTOR, Role.CLINIC_ADMIN):
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.MANAGE_THERAPY_SETTINGS}
 
+# Research: the medical director creates projects; the clinicians who see the patient record
+# their research consent; the researcher and the medical director see the de-identified
+# workspace and export from it. Nobody else sees research data.
+ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] = ROLE_CAPABILITIES[Role.MEDICAL_DIRECTOR] | {
+    Capability.MANAGE_RESEARCH
+}
+for _role in (Role.PRESCRIBER, Role.MEDICAL_DIRECTOR, Role.NURSE):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.RECORD_RESEARCH_CONSENT}
+for _role in (Role.RESEARCHER, Role.MEDICAL_DIRECTOR):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | {Capability.EXPORT_RESEARCH}
 # The clinic outcomes dashboard: the prescribers and the medical director read the clinic's
 # outcomes; the clinic admin opens it too but sees how many courses, patients and measures
 # there are (counts only: no rates, curves or doses).

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "ketamine_care.demo",
     "ketamine_care.fhir",
     "ketamine_care.registry",
+    "ketamine_care.research",
 ]
 
 MIDDLEWARE = [

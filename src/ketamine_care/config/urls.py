@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("ketamine_care.courses.urls")),
     path("fhir/", include("ketamine_care.fhir.urls")),
     path("registry/", include("ketamine_care.registry.urls")),
+    path("research/", include("ketamine_care.research.urls")),
 ]
 
 handler400 = "ketamine_care.config.error_views.bad_request"

@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.core.clock import clinic_today
+from ketamine_care.core.demo_loaders import run_demo_loaders
 from ketamine_care.demo.courses import make_course_demo
 from ketamine_care.demo.ledger import make_ledger_demo
 from ketamine_care.demo.measures import make_measures_demo
+from ketamine_care.demo.research import make_research_consent_demo
 from ketamine_care.demo.score_histories import PATTERN_CYCLE, make_history, record_open_alert
 from ketamine_care.demo.sessions import make_session_demo
 from ketamine_care.demo.surveillance import make_surveillance_demo
@@ -138,6 +140,8 @@ def load_demo(seed: int = 20261125) -> dict:
         **sessions,
         **courses,
         "course_summaries": summaries.courses,
+        **make_research_consent_demo(demo),
+        **run_demo_loaders(demo),  # after the consents: apps beside demo add their data
     }
 
 

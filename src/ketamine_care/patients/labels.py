@@ -21,6 +21,8 @@ AUDIT_EVENTS = {
     "allergy.marked_entered_in_error": "Allergy marked as entered in error",
     "medication.marked_entered_in_error": "Medication marked as entered in error",
     "bodymeasurement.marked_entered_in_error": "Height and weight marked as entered in error",
+    "research_consent.given": "Research consent given",
+    "research_consent.withdrawn": "Research consent withdrawn",
 }
 
 

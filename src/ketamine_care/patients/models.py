@@ -251,3 +251,38 @@ def latest_body_metrics(patient: Patient) -> dict:
         "height_cm": height_cm,
         "bmi": bmi(weight_kg, height_cm),
     }
+
+
+class ResearchConsentStatus(models.TextChoices):
+    GIVEN = "given", "Given"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ResearchConsent(PublicIdModel):
+    """One change of a patient's consent to research use of their de-identified data.
+
+    Rows are never edited or deleted: each change adds a row, and the latest row (by
+    `recorded_at`, then id) is the current state. No row at all means "not asked", which
+    counts as no consent."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="research_consents")
+    status = models.CharField(max_length=16, choices=ResearchConsentStatus.choices)
+    # When the patient gave or withdrew consent (may be earlier than when it was entered).
+    recorded_at = models.DateTimeField()
+    # The version of the consent text the patient read, as the clinic names it ("2026-1").
+    consent_text_version = models.CharField(max_length=32)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        indexes = [
+            models.Index(fields=["patient", "-recorded_at", "-id"], name="research_consent_latest")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_status_display()} ({self.consent_text_version}) {self.recorded_at:%Y-%m-%d}"
+        )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from django.db.models import OuterRef, QuerySet, Subquery
+
 from ketamine_care.audit.services import record_read
 from ketamine_care.patients.allergies import summarise_allergies
-from ketamine_care.patients.models import Patient
+from ketamine_care.patients.models import Patient, ResearchConsent, ResearchConsentStatus
 from ketamine_care.patients.search import search_patients
 
 # Search lives in `search` (keyset pages, bounded counts); the name stays importable here.
@@ -89,3 +91,26 @@ def record_patients_searched(*, clinic, patients, query: str, actor, request=Non
         query=query,
         request=request,
     )
+
+
+def _latest_consent(field: str) -> Subquery:
+    rows = ResearchConsent.objects.filter(patient=OuterRef("pk")).order_by("-recorded_at", "-id")
+    return Subquery(rows.values(field)[:1])
+
+
+def research_consenting(clinic, *, consent_text_version: str = "") -> QuerySet[Patient]:
+    """The clinic's active patients whose latest research-consent row says `given` (and, when
+    a version is named, for that version of the consent text). A withdrawal, or no row at
+    all, keeps a patient out."""
+    patients = (
+        Patient.objects.active()
+        .filter(clinic=clinic)
+        .annotate(
+            research_consent_status=_latest_consent("status"),
+            research_consent_version=_latest_consent("consent_text_version"),
+        )
+        .filter(research_consent_status=ResearchConsentStatus.GIVEN)
+    )
+    if consent_text_version:
+        patients = patients.filter(research_consent_version=consent_text_version)
+    return patients

@@ -40,6 +40,11 @@ from ketamine_care.patients.models import (
     RecordStatus,
 )
 
+# Research consent lives in its own module; callers keep using `services`.
+from ketamine_care.patients.research_consent import (
+    record_research_consent as record_research_consent,
+)
+
 
 def mark_patient_entered_in_error(*, patient: Patient, actor, reason: str, request=None) -> Patient:
     """Hide a patient registered by mistake. The record and its audit trail stay."""

@@ -43,7 +43,7 @@ def main_pages() -> list[tuple[str, str]]:
         ("invite", reverse("accounts:invite")),
         ("clinic settings", reverse("accounts:clinic_settings")),
         ("person", reverse("accounts:member", args=[nurse.user.public_id])),
-        ("cohort research", reverse("accounts:cohorts")),
+        ("cohort research", reverse("research:workspace")),
         ("outcomes", reverse("registry:dashboard")),
         ("register patient", reverse("patients:register")),
     ]

@@ -15,7 +15,7 @@ EXPECTED = {
     Role.THERAPIST: "/patients/",
     Role.FRONT_DESK: "/sessions/check-in/",
     Role.CLINIC_ADMIN: "/accounts/administration/",
-    Role.RESEARCHER: "/accounts/cohorts/",
+    Role.RESEARCHER: "/research/",
 }
 
 
@@ -72,15 +72,19 @@ class AdministrationPageTests(ClinicTestCase):
         admin = self.client_for(self.clinic_admin).get("/accounts/administration/")
         self.assertContains(admin, ">Administration</a>")
         self.assertNotContains(admin, ">Cohort research</a>")
-        researcher = self.client_for(self.researcher).get("/accounts/cohorts/")
+        researcher = self.client_for(self.researcher).get("/research/")
         self.assertContains(researcher, ">Cohort research</a>")
         self.assertNotContains(researcher, ">Administration</a>")
 
 
 class CohortPageTests(ClinicTestCase):
+    def test_the_former_address_leads_to_the_research_workspace(self):
+        response = self.client_for(self.researcher).get("/accounts/cohorts/")
+        self.assertRedirects(response, "/research/")
+
     def test_it_explains_the_workspace_with_no_broken_links(self):
         client = self.client_for(self.researcher)
-        response = client.get("/accounts/cohorts/")
+        response = client.get("/accounts/cohorts/", follow=True)
         self.assertContains(response, "de-identified")
         import re
 

@@ -114,11 +114,12 @@ class ChartMeasuresTests(ClinicTestCase):
 # dosing sessions (the count for the pager and today's session; no page query with none),
 # long-term surveillance (4: the doses, the checks last done, the latest checks, the open
 # alerts; the protocol only once there is a dose), self-report links (1), scheduled measures
-# (2: the requests, the contact preference), the therapy section, the alert banner (one query
+# (2: the requests, the contact preference), the therapy section, research consent (1: the
+# latest changes with who recorded them), the alert banner (one query
 # per alert feed: questionnaires, sessions, surveillance, therapy), the navigation's alert
 # badge (one COUNT per feed) and the user's backup-code device (django-otp's static plugin,
 # read on every verified request)
-QUERIES = 45
+QUERIES = 46
 
 
 class TimePointTests(ClinicTestCase):

@@ -30,6 +30,7 @@ class ChartSectionTests(ClinicTestCase):
                 ("therapy", "therapy/_chart_therapy.html"),
                 ("self_report_links", "portal/_chart_links.html"),
                 ("scheduled_measures", "portal/_chart_measures.html"),
+                ("research_consent", "research/_chart_consent.html"),
             ],
         )
         day_list = [(s.name, s.template) for s in sections.sections(sections.DAY_LIST)]

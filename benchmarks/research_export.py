@@ -1,0 +1,242 @@
+"""The de-identified research export (issue 16 item 3) on a durable PostgreSQL:
+`research.export.write_export`'s wall time at growing cohorts, Parquet and CSV together and
+Parquet alone, with the cost of each table and how it grows with the number of patients.
+
+Usage: nice -n 19 .venv/bin/python benchmarks/research_export.py [--sizes 1000,10000]
+       [--sessions 4] [--repeat 3]
+
+Data: one patient made through the services (the export tests' full patient: a course of 14
+planned visits, a discharged session with its pre-checks, three readings and a dose, an
+adverse event, a PHQ-9 with its nine answers, research consent), then copied with
+`bulk_create` for each synthetic patient: the same rows the services wrote, with new keys,
+each patient's own birth date, sex and dates (moved by the patient's own number of days),
+`--sessions` sessions per patient, and its course summary (analysable for half of them).
+The registry's `synth` (benchmarks/registry.py) measures the export at 10^4-10^6 patients
+on realistic trajectories; this script isolates the export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _setup import Timing, machine_load, print_growth, print_header, start_django  # noqa: E402
+
+# benchmarks/fhir.py would shadow the `fhir.resources` package: the folder leaves sys.path.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p not in (_HERE, "")]
+
+BATCH = 2000
+
+
+def copy_of(row, **changes):
+    """A new unsaved row with `row`'s column values (not its keys), then `changes`."""
+    model = type(row)
+    values = {
+        f.attname: getattr(row, f.attname)
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name != "public_id"
+    }
+    values.update(changes)
+    return model(**values)
+
+
+def template(case) -> dict:
+    """The full patient's rows, as the services wrote them."""
+    from ketamine_care.instruments.models import Administration
+    from ketamine_care.patients.models import ResearchConsent
+    from ketamine_care.registry.models import CourseSummary
+    from ketamine_care.registry.services import refresh_summaries
+    from ketamine_care.treatment_sessions.models import (
+        AdverseEvent,
+        DoseAdministration,
+        PreSessionChecks,
+        VitalSignsReading,
+    )
+
+    refresh_summaries(clinic=case.clinic)
+    session = case.session
+    return {
+        "patient": case.star,
+        "plan": case.plan,
+        "visits": list(case.plan.visits.all()),
+        "session": session,
+        "checks": PreSessionChecks.objects.get(session=session),
+        "dose": DoseAdministration.objects.get(session=session),
+        "readings": list(VitalSignsReading.objects.filter(session=session)),
+        "event": AdverseEvent.objects.get(session=session),
+        "rating": Administration.objects.get(pk=case.rating.pk),
+        "consent": ResearchConsent.objects.filter(patient=case.star).first(),
+        "summary": CourseSummary.objects.get(plan=case.plan),
+    }
+
+
+def _patients(t: dict, start: int, stop: int) -> list:
+    from ketamine_care.patients.models import Patient
+
+    rows = []
+    for k in range(start, stop):
+        born = date(1940, 1, 1) + timedelta(days=(k * 7919) % 23000)
+        sex = ("female", "male")[k % 2]
+        patient = copy_of(t["patient"], mrn=f"SYN-{k}", given_name="Syn", family_name=f"P{k}",
+                          email="", phone="", sex=sex, date_of_birth=born)  # fmt: skip
+        patient.refresh_search_fields()
+        rows.append(patient)
+    return Patient.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def _children(t: dict, patients: list, sessions: int) -> None:
+    from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
+
+    days = {p.pk: timedelta(days=(int(p.mrn[4:]) * 37) % 700) for p in patients}
+    plans = TreatmentPlan.objects.bulk_create(
+        [copy_of(t["plan"], patient_id=p.pk, start_date=t["plan"].start_date + days[p.pk])
+         for p in patients], batch_size=BATCH)  # fmt: skip
+    PlannedVisit.objects.bulk_create(
+        [copy_of(v, plan_id=plan.pk, date=v.date + days[plan.patient_id],
+                 planned_date=v.planned_date + days[plan.patient_id])
+         for plan in plans for v in t["visits"]], batch_size=BATCH)  # fmt: skip
+    _sessions(t, patients, days, sessions)
+    _ratings_and_summaries(t, patients, plans, days)
+
+
+def _moved(row, shift: timedelta, **changes):
+    """A copy of `row` with every date and time column moved by `shift`."""
+    copy = copy_of(row, **changes)
+    for f in type(row)._meta.concrete_fields:
+        value = getattr(copy, f.attname)
+        if f.get_internal_type() in ("DateTimeField", "DateField") and value is not None:
+            setattr(copy, f.attname, value + shift)
+    return copy
+
+
+def _sessions(t: dict, patients: list, days: dict, per_patient: int) -> None:
+    from ketamine_care.treatment_sessions.models import (
+        AdverseEvent,
+        DoseAdministration,
+        PreSessionChecks,
+        TreatmentSession,
+        VitalSignsReading,
+    )
+
+    shifts = [(p, days[p.pk] + timedelta(days=3 * j)) for p in patients for j in range(per_patient)]
+    made = TreatmentSession.objects.bulk_create(
+        [_moved(t["session"], s, patient_id=p.pk) for p, s in shifts], batch_size=BATCH
+    )
+    pairs = list(zip(made, (s for _, s in shifts), strict=True))
+    PreSessionChecks.objects.bulk_create(
+        [_moved(t["checks"], s, session_id=m.pk) for m, s in pairs], batch_size=BATCH
+    )
+    DoseAdministration.objects.bulk_create(
+        [_moved(t["dose"], s, session_id=m.pk) for m, s in pairs], batch_size=BATCH
+    )
+    VitalSignsReading.objects.bulk_create(
+        [_moved(r, s, session_id=m.pk) for m, s in pairs for r in t["readings"]], batch_size=BATCH
+    )
+    AdverseEvent.objects.bulk_create(
+        [_moved(t["event"], s, session_id=m.pk) for m, s in pairs[::per_patient]],
+        batch_size=BATCH,
+    )
+
+
+def _ratings_and_summaries(t: dict, patients: list, plans: list, days: dict) -> None:
+    from ketamine_care.instruments.models import Administration
+    from ketamine_care.patients.models import ResearchConsent
+    from ketamine_care.registry.models import CourseSummary
+
+    Administration.objects.bulk_create(
+        [_moved(t["rating"], days[p.pk] + timedelta(days=28 * j), patient_id=p.pk)
+         for p in patients for j in range(2)], batch_size=BATCH)  # fmt: skip
+    ResearchConsent.objects.bulk_create(
+        [copy_of(t["consent"], patient_id=p.pk) for p in patients], batch_size=BATCH
+    )
+    CourseSummary.objects.bulk_create(
+        [copy_of(t["summary"], patient_id=plan.patient_id, plan_id=plan.pk,
+                 analysable=plan.pk % 2 == 0, start_date=plan.start_date)
+         for plan in plans], batch_size=BATCH)  # fmt: skip
+
+
+def grow(t: dict, have: int, want: int, sessions: int) -> None:
+    from django.db import transaction
+
+    for start in range(have, want, BATCH):
+        with transaction.atomic():
+            _children(t, _patients(t, start, min(start + BATCH, want)), sessions)
+
+
+def one_export(project, csv: bool) -> tuple[float, dict[str, float], dict[str, int]]:
+    from ketamine_care.research.export import write_export
+
+    steps: dict[str, float] = {}
+    last = [time.perf_counter()]
+
+    def progress(step: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        steps[step] = (now - last[0]) * 1000
+        last[0] = now
+
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        manifest = write_export(project, Path(tmp) / "out", progress=progress, csv=csv)
+        return (time.perf_counter() - started) * 1000, steps, manifest.tables
+
+
+def setup_case():
+    from ketamine_care.accounts.models import Clinic, Role
+    from ketamine_care.research.tests.export_fixtures import seed_cohort
+    from ketamine_care.testing.base import make_user
+
+    clinic = Clinic.objects.create(name="Research export benchmark")
+    case = SimpleNamespace(clinic=clinic)
+    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
+        setattr(case, role.value, make_user(f"{role.value}@bench.export", clinic, role.value))
+    seed_cohort(case)
+    return case
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--sessions", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    stop = start_django()
+    try:
+        print_header("research export (write_export)")
+        case = setup_case()
+        t = template(case)
+        results: dict[bool, list] = {True: [], False: []}
+        have = 0
+        for size in (int(s) for s in args.sizes.split(",")):
+            started = time.perf_counter()
+            grow(t, have, size, args.sessions)
+            have = size
+            print(f"-- {size} synthetic patients (+6 seeded) made in "
+                  f"{time.perf_counter() - started:.0f} s; {machine_load()}")  # fmt: skip
+            first, _, _ = one_export(case.project, csv=True)
+            print(f"   first export (makes new patients' research ids, offsets) {first:.0f} ms")
+            for csv in (True, False):
+                runs = [one_export(case.project, csv) for _ in range(args.repeat)]
+                timing = Timing.of([r[0] for r in runs])
+                results[csv].append((f"{size} patients", timing))
+                label = "Parquet + CSV" if csv else "Parquet only "
+                print(f"   {label} {timing}")
+                slowest = sorted(runs[0][1].items(), key=lambda kv: -kv[1])[:4]
+                print("     slowest steps: " + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest))
+            print("     rows: " + ", ".join(f"{k} {v}" for k, v in runs[0][2].items()))
+        print_growth("Parquet + CSV", results[True])
+        print_growth("Parquet only", results[False])
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    main()

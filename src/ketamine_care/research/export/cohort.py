@@ -1,0 +1,100 @@
+"""Who is in an export: the project's consenting patients, their research ids and date
+offsets made (in bulk) where missing, and the patients table, k-anonymised before anything
+is written. Patients the check suppresses leave every table.
+
+The quasi-identifiers are the patients table's age band, sex, protocol and start month (of
+the first course; the month of its *shifted* date, which is what the file shows)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+from django.db.models import F, OuterRef, QuerySet, Subquery
+
+from ketamine_care.dosing.models import TreatmentPlan
+from ketamine_care.patients.queries import research_consenting
+from ketamine_care.research import deid
+from ketamine_care.research.export import columns as c
+from ketamine_care.research.export.arrays import ages, month_of, shifted, typed
+from ketamine_care.research.export.kanon import k_anonymise_table, map_values
+from ketamine_care.research.export.scope import Scope, batches, count_of, offset, research_id
+from ketamine_care.research.export.scope import scoped as _scoped
+from ketamine_care.research.models import PatientShift, ResearchSubject
+from ketamine_care.research.subjects import shifts_for, subjects_for
+
+QUASI_IDENTIFIERS = ("age_band", "sex", "protocol", "start_month")
+
+
+def consenting(project) -> QuerySet:
+    """Primary keys of the project's clinic's patients whose latest research consent is
+    given (for the project's consent text version, when it names one)."""
+    patients = research_consenting(
+        project.clinic, consent_text_version=project.consent_text_version
+    )
+    return patients.values("pk")
+
+
+def make_secrets(project, patients: QuerySet) -> None:
+    """Research ids and date offsets for the consenting patients who have none yet; a few
+    queries per chunk of patients, and nothing to do on the next export."""
+    without_subject = patients.exclude(
+        pk__in=ResearchSubject.objects.filter(project=project).values("patient_id")
+    ).values_list("pk", flat=True)
+    subjects_for(project, without_subject.iterator())
+    without_shift = patients.exclude(pk__in=PatientShift.objects.values("patient_id")).values_list(
+        "pk", flat=True
+    )
+    shifts_for(without_shift.iterator())
+
+
+def scope_for(project) -> Scope:
+    patients = consenting(project)
+    make_secrets(project, patients)
+    return Scope(project=project, patients=patients, zone=ZoneInfo(project.clinic.time_zone))
+
+
+def _first_plan(field: str) -> Subquery:
+    plans = TreatmentPlan.objects.filter(patient_id=OuterRef("pk")).order_by("start_date", "pk")
+    return Subquery(plans.values(field)[:1])
+
+
+def _patients_query(scope: Scope) -> QuerySet:
+    patients = _scoped(scope.project.clinic.patients.all(), scope, "")
+    return patients.annotate(
+        rid=F(research_id("")),
+        shift=F(offset("")),
+        first_start=_first_plan("start_date"),
+        first_protocol=_first_plan("protocol_id"),
+        plans=count_of(TreatmentPlan.objects.filter(patient_id=OuterRef("pk"))),
+    ).order_by("pk")
+
+
+FIELDS = ["rid", "shift", "sex", "date_of_birth", "first_start", "first_protocol", "plans"]
+
+
+def _patients_batch(row: dict, today: date) -> pa.RecordBatch:
+    starts = row["first_start"]
+    age_on = [start or today for start in starts]
+    bands = map_values(ages(row["date_of_birth"], age_on), lambda age: deid.age_band(int(age)))
+    arrays = [
+        typed(row["rid"], pa.string()),
+        typed(row["sex"], pa.string()),
+        bands.cast(pa.string()),
+        typed(row["first_protocol"], pa.string()),
+        month_of(shifted(starts, row["shift"])),
+        typed(row["plans"], pa.int64()),
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=c.PATIENTS.schema)
+
+
+def patients_table(scope: Scope, today: date) -> tuple[pa.Table, deid.KAnonymityReport]:
+    """The k-anonymous patients table (generalised, small classes suppressed) and the report;
+    `scope.suppressed` receives the research ids removed."""
+    parts = [_patients_batch(row, today) for row in batches(_patients_query(scope), FIELDS)]
+    table = pa.Table.from_batches(parts, schema=c.PATIENTS.schema)
+    anonymous, report = k_anonymise_table(table, QUASI_IDENTIFIERS)
+    kept = set(anonymous.column("research_id").to_pylist())
+    scope.suppressed = set(table.column("research_id").to_pylist()) - kept
+    return anonymous, report

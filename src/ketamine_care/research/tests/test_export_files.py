@@ -1,0 +1,155 @@
+"""The export's files without a database: a table written as Parquet and CSV with the same
+rows, batches outside the allowlist refused, formula-looking text quoted in the CSV, the
+manifest's checksums, the data dictionary and the column rules."""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from django.test import SimpleTestCase
+
+from ketamine_care.research import deid
+from ketamine_care.research.export import columns as c
+from ketamine_care.research.export.arrays import ages, minutes, shifted
+from ketamine_care.research.export.dictionary import dictionary_json, dictionary_markdown
+from ketamine_care.research.export.manifest import Manifest, add_file, verify_export, write_manifest
+from ketamine_care.research.export.run import TABLES
+from ketamine_care.research.export.writer import ColumnsNotAllowed, TableWriter
+
+
+def _events(n: int) -> pa.RecordBatch:
+    table = c.ADVERSE_EVENTS
+    arrays = [
+        pa.array([f"R{i:04d}" for i in range(n)]),
+        pa.array(list(range(1, n + 1)), pa.int64()),
+        pa.array(["=HYPERLINK(1)"] + ["nausea"] * (n - 1)),
+        pa.array(["mild"] * n),
+        pa.array([True, False] * (n // 2) + [None] * (n % 2), pa.bool_()),
+        pa.array(["resolved"] * n),
+        pa.array([12.5] + [None] * (n - 1), pa.float64()),
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+
+
+class TableWriterTests(SimpleTestCase):
+    def setUp(self):
+        self.folder = Path(tempfile.mkdtemp())
+        self.addCleanup(lambda: __import__("shutil").rmtree(self.folder))
+
+    def test_parquet_and_csv_hold_the_same_rows(self):
+        with TableWriter(c.ADVERSE_EVENTS, self.folder) as out:
+            out.write(_events(5))
+            out.write(_events(4))
+        self.assertEqual(out.rows, 9)
+        parquet = pq.read_table(self.folder / "adverse_events.parquet")
+        with (self.folder / "adverse_events.csv").open(encoding="utf-8", newline="") as f:
+            rows = list(csv.reader(f))
+        self.assertEqual(rows[0], c.ADVERSE_EVENTS.names)
+        self.assertEqual(len(rows) - 1, parquet.num_rows)
+        self.assertEqual([r[0] for r in rows[1:]], parquet.column("research_id").to_pylist())
+        self.assertEqual(rows[1][4], "true")
+        self.assertEqual(rows[1][6], "12.5")
+        self.assertEqual(rows[2][6], "")
+
+    def test_a_formula_in_a_cell_is_quoted_in_the_csv_only(self):
+        with TableWriter(c.ADVERSE_EVENTS, self.folder) as out:
+            out.write(_events(2))
+        text = (self.folder / "adverse_events.csv").read_text(encoding="utf-8")
+        self.assertIn("'=HYPERLINK(1)", text)
+        parquet = pq.read_table(self.folder / "adverse_events.parquet")
+        self.assertEqual(parquet.column("event_type")[0].as_py(), "=HYPERLINK(1)")
+
+    def test_it_refuses_a_batch_with_a_column_outside_the_table(self):
+        batch = _events(2)
+        extra = batch.append_column("description", pa.array(["felt sick", "x"]))
+        with TableWriter(c.ADVERSE_EVENTS, self.folder) as out:
+            with self.assertRaises(ColumnsNotAllowed):
+                out.write(extra)
+            with self.assertRaises(ColumnsNotAllowed):
+                out.write(batch.drop_columns(["onset_minute"]))
+
+    def test_parquet_only_writes_no_csv(self):
+        with TableWriter(c.ADVERSE_EVENTS, self.folder, csv=False) as out:
+            out.write(_events(2))
+        self.assertEqual(sorted(p.name for p in self.folder.iterdir()), ["adverse_events.parquet"])
+
+
+class ManifestTests(SimpleTestCase):
+    def test_checksums_verify_until_a_file_changes(self):
+        folder = Path(tempfile.mkdtemp())
+        self.addCleanup(lambda: __import__("shutil").rmtree(folder))
+        (folder / "a.csv").write_text("x\n1\n", encoding="utf-8")
+        manifest = Manifest("p", "P", "2026-01-01T00:00:00+00:00", "0", "")
+        add_file(manifest, folder, "a.csv", rows=1)
+        write_manifest(manifest, folder)
+        self.assertEqual(verify_export(folder), [])
+        stored = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        self.assertEqual(stored["files"][0]["rows"], 1)
+        self.assertEqual(len(stored["files"][0]["sha256"]), 64)
+        (folder / "a.csv").write_text("x\n2\n", encoding="utf-8")
+        self.assertEqual(verify_export(folder), ["a.csv"])
+        (folder / "a.csv").unlink()
+        self.assertEqual(verify_export(folder), ["a.csv"])
+
+
+class ColumnRulesTests(SimpleTestCase):
+    def test_every_table_passes_the_column_rules(self):
+        self.assertEqual(c.check_allowlist(TABLES), [])
+
+    def test_no_column_is_an_identifier_deid_names(self):
+        names = {col.name for table in TABLES for col in table.columns}
+        self.assertEqual(names & deid.IDENTIFIER_COLUMNS, set())
+
+    def test_the_rules_catch_identifiers_text_and_unshifted_dates(self):
+        bad = c.Table(
+            "bad",
+            "",
+            (
+                c.Column("mrn", "string", "x"),
+                c.Column("research_id", "string", "x"),
+                c.Column("note_text", "string", "x"),
+                c.Column("given_on", "date", "the real day"),
+                c.Column("signed_at", "string", "x"),
+            ),
+        )
+        problems = "\n".join(c.check_allowlist([bad]))
+        for expected in ("first column", "bad.mrn", "bad.note_text", "not shifted", "signed_at"):
+            self.assertIn(expected, problems)
+
+    def test_the_dictionary_describes_every_column(self):
+        rows = {t.name: 3 for t in TABLES}
+        data = dictionary_json(list(TABLES), rows)
+        self.assertEqual([t["name"] for t in data["tables"]], [t.name for t in TABLES])
+        for table, described in zip(TABLES, data["tables"], strict=True):
+            self.assertEqual([col["name"] for col in described["columns"]], table.names)
+            for col in described["columns"]:
+                self.assertEqual(set(col), {"name", "type", "unit", "code_system", "derivation"})
+                self.assertTrue(col["derivation"])
+        markdown = dictionary_markdown(list(TABLES), rows)
+        for table in TABLES:
+            self.assertIn(f"## {table.name}", markdown)
+            for name in table.names:
+                self.assertIn(f"| {name} |", markdown)
+
+
+class ArrayTests(SimpleTestCase):
+    def test_a_column_shift_matches_deids_shift_of_each_date(self):
+        days = [date(2024, 2, 28), date(2023, 12, 31), None, date(2024, 3, 1)]
+        offsets = [2, -365, 10, 1]
+        expected = [deid.shift_date(d, o) for d, o in zip(days, offsets, strict=True)]
+        self.assertEqual(shifted(days, offsets).to_pylist(), expected)
+
+    def test_ages_count_completed_years(self):
+        born = [date(2000, 6, 15), date(2000, 6, 15), date(2000, 2, 29), date(1930, 1, 1)]
+        on = [date(2030, 6, 14), date(2030, 6, 15), date(2001, 2, 28), date(2026, 1, 1)]
+        self.assertEqual(ages(born, on).to_pylist(), [29, 30, 0, 96])
+
+    def test_minutes_of_durations(self):
+        values = [timedelta(minutes=40, seconds=30), None, timedelta(seconds=-90)]
+        self.assertEqual(minutes(values).to_pylist(), [40.5, None, -1.5])
