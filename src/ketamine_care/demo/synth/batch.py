@@ -14,7 +14,13 @@ from ketamine_care.demo.synth.tables import Ids, Table
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.instruments.models import Administration
 from ketamine_care.inventory.models import LedgerEntry, Lot
-from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Medication, Patient
+from ketamine_care.patients.models import (
+    BodyMeasurement,
+    Diagnosis,
+    Medication,
+    Patient,
+    ResearchConsent,
+)
 from ketamine_care.screening.models import ScreeningVerdict
 from ketamine_care.treatment_sessions.models import (
     AdverseEvent,
@@ -30,6 +36,7 @@ from ketamine_care.treatment_sessions.models import (
 # Insert order (parents first) and the most rows of each per patient (ids reserved).
 PER_PATIENT = (
     (Patient, 1),
+    (ResearchConsent, 2),
     (Diagnosis, 1),
     (Medication, 1),
     (BodyMeasurement, 1),
@@ -72,6 +79,7 @@ class Draw:
     start: date
     stop_after: int | None
     consent: bool
+    withdrawn: bool
     madrs0: int
     cadss_peak: int
 
@@ -143,6 +151,7 @@ def draw(rng: random.Random, number: int, today: date) -> Draw:
         start=start,
         stop_after=stop,
         consent=rng.random() < catalogue.CONSENT,
+        withdrawn=rng.random() < catalogue.WITHDRAWN,
         madrs0=rng.randint(28, 38),
         cadss_peak=rng.randint(*catalogue.CADSS_PEAK),
     )

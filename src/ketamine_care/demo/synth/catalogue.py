@@ -74,8 +74,11 @@ MISSED_FOLLOW_UP = 0.25
 
 # Share of patients who stop the series early (after a random number of sessions).
 DROP_OUT = 0.08
-# Share of patients with research consent given (the rest never asked or declined).
+# Share of patients with research consent given (the rest never asked or declined), of
+# those the share who later withdrew it, and the consent text's version.
 CONSENT = 0.85
+WITHDRAWN = 0.02
+CONSENT_TEXT_VERSION = "synthetic-1"
 # Share of sessions with an adverse event recorded, and the events drawn.
 ADVERSE_EVENT_RATE = 0.04
 ADVERSE_EVENTS = (

@@ -14,29 +14,29 @@ from django.db import connections
 _RUN = None  # the prepared run, inherited by the forked workers
 
 
-def load(run, plan: list[tuple[int, int, int]], workers: int, store, progress) -> None:
-    """Generate `plan`'s batches in `workers` processes; store each in order as it comes."""
+def load(run, plan: list[tuple[int, int, int]], workers: int, store, progress, total) -> list:
+    """Generate `plan`'s batches in `workers` processes; store each in order as it comes.
+    The stored batches (`replicate.Source`), in order."""
     global _RUN
     from ketamine_care.demo.synth.run import _add, _reserve
 
     _RUN = run
     connections.close_all()  # the workers must not inherit an open connection
-    total = sum(count for _, _, count in plan)
-    done = 0
+    sources = []
     pending: deque = deque()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for index, (number, first, count) in enumerate(plan):
-            bases = _reserve(run, count)
-            pending.append((count, pool.apply_async(_work, (number, first, count, bases))))
+        for index, job in enumerate(plan):
+            bases = _reserve(run, job[2])
+            pending.append((job, bases, pool.apply_async(_work, (*job, bases))))
             last = index == len(plan) - 1
             while pending and (len(pending) > workers or last):
-                count_done, result = pending.popleft()
+                done_job, done_bases, result = pending.popleft()
                 rendered, seconds = result.get()
                 _add(run.timings, "generate", seconds)
-                store(run, rendered)
-                done += count_done
-                if progress:
-                    progress(done, total, run.rows)
+                sources.append(store(run, done_job, done_bases, rendered))
+                run.done += done_job[2]
+                progress(run.done, total, run.rows)
+    return sources
 
 
 def _work(number: int, first: int, count: int, bases: dict):

@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from ketamine_care.demo.synth import catalogue
 from ketamine_care.demo.synth.batch import ACTIVE, Batch, Draw, local, public_id
-from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Medication, Patient
+from ketamine_care.patients.models import (
+    BodyMeasurement,
+    Diagnosis,
+    Medication,
+    Patient,
+    ResearchConsent,
+)
 from ketamine_care.screening.models import ScreeningVerdict
 
 OVERRIDE_REASON = "Benefit outweighs the risk after review of the workup (synthetic data)."
@@ -50,6 +57,8 @@ def patient_rows(batch: Batch, run, d: Draw, rng) -> dict:
         onset_date=d.start.replace(day=1) - timedelta(days=365 * rng.randint(1, 15)),
         clinical_status="active", **child,
     )  # fmt: skip
+    if d.consent:
+        _consent(batch, run, d, patient, registered, rng)
     if d.journey == "registered":  # an enquiry or consultation: the diagnosis only
         return patient
     name, dose, unit, frequency, drug_class = d.medication
@@ -62,6 +71,21 @@ def patient_rows(batch: Batch, run, d: Draw, rng) -> dict:
         weight_kg=d.body[0], height_cm=d.body[1], entered_unit="metric", **child,
     )  # fmt: skip
     return patient
+
+
+def _consent(batch: Batch, run, d: Draw, patient: dict, registered, rng) -> None:
+    """Research consent given at registration (`record_research_consent` keeps a row per
+    change); now and then withdrawn later, before today."""
+    changes = [("given", registered + timedelta(minutes=15))]
+    later = registered + timedelta(days=rng.randint(30, 400))
+    if d.withdrawn and later.date() < run.ctx.today:
+        changes.append(("withdrawn", later))
+    for status, at in changes:
+        batch.add(
+            ResearchConsent, public_id=public_id(rng), patient_id=patient["id"], status=status,
+            recorded_at=at, consent_text_version=catalogue.CONSENT_TEXT_VERSION,
+            recorded_by_id=run.ctx.staff["prescriber"], created_at=at,
+        )  # fmt: skip
 
 
 def verdict_row(batch: Batch, run, d: Draw, patient: dict, rng) -> dict | None:

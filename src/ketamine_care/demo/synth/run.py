@@ -1,7 +1,9 @@
 """`synthesize`: fill the database with synthetic patients, batch by batch, each batch in its
 own transaction (COPY on PostgreSQL), after writing the `SyntheticDataset` mark; then bring
-the statistics up to date and record one audit event for the run. The rows carry no audit
-event each (they record no one's act), as bulk-loaded benchmark data never does."""
+the planner's statistics up to date, build the registry's course summaries
+(`registry.services.refresh_summaries`) and record one audit event for the run. The rows
+carry no audit event each (they record no one's act), as bulk-loaded benchmark data never
+does."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.demo.models import SyntheticDataset
-from ketamine_care.demo.synth import catalogue, parallel
+from ketamine_care.demo.synth import catalogue, parallel, replicate
 from ketamine_care.demo.synth.batch import Batch, draw, reserve
 from ketamine_care.demo.synth.clinical import Clinical
 from ketamine_care.demo.synth.context import Context, batch_random, prepare
@@ -26,6 +28,8 @@ from ketamine_care.demo.synth.scores import AnswerBank
 from ketamine_care.demo.synth.stock import Stock
 from ketamine_care.demo.synth.tables import Ids, copy_rendered, render, write
 from ketamine_care.demo.synth.vitals import alerts_for, make_profiles
+from ketamine_care.patients.models import Patient
+from ketamine_care.registry.services import refresh_summaries
 
 DEFAULT_CLINIC = "Synthetic Clinic"
 BATCH = 2000
@@ -43,6 +47,7 @@ class Run:
     profiles: dict
     stock: Stock | None = None
     ids: Ids = field(default_factory=Ids)
+    done: int = 0  # patients loaded so far
     rows: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     _alerts: dict = field(default_factory=dict)
@@ -73,23 +78,41 @@ def synthesize(
             clinic=_clinic(clinic), seed=seed, patients=patients
         )
         run = _run(prepare(clinic), seed, dataset.pk)
-    plan = [
+    jobs = [
         (number, first, min(batch_size, patients - first))
         for number, first in enumerate(range(0, patients, batch_size))
     ]
-    if connection.vendor == "postgresql" and workers > 1 and len(plan) > 1:
-        parallel.load(run, plan, workers, _store, progress)
+    generated, copies = replicate.split(jobs, batch_size, connection.vendor == "postgresql")
+    progress = progress or (lambda done, total, rows: None)
+    if connection.vendor == "postgresql" and workers > 1 and len(generated) > 1:
+        sources = parallel.load(run, generated, workers, _store, progress, patients)
     else:
-        for number, first, count in plan:
-            bases = _reserve(run, count)
-            started = time.perf_counter()
-            rendered = render_batch(run, number, first, count, bases)
-            _add(run.timings, "generate", time.perf_counter() - started)
-            _store(run, rendered)
-            if progress:
-                progress(first + count, patients, run.rows)
+        sources = [_generate_and_store(run, job, progress, patients) for job in generated]
+    _summaries(run, sources)
+    replicate.copy_all(run, sources, copies, progress, patients)
     _analyze(run)
     return _finish(dataset, run)
+
+
+def _generate_and_store(run: Run, job: tuple, progress, total: int) -> replicate.Source:
+    number, first, count = job
+    bases = _reserve(run, count)
+    started = time.perf_counter()
+    rendered = render_batch(run, number, first, count, bases)
+    _add(run.timings, "generate", time.perf_counter() - started)
+    source = _store(run, job, bases, rendered)
+    run.done += count
+    progress(run.done, total, run.rows)
+    return source
+
+
+def _summaries(run: Run, sources: list) -> None:
+    """The course summaries of the generated patients (`registry.services`)."""
+    started = time.perf_counter()
+    patients = [pk for s in sources for pk in range(s.bases[Patient], s.ends[Patient])]
+    result = refresh_summaries(patients=patients)
+    run.rows["registry.CourseSummary"] = result.courses
+    _add(run.timings, "refresh_summaries", time.perf_counter() - started)
 
 
 def _reserve(run: Run, count: int) -> dict:
@@ -107,9 +130,10 @@ def render_batch(run: Run, number: int, first: int, count: int, bases: dict) -> 
     return [(table.model, table) for table in batch.ordered()]
 
 
-def _store(run: Run, rendered: list) -> None:
-    """Write one batch in one transaction."""
+def _store(run: Run, job: tuple, bases: dict, rendered: list) -> replicate.Source:
+    """Write one batch in one transaction; where its rows went."""
     started = time.perf_counter()
+    ends = dict(bases)
     with transaction.atomic():
         _fast_commit()
         for model, data in rendered:
@@ -120,7 +144,10 @@ def _store(run: Run, rendered: list) -> None:
                 count = write(data)
             label = model._meta.label
             run.rows[label] = run.rows.get(label, 0) + count
+            ends[model] = bases[model] + count
     _add(run.timings, "write", time.perf_counter() - started)
+    number, first, count = job
+    return replicate.Source(number=number, first=first, count=count, bases=bases, ends=ends)
 
 
 def _clinic(name: str):
@@ -195,5 +222,7 @@ def _finish(dataset: SyntheticDataset, run: Run) -> SyntheticDataset:
             changes={"seed": run.seed, "patients": dataset.patients, "rows": run.rows},
         )
     _add(run.timings, "finish", time.perf_counter() - started)
-    dataset.timings = run.timings
+    # What the run did, for the command's summary and the benchmark (not stored).
+    dataset.loaded_rows = dict(run.rows)
+    dataset.timings = dict(run.timings)
     return dataset
