@@ -124,7 +124,8 @@ def _products(clinic: Clinic, admin: User) -> dict[str, Product]:
             clinic=clinic, actor=admin, name=device_name, drug="esketamine",
             form="nasal_device", mg_per_device=per_device,
         )  # fmt: skip
-    return products
+    # As stored (decimals with their scale), the same in every run.
+    return {p.drug: p for p in Product.objects.filter(pk__in=[p.pk for p in products.values()])}
 
 
 def _course(clinic: Clinic, version, horizon: int, weekday: int) -> CourseTemplate:

@@ -205,13 +205,18 @@ class DeterminismTests(TestCase):
         dataset = SyntheticDataset.objects.create(clinic=clinic, seed=5, patients=20)
         run = _run(prepare(clinic.name), 5, dataset.pk)
         bases = reserve(run.ids, 20)
-        first = {m: t.tuples() for m, t in render_batch(run, 0, 0, 20, bases)}
+        first = {m: _rows(t) for m, t in render_batch(run, 0, 0, 20, bases)}
         again = _run(prepare(clinic.name), 5, dataset.pk)
-        second = {m: t.tuples() for m, t in render_batch(again, 0, 0, 20, bases)}
+        second = {m: _rows(t) for m, t in render_batch(again, 0, 0, 20, bases)}
         self.assertEqual(first, second)
         other = _run(prepare(clinic.name), 6, dataset.pk)
-        third = {m: t.tuples() for m, t in render_batch(other, 0, 0, 20, bases)}
+        third = {m: _rows(t) for m, t in render_batch(other, 0, 0, 20, bases)}
         self.assertNotEqual(first[Patient], third[Patient])
+
+
+def _rows(table):
+    """A generated table's rows: COPY text on PostgreSQL, value tuples on SQLite."""
+    return table if isinstance(table, tuple) else table.tuples()
 
 
 class RefusalTests(TestCase):
@@ -233,12 +238,59 @@ class RefusalTests(TestCase):
 
 @pytest.mark.only_on("postgresql")
 @pytest.mark.django_db(transaction=True)
-def test_copy_path_with_worker_processes_loads_valid_rows(_audit_guard_lifted_for_flush):
-    dataset = synthesize(patients=24, seed=11, batch_size=8, workers=2)
-    assert Patient.objects.filter(clinic=dataset.clinic).count() == 24
+def test_copy_path_with_workers_and_server_copies_loads_valid_rows(
+    _audit_guard_lifted_for_flush, monkeypatch
+):
+    """COPY from worker processes for the pool, then batches copied by the server: every
+    reference resolves, the ledger balances, and the copied course summaries are what
+    `refresh_summaries` computes."""
+    from django.db import connection
+
+    from ketamine_care.demo.synth import replicate
+    from ketamine_care.registry.models import CourseSummary
+    from ketamine_care.registry.services import refresh_summaries
+
+    monkeypatch.setattr(replicate, "POOL", 10)
+    dataset = synthesize(patients=40, seed=11, batch_size=5, workers=2)
+    assert dataset.timings.get("copy", 0) > 0
+    assert Patient.objects.filter(clinic=dataset.clinic).count() == 40
+    assert len(set(Patient.objects.values_list("mrn", flat=True))) == 40
+    _references_resolve(connection)
     sessions = TreatmentSession.objects.annotate(n=Count("readings"))
     assert sessions.exists() and all(s.n == 3 for s in sessions)
     for lot in Lot.objects.all():
         total = LedgerEntry.objects.filter(lot=lot).aggregate(s=Sum("delta"))["s"]
         assert lot.balance == total
-    assert DoseAdministration.objects.filter(ledger_entry__isnull=True).count() == 0
+    for dose in DoseAdministration.objects.select_related("ledger_entry__lot", "session"):
+        assert dose.ledger_entry.administration_ref == str(dose.public_id)
+        assert dose.ledger_entry.lot.lot_number == dose.lot_number
+        assert dose.session.signed_summary["dose"]["line"].endswith(f"lot {dose.lot_number}")
+    copied = _summaries(CourseSummary)
+    assert len(copied) == TreatmentPlan.objects.count() > 0
+    refresh_summaries(clinic=dataset.clinic)
+    assert _summaries(CourseSummary) == copied
+
+
+def _summaries(model) -> dict:
+    skip = {"id", "refreshed_at"}
+    return {
+        row["plan_id"]: {k: v for k, v in row.items() if k not in skip}
+        for row in model.objects.values()
+    }
+
+
+def _references_resolve(connection) -> None:
+    from ketamine_care.demo.synth.replicate import MODELS
+
+    with connection.cursor() as cursor:
+        for model in MODELS:
+            for field in model._meta.concrete_fields:
+                if not field.is_relation:
+                    continue
+                parent = field.related_model._meta.db_table
+                cursor.execute(
+                    f'SELECT count(*) FROM "{model._meta.db_table}" c LEFT JOIN "{parent}" p '
+                    f'ON p.id = c."{field.column}" WHERE c."{field.column}" IS NOT NULL '
+                    "AND p.id IS NULL"
+                )
+                assert cursor.fetchone()[0] == 0, (model.__name__, field.name)
