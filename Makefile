@@ -11,7 +11,7 @@ PORT ?= 8000
 PYTEST_WORKERS ?= $(shell $(PYTHON) -c "import os; print(min(4, os.cpu_count() or 1))")
 PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --durations=10
 
-.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed bench-registry mutation venv clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ bench-serve: $(STAMP)
 # beside /healthz as the ceiling.
 bench-mixed: $(STAMP)
 	$(BIN)/python benchmarks/http_mixed.py
+
+# Not part of `make test`: `ketamine-care synth` at 10^4, 10^5 and 10^6 patients on a durable
+# PostgreSQL, then the outcomes dashboard, Kaplan-Meier, the Parquet export and DuckDB over it.
+# REGISTRY_SIZES narrows the run, e.g. REGISTRY_SIZES=10000,100000.
+REGISTRY_SIZES ?= 10000,100000,1000000
+bench-registry: $(STAMP)
+	nice -n 19 $(BIN)/python benchmarks/registry.py --sizes $(REGISTRY_SIZES)
 
 # Not part of `make test`: mutmut over the pure clinical modules ([tool.mutmut] in
 # pyproject.toml), then the kill rate per module (docs/TESTING.md). MUTANTS narrows the run,

@@ -1,5 +1,6 @@
-"""`ketamine-care synth --patients N --seed S [--clinic NAME]`: fill the database with
-synthetic patients (demo/synth). Refuses (exit 2) a database that may hold real patients."""
+"""`ketamine-care synth --patients N --seed S [--clinic NAME] [--workers W]`: fill the
+database with synthetic patients (demo/synth; docs/RESEARCH.md, "Synthetic data"). Refuses
+(exit 2) a database that may hold real patients."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--clinic", default=DEFAULT_CLINIC)
         parser.add_argument("--batch-size", type=int, default=BATCH)
+        parser.add_argument(
+            "--workers", type=int, default=1, help="processes generating batches (PostgreSQL)"
+        )
 
     def handle(self, *args, **options) -> None:
         if options["patients"] < 1 or options["batch_size"] < 1:
@@ -35,6 +39,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 clinic=options["clinic"],
                 batch_size=options["batch_size"],
+                workers=options["workers"],
                 progress=progress,
             )
         except SynthRefused as exc:
