@@ -121,11 +121,16 @@ def _phases(timings: dict) -> str:
 
 
 def measure_parts(repeat: int) -> dict:
-    """Each part warmed up and repeated; the export and DuckDB when importable."""
-    from ketamine_care.registry.cohorts import CohortFilter
-
+    """Each part warmed up and repeated; the dashboard, the export and DuckDB when
+    importable (a part that is not says so and is skipped)."""
     director = _director()
     parts: dict = {}
+    try:
+        from ketamine_care.registry.cohorts import CohortFilter
+        from ketamine_care.registry.queries import clinic_dashboard  # noqa: F401
+    except ImportError as exc:
+        print(f"   dashboard and Kaplan-Meier: SKIPPED ({exc})")
+        return parts
     parts["dashboard"] = _timed(
         "dashboard, whole clinic", lambda: _board(director, CohortFilter()), repeat
     )
@@ -236,10 +241,9 @@ def report(results: list[dict]) -> None:
 
 def _goals(last: dict) -> None:
     size = f"{last['size']:,} patients"
-    checks = [
-        ("dashboard < 2 s", last["dashboard"].median / 1000 < GOALS["dashboard_s"]),
-        ("synth < 30 min", last["synth_total"] < GOALS["synth_s"]),
-    ]
+    checks = [("synth < 30 min", last["synth_total"] < GOALS["synth_s"])]
+    if "dashboard" in last:
+        checks.append(("dashboard < 2 s", last["dashboard"].median / 1000 < GOALS["dashboard_s"]))
     if "export" in last:
         checks.append(("export < 60 s", last["export"].median / 1000 < GOALS["export_s"]))
     if "dashboard_ratio" in last:
