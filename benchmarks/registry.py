@@ -141,6 +141,9 @@ def measure_parts(repeat: int) -> dict:
     parts["km"] = _timed(
         "Kaplan-Meier, time to relapse", lambda: _kaplan_meier(director.clinic), repeat
     )
+    parts["sql"] = _timed(
+        "SQL: DuckDB's aggregates, whole clinic", lambda: _headline(director.clinic), repeat
+    )
     try:
         from ketamine_care.research.export import write_export
     except ImportError as exc:
@@ -190,6 +193,15 @@ def _kaplan_meier(clinic):
     return kaplan_meier([t for t, _ in times], [e for _, e in times])
 
 
+def _headline(clinic):
+    """What the DuckDB side computes, in PostgreSQL: the outcome counts and relapse times."""
+    from ketamine_care.registry import aggregates
+    from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
+
+    rows = filter_summaries(clinic, CohortFilter())
+    return aggregates.outcome_counts(rows), aggregates.relapse_times(rows)
+
+
 def _project(director):
     from ketamine_care.research.models import ResearchProject
     from ketamine_care.research.services import create_project
@@ -217,7 +229,8 @@ def _duckdb(outcomes: str, repeat: int, parts: dict) -> dict:
     found["duckdb"] = _timed("DuckDB: the same aggregates, whole clinic", counts, repeat)
     only = f"WHERE protocol = '{PROTOCOL}'"
     found["duckdb_protocol"] = _timed(f"DuckDB: the same, {PROTOCOL}", lambda: counts(only), repeat)
-    for key, other in (("dashboard", "duckdb"), ("dashboard_protocol", "duckdb_protocol")):
+    pairs = (("dashboard", "duckdb"), ("dashboard_protocol", "duckdb_protocol"), ("sql", "duckdb"))
+    for key, other in pairs:
         ratio = parts[key].median / found[other].median
         found[f"{key}_ratio"] = ratio
         print(f"   {key} / DuckDB: x{ratio:.1f}")
@@ -229,7 +242,8 @@ def report(results: list[dict]) -> None:
     print_header("registry: growth with the number of patients")
     for key, title in (
         ("dashboard", "dashboard, whole clinic"), ("dashboard_protocol", f"dashboard, {PROTOCOL}"),
-        ("km", "Kaplan-Meier"), ("export", "Parquet export"), ("duckdb", "DuckDB aggregates"),
+        ("km", "Kaplan-Meier"), ("sql", "SQL: DuckDB's aggregates"),
+        ("export", "Parquet export"), ("duckdb", "DuckDB aggregates"),
     ):  # fmt: skip
         rows = [(f"{r['size']:>9,}", r[key]) for r in results if key in r]
         if rows:
