@@ -39,14 +39,20 @@ def received_measures(administrations: Iterable[Administration]) -> list[Receive
 
 
 def plan_completeness(
-    plan: TreatmentPlan, received: Sequence[Received], *, today: date | None = None
+    plan: TreatmentPlan,
+    received: Sequence[Received],
+    *,
+    today: date | None = None,
+    definition=None,
 ) -> CompletenessReport:
     """Expected versus received measures for the plan's visits up to `today`.
 
     A visit counts as held once its date has come; its measures are due on that day.
+    `definition`: the plan's parsed protocol definition, when the caller already has it (a
+    batch of plans parses each version once).
     """
     today = today or clinic_today(plan.patient.clinic)
-    definition = plan.protocol_version.parsed()
+    definition = definition or plan.protocol_version.parsed()
     schedule = [
         ScheduledMeasure(item.instrument, item.time_point, item.every_session)
         for item in definition.monitoring.instruments_at

@@ -44,49 +44,66 @@ CADSS_BIN = 10  # points per bar of the dissociation histogram (CADSS totals 0-9
 DOSE_BIN = 0.1  # mg/kg per bar of the dose histogram
 
 
-def _pair(name: str, condition: Q) -> dict:
-    return {
-        f"{name}": Count("id", filter=condition),
-        f"{name}_p": Count("patient", distinct=True, filter=condition),
-    }
-
-
 def _field(key: str, measure: str) -> str:
     return f"{measure}_{key}"
 
 
-def outcome_counts(rows: QuerySet[CourseSummary]) -> dict[str, int]:
-    """One query: for each time point, courses (and patients) that reached it; of those, the
-    analysable ones with a known response (remission), and the responders (remitters) and
-    non-responders (non-remitters) among them. Plus the cohort's size and freshness."""
-    aggregates: dict = {
-        **_pair("courses", Q()),
-        **_pair("analysable", Q(analysable=True)),
-        **_pair("stale", Q(stale=True)),
-        "refreshed_at": Max("refreshed_at"),
-        "sessions": Coalesce(Sum("sessions"), 0),
+def outcome_cells() -> dict[str, Q]:
+    """Every cell the rates read, by name: the condition a course meets to be counted."""
+    cells: dict[str, Q] = {
+        "courses": Q(),
+        "analysable": Q(analysable=True),
+        "stale": Q(stale=True),
     }
     for key, _label, reached in time_points():
-        aggregates.update(_pair(f"{key}_all", reached))
+        cells[f"{key}_all"] = reached
         for measure in ("response", "remission"):
             column = _field(key, measure)
             known = reached & Q(analysable=True, **{f"{column}__isnull": False})
-            aggregates.update(_pair(f"{column}_n", known))
-            aggregates.update(_pair(f"{column}_k", known & Q(**{column: True})))
-            aggregates.update(_pair(f"{column}_no", known & Q(**{column: False})))
+            cells[f"{column}_n"] = known
+            cells[f"{column}_k"] = known & Q(**{column: True})
+            cells[f"{column}_no"] = known & Q(**{column: False})
     for key, _label in EARLY_WINDOWS:
         column = f"early_{key}"
-        aggregates.update(_pair(f"{column}_n", Q(**{f"{column}__isnull": False})))
-        aggregates.update(_pair(f"{column}_k", Q(**{column: True})))
-        aggregates.update(_pair(f"{column}_no", Q(**{column: False})))
-    # Aliases must not shadow the model's fields ("analysable", "sessions"): prefixed here.
-    result = rows.aggregate(**{f"agg_{name}": value for name, value in aggregates.items()})
-    return {name.removeprefix("agg_"): value for name, value in result.items()}
+        cells[f"{column}_n"] = Q(**{f"{column}__isnull": False})
+        cells[f"{column}_k"] = Q(**{column: True})
+        cells[f"{column}_no"] = Q(**{column: False})
+    return cells
 
 
-def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
-    """(day of first response, or of the last rating when none yet; responded) per course
-    with a baseline and a rating after it."""
+def outcome_counts(rows: QuerySet[CourseSummary]) -> dict:
+    """One query: for each time point, courses (`name`) and patients (`name_p`) that reached
+    it; of those, the analysable ones with a known response (remission), and the responders
+    (remitters) and non-responders among them. Plus the cohort's sessions and freshness.
+
+    Patients are counted in two steps, not with one COUNT(DISTINCT) per cell (35 sorts of
+    the cohort): the inner query groups the cohort's courses by patient, with each cell's
+    course count; the outer one sums the courses and counts the patients with at least one."""
+    cells = outcome_cells()
+    # Aliases must not shadow the model's fields ("analysable", "sessions"): prefixed.
+    per_patient = rows.values("patient").annotate(
+        **{f"agg_{name}": Count("id", filter=q) for name, q in cells.items()},
+        agg_sessions_sum=Coalesce(Sum("sessions"), 0),
+        agg_refreshed=Max("refreshed_at"),
+    )
+    outer: dict = {
+        "agg_sessions": Sum("agg_sessions_sum"),
+        "agg_refreshed_at": Max("agg_refreshed"),
+    }
+    for name in cells:
+        outer[f"agg_{name}_c"] = Sum(f"agg_{name}")
+        outer[f"agg_{name}_p"] = Count("patient", filter=Q(**{f"agg_{name}__gt": 0}))
+    result = per_patient.aggregate(**outer)
+    counts = {name.removeprefix("agg_").removesuffix("_c"): value for name, value in result.items()}
+    counts = {name: value or 0 for name, value in counts.items() if name != "refreshed_at"}
+    counts["refreshed_at"] = result["agg_refreshed_at"]
+    return counts
+
+
+def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool, int]]:
+    """(day of first response, or of the last rating when none yet; responded; how many
+    courses) for the courses with a baseline and a rating after it: grouped in SQL, so a
+    curve fetches one row per distinct day, not one per course."""
     return list(
         rows.filter(observed_days__isnull=False)
         .annotate(
@@ -95,14 +112,22 @@ def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
                 Q(first_response_day__isnull=False), output_field=BooleanField()
             ),
         )
-        .values_list("day", "responded")
+        .values("day", "responded")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("day", "responded", "n")
     )
 
 
-def relapse_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool]]:
-    """(days from first response to relapse or last rating, relapsed) per course at risk."""
+def relapse_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool, int]]:
+    """(days from first response to relapse or last rating, relapsed, how many courses) for
+    the courses at risk, grouped in SQL."""
     return list(
-        rows.filter(relapse_event__isnull=False).values_list("relapse_days", "relapse_event")
+        rows.filter(relapse_event__isnull=False)
+        .values("relapse_days", "relapse_event")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("relapse_days", "relapse_event", "n")
     )
 
 

@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from ketamine_care.core.clock import clinic_zone
-from ketamine_care.courses.rules import CourseRules, course_rules
+from ketamine_care.courses.rules import course_rules
 from ketamine_care.dosing.completeness import plan_completeness, received_measures
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
 from ketamine_care.instruments.models import Administration
@@ -134,7 +134,7 @@ def gather(plans: Sequence[TreatmentPlan], today: dict[int, date]) -> Batch:
     administrations = _administrations(patient_ids, zones)
     all_sessions = [sid for rows in sessions.values() for sid, _ in rows]
     events, alerts = _counts(all_sessions)
-    rules_cache: dict[int, CourseRules] = {}
+    rules_cache: dict[int, tuple] = {}
     facts: dict[int, CourseFacts] = {}
     safety: dict[int, Safety] = {}
     for plan in plans:
@@ -165,14 +165,15 @@ def _cadss_peak(own, held: Sequence[datetime]) -> float | None:
 def _facts(plan, day: date, own, held, rules_cache) -> CourseFacts:
     version = plan.protocol_version
     if version.pk not in rules_cache:
-        rules_cache[version.pk] = course_rules(version.parsed())
-    rules = rules_cache[version.pk]
+        definition = version.parsed()  # parsed once per version and batch
+        rules_cache[version.pk] = (definition, course_rules(definition))
+    definition, rules = rules_cache[version.pk]
     ratings = tuple(
         Rating(a.local_at, a.instrument_code, float(a.total))
         for a in own
         if a.total is not None and a.instrument_code in rules.instruments
     )
-    report = plan_completeness(plan, received_measures(own), today=day)
+    report = plan_completeness(plan, received_measures(own), today=day, definition=definition)
     return CourseFacts(
         start_date=plan.start_date,
         today=day,

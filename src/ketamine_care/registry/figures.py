@@ -87,31 +87,31 @@ def at_risk_days(longest: float) -> list[int]:
     return list(range(0, int(longest) + 1, step)) or [0]
 
 
-def curve(times: Sequence[tuple[int, bool]], patients: int) -> Curve:
-    durations = [t for t, _ in times]
-    events = [bool(e) for _, e in times]
-    n_events = sum(events)
+def curve(times: Sequence[tuple], patients: int) -> Curve:
+    """`times`: (days, event) per course, or (days, event, courses) grouped."""
+    durations = [t[0] for t in times]
+    events = [bool(t[1]) for t in times]
+    weights = [t[2] if len(t) > 2 else 1 for t in times]
+    n_events = sum(w for e, w in zip(events, weights, strict=True) if e)
+    courses = sum(weights)
     if not durations or patients < MIN_CELL:
-        return Curve(None, None, (), None, shown(len(durations), patients), "", bool(durations))
-    survival = kaplan_meier(durations, events)
-    rows = at_risk(durations, at_risk_days(max(durations)))
+        return Curve(None, None, (), None, shown(courses, patients), "", bool(durations))
+    survival = kaplan_meier(durations, events, weights)
+    rows = at_risk(durations, at_risk_days(max(durations)), weights)
     table = tuple(AtRisk(day, FEWER if small(n) else str(n)) for day, n in rows)
     # Stop the curve at the last day with at least MIN_CELL at risk.
-    drawn = max((p.day for p in survival.points if _risk(durations, p.day) >= MIN_CELL), default=0)
+    risk = dict(at_risk(durations, [p.day for p in survival.points], weights))
+    drawn = max((p.day for p in survival.points if risk[p.day] >= MIN_CELL), default=0)
     median = survival.median if survival.median is not None and survival.median <= drawn else None
     return Curve(
         survival=survival,
         drawn_until=drawn,
         at_risk=table,
         median=median,
-        courses=str(len(durations)),
+        courses=str(courses),
         events=str(n_events) if not small(n_events) else FEWER,
         suppressed=False,
     )
-
-
-def _risk(durations: Sequence[float], day: float) -> int:
-    return sum(1 for d in durations if d >= day)
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,14 @@ def refresh_summaries(
 
 
 def refresh_stale(*, clinic=None) -> RefreshResult:
-    """Rebuild the rows marked stale (of `clinic`, or of every clinic)."""
+    """Rebuild the rows marked stale, and build those of courses that have none yet (of
+    `clinic`, or of every clinic)."""
     stale = CourseSummary.objects.filter(stale=True)
     if clinic is not None:
         stale = stale.filter(clinic=clinic)
     patient_ids = set(stale.values_list("patient_id", flat=True))
+    missing = _plans(clinic).filter(course_summary__isnull=True)
+    patient_ids |= set(missing.values_list("patient_id", flat=True))
     if not patient_ids:
         return RefreshResult(courses=0, batches=0)
     return refresh_summaries(clinic=clinic, patients=patient_ids)

@@ -15,8 +15,10 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 
 @dataclass(frozen=True)
@@ -78,31 +80,43 @@ def _check(durations: Sequence[float], events: Sequence[bool]) -> None:
         raise ValueError("durations must be non-negative numbers")
 
 
-def kaplan_meier(durations: Sequence[float], events: Sequence[bool]) -> Survival | None:
-    """The Kaplan-Meier estimate; None for an empty cohort."""
+def kaplan_meier(
+    durations: Sequence[float], events: Sequence[bool], weights: Sequence[int] | None = None
+) -> Survival | None:
+    """The Kaplan-Meier estimate; None for an empty cohort. `weights`: how many courses each
+    (duration, event) stands for (grouped rows), 1 each when None."""
     _check(durations, events)
+    weights = list(weights) if weights is not None else [1] * len(durations)
+    if len(weights) != len(durations) or any(w < 1 for w in weights):
+        raise ValueError("weights must be positive counts, one per duration")
     if not durations:
         return None
     from lifelines import KaplanMeierFitter  # heavy import, only where a curve is drawn
 
-    fitted = KaplanMeierFitter().fit(list(durations), [bool(e) for e in events])
+    fitted = KaplanMeierFitter().fit(list(durations), [bool(e) for e in events], weights=weights)
     estimate = fitted.survival_function_.iloc[:, 0]
     bounds = fitted.confidence_interval_survival_function_
+    columns = (
+        estimate.index.to_numpy(dtype=float),
+        estimate.to_numpy(dtype=float),
+        bounds.iloc[:, 0].to_numpy(dtype=float),
+        bounds.iloc[:, 1].to_numpy(dtype=float),
+    )
     points = tuple(
         CurvePoint(
             day=float(day),
-            survival=float(estimate.loc[day]),
-            low=_finite(bounds.iloc[i, 0], float(estimate.loc[day])),
-            high=_finite(bounds.iloc[i, 1], float(estimate.loc[day])),
+            survival=float(value),
+            low=_finite(low, float(value)),
+            high=_finite(high, float(value)),
         )
-        for i, day in enumerate(estimate.index)
+        for day, value, low, high in zip(*columns, strict=True)
     )
     median = float(fitted.median_survival_time_)
-    n_events = sum(1 for e in events if e)
+    n_events = sum(w for e, w in zip(events, weights, strict=True) if e)
     return Survival(
-        n=len(durations),
+        n=sum(weights),
         events=n_events,
-        censored=len(durations) - n_events,
+        censored=sum(weights) - n_events,
         points=points,
         median=None if math.isinf(median) else median,
     )
@@ -113,20 +127,22 @@ def _finite(value, fallback: float) -> float:
     return fallback if math.isnan(value) else value
 
 
-def at_risk(durations: Sequence[float], times: Sequence[float]) -> list[tuple[float, int]]:
+def at_risk(
+    durations: Sequence[float], times: Sequence[float], weights: Sequence[int] | None = None
+) -> list[tuple[float, int]]:
     """(time, number still followed and event-free at that time) for each of `times`:
     the courses whose time (event or censoring) is at or after it."""
-    ordered = sorted(durations)
-    out = []
-    for t in times:
-        out.append((t, sum(1 for d in ordered if d >= t)))
-    return out
+    weights = list(weights) if weights is not None else [1] * len(durations)
+    pairs = sorted(zip(durations, weights, strict=True))
+    ordered = [d for d, _ in pairs]
+    after = list(accumulate(reversed([w for _, w in pairs])))[::-1] + [0]
+    return [(t, after[bisect_left(ordered, t)]) for t in times]
 
 
 def median_time_to_response(
-    days: Sequence[float], responded: Sequence[bool]
+    days: Sequence[float], responded: Sequence[bool], weights: Sequence[int] | None = None
 ) -> tuple[float | None, Survival | None]:
     """The median day of first response (Kaplan-Meier, non-responders censored at their last
     rating) and the curve it comes from. The median is None until half have responded."""
-    curve = kaplan_meier(days, responded)
+    curve = kaplan_meier(days, responded, weights)
     return (curve.median if curve else None), curve

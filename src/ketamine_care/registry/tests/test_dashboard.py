@@ -3,13 +3,18 @@ and another clinic's courses never counted."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.patients import services as patients
 from ketamine_care.registry.models import CourseSummary
 from ketamine_care.registry.queries import VIEWED
 from ketamine_care.registry.services import refresh_summaries
+from ketamine_care.registry.tests.builders import make_course
 from ketamine_care.registry.tests.test_refresh import CourseCase
+from ketamine_care.testing.base import make_user
+from ketamine_care.testing.treatment import activate_trd
 
 URL = "/registry/"
 
@@ -54,6 +59,34 @@ class DashboardTests(CourseCase):
         self.assertContains(response, '<dd id="count-courses">0</dd>', html=False)
         self.assertContains(response, 'id="registry-empty"')
         self.assertNotContains(response, "iv-ketamine-trd")
+
+    def test_each_clinic_counts_only_its_own_courses(self):
+        director = make_user("md@elsewhere.clinic", self.other_clinic, "medical_director")
+        patients.add_diagnosis(
+            patient=self.other_patient, actor=self.outsider, icd10_code="F33.2", label="MDD"
+        )
+        version = activate_trd(clinic=self.other_clinic, director=director)
+        make_course(
+            patient=self.other_patient,
+            version=version,
+            prescriber=self.outsider,
+            nurse=director,
+            start=self.start,
+            sessions=(0, 3),
+            ratings=[(-1, 10, 30)],
+        )
+        refresh_summaries()
+        self.assertEqual(CourseSummary.objects.count(), 2)
+        for user, clinic in ((self.prescriber, self.clinic), (self.outsider, self.other_clinic)):
+            with self.subTest(clinic=clinic.name):
+                self.client_for(user).get(URL)
+                event = AuditEvent.objects.filter(event_type=VIEWED, actor=user).latest("id")
+                self.assertEqual((event.clinic, event.changes["count"]), (clinic, 1))
+
+    def test_element_ids_are_unique(self):
+        html = self.client_for(self.prescriber).get(URL).content.decode()
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        self.assertEqual(len(ids), len(set(ids)), [i for i in ids if ids.count(i) > 1])
 
     def test_the_read_is_audited_with_the_cohort_filter_and_no_patient(self):
         start = (self.start - timedelta(days=1)).isoformat()

@@ -138,7 +138,12 @@ class StaleTests(CourseCase):
         self.assertTrue(CourseSummary.objects.get(plan=self.plan).stale)
 
     def test_nothing_stale_nothing_refreshed(self):
+        refresh_summaries(clinic=self.clinic)
         self.assertEqual(refresh_stale(clinic=self.clinic).courses, 0)
+
+    def test_a_course_without_a_row_yet_is_built_by_the_stale_refresh(self):
+        self.assertEqual(refresh_stale(clinic=self.clinic).courses, 1)
+        self.assertTrue(CourseSummary.objects.filter(plan=self.plan).exists())
 
 
 class CohortFilterTests(CourseCase):

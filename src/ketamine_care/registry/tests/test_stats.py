@@ -138,3 +138,20 @@ def test_median_time_to_first_response_censors_non_responders():
     assert median == 21
     assert curve.events == 3
     assert median_time_to_response([], []) == (None, None)
+
+
+def test_grouped_rows_with_weights_give_the_same_curve_and_numbers_at_risk():
+    # Two events on day 1 and one each on days 2 and 3, grouped or one row per course.
+    grouped = kaplan_meier([1, 2, 3], [True, True, True], [2, 1, 1])
+    expanded = kaplan_meier([1, 1, 2, 3], [True, True, True, True])
+    for day in range(4):
+        assert grouped.at(day) == pytest.approx(expanded.at(day))
+    assert grouped.at(1) == pytest.approx(0.5)
+    days, events = HAND_DAYS, HAND_EVENTS
+    doubled = kaplan_meier(days, events, [2] * 6)  # every course twice: the same estimate
+    assert (doubled.n, doubled.events) == (12, 8)
+    for day in range(6):
+        assert doubled.at(day) == pytest.approx(kaplan_meier(days, events).at(day))
+    assert at_risk([1, 2, 3], [0, 2, 4], weights=[5, 3, 2]) == [(0, 10), (2, 5), (4, 0)]
+    with pytest.raises(ValueError):
+        kaplan_meier([1, 2], [True, False], [1, 0])
