@@ -105,12 +105,11 @@ def research_consenting(clinic, *, consent_text_version: str = "") -> QuerySet[P
     patients = (
         Patient.objects.active()
         .filter(clinic=clinic)
-        .annotate(
-            research_consent_status=_latest_consent("status"),
-            research_consent_version=_latest_consent("consent_text_version"),
-        )
+        .annotate(research_consent_status=_latest_consent("status"))
         .filter(research_consent_status=ResearchConsentStatus.GIVEN)
     )
     if consent_text_version:
-        patients = patients.filter(research_consent_version=consent_text_version)
+        patients = patients.annotate(
+            research_consent_version=_latest_consent("consent_text_version")
+        ).filter(research_consent_version=consent_text_version)
     return patients

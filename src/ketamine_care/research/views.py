@@ -45,7 +45,6 @@ def project(request, project_id):
         "project": found,
         "counts": counts,
         "no_plan": NO_PLAN,
-        "can_export": has_capability(request.membership, Capability.EXPORT_RESEARCH),
     }
     return render(request, "research/project.html", context)
 

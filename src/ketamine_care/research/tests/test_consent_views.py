@@ -22,6 +22,11 @@ class ConsentPanelTests(ClinicTestCase):
         self.assertContains(page, 'id="section-research-consent"')
         self.assertContains(page, "Not recorded")
         self.assertContains(page, 'id="research-consent-form"')
+        self.assertNotContains(page, 'href="/research/"')
+
+    def test_the_medical_director_reaches_the_research_projects_from_the_panel(self):
+        # The navigation stays one line on a laptop: the workspace link sits in the panel.
+        self.assertContains(self.chart(self.medical_director), 'href="/research/"')
 
     def test_withdrawing_then_giving_shows_the_state_and_the_history(self):
         answer = self.post(self.nurse, status="given", consent_text_version="2026-1")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.patients.services import record_research_consent
 from ketamine_care.research.models import ResearchProject
@@ -155,3 +158,20 @@ class NewProjectTests(ResearchPagesFixture):
             "/research/projects/new/", {"name": "Relapse after induction"}
         )
         self.assertEqual(response.status_code, 302)
+
+
+class CostTests(ResearchPagesFixture):
+    def test_the_project_page_costs_the_same_queries_at_any_number_of_patients(self):
+        client = self.client_for(self.researcher)
+        url = f"/research/projects/{self.project.public_id}/"
+        client.get(url)  # warm the session
+        with CaptureQueriesContext(connection) as few:
+            client.get(url)
+        for n in range(12):
+            patient = make_patient(clinic=self.clinic, actor=self.prescriber, sex="other")
+            self.consent(patient, "given")
+            if n % 3 == 0:
+                treatable_plan(patient=patient, version=self.version, prescriber=self.prescriber)
+        with self.assertNumQueries(len(few.captured_queries)):
+            page = client.get(url)
+        self.assertContains(page, '<span id="cohort-total">19</span>')
