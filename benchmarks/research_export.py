@@ -165,11 +165,15 @@ def _ratings_and_summaries(t: dict, patients: list, plans: list, days: dict) -> 
 
 
 def grow(t: dict, have: int, want: int, sessions: int) -> None:
-    from django.db import transaction
+    """Add patients up to `want`, then ANALYZE: the planner must know the tables' sizes, as
+    autovacuum would have told it on a database that grew by use."""
+    from django.db import connection, transaction
 
     for start in range(have, want, BATCH):
         with transaction.atomic():
             _children(t, _patients(t, start, min(start + BATCH, want)), sessions)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def one_export(project, csv: bool) -> tuple[float, dict[str, float], dict[str, int]]:

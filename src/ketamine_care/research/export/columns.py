@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from ketamine_care.research import deid
+
 ARROW_TYPES = {
     "string": pa.string(),
     "integer": pa.int64(),
@@ -310,6 +312,8 @@ def check_allowlist(tables) -> list[str]:
         if len(set(table.names)) != len(table.names):
             problems.append(f"{table.name}: a column is named twice")
         for column in table.columns:
+            if column.name in deid.IDENTIFIER_COLUMNS:
+                problems.append(f"{table.name}.{column.name}: an identifier (research.deid)")
             problems += [
                 f"{table.name}.{column.name}: contains {word!r}"
                 for word in FORBIDDEN_FRAGMENTS

@@ -17,9 +17,15 @@ CODE_SYSTEMS = {
 }
 
 
+def code_systems(tables: list[Table]) -> dict[str, str]:
+    """The code systems the tables' columns name, with where each is defined."""
+    used = {c.code_system for t in tables for c in t.columns}
+    return {name: url for name, url in CODE_SYSTEMS.items() if name in used}
+
+
 def dictionary_json(tables: list[Table], rows: dict[str, int]) -> dict:
     return {
-        "code_systems": CODE_SYSTEMS,
+        "code_systems": code_systems(tables),
         "tables": [
             {
                 "name": t.name,
@@ -39,7 +45,7 @@ def _cell(text: str) -> str:
 
 def dictionary_markdown(tables: list[Table], rows: dict[str, int]) -> str:
     lines = ["# Data dictionary", ""]
-    lines += [f"- **{name}**: {_cell(url)}" for name, url in CODE_SYSTEMS.items()]
+    lines += [f"- **{name}**: {_cell(url)}" for name, url in code_systems(tables).items()]
     for t in tables:
         lines += ["", f"## {t.name}", "", f"{t.description} Rows: {rows.get(t.name, 0)}.", ""]
         lines += ["| column | type | unit | code system | derivation |", "|---|---|---|---|---|"]

@@ -54,8 +54,8 @@ def request_research_export(*, project: ResearchProject, actor, request=None) ->
 
 def _progress(export: Export):
     def tell(step: str, done: int, total: int) -> None:
-        parameters = {**export.parameters, "progress": {"step": step, "done": done,
-                                                        "total": total}}  # fmt: skip
+        progress = {"step": step, "done": done, "total": total}
+        parameters = {**export.parameters, "progress": progress}
         Export.objects.filter(pk=export.pk).update(parameters=parameters)
 
     return tell

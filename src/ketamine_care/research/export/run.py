@@ -20,7 +20,12 @@ from django.utils import timezone
 from ketamine_care.audit.services import record
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.research.export import columns as c
-from ketamine_care.research.export.cohort import patients_table, scope_for
+from ketamine_care.research.export.cohort import (
+    cohort_table,
+    drop_cohort_table,
+    patients_table,
+    scope_for,
+)
 from ketamine_care.research.export.dictionary import write_dictionary, write_readme
 from ketamine_care.research.export.manifest import (
     Manifest,
@@ -100,18 +105,25 @@ def write_export(
         consent_text_version=project.consent_text_version,
         columns={t.name: t.names for t in TABLES},
     )
+    cohort = cohort_table(project)
+    try:
+        _write_tables(scope_for(project, cohort), manifest, folder, tell, csv=csv)
+    finally:
+        drop_cohort_table(cohort)
+    _finish(manifest, folder, csv=csv)
+    _record_written(project, manifest, actor)
+    tell("manifest", len(TABLES) + 1, len(TABLES) + 1)
+    return manifest
+
+
+def _write_tables(scope: Scope, manifest: Manifest, folder: Path, tell, *, csv: bool) -> None:
     total = len(TABLES) + 1
-    scope = scope_for(project)
     rows, manifest.deidentification = _write_patients(scope, folder, csv=csv)
     manifest.tables[c.PATIENTS.name] = rows
     tell(c.PATIENTS.name, 1, total)
     for done, source in enumerate(SOURCES, start=2):
         manifest.tables[source.table.name] = write_table(source, scope, folder, csv=csv)
         tell(source.table.name, done, total)
-    _finish(manifest, folder, csv=csv)
-    _record_written(project, manifest, actor)
-    tell("manifest", total, total)
-    return manifest
 
 
 def _record_written(project, manifest: Manifest, actor) -> None:

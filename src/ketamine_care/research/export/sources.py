@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db.models import Count as Aggregate
 from django.db.models import (
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
@@ -29,7 +29,14 @@ from django.db.models.functions import Cast, TruncDate
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.arrays import minutes, ratio, shifted, typed
-from ketamine_care.research.export.scope import Scope, count_of, offset, ordinal, research_id
+from ketamine_care.research.export.scope import (
+    Scope,
+    count_of,
+    offset,
+    ordinal,
+    research_id,
+    row_number,
+)
 from ketamine_care.research.export.scope import scoped as _scoped
 from ketamine_care.treatment_sessions.models import DoseAdministration, TreatmentSession
 
@@ -68,7 +75,7 @@ def _courses(scope: Scope) -> QuerySet:
     return plans.annotate(
         rid=F(research_id("patient")),
         shift=F(offset("patient")),
-        number=course_number(),
+        number=row_number("start_date"),
         version=F("protocol_version__version"),
         visit_count=count_of(PlannedVisit.objects.filter(plan_id=OuterRef("pk"))),
     ).order_by("patient_id", "start_date", "pk")
@@ -104,7 +111,7 @@ def _sessions(scope: Scope) -> QuerySet:
     return sessions.annotate(
         rid=F(research_id("patient")),
         shift=F(offset("patient")),
-        number=session_number(),
+        number=row_number("scheduled_for"),
         course=course_number("planned_visit__plan__"),
         visit=F("planned_visit__number"),
         day=TruncDate("scheduled_for", tzinfo=scope.zone),
@@ -181,7 +188,7 @@ def _vitals(scope: Scope) -> QuerySet:
     sessions = _scoped(TreatmentSession.objects.all(), scope, "patient")
     return (
         sessions.annotate(
-            readings_n=Aggregate("readings"),
+            readings_n=Count("readings"),
             sys_max=Max("readings__bp_systolic_mmhg"),
             dia_max=Max("readings__bp_diastolic_mmhg"),
             hr_max=Max("readings__heart_rate_bpm"),

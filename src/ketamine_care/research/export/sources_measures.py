@@ -16,7 +16,7 @@ from ketamine_care.instruments.definition import definition as instrument_defini
 from ketamine_care.instruments.models import Administration
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.arrays import minutes, shifted, typed
-from ketamine_care.research.export.scope import Scope, offset, ordinal, research_id, scoped
+from ketamine_care.research.export.scope import Scope, offset, research_id, row_number, scoped
 from ketamine_care.research.export.sources import Source, session_number
 from ketamine_care.treatment_sessions.models import AdverseEvent
 
@@ -26,7 +26,7 @@ def _administrations_query(scope: Scope) -> QuerySet:
     return rows.annotate(
         rid=F(research_id("patient")),
         shift=F(offset("patient")),
-        number=ordinal(Administration.objects.active(), prefix="", moment="administered_at"),
+        number=row_number("administered_at"),
         day=TruncDate("administered_at", tzinfo=scope.zone),
     ).order_by("patient_id", "administered_at", "pk")
 

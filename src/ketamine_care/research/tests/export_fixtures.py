@@ -1,12 +1,13 @@
 """A small research cohort for the export tests, built through the services at a fixed day in
 the past (so no patient date is the day the test runs): one patient with a full course
-(plan, a discharged session with vitals and a dose, ratings, an adverse event) and
+(plan, a discharged session with vitals and a dose, ratings, an adverse event, a later
+session scheduled for the course's first visit) and
 distinctive identifiers, four more in the same k-anonymity class, one who withdrew and one
 who never consented. Numbers are test data."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 
 import time_machine
 
@@ -15,7 +16,7 @@ from ketamine_care.patients.research_consent import record_research_consent
 from ketamine_care.research.models import PatientShift, ResearchProject
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import treatable_plan
-from ketamine_care.treatment_sessions.services import record_adverse_event
+from ketamine_care.treatment_sessions.services import record_adverse_event, schedule_session
 from ketamine_care.treatment_sessions.tests.factories import activate, discharged_session
 
 SEEDED_AT = datetime(2025, 5, 14, 16, 0, tzinfo=UTC)
@@ -53,6 +54,14 @@ def seed_cohort(case) -> None:
             patient=case.star, version=case.version, prescriber=case.prescriber, start=PLAN_START
         )
         case.session = discharged_session(case.star, case.version, case.nurse, case.prescriber)
+        # A second session, later, for the course's first visit (scheduled, nothing given).
+        case.planned = schedule_session(
+            patient=case.star,
+            protocol_version=case.version,
+            actor=case.nurse,
+            planned_visit=case.plan.visits.order_by("number").first(),
+            scheduled_for=datetime.combine(PLAN_START, time(17, 0), tzinfo=UTC),
+        )
         record_adverse_event(
             session=case.session,
             actor=case.nurse,

@@ -137,6 +137,20 @@ class ResearchExportTests(ClinicTestCase):
             with self.subTest(table=table.name):
                 self.assertNotIn(star, {r["research_id"] for r in self.rows(second, table.name)})
 
+    def test_sessions_are_numbered_alike_in_every_table(self):
+        folder = self.export()
+        star = self.rid(self.star)
+        sessions = [r for r in self.rows(folder, "sessions") if r["research_id"] == star]
+        self.assertEqual([r["session_number"] for r in sessions], [1, 2])
+        self.assertEqual([r["state"] for r in sessions], ["discharged", "scheduled"])
+        self.assertEqual([r["course_number"] for r in sessions], [None, 1])
+        self.assertEqual(sessions[1]["visit_number"], 1)
+        self.assertEqual(sessions[1]["session_date"], PLAN_START + timedelta(days=OFFSET))
+        for table in ("doses", "vitals_summaries", "adverse_events"):
+            with self.subTest(table=table):
+                rows = [r for r in self.rows(folder, table) if r["research_id"] == star]
+                self.assertEqual([r["session_number"] for r in rows], [1])
+
     def test_outcomes_hold_only_analysable_courses(self):
         refresh_summaries(clinic=self.clinic)
         self.assertEqual(CourseSummary.objects.filter(clinic=self.clinic).count(), 5)

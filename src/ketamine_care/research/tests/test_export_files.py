@@ -116,15 +116,19 @@ class ColumnRulesTests(SimpleTestCase):
                 c.Column("note_text", "string", "x"),
                 c.Column("given_on", "date", "the real day"),
                 c.Column("signed_at", "string", "x"),
+                c.Column("offset_days", "integer", "x"),
             ),
         )
         problems = "\n".join(c.check_allowlist([bad]))
-        for expected in ("first column", "bad.mrn", "bad.note_text", "not shifted", "signed_at"):
+        expected_problems = ("first column", "bad.mrn", "bad.note_text", "not shifted",
+                             "signed_at", "offset_days: an identifier")  # fmt: skip
+        for expected in expected_problems:
             self.assertIn(expected, problems)
 
     def test_the_dictionary_describes_every_column(self):
         rows = {t.name: 3 for t in TABLES}
         data = dictionary_json(list(TABLES), rows)
+        self.assertEqual(set(data["code_systems"]), {"LOINC", "UCUM", "project"})
         self.assertEqual([t["name"] for t in data["tables"]], [t.name for t in TABLES])
         for table, described in zip(TABLES, data["tables"], strict=True):
             self.assertEqual([col["name"] for col in described["columns"]], table.names)
