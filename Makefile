@@ -15,7 +15,7 @@ PYTEST_XDIST = -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder --du
 # the suite's `ketamine-care` subprocesses compile the project's modules again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed mutation venv clean
+.PHONY: demo test lint test-sqlite test-postgres bench-concurrency bench-serve bench-mixed bench-registry mutation venv clean
 
 # The install goes through uv (from PyPI, into the venv: it fetches and installs in parallel,
 # some 30 s against pip's 60-90 s for the same set); where uv cannot be had, pip installs the
@@ -68,6 +68,13 @@ bench-serve: $(STAMP)
 # beside /healthz as the ceiling.
 bench-mixed: $(STAMP)
 	$(BIN)/python benchmarks/http_mixed.py
+
+# Not part of `make test`: `ketamine-care synth` at 10^4, 10^5 and 10^6 patients on a durable
+# PostgreSQL, then the outcomes dashboard, Kaplan-Meier, the Parquet export and DuckDB over it.
+# REGISTRY_SIZES narrows the run, e.g. REGISTRY_SIZES=10000,100000.
+REGISTRY_SIZES ?= 10000,100000,1000000
+bench-registry: $(STAMP)
+	nice -n 19 $(BIN)/python benchmarks/registry.py --sizes $(REGISTRY_SIZES)
 
 # Not part of `make test`: mutmut over the pure clinical modules ([tool.mutmut] in
 # pyproject.toml), then the kill rate per module (docs/TESTING.md). MUTANTS narrows the run,
