@@ -101,6 +101,7 @@ def _restore(snapshot: _Snapshot) -> None:
     quote = connection.ops.quote_name
     # One transaction: the foreign keys are checked when it commits, with every row in.
     with transaction.atomic(), connection.cursor() as cursor:
+        _user_triggers(cursor, snapshot, "DISABLE")
         for table, rows in snapshot.rows.items():
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {quote(table)} FROM STDIN") as into:
@@ -111,9 +112,28 @@ def _restore(snapshot: _Snapshot) -> None:
             cursor.executemany(
                 f"INSERT INTO {quote(table)} ({', '.join(columns)}) VALUES ({marks})", values
             )
+        _user_triggers(cursor, snapshot, "ENABLE")
         if connection.vendor == "postgresql":
             for statement in connection.ops.sequence_reset_sql(no_style(), _models(snapshot)):
                 cursor.execute(statement)
+
+
+def _user_triggers(cursor, snapshot: _Snapshot, switch: str) -> None:
+    """PostgreSQL: the copied rows already hold what the tables' own triggers wrote during the
+    load (e.g. the search names a patient's insert adds), so those triggers stay off while the
+    rows go in, within the transaction. Foreign-key checks are system triggers: they stay on."""
+    if connection.vendor != "postgresql":
+        return
+    if switch == "ENABLE":
+        # Every row is in: check the deferred foreign keys now, as ALTER TABLE waits for none.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    quote = connection.ops.quote_name
+    for table in snapshot.rows:
+        cursor.execute(f"ALTER TABLE {quote(table)} {switch} TRIGGER USER")
+    if switch == "ENABLE":
+        # Back to how Django declares its foreign keys (DEFERRABLE INITIALLY DEFERRED; the
+        # project declares no other deferrable constraint) for the rest of the transaction.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _models(snapshot: _Snapshot) -> list:
