@@ -16,7 +16,7 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import DomainError
-from ketamine_care.fhir.transaction_map import HANDLERS, Context, EntryError
+from ketamine_care.fhir.transaction_map import HANDLERS, Context, EntryError, NotImported
 
 
 class BundleRejected(Exception):
@@ -25,6 +25,14 @@ class BundleRejected(Exception):
     def __init__(self, outcome: OperationOutcome) -> None:
         super().__init__("bundle rejected")
         self.outcome = outcome
+
+
+def _information(message: str) -> dict:
+    """The outcome of an entry answered but not imported (`NotImported`)."""
+    return {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "information", "code": "informational", "diagnostics": message}],
+    }
 
 
 def _issue(index: int | None, message: str, code: str = "processing") -> dict:
@@ -66,6 +74,9 @@ def import_bundle(*, clinic, actor, bundle: Bundle, request=None) -> Bundle:
             try:
                 with transaction.atomic():
                     row, created = HANDLERS[kind](ctx, entry.resource)
+            except NotImported as skipped:
+                responses[index] = {"status": "200 OK", "outcome": _information(str(skipped))}
+                continue
             except (EntryError, DomainError) as error:
                 message = getattr(error, "message", None) or str(error)
                 fields = getattr(error, "fields", None)
@@ -83,11 +94,12 @@ def import_bundle(*, clinic, actor, bundle: Bundle, request=None) -> Bundle:
             transaction.set_rollback(True)
         else:
             created = sum(r["status"].startswith("201") for r in responses.values())
+            skipped = sum("outcome" in r for r in responses.values())
             record(
                 event_type="fhir.transaction_imported",
                 actor=actor,
                 clinic=clinic,
-                changes={"entries": len(responses), "created": created},
+                changes={"entries": len(responses), "created": created, "not_imported": skipped},
                 request=request,
             )
     if issues:

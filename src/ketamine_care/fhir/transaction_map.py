@@ -25,6 +25,19 @@ class EntryError(Exception):
     pass
 
 
+class NotImported(Exception):  # noqa: N818 (an outcome, not a failure)
+    """A valid entry the platform has no place for: answered, not imported, not a failure."""
+
+
+# Vital signs here are readings of a monitored dosing session; a reading taken elsewhere must
+# not pose as one, and an EHR export full of them must still onboard its patients.
+NOT_IMPORTED = (
+    "Not imported: from outside records only body weight (29463-7) and height (8302-2) are "
+    "kept; other observations (LOINC {code}) are recorded only in the clinic's monitored "
+    "dosing sessions."
+)
+
+
 @dataclass
 class Context:
     clinic: object
@@ -163,7 +176,7 @@ def observation(ctx: Context, resource) -> tuple[object, bool]:
     owner = _patient_of(ctx, resource.subject)
     code = _code(resource.code, LOINC)
     if code not in (WEIGHT, HEIGHT):
-        raise EntryError("Only body weight (29463-7) and height (8302-2) Observations import.")
+        raise NotImported(NOT_IMPORTED.format(code=code or "none"))
     quantity = resource.valueQuantity
     try:
         value = Decimal(str(quantity.value))

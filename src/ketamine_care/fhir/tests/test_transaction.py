@@ -12,6 +12,7 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.fhir.tests.base import FhirTestCase
 from ketamine_care.patients.models import Allergy, BodyMeasurement, Diagnosis, Medication, Patient
 from ketamine_care.testing.synthea import synthea_bundle
+from ketamine_care.treatment_sessions.models import VitalSignsReading
 
 
 class TransactionTests(FhirTestCase):
@@ -61,6 +62,38 @@ class TransactionTests(FhirTestCase):
         )
         location = body["entry"][0]["response"]["location"]
         self.assertEqual(self.fhir(location).status_code, 200)
+
+    def test_vital_signs_from_outside_records_are_answered_not_imported(self):
+        bundle = synthea_bundle(2)
+        subject = bundle["entry"][1]["resource"]["subject"]
+        for code, value, unit in (("8867-4", 72, "/min"), ("59408-5", 97, "%")):
+            bundle["entry"].append({
+                "resource": {"resourceType": "Observation", "status": "final",
+                             "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+                             "subject": subject, "effectiveDateTime": "2026-03-01T09:00:00Z",
+                             "valueQuantity": {"value": value, "unit": unit,
+                                               "system": "http://unitsofmeasure.org",
+                                               "code": unit}},
+                "request": {"method": "POST", "url": "Observation"}})  # fmt: skip
+        response = self.post(bundle)
+        self.assertEqual(response.status_code, 200, response.content[:500])
+        answers = [e["response"] for e in response.json()["entry"]]
+        self.assertEqual(len(answers), len(bundle["entry"]))
+        skipped = answers[-2:]
+        for answer, code in zip(skipped, ("8867-4", "59408-5"), strict=True):
+            self.assertEqual(answer["status"], "200 OK")
+            self.assertNotIn("location", answer)
+            issue = answer["outcome"]["issue"][0]
+            self.assertEqual((issue["severity"], issue["code"]), ("information", "informational"))
+            self.assertIn(f"LOINC {code}", issue["diagnostics"])
+            self.assertIn("monitored dosing sessions", issue["diagnostics"])
+        self.assertTrue(all(a["status"] == "201 Created" for a in answers[:-2]))
+        # The patients are onboarded; the outside readings went nowhere.
+        self.assertEqual(self.imported()["patients"], 2)
+        self.assertEqual(self.imported()["measurements"], 4)
+        self.assertFalse(VitalSignsReading.objects.filter(session__clinic=self.clinic).exists())
+        event = AuditEvent.objects.get(event_type="fhir.transaction_imported")
+        self.assertEqual(event.changes["not_imported"], 2)
 
     def test_one_bad_entry_undoes_the_bundle_with_an_issue_per_entry(self):
         bundle = synthea_bundle(2)
