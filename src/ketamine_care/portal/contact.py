@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
-from ketamine_care.jobs.runner import JobError
+from ketamine_care.jobs.runner import JobError, enqueue_job
 from ketamine_care.portal import measure_rules
 from ketamine_care.portal.models import ContactPreference, MeasureSettings
 from ketamine_care.portal.sms import SmsError, send_sms
@@ -115,6 +115,27 @@ def deliver(*, patient, channels: list[str], subject: str, body: str, short: str
 
 def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
+
+
+def queue_or_hold(rows, *, clinic, quiet: bool, now, job: str, argument: str) -> int:
+    """Queue the send job `job` (with `{argument: row.pk}`) for each due message or measure
+    request in `rows` (locked by the caller, with `patient`) that may go now and mark it queued;
+    save the others held, with the reason (no consent, no channel, quiet hours), for the next
+    run. Returns how many were queued."""
+    queued = 0
+    for row in rows:
+        _, why = channels_for(row.patient)
+        held = why or (QUIET_HOURS if quiet else "")
+        if held:
+            if row.held != held:
+                row.held = held
+                row.save(update_fields=["held", "updated_at"])
+            continue
+        enqueue_job(job, clinic=clinic, arguments={argument: row.pk})
+        row.queued_at, row.held = now, ""
+        row.save(update_fields=["queued_at", "held", "updated_at"])
+        queued += 1
+    return queued
 
 
 def ready_to_send(row, now) -> tuple[list[str], ClinicMeasureSettings] | None:

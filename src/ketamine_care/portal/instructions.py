@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from ketamine_care.core import secret_links
 from ketamine_care.jobs.models import Job
-from ketamine_care.jobs.runner import enqueue_job, register
+from ketamine_care.jobs.runner import register
 from ketamine_care.portal import contact, measure_rules
 from ketamine_care.portal.models import MessageKind, PatientMessage
 from ketamine_care.treatment_sessions import states
@@ -90,7 +90,6 @@ def schedule_messages(*, clinic, now=None) -> int:
 def queue_due_messages(*, clinic, now=None) -> int:
     now = now or timezone.now()
     quiet = contact.is_quiet(contact.settings_for(clinic), now)
-    queued = 0
     with transaction.atomic():
         rows = (
             PatientMessage.objects.filter(
@@ -104,19 +103,9 @@ def queue_due_messages(*, clinic, now=None) -> int:
             .select_related("patient")
             .select_for_update(of=("self",), no_key=True, skip_locked=True)
         )
-        for row in rows:
-            _, why = contact.channels_for(row.patient)
-            held = why or (contact.QUIET_HOURS if quiet else "")
-            if held:
-                if row.held != held:
-                    row.held = held
-                    row.save(update_fields=["held", "updated_at"])
-                continue
-            enqueue_job(SEND_MESSAGE_JOB, clinic=clinic, arguments={"message": row.pk})
-            row.queued_at, row.held = now, ""
-            row.save(update_fields=["queued_at", "held", "updated_at"])
-            queued += 1
-    return queued
+        return contact.queue_or_hold(
+            rows, clinic=clinic, quiet=quiet, now=now, job=SEND_MESSAGE_JOB, argument="message"
+        )
 
 
 def usable_message(token: str) -> PatientMessage | None:

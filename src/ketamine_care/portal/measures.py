@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from ketamine_care.instruments.definition import UnknownInstrument, load_definition
 from ketamine_care.jobs.models import Job
-from ketamine_care.jobs.runner import enqueue_job, register
+from ketamine_care.jobs.runner import register
 from ketamine_care.outcomes.rules import load_thresholds
 from ketamine_care.portal import contact, measure_rules
 from ketamine_care.portal.models import MeasureRequest, SelfReportLink
@@ -150,24 +150,13 @@ def queue_due_requests(*, clinic, now=None) -> int:
     now = now or timezone.now()
     clinic_settings = contact.settings_for(clinic)
     quiet = contact.is_quiet(clinic_settings, now)
-    queued = 0
     with transaction.atomic():
         rows = due_requests(clinic, now).select_for_update(
             of=("self",), no_key=True, skip_locked=True
         )
-        for row in rows:
-            channels, why = contact.channels_for(row.patient)
-            held = why or (contact.QUIET_HOURS if quiet else "")
-            if held:
-                if row.held != held:
-                    row.held = held
-                    row.save(update_fields=["held", "updated_at"])
-                continue
-            enqueue_job(SEND_REQUEST_JOB, clinic=clinic, arguments={"request": row.pk})
-            row.queued_at, row.held = now, ""
-            row.save(update_fields=["queued_at", "held", "updated_at"])
-            queued += 1
-    return queued
+        return contact.queue_or_hold(
+            rows, clinic=clinic, quiet=quiet, now=now, job=SEND_REQUEST_JOB, argument="request"
+        )
 
 
 def request_url(token: str) -> str:
