@@ -93,3 +93,14 @@ def test_consent_on_the_chart_then_the_researchers_workspace(page, sign_in, rese
     page.get_by_role("link", name="Go to cohort research").click()
     expect(page).to_have_url(re.compile(r"/research/$"))
     save(page, "research-workspace")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The medical director's navigation is full on a laptop: research opens from the outcomes.
+    sign_in(users[Role.MEDICAL_DIRECTOR].email, PASSWORD)
+    page.set_viewport_size({"width": 1366, "height": 800})
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Outcomes").click()
+    page.get_by_role("link", name="Cohort research").click()
+    expect(page.get_by_role("heading", name="Cohort research", exact=True)).to_be_visible()
+    expect(page.locator("#research-projects")).to_contain_text("Relapse after induction")
+    page.get_by_role("link", name="Clinic outcomes").click()
+    expect(page.get_by_role("heading", name="Clinic outcomes")).to_be_visible()

@@ -76,6 +76,19 @@ class AdministrationPageTests(ClinicTestCase):
         self.assertContains(researcher, ">Cohort research</a>")
         self.assertNotContains(researcher, ">Administration</a>")
 
+    def test_the_medical_director_reaches_cohort_research_from_the_outcomes_page(self):
+        # A full navigation bar on a laptop: research sits beside the clinic's outcomes.
+        client = self.client_for(self.medical_director)
+        outcomes = client.get("/registry/")
+        self.assertContains(outcomes, 'id="to-research" href="/research/"')
+        self.assertNotContains(outcomes, ">Cohort research</a></li>")
+        research = client.get("/research/")
+        self.assertEqual(research.status_code, 200)
+        self.assertContains(research, 'href="/registry/" id="to-outcomes"')
+        self.assertContains(research, 'aria-current="page">Outcomes</a>')
+        admin = self.client_for(self.clinic_admin).get("/registry/")
+        self.assertNotContains(admin, 'id="to-research"')
+
 
 class CohortPageTests(ClinicTestCase):
     def test_the_former_address_leads_to_the_research_workspace(self):
