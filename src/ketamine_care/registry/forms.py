@@ -52,3 +52,18 @@ class CohortForm(forms.Form):
             age_band=data.get("age_band") or "",
             sex=data.get("sex") or "",
         )
+
+    def described(self) -> list[str]:
+        """The cohort the page shows, in the clinic's words: "Protocol: <its name>" for each
+        field set (an invalid or unbound form shows the whole clinic: nothing)."""
+        if not self.is_bound or not self.is_valid():
+            return []
+        words = []
+        for name, field in self.fields.items():
+            value = self.cleaned_data.get(name)
+            if value in ("", None):
+                continue
+            if isinstance(field, forms.ChoiceField):
+                value = dict(field.choices).get(value, value)
+            words.append(f"{field.label}: {value}")
+        return words

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.core.labels import PROTOCOL, label
 from ketamine_care.patients import services as patients
 from ketamine_care.registry.models import CourseSummary
 from ketamine_care.registry.queries import VIEWED
@@ -103,6 +104,17 @@ class DashboardTests(CourseCase):
         self.assertEqual(event.changes["count"], 1)
         self.assertEqual(event.changes["view"], "outcomes")
         self.assertNotIn(str(self.patient.public_id), str(event.changes))
+
+    def test_the_cohort_is_described_in_the_clinics_words(self):
+        response = self.client_for(self.prescriber).get(
+            URL, {"protocol": "iv-ketamine-trd", "age_band": "30-39", "sex": "female"}
+        )
+        description = re.search(r'id="cohort-description">([^<]+)<', response.content.decode())
+        words = description.group(1)
+        self.assertIn(f"Protocol: {label(PROTOCOL, 'iv-ketamine-trd')}", words)
+        self.assertIn("Age at the start: 30 to 39", words)
+        self.assertIn("Sex: Female", words)
+        self.assertNotIn("iv-ketamine-trd", words)
 
     def test_a_cohort_that_matches_nothing_shows_the_empty_state(self):
         response = self.client_for(self.prescriber).get(URL, {"sex": "other", "age_band": "80+"})
