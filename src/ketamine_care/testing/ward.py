@@ -13,6 +13,7 @@ from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
+from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
@@ -59,6 +60,11 @@ def seed_ward(
     hot = []
     for number in range(monitoring):
         patient = make_patient(clinic=clinic, actor=prescriber, family_name=f"Chair{number:02d}")
+        # A course (treatment plan), so every write to the session changes the patient's
+        # outcomes registry summary too.
+        treatable_plan(
+            patient=patient, version=version, prescriber=prescriber, start=timezone.localdate()
+        )
         session = dosing_session(
             patient, version, staff[0], prescriber, started_min_ago=30, password=PASSWORD
         )
