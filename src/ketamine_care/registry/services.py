@@ -111,19 +111,55 @@ def _summary(plan: TreatmentPlan, row: SummaryRow, safety, now) -> CourseSummary
 
 
 def _write(rows: list[CourseSummary]) -> None:
-    CourseSummary.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["plan"],
-        update_fields=list(ROW_FIELDS),
-    )
+    """Insert or update the rows. An existing row's `stale` flag is left as it is: the batch
+    cleared it before reading (`_build`), so a change that committed since has set it again."""
+    with transaction.atomic():
+        CourseSummary.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["plan"],
+            update_fields=[f for f in ROW_FIELDS if f != "stale"],
+        )
+
+
+def _build(batch: list[TreatmentPlan], todays: dict[int, date], *, settled: bool) -> None:
+    """Compute and write the rows of `batch`, never marking current a row that a change
+    raced. The stale flags are cleared BEFORE the course is read: a change committed after
+    that marks its row stale again (its mark runs after its commit) and the write keeps the
+    mark. A course's first row cannot be marked before it exists, so a new row is read and
+    written a second time once it exists, unless nothing else writes (`settled`: synth)."""
+    ids = [plan.id for plan in batch]
+    CourseSummary.objects.filter(plan_id__in=ids, stale=True).update(stale=False)
+    existing = set(CourseSummary.objects.filter(plan_id__in=ids).values_list("plan_id", flat=True))
+    for plan in batch:
+        clinic = plan.patient.clinic
+        if clinic.id not in todays:
+            todays[clinic.id] = clinic_today(clinic)
+    rounds = [batch]
+    new = [plan for plan in batch if plan.id not in existing]
+    if new and not settled:
+        rounds.append(new)
+    for plans in rounds:
+        now = timezone.now()
+        gathered = gather(plans, todays)
+        _write(
+            [
+                _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
+                for p in plans
+            ]
+        )
 
 
 def refresh_summaries(
-    *, clinic=None, patients: Iterable | None = None, batch_size: int = BATCH_SIZE
+    *,
+    clinic=None,
+    patients: Iterable | None = None,
+    batch_size: int = BATCH_SIZE,
+    settled: bool = False,
 ) -> RefreshResult:
     """(Re)build the summary rows of every course of `clinic` (all clinics when None),
-    or of `patients` only. Rows of cancelled plans are removed."""
+    or of `patients` only. Rows of cancelled plans are removed. `settled=True` only where
+    nothing else writes meanwhile (synth, which owns its database)."""
     stale_rows = CourseSummary.objects.filter(plan__status=PlanStatus.CANCELLED)
     if clinic is not None:
         stale_rows = stale_rows.filter(clinic=clinic)
@@ -134,19 +170,8 @@ def refresh_summaries(
     courses = batches = 0
     todays: dict[int, date] = {}
     for batch in _batches(_plans(clinic, patients), batch_size):
-        now = timezone.now()
-        for plan in batch:
-            clinic_of = plan.patient.clinic
-            if clinic_of.id not in todays:
-                todays[clinic_of.id] = clinic_today(clinic_of)
-        gathered = gather(batch, todays)
-        rows = [
-            _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
-            for p in batch
-        ]
-        with transaction.atomic():
-            _write(rows)
-        courses += len(rows)
+        _build(batch, todays, settled=settled)
+        courses += len(batch)
         batches += 1
     return RefreshResult(courses=courses, batches=batches)
 

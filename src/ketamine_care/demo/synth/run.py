@@ -110,7 +110,7 @@ def _summaries(run: Run, sources: list) -> None:
     """The course summaries of the generated patients (`registry.services`)."""
     started = time.perf_counter()
     patients = [pk for s in sources for pk in range(s.bases[Patient], s.ends[Patient])]
-    result = refresh_summaries(patients=patients)
+    result = refresh_summaries(patients=patients, settled=True)
     run.rows["registry.CourseSummary"] = result.courses
     _add(run.timings, "refresh_summaries", time.perf_counter() - started)
 
