@@ -28,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,13 +70,15 @@ def _environment(database_url: str, folder: Path) -> dict[str, str]:
 
 
 def _migrate(database_url: str, folder: Path) -> None:
-    subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "ketamine_care", "migrate", "--verbosity", "0"],
         env=_environment(database_url, folder),
-        check=True,
         capture_output=True,
+        text=True,
         timeout=900,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"`ketamine-care migrate` failed:\n{result.stderr[-4000:]}")
 
 
 def migrated_sqlite_file(target: Path) -> Path:
@@ -132,7 +135,10 @@ def create_test_db(creation, create, folder: Path, **options) -> str:
     with _templates(folder) as templates:
         if vendor not in templates:
             create(**options)
-            templates[vendor] = _keep(connection, name, folder)
+            try:
+                templates[vendor] = _keep(connection, name, folder)
+            except Exception as exc:  # noqa: BLE001 - without a template each worker migrates
+                warnings.warn(f"no migrated template kept: {exc!r}", stacklevel=2)
             return name
         _copy(creation, name, templates[vendor], options.get("serialize", True))
     return name
