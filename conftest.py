@@ -3,7 +3,9 @@ before Django loads its settings."""
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -70,6 +72,11 @@ def pytest_configure(config) -> None:
     # Playwright's sync API runs an event loop in the test thread; Django's ORM calls from
     # that thread are still synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # The run's folder, shared by its workers: the migrated template (testing/migrated.py).
+    if not hasattr(config, "workerinput"):
+        from ketamine_care.testing.migrated import RUN_FOLDER_VARIABLE
+
+        os.environ[RUN_FOLDER_VARIABLE] = tempfile.mkdtemp(prefix="kc-test-run-")
     if config.getoption("--postgres"):
         url = os.environ.get("TEST_DATABASE_URL")
         # Under pytest-xdist the controller starts one cluster; its workers inherit the URL
@@ -189,8 +196,43 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 def pytest_unconfigure(config) -> None:
+    if not hasattr(config, "workerinput") and migrated_run_folder_variable() in os.environ:
+        from ketamine_care.testing import migrated
+
+        folder = migrated.run_folder()
+        if config.getoption("--postgres") and _cluster is None:
+            migrated.drop_postgres_template(folder, os.environ["DATABASE_URL"])
+        shutil.rmtree(folder, ignore_errors=True)
     if _cluster is not None:
         _cluster.stop()
+
+
+def migrated_run_folder_variable() -> str:
+    from ketamine_care.testing.migrated import RUN_FOLDER_VARIABLE
+
+    return RUN_FOLDER_VARIABLE
+
+
+# Each worker's test database is a copy of the first one's (testing/migrated.py): the
+# migrations run once per run, not once per worker.
+@pytest.fixture(scope="session")
+def _test_databases_share_one_migration():
+    from django.db import connection
+
+    from ketamine_care.testing import migrated
+
+    creation = connection.creation
+    create = creation.create_test_db
+    creation.create_test_db = functools.partial(
+        migrated.create_test_db, creation, create, migrated.run_folder()
+    )
+    yield
+    creation.create_test_db = create
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_test_databases_share_one_migration, django_db_setup):
+    yield
 
 
 # Transactional tests (browser tests, the ledger's concurrent-draw test) end with a flush that

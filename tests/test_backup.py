@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from ketamine_care.testing.migrated import migrated_postgres, migrated_sqlite_file
+
 ENGINE = os.environ.get("KC_TEST_DATABASE", "sqlite")
 
 pytestmark = pytest.mark.database_engine
@@ -54,23 +56,17 @@ def _run(env: dict[str, str], *args: str, check: bool = True) -> subprocess.Comp
 
 
 class Migrated:
-    """One database of the engine under test with every migration applied, made once per
-    module by `ketamine-care migrate`: each test's source database starts as a copy of it
-    (SQLite: the file; PostgreSQL: CREATE DATABASE ... TEMPLATE)."""
+    """One database of the engine under test with every migration applied, once per module:
+    each test's source database starts as a copy of it (SQLite: the file; PostgreSQL: CREATE
+    DATABASE ... TEMPLATE). It is itself a copy of the run's migrated template
+    (`testing.migrated`), made by `ketamine-care migrate` when the run had none yet."""
 
     def __init__(self, folder: Path) -> None:
         if ENGINE == "sqlite":
-            self.path = folder / "migrated.sqlite3"
-            url = f"sqlite:///{self.path}"
+            self.path = migrated_sqlite_file(folder / "migrated.sqlite3")
         else:
-            import psycopg
-
-            base = os.environ["DATABASE_URL"]
             self.name = f"kc_migrated_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(base, autocommit=True) as admin:
-                admin.execute(f'CREATE DATABASE "{self.name}"')
-            url = f"{base.rsplit('/', 1)[0]}/{self.name}"
-        _run(_environment(folder, url), "migrate", "--verbosity", "0")
+            migrated_postgres(os.environ["DATABASE_URL"], self.name)
 
     def drop(self) -> None:
         if ENGINE != "sqlite":

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from ketamine_care.testing.migrated import migrated_postgres
 from ketamine_care.testing.servers import console, health, start_serve
 
 pytestmark = [
@@ -96,7 +97,7 @@ def deployment(tmp_path: Path):
     base = os.environ["DATABASE_URL"]
     name = f"kc_scale_{uuid.uuid4().hex[:8]}"
     admin = psycopg.connect(base, autocommit=True)
-    admin.execute(f'CREATE DATABASE "{name}"')
+    migrated_postgres(base, name)  # `migrate` below then has nothing left to apply
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "KC_", "STATIC"))}
     env.update(
         DEBUG="False",
