@@ -72,6 +72,14 @@ class _Progress:
         )
         sys.stderr.flush()
 
+    def stage(self, text: str) -> None:
+        """A step after the last batch (building indexes), with the time so far."""
+        if self.quiet:
+            return
+        seconds = time.perf_counter() - self.started
+        sys.stderr.write(f"\rsynth: {text}, {seconds:.0f} s".ljust(110))
+        sys.stderr.flush()
+
     def done(self) -> None:
         if not self.quiet:
             sys.stderr.write("\n")
