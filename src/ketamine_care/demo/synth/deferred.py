@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection
 
 # Memory for the index builds and the foreign keys' validating joins (this transaction only).
-MAINTENANCE_WORK_MEM = "512MB"
+MAINTENANCE_WORK_MEM = "1GB"
 
 _INDEXES = """
 SELECT ci.relname, pg_get_indexdef(i.indexrelid)

@@ -208,9 +208,11 @@ def _analyze(run: Run) -> None:
         return
     from django.apps import apps
 
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         for label in run.rows:
             cursor.execute(f'ANALYZE "{apps.get_model(label)._meta.db_table}"')
+    _add(run.timings, "analyze", time.perf_counter() - started)
 
 
 def _finish(dataset: SyntheticDataset, run: Run) -> SyntheticDataset:

@@ -50,6 +50,8 @@ class Command(BaseCommand):
             f"Loaded {dataset.patients} synthetic patients (seed {dataset.seed}) into "
             f"{dataset.clinic.name} in {seconds:.1f} s."
         )
+        phases = ", ".join(f"{name} {value:.0f} s" for name, value in dataset.timings.items())
+        self.stdout.write(f"Phases: {phases} (generate: the workers' time added up).")
 
 
 class _Progress:
