@@ -4,6 +4,7 @@ database with synthetic patients (demo/synth; docs/RESEARCH.md, "Synthetic data"
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -25,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", default=DEFAULT_CLINIC)
         parser.add_argument("--batch-size", type=int, default=BATCH)
         parser.add_argument(
-            "--workers", type=int, default=1, help="processes generating batches (PostgreSQL)"
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes generating batches (PostgreSQL; default: 2, or 1 on one core)",
         )
 
     def handle(self, *args, **options) -> None:
