@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection, models
 
+from ketamine_care.demo.synth import deferred
 from ketamine_care.demo.synth.batch import PER_PATIENT
 from ketamine_care.inventory.models import LedgerEntry, Lot
 from ketamine_care.patients.models import Patient
@@ -55,38 +56,60 @@ def split(jobs: list[tuple], batch_size: int, copying: bool) -> tuple[list, list
     return generated, [j for j in jobs if j not in generated]
 
 
-def copy_all(run, sources: list[Source], copies: list[tuple], progress, total: int) -> None:
-    """Copy the pool's whole batches, in turn, into each batch of `copies`."""
+def copy_all(
+    run, sources: list[Source], copies: list[tuple], progress, total: int, *, defer=None
+) -> None:
+    """Copy the pool's whole batches, in turn, into each batch of `copies`, in one
+    transaction. With `defer` (by default when the copies at least double the patients),
+    the copied tables' secondary indexes, unique constraints and foreign keys are set aside
+    and built again, validated, at the end (`deferred`)."""
     from django.db import transaction
 
     from ketamine_care.demo.synth.run import _add, _fast_commit
 
+    if not copies:
+        return
     whole = [s for s in sources if s.count == max(x.count for x in sources)]
-    for index, (number, first, count) in enumerate(copies):
-        started = time.perf_counter()
-        with transaction.atomic():
-            _fast_commit()
-            _without_triggers()
-            copied = copy_batch(run, whole[index % len(whole)], number, first, run.ids)
-        for label, rows in copied.items():
-            run.rows[label] = run.rows.get(label, 0) + rows
-        _add(run.timings, "copy", time.perf_counter() - started)
-        run.done += count
-        progress(run.done, total, run.rows)
+    if defer is None:
+        defer = sum(job[2] for job in copies) >= Patient.objects.count()
+    with transaction.atomic():
+        _fast_commit()
+        summaries = _summary_ids(whole)
+        aside = deferred.set_aside(_tables()) if defer else None
+        for index, (number, first, count) in enumerate(copies):
+            started = time.perf_counter()
+            source = whole[index % len(whole)]
+            copied = copy_batch(run, source, number, first, run.ids, summaries)
+            for label, rows in copied.items():
+                run.rows[label] = run.rows.get(label, 0) + rows
+            _add(run.timings, "copy", time.perf_counter() - started)
+            run.done += count
+            progress(run.done, total, run.rows)
+        if aside is not None:
+            started = time.perf_counter()
+            deferred.restore(aside, getattr(progress, "stage", None))
+            _add(run.timings, "rebuild", time.perf_counter() - started)
 
 
-def _without_triggers() -> bool:
-    """Skip the foreign-key triggers for this transaction when the database user may (as
-    `pg_restore --disable-triggers` does): every key of a copy is a key of the pool batch
-    moved by the offset of a block just reserved, so the checks would only repeat what the
-    pool's load checked (the PostgreSQL test checks every reference of the copies). Unique,
-    check and not-null constraints still apply. Otherwise the triggers run."""
+def _tables() -> list[str]:
+    return [m._meta.db_table for m in (*MODELS, CourseSummary)]
+
+
+def _summary_ids(sources: list[Source]) -> tuple[int, int]:
+    """The id range of the pool's course summaries (they are read by it while the plan
+    index is set aside)."""
+    from ketamine_care.dosing.models import TreatmentPlan
+
+    low = min(s.bases[TreatmentPlan] for s in sources)
+    high = max(s.ends[TreatmentPlan] for s in sources) - 1
     with connection.cursor() as cursor:
-        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute("SET LOCAL session_replication_role = replica")
-    return True
+        cursor.execute(
+            f'SELECT min(id), max(id) FROM "{CourseSummary._meta.db_table}" '  # noqa: S608
+            "WHERE plan_id BETWEEN %s AND %s",
+            [low, high],
+        )
+        first, last = cursor.fetchone()
+    return (first or 0, last or -1)
 
 
 def lot_prefix(dataset: int, batch: int) -> str:
@@ -94,8 +117,11 @@ def lot_prefix(dataset: int, batch: int) -> str:
     return f"SYN-{dataset:03d}-{batch:05d}-"
 
 
-def copy_batch(run, source: Source, number: int, first: int, ids) -> dict[str, int]:
-    """Copy `source` as batch `number` (patients `first + 1` ...); rows copied per model."""
+def copy_batch(
+    run, source: Source, number: int, first: int, ids, summaries: tuple[int, int]
+) -> dict[str, int]:
+    """Copy `source` as batch `number` (patients `first + 1` ...); rows copied per model.
+    `summaries`: the id range of the pool's course summaries."""
     offsets, params = {}, _params(run, source, number, first)
     for model in MODELS:
         size = source.ends[model] - source.bases[model]
@@ -107,9 +133,11 @@ def copy_batch(run, source: Source, number: int, first: int, ids) -> dict[str, i
             if source.ends[model] == source.bases[model]:
                 continue
             params["lo"], params["hi"] = source.bases[model], source.ends[model] - 1
+            params["dose_lo"] = source.bases[DoseAdministration]
+            params["dose_hi"] = source.ends[DoseAdministration] - 1
             cursor.execute(_sql(model), params)
             copied[model._meta.label] = cursor.rowcount
-        cursor.execute(_summary_sql(), _summary_params(source, offsets))
+        cursor.execute(_summary_sql(), _summary_params(source, offsets, summaries))
         copied[CourseSummary._meta.label] = cursor.rowcount
     return copied
 
@@ -135,8 +163,19 @@ def _sql(model: type[models.Model]) -> str:
         values.append(_value(model, field))
     return (
         f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608
-        f'SELECT {", ".join(values)} FROM "{table}" AS src WHERE src.id BETWEEN %(lo)s AND %(hi)s'
+        f'SELECT {", ".join(values)} FROM "{table}" AS src {_JOINS.get(model, "")}'
+        "WHERE src.id BETWEEN %(lo)s AND %(hi)s"
     )
+
+
+# A ledger entry's dose (at most one; its batch's), by a join: no index on the dose's ledger
+# entry is needed while the copies run.
+_JOINS = {
+    LedgerEntry: (
+        f'LEFT JOIN "{DoseAdministration._meta.db_table}" AS dose '
+        "ON dose.ledger_entry_id = src.id AND dose.id BETWEEN %(dose_lo)s AND %(dose_hi)s "
+    )
+}
 
 
 def _value(model, field) -> str:
@@ -166,8 +205,7 @@ def _special(model, attname: str) -> str | None:
         (DoseAdministration, "lot_number"): "replace(src.lot_number, %(old_lot)s, %(new_lot)s)",
         (LedgerEntry, "invoice_number"): "replace(src.invoice_number, %(old_lot)s, %(new_lot)s)",
         (LedgerEntry, "administration_ref"): (
-            f"COALESCE((SELECT md5(%(salt)s || '{dose}:' || (d.id + %(off_{dose})s))::uuid::text "
-            f"FROM \"{dose}\" d WHERE d.ledger_entry_id = src.id), '')"
+            f"COALESCE(md5(%(salt)s || '{dose}:' || (dose.id + %(off_{dose})s))::uuid::text, '')"
         ),
         (TreatmentSession, "signed_summary"): (
             "replace(src.signed_summary::text, %(old_lot)s, %(new_lot)s)::jsonb"
@@ -196,11 +234,11 @@ def _summary_sql() -> str:
     return (
         f'INSERT INTO "{table}" ({", ".join(chr(34) + f.column + chr(34) for f in fields)}) '  # noqa: S608
         f'SELECT {", ".join(values)} FROM "{table}" AS src '
-        "WHERE src.plan_id BETWEEN %(lo)s AND %(hi)s"
+        "WHERE src.id BETWEEN %(first)s AND %(last)s AND src.plan_id BETWEEN %(lo)s AND %(hi)s"
     )
 
 
-def _summary_params(source: Source, offsets: dict) -> dict:
+def _summary_params(source: Source, offsets: dict, summaries: tuple[int, int]) -> dict:
     from ketamine_care.dosing.models import TreatmentPlan
 
     return {
@@ -208,4 +246,6 @@ def _summary_params(source: Source, offsets: dict) -> dict:
         "off_plan": offsets[TreatmentPlan],
         "lo": source.bases[TreatmentPlan],
         "hi": source.ends[TreatmentPlan] - 1,
+        "first": summaries[0],
+        "last": summaries[1],
     }

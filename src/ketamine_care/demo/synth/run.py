@@ -68,10 +68,13 @@ def synthesize(
     batch_size: int = BATCH,
     workers: int = 1,
     progress: Callable[[int, int, dict], None] | None = None,
+    defer: bool | None = None,
 ) -> SyntheticDataset:
     """Load `patients` synthetic patients into `clinic`; the run's `SyntheticDataset`.
     Raises `guard.SynthRefused` (nothing written) if the database may hold real patients.
-    On PostgreSQL, `workers` processes generate batches while this one COPYs them in."""
+    On PostgreSQL, `workers` processes generate batches while this one COPYs them in;
+    `defer` sets the indexes and constraints aside during the server copies (None: when
+    the copies at least double the patients; see `replicate.copy_all`)."""
     with transaction.atomic():
         check_may_load()
         dataset = SyntheticDataset.objects.create(
@@ -89,7 +92,7 @@ def synthesize(
     else:
         sources = [_generate_and_store(run, job, progress, patients) for job in generated]
     _summaries(run, sources)
-    replicate.copy_all(run, sources, copies, progress, patients)
+    replicate.copy_all(run, sources, copies, progress, patients, defer=defer)
     _analyze(run)
     return _finish(dataset, run)
 
@@ -205,9 +208,11 @@ def _analyze(run: Run) -> None:
         return
     from django.apps import apps
 
+    started = time.perf_counter()
     with connection.cursor() as cursor:
         for label in run.rows:
             cursor.execute(f'ANALYZE "{apps.get_model(label)._meta.db_table}"')
+    _add(run.timings, "analyze", time.perf_counter() - started)
 
 
 def _finish(dataset: SyntheticDataset, run: Run) -> SyntheticDataset:

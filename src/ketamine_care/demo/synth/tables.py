@@ -64,14 +64,17 @@ class Ids:
 
     def __init__(self) -> None:
         self.next: dict[type, int] = {}
+        self.sequences: dict[type, str] = {}
 
     def block(self, model: type[models.Model], count: int) -> int:
         """Reserve `count` ids; the first of them."""
         table = model._meta.db_table
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                sequence = cursor.fetchone()[0]
+                if model not in self.sequences:
+                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                    self.sequences[model] = cursor.fetchone()[0]
+                sequence = self.sequences[model]
                 cursor.execute(
                     "SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, count]
                 )

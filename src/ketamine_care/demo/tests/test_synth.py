@@ -294,3 +294,20 @@ def _references_resolve(connection) -> None:
                     "AND p.id IS NULL"
                 )
                 assert cursor.fetchone()[0] == 0, (model.__name__, field.name)
+
+
+def test_the_progress_line_counts_batches_then_names_the_index_being_built(capsys):
+    from ketamine_care.demo.management.commands.synth import _Progress
+
+    progress = _Progress(0.0, quiet=False)
+    progress(2000, 10000, {"patients.Patient": 2000, "treatment_sessions.TreatmentSession": 900})
+    progress.stage("building indexes and constraints: 3/171 (patient_family_trgm)")
+    progress.done()
+    err = capsys.readouterr().err
+    assert "\rsynth: 2000/10000 patients (20 %), 2900 rows" in err
+    assert "\rsynth: building indexes and constraints: 3/171 (patient_family_trgm)" in err
+    assert err.endswith("\n")
+    quiet = _Progress(0.0, quiet=True)
+    quiet(1, 2, {})
+    quiet.stage("building")
+    assert capsys.readouterr().err == ""

@@ -4,6 +4,7 @@ database with synthetic patients (demo/synth; docs/RESEARCH.md, "Synthetic data"
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -25,7 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", default=DEFAULT_CLINIC)
         parser.add_argument("--batch-size", type=int, default=BATCH)
         parser.add_argument(
-            "--workers", type=int, default=1, help="processes generating batches (PostgreSQL)"
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes generating batches (PostgreSQL; default: 2, or 1 on one core)",
         )
 
     def handle(self, *args, **options) -> None:
@@ -50,6 +54,8 @@ class Command(BaseCommand):
             f"Loaded {dataset.patients} synthetic patients (seed {dataset.seed}) into "
             f"{dataset.clinic.name} in {seconds:.1f} s."
         )
+        phases = ", ".join(f"{name} {value:.0f} s" for name, value in dataset.timings.items())
+        self.stdout.write(f"Phases: {phases} (generate: the workers' time added up).")
 
 
 class _Progress:
@@ -70,6 +76,14 @@ class _Progress:
             f"\rsynth: {done}/{total} patients ({100 * done / total:.0f} %), "
             f"{written} rows, {rate:,.0f} rows/s, {seconds:.0f} s, about {eta:.0f} s left"
         )
+        sys.stderr.flush()
+
+    def stage(self, text: str) -> None:
+        """A step after the last batch (building indexes), with the time so far."""
+        if self.quiet:
+            return
+        seconds = time.perf_counter() - self.started
+        sys.stderr.write(f"\rsynth: {text}, {seconds:.0f} s".ljust(110))
         sys.stderr.flush()
 
     def done(self) -> None:
