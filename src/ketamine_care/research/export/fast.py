@@ -12,6 +12,7 @@ joined to it.
 from __future__ import annotations
 
 import io
+import json
 import secrets
 from collections.abc import Iterator
 from datetime import date
@@ -108,7 +109,7 @@ class FastExport:
     def __init__(self, scope, cohort: str, folder: Path, *, csv: bool) -> None:
         self.scope, self.cohort, self.folder, self.csv = scope, cohort, folder, csv
         stem = f"research_fast_{secrets.token_hex(6)}"
-        self.names = {"kept": f"{stem}_kept", "codes": f"{stem}_codes", "items": f"{stem}_items"}
+        self.names = {"kept": f"{stem}_kept", "codes": f"{stem}_codes"}
         connection.ensure_connection()
         self.literals = {
             "zone": self._literal(str(scope.zone)),
@@ -146,20 +147,18 @@ class FastExport:
         cursor.execute(f"ANALYZE {kept}")
 
     def _make_codes(self, cursor) -> None:
-        """Every shipped instrument definition's panel and item codes, as the Python path
+        """Every shipped instrument definition's panel code and items, as the Python path
         reads them (`sources_measures.instrument_codes`)."""
-        codes, items = self.names["codes"], self.names["items"]
-        cursor.execute(f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text)")
+        codes = self.names["codes"]
         cursor.execute(
-            f"CREATE TEMPORARY TABLE {items} (code text, version text, item text, loinc text)"
+            f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
         )
-        panels, answers = [], []
+        rows = []
         for code, version in shipped_versions():
-            panel, loincs = instrument_codes(code, version)
-            panels.append((code, version, panel))
-            answers += [(code, version, item, loinc) for item, loinc in loincs.items()]
-        cursor.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s)", panels)
-        cursor.executemany(f"INSERT INTO {items} VALUES (%s, %s, %s, %s)", answers)
+            panel, items = instrument_codes(code, version)
+            rows.append((code, version, panel, json.dumps(items)))
+        cursor.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", rows)
+        cursor.execute(f"ANALYZE {codes}")
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table."""

@@ -8,8 +8,8 @@ identifier or free-text column is selected, and rows are ordered as the Python p
 (`sources.py`) orders them. Durations leave as whole microseconds and are turned into
 minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
 
-`{zone}` is the clinic's time zone as a quoted literal; `{codes}` and `{items}` are the
-shipped instrument definitions' panel and item codes (`fast.code_tables`).
+`{zone}` is the clinic's time zone as a quoted literal; `{codes}` holds the shipped
+instrument definitions' panel code and items ({item: item LOINC}) by code and version.
 """
 
 from __future__ import annotations
@@ -166,22 +166,25 @@ ORDER BY a.patient_id, a.administered_at, a.id""",
 )  # fmt: skip
 
 # Numeric answers to the definition's own items only, in the answers' stored key order.
+# The definitions' items join each administration before the numbering's sort, so the
+# expanded answers come out in that order and only each administration's few answers are
+# sorted (an incremental sort), never the whole table.
 ITEM_ANSWERS = Statement(
     """
 WITH adm AS (
-  SELECT a.id, a.patient_id, a.administered_at, k.rid, a.instrument_code,
-         a.definition_version, a.answers,
+  SELECT a.patient_id, a.administered_at, a.id, k.rid, a.instrument_code, codes.items,
+         a.answers,
          ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
   FROM instruments_administration a JOIN {kept} k ON k.patient_id = a.patient_id
+  LEFT JOIN {codes} codes
+    ON codes.code = a.instrument_code AND codes.version = a.definition_version
   WHERE a.status = 'active'
 )
-SELECT adm.rid, adm.n, adm.instrument_code, e.key, items.loinc, e.value::float8
+SELECT adm.rid, adm.n, adm.instrument_code, e.key, adm.items ->> e.key, e.value::float8
 FROM adm CROSS JOIN LATERAL jsonb_each(
   CASE WHEN jsonb_typeof(adm.answers) = 'object' THEN adm.answers END
 ) WITH ORDINALITY AS e(key, value, ord)
-JOIN {items} items ON items.code = adm.instrument_code
-  AND items.version = adm.definition_version AND items.item = e.key
-WHERE jsonb_typeof(e.value) = 'number'
+WHERE adm.items ? e.key AND jsonb_typeof(e.value) = 'number'
 ORDER BY adm.patient_id, adm.administered_at, adm.id, e.ord""",
     (("research_id", S), ("administration_number", N), ("instrument", S), ("item", S),
      ("item_loinc", S), ("value", F)),
