@@ -25,6 +25,7 @@ on realistic trajectories; this script isolates the export.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -183,9 +184,28 @@ def grow(t: dict, have: int, want: int, sessions: int) -> None:
         cursor.execute("ANALYZE")
 
 
+def backend_cpu_s() -> float | None:
+    """CPU seconds the database server's process for this connection has used (Linux, the
+    server on this machine), or None where /proc does not show it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: list[tuple[float, float | None]] = []  # (this process, the server's) CPU s per export
+
+
 def one_export(
     project, csv: bool, sql: bool | None = None
 ) -> tuple[float, dict[str, float], dict[str, int]]:
+    """(wall ms, ms per step, rows per table) of one export; its CPU seconds go to CPU."""
     from ketamine_care.research.export import write_export
 
     steps: dict[str, float] = {}
@@ -197,9 +217,22 @@ def one_export(
         last[0] = now
 
     with tempfile.TemporaryDirectory() as tmp:
+        server, mine = backend_cpu_s(), time.process_time()
         started = time.perf_counter()
         manifest = write_export(project, Path(tmp) / "out", progress=progress, csv=csv, sql=sql)
-        return (time.perf_counter() - started) * 1000, steps, manifest.tables
+        wall = (time.perf_counter() - started) * 1000
+        after = backend_cpu_s()
+        used = None if server is None or after is None else after - server
+        CPU.append((time.process_time() - mine, used))
+        return wall, steps, manifest.tables
+
+
+def cpu_line(runs: int) -> str:
+    """The last `runs` exports' median CPU seconds, this process and the server's."""
+    mine = Timing.of([c[0] * 1000 for c in CPU[-runs:]]).median / 1000
+    server = [c[1] for c in CPU[-runs:] if c[1] is not None]
+    theirs = f"{Timing.of([s * 1000 for s in server]).median / 1000:.1f} s" if server else "n/a"
+    return f"CPU: Python {mine:.1f} s, PostgreSQL backend {theirs} (median)"
 
 
 def setup_case():
@@ -257,10 +290,12 @@ def existing(name: str, repeat: int, *, python: bool, csv: bool) -> None:
             continue
         runs = [one_export(project, with_csv) for _ in range(repeat)]
         print(f"   SQL path, {label} {Timing.of([r[0] for r in runs])}; {machine_load()}")
+        print(f"     {cpu_line(repeat)}")
         per_table(runs)
     if python:
         slow = one_export(project, csv=False, sql=False)
         print(f"   Python path, Parquet only, once: {slow[0]:.0f} ms; {machine_load()}")
+        print(f"     {cpu_line(1)}")
         per_table([slow])
 
 

@@ -11,7 +11,6 @@ joined to it.
 
 from __future__ import annotations
 
-import io
 import json
 import secrets
 from collections.abc import Iterator
@@ -47,26 +46,19 @@ STATEMENTS: dict[str, q.Statement] = {
 }
 
 
-class _CopyStream(io.RawIOBase):
-    """A COPY TO STDOUT's data as a readable binary file."""
-
-    def __init__(self, copy) -> None:
-        self._copy = copy
-        self._rest = memoryview(b"")
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        while not self._rest:
-            chunk = self._copy.read()
-            if not chunk:
-                return 0
-            self._rest = memoryview(chunk)
-        n = min(len(buffer), len(self._rest))
-        buffer[:n] = self._rest[:n]
-        self._rest = self._rest[n:]
-        return n
+def _blocks(copy) -> Iterator[bytes]:
+    """A COPY TO STDOUT's data in blocks of about READ_BLOCK bytes, each ending at the end
+    of a row (the server sends one message per row)."""
+    parts: list = []
+    size = 0
+    for chunk in copy:
+        parts.append(chunk)
+        size += len(chunk)
+        if size >= READ_BLOCK:
+            yield b"".join(parts)
+            parts, size = [], 0
+    if parts:
+        yield b"".join(parts)
 
 
 def read_batches(cursor, statement: q.Statement, text: str) -> Iterator[pa.RecordBatch]:
@@ -80,12 +72,13 @@ def read_batches(cursor, statement: q.Statement, text: str) -> Iterator[pa.Recor
         true_values=["t"],
         false_values=["f"],
     )
-    options = pacsv.ReadOptions(column_names=names, block_size=READ_BLOCK)
+    options = pacsv.ReadOptions(column_names=names, block_size=READ_BLOCK, use_threads=False)
     with cursor.copy(f"COPY ({text}) TO STDOUT (FORMAT csv)") as copy:
-        stream = io.BufferedReader(_CopyStream(copy), buffer_size=1 << 20)
-        if not stream.peek(1):
-            return
-        yield from pacsv.open_csv(stream, read_options=options, convert_options=convert)
+        for block in _blocks(copy):
+            table = pacsv.read_csv(
+                pa.BufferReader(block), read_options=options, convert_options=convert
+            )
+            yield from table.to_batches()
 
 
 def table_batch(table: c.Table, batch: pa.RecordBatch) -> pa.RecordBatch:
