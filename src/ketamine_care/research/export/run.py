@@ -120,7 +120,7 @@ def write_export(
         if sql is None:
             sql = connection.vendor == "postgresql"
         if sql:
-            _write_tables_sql(scope, cohort, manifest, folder, tell, csv=csv)
+            _write_tables_sql(scope, manifest, folder, tell, csv=csv)
         else:
             _write_tables(scope, manifest, folder, tell, csv=csv)
     finally:
@@ -141,10 +141,9 @@ def _write_tables(scope: Scope, manifest: Manifest, folder: Path, tell, *, csv: 
         tell(source.table.name, done, total)
 
 
-def _write_tables_sql(scope: Scope, cohort: str, manifest: Manifest, folder: Path, tell, *,
-                      csv: bool) -> None:  # fmt: skip
+def _write_tables_sql(scope: Scope, manifest: Manifest, folder: Path, tell, *, csv: bool) -> None:
     total = len(TABLES) + 1
-    with FastExport(scope, cohort, folder, csv=csv) as fast:
+    with FastExport(scope, folder, csv=csv) as fast:
         rows, manifest.deidentification = fast.write_patients(clinic_today(scope.project.clinic))
         manifest.tables[c.PATIENTS.name] = rows
         tell(c.PATIENTS.name, 1, total)

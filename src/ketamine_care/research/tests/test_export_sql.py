@@ -40,21 +40,8 @@ class SqlPathTests(ClinicTestCase):
 
     def test_both_paths_write_the_same_rows_types_and_order(self):
         python_folder, python = self.export(sql=False)  # makes the research ids and offsets
-        sql_folder, fast = self.export(sql=True)
-        self.assertEqual(fast.tables, python.tables)
-        self.assertEqual(fast.deidentification, python.deidentification)
-        self.assertGreater(fast.deidentification["suppressed"], 0)
-        self.assertGreater(min(fast.tables.values()), 0)
-        for table in TABLES:
-            with self.subTest(table=table.name):
-                mine = pq.read_table(sql_folder / f"{table.name}.parquet")
-                theirs = pq.read_table(python_folder / f"{table.name}.parquet")
-                self.assertEqual(mine.schema, table.schema)
-                self.assertEqual(mine.to_pylist(), theirs.to_pylist())
-                self.assertEqual(
-                    (sql_folder / f"{table.name}.csv").read_bytes(),
-                    (python_folder / f"{table.name}.csv").read_bytes(),
-                )
+        sql_folder, fast = self.export(sql=True)  # inside the test's transaction: Django's
+        assert_same_export(python_folder, python, sql_folder, fast)
 
     def test_the_cohort_exercises_missing_values_and_suppression(self):
         folder, _ = self.export(sql=True, csv=False)
@@ -76,6 +63,49 @@ class SqlPathTests(ClinicTestCase):
         folder, after = self.export(sql=True, csv=False)
         self.assertLess(after.tables["patients"], before.tables["patients"])
         self.assertLess(after.tables["sessions"], before.tables["sessions"])
+
+
+def assert_same_export(python_folder: Path, python, sql_folder: Path, fast) -> None:
+    """Same rows per table, same k-anonymity report, every table's rows, types and order
+    equal, CSV files byte for byte."""
+    assert fast.tables == python.tables
+    assert fast.deidentification == python.deidentification
+    assert fast.deidentification["suppressed"] > 0
+    assert min(fast.tables.values()) > 0
+    for table in TABLES:
+        mine = pq.read_table(sql_folder / f"{table.name}.parquet")
+        theirs = pq.read_table(python_folder / f"{table.name}.parquet")
+        assert mine.schema == table.schema, table.name
+        assert mine.to_pylist() == theirs.to_pylist(), table.name
+        csv_name = f"{table.name}.csv"
+        assert (sql_folder / csv_name).read_bytes() == (python_folder / csv_name).read_bytes()
+
+
+@pytest.mark.only_on("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_its_own_connection_writes_what_the_python_path_writes(
+    _audit_guard_lifted_for_flush, tmp_path, monkeypatch
+):
+    """Outside a transaction the SQL path reads through its own (ADBC) connection, which
+    sees only committed rows: the same files again."""
+    from types import SimpleNamespace
+
+    from ketamine_care.accounts.models import Clinic, Role
+    from ketamine_care.research.export import fast
+    from ketamine_care.testing.base import make_user
+
+    case = SimpleNamespace(clinic=Clinic.objects.create(name="Export clinic"))
+    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
+        setattr(case, role.value, make_user(f"{role.value}@export.test", case.clinic, role.value))
+    seed_cohort(case)
+    generate(case, 40, seed=7)
+    python = write_export(case.project, tmp_path / "python", sql=False)
+    used = []
+    opened = fast.open_session
+    monkeypatch.setattr(fast, "open_session", lambda: used.append(opened()) or used[-1])
+    mine = write_export(case.project, tmp_path / "sql", sql=True)
+    assert [session.name for session in used] == ["adbc"]
+    assert_same_export(tmp_path / "python", python, tmp_path / "sql", mine)
 
 
 def test_every_shipped_definition_version_is_listed():
