@@ -232,7 +232,10 @@ def cpu_line(runs: int) -> str:
     mine = Timing.of([c[0] * 1000 for c in CPU[-runs:]]).median / 1000
     server = [c[1] for c in CPU[-runs:] if c[1] is not None]
     theirs = f"{Timing.of([s * 1000 for s in server]).median / 1000:.1f} s" if server else "n/a"
-    return f"CPU: Python {mine:.1f} s, PostgreSQL backend {theirs} (median)"
+    return (
+        f"CPU: this process {mine:.1f} s, the server for Django's connection {theirs} "
+        "(median; the export's own ADBC connection is not counted)"
+    )
 
 
 def setup_case():
