@@ -4,6 +4,13 @@ Parquet alone, with the cost of each table and how it grows with the number of p
 
 Usage: nice -n 19 .venv/bin/python benchmarks/research_export.py [--sizes 1000,10000]
        [--sessions 4] [--repeat 3]
+   or, against a database that already holds a clinic (e.g. one `synth` filled; the first
+   export writes the project's research ids and offsets into it, so use a copy):
+       DATABASE_URL=postgres://... nice -n 19 .venv/bin/python benchmarks/research_export.py \
+           --existing "Synthetic Clinic" [--repeat 3] [--python] [--csv]
+
+On PostgreSQL `write_export` makes each table with one SQL statement (research/export/
+fast.py); `--python` also times the Python path (`sql=False`) once per size, for the ratio.
 
 Data: one patient made through the services (the export tests' full patient: a course of 14
 planned visits, a discharged session with its pre-checks, three readings and a dose, an
@@ -18,6 +25,7 @@ on realistic trajectories; this script isolates the export.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -176,7 +184,28 @@ def grow(t: dict, have: int, want: int, sessions: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def one_export(project, csv: bool) -> tuple[float, dict[str, float], dict[str, int]]:
+def backend_cpu_s() -> float | None:
+    """CPU seconds the database server's process for this connection has used (Linux, the
+    server on this machine), or None where /proc does not show it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+CPU: list[tuple[float, float | None]] = []  # (this process, the server's) CPU s per export
+
+
+def one_export(
+    project, csv: bool, sql: bool | None = None
+) -> tuple[float, dict[str, float], dict[str, int]]:
+    """(wall ms, ms per step, rows per table) of one export; its CPU seconds go to CPU."""
     from ketamine_care.research.export import write_export
 
     steps: dict[str, float] = {}
@@ -188,9 +217,25 @@ def one_export(project, csv: bool) -> tuple[float, dict[str, float], dict[str, i
         last[0] = now
 
     with tempfile.TemporaryDirectory() as tmp:
+        server, mine = backend_cpu_s(), time.process_time()
         started = time.perf_counter()
-        manifest = write_export(project, Path(tmp) / "out", progress=progress, csv=csv)
-        return (time.perf_counter() - started) * 1000, steps, manifest.tables
+        manifest = write_export(project, Path(tmp) / "out", progress=progress, csv=csv, sql=sql)
+        wall = (time.perf_counter() - started) * 1000
+        after = backend_cpu_s()
+        used = None if server is None or after is None else after - server
+        CPU.append((time.process_time() - mine, used))
+        return wall, steps, manifest.tables
+
+
+def cpu_line(runs: int) -> str:
+    """The last `runs` exports' median CPU seconds, this process and the server's."""
+    mine = Timing.of([c[0] * 1000 for c in CPU[-runs:]]).median / 1000
+    server = [c[1] for c in CPU[-runs:] if c[1] is not None]
+    theirs = f"{Timing.of([s * 1000 for s in server]).median / 1000:.1f} s" if server else "n/a"
+    return (
+        f"CPU: this process {mine:.1f} s, the server for Django's connection {theirs} "
+        "(median; the export's own ADBC connection is not counted)"
+    )
 
 
 def setup_case():
@@ -206,14 +251,72 @@ def setup_case():
     return case
 
 
+def _existing_project(clinic):
+    from ketamine_care.accounts.models import Membership, User
+    from ketamine_care.research.models import ResearchProject
+
+    member = Membership.objects.filter(clinic=clinic).select_related("user").first()
+    user = member.user if member else User.objects.filter(email="export@bench.export").first()
+    user = user or User.objects.create_user("export@bench.export", "benchmark-password")
+    project, _ = ResearchProject.objects.get_or_create(
+        clinic=clinic, slug="export-benchmark",
+        defaults={"name": "Export benchmark", "created_by": user},
+    )  # fmt: skip
+    return project
+
+
+def per_table(runs: list) -> None:
+    """Each table's median time over the runs, and its rows per second."""
+    for step in runs[0][1]:
+        ms = Timing.of([r[1][step] for r in runs]).median
+        rows = runs[0][2].get(step)
+        rate = f", {rows / ms * 1000:>11,.0f} rows/s" if rows and ms else ""
+        print(
+            f"     {step:<18} median {ms:9.1f} ms{rate}  ({rows if rows is not None else '-'} rows)"
+        )
+
+
+def existing(name: str, repeat: int, *, python: bool, csv: bool) -> None:
+    """The export of a clinic already in the database: the first export (which makes the
+    research ids and offsets it lacks), then `repeat` timed exports."""
+    from ketamine_care.accounts.models import Clinic
+    from ketamine_care.patients.models import Patient
+
+    clinic = Clinic.objects.get(name=name)
+    project = _existing_project(clinic)
+    print(f"-- {Patient.objects.filter(clinic=clinic).count():,} patients in {name!r}; "
+          f"{machine_load()}")  # fmt: skip
+    first, _, _ = one_export(project, csv=False)
+    print(f"   first export (research ids, offsets where missing) {first:.0f} ms")
+    for label, with_csv in (("Parquet only ", False), ("Parquet + CSV", True)):
+        if with_csv and not csv:
+            continue
+        runs = [one_export(project, with_csv) for _ in range(repeat)]
+        print(f"   SQL path, {label} {Timing.of([r[0] for r in runs])}; {machine_load()}")
+        print(f"     {cpu_line(repeat)}")
+        per_table(runs)
+    if python:
+        slow = one_export(project, csv=False, sql=False)
+        print(f"   Python path, Parquet only, once: {slow[0]:.0f} ms; {machine_load()}")
+        print(f"     {cpu_line(1)}")
+        per_table([slow])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--sessions", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--existing", metavar="CLINIC", help="export this clinic's patients")
+    parser.add_argument("--python", action="store_true", help="also time the Python path")
+    parser.add_argument("--csv", action="store_true", help="also time Parquet + CSV")
     args = parser.parse_args()
     stop = start_django()
     try:
+        if args.existing:
+            print_header(f"research export (write_export) of {args.existing!r}")
+            existing(args.existing, args.repeat, python=args.python, csv=args.csv)
+            return
         print_header("research export (write_export)")
         case = setup_case()
         t = template(case)
@@ -236,6 +339,9 @@ def main() -> None:
                 slowest = sorted(runs[0][1].items(), key=lambda kv: -kv[1])[:4]
                 print("     slowest steps: " + ", ".join(f"{k} {v:.0f} ms" for k, v in slowest))
             print("     rows: " + ", ".join(f"{k} {v}" for k, v in runs[0][2].items()))
+            if args.python:
+                slow = one_export(case.project, csv=False, sql=False)[0]
+                print(f"   Python path, Parquet only, once: {slow:.0f} ms")
         print_growth("Parquet + CSV", results[True])
         print_growth("Parquet only", results[False])
     finally:

@@ -30,7 +30,11 @@ def shifted(dates: list, offsets: list) -> pa.Array:
 
 def minutes(durations: list) -> pa.Array:
     """timedeltas (or None) as minutes, rounded to 0.1 min."""
-    micro = pa.array(durations, pa.duration("us")).cast(pa.int64())
+    return micro_minutes(pa.array(durations, pa.duration("us")).cast(pa.int64()))
+
+
+def micro_minutes(micro: pa.Array) -> pa.Array:
+    """Whole microseconds (int64, or missing) as minutes, rounded to 0.1 min."""
     return pc.round(pc.divide(micro.cast(pa.float64()), MICROSECONDS_PER_MINUTE), 1)
 
 

@@ -32,7 +32,7 @@ def _administrations_query(scope: Scope) -> QuerySet:
 
 
 @cache
-def _codes(code: str, version: str) -> tuple[str | None, dict[str, str | None]]:
+def instrument_codes(code: str, version: str) -> tuple[str | None, dict[str, str | None]]:
     """(the scale's LOINC panel, {item id: item LOINC}) of one definition version; unknown
     versions give no codes and no items (their answers are left out)."""
     try:
@@ -45,7 +45,10 @@ def _codes(code: str, version: str) -> tuple[str | None, dict[str, str | None]]:
 
 def _build_administrations(scope: Scope, row: dict) -> list[pa.Array]:
     codes = row["instrument_code"]
-    panels = [_codes(code, v)[0] for code, v in zip(codes, row["definition_version"], strict=True)]
+    panels = [
+        instrument_codes(code, v)[0]
+        for code, v in zip(codes, row["definition_version"], strict=True)
+    ]
     return [
         typed(row["rid"], pa.string()),
         typed(row["number"], pa.int64()),
@@ -78,7 +81,7 @@ def _build_answers(scope: Scope, row: dict) -> list[pa.Array]:
     out: dict[str, list] = {name: [] for name in c.ITEM_ANSWERS.names}
     fields = ("rid", "number", "instrument_code", "definition_version", "answers")
     for rid, number, code, version, answers in zip(*(row[f] for f in fields), strict=True):
-        items = _codes(code, version)[1]
+        items = instrument_codes(code, version)[1]
         for item, value in (answers or {}).items():
             if item in items and _is_number(value):
                 out["research_id"].append(rid)

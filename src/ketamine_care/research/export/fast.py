@@ -1,0 +1,180 @@
+"""The research export's tables on PostgreSQL: one SQL statement per table (`fast_sql`),
+read into arrow by a session of `fast_read` (the server's COPY, never a Python object per
+value) and written by the same `TableWriter` as the Python path (`run.write_table`): the
+files, columns and types are the Python path's.
+
+Order: the kept patients' table (the cohort's research ids and date offsets), the patients
+table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
+patient), the suppressed patients deleted from the kept table, then every other table
+joined to it.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+from django.db import connection
+from psycopg import sql as psql
+
+from ketamine_care.instruments.definition import ARCHIVE_DIR, list_codes, load_definition
+from ketamine_care.research import deid
+from ketamine_care.research.export import columns as c
+from ketamine_care.research.export import fast_sql as q
+from ketamine_care.research.export.arrays import micro_minutes, ratio
+from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS, consenting
+from ketamine_care.research.export.fast_read import open_session, statement_schema
+from ketamine_care.research.export.kanon import k_anonymise_table, map_values
+from ketamine_care.research.export.sources_measures import instrument_codes
+from ketamine_care.research.export.writer import TableWriter
+
+MINUTE_COLUMNS = {"minutes_dose_to_discharge", "infusion_minutes", "onset_minute"}
+STATEMENTS: dict[str, q.Statement] = {
+    "courses": q.COURSES,
+    "sessions": q.SESSIONS,
+    "doses": q.DOSES,
+    "vitals_summaries": q.VITALS,
+    "administrations": q.ADMINISTRATIONS,
+    "item_answers": q.ITEM_ANSWERS,
+    "outcomes": q.OUTCOMES,
+    "adverse_events": q.ADVERSE_EVENTS,
+}
+
+
+def table_batch(table: c.Table, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch as read from SQL turned into the table's columns: day numbers as dates,
+    microseconds as minutes, the dose per kilogram derived (as `sources._build_doses`)."""
+    arrays = []
+    for column in table.columns:
+        if column.name == "dose_mg_per_kg":
+            array = ratio(batch.column("dose_mg"), batch.column("weight_kg"))
+        elif column.name in MINUTE_COLUMNS:
+            array = micro_minutes(batch.column(column.name))
+        else:
+            array = batch.column(column.name).cast(column.arrow_type)
+        arrays.append(array)
+    return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+
+
+class FastExport:
+    """The SQL path of one export: its temporary tables and reads on one session
+    (`fast_read.open_session`: its own ADBC connection, or Django's)."""
+
+    def __init__(self, scope, folder: Path, *, csv: bool) -> None:
+        self.scope, self.folder, self.csv = scope, folder, csv
+        self.session = open_session()
+        stem = f"research_fast_{secrets.token_hex(6)}"
+        self.names = {"kept": f"{stem}_kept", "codes": f"{stem}_codes"}
+        connection.ensure_connection()
+        self.literals = {
+            "zone": self._literal(str(scope.zone)),
+            "clinic": self._literal(scope.project.clinic.pk),
+        }
+
+    def _literal(self, value) -> str:
+        return psql.Literal(value).as_string(connection.connection)
+
+    def sql(self, statement: q.Statement, **more: str) -> str:
+        return statement.sql.format(**self.names, **self.literals, **more)
+
+    def __enter__(self) -> FastExport:
+        try:
+            self._make_kept()
+            self._make_codes()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for name in self.names.values():
+                self.session.execute(f"DROP TABLE IF EXISTS {name}")
+        finally:
+            self.session.close()
+
+    def _make_kept(self) -> None:
+        """The consenting patients' research ids and offsets (the cohort query of
+        `cohort.consenting`, on this session)."""
+        kept = self.names["kept"]
+        cohort, params = consenting(self.scope.project).query.sql_with_params()
+        self.session.execute(
+            f"CREATE TEMPORARY TABLE {kept} AS "
+            "SELECT rs.patient_id, rs.research_id AS rid, ps.offset_days AS shift "
+            "FROM research_researchsubject rs "
+            "LEFT JOIN research_patientshift ps ON ps.patient_id = rs.patient_id "
+            f"WHERE rs.project_id = %s AND rs.patient_id IN ({cohort})",
+            [self.scope.project.pk, *params],
+        )
+        self.session.execute(f"CREATE INDEX ON {kept} (patient_id)")
+        self.session.execute(f"ANALYZE {kept}")
+
+    def _make_codes(self) -> None:
+        """Every shipped instrument definition's panel code and items, as the Python path
+        reads them (`sources_measures.instrument_codes`)."""
+        codes = self.names["codes"]
+        self.session.execute(
+            f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
+        )
+        rows = []
+        for code, version in shipped_versions():
+            panel, items = instrument_codes(code, version)
+            rows.append((code, version, panel, json.dumps(items)))
+        self.session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", rows)
+        self.session.execute(f"ANALYZE {codes}")
+
+    def write_patients(self, today: date) -> tuple[int, dict]:
+        """The k-anonymous patients table; the suppressed patients leave the kept table."""
+        text = self.sql(q.PATIENTS, today=self._literal(today))
+        read = list(self.session.batches(q.PATIENTS, text))
+        table = patients_before_kanon(
+            pa.Table.from_batches(read, schema=statement_schema(q.PATIENTS))
+        )
+        anonymous, report = k_anonymise_table(table, QUASI_IDENTIFIERS)
+        gone = set(table.column("patient_id").to_pylist())
+        gone -= set(anonymous.column("patient_id").to_pylist())
+        if gone:
+            self.session.execute(
+                f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
+            )
+        anonymous = anonymous.drop_columns(["patient_id"])
+        with TableWriter(c.PATIENTS, self.folder, csv=self.csv) as out:
+            for batch in anonymous.to_batches(max_chunksize=50_000):
+                out.write(batch)
+        return out.rows, report.as_dict()
+
+    def write_table(self, table: c.Table) -> int:
+        statement = STATEMENTS[table.name]
+        with TableWriter(table, self.folder, csv=self.csv) as out:
+            for batch in self.session.batches(statement, self.sql(statement)):
+                out.write(table_batch(table, batch))
+        return out.rows
+
+
+def patients_before_kanon(read: pa.Table) -> pa.Table:
+    """The patients table's columns (ages in deid's bands) and the patient id last."""
+    bands = map_values(read.column("age").combine_chunks(), lambda age: deid.age_band(int(age)))
+    arrays = [
+        read.column("research_id"),
+        read.column("sex"),
+        bands.cast(pa.string()),
+        read.column("protocol"),
+        read.column("start_month"),
+        read.column("courses"),
+        read.column("patient_id"),
+    ]
+    schema = c.PATIENTS.schema.append(pa.field("patient_id", pa.int64()))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def shipped_versions() -> list[tuple[str, str]]:
+    """(code, version) of every shipped instrument definition, current and archived."""
+    found = []
+    for code in list_codes():
+        versions = {load_definition(code).version}
+        versions |= {path.stem for path in (ARCHIVE_DIR / code).glob("*.json")}
+        found += [(code, version) for version in sorted(versions)]
+    return found
