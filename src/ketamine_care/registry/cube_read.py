@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from ketamine_care.registry import aggregates as sql
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
@@ -113,7 +113,7 @@ class _Sums:
         return out
 
 
-def _counts(sums: _Sums, direct: dict, stale: int) -> dict:
+def _counts(sums: _Sums, direct: dict, stale: dict) -> dict:
     counts = dict(direct)
     for name in sql.outcome_cells():
         cube = sums.total(f"c:{name}")
@@ -122,7 +122,7 @@ def _counts(sums: _Sums, direct: dict, stale: int) -> dict:
     counts["sessions"] = direct["sessions"] + sums.total("sessions")
     times = [t for t in (direct["refreshed_at"], from_micros(sums.refreshed)) if t is not None]
     counts["refreshed_at"] = max(times, default=None)
-    counts["stale"] = stale
+    counts["stale"], counts["stale_p"] = stale["n"], stale["p"]  # read live: never cubed
     return counts
 
 
@@ -201,7 +201,7 @@ def cube_figures(clinic, cohort: CohortFilter, *, full: bool) -> Figures | None:
         part = reference_figures(direct, full=True, stored_doses=True)
     else:
         part = reference_figures(direct.none(), full=False)
-    stale = rows.filter(stale=True).count()
+    stale = rows.filter(stale=True).aggregate(n=Count("id"), p=Count("patient", distinct=True))
     counts = _counts(sums, part.counts, stale)
     out = Figures(
         counts=counts,

@@ -121,14 +121,8 @@ def cohort_figures(clinic, cohort: CohortFilter, *, full: bool, use_cube: bool =
     return found or reference_figures(filter_summaries(clinic, cohort), full=full)
 
 
-def clinic_dashboard(
-    membership, cohort: CohortFilter, *, request=None, use_cube: bool = True
-) -> Dashboard:
-    """The dashboard of `cohort` in the member's clinic (403 without a registry capability)."""
-    require(membership, Capability.VIEW_REGISTRY_COUNTS)
-    full = has_capability(membership, Capability.VIEW_REGISTRY)
-    clinic = membership.clinic
-    figures = cohort_figures(clinic, cohort, full=full, use_cube=use_cube)
+def build_board(cohort: CohortFilter, figures: Figures, *, full: bool) -> Dashboard:
+    """The page's figures from the cohort's aggregates, small cells suppressed (pure)."""
     counts = figures.counts
     board = Dashboard(
         cohort=cohort,
@@ -144,6 +138,18 @@ def clinic_dashboard(
     board.completeness = fig.completeness_rows(figures.completeness)
     if full and counts["courses"]:
         _outcomes(board, figures)
+    return board
+
+
+def clinic_dashboard(
+    membership, cohort: CohortFilter, *, request=None, use_cube: bool = True
+) -> Dashboard:
+    """The dashboard of `cohort` in the member's clinic (403 without a registry capability)."""
+    require(membership, Capability.VIEW_REGISTRY_COUNTS)
+    full = has_capability(membership, Capability.VIEW_REGISTRY)
+    clinic = membership.clinic
+    figures = cohort_figures(clinic, cohort, full=full, use_cube=use_cube)
+    board = build_board(cohort, figures, full=full)
     record(
         event_type=VIEWED,
         actor=membership.user,
@@ -151,7 +157,7 @@ def clinic_dashboard(
         changes={
             "cohort": cohort.describe(),
             "view": "outcomes" if full else "counts",
-            "count": counts["courses"],
+            "count": figures.counts["courses"],
         },
         request=request,
     )
