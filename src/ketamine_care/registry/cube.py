@@ -14,7 +14,7 @@ the Kaplan-Meier curves are exactly those of the pooled courses.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from django.db.models import (
@@ -38,6 +38,11 @@ from ketamine_care.registry.cohorts import AGE_BANDS
 from ketamine_care.registry.models import CohortCell, CohortCube, CourseDoseBin, CourseSummary
 
 DIMS = ("protocol_id", "indication", "sex", "age_band", "start_month")
+# Level 1 rolls the cells up to one per protocol (its other keys blank): what a cohort of
+# protocols only (no indication, sex, age band or dates) sums, a few rows per protocol.
+CELL, BY_PROTOCOL = 0, 1
+LEVELS = {CELL: DIMS, BY_PROTOCOL: ("protocol_id",)}
+BLANK = {"indication": "", "sex": "", "age_band": "", "start_month": date(1970, 1, 1)}
 REFRESHED = "refreshed"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sums of a summary column per cell: figure -> column; and courses with the column > 0.
@@ -80,7 +85,12 @@ def from_micros(value: int | None) -> datetime | None:
     return timezone.localtime(EPOCH + timedelta(microseconds=value), UTC)
 
 
-def _counts(base: QuerySet) -> list[tuple]:
+def _key(row: dict, level: int) -> tuple:
+    """The cell of a grouped row: its level and the five keys (blank where rolled up)."""
+    return (level, *(row[d] if d in LEVELS[level] else BLANK[d] for d in DIMS))
+
+
+def _counts(base: QuerySet, level: int) -> list[tuple]:
     cells = {n: q for n, q in outcome_cells().items() if n != "stale"}  # stale: read live
     aliases = {f"x{i}": f"c:{name}" for i, name in enumerate(cells)}
     annotations = {a: Count("id", filter=cells[f[2:]]) for a, f in aliases.items()}
@@ -91,17 +101,18 @@ def _counts(base: QuerySet) -> list[tuple]:
         aliases[f"p{i}"] = figure
         annotations[f"p{i}"] = Count("id", filter=Q(**{f"{column}__gt": 0}))
     out = []
-    for row in _cells(base).values(*DIMS).annotate(top=Max("refreshed_at"), **annotations):
-        dims = tuple(row[d] for d in DIMS)
+    grouped = _cells(base).values(*LEVELS[level])
+    for row in grouped.annotate(top=Max("refreshed_at"), **annotations).order_by():
+        dims = _key(row, level)
         out.append((*dims, REFRESHED, 0, to_micros(row["top"])))
         out.extend((*dims, figure, 0, row[a]) for a, figure in aliases.items() if row[a])
     return out
 
 
-def _table(rows: QuerySet, figure, key) -> list[tuple]:
-    grouped = _cells(rows).annotate(fig=figure, k=key).values(*DIMS, "fig", "k")
+def _table(rows: QuerySet, level: int, figure, key) -> list[tuple]:
+    grouped = _cells(rows).annotate(fig=figure, k=key).values(*LEVELS[level], "fig", "k")
     return [
-        (*(r[d] for d in DIMS), r["fig"], int(r["k"]), r["n"])
+        (*_key(r, level), r["fig"], int(r["k"]), r["n"])
         for r in grouped.annotate(n=Count("id")).order_by()
     ]
 
@@ -114,26 +125,23 @@ def _flag(condition: Q, name: str) -> Case:
     )
 
 
-def _tables(base: QuerySet) -> list[tuple]:
+def _tables(base: QuerySet, level: int) -> list[tuple]:
     response = base.filter(observed_days__isnull=False)
     responded = _flag(Q(first_response_day__isnull=False), "response")
-    out = _table(response, responded, Coalesce("first_response_day", "observed_days"))
+    out = _table(response, level, responded, Coalesce("first_response_day", "observed_days"))
     relapse = base.filter(relapse_event__isnull=False)
-    out += _table(relapse, _flag(Q(relapse_event=True), "relapse"), F("relapse_days"))
+    out += _table(relapse, level, _flag(Q(relapse_event=True), "relapse"), F("relapse_days"))
     cadss = base.filter(cadss_peak__isnull=False)
-    out += _table(cadss, Value("cadss"), Cast(Floor(F("cadss_peak") / CADSS_BIN), IntegerField()))
-    return out
+    band = Cast(Floor(F("cadss_peak") / CADSS_BIN), IntegerField())
+    return out + _table(cadss, level, Value("cadss"), band)
 
 
-def _doses(clinic) -> list[tuple]:
+def _doses(clinic, level: int) -> list[tuple]:
     bins = CourseDoseBin.objects.filter(summary__clinic=clinic, summary__patient_courses=1)
+    grouped = _cells(bins, "summary__").values(*LEVELS[level], "bin")
     out = []
-    for r in (
-        _cells(bins, "summary__")
-        .values(*DIMS, "bin")
-        .annotate(doses=Sum("doses"), courses=Count("id"))
-    ):
-        dims = tuple(r[d] for d in DIMS)
+    for r in grouped.annotate(doses=Sum("doses"), courses=Count("id")).order_by():
+        dims = _key(r, level)
         out.append((*dims, "dose", r["bin"], r["doses"]))
         out.append((*dims, "dose_courses", r["bin"], r["courses"]))
     return out
@@ -146,9 +154,11 @@ def rebuild_cube(clinic) -> int:
         cube, _ = CohortCube.objects.get_or_create(clinic=clinic)
         cube = CohortCube.objects.select_for_update().get(pk=cube.pk)
         base = CourseSummary.objects.filter(clinic=clinic, patient_courses=1)
-        rows = _counts(base) + _tables(base) + _doses(clinic)
+        rows = []
+        for level in LEVELS:
+            rows += _counts(base, level) + _tables(base, level) + _doses(clinic, level)
         CohortCell.objects.filter(clinic=clinic).delete()
-        fields = (*DIMS, "figure", "key", "n")
+        fields = ("level", *DIMS, "figure", "key", "n")
         CohortCell.objects.bulk_create(
             (CohortCell(clinic=clinic, **dict(zip(fields, r, strict=True))) for r in rows),
             batch_size=5000,

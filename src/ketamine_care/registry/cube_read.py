@@ -20,7 +20,7 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from ketamine_care.registry import aggregates as sql
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
-from ketamine_care.registry.cube import REFRESHED, from_micros
+from ketamine_care.registry.cube import BY_PROTOCOL, CELL, REFRESHED, from_micros
 from ketamine_care.registry.models import CohortCell, CohortCube
 
 
@@ -70,7 +70,10 @@ def whole_months(cohort: CohortFilter) -> tuple[date | None, date | None]:
 
 
 def _cells(clinic, cohort: CohortFilter, first: date | None, last: date | None) -> QuerySet:
-    cells = CohortCell.objects.filter(clinic=clinic)
+    """The cube rows to sum: a protocol's totals when the cohort names no more than the
+    protocol, else the cells of its keys and whole months."""
+    rolled = not (cohort.indication or cohort.sex or cohort.age_band or first or last)
+    cells = CohortCell.objects.filter(clinic=clinic, level=BY_PROTOCOL if rolled else CELL)
     for dim, value in (
         ("protocol_id", cohort.protocol),
         ("indication", cohort.indication),

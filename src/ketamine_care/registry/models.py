@@ -105,6 +105,7 @@ class CohortCell(models.Model):
     microseconds). Summing cells gives the figures of any cohort of whole months."""
 
     clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField(default=0)  # 0: a cell; 1: a protocol's total
     protocol_id = models.CharField(max_length=64)
     indication = models.CharField(max_length=64)
     sex = models.CharField(max_length=16)
@@ -116,7 +117,9 @@ class CohortCell(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["clinic", "protocol_id", "start_month"], name="cohort_cell_cohort")
+            models.Index(
+                fields=["clinic", "level", "protocol_id", "start_month"], name="cohort_cell_cohort"
+            )
         ]
 
     def __str__(self) -> str:

@@ -47,7 +47,7 @@ ROW = st.fixed_dictionaries(
         "sessions": st.integers(0, 30),
         "adverse_events": st.integers(0, 3),
         "bp_alerts": st.integers(0, 3),
-        "cadss_peak": st.one_of(st.none(), st.floats(0, 92)),
+        "cadss_peak": st.one_of(st.none(), st.floats(0, 92, allow_subnormal=False)),
         "expected_measures": st.integers(0, 40),
         "received_measures": st.integers(0, 40),
         "first_response_day": st.one_of(st.none(), st.integers(0, 200)),
@@ -95,6 +95,7 @@ def plain_row(seed: int, **fixed) -> dict:
 # Whole months, partial months at either edge, one day, an empty range.
 FIXED = (
     CohortFilter(),
+    CohortFilter(protocol=PROTOCOLS[1]),  # a protocol's totals (the cube's level 1)
     CohortFilter(start_from=date(2025, 3, 1), start_to=date(2025, 8, 31)),
     CohortFilter(start_from=date(2025, 3, 15), start_to=date(2025, 8, 10)),
     CohortFilter(start_from=date(2025, 2, 10), start_to=date(2025, 2, 20)),
