@@ -202,8 +202,9 @@ def cube_figures(clinic, cohort: CohortFilter, *, full: bool) -> Figures | None:
     direct = _direct(rows, cohort, first, last)
     if direct.exists():
         part = reference_figures(direct, full=True, stored_doses=True)
-    else:
-        part = reference_figures(direct.none(), full=False)
+    else:  # what `reference_figures` gives for no rows, without building its queries
+        zero = {f"{name}{end}": 0 for name in sql.outcome_cells() for end in ("", "_p")}
+        part = Figures(counts=zero | {"sessions": 0, "refreshed_at": None}, completeness=[])
     stale = rows.filter(stale=True).aggregate(n=Count("id"), p=Count("patient", distinct=True))
     counts = _counts(sums, part.counts, stale)
     out = Figures(

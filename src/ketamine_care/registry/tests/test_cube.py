@@ -181,6 +181,12 @@ class CubeTests(HypothesisTestCase, ClinicTestCase):
             self.assert_same(cohort)
         self.assert_same(CohortFilter(), full=False)
 
+    def test_no_courses_outside_the_cube_count_as_the_reference_counts_nothing(self):
+        empty = reference_figures(CourseSummary.objects.none(), full=False)
+        self.load([plain_row(i, patient=6 + i) for i in range(4)])  # one course each
+        cohort = CohortFilter(protocol="no-such-protocol")
+        self.assertEqual(cube_figures(self.clinic, cohort, full=False).counts, empty.counts)
+
     def test_whole_months_of_a_range(self):
         cases = {
             (date(2025, 3, 1), date(2025, 8, 31)): (date(2025, 3, 1), date(2025, 8, 31)),
