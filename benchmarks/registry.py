@@ -216,11 +216,13 @@ def _board(membership, cohort, use_cube: bool = True):
 
 
 def _kaplan_meier(clinic):
-    from ketamine_care.registry import aggregates
-    from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
+    """Time to relapse as the dashboard computes it: the pooled life table (from the cube
+    when current), then `registry.stats.kaplan_meier` with the counts as weights."""
+    from ketamine_care.registry.cohorts import CohortFilter
+    from ketamine_care.registry.queries import cohort_figures
     from ketamine_care.registry.stats import kaplan_meier
 
-    times = aggregates.relapse_times(filter_summaries(clinic, CohortFilter()))
+    times = cohort_figures(clinic, CohortFilter(), full=True).relapse_times
     return kaplan_meier([t[0] for t in times], [t[1] for t in times], [t[2] for t in times])
 
 
