@@ -67,15 +67,56 @@ def queries(where: str = "") -> list[str]:
     ]
 
 
-def connect(folder: Path):
-    """An in-memory DuckDB with the export's tables as views (read from the Parquet)."""
+def connect(folder: Path, outcomes: Path | None = None):
+    """An in-memory DuckDB with the export's tables as views (read from the Parquet);
+    `outcomes` replaces the export's outcomes table (see `summaries_parquet`)."""
     import duckdb
 
     db = duckdb.connect()
+    paths = {t: folder / f"{t}.parquet" for t in ("outcomes", "doses", "sessions")}
+    if outcomes is not None:
+        paths["outcomes"] = outcomes
     for view, table in (("o", "outcomes"), ("d", "doses"), ("s", "sessions")):
-        path = str(folder / f"{table}.parquet").replace("'", "''")
+        path = str(paths[table]).replace("'", "''")
         db.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet('{path}')")
     return db
+
+
+def exported_courses(folder: Path) -> int:
+    import duckdb
+
+    path = str(folder / "outcomes.parquet").replace("'", "''")
+    return duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+
+
+SUMMARY_COLUMNS = (
+    "patient_id::text AS research_id, 1 AS course_number, protocol_id AS protocol, indication, "
+    "sessions, response_induction, remission_induction, response_3m, remission_3m, "
+    "response_6m, remission_6m, response_12m, remission_12m, first_response_day, "
+    "observed_days, relapse_event, relapse_days, early_4h, early_24h, early_day7, "
+    "expected_measures, received_measures, adverse_events, bp_alerts, cadss_peak"
+)
+
+
+def summaries_parquet(clinic, path: Path) -> int:
+    """Every course summary of `clinic` (not only the consenting patients' analysable ones,
+    which the export holds) as an outcomes table, for a like-for-like cohort: the patient id
+    stands for the research id. Its courses."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {SUMMARY_COLUMNS} FROM registry_coursesummary WHERE clinic_id = %s",  # noqa: S608
+            [clinic.pk],
+        )
+        names = [c.name for c in cursor.description]
+        rows = cursor.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+    table = pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+    pq.write_table(table, path)
+    return len(rows)
 
 
 def run_all(db, where: str = "") -> list:
