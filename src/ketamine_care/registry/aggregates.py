@@ -12,21 +12,19 @@ from __future__ import annotations
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
-    FloatField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
 )
-from django.db.models.functions import Cast, Coalesce, Floor
+from django.db.models.functions import Coalesce, Floor
 
-from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.dosebins import DOSE_BIN as DOSE_BIN  # the bar width, re-exported
+from ketamine_care.registry.dosebins import active_doses, dose_band
+from ketamine_care.registry.models import CourseDoseBin, CourseSummary
 from ketamine_care.registry.rows import load_windows
-from ketamine_care.treatment_sessions.models import DoseAdministration, SessionAmendment
 
 # A rate's time points: key, label, the summary column suffix, the "reached" condition.
 INDUCTION = ("induction", "End of induction", Q(induction_end_date__isnull=False))
@@ -41,7 +39,6 @@ def time_points() -> list[tuple[str, str, Q]]:
 
 EARLY_WINDOWS = (("4h", "4 hours"), ("24h", "24 hours"), ("day7", "Day 7"))
 CADSS_BIN = 10  # points per bar of the dissociation histogram (CADSS totals 0-92)
-DOSE_BIN = 0.1  # mg/kg per bar of the dose histogram
 
 
 def _field(key: str, measure: str) -> str:
@@ -166,31 +163,24 @@ def cadss_histogram(rows: QuerySet[CourseSummary]) -> list[dict]:
     )
 
 
-def _active_doses(rows: QuerySet[CourseSummary]) -> QuerySet[DoseAdministration]:
-    in_error = SessionAmendment.objects.filter(
-        kind="entered_in_error", target_type="dose", target_id=OuterRef("public_id")
-    )
-    return (
-        DoseAdministration.objects.filter(
-            session__planned_visit__plan_id__in=rows.values("plan_id"),
-            drug="ketamine",
-            session__pre_checks__weight_measurement__weight_kg__isnull=False,
-        )
-        .exclude(session__state="cancelled")
-        .exclude(Exists(in_error))
-    )
-
-
 def dose_histogram(rows: QuerySet[CourseSummary]) -> list[dict]:
     """Ketamine doses (and patients) per band of mg/kg (the dose over the weight recorded at
-    the session's pre-checks), DOSE_BIN wide."""
-    weight = Cast("session__pre_checks__weight_measurement__weight_kg", FloatField())
-    mg_per_kg = Cast("dose_mg", FloatField()) / weight
+    the session's pre-checks), DOSE_BIN wide: the reference path, over the session tables."""
     return list(
-        _active_doses(rows)
-        .annotate(bin=Floor(mg_per_kg / DOSE_BIN))
+        active_doses(rows.values("plan_id"))
+        .annotate(bin=dose_band())
         .values("bin")
         .annotate(doses=Count("id"), patients=Count("session__patient", distinct=True))
+        .order_by("bin")
+    )
+
+
+def stored_dose_histogram(rows: QuerySet[CourseSummary]) -> list[dict]:
+    """The same histogram from the bins the refresh stored per course (no session table)."""
+    return list(
+        CourseDoseBin.objects.filter(summary__in=rows)
+        .values("bin")
+        .annotate(doses=Sum("doses"), patients=Count("summary__patient", distinct=True))
         .order_by("bin")
     )
 

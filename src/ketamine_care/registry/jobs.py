@@ -1,6 +1,7 @@
 """The summary refresh as a background job ("registry.refresh"), retried with backoff by the
 project's job runner. Its arguments are a clinic id and, optionally, patient ids (never
-patient data); with `stale_only` it rebuilds only the rows that writes marked stale."""
+patient data); with `stale_only` it rebuilds only the rows that writes marked stale. Then it
+rebuilds the cohort cube of every clinic whose summaries it changed (registry.cube)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ REFRESH_JOB = "registry.refresh"
 
 
 def run_refresh(job: Job) -> None:
+    from ketamine_care.registry.cube import rebuild_cubes
     from ketamine_care.registry.services import refresh_stale, refresh_summaries
 
     arguments = job.arguments or {}
@@ -18,6 +20,7 @@ def run_refresh(job: Job) -> None:
         refresh_stale(clinic=job.clinic)
     else:
         refresh_summaries(clinic=job.clinic, patients=arguments.get("patients"))
+    rebuild_cubes(clinic=job.clinic)
 
 
 def enqueue_refresh(*, clinic=None, patient_ids=None, stale_only: bool = False) -> Job:

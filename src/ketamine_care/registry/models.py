@@ -52,6 +52,9 @@ class CourseSummary(models.Model):
     adverse_events = models.PositiveIntegerField(default=0)
     bp_alerts = models.PositiveIntegerField(default=0)
     cadss_peak = models.FloatField(null=True)
+    # The patient's course summaries in all (1 for most): a patient with one course falls in
+    # exactly one cohort cell, so the cube counts them as patients (cube.py).
+    patient_courses = models.PositiveIntegerField(default=1, db_default=1)
     # Bookkeeping: a write that changes the course sets `stale`; a refresh clears it.
     stale = models.BooleanField(default=False)
     refreshed_at = models.DateTimeField()
@@ -65,7 +68,73 @@ class CourseSummary(models.Model):
             models.Index(
                 fields=["clinic"], name="course_summary_stale", condition=models.Q(stale=True)
             ),
+            models.Index(
+                fields=["clinic"],
+                name="course_summary_multi",
+                condition=models.Q(patient_courses__gt=1),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"course summary of plan {self.plan_id}"
+
+
+class CourseDoseBin(models.Model):
+    """A course's ketamine doses per band of mg/kg (`aggregates.DOSE_BIN` wide): what the
+    dashboard's dose histogram counts, stored by the refresh so the dashboard never joins the
+    session tables (`dosebins.py`)."""
+
+    summary = models.ForeignKey(CourseSummary, on_delete=models.CASCADE, related_name="dose_bins")
+    bin = models.IntegerField()
+    doses = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["summary", "bin"], name="course_dose_bin_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doses} doses in bin {self.bin} of summary {self.summary_id}"
+
+
+class CohortCell(models.Model):
+    """The cohort cube (`cube.py`): one additive figure of one cohort cell, i.e. the clinic's
+    single-course patients of one protocol, indication, sex, age band and start month.
+    `figure` names the count (e.g. "c:analysable", "relapse:1"), `key` its day or bin (0
+    when it has none), `n` the count (for "refreshed": the newest row's time, as epoch
+    microseconds). Summing cells gives the figures of any cohort of whole months."""
+
+    clinic = models.ForeignKey("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    level = models.PositiveSmallIntegerField(default=0)  # 0: a cell; 1: a protocol's total
+    protocol_id = models.CharField(max_length=64)
+    indication = models.CharField(max_length=64)
+    sex = models.CharField(max_length=16)
+    age_band = models.CharField(max_length=8)
+    start_month = models.DateField()
+    figure = models.CharField(max_length=32)
+    key = models.IntegerField(default=0)
+    n = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["clinic", "level", "protocol_id", "start_month"], name="cohort_cell_cohort"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure}[{self.key}] = {self.n}"
+
+
+class CohortCube(models.Model):
+    """Whether a clinic's cube is current: a refresh of its summaries clears `current`; a
+    rebuild of the cube from the summaries sets it. The dashboard reads the cube only when
+    current, and the summaries otherwise."""
+
+    clinic = models.OneToOneField("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
+    current = models.BooleanField(default=False)
+    built_at = models.DateTimeField(null=True)
+    cells = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"cohort cube of clinic {self.clinic_id} ({'current' if self.current else 'stale'})"

@@ -18,6 +18,7 @@ from ketamine_care.registry import aggregates as sql
 from ketamine_care.registry import charts
 from ketamine_care.registry import figures as fig
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
+from ketamine_care.registry.cube_read import Figures, cube_figures, reference_figures
 
 VIEWED = "registry.dashboard_viewed"
 
@@ -41,6 +42,7 @@ class Dashboard:
     sessions: int
     refreshed_at: datetime | None
     stale: str
+    cube_built_at: datetime | None = None  # None: counted from the summaries directly
     points: list[PointRates] = field(default_factory=list)
     response_chart: charts.RateChart | None = None
     remission_chart: charts.RateChart | None = None
@@ -81,23 +83,24 @@ def _points(counts) -> list[PointRates]:
     return out
 
 
-def _outcomes(board: Dashboard, rows, counts) -> None:
+def _outcomes(board: Dashboard, figures: Figures) -> None:
+    counts = figures.counts
     board.points = _points(counts)
     board.response_chart = charts.rate_chart([p.response for p in board.points])
     board.remission_chart = charts.rate_chart([p.remission for p in board.points])
-    times = sql.response_times(rows)
+    times = figures.response_times
     board.response_time = fig.curve(times, counts["analysable_p"] if times else 0)
-    board.relapse = fig.curve(sql.relapse_times(rows), sql.relapse_patients(rows))
+    board.relapse = fig.curve(figures.relapse_times, figures.relapse_patients)
     board.relapse_chart = charts.curve_chart(board.relapse)
     board.early = [
         fig.rate(counts, f"early_{key}", "", key=key, label=label, measure="response")
         for key, label in sql.EARLY_WINDOWS
     ]
     board.early_chart = charts.rate_chart(board.early) if board.has_early else None
-    board.safety = fig.safety_rows(sql.safety_by_protocol(rows))
-    board.cadss = fig.bars(sql.cadss_histogram(rows), sql.CADSS_BIN, "points", "courses")
+    board.safety = fig.safety_rows(figures.safety)
+    board.cadss = fig.bars(figures.cadss, sql.CADSS_BIN, "points", "courses")
     board.cadss_chart = charts.histogram_chart(board.cadss)
-    board.doses = fig.bars(sql.dose_histogram(rows), sql.DOSE_BIN, "mg/kg", "doses")
+    board.doses = fig.bars(figures.doses, sql.DOSE_BIN, "mg/kg", "doses")
     board.dose_chart = charts.histogram_chart(board.doses)
 
 
@@ -111,13 +114,16 @@ def cohort_choices(membership) -> tuple[list[str], list[str]]:
     return protocols, indications
 
 
-def clinic_dashboard(membership, cohort: CohortFilter, *, request=None) -> Dashboard:
-    """The dashboard of `cohort` in the member's clinic (403 without a registry capability)."""
-    require(membership, Capability.VIEW_REGISTRY_COUNTS)
-    full = has_capability(membership, Capability.VIEW_REGISTRY)
-    clinic = membership.clinic
-    rows = filter_summaries(clinic, cohort)
-    counts = sql.outcome_counts(rows)
+def cohort_figures(clinic, cohort: CohortFilter, *, full: bool, use_cube: bool = True):
+    """The cohort's aggregates: from the clinic's cube when it is current, else from the
+    summaries by the reference SQL (`use_cube=False` forces the latter)."""
+    found = cube_figures(clinic, cohort, full=full) if use_cube else None
+    return found or reference_figures(filter_summaries(clinic, cohort), full=full)
+
+
+def build_board(cohort: CohortFilter, figures: Figures, *, full: bool) -> Dashboard:
+    """The page's figures from the cohort's aggregates, small cells suppressed (pure)."""
+    counts = figures.counts
     board = Dashboard(
         cohort=cohort,
         counts_only=not full,
@@ -127,10 +133,23 @@ def clinic_dashboard(membership, cohort: CohortFilter, *, request=None) -> Dashb
         sessions=counts["sessions"],
         refreshed_at=counts["refreshed_at"],
         stale=str(counts["stale"]),
+        cube_built_at=figures.cube_built_at,
     )
-    board.completeness = fig.completeness_rows(sql.completeness_by_protocol(rows))
+    board.completeness = fig.completeness_rows(figures.completeness)
     if full and counts["courses"]:
-        _outcomes(board, rows, counts)
+        _outcomes(board, figures)
+    return board
+
+
+def clinic_dashboard(
+    membership, cohort: CohortFilter, *, request=None, use_cube: bool = True
+) -> Dashboard:
+    """The dashboard of `cohort` in the member's clinic (403 without a registry capability)."""
+    require(membership, Capability.VIEW_REGISTRY_COUNTS)
+    full = has_capability(membership, Capability.VIEW_REGISTRY)
+    clinic = membership.clinic
+    figures = cohort_figures(clinic, cohort, full=full, use_cube=use_cube)
+    board = build_board(cohort, figures, full=full)
     record(
         event_type=VIEWED,
         actor=membership.user,
@@ -138,7 +157,7 @@ def clinic_dashboard(membership, cohort: CohortFilter, *, request=None) -> Dashb
         changes={
             "cohort": cohort.describe(),
             "view": "outcomes" if full else "counts",
-            "count": counts["courses"],
+            "count": figures.counts["courses"],
         },
         request=request,
     )

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+from ketamine_care.registry.dosebins import store_dose_bins
 from ketamine_care.registry.facts import gather
-from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.models import CohortCube, CourseSummary
 from ketamine_care.registry.rows import SummaryRow, summary_row
 
 BATCH_SIZE = 500
@@ -142,12 +144,13 @@ def _build(batch: list[TreatmentPlan], todays: dict[int, date], *, settled: bool
     for plans in rounds:
         now = timezone.now()
         gathered = gather(plans, todays)
-        _write(
-            [
-                _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
-                for p in plans
-            ]
-        )
+        rows = [
+            _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
+            for p in plans
+        ]
+        with transaction.atomic():
+            _write(rows)
+            store_dose_bins(p.id for p in plans)
 
 
 def refresh_summaries(
@@ -167,13 +170,47 @@ def refresh_summaries(
         patients = list(patients)
         stale_rows = stale_rows.filter(patient__in=patients)
     stale_rows.delete()
+    outdate_cubes(clinic=clinic, patients=patients)
     courses = batches = 0
     todays: dict[int, date] = {}
     for batch in _batches(_plans(clinic, patients), batch_size):
         _build(batch, todays, settled=settled)
         courses += len(batch)
         batches += 1
+    count_patient_courses(clinic=clinic, patients=patients)
+    outdate_cubes(clinic=clinic, patients=patients)  # again: a cube built meanwhile is stale
     return RefreshResult(courses=courses, batches=batches)
+
+
+def _scope(clinic=None, patients=None):
+    rows = CourseSummary.objects.all()
+    if clinic is not None:
+        rows = rows.filter(clinic=clinic)
+    if patients is not None:
+        rows = rows.filter(patient__in=patients)
+    return rows
+
+
+def count_patient_courses(*, clinic=None, patients=None) -> int:
+    """Set each summary's `patient_courses` (its patient's summaries in all)."""
+    per_patient = (
+        CourseSummary.objects.filter(patient_id=OuterRef("patient_id"))
+        .values("patient_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return _scope(clinic, patients).update(patient_courses=Subquery(per_patient))
+
+
+def outdate_cubes(*, clinic=None, patients=None) -> None:
+    """The cohort cubes of the clinics whose summaries change are no longer current (the
+    dashboard reads the summaries until the cube is rebuilt)."""
+    cubes = CohortCube.objects.filter(current=True)
+    if clinic is not None:
+        cubes = cubes.filter(clinic=clinic)
+    if patients is not None:
+        cubes = cubes.filter(clinic__in=_scope(None, patients).values("clinic_id"))
+    cubes.update(current=False)
 
 
 def refresh_stale(*, clinic=None) -> RefreshResult:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Subquery
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.instruments.models import Administration
-from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.models import CohortCube, CourseSummary
 from ketamine_care.treatment_sessions.models import (
     AdverseEvent,
     DoseAdministration,
@@ -49,7 +49,16 @@ def _session_row(sender, instance, **kwargs) -> None:
     _mark_session_stale(instance.session_id)
 
 
+def _summary_deleted(sender, instance, **kwargs) -> None:
+    """A deleted summary (its plan or patient deleted) outdates its clinic's cohort cube."""
+    clinic_id = instance.clinic_id
+    transaction.on_commit(
+        lambda: CohortCube.objects.filter(clinic_id=clinic_id, current=True).update(current=False)
+    )
+
+
 def connect() -> None:
+    post_delete.connect(_summary_deleted, sender=CourseSummary, dispatch_uid=_UID + "summary")
     for model in (TreatmentSession, Administration, TreatmentPlan):
         post_save.connect(_patient_row, sender=model, dispatch_uid=_UID + model.__name__)
     for model in (DoseAdministration, AdverseEvent, SessionAlert):
