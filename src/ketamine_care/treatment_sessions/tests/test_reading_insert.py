@@ -39,7 +39,10 @@ READING = st.fixed_dictionaries(
         "seconds": st.integers(0, 10_000),
         "values": st.fixed_dictionaries({f: MEASURE for f in FIELDS.values()}).map(_allowed),
         "symptoms": st.lists(st.sampled_from(sorted(SYMPTOMS)), unique=True, max_size=3),
-        "source": st.one_of(st.sampled_from(["manual", "monitor"]), st.text(max_size=8)),
+        "source": st.one_of(
+            st.sampled_from(["manual", "monitor"]),
+            st.text(st.characters(exclude_characters="\x00"), max_size=8),
+        ),
         "digest": st.text(alphabet="0123456789abcdef", max_size=64),
     }
 )
