@@ -13,7 +13,7 @@ from ketamine_care.accounts.schemas import ErrorOut
 from ketamine_care.instruments import services
 from ketamine_care.instruments.definition import UnknownInstrument, list_codes, load_definition
 from ketamine_care.instruments.models import Administration, Source
-from ketamine_care.instruments.paging import administrations_page
+from ketamine_care.instruments.paging import administrations_page_values
 from ketamine_care.instruments.schemas import (
     AdministrationIn,
     AdministrationListIn,
@@ -87,13 +87,20 @@ def list_administrations(
     `cursor`, the last administration's id); the last page has no `Link`."""
     patient = access_patient(request.membership, patient_id, Capability.VIEW_MEASURES)
     instrument, limit = params.instrument, params.limit
-    page = administrations_page(patient, instrument=instrument, cursor=params.cursor, limit=limit)
+    # Plain values, not model instances: what `administration_out` gives for each row
+    # (instruments/tests/test_api_list_values.py), at about half the CPU of a long page.
+    page = administrations_page_values(
+        patient, LISTED, LISTED_ALERT, instrument=instrument, cursor=params.cursor, limit=limit
+    )
     record_chart_view(patient=patient, actor=request.user, request=request, part="administrations")
     if page.next_cursor:
         query = urlencode({k: v for k, v in (("instrument", instrument), ("limit", limit),
                                               ("cursor", page.next_cursor)) if v})  # fmt: skip
         response["Link"] = f'<{request.path}?{query}>; rel="next"'
-    return [administration_out(a, list(a.safety_alerts.all())) for a in page.rows]
+    return [
+        _listed_out(row, [_alert_out(alert) for alert in page.alerts[row["id"]]])
+        for row in page.rows
+    ]
 
 
 def _alert_out(alert: dict) -> dict:

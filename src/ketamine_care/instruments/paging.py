@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Q
 
@@ -51,16 +52,47 @@ def _after(patient, cursor: str) -> Q:
     return Q(administered_at__lt=moment) | Q(administered_at=moment, id__lt=pk)
 
 
-def administrations_page(patient, *, instrument: str = "", cursor: str = "", limit: int):
-    """`limit` administrations of `patient` (every status; of one instrument if given), newest
-    first, after `cursor`, with their alerts, and the cursor of the next page (None on the
-    last)."""
+def _page_rows(patient, instrument: str, cursor: str):
     rows = Administration.objects.filter(patient=patient)
     if instrument:
         rows = rows.filter(instrument_code=instrument)
     if cursor:
         rows = rows.filter(_after(patient, cursor))
-    found = list(rows.order_by(*NEWEST_FIRST).prefetch_related("safety_alerts")[: limit + 1])
+    return rows.order_by(*NEWEST_FIRST)
+
+
+def administrations_page(patient, *, instrument: str = "", cursor: str = "", limit: int):
+    """`limit` administrations of `patient` (every status; of one instrument if given), newest
+    first, after `cursor`, with their alerts, and the cursor of the next page (None on the
+    last)."""
+    rows = _page_rows(patient, instrument, cursor).prefetch_related("safety_alerts")
+    found = list(rows[: limit + 1])
     more = len(found) > limit
     found = found[:limit]
     return AdministrationsPage(found, str(found[-1].public_id) if more and found else None)
+
+
+@dataclass(frozen=True)
+class AdministrationValuesPage:
+    rows: list[dict[str, Any]]
+    alerts: dict[int, list[dict[str, Any]]]  # by administration id, in the alerts' own order
+    next_cursor: str | None
+
+
+def administrations_page_values(
+    patient, fields, alert_fields, *, instrument: str = "", cursor: str = "", limit: int
+) -> AdministrationValuesPage:
+    """`administrations_page` as plain values: the rows' `fields` (which must include "id"
+    and "public_id") and their alerts' `alert_fields`, in one query each, without building a
+    model instance or a related queryset per row (most of the CPU of a long page)."""
+    found = list(_page_rows(patient, instrument, cursor).values(*fields)[: limit + 1])
+    more = len(found) > limit
+    found = found[:limit]
+    alert_model = Administration._meta.get_field("safety_alerts").related_model
+    alerts: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in found}
+    if alerts:
+        linked = alert_model.objects.filter(administration_id__in=list(alerts))
+        for alert in linked.values("administration_id", *alert_fields):
+            alerts[alert["administration_id"]].append(alert)
+    cursor_out = str(found[-1]["public_id"]) if more and found else None
+    return AdministrationValuesPage(found, alerts, cursor_out)

@@ -29,6 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from ketamine_care.core.errors import DomainError
+from ketamine_care.core.prepared import ShapedStatement
 from ketamine_care.patients.models import Patient, SearchName
 
 MIN_CHARACTERS = 2
@@ -161,8 +162,7 @@ def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, o
     matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
-    branches = _branches(clinic, query, matches.db, by_name=True)
-    count, estimated, ids = _bounded_count(matches, branches)
+    count, estimated, ids = _search_counts(matches, clinic, query)
     rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=ids))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -198,8 +198,14 @@ def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=
     if few is not None:
         chosen = Patient.objects.filter(clinic=clinic, pk__in=few)
         return chosen.filter(after).order_by(*ORDER)[offset : offset + size]
-    branches = _branches(clinic, query, matches.db, by_name=True, ordered=True)
-    sql, params = _page_keys(branches, after, offset, size).query.sql_with_params()
+    if after:
+        branches = _branches(clinic, query, matches.db, by_name=True, ordered=True)
+        sql, params = _page_keys(branches, after, offset, size).query.sql_with_params()
+    else:
+        shape = (clinic.pk, offset, size)
+        sql, params = _PAGE_KEYS.sql(
+            matches.db, query_words(query), shape, clinic=clinic, alias=matches.db, at=shape[1:]
+        )
     chosen = RawSQL(f"SELECT page.id FROM ({sql}) AS page", params)  # noqa: S611 (built SQL)
     return Patient.objects.filter(pk__in=chosen).order_by(*ORDER)
 
@@ -210,6 +216,23 @@ def _page_keys(branches, after: Q, offset: int, size: int) -> QuerySet:
     keys = [b.filter(after).order_by(*ORDER).values_list(*ORDER)[: offset + size]
             for b in branches]  # fmt: skip
     return keys[0].union(*keys[1:]).order_by(*ORDER)[offset : offset + size]
+
+
+def _first_page_keys(words, *, clinic, alias: str, at: tuple[int, int]):
+    branches = _branches(clinic, " ".join(words), alias, by_name=True, ordered=True)
+    return _page_keys(branches, Q(), *at).query.sql_with_params()
+
+
+def _counts_statement(words, *, clinic, alias: str, limit: int):
+    branches = _branches(clinic, " ".join(words), alias, by_name=True)
+    sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
+    return _counts_sql(sqls, limit)
+
+
+# Every search builds these statements from its words; their SQL depends only on how many
+# words there are and how long each is, so each shape is compiled once per connection.
+_PAGE_KEYS = ShapedStatement("patient-search-page", _first_page_keys)
+_COUNTS = ShapedStatement("patient-search-counts", _counts_statement)
 
 
 def _branches(
@@ -257,23 +280,35 @@ def _bounded_ids(matches, branches, limit: int) -> QuerySet:
     return ids[0].union(*ids[1:])
 
 
-def _bounded_count(matches, branches) -> tuple[int, bool, set[int] | None]:
+def _search_counts(matches, clinic, query: str) -> tuple[int, bool, set[int] | None]:
+    """`_bounded_count` of the search's ways of matching, its statement compiled per shape."""
+    if _one_query(query, matches.db):
+        return _bounded_count(matches, None)
+    words, alias, limit = query_words(query), matches.db, settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    shape = (clinic.pk, limit)
+    counts = _COUNTS.sql(alias, words, shape, clinic=clinic, alias=alias, limit=limit)
+    return _bounded_count(matches, (), counts)
+
+
+def _bounded_count(matches, branches, counts=None) -> tuple[int, bool, set[int] | None]:
     """(count, estimated, ids): `count_matches`, and the matches' ids when there are at most
     SORT_AT_MOST of them (the page then sorts those instead of searching again).
 
     With ways of matching (PostgreSQL), they are counted one way at a time, at most
     limit + 1 of each, and their ids come back while within the limit: once one way alone,
     or those read so far together, pass the limit, the others are not needed. All in one
-    statement (`_counts_sql`): a way of matching is read only if no way before it passed
-    the limit."""
+    statement (`_counts_sql`; `counts`: that statement, already compiled): a way of matching
+    is read only if no way before it passed the limit."""
     limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
-    if not branches:
+    if not branches and counts is None:
         count, estimated = count_matches(matches)
         few = not estimated and count <= SORT_AT_MOST
         return count, estimated, set() if few else None
-    sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
+    if counts is None:
+        sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
+        counts = _counts_sql(sqls, limit)
     with connections[matches.db].cursor() as cursor:
-        cursor.execute(*_counts_sql(sqls, limit))
+        cursor.execute(*counts)
         counted = cursor.fetchone()
     found: set[int] = set()
     for number, *ids in counted:

@@ -202,7 +202,9 @@ def list_vitals(request, session_id: UUID):
 
 @router.post("/{session_id}/vitals", response={201: schemas.VitalsResultOut})
 def post_vitals(request, session_id: UUID, payload: schemas.VitalsBatchIn):
-    session = access_session(request.membership, session_id, Capability.RUN_SESSION)
+    session = access_session(
+        request.membership, session_id, Capability.RUN_SESSION, protocol_json=False
+    )
     result = services.record_vitals(
         session=session,
         actor=request.user,

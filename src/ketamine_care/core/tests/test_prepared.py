@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from unittest import mock
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Q
 from django.test import TestCase
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from ketamine_care.accounts.models import Clinic
-from ketamine_care.core.prepared import PreparedQuery
+from ketamine_care.core.prepared import PreparedQuery, ShapedStatement
 
 
 def clinics_named(name_from, names=("id", "name", "created_at")):
@@ -53,3 +54,38 @@ class PreparedQueryTests(TestCase):
         prepared = PreparedQuery("test-missing", lambda **_: clinics_named("a"), "name_from")
         with self.assertRaisesMessage(ValueError, "name_from must be in the query once"):
             prepared.rows(DEFAULT_DB_ALIAS, name_from="a")
+
+
+def clinics_like(words, *, joined=False):
+    """Every kind of slot: a word as is, inside and at the start of a pattern, and a
+    prefix's upper bound; `joined` puts two words in one value (never compiled)."""
+    first, *rest = words
+    rows = Clinic.objects.filter(name__contains=first)
+    for word in rest:
+        bound = word[:-1] + chr(ord(word[-1]) + 1)
+        rows = rows.filter(
+            Q(name__startswith=word) | Q(name=word) | Q(name__gte=word, name__lt=bound)
+        )
+    if joined and rest:
+        rows = rows.filter(name=first + rest[0])
+    return rows.values_list("id").query.sql_with_params()
+
+
+SHAPED = ShapedStatement("test-clinics-like", clinics_like)
+WORDS = st.lists(
+    st.text(alphabet="ab%_\\\ue000\ue002K", min_size=1, max_size=4), min_size=1, max_size=4
+)
+
+
+class ShapedStatementTests(HypothesisTestCase):
+    @settings(max_examples=40, deadline=None)
+    @given(words=WORDS, joined=st.booleans())
+    def test_a_shape_gives_the_statement_its_words_build(self, words, joined):
+        alias = DEFAULT_DB_ALIAS
+        for same_shape in (words, [w[::-1] for w in words]):
+            sql, params = SHAPED.sql(alias, same_shape, (joined,), joined=joined)
+            built_sql, built_params = clinics_like(same_shape, joined=joined)
+            self.assertEqual((sql, list(params)), (built_sql, list(built_params)))
+        compiled = connections[alias].__dict__["shaped_statements"]
+        template = compiled[(SHAPED.name, tuple(len(w) for w in words), (joined,))]
+        self.assertEqual(template is None, joined and len(words) > 1)

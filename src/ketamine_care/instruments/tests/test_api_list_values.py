@@ -53,6 +53,24 @@ class AdministrationListValuesTests(ClinicTestCase):
         self.assertEqual(self.listed("?instrument=gad7"), self.one_by_one(instrument_code="gad7"))
         self.assertEqual(self.listed("?instrument=none"), [])
 
+    def test_every_page_is_what_each_administration_serialises_to(self):
+        self.add_history(5)
+        pages, query = [], "?limit=3"
+        while query is not None:
+            url = f"/api/v1/patients/{self.patient.public_id}/administrations{query}"
+            response = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {self.token}")
+            self.assertEqual(response.status_code, 200)
+            pages.append(response.json())
+            link = response.headers.get("Link")
+            query = link[link.index("?") : link.index(">")] if link else None
+        self.assertEqual([len(page) for page in pages], [3, 3, 3, 1])
+        newest_first = self.one_by_one()
+        newest_first.sort(key=lambda row: (row["administered_at"], row["id"]), reverse=True)
+        by_id = {row["id"]: row for row in newest_first}
+        listed = [row for page in pages for row in page]
+        self.assertEqual(listed, [by_id[row["id"]] for row in listed])
+        self.assertEqual(sorted(row["id"] for row in listed), sorted(by_id))
+
     def test_the_query_count_does_not_grow_with_the_history(self):
         self.add_history(1)
         self.listed()

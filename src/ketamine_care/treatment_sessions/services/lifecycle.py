@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
@@ -33,15 +34,42 @@ def locked(session: TreatmentSession) -> TreatmentSession:
     Only the session's own row is locked (`of`), never the joined patient, clinic or protocol
     rows, and NO KEY leaves the foreign-key checks of other transactions alone: both deadlocked
     against the audit-chain head (docs/ARCHITECTURE.md, "Locks and their order")."""
-    row = (
-        TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("patient", "protocol_version__clinic_protocol", "clinic")
-        .get(pk=session.pk)
-    )
+    version = _loaded_version(session)
+    row = _lock(session.pk, with_version=version is None)
+    if version is not None and (row.protocol_version_id, row.version_saved_at) == (
+        version.pk,
+        version.updated_at,
+    ):
+        # The pinned version as the caller read it (`access_session`), unchanged since (the
+        # same row, saved at the same time): the version row is not locked here either way,
+        # and reading its definition again was half of this query's CPU.
+        row.protocol_version = version
+    elif version is not None:
+        row = _lock(session.pk, with_version=True)
     if row.patient.clinic_id == row.clinic_id:
         # The same clinic row: auditing `patient=` then needs no query to find the clinic.
         row.patient.clinic = row.clinic
     return row
+
+
+def _lock(pk: int, *, with_version: bool) -> TreatmentSession:
+    related = (
+        "patient",
+        "clinic",
+        *(("protocol_version__clinic_protocol",) if with_version else ()),
+    )
+    rows = TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
+    if not with_version:
+        rows = rows.annotate(version_saved_at=F("protocol_version__updated_at"))
+    return rows.select_related(*related).get(pk=pk)
+
+
+def _loaded_version(session: TreatmentSession):
+    """The session's protocol version with its clinic protocol, if the caller loaded both."""
+    if not TreatmentSession.protocol_version.is_cached(session):
+        return None
+    version = session.protocol_version
+    return version if type(version).clinic_protocol.is_cached(version) else None
 
 
 def require_unsigned(session: TreatmentSession) -> None:

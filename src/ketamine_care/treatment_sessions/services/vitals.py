@@ -21,6 +21,7 @@ from ketamine_care.audit.services import record
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.clock import as_utc
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
 from ketamine_care.treatment_sessions.monitoring import FIELDS, MEASURE_OF
@@ -108,7 +109,7 @@ def record_vitals(
         rows = _new_rows(session, keyed, seen, actor=actor)
         result.duplicates = len(items) - len(rows)
         if rows:
-            result.stored = VitalSignsReading.objects.bulk_create(rows)
+            result.stored = insert_all(rows)
             since = min(row.measured_at for row in rows)
             # Checkpoints are replaced before the audit record takes the chain head.
             evaluated = evaluate_readings(session, since=since)

@@ -1,0 +1,99 @@
+"""Readings inserted by `core.plain_insert.insert_all` are stored exactly as `bulk_create`
+stores them (every column but the keys and the time of recording), and the objects come
+back saved with the keys of their rows, in order; values of another type still go through
+their field's conversion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.django import TestCase
+
+from ketamine_care.core.plain_insert import insert_all
+from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.builders import make_patient
+from ketamine_care.treatment_sessions.models import VitalSignsReading
+from ketamine_care.treatment_sessions.monitoring import FIELDS
+from ketamine_care.treatment_sessions.readings import SYMPTOMS
+from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
+
+KEYS = {"id", "public_id", "session_id", "recorded_at"}
+MEASURE = st.one_of(st.none(), st.integers(0, 300), st.integers(0, 300).map(str))
+
+
+def _allowed(values: dict) -> dict:
+    """Within the table's checks: diastolic below systolic, MOAA/S at most 5."""
+    systolic, diastolic = values["bp_systolic_mmhg"], values["bp_diastolic_mmhg"]
+    if systolic is not None and diastolic is not None and int(diastolic) >= int(systolic):
+        values["bp_diastolic_mmhg"] = None
+    if values["moaas"] is not None and int(values["moaas"]) > 5:
+        values["moaas"] = None
+    return values
+
+
+READING = st.fixed_dictionaries(
+    {
+        "seconds": st.integers(0, 10_000),
+        "values": st.fixed_dictionaries({f: MEASURE for f in FIELDS.values()}).map(_allowed),
+        "symptoms": st.lists(st.sampled_from(sorted(SYMPTOMS)), unique=True, max_size=3),
+        "source": st.one_of(
+            st.sampled_from(["manual", "monitor"]),
+            st.text(st.characters(exclude_characters="\x00"), max_size=8),
+        ),
+        "digest": st.text(alphabet="0123456789abcdef", max_size=64),
+    }
+)
+
+
+def _columns(row) -> dict:
+    return {
+        f.attname: getattr(row, f.attname)
+        for f in row._meta.concrete_fields
+        if f.attname not in KEYS
+    }
+
+
+class ReadingInsertTests(TestCase, ClinicTestCase):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        version = activate(cls.clinic, cls.medical_director)
+        cls.first = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+        other = make_patient(clinic=cls.clinic, actor=cls.nurse)
+        cls.second = dosing_session(other, version, cls.nurse, cls.prescriber)
+
+    def unsaved(self, session, readings, start):
+        return [
+            VitalSignsReading(
+                session=session,
+                measured_at=start - timedelta(seconds=r["seconds"]),
+                source=r["source"],
+                idempotency_key=f"k{i}",
+                payload_digest=r["digest"],
+                recorded_by=self.nurse,
+                symptoms=r["symptoms"],
+                **r["values"],
+            )
+            for i, r in enumerate(readings)
+        ]
+
+    @settings(max_examples=30, deadline=None)
+    @given(readings=st.lists(READING, min_size=1, max_size=70))
+    def test_rows_are_stored_as_bulk_create_stores_them(self, readings):
+        VitalSignsReading.objects.filter(session__in=[self.first, self.second]).delete()
+        start = timezone.now()
+        before = timezone.now()
+        plain = insert_all(self.unsaved(self.first, readings, start))
+        orm = VitalSignsReading.objects.bulk_create(self.unsaved(self.second, readings, start))
+        stored = {row.pk: row for row in VitalSignsReading.objects.filter(session=self.first)}
+        self.assertEqual(sorted(stored), sorted(obj.pk for obj in plain))
+        expected = list(VitalSignsReading.objects.filter(pk__in=[o.pk for o in orm]).order_by("pk"))
+        got = [stored[obj.pk] for obj in plain]
+        self.assertEqual([_columns(row) for row in got], [_columns(row) for row in expected])
+        for obj, row in zip(plain, got, strict=True):
+            self.assertFalse(obj._state.adding)
+            self.assertEqual((obj.public_id, obj.recorded_at), (row.public_id, row.recorded_at))
+            self.assertGreaterEqual(row.recorded_at, before)
