@@ -42,15 +42,18 @@ def administration(batch: Batch, run, d: Draw, patient: dict, code: str, total: 
 
 
 def session_ratings(batch: Batch, run, d: Draw, patient: dict, index: int, start, rng):
-    """MADRS before the dose (the baseline at the first session) and CADSS at 40 minutes;
-    as the signed note lists them."""
+    """MADRS before the dose and CADSS at 40 minutes, as the signed note lists them. Before
+    the first session the baseline MADRS is taken at the evaluation three days earlier (as
+    the demo's score histories do): measurement completeness counts a baseline only before
+    the first session's day, so a course without one is never analysable."""
     if index == 0:
-        madrs = administration(batch, run, d, patient, "madrs", d.madrs0,
-                               start - timedelta(minutes=18), "baseline", rng)  # fmt: skip
+        administration(batch, run, d, patient, "madrs", d.madrs0,
+                       start - timedelta(days=3), "baseline", rng)  # fmt: skip
+        total = d.madrs0
     else:
         total = scores.level(d.madrs0, scores.after_session(d.pattern, index - 1), rng)
-        madrs = administration(batch, run, d, patient, "madrs", total,
-                               start - timedelta(minutes=18), "pre_session", rng)  # fmt: skip
+    madrs = administration(batch, run, d, patient, "madrs", total,
+                           start - timedelta(minutes=18), "pre_session", rng)  # fmt: skip
     dissociation = scores.cadss_total(d.cadss_peak, index, rng)
     cadss = administration(batch, run, d, patient, "cadss", dissociation,
                            start + timedelta(minutes=40), "during_session", rng)  # fmt: skip

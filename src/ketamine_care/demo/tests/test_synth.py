@@ -269,6 +269,11 @@ def test_copy_path_with_workers_and_server_copies_loads_valid_rows(
     assert len(copied) == TreatmentPlan.objects.count() > 0
     refresh_summaries(clinic=dataset.clinic)
     assert _summaries(CourseSummary) == copied
+    # A baseline before the first session's day and a MADRS after it: measurement
+    # completeness counts every course under way, so the registry has figures to show.
+    under_way = CourseSummary.objects.filter(sessions__gte=2)
+    assert under_way.exists()
+    assert list(under_way.filter(analysable=False).values_list("plan_id", flat=True)) == []
 
 
 def _summaries(model) -> dict:
