@@ -152,7 +152,7 @@ def rebuild_cube(clinic) -> int:
     with transaction.atomic():
         # The lock makes a summary refresh that ends meanwhile wait, then outdate this cube.
         cube, _ = CohortCube.objects.get_or_create(clinic=clinic)
-        cube = CohortCube.objects.select_for_update().get(pk=cube.pk)
+        cube = CohortCube.objects.select_for_update(of=("self",), no_key=True).get(pk=cube.pk)
         base = CourseSummary.objects.filter(clinic=clinic, patient_courses=1)
         rows = []
         for level in LEVELS:

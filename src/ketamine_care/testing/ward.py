@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.accounts.services import issue_api_token
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
 from ketamine_care.testing.treatment import treatable_plan
@@ -63,7 +64,7 @@ def seed_ward(
         # A course (treatment plan), so every write to the session changes the patient's
         # outcomes registry summary too.
         treatable_plan(
-            patient=patient, version=version, prescriber=prescriber, start=timezone.localdate()
+            patient=patient, version=version, prescriber=prescriber, start=clinic_today(clinic)
         )
         session = dosing_session(
             patient, version, staff[0], prescriber, started_min_ago=30, password=PASSWORD
