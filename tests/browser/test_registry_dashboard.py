@@ -102,7 +102,7 @@ def test_a_prescriber_reads_the_clinic_outcomes(page, sign_in, clinic_staff):
     page.get_by_label("Sex").select_option("male")
     page.get_by_role("button", name="Show this cohort").click()
     expect(page.locator("#registry-empty")).to_be_visible()
-    expect(page.locator("#cohort-description")).to_contain_text("sex male")
+    expect(page.locator("#cohort-description")).to_have_text("Filtered by Sex: Male.")
 
 
 def test_the_clinic_admin_sees_counts_only(page, sign_in, clinic_staff):
