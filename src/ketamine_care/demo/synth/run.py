@@ -29,6 +29,7 @@ from ketamine_care.demo.synth.stock import Stock
 from ketamine_care.demo.synth.tables import Ids, copy_rendered, render, write
 from ketamine_care.demo.synth.vitals import alerts_for, make_profiles
 from ketamine_care.patients.models import Patient
+from ketamine_care.registry.dosebins import rebuild_clinic_dose_bins
 from ketamine_care.registry.services import refresh_summaries
 
 DEFAULT_CLINIC = "Synthetic Clinic"
@@ -93,6 +94,8 @@ def synthesize(
         sources = [_generate_and_store(run, job, progress, patients) for job in generated]
     _summaries(run, sources)
     replicate.copy_all(run, sources, copies, progress, patients, defer=defer)
+    if copies:
+        _dose_bins(run)
     _analyze(run)
     return _finish(dataset, run)
 
@@ -200,6 +203,14 @@ def _fast_commit() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _dose_bins(run: Run) -> None:
+    """The copied courses' mg/kg dose bins, which the registry's cube reads beside the copied
+    summaries (`registry.dosebins`: one INSERT ... SELECT over the clinic's doses)."""
+    started = time.perf_counter()
+    run.rows["registry.CourseDoseBin"] = rebuild_clinic_dose_bins(run.ctx.clinic)
+    _add(run.timings, "dose_bins", time.perf_counter() - started)
 
 
 def _analyze(run: Run) -> None:

@@ -267,13 +267,22 @@ def test_copy_path_with_workers_and_server_copies_loads_valid_rows(
         assert dose.session.signed_summary["dose"]["line"].endswith(f"lot {dose.lot_number}")
     copied = _summaries(CourseSummary)
     assert len(copied) == TreatmentPlan.objects.count() > 0
+    bins = _dose_bins()
+    assert bins, "the copied courses have their mg/kg dose bins for the registry's cube"
     refresh_summaries(clinic=dataset.clinic)
     assert _summaries(CourseSummary) == copied
+    assert _dose_bins() == bins
     # A baseline before the first session's day and a MADRS after it: measurement
     # completeness counts every course under way, so the registry has figures to show.
     under_way = CourseSummary.objects.filter(sessions__gte=2)
     assert under_way.exists()
     assert list(under_way.filter(analysable=False).values_list("plan_id", flat=True)) == []
+
+
+def _dose_bins() -> list:
+    from ketamine_care.registry.models import CourseDoseBin
+
+    return sorted(CourseDoseBin.objects.values_list("summary__plan_id", "bin", "doses"))
 
 
 def _summaries(model) -> dict:
