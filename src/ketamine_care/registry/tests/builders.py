@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ketamine_care.core.clock import clinic_zone
+from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.instruments.models import Administration
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions import states
@@ -121,3 +122,21 @@ def make_course(
 
 def now_local(clinic) -> datetime:
     return timezone.localtime(timezone.now(), clinic_zone(clinic))
+
+
+def copy_plans(base, people, rows: list[dict]) -> list:
+    """One plan per generated row, like `base` but for the row's patient (an index into
+    `people`) and protocol: bulk-created, for tests that write summaries themselves."""
+    return TreatmentPlan.objects.bulk_create(
+        TreatmentPlan(
+            patient=people[r["patient"]],
+            protocol_version=base.protocol_version,
+            protocol_id=r["protocol_id"],
+            screening_verdict=base.screening_verdict,
+            start_date=base.start_date,
+            clinic_days=base.clinic_days,
+            horizon_weeks=base.horizon_weeks,
+            created_by=base.created_by,
+        )
+        for r in rows
+    )

@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.patients import services as patients
 from ketamine_care.registry import aggregates as sql
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
 from ketamine_care.registry.models import CourseSummary
+from ketamine_care.registry.tests.builders import copy_plans
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -102,19 +102,7 @@ class AggregateTests(HypothesisTestCase, ClinicTestCase):
 
     def load(self, rows: list[dict]) -> None:
         base, now = self.base, timezone.now()
-        plans = TreatmentPlan.objects.bulk_create(
-            TreatmentPlan(
-                patient=self.people[r["patient"]],
-                protocol_version=base.protocol_version,
-                protocol_id=r["protocol_id"],
-                screening_verdict=base.screening_verdict,
-                start_date=base.start_date,
-                clinic_days=base.clinic_days,
-                horizon_weeks=base.horizon_weeks,
-                created_by=base.created_by,
-            )
-            for r in rows
-        )
+        plans = copy_plans(base, self.people, rows)
         summaries = []
         for r, plan in zip(rows, plans, strict=True):
             fields = {k: v for k, v in r.items() if k not in ("patient", "induction_end")}

@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.patients import services as patients
 from ketamine_care.registry.cohorts import AGE_BAND_KEYS, CohortFilter, filter_summaries
 from ketamine_care.registry.cube import rebuild_cube
@@ -23,6 +22,7 @@ from ketamine_care.registry.cube_read import cube_figures, reference_figures, wh
 from ketamine_care.registry.models import CohortCube, CourseDoseBin, CourseSummary
 from ketamine_care.registry.queries import build_board, clinic_dashboard
 from ketamine_care.registry.services import count_patient_courses, outdate_cubes
+from ketamine_care.registry.tests.builders import copy_plans
 from ketamine_care.registry.tests.test_aggregates import OUTCOME_COLUMNS, PROTOCOLS, TRI
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
@@ -123,19 +123,7 @@ class CubeTests(HypothesisTestCase, ClinicTestCase):
     def load(self, rows: list[dict]) -> None:
         """Summaries and dose bins as the refresh writes them, then the cube."""
         base, now = self.base, timezone.now()
-        plans = TreatmentPlan.objects.bulk_create(
-            TreatmentPlan(
-                patient=self.people[r["patient"]],
-                protocol_version=base.protocol_version,
-                protocol_id=r["protocol_id"],
-                screening_verdict=base.screening_verdict,
-                start_date=base.start_date,
-                clinic_days=base.clinic_days,
-                horizon_weeks=base.horizon_weeks,
-                created_by=base.created_by,
-            )
-            for r in rows
-        )
+        plans = copy_plans(base, self.people, rows)
         skip = ("patient", "induction_end", "start", "age_of_row", "dose_bins")
         summaries = CourseSummary.objects.bulk_create(
             CourseSummary(
