@@ -24,7 +24,10 @@ from ketamine_care.registry.facts import gather
 from ketamine_care.registry.models import CohortCube, CourseSummary
 from ketamine_care.registry.rows import SummaryRow, summary_row
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # courses per batch when nothing else reads or writes (synth)
+# Courses per batch when the batch also keeps the cohort cube: its transaction holds the
+# summary rows a request's stale mark updates, so it stays short (docs/PERFORMANCE.md).
+KEPT_BATCH_SIZE = 200
 ROW_FIELDS = (
     "clinic", "patient", "protocol_id", "indication", "sex", "age_at_start", "start_date",
     "instrument", "baseline_total", "first_session_date", "sessions", "induction_end_date",
@@ -174,7 +177,7 @@ def refresh_summaries(
     *,
     clinic=None,
     patients: Iterable | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     settled: bool = False,
 ) -> RefreshResult:
     """(Re)build the summary rows of every course of `clinic` (all clinics when None),
@@ -187,7 +190,8 @@ def refresh_summaries(
     _drop_cancelled(clinic, patients, settled=settled)
     courses = batches = 0
     todays: dict[int, date] = {}
-    for batch in _batches(_plans(clinic, patients), batch_size):
+    size = batch_size or (BATCH_SIZE if settled else KEPT_BATCH_SIZE)
+    for batch in _batches(_plans(clinic, patients), size):
         _build(batch, todays, settled=settled)
         courses += len(batch)
         batches += 1
