@@ -2,8 +2,9 @@
 with synthetic patients, then for each size the benchmark measures the clinic outcomes
 dashboard (the whole clinic and one protocol), the Kaplan-Meier computation of time to
 relapse, the de-identified Parquet export, and the same cohort aggregates in DuckDB over the
-exported Parquet, printed as a ratio. It prints how each cost grows with the number of
-patients and whether the issue's goals hold at the largest size.
+exported Parquet, printed as a ratio; and what keeping the cohort cube current in each
+summary refresh batch costs (benchmarks/_registry_delta.py). It prints how each cost grows
+with the number of patients and whether the issue's goals hold at the largest size.
 
 Usage: nice -n 19 .venv/bin/python benchmarks/registry.py [--sizes 10000,100000,1000000]
        [--repeat 5] [--workers 2] [--seed 1] [--existing] [--export-dir PATH]
@@ -32,6 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import _registry_delta as delta  # noqa: E402
 import _registry_duckdb as duck  # noqa: E402
 from _setup import Timing, machine_load, measure, print_growth, print_header, start_django  # noqa: E402
 
@@ -146,6 +148,7 @@ def measure_parts(args) -> dict:
             lambda c=cohort: _board(director, c, use_cube=False), 1, warmup=0,
         )  # fmt: skip
     parts["km"] = _timed("Kaplan-Meier, time to relapse", lambda: _kaplan_meier(clinic), repeat)
+    parts.update(delta.measure_delta(director, min(repeat, 3)))  # the cube kept by the refresh
     try:
         from ketamine_care.research.export import write_export
     except ImportError as exc:
@@ -275,6 +278,10 @@ def report(results: list[dict]) -> None:
         ("dashboard", "dashboard, whole clinic"), ("dashboard_protocol", f"dashboard, {PROTOCOL}"),
         ("aggregates", "its aggregates, whole clinic"), ("km", "Kaplan-Meier"),
         ("export", "Parquet export"), ("duckdb", "DuckDB aggregates"),
+        ("refresh_kept", "summary refresh, cube kept"),
+        ("refresh_plain", "summary refresh, cube not kept (then rebuilt)"),
+        ("batch_kept", "one refresh batch's transaction, cube kept"),
+        ("after_change", "dashboard right after a change"),
     ):  # fmt: skip
         rows = [(f"{r['size']:>9,}", r[key]) for r in results if key in r]
         if rows:

@@ -136,8 +136,7 @@ def _tables(base: QuerySet, level: int) -> list[tuple]:
     return out + _table(cadss, level, Value("cadss"), band)
 
 
-def _doses(clinic, level: int) -> list[tuple]:
-    bins = CourseDoseBin.objects.filter(summary__clinic=clinic, summary__patient_courses=1)
+def _doses(bins: QuerySet, level: int) -> list[tuple]:
     grouped = _cells(bins, "summary__").values(*LEVELS[level], "bin")
     out = []
     for r in grouped.annotate(doses=Sum("doses"), courses=Count("id")).order_by():
@@ -147,16 +146,24 @@ def _doses(clinic, level: int) -> list[tuple]:
     return out
 
 
+def cells_of(base: QuerySet, bins: QuerySet, level: int = CELL) -> list[tuple]:
+    """The cube rows (level, *DIMS, figure, key, n) of the single-course summaries `base`
+    and their dose bins `bins`: a clinic's whole cube, or one refresh batch's share of it."""
+    return _counts(base, level) + _tables(base, level) + _doses(bins, level)
+
+
 def rebuild_cube(clinic) -> int:
     """Rebuild `clinic`'s cube from its summaries and mark it current; cells written."""
     with transaction.atomic():
-        # The lock makes a summary refresh that ends meanwhile wait, then outdate this cube.
+        # The cube's row orders this rebuild and the clinic's refresh batches (cube_delta):
+        # a batch that writes summaries waits for the rebuild to commit, and the other way.
         cube, _ = CohortCube.objects.get_or_create(clinic=clinic)
         cube = CohortCube.objects.select_for_update(of=("self",), no_key=True).get(pk=cube.pk)
         base = CourseSummary.objects.filter(clinic=clinic, patient_courses=1)
+        bins = CourseDoseBin.objects.filter(summary__clinic=clinic, summary__patient_courses=1)
         rows = []
         for level in LEVELS:
-            rows += _counts(base, level) + _tables(base, level) + _doses(clinic, level)
+            rows += cells_of(base, bins, level)
         CohortCell.objects.filter(clinic=clinic).delete()
         fields = ("level", *DIMS, "figure", "key", "n")
         CohortCell.objects.bulk_create(

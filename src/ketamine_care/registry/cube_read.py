@@ -8,14 +8,21 @@ edges. The two parts hold disjoint courses and disjoint patients, so every count
 count, life table and histogram is the exact sum of the two; small cells are suppressed
 after summing (`figures`), as on the reference path. A cube that is not current is never
 read: the figures then come from the summaries, as fresh as they are.
+
+The cube and the summaries beside it are read in one snapshot (`consistent_read`): a refresh
+batch changes both in one transaction (`cube_delta`), so the figures are those before the
+batch or after it, never a mix (which could count a patient twice).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection, transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
 from ketamine_care.registry import aggregates as sql
@@ -37,6 +44,22 @@ class Figures:
     cadss: list[dict] = field(default_factory=list)
     doses: list[dict] = field(default_factory=list)
     cube_built_at: datetime | None = None
+
+
+@contextmanager
+def consistent_read() -> Iterator[None]:
+    """One snapshot for the figures' several queries. On PostgreSQL a read-only REPEATABLE
+    READ transaction (it never waits for the job, nor the job for it); on SQLite a
+    transaction (a reader's snapshot holds until it ends). Inside a caller's transaction
+    the reads are that transaction's."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
 
 
 def reference_figures(rows: QuerySet, *, full: bool, stored_doses: bool = False) -> Figures:

@@ -1,7 +1,8 @@
 """The summary refresh as a background job ("registry.refresh"), retried with backoff by the
 project's job runner. Its arguments are a clinic id and, optionally, patient ids (never
-patient data); with `stale_only` it rebuilds only the rows that writes marked stale. Then it
-rebuilds the cohort cube of every clinic whose summaries it changed (registry.cube)."""
+patient data); with `stale_only` it rebuilds only the rows that writes marked stale. Each
+batch keeps a current cohort cube current (registry.cube_delta); then it rebuilds the cubes
+that are not current (never built, or outdated by a deletion outside the job)."""
 
 from __future__ import annotations
 

@@ -121,15 +121,29 @@ class CohortCell(models.Model):
                 fields=["clinic", "level", "protocol_id", "start_month"], name="cohort_cell_cohort"
             )
         ]
+        # One row per figure of a cell: a refresh batch adds its changes to the rows by
+        # upsert on this key (`cube_delta.py`).
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "clinic", "level", "protocol_id", "indication", "sex", "age_band",
+                    "start_month", "figure", "key",
+                ],
+                name="cohort_cell_unique",
+            )
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.figure}[{self.key}] = {self.n}"
 
 
 class CohortCube(models.Model):
-    """Whether a clinic's cube is current: a refresh of its summaries clears `current`; a
-    rebuild of the cube from the summaries sets it. The dashboard reads the cube only when
-    current, and the summaries otherwise."""
+    """Whether a clinic's cube is current. A refresh batch keeps a current cube current: it
+    changes the cells in the transaction that writes the summaries (`cube_delta.py`); its
+    row is the lock that orders the batches and the rebuilds of one clinic. A deletion of
+    summaries outside the job clears `current`; a rebuild from the summaries sets it. The
+    dashboard reads the cube only when current, and the summaries otherwise. `built_at`:
+    when the cells last changed (a rebuild or a batch)."""
 
     clinic = models.OneToOneField("accounts.Clinic", on_delete=models.CASCADE, related_name="+")
     current = models.BooleanField(default=False)

@@ -18,7 +18,12 @@ from ketamine_care.registry import aggregates as sql
 from ketamine_care.registry import charts
 from ketamine_care.registry import figures as fig
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
-from ketamine_care.registry.cube_read import Figures, cube_figures, reference_figures
+from ketamine_care.registry.cube_read import (
+    Figures,
+    consistent_read,
+    cube_figures,
+    reference_figures,
+)
 
 VIEWED = "registry.dashboard_viewed"
 
@@ -116,9 +121,10 @@ def cohort_choices(membership) -> tuple[list[str], list[str]]:
 
 def cohort_figures(clinic, cohort: CohortFilter, *, full: bool, use_cube: bool = True):
     """The cohort's aggregates: from the clinic's cube when it is current, else from the
-    summaries by the reference SQL (`use_cube=False` forces the latter)."""
-    found = cube_figures(clinic, cohort, full=full) if use_cube else None
-    return found or reference_figures(filter_summaries(clinic, cohort), full=full)
+    summaries by the reference SQL (`use_cube=False` forces the latter); in one snapshot."""
+    with consistent_read():
+        found = cube_figures(clinic, cohort, full=full) if use_cube else None
+        return found or reference_figures(filter_summaries(clinic, cohort), full=full)
 
 
 def build_board(cohort: CohortFilter, figures: Figures, *, full: bool) -> Dashboard:

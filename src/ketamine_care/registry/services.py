@@ -8,6 +8,7 @@ clinic already recorded into a derived table, shows nothing to anyone, and is re
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,12 +18,16 @@ from django.utils import timezone
 
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
+from ketamine_care.registry.cube_delta import keeping_cubes
 from ketamine_care.registry.dosebins import store_dose_bins
 from ketamine_care.registry.facts import gather
 from ketamine_care.registry.models import CohortCube, CourseSummary
 from ketamine_care.registry.rows import SummaryRow, summary_row
 
-BATCH_SIZE = 500
+BATCH_SIZE = 500  # courses per batch when nothing else reads or writes (synth)
+# Courses per batch when the batch also keeps the cohort cube: its transaction holds the
+# summary rows a request's stale mark updates, so it stays short (docs/PERFORMANCE.md).
+KEPT_BATCH_SIZE = 200
 ROW_FIELDS = (
     "clinic", "patient", "protocol_id", "indication", "sex", "age_at_start", "start_date",
     "instrument", "baseline_total", "first_session_date", "sessions", "induction_end_date",
@@ -148,38 +153,62 @@ def _build(batch: list[TreatmentPlan], todays: dict[int, date], *, settled: bool
             _summary(p, summary_row(gathered.facts[p.id]), gathered.safety[p.id], now)
             for p in plans
         ]
-        with transaction.atomic():
-            _write(rows)
-            store_dose_bins(p.id for p in plans)
+        _store(rows, plans, settled=settled)
+
+
+def _kept(patient_ids: set, *, settled: bool):
+    """The cube changes in the batch's transaction (`cube_delta`), unless nothing else
+    reads or writes (`settled`: synth outdates the cube and rebuilds it after)."""
+    return nullcontext() if settled else keeping_cubes(patient_ids)
+
+
+def _store(rows: list[CourseSummary], plans: list[TreatmentPlan], *, settled: bool) -> None:
+    """One short transaction per batch: the summaries, their dose bins, their patients'
+    course counts and, with them, the cohort cube."""
+    patient_ids = {plan.patient_id for plan in plans}
+    with transaction.atomic(), _kept(patient_ids, settled=settled):
+        _write(rows)
+        store_dose_bins(p.id for p in plans)
+        if not settled:
+            count_patient_courses(patients=patient_ids)
 
 
 def refresh_summaries(
     *,
     clinic=None,
     patients: Iterable | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
     settled: bool = False,
 ) -> RefreshResult:
     """(Re)build the summary rows of every course of `clinic` (all clinics when None),
     or of `patients` only. Rows of cancelled plans are removed. `settled=True` only where
     nothing else writes meanwhile (synth, which owns its database)."""
-    stale_rows = CourseSummary.objects.filter(plan__status=PlanStatus.CANCELLED)
-    if clinic is not None:
-        stale_rows = stale_rows.filter(clinic=clinic)
     if patients is not None:
         patients = list(patients)
-        stale_rows = stale_rows.filter(patient__in=patients)
-    stale_rows.delete()
-    outdate_cubes(clinic=clinic, patients=patients)
+    if settled:
+        outdate_cubes(clinic=clinic, patients=patients)
+    _drop_cancelled(clinic, patients, settled=settled)
     courses = batches = 0
     todays: dict[int, date] = {}
-    for batch in _batches(_plans(clinic, patients), batch_size):
+    size = batch_size or (BATCH_SIZE if settled else KEPT_BATCH_SIZE)
+    for batch in _batches(_plans(clinic, patients), size):
         _build(batch, todays, settled=settled)
         courses += len(batch)
         batches += 1
-    count_patient_courses(clinic=clinic, patients=patients)
-    outdate_cubes(clinic=clinic, patients=patients)  # again: a cube built meanwhile is stale
+    if settled:
+        count_patient_courses(clinic=clinic, patients=patients)
+        outdate_cubes(clinic=clinic, patients=patients)
     return RefreshResult(courses=courses, batches=batches)
+
+
+def _drop_cancelled(clinic, patients, *, settled: bool) -> None:
+    """Remove the rows of cancelled plans, with the cube's share of them."""
+    rows = _scope(clinic, patients).filter(plan__status=PlanStatus.CANCELLED)
+    patient_ids = set(rows.values_list("patient_id", flat=True))
+    if patient_ids:
+        with transaction.atomic(), _kept(patient_ids, settled=settled):
+            rows.delete()
+            count_patient_courses(patients=patient_ids)
 
 
 def _scope(clinic=None, patients=None):
@@ -192,19 +221,22 @@ def _scope(clinic=None, patients=None):
 
 
 def count_patient_courses(*, clinic=None, patients=None) -> int:
-    """Set each summary's `patient_courses` (its patient's summaries in all)."""
+    """Set each summary's `patient_courses` (its patient's summaries in all). Only the rows
+    whose count changes are written (and locked): a refresh batch recounts its patients."""
     per_patient = (
         CourseSummary.objects.filter(patient_id=OuterRef("patient_id"))
         .values("patient_id")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return _scope(clinic, patients).update(patient_courses=Subquery(per_patient))
+    rows = _scope(clinic, patients).exclude(patient_courses=Subquery(per_patient))
+    return rows.update(patient_courses=Subquery(per_patient))
 
 
 def outdate_cubes(*, clinic=None, patients=None) -> None:
-    """The cohort cubes of the clinics whose summaries change are no longer current (the
-    dashboard reads the summaries until the cube is rebuilt)."""
+    """The cohort cubes of these clinics are no longer current (the dashboard reads the
+    summaries until the cube is rebuilt): before a bulk change that does not keep them
+    (synth's settled refresh, `registry-refresh --cube-only`)."""
     cubes = CohortCube.objects.filter(current=True)
     if clinic is not None:
         cubes = cubes.filter(clinic=clinic)

@@ -14,6 +14,7 @@ from django.db.models.signals import post_delete, post_save
 
 from ketamine_care.dosing.models import TreatmentPlan
 from ketamine_care.instruments.models import Administration
+from ketamine_care.registry.cube_delta import KEEPING
 from ketamine_care.registry.models import CohortCube, CourseSummary
 from ketamine_care.treatment_sessions.models import (
     AdverseEvent,
@@ -50,7 +51,10 @@ def _session_row(sender, instance, **kwargs) -> None:
 
 
 def _summary_deleted(sender, instance, **kwargs) -> None:
-    """A deleted summary (its plan or patient deleted) outdates its clinic's cohort cube."""
+    """A deleted summary (its plan or patient deleted) outdates its clinic's cohort cube,
+    unless a refresh batch deletes it and changes the cube with it (`cube_delta`)."""
+    if KEEPING.get():
+        return
     clinic_id = instance.clinic_id
     transaction.on_commit(
         lambda: CohortCube.objects.filter(clinic_id=clinic_id, current=True).update(current=False)

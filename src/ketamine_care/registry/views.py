@@ -23,8 +23,9 @@ def dashboard(request):
     form = CohortForm(request.GET or None, protocols=protocols, indications=indications)
     cohort = form.cohort() if form.is_bound and form.is_valid() else CohortFilter()
     board = clinic_dashboard(request.membership, cohort, request=request)
-    if board.stale != "0":
-        request_stale_refresh(request.membership.clinic)  # the next reading is current
+    if board.stale != "0" or (board.cube_built_at is None and not board.empty):
+        # The next reading is current (the job also rebuilds a cube a deletion outdated).
+        request_stale_refresh(request.membership.clinic)
     status = 400 if form.is_bound and form.errors else 200
     context = {"form": form, "board": board, "definitions": DEFINITIONS.items()}
     return render(request, "registry/dashboard.html", context, status=status)

@@ -2,9 +2,10 @@
 from, for every clinic (or `--clinic ID`), now or, with `--enqueue`, as a background job.
 `--stale-only` rebuilds only the courses that writes marked stale since the last refresh. Run
 it from cron (nightly, say); the dashboard also queues a stale-only refresh when it finds
-stale courses. After the summaries, it rebuilds the cohort cube the dashboard sums; with
-`--cube-only` it rebuilds only the cube (and the per-course dose bins and course counts it
-reads) from the summaries as they are, e.g. after an upgrade or a bulk load of summaries."""
+stale courses. Each batch keeps the cohort cube the dashboard sums current; after the
+summaries it rebuilds a cube that is not current. With `--cube-only` it rebuilds only the
+cube (and the per-course dose bins and course counts it reads) from the summaries as they
+are, e.g. after an upgrade or a bulk load of summaries."""
 
 from __future__ import annotations
 
