@@ -23,6 +23,7 @@ from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.verify import verify_chain
 from ketamine_care.core.middleware import client_ip
+from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.core.prepared import PreparedQuery
 
 GLOBAL_CHAIN = "global"
@@ -93,10 +94,20 @@ def record(
         signing_key = current_key()
         content["algorithm"] = signing_key.algorithm
         content["hash"] = event_mac(content, signing_key.secret)
-        event = AuditEvent.objects.create(**content)
+        event = _insert(AuditEvent(**content))
         head.last_seq, head.last_hash = event.seq, event.hash
         _advance_head(head)
     return event
+
+
+def _insert(event: AuditEvent) -> AuditEvent:
+    """`AuditEvent.objects.create(**content)` without the ORM's INSERT being built again on
+    every audited request: the same row (`core.plain_insert`; the model has no signals or
+    save hooks). Where a backend cannot return the new key from that INSERT, `save()`."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        event.save(force_insert=True)
+        return event
+    return insert_all([event])[0]
 
 
 def _advance_head(head: AuditChainHead) -> None:

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ketamine_care.accounts.api import router as auth_router
 from ketamine_care.accounts.auth import api_auth
 from ketamine_care.accounts.schemas import ErrorOut
+from ketamine_care.core.api_json import ApiJSONRenderer
 from ketamine_care.core.errors import DomainError
 from ketamine_care.dosing.api import patient_router as dosing_router
 from ketamine_care.instruments.api import patient_router as administrations_router
@@ -46,6 +47,7 @@ api = NinjaAPI(
     auth=api_auth,
     docs_url="/docs",
     docs=OfflineSwagger(),
+    renderer=ApiJSONRenderer(),
 )
 
 

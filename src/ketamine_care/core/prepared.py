@@ -10,21 +10,37 @@ booleans, JSON). The queryset stays the definition: what it finds is what the OR
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+
+# Integer markers: inside every integer column's range (a lookup refuses a value outside it),
+# and far above any key these tables reach. UUID markers: a fixed prefix, then the index.
+_INT_MARK = 2_147_480_000
+_UUID_MARK = 0x6B65_7461_6D69_6E65 << 64
 
 
 class PreparedQuery:
-    """`build(**markers)` returns a `values_list` queryset in which each named value is the
-    marker given for it (used once each); `rows(using, **values)` runs it with the values.
-    The values reach the database as given, not through a field's conversion: text compared
-    with text columns only (a UUID or a date is stored differently on each backend)."""
+    """`build(**markers)` returns a queryset in which each named value is the marker given
+    for it (used once each); `rows(using, **values)` runs it with the values, `objects(...)`
+    turns the rows of a model queryset (no `values_list`) into instances. A value named in
+    `integers` is an int (a key), in `uuids` a `uuid.UUID` (stored as the backend stores it:
+    native on PostgreSQL, hex on SQLite); any other value reaches the database as given, not
+    through a field's conversion: text compared with text columns only."""
 
-    def __init__(self, name: str, build: Callable[..., QuerySet], *names: str) -> None:
+    def __init__(
+        self,
+        name: str,
+        build: Callable[..., QuerySet],
+        *names: str,
+        integers: tuple[str, ...] = (),
+        uuids: tuple[str, ...] = (),
+    ) -> None:
         self.name, self.build, self.names = name, build, names
+        self.integers, self.uuids = integers, uuids
 
     def rows(self, using: str, **values: Any) -> list[tuple]:
         connection = connections[using]
@@ -33,24 +49,58 @@ class PreparedQuery:
             compiled[self.name] = self._compile(using)
         compiler, sql, params, positions = compiled[self.name]
         params = list(params)
-        for name, position in positions.items():
-            params[position] = values[name]
+        for name, (position, kind) in positions.items():
+            params[position] = _filled(self.name, name, kind, values[name])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
         return [tuple(row) for row in compiler.results_iter(results=[found])]
 
+    def objects(self, model: type[Model], using: str, **values: Any) -> list[Model]:
+        """The rows of a queryset of `model` (every concrete field, in order) as instances,
+        as the ORM builds them (`Model.from_db`)."""
+        names = [field.attname for field in model._meta.concrete_fields]
+        return [model.from_db(using, names, row) for row in self.rows(using, **values)]
+
     def _compile(self, using: str):
-        markers = {name: f"\x00{self.name}:{name}\x00" for name in self.names}
+        markers: dict[str, Any] = {}
+        for number, name in enumerate(self.names):
+            if name in self.integers:
+                markers[name] = _INT_MARK + number
+            elif name in self.uuids:
+                markers[name] = uuid.UUID(int=_UUID_MARK + number)
+            else:
+                markers[name] = f"\x00{self.name}:{name}\x00"
         compiler = self.build(**markers).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = {}
         for name, marker in markers.items():
-            found = [i for i, value in enumerate(params) if value == marker]
+            kinds = {"as is": marker}
+            if isinstance(marker, int):
+                kinds = {"int": marker}
+            elif isinstance(marker, uuid.UUID):
+                kinds = {"uuid": marker, "hex": marker.hex}
+            found = [
+                (i, kind)
+                for i, value in enumerate(params)
+                for kind, form in kinds.items()
+                if type(value) is type(form) and value == form
+            ]
             if len(found) != 1:
                 raise ValueError(f"{self.name}: {name} must be in the query once")
             positions[name] = found[0]
         return compiler, sql, tuple(params), positions
+
+
+def _filled(query: str, name: str, kind: str, value: Any) -> Any:
+    """A value in the form its marker took: a UUID's hex where the backend stores hex. A key
+    that is not an int, or a UUID that is not a `uuid.UUID`, is refused, never sent as it
+    came (the ORM would have converted it)."""
+    if kind == "int" and type(value) is not int:
+        raise TypeError(f"{query}: {name} must be an int")
+    if kind in ("uuid", "hex") and type(value) is not uuid.UUID:
+        raise TypeError(f"{query}: {name} must be a UUID")
+    return value.hex if kind == "hex" else value
 
 
 # Marker characters: word i of a shape is written with chr(_MARK + 2 * i) (private use

@@ -7,13 +7,16 @@ time, id), so a page costs the same with 20 administrations as with 5,000.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import router
 from django.db.models import Q
 
 from ketamine_care.core.errors import DomainError
+from ketamine_care.core.prepared import PreparedQuery
 from ketamine_care.instruments.models import Administration
 
 NEWEST_FIRST = ("-administered_at", "-id")
@@ -85,14 +88,66 @@ def administrations_page_values(
     """`administrations_page` as plain values: the rows' `fields` (which must include "id"
     and "public_id") and their alerts' `alert_fields`, in one query each, without building a
     model instance or a related queryset per row (most of the CPU of a long page)."""
-    found = list(_page_rows(patient, instrument, cursor).values(*fields)[: limit + 1])
+    if cursor or type(patient.pk) is not int:
+        found = list(_page_rows(patient, instrument, cursor).values(*fields)[: limit + 1])
+    else:
+        found = _first_page(patient, tuple(fields), instrument, limit + 1)
     more = len(found) > limit
     found = found[:limit]
-    alert_model = Administration._meta.get_field("safety_alerts").related_model
     alerts: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in found}
     if alerts:
-        linked = alert_model.objects.filter(administration_id__in=list(alerts))
-        for alert in linked.values("administration_id", *alert_fields):
+        # Each field once, as `values()` selects it.
+        fields_once = tuple(dict.fromkeys(("administration_id", *alert_fields)))
+        for alert in _alerts_of(list(alerts), fields_once):
             alerts[alert["administration_id"]].append(alert)
     cursor_out = str(found[-1]["public_id"]) if more and found else None
     return AdministrationValuesPage(found, alerts, cursor_out)
+
+
+# A chart opens on the first page: its query, and its alerts' query for each number of rows,
+# are compiled once per connection (`core.prepared`), keyed by what shapes their SQL.
+_COMPILED: dict[tuple, PreparedQuery] = {}
+
+
+def first_page_rows(*, patient_id: int, instrument: str | None = None, fields, size: int):
+    """The first page's query as `_page_rows` builds it, as values of `fields`."""
+    rows = Administration.objects.filter(patient_id=patient_id)
+    if instrument is not None:
+        rows = rows.filter(instrument_code=instrument)
+    return rows.order_by(*NEWEST_FIRST).values_list(*fields)[:size]
+
+
+def page_alerts(*, fields, **ids: int):
+    """The alerts of the administrations `ids` (id0, id1, ...), as values of `fields`."""
+    model = Administration._meta.get_field("safety_alerts").related_model
+    return model.objects.filter(administration_id__in=list(ids.values())).values_list(*fields)
+
+
+def _compiled(key: tuple, build, *names: str, integers: tuple[str, ...]) -> PreparedQuery:
+    if key not in _COMPILED:
+        name = "administrations:" + ":".join(map(str, key))
+        _COMPILED[key] = PreparedQuery(name, build, *names, integers=integers)
+    return _COMPILED[key]
+
+
+def _first_page(patient, fields: tuple[str, ...], instrument: str, size: int) -> list[dict]:
+    names = ("patient_id", "instrument") if instrument else ("patient_id",)
+    build = functools.partial(first_page_rows, fields=fields, size=size)
+    query = _compiled(("page", fields, bool(instrument), size), build, *names,
+                      integers=("patient_id",))  # fmt: skip
+    values = {"patient_id": patient.pk, "instrument": instrument}
+    using = router.db_for_read(Administration)
+    rows = query.rows(using, **{name: values[name] for name in names})
+    return [dict(zip(fields, row, strict=True)) for row in rows]
+
+
+def _alerts_of(ids: list[int], fields: tuple[str, ...]) -> list[dict]:
+    if any(type(pk) is not int for pk in ids):
+        model = Administration._meta.get_field("safety_alerts").related_model
+        return list(model.objects.filter(administration_id__in=ids).values(*fields))
+    names = tuple(f"id{n}" for n in range(len(ids)))
+    build = functools.partial(page_alerts, fields=fields)
+    query = _compiled(("alerts", fields, len(ids)), build, *names, integers=names)
+    using = router.db_for_read(Administration._meta.get_field("safety_alerts").related_model)
+    rows = query.rows(using, **dict(zip(names, ids, strict=True)))
+    return [dict(zip(fields, row, strict=True)) for row in rows]

@@ -48,6 +48,11 @@ def patient_out(patient) -> dict:
     }
 
 
+# What `patient_out` reads: a search page reads only these, as named rows, not whole patients.
+LISTED = ("public_id", "mrn", "given_name", "family_name", "date_of_birth", "sex", "phone",
+          "email", "status", "entered_in_error_reason")  # fmt: skip
+
+
 def _child_out(row) -> dict:
     data = {"id": row.public_id, "status": row.status}
     for field in row._meta.concrete_fields:
@@ -77,7 +82,7 @@ def list_patients(request, params: Query[PatientSearchIn]):
         )
     clinic, query = request.membership.clinic, params.q[:200]
     page = search_page(
-        clinic, query, cursor=params.cursor, limit=params.limit, offset=params.offset
+        clinic, query, cursor=params.cursor, limit=params.limit, offset=params.offset, fields=LISTED
     )
     record_patients_searched(
         clinic=clinic, patients=page.patients, query=query, actor=request.user, request=request

@@ -6,13 +6,15 @@ marked so, with a reason, and vanish from lists while the audit trail keeps them
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router
 from django.db.models import Q
 
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
+from ketamine_care.core.prepared import PreparedQuery
 from ketamine_care.core.units import bmi
 
 # Input limits: plausibility bounds for data entry, not clinical thresholds.
@@ -278,9 +280,17 @@ class BodyMeasurement(PatientChild):
 
 def latest_body_metrics(patient: Patient) -> dict:
     """Latest weight, latest height and the BMI derived from them (None where unknown)."""
-    rows = patient.measurements.active()
-    weight = rows.filter(weight_kg__isnull=False).first()
-    height = rows.filter(height_cm__isnull=False).first()
+    if type(patient.pk) is int:
+        # Every chart read asks this: both queries are compiled once per connection.
+        using = router.db_for_read(BodyMeasurement, instance=patient)
+        weight, height = (
+            next(iter(latest.objects(BodyMeasurement, using, patient_id=patient.pk)), None)
+            for latest in (_LATEST_WEIGHT, _LATEST_HEIGHT)
+        )
+    else:
+        rows = patient.measurements.active()
+        weight = rows.filter(weight_kg__isnull=False).first()
+        height = rows.filter(height_cm__isnull=False).first()
     weight_kg = weight.weight_kg if weight else None
     height_cm = height.height_cm if height else None
     return {
@@ -289,6 +299,27 @@ def latest_body_metrics(patient: Patient) -> dict:
         "height_cm": height_cm,
         "bmi": bmi(weight_kg, height_cm),
     }
+
+
+def latest_measurement(*, patient_id: int, measured: str):
+    """The patient's latest active measurement with `measured` (weight_kg or height_cm): what
+    `patient.measurements.active().filter(<measured>__isnull=False).first()` reads."""
+    rows = BodyMeasurement.objects.filter(patient_id=patient_id).active()
+    return rows.filter(**{f"{measured}__isnull": False})[:1]
+
+
+_LATEST_WEIGHT = PreparedQuery(
+    "latest-weight",
+    functools.partial(latest_measurement, measured="weight_kg"),
+    "patient_id",
+    integers=("patient_id",),
+)
+_LATEST_HEIGHT = PreparedQuery(
+    "latest-height",
+    functools.partial(latest_measurement, measured="height_cm"),
+    "patient_id",
+    integers=("patient_id",),
+)
 
 
 class ResearchConsentStatus(models.TextChoices):

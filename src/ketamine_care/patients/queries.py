@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from ketamine_care.audit.services import record_read
+from ketamine_care.core.prepared import PreparedQuery
 from ketamine_care.patients.allergies import summarise_allergies
-from ketamine_care.patients.models import Patient, ResearchConsent, ResearchConsentStatus
+from ketamine_care.patients.models import (
+    Allergy,
+    Diagnosis,
+    Medication,
+    Patient,
+    ResearchConsent,
+    ResearchConsentStatus,
+)
 from ketamine_care.patients.search import search_patients
 
 # Search lives in `search` (keyset pages, bounded counts); the name stays importable here.
@@ -21,11 +31,40 @@ def chart_sections(patient: Patient) -> dict:
     from ketamine_care.patients.models import latest_body_metrics
 
     return {
-        "diagnoses": list(patient.diagnoses.active()),
-        "allergies": list(patient.allergies.active()),
-        "medications": list(patient.medications.active()),
+        "diagnoses": active_rows(patient, Diagnosis),
+        "allergies": active_rows(patient, Allergy),
+        "medications": active_rows(patient, Medication),
         "metrics": latest_body_metrics(patient),
     }
+
+
+def active_rows(patient: Patient, model) -> list:
+    """`list(patient.<rows>.active())` for diagnoses, allergies or medications: on every chart
+    read, so from a query compiled once per connection, each row linked to `patient` as the
+    related manager links it."""
+    if type(patient.pk) is not int:
+        return list(model.objects.filter(patient=patient).active())
+    using = router.db_for_read(model, instance=patient)
+    rows = _ACTIVE_ROWS[model].objects(model, using, patient_id=patient.pk)
+    for row in rows:
+        row.patient = patient
+    return rows
+
+
+def patient_rows(*, patient_id: int, model):
+    """The query of `active_rows`: the related manager's, active rows in the model's order."""
+    return model.objects.filter(patient_id=patient_id).active()
+
+
+_ACTIVE_ROWS = {
+    model: PreparedQuery(
+        f"chart-{model._meta.model_name}",
+        functools.partial(patient_rows, model=model),
+        "patient_id",
+        integers=("patient_id",),
+    )
+    for model in (Diagnosis, Allergy, Medication)
+}
 
 
 def chart_context(patient: Patient) -> dict:

@@ -157,13 +157,15 @@ class SearchPage:
     too_short: bool
 
 
-def search_page(clinic, query: str = "", *, cursor: str = "", limit: int = 25, offset: int = 0):
+def search_page(clinic, query="", *, cursor="", limit=25, offset=0, fields: tuple[str, ...] = ()):
     """One page of a search: `limit` patients after `cursor` (or `offset`), the count of all
-    matches (exact, or an estimate beyond the limit) and the cursor of the next page."""
+    matches (exact, or an estimate beyond the limit) and the cursor of the next page. With
+    `fields` (public_id among them), each patient is a named row of those fields only."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
     count, estimated, ids = _search_counts(matches, clinic, query)
-    rows = list(_page(clinic, query, matches, after, offset, limit + 1, few=ids))
+    page = _page(clinic, query, matches, after, offset, limit + 1, few=ids)
+    rows = list(page.values_list(*fields, named=True) if fields else page)
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(

@@ -4,6 +4,7 @@ error, never a query with a marker in it."""
 
 from __future__ import annotations
 
+import uuid
 from unittest import mock
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -54,6 +55,45 @@ class PreparedQueryTests(TestCase):
         prepared = PreparedQuery("test-missing", lambda **_: clinics_named("a"), "name_from")
         with self.assertRaisesMessage(ValueError, "name_from must be in the query once"):
             prepared.rows(DEFAULT_DB_ALIAS, name_from="a")
+
+
+def clinics_by_keys(*, pk_from, public_id):
+    """An integer and a UUID marker: a key range, and one public id (or any)."""
+    return Clinic.objects.filter(Q(pk__gte=pk_from) & (Q(public_id=public_id) | Q(pk__lt=0)))
+
+
+BY_KEYS = PreparedQuery(
+    "test-clinics-by-keys",
+    clinics_by_keys,
+    "pk_from",
+    "public_id",
+    integers=("pk_from",),
+    uuids=("public_id",),
+)
+
+
+class KeyMarkerTests(HypothesisTestCase):
+    """Integer and UUID values (a UUID stored natively on PostgreSQL, as hex on SQLite)."""
+
+    @settings(max_examples=25, deadline=None)
+    @given(count=st.integers(0, 4), pick=st.integers(0, 5), offset=st.integers(-1, 2))
+    def test_it_finds_the_instances_the_queryset_finds(self, count, pick, offset):
+        clinics = [Clinic.objects.create(name=f"k{n}") for n in range(count)]
+        public_id = clinics[pick].public_id if pick < count else uuid.uuid4()
+        pk_from = (clinics[0].pk if clinics else 1) + offset
+        expected = list(clinics_by_keys(pk_from=pk_from, public_id=public_id))
+        found = BY_KEYS.objects(Clinic, DEFAULT_DB_ALIAS, pk_from=pk_from, public_id=public_id)
+        self.assertEqual(
+            [(c.pk, c.public_id, c.name, c.created_at, c._state.db) for c in found],
+            [(c.pk, c.public_id, c.name, c.created_at, c._state.db) for c in expected],
+        )
+
+    def test_a_key_or_uuid_of_another_type_is_refused(self):
+        for values in ({"pk_from": "1", "public_id": uuid.uuid4()},
+                       {"pk_from": True, "public_id": uuid.uuid4()},
+                       {"pk_from": 1, "public_id": str(uuid.uuid4())}):  # fmt: skip
+            with self.subTest(values=values), self.assertRaises(TypeError):
+                BY_KEYS.rows(DEFAULT_DB_ALIAS, **values)
 
 
 def clinics_like(words, *, joined=False):
