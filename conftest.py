@@ -171,7 +171,12 @@ LONGEST_FIRST = (
     "tests/test_tenant_isolation_lists.py",
     "tests/test_concurrent_traffic.py",
     "src/ketamine_care/fhir/tests/test_clinic_export.py",
+    "src/ketamine_care/registry/tests/test_cube.py",
     "tests/test_demo_snapshot.py",
+    "src/ketamine_care/fhir/tests/test_validation.py",
+    "src/ketamine_care/fhir/tests/test_demo_resources.py",
+    "src/ketamine_care/research/tests/test_demo_research.py",
+    "src/ketamine_care/fhir/tests/test_plain_json.py",
     "src/ketamine_care/inventory/tests/test_balance_properties.py",
     "src/ketamine_care/dosing/tests/test_plans.py",
 )
