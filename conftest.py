@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import tempfile
 
 import pytest
@@ -170,7 +171,12 @@ LONGEST_FIRST = (
     "tests/test_tenant_isolation_lists.py",
     "tests/test_concurrent_traffic.py",
     "src/ketamine_care/fhir/tests/test_clinic_export.py",
+    "src/ketamine_care/registry/tests/test_cube.py",
     "tests/test_demo_snapshot.py",
+    "src/ketamine_care/fhir/tests/test_validation.py",
+    "src/ketamine_care/fhir/tests/test_demo_resources.py",
+    "src/ketamine_care/research/tests/test_demo_research.py",
+    "src/ketamine_care/fhir/tests/test_plain_json.py",
     "src/ketamine_care/inventory/tests/test_balance_properties.py",
     "src/ketamine_care/dosing/tests/test_plans.py",
 )
@@ -262,3 +268,22 @@ def pytest_runtest_teardown(item, nextitem):
 
         with item.session.config.stash[blocking_manager_key].unblock():
             audit_guard.restore()
+
+
+# Signal handlers a test may replace in this process: `ketamine-care worker` run in the test
+# (`testing.jobs.run_worker`; django-tasks' db_worker) installs its own for SIGINT, SIGTERM and
+# SIGQUIT and leaves them there. A later test in the same process that forks (the synth
+# command's process pool) would hand that handler to its children, which could then shrug off
+# the pool's SIGTERM while the test waits for them for ever. Each test gets the run's handlers.
+_RESTORED_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGQUIT") if hasattr(signal, name)
+)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    handlers = {number: signal.getsignal(number) for number in _RESTORED_SIGNALS}
+    yield
+    for number, handler in handlers.items():
+        if handler is not None and signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
