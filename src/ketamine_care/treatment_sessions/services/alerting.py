@@ -6,7 +6,8 @@ rows, each covering the readings up to its `through_at`. A batch resumes from th
 checkpoint strictly before its earliest reading (a back-dated reading resumes further back),
 reads only the readings after that checkpoint, and evaluates them from the saved states:
 exactly the alerts a re-evaluation of every reading raises at those minutes
-(`alerts.evaluate_from`); those before it were raised when their readings came.
+(`alerts.evaluate_from`, run with the rules compiled: `alert_engine.evaluate_batch`); those
+before it were raised when their readings came.
 
 Checkpoints after the resume point are replaced by new ones (their readings may have
 changed). A checkpoint of another basis (rules, dosing started or not, minute 0) is never
@@ -25,12 +26,13 @@ from django.db.models import Q
 
 from ketamine_care.audit.services import record
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
+from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
 from ketamine_care.treatment_sessions.alert_state import (
     basis_for,
     decode_states,
     encode_states,
 )
-from ketamine_care.treatment_sessions.alerts import Alert, evaluate_from
+from ketamine_care.treatment_sessions.alerts import Alert
 from ketamine_care.treatment_sessions.models import AlertCheckpoint, SessionAlert
 from ketamine_care.treatment_sessions.monitoring import (
     FIELDS,
@@ -120,7 +122,7 @@ def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
     raised: list[tuple[Alert, datetime]] = []
     checkpoints: list[tuple[datetime, dict[str, Any]]] = []
     for stretch in _stretches(pure):
-        alerts, states = evaluate_from(stretch, rules, states, dosing_started=dosing_started)
+        alerts, states = evaluate_batch(stretch, rules, states, dosing_started=dosing_started)
         known = {**starts, **times}
         raised.extend((alert, times[alert.minute]) for alert in alerts)
         starts = {s.start: known[s.start] for s in states.values() if s.start is not None}
