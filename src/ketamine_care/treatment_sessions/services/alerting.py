@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.compiled_query import CompiledQuery
+from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
 from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
 from ketamine_care.treatment_sessions.alert_state import (
@@ -89,6 +90,22 @@ _READINGS_AFTER = CompiledQuery(
     after=(_SENTINEL_AT, VitalSignsReading._meta.get_field("measured_at")),
 )
 
+_ALERTS = CompiledQuery(
+    "session-alert-keys",
+    lambda session: SessionAlert.objects.filter(session=session).values_list(
+        "rule", "triggered_at"
+    ),
+    session=_SESSION,
+)
+_ALERTS_AFTER = CompiledQuery(
+    "session-alert-keys-after",
+    lambda session, after: SessionAlert.objects.filter(
+        session=session, triggered_at__gt=after
+    ).values_list("rule", "triggered_at"),
+    session=_SESSION,
+    after=(_SENTINEL_AT, SessionAlert._meta.get_field("triggered_at")),
+)
+
 
 @dataclass(frozen=True)
 class _Checkpoint:
@@ -130,9 +147,11 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
         session, rows, monitoring.rules, (states, starts), anchor, dosing_started
     )
     AlertCheckpoint.objects.filter(drop).delete()
-    AlertCheckpoint.objects.bulk_create(
-        AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
-        for at, encoded in checkpoints
+    insert_all(
+        [
+            AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
+            for at, encoded in checkpoints
+        ]
     )
     return Evaluated(alerts, base.through_at if base else None, monitoring)
 
@@ -204,10 +223,11 @@ def raise_alerts(session, evaluated: Evaluated, *, actor, request=None) -> list[
     if not evaluated.alerts:
         return []
     monitoring = evaluated.monitoring
-    stored = session.alerts.all()
-    if evaluated.after is not None:
-        stored = stored.filter(triggered_at__gt=evaluated.after)
-    existing = set(stored.values_list("rule", "triggered_at"))
+    if evaluated.after is None:
+        stored = _ALERTS.rows(_using(session), session=session.pk)
+    else:
+        stored = _ALERTS_AFTER.rows(_using(session), session=session.pk, after=evaluated.after)
+    existing = set(stored)
     new = []
     for alert, when in evaluated.alerts:
         if (alert.rule, when) in existing:

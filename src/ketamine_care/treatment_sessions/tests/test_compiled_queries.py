@@ -16,7 +16,11 @@ from hypothesis.extra.django import TestCase
 
 from ketamine_care.core.compiled_query import CompiledQuery
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.treatment_sessions.models import AlertCheckpoint, VitalSignsReading
+from ketamine_care.treatment_sessions.models import (
+    AlertCheckpoint,
+    SessionAlert,
+    VitalSignsReading,
+)
 from ketamine_care.treatment_sessions.monitoring import READING_VALUES
 from ketamine_care.treatment_sessions.services import alerting
 from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
@@ -99,6 +103,31 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
             (expected[0].pk, expected[0].through_at, expected[0].states),
         )
         self.assertEqual(base.through_at.utcoffset(), timedelta(0))
+
+    @settings(max_examples=20, deadline=None)
+    @given(
+        alerts=st.lists(
+            st.tuples(MICROSECONDS, st.sampled_from(["spo2_low", "rr_low"])),
+            max_size=6,
+            unique=True,
+        ),
+        after=st.none() | MICROSECONDS,
+    )
+    def test_the_keys_of_raised_alerts_are_the_orms(self, alerts, after):
+        SessionAlert.objects.filter(session=self.session).delete()
+        SessionAlert.objects.bulk_create(
+            SessionAlert(session=self.session, rule=rule, tier="urgent", triggered_at=self.at(at))
+            for at, rule in alerts
+        )
+        expected = self.session.alerts.all()
+        if after is None:
+            found = alerting._ALERTS.rows(DEFAULT_DB_ALIAS, session=self.session.pk)
+        else:
+            expected = expected.filter(triggered_at__gt=self.at(after))
+            found = alerting._ALERTS_AFTER.rows(
+                DEFAULT_DB_ALIAS, session=self.session.pk, after=self.at(after)
+            )
+        self.assertEqual(sorted(found), sorted(expected.values_list("rule", "triggered_at")))
 
 
 @pytest.mark.django_db
