@@ -12,6 +12,11 @@ them back: `int(value)`, `str(value)`, and no backend adaptation), and runs one
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
+from datetime import datetime
+
 from django.db import connections, models, router
 
 # Fields whose preparation of an int (integers) or a str (text) is that value itself.
@@ -20,6 +25,8 @@ _INTEGERS = (
     models.PositiveIntegerField, models.PositiveSmallIntegerField,
     models.PositiveBigIntegerField, models.AutoField, models.BigAutoField,
 )  # fmt: skip
+
+_MODIFIER = re.compile(r"\([^)]*\)")
 
 
 def _plain_type(field) -> type | None:
@@ -50,6 +57,8 @@ def insert_all(objs: list[models.Model]) -> list[models.Model]:
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    if connection.vendor == "postgresql":
+        return _insert_arrays(objs, fields, connection, using)
     plain = [_plain_type(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -62,14 +71,80 @@ def insert_all(objs: list[models.Model]) -> list[models.Model]:
         params = []
         for obj in batch:
             for field, kind in zip(fields, plain, strict=True):
-                value = getattr(obj, field.attname) if kind else None
-                if kind is None or (value is not None and type(value) is not kind):
-                    value = field.get_db_prep_save(field.pre_save(obj, True), connection)
-                params.append(value)
+                params.append(_prepared(obj, field, kind, connection))
         with connection.cursor() as cursor:
             cursor.execute(head + ", ".join([row_sql] * len(batch)) + tail, params)
             keys = [row[0] for row in cursor.fetchall()]
-        for obj, key in zip(batch, keys, strict=True):
-            setattr(obj, meta.pk.attname, key)
-            obj._state.adding, obj._state.db = False, using
+        _saved(batch, keys, using)
     return objs
+
+
+def _prepared(obj, field, kind: type | None, connection):
+    """The value of `field` for `obj` as `bulk_create` would send it."""
+    value = getattr(obj, field.attname) if kind else None
+    if kind is None or (value is not None and type(value) is not kind):
+        value = field.get_db_prep_save(field.pre_save(obj, True), connection)
+    return value
+
+
+def _saved(objs: list[models.Model], keys: list, using: str) -> None:
+    meta = objs[0]._meta
+    for obj, key in zip(objs, keys, strict=True):
+        setattr(obj, meta.pk.attname, key)
+        obj._state.adding, obj._state.db = False, using
+
+
+def _insert_arrays(objs: list[models.Model], fields, connection, using: str):
+    """PostgreSQL: one array per column, unnested into rows in the objects' order
+    (`INSERT ... SELECT ... FROM unnest(...) WITH ORDINALITY ... ORDER BY`). The statement
+    has one parameter per column, not per value: its text is the same for any number of
+    rows, and neither the driver nor the server parses one literal per value."""
+    meta = objs[0]._meta
+    quote = connection.ops.quote_name
+    plain = [_plain_type(f) for f in fields]
+    names = [f"c{i}" for i in range(len(fields))]
+    # Arrays of the columns' base types (varchar, not varchar(60)): an explicit cast would
+    # cut a value that is too long, where the insert itself refuses it, as bulk_create's does.
+    arrays = ", ".join(f"%s::{_MODIFIER.sub('', f.db_type(connection))}[]" for f in fields)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names)
+        f"SELECT {', '.join(names)} FROM unnest({arrays}) WITH ORDINALITY "
+        f"AS rows ({', '.join(names)}, position) ORDER BY position "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    columns = [
+        _array([_prepared(obj, field, kind, connection) for obj in objs])
+        for field, kind in zip(fields, plain, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, columns)
+        keys = [row[0] for row in cursor.fetchall()]
+    _saved(objs, keys, using)
+    return objs
+
+
+def _array(values: list):
+    """`values` (as prepared for the database) as one PostgreSQL array literal, each element
+    the text the value's own adapter sends (a number, the text itself, a UUID's canonical
+    form, an ISO 8601 time with its offset, a JSON document), double-quoted with `\\` and `"`
+    escaped; NULL for None. A list holding any other kind of value is left to the driver."""
+    from psycopg.types.json import Jsonb  # this path runs on PostgreSQL only
+
+    elements = []
+    for value in values:
+        kind = type(value)
+        if value is None:
+            elements.append("NULL")
+            continue
+        if kind is str:
+            text = value
+        elif kind is int or kind is uuid.UUID:
+            text = str(value)
+        elif kind is datetime and value.utcoffset() is not None:
+            text = value.isoformat()
+        elif kind is Jsonb:
+            text = (value.dumps or json.dumps)(value.obj)
+        else:
+            return values
+        elements.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(elements) + "}"

@@ -6,7 +6,8 @@ rows, each covering the readings up to its `through_at`. A batch resumes from th
 checkpoint strictly before its earliest reading (a back-dated reading resumes further back),
 reads only the readings after that checkpoint, and evaluates them from the saved states:
 exactly the alerts a re-evaluation of every reading raises at those minutes
-(`alerts.evaluate_from`); those before it were raised when their readings came.
+(`alerts.evaluate_from`, run with the rules compiled: `alert_engine.evaluate_batch`); those
+before it were raised when their readings came.
 
 Checkpoints after the resume point are replaced by new ones (their readings may have
 changed). A checkpoint of another basis (rules, dosing started or not, minute 0) is never
@@ -18,20 +19,28 @@ a reading back-dated by D re-reads about D + SPACING of readings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.compiled_query import CompiledQuery
+from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
+from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
 from ketamine_care.treatment_sessions.alert_state import (
     basis_for,
     decode_states,
     encode_states,
 )
-from ketamine_care.treatment_sessions.alerts import Alert, evaluate_from
-from ketamine_care.treatment_sessions.models import AlertCheckpoint, SessionAlert
+from ketamine_care.treatment_sessions.alerts import Alert
+from ketamine_care.treatment_sessions.models import (
+    AlertCheckpoint,
+    SessionAlert,
+    VitalSignsReading,
+)
 from ketamine_care.treatment_sessions.monitoring import (
     FIELDS,
     READING_VALUES,
@@ -45,6 +54,64 @@ SPACING = timedelta(minutes=2)
 # Minutes are rounded to 0.01 (0.6 s): a checkpoint more than 1 s before a reading never
 # holds a reading of that reading's minute.
 SAME_MINUTE = timedelta(seconds=1)
+
+# The statements every batch runs, compiled once per connection (`core.compiled_query`):
+# building them cost more CPU than running them.
+_SENTINEL_AT = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+_SESSION = (-2_000_000_001, AlertCheckpoint._meta.get_field("session"))
+_CHECKPOINTS = CompiledQuery(
+    "alert-checkpoints-before",
+    lambda session, basis, cut: (
+        AlertCheckpoint.objects.filter(session=session, basis=basis, through_at__lt=cut)
+        .order_by("-through_at")
+        .values_list("pk", "through_at", "states")[:2]
+    ),
+    session=_SESSION,
+    basis=("\x00basis", AlertCheckpoint._meta.get_field("basis")),
+    cut=(_SENTINEL_AT, AlertCheckpoint._meta.get_field("through_at")),
+)
+_ALL_READINGS = CompiledQuery(
+    "session-readings",
+    lambda session: (
+        VitalSignsReading.objects.filter(session=session)
+        .order_by("measured_at", "id")
+        .values_list(*READING_VALUES)
+    ),
+    session=_SESSION,
+)
+_READINGS_AFTER = CompiledQuery(
+    "session-readings-after",
+    lambda session, after: (
+        VitalSignsReading.objects.filter(session=session, measured_at__gt=after)
+        .order_by("measured_at", "id")
+        .values_list(*READING_VALUES)
+    ),
+    session=_SESSION,
+    after=(_SENTINEL_AT, VitalSignsReading._meta.get_field("measured_at")),
+)
+
+_ALERTS = CompiledQuery(
+    "session-alert-keys",
+    lambda session: SessionAlert.objects.filter(session=session).values_list(
+        "rule", "triggered_at"
+    ),
+    session=_SESSION,
+)
+_ALERTS_AFTER = CompiledQuery(
+    "session-alert-keys-after",
+    lambda session, after: SessionAlert.objects.filter(
+        session=session, triggered_at__gt=after
+    ).values_list("rule", "triggered_at"),
+    session=_SESSION,
+    after=(_SENTINEL_AT, SessionAlert._meta.get_field("triggered_at")),
+)
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    pk: int
+    through_at: datetime
+    states: dict
 
 
 @dataclass(frozen=True)
@@ -74,15 +141,17 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
     dosing_started = session.dose_started_at is not None
     basis = basis_for(session, monitoring.rules)
     base, drop = _resume_point(session, basis, since)
-    rows = list(_readings_after(session, base).values(*READING_VALUES))
+    rows = _readings_after(session, base)
     states, starts = decode_states(base.states if base else {}, anchor)
     alerts, checkpoints = _evaluate(
         session, rows, monitoring.rules, (states, starts), anchor, dosing_started
     )
     AlertCheckpoint.objects.filter(drop).delete()
-    AlertCheckpoint.objects.bulk_create(
-        AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
-        for at, encoded in checkpoints
+    insert_all(
+        [
+            AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
+            for at, encoded in checkpoints
+        ]
     )
     return Evaluated(alerts, base.through_at if base else None, monitoring)
 
@@ -95,11 +164,10 @@ def _resume_point(session, basis: str, since: datetime | None):
     if since is None:
         return None, mine
     cut = since - SAME_MINUTE
-    found = list(
-        AlertCheckpoint.objects.filter(mine, basis=basis, through_at__lt=cut).order_by(
-            "-through_at"
-        )[:2]
-    )
+    found = [
+        _Checkpoint(*row)
+        for row in _CHECKPOINTS.rows(_using(session), session=session.pk, basis=basis, cut=cut)
+    ]
     base = found[0] if found else None
     drop = mine & (Q(through_at__gte=cut) | ~Q(basis=basis))
     if len(found) == 2 and found[0].through_at - found[1].through_at < SPACING:
@@ -107,9 +175,14 @@ def _resume_point(session, basis: str, since: datetime | None):
     return base, drop
 
 
-def _readings_after(session, base):
-    rows = session.readings.order_by("measured_at", "id")
-    return rows.filter(measured_at__gt=base.through_at) if base else rows
+def _readings_after(session, base) -> list[dict[str, Any]]:
+    """The session's readings after `base` (None: all), in time order, as dicts."""
+    using = _using(session)
+    if base is None:
+        rows = _ALL_READINGS.rows(using, session=session.pk)
+    else:
+        rows = _READINGS_AFTER.rows(using, session=session.pk, after=base.through_at)
+    return [dict(zip(READING_VALUES, row, strict=True)) for row in rows]
 
 
 def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
@@ -120,7 +193,7 @@ def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
     raised: list[tuple[Alert, datetime]] = []
     checkpoints: list[tuple[datetime, dict[str, Any]]] = []
     for stretch in _stretches(pure):
-        alerts, states = evaluate_from(stretch, rules, states, dosing_started=dosing_started)
+        alerts, states = evaluate_batch(stretch, rules, states, dosing_started=dosing_started)
         known = {**starts, **times}
         raised.extend((alert, times[alert.minute]) for alert in alerts)
         starts = {s.start: known[s.start] for s in states.values() if s.start is not None}
@@ -150,10 +223,11 @@ def raise_alerts(session, evaluated: Evaluated, *, actor, request=None) -> list[
     if not evaluated.alerts:
         return []
     monitoring = evaluated.monitoring
-    stored = session.alerts.all()
-    if evaluated.after is not None:
-        stored = stored.filter(triggered_at__gt=evaluated.after)
-    existing = set(stored.values_list("rule", "triggered_at"))
+    if evaluated.after is None:
+        stored = _ALERTS.rows(_using(session), session=session.pk)
+    else:
+        stored = _ALERTS_AFTER.rows(_using(session), session=session.pk, after=evaluated.after)
+    existing = set(stored)
     new = []
     for alert, when in evaluated.alerts:
         if (alert.rule, when) in existing:
@@ -192,3 +266,7 @@ def _row(session, alert: Alert, when: datetime, digest: str) -> SessionAlert:
         observed={FIELDS.get(m, m): round(v, 1) for m, v in alert.observed},
         thresholds_digest=digest,
     )
+
+
+def _using(session) -> str:
+    return session._state.db or DEFAULT_DB_ALIAS

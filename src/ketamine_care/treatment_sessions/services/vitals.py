@@ -213,9 +213,15 @@ def _check_replay(session, keyed: dict[str, dict[str, Any]], batch_key: str) -> 
     """The keys already stored. A replay must repeat the original exactly: a key stored for
     other values, or a batch key resent with more or fewer readings, is a conflict (409),
     never a silent 201 that drops the new readings."""
-    query = Q(idempotency_key__in=list(keyed))
-    if batch_key:
-        query |= Q(idempotency_key__startswith=f"{batch_key}:")
+    prefix = f"{batch_key}:"
+    if batch_key and all(key.startswith(prefix) for key in keyed):
+        # Every key is the batch key's (a device batch): the prefix alone finds them all, in
+        # a short statement instead of one that lists every key.
+        query = Q(idempotency_key__startswith=prefix)
+    else:
+        query = Q(idempotency_key__in=list(keyed))
+        if batch_key:
+            query |= Q(idempotency_key__startswith=prefix)
     stored = {
         row.idempotency_key: row
         for row in VitalSignsReading.objects.filter(query, session=session).only(

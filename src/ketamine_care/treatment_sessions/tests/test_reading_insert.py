@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -41,7 +42,12 @@ READING = st.fixed_dictionaries(
         "symptoms": st.lists(st.sampled_from(sorted(SYMPTOMS)), unique=True, max_size=3),
         "source": st.one_of(
             st.sampled_from(["manual", "monitor"]),
-            st.text(st.characters(exclude_characters="\x00"), max_size=8),
+            # What an array literal must quote or escape.
+            st.sampled_from(['a"b', "a\\b", "{x,y}", "it's", "NULL", " pad ", "", '\\"']),
+            # Text a request can carry: no NUL, no lone surrogate (not encodable as UTF-8).
+            st.text(
+                st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8
+            ),
         ),
         "digest": st.text(alphabet="0123456789abcdef", max_size=64),
     }
@@ -97,3 +103,26 @@ class ReadingInsertTests(TestCase, ClinicTestCase):
             self.assertFalse(obj._state.adding)
             self.assertEqual((obj.public_id, obj.recorded_at), (row.public_id, row.recorded_at))
             self.assertGreaterEqual(row.recorded_at, before)
+
+    def test_a_value_too_long_for_its_column_is_refused_as_bulk_create_refuses_it(self):
+        def row():
+            return VitalSignsReading(
+                session=self.first,
+                measured_at=timezone.now(),
+                source="x" * 61,  # the column holds 60
+                idempotency_key="too-long",
+                recorded_by=self.nurse,
+            )
+
+        outcomes = []
+        for insert in (VitalSignsReading.objects.bulk_create, insert_all):
+            try:
+                with transaction.atomic():
+                    insert([row()])
+                    transaction.set_rollback(True)
+                outcomes.append("stored")
+            except DataError:
+                outcomes.append("refused")
+        self.assertEqual(outcomes[0], outcomes[1])
+        if connection.vendor == "postgresql":  # SQLite does not check a text's length
+            self.assertEqual(outcomes, ["refused", "refused"])
