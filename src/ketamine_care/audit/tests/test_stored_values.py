@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from io import StringIO
 from types import SimpleNamespace
 
+from django.core.management import call_command
 from django.db import connection, transaction
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -89,6 +91,13 @@ class StoredValuesVerifyTests(TestCase):
         self.assertEqual(stored["b"], 10**20)
         self.assertIs(type(stored["f"]), float)
         self.assertTrue(verify_chain(event.chain).ok)
+
+    def test_audit_verify_passes_the_reported_events(self):
+        self._record(ip="::ffff:198.51.100.2", changes={"ratio": 1e-05})
+        self._record(ip="::ffff:c633:6402", changes={"units": 1e20, "delta": -0.0, "dose": 1.0})
+        out = StringIO()
+        call_command("audit-verify", stdout=out)  # exits 1 (SystemExit) on any problem
+        self.assertIn("OK", out.getvalue())
 
     def test_an_altered_event_is_still_reported(self):
         event = self._record(ip="::ffff:198.51.100.2", changes={"dose": 1e20, "x": -0.0})
