@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +20,7 @@ from ketamine_care.audit.anchors import AnchorProblem
 from ketamine_care.audit.chain import GENESIS_HASH, event_mac, same
 from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
+from ketamine_care.audit.stored import stored_ip, stored_json
 from ketamine_care.audit.verify import verify_chain
 from ketamine_care.core.middleware import client_ip
 from ketamine_care.core.plain_insert import insert_all
@@ -42,11 +42,6 @@ def chain_key(clinic) -> str:
 def chain_keys(key: str) -> list[str]:
     """A chain and its stripes, the main chain first."""
     return [key, *(f"{key}/{n}" for n in range(1, CHAIN_STRIPES))]
-
-
-def _jsonable(changes: dict[str, Any] | None) -> dict[str, Any]:
-    # Round-trip so the stored JSON and the hashed JSON are byte-identical (dates -> strings).
-    return json.loads(json.dumps(changes or {}, default=str))
 
 
 def record(
@@ -86,9 +81,10 @@ def record(
             "event_type": event_type,
             "object_type": object_type,
             "object_id": object_id,
-            "changes": _jsonable(changes),
+            # Hashed as the database will give them back (`stored`), so they verify.
+            "changes": stored_json(changes),
             "request_id": getattr(request, "request_id", "") if request else "",
-            "client_ip": client_ip(request) if request else None,
+            "client_ip": stored_ip(client_ip(request), connection.vendor) if request else None,
             "prev_hash": head.last_hash,
         }
         signing_key = current_key()
