@@ -5,8 +5,13 @@ files, columns and types are the Python path's.
 
 Order: the kept patients' table (the cohort's research ids and date offsets), the patients
 table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
-patient), the suppressed patients deleted from the kept table, then every other table
-joined to it.
+patient), the suppressed patients deleted from the kept table, the numbering tables
+(`fast_sql.NUMBERING`), then every other table joined to them.
+
+Integers cross the wire where strings repeat: each row names its patient by the patient's
+number in the patients file (`seq`) and each item answer its item by its number in the
+export's `ItemCodes`; `decode_batch` turns them back into the research id, instrument, item
+and item LOINC strings, so the files are what they were.
 """
 
 from __future__ import annotations
@@ -44,9 +49,60 @@ STATEMENTS: dict[str, q.Statement] = {
 }
 
 
-def table_batch(table: c.Table, batch: pa.RecordBatch) -> pa.RecordBatch:
-    """A batch as read from SQL turned into the table's columns: day numbers as dates,
-    microseconds as minutes, the dose per kilogram derived (as `sources._build_doses`)."""
+# Per export, on the export's own transaction only (SET LOCAL): no JIT compilation (a second
+# or more per statement, for queries that run once), and sorts and hashes of the numbering
+# tables in memory rather than in temporary files.
+SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
+ITEM_COLUMNS = ("instrument", "item", "item_loinc")
+
+
+class ItemCodes:
+    """The shipped definitions' items numbered 0, 1, ...: the number the SQL sends for an
+    item answer, and the instrument, item id and item LOINC it stands for."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str | None]] = []
+        self.by_version: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(self, code: str, version: str, items: dict[str, str | None]) -> dict[str, int]:
+        numbers = {}
+        for item, loinc in items.items():
+            numbers[item] = len(self.rows)
+            self.rows.append((code, item, loinc))
+        self.by_version[(code, version)] = numbers
+        return numbers
+
+    def column(self, name: str) -> pa.Array:
+        index = ITEM_COLUMNS.index(name)
+        return pa.array([row[index] for row in self.rows], pa.string())
+
+
+def decode_batch(
+    batch: pa.RecordBatch, rids: pa.Array | None = None, items: ItemCodes | None = None
+) -> pa.RecordBatch:
+    """A batch as the SQL sends it with its numbers replaced: `research_id` (a patient's
+    `seq`) by the research id in `rids` at that position, `item_code` by the instrument,
+    item and item LOINC it stands for. A number outside the lists is an error."""
+    columns = {name: batch.column(name) for name in batch.schema.names}
+    if rids is not None and "research_id" in columns:
+        columns["research_id"] = rids.take(columns["research_id"])
+    if items is not None and "item_code" in columns:
+        numbers = columns.pop("item_code")
+        for name in ITEM_COLUMNS:
+            columns[name] = items.column(name).take(numbers)
+    return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+
+
+def table_batch(
+    table: c.Table,
+    batch: pa.RecordBatch,
+    rids: pa.Array | None = None,
+    items: ItemCodes | None = None,
+) -> pa.RecordBatch:
+    """A batch as read from SQL turned into the table's columns: numbers decoded
+    (`decode_batch`), day numbers as dates, microseconds as minutes, the dose per kilogram
+    derived (as `sources._build_doses`)."""
+    batch = decode_batch(batch, rids, items)
     arrays = []
     for column in table.columns:
         if column.name == "dose_mg_per_kg":
@@ -67,7 +123,11 @@ class FastExport:
         self.scope, self.folder, self.csv = scope, folder, csv
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
-        self.names = {"kept": f"{stem}_kept", "codes": f"{stem}_codes"}
+        self.names = {
+            name: f"{stem}_{name}" for name in ("kept", "codes", "people", "plans", "sess", "adm")
+        }
+        self.rids: pa.Array | None = None
+        self.items = ItemCodes()
         connection.ensure_connection()
         self.literals = {
             "zone": self._literal(str(scope.zone)),
@@ -77,11 +137,13 @@ class FastExport:
     def _literal(self, value) -> str:
         return psql.Literal(value).as_string(connection.connection)
 
-    def sql(self, statement: q.Statement, **more: str) -> str:
-        return statement.sql.format(**self.names, **self.literals, **more)
+    def sql(self, statement: str, **more: str) -> str:
+        return statement.format(**self.names, **self.literals, **more)
 
     def __enter__(self) -> FastExport:
         try:
+            for setting in SETTINGS:
+                self.session.execute(setting)
             self._make_kept()
             self._make_codes()
         except BaseException:
@@ -114,7 +176,8 @@ class FastExport:
 
     def _make_codes(self) -> None:
         """Every shipped instrument definition's panel code and items, as the Python path
-        reads them (`sources_measures.instrument_codes`)."""
+        reads them (`sources_measures.instrument_codes`), each item by its number in
+        `self.items`."""
         codes = self.names["codes"]
         self.session.execute(
             f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
@@ -122,13 +185,15 @@ class FastExport:
         rows = []
         for code, version in shipped_versions():
             panel, items = instrument_codes(code, version)
-            rows.append((code, version, panel, json.dumps(items)))
+            numbers = self.items.add(code, version, items)
+            rows.append((code, version, panel, json.dumps(numbers)))
         self.session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", rows)
         self.session.execute(f"ANALYZE {codes}")
 
     def write_patients(self, today: date) -> tuple[int, dict]:
-        """The k-anonymous patients table; the suppressed patients leave the kept table."""
-        text = self.sql(q.PATIENTS, today=self._literal(today))
+        """The k-anonymous patients table; the suppressed patients leave the kept table,
+        and the kept ones are numbered (`fast_sql.NUMBERING`) in the file's order."""
+        text = self.sql(q.PATIENTS.sql, today=self._literal(today))
         read = list(self.session.batches(q.PATIENTS, text))
         table = patients_before_kanon(
             pa.Table.from_batches(read, schema=statement_schema(q.PATIENTS))
@@ -140,17 +205,29 @@ class FastExport:
             self.session.execute(
                 f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
             )
+        for statement in q.NUMBERING:
+            self.session.execute(self.sql(statement))
+        self.rids = anonymous.column("research_id").combine_chunks()
+        self._check_numbering()
         anonymous = anonymous.drop_columns(["patient_id"])
         with TableWriter(c.PATIENTS, self.folder, csv=self.csv) as out:
             for batch in anonymous.to_batches(max_chunksize=50_000):
                 out.write(batch)
         return out.rows, report.as_dict()
 
+    def _check_numbering(self) -> None:
+        """Every numbered patient has a research id in the patients file (the numbers are
+        positions in it): otherwise an export would name the wrong patients."""
+        text = self.sql(q.PEOPLE_COUNT.sql)
+        counted = pa.Table.from_batches(list(self.session.batches(q.PEOPLE_COUNT, text)))
+        if counted.column(0)[0].as_py() != len(self.rids):
+            raise RuntimeError("research export: the numbered patients are not the file's")
+
     def write_table(self, table: c.Table) -> int:
         statement = STATEMENTS[table.name]
         with TableWriter(table, self.folder, csv=self.csv) as out:
-            for batch in self.session.batches(statement, self.sql(statement)):
-                out.write(table_batch(table, batch))
+            for batch in self.session.batches(statement, self.sql(statement.sql)):
+                out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
 
 
