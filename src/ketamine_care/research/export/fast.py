@@ -152,9 +152,16 @@ class FastExport:
         return self
 
     def __exit__(self, *exc) -> None:
+        """Drop the temporary tables and close the session. After a failure the drops may
+        fail too (the transaction is aborted; its rollback removes the tables): the
+        original error is the one raised."""
+        failed = bool(exc) and exc[0] is not None
         try:
             for name in self.names.values():
                 self.session.execute(f"DROP TABLE IF EXISTS {name}")
+        except Exception:
+            if not failed:
+                raise
         finally:
             self.session.close()
 

@@ -183,23 +183,26 @@ ORDER BY k.seq, k.n""",
 # Numeric answers to the definition's own items only, in the answers' stored key order.
 # `{codes}`.items maps each item id of a definition version to its number in the export's
 # item codes (`fast.ItemCodes`: instrument, item and item LOINC by number), so a number
-# crosses the wire rather than three strings. The administrations (with their answers) are
-# sorted once by patient and number; each one's few answers are then sorted by their key
-# order (an incremental sort), never the whole table.
+# crosses the wire rather than three strings. The definitions' items join each
+# administration before the numbering's sort, so the expanded answers come out in that
+# order and only each administration's few answers are sorted (an incremental sort), never
+# the whole table; identical answers are expanded once (the planner's memoize).
 ITEM_ANSWERS = Statement(
     """
 WITH adm AS (
-  SELECT k.seq, k.n, codes.items, a.answers
-  FROM {adm} k JOIN instruments_administration a ON a.id = k.id
+  SELECT a.patient_id, a.administered_at, a.id, k.seq, codes.items, a.answers,
+         ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
+  FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
   LEFT JOIN {codes} codes
     ON codes.code = a.instrument_code AND codes.version = a.definition_version
+  WHERE a.status = 'active'
 )
 SELECT adm.seq, adm.n, (adm.items ->> e.key)::int4, e.value::float8
 FROM adm CROSS JOIN LATERAL jsonb_each(
   CASE WHEN jsonb_typeof(adm.answers) = 'object' THEN adm.answers END
 ) WITH ORDINALITY AS e(key, value, ord)
 WHERE adm.items ? e.key AND jsonb_typeof(e.value) = 'number'
-ORDER BY adm.seq, adm.n, e.ord""",
+ORDER BY adm.patient_id, adm.administered_at, adm.id, e.ord""",
     (("research_id", K), ("administration_number", N), ("item_code", K), ("value", F)),
 )  # fmt: skip
 

@@ -119,16 +119,25 @@ def write_export(
         scope = scope_for(project, cohort)
         if sql is None:
             sql = connection.vendor == "postgresql"
-        if sql:
-            _write_tables_sql(scope, manifest, folder, tell, csv=csv)
-        else:
-            _write_tables(scope, manifest, folder, tell, csv=csv)
+        write = _write_tables_sql if sql else _write_tables
+        write(scope, manifest, folder, tell, csv=csv)
+        _finish(manifest, folder, csv=csv)
+    except BaseException:
+        _remove_written(folder)
+        raise
     finally:
         drop_cohort_table(cohort)
-    _finish(manifest, folder, csv=csv)
     _record_written(project, manifest, actor)
     tell("manifest", len(TABLES) + 1, len(TABLES) + 1)
     return manifest
+
+
+def _remove_written(folder: Path) -> None:
+    """The files of a failed export (the folder was empty or new: all of them are its own),
+    so that no partial table is taken for a whole one."""
+    for path in folder.iterdir():
+        if path.is_file():
+            path.unlink()
 
 
 def _write_tables(scope: Scope, manifest: Manifest, folder: Path, tell, *, csv: bool) -> None:

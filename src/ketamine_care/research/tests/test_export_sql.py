@@ -118,3 +118,33 @@ def test_a_batch_with_a_column_missing_is_refused():
     batch = pa.RecordBatch.from_pydict({"research_id": ["R1"]})
     with pytest.raises(KeyError):
         table_batch(TABLES[1], batch)
+
+
+@pytest.mark.only_on("postgresql")
+@pytest.mark.django_db(transaction=True)
+def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
+    _audit_guard_lifted_for_flush, tmp_path, monkeypatch
+):
+    """A statement that fails midway (here: a division by zero in the last table) raises its
+    own error; the files already written are removed and no temporary table remains."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from ketamine_care.accounts.models import Clinic, Role
+    from ketamine_care.research.export import fast
+    from ketamine_care.research.export import fast_sql as q
+    from ketamine_care.testing.base import make_user
+
+    case = SimpleNamespace(clinic=Clinic.objects.create(name="Failing export clinic"))
+    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
+        setattr(case, role.value, make_user(f"{role.value}@fail.test", case.clinic, role.value))
+    seed_cohort(case)
+    broken = q.Statement("SELECT k.seq / 0 FROM {sess} k", q.ADVERSE_EVENTS.columns[:1])
+    monkeypatch.setitem(fast.STATEMENTS, "adverse_events", broken)
+    with pytest.raises(Exception, match="division by zero"):
+        write_export(case.project, tmp_path / "out", sql=True)
+    assert list((tmp_path / "out").iterdir()) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'research_fast_%%'")
+        assert cursor.fetchall() == []
