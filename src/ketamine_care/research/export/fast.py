@@ -31,6 +31,7 @@ from ketamine_care.research.export import columns as c
 from ketamine_care.research.export import fast_sql as q
 from ketamine_care.research.export.arrays import micro_minutes, ratio
 from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS, consenting
+from ketamine_care.research.export.fast_parallel import write_tables
 from ketamine_care.research.export.fast_read import open_session, statement_schema
 from ketamine_care.research.export.kanon import k_anonymise_table, map_values
 from ketamine_care.research.export.sources_measures import instrument_codes
@@ -117,7 +118,10 @@ def table_batch(
 
 class FastExport:
     """The SQL path of one export: its temporary tables and reads on one session
-    (`fast_read.open_session`: its own ADBC connection, or Django's)."""
+    (`fast_read.open_session`: its own ADBC connection, or Django's), and a second one for
+    some tables (`fast_parallel`)."""
+
+    SETTINGS = SETTINGS
 
     def __init__(self, scope, folder: Path, *, csv: bool) -> None:
         self.scope, self.folder, self.csv = scope, folder, csv
@@ -128,6 +132,7 @@ class FastExport:
         }
         self.rids: pa.Array | None = None
         self.items = ItemCodes()
+        self._code_rows: list[tuple] = []
         connection.ensure_connection()
         self.literals = {
             "zone": self._literal(str(scope.zone)),
@@ -145,7 +150,7 @@ class FastExport:
             for setting in SETTINGS:
                 self.session.execute(setting)
             self._make_kept()
-            self._make_codes()
+            self.make_codes()
         except BaseException:
             self.__exit__()
             raise
@@ -181,21 +186,22 @@ class FastExport:
         self.session.execute(f"CREATE INDEX ON {kept} (patient_id)")
         self.session.execute(f"ANALYZE {kept}")
 
-    def _make_codes(self) -> None:
+    def make_codes(self, session=None) -> None:
         """Every shipped instrument definition's panel code and items, as the Python path
         reads them (`sources_measures.instrument_codes`), each item by its number in
-        `self.items`."""
+        `self.items` (numbered once per export, the same on every session)."""
+        session = session or self.session
         codes = self.names["codes"]
-        self.session.execute(
+        session.execute(
             f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
         )
-        rows = []
-        for code, version in shipped_versions():
-            panel, items = instrument_codes(code, version)
-            numbers = self.items.add(code, version, items)
-            rows.append((code, version, panel, json.dumps(numbers)))
-        self.session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", rows)
-        self.session.execute(f"ANALYZE {codes}")
+        if not self._code_rows:
+            for code, version in shipped_versions():
+                panel, items = instrument_codes(code, version)
+                numbers = self.items.add(code, version, items)
+                self._code_rows.append((code, version, panel, json.dumps(numbers)))
+        session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", self._code_rows)
+        session.execute(f"ANALYZE {codes}")
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table,
@@ -212,7 +218,7 @@ class FastExport:
             self.session.execute(
                 f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
             )
-        for statement in q.NUMBERING:
+        for statement in q.NUMBER_PEOPLE + q.NUMBER_SESSIONS:
             self.session.execute(self.sql(statement))
         self.rids = anonymous.column("research_id").combine_chunks()
         self._check_numbering()
@@ -230,10 +236,16 @@ class FastExport:
         if counted.column(0)[0].as_py() != len(self.rids):
             raise RuntimeError("research export: the numbered patients are not the file's")
 
-    def write_table(self, table: c.Table) -> int:
+    def write_tables(self, tables, tell) -> dict[str, int]:
+        """Every table but the patients' (`fast_parallel.write_tables`)."""
+        return write_tables(self, tables, tell)
+
+    def write_table(self, table: c.Table, session=None) -> int:
+        """One table's file(s), read on `session` (the export's own by default)."""
+        session = session or self.session
         statement = STATEMENTS[table.name]
         with TableWriter(table, self.folder, csv=self.csv) as out:
-            for batch in self.session.batches(statement, self.sql(statement.sql)):
+            for batch in session.batches(statement, self.sql(statement.sql)):
                 out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
 

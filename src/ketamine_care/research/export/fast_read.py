@@ -69,6 +69,9 @@ class DjangoSession:
                 )
                 yield from table.to_batches()
 
+    def cancel(self) -> None:
+        """Never runs beside another session (one connection: nothing to cancel)."""
+
     def close(self) -> None:
         pass
 
@@ -92,8 +95,21 @@ class AdbcSession:
     name = "adbc"
 
     def __init__(self, dbapi) -> None:
+        self._dbapi = dbapi
         self._connection = dbapi.connect(database_uri())
         self._cursor = self._connection.cursor()
+
+    def another(self) -> AdbcSession:
+        """A second session of its own (its own connection and transaction)."""
+        return AdbcSession(self._dbapi)
+
+    def ingest(self, name: str, table: pa.Table) -> None:
+        """`table` as a new temporary table `name` of this session (binary COPY)."""
+        self._cursor.adbc_ingest(name, table, mode="create", temporary=True)
+
+    def cancel(self) -> None:
+        """Stop the statement this session runs (from another thread), if any."""
+        self._cursor.adbc_cancel()
 
     def execute(self, sql: str, params=None) -> None:
         self._cursor.execute(_inline(sql, params))

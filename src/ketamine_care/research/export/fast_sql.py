@@ -51,12 +51,14 @@ D = pa.int32()  # a shifted day number, cast to date32 after reading
 # and of the patients file, whose research ids the client looks up by it: an integer crosses
 # the wire, not the research id); `{plans}`, `{sess}` and `{adm}` number each patient's
 # courses, sessions and active administrations in date order, so no table sorts them again.
-NUMBERING = (
+NUMBER_PEOPLE = (
     """CREATE TEMPORARY TABLE {people} AS
 SELECT patient_id, shift, (ROW_NUMBER() OVER (ORDER BY patient_id) - 1)::int4 AS seq
 FROM {kept}""",
     "CREATE UNIQUE INDEX ON {people} (patient_id)",
     "ANALYZE {people}",
+)
+NUMBER_SESSIONS = (
     """CREATE TEMPORARY TABLE {plans} AS
 SELECT t.id, k.seq, k.shift,
        ROW_NUMBER() OVER (PARTITION BY t.patient_id ORDER BY t.start_date, t.id) AS n
@@ -69,6 +71,8 @@ SELECT s.id, k.seq, k.shift, s.scheduled_for, s.dose_started_at,
 FROM treatment_sessions_treatmentsession s JOIN {people} k ON k.patient_id = s.patient_id""",
     "CREATE UNIQUE INDEX ON {sess} (id)",
     "ANALYZE {sess}",
+)
+NUMBER_ADMINISTRATIONS = (
     """CREATE TEMPORARY TABLE {adm} AS
 SELECT a.id, k.seq, k.shift,
        ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
@@ -77,8 +81,13 @@ WHERE a.status = 'active'""",
     "CREATE UNIQUE INDEX ON {adm} (id)",
     "ANALYZE {adm}",
 )
+NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS + NUMBER_ADMINISTRATIONS
 
 K = pa.int32()  # a kept patient's `seq`, or an item's number in the export's item codes
+PEOPLE = Statement(
+    "SELECT patient_id, shift, seq FROM {people} ORDER BY seq",
+    (("patient_id", N), ("shift", K), ("seq", K)),
+)
 PEOPLE_COUNT = Statement("SELECT COUNT(*) FROM {people}", (("patients", pa.int64()),))
 
 # The cohort's patients before k-anonymity: age in completed years on the first course's

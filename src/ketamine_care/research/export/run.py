@@ -156,9 +156,15 @@ def _write_tables_sql(scope: Scope, manifest: Manifest, folder: Path, tell, *, c
         rows, manifest.deidentification = fast.write_patients(clinic_today(scope.project.clinic))
         manifest.tables[c.PATIENTS.name] = rows
         tell(c.PATIENTS.name, 1, total)
-        for done, source in enumerate(SOURCES, start=2):
-            manifest.tables[source.table.name] = fast.write_table(source.table)
-            tell(source.table.name, done, total)
+        done = [1]
+
+        def written(name: str) -> None:  # from the thread that wrote the table
+            done[0] += 1
+            tell(name, done[0], total)
+
+        rows = fast.write_tables([source.table for source in SOURCES], written)
+        for source in SOURCES:  # the manifest lists the tables in their order
+            manifest.tables[source.table.name] = rows[source.table.name]
 
 
 def _record_written(project, manifest: Manifest, actor) -> None:
