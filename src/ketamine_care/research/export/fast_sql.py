@@ -1,15 +1,18 @@
 """The research export's tables as one SQL statement each, for PostgreSQL (`fast.py`).
 
-Every statement reads the kept patients' table `{kept}` (patient id, research id, date
-offset: the project's consenting patients that k-anonymity kept), so the de-identification
-happens in the database: the research id replaces the patient, every calendar date is
-shifted by the patient's offset and leaves as a day number (days since 1970-01-01), no
-identifier or free-text column is selected, and rows are ordered as the Python path
-(`sources.py`) orders them. Durations leave as whole microseconds and are turned into
-minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
+Every statement reads the export's temporary tables: `{kept}` (patient id, research id, date
+offset of the project's consenting patients; k-anonymity's suppressions are deleted from
+it) and the numbering tables made from it (`NUMBERING`: each kept patient's number `seq`,
+each course's, session's and administration's number), so the de-identification happens
+in the database: a patient leaves as its `seq` (the client puts the research id back), every
+calendar date is shifted by the patient's offset and leaves as a day number (days since
+1970-01-01), no identifier or free-text column is selected, and rows are ordered as the
+Python path (`sources.py`) orders them. Durations leave as whole microseconds and are turned
+into minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
 
 `{zone}` is the clinic's time zone as a quoted literal; `{codes}` holds the shipped
-instrument definitions' panel code and items ({item: item LOINC}) by code and version.
+instrument definitions' panel code and items ({item: the item's number in `fast.ItemCodes`})
+by code and version.
 """
 
 from __future__ import annotations
