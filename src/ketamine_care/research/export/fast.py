@@ -5,8 +5,13 @@ files, columns and types are the Python path's.
 
 Order: the kept patients' table (the cohort's research ids and date offsets), the patients
 table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
-patient), the suppressed patients deleted from the kept table, then every other table
-joined to it.
+patient), the suppressed patients deleted from the kept table, the numbering tables
+(`fast_sql.NUMBERING`), then every other table joined to them.
+
+Integers cross the wire where strings repeat: each row names its patient by the patient's
+number in the patients file (`seq`) and each item answer its item by its number in the
+export's `ItemCodes`; `decode_batch` turns them back into the research id, instrument, item
+and item LOINC strings, so the files are what they were.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ketamine_care.research.export import columns as c
 from ketamine_care.research.export import fast_sql as q
 from ketamine_care.research.export.arrays import micro_minutes, ratio
 from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS, consenting
+from ketamine_care.research.export.fast_parallel import write_tables
 from ketamine_care.research.export.fast_read import open_session, statement_schema
 from ketamine_care.research.export.kanon import k_anonymise_table, map_values
 from ketamine_care.research.export.sources_measures import instrument_codes
@@ -44,9 +50,60 @@ STATEMENTS: dict[str, q.Statement] = {
 }
 
 
-def table_batch(table: c.Table, batch: pa.RecordBatch) -> pa.RecordBatch:
-    """A batch as read from SQL turned into the table's columns: day numbers as dates,
-    microseconds as minutes, the dose per kilogram derived (as `sources._build_doses`)."""
+# Per export, on the export's own transaction only (SET LOCAL): no JIT compilation (a second
+# or more per statement, for queries that run once), and sorts and hashes of the numbering
+# tables in memory rather than in temporary files.
+SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '256MB'")
+ITEM_COLUMNS = ("instrument", "item", "item_loinc")
+
+
+class ItemCodes:
+    """The shipped definitions' items numbered 0, 1, ...: the number the SQL sends for an
+    item answer, and the instrument, item id and item LOINC it stands for."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str | None]] = []
+        self.by_version: dict[tuple[str, str], dict[str, int]] = {}
+
+    def add(self, code: str, version: str, items: dict[str, str | None]) -> dict[str, int]:
+        numbers = {}
+        for item, loinc in items.items():
+            numbers[item] = len(self.rows)
+            self.rows.append((code, item, loinc))
+        self.by_version[(code, version)] = numbers
+        return numbers
+
+    def column(self, name: str) -> pa.Array:
+        index = ITEM_COLUMNS.index(name)
+        return pa.array([row[index] for row in self.rows], pa.string())
+
+
+def decode_batch(
+    batch: pa.RecordBatch, rids: pa.Array | None = None, items: ItemCodes | None = None
+) -> pa.RecordBatch:
+    """A batch as the SQL sends it with its numbers replaced: `research_id` (a patient's
+    `seq`) by the research id in `rids` at that position, `item_code` by the instrument,
+    item and item LOINC it stands for. A number outside the lists is an error."""
+    columns = {name: batch.column(name) for name in batch.schema.names}
+    if rids is not None and "research_id" in columns:
+        columns["research_id"] = rids.take(columns["research_id"])
+    if items is not None and "item_code" in columns:
+        numbers = columns.pop("item_code")
+        for name in ITEM_COLUMNS:
+            columns[name] = items.column(name).take(numbers)
+    return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+
+
+def table_batch(
+    table: c.Table,
+    batch: pa.RecordBatch,
+    rids: pa.Array | None = None,
+    items: ItemCodes | None = None,
+) -> pa.RecordBatch:
+    """A batch as read from SQL turned into the table's columns: numbers decoded
+    (`decode_batch`), day numbers as dates, microseconds as minutes, the dose per kilogram
+    derived (as `sources._build_doses`)."""
+    batch = decode_batch(batch, rids, items)
     arrays = []
     for column in table.columns:
         if column.name == "dose_mg_per_kg":
@@ -61,13 +118,21 @@ def table_batch(table: c.Table, batch: pa.RecordBatch) -> pa.RecordBatch:
 
 class FastExport:
     """The SQL path of one export: its temporary tables and reads on one session
-    (`fast_read.open_session`: its own ADBC connection, or Django's)."""
+    (`fast_read.open_session`: its own ADBC connection, or Django's), and a second one for
+    some tables (`fast_parallel`)."""
+
+    SETTINGS = SETTINGS
 
     def __init__(self, scope, folder: Path, *, csv: bool) -> None:
         self.scope, self.folder, self.csv = scope, folder, csv
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
-        self.names = {"kept": f"{stem}_kept", "codes": f"{stem}_codes"}
+        self.names = {
+            name: f"{stem}_{name}" for name in ("kept", "codes", "people", "plans", "sess", "adm")
+        }
+        self.rids: pa.Array | None = None
+        self.items = ItemCodes()
+        self._code_rows: list[tuple] = []
         connection.ensure_connection()
         self.literals = {
             "zone": self._literal(str(scope.zone)),
@@ -77,22 +142,31 @@ class FastExport:
     def _literal(self, value) -> str:
         return psql.Literal(value).as_string(connection.connection)
 
-    def sql(self, statement: q.Statement, **more: str) -> str:
-        return statement.sql.format(**self.names, **self.literals, **more)
+    def sql(self, statement: str, **more: str) -> str:
+        return statement.format(**self.names, **self.literals, **more)
 
     def __enter__(self) -> FastExport:
         try:
+            for setting in SETTINGS:
+                self.session.execute(setting)
             self._make_kept()
-            self._make_codes()
+            self.make_codes()
         except BaseException:
             self.__exit__()
             raise
         return self
 
     def __exit__(self, *exc) -> None:
+        """Drop the temporary tables and close the session. After a failure the drops may
+        fail too (the transaction is aborted; its rollback removes the tables): the
+        original error is the one raised."""
+        failed = bool(exc) and exc[0] is not None
         try:
             for name in self.names.values():
                 self.session.execute(f"DROP TABLE IF EXISTS {name}")
+        except Exception:
+            if not failed:
+                raise
         finally:
             self.session.close()
 
@@ -112,23 +186,27 @@ class FastExport:
         self.session.execute(f"CREATE INDEX ON {kept} (patient_id)")
         self.session.execute(f"ANALYZE {kept}")
 
-    def _make_codes(self) -> None:
+    def make_codes(self, session=None) -> None:
         """Every shipped instrument definition's panel code and items, as the Python path
-        reads them (`sources_measures.instrument_codes`)."""
+        reads them (`sources_measures.instrument_codes`), each item by its number in
+        `self.items` (numbered once per export, the same on every session)."""
+        session = session or self.session
         codes = self.names["codes"]
-        self.session.execute(
+        session.execute(
             f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
         )
-        rows = []
-        for code, version in shipped_versions():
-            panel, items = instrument_codes(code, version)
-            rows.append((code, version, panel, json.dumps(items)))
-        self.session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", rows)
-        self.session.execute(f"ANALYZE {codes}")
+        if not self._code_rows:
+            for code, version in shipped_versions():
+                panel, items = instrument_codes(code, version)
+                numbers = self.items.add(code, version, items)
+                self._code_rows.append((code, version, panel, json.dumps(numbers)))
+        session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", self._code_rows)
+        session.execute(f"ANALYZE {codes}")
 
     def write_patients(self, today: date) -> tuple[int, dict]:
-        """The k-anonymous patients table; the suppressed patients leave the kept table."""
-        text = self.sql(q.PATIENTS, today=self._literal(today))
+        """The k-anonymous patients table; the suppressed patients leave the kept table,
+        and the kept ones are numbered (`fast_sql.NUMBERING`) in the file's order."""
+        text = self.sql(q.PATIENTS.sql, today=self._literal(today))
         read = list(self.session.batches(q.PATIENTS, text))
         table = patients_before_kanon(
             pa.Table.from_batches(read, schema=statement_schema(q.PATIENTS))
@@ -140,17 +218,35 @@ class FastExport:
             self.session.execute(
                 f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
             )
+        for statement in q.NUMBER_PEOPLE + q.NUMBER_SESSIONS:
+            self.session.execute(self.sql(statement))
+        self.rids = anonymous.column("research_id").combine_chunks()
+        self._check_numbering()
         anonymous = anonymous.drop_columns(["patient_id"])
         with TableWriter(c.PATIENTS, self.folder, csv=self.csv) as out:
             for batch in anonymous.to_batches(max_chunksize=50_000):
                 out.write(batch)
         return out.rows, report.as_dict()
 
-    def write_table(self, table: c.Table) -> int:
+    def _check_numbering(self) -> None:
+        """Every numbered patient has a research id in the patients file (the numbers are
+        positions in it): otherwise an export would name the wrong patients."""
+        text = self.sql(q.PEOPLE_COUNT.sql)
+        counted = pa.Table.from_batches(list(self.session.batches(q.PEOPLE_COUNT, text)))
+        if counted.column(0)[0].as_py() != len(self.rids):
+            raise RuntimeError("research export: the numbered patients are not the file's")
+
+    def write_tables(self, tables, tell) -> dict[str, int]:
+        """Every table but the patients' (`fast_parallel.write_tables`)."""
+        return write_tables(self, tables, tell)
+
+    def write_table(self, table: c.Table, session=None) -> int:
+        """One table's file(s), read on `session` (the export's own by default)."""
+        session = session or self.session
         statement = STATEMENTS[table.name]
         with TableWriter(table, self.folder, csv=self.csv) as out:
-            for batch in self.session.batches(statement, self.sql(statement)):
-                out.write(table_batch(table, batch))
+            for batch in session.batches(statement, self.sql(statement.sql)):
+                out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
 
 

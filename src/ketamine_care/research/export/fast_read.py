@@ -14,7 +14,9 @@ columns and types; the temporary tables a statement reads are made on the same s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from urllib.parse import quote, urlencode
 
 import pyarrow as pa
@@ -26,6 +28,7 @@ from pyarrow import csv as pacsv
 from ketamine_care.research.export import fast_sql as q
 
 READ_BLOCK = 8 << 20  # bytes of CSV parsed at a time (a Parquet row group or so)
+PREFETCH = 4  # record batches the driver reads ahead of the writer
 PREFER_ADBC = True  # False: always Django's connection (the benchmark measures both)
 
 
@@ -66,6 +69,9 @@ class DjangoSession:
                 )
                 yield from table.to_batches()
 
+    def cancel(self) -> None:
+        """Never runs beside another session (one connection: nothing to cancel)."""
+
     def close(self) -> None:
         pass
 
@@ -89,8 +95,21 @@ class AdbcSession:
     name = "adbc"
 
     def __init__(self, dbapi) -> None:
+        self._dbapi = dbapi
         self._connection = dbapi.connect(database_uri())
         self._cursor = self._connection.cursor()
+
+    def another(self) -> AdbcSession:
+        """A second session of its own (its own connection and transaction)."""
+        return AdbcSession(self._dbapi)
+
+    def ingest(self, name: str, table: pa.Table) -> None:
+        """`table` as a new temporary table `name` of this session (binary COPY)."""
+        self._cursor.adbc_ingest(name, table, mode="create", temporary=True)
+
+    def cancel(self) -> None:
+        """Stop the statement this session runs (from another thread), if any."""
+        self._cursor.adbc_cancel()
 
     def execute(self, sql: str, params=None) -> None:
         self._cursor.execute(_inline(sql, params))
@@ -100,10 +119,12 @@ class AdbcSession:
             self._cursor.execute(_inline(sql, row))
 
     def batches(self, statement: q.Statement, text: str) -> Iterator[pa.RecordBatch]:
-        """The rows as record batches, renamed and cast to the statement's columns."""
+        """The rows as record batches, renamed and cast to the statement's columns. The
+        driver reads the next batches on a thread of its own (`prefetched`) while the caller
+        writes this one: the server, the driver and the writer work at the same time."""
         schema = statement_schema(statement)
         self._cursor.execute(text)
-        for batch in self._cursor.fetch_record_batch():
+        for batch in prefetched(self._cursor.fetch_record_batch()):
             arrays = [batch.column(i).cast(f.type) for i, f in enumerate(schema)]
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
@@ -111,6 +132,50 @@ class AdbcSession:
         self._cursor.close()
         self._connection.rollback()  # only temporary tables: nothing to keep
         self._connection.close()
+
+
+_DONE = object()
+
+
+def prefetched(source: Iterable, depth: int = PREFETCH) -> Iterator:
+    """`source`'s items, read ahead by up to `depth` items on a thread (pyarrow and the
+    driver release the GIL while they read). An error of the source is raised here; when
+    the caller stops early (or fails), the thread stops after its current item."""
+    ahead: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for item in source:
+                if not put((None, item)):
+                    return
+        except BaseException as error:  # handed to the caller, raised there
+            put((error, None))
+            return
+        put((None, _DONE))
+
+    reader = threading.Thread(target=read, name="research-export-read", daemon=True)
+    reader.start()
+    try:
+        while True:
+            error, item = ahead.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _inline(sql: str, params) -> str:

@@ -1,15 +1,18 @@
 """The research export's tables as one SQL statement each, for PostgreSQL (`fast.py`).
 
-Every statement reads the kept patients' table `{kept}` (patient id, research id, date
-offset: the project's consenting patients that k-anonymity kept), so the de-identification
-happens in the database: the research id replaces the patient, every calendar date is
-shifted by the patient's offset and leaves as a day number (days since 1970-01-01), no
-identifier or free-text column is selected, and rows are ordered as the Python path
-(`sources.py`) orders them. Durations leave as whole microseconds and are turned into
-minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
+Every statement reads the export's temporary tables: `{kept}` (patient id, research id, date
+offset of the project's consenting patients; k-anonymity's suppressions are deleted from
+it) and the numbering tables made from it (`NUMBERING`: each kept patient's number `seq`,
+each course's, session's and administration's number), so the de-identification happens
+in the database: a patient leaves as its `seq` (the client puts the research id back), every
+calendar date is shifted by the patient's offset and leaves as a day number (days since
+1970-01-01), no identifier or free-text column is selected, and rows are ordered as the
+Python path (`sources.py`) orders them. Durations leave as whole microseconds and are turned
+into minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
 
 `{zone}` is the clinic's time zone as a quoted literal; `{codes}` holds the shipped
-instrument definitions' panel code and items ({item: item LOINC}) by code and version.
+instrument definitions' panel code and items ({item: the item's number in `fast.ItemCodes`})
+by code and version.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import pyarrow as pa
 EPOCH = "DATE '1970-01-01'"
 
 
-def shifted_day(expression: str) -> str:
-    """A date (or an instant's clinic day) plus the patient's offset, as days since 1970."""
-    return f"(({expression}) - {EPOCH}) + k.shift"
+def shifted_day(expression: str, alias: str = "k") -> str:
+    """A date (or an instant's clinic day) plus the patient's offset (the `shift` column of
+    the table `alias`), as days since 1970."""
+    return f"(({expression}) - {EPOCH}) + {alias}.shift"
 
 
 def micro(interval: str) -> str:
@@ -45,20 +49,49 @@ class Statement:
 S, N, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 D = pa.int32()  # a shifted day number, cast to date32 after reading
 
-# The patients' sessions, numbered per patient in (scheduled_for, id) order.
-SESSION_NUMBERS = """
-sess AS (
-  SELECT s.id, s.patient_id, s.scheduled_for, s.dose_started_at, k.rid,
-         ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY s.scheduled_for, s.id) AS n
-  FROM treatment_sessions_treatmentsession s JOIN {kept} k ON k.patient_id = s.patient_id
-)"""
+# Numbered once per export into temporary tables (`NUMBERING`), after k-anonymity: `{people}`
+# gives each kept patient a dense number `seq` in patient-id order (the order of every table
+# and of the patients file, whose research ids the client looks up by it: an integer crosses
+# the wire, not the research id); `{plans}`, `{sess}` and `{adm}` number each patient's
+# courses, sessions and active administrations in date order, so no table sorts them again.
+NUMBER_PEOPLE = (
+    """CREATE TEMPORARY TABLE {people} AS
+SELECT patient_id, shift, (ROW_NUMBER() OVER (ORDER BY patient_id) - 1)::int4 AS seq
+FROM {kept}""",
+    "CREATE UNIQUE INDEX ON {people} (patient_id)",
+    "ANALYZE {people}",
+)
+NUMBER_SESSIONS = (
+    """CREATE TEMPORARY TABLE {plans} AS
+SELECT t.id, k.seq, k.shift,
+       ROW_NUMBER() OVER (PARTITION BY t.patient_id ORDER BY t.start_date, t.id) AS n
+FROM dosing_treatmentplan t JOIN {people} k ON k.patient_id = t.patient_id""",
+    "CREATE UNIQUE INDEX ON {plans} (id)",
+    "ANALYZE {plans}",
+    """CREATE TEMPORARY TABLE {sess} AS
+SELECT s.id, k.seq, k.shift, s.scheduled_for, s.dose_started_at,
+       ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY s.scheduled_for, s.id) AS n
+FROM treatment_sessions_treatmentsession s JOIN {people} k ON k.patient_id = s.patient_id""",
+    "CREATE UNIQUE INDEX ON {sess} (id)",
+    "ANALYZE {sess}",
+)
+NUMBER_ADMINISTRATIONS = (
+    """CREATE TEMPORARY TABLE {adm} AS
+SELECT a.id, k.seq, k.shift,
+       ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
+FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
+WHERE a.status = 'active'""",
+    "CREATE UNIQUE INDEX ON {adm} (id)",
+    "ANALYZE {adm}",
+)
+NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS + NUMBER_ADMINISTRATIONS
 
-# The patients' courses, numbered per patient in (start_date, id) order.
-COURSE_NUMBERS = """
-plan_no AS (
-  SELECT p.id, ROW_NUMBER() OVER (PARTITION BY p.patient_id ORDER BY p.start_date, p.id) AS n
-  FROM dosing_treatmentplan p JOIN {kept} k ON k.patient_id = p.patient_id
-)"""
+K = pa.int32()  # a kept patient's `seq`, or an item's number in the export's item codes
+PEOPLE = Statement(
+    "SELECT patient_id, shift, seq FROM {people} ORDER BY seq",
+    (("patient_id", N), ("shift", K), ("seq", K)),
+)
+PEOPLE_COUNT = Statement("SELECT COUNT(*) FROM {people}", (("patients", pa.int64()),))
 
 # The cohort's patients before k-anonymity: age in completed years on the first course's
 # start (or today), the first course's protocol and shifted month, the number of courses.
@@ -93,101 +126,96 @@ ORDER BY k.patient_id""",
 
 COURSES = Statement(
     f"""
-SELECT k.rid,
-       ROW_NUMBER() OVER (PARTITION BY t.patient_id ORDER BY t.start_date, t.id),
-       t.protocol_id, v.version, t.status, {shifted_day("t.start_date")}, t.horizon_weeks,
-       (SELECT COUNT(*) FROM dosing_plannedvisit pv WHERE pv.plan_id = t.id)
-FROM dosing_treatmentplan t JOIN {{kept}} k ON k.patient_id = t.patient_id
+SELECT k.seq, k.n, t.protocol_id, v.version, t.status, {shifted_day("t.start_date")},
+       t.horizon_weeks, (SELECT COUNT(*) FROM dosing_plannedvisit pv WHERE pv.plan_id = t.id)
+FROM {{plans}} k JOIN dosing_treatmentplan t ON t.id = k.id
 JOIN protocols_protocolversion v ON v.id = t.protocol_version_id
-ORDER BY t.patient_id, t.start_date, t.id""",
-    (("research_id", S), ("course_number", N), ("protocol", S), ("protocol_version", N),
+ORDER BY k.seq, k.n""",
+    (("research_id", K), ("course_number", N), ("protocol", S), ("protocol_version", N),
      ("status", S), ("start_date", D), ("horizon_weeks", N), ("planned_visits", N)),
 )  # fmt: skip
 
 SESSIONS = Statement(
     f"""
-WITH {COURSE_NUMBERS}
-SELECT k.rid,
-       ROW_NUMBER() OVER (PARTITION BY s.patient_id ORDER BY s.scheduled_for, s.id),
-       plan_no.n, pv.number, s.protocol_id, s.drug, s.route, s.state,
+SELECT k.seq, k.n, plans.n, pv.number, s.protocol_id, s.drug, s.route, s.state,
        {shifted_day(clinic_day("s.scheduled_for"))},
        {micro("s.discharged_at - s.dose_started_at")}
-FROM treatment_sessions_treatmentsession s JOIN {{kept}} k ON k.patient_id = s.patient_id
+FROM {{sess}} k JOIN treatment_sessions_treatmentsession s ON s.id = k.id
 LEFT JOIN dosing_plannedvisit pv ON pv.id = s.planned_visit_id
-LEFT JOIN plan_no ON plan_no.id = pv.plan_id
-ORDER BY s.patient_id, s.scheduled_for, s.id""",
-    (("research_id", S), ("session_number", N), ("course_number", N), ("visit_number", N),
+LEFT JOIN {{plans}} plans ON plans.id = pv.plan_id
+ORDER BY k.seq, k.n""",
+    (("research_id", K), ("session_number", N), ("course_number", N), ("visit_number", N),
      ("protocol", S), ("drug", S), ("route", S), ("state", S), ("session_date", D),
      ("minutes_dose_to_discharge", N)),
 )  # fmt: skip
 
 DOSES = Statement(
     f"""
-WITH {SESSION_NUMBERS}
-SELECT sess.rid, sess.n, d.drug, d.route, d.dose_mg::float8, d.calculated_dose_mg::float8,
+SELECT k.seq, k.n, d.drug, d.route, d.dose_mg::float8, d.calculated_dose_mg::float8,
        w.weight_kg::float8, {micro("d.infusion_ended_at - d.infusion_started_at")}
-FROM treatment_sessions_doseadministration d JOIN sess ON sess.id = d.session_id
+FROM treatment_sessions_doseadministration d JOIN {{sess}} k ON k.id = d.session_id
 LEFT JOIN treatment_sessions_presessionchecks c ON c.session_id = d.session_id
 LEFT JOIN patients_bodymeasurement w ON w.id = c.weight_measurement_id
-ORDER BY sess.patient_id, sess.scheduled_for, d.session_id, d.id""",
-    (("research_id", S), ("session_number", N), ("drug", S), ("route", S), ("dose_mg", F),
+ORDER BY k.seq, k.n, d.id""",
+    (("research_id", K), ("session_number", N), ("drug", S), ("route", S), ("dose_mg", F),
      ("calculated_dose_mg", F), ("weight_kg", F), ("infusion_minutes", N)),
 )  # fmt: skip
 
+# The readings are summarised per session first (one narrow aggregate), then joined.
 VITALS = Statement(
-    f"""
-WITH {SESSION_NUMBERS}
-SELECT sess.rid, sess.n, COUNT(*), MAX(r.bp_systolic_mmhg), MAX(r.bp_diastolic_mmhg),
-       MAX(r.heart_rate_bpm), MIN(r.heart_rate_bpm), MIN(r.spo2_percent),
-       MIN(r.respiratory_rate_per_min), MIN(r.moaas)
-FROM sess JOIN treatment_sessions_vitalsignsreading r ON r.session_id = sess.id
-GROUP BY sess.patient_id, sess.scheduled_for, sess.id, sess.rid, sess.n
-ORDER BY sess.patient_id, sess.scheduled_for, sess.id""",
-    (("research_id", S), ("session_number", N), ("readings", N), ("systolic_max_mmhg", N),
+    """
+SELECT k.seq, k.n, r.readings, r.sys, r.dia, r.hr_max, r.hr_min, r.spo2, r.rr, r.moaas
+FROM {sess} k JOIN (
+  SELECT session_id, COUNT(*) AS readings, MAX(bp_systolic_mmhg) AS sys,
+         MAX(bp_diastolic_mmhg) AS dia, MAX(heart_rate_bpm) AS hr_max,
+         MIN(heart_rate_bpm) AS hr_min, MIN(spo2_percent) AS spo2,
+         MIN(respiratory_rate_per_min) AS rr, MIN(moaas) AS moaas
+  FROM treatment_sessions_vitalsignsreading GROUP BY session_id
+) r ON r.session_id = k.id
+ORDER BY k.seq, k.n""",
+    (("research_id", K), ("session_number", N), ("readings", N), ("systolic_max_mmhg", N),
      ("diastolic_max_mmhg", N), ("heart_rate_max_bpm", N), ("heart_rate_min_bpm", N),
      ("spo2_min_percent", N), ("respiratory_rate_min", N), ("moaas_min", N)),
 )  # fmt: skip
 
 ADMINISTRATIONS = Statement(
     f"""
-SELECT k.rid,
-       ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id),
-       a.instrument_code, codes.panel, a.definition_version,
+SELECT k.seq, k.n, a.instrument_code, codes.panel, a.definition_version,
        {shifted_day(clinic_day("a.administered_at"))},
        a.time_point, a.follow_up_day, a.source, a.total, a.band
-FROM instruments_administration a JOIN {{kept}} k ON k.patient_id = a.patient_id
+FROM {{adm}} k JOIN instruments_administration a ON a.id = k.id
 LEFT JOIN {{codes}} codes
   ON codes.code = a.instrument_code AND codes.version = a.definition_version
-WHERE a.status = 'active'
-ORDER BY a.patient_id, a.administered_at, a.id""",
-    (("research_id", S), ("administration_number", N), ("instrument", S),
+ORDER BY k.seq, k.n""",
+    (("research_id", K), ("administration_number", N), ("instrument", S),
      ("instrument_loinc", S), ("definition_version", S), ("administration_date", D),
      ("time_point", S), ("follow_up_day", N), ("source", S), ("total", N), ("band", S)),
 )  # fmt: skip
 
 # Numeric answers to the definition's own items only, in the answers' stored key order.
-# The definitions' items join each administration before the numbering's sort, so the
-# expanded answers come out in that order and only each administration's few answers are
-# sorted (an incremental sort), never the whole table.
+# `{codes}`.items maps each item id of a definition version to its number in the export's
+# item codes (`fast.ItemCodes`: instrument, item and item LOINC by number), so a number
+# crosses the wire rather than three strings. The definitions' items join each
+# administration before the numbering's sort, so the expanded answers come out in that
+# order and only each administration's few answers are sorted (an incremental sort), never
+# the whole table; identical answers are expanded once (the planner's memoize).
 ITEM_ANSWERS = Statement(
     """
 WITH adm AS (
-  SELECT a.patient_id, a.administered_at, a.id, k.rid, a.instrument_code, codes.items,
-         a.answers,
+  SELECT a.patient_id, a.administered_at, a.id, k.seq, codes.items, a.answers,
          ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
-  FROM instruments_administration a JOIN {kept} k ON k.patient_id = a.patient_id
+  FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
   LEFT JOIN {codes} codes
     ON codes.code = a.instrument_code AND codes.version = a.definition_version
   WHERE a.status = 'active'
 )
-SELECT adm.rid, adm.n, adm.instrument_code, e.key, adm.items ->> e.key, e.value::float8
+SELECT adm.seq, adm.n, (adm.items ->> e.key)::int4, e.value::float8
 FROM adm CROSS JOIN LATERAL jsonb_each(
   CASE WHEN jsonb_typeof(adm.answers) = 'object' THEN adm.answers END
 ) WITH ORDINALITY AS e(key, value, ord)
 WHERE adm.items ? e.key AND jsonb_typeof(e.value) = 'number'
 ORDER BY adm.patient_id, adm.administered_at, adm.id, e.ord""",
-    (("research_id", S), ("administration_number", N), ("instrument", S), ("item", S),
-     ("item_loinc", S), ("value", F)),
+    (("research_id", K), ("administration_number", N), ("item_code", K), ("value", F)),
 )  # fmt: skip
 
 OUTCOME_FLAGS = (
@@ -196,18 +224,17 @@ OUTCOME_FLAGS = (
 )  # fmt: skip
 OUTCOMES = Statement(
     f"""
-WITH {COURSE_NUMBERS}
-SELECT k.rid, plan_no.n, cs.protocol_id, cs.indication, cs.instrument,
+SELECT p.seq, k.n, cs.protocol_id, cs.indication, cs.instrument,
        cs.baseline_total::float8, cs.sessions, {", ".join(f"cs.{f}" for f in OUTCOME_FLAGS)},
        cs.first_response_day, cs.observed_days, cs.relapse_event, cs.relapse_days,
        cs.early_4h, cs.early_24h, cs.early_day7, cs.expected_measures, cs.received_measures,
        cs.adverse_events, cs.bp_alerts, cs.cadss_peak::float8
-FROM registry_coursesummary cs JOIN {{kept}} k ON k.patient_id = cs.patient_id
+FROM registry_coursesummary cs JOIN {{people}} p ON p.patient_id = cs.patient_id
 JOIN dosing_treatmentplan t ON t.id = cs.plan_id
-LEFT JOIN plan_no ON plan_no.id = cs.plan_id
+LEFT JOIN {{plans}} k ON k.id = cs.plan_id
 WHERE cs.analysable
-ORDER BY cs.patient_id, cs.start_date, cs.plan_id""",
-    (("research_id", S), ("course_number", N), ("protocol", S), ("indication", S),
+ORDER BY p.seq, cs.start_date, cs.plan_id""",
+    (("research_id", K), ("course_number", N), ("protocol", S), ("indication", S),
      ("instrument", S), ("baseline_total", F), ("sessions", N),
      *((name, B) for name in OUTCOME_FLAGS),
      ("first_response_day", N), ("observed_days", N), ("relapse_event", B),
@@ -218,11 +245,10 @@ ORDER BY cs.patient_id, cs.start_date, cs.plan_id""",
 
 ADVERSE_EVENTS = Statement(
     f"""
-WITH {SESSION_NUMBERS}
-SELECT sess.rid, sess.n, e.event_type, e.severity, e.serious, e.outcome,
-       {micro("e.onset_at - sess.dose_started_at")}
-FROM treatment_sessions_adverseevent e JOIN sess ON sess.id = e.session_id
-ORDER BY sess.patient_id, sess.scheduled_for, e.onset_at, e.id""",
-    (("research_id", S), ("session_number", N), ("event_type", S), ("severity", S),
+SELECT k.seq, k.n, e.event_type, e.severity, e.serious, e.outcome,
+       {micro("e.onset_at - k.dose_started_at")}
+FROM treatment_sessions_adverseevent e JOIN {{sess}} k ON k.id = e.session_id
+ORDER BY k.seq, k.scheduled_for, e.onset_at, e.id""",
+    (("research_id", K), ("session_number", N), ("event_type", S), ("severity", S),
      ("serious", B), ("outcome", S), ("onset_minute", N)),
 )  # fmt: skip

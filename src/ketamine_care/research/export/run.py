@@ -119,16 +119,25 @@ def write_export(
         scope = scope_for(project, cohort)
         if sql is None:
             sql = connection.vendor == "postgresql"
-        if sql:
-            _write_tables_sql(scope, manifest, folder, tell, csv=csv)
-        else:
-            _write_tables(scope, manifest, folder, tell, csv=csv)
+        write = _write_tables_sql if sql else _write_tables
+        write(scope, manifest, folder, tell, csv=csv)
+        _finish(manifest, folder, csv=csv)
+    except BaseException:
+        _remove_written(folder)
+        raise
     finally:
         drop_cohort_table(cohort)
-    _finish(manifest, folder, csv=csv)
     _record_written(project, manifest, actor)
     tell("manifest", len(TABLES) + 1, len(TABLES) + 1)
     return manifest
+
+
+def _remove_written(folder: Path) -> None:
+    """The files of a failed export (the folder was empty or new: all of them are its own),
+    so that no partial table is taken for a whole one."""
+    for path in folder.iterdir():
+        if path.is_file():
+            path.unlink()
 
 
 def _write_tables(scope: Scope, manifest: Manifest, folder: Path, tell, *, csv: bool) -> None:
@@ -147,9 +156,15 @@ def _write_tables_sql(scope: Scope, manifest: Manifest, folder: Path, tell, *, c
         rows, manifest.deidentification = fast.write_patients(clinic_today(scope.project.clinic))
         manifest.tables[c.PATIENTS.name] = rows
         tell(c.PATIENTS.name, 1, total)
-        for done, source in enumerate(SOURCES, start=2):
-            manifest.tables[source.table.name] = fast.write_table(source.table)
-            tell(source.table.name, done, total)
+        done = [1]
+
+        def written(name: str) -> None:  # from the thread that wrote the table
+            done[0] += 1
+            tell(name, done[0], total)
+
+        rows = fast.write_tables([source.table for source in SOURCES], written)
+        for source in SOURCES:  # the manifest lists the tables in their order
+            manifest.tables[source.table.name] = rows[source.table.name]
 
 
 def _record_written(project, manifest: Manifest, actor) -> None:

@@ -92,6 +92,7 @@ def test_its_own_connection_writes_what_the_python_path_writes(
 
     from ketamine_care.accounts.models import Clinic, Role
     from ketamine_care.research.export import fast
+    from ketamine_care.research.export.fast_read import AdbcSession
     from ketamine_care.testing.base import make_user
 
     case = SimpleNamespace(clinic=Clinic.objects.create(name="Export clinic"))
@@ -103,8 +104,12 @@ def test_its_own_connection_writes_what_the_python_path_writes(
     used = []
     opened = fast.open_session
     monkeypatch.setattr(fast, "open_session", lambda: used.append(opened()) or used[-1])
+    others = []
+    another = AdbcSession.another
+    monkeypatch.setattr(AdbcSession, "another", lambda s: others.append(another(s)) or others[-1])
     mine = write_export(case.project, tmp_path / "sql", sql=True)
     assert [session.name for session in used] == ["adbc"]
+    assert len(others) == 1  # the rating-scale tables were written by a second session
     assert_same_export(tmp_path / "python", python, tmp_path / "sql", mine)
 
 
@@ -118,3 +123,37 @@ def test_a_batch_with_a_column_missing_is_refused():
     batch = pa.RecordBatch.from_pydict({"research_id": ["R1"]})
     with pytest.raises(KeyError):
         table_batch(TABLES[1], batch)
+
+
+@pytest.mark.only_on("postgresql")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("table", "numbering"), [("adverse_events", "sess"), ("item_answers", "adm")]
+)
+def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
+    _audit_guard_lifted_for_flush, tmp_path, monkeypatch, table, numbering
+):
+    """A statement that fails midway (a division by zero, in either session's group of
+    tables: fast_parallel) raises its own error, not the other session's cancellation; the
+    files already written are removed and no temporary table remains."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from ketamine_care.accounts.models import Clinic, Role
+    from ketamine_care.research.export import fast
+    from ketamine_care.research.export import fast_sql as q
+    from ketamine_care.testing.base import make_user
+
+    case = SimpleNamespace(clinic=Clinic.objects.create(name="Failing export clinic"))
+    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
+        setattr(case, role.value, make_user(f"{role.value}@fail.test", case.clinic, role.value))
+    seed_cohort(case)
+    broken = q.Statement(f"SELECT k.seq / 0 FROM {{{numbering}}} k", (("research_id", q.K),))
+    monkeypatch.setitem(fast.STATEMENTS, table, broken)
+    with pytest.raises(Exception, match="division by zero"):
+        write_export(case.project, tmp_path / "out", sql=True)
+    assert list((tmp_path / "out").iterdir()) == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE relname LIKE 'research_fast_%%'")
+        assert cursor.fetchall() == []

@@ -1,0 +1,113 @@
+"""The SQL path's numbers turned back into the export's strings (`fast.decode_batch`,
+`fast.ItemCodes`) and its read-ahead (`fast_read.prefetched`): pure, no database. The
+comparison of whole exports with the Python path is test_export_sql.py (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+
+import pyarrow as pa
+import pytest
+
+from ketamine_care.research.export import columns as c
+from ketamine_care.research.export.fast import ItemCodes, decode_batch, table_batch
+from ketamine_care.research.export.fast_read import prefetched
+
+RIDS = pa.array(["RAAAA", "RBBBB", "RCCCC"], pa.string())
+
+
+def codes() -> ItemCodes:
+    items = ItemCodes()
+    items.add("phq9", "1.0.0", {"phq9_1": "44250-9", "phq9_2": "44255-8"})
+    items.add("phq9", "1.0.1", {"phq9_1": "44250-9", "phq9_2": None})
+    items.add("gad7", "1.0.0", {"gad7_1": "69725-0"})
+    return items
+
+
+def test_items_are_numbered_once_per_definition_version():
+    items = codes()
+    assert items.by_version[("phq9", "1.0.0")] == {"phq9_1": 0, "phq9_2": 1}
+    assert items.by_version[("phq9", "1.0.1")] == {"phq9_1": 2, "phq9_2": 3}
+    assert items.by_version[("gad7", "1.0.0")] == {"gad7_1": 4}
+    assert items.column("item_loinc").to_pylist() == [
+        "44250-9", "44255-8", "44250-9", None, "69725-0"
+    ]  # fmt: skip
+
+
+def test_numbers_become_the_research_ids_and_item_strings():
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "research_id": pa.array([2, 0, 0, 1], pa.int32()),
+            "administration_number": pa.array([1, 1, 2, 1], pa.int64()),
+            "item_code": pa.array([4, 0, 3, 1], pa.int32()),
+            "value": pa.array([1.0, 2.0, 0.5, 3.0]),
+        }
+    )
+    out = table_batch(c.ITEM_ANSWERS, batch, RIDS, codes())
+    assert out.schema == c.ITEM_ANSWERS.schema
+    assert out.to_pylist() == [
+        {"research_id": "RCCCC", "administration_number": 1, "instrument": "gad7",
+         "item": "gad7_1", "item_loinc": "69725-0", "value": 1.0},
+        {"research_id": "RAAAA", "administration_number": 1, "instrument": "phq9",
+         "item": "phq9_1", "item_loinc": "44250-9", "value": 2.0},
+        {"research_id": "RAAAA", "administration_number": 2, "instrument": "phq9",
+         "item": "phq9_2", "item_loinc": None, "value": 0.5},
+        {"research_id": "RBBBB", "administration_number": 1, "instrument": "phq9",
+         "item": "phq9_2", "item_loinc": "44255-8", "value": 3.0},
+    ]  # fmt: skip
+
+
+def test_a_missing_number_stays_missing_and_other_columns_pass_through():
+    batch = pa.RecordBatch.from_pydict(
+        {"research_id": pa.array([None, 1], pa.int32()), "drug": ["ketamine", None]}
+    )
+    out = decode_batch(batch, RIDS)
+    assert out.to_pydict() == {"research_id": [None, "RBBBB"], "drug": ["ketamine", None]}
+
+
+def test_a_number_outside_the_patients_file_is_an_error():
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([3], pa.int32())})
+    with pytest.raises(IndexError):
+        decode_batch(batch, RIDS)
+
+
+def test_an_item_number_outside_the_item_codes_is_an_error():
+    batch = pa.RecordBatch.from_pydict({"item_code": pa.array([5], pa.int32())})
+    with pytest.raises(IndexError):
+        decode_batch(batch, None, codes())
+
+
+def test_prefetched_gives_every_item_in_order():
+    assert list(prefetched(iter(range(50)), depth=3)) == list(range(50))
+    assert list(prefetched(iter([]))) == []
+
+
+def test_prefetched_raises_the_sources_error_after_its_items():
+    def source():
+        yield 1
+        yield 2
+        raise ValueError("the server went away")
+
+    seen = []
+    with pytest.raises(ValueError, match="went away"):
+        for item in prefetched(source()):
+            seen.append(item)
+    assert seen == [1, 2]
+
+
+def test_prefetched_stops_its_thread_when_the_caller_stops():
+    reads = []
+
+    def endless():
+        n = 0
+        while True:
+            reads.append(n)
+            yield n
+            n += 1
+
+    before = threading.active_count()
+    items = prefetched(endless(), depth=2)
+    assert next(items) == 0
+    items.close()  # the caller failed or stopped: the generator's finally runs
+    assert threading.active_count() == before
+    assert len(reads) <= 5  # read ahead by at most the depth (and the item in hand)
