@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ketamine_care.screening.evaluator import SEVERITY_ORDER
@@ -70,6 +70,11 @@ def _consistent(facts: dict[str, Any]) -> bool:
         return False
     systolic, diastolic = facts.get("bp_systolic"), facts.get("bp_diastolic")
     return systolic is None or diastolic is None or diastolic < systolic
+
+
+# An adult in the emergency department with nothing recorded but an empty history and
+# medication list: the diagnoses are not recorded.
+_ED_UNKNOWN_DIAGNOSES: dict[str, Any] = {"age_years": 18.0, "history": [], "medications": []}
 
 
 def _with(facts: dict[str, Any], key: str, word: str) -> dict[str, Any]:
@@ -181,8 +186,28 @@ def test_a_higher_blood_pressure_never_improves_the_verdict(facts, protocol, up_
 
 @settings(max_examples=200, deadline=None)
 @given(facts_strategy, st.sampled_from(ALL_PROTOCOLS), st.sampled_from(ICD10_CODES))
+@example(_ED_UNKNOWN_DIAGNOSES, "ed-severe-agitation", "F12.259")
 def test_adding_a_diagnosis_code_never_improves_the_verdict(facts, protocol, code) -> None:
-    assert _rank(protocol, _with(facts, "icd10_codes", code)) >= _rank(protocol, facts)
+    # Over a complete list of diagnoses a code only adds.
+    known = {**facts, "diagnoses": facts.get("diagnoses") or []}
+    assert _rank(protocol, _with(known, "icd10_codes", code)) >= _rank(protocol, known)
+    # With the diagnoses not recorded, a code may settle a rule that was missing information
+    # (which asks for an override) at its own severity, but never gives a better verdict than
+    # a patient recorded with no diagnosis at all.
+    assert _rank(protocol, _with(facts, "icd10_codes", code)) >= _rank(protocol, known)
+
+
+def test_a_code_settles_a_caution_that_missing_diagnoses_held_at_override() -> None:
+    unknown = screen("ed-severe-agitation", _ED_UNKNOWN_DIAGNOSES)
+    assert unknown.verdict == "requires_override"
+    assert [(r.rule, r.severity) for r in unknown.reasons] == [
+        ("ed.psychotic_disorder", "missing_information")
+    ]
+    coded = screen("ed-severe-agitation", _with(_ED_UNKNOWN_DIAGNOSES, "icd10_codes", "F12.259"))
+    assert coded.verdict == "eligible_with_cautions"
+    assert [(r.rule, r.severity) for r in coded.reasons] == [("ed.psychotic_disorder", "caution")]
+    none = screen("ed-severe-agitation", {**_ED_UNKNOWN_DIAGNOSES, "diagnoses": []})
+    assert none.verdict == "eligible"
 
 
 @settings(max_examples=200, deadline=None)
