@@ -22,9 +22,9 @@ from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.stored import stored_ip, stored_json
 from ketamine_care.audit.verify import verify_chain
+from ketamine_care.core.compiled import TEXT, CompiledQuery
 from ketamine_care.core.middleware import client_ip
 from ketamine_care.core.plain_insert import insert_all
-from ketamine_care.core.prepared import PreparedQuery
 
 GLOBAL_CHAIN = "global"
 # Each clinic's events go to its chain (key: the clinic's public id) and, while another
@@ -154,10 +154,10 @@ def _free_heads(held=None, **keys):
     return rows.order_by(*order).values_list(*HEAD_FIELDS)[:1]
 
 
-# Run by every audited request: compiled once per connection (`core.prepared`).
-_KEYS = [f"key{n}" for n in range(CHAIN_STRIPES)]
-_FREE_HEAD = PreparedQuery("audit-free-head", _free_heads, *_KEYS)
-_FREE_HEAD_HELD = PreparedQuery("audit-free-head-held", _free_heads, "held", *_KEYS)
+# Run by every audited request: compiled once per connection (`core.compiled`).
+_KEYS = dict.fromkeys((f"key{n}" for n in range(CHAIN_STRIPES)), TEXT)
+_FREE_HEAD = CompiledQuery("audit-free-head", _free_heads, **_KEYS)
+_FREE_HEAD_HELD = CompiledQuery("audit-free-head-held", _free_heads, held=TEXT, **_KEYS)
 
 
 def _transaction_of(conn):

@@ -1,21 +1,27 @@
-"""Querysets that every request runs, compiled once per database connection.
+"""Statements that many requests run, compiled once per database connection.
 
 Building a queryset and compiling it to SQL costs Django about as much CPU as a whole
-`/healthz` answer; for the few queries that run on every request (the API token, the audit
-chain's head) the SQL never changes, only a few values in it. `PreparedQuery` builds the
-queryset once with a marker in place of each such value, keeps the SQL and the compiler, and
-then only runs that SQL with the values and converts the rows as the ORM does (time zones,
-booleans, JSON). The queryset stays the definition: what it finds is what the ORM finds.
+`/healthz` answer. For the statements that run on (nearly) every request the SQL never
+changes, only a few values in it. Two kinds are kept, both in one cache per connection
+(`compiled_statements`):
+
+- `CompiledQuery`: a queryset built once with a marker in place of each value, whose SQL and
+  compiler are kept; each run puts the values in the marked positions, each in the form the
+  ORM would have sent it, and converts the rows as the ORM does (time zones, booleans,
+  JSON). The queryset stays the definition: what it finds is what the ORM finds.
+- `ShapedStatement`: SQL built from words whose shape (how many, how long) fixes the SQL,
+  compiled once per shape (the search).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 
 # Integer markers: inside every integer column's range (a lookup refuses a value outside it),
 # and far above any key these tables reach. UUID markers: a fixed prefix, then the index.
@@ -23,34 +29,56 @@ _INT_MARK = 2_147_480_000
 _UUID_MARK = 0x6B65_7461_6D69_6E65 << 64
 
 
-class PreparedQuery:
-    """`build(**markers)` returns a queryset in which each named value is the marker given
-    for it (used once each); `rows(using, **values)` runs it with the values, `objects(...)`
-    turns the rows of a model queryset (no `values_list`) into instances. A value named in
-    `integers` is an int (a key), in `uuids` a `uuid.UUID` (stored as the backend stores it:
-    native on PostgreSQL, hex on SQLite); any other value reaches the database as given, not
-    through a field's conversion: text compared with text columns only."""
+def compiled_statements(using: str) -> dict:
+    """The connection's one cache: `queries` (by name) and `shapes` (by shape)."""
+    return connections[using].__dict__.setdefault("compiled_statements", {})
 
-    def __init__(
-        self,
-        name: str,
-        build: Callable[..., QuerySet],
-        *names: str,
-        integers: tuple[str, ...] = (),
-        uuids: tuple[str, ...] = (),
-    ) -> None:
-        self.name, self.build, self.names = name, build, names
-        self.integers, self.uuids = integers, uuids
+
+@dataclass(frozen=True)
+class Param:
+    """How one value of a `CompiledQuery` reaches its SQL: `text` as given (text compared
+    with text columns); `int` an int key, exactly (not a bool, not a str); `uuid` a
+    `uuid.UUID`, exactly, stored as the backend stores it (native on PostgreSQL, hex on
+    SQLite); `field` through the field it is compared with (`get_db_prep_value`: a time
+    becomes text on SQLite), marked by `sentinel`, a value of that field's type."""
+
+    kind: str
+    field: Field | None = None
+    sentinel: Any = None
+
+
+TEXT = Param("text")
+INT = Param("int")
+UUID_VALUE = Param("uuid")
+
+
+def through(field: Field, sentinel: Any) -> Param:
+    """A value put in through `field`, marked by `sentinel` while compiling."""
+    return Param("field", field, sentinel)
+
+
+class CompiledQuery:
+    """`build(**markers)` returns a queryset in which each value named in `params` is the
+    marker given for it; `rows(using, **values)` runs it with the values, `objects(...)`
+    turns the rows of a model queryset (no `values_list`) into instances.
+
+    The compilation checks itself: each marker must become exactly one SQL parameter, in
+    the form the run will give its values; otherwise it raises `ValueError`. A key or UUID
+    of another type is refused with `TypeError`, never sent as it came (the ORM would have
+    converted it)."""
+
+    def __init__(self, name: str, build: Callable[..., QuerySet], **params: Param) -> None:
+        self.name, self.build, self.params = name, build, params
 
     def rows(self, using: str, **values: Any) -> list[tuple]:
         connection = connections[using]
-        compiled = connection.__dict__.setdefault("prepared_queries", {})
+        compiled = compiled_statements(using).setdefault("queries", {})
         if self.name not in compiled:
-            compiled[self.name] = self._compile(using)
+            compiled[self.name] = self._compile(connection, using)
         compiler, sql, params, positions = compiled[self.name]
         params = list(params)
-        for name, (position, kind) in positions.items():
-            params[position] = _filled(self.name, name, kind, values[name])
+        for name, position in positions.items():
+            params[position] = self._sql_value(name, values[name], connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             found = cursor.fetchall()
@@ -62,45 +90,45 @@ class PreparedQuery:
         names = [field.attname for field in model._meta.concrete_fields]
         return [model.from_db(using, names, row) for row in self.rows(using, **values)]
 
-    def _compile(self, using: str):
-        markers: dict[str, Any] = {}
-        for number, name in enumerate(self.names):
-            if name in self.integers:
-                markers[name] = _INT_MARK + number
-            elif name in self.uuids:
-                markers[name] = uuid.UUID(int=_UUID_MARK + number)
-            else:
-                markers[name] = f"\x00{self.name}:{name}\x00"
+    def _marker(self, number: int, name: str) -> Any:
+        param = self.params[name]
+        if param.kind == "int":
+            return _INT_MARK + number
+        if param.kind == "uuid":
+            return uuid.UUID(int=_UUID_MARK + number)
+        if param.kind == "text":
+            return f"\x00{self.name}:{name}\x00"
+        return param.sentinel
+
+    def _sql_value(self, name: str, value: Any, connection) -> Any:
+        param = self.params[name]
+        if param.kind == "int" and type(value) is not int:
+            raise TypeError(f"{self.name}: {name} must be an int")
+        if param.kind == "uuid":
+            if type(value) is not uuid.UUID:
+                raise TypeError(f"{self.name}: {name} must be a UUID")
+            return value if connection.features.has_native_uuid_field else value.hex
+        if param.kind == "field":
+            return param.field.get_db_prep_value(value, connection)
+        return value
+
+    def _compile(self, connection, using: str):
+        markers = {name: self._marker(n, name) for n, name in enumerate(self.params)}
         compiler = self.build(**markers).query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         positions = {}
         for name, marker in markers.items():
-            kinds = {"as is": marker}
-            if isinstance(marker, int):
-                kinds = {"int": marker}
-            elif isinstance(marker, uuid.UUID):
-                kinds = {"uuid": marker, "hex": marker.hex}
+            form = self._sql_value(name, marker, connection)
             found = [
-                (i, kind)
-                for i, value in enumerate(params)
-                for kind, form in kinds.items()
-                if type(value) is type(form) and value == form
+                i for i, value in enumerate(params) if type(value) is type(form) and value == form
             ]
             if len(found) != 1:
-                raise ValueError(f"{self.name}: {name} must be in the query once")
+                raise ValueError(
+                    f"{self.name}: {name} must be in the query once"
+                    " (it must become exactly one parameter)"
+                )
             positions[name] = found[0]
         return compiler, sql, tuple(params), positions
-
-
-def _filled(query: str, name: str, kind: str, value: Any) -> Any:
-    """A value in the form its marker took: a UUID's hex where the backend stores hex. A key
-    that is not an int, or a UUID that is not a `uuid.UUID`, is refused, never sent as it
-    came (the ORM would have converted it)."""
-    if kind == "int" and type(value) is not int:
-        raise TypeError(f"{query}: {name} must be an int")
-    if kind in ("uuid", "hex") and type(value) is not uuid.UUID:
-        raise TypeError(f"{query}: {name} must be a UUID")
-    return value.hex if kind == "hex" else value
 
 
 # Marker characters: word i of a shape is written with chr(_MARK + 2 * i) (private use
@@ -130,7 +158,7 @@ class ShapedStatement:
         if len(words) > (_MARK_END - _MARK) // 2 or any(_unmarkable(w) for w in words):
             return self.build(list(words), **fixed)
         connection = connections[using]
-        shapes = connection.__dict__.setdefault("shaped_statements", {})
+        shapes = compiled_statements(using).setdefault("shapes", {})
         shape = (self.name, tuple(len(w) for w in words), key)
         if shape not in shapes:
             if len(shapes) >= self.size:
