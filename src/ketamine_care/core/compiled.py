@@ -22,6 +22,8 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import Field, Model, QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
 
 # Integer markers: inside every integer column's range (a lookup refuses a value outside it),
 # and far above any key these tables reach. UUID markers: a fixed prefix, then the index.
@@ -60,7 +62,8 @@ def through(field: Field, sentinel: Any) -> Param:
 class CompiledQuery:
     """`build(**markers)` returns a queryset in which each value named in `params` is the
     marker given for it; `rows(using, **values)` runs it with the values, `objects(...)`
-    turns the rows of a model queryset (no `values_list`) into instances.
+    turns the rows of a model queryset (no `values_list`) into instances, `get(...)` into
+    one instance.
 
     The compilation checks itself: each marker must become exactly one SQL parameter, in
     the form the run will give its values; otherwise it raises `ValueError`. A key or UUID
@@ -71,24 +74,62 @@ class CompiledQuery:
         self.name, self.build, self.params = name, build, params
 
     def rows(self, using: str, **values: Any) -> list[tuple]:
+        compiler, found = self._run(using, values)
+        return [tuple(row) for row in compiler.results_iter(results=[found])]
+
+    def _run(self, using: str, values: dict[str, Any]):
+        """(compiler, raw rows) of one run with `values`."""
         connection = connections[using]
         compiled = compiled_statements(using).setdefault("queries", {})
         if self.name not in compiled:
             compiled[self.name] = self._compile(connection, using)
         compiler, sql, params, positions = compiled[self.name]
+        locks = compiler.query.select_for_update and connection.features.has_select_for_update
+        if locks and connection.get_autocommit():
+            # What the ORM's compiler raises: a lock outside a transaction would end at once.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(params)
         for name, position in positions.items():
             params[position] = self._sql_value(name, values[name], connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            found = cursor.fetchall()
-        return [tuple(row) for row in compiler.results_iter(results=[found])]
+            return compiler, cursor.fetchall()
 
     def objects(self, model: type[Model], using: str, **values: Any) -> list[Model]:
-        """The rows of a queryset of `model` (every concrete field, in order) as instances,
-        as the ORM builds them (`Model.from_db`)."""
-        names = [field.attname for field in model._meta.concrete_fields]
-        return [model.from_db(using, names, row) for row in self.rows(using, **values)]
+        """The rows of a queryset of `model` as instances, built as the ORM's `ModelIterable`
+        builds them: `Model.from_db` with the selected fields (deferred ones left unread),
+        the `select_related` instances linked, annotations set as attributes."""
+        compiler, found = self._run(using, values)
+        select, klass_info = compiler.select, compiler.klass_info
+        if klass_info["model"] is not model:
+            raise TypeError(f"{self.name} selects {klass_info['model'].__name__} rows")
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        related = get_related_populators(klass_info, select, using)
+        annotations = compiler.annotation_col_map or {}
+        instances = []
+        for row in compiler.results_iter(results=[found]):
+            instance = model.from_db(using, names, row[start:end])
+            for populator in related:
+                populator.populate(row, instance)
+            for attribute, column in annotations.items():
+                setattr(instance, attribute, row[column])
+            instances.append(instance)
+        return instances
+
+    def get(self, model: type[Model], using: str, **values: Any) -> Model:
+        """The one instance, or the ORM's `DoesNotExist` / `MultipleObjectsReturned`, as
+        `QuerySet.get` raises them (`build` slices to `MAX_GET_RESULTS`, as `get` does)."""
+        found = self.objects(model, using, **values)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise model.DoesNotExist(f"{model._meta.object_name} matching query does not exist.")
+        raise model.MultipleObjectsReturned(
+            f"get() returned more than one {model._meta.object_name} -- it returned {len(found)}!"
+        )
 
     def _marker(self, number: int, name: str) -> Any:
         param = self.params[name]
