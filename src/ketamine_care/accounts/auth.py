@@ -12,7 +12,7 @@ from ninja.security import HttpBearer, SessionAuth
 from ketamine_care.accounts.models import ApiToken, Clinic, Membership, User
 from ketamine_care.accounts.permissions import second_factor_required
 from ketamine_care.core.clock import activate_clinic_zone
-from ketamine_care.core.prepared import PreparedQuery
+from ketamine_care.core.compiled import TEXT, CompiledQuery
 
 
 class BearerTokenAuth(HttpBearer):
@@ -52,7 +52,7 @@ def token_membership(token_hash: str) -> Membership | None:
     one query: the token is not revoked, its user is active, and the user is an active member
     of the token's clinic. `token_id`, `token_used` (its last use), `token_scopes` and
     `token_patient` (its patient context) ride along. Every API
-    request asks this, so its query is compiled once per connection (`core.prepared`)."""
+    request asks this, so its query is compiled once per connection (`core.compiled`)."""
     using = router.db_for_read(Membership) or DEFAULT_DB_ALIAS
     rows = _TOKEN_MEMBERSHIP.rows(using, token_hash=token_hash)
     if not rows:
@@ -103,7 +103,7 @@ def _token_membership_query(token_hash: str):
     )
 
 
-_TOKEN_MEMBERSHIP = PreparedQuery("token-membership", _token_membership_query, "token_hash")
+_TOKEN_MEMBERSHIP = CompiledQuery("token-membership", _token_membership_query, token_hash=TEXT)
 
 
 class ClinicSessionAuth(SessionAuth):

@@ -56,6 +56,40 @@ def problems(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
             yield from problems(item, f"{path}[{index}]")
 
 
+def parsed_body(body: bytes) -> tuple[Any, bool]:
+    """(data, clean): the body's JSON (None when it is not JSON, which the operation answers
+    with 400), and True when `problems(data)` is certainly empty, known without walking it.
+
+    A NUL or a lone surrogate can reach a JSON string only as a `\\u` escape, a NUL byte,
+    or bytes that are not strict UTF-8 (the reader lets encoded surrogates through); a
+    number is not finite only as NaN, Infinity or a float too large (1e400). A body with
+    none of these holds no problem; any other is walked, as before."""
+    infinite = False
+
+    def number(text: str) -> float:
+        nonlocal infinite
+        value = float(text)
+        infinite = infinite or not math.isfinite(value)
+        return value
+
+    def constant(name: str) -> float:  # NaN, Infinity, -Infinity: as the reader gives them
+        nonlocal infinite
+        infinite = True
+        return float(name)
+
+    try:
+        data = json.loads(body, parse_float=number, parse_constant=constant)
+    except ValueError:
+        return None, True
+    if infinite or b"\\u" in body or b"\x00" in body:
+        return data, False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return data, False
+    return data, True
+
+
 def _error(status: int, code: str, message: str, fields: dict[str, str]) -> JsonResponse:
     return JsonResponse({"error": code, "message": message, "fields": fields}, status=status)
 
@@ -85,12 +119,10 @@ def input_error(request: HttpRequest) -> JsonResponse | None:
                 413, "too_large", "The request body is too large.", {"body": "Too large."}
             )
         if body:
-            try:
-                data = json.loads(body)
-            except ValueError:
-                data = None  # the operation answers 400 for a body it cannot parse
-            for name, message in problems(data):
-                fields.setdefault(name, message)
+            data, clean = parsed_body(body)
+            if not clean:
+                for name, message in problems(data):
+                    fields.setdefault(name, message)
     if fields:
         return _error(422, "validation_error", "The request has invalid fields.", fields)
     return None

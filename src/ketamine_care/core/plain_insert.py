@@ -79,6 +79,27 @@ def insert_all(objs: list[models.Model]) -> list[models.Model]:
     return objs
 
 
+def insert_one_sql(obj: models.Model, connection) -> tuple[str, list]:
+    """(sql, params) of `INSERT ... VALUES (...) RETURNING <pk>` for one unsaved `obj`, each
+    value as `insert_all` sends it, for a caller that runs it inside a statement of its own
+    (a data-modifying WITH); `saved(obj, key, using)` then marks it stored."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names)
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
+    )
+    params = [_prepared(obj, f, _plain_type(f), connection) for f in fields]
+    return sql, params
+
+
+def saved(obj: models.Model, key, using: str) -> None:
+    """Mark `obj` stored under `key`, as `insert_all` marks the rows it inserts."""
+    _saved([obj], [key], using)
+
+
 def _prepared(obj, field, kind: type | None, connection):
     """The value of `field` for `obj` as `bulk_create` would send it."""
     value = getattr(obj, field.attname) if kind else None

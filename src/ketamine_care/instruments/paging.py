@@ -15,8 +15,8 @@ from typing import Any
 from django.db import router
 from django.db.models import Q
 
+from ketamine_care.core.compiled import INT, TEXT, CompiledQuery
 from ketamine_care.core.errors import DomainError
-from ketamine_care.core.prepared import PreparedQuery
 from ketamine_care.instruments.models import Administration
 
 NEWEST_FIRST = ("-administered_at", "-id")
@@ -105,8 +105,8 @@ def administrations_page_values(
 
 
 # A chart opens on the first page: its query, and its alerts' query for each number of rows,
-# are compiled once per connection (`core.prepared`), keyed by what shapes their SQL.
-_COMPILED: dict[tuple, PreparedQuery] = {}
+# are compiled once per connection (`core.compiled`), keyed by what shapes their SQL.
+_COMPILED: dict[tuple, CompiledQuery] = {}
 
 
 def first_page_rows(*, patient_id: int, instrument: str | None = None, fields, size: int):
@@ -123,10 +123,11 @@ def page_alerts(*, fields, **ids: int):
     return model.objects.filter(administration_id__in=list(ids.values())).values_list(*fields)
 
 
-def _compiled(key: tuple, build, *names: str, integers: tuple[str, ...]) -> PreparedQuery:
+def _compiled(key: tuple, build, *names: str, integers: tuple[str, ...]) -> CompiledQuery:
     if key not in _COMPILED:
         name = "administrations:" + ":".join(map(str, key))
-        _COMPILED[key] = PreparedQuery(name, build, *names, integers=integers)
+        params = {n: INT if n in integers else TEXT for n in names}
+        _COMPILED[key] = CompiledQuery(name, build, **params)
     return _COMPILED[key]
 
 

@@ -11,7 +11,7 @@ from django.http import Http404
 
 from ketamine_care.accounts.models import Membership
 from ketamine_care.accounts.permissions import Capability, require
-from ketamine_care.core.prepared import PreparedQuery
+from ketamine_care.core.compiled import INT, UUID_VALUE, CompiledQuery
 from ketamine_care.patients.models import Patient
 
 
@@ -38,13 +38,8 @@ def patient_of_clinic(*, clinic_id: int, public_id: UUID):
 
 
 # Every chart and API read of a patient runs this: compiled once per connection.
-_PATIENT = PreparedQuery(
-    "patient-of-clinic",
-    patient_of_clinic,
-    "clinic_id",
-    "public_id",
-    integers=("clinic_id",),
-    uuids=("public_id",),
+_PATIENT = CompiledQuery(
+    "patient-of-clinic", patient_of_clinic, clinic_id=INT, public_id=UUID_VALUE
 )
 
 

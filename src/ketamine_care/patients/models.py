@@ -13,8 +13,8 @@ from django.conf import settings
 from django.db import models, router
 from django.db.models import Q
 
+from ketamine_care.core.compiled import INT, CompiledQuery
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
-from ketamine_care.core.prepared import PreparedQuery
 from ketamine_care.core.units import bmi
 
 # Input limits: plausibility bounds for data entry, not clinical thresholds.
@@ -308,17 +308,15 @@ def latest_measurement(*, patient_id: int, measured: str):
     return rows.filter(**{f"{measured}__isnull": False})[:1]
 
 
-_LATEST_WEIGHT = PreparedQuery(
+_LATEST_WEIGHT = CompiledQuery(
     "latest-weight",
     functools.partial(latest_measurement, measured="weight_kg"),
-    "patient_id",
-    integers=("patient_id",),
+    patient_id=INT,
 )
-_LATEST_HEIGHT = PreparedQuery(
+_LATEST_HEIGHT = CompiledQuery(
     "latest-height",
     functools.partial(latest_measurement, measured="height_cm"),
-    "patient_id",
-    integers=("patient_id",),
+    patient_id=INT,
 )
 
 

@@ -9,7 +9,7 @@ from django.db import router
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from ketamine_care.audit.services import record_read
-from ketamine_care.core.prepared import PreparedQuery
+from ketamine_care.core.compiled import INT, CompiledQuery
 from ketamine_care.patients.allergies import summarise_allergies
 from ketamine_care.patients.models import (
     Allergy,
@@ -57,11 +57,10 @@ def patient_rows(*, patient_id: int, model):
 
 
 _ACTIVE_ROWS = {
-    model: PreparedQuery(
+    model: CompiledQuery(
         f"chart-{model._meta.model_name}",
         functools.partial(patient_rows, model=model),
-        "patient_id",
-        integers=("patient_id",),
+        patient_id=INT,
     )
     for model in (Diagnosis, Allergy, Medication)
 }

@@ -28,8 +28,8 @@ from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
+from ketamine_care.core.compiled import ShapedStatement
 from ketamine_care.core.errors import DomainError
-from ketamine_care.core.prepared import ShapedStatement
 from ketamine_care.patients.models import Patient, SearchName
 
 MIN_CHARACTERS = 2

@@ -1,5 +1,6 @@
 """`record()` stores each event with one plain INSERT (`core.plain_insert`) instead of
-`AuditEvent.objects.create`: for generated events (actor or none, clinic or global chain,
+`AuditEvent.objects.create` (on PostgreSQL in one statement with the head's advance, a
+data-modifying WITH): for generated events (actor or none, clinic or global chain,
 patient, JSON changes of every kind, IPv4, IPv6 or no address) the stored row is column for
 column the row `create` stores from the same content, the returned event carries its key,
 and the chain still verifies."""
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ketamine_care.accounts.models import Clinic, User
-from ketamine_care.audit.models import AuditEvent
+from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.services import chain_key, record
 from ketamine_care.audit.verify import verify_chain
 from ketamine_care.testing.builders import make_patient
@@ -80,3 +82,15 @@ class EventInsertTests(TestCase):
         self.assertTrue(report.ok, report.problem)
         chain = chain_key(self.clinic if event["clinic"] else None)
         self.assertTrue(saved.chain == chain or saved.chain.startswith(f"{chain}/"))
+
+    def test_the_head_advances_to_the_event_in_the_same_statement_on_postgresql(self):
+        record(event_type="warm.up", clinic=self.clinic)  # the chain's head exists
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            saved = record(event_type="patient.viewed", actor=self.user, patient=self.patient)
+        head = AuditChainHead.objects.get(chain=saved.chain)
+        self.assertEqual((head.last_seq, head.last_hash), (saved.seq, saved.hash))
+        self.assertEqual(AuditEvent.objects.get(pk=saved.pk).hash, saved.hash)
+        statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+        # Lock a free head; then insert and advance it: one statement on PostgreSQL.
+        self.assertEqual(len(statements), 2 if connection.vendor == "postgresql" else 3)
+        self.assertTrue(verify_chain(saved.chain).ok)

@@ -1,13 +1,14 @@
 """The input guard: which strings and numbers no backend can store, and where they are."""
 
+import json
 import math
 from decimal import Decimal
 
 from django.test import SimpleTestCase, TestCase
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketamine_care.core.api_input import problems, text_problem
+from ketamine_care.core.api_input import parsed_body, problems, text_problem
 from ketamine_care.core.bounds import HEIGHT_MAX, MG_MAX, WEIGHT_MAX, column_max
 
 
@@ -62,3 +63,59 @@ class ScreenQueryTests(TestCase):
             response = self.client.get("/patients/?q=a%00b")
         self.assertEqual(response.status_code, 422)
         self.assertIn(b"q", response.content)
+
+
+def _walked(body: bytes) -> dict[str, str]:
+    """The problems of a body as the guard found them before its shortcut: parse, walk all."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        data = None
+    return dict(problems(data))
+
+
+# Text with NUL, lone surrogates, backslashes, quotes and non-ASCII letters.
+HOSTILE_TEXT = st.text(
+    alphabet=st.sampled_from(["a", "\x00", "\ud800", "\udfff", "\\", '"', "é", "u"]), max_size=6
+)
+HOSTILE_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats()  # NaN and infinities included
+    | HOSTILE_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(HOSTILE_TEXT, inner, max_size=3),
+    max_leaves=10,
+)
+
+
+class ParsedBodyTests(SimpleTestCase):
+    """`parsed_body`'s shortcut (no walk when the bytes cannot hold a problem) finds exactly
+    the problems walking every value found, for any body."""
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        data=HOSTILE_JSON,
+        ascii_only=st.booleans(),
+        encoding=st.sampled_from(["utf-8", "utf-16", "utf-32"]),
+    )
+    def test_the_shortcut_finds_what_the_walk_finds(self, data, ascii_only, encoding):
+        text = json.dumps(data, ensure_ascii=ascii_only)
+        body = text.encode(encoding, "surrogatepass")
+        found, clean = parsed_body(body)
+        walked = _walked(body)
+        self.assertEqual(dict(problems(found)), walked)
+        if clean:
+            self.assertEqual(walked, {})
+
+    @settings(max_examples=200, deadline=None)
+    @given(body=st.binary(max_size=40) | st.sampled_from(
+        [b'{"a": 1e400}', b'{"a": -1e999}', b"[NaN]", b'{"x": Infinity}', b'["\\u0000"]',
+         b'{"\\ud800": 1}', b'["\xed\xa0\x80"]', b'["a\\\\u0000"]', b"[1.5, 2e3]"]
+    ))  # fmt: skip
+    def test_any_bytes_give_what_the_walk_gives(self, body):
+        found, clean = parsed_body(body)
+        walked = _walked(body)
+        self.assertEqual(dict(problems(found)), walked)
+        if clean:
+            self.assertEqual(walked, {})

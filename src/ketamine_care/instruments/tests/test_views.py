@@ -1,6 +1,6 @@
 from ketamine_care.instruments.models import Administration
 from ketamine_care.outcomes.models import SafetyAlert
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import ClinicTestCase, audit_statements
 from ketamine_care.testing.measures import phq9, record
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -95,7 +95,7 @@ class ChartMeasuresTests(ClinicTestCase):
             record(self.patient, self.nurse, "phq9", phq9(10 + day), days_ago=day)
         client = self.client_for(self.nurse)
         client.get(f"/patients/{self.patient.public_id}/")  # warm session and caches
-        with self.assertNumQueries(QUERIES) as few:
+        with self.assertNumQueries(QUERIES + audit_statements()) as few:
             client.get(f"/patients/{self.patient.public_id}/")
         for day in range(60):
             code = ("phq9", "gad7", "qids_sr16")[day % 3]
@@ -107,7 +107,7 @@ class ChartMeasuresTests(ClinicTestCase):
         self.assertContains(response, "trajectory-gad7")
 
 
-# session, user, membership, OTP, patient, audit, chart, measures (the rows' counts per
+# session, user, membership, OTP, patient, chart, measures (the rows' counts per
 # instrument, the outcome snapshots, one page of ratings for every instrument, with
 # dosing-session times, the latest plan's protocol for its remission cut-off and the safety
 # plan), treatment (3), the course review (1: no active plan, nothing more to read),
@@ -118,8 +118,8 @@ class ChartMeasuresTests(ClinicTestCase):
 # latest changes with who recorded them), the alert banner (one query
 # per alert feed: questionnaires, sessions, surveillance, therapy), the navigation's alert
 # badge (one COUNT per feed) and the user's backup-code device (django-otp's static plugin,
-# read on every verified request)
-QUERIES = 46
+# read on every verified request); then the audit record's statements (`audit_statements`)
+QUERIES = 43
 
 
 class TimePointTests(ClinicTestCase):

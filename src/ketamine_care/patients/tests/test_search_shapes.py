@@ -1,4 +1,4 @@
-"""The search's statements compiled once per shape (`core.prepared.ShapedStatement`) are,
+"""The search's statements compiled once per shape (`core.compiled.ShapedStatement`) are,
 for any words, exactly the SQL and parameters the ORM builds for those words: the same
 statement, whatever the letters (LIKE's own characters, the marker range, non-ASCII), the
 word lengths, the clinic or the limit; and a search answers the same with the shapes
@@ -7,13 +7,14 @@ compiled or not."""
 from __future__ import annotations
 
 import pytest
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from django.test import override_settings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from ketamine_care.accounts.models import Clinic
+from ketamine_care.core.compiled import compiled_statements
 from ketamine_care.patients import search
 from ketamine_care.patients.tests.test_search_pages import PEOPLE, add_patients
 
@@ -25,7 +26,7 @@ WORDS = st.lists(st.text(alphabet=LETTERS, min_size=1, max_size=5), min_size=1, 
 
 
 def _compiled() -> dict:
-    return connections[DEFAULT_DB_ALIAS].__dict__
+    return compiled_statements(DEFAULT_DB_ALIAS)
 
 
 def _built(statement, words, **fixed):
@@ -40,7 +41,7 @@ class SearchShapesTests(TestCase):
         cls.other = Clinic.objects.create(name="Other shapes")
 
     def setUp(self):
-        _compiled().pop("shaped_statements", None)
+        _compiled().pop("shapes", None)
 
     def counts(self, query: str, clinic, limit: int):
         words = search.query_words(query)
@@ -74,12 +75,12 @@ class SearchShapesTests(TestCase):
 
     def test_a_shape_is_compiled_once(self):
         self.counts("garc ab", self.clinic, 10)
-        compiled = dict(_compiled()["shaped_statements"])
+        compiled = dict(_compiled()["shapes"])
         self.assertEqual(len(compiled), 1)
         self.assertIsNotNone(next(iter(compiled.values())), "the shape was not compiled")
         cached, built = self.counts("omar ki", self.clinic, 10)
         self.assertEqual(cached, built)
-        self.assertEqual(_compiled()["shaped_statements"], compiled)
+        self.assertEqual(_compiled()["shapes"], compiled)
         self.assertIn("%omar%", cached[1])
 
     @settings(max_examples=25, deadline=None)
@@ -88,7 +89,7 @@ class SearchShapesTests(TestCase):
     def test_a_search_answers_the_same_with_its_shapes_compiled(self, people, query):
         add_patients(self.clinic, people, "S")
         add_patients(self.other, people, "O")
-        _compiled().pop("shaped_statements", None)
+        _compiled().pop("shapes", None)
         first = search.search_page(self.clinic, query, limit=2)
         again = search.search_page(self.clinic, query, limit=2)
         self.assertEqual(again, first)

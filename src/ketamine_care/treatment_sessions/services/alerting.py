@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.compiled_query import CompiledQuery
+from ketamine_care.core.compiled import CompiledQuery, through
 from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
 from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
@@ -55,10 +55,10 @@ SPACING = timedelta(minutes=2)
 # holds a reading of that reading's minute.
 SAME_MINUTE = timedelta(seconds=1)
 
-# The statements every batch runs, compiled once per connection (`core.compiled_query`):
+# The statements every batch runs, compiled once per connection (`core.compiled`):
 # building them cost more CPU than running them.
 _SENTINEL_AT = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
-_SESSION = (-2_000_000_001, AlertCheckpoint._meta.get_field("session"))
+_SESSION = through(AlertCheckpoint._meta.get_field("session"), -2_000_000_001)
 _CHECKPOINTS = CompiledQuery(
     "alert-checkpoints-before",
     lambda session, basis, cut: (
@@ -67,8 +67,8 @@ _CHECKPOINTS = CompiledQuery(
         .values_list("pk", "through_at", "states")[:2]
     ),
     session=_SESSION,
-    basis=("\x00basis", AlertCheckpoint._meta.get_field("basis")),
-    cut=(_SENTINEL_AT, AlertCheckpoint._meta.get_field("through_at")),
+    basis=through(AlertCheckpoint._meta.get_field("basis"), "\x00basis"),
+    cut=through(AlertCheckpoint._meta.get_field("through_at"), _SENTINEL_AT),
 )
 _ALL_READINGS = CompiledQuery(
     "session-readings",
@@ -87,7 +87,7 @@ _READINGS_AFTER = CompiledQuery(
         .values_list(*READING_VALUES)
     ),
     session=_SESSION,
-    after=(_SENTINEL_AT, VitalSignsReading._meta.get_field("measured_at")),
+    after=through(VitalSignsReading._meta.get_field("measured_at"), _SENTINEL_AT),
 )
 
 _ALERTS = CompiledQuery(
@@ -103,7 +103,7 @@ _ALERTS_AFTER = CompiledQuery(
         session=session, triggered_at__gt=after
     ).values_list("rule", "triggered_at"),
     session=_SESSION,
-    after=(_SENTINEL_AT, SessionAlert._meta.get_field("triggered_at")),
+    after=through(SessionAlert._meta.get_field("triggered_at"), _SENTINEL_AT),
 )
 
 

@@ -4,13 +4,15 @@ Callers authorize first (treatment_sessions.access.access_session)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
+from ketamine_care.core.compiled import INT, CompiledQuery
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.dosing.models import PlanStatus
 from ketamine_care.treatment_sessions import states
@@ -53,6 +55,13 @@ def locked(session: TreatmentSession) -> TreatmentSession:
 
 
 def _lock(pk: int, *, with_version: bool) -> TreatmentSession:
+    using = router.db_for_write(TreatmentSession) or "default"
+    return _LOCK[with_version].get(TreatmentSession, using, pk=pk)
+
+
+def session_locked(*, pk: int, with_version: bool):
+    """The query of `_lock`, as `.get(pk=pk)` runs it: the session's row locked, with its
+    patient and clinic, and its protocol version or the version's saved time."""
     related = (
         "patient",
         "clinic",
@@ -61,7 +70,18 @@ def _lock(pk: int, *, with_version: bool) -> TreatmentSession:
     rows = TreatmentSession.objects.select_for_update(of=("self",), no_key=True)
     if not with_version:
         rows = rows.annotate(version_saved_at=F("protocol_version__updated_at"))
-    return rows.select_related(*related).get(pk=pk)
+    return rows.select_related(*related).filter(pk=pk).order_by()[:21]
+
+
+# Every session service locks its session: compiled once per connection (`core.compiled`).
+_LOCK = {
+    with_version: CompiledQuery(
+        f"session-locked:{with_version}",
+        functools.partial(session_locked, with_version=with_version),
+        pk=INT,
+    )
+    for with_version in (True, False)
+}
 
 
 def _loaded_version(session: TreatmentSession):

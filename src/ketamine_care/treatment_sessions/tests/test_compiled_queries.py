@@ -1,4 +1,4 @@
-"""The vitals batch's statements compiled once per connection (`core.compiled_query`, used by
+"""The vitals batch's statements compiled once per connection (`core.compiled`, used by
 `services.alerting`) find exactly what the ORM's querysets find, converted the same way
 (times, JSON), for generated readings, checkpoints and cut times (hypothesis; SQLite, and
 PostgreSQL with --postgres)."""
@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from ketamine_care.core.compiled_query import CompiledQuery
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.treatment_sessions.models import (
     AlertCheckpoint,
@@ -128,17 +126,3 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
                 DEFAULT_DB_ALIAS, session=self.session.pk, after=self.at(after)
             )
         self.assertEqual(sorted(found), sorted(expected.values_list("rule", "triggered_at")))
-
-
-@pytest.mark.django_db
-def test_a_sentinel_that_is_not_one_parameter_is_refused() -> None:
-    field = VitalSignsReading._meta.get_field("bp_systolic_mmhg")
-    twice = CompiledQuery(
-        "test-twice",
-        lambda value: VitalSignsReading.objects.filter(
-            bp_systolic_mmhg=value, bp_diastolic_mmhg=value
-        ).values_list("pk"),
-        value=(251, field),
-    )
-    with pytest.raises(ValueError, match="exactly one parameter"):
-        twice.rows(DEFAULT_DB_ALIAS, value=120)

@@ -1,13 +1,14 @@
-"""A prepared query finds what its queryset finds, for any values, with the rows converted as
-the ORM converts them; it is compiled once per connection; a value it cannot place is an
-error, never a query with a marker in it."""
+"""A compiled query finds what its queryset finds, for any values (text, keys, UUIDs, values
+put in through their field), with the rows converted as the ORM converts them; it is
+compiled once per connection; a value it cannot place is an error, never a query with a
+marker in it. A shaped statement is, for any words, the statement its words build."""
 
 from __future__ import annotations
 
 import uuid
 from unittest import mock
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.test import TestCase
 from hypothesis import given, settings
@@ -15,17 +16,26 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from ketamine_care.accounts.models import Clinic
-from ketamine_care.core.prepared import PreparedQuery, ShapedStatement
+from ketamine_care.core.compiled import (
+    INT,
+    TEXT,
+    UUID_VALUE,
+    CompiledQuery,
+    ShapedStatement,
+    compiled_statements,
+    through,
+)
+from ketamine_care.treatment_sessions.models import VitalSignsReading
 
 
 def clinics_named(name_from, names=("id", "name", "created_at")):
     return Clinic.objects.filter(name__gte=name_from).order_by("name").values_list(*names)
 
 
-PREPARED = PreparedQuery("test-clinics-named", clinics_named, "name_from")
+PREPARED = CompiledQuery("test-clinics-named", clinics_named, name_from=TEXT)
 
 
-class PreparedQueryPropertyTests(HypothesisTestCase):
+class CompiledQueryPropertyTests(HypothesisTestCase):
     @settings(max_examples=25, deadline=None)
     @given(
         names=st.sets(st.text(alphabet="abc", min_size=1, max_size=3), max_size=6),
@@ -38,10 +48,10 @@ class PreparedQueryPropertyTests(HypothesisTestCase):
         self.assertEqual(PREPARED.rows(DEFAULT_DB_ALIAS, name_from=name_from), expected)
 
 
-class PreparedQueryTests(TestCase):
+class CompiledQueryTests(TestCase):
     def test_it_compiles_once_per_connection(self):
         Clinic.objects.create(name="Once")
-        prepared = PreparedQuery("test-once", clinics_named, "name_from")
+        prepared = CompiledQuery("test-once", clinics_named, name_from=TEXT)
         with mock.patch.object(prepared, "_compile", wraps=prepared._compile) as compile_:
             first = prepared.rows(DEFAULT_DB_ALIAS, name_from="O")
             second = prepared.rows(DEFAULT_DB_ALIAS, name_from="Z")
@@ -52,7 +62,7 @@ class PreparedQueryTests(TestCase):
         self.assertIsNotNone(first[0][2].tzinfo)
 
     def test_a_value_not_in_the_query_once_is_refused(self):
-        prepared = PreparedQuery("test-missing", lambda **_: clinics_named("a"), "name_from")
+        prepared = CompiledQuery("test-missing", lambda **_: clinics_named("a"), name_from=TEXT)
         with self.assertRaisesMessage(ValueError, "name_from must be in the query once"):
             prepared.rows(DEFAULT_DB_ALIAS, name_from="a")
 
@@ -62,14 +72,7 @@ def clinics_by_keys(*, pk_from, public_id):
     return Clinic.objects.filter(Q(pk__gte=pk_from) & (Q(public_id=public_id) | Q(pk__lt=0)))
 
 
-BY_KEYS = PreparedQuery(
-    "test-clinics-by-keys",
-    clinics_by_keys,
-    "pk_from",
-    "public_id",
-    integers=("pk_from",),
-    uuids=("public_id",),
-)
+BY_KEYS = CompiledQuery("test-clinics-by-keys", clinics_by_keys, pk_from=INT, public_id=UUID_VALUE)
 
 
 class KeyMarkerTests(HypothesisTestCase):
@@ -126,6 +129,20 @@ class ShapedStatementTests(HypothesisTestCase):
             sql, params = SHAPED.sql(alias, same_shape, (joined,), joined=joined)
             built_sql, built_params = clinics_like(same_shape, joined=joined)
             self.assertEqual((sql, list(params)), (built_sql, list(built_params)))
-        compiled = connections[alias].__dict__["shaped_statements"]
+        compiled = compiled_statements(alias)["shapes"]
         template = compiled[(SHAPED.name, tuple(len(w) for w in words), (joined,))]
         self.assertEqual(template is None, joined and len(words) > 1)
+
+
+class ThroughFieldTests(TestCase):
+    def test_a_sentinel_that_is_not_one_parameter_is_refused(self):
+        field = VitalSignsReading._meta.get_field("bp_systolic_mmhg")
+        twice = CompiledQuery(
+            "test-twice",
+            lambda value: VitalSignsReading.objects.filter(
+                bp_systolic_mmhg=value, bp_diastolic_mmhg=value
+            ).values_list("pk"),
+            value=through(field, 251),
+        )
+        with self.assertRaisesRegex(ValueError, "exactly one parameter"):
+            twice.rows(DEFAULT_DB_ALIAS, value=120)
