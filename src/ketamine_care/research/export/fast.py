@@ -30,7 +30,7 @@ from ketamine_care.research.export import columns as c
 from ketamine_care.research.export import fast_ratings as r
 from ketamine_care.research.export import fast_sql as q
 from ketamine_care.research.export.arrays import micro_minutes, ratio
-from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS, consenting
+from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS
 from ketamine_care.research.export.fast_parallel import write_tables
 from ketamine_care.research.export.fast_ratings import jsonb_order
 from ketamine_care.research.export.fast_read import open_session, statement_schema
@@ -155,7 +155,9 @@ class FastExport:
         self.scope, self.folder, self.csv = scope, folder, csv
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
-        self.names = {name: f"{stem}_{name}" for name in ("kept", "people", "plans", "sess", "adm")}
+        self.names = {
+            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess", "adm")
+        }
         self.rids: pa.Array | None = None
         self.items = shipped_codes()
         connection.ensure_connection()
@@ -195,20 +197,34 @@ class FastExport:
             self.session.close()
 
     def _make_kept(self) -> None:
-        """The consenting patients' research ids and offsets (the cohort query of
-        `cohort.consenting`, on this session)."""
+        """The consenting patients' research ids and offsets: the cohort as the export
+        decided it once (`cohort.cohort_table`, on Django's connection), read from there
+        by this session (`_cohort`)."""
         kept = self.names["kept"]
-        cohort, params = consenting(self.scope.project).query.sql_with_params()
         self.session.execute(
             f"CREATE TEMPORARY TABLE {kept} AS "
             "SELECT rs.patient_id, rs.research_id AS rid, ps.offset_days AS shift "
             "FROM research_researchsubject rs "
             "LEFT JOIN research_patientshift ps ON ps.patient_id = rs.patient_id "
-            f"WHERE rs.project_id = %s AND rs.patient_id IN ({cohort})",
-            [self.scope.project.pk, *params],
+            f"WHERE rs.project_id = %s AND rs.patient_id IN (SELECT pk FROM {self._cohort()})",
+            [self.scope.project.pk],
         )
         self.session.execute(f"CREATE INDEX ON {kept} (patient_id)")
         self.session.execute(f"ANALYZE {kept}")
+
+    def _cohort(self) -> str:
+        """A table of the cohort's patient ids (column `pk`) this session can read: the
+        export's own on Django's connection, or its ids copied into a temporary table of
+        this session (binary COPY); never the consent query again."""
+        if not hasattr(self.session, "ingest"):
+            return self.scope.cohort
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pk FROM {self.scope.cohort}")
+            ids = pa.array([row[0] for row in cursor.fetchall()], pa.int64())
+        name = self.names["cohort"]
+        self.session.ingest(name, pa.table({"pk": ids}))
+        self.session.execute(f"ANALYZE {name}")
+        return name
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table,
