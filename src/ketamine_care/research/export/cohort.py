@@ -65,7 +65,7 @@ def cohort_table(project) -> str:
     knows its size: a filter on each patient's latest consent row is estimated at a row or
     two, which turned the joins into loops over whole tables (minutes at 10,000 patients)."""
     name = f"research_export_{secrets.token_hex(6)}"
-    sql, params = consenting(project).query.sql_with_params()
+    sql, params = consenting(project).order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)
         if connection.vendor == "postgresql":
@@ -82,7 +82,8 @@ def scope_for(project, table: str) -> Scope:
     """The export's scope over the cohort table `table` (made by `cohort_table`)."""
     patients = RawSQL(f"SELECT * FROM {table}", [])  # a name made here, never input
     make_secrets(project, Patient.objects.filter(pk__in=patients))
-    return Scope(project=project, patients=patients, zone=ZoneInfo(project.clinic.time_zone))
+    zone = ZoneInfo(project.clinic.time_zone)
+    return Scope(project=project, patients=patients, zone=zone, cohort=table)
 
 
 def _first_plan(field: str) -> Subquery:

@@ -16,7 +16,6 @@ and item LOINC strings, so the files are what they were.
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import date
 from pathlib import Path
@@ -28,10 +27,12 @@ from psycopg import sql as psql
 from ketamine_care.instruments.definition import ARCHIVE_DIR, list_codes, load_definition
 from ketamine_care.research import deid
 from ketamine_care.research.export import columns as c
+from ketamine_care.research.export import fast_ratings as r
 from ketamine_care.research.export import fast_sql as q
 from ketamine_care.research.export.arrays import micro_minutes, ratio
-from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS, consenting
+from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS
 from ketamine_care.research.export.fast_parallel import write_tables
+from ketamine_care.research.export.fast_ratings import jsonb_order
 from ketamine_care.research.export.fast_read import open_session, statement_schema
 from ketamine_care.research.export.kanon import k_anonymise_table, map_values
 from ketamine_care.research.export.sources_measures import instrument_codes
@@ -43,8 +44,6 @@ STATEMENTS: dict[str, q.Statement] = {
     "sessions": q.SESSIONS,
     "doses": q.DOSES,
     "vitals_summaries": q.VITALS,
-    "administrations": q.ADMINISTRATIONS,
-    "item_answers": q.ITEM_ANSWERS,
     "outcomes": q.OUTCOMES,
     "adverse_events": q.ADVERSE_EVENTS,
 }
@@ -59,23 +58,50 @@ ITEM_COLUMNS = ("instrument", "item", "item_loinc")
 
 class ItemCodes:
     """The shipped definitions' items numbered 0, 1, ...: the number the SQL sends for an
-    item answer, and the instrument, item id and item LOINC it stands for."""
+    item answer, and the instrument, item id and item LOINC it stands for; and the
+    definitions numbered 0, 1, ... (`definitions`: code, version, LOINC panel and its items
+    with their numbers in jsonb's key order, as `fast_ratings` sends an administration's
+    answers)."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str | None]] = []
         self.by_version: dict[tuple[str, str], dict[str, int]] = {}
+        self.definitions: list[tuple[str, str, str | None, list[tuple[str, int]]]] = []
 
-    def add(self, code: str, version: str, items: dict[str, str | None]) -> dict[str, int]:
+    def add(
+        self, code: str, version: str, items: dict[str, str | None], panel: str | None = None
+    ) -> dict[str, int]:
         numbers = {}
         for item, loinc in items.items():
             numbers[item] = len(self.rows)
             self.rows.append((code, item, loinc))
         self.by_version[(code, version)] = numbers
+        keys = sorted(numbers.items(), key=lambda pair: jsonb_order(pair[0]))
+        self.definitions.append((code, version, panel, keys))
         return numbers
 
     def column(self, name: str) -> pa.Array:
         index = ITEM_COLUMNS.index(name)
         return pa.array([row[index] for row in self.rows], pa.string())
+
+    def panels(self) -> pa.Array:
+        """Each definition's LOINC panel, by the definition's number."""
+        return pa.array([panel for _, _, panel, _ in self.definitions], pa.string())
+
+    def numbers_by_definition(self) -> pa.Array:
+        """Each definition's item numbers in jsonb's key order, by the definition's number."""
+        lists = [[number for _, number in keys] for _, _, _, keys in self.definitions]
+        return pa.array(lists, pa.list_(pa.int32()))
+
+
+def shipped_codes() -> ItemCodes:
+    """Every shipped definition version's items and panel (`sources_measures.instrument_codes`,
+    as the Python path reads them)."""
+    items = ItemCodes()
+    for code, version in shipped_versions():
+        panel, loincs = instrument_codes(code, version)
+        items.add(code, version, loincs, panel)
+    return items
 
 
 def decode_batch(
@@ -87,6 +113,8 @@ def decode_batch(
     columns = {name: batch.column(name) for name in batch.schema.names}
     if rids is not None and "research_id" in columns:
         columns["research_id"] = rids.take(columns["research_id"])
+    if items is not None and "definition" in columns:
+        columns["instrument_loinc"] = items.panels().take(columns.pop("definition"))
     if items is not None and "item_code" in columns:
         numbers = columns.pop("item_code")
         for name in ITEM_COLUMNS:
@@ -128,11 +156,10 @@ class FastExport:
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
         self.names = {
-            name: f"{stem}_{name}" for name in ("kept", "codes", "people", "plans", "sess", "adm")
+            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess", "adm")
         }
         self.rids: pa.Array | None = None
-        self.items = ItemCodes()
-        self._code_rows: list[tuple] = []
+        self.items = shipped_codes()
         connection.ensure_connection()
         self.literals = {
             "zone": self._literal(str(scope.zone)),
@@ -150,7 +177,6 @@ class FastExport:
             for setting in SETTINGS:
                 self.session.execute(setting)
             self._make_kept()
-            self.make_codes()
         except BaseException:
             self.__exit__()
             raise
@@ -171,37 +197,34 @@ class FastExport:
             self.session.close()
 
     def _make_kept(self) -> None:
-        """The consenting patients' research ids and offsets (the cohort query of
-        `cohort.consenting`, on this session)."""
+        """The consenting patients' research ids and offsets: the cohort as the export
+        decided it once (`cohort.cohort_table`, on Django's connection), read from there
+        by this session (`_cohort`)."""
         kept = self.names["kept"]
-        cohort, params = consenting(self.scope.project).query.sql_with_params()
         self.session.execute(
             f"CREATE TEMPORARY TABLE {kept} AS "
             "SELECT rs.patient_id, rs.research_id AS rid, ps.offset_days AS shift "
             "FROM research_researchsubject rs "
             "LEFT JOIN research_patientshift ps ON ps.patient_id = rs.patient_id "
-            f"WHERE rs.project_id = %s AND rs.patient_id IN ({cohort})",
-            [self.scope.project.pk, *params],
+            f"WHERE rs.project_id = %s AND rs.patient_id IN (SELECT pk FROM {self._cohort()})",
+            [self.scope.project.pk],
         )
         self.session.execute(f"CREATE INDEX ON {kept} (patient_id)")
         self.session.execute(f"ANALYZE {kept}")
 
-    def make_codes(self, session=None) -> None:
-        """Every shipped instrument definition's panel code and items, as the Python path
-        reads them (`sources_measures.instrument_codes`), each item by its number in
-        `self.items` (numbered once per export, the same on every session)."""
-        session = session or self.session
-        codes = self.names["codes"]
-        session.execute(
-            f"CREATE TEMPORARY TABLE {codes} (code text, version text, panel text, items jsonb)"
-        )
-        if not self._code_rows:
-            for code, version in shipped_versions():
-                panel, items = instrument_codes(code, version)
-                numbers = self.items.add(code, version, items)
-                self._code_rows.append((code, version, panel, json.dumps(numbers)))
-        session.executemany(f"INSERT INTO {codes} VALUES (%s, %s, %s, %s::jsonb)", self._code_rows)
-        session.execute(f"ANALYZE {codes}")
+    def _cohort(self) -> str:
+        """A table of the cohort's patient ids (column `pk`) this session can read: the
+        export's own on Django's connection, or its ids copied into a temporary table of
+        this session (binary COPY); never the consent query again."""
+        if not hasattr(self.session, "ingest"):
+            return self.scope.cohort
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pk FROM {self.scope.cohort}")
+            ids = pa.array([row[0] for row in cursor.fetchall()], pa.int64())
+        name = self.names["cohort"]
+        self.session.ingest(name, pa.table({"pk": ids}))
+        self.session.execute(f"ANALYZE {name}")
+        return name
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table,
@@ -248,6 +271,25 @@ class FastExport:
             for batch in session.batches(statement, self.sql(statement.sql)):
                 out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
+
+    def write_ratings(self, session=None) -> dict[str, int]:
+        """The administrations and item answers files, from one statement
+        (`fast_ratings`)."""
+        session = session or self.session
+        statement = r.statement(self.items, self._literal)
+        for setting in r.PLAN:
+            session.execute(setting)
+        with (
+            TableWriter(c.ADMINISTRATIONS, self.folder, csv=self.csv) as administrations,
+            TableWriter(c.ITEM_ANSWERS, self.folder, csv=self.csv) as answers,
+        ):
+            for batch in session.batches(statement, self.sql(statement.sql)):
+                administrations.write(table_batch(c.ADMINISTRATIONS, batch, self.rids, self.items))
+                expanded = r.expand_answers(batch, self.items)
+                answers.write(table_batch(c.ITEM_ANSWERS, expanded, self.rids, self.items))
+        for setting in r.UNPLAN:
+            session.execute(setting)
+        return {"administrations": administrations.rows, "item_answers": answers.rows}
 
 
 def patients_before_kanon(read: pa.Table) -> pa.Table:

@@ -5,7 +5,7 @@ tables: the rating-scale tables (administrations, item answers: `{adm}`) and all
 (courses, sessions, doses, vitals, outcomes, adverse events: `{plans}`, `{sess}`). On its own
 connection (ADBC) the export opens a second session for the first group: the numbered
 patients are copied into it as a temporary table (binary COPY from arrow), it makes its own
-item codes and administration numbering, and each session writes its group on a thread of
+administration numbering, and each session writes its group on a thread of
 its own, so the server works on two statements and the client writes two files at once.
 Temporary tables stay private to their session, so nothing outlives the export.
 
@@ -27,6 +27,7 @@ from ketamine_care.research.export import fast_sql as q
 
 WORKERS = 2  # sessions writing tables at once (1: one session, the tables in order)
 SECOND = ("administrations", "item_answers")  # the group of the second session
+RATINGS = ("administrations", "item_answers")  # written together, by one statement
 
 
 class Stopped(RuntimeError):
@@ -88,14 +89,13 @@ def _both(fast, other, people: pa.Table, groups, tell) -> dict[str, int]:
 
 
 def prepare_second(fast, session, people: pa.Table) -> None:
-    """The second session's own tables: the numbered patients (copied), the item codes and
-    the administrations' numbering."""
+    """The second session's own tables: the numbered patients (copied) and the
+    administrations' numbering."""
     for setting in fast.SETTINGS:
         session.execute(setting)
     session.ingest(fast.names["people"], people)
     for statement in q.NUMBER_PEOPLE[1:]:  # its index and statistics
         session.execute(fast.sql(statement))
-    fast.make_codes(session)
     number_administrations(fast, session)
 
 
@@ -105,10 +105,19 @@ def number_administrations(fast, session) -> None:
 
 
 def write_group(fast, session, tables, tell, stop: threading.Event) -> dict[str, int]:
+    """The group's tables in order; the administrations and their item answers together
+    (`fast.FastExport.write_ratings`: one statement for both files)."""
     rows = {}
     for table in tables:
+        if table.name in RATINGS[1:]:
+            continue  # written with the administrations
         if stop.is_set():
             raise Stopped("research export: stopped after a failure in another table")
+        if table.name == RATINGS[0]:
+            rows.update(fast.write_ratings(session))
+            for name in RATINGS:
+                tell(name)
+            continue
         rows[table.name] = fast.write_table(table, session)
         tell(table.name)
     return rows

@@ -28,6 +28,7 @@ from pyarrow import csv as pacsv
 from ketamine_care.research.export import fast_sql as q
 
 READ_BLOCK = 8 << 20  # bytes of CSV parsed at a time (a Parquet row group or so)
+FETCH_ROWS = 20_000  # rows per batch of a statement read through psycopg (`_fetched`)
 PREFETCH = 4  # record batches the driver reads ahead of the writer
 PREFER_ADBC = True  # False: always Django's connection (the benchmark measures both)
 
@@ -51,6 +52,9 @@ class DjangoSession:
         """The rows as record batches. Strings: an empty unquoted field is NULL, a quoted
         one the empty string (PostgreSQL's CSV)."""
         names = [name for name, _ in statement.columns]
+        if any(pa.types.is_list(type_) for _, type_ in statement.columns):
+            yield from _fetched(statement, text)
+            return
         convert = pacsv.ConvertOptions(
             column_types=dict(statement.columns),
             strings_can_be_null=True,
@@ -74,6 +78,18 @@ class DjangoSession:
 
     def close(self) -> None:
         pass
+
+
+def _fetched(statement: q.Statement, text: str) -> Iterator[pa.RecordBatch]:
+    """The rows of a statement with array columns (CSV has no arrays): fetched by psycopg,
+    which reads PostgreSQL's arrays into lists, a block of rows at a time."""
+    schema = statement_schema(statement)
+    with connection.cursor() as cursor:
+        cursor.execute(text)
+        while rows := cursor.fetchmany(FETCH_ROWS):
+            columns = zip(*rows, strict=True)
+            arrays = [pa.array(column, f.type) for column, f in zip(columns, schema, strict=True)]
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def _blocks(copy) -> Iterator[bytes]:

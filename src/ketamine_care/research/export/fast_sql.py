@@ -10,9 +10,8 @@ calendar date is shifted by the patient's offset and leaves as a day number (day
 Python path (`sources.py`) orders them. Durations leave as whole microseconds and are turned
 into minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
 
-`{zone}` is the clinic's time zone as a quoted literal; `{codes}` holds the shipped
-instrument definitions' panel code and items ({item: the item's number in `fast.ItemCodes`})
-by code and version.
+`{zone}` is the clinic's time zone as a quoted literal. The rating-scale tables' statement
+is made from the shipped definitions' items (`fast_ratings`).
 """
 
 from __future__ import annotations
@@ -75,13 +74,16 @@ FROM treatment_sessions_treatmentsession s JOIN {people} k ON k.patient_id = s.p
     "CREATE UNIQUE INDEX ON {sess} (id)",
     "ANALYZE {sess}",
 )
+# Written in the numbering's order (the window's own sort: a patient's `seq` follows its id)
+# and indexed on it, so `fast_ratings` reads the administrations in that order by primary key.
 NUMBER_ADMINISTRATIONS = (
     """CREATE TEMPORARY TABLE {adm} AS
 SELECT a.id, k.seq, k.shift,
        ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
 FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
-WHERE a.status = 'active'""",
-    "CREATE UNIQUE INDEX ON {adm} (id)",
+WHERE a.status = 'active'
+ORDER BY a.patient_id, a.administered_at, a.id""",
+    "CREATE UNIQUE INDEX ON {adm} (seq, n)",
     "ANALYZE {adm}",
 )
 NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS + NUMBER_ADMINISTRATIONS
@@ -176,46 +178,6 @@ ORDER BY k.seq, k.n""",
     (("research_id", K), ("session_number", N), ("readings", N), ("systolic_max_mmhg", N),
      ("diastolic_max_mmhg", N), ("heart_rate_max_bpm", N), ("heart_rate_min_bpm", N),
      ("spo2_min_percent", N), ("respiratory_rate_min", N), ("moaas_min", N)),
-)  # fmt: skip
-
-ADMINISTRATIONS = Statement(
-    f"""
-SELECT k.seq, k.n, a.instrument_code, codes.panel, a.definition_version,
-       {shifted_day(clinic_day("a.administered_at"))},
-       a.time_point, a.follow_up_day, a.source, a.total, a.band
-FROM {{adm}} k JOIN instruments_administration a ON a.id = k.id
-LEFT JOIN {{codes}} codes
-  ON codes.code = a.instrument_code AND codes.version = a.definition_version
-ORDER BY k.seq, k.n""",
-    (("research_id", K), ("administration_number", N), ("instrument", S),
-     ("instrument_loinc", S), ("definition_version", S), ("administration_date", D),
-     ("time_point", S), ("follow_up_day", N), ("source", S), ("total", N), ("band", S)),
-)  # fmt: skip
-
-# Numeric answers to the definition's own items only, in the answers' stored key order.
-# `{codes}`.items maps each item id of a definition version to its number in the export's
-# item codes (`fast.ItemCodes`: instrument, item and item LOINC by number), so a number
-# crosses the wire rather than three strings. The definitions' items join each
-# administration before the numbering's sort, so the expanded answers come out in that
-# order and only each administration's few answers are sorted (an incremental sort), never
-# the whole table; identical answers are expanded once (the planner's memoize).
-ITEM_ANSWERS = Statement(
-    """
-WITH adm AS (
-  SELECT a.patient_id, a.administered_at, a.id, k.seq, codes.items, a.answers,
-         ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
-  FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
-  LEFT JOIN {codes} codes
-    ON codes.code = a.instrument_code AND codes.version = a.definition_version
-  WHERE a.status = 'active'
-)
-SELECT adm.seq, adm.n, (adm.items ->> e.key)::int4, e.value::float8
-FROM adm CROSS JOIN LATERAL jsonb_each(
-  CASE WHEN jsonb_typeof(adm.answers) = 'object' THEN adm.answers END
-) WITH ORDINALITY AS e(key, value, ord)
-WHERE adm.items ? e.key AND jsonb_typeof(e.value) = 'number'
-ORDER BY adm.patient_id, adm.administered_at, adm.id, e.ord""",
-    (("research_id", K), ("administration_number", N), ("item_code", K), ("value", F)),
 )  # fmt: skip
 
 OUTCOME_FLAGS = (

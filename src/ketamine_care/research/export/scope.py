@@ -27,6 +27,7 @@ class Scope:
     patients: object  # the consenting patients' primary keys (a subquery: cohort.cohort_table)
     zone: ZoneInfo
     suppressed: set[str] = field(default_factory=set)  # research ids k-anonymity removed
+    cohort: str = ""  # the temporary table `patients` reads, on Django's connection
 
 
 def _join(path: str, name: str) -> str:

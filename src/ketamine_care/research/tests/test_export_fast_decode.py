@@ -1,6 +1,8 @@
 """The SQL path's numbers turned back into the export's strings (`fast.decode_batch`,
-`fast.ItemCodes`) and its read-ahead (`fast_read.prefetched`): pure, no database. The
-comparison of whole exports with the Python path is test_export_sql.py (PostgreSQL)."""
+`fast.ItemCodes`), an administration's answers expanded into item answers
+(`fast_ratings.expand_answers`) and the read-ahead (`fast_read.prefetched`): pure, no
+database. The comparison of whole exports with the Python path is test_export_sql.py
+(PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.fast import ItemCodes, decode_batch, table_batch
+from ketamine_care.research.export.fast_ratings import expand_answers, jsonb_order
 from ketamine_care.research.export.fast_read import prefetched
 
 RIDS = pa.array(["RAAAA", "RBBBB", "RCCCC"], pa.string())
@@ -111,3 +114,50 @@ def test_prefetched_stops_its_thread_when_the_caller_stops():
     items.close()  # the caller failed or stopped: the generator's finally runs
     assert threading.active_count() == before
     assert len(reads) <= 5  # read ahead by at most the depth (and the item in hand)
+
+
+def test_a_definitions_items_stand_in_jsonb_key_order():
+    items = ItemCodes()
+    items.add("madrs", "1", {"madrs_10": None, "madrs_9": None, "madrs_1": None, "é": None})
+    keys = [key for key, _ in items.definitions[0][3]]
+    assert keys == ["é", "madrs_1", "madrs_9", "madrs_10"]  # é is two bytes
+    assert items.numbers_by_definition().to_pylist() == [[3, 2, 1, 0]]
+    assert sorted(keys, key=jsonb_order) == keys
+
+
+def test_each_numeric_answer_becomes_a_row_in_order_and_nothing_else_does():
+    items = codes()  # definitions: 0 phq9 1.0.0 (items 0, 1), 1 phq9 1.0.1 (2, 3), 2 gad7 (4)
+    texts = pa.array(
+        [["2", '"3"'], None, ["true", "null"], ["-0.5", None], ["[1]"],
+         ["{}", "1000000000000000000001"]],
+        pa.list_(pa.string()),
+    )  # fmt: skip
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "research_id": pa.array([0, 0, 1, 1, 2, 2], pa.int32()),
+            "administration_number": pa.array([1, 2, 1, 2, 1, 2], pa.int64()),
+            "definition": pa.array([0, None, 1, 0, 2, 1], pa.int32()),
+            "answers": texts,
+        }
+    )
+    out = expand_answers(batch, items)
+    assert out.to_pydict() == {
+        "research_id": [0, 1, 2],
+        "administration_number": [1, 2, 2],
+        "item_code": [0, 0, 3],
+        "value": [2.0, -0.5, 1e21],
+    }
+    with pytest.raises(ValueError, match="do not fit"):
+        expand_answers(
+            batch.slice(0, 1).set_column(2, "definition", pa.array([2], pa.int32())), items
+        )
+
+
+def test_an_administration_names_its_definitions_panel():
+    items = ItemCodes()
+    items.add("phq9", "1.0.0", {"phq9_1": "44250-9"}, panel="44249-1")
+    items.add("x", "0", {})
+    batch = pa.RecordBatch.from_pydict({"definition": pa.array([1, None, 0], pa.int32())})
+    assert decode_batch(batch, None, items).to_pydict() == {
+        "instrument_loinc": [None, None, "44249-1"]
+    }

@@ -128,20 +128,21 @@ def test_a_batch_with_a_column_missing_is_refused():
 @pytest.mark.only_on("postgresql")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    ("table", "numbering"), [("adverse_events", "sess"), ("item_answers", "adm")]
+    ("table", "numbering"), [("adverse_events", "sess"), ("administrations", "adm")]
 )
 def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
     _audit_guard_lifted_for_flush, tmp_path, monkeypatch, table, numbering
 ):
     """A statement that fails midway (a division by zero, in either session's group of
-    tables: fast_parallel) raises its own error, not the other session's cancellation; the
+    tables: fast_parallel; the administrations' statement also writes the item answers)
+    raises its own error, not the other session's cancellation; the
     files already written are removed and no temporary table remains."""
     from types import SimpleNamespace
 
     from django.db import connection
 
     from ketamine_care.accounts.models import Clinic, Role
-    from ketamine_care.research.export import fast
+    from ketamine_care.research.export import fast, fast_ratings
     from ketamine_care.research.export import fast_sql as q
     from ketamine_care.testing.base import make_user
 
@@ -150,7 +151,10 @@ def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
         setattr(case, role.value, make_user(f"{role.value}@fail.test", case.clinic, role.value))
     seed_cohort(case)
     broken = q.Statement(f"SELECT k.seq / 0 FROM {{{numbering}}} k", (("research_id", q.K),))
-    monkeypatch.setitem(fast.STATEMENTS, table, broken)
+    if table in fast.STATEMENTS:
+        monkeypatch.setitem(fast.STATEMENTS, table, broken)
+    else:
+        monkeypatch.setattr(fast_ratings, "statement", lambda items, literal: broken)
     with pytest.raises(Exception, match="division by zero"):
         write_export(case.project, tmp_path / "out", sql=True)
     assert list((tmp_path / "out").iterdir()) == []
