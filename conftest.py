@@ -153,32 +153,70 @@ def _runs_on(item, engine: str) -> bool:
     return engine == "sqlite" or uses_database(item)
 
 
-# The longest-running test modules (`--durations`), longest first. pytest-xdist hands out
-# modules in collection order, so one of these collected last would run alone while the other
-# workers wait; started first, they run beside the many short modules instead. Only the
-# order changes: a module missing here still runs, just in its collection place.
+# The test modules that take longest (`--durations`, module totals over setup, call and
+# teardown, in either pass), longest first. pytest-xdist hands out modules in collection order,
+# so a long one collected last runs alone while the other worker waits (tests/
+# test_settings_and_deploy.py did, at the end of the SQLite pass); started first, they run
+# beside the many short modules instead, and the pass ends on short ones. Only the order
+# changes: a module missing here still runs, in its collection place after these.
 LONGEST_FIRST = (
     "tests/test_api_contract.py",
-    "tests/browser/test_accessibility.py",
     "tests/test_backup.py",
-    "tests/test_authorization_matrix.py",
-    "tests/test_demo_and_health.py",
-    "tests/test_scale_out.py",
-    "tests/test_hostile_input.py",
-    "tests/test_serving.py",
-    "tests/test_unique_element_ids.py",
-    "tests/test_replica_routing.py",
-    "tests/test_tenant_isolation_lists.py",
-    "tests/test_concurrent_traffic.py",
+    "src/ketamine_care/treatment_sessions/tests/test_alert_engine.py",
+    "tests/browser/test_accessibility.py",
+    "tests/test_settings_and_deploy.py",
     "src/ketamine_care/fhir/tests/test_clinic_export.py",
-    "src/ketamine_care/registry/tests/test_cube.py",
+    "tests/test_scale_out.py",
+    "src/ketamine_care/screening/tests/test_properties.py",
+    "tests/test_serving.py",
+    "tests/test_authorization_matrix.py",
     "tests/test_demo_snapshot.py",
-    "src/ketamine_care/fhir/tests/test_validation.py",
+    "tests/test_demo_and_health.py",
     "src/ketamine_care/fhir/tests/test_demo_resources.py",
-    "src/ketamine_care/research/tests/test_demo_research.py",
+    "src/ketamine_care/registry/tests/test_cube_delta.py",
+    "src/ketamine_care/fhir/tests/test_validation.py",
     "src/ketamine_care/fhir/tests/test_plain_json.py",
-    "src/ketamine_care/inventory/tests/test_balance_properties.py",
+    "src/ketamine_care/research/tests/test_demo_research.py",
+    "src/ketamine_care/treatment_sessions/tests/test_alert_properties.py",
+    "src/ketamine_care/treatment_sessions/tests/test_vital_properties.py",
     "src/ketamine_care/dosing/tests/test_plans.py",
+    "src/ketamine_care/registry/tests/test_cube.py",
+    "tests/browser/test_treatment_session.py",
+    "tests/test_alert_surface.py",
+    "tests/test_architecture.py",
+    "src/ketamine_care/audit/tests/test_keys.py",
+    "tests/test_logs.py",
+    "tests/test_concurrent_traffic.py",
+    "tests/test_unique_element_ids.py",
+    "src/ketamine_care/instruments/tests/test_scoring_properties.py",
+    "tests/test_replica_routing.py",
+    "tests/test_code_size.py",
+    "src/ketamine_care/outcomes/tests/test_chart_paging.py",
+    "src/ketamine_care/inventory/tests/test_ledger_input.py",
+    "src/ketamine_care/treatment_sessions/tests/test_triage_floor.py",
+    "src/ketamine_care/treatment_sessions/tests/test_vital_safety_app.py",
+    "tests/test_read_audit.py",
+    "src/ketamine_care/treatment_sessions/tests/test_session_page_by_state.py",
+    "src/ketamine_care/registry/tests/test_dashboard.py",
+    "tests/test_safe_html.py",
+    "src/ketamine_care/registry/tests/test_aggregates.py",
+    "src/ketamine_care/outcomes/tests/test_incremental_summaries.py",
+    "src/ketamine_care/protocols/tests/test_edit_views.py",
+    "src/ketamine_care/outcomes/tests/test_latest_flags.py",
+    "tests/test_lock_order.py",
+    "src/ketamine_care/demo/tests/test_synth.py",
+    "tests/test_hostile_input.py",
+    "src/ketamine_care/courses/tests/test_course_properties.py",
+    "src/ketamine_care/treatment_sessions/tests/test_chart_sessions.py",
+    "src/ketamine_care/screening/tests/test_safety_rules.py",
+    "src/ketamine_care/inventory/tests/test_balance_properties.py",
+    "src/ketamine_care/treatment_sessions/tests/test_closing.py",
+    "tests/test_registry_cube_synth.py",
+    "src/ketamine_care/portal/tests/test_scheduled_measures.py",
+    "tests/test_clinic_today.py",
+    "src/ketamine_care/research/tests/test_export.py",
+    "src/ketamine_care/outcomes/tests/test_summaries.py",
+    "tests/test_tenant_isolation_lists.py",
 )
 
 

@@ -7,6 +7,7 @@ from django.test import Client, override_settings
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.audit.verify import verify_all
 from ketamine_care.patients.models import Patient
+from ketamine_care.testing.migrated import migrated_sqlite_file
 
 
 @pytest.mark.django_db
@@ -139,6 +140,9 @@ def test_the_demo_serves_hashed_static_files_and_the_project_404_with_debug_off(
     from tests.test_settings_and_deploy import DEMO_DEFAULTS, run_cli
 
     env = {"DEMO": "True", "KC_DATA_DIR": str(tmp_path), **DEMO_DEFAULTS}
+    # The demo's database, migrated and empty (a copy of the run's template): its `migrate`
+    # finds nothing to apply and collects the static files.
+    migrated_sqlite_file(tmp_path / "ketamine-care.sqlite3")
     setup = run_cli("migrate", "--verbosity", "0", env=env)
     assert setup.returncode == 0, setup.stderr
     env["ALLOWED_HOSTS"] = "testserver"

@@ -38,8 +38,16 @@ def _contents() -> dict[str, list]:
         return contents
 
 
+@pytest.fixture
+def run_copy(tmp_path, monkeypatch):
+    """The run's shared copy, in a folder of the test's own (none there yet)."""
+    path = tmp_path / "demo-snapshot.pickle"
+    monkeypatch.setattr(demo_snapshot, "_shared_path", lambda: path)
+    return path
+
+
 @pytest.mark.django_db
-def test_the_copied_demo_is_the_loaded_demo_row_for_row():
+def test_the_copied_demo_is_the_loaded_demo_row_for_row(run_copy):
     demo_snapshot._snapshot = None  # this test's first call loads (and leaves its copy)
     seen = {}
     for run in ("loaded", "copied"):
@@ -57,7 +65,35 @@ def test_the_copied_demo_is_the_loaded_demo_row_for_row():
 
 
 @pytest.mark.django_db
-def test_a_database_unlike_the_first_gets_a_real_load(monkeypatch):
+def test_another_process_copies_the_runs_demo_row_for_row(run_copy, monkeypatch):
+    with _rolled_back():
+        loaded = (demo_snapshot.load_demo_once(), _contents())  # loads, or this process's copy
+    if not run_copy.exists():  # this process loaded before the test: its copy for the run
+        tables = demo_snapshot._tables()
+        counts = demo_snapshot._counts(tables)
+        kept = {t: demo_snapshot._read(t) for t in tables if counts[t]}
+        demo_snapshot._share(demo_snapshot._snapshot, kept)
+    # As in another process: only the run's copy (the process's own is back after the test).
+    monkeypatch.setattr(demo_snapshot, "_snapshot", None)
+
+    def refuse():
+        raise AssertionError("loaded again although the run has a copy")
+
+    monkeypatch.setattr(demo_snapshot, "load_demo", refuse)
+    with _rolled_back():
+        copied = (demo_snapshot.load_demo_once(), _contents())
+    assert copied == loaded
+    assert demo_snapshot._snapshot is not None  # the process's copy from now on
+    # A database with rows the first one did not have gets a real load, not the run's copy.
+    monkeypatch.setattr(demo_snapshot, "_snapshot", None)
+    monkeypatch.setattr(demo_snapshot, "load_demo", lambda: {"loaded": True})
+    with _rolled_back():
+        Clinic.objects.create(name="Already here")
+        assert demo_snapshot.load_demo_once() == {"loaded": True}
+
+
+@pytest.mark.django_db
+def test_a_database_unlike_the_first_gets_a_real_load(run_copy, monkeypatch):
     with _rolled_back():
         demo_snapshot.load_demo_once()  # a copy exists from here on
     assert demo_snapshot._snapshot is not None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from ketamine_care.testing.migrated import migrated_sqlite_file
 from ketamine_care.testing.servers import console, start_serve
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
@@ -48,6 +49,9 @@ def environment(tmp_path: Path) -> dict[str, str]:
 
 
 def test_migrate_collects_and_serve_serves_hashed_compressed_static_files(environment, tmp_path):
+    # A migrated, empty database (a copy of the run's template, testing/migrated.py): the
+    # operator's `migrate` still runs, finds nothing to apply and collects the static files.
+    migrated_sqlite_file(tmp_path / "serve.sqlite3")
     subprocess.run(console("migrate", "--verbosity", "0"), env=environment, check=True, timeout=300)
     manifest = json.loads((tmp_path / "static" / "staticfiles.json").read_text())
     hashed_css = manifest["paths"]["css/app.css"]

@@ -23,6 +23,7 @@ from django.db.models.functions import Coalesce, Floor
 
 from ketamine_care.registry.dosebins import DOSE_BIN as DOSE_BIN  # the bar width, re-exported
 from ketamine_care.registry.dosebins import active_doses, dose_band
+from ketamine_care.registry.kept_aggregate import kept_aggregate
 from ketamine_care.registry.models import CourseDoseBin, CourseSummary
 from ketamine_care.registry.rows import load_windows
 
@@ -72,6 +73,18 @@ def outcome_counts(rows: QuerySet[CourseSummary]) -> dict:
     """One query: for each time point, courses (`name`) and patients (`name_p`) that reached
     it; of those, the analysable ones with a known response (remission), and the responders
     (remitters) and non-responders among them. Plus the cohort's sessions and freshness.
+    The query's SQL is built once per cohort shape (`kept_aggregate`)."""
+    fields = {"agg_refreshed_at": CourseSummary._meta.get_field("refreshed_at")}
+    shape = ("outcome_counts", load_windows().time_points)  # the cells' days are in the SQL
+    result = kept_aggregate(rows, shape, _outcome_aggregate, fields)
+    counts = {name.removeprefix("agg_").removesuffix("_c"): value for name, value in result.items()}
+    counts = {name: value or 0 for name, value in counts.items() if name != "refreshed_at"}
+    counts["refreshed_at"] = result["agg_refreshed_at"]
+    return counts
+
+
+def _outcome_aggregate(rows: QuerySet[CourseSummary]) -> dict:
+    """`outcome_counts`' query as the ORM builds it.
 
     Patients are counted in two steps, not with one COUNT(DISTINCT) per cell (35 sorts of
     the cohort): the inner query groups the cohort's courses by patient, with each cell's
@@ -90,11 +103,7 @@ def outcome_counts(rows: QuerySet[CourseSummary]) -> dict:
     for name in cells:
         outer[f"agg_{name}_c"] = Sum(f"agg_{name}")
         outer[f"agg_{name}_p"] = Count("patient", filter=Q(**{f"agg_{name}__gt": 0}))
-    result = per_patient.aggregate(**outer)
-    counts = {name.removeprefix("agg_").removesuffix("_c"): value for name, value in result.items()}
-    counts = {name: value or 0 for name, value in counts.items() if name != "refreshed_at"}
-    counts["refreshed_at"] = result["agg_refreshed_at"]
-    return counts
+    return per_patient.aggregate(**outer)
 
 
 def response_times(rows: QuerySet[CourseSummary]) -> list[tuple[int, bool, int]]:

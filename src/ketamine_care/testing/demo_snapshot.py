@@ -9,6 +9,12 @@ those rows again, unchanged, and returns the same result. On any other database,
 clinics' dates have moved on (the demo's records are placed relative to today), it runs
 `load_demo()` itself.
 
+The copy is also the test run's: the first process to load writes it to the run's folder
+(`testing.migrated.run_folder()`), and a process with no copy of its own yet takes that one
+when its database is in the state the first load started from (the same row counts, and the
+same rows in every table that had any: each worker's test database is a copy of the run's
+migrated template). So a run loads the demo once, not once per test process.
+
 The rows are copied as stored: PostgreSQL through COPY, SQLite through each value's own
 storage class (no Python conversion on the way). Foreign keys are deferred to the commit on
 both engines, so the tables go in any order; the append-only guards refuse updates and
@@ -18,8 +24,11 @@ deletes, not inserts.
 from __future__ import annotations
 
 import copy
+import os
+import pickle
 import zoneinfo
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -51,13 +60,50 @@ def load_demo_once() -> dict:
         _restore(_snapshot)
         return copy.deepcopy(_snapshot.result)
     kept = {t: _read(t) for t in tables if counts[t]}
+    shared = _run_copy(key, counts, kept)
+    if shared is not None:
+        _snapshot = shared
+        _restore(shared)
+        return copy.deepcopy(shared.result)
     result = load_demo()
     after = _counts(tables)
     added = [t for t in tables if after[t] != counts[t]]
     if any(counts[t] for t in added) or any(_read(t) != rows for t, rows in kept.items()):
         return result  # the load changed rows that were there before: nothing to copy
     _snapshot = _Snapshot(key, counts, {t: _read(t) for t in added}, copy.deepcopy(result))
+    _share(_snapshot, kept)
     return result
+
+
+def _shared_path() -> Path | None:
+    """Where the run's processes share the copy; None outside a test run."""
+    from ketamine_care.testing.migrated import RUN_FOLDER_VARIABLE
+
+    folder = os.environ.get(RUN_FOLDER_VARIABLE)
+    return Path(folder) / f"demo-snapshot-{connection.vendor}.pickle" if folder else None
+
+
+def _share(snapshot: _Snapshot, kept: dict) -> None:
+    """Writes the copy for the run's other processes (the first one written stays)."""
+    path = _shared_path()
+    if path is None or path.exists():
+        return
+    partial = path.with_suffix(f".{os.getpid()}")
+    partial.write_bytes(pickle.dumps((snapshot.key[0], snapshot.key[2], kept, snapshot)))
+    os.replace(partial, path)
+
+
+def _run_copy(key: tuple, counts: dict[str, int], kept: dict) -> _Snapshot | None:
+    """The run's copy, for this database (`key`), when it is in the state the copy's load
+    started from: the same counts and, in every table that had rows, the same rows."""
+    path = _shared_path()
+    if path is None or not path.exists():
+        return None
+    vendor, dates, their_kept, snapshot = pickle.loads(path.read_bytes())
+    if (vendor, dates) != (key[0], key[2]) or snapshot.counts != counts or their_kept != kept:
+        return None
+    snapshot.key = key  # from here on, this process's copy
+    return snapshot
 
 
 def _key() -> tuple:

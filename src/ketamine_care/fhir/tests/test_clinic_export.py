@@ -13,11 +13,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from io import StringIO
 from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import TestCase
 from fhir.resources.R4B import get_fhir_model_class
 
@@ -27,7 +29,7 @@ from ketamine_care.demo.data import DEMO_CLINIC
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.clinic_export import verify_export
 from ketamine_care.testing.demo_snapshot import load_demo_once
-from ketamine_care.testing.migrated import migrated_sqlite_file
+from ketamine_care.testing.migrated import migrated_postgres, migrated_sqlite_file
 
 # What the round trip compares, computed the same way on both sides.
 SUMMARY = """
@@ -124,7 +126,7 @@ class ClinicExportTests(TestCase):
         self.assertGreater(len(before["balances"]), 0)
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
         env.update(DEBUG="True", KC_DATA_DIR=str(self.dir),
-                   DATABASE_URL=f"sqlite:///{self.dir / 'empty.sqlite3'}")  # fmt: skip
+                   DATABASE_URL=self.empty_installation())  # fmt: skip
 
         def cli(*args):
             result = subprocess.run([sys.executable, "-m", "ketamine_care", *args], env=env,
@@ -132,12 +134,27 @@ class ClinicExportTests(TestCase):
             self.assertEqual(result.returncode, 0, result.stdout + result.stderr[-2000:])
             return result.stdout
 
-        # A migrated, empty installation (a copy of the run's template); `migrate` is the
-        # operator's step all the same, with nothing left to apply.
-        migrated_sqlite_file(self.dir / "empty.sqlite3")
+        # `migrate` is the operator's step all the same, with nothing left to apply.
         cli("migrate", "--verbosity", "0")
         self.assertIn("imported", cli("import-clinic", str(self.path)))
         after = json.loads(
             cli("shell", "-c", SUMMARY.format(name=DEMO_CLINIC)).strip().splitlines()[-1]
         )
         self.assertEqual(after, before)
+
+    def empty_installation(self) -> str:
+        """A migrated, empty installation on the engine of the pass (a copy of the run's
+        template, `testing.migrated`): SQLite in the SQLite pass, PostgreSQL in the other."""
+        if connection.vendor != "postgresql":
+            return f"sqlite:///{migrated_sqlite_file(self.dir / 'empty.sqlite3')}"
+        import psycopg
+
+        base, name = os.environ["DATABASE_URL"], f"kc_import_{uuid.uuid4().hex[:8]}"
+        migrated_postgres(base, name)
+
+        def drop():
+            with psycopg.connect(base, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        self.addCleanup(drop)
+        return f"{base.rsplit('/', 1)[0]}/{name}"
