@@ -274,8 +274,8 @@ def walk_episodes(
     state: RuleState = NO_EPISODE,
 ) -> tuple[list[Alert], RuleState]:
     """The episode state machine of one rule: the alerts it raises over `minutes`, going on
-    from `state`, and where it stands afterwards. The only one: `evaluate_from` and the
-    compiled `alert_engine.evaluate_batch` both walk through it.
+    from `state`, and where it stands afterwards. The only one: `evaluate_from`, the compiled
+    `alert_engine.evaluate_batch` and `recheck.pending_recheck` all walk through it.
 
     `minutes` holds, in minute order, one item per minute the rule can judge (as
     `_states_by_minute` gives them): the minute, and its first breaching reading or None when
