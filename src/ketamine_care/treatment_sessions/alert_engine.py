@@ -11,9 +11,10 @@ generated batches with values at every threshold), with less work:
 * each condition is judged once per reading, over its measure's column, and each rule's
   verdict (`ThresholdRule.breach`: True, False or None) once per reading, then reused by the
   rules it supersedes;
-* a rule that no reading of the batch breaches raises nothing, and its state only depends on
-  whether some reading judged it normal: those rules (most of them, most of the time) skip
-  the minute-by-minute walk of `alerts._alerts_for_rule`, which the others still take.
+* a rule that no reading of the batch breaches raises nothing, and only its first normal
+  reading can change its state (a run of normal minutes acts as one): those rules (most of
+  them, most of the time) hand the episode walk that one minute, the others every minute
+  they can judge. The walk itself is `alerts.walk_episodes`, the one `evaluate_from` takes.
 
 Rules are compiled once per distinct rule set (their full value is the cache key, so a clinic
 that edits a threshold gets a new compilation, never a stale one).
@@ -22,11 +23,11 @@ that edits a threshold gets a new compilation, never a stale one).
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .alerts import NO_EPISODE, Alert, RuleState, ThresholdRule, _alert, is_post_dose
+from .alerts import NO_EPISODE, Alert, RuleState, ThresholdRule, is_post_dose, walk_episodes
 from .readings import MEASURES, Reading
 
 # Columns of a batch: the measures in `MEASURES` order, then MAP.
@@ -103,28 +104,25 @@ def evaluate_batch(
     columns = _columns(ordered)
     verdicts = [_verdicts(rule, columns, ordered) for rule in compiled]
     post = [is_post_dose(r.minute, dosing_started=dosing_started) for r in ordered]
+    # Each phase's readings, by position in `ordered`.
+    in_phase = {
+        "any": list(range(len(ordered))),
+        "post_dose": [i for i, after_dose in enumerate(post) if after_dose],
+        "pre_dose": [i for i, after_dose in enumerate(post) if not after_dose],
+    }
     states = states or {}
     alerts: list[Alert] = []
     after: dict[str, RuleState] = {}
     for rule, verdict in zip(compiled, verdicts, strict=True):
-        phase = rule.rule.phase
         # The readings this rule judges: in its phase, and not breaching a stronger rule.
-        judged = [
-            i
-            for i in range(len(ordered))
-            if (phase == "any" or (phase == "post_dose") == post[i])
-            and not any(verdicts[s][i] for s in rule.stronger)
-        ]
-        state = states.get(rule.rule.rule, NO_EPISODE)
-        if any(verdict[i] for i in judged):
-            raised, after[rule.rule.rule] = _walk(rule.rule, ordered, verdict, judged, state)
-            alerts.extend(raised)
-        elif (state.fired or rule.rule.sustained_mode == "continuous") and any(
-            verdict[i] is False for i in judged
-        ):
-            after[rule.rule.rule] = NO_EPISODE  # a normal reading closed the episode
-        else:
-            after[rule.rule.rule] = state
+        judged = in_phase[rule.rule.phase]
+        if rule.stronger:
+            stronger = [verdicts[s] for s in rule.stronger]
+            judged = [i for i in judged if not any(v[i] for v in stronger)]
+        raised, after[rule.rule.rule] = walk_episodes(
+            rule.rule, _minutes(ordered, verdict, judged), states.get(rule.rule.rule, NO_EPISODE)
+        )
+        alerts.extend(raised)
     return sorted(alerts, key=lambda alert: (alert.minute, alert.rule)), after
 
 
@@ -173,18 +171,24 @@ def _verdicts(compiled: _Compiled, columns: list[list], ordered: list[Reading]) 
     return verdicts
 
 
-def _walk(
-    rule: ThresholdRule,
-    ordered: list[Reading],
-    verdict: list,
-    judged: list[int],
-    state: RuleState,
-) -> tuple[list[Alert], RuleState]:
-    """`alerts._alerts_for_rule` over the judged readings (by position in `ordered`), with
-    their verdicts already known; readings of one minute are judged together."""
-    sustained = rule.sustained_min or 0
-    alerts: list[Alert] = []
-    episode_start, first, fired = state.start, state.reading, state.fired
+def _minutes(
+    ordered: list[Reading], verdict: list, judged: list[int]
+) -> Iterable[tuple[float, Reading | None]]:
+    """The minutes `alerts.walk_episodes` needs to walk the judged readings: all of them
+    (`_by_minute`) when one breaches; otherwise the first normal one only (a run of normal
+    minutes acts as one), or none."""
+    if any(verdict[i] for i in judged):
+        return _by_minute(ordered, verdict, judged)
+    normal = next((i for i in judged if verdict[i] is False), None)
+    return () if normal is None else ((ordered[normal].minute, None),)
+
+
+def _by_minute(
+    ordered: list[Reading], verdict: list, judged: list[int]
+) -> Iterator[tuple[float, Reading | None]]:
+    """`alerts._states_by_minute` over the judged readings (by position in `ordered`), with
+    their verdicts already known: (minute, first breaching reading or None if normal) for each
+    minute the rule can judge; readings of one minute are judged together."""
     count = len(judged)
     k = 0
     while k < count:
@@ -197,15 +201,7 @@ def _walk(
                 breaching = ordered[judged[k]]
             normal = normal or says is False
             k += 1
-        if breaching is None:
-            if not normal:
-                continue  # no reading of this minute could tell
-            if fired or rule.sustained_mode == "continuous":
-                episode_start, first, fired = None, None, False
-            continue
-        if episode_start is None:
-            episode_start, first = minute, breaching
-        if not fired and minute - episode_start >= sustained:
-            alerts.append(_alert(rule, breaching))
-            fired = True
-    return alerts, RuleState(start=episode_start, reading=first, fired=fired)
+        if breaching is not None:
+            yield minute, breaching
+        elif normal:
+            yield minute, None  # no reading of this minute breaches, and one is normal

@@ -253,8 +253,8 @@ def evaluate_from(
             if rule.applies_at(r.minute, dosing_started=dosing_started)
             and not any(other.breach(r) for other in stronger)
         ]
-        raised, after[rule.rule] = _alerts_for_rule(
-            rule, in_phase, (states or {}).get(rule.rule, NO_EPISODE)
+        raised, after[rule.rule] = walk_episodes(
+            rule, _states_by_minute(rule, in_phase), (states or {}).get(rule.rule, NO_EPISODE)
         )
         alerts.extend(raised)
     return sorted(alerts, key=lambda alert: (alert.minute, alert.rule)), after
@@ -268,14 +268,24 @@ def unacknowledged(
     return [a for a in alerts if a.tier == tier and (a.rule, float(a.minute)) not in done]
 
 
-def _alerts_for_rule(
-    rule: ThresholdRule, readings: Sequence[Reading], state: RuleState = NO_EPISODE
+def walk_episodes(
+    rule: ThresholdRule,
+    minutes: Iterable[tuple[float, Reading | None]],
+    state: RuleState = NO_EPISODE,
 ) -> tuple[list[Alert], RuleState]:
+    """The episode state machine of one rule: the alerts it raises over `minutes`, going on
+    from `state`, and where it stands afterwards. The only one: `evaluate_from`, the compiled
+    `alert_engine.evaluate_batch` and `recheck.pending_recheck` all walk through it.
+
+    `minutes` holds, in minute order, one item per minute the rule can judge (as
+    `_states_by_minute` gives them): the minute, and its first breaching reading or None when
+    the minute is normal for the rule. A run of normal minutes acts as one normal minute.
+    """
     sustained = rule.sustained_min or 0
     alerts: list[Alert] = []
     # The current episode's first breaching minute and reading, and whether it alerted.
     episode_start, first, fired = state.start, state.reading, state.fired
-    for minute, breaching in _states_by_minute(rule, readings):
+    for minute, breaching in minutes:
         if breaching is None:
             # "continuous" restarts on any normal reading; "repeat" and immediate rules only
             # close an episode that has already alerted (see module docstring).
@@ -287,6 +297,8 @@ def _alerts_for_rule(
         if not fired and minute - episode_start >= sustained:
             alerts.append(_alert(rule, breaching))
             fired = True
+    if episode_start is state.start and first is state.reading and fired is state.fired:
+        return alerts, state  # unchanged, as most rules stand after most batches
     return alerts, RuleState(start=episode_start, reading=first, fired=fired)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .alerts import RuleState, ThresholdRule, _states_by_minute
+from .alerts import RuleState, ThresholdRule, _states_by_minute, walk_episodes
 from .readings import Reading
 
 
@@ -62,32 +62,21 @@ def recheck_from_states(
     waiting = []
     for rule in rules:
         state = states.get(rule.rule)
-        if not rule.sustained_min or state is None or state.start is None or state.fired:
-            continue
-        if state.reading is None:
-            continue
-        due = state.start + float(rule.sustained_min)
-        waiting.append(
-            Recheck(rule=rule.rule, tier=rule.tier, reading=state.reading, due_minute=due)
-        )
+        found = _recheck(rule, state) if rule.sustained_min and state is not None else None
+        if found is not None:
+            waiting.append(found)
     return min(waiting, key=lambda r: (r.due_minute, r.rule), default=None)
 
 
 def _waiting(rule: ThresholdRule, readings: Sequence[Reading]) -> Recheck | None:
-    sustained = float(rule.sustained_min or 0)
-    start: tuple[float, Reading] | None = None  # the episode's first breaching reading
-    fired = False
-    for minute, breaching in _states_by_minute(rule, readings):
-        if breaching is None:
-            if fired or rule.sustained_mode == "continuous":
-                start, fired = None, False
-            continue
-        if start is None:
-            start = (minute, breaching)
-        if not fired and minute - start[0] >= sustained:
-            fired = True
-    if start is None or fired:
+    """The recheck `rule` waits for after `readings` (the episode walk of `alerts`)."""
+    _, state = walk_episodes(rule, _states_by_minute(rule, readings))
+    return _recheck(rule, state)
+
+
+def _recheck(rule: ThresholdRule, state: RuleState) -> Recheck | None:
+    """An open episode that has not alerted waits for the recheck of its first reading."""
+    if state.start is None or state.reading is None or state.fired:
         return None
-    return Recheck(
-        rule=rule.rule, tier=rule.tier, reading=start[1], due_minute=start[0] + sustained
-    )
+    due = state.start + float(rule.sustained_min or 0)
+    return Recheck(rule=rule.rule, tier=rule.tier, reading=state.reading, due_minute=due)
