@@ -32,7 +32,8 @@ _UUID_MARK = 0x6B65_7461_6D69_6E65 << 64
 
 
 def compiled_statements(using: str) -> dict:
-    """The connection's one cache: `queries` (by name) and `shapes` (by shape)."""
+    """The connection's one cache: `queries` (by name), `shapes` (by shape) and
+    `aggregates` (the registry's kept aggregates, by cohort shape)."""
     return connections[using].__dict__.setdefault("compiled_statements", {})
 
 

@@ -27,6 +27,8 @@ from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import Field, QuerySet
 
+from ketamine_care.core.compiled import compiled_statements
+
 SHAPES = 128  # kept statements per connection, the oldest dropped first
 _ORM_ONLY = "orm"  # a shape that is always built by the ORM
 
@@ -51,7 +53,7 @@ def kept_aggregate(
     if cohort is None:
         return build(rows)
     cohort_sql, where_sql, cohort_params = cohort
-    kept = connection.__dict__.setdefault("kept_aggregates", {})
+    kept = compiled_statements(using).setdefault("aggregates", {})
     shape = (name, cohort_sql, tuple(type(p) for p in cohort_params))
     statement = kept.get(shape)
     if statement is None:

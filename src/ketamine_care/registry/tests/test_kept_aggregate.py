@@ -7,11 +7,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Value
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ketamine_care.core.compiled import compiled_statements
 from ketamine_care.registry import aggregates
 from ketamine_care.registry.cohorts import CohortFilter, filter_summaries
 from ketamine_care.registry.kept_aggregate import Kept
@@ -53,7 +54,7 @@ def typed(counts: dict) -> dict:
 
 class KeptAggregateTests(CubeCase):
     def kept(self) -> dict:
-        return connections[DEFAULT_DB_ALIAS].__dict__.setdefault("kept_aggregates", {})
+        return compiled_statements(DEFAULT_DB_ALIAS).setdefault("aggregates", {})
 
     @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(st.lists(ROW, min_size=0, max_size=30), st.lists(COHORT, min_size=1, max_size=6))
