@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .alerts import RuleState, ThresholdRule, _states_by_minute, walk_episodes
+from .alerts import RuleState, ThresholdRule, evaluate_from
 from .readings import Reading
 
 
@@ -33,24 +33,11 @@ def pending_recheck(
     *,
     dosing_started: bool = True,
 ) -> Recheck | None:
-    """The earliest recheck a sustained rule waits for, or None when none waits."""
-    ordered = sorted(readings, key=Reading.sort_key)
-    by_id = {rule.rule: rule for rule in rules}
-    waiting = []
-    for rule in rules:
-        if not rule.sustained_min:
-            continue
-        stronger = [by_id[r] for r in rule.superseded_by if r in by_id]
-        in_phase = [
-            r
-            for r in ordered
-            if rule.applies_at(r.minute, dosing_started=dosing_started)
-            and not any(other.breach(r) for other in stronger)
-        ]
-        found = _waiting(rule, in_phase)
-        if found is not None:
-            waiting.append(found)
-    return min(waiting, key=lambda r: (r.due_minute, r.rule), default=None)
+    """The earliest recheck a sustained rule waits for, or None when none waits: where each
+    rule stands after `readings` (`alerts.evaluate_from`, which also refuses duplicate rule
+    ids and a `superseded_by` naming no rule), read by `recheck_from_states`."""
+    _, states = evaluate_from(readings, rules, dosing_started=dosing_started)
+    return recheck_from_states(states, rules)
 
 
 def recheck_from_states(
@@ -66,12 +53,6 @@ def recheck_from_states(
         if found is not None:
             waiting.append(found)
     return min(waiting, key=lambda r: (r.due_minute, r.rule), default=None)
-
-
-def _waiting(rule: ThresholdRule, readings: Sequence[Reading]) -> Recheck | None:
-    """The recheck `rule` waits for after `readings` (the episode walk of `alerts`)."""
-    _, state = walk_episodes(rule, _states_by_minute(rule, readings))
-    return _recheck(rule, state)
 
 
 def _recheck(rule: ThresholdRule, state: RuleState) -> Recheck | None:
