@@ -27,6 +27,7 @@ from django.db import connections
 from django.db.models import Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
+from django.db.models.utils import create_namedtuple_class
 
 from ketamine_care.core.compiled import ShapedStatement
 from ketamine_care.core.errors import DomainError
@@ -161,6 +162,14 @@ def search_page(clinic, query="", *, cursor="", limit=25, offset=0, fields: tupl
     """One page of a search: `limit` patients after `cursor` (or `offset`), the count of all
     matches (exact, or an estimate beyond the limit) and the cursor of the next page. With
     `fields` (public_id among them), each patient is a named row of those fields only."""
+    alias = Patient.objects.db
+    if fields and not cursor and not _one_query(query, alias):
+        return _first_page(clinic, query, alias, fields, offset, limit)
+    return _any_page(clinic, query, cursor=cursor, limit=limit, offset=offset, fields=fields)
+
+
+def _any_page(clinic, query, *, cursor, limit, offset, fields) -> SearchPage:
+    """`search_page` by the bounded count (`_search_counts`), then `_page`: any page."""
     matches = matching_patients(clinic, query)
     after = after_cursor(clinic, cursor) if cursor else Q()
     count, estimated, ids = _search_counts(matches, clinic, query)
@@ -174,6 +183,59 @@ def search_page(clinic, query="", *, cursor="", limit=25, offset=0, fields: tupl
         count_estimated=estimated,
         next_cursor=str(rows[-1].public_id) if more and rows else None,
         too_short=is_too_short(query),
+    )
+
+
+def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int) -> SearchPage:
+    """A first page (no cursor) of named rows where the search has ways of matching
+    (PostgreSQL), as `_any_page` answers it (the same count, estimate, rows and cursor), from
+    statements compiled once per shape instead of querysets built per request: the bounded
+    count, the merge of its ids and, when the matches are few, their page, in one statement
+    (`_first_page_sql`: no id crosses the wire); when they are many, or the count is past
+    the limit, the page walked in index order (`_walked_page_statement`) in a second."""
+    exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    columns = tuple(Patient._meta.get_field(name).column for name in fields)
+    at = (offset, limit + 1)
+    shape = (clinic.pk, exact_limit, SORT_AT_MOST, at, columns)
+    sql, params = _FIRST_PAGE.sql(
+        alias,
+        query_words(query),
+        shape,
+        clinic=clinic,
+        alias=alias,
+        limit=exact_limit,
+        sort_at_most=SORT_AT_MOST,
+        at=at,
+        columns=columns,
+    )
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    number = found[0][0]
+    row = create_namedtuple_class(*fields)
+    if number is not None and number <= min(exact_limit, SORT_AT_MOST):
+        # The page's rows (an empty page: one row of the count, with a NULL id).
+        rows = [row(*values[2:]) for values in found if values[1] is not None]
+    else:
+        shape = (clinic.pk, at, columns)
+        sql, params = _WALKED_PAGE.sql(
+            alias, query_words(query), shape, clinic=clinic, alias=alias, at=at, columns=columns
+        )
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = [row(*values[1:]) for values in cursor.fetchall()]
+    if number is None or number > exact_limit:
+        count, estimated = _estimate(matching_patients(clinic, query), exact_limit), True
+    else:
+        count, estimated = number, False
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return SearchPage(
+        patients=rows,
+        count=count,
+        count_estimated=estimated,
+        next_cursor=str(rows[-1].public_id) if more and rows else None,
+        too_short=False,
     )
 
 
@@ -231,10 +293,62 @@ def _counts_statement(words, *, clinic, alias: str, limit: int):
     return _counts_sql(sqls, limit)
 
 
+def _first_page_statement(words, *, clinic, alias, limit, sort_at_most, at, columns):
+    branches = _branches(clinic, " ".join(words), alias, by_name=True)
+    sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
+    counts = _counts_sql(sqls, limit)
+    few = min(limit, sort_at_most)
+    return _first_page_sql(len(sqls), counts, clinic.pk, limit, few, at, columns)
+
+
+def _rows_sql(columns) -> str:
+    """The page's columns, then the search order's (o1, o2, o3: the id)."""
+    selected = "".join(f'"{column}" AS c{i}, ' for i, column in enumerate(columns))
+    table = Patient._meta.db_table
+    order = '"family_name_search" AS o1, "given_name_search" AS o2, "id" AS o3'
+    return f'{selected}{order} FROM "{table}"'
+
+
+def _first_page_sql(ways, counts, clinic_id, limit, few, at, columns):
+    """One statement: the bounded count's arrays (`_counts_sql`, `ways` of them) merged into
+    the distinct ids matched when every way was within the limit (else NULL) and their
+    number `n`; when `n` is at most `few` (SORT_AT_MOST and the limit), the page's rows: the
+    first `size` after `offset` of those ids in the search order (a gating condition on `n`:
+    otherwise no row is read). Each row: n, the patient's id (NULL when there is no row on
+    the page: the one row then carries only n), then `columns`."""
+    offset, size = at
+    within = " AND ".join(f"a{j}[1] <= %s" for j in range(ways))
+    merged = " || ".join(f"a{j}[2:]" for j in range(ways))
+    listed = "".join(f", p.c{i}" for i in range(len(columns)))
+    statement = (
+        f"SELECT m.n, p.o3{listed} FROM (SELECT cardinality(d.ids) AS n, d.ids FROM "  # noqa: S608
+        f"(SELECT CASE WHEN {within} THEN ARRAY(SELECT DISTINCT u.id FROM unnest({merged}) "
+        f"AS u(id)) END AS ids FROM ({counts[0]} OFFSET 0) AS c OFFSET 0) AS d OFFSET 0) AS m "
+        f"LEFT JOIN LATERAL (SELECT {_rows_sql(columns)} WHERE m.n <= %s "
+        'AND "clinic_id" = %s AND "id" = ANY(m.ids) ORDER BY o1, o2, o3 LIMIT %s OFFSET %s) '
+        "AS p ON true ORDER BY p.o1, p.o2, p.o3"
+    )
+    return statement, [*([limit] * ways), *counts[1], few, clinic_id, size, offset]
+
+
+def _walked_page_statement(words, *, clinic, alias, at, columns):
+    """The page's rows where there are many matches: the order's keys of each way of
+    matching (`_first_page_keys`), their first `size` after `offset`, then those rows."""
+    keys, params = _first_page_keys(words, clinic=clinic, alias=alias, at=at)
+    statement = (
+        f"SELECT o3{''.join(f', c{i}' for i in range(len(columns)))} FROM (SELECT "  # noqa: S608
+        f'{_rows_sql(columns)} WHERE "clinic_id" = %s AND "id" = ANY(ARRAY(SELECT page.id '
+        f"FROM ({keys}) AS page))) AS p ORDER BY o1, o2, o3"
+    )
+    return statement, [clinic.pk, *params]
+
+
 # Every search builds these statements from its words; their SQL depends only on how many
 # words there are and how long each is, so each shape is compiled once per connection.
 _PAGE_KEYS = ShapedStatement("patient-search-page", _first_page_keys)
 _COUNTS = ShapedStatement("patient-search-counts", _counts_statement)
+_FIRST_PAGE = ShapedStatement("patient-search-first-page", _first_page_statement)
+_WALKED_PAGE = ShapedStatement("patient-search-walked-page", _walked_page_statement)
 
 
 def _branches(

@@ -55,6 +55,22 @@ class SearchShapesTests(TestCase):
         cached = search._PAGE_KEYS.sql(DEFAULT_DB_ALIAS, words, (clinic.pk, *at), **fixed)
         return cached, _built(search._PAGE_KEYS, words, **fixed)
 
+    def first_page(self, query: str, clinic, limit: int, at: tuple[int, int]):
+        """The API's first page: the count and few rows in one statement, or the walked page."""
+        words, columns = search.query_words(query), ("public_id", "mrn", "family_name")
+        fixed = {"clinic": clinic, "alias": DEFAULT_DB_ALIAS, "at": at, "columns": columns}
+        counted = {**fixed, "limit": limit, "sort_at_most": search.SORT_AT_MOST}
+        shape = (clinic.pk, limit, search.SORT_AT_MOST, at, columns)
+        yield (
+            search._FIRST_PAGE.sql(DEFAULT_DB_ALIAS, words, shape, **counted),
+            _built(search._FIRST_PAGE, words, **counted),
+        )
+        shape = (clinic.pk, at, columns)
+        yield (
+            search._WALKED_PAGE.sql(DEFAULT_DB_ALIAS, words, shape, **fixed),
+            _built(search._WALKED_PAGE, words, **fixed),
+        )
+
     @settings(max_examples=60, deadline=None)
     @given(first=WORDS, second=WORDS, limit=st.integers(0, 20), offset=st.integers(0, 3))
     def test_a_compiled_shape_is_the_statement_the_orm_builds(self, first, second, limit, offset):
@@ -72,6 +88,8 @@ class SearchShapesTests(TestCase):
             self.assertEqual(cached, built)
             cached, built = self.page(query, clinic, (offset, limit + 1))
             self.assertEqual(cached, built)
+            for cached, built in self.first_page(query, clinic, limit, (offset, limit + 1)):
+                self.assertEqual(cached, built)
 
     def test_a_shape_is_compiled_once(self):
         self.counts("garc ab", self.clinic, 10)
