@@ -40,7 +40,8 @@ def compiled_statements(using: str) -> dict:
 @dataclass(frozen=True)
 class Param:
     """How one value of a `CompiledQuery` reaches its SQL: `text` as given (text compared
-    with text columns); `int` an int key, exactly (not a bool, not a str); `uuid` a
+    with text columns); `startswith` a str, escaped for LIKE with `%` after it, as the
+    `startswith` lookup sends it; `int` an int key, exactly (not a bool, not a str); `uuid` a
     `uuid.UUID`, exactly, stored as the backend stores it (native on PostgreSQL, hex on
     SQLite); `field` through the field it is compared with (`get_db_prep_value`: a time
     becomes text on SQLite), marked by `sentinel`, a value of that field's type."""
@@ -53,6 +54,9 @@ class Param:
 TEXT = Param("text")
 INT = Param("int")
 UUID_VALUE = Param("uuid")
+# A text compared with `startswith`: sent as the ORM's lookup sends it, escaped for LIKE and
+# followed by `%` (`PatternLookup.process_rhs`).
+STARTS_WITH = Param("startswith")
 
 
 def through(field: Field, sentinel: Any) -> Param:
@@ -135,7 +139,7 @@ class CompiledQuery:
             return _INT_MARK + number
         if param.kind == "uuid":
             return uuid.UUID(int=_UUID_MARK + number)
-        if param.kind == "text":
+        if param.kind in ("text", "startswith"):
             return f"\x00{self.name}:{name}\x00"
         return param.sentinel
 
@@ -149,6 +153,10 @@ class CompiledQuery:
             return value if connection.features.has_native_uuid_field else value.hex
         if param.kind == "field":
             return param.field.get_db_prep_value(value, connection)
+        if param.kind == "startswith":
+            if type(value) is not str:
+                raise TypeError(f"{self.name}: {name} must be a str")
+            return f"{connection.ops.prep_for_like_query(value)}%"
         return value
 
     def _compile(self, connection, using: str):
