@@ -40,7 +40,8 @@ def compiled_statements(using: str) -> dict:
 @dataclass(frozen=True)
 class Param:
     """How one value of a `CompiledQuery` reaches its SQL: `text` as given (text compared
-    with text columns); `int` an int key, exactly (not a bool, not a str); `uuid` a
+    with text columns); `startswith` a str, escaped for LIKE with `%` after it, as the
+    `startswith` lookup sends it; `int` an int key, exactly (not a bool, not a str); `uuid` a
     `uuid.UUID`, exactly, stored as the backend stores it (native on PostgreSQL, hex on
     SQLite); `field` through the field it is compared with (`get_db_prep_value`: a time
     becomes text on SQLite), marked by `sentinel`, a value of that field's type."""
@@ -53,6 +54,9 @@ class Param:
 TEXT = Param("text")
 INT = Param("int")
 UUID_VALUE = Param("uuid")
+# A text compared with `startswith`: sent as the ORM's lookup sends it, escaped for LIKE and
+# followed by `%` (`PatternLookup.process_rhs`).
+STARTS_WITH = Param("startswith")
 
 
 def through(field: Field, sentinel: Any) -> Param:
@@ -75,18 +79,18 @@ class CompiledQuery:
         self.name, self.build, self.params = name, build, params
 
     def rows(self, using: str, **values: Any) -> list[tuple]:
-        compiler, found = self._run(using, values)
-        return [tuple(row) for row in compiler.results_iter(results=[found])]
+        compiled, found = self._run(using, values)
+        return [tuple(row) for row in compiled.convert(found)]
 
     def _run(self, using: str, values: dict[str, Any]):
-        """(compiler, raw rows) of one run with `values`."""
+        """(the compiled query, raw rows) of one run with `values`."""
         connection = connections[using]
         compiled = compiled_statements(using).setdefault("queries", {})
         if self.name not in compiled:
             compiled[self.name] = self._compile(connection, using)
-        compiler, sql, params, positions = compiled[self.name]
-        locks = compiler.query.select_for_update and connection.features.has_select_for_update
-        if locks and connection.get_autocommit():
+        kept = compiled[self.name]
+        sql, params, positions = kept.sql, kept.params, kept.positions
+        if kept.locks and connection.get_autocommit():
             # What the ORM's compiler raises: a lock outside a transaction would end at once.
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
@@ -96,22 +100,19 @@ class CompiledQuery:
             params[position] = self._sql_value(name, values[name], connection)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return compiler, cursor.fetchall()
+            return kept, cursor.fetchall()
 
     def objects(self, model: type[Model], using: str, **values: Any) -> list[Model]:
         """The rows of a queryset of `model` as instances, built as the ORM's `ModelIterable`
         builds them: `Model.from_db` with the selected fields (deferred ones left unread),
         the `select_related` instances linked, annotations set as attributes."""
-        compiler, found = self._run(using, values)
-        select, klass_info = compiler.select, compiler.klass_info
-        if klass_info["model"] is not model:
-            raise TypeError(f"{self.name} selects {klass_info['model'].__name__} rows")
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        names = [column[0].target.attname for column in select[start:end]]
-        related = get_related_populators(klass_info, select, using)
-        annotations = compiler.annotation_col_map or {}
+        compiled, found = self._run(using, values)
+        if compiled.model is not model:
+            selected = getattr(compiled.model, "__name__", "no model")
+            raise TypeError(f"{self.name} selects {selected} rows")
+        start, end, names, related, annotations = compiled.instances_plan(using)
         instances = []
-        for row in compiler.results_iter(results=[found]):
+        for row in compiled.convert(found):
             instance = model.from_db(using, names, row[start:end])
             for populator in related:
                 populator.populate(row, instance)
@@ -138,7 +139,7 @@ class CompiledQuery:
             return _INT_MARK + number
         if param.kind == "uuid":
             return uuid.UUID(int=_UUID_MARK + number)
-        if param.kind == "text":
+        if param.kind in ("text", "startswith"):
             return f"\x00{self.name}:{name}\x00"
         return param.sentinel
 
@@ -152,6 +153,10 @@ class CompiledQuery:
             return value if connection.features.has_native_uuid_field else value.hex
         if param.kind == "field":
             return param.field.get_db_prep_value(value, connection)
+        if param.kind == "startswith":
+            if type(value) is not str:
+                raise TypeError(f"{self.name}: {name} must be a str")
+            return f"{connection.ops.prep_for_like_query(value)}%"
         return value
 
     def _compile(self, connection, using: str):
@@ -170,7 +175,48 @@ class CompiledQuery:
                     " (it must become exactly one parameter)"
                 )
             positions[name] = found[0]
-        return compiler, sql, tuple(params), positions
+        return _Compiled(compiler, sql, tuple(params), positions)
+
+
+class _Compiled:
+    """One compiled `CompiledQuery` on one connection: its SQL, the positions of its values,
+    and what `results_iter` and `ModelIterable` would work out again on every run from the
+    same compiler: the converters of its columns (`get_converters`) and, for model rows, the
+    columns and populators of the instances. They depend only on the compiled query and the
+    connection, so they are worked out once, here, and the rows pass through the same
+    converter functions in the same order (`SQLCompiler.apply_converters`)."""
+
+    def __init__(self, compiler, sql: str, params: tuple, positions: dict[str, int]) -> None:
+        self.compiler, self.sql, self.params, self.positions = compiler, sql, params, positions
+        self.locks = bool(
+            compiler.query.select_for_update and compiler.connection.features.has_select_for_update
+        )
+        self.fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+        self.converters = compiler.get_converters(self.fields)
+        self.composite = compiler.has_composite_fields(self.fields)
+        self.model = (compiler.klass_info or {}).get("model")
+        self._plan = None
+
+    def convert(self, found: list) -> Any:
+        """The fetched rows as `compiler.results_iter(results=[found])` gives them."""
+        rows = found
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        if self.composite:
+            rows = self.compiler.composite_fields_to_tuples(rows, self.fields)
+        return rows
+
+    def instances_plan(self, using: str):
+        """(start, end, attnames, related populators, annotation columns) of the model rows,
+        as `ModelIterable` works them out from the compiler."""
+        if self._plan is None:
+            compiler = self.compiler
+            select, klass_info = compiler.select, compiler.klass_info
+            start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+            names = [column[0].target.attname for column in select[start:end]]
+            related = get_related_populators(klass_info, select, using)
+            self._plan = (start, end, names, related, compiler.annotation_col_map or {})
+        return self._plan
 
 
 # Marker characters: word i of a shape is written with chr(_MARK + 2 * i) (private use

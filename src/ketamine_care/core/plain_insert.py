@@ -58,7 +58,7 @@ def insert_all(objs: list[models.Model]) -> list[models.Model]:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     if connection.vendor == "postgresql":
-        return _insert_arrays(objs, fields, connection, using)
+        return _insert_arrays(objs, connection, using)
     plain = [_plain_type(f) for f in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
@@ -83,16 +83,31 @@ def insert_one_sql(obj: models.Model, connection) -> tuple[str, list]:
     """(sql, params) of `INSERT ... VALUES (...) RETURNING <pk>` for one unsaved `obj`, each
     value as `insert_all` sends it, for a caller that runs it inside a statement of its own
     (a data-modifying WITH); `saved(obj, key, using)` then marks it stored."""
-    meta = obj._meta
-    fields = [f for f in meta.concrete_fields if f is not meta.pk]
     obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    sql, fields, plain = _kept(connection, "one", type(obj), _one_sql)
+    params = [_prepared(obj, f, kind, connection) for f, kind in zip(fields, plain, strict=True)]
+    return sql, params
+
+
+def _one_sql(meta, fields, connection) -> str:
     quote = connection.ops.quote_name
-    sql = (
+    return (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names)
         f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}"
     )
-    params = [_prepared(obj, f, _plain_type(f), connection) for f in fields]
-    return sql, params
+
+
+def _kept(connection, kind: str, model, build) -> tuple[str, list, list]:
+    """(sql, fields, plain kinds) of a model's INSERT, built by `build(meta, fields,
+    connection)` once per connection and model: it depends on nothing else (the table, its
+    columns, their types and the backend's quoting), and every audited request inserts."""
+    kept = connection.__dict__.setdefault("plain_insert_sql", {})
+    key = (kind, model)
+    if key not in kept:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if f is not meta.pk]
+        kept[key] = (build(meta, fields, connection), fields, [_plain_type(f) for f in fields])
+    return kept[key]
 
 
 def saved(obj: models.Model, key, using: str) -> None:
@@ -115,24 +130,12 @@ def _saved(objs: list[models.Model], keys: list, using: str) -> None:
         obj._state.adding, obj._state.db = False, using
 
 
-def _insert_arrays(objs: list[models.Model], fields, connection, using: str):
+def _insert_arrays(objs: list[models.Model], connection, using: str):
     """PostgreSQL: one array per column, unnested into rows in the objects' order
     (`INSERT ... SELECT ... FROM unnest(...) WITH ORDINALITY ... ORDER BY`). The statement
     has one parameter per column, not per value: its text is the same for any number of
     rows, and neither the driver nor the server parses one literal per value."""
-    meta = objs[0]._meta
-    quote = connection.ops.quote_name
-    plain = [_plain_type(f) for f in fields]
-    names = [f"c{i}" for i in range(len(fields))]
-    # Arrays of the columns' base types (varchar, not varchar(60)): an explicit cast would
-    # cut a value that is too long, where the insert itself refuses it, as bulk_create's does.
-    arrays = ", ".join(f"%s::{_MODIFIER.sub('', f.db_type(connection))}[]" for f in fields)
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names)
-        f"SELECT {', '.join(names)} FROM unnest({arrays}) WITH ORDINALITY "
-        f"AS rows ({', '.join(names)}, position) ORDER BY position "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
+    sql, fields, plain = _kept(connection, "arrays", type(objs[0]), _arrays_sql)
     columns = [
         _array([_prepared(obj, field, kind, connection) for obj in objs])
         for field, kind in zip(fields, plain, strict=True)
@@ -142,6 +145,20 @@ def _insert_arrays(objs: list[models.Model], fields, connection, using: str):
         keys = [row[0] for row in cursor.fetchall()]
     _saved(objs, keys, using)
     return objs
+
+
+def _arrays_sql(meta, fields, connection) -> str:
+    quote = connection.ops.quote_name
+    names = [f"c{i}" for i in range(len(fields))]
+    # Arrays of the columns' base types (varchar, not varchar(60)): an explicit cast would
+    # cut a value that is too long, where the insert itself refuses it, as bulk_create's does.
+    arrays = ", ".join(f"%s::{_MODIFIER.sub('', f.db_type(connection))}[]" for f in fields)
+    return (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608 (names)
+        f"SELECT {', '.join(names)} FROM unnest({arrays}) WITH ORDINALITY "
+        f"AS rows ({', '.join(names)}, position) ORDER BY position "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
 
 
 def _array(values: list):

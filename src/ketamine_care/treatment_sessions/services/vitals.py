@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.clock import as_utc
+from ketamine_care.core.compiled import INT, STARTS_WITH, CompiledQuery
 from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
 from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions import states
@@ -214,25 +215,19 @@ def _check_replay(session, keyed: dict[str, dict[str, Any]], batch_key: str) -> 
     other values, or a batch key resent with more or fewer readings, is a conflict (409),
     never a silent 201 that drops the new readings."""
     prefix = f"{batch_key}:"
-    if batch_key and all(key.startswith(prefix) for key in keyed):
+    if batch_key and all(key.startswith(prefix) for key in keyed) and type(session.pk) is int:
         # Every key is the batch key's (a device batch): the prefix alone finds them all, in
-        # a short statement instead of one that lists every key.
-        query = Q(idempotency_key__startswith=prefix)
+        # a short statement instead of one that lists every key, compiled once per connection.
+        using = router.db_for_read(VitalSignsReading)
+        rows = _STORED_BY_PREFIX.objects(
+            VitalSignsReading, using, prefix=prefix, session_id=session.pk
+        )
     else:
         query = Q(idempotency_key__in=list(keyed))
         if batch_key:
             query |= Q(idempotency_key__startswith=prefix)
-    stored = {
-        row.idempotency_key: row
-        for row in VitalSignsReading.objects.filter(query, session=session).only(
-            "idempotency_key",
-            "payload_digest",
-            "measured_at",
-            "source",
-            "symptoms",
-            *FIELDS.values(),
-        )
-    }
+        rows = stored_readings(query, session_id=session.pk)
+    stored = {row.idempotency_key: row for row in rows}
     for key, item in keyed.items():
         row = stored.get(key)
         if row is not None and _stored_digest(row) != item["digest"]:
@@ -243,6 +238,24 @@ def _check_replay(session, keyed: dict[str, dict[str, Any]], batch_key: str) -> 
         if earlier or (derived & set(stored) and derived - set(stored)):
             _reused(batch_key, 0, False, "was already used for a different batch")
     return set(stored) & set(keyed)
+
+
+def stored_readings(query: Q, *, session_id: int):
+    """The query of `_check_replay`: a session's readings that `query` finds, with what a
+    replay is compared on."""
+    return VitalSignsReading.objects.filter(query, session_id=session_id).only(
+        "idempotency_key", "payload_digest", "measured_at", "source", "symptoms", *FIELDS.values()
+    )
+
+
+_STORED_BY_PREFIX = CompiledQuery(
+    "vitals-stored-by-prefix",
+    lambda *, prefix, session_id: stored_readings(
+        Q(idempotency_key__startswith=prefix), session_id=session_id
+    ),
+    prefix=STARTS_WITH,
+    session_id=INT,
+)
 
 
 def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=None):

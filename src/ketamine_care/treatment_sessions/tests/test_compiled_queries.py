@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import DEFAULT_DB_ALIAS
+from django.db.models import Q
 from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,7 @@ from ketamine_care.treatment_sessions.models import (
     VitalSignsReading,
 )
 from ketamine_care.treatment_sessions.monitoring import READING_VALUES
-from ketamine_care.treatment_sessions.services import alerting
+from ketamine_care.treatment_sessions.services import alerting, vitals
 from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
 
 MICROSECONDS = st.integers(0, 3_600_000_000)
@@ -126,3 +127,71 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
                 DEFAULT_DB_ALIAS, session=self.session.pk, after=self.at(after)
             )
         self.assertEqual(sorted(found), sorted(expected.values_list("rule", "triggered_at")))
+
+
+KEY_TEXT = st.text(alphabet="ab:%_\\", max_size=4)
+
+
+class StoredByPrefixTests(TestCase, ClinicTestCase):
+    """A device batch's replay check (`vitals._check_replay`) finds the stored readings by the
+    batch key's prefix through a statement compiled once per connection: for any stored keys
+    and prefix, LIKE's own characters (`%`, `_`, `\\`) included, the same readings with the
+    same loaded fields as the ORM's `startswith` query, in the other session none."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        version = activate(cls.clinic, cls.medical_director)
+        cls.session = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+        cls.other = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        keys=st.lists(KEY_TEXT, max_size=8, unique=True),
+        prefix=KEY_TEXT,
+        other=st.booleans(),
+    )
+    def test_it_finds_what_the_orm_finds(self, keys, prefix, other):
+        VitalSignsReading.objects.filter(session__in=[self.session, self.other]).delete()
+        now = timezone.now()
+        VitalSignsReading.objects.bulk_create(
+            VitalSignsReading(
+                session=self.other if other and i % 2 else self.session,
+                measured_at=now - timedelta(seconds=i),
+                heart_rate_bpm=60 + i,
+                symptoms=["nausea"] if i % 3 == 0 else [],
+                idempotency_key=key,
+                payload_digest=f"d{i}",
+                recorded_by=self.nurse,
+            )
+            for i, key in enumerate(keys)
+        )
+        expected = vitals.stored_readings(
+            Q(idempotency_key__startswith=prefix), session_id=self.session.pk
+        )
+        found = vitals._STORED_BY_PREFIX.objects(
+            VitalSignsReading, DEFAULT_DB_ALIAS, prefix=prefix, session_id=self.session.pk
+        )
+        self.assertEqual([_loaded(r) for r in found], [_loaded(r) for r in expected])
+        self.assertEqual(
+            {r.idempotency_key for r in found},
+            {k for i, k in enumerate(keys) if k.startswith(prefix) and not (other and i % 2)},
+        )
+
+    def test_the_prefix_must_be_text(self):
+        with self.assertRaises(TypeError):
+            vitals._STORED_BY_PREFIX.rows(DEFAULT_DB_ALIAS, prefix=1, session_id=self.session.pk)
+
+
+def _loaded(reading):
+    """Every loaded field (deferred ones stay unread), and the instance's database."""
+    deferred = reading.get_deferred_fields()
+    return (
+        [
+            (f.attname, getattr(reading, f.attname))
+            for f in reading._meta.concrete_fields
+            if f.attname not in deferred
+        ],
+        sorted(deferred),
+        reading._state.db,
+    )

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
-from ketamine_care.core.plain_insert import insert_all
+from ketamine_care.core.plain_insert import insert_all, insert_one_sql
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
-from ketamine_care.treatment_sessions.models import VitalSignsReading
+from ketamine_care.treatment_sessions.models import AlertCheckpoint, VitalSignsReading
 from ketamine_care.treatment_sessions.monitoring import FIELDS
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
 from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
@@ -126,3 +126,38 @@ class ReadingInsertTests(TestCase, ClinicTestCase):
         self.assertEqual(outcomes[0], outcomes[1])
         if connection.vendor == "postgresql":  # SQLite does not check a text's length
             self.assertEqual(outcomes, ["refused", "refused"])
+
+
+class KeptStatementTests(TestCase, ClinicTestCase):
+    """`insert_all` and `insert_one_sql` keep each model's INSERT once per connection: one
+    model's statement never serves another's rows."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        version = activate(cls.clinic, cls.medical_director)
+        cls.session = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+
+    def test_each_model_keeps_its_own_statement(self):
+        at = timezone.now()
+        for n in range(2):
+            reading = VitalSignsReading(
+                session=self.session, measured_at=at, heart_rate_bpm=70 + n,
+                idempotency_key=f"kept-{n}", recorded_by=self.nurse,
+            )  # fmt: skip
+            checkpoint = AlertCheckpoint(
+                session=self.session,
+                through_at=at + timedelta(seconds=n),
+                basis=str(n) * 64,
+                states={"n": n},
+            )
+            insert_all([reading])
+            insert_all([checkpoint])
+            for obj in (VitalSignsReading(session=self.session), checkpoint):
+                sql, params = insert_one_sql(obj, connection)
+                self.assertIn(connection.ops.quote_name(obj._meta.db_table), sql)
+                self.assertEqual(len(params), len(obj._meta.concrete_fields) - 1)
+            stored = VitalSignsReading.objects.get(pk=reading.pk)
+            self.assertEqual((stored.heart_rate_bpm, stored.idempotency_key), (70 + n, f"kept-{n}"))
+            kept = AlertCheckpoint.objects.get(pk=checkpoint.pk)
+            self.assertEqual((kept.basis, kept.states), (str(n) * 64, {"n": n}))
