@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 _cluster = None
+_end_template = None
 
 
 def _in_ci() -> bool:
@@ -96,6 +97,13 @@ def pytest_configure(config) -> None:
     else:
         os.environ["DATABASE_URL"] = "sqlite:///:memory:"
         os.environ["KC_TEST_DATABASE"] = "sqlite"
+    global _end_template
+    if _makes_template_ahead(config):
+        from ketamine_care.testing import migrated
+
+        _end_template = migrated.make_template_ahead(
+            migrated.run_folder(), os.environ["DATABASE_URL"]
+        )
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -106,6 +114,17 @@ def pytest_configure(config) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def _makes_template_ahead(config) -> bool:
+    """Whether the controller of a pytest-xdist run makes the run's migrated template while
+    its workers start (`testing.migrated.make_template_ahead`): a run with workers, whose
+    test databases are not kept between runs."""
+    return (
+        not hasattr(config, "workerinput")
+        and bool(getattr(config.option, "numprocesses", None))
+        and not getattr(config.option, "reuse_db", False)
+    )
 
 
 def pytest_report_header(config) -> str:
@@ -244,6 +263,8 @@ def pytest_collection_modifyitems(config, items) -> None:
 
 
 def pytest_unconfigure(config) -> None:
+    if _end_template is not None:
+        _end_template()
     if not hasattr(config, "workerinput") and migrated_run_folder_variable() in os.environ:
         from ketamine_care.testing import migrated
 

@@ -27,9 +27,10 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 _TEMPLATES = "migrated-templates.json"
@@ -112,15 +113,100 @@ def migrated_postgres(admin_url: str, name: str) -> None:
         admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{templates["postgresql"]}"')
 
 
+def make_template_ahead(folder: Path, database_url: str) -> Callable[[], None]:
+    """Makes the run's template of the engine of `database_url` in a thread of this process
+    (the run's controller), beside the workers' start: they collect their tests meanwhile,
+    and then copy the template rather than one migrating while the other waits for the run's
+    lock, a core idle on a 2-core machine. The lock is held from before this returns until
+    the template is kept, so no worker migrates as well. Returns the function that ends it at
+    the end of the run (a migration still running, in a run that never needed it, is
+    stopped). Should the migration fail, no template is kept and the first worker migrates
+    as before (and fails there, with the test that needed it)."""
+    vendor = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    locked, stopping, guard = threading.Event(), threading.Event(), threading.Lock()
+    running: list[subprocess.Popen] = []
+
+    def make() -> None:
+        try:
+            with _templates(folder) as templates:
+                locked.set()
+                if vendor not in templates:
+                    made = _migrated_ahead(vendor, folder, database_url, running, stopping, guard)
+                    if made is not None:
+                        templates[vendor] = made
+        finally:
+            locked.set()
+
+    thread = threading.Thread(target=make, name="migrated-template", daemon=True)
+    thread.start()
+    locked.wait()
+
+    def end() -> None:
+        stopping.set()
+        with guard:
+            for process in running:
+                if process.poll() is None:
+                    process.terminate()
+        thread.join()
+
+    return end
+
+
+def _migrated_ahead(
+    vendor: str,
+    folder: Path,
+    database_url: str,
+    running: list[subprocess.Popen],
+    stopping: threading.Event,
+    guard: threading.Lock,
+) -> str | None:
+    """`ketamine-care migrate` of a new database (a file or a database of the server of
+    `database_url`) for `make_template_ahead`: its name, or None when it was not made."""
+    if vendor == "sqlite":
+        name = str(folder / f"migrated-{uuid.uuid4().hex[:8]}.sqlite3")
+        url = f"sqlite:///{name}"
+    else:
+        import psycopg
+
+        name = f"kc_migrated_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(database_url, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = f"{database_url.rsplit('/', 1)[0]}/{name}"
+    with guard:
+        process = None
+        if not stopping.is_set():
+            process = subprocess.Popen(
+                [sys.executable, "-m", "ketamine_care", "migrate", "--verbosity", "0"],
+                env=_environment(url, folder),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            running.append(process)
+    if process is not None:
+        _, errors = process.communicate(timeout=900)
+        if process.returncode == 0:
+            return name
+        if not stopping.is_set():
+            sys.stderr.write(f"`ketamine-care migrate` of the template failed:\n{errors[-4000:]}\n")
+    if vendor == "postgresql":
+        drop_postgres_database(database_url, name)
+    return None
+
+
 def drop_postgres_template(folder: Path, admin_url: str) -> None:
     """Drops the run's PostgreSQL template, if it made one (at the end of the run)."""
     path = folder / _TEMPLATES
     name = json.loads(path.read_text()).get("postgresql") if path.exists() else None
     if name:
-        import psycopg
+        drop_postgres_database(admin_url, name)
 
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def create_test_db(creation, create, folder: Path, **options) -> str:
