@@ -9,7 +9,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from ketamine_care.core.clock import clinic_today
+from ketamine_care.core.clock import clinic_date_of, clinic_today
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.therapy import integration_note
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
@@ -48,6 +48,9 @@ class ComingTests(ClinicTestCase):
         self.assertEqual((rows.coming, rows.integration), ([], []))
 
 
+DOSE_MIN_AGO = 120
+
+
 class IntegrationDueTests(ClinicTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -55,12 +58,23 @@ class IntegrationDueTests(ClinicTestCase):
         from ketamine_care.treatment_sessions.tests.factories import activate
 
         version = activate(cls.clinic, cls.medical_director)
-        cls.dosed = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+        # The dosing day is the clinic's day of the dose, two hours before the session is
+        # made, and a run may cross midnight after that: no test takes "today" for it.
+        cls.made_from = cls.dose_day()
+        cls.dosed = dosing_session(
+            cls.patient, version, cls.nurse, cls.prescriber, started_min_ago=DOSE_MIN_AGO
+        )
+        cls.made_to = cls.dose_day()
+
+    @classmethod
+    def dose_day(cls):
+        return clinic_date_of(cls.clinic, timezone.now() - timedelta(minutes=DOSE_MIN_AGO))
 
     def test_due_within_the_window_then_overdue(self):
         rows = caseload(self.clinic, windows(7, 3)).integration
         self.assertEqual(len(rows), 1)
-        dosed_on = clinic_today(self.clinic)
+        dosed_on = clinic_date_of(self.clinic, self.dosed.dose_started_at)
+        self.assertIn(dosed_on, (self.made_from, self.made_to))
         self.assertEqual((rows[0].dosed_on, rows[0].due_by, rows[0].overdue),
                          (dosed_on, dosed_on + timedelta(days=3), False))  # fmt: skip
         with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
