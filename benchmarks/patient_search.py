@@ -174,7 +174,7 @@ def explain(clinic, size: int) -> None:
     from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
-    from ketamine_care.patients.search import planned_queries
+    from ketamine_care.patients.search_plans import planned_queries
 
     for label, query in shapes(size):
         for part, queryset in planned_queries(clinic, query).items():

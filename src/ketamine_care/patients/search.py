@@ -15,10 +15,7 @@ says why, instead of scanning the clinic.
 
 from __future__ import annotations
 
-import functools
-import json
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,14 +27,19 @@ from django.db.models.functions import Concat
 from django.db.models.utils import create_namedtuple_class
 
 from ketamine_care.core.compiled import ShapedStatement
-from ketamine_care.core.errors import DomainError
 from ketamine_care.patients.models import Patient, SearchName
+from ketamine_care.patients.search_cursor import ORDER, after_cursor
+from ketamine_care.patients.search_sql import (
+    codepoint_ordered,
+    counts_sql,
+    first_page_sql,
+    planner_estimate,
+    walked_page_sql,
+)
 
 MIN_CHARACTERS = 2
 INFIX_CHARACTERS = 3
 MAX_WORDS = 5
-# The index order of every search (patient_search_order), ties broken by id.
-ORDER = ("family_name_search", "given_name_search", "id")
 TOO_SHORT_MESSAGE = (
     f"Type at least {MIN_CHARACTERS} letters of a name, a whole MRN or a date of birth "
     "(YYYY-MM-DD)."
@@ -120,35 +122,6 @@ def search_patients(clinic, query: str = "") -> QuerySet[Patient]:
     return matching_patients(clinic, query).order_by(*ORDER)
 
 
-class BadCursor(DomainError):
-    pass
-
-
-def after_cursor(clinic, cursor: str) -> Q:
-    """The patients after the one `cursor` names (its public id) in the search order. A
-    cursor that is not a patient of this clinic is a 400 naming `cursor`."""
-    try:
-        public_id = uuid.UUID(cursor)
-    except (ValueError, AttributeError, TypeError):
-        public_id = None
-    last = (
-        Patient.objects.filter(clinic=clinic, public_id=public_id).values_list(*ORDER).first()
-        if public_id
-        else None
-    )
-    if last is None:
-        raise BadCursor(
-            "The cursor is not a position in this search: start again from the first page.",
-            fields={"cursor": "Unknown cursor; use the `next` value of the previous page."},
-        )
-    family, given, pk = last
-    return Q(family_name_search__gte=family) & (
-        Q(family_name_search__gt=family)
-        | Q(family_name_search=family, given_name_search__gt=given)
-        | Q(family_name_search=family, given_name_search=given, id__gt=pk)
-    )
-
-
 @dataclass(frozen=True)
 class SearchPage:
     patients: list[Patient]
@@ -191,7 +164,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
     (PostgreSQL), as `_any_page` answers it (the same count, estimate, rows and cursor), from
     statements compiled once per shape instead of querysets built per request: the bounded
     count, the merge of its ids and, when the matches are few, their page, in one statement
-    (`_first_page_sql`: no id crosses the wire); when they are many, or the count is past
+    (`search_sql.first_page_sql`: no id crosses the wire); when they are many, or the count is past
     the limit, the page walked in index order (`_walked_page_statement`) in a second."""
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     columns = tuple(Patient._meta.get_field(name).column for name in fields)
@@ -225,7 +198,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
             cursor.execute(sql, params)
             rows = [row(*values[1:]) for values in cursor.fetchall()]
     if number is None or number > exact_limit:
-        count, estimated = _estimate(matching_patients(clinic, query), exact_limit), True
+        count, estimated = planner_estimate(matching_patients(clinic, query), exact_limit), True
     else:
         count, estimated = number, False
     more = len(rows) > limit
@@ -290,57 +263,24 @@ def _first_page_keys(words, *, clinic, alias: str, at: tuple[int, int]):
 def _counts_statement(words, *, clinic, alias: str, limit: int):
     branches = _branches(clinic, " ".join(words), alias, by_name=True)
     sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
-    return _counts_sql(sqls, limit)
+    return counts_sql(sqls, limit)
 
 
 def _first_page_statement(words, *, clinic, alias, limit, sort_at_most, at, columns):
     branches = _branches(clinic, " ".join(words), alias, by_name=True)
     sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
-    counts = _counts_sql(sqls, limit)
+    counts = counts_sql(sqls, limit)
     few = min(limit, sort_at_most)
-    return _first_page_sql(len(sqls), counts, clinic.pk, limit, few, at, columns)
-
-
-def _rows_sql(columns) -> str:
-    """The page's columns, then the search order's (o1, o2, o3: the id)."""
-    selected = "".join(f'"{column}" AS c{i}, ' for i, column in enumerate(columns))
-    table = Patient._meta.db_table
-    order = '"family_name_search" AS o1, "given_name_search" AS o2, "id" AS o3'
-    return f'{selected}{order} FROM "{table}"'
-
-
-def _first_page_sql(ways, counts, clinic_id, limit, few, at, columns):
-    """One statement: the bounded count's arrays (`_counts_sql`, `ways` of them) merged into
-    the distinct ids matched when every way was within the limit (else NULL) and their
-    number `n`; when `n` is at most `few` (SORT_AT_MOST and the limit), the page's rows: the
-    first `size` after `offset` of those ids in the search order (a gating condition on `n`:
-    otherwise no row is read). Each row: n, the patient's id (NULL when there is no row on
-    the page: the one row then carries only n), then `columns`."""
-    offset, size = at
-    within = " AND ".join(f"a{j}[1] <= %s" for j in range(ways))
-    merged = " || ".join(f"a{j}[2:]" for j in range(ways))
-    listed = "".join(f", p.c{i}" for i in range(len(columns)))
-    statement = (
-        f"SELECT m.n, p.o3{listed} FROM (SELECT cardinality(d.ids) AS n, d.ids FROM "  # noqa: S608
-        f"(SELECT CASE WHEN {within} THEN ARRAY(SELECT DISTINCT u.id FROM unnest({merged}) "
-        f"AS u(id)) END AS ids FROM ({counts[0]} OFFSET 0) AS c OFFSET 0) AS d OFFSET 0) AS m "
-        f"LEFT JOIN LATERAL (SELECT {_rows_sql(columns)} WHERE m.n <= %s "
-        'AND "clinic_id" = %s AND "id" = ANY(m.ids) ORDER BY o1, o2, o3 LIMIT %s OFFSET %s) '
-        "AS p ON true ORDER BY p.o1, p.o2, p.o3"
+    return first_page_sql(
+        len(sqls), counts, clinic.pk, limit, few, at, columns, Patient._meta.db_table
     )
-    return statement, [*([limit] * ways), *counts[1], few, clinic_id, size, offset]
 
 
 def _walked_page_statement(words, *, clinic, alias, at, columns):
     """The page's rows where there are many matches: the order's keys of each way of
     matching (`_first_page_keys`), their first `size` after `offset`, then those rows."""
     keys, params = _first_page_keys(words, clinic=clinic, alias=alias, at=at)
-    statement = (
-        f"SELECT o3{''.join(f', c{i}' for i in range(len(columns)))} FROM (SELECT "  # noqa: S608
-        f'{_rows_sql(columns)} WHERE "clinic_id" = %s AND "id" = ANY(ARRAY(SELECT page.id '
-        f"FROM ({keys}) AS page))) AS p ORDER BY o1, o2, o3"
-    )
-    return statement, [clinic.pk, *params]
+    return walked_page_sql(keys, params, clinic.pk, columns, Patient._meta.db_table)
 
 
 # Every search builds these statements from its words; their SQL depends only on how many
@@ -369,7 +309,7 @@ def _branches(
     for word in rest:
         others = others.filter(_word_filter(word, names))
     branches = _word_branches(split, names, ordered=ordered)
-    if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and _codepoint_ordered(alias):
+    if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and codepoint_ordered(alias):
         # A prefix is a range of the order index when text sorts by code point ("C").
         after_prefix = split[:-1] + chr(ord(split[-1]) + 1)
         branches[0] &= Q(family_name_search__gte=split, family_name_search__lt=after_prefix)
@@ -413,8 +353,8 @@ def _bounded_count(matches, branches, counts=None) -> tuple[int, bool, set[int] 
     With ways of matching (PostgreSQL), they are counted one way at a time, at most
     limit + 1 of each, and their ids come back while within the limit: once one way alone,
     or those read so far together, pass the limit, the others are not needed. All in one
-    statement (`_counts_sql`; `counts`: that statement, already compiled): a way of matching
-    is read only if no way before it passed the limit."""
+    statement (`search_sql.counts_sql`; `counts`: that statement, already compiled): a way
+    of matching is read only if no way before it passed the limit."""
     limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     if not branches and counts is None:
         count, estimated = count_matches(matches)
@@ -422,73 +362,18 @@ def _bounded_count(matches, branches, counts=None) -> tuple[int, bool, set[int] 
         return count, estimated, set() if few else None
     if counts is None:
         sqls = [b.order_by().values("id")[: limit + 1].query.sql_with_params() for b in branches]
-        counts = _counts_sql(sqls, limit)
+        counts = counts_sql(sqls, limit)
     with connections[matches.db].cursor() as cursor:
         cursor.execute(*counts)
         counted = cursor.fetchone()
     found: set[int] = set()
     for number, *ids in counted:
         if number > limit:
-            return _estimate(matches, limit), True, None
+            return planner_estimate(matches, limit), True, None
         found.update(ids)
         if len(found) > limit:
-            return _estimate(matches, limit), True, None
+            return planner_estimate(matches, limit), True, None
     return len(found), False, found if len(found) <= SORT_AT_MOST else None
-
-
-def _counts_sql(sqls: list[tuple[str, tuple]], limit: int) -> tuple[str, list]:
-    """One statement answering, per way of matching, an array: its count of at most
-    limit + 1 ids, then the ids when the count is within the limit. A way's count is an
-    uncorrelated subquery in a CASE whose condition is that every way before it was within
-    the limit: PostgreSQL runs such a subquery (an InitPlan) only when the CASE needs it, so
-    a broad first way of matching spares the others, as one query per way did. `OFFSET 0`
-    keeps each level a subquery of its own, so that no count is copied into the next level's
-    expressions and run twice."""
-    counts = [
-        (
-            "(SELECT CASE WHEN count(*) <= %s "
-            "THEN array_prepend(count(*), array_agg(bounded.id::bigint)) ELSE ARRAY[count(*)] END "
-            f"FROM ({sql}) AS bounded)",  # noqa: S608 (the ORM's own SQL)
-            [limit, *params],
-        )
-        for sql, params in sqls
-    ]
-    statement, params = f"SELECT {counts[0][0]} AS a0", counts[0][1]
-    for k, (count, count_params) in enumerate(counts[1:], start=1):
-        earlier = [f"a{j}" for j in range(k)]
-        within = " AND ".join(f"{a}[1] <= %s" for a in earlier)
-        statement = (
-            f"SELECT {', '.join(earlier)}, CASE WHEN {within} THEN {count} END AS a{k} "
-            f"FROM ({statement} OFFSET 0) AS t{k}"
-        )
-        params = [*([limit] * k), *count_params, *params]
-    return statement, params
-
-
-def planned_queries(clinic, query: str, limit: int = 25) -> dict[str, QuerySet]:
-    """The first page's query and the bounded count's queries, as `search_page` runs them
-    (for EXPLAIN in benchmarks): `count` then one `count <n>` per way of matching."""
-    matches = matching_patients(clinic, query)
-    branches = _branches(clinic, query, matches.db, by_name=True)
-    _, _, few = _bounded_count(matches, branches)
-    exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
-    if branches and few is None:
-        ordered = _branches(clinic, query, matches.db, by_name=True, ordered=True)
-        planned = {"page": _page_keys(ordered, Q(), 0, limit + 1)}
-    else:
-        planned = {"page": _page(clinic, query, matches, Q(), 0, limit + 1, few=few)}
-    if not branches:
-        planned["count"] = _bounded_ids(matches, branches, exact_limit)
-    for number, branch in enumerate(branches or (), start=1):
-        planned[f"count {number}"] = branch.order_by().values("id")[: exact_limit + 1]
-    return planned
-
-
-@functools.cache
-def _codepoint_ordered(alias: str) -> bool:
-    with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT datcollate FROM pg_database WHERE datname = current_database()")
-        return cursor.fetchone()[0] in ("C", "POSIX", "C.UTF-8", "C.utf8")
 
 
 def count_matches(matches: QuerySet[Patient], branches=None) -> tuple[int, bool]:
@@ -499,13 +384,4 @@ def count_matches(matches: QuerySet[Patient], branches=None) -> tuple[int, bool]
     bounded = _bounded_ids(matches, branches, limit).count()
     if bounded <= limit:
         return bounded, False
-    return _estimate(matches, limit), True
-
-
-def _estimate(matches: QuerySet[Patient], limit: int) -> int:
-    """The planner's estimate of the matches (never below the limit + 1); the full count where
-    there is no planner estimate to read (SQLite: small databases)."""
-    if connections[matches.db].vendor != "postgresql":
-        return matches.count()
-    plan = json.loads(matches.order_by().values("id").explain(format="json"))
-    return max(int(plan[0]["Plan"]["Plan Rows"]), limit + 1)
+    return planner_estimate(matches, limit), True

@@ -20,7 +20,8 @@ from ketamine_care.patients.queries import (
     record_patients_searched,
     suggest_mrn,
 )
-from ketamine_care.patients.search import TOO_SHORT_MESSAGE, BadCursor, search_page
+from ketamine_care.patients.search import TOO_SHORT_MESSAGE, search_page
+from ketamine_care.patients.search_cursor import BadCursor
 
 PAGE_SIZE = 25
 
