@@ -148,6 +148,11 @@ def _any_page(clinic, query, *, cursor, limit, offset, fields) -> SearchPage:
     count, estimated, ids = _search_counts(matches, clinic, query)
     page = _page(clinic, query, matches, after, offset, limit + 1, few=ids)
     rows = list(page.values_list(*fields, named=True) if fields else page)
+    return _page_of(rows, limit, count, estimated, too_short=is_too_short(query))
+
+
+def _page_of(rows, limit: int, count: int, estimated: bool, *, too_short: bool) -> SearchPage:
+    """The page of `rows` (read one past `limit`, to know whether a next page exists)."""
     more = len(rows) > limit
     rows = rows[:limit]
     return SearchPage(
@@ -155,7 +160,7 @@ def _any_page(clinic, query, *, cursor, limit, offset, fields) -> SearchPage:
         count=count,
         count_estimated=estimated,
         next_cursor=str(rows[-1].public_id) if more and rows else None,
-        too_short=is_too_short(query),
+        too_short=too_short,
     )
 
 
@@ -167,12 +172,13 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
     (`search_sql.first_page_sql`: no id crosses the wire); when they are many, or the count is past
     the limit, the page walked in index order (`_walked_page_statement`) in a second."""
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
+    words = query_words(query)
     columns = tuple(Patient._meta.get_field(name).column for name in fields)
     at = (offset, limit + 1)
     shape = (clinic.pk, exact_limit, SORT_AT_MOST, at, columns)
     sql, params = _FIRST_PAGE.sql(
         alias,
-        query_words(query),
+        words,
         shape,
         clinic=clinic,
         alias=alias,
@@ -192,7 +198,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
     else:
         shape = (clinic.pk, at, columns)
         sql, params = _WALKED_PAGE.sql(
-            alias, query_words(query), shape, clinic=clinic, alias=alias, at=at, columns=columns
+            alias, words, shape, clinic=clinic, alias=alias, at=at, columns=columns
         )
         with connections[alias].cursor() as cursor:
             cursor.execute(sql, params)
@@ -201,15 +207,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
         count, estimated = planner_estimate(matching_patients(clinic, query), exact_limit), True
     else:
         count, estimated = number, False
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return SearchPage(
-        patients=rows,
-        count=count,
-        count_estimated=estimated,
-        next_cursor=str(rows[-1].public_id) if more and rows else None,
-        too_short=False,
-    )
+    return _page_of(rows, limit, count, estimated, too_short=False)
 
 
 def _page(clinic, query: str, matches, after: Q, offset: int, size: int, *, few=None):

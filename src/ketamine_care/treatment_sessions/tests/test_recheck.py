@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketamine_care.treatment_sessions.alerts import Condition, ThresholdRule
@@ -89,17 +91,7 @@ def test_the_earliest_recheck_wins_and_pre_dose_readings_do_not_count_for_post_d
 def test_rules_that_name_no_rule_or_repeat_an_id_are_refused_as_the_alerts_refuse_them():
     """A rule superseded by a rule the set does not hold would otherwise wait for a recheck
     the alerts never judge: the set is refused, as `alerts.evaluate_from` refuses it."""
-    orphan = ThresholdRule(
-        rule="bp_review",
-        phase="post_dose",
-        conditions=SEVERE,
-        tier="warning",
-        message="review",
-        action="recheck",
-        source="test",
-        sustained_min=5,
-        superseded_by=("bp_missing",),
-    )
+    orphan = replace(SUSTAINED, rule="bp_review", superseded_by=("bp_missing",))
     with pytest.raises(ValueError, match="bp_missing"):
         pending_recheck([bp(10, 190, 115)], (orphan,))
     with pytest.raises(ValueError, match="bp_sustained"):
