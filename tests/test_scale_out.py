@@ -31,6 +31,7 @@ from ketamine_care.testing.servers import console, health, start_serve
 
 pytestmark = [
     pytest.mark.database_engine,
+    pytest.mark.only_on("postgresql"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
     pytest.mark.skipif(
         os.environ.get("KC_TEST_DATABASE") != "postgresql",

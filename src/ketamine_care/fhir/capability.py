@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.params import COMMON
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 
 FHIR_VERSION = "4.3.0"
 SMART_SERVICE = "http://terminology.hl7.org/CodeSystem/restful-security-service"
@@ -21,6 +24,8 @@ BULK_OPERATIONS = [
 
 
 def capability_statement(base_url: str) -> CapabilityStatement:
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
     return CapabilityStatement(
         status="active",
         date=timezone.now().isoformat(),

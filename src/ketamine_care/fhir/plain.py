@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.utils.module_loading import import_string
 from pydantic_core import to_json
 
 
@@ -62,13 +63,19 @@ def dumps(data: dict) -> bytes:
     return to_json(clean(data))
 
 
-def modelled(model, to_data: Callable[[Any], dict]) -> Callable[[Any], Any]:
-    """`to_fhir` for a registry part: the row's data validated through the type's model."""
+def modelled(model: str, to_data: Callable[[Any], dict]) -> Callable[[Any], Any]:
+    """`to_fhir` for a registry part: the row's data validated through the type's model,
+    named by its dotted path (`fhir.resources.R4B.patient.Patient`) and imported on first
+    use: fhir.resources' models take most of a second to import, and most processes (a
+    console command, a web worker that serves no FHIR) never build one."""
+    loaded: list = []
 
     def to_fhir(row):
-        return model.model_validate(to_data(row))
+        if not loaded:
+            loaded.append(import_string(model))
+        return loaded[0].model_validate(to_data(row))
 
-    to_fhir.__doc__ = f"The {model.__name__} of a row, from {to_data.__name__}."
+    to_fhir.__doc__ = f"The {model.rsplit('.', 1)[1]} of a row, from {to_data.__name__}."
     return to_fhir
 
 

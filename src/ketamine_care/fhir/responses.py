@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpResponse
-from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from ketamine_care.fhir.plain import dumps
 
@@ -37,6 +36,9 @@ def plain_response(data: dict) -> HttpResponse:
 
 def outcome(status: int, code: str, diagnostics: str) -> HttpResponse:
     """An OperationOutcome with one issue (`code` from FHIR's issue-type value set)."""
+    # fhir.resources' models take a seventh of a second to import: only an error needs one.
+    from fhir.resources.R4B.operationoutcome import OperationOutcome
+
     resource = OperationOutcome(
         issue=[{"severity": "error", "code": code, "diagnostics": diagnostics}]
     )

@@ -1,23 +1,30 @@
-"""`POST /fhir/R4`: a transaction Bundle, imported all or nothing (fhir/transaction.py)."""
+"""`POST /fhir/R4`: a transaction Bundle, imported all or nothing (fhir/transaction.py).
+
+The importer and fhir.resources' Bundle are imported by the view that uses them: the URL
+configuration loads this module in every process, and most never import a bundle."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from django.views.decorators.http import require_POST
-from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.fhir.access import grant_for
 from ketamine_care.fhir.responses import FhirError, fhir_response
-from ketamine_care.fhir.transaction import BundleRejected, import_bundle
 from ketamine_care.fhir.views import fhir_view
+
+if TYPE_CHECKING:
+    from fhir.resources.R4B.bundle import Bundle
 
 MAX_BYTES = 20 * 1024 * 1024
 
 
 def _bundle(request) -> Bundle:
+    from fhir.resources.R4B.bundle import Bundle
+
     kind = request.content_type or ""
     if kind not in ("application/fhir+json", "application/json"):
         raise FhirError(415, "not-supported", "Send the Bundle as application/fhir+json.")
@@ -36,6 +43,8 @@ def transaction_bundle(request):
     grant = grant_for(request, "*", Capability.REGISTER_PATIENT, action="write")
     if grant.context == "patient" or not has_capability(grant.membership, Capability.EDIT_CLINICAL):
         raise FhirError(403, "forbidden", "Your role may not import clinical records.")
+    from ketamine_care.fhir.transaction import BundleRejected, import_bundle
+
     bundle = _bundle(request)
     try:
         result = import_bundle(

@@ -8,8 +8,6 @@ outcome HL7 has no code for (transferred to emergency care) is coded only in the
 
 from __future__ import annotations
 
-from fhir.resources.R4B.adverseevent import AdverseEvent as FhirAdverseEvent
-
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import project_system
@@ -65,7 +63,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AdverseEvent",
-            to_fhir=modelled(FhirAdverseEvent, to_data),
+            to_fhir=modelled("fhir.resources.R4B.adverseevent.AdverseEvent", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

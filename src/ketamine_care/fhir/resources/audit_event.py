@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-from fhir.resources.R4B.auditevent import AuditEvent as FhirAuditEvent
-
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core import labels as core_labels
@@ -77,7 +75,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AuditEvent",
-            to_fhir=modelled(FhirAuditEvent, to_data),
+            to_fhir=modelled("fhir.resources.R4B.auditevent.AuditEvent", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

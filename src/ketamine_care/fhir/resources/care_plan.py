@@ -8,7 +8,6 @@ their sessions come in one query per page, however many plans the page holds.
 from __future__ import annotations
 
 from django.db.models import OuterRef, Prefetch, Subquery
-from fhir.resources.R4B.careplan import CarePlan
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
@@ -94,7 +93,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="CarePlan",
-            to_fhir=modelled(CarePlan, to_data),
+            to_fhir=modelled("fhir.resources.R4B.careplan.CarePlan", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

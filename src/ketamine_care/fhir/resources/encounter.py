@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fhir.resources.R4B.encounter import Encounter
-
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import ACT_CODE
@@ -57,7 +55,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Encounter",
-            to_fhir=modelled(Encounter, to_data),
+            to_fhir=modelled("fhir.resources.R4B.encounter.Encounter", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -11,7 +11,6 @@ A dose an amendment marked entered in error reads `entered-in-error`.
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
-from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.labels import DRUG, ROUTE
@@ -88,7 +87,9 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="MedicationAdministration",
-            to_fhir=modelled(MedicationAdministration, to_data),
+            to_fhir=modelled(
+                "fhir.resources.R4B.medicationadministration.MedicationAdministration", to_data
+            ),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -5,7 +5,6 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.db.models import Q
-from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
@@ -83,7 +82,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Patient",
-            to_fhir=modelled(FhirPatient, to_data),
+            to_fhir=modelled("fhir.resources.R4B.patient.Patient", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params=SEARCH,

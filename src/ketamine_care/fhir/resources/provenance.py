@@ -8,8 +8,6 @@ corrects (the session's Encounter, or the dose or adverse event it names).
 
 from __future__ import annotations
 
-from fhir.resources.R4B.provenance import Provenance
-
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.plain import modelled
@@ -76,7 +74,7 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Provenance",
-                to_fhir=modelled(Provenance, to_data),
+                to_fhir=modelled("fhir.resources.R4B.provenance.Provenance", to_data),
                 to_data=to_data,
                 queryset=queryset,
                 search_params={

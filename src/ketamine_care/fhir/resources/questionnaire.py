@@ -14,7 +14,6 @@ import re
 from django.conf import settings
 from django.db.models import CharField, Min, Value
 from django.db.models.functions import Concat
-from fhir.resources.R4B.questionnaire import Questionnaire
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
@@ -126,7 +125,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Questionnaire",
-            to_fhir=modelled(Questionnaire, to_data),
+            to_fhir=modelled("fhir.resources.R4B.questionnaire.Questionnaire", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC
@@ -82,7 +80,9 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="QuestionnaireResponse",
-            to_fhir=modelled(QuestionnaireResponse, to_data),
+            to_fhir=modelled(
+                "fhir.resources.R4B.questionnaireresponse.QuestionnaireResponse", to_data
+            ),
             to_data=to_data,
             queryset=queryset,
             search_params={

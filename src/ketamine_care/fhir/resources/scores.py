@@ -11,7 +11,6 @@ from __future__ import annotations
 from functools import cache
 
 from django.db.models import Q
-from fhir.resources.R4B.observation import Observation
 
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.fhir import registry
@@ -82,7 +81,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Observation",
-            to_fhir=modelled(Observation, to_data),
+            to_fhir=modelled("fhir.resources.R4B.observation.Observation", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -22,7 +22,6 @@ from ketamine_care.audit.services import record
 from ketamine_care.jobs.exports import ExportFile, queue_export, register_export
 from ketamine_care.jobs.models import Export
 from ketamine_care.jobs.runner import JobError
-from ketamine_care.research.export.run import write_export
 from ketamine_care.research.models import ResearchProject
 
 KIND = "research"
@@ -62,6 +61,9 @@ def _progress(export: Export):
 
 
 def build_research_export(export: Export) -> ExportFile:
+    # The writer needs pyarrow: imported here, by the job that uses it, not by every process.
+    from ketamine_care.research.export.run import write_export
+
     project = ResearchProject.objects.filter(
         pk=export.parameters.get("project"), clinic=export.clinic
     ).first()
