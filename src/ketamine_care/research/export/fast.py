@@ -6,7 +6,8 @@ files, columns and types are the Python path's.
 Order: the kept patients' table (the cohort's research ids and date offsets), the patients
 table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
 patient), the suppressed patients deleted from the kept table, the numbering tables
-(`fast_sql.NUMBERING`), then every other table joined to them.
+(`fast_sql.NUMBERING`), then every other table joined to them (the administrations
+numbered as they are read: `fast_ratings`).
 
 Integers cross the wire where strings repeat: each row names its patient by the patient's
 number in the patients file (`seq`) and each item answer its item by its number in the
@@ -17,6 +18,7 @@ and item LOINC strings, so the files are what they were.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -156,7 +158,7 @@ class FastExport:
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
         self.names = {
-            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess", "adm")
+            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess")
         }
         self.rids: pa.Array | None = None
         self.items = shipped_codes()
@@ -165,6 +167,8 @@ class FastExport:
             "zone": self._literal(str(scope.zone)),
             "clinic": self._literal(scope.project.clinic.pk),
         }
+        # Made here, on the caller's thread: its literals are quoted by Django's connection.
+        self.ratings = r.statement(self.items, self._literal)
 
     def _literal(self, value) -> str:
         return psql.Literal(value).as_string(connection.connection)
@@ -228,7 +232,8 @@ class FastExport:
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table,
-        and the kept ones are numbered (`fast_sql.NUMBERING`) in the file's order."""
+        and the kept ones are numbered (`fast_sql.NUMBER_PEOPLE`) in the file's order (their
+        courses and sessions by `number_sessions`, on the session that writes them)."""
         text = self.sql(q.PATIENTS.sql, today=self._literal(today))
         read = list(self.session.batches(q.PATIENTS, text))
         table = patients_before_kanon(
@@ -241,7 +246,7 @@ class FastExport:
             self.session.execute(
                 f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
             )
-        for statement in q.NUMBER_PEOPLE + q.NUMBER_SESSIONS:
+        for statement in q.NUMBER_PEOPLE:
             self.session.execute(self.sql(statement))
         self.rids = anonymous.column("research_id").combine_chunks()
         self._check_numbering()
@@ -259,6 +264,12 @@ class FastExport:
         if counted.column(0)[0].as_py() != len(self.rids):
             raise RuntimeError("research export: the numbered patients are not the file's")
 
+    def number_sessions(self) -> None:
+        """`{plans}` and `{sess}` (`fast_sql.NUMBER_SESSIONS`) on the export's session, for
+        every table but the patients' and the rating-scale ones."""
+        for statement in q.NUMBER_SESSIONS:
+            self.session.execute(self.sql(statement))
+
     def write_tables(self, tables, tell) -> dict[str, int]:
         """Every table but the patients' (`fast_parallel.write_tables`)."""
         return write_tables(self, tables, tell)
@@ -272,24 +283,40 @@ class FastExport:
                 out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
 
-    def write_ratings(self, session=None) -> dict[str, int]:
-        """The administrations and item answers files, from one statement
-        (`fast_ratings`)."""
-        session = session or self.session
-        statement = r.statement(self.items, self._literal)
+    def ratings_writers(self) -> tuple[TableWriter, TableWriter]:
+        """The administrations and item answers files, opened (`write_rating_batch`)."""
+        return (
+            TableWriter(c.ADMINISTRATIONS, self.folder, csv=self.csv),
+            TableWriter(c.ITEM_ANSWERS, self.folder, csv=self.csv),
+        )
+
+    def read_ratings(self, session, first: int, last: int) -> Iterator[pa.RecordBatch]:
+        """The rows of the rating-scale statement (`fast_ratings`) for the kept patients
+        whose ids are `first` to `last` (both included), in the files' order, as the
+        statement sends them."""
+        text = self.sql(self.ratings.sql, first=str(first), last=str(last))
         for setting in r.PLAN:
             session.execute(setting)
-        with (
-            TableWriter(c.ADMINISTRATIONS, self.folder, csv=self.csv) as administrations,
-            TableWriter(c.ITEM_ANSWERS, self.folder, csv=self.csv) as answers,
-        ):
-            for batch in session.batches(statement, self.sql(statement.sql)):
-                administrations.write(table_batch(c.ADMINISTRATIONS, batch, self.rids, self.items))
-                expanded = r.expand_answers(batch, self.items)
-                answers.write(table_batch(c.ITEM_ANSWERS, expanded, self.rids, self.items))
+        yield from session.batches(self.ratings, text)
         for setting in r.UNPLAN:
             session.execute(setting)
-        return {"administrations": administrations.rows, "item_answers": answers.rows}
+
+    def write_rating_batch(self, writers: tuple[TableWriter, TableWriter], batch) -> None:
+        """One batch of the rating-scale statement into both files."""
+        administrations, answers = writers
+        administrations.write(table_batch(c.ADMINISTRATIONS, batch, self.rids, self.items))
+        expanded = r.expand_answers(batch, self.items)
+        answers.write(table_batch(c.ITEM_ANSWERS, expanded, self.rids, self.items))
+
+    def write_ratings(self, session=None) -> dict[str, int]:
+        """The administrations and item answers files, from one statement over every kept
+        patient (`fast_ratings`)."""
+        session = session or self.session
+        writers = self.ratings_writers()
+        with writers[0], writers[1]:
+            for batch in self.read_ratings(session, *r.ALL):
+                self.write_rating_batch(writers, batch)
+        return {"administrations": writers[0].rows, "item_answers": writers[1].rows}
 
 
 def patients_before_kanon(read: pa.Table) -> pa.Table:

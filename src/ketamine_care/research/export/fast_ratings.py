@@ -1,15 +1,17 @@
 """The rating-scale tables of the SQL path (administrations and their item answers) read by
 one statement, one row per administration, and written as two files.
 
-The statement (`statement`) reads the administrations in the numbering's order (`{adm}`,
-made in that order with an index on it, so the rows are fetched by primary key and never
-sorted with their answers) and sends with each one its definition's number and its answers
-to the definition's own items as one `text[]` of JSON values: one `->` per item, written
-out for every shipped definition version (`ItemCodes`), NULL where the item is not
-answered. The items stand in each array in jsonb's own key order (shorter keys first, then
-byte order), the order in which the Python path meets them (`json` keeps the order of the
-object's keys as PostgreSQL stores them), so an administration's answers come out in the
-same order.
+The statement (`statement`) reads the active administrations of the kept patients whose ids
+are `{first}` to `{last}` (both included; `fast_parallel` splits the patients into ranges
+that two sessions read) in patient order through the patient indexes, numbers them per
+patient by date (the Python path's numbering: no table of administrations is made, and
+nothing is sorted with their answers beyond each patient's own few rows), and sends with
+each one its definition's number and its answers to the definition's own items as one
+`text[]` of JSON values: one `->` per item, written out for every shipped definition version
+(`ItemCodes`), NULL where the item is not answered. The items stand in each array in jsonb's
+own key order (shorter keys first, then byte order), the order in which the Python path
+meets them (`json` keeps the order of the object's keys as PostgreSQL stores them), so an
+administration's answers come out in the same order.
 
 The client turns the arrays into item-answer rows with arrow (`expand_answers`): the JSON
 numbers are kept (a number's text begins with a digit or a minus sign; a string, true,
@@ -35,18 +37,25 @@ ADMINISTRATION_COLUMNS = (
     ("definition", q.K), ("answers", VALUES),
 )  # fmt: skip
 SELECT = f"""
-SELECT k.seq, k.n, a.instrument_code, a.definition_version,
+SELECT k.seq, ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id),
+       a.instrument_code, a.definition_version,
        {q.shifted_day(q.clinic_day("a.administered_at"))},
        a.time_point, a.follow_up_day, a.source, a.total, a.band,
        @definition, @answers
-FROM {{adm}} k JOIN instruments_administration a ON a.id = k.id
-ORDER BY k.seq, k.n"""
-# The plan wanted: {adm} read through its (seq, n) index, each administration fetched by its
-# primary key (a nested loop), nothing sorted. PostgreSQL would rather hash the two tables
-# and sort the 4.7 million wide rows at a million patients (gigabytes on disk): the other
-# joins are turned off for this statement and turned back on after it.
-PLAN = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_mergejoin = off")
-UNPLAN = ("SET LOCAL enable_hashjoin TO DEFAULT", "SET LOCAL enable_mergejoin TO DEFAULT")
+FROM {{people}} k JOIN instruments_administration a ON a.patient_id = k.patient_id
+WHERE a.status = 'active' AND k.patient_id BETWEEN {{first}} AND {{last}}
+  AND a.patient_id BETWEEN {{first}} AND {{last}}
+ORDER BY a.patient_id, a.administered_at, a.id"""
+# Every patient id, for a statement over all the kept patients.
+ALL = (-(2**63), 2**63 - 1)
+# The plan wanted: both tables read in patient order through their patient indexes (the
+# bounds stated on both sides, so a range reads only its own part of each index), merged,
+# each patient's rows sorted by date (an incremental sort: a few rows at a time). PostgreSQL
+# would rather hash the two tables and sort the 4.7 million wide rows at a million patients
+# (gigabytes on disk): hash joins and full sorts are turned off for this statement and
+# turned back on after it.
+PLAN = ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_sort = off")
+UNPLAN = ("SET LOCAL enable_hashjoin TO DEFAULT", "SET LOCAL enable_sort TO DEFAULT")
 
 
 def jsonb_order(key: str) -> tuple[int, bytes]:
