@@ -69,6 +69,7 @@ class ItemCodes:
         self.rows: list[tuple[str, str, str | None]] = []
         self.by_version: dict[tuple[str, str], dict[str, int]] = {}
         self.definitions: list[tuple[str, str, str | None, list[tuple[str, int]]]] = []
+        self._lookup: tuple[pa.Array, pa.Array] | None = None
 
     def add(
         self, code: str, version: str, items: dict[str, str | None], panel: str | None = None
@@ -78,6 +79,7 @@ class ItemCodes:
             numbers[item] = len(self.rows)
             self.rows.append((code, item, loinc))
         self.by_version[(code, version)] = numbers
+        self._lookup = None
         keys = sorted(numbers.items(), key=lambda pair: jsonb_order(pair[0]))
         self.definitions.append((code, version, panel, keys))
         return numbers
@@ -90,10 +92,25 @@ class ItemCodes:
         """Each definition's LOINC panel, by the definition's number."""
         return pa.array([panel for _, _, panel, _ in self.definitions], pa.string())
 
-    def numbers_by_definition(self) -> pa.Array:
-        """Each definition's item numbers in jsonb's key order, by the definition's number."""
-        lists = [[number for _, number in keys] for _, _, _, keys in self.definitions]
-        return pa.array(lists, pa.list_(pa.int32()))
+    def lookup_keys(self) -> pa.Array:
+        """Every definition's items as `<definition's number><SEPARATOR><item>`, the keys
+        `fast_ratings.expand_answers` looks an answer's key up by (`lookup_numbers`: the
+        item numbers at the same positions)."""
+        if self._lookup is None:
+            pairs = [
+                (f"{index}{r.SEPARATOR}{item}", number)
+                for index, (_, _, _, keys) in enumerate(self.definitions)
+                for item, number in keys
+            ]
+            self._lookup = (
+                pa.array([key for key, _ in pairs], pa.string()),
+                pa.array([number for _, number in pairs], pa.int32()),
+            )
+        return self._lookup[0]
+
+    def lookup_numbers(self) -> pa.Array:
+        self.lookup_keys()
+        return self._lookup[1]
 
 
 def shipped_codes() -> ItemCodes:
