@@ -69,7 +69,7 @@ class ItemCodes:
         self.rows: list[tuple[str, str, str | None]] = []
         self.by_version: dict[tuple[str, str], dict[str, int]] = {}
         self.definitions: list[tuple[str, str, str | None, list[tuple[str, int]]]] = []
-        self._lookup: tuple[pa.Array, pa.Array] | None = None
+        self._tables: tuple[pa.Array, pa.Array] | None = None
 
     def add(
         self, code: str, version: str, items: dict[str, str | None], panel: str | None = None
@@ -79,7 +79,7 @@ class ItemCodes:
             numbers[item] = len(self.rows)
             self.rows.append((code, item, loinc))
         self.by_version[(code, version)] = numbers
-        self._lookup = None
+        self._tables = None
         keys = sorted(numbers.items(), key=lambda pair: jsonb_order(pair[0]))
         self.definitions.append((code, version, panel, keys))
         return numbers
@@ -92,25 +92,26 @@ class ItemCodes:
         """Each definition's LOINC panel, by the definition's number."""
         return pa.array([panel for _, _, panel, _ in self.definitions], pa.string())
 
-    def lookup_keys(self) -> pa.Array:
-        """Every definition's items as `<definition's number><SEPARATOR><item>`, the keys
-        `fast_ratings.expand_answers` looks an answer's key up by (`lookup_numbers`: the
-        item numbers at the same positions)."""
-        if self._lookup is None:
-            pairs = [
-                (f"{index}{r.SEPARATOR}{item}", number)
-                for index, (_, _, _, keys) in enumerate(self.definitions)
-                for item, number in keys
-            ]
-            self._lookup = (
-                pa.array([key for key, _ in pairs], pa.string()),
-                pa.array([number for _, number in pairs], pa.int32()),
-            )
-        return self._lookup[0]
+    def item_names(self) -> pa.Array:
+        """Every item id of every definition, once each (`item_numbers`)."""
+        return self._lookup()[0]
 
-    def lookup_numbers(self) -> pa.Array:
-        self.lookup_keys()
-        return self._lookup[1]
+    def item_numbers(self) -> pa.Array:
+        """An item's number at `definition * len(item_names()) + the item id's place in
+        item_names()`, null where the id is no item of that definition: how
+        `fast_ratings.expand_answers` looks an answer's key up."""
+        return self._lookup()[1]
+
+    def _lookup(self) -> tuple[pa.Array, pa.Array]:
+        if self._tables is None:
+            names = sorted({item for _, _, _, keys in self.definitions for item, _ in keys})
+            place = {name: index for index, name in enumerate(names)}
+            numbers: list[int | None] = [None] * (len(names) * len(self.definitions))
+            for index, (_, _, _, keys) in enumerate(self.definitions):
+                for item, number in keys:
+                    numbers[index * len(names) + place[item]] = number
+            self._tables = (pa.array(names, pa.string()), pa.array(numbers, pa.int32()))
+        return self._tables
 
 
 def shipped_codes() -> ItemCodes:

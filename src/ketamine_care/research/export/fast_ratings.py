@@ -34,9 +34,11 @@ import pyarrow.compute as pc
 
 from ketamine_care.research.export import fast_sql as q
 
-NUMBER = "^-?[0-9]"  # how a JSON number's text begins (strings, true, false, null, [ or { not)
+# A JSON number's text, and no other value's, sorts from "-" to before ":": it begins with a
+# minus sign or a digit; a string (`"`), true, false, null, `[` or `{` never does, and no
+# JSON value's text begins with "." or "/" (the two characters between "-" and "0").
+NUMBER = ("-", ":")
 NESTED = r"[\\\[{]"  # a backslash, [ or {: a text split by `expand_answers` must hold none
-SEPARATOR = "\x1f"  # between a definition's number and an item in `ItemCodes`' lookup keys
 ADMINISTRATION_COLUMNS = (
     ("research_id", q.K), ("administration_number", q.N), ("instrument", q.S),
     ("definition_version", q.S), ("administration_date", q.D), ("time_point", q.S),
@@ -105,58 +107,56 @@ def expand_answers(batch: pa.RecordBatch, items) -> pa.RecordBatch:
     nested = pc.fill_null(pc.match_substring_regex(inner, NESTED), True)
     flat = pc.and_(pc.invert(nested), pc.is_valid(definitions))
     flat = pc.and_(flat, pc.fill_null(pc.greater(pc.utf8_length(inner), 0), False))
-    rows, keys, values = _split_pairs(inner.filter(flat), definitions.filter(flat))
+    rows, keys, values = _split_pairs(inner.filter(flat))
     rows = pc.take(pc.indices_nonzero(flat), rows)
     slow = pc.and_(nested, pc.is_valid(definitions))
     if pc.any(slow).as_py():
-        rows, keys, values = _with_parsed(batch, slow, (rows, keys, values), items)
-    found = pc.index_in(keys, value_set=items.lookup_keys())
-    kept = pc.and_(
-        pc.is_valid(found), pc.fill_null(pc.match_substring_regex(values, NUMBER), False)
+        rows, keys, values = _with_parsed(batch, slow, (rows, keys, values))
+    names, numbers = items.item_names(), items.item_numbers()
+    place = pc.add(
+        pc.multiply(pc.take(definitions, rows).cast(pa.int64()), len(names)),
+        pc.index_in(keys, value_set=names).cast(pa.int64()),
     )
+    found = numbers.take(place)  # null: no item of the administration's definition
+    number = pc.and_(pc.greater_equal(values, NUMBER[0]), pc.less(values, NUMBER[1]))
+    kept = pc.and_(pc.is_valid(found), pc.fill_null(number, False))
     rows = rows.filter(kept)
     return pa.RecordBatch.from_arrays(
         [
             batch.column("research_id").take(rows),
             batch.column("administration_number").take(rows),
-            items.lookup_numbers().take(found.filter(kept)),
+            found.filter(kept),
             values.filter(kept).cast(pa.float64()),
         ],
         names=["research_id", "administration_number", "item_code", "value"],
     )
 
 
-def _split_pairs(inner: pa.Array, definitions: pa.Array) -> tuple[pa.Array, ...]:
-    """Each object's pairs (`inner`: texts without braces, backslashes, `[` or `{`): the
-    object's position, its definition's number and the key as one lookup key, the value's
-    text."""
-    pairs = pc.split_pattern(pc.binary_join_element_wise(", ", inner, ""), ', "')
+def _split_pairs(inner: pa.Array) -> tuple[pa.Array, ...]:
+    """Each object's pairs (`inner`: non-empty texts without braces, backslashes, `[` or
+    `{`): the object's position, the key, the value's text. Only the first pair's key
+    begins with a quote (no other key can: it would be escaped)."""
+    pairs = pc.split_pattern(inner, ', "')
     rows = pc.list_parent_indices(pairs)
-    flat = pc.list_flatten(pairs)
-    present = pc.not_equal(pc.utf8_length(flat), 0)  # the empty piece before each first pair
-    rows, flat = rows.filter(present), flat.filter(present)
-    split = pc.split_pattern(flat, '": ', max_splits=1)
-    key = pc.list_element(split, 0)
-    value = pc.list_element(split, 1)
-    number = pc.cast(pc.take(definitions, rows), pa.string())
-    return rows, pc.binary_join_element_wise(number, key, SEPARATOR), value
+    split = pc.split_pattern(pc.list_flatten(pairs), '": ', max_splits=1)
+    keys = pc.utf8_ltrim(pc.list_element(split, 0), characters='"')
+    return rows, keys, pc.list_element(split, 1)
 
 
 class _Number(str):
     """A JSON number's text, as `json` met it."""
 
 
-def _with_parsed(batch, slow, split: tuple[pa.Array, ...], items) -> tuple[pa.Array, ...]:
+def _with_parsed(batch, slow, split: tuple[pa.Array, ...]) -> tuple[pa.Array, ...]:
     """`split` with the pairs of the objects `slow` marks (nested values, escaped
     characters) parsed by `json`, numbers kept as written, all in the objects' order."""
     texts = batch.column("answers")
-    definitions = batch.column("definition")
     rows, keys, values = [], [], []
     for row in pc.indices_nonzero(slow).to_pylist():
         parsed = json.loads(texts[row].as_py(), parse_int=_Number, parse_float=_Number)
         for key, value in parsed.items():
             rows.append(row)
-            keys.append(f"{definitions[row].as_py()}{SEPARATOR}{key}")
+            keys.append(key)
             values.append(str(value) if isinstance(value, _Number) else None)
     rows_all = pa.concat_arrays([split[0].cast(pa.int64()), pa.array(rows, pa.int64())])
     order = pc.sort_indices(rows_all)  # stable: each object's pairs keep their order
