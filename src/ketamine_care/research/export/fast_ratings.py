@@ -13,9 +13,11 @@ the Python path meets them, as `json` keeps an object's keys as PostgreSQL store
 
 The client turns the texts into item-answer rows with arrow (`expand_answers`): jsonb's
 text of an object is `{"key": value, "key": value}`, and where it holds no backslash, `[`
-or `{` past its first character, no string in it can hold a quote, so splitting it at
-`, "` and each pair at its first `": ` is exact; the few other objects (nested values,
-escaped characters) are parsed by Python's `json`, their numbers kept as written. The
+or `{` past its first character, no string in it can hold a quote, so the only `, "` that
+is no pair's start ends a string that ends in ", " (then `, ", `, `, ": ` or the end
+follows it), and splitting the others at `, "` and each pair at its first `": ` is exact;
+the few other objects (nested values, escaped characters, strings ending in ", ") are
+parsed by Python's `json`, their numbers kept as written. The
 pairs whose key is an item of the administration's definition and whose value is a JSON
 number are kept (a number's text begins with a digit or a minus sign; a string, true,
 false, null, an array or an object never does) and parsed as float64, which gives the
@@ -38,7 +40,9 @@ from ketamine_care.research.export import fast_sql as q
 # minus sign or a digit; a string (`"`), true, false, null, `[` or `{` never does, and no
 # JSON value's text begins with "." or "/" (the two characters between "-" and "0").
 NUMBER = ("-", ":")
-NESTED = r"[\\\[{]"  # a backslash, [ or {: a text split by `expand_answers` must hold none
+# What a text split by `expand_answers` (its braces taken off) must not hold: a backslash,
+# [ or {, or a string that ends in ", ".
+NESTED = r'[\\\[{]|, "(, |: |$)'
 ADMINISTRATION_COLUMNS = (
     ("research_id", q.K), ("administration_number", q.N), ("instrument", q.S),
     ("definition_version", q.S), ("administration_date", q.D), ("time_point", q.S),

@@ -143,22 +143,25 @@ def test_each_numeric_answer_becomes_a_row_in_order_and_nothing_else_does():
             "{}",
             '{"": 5, "phq9_2": 6, "phq9_1": "x\\": 9, "}',
             '{"é": 1, "phq9_2, \\"phq9_1": 8, "phq9_1": 0.25}',
+            '{"phq9_1": ", ", "phq9_2": 3}',  # strings ending in ", ": parsed
+            '{"phq9_2": 4, "phq9_1": "a, "}',
+            '{", ": 1, "phq9_1": 5}',
         ]
     )
     batch = pa.RecordBatch.from_pydict(
         {
-            "research_id": pa.array(range(9), pa.int32()),
-            "administration_number": pa.array([1] * 9, pa.int64()),
-            "definition": pa.array([0, None, 1, 0, 2, 1, 0, 0, 0], pa.int32()),
+            "research_id": pa.array(range(12), pa.int32()),
+            "administration_number": pa.array([1] * 12, pa.int64()),
+            "definition": pa.array([0, None, 1, 0, 2, 1, 0, 0, 0, 0, 0, 0], pa.int32()),
             "answers": texts,
         }
     )
     out = expand_answers(batch, items)
     assert out.to_pydict() == {
-        "research_id": [0, 3, 5, 5, 7, 8],
-        "administration_number": [1] * 6,
-        "item_code": [0, 0, 2, 3, 1, 0],
-        "value": [2.0, -0.5, 7.0, 1e21, 6.0, 0.25],
+        "research_id": [0, 3, 5, 5, 7, 8, 9, 10, 11],
+        "administration_number": [1] * 9,
+        "item_code": [0, 0, 2, 3, 1, 0, 1, 1, 0],
+        "value": [2.0, -0.5, 7.0, 1e21, 6.0, 0.25, 3.0, 4.0, 5.0],
     }
 
 

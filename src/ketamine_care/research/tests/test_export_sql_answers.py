@@ -34,9 +34,9 @@ VALUES = (
     lambda rng: rng.randint(0, 6), lambda rng: rng.choice((0.1, 1.25, -0.5, 2.5e-3, 1e21)),
     lambda rng: 2**60 + 1, lambda rng: -rng.randint(1, 9), lambda rng: "3",
     lambda rng: rng.choice((True, False)), lambda rng: None, lambda rng: [1, 2],
-    lambda rng: {"value": 1}, lambda rng: "-", lambda rng: "",
+    lambda rng: {"value": 1}, lambda rng: "-", lambda rng: "", lambda rng: "a, ",
 )  # fmt: skip
-EXTRA = {"comment": "slept badly", "madrs_99": 4, "é": 1, "": 2, "zz_last_item_key": 5}
+EXTRA = {"comment": "slept badly", "madrs_99": 4, "é": 1, "": 2, "zz_last_item_key": 5, ", ": 3}
 
 
 def answers(code: str, version: str, rng: random.Random) -> dict:
