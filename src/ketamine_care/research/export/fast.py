@@ -59,11 +59,11 @@ ITEM_COLUMNS = ("instrument", "item", "item_loinc")
 
 
 class ItemCodes:
-    """The shipped definitions' items numbered 0, 1, ...: the number the SQL sends for an
-    item answer, and the instrument, item id and item LOINC it stands for; and the
-    definitions numbered 0, 1, ... (`definitions`: code, version, LOINC panel and its items
-    with their numbers in jsonb's key order, as `fast_ratings` sends an administration's
-    answers)."""
+    """The shipped definitions' items numbered 0, 1, ...: an item answer's number, and the
+    instrument, item id and item LOINC it stands for; and the definitions numbered 0, 1,
+    ... (`definitions`: code, version, LOINC panel and its items with their numbers, in
+    jsonb's key order), the number the SQL sends with an administration; `item_names` and
+    `item_numbers` find an answer's item from its definition's number and its key."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str | None]] = []

@@ -11,20 +11,19 @@ answers as jsonb's own text (`answers::text`: one conversion per administration,
 in jsonb's storage order, shorter keys first, then byte order, which is the order in which
 the Python path meets them, as `json` keeps an object's keys as PostgreSQL stores them).
 
-The client turns the texts into item-answer rows with arrow (`expand_answers`): jsonb's
-text of an object is `{"key": value, "key": value}`, and where it holds no backslash, `[`
-or `{` past its first character, no string in it can hold a quote, so the only `, "` that
-is no pair's start ends a string that ends in ", " (then `, ", `, `, ": ` or the end
-follows it), and splitting the others at `, "` and each pair at its first `": ` is exact;
-the few other objects (nested values, escaped characters, strings ending in ", ") are
-parsed by Python's `json`, their numbers kept as written. The
-pairs whose key is an item of the administration's definition and whose value is a JSON
-number are kept (a number's text begins with a digit or a minus sign; a string, true,
-false, null, an array or an object never does) and parsed as float64, which gives the
-double nearest the number's decimal value, as Python's `float` does. No Python object per
-answer, and the server converts each administration's answers once (one `->` and one
-conversion per item cost it three times as much: 2.2 s against 0.7 s per 140,000
-administrations, EXPLAIN ANALYZE at 10^6).
+The client turns the texts into item-answer rows with arrow (`expand_answers`): jsonb's text
+of an object is `{"key": value, "key": value}`, and where it holds no backslash, `[` or `{`
+past its first character, no string in it can hold a quote, so the only `, "` that is no
+pair's start ends a string that ends in ", " (then `, ", `, `, ": ` or the end follows it),
+and splitting the others at `, "` and each pair at its first `": ` is exact; the few other
+objects (nested values, escaped characters, strings ending in ", ") are parsed by Python's
+`json`, their numbers kept as written. The pairs whose key is an item of the
+administration's definition and whose value is a JSON number are kept (a number's text
+begins with a digit or a minus sign; a string, true, false, null, an array or an object
+never does) and parsed as float64, which gives the double nearest the number's decimal
+value, as Python's `float` does. No Python object per answer, and the server converts each
+administration's answers once (one `->` and one conversion per item cost it three times as
+much: 2.2 s against 0.7 s per 140,000 administrations, EXPLAIN ANALYZE at 10^6).
 """
 
 from __future__ import annotations
