@@ -6,7 +6,8 @@ files, columns and types are the Python path's.
 Order: the kept patients' table (the cohort's research ids and date offsets), the patients
 table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
 patient), the suppressed patients deleted from the kept table, the numbering tables
-(`fast_sql.NUMBERING`), then every other table joined to them.
+(`fast_sql.NUMBERING`), then every other table joined to them (the administrations
+numbered as they are read: `fast_ratings`).
 
 Integers cross the wire where strings repeat: each row names its patient by the patient's
 number in the patients file (`seq`) and each item answer its item by its number in the
@@ -17,6 +18,7 @@ and item LOINC strings, so the files are what they were.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -57,16 +59,17 @@ ITEM_COLUMNS = ("instrument", "item", "item_loinc")
 
 
 class ItemCodes:
-    """The shipped definitions' items numbered 0, 1, ...: the number the SQL sends for an
-    item answer, and the instrument, item id and item LOINC it stands for; and the
-    definitions numbered 0, 1, ... (`definitions`: code, version, LOINC panel and its items
-    with their numbers in jsonb's key order, as `fast_ratings` sends an administration's
-    answers)."""
+    """The shipped definitions' items numbered 0, 1, ...: an item answer's number, and the
+    instrument, item id and item LOINC it stands for; and the definitions numbered 0, 1,
+    ... (`definitions`: code, version, LOINC panel and its items with their numbers, in
+    jsonb's key order), the number the SQL sends with an administration; `item_names` and
+    `item_numbers` find an answer's item from its definition's number and its key."""
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str | None]] = []
         self.by_version: dict[tuple[str, str], dict[str, int]] = {}
         self.definitions: list[tuple[str, str, str | None, list[tuple[str, int]]]] = []
+        self._tables: tuple[pa.Array, pa.Array] | None = None
 
     def add(
         self, code: str, version: str, items: dict[str, str | None], panel: str | None = None
@@ -76,6 +79,7 @@ class ItemCodes:
             numbers[item] = len(self.rows)
             self.rows.append((code, item, loinc))
         self.by_version[(code, version)] = numbers
+        self._tables = None
         keys = sorted(numbers.items(), key=lambda pair: jsonb_order(pair[0]))
         self.definitions.append((code, version, panel, keys))
         return numbers
@@ -88,10 +92,26 @@ class ItemCodes:
         """Each definition's LOINC panel, by the definition's number."""
         return pa.array([panel for _, _, panel, _ in self.definitions], pa.string())
 
-    def numbers_by_definition(self) -> pa.Array:
-        """Each definition's item numbers in jsonb's key order, by the definition's number."""
-        lists = [[number for _, number in keys] for _, _, _, keys in self.definitions]
-        return pa.array(lists, pa.list_(pa.int32()))
+    def item_names(self) -> pa.Array:
+        """Every item id of every definition, once each (`item_numbers`)."""
+        return self._lookup()[0]
+
+    def item_numbers(self) -> pa.Array:
+        """An item's number at `definition * len(item_names()) + the item id's place in
+        item_names()`, null where the id is no item of that definition: how
+        `fast_ratings.expand_answers` looks an answer's key up."""
+        return self._lookup()[1]
+
+    def _lookup(self) -> tuple[pa.Array, pa.Array]:
+        if self._tables is None:
+            names = sorted({item for _, _, _, keys in self.definitions for item, _ in keys})
+            place = {name: index for index, name in enumerate(names)}
+            numbers: list[int | None] = [None] * (len(names) * len(self.definitions))
+            for index, (_, _, _, keys) in enumerate(self.definitions):
+                for item, number in keys:
+                    numbers[index * len(names) + place[item]] = number
+            self._tables = (pa.array(names, pa.string()), pa.array(numbers, pa.int32()))
+        return self._tables
 
 
 def shipped_codes() -> ItemCodes:
@@ -156,7 +176,7 @@ class FastExport:
         self.session = open_session()
         stem = f"research_fast_{secrets.token_hex(6)}"
         self.names = {
-            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess", "adm")
+            name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess")
         }
         self.rids: pa.Array | None = None
         self.items = shipped_codes()
@@ -165,6 +185,8 @@ class FastExport:
             "zone": self._literal(str(scope.zone)),
             "clinic": self._literal(scope.project.clinic.pk),
         }
+        # Made here, on the caller's thread: its literals are quoted by Django's connection.
+        self.ratings = r.statement(self.items, self._literal)
 
     def _literal(self, value) -> str:
         return psql.Literal(value).as_string(connection.connection)
@@ -228,7 +250,8 @@ class FastExport:
 
     def write_patients(self, today: date) -> tuple[int, dict]:
         """The k-anonymous patients table; the suppressed patients leave the kept table,
-        and the kept ones are numbered (`fast_sql.NUMBERING`) in the file's order."""
+        and the kept ones are numbered (`fast_sql.NUMBER_PEOPLE`) in the file's order (their
+        courses and sessions by `number_sessions`, on the session that writes them)."""
         text = self.sql(q.PATIENTS.sql, today=self._literal(today))
         read = list(self.session.batches(q.PATIENTS, text))
         table = patients_before_kanon(
@@ -241,7 +264,7 @@ class FastExport:
             self.session.execute(
                 f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
             )
-        for statement in q.NUMBER_PEOPLE + q.NUMBER_SESSIONS:
+        for statement in q.NUMBER_PEOPLE:
             self.session.execute(self.sql(statement))
         self.rids = anonymous.column("research_id").combine_chunks()
         self._check_numbering()
@@ -259,6 +282,12 @@ class FastExport:
         if counted.column(0)[0].as_py() != len(self.rids):
             raise RuntimeError("research export: the numbered patients are not the file's")
 
+    def number_sessions(self) -> None:
+        """`{plans}` and `{sess}` (`fast_sql.NUMBER_SESSIONS`) on the export's session, for
+        every table but the patients' and the rating-scale ones."""
+        for statement in q.NUMBER_SESSIONS:
+            self.session.execute(self.sql(statement))
+
     def write_tables(self, tables, tell) -> dict[str, int]:
         """Every table but the patients' (`fast_parallel.write_tables`)."""
         return write_tables(self, tables, tell)
@@ -272,24 +301,40 @@ class FastExport:
                 out.write(table_batch(table, batch, self.rids, self.items))
         return out.rows
 
-    def write_ratings(self, session=None) -> dict[str, int]:
-        """The administrations and item answers files, from one statement
-        (`fast_ratings`)."""
-        session = session or self.session
-        statement = r.statement(self.items, self._literal)
+    def ratings_writers(self) -> tuple[TableWriter, TableWriter]:
+        """The administrations and item answers files, opened (`write_rating_batch`)."""
+        return (
+            TableWriter(c.ADMINISTRATIONS, self.folder, csv=self.csv),
+            TableWriter(c.ITEM_ANSWERS, self.folder, csv=self.csv),
+        )
+
+    def read_ratings(self, session, first: int, last: int) -> Iterator[pa.RecordBatch]:
+        """The rows of the rating-scale statement (`fast_ratings`) for the kept patients
+        whose ids are `first` to `last` (both included), in the files' order, as the
+        statement sends them."""
+        text = self.sql(self.ratings.sql, first=str(first), last=str(last))
         for setting in r.PLAN:
             session.execute(setting)
-        with (
-            TableWriter(c.ADMINISTRATIONS, self.folder, csv=self.csv) as administrations,
-            TableWriter(c.ITEM_ANSWERS, self.folder, csv=self.csv) as answers,
-        ):
-            for batch in session.batches(statement, self.sql(statement.sql)):
-                administrations.write(table_batch(c.ADMINISTRATIONS, batch, self.rids, self.items))
-                expanded = r.expand_answers(batch, self.items)
-                answers.write(table_batch(c.ITEM_ANSWERS, expanded, self.rids, self.items))
+        yield from session.batches(self.ratings, text)
         for setting in r.UNPLAN:
             session.execute(setting)
-        return {"administrations": administrations.rows, "item_answers": answers.rows}
+
+    def write_rating_batch(self, writers: tuple[TableWriter, TableWriter], batch) -> None:
+        """One batch of the rating-scale statement into both files."""
+        administrations, answers = writers
+        administrations.write(table_batch(c.ADMINISTRATIONS, batch, self.rids, self.items))
+        expanded = r.expand_answers(batch, self.items)
+        answers.write(table_batch(c.ITEM_ANSWERS, expanded, self.rids, self.items))
+
+    def write_ratings(self, session=None) -> dict[str, int]:
+        """The administrations and item answers files, from one statement over every kept
+        patient (`fast_ratings`)."""
+        session = session or self.session
+        writers = self.ratings_writers()
+        with writers[0], writers[1]:
+            for batch in self.read_ratings(session, *r.ALL):
+                self.write_rating_batch(writers, batch)
+        return {"administrations": writers[0].rows, "item_answers": writers[1].rows}
 
 
 def patients_before_kanon(read: pa.Table) -> pa.Table:

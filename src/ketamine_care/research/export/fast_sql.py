@@ -1,14 +1,15 @@
 """The research export's tables as one SQL statement each, for PostgreSQL (`fast.py`).
 
 Every statement reads the export's temporary tables: `{kept}` (patient id, research id, date
-offset of the project's consenting patients; k-anonymity's suppressions are deleted from
-it) and the numbering tables made from it (`NUMBERING`: each kept patient's number `seq`,
-each course's, session's and administration's number), so the de-identification happens
-in the database: a patient leaves as its `seq` (the client puts the research id back), every
-calendar date is shifted by the patient's offset and leaves as a day number (days since
-1970-01-01), no identifier or free-text column is selected, and rows are ordered as the
-Python path (`sources.py`) orders them. Durations leave as whole microseconds and are turned
-into minutes by the same arrow arithmetic as the Python path (`arrays.micro_minutes`).
+offset of the project's consenting patients; k-anonymity's suppressions are deleted from it)
+and the numbering tables made from it (`NUMBERING`: each kept patient's number `seq`, each
+course's and session's number; the administrations' are made where they are read), so the
+de-identification happens in the database: a patient leaves as its `seq` (the client puts
+the research id back), every calendar date is shifted by the patient's offset and leaves as
+a day number (days since 1970-01-01), no identifier or free-text column is selected, and
+rows are ordered as the Python path (`sources.py`) orders them. Durations leave as whole
+microseconds and are turned into minutes by the same arrow arithmetic as the Python path
+(`arrays.micro_minutes`).
 
 `{zone}` is the clinic's time zone as a quoted literal. The rating-scale tables' statement
 is made from the shipped definitions' items (`fast_ratings`).
@@ -51,8 +52,8 @@ D = pa.int32()  # a shifted day number, cast to date32 after reading
 # Numbered once per export into temporary tables (`NUMBERING`), after k-anonymity: `{people}`
 # gives each kept patient a dense number `seq` in patient-id order (the order of every table
 # and of the patients file, whose research ids the client looks up by it: an integer crosses
-# the wire, not the research id); `{plans}`, `{sess}` and `{adm}` number each patient's
-# courses, sessions and active administrations in date order, so no table sorts them again.
+# the wire, not the research id); `{plans}` and `{sess}` number each patient's courses and
+# sessions in date order, so no table sorts them again.
 NUMBER_PEOPLE = (
     """CREATE TEMPORARY TABLE {people} AS
 SELECT patient_id, shift, (ROW_NUMBER() OVER (ORDER BY patient_id) - 1)::int4 AS seq
@@ -74,19 +75,9 @@ FROM treatment_sessions_treatmentsession s JOIN {people} k ON k.patient_id = s.p
     "CREATE UNIQUE INDEX ON {sess} (id)",
     "ANALYZE {sess}",
 )
-# Written in the numbering's order (the window's own sort: a patient's `seq` follows its id)
-# and indexed on it, so `fast_ratings` reads the administrations in that order by primary key.
-NUMBER_ADMINISTRATIONS = (
-    """CREATE TEMPORARY TABLE {adm} AS
-SELECT a.id, k.seq, k.shift,
-       ROW_NUMBER() OVER (PARTITION BY a.patient_id ORDER BY a.administered_at, a.id) AS n
-FROM instruments_administration a JOIN {people} k ON k.patient_id = a.patient_id
-WHERE a.status = 'active'
-ORDER BY a.patient_id, a.administered_at, a.id""",
-    "CREATE UNIQUE INDEX ON {adm} (seq, n)",
-    "ANALYZE {adm}",
-)
-NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS + NUMBER_ADMINISTRATIONS
+# The administrations are numbered by the rating-scale statement itself (`fast_ratings`),
+# over the patients it reads: no table of theirs is made.
+NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS
 
 K = pa.int32()  # a kept patient's `seq`, or an item's number in the export's item codes
 PEOPLE = Statement(

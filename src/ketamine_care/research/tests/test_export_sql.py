@@ -128,7 +128,7 @@ def test_a_batch_with_a_column_missing_is_refused():
 @pytest.mark.only_on("postgresql")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
-    ("table", "numbering"), [("adverse_events", "sess"), ("administrations", "adm")]
+    ("table", "numbering"), [("adverse_events", "sess"), ("administrations", "people")]
 )
 def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
     _audit_guard_lifted_for_flush, tmp_path, monkeypatch, table, numbering

@@ -53,6 +53,16 @@ def answers(code: str, version: str, rng: random.Random) -> dict:
     return given
 
 
+def with_commas(given: dict, k: int) -> dict:
+    """Every seventh administration also has strings ending in ", " (a key that is no item,
+    an unanswered item), which a split at `, "` would take for a pair's start."""
+    if k % 7 == 3:
+        given[", "] = "a, "
+        for item in ("madrs_1", "hamd17_1", "cadss_1", "cgi_s_1"):
+            given.setdefault(item, ", ")
+    return given
+
+
 def generated_ratings(case, n: int, seed: int) -> None:
     """`n` administrations of random definitions and answers for the clinic's patients."""
     rng = random.Random(seed)
@@ -65,7 +75,7 @@ def generated_ratings(case, n: int, seed: int) -> None:
             patient_id=rng.choice(patients),
             instrument_code=code,
             definition_version=version,
-            answers={} if k % 17 == 0 else answers(code, version, rng),
+            answers={} if k % 17 == 0 else with_commas(answers(code, version, rng), k),
             administered_at=template.administered_at + timedelta(days=k % 5, minutes=k),
         ).save()
 
