@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from django.db import connection
 from django.test import Client, override_settings
 
@@ -129,11 +130,10 @@ class SearchApiTests(ClinicTestCase):
         self.assertEqual(queries_for(q="gar", limit=2, cursor=cursor), with_cursor)
         self.assertEqual(with_cursor, small + (2 if connection.vendor == "postgresql" else 1))
 
+    @pytest.mark.only_on("postgresql")  # a PostgreSQL setting: the SQLite pass leaves it out
     def test_postgresql_connections_run_without_parallel_workers(self):
         from django.db import connection
 
-        if connection.vendor != "postgresql":
-            self.skipTest("a PostgreSQL setting (run with --postgres)")
         with connection.cursor() as cursor:
             cursor.execute("SHOW max_parallel_workers_per_gather")
             self.assertEqual(cursor.fetchone()[0], "0")
