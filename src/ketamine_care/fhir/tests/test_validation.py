@@ -4,6 +4,7 @@ fhir.resources R4B models, for every demo patient; the CapabilityStatement match
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
 from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
@@ -46,6 +47,10 @@ MINE = {
 PROBE = {"token": "x", "string": "a", "date": "ge2000-01-01"}
 
 
+# Whether what the server writes parses back is a property of the resources it builds from
+# rows, not of the engine the rows come from: checked once, on the engine production uses
+# (the searches under it run on both engines in test_search_params and test_framework).
+@pytest.mark.only_on("postgresql")
 class DemoValidationTests(TestCase):
     @classmethod
     def setUpTestData(cls):
