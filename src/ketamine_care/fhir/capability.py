@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.params import COMMON
+from ketamine_care.fhir.plain import fhir_model
 
 if TYPE_CHECKING:
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
@@ -24,9 +25,7 @@ BULK_OPERATIONS = [
 
 
 def capability_statement(base_url: str) -> CapabilityStatement:
-    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
-
-    return CapabilityStatement(
+    return fhir_model("CapabilityStatement")(
         status="active",
         date=timezone.now().isoformat(),
         kind="instance",

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from django.utils.module_loading import import_string
 from pydantic_core import to_json
 
 
@@ -63,19 +62,23 @@ def dumps(data: dict) -> bytes:
     return to_json(clean(data))
 
 
-def modelled(model: str, to_data: Callable[[Any], dict]) -> Callable[[Any], Any]:
-    """`to_fhir` for a registry part: the row's data validated through the type's model,
-    named by its dotted path (`fhir.resources.R4B.patient.Patient`) and imported on first
-    use: fhir.resources' models take most of a second to import, and most processes (a
-    console command, a web worker that serves no FHIR) never build one."""
-    loaded: list = []
+@cache
+def fhir_model(resource_type: str):
+    """fhir.resources' R4B model of a resource type, imported on first use: the models take
+    most of a second to import, and most processes (a console command, a web worker that
+    serves no FHIR) never build one."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    return get_fhir_model_class(resource_type)
+
+
+def modelled(resource_type: str, to_data: Callable[[Any], dict]) -> Callable[[Any], Any]:
+    """`to_fhir` for a registry part: the row's data validated through the type's model."""
 
     def to_fhir(row):
-        if not loaded:
-            loaded.append(import_string(model))
-        return loaded[0].model_validate(to_data(row))
+        return fhir_model(resource_type).model_validate(to_data(row))
 
-    to_fhir.__doc__ = f"The {model.rsplit('.', 1)[1]} of a row, from {to_data.__name__}."
+    to_fhir.__doc__ = f"The {resource_type} of a row, from {to_data.__name__}."
     return to_fhir
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from ketamine_care.fhir.plain import dumps
+from ketamine_care.fhir.plain import dumps, fhir_model
 
 FHIR_JSON = "application/fhir+json"
 _ACCEPTED = {"application/fhir+json", "application/json", "json", "*/*", "application/*"}
@@ -36,10 +36,7 @@ def plain_response(data: dict) -> HttpResponse:
 
 def outcome(status: int, code: str, diagnostics: str) -> HttpResponse:
     """An OperationOutcome with one issue (`code` from FHIR's issue-type value set)."""
-    # fhir.resources' models take a seventh of a second to import: only an error needs one.
-    from fhir.resources.R4B.operationoutcome import OperationOutcome
-
-    resource = OperationOutcome(
+    resource = fhir_model("OperationOutcome")(
         issue=[{"severity": "error", "code": code, "diagnostics": diagnostics}]
     )
     response = fhir_response(resource, status)

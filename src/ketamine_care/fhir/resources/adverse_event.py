@@ -63,7 +63,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AdverseEvent",
-            to_fhir=modelled("fhir.resources.R4B.adverseevent.AdverseEvent", to_data),
+            to_fhir=modelled("AdverseEvent", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -75,7 +75,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AuditEvent",
-            to_fhir=modelled("fhir.resources.R4B.auditevent.AuditEvent", to_data),
+            to_fhir=modelled("AuditEvent", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -93,7 +93,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="CarePlan",
-            to_fhir=modelled("fhir.resources.R4B.careplan.CarePlan", to_data),
+            to_fhir=modelled("CarePlan", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

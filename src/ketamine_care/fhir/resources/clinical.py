@@ -117,7 +117,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Condition",
-            to_fhir=modelled("fhir.resources.R4B.condition.Condition", condition),
+            to_fhir=modelled("Condition", condition),
             to_data=condition,
             queryset=_rows(Diagnosis),
             search_params={
@@ -137,7 +137,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="AllergyIntolerance",
-            to_fhir=modelled("fhir.resources.R4B.allergyintolerance.AllergyIntolerance", allergy),
+            to_fhir=modelled("AllergyIntolerance", allergy),
             to_data=allergy,
             queryset=_rows(Allergy),
             search_params={**PATIENT_PARAMS, "date": SearchParam(DATE, "created_at")},
@@ -148,9 +148,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="MedicationStatement",
-            to_fhir=modelled(
-                "fhir.resources.R4B.medicationstatement.MedicationStatement", medication_statement
-            ),
+            to_fhir=modelled("MedicationStatement", medication_statement),
             to_data=medication_statement,
             queryset=_rows(Medication),
             search_params={

@@ -55,7 +55,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Encounter",
-            to_fhir=modelled("fhir.resources.R4B.encounter.Encounter", to_data),
+            to_fhir=modelled("Encounter", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -87,9 +87,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="MedicationAdministration",
-            to_fhir=modelled(
-                "fhir.resources.R4B.medicationadministration.MedicationAdministration", to_data
-            ),
+            to_fhir=modelled("MedicationAdministration", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -82,7 +82,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Patient",
-            to_fhir=modelled("fhir.resources.R4B.patient.Patient", to_data),
+            to_fhir=modelled("Patient", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params=SEARCH,

@@ -74,7 +74,7 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Provenance",
-                to_fhir=modelled("fhir.resources.R4B.provenance.Provenance", to_data),
+                to_fhir=modelled("Provenance", to_data),
                 to_data=to_data,
                 queryset=queryset,
                 search_params={

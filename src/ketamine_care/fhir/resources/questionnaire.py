@@ -125,7 +125,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Questionnaire",
-            to_fhir=modelled("fhir.resources.R4B.questionnaire.Questionnaire", to_data),
+            to_fhir=modelled("Questionnaire", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

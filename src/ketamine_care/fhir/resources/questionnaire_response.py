@@ -80,9 +80,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="QuestionnaireResponse",
-            to_fhir=modelled(
-                "fhir.resources.R4B.questionnaireresponse.QuestionnaireResponse", to_data
-            ),
+            to_fhir=modelled("QuestionnaireResponse", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -81,7 +81,7 @@ def register() -> None:
     registry.register(
         ResourceType(
             name="Observation",
-            to_fhir=modelled("fhir.resources.R4B.observation.Observation", to_data),
+            to_fhir=modelled("Observation", to_data),
             to_data=to_data,
             queryset=queryset,
             search_params={

@@ -200,9 +200,7 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=modelled(
-                    "fhir.resources.R4B.observation.Observation", reading_observation(vital)
-                ),
+                to_fhir=modelled("Observation", reading_observation(vital)),
                 to_data=reading_observation(vital),
                 queryset=_reading_rows(vital),
                 search_params=_search(vital, "session__patient", "measured_at", encounter=True),
@@ -229,9 +227,7 @@ def register() -> None:
         registry.register(
             ResourceType(
                 name="Observation",
-                to_fhir=modelled(
-                    "fhir.resources.R4B.observation.Observation", body_observation(vital)
-                ),
+                to_fhir=modelled("Observation", body_observation(vital)),
                 to_data=body_observation(vital),
                 queryset=_body_rows(vital),
                 search_params=_search(vital, "patient", "measured_at", encounter=False),
