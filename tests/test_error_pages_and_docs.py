@@ -8,11 +8,18 @@ import re
 import uuid
 from unittest import mock
 
+import pytest
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client, override_settings
 
 from ketamine_care.testing.base import ClinicTestCase
+
+# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
+# same on both engines. The SQL under them that is not (row locks, the search statements, the
+# audit and vitals inserts, windows, triggers) has its own tests in both passes
+# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
+pytestmark = pytest.mark.only_on("sqlite")
 
 
 @override_settings(DEBUG=True)

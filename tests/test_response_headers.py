@@ -6,10 +6,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from django.test import Client
 
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.testing.base import ClinicTestCase
+
+# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
+# same on both engines. The SQL under them that is not (row locks, the search statements, the
+# audit and vitals inserts, windows, triggers) has its own tests in both passes
+# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
+pytestmark = pytest.mark.only_on("sqlite")
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ketamine_care"
 # An inline <script> (one without src=), an on*= event handler, a javascript: URL or an

@@ -4,9 +4,17 @@ workspace; the 403 page never tells a clinic admin to ask their clinic admin."""
 
 from __future__ import annotations
 
+import pytest
+
 from ketamine_care.accounts.landing import landing_for
 from ketamine_care.accounts.models import Membership, Role
 from ketamine_care.testing.base import ClinicTestCase, make_user
+
+# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
+# same on both engines. The SQL under them that is not (row locks, the search statements, the
+# audit and vitals inserts, windows, triggers) has its own tests in both passes
+# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
+pytestmark = pytest.mark.only_on("sqlite")
 
 EXPECTED = {
     Role.PRESCRIBER: "/patients/",

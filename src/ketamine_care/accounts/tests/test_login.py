@@ -1,3 +1,4 @@
+import pytest
 from django.test import Client, override_settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -5,6 +6,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ketamine_care.accounts.models import Membership, Role
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
+
+# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
+# same on both engines. The SQL under them that is not (row locks, the search statements, the
+# audit and vitals inserts, windows, triggers) has its own tests in both passes
+# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
+pytestmark = pytest.mark.only_on("sqlite")
 
 
 def reset_throttle(device: TOTPDevice) -> None:

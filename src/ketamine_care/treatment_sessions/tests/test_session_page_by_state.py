@@ -4,6 +4,7 @@ refreshes together."""
 
 import re
 
+import pytest
 from django.core.cache import cache
 
 from ketamine_care.outcomes.models import SafetyAlert
@@ -20,6 +21,12 @@ from ketamine_care.treatment_sessions.tests.factories import (
     ready_session,
     screened_session,
 )
+
+# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
+# same on both engines. The SQL under them that is not (row locks, the search statements, the
+# audit and vitals inserts, windows, triggers) has its own tests in both passes
+# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
+pytestmark = pytest.mark.only_on("sqlite")
 
 HTMX = {"HX-Request": "true", "HX-Target": "vitals"}
 
