@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.test import Client, override_settings
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -14,12 +13,6 @@ from ketamine_care.accounts.models import Membership, Role, SecondFactorReset
 from ketamine_care.accounts.tests.test_login import current_code
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 CODES = "/accounts/two-factor/backup-codes/"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 from django.core import mail
 from django.test import Client, override_settings
 from django.utils import timezone
@@ -18,12 +17,6 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 from ketamine_care.testing.jobs import run_worker
 from ketamine_care.testing.staff import make_invitation
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 NEW_PASSWORD = "a quite long new password 42"
 LINK = re.compile(r"https?://[^/\s]+(/accounts/invitation/[^\s]+/)")

@@ -4,7 +4,6 @@ once; a change that would leave the clinic without an active clinic admin is ref
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client, override_settings
 
 from ketamine_care.accounts.models import ApiToken, Clinic, Membership, Role
@@ -12,12 +11,6 @@ from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.accounts.staffing import LAST_ADMIN
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import ClinicTestCase, make_user
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 
 class StaffAccessTests(ClinicTestCase):

@@ -3,8 +3,6 @@ the audited visit moves, declining needs a reason; roles and clinics are kept ap
 
 from __future__ import annotations
 
-import pytest
-
 from ketamine_care.accounts.models import Role
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.clock import clinic_today
@@ -15,12 +13,6 @@ from ketamine_care.demo.treatment import NO_CADSS
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 SUSTAINED = [12, 10, 9, 8, 8, 7]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
@@ -15,12 +14,6 @@ from ketamine_care.outcomes.services import save_safety_plan
 from ketamine_care.patients.services import mark_patient_entered_in_error
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.measures import phq9, record
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 SECTIONS = {
     "warning_signs": "Not sleeping\nPulling away from friends",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.core.cache import cache
 from django.test import Client
 
@@ -13,12 +12,6 @@ from ketamine_care.instruments.definition import load_definition
 from ketamine_care.portal.forms import NOT_AN_ANSWER, UNANSWERED, QuestionnaireForm
 from ketamine_care.portal.services import create_link
 from ketamine_care.testing.base import ClinicTestCase
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 
 def answers(code: str, values) -> dict:

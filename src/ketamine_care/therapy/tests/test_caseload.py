@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 from django.utils import timezone
 
@@ -17,12 +16,6 @@ from ketamine_care.testing.treatment import activate_trd, treatable_plan
 from ketamine_care.therapy.queries import caseload
 from ketamine_care.therapy.windows import Windows
 from ketamine_care.treatment_sessions.tests.factories import dosing_session
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 
 def windows(upcoming: int, integration: int) -> Windows:

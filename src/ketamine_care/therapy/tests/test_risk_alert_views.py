@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.therapy import integration_note
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 
 class RiskAlertViewTests(ClinicTestCase):

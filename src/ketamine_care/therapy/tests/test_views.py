@@ -3,20 +3,12 @@ only; therapists never reach doses or vitals; another clinic's records answer 40
 
 from __future__ import annotations
 
-import pytest
-
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.therapy import integration_note
 from ketamine_care.therapy.models import TherapySession
 from ketamine_care.treatment_sessions.tests.factories import activate, dosing_session
-
-# Screens and forms over the ORM's portable queries: what they show, refuse and save is the
-# same on both engines. The SQL under them that is not (row locks, the search statements, the
-# audit and vitals inserts, windows, triggers) has its own tests in both passes
-# (docs/TESTING.md, "Which tests run twice"). Checked once, in the SQLite pass.
-pytestmark = pytest.mark.only_on("sqlite")
 
 
 class TherapistWorkflowTests(ClinicTestCase):
