@@ -8,12 +8,15 @@ who never consented. Numbers are test data."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 
 import time_machine
 
+from ketamine_care.accounts.models import Clinic, Role
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients.research_consent import record_research_consent
 from ketamine_care.research.models import PatientShift, ResearchProject
+from ketamine_care.testing.base import make_user
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import treatable_plan
 from ketamine_care.treatment_sessions.services import record_adverse_event, schedule_session
@@ -40,6 +43,17 @@ def consent(patient, actor, status="given", version=CONSENT):
     return record_research_consent(
         patient=patient, actor=actor, status=status, consent_text_version=version
     )
+
+
+def committed_case(clinic_name: str, domain: str):
+    """A clinic with a medical director, a prescriber and a nurse (`<role>@<domain>`) and the
+    seeded cohort, for the transactional tests that commit their rows (outside a
+    ClinicTestCase)."""
+    case = SimpleNamespace(clinic=Clinic.objects.create(name=clinic_name))
+    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
+        setattr(case, role.value, make_user(f"{role.value}@{domain}", case.clinic, role.value))
+    seed_cohort(case)
+    return case
 
 
 def seed_cohort(case) -> None:

@@ -154,20 +154,13 @@ def test_both_sessions_reading_small_ranges_write_what_the_python_path_writes(
     """Ranges of 2 patients, the second session held until the first one reads ranges too,
     the first then until the second has read one: both read ranges, and every file is the
     Python path's (rows, types, order, CSV bytes)."""
-    from types import SimpleNamespace
-
-    from ketamine_care.accounts.models import Clinic, Role
     from ketamine_care.research.export import write_export
     from ketamine_care.research.export.fast import FastExport
-    from ketamine_care.research.tests.export_fixtures import seed_cohort
+    from ketamine_care.research.tests.export_fixtures import committed_case
     from ketamine_care.research.tests.export_generated import generate
     from ketamine_care.research.tests.test_export_sql import assert_same_export
-    from ketamine_care.testing.base import make_user
 
-    case = SimpleNamespace(clinic=Clinic.objects.create(name="Ranges clinic"))
-    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
-        setattr(case, role.value, make_user(f"{role.value}@ranges.test", case.clinic, role.value))
-    seed_cohort(case)
+    case = committed_case("Ranges clinic", "ranges.test")
     generate(case, 40, seed=11)
     python = write_export(case.project, tmp_path / "python", sql=False)
 

@@ -19,7 +19,12 @@ import pytest
 from ketamine_care.research.export import write_export
 from ketamine_care.research.export.fast import shipped_versions, table_batch
 from ketamine_care.research.export.run import TABLES
-from ketamine_care.research.tests.export_fixtures import SECRETS, consent, seed_cohort
+from ketamine_care.research.tests.export_fixtures import (
+    SECRETS,
+    committed_case,
+    consent,
+    seed_cohort,
+)
 from ketamine_care.research.tests.export_generated import generate
 from ketamine_care.testing.base import ClinicTestCase
 
@@ -88,17 +93,10 @@ def test_its_own_connection_writes_what_the_python_path_writes(
 ):
     """Outside a transaction the SQL path reads through its own (ADBC) connection, which
     sees only committed rows: the same files again."""
-    from types import SimpleNamespace
-
-    from ketamine_care.accounts.models import Clinic, Role
     from ketamine_care.research.export import fast
     from ketamine_care.research.export.fast_read import AdbcSession
-    from ketamine_care.testing.base import make_user
 
-    case = SimpleNamespace(clinic=Clinic.objects.create(name="Export clinic"))
-    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
-        setattr(case, role.value, make_user(f"{role.value}@export.test", case.clinic, role.value))
-    seed_cohort(case)
+    case = committed_case("Export clinic", "export.test")
     generate(case, 40, seed=7)
     python = write_export(case.project, tmp_path / "python", sql=False)
     used = []
@@ -137,19 +135,12 @@ def test_a_table_that_fails_fails_the_export_and_leaves_nothing_behind(
     tables: fast_parallel; the administrations' statement also writes the item answers)
     raises its own error, not the other session's cancellation; the
     files already written are removed and no temporary table remains."""
-    from types import SimpleNamespace
-
     from django.db import connection
 
-    from ketamine_care.accounts.models import Clinic, Role
     from ketamine_care.research.export import fast, fast_ratings
     from ketamine_care.research.export import fast_sql as q
-    from ketamine_care.testing.base import make_user
 
-    case = SimpleNamespace(clinic=Clinic.objects.create(name="Failing export clinic"))
-    for role in (Role.MEDICAL_DIRECTOR, Role.PRESCRIBER, Role.NURSE):
-        setattr(case, role.value, make_user(f"{role.value}@fail.test", case.clinic, role.value))
-    seed_cohort(case)
+    case = committed_case("Failing export clinic", "fail.test")
     broken = q.Statement(f"SELECT k.seq / 0 FROM {{{numbering}}} k", (("research_id", q.K),))
     if table in fast.STATEMENTS:
         monkeypatch.setitem(fast.STATEMENTS, table, broken)
