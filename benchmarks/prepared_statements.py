@@ -1,11 +1,13 @@
-"""Prepared statements against statements sent whole, for the mixed workload's requests, in one
-process on one seeded clinic: every request of `cpu_per_request.py`'s operations is answered
-twice in a row, once with Django's default cursor (values quoted into the SQL by the driver,
-nothing prepared) and once with psycopg's server-side binding and `prepare_threshold`
-(values bound on the server, a statement prepared on a connection once it ran there
-`--threshold` times), the order swapped every round so neither way always goes first. Both
-ways share the connection, the data and the moment, which a shared machine's load cannot
-tell apart.
+"""The statements every request runs, prepared (`DB_PREPARED_STATEMENTS`, the default)
+against the same statements sent whole, for the mixed workload's requests, in one process on
+one seeded clinic: every request of `cpu_per_request.py`'s operations is answered twice in a
+row, once with the connection allowed to prepare (`core.compiled.statement_cursor` binds the
+values on the server and prepares the compiled statements, the search's first page and the
+audit and readings inserts, once per connection) and once not (Django's cursor: values quoted
+into the SQL by the driver, nothing prepared), the order swapped every round so neither way
+always goes first. Both ways share the connection, the data and the moment, which a shared
+machine's load cannot tell apart. The vitals batches commit (`cpu_per_request.py`): a
+rollback would make psycopg forget the connection's prepared statements.
 
 Prints, per operation and way, the median CPU ms per request of this process and of the
 connection's own PostgreSQL backend (`/proc/<pid>/schedstat`, nanoseconds: the statements'
@@ -15,7 +17,7 @@ prepared statements (auto, force_custom_plan, force_generic_plan). The vitals ba
 `--batch` readings (2 as in `http_mixed.py`).
 
 Usage: .venv/bin/python benchmarks/prepared_statements.py [--rounds 120] [--batch 2]
-           [--threshold 2] [--plans auto] [--patients 10000]
+           [--plans auto] [--patients 10000]
 Uses DATABASE_URL when it points at a local PostgreSQL, otherwise starts a durable throwaway
 cluster.
 """
@@ -44,7 +46,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=120)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--batch", type=int, default=2)
-    parser.add_argument("--threshold", type=int, default=2)
     parser.add_argument("--plans", default="auto")
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--weeks", type=int, default=52)
@@ -62,10 +63,9 @@ def main() -> None:
 def run(args) -> None:
     from _mixed_data import seed_clinic
     from django.db import connection
-    from django.db.backends.postgresql import base
 
     logging.getLogger("ketamine_care.request").disabled = True
-    print_header("Prepared statements against statements sent whole, alternated in process")
+    print_header("Statements prepared against sent whole, alternated in process")
     cpu_per_request.BATCH = args.batch
     ward = seed_clinic(
         name=f"Prepared Clinic {time.strftime('%H%M%S')}",
@@ -77,12 +77,14 @@ def run(args) -> None:
     calls = cpu_per_request.operations(ward)
     with connection.cursor() as cursor:
         cursor.execute("SELECT set_config('plan_cache_mode', %s, false)", [args.plans])
-    raw = connection.connection
+    raw, options = connection.connection, connection.settings_dict["OPTIONS"]
+    raw.prepare_threshold = 5  # what DB_PREPARED_STATEMENTS gives every connection
 
     def use(way: str) -> None:
-        prepared = way == "prepared"
-        raw.cursor_factory = base.ServerBindingCursor if prepared else base.Cursor
-        raw.prepare_threshold = args.threshold if prepared else None
+        if way == "prepared":
+            options["prepare_threshold"] = raw.prepare_threshold
+        else:
+            options.pop("prepare_threshold", None)
 
     def backend_ms() -> float:
         stat = Path(f"/proc/{raw.info.backend_pid}/schedstat").read_text()
@@ -96,7 +98,7 @@ def run(args) -> None:
     app = {(name, way): [] for name in calls for way in WAYS}
     db = {(name, way): [] for name in calls for way in WAYS}
     print(f"   {machine_load()} at the start; {args.rounds} rounds, vitals batch of {args.batch}, "
-          f"prepare_threshold {args.threshold}, plan_cache_mode {args.plans}")  # fmt: skip
+          f"plan_cache_mode {args.plans}")  # fmt: skip
     for round_ in range(args.rounds):
         for name, call in calls.items():
             for way in WAYS if round_ % 2 == 0 else WAYS[::-1]:

@@ -12,6 +12,7 @@ from ketamine_care.config.env import (
     env_bool,
     env_secret,
     with_postgres_settings,
+    with_prepared_statements,
 )
 
 
@@ -103,6 +104,16 @@ def test_postgres_connections_get_session_settings_after_the_urls_own_options():
     assert (
         "options" not in with_postgres_settings(lite, max_parallel_workers_per_gather=0)["OPTIONS"]
     )
+
+
+def test_postgres_connections_may_prepare_statements_only_when_the_setting_is_on():
+    url = "postgres://kc@db.internal:5432/kc"
+    on = with_prepared_statements(database_from_url(url, base_dir=Path("/")), True)
+    off = with_prepared_statements(database_from_url(url, base_dir=Path("/")), False)
+    assert on["OPTIONS"]["prepare_threshold"] == 5
+    assert "prepare_threshold" not in off["OPTIONS"]
+    lite = database_from_url("sqlite:///:memory:", base_dir=Path("/"))
+    assert "prepare_threshold" not in with_prepared_statements(lite, True)["OPTIONS"]
 
 
 def test_database_urls_keep_connection_settings_and_paths(tmp_path):

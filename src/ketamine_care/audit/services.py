@@ -22,7 +22,7 @@ from ketamine_care.audit.keys import current_key, keyring
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.stored import stored_ip, stored_json
 from ketamine_care.audit.verify import verify_chain
-from ketamine_care.core.compiled import TEXT, CompiledQuery
+from ketamine_care.core.compiled import TEXT, CompiledQuery, statement_cursor
 from ketamine_care.core.middleware import client_ip
 from ketamine_care.core.plain_insert import insert_all, insert_one_sql, saved
 
@@ -103,7 +103,8 @@ def record(
 def _insert_and_advance(event: AuditEvent, head: AuditChainHead) -> None:
     """PostgreSQL: the event's INSERT and the head's UPDATE in one statement (a
     data-modifying WITH), one round trip instead of two: the same row (`_insert`'s values,
-    `core.plain_insert`) and the same head."""
+    `core.plain_insert`) and the same head. Its text is the same on every audited request,
+    so it is prepared once per connection (`core.compiled.statement_cursor`)."""
     insert, params = insert_one_sql(event, connection)
     quote, meta = connection.ops.quote_name, AuditChainHead._meta
     seq, digest, pk = (quote(meta.get_field(f).column) for f in ("last_seq", "last_hash", "id"))
@@ -113,7 +114,7 @@ def _insert_and_advance(event: AuditEvent, head: AuditChainHead) -> None:
         f"UPDATE {quote(meta.db_table)} SET {seq} = %s, {digest} = %s WHERE {pk} = %s "  # noqa: S608 (names)
         f"RETURNING (SELECT {event_pk} FROM inserted)"
     )
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, [*params, head.last_seq, head.last_hash, head.pk])
         found = cursor.fetchone()
     if found is None:

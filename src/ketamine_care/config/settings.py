@@ -23,6 +23,7 @@ from ketamine_care.config.env import (
     env_secret,
     env_secrets,
     with_postgres_settings,
+    with_prepared_statements,
 )
 from ketamine_care.core.logs import init_sentry, logging_config
 
@@ -175,19 +176,31 @@ DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'ketami
 # bounded by a LIMIT) that are quicker without them. Off by default; raise it on a large
 # database server (docs/PERFORMANCE.md).
 DB_MAX_PARALLEL_WORKERS_PER_GATHER = env_int("DB_MAX_PARALLEL_WORKERS_PER_GATHER", 0)
+# The statements nearly every request runs (`core.compiled.CompiledQuery`: the token, the
+# audit chain's head, the session and patient a request names) are prepared on PostgreSQL,
+# once per connection, so that PostgreSQL does not plan them again on every request. Turn
+# off behind a pooler in transaction mode that cannot carry prepared statements (PgBouncer
+# before 1.21, or without `max_prepared_statements`; docs/OPERATIONS.md).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DATABASES = {
-    "default": with_postgres_settings(
-        database_from_url(DATABASE_URL, base_dir=Path.cwd()),
-        max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+    "default": with_prepared_statements(
+        with_postgres_settings(
+            database_from_url(DATABASE_URL, base_dir=Path.cwd()),
+            max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+        ),
+        DB_PREPARED_STATEMENTS,
     )
 }
 # A streaming replica of the primary, for read-only reports only (core/db_routing.py): every
 # write, and every read that must see the latest writes, stays on the primary.
 DATABASE_REPLICA_URL = env_secret("DATABASE_REPLICA_URL")
 if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = with_postgres_settings(
-        database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd()),
-        max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+    DATABASES["replica"] = with_prepared_statements(
+        with_postgres_settings(
+            database_from_url(str(DATABASE_REPLICA_URL), base_dir=Path.cwd()),
+            max_parallel_workers_per_gather=DB_MAX_PARALLEL_WORKERS_PER_GATHER,
+        ),
+        DB_PREPARED_STATEMENTS,
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["ketamine_care.core.db_routing.ReplicaRouter"]

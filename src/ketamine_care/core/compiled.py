@@ -11,10 +11,17 @@ changes, only a few values in it. Two kinds are kept, both in one cache per conn
   JSON). The queryset stays the definition: what it finds is what the ORM finds.
 - `ShapedStatement`: SQL built from words whose shape (how many, how long) fixes the SQL,
   compiled once per shape (the search).
+
+On PostgreSQL a `CompiledQuery` is also prepared on the server, once per connection
+(`statement_cursor`): its values travel apart from its text, and PostgreSQL parses it once and
+keeps its plan instead of planning it again on every request. Planning, not running, was most
+of what these short statements cost the database (docs/PERFORMANCE.md, "CPU per request:
+the statements every request runs, prepared").
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,6 +71,52 @@ def through(field: Field, sentinel: Any) -> Param:
     return Param("field", field, sentinel)
 
 
+def statement_cursor(connection):
+    """A cursor of `connection` (Django's wrapper, so query logging and `execute_wrapper`
+    see its statements) that, on PostgreSQL with `DB_PREPARED_STATEMENTS` on, binds its
+    values on the server and prepares each statement the first time this connection runs it
+    (psycopg's protocol-level prepared statements, kept per connection, `prepared_max` of
+    them; `config.env.with_prepared_statements` lets the connection prepare). Elsewhere, or
+    with the setting off, the connection's usual cursor: the driver quotes the values into
+    the text."""
+    if connection.vendor != "postgresql" or not _can_prepare(connection):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        cursor = _preparing_cursor()[0](connection.connection)
+    if connection.queries_logged:
+        return _preparing_cursor()[1](cursor, connection)
+    return connection.make_cursor(cursor)
+
+
+def _can_prepare(connection) -> bool:
+    return connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+
+
+@functools.cache
+def _preparing_cursor():
+    """(psycopg's cursor that binds on the server, Django's `ServerBindingCursor`, preparing
+    every statement it runs; the debug wrapper that logs its statements), imported only where
+    PostgreSQL is in use. The log shows each statement with its values quoted into it
+    (`compose_sql`), as the connection's usual cursor logs it: a prepared statement leaves
+    psycopg no text of its own to report."""
+    from django.db.backends.postgresql.base import CursorDebugWrapper, ServerBindingCursor
+    from django.db.backends.utils import CursorWrapper
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    class PreparedDebugWrapper(CursorDebugWrapper):
+        def execute(self, sql, params=None):
+            with self.debug_sql(self.db.ops.compose_sql(sql, params), params):
+                return CursorWrapper.execute(self, sql, params)
+
+    return PreparingCursor, PreparedDebugWrapper
+
+
 class CompiledQuery:
     """`build(**markers)` returns a queryset in which each value named in `params` is the
     marker given for it; `rows(using, **values)` runs it with the values, `objects(...)`
@@ -98,7 +151,7 @@ class CompiledQuery:
         params = list(params)
         for name, position in positions.items():
             params[position] = self._sql_value(name, values[name], connection)
-        with connection.cursor() as cursor:
+        with statement_cursor(connection) as cursor:
             cursor.execute(sql, params)
             return kept, cursor.fetchall()
 

@@ -19,6 +19,8 @@ from datetime import datetime
 
 from django.db import connections, models, router
 
+from ketamine_care.core.compiled import statement_cursor
+
 # Fields whose preparation of an int (integers) or a str (text) is that value itself.
 _INTEGERS = (
     models.IntegerField, models.SmallIntegerField, models.BigIntegerField,
@@ -134,13 +136,14 @@ def _insert_arrays(objs: list[models.Model], connection, using: str):
     """PostgreSQL: one array per column, unnested into rows in the objects' order
     (`INSERT ... SELECT ... FROM unnest(...) WITH ORDINALITY ... ORDER BY`). The statement
     has one parameter per column, not per value: its text is the same for any number of
-    rows, and neither the driver nor the server parses one literal per value."""
+    rows, and neither the driver nor the server parses one literal per value; it is prepared
+    once per connection (`core.compiled.statement_cursor`)."""
     sql, fields, plain = _kept(connection, "arrays", type(objs[0]), _arrays_sql)
     columns = [
         _array([_prepared(obj, field, kind, connection) for obj in objs])
         for field, kind in zip(fields, plain, strict=True)
     ]
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:
         cursor.execute(sql, columns)
         keys = [row[0] for row in cursor.fetchall()]
     _saved(objs, keys, using)

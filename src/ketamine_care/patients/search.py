@@ -26,7 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.db.models.utils import create_namedtuple_class
 
-from ketamine_care.core.compiled import ShapedStatement
+from ketamine_care.core.compiled import ShapedStatement, statement_cursor
 from ketamine_care.patients.models import Patient, SearchName
 from ketamine_care.patients.search_cursor import ORDER, after_cursor
 from ketamine_care.patients.search_sql import (
@@ -170,7 +170,10 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
     statements compiled once per shape instead of querysets built per request: the bounded
     count, the merge of its ids and, when the matches are few, their page, in one statement
     (`search_sql.first_page_sql`: no id crosses the wire); when they are many, or the count is past
-    the limit, the page walked in index order (`_walked_page_statement`) in a second."""
+    the limit, the page walked in index order (`_walked_page_statement`) in a second. Both
+    are prepared on PostgreSQL (`core.compiled.statement_cursor`): parsed once per
+    connection; PostgreSQL still plans each run for its words, since a plan made without
+    them could not use the names' prefix ranges."""
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     words = query_words(query)
     columns = tuple(Patient._meta.get_field(name).column for name in fields)
@@ -187,7 +190,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
         at=at,
         columns=columns,
     )
-    with connections[alias].cursor() as cursor:
+    with statement_cursor(connections[alias]) as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     number = found[0][0]
@@ -200,7 +203,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
         sql, params = _WALKED_PAGE.sql(
             alias, words, shape, clinic=clinic, alias=alias, at=at, columns=columns
         )
-        with connections[alias].cursor() as cursor:
+        with statement_cursor(connections[alias]) as cursor:
             cursor.execute(sql, params)
             rows = [row(*values[1:]) for values in cursor.fetchall()]
     if number is None or number > exact_limit:
