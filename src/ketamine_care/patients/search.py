@@ -21,7 +21,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q, QuerySet, Value
+from django.db.models import F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 from django.db.models.utils import create_namedtuple_class
@@ -30,6 +30,7 @@ from ketamine_care.core.compiled import ShapedStatement, statement_cursor
 from ketamine_care.patients.models import Patient, SearchName
 from ketamine_care.patients.search_cursor import ORDER, after_cursor
 from ketamine_care.patients.search_sql import (
+    InArrayOf,
     codepoint_ordered,
     counts_sql,
     first_page_sql,
@@ -71,7 +72,11 @@ def is_too_short(query: str) -> bool:
 
 
 def _word_branches(
-    word: str, names: QuerySet[SearchName] | None = None, *, ordered: bool = False
+    word: str,
+    names: QuerySet[SearchName] | None = None,
+    *,
+    ordered: bool = False,
+    probed: bool = False,
 ) -> list[Q]:
     """The alternatives a word matches by (any one suffices). With `names` (the clinic's
     `SearchName`s), a name containing the word is one of the names that contain it: the
@@ -79,18 +84,27 @@ def _word_branches(
     lookup that rechecks every row it proposes. `ordered` (a page's ways of matching): the
     given name keeps its pattern, read by walking the search order's index, because
     patients found by given name come in given-name order and would all have to be sorted;
-    family names read in the names' order are already in the search order."""
+    family names read in the names' order are already in the search order. `probed` (the
+    ways a count reads, each on its own): the names containing the word are looked up one by
+    one on the patients' name indexes (`search_sql.InArrayOf`) instead of the planner's
+    choice of reading every patient of the clinic to hash-join them; a word that only
+    filters another word's ways keeps the hashed `IN`, probed once per candidate row."""
     dob = parse_date_query(word)
     if dob:
         return [Q(date_of_birth=dob)]
     if names is not None and len(word) >= INFIX_CHARACTERS:
         containing = names.filter(name__contains=word).values("name")
         given = containing.filter(part=SearchName.Part.GIVEN)
-        return [
-            Q(family_name_search__in=containing.filter(part=SearchName.Part.FAMILY)),
-            Q(given_name_search__contains=word) if ordered else Q(given_name_search__in=given),
-            Q(mrn_search__startswith=word),
-        ]
+        family = containing.filter(part=SearchName.Part.FAMILY)
+        if probed:
+            family_way = Q(InArrayOf(F("family_name_search"), family))
+            given_way = Q(InArrayOf(F("given_name_search"), given))
+        else:
+            family_way = Q(family_name_search__in=family)
+            given_way = Q(given_name_search__in=given)
+        if ordered:
+            given_way = Q(given_name_search__contains=word)
+        return [family_way, given_way, Q(mrn_search__startswith=word)]
     names_by = "contains" if len(word) >= INFIX_CHARACTERS else "startswith"
     return [
         Q(**{f"family_name_search__{names_by}": word}),
@@ -171,9 +185,7 @@ def _first_page(clinic, query: str, alias: str, fields, offset: int, limit: int)
     count, the merge of its ids and, when the matches are few, their page, in one statement
     (`search_sql.first_page_sql`: no id crosses the wire); when they are many, or the count is past
     the limit, the page walked in index order (`_walked_page_statement`) in a second. Both
-    are prepared on PostgreSQL (`core.compiled.statement_cursor`): parsed once per
-    connection; PostgreSQL still plans each run for its words, since a plan made without
-    them could not use the names' prefix ranges."""
+    are prepared on PostgreSQL (`core.compiled.statement_cursor`), planned per run."""
     exact_limit = settings.PATIENT_SEARCH_EXACT_COUNT_LIMIT
     words = query_words(query)
     columns = tuple(Patient._meta.get_field(name).column for name in fields)
@@ -309,7 +321,7 @@ def _branches(
     names = SearchName.objects.filter(clinic=clinic) if by_name else None
     for word in rest:
         others = others.filter(_word_filter(word, names))
-    branches = _word_branches(split, names, ordered=ordered)
+    branches = _word_branches(split, names, ordered=ordered, probed=by_name and not ordered)
     if len(split) < INFIX_CHARACTERS and ord(split[-1]) < 0x10FFFF and codepoint_ordered(alias):
         # A prefix is a range of the order index when text sorts by code point ("C").
         after_prefix = split[:-1] + chr(ord(split[-1]) + 1)

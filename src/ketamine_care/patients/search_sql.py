@@ -9,7 +9,22 @@ import functools
 import json
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Lookup, QuerySet
+
+
+class InArrayOf(Lookup):
+    """`lhs = ANY(ARRAY(subquery))` (PostgreSQL): the subquery's rows are made an array once
+    and each is looked up on the left side's index, where `lhs IN (subquery)` leaves the
+    planner free to hash the subquery and read every row of the left side's table (all the
+    clinic's patients) to probe it. The same rows for values that are never NULL (the
+    search's names)."""
+
+    lookup_name = "in_array_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
 def counts_sql(sqls: list[tuple[str, tuple]], limit: int) -> tuple[str, list]:
