@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 from psycopg import sql as psql
 
@@ -129,17 +130,47 @@ def decode_batch(
 ) -> pa.RecordBatch:
     """A batch as the SQL sends it with its numbers replaced: `research_id` (a patient's
     `seq`) by the research id in `rids` at that position, `item_code` by the instrument,
-    item and item LOINC it stands for. A number outside the lists is an error."""
+    item and item LOINC it stands for, `definition` by its panel's LOINC. The strings come
+    as dictionary arrays over the lists (`dictionary`): no string is copied per row, and the
+    Parquet writer stores them as they are (`writer.parquet_schema`). A number outside the
+    lists is an error."""
     columns = {name: batch.column(name) for name in batch.schema.names}
     if rids is not None and "research_id" in columns:
-        columns["research_id"] = rids.take(columns["research_id"])
+        columns["research_id"] = dictionary(columns["research_id"], rids, window=True)
     if items is not None and "definition" in columns:
-        columns["instrument_loinc"] = items.panels().take(columns.pop("definition"))
+        columns["instrument_loinc"] = dictionary(columns.pop("definition"), items.panels())
     if items is not None and "item_code" in columns:
         numbers = columns.pop("item_code")
         for name in ITEM_COLUMNS:
-            columns[name] = items.column(name).take(numbers)
+            columns[name] = dictionary(numbers, items.column(name))
     return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+
+
+def dictionary(numbers: pa.Array, values: pa.Array, *, window: bool = False) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array (null where the number or the value is
+    null). `window`: the dictionary is only the values from the smallest number to the
+    largest (the rows of a batch name a run of patients, not all of them). A number outside
+    `values` raises IndexError, as `take` does."""
+    numbers = numbers.cast(pa.int32())
+    low, high = (v.as_py() for v in pc.min_max(numbers).values())
+    if low is None:  # no number at all: every row null
+        low, high = 0, -1
+    elif low < 0 or high >= len(values):
+        raise IndexError(f"index {high if high >= len(values) else low} out of bounds")
+    if not window:
+        low, high = 0, len(values) - 1
+    values = values.slice(low, high - low + 1)
+    if values.null_count:  # a dictionary holds no null: the null values' rows are null
+        present = pc.is_valid(values)
+        places = pc.subtract(pc.cumulative_sum(present.cast(pa.int32())), 1).cast(pa.int32())
+        at = pc.if_else(present, places, pa.scalar(None, pa.int32()))
+        values = values.filter(present)
+    else:
+        at = None
+    indices = pc.subtract(numbers, pa.scalar(low, pa.int32())) if low else numbers
+    if at is not None:
+        indices = at.take(indices)
+    return pa.DictionaryArray.from_arrays(indices, values, safe=False)
 
 
 def table_batch(
@@ -150,7 +181,8 @@ def table_batch(
 ) -> pa.RecordBatch:
     """A batch as read from SQL turned into the table's columns: numbers decoded
     (`decode_batch`), day numbers as dates, microseconds as minutes, the dose per kilogram
-    derived (as `sources._build_doses`)."""
+    derived (as `sources._build_doses`). String columns may stay dictionary arrays
+    (`decode_batch`), which `writer.TableWriter` takes as the table's strings."""
     batch = decode_batch(batch, rids, items)
     arrays = []
     for column in table.columns:
@@ -159,9 +191,11 @@ def table_batch(
         elif column.name in MINUTE_COLUMNS:
             array = micro_minutes(batch.column(column.name))
         else:
-            array = batch.column(column.name).cast(column.arrow_type)
+            array = batch.column(column.name)
+            if not pa.types.is_dictionary(array.type):  # a dictionary is already strings
+                array = array.cast(column.arrow_type)
         arrays.append(array)
-    return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+    return pa.RecordBatch.from_arrays(arrays, names=table.names)
 
 
 class FastExport:

@@ -15,6 +15,7 @@ from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.fast import ItemCodes, decode_batch, table_batch
 from ketamine_care.research.export.fast_ratings import expand_answers, jsonb_order
 from ketamine_care.research.export.fast_read import prefetched
+from ketamine_care.research.export.writer import DICTIONARY, decoded
 
 RIDS = pa.array(["RAAAA", "RBBBB", "RCCCC"], pa.string())
 
@@ -47,7 +48,9 @@ def test_numbers_become_the_research_ids_and_item_strings():
         }
     )
     out = table_batch(c.ITEM_ANSWERS, batch, RIDS, codes())
-    assert out.schema == c.ITEM_ANSWERS.schema
+    assert decoded(out).schema == c.ITEM_ANSWERS.schema
+    assert out.column("research_id").type == DICTIONARY  # no string copied per row
+    assert out.column("research_id").dictionary.to_pylist() == RIDS.to_pylist()
     assert out.to_pylist() == [
         {"research_id": "RCCCC", "administration_number": 1, "instrument": "gad7",
          "item": "gad7_1", "item_loinc": "69725-0", "value": 1.0},
@@ -72,6 +75,18 @@ def test_a_number_outside_the_patients_file_is_an_error():
     batch = pa.RecordBatch.from_pydict({"research_id": pa.array([3], pa.int32())})
     with pytest.raises(IndexError):
         decode_batch(batch, RIDS)
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([-1, 0], pa.int32())})
+    with pytest.raises(IndexError):
+        decode_batch(batch, RIDS)
+
+
+def test_a_batch_of_a_run_of_patients_holds_only_their_research_ids():
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([2, None, 1, 2], pa.int32())})
+    out = decode_batch(batch, RIDS).column("research_id")
+    assert out.dictionary.to_pylist() == ["RBBBB", "RCCCC"]
+    assert out.to_pylist() == ["RCCCC", None, "RBBBB", "RCCCC"]
+    nothing = pa.RecordBatch.from_pydict({"research_id": pa.array([None], pa.int32())})
+    assert decode_batch(nothing, RIDS).column("research_id").to_pylist() == [None]
 
 
 def test_an_item_number_outside_the_item_codes_is_an_error():
@@ -170,6 +185,6 @@ def test_an_administration_names_its_definitions_panel():
     items.add("phq9", "1.0.0", {"phq9_1": "44250-9"}, panel="44249-1")
     items.add("x", "0", {})
     batch = pa.RecordBatch.from_pydict({"definition": pa.array([1, None, 0], pa.int32())})
-    assert decode_batch(batch, None, items).to_pydict() == {
-        "instrument_loinc": [None, None, "44249-1"]
-    }
+    out = decode_batch(batch, None, items).column("instrument_loinc")
+    assert out.to_pylist() == [None, None, "44249-1"]
+    assert out.type == DICTIONARY  # the null panel is no dictionary value
