@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection
@@ -136,7 +137,7 @@ def decode_batch(
     lists is an error."""
     columns = {name: batch.column(name) for name in batch.schema.names}
     if rids is not None and "research_id" in columns:
-        columns["research_id"] = dictionary(columns["research_id"], rids, window=True)
+        columns["research_id"] = patient_runs(columns["research_id"], rids)
     if items is not None and "definition" in columns:
         columns["instrument_loinc"] = dictionary(columns.pop("definition"), items.panels())
     if items is not None and "item_code" in columns:
@@ -146,31 +147,32 @@ def decode_batch(
     return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
 
 
-def dictionary(numbers: pa.Array, values: pa.Array, *, window: bool = False) -> pa.Array:
-    """`values.take(numbers)` as a dictionary array (null where the number or the value is
-    null). `window`: the dictionary is only the values from the smallest number to the
-    largest (the rows of a batch name a run of patients, not all of them). A number outside
-    `values` raises IndexError, as `take` does."""
-    numbers = numbers.cast(pa.int32())
-    low, high = (v.as_py() for v in pc.min_max(numbers).values())
-    if low is None:  # no number at all: every row null
-        low, high = 0, -1
-    elif low < 0 or high >= len(values):
-        raise IndexError(f"index {high if high >= len(values) else low} out of bounds")
-    if not window:
-        low, high = 0, len(values) - 1
-    values = values.slice(low, high - low + 1)
-    if values.null_count:  # a dictionary holds no null: the null values' rows are null
-        present = pc.is_valid(values)
-        places = pc.subtract(pc.cumulative_sum(present.cast(pa.int32())), 1).cast(pa.int32())
-        at = pc.if_else(present, places, pa.scalar(None, pa.int32()))
-        values = values.filter(present)
-    else:
-        at = None
-    indices = pc.subtract(numbers, pa.scalar(low, pa.int32())) if low else numbers
-    if at is not None:
-        indices = at.take(indices)
-    return pa.DictionaryArray.from_arrays(indices, values, safe=False)
+def dictionary(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array: each distinct value once in the
+    dictionary (a repeated string is one index, as the Parquet writer's own dictionary
+    would make it), null where the number or its value is null. A number outside `values`
+    raises IndexError, as `take` does."""
+    distinct = pc.unique(values.drop_null())
+    places = pc.index_in(values, value_set=distinct).cast(pa.int32())  # null: a null value
+    return pa.DictionaryArray.from_arrays(places.take(numbers), distinct, safe=False)
+
+
+def patient_runs(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array of the values the batch names, each
+    run of equal numbers one index (every statement's rows are in patient order, so a
+    patient's rows are one run: the dictionary is the batch's own research ids, in order,
+    without looking any up). Numbers with nulls are looked up by `dictionary`."""
+    if numbers.null_count or len(numbers) == 0:
+        return dictionary(numbers, values)
+    at = numbers.to_numpy()
+    starts = np.flatnonzero(at[1:] != at[:-1]) + 1
+    indices = np.zeros(len(at), np.int32)
+    indices[starts] = 1
+    np.cumsum(indices, out=indices)
+    firsts = np.concatenate(([0], starts))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices), values.take(pa.array(at[firsts])), safe=False
+    )
 
 
 def table_batch(

@@ -50,7 +50,6 @@ def test_numbers_become_the_research_ids_and_item_strings():
     out = table_batch(c.ITEM_ANSWERS, batch, RIDS, codes())
     assert decoded(out).schema == c.ITEM_ANSWERS.schema
     assert out.column("research_id").type == DICTIONARY  # no string copied per row
-    assert out.column("research_id").dictionary.to_pylist() == RIDS.to_pylist()
     assert out.to_pylist() == [
         {"research_id": "RCCCC", "administration_number": 1, "instrument": "gad7",
          "item": "gad7_1", "item_loinc": "69725-0", "value": 1.0},
@@ -80,13 +79,25 @@ def test_a_number_outside_the_patients_file_is_an_error():
         decode_batch(batch, RIDS)
 
 
-def test_a_batch_of_a_run_of_patients_holds_only_their_research_ids():
-    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([2, None, 1, 2], pa.int32())})
+def test_a_batch_names_its_own_patients_once_each_in_its_dictionary():
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([1, 1, 2, 2, 2], pa.int32())})
     out = decode_batch(batch, RIDS).column("research_id")
     assert out.dictionary.to_pylist() == ["RBBBB", "RCCCC"]
+    assert out.indices.to_pylist() == [0, 0, 1, 1, 1]
+    assert out.to_pylist() == ["RBBBB", "RBBBB", "RCCCC", "RCCCC", "RCCCC"]
+    unsorted = pa.RecordBatch.from_pydict({"research_id": pa.array([2, None, 1, 2], pa.int32())})
+    out = decode_batch(unsorted, RIDS).column("research_id")
     assert out.to_pylist() == ["RCCCC", None, "RBBBB", "RCCCC"]
     nothing = pa.RecordBatch.from_pydict({"research_id": pa.array([None], pa.int32())})
     assert decode_batch(nothing, RIDS).column("research_id").to_pylist() == [None]
+
+
+def test_an_item_string_is_one_dictionary_value_however_many_items_share_it():
+    batch = pa.RecordBatch.from_pydict({"item_code": pa.array([0, 2, 4, 3], pa.int32())})
+    out = decode_batch(batch, None, codes())
+    assert out.column("instrument").dictionary.to_pylist() == ["phq9", "gad7"]
+    assert out.column("instrument").indices.to_pylist() == [0, 0, 1, 0]
+    assert out.column("item_loinc").to_pylist() == ["44250-9", "44250-9", "69725-0", None]
 
 
 def test_an_item_number_outside_the_item_codes_is_an_error():
