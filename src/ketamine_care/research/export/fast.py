@@ -274,15 +274,17 @@ class FastExport:
 
     def _cohort(self) -> str:
         """A table of the cohort's patient ids (column `pk`) this session can read: the
-        export's own on Django's connection, or its ids copied into a temporary table of
-        this session (binary COPY); never the consent query again."""
+        export's own on Django's connection, or its ids (read from there by COPY into arrow,
+        no Python object per id) copied into a temporary table of this session (binary
+        COPY); never the consent query again."""
         if isinstance(self.session, DjangoSession):
             return self.scope.cohort
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pk FROM {self.scope.cohort}")
-            ids = pa.array([row[0] for row in cursor.fetchall()], pa.int64())
+        cohort = q.Statement(f"SELECT pk FROM {self.scope.cohort}", (("pk", q.N),))
+        ids = pa.Table.from_batches(
+            list(DjangoSession().batches(cohort, cohort.sql)), schema=statement_schema(cohort)
+        )
         name = self.names["cohort"]
-        self.session.ingest(name, pa.table({"pk": ids}))
+        self.session.ingest(name, ids)
         self.session.execute(f"ANALYZE {name}")
         return name
 

@@ -81,7 +81,9 @@ NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS
 K = pa.int32()  # a kept patient's `seq`, or an item's number in the export's item codes
 
 # The cohort's patients before k-anonymity: age in completed years on the first course's
-# start (or today), the first course's protocol and shifted month, the number of courses.
+# start (or today), the first course's protocol and shifted month, the number of courses
+# (counted by a window over the same sorted read of their courses that finds the first: one
+# read of the courses, not two), and the patient's offset.
 AGE = """(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM p.date_of_birth)
   - CASE WHEN (EXTRACT(MONTH FROM {on}), EXTRACT(DAY FROM {on}))
             < (EXTRACT(MONTH FROM p.date_of_birth), EXTRACT(DAY FROM p.date_of_birth))
@@ -89,22 +91,18 @@ AGE = """(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM p.date_of_birth)
 PATIENTS = Statement(
     f"""
 WITH first AS (
-  SELECT DISTINCT ON (t.patient_id) t.patient_id, t.start_date, t.protocol_id
+  SELECT DISTINCT ON (t.patient_id) t.patient_id, t.start_date, t.protocol_id,
+         COUNT(*) OVER (PARTITION BY t.patient_id) AS n
   FROM dosing_treatmentplan t JOIN {{kept}} k ON k.patient_id = t.patient_id
   ORDER BY t.patient_id, t.start_date, t.id
-), plans AS (
-  SELECT t.patient_id, COUNT(*) AS n
-  FROM dosing_treatmentplan t JOIN {{kept}} k ON k.patient_id = t.patient_id
-  GROUP BY t.patient_id
 )
 SELECT k.patient_id, k.rid, p.sex,
        {AGE.format(on="COALESCE(f.start_date, {today})")},
        f.protocol_id,
        TO_CHAR(f.start_date + k.shift, 'YYYY-MM'),
-       COALESCE(plans.n, 0), k.shift
+       COALESCE(f.n, 0), k.shift
 FROM {{kept}} k JOIN patients_patient p ON p.id = k.patient_id
 LEFT JOIN first f ON f.patient_id = k.patient_id
-LEFT JOIN plans ON plans.patient_id = k.patient_id
 WHERE p.clinic_id = {{clinic}}
 ORDER BY k.patient_id""",
     (("patient_id", N), ("research_id", S), ("sex", S), ("age", N), ("protocol", S),
