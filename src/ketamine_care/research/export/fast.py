@@ -5,8 +5,9 @@ files, columns and types are the Python path's.
 
 Order: the kept patients' table (the cohort's research ids and date offsets), the patients
 table read from SQL and k-anonymised by `kanon.k_anonymise_table` (one small row per
-patient), the suppressed patients deleted from the kept table, the numbering tables
-(`fast_sql.NUMBERING`), then every other table joined to them (the administrations
+patient), the kept patients numbered in the file's order by the client (`people_table`,
+copied into the session), the courses and sessions numbered (`fast_sql.NUMBER_SESSIONS`),
+then every other table joined to them (the administrations
 numbered as they are read: `fast_ratings`).
 
 Integers cross the wire where strings repeat: each row names its patient by the patient's
@@ -22,7 +23,9 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection
 from psycopg import sql as psql
 
@@ -35,7 +38,7 @@ from ketamine_care.research.export.arrays import micro_minutes, ratio
 from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS
 from ketamine_care.research.export.fast_parallel import write_tables
 from ketamine_care.research.export.fast_ratings import jsonb_order
-from ketamine_care.research.export.fast_read import open_session, statement_schema
+from ketamine_care.research.export.fast_read import DjangoSession, open_session, statement_schema
 from ketamine_care.research.export.kanon import k_anonymise_table, map_values
 from ketamine_care.research.export.sources_measures import instrument_codes
 from ketamine_care.research.export.writer import TableWriter
@@ -129,17 +132,48 @@ def decode_batch(
 ) -> pa.RecordBatch:
     """A batch as the SQL sends it with its numbers replaced: `research_id` (a patient's
     `seq`) by the research id in `rids` at that position, `item_code` by the instrument,
-    item and item LOINC it stands for. A number outside the lists is an error."""
+    item and item LOINC it stands for, `definition` by its panel's LOINC. The strings come
+    as dictionary arrays over the lists (`dictionary`): no string is copied per row, and the
+    Parquet writer stores them as they are (`writer.parquet_schema`). A number outside the
+    lists is an error."""
     columns = {name: batch.column(name) for name in batch.schema.names}
     if rids is not None and "research_id" in columns:
-        columns["research_id"] = rids.take(columns["research_id"])
+        columns["research_id"] = patient_runs(columns["research_id"], rids)
     if items is not None and "definition" in columns:
-        columns["instrument_loinc"] = items.panels().take(columns.pop("definition"))
+        columns["instrument_loinc"] = dictionary(columns.pop("definition"), items.panels())
     if items is not None and "item_code" in columns:
         numbers = columns.pop("item_code")
         for name in ITEM_COLUMNS:
-            columns[name] = items.column(name).take(numbers)
+            columns[name] = dictionary(numbers, items.column(name))
     return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
+
+
+def dictionary(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array: each distinct value once in the
+    dictionary (a repeated string is one index, as the Parquet writer's own dictionary
+    would make it), null where the number or its value is null. A number outside `values`
+    raises IndexError, as `take` does."""
+    distinct = pc.unique(values.drop_null())
+    places = pc.index_in(values, value_set=distinct).cast(pa.int32())  # null: a null value
+    return pa.DictionaryArray.from_arrays(places.take(numbers), distinct, safe=False)
+
+
+def patient_runs(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array of the values the batch names, each
+    run of equal numbers one index (every statement's rows are in patient order, so a
+    patient's rows are one run: the dictionary is the batch's own research ids, in order,
+    without looking any up). Numbers with nulls are looked up by `dictionary`."""
+    if numbers.null_count or len(numbers) == 0:
+        return dictionary(numbers, values)
+    at = numbers.to_numpy()
+    starts = np.flatnonzero(at[1:] != at[:-1]) + 1
+    indices = np.zeros(len(at), np.int32)
+    indices[starts] = 1
+    np.cumsum(indices, out=indices)
+    firsts = np.concatenate(([0], starts))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices), values.take(pa.array(at[firsts])), safe=False
+    )
 
 
 def table_batch(
@@ -150,7 +184,8 @@ def table_batch(
 ) -> pa.RecordBatch:
     """A batch as read from SQL turned into the table's columns: numbers decoded
     (`decode_batch`), day numbers as dates, microseconds as minutes, the dose per kilogram
-    derived (as `sources._build_doses`)."""
+    derived (as `sources._build_doses`). String columns may stay dictionary arrays
+    (`decode_batch`), which `writer.TableWriter` takes as the table's strings."""
     batch = decode_batch(batch, rids, items)
     arrays = []
     for column in table.columns:
@@ -159,9 +194,11 @@ def table_batch(
         elif column.name in MINUTE_COLUMNS:
             array = micro_minutes(batch.column(column.name))
         else:
-            array = batch.column(column.name).cast(column.arrow_type)
+            array = batch.column(column.name)
+            if not pa.types.is_dictionary(array.type):  # a dictionary is already strings
+                array = array.cast(column.arrow_type)
         arrays.append(array)
-    return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+    return pa.RecordBatch.from_arrays(arrays, names=table.names)
 
 
 class FastExport:
@@ -179,6 +216,7 @@ class FastExport:
             name: f"{stem}_{name}" for name in ("cohort", "kept", "people", "plans", "sess")
         }
         self.rids: pa.Array | None = None
+        self.people: pa.Table | None = None
         self.items = shipped_codes()
         connection.ensure_connection()
         self.literals = {
@@ -236,51 +274,40 @@ class FastExport:
 
     def _cohort(self) -> str:
         """A table of the cohort's patient ids (column `pk`) this session can read: the
-        export's own on Django's connection, or its ids copied into a temporary table of
-        this session (binary COPY); never the consent query again."""
-        if not hasattr(self.session, "ingest"):
+        export's own on Django's connection, or its ids (read from there by COPY into arrow,
+        no Python object per id) copied into a temporary table of this session (binary
+        COPY); never the consent query again."""
+        if isinstance(self.session, DjangoSession):
             return self.scope.cohort
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT pk FROM {self.scope.cohort}")
-            ids = pa.array([row[0] for row in cursor.fetchall()], pa.int64())
+        cohort = q.Statement(f"SELECT pk FROM {self.scope.cohort}", (("pk", q.N),))
+        ids = pa.Table.from_batches(
+            list(DjangoSession().batches(cohort, cohort.sql)), schema=statement_schema(cohort)
+        )
         name = self.names["cohort"]
-        self.session.ingest(name, pa.table({"pk": ids}))
+        self.session.ingest(name, ids)
         self.session.execute(f"ANALYZE {name}")
         return name
 
     def write_patients(self, today: date) -> tuple[int, dict]:
-        """The k-anonymous patients table; the suppressed patients leave the kept table,
-        and the kept ones are numbered (`fast_sql.NUMBER_PEOPLE`) in the file's order (their
-        courses and sessions by `number_sessions`, on the session that writes them)."""
+        """The k-anonymous patients table, and the kept patients numbered in its order
+        (`people_table`: `{people}`, copied into this session and indexed; their courses and
+        sessions are numbered by `number_sessions`, on the session that writes them)."""
         text = self.sql(q.PATIENTS.sql, today=self._literal(today))
         read = list(self.session.batches(q.PATIENTS, text))
         table = patients_before_kanon(
             pa.Table.from_batches(read, schema=statement_schema(q.PATIENTS))
         )
         anonymous, report = k_anonymise_table(table, QUASI_IDENTIFIERS)
-        gone = set(table.column("patient_id").to_pylist())
-        gone -= set(anonymous.column("patient_id").to_pylist())
-        if gone:
-            self.session.execute(
-                f"DELETE FROM {self.names['kept']} WHERE patient_id = ANY(%s)", [sorted(gone)]
-            )
+        self.people = people_table(anonymous)
+        self.session.ingest(self.names["people"], self.people)
         for statement in q.NUMBER_PEOPLE:
             self.session.execute(self.sql(statement))
         self.rids = anonymous.column("research_id").combine_chunks()
-        self._check_numbering()
-        anonymous = anonymous.drop_columns(["patient_id"])
+        anonymous = anonymous.drop_columns(["patient_id", "shift"])
         with TableWriter(c.PATIENTS, self.folder, csv=self.csv) as out:
             for batch in anonymous.to_batches(max_chunksize=50_000):
                 out.write(batch)
         return out.rows, report.as_dict()
-
-    def _check_numbering(self) -> None:
-        """Every numbered patient has a research id in the patients file (the numbers are
-        positions in it): otherwise an export would name the wrong patients."""
-        text = self.sql(q.PEOPLE_COUNT.sql)
-        counted = pa.Table.from_batches(list(self.session.batches(q.PEOPLE_COUNT, text)))
-        if counted.column(0)[0].as_py() != len(self.rids):
-            raise RuntimeError("research export: the numbered patients are not the file's")
 
     def number_sessions(self) -> None:
         """`{plans}` and `{sess}` (`fast_sql.NUMBER_SESSIONS`) on the export's session, for
@@ -338,7 +365,7 @@ class FastExport:
 
 
 def patients_before_kanon(read: pa.Table) -> pa.Table:
-    """The patients table's columns (ages in deid's bands) and the patient id last."""
+    """The patients table's columns (ages in deid's bands), then the patient id and offset."""
     bands = map_values(read.column("age").combine_chunks(), lambda age: deid.age_band(int(age)))
     arrays = [
         read.column("research_id"),
@@ -348,9 +375,24 @@ def patients_before_kanon(read: pa.Table) -> pa.Table:
         read.column("start_month"),
         read.column("courses"),
         read.column("patient_id"),
+        read.column("shift"),
     ]
     schema = c.PATIENTS.schema.append(pa.field("patient_id", pa.int64()))
+    schema = schema.append(pa.field("shift", pa.int32()))
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def people_table(anonymous: pa.Table) -> pa.Table:
+    """`{people}`: the kept patients' ids and offsets, each numbered (`seq`) by its place
+    in the patients file, which is the research id's place in `rids` (the numbers the
+    statements send). The file is in patient-id order, so `seq` follows the patient ids."""
+    return pa.table(
+        {
+            "patient_id": anonymous.column("patient_id"),
+            "shift": anonymous.column("shift"),
+            "seq": pa.array(np.arange(anonymous.num_rows, dtype=np.int32)),
+        }
+    )
 
 
 def shipped_versions() -> list[tuple[str, str]]:

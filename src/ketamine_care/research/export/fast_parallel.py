@@ -50,10 +50,7 @@ def write_tables(fast, tables: Sequence[c.Table], tell: Callable[[str], None]) -
     if WORKERS < 2 or not hasattr(fast.session, "another") or not ratings:
         fast.number_sessions()
         return write_group(fast, fast.session, [*first, *ratings], tell, threading.Event())
-    people = pa.Table.from_batches(
-        list(fast.session.batches(q.PEOPLE, fast.sql(q.PEOPLE.sql))),
-        schema=pa.schema([pa.field(name, type_) for name, type_ in q.PEOPLE.columns]),
-    )
+    people = fast.people
     other = fast.session.another()
     try:
         return _both(fast, other, people, first, tell)
@@ -205,7 +202,7 @@ def prepare_second(fast, session, people: pa.Table) -> None:
     for setting in fast.SETTINGS:
         session.execute(setting)
     session.ingest(fast.names["people"], people)
-    for statement in q.NUMBER_PEOPLE[1:]:  # its index and statistics
+    for statement in q.NUMBER_PEOPLE:  # its index and statistics
         session.execute(fast.sql(statement))
 
 

@@ -48,6 +48,16 @@ class DjangoSession:
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
+    def ingest(self, name: str, table: pa.Table) -> None:
+        """`table` (integer and string columns) as a new temporary table `name` (COPY)."""
+        types = {pa.int64(): "bigint", pa.int32(): "integer", pa.string(): "text"}
+        columns = ", ".join(f"{f.name} {types[f.type]}" for f in table.schema)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+            with cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+                for row in zip(*(column.to_pylist() for column in table.columns), strict=True):
+                    copy.write_row(row)
+
     def batches(self, statement: q.Statement, text: str) -> Iterator[pa.RecordBatch]:
         """The rows as record batches. Strings: an empty unquoted field is NULL, a quoted
         one the empty string (PostgreSQL's CSV)."""

@@ -1,8 +1,8 @@
 """The research export's tables as one SQL statement each, for PostgreSQL (`fast.py`).
 
-Every statement reads the export's temporary tables: `{kept}` (patient id, research id, date
-offset of the project's consenting patients; k-anonymity's suppressions are deleted from it)
-and the numbering tables made from it (`NUMBERING`: each kept patient's number `seq`, each
+The patients statement reads the export's temporary table `{kept}` (patient id, research id,
+date offset of the project's consenting patients); every other statement reads the numbering
+tables (`NUMBERING`: `{people}`, each patient k-anonymity kept with its number `seq`; each
 course's and session's number; the administrations' are made where they are read), so the
 de-identification happens in the database: a patient leaves as its `seq` (the client puts
 the research id back), every calendar date is shifted by the patient's offset and leaves as
@@ -49,15 +49,14 @@ class Statement:
 S, N, F, B = pa.string(), pa.int64(), pa.float64(), pa.bool_()
 D = pa.int32()  # a shifted day number, cast to date32 after reading
 
-# Numbered once per export into temporary tables (`NUMBERING`), after k-anonymity: `{people}`
-# gives each kept patient a dense number `seq` in patient-id order (the order of every table
-# and of the patients file, whose research ids the client looks up by it: an integer crosses
-# the wire, not the research id); `{plans}` and `{sess}` number each patient's courses and
-# sessions in date order, so no table sorts them again.
+# Numbered once per export, after k-anonymity: `{people}` gives each kept patient a dense
+# number `seq` in patient-id order (the order of every table and of the patients file, whose
+# research ids the client looks up by it: an integer crosses the wire, not the research id).
+# The client makes it from the k-anonymous patients table it holds (`fast.people_table`: the
+# kept patients' ids and offsets, numbered by their place in the file) and copies it into
+# each session (binary COPY); `NUMBER_PEOPLE` indexes it. `{plans}` and `{sess}` number each
+# patient's courses and sessions in date order, so no table sorts them again.
 NUMBER_PEOPLE = (
-    """CREATE TEMPORARY TABLE {people} AS
-SELECT patient_id, shift, (ROW_NUMBER() OVER (ORDER BY patient_id) - 1)::int4 AS seq
-FROM {kept}""",
     "CREATE UNIQUE INDEX ON {people} (patient_id)",
     "ANALYZE {people}",
 )
@@ -80,14 +79,11 @@ FROM treatment_sessions_treatmentsession s JOIN {people} k ON k.patient_id = s.p
 NUMBERING = NUMBER_PEOPLE + NUMBER_SESSIONS
 
 K = pa.int32()  # a kept patient's `seq`, or an item's number in the export's item codes
-PEOPLE = Statement(
-    "SELECT patient_id, shift, seq FROM {people} ORDER BY seq",
-    (("patient_id", N), ("shift", K), ("seq", K)),
-)
-PEOPLE_COUNT = Statement("SELECT COUNT(*) FROM {people}", (("patients", pa.int64()),))
 
 # The cohort's patients before k-anonymity: age in completed years on the first course's
-# start (or today), the first course's protocol and shifted month, the number of courses.
+# start (or today), the first course's protocol and shifted month, the number of courses
+# (counted by a window over the same sorted read of their courses that finds the first: one
+# read of the courses, not two), and the patient's offset.
 AGE = """(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM p.date_of_birth)
   - CASE WHEN (EXTRACT(MONTH FROM {on}), EXTRACT(DAY FROM {on}))
             < (EXTRACT(MONTH FROM p.date_of_birth), EXTRACT(DAY FROM p.date_of_birth))
@@ -95,26 +91,22 @@ AGE = """(EXTRACT(YEAR FROM {on}) - EXTRACT(YEAR FROM p.date_of_birth)
 PATIENTS = Statement(
     f"""
 WITH first AS (
-  SELECT DISTINCT ON (t.patient_id) t.patient_id, t.start_date, t.protocol_id
+  SELECT DISTINCT ON (t.patient_id) t.patient_id, t.start_date, t.protocol_id,
+         COUNT(*) OVER (PARTITION BY t.patient_id) AS n
   FROM dosing_treatmentplan t JOIN {{kept}} k ON k.patient_id = t.patient_id
   ORDER BY t.patient_id, t.start_date, t.id
-), plans AS (
-  SELECT t.patient_id, COUNT(*) AS n
-  FROM dosing_treatmentplan t JOIN {{kept}} k ON k.patient_id = t.patient_id
-  GROUP BY t.patient_id
 )
 SELECT k.patient_id, k.rid, p.sex,
        {AGE.format(on="COALESCE(f.start_date, {today})")},
        f.protocol_id,
        TO_CHAR(f.start_date + k.shift, 'YYYY-MM'),
-       COALESCE(plans.n, 0)
+       COALESCE(f.n, 0), k.shift
 FROM {{kept}} k JOIN patients_patient p ON p.id = k.patient_id
 LEFT JOIN first f ON f.patient_id = k.patient_id
-LEFT JOIN plans ON plans.patient_id = k.patient_id
 WHERE p.clinic_id = {{clinic}}
 ORDER BY k.patient_id""",
     (("patient_id", N), ("research_id", S), ("sex", S), ("age", N), ("protocol", S),
-     ("start_month", S), ("courses", N)),
+     ("start_month", S), ("courses", N), ("shift", K)),
 )  # fmt: skip
 
 COURSES = Statement(

@@ -15,6 +15,7 @@ from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.fast import ItemCodes, decode_batch, table_batch
 from ketamine_care.research.export.fast_ratings import expand_answers, jsonb_order
 from ketamine_care.research.export.fast_read import prefetched
+from ketamine_care.research.export.writer import DICTIONARY, decoded
 
 RIDS = pa.array(["RAAAA", "RBBBB", "RCCCC"], pa.string())
 
@@ -47,7 +48,8 @@ def test_numbers_become_the_research_ids_and_item_strings():
         }
     )
     out = table_batch(c.ITEM_ANSWERS, batch, RIDS, codes())
-    assert out.schema == c.ITEM_ANSWERS.schema
+    assert decoded(out).schema == c.ITEM_ANSWERS.schema
+    assert out.column("research_id").type == DICTIONARY  # no string copied per row
     assert out.to_pylist() == [
         {"research_id": "RCCCC", "administration_number": 1, "instrument": "gad7",
          "item": "gad7_1", "item_loinc": "69725-0", "value": 1.0},
@@ -72,6 +74,30 @@ def test_a_number_outside_the_patients_file_is_an_error():
     batch = pa.RecordBatch.from_pydict({"research_id": pa.array([3], pa.int32())})
     with pytest.raises(IndexError):
         decode_batch(batch, RIDS)
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([-1, 0], pa.int32())})
+    with pytest.raises(IndexError):
+        decode_batch(batch, RIDS)
+
+
+def test_a_batch_names_its_own_patients_once_each_in_its_dictionary():
+    batch = pa.RecordBatch.from_pydict({"research_id": pa.array([1, 1, 2, 2, 2], pa.int32())})
+    out = decode_batch(batch, RIDS).column("research_id")
+    assert out.dictionary.to_pylist() == ["RBBBB", "RCCCC"]
+    assert out.indices.to_pylist() == [0, 0, 1, 1, 1]
+    assert out.to_pylist() == ["RBBBB", "RBBBB", "RCCCC", "RCCCC", "RCCCC"]
+    unsorted = pa.RecordBatch.from_pydict({"research_id": pa.array([2, None, 1, 2], pa.int32())})
+    out = decode_batch(unsorted, RIDS).column("research_id")
+    assert out.to_pylist() == ["RCCCC", None, "RBBBB", "RCCCC"]
+    nothing = pa.RecordBatch.from_pydict({"research_id": pa.array([None], pa.int32())})
+    assert decode_batch(nothing, RIDS).column("research_id").to_pylist() == [None]
+
+
+def test_an_item_string_is_one_dictionary_value_however_many_items_share_it():
+    batch = pa.RecordBatch.from_pydict({"item_code": pa.array([0, 2, 4, 3], pa.int32())})
+    out = decode_batch(batch, None, codes())
+    assert out.column("instrument").dictionary.to_pylist() == ["phq9", "gad7"]
+    assert out.column("instrument").indices.to_pylist() == [0, 0, 1, 0]
+    assert out.column("item_loinc").to_pylist() == ["44250-9", "44250-9", "69725-0", None]
 
 
 def test_an_item_number_outside_the_item_codes_is_an_error():
@@ -170,6 +196,6 @@ def test_an_administration_names_its_definitions_panel():
     items.add("phq9", "1.0.0", {"phq9_1": "44250-9"}, panel="44249-1")
     items.add("x", "0", {})
     batch = pa.RecordBatch.from_pydict({"definition": pa.array([1, None, 0], pa.int32())})
-    assert decode_batch(batch, None, items).to_pydict() == {
-        "instrument_loinc": [None, None, "44249-1"]
-    }
+    out = decode_batch(batch, None, items).column("instrument_loinc")
+    assert out.to_pylist() == [None, None, "44249-1"]
+    assert out.type == DICTIONARY  # the null panel is no dictionary value

@@ -20,7 +20,12 @@ from ketamine_care.research.export.arrays import ages, minutes, shifted
 from ketamine_care.research.export.dictionary import dictionary_json, dictionary_markdown
 from ketamine_care.research.export.manifest import Manifest, add_file, verify_export, write_manifest
 from ketamine_care.research.export.run import TABLES
-from ketamine_care.research.export.writer import ColumnsNotAllowed, TableWriter
+from ketamine_care.research.export.writer import UNIQUE, ColumnsNotAllowed, TableWriter
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR", "integer": "BIGINT", "decimal": "DOUBLE", "boolean": "BOOLEAN",
+    "date": "DATE",
+}  # fmt: skip
 
 
 def _events(n: int) -> pa.RecordBatch:
@@ -33,6 +38,25 @@ def _events(n: int) -> pa.RecordBatch:
         pa.array([True, False] * (n // 2) + [None] * (n % 2), pa.bool_()),
         pa.array(["resolved"] * n),
         pa.array([12.5] + [None] * (n - 1), pa.float64()),
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
+
+
+def _sample(table: c.Table, n: int) -> pa.RecordBatch:
+    """`n` rows of every column type, a missing value in each column, strings repeated."""
+    values = {
+        "string": lambda i: f"R{i % 3:04d}",
+        "integer": lambda i: i * 7 - 3,
+        "decimal": lambda i: i / 4,
+        "boolean": lambda i: i % 2 == 0,
+        "date": lambda i: date(2020, 1, 1) + timedelta(days=40 * i),
+    }
+    arrays = [
+        pa.array(
+            [None if i == n - 1 - place % n else values[col.type](i) for i in range(n)],
+            col.arrow_type,
+        )
+        for place, col in enumerate(table.columns)
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=table.schema)
 
@@ -73,6 +97,46 @@ class TableWriterTests(SimpleTestCase):
                 out.write(extra)
             with self.assertRaises(ColumnsNotAllowed):
                 out.write(batch.drop_columns(["onset_minute"]))
+
+    def test_every_tables_parquet_reads_back_as_its_schema_and_rows(self):
+        # Whatever the writer's encoding (dictionary pages, no statistics, no stored Arrow
+        # schema), pyarrow and DuckDB read each table's declared types and the rows written,
+        # from plain strings and from dictionary-encoded ones alike.
+        import duckdb
+
+        for table in TABLES:
+            plain = _sample(table, 7)
+            encoded = pa.RecordBatch.from_arrays(
+                [
+                    column.dictionary_encode() if column.type == pa.string() else column
+                    for column in plain.columns
+                ],
+                names=table.names,
+            )
+            folder = self.folder / table.name
+            folder.mkdir()
+            with TableWriter(table, folder) as out:
+                out.write(plain)
+                out.write(encoded)
+            path = folder / f"{table.name}.parquet"
+            read = pq.read_table(path)
+            self.assertEqual(read.schema, table.schema, table.name)
+            self.assertEqual(read.to_pylist(), plain.to_pylist() * 2, table.name)
+            with (folder / f"{table.name}.csv").open(encoding="utf-8", newline="") as f:
+                cells = list(csv.reader(f))[1:]
+            self.assertEqual(cells[:7], cells[7:], table.name)
+            found = duckdb.sql(f"SELECT * FROM '{path}'")
+            self.assertEqual(found.columns, table.names)
+            self.assertEqual(
+                found.types, [DUCKDB_TYPES[column.type] for column in table.columns], table.name
+            )
+            self.assertEqual(found.fetchall(), [tuple(r.values()) for r in plain.to_pylist()] * 2)
+            row_group = pq.ParquetFile(path).metadata.row_group(0)
+            for index, field in enumerate(table.schema):
+                chunk = row_group.column(index)
+                self.assertFalse(chunk.is_stats_set, (table.name, field.name))
+                bare = field.name in UNIQUE.get(table.name, ()) or field.type == pa.bool_()
+                self.assertEqual(chunk.has_dictionary_page, not bare, (table.name, field.name))
 
     def test_parquet_only_writes_no_csv(self):
         with TableWriter(c.ADVERSE_EVENTS, self.folder, csv=False) as out:
