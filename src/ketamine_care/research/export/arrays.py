@@ -1,11 +1,13 @@
 """Column arithmetic for the export, vectorised over a record batch with pyarrow compute:
-dates shifted by each patient's offset, durations as minutes, months as text. The pure
-rules (`research.deid`) state what is done to one value; these do the same to a column."""
+dates shifted by each patient's offset, durations as minutes, months as text, numbers
+looked up as dictionary arrays. The pure rules (`research.deid`) state what is done to one
+value; these do the same to a column."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -59,3 +61,31 @@ def ages(births: list, on: list) -> pa.Array:
     )
     before_birthday = pc.or_(earlier_month, same_month_earlier_day)
     return pc.subtract(years, before_birthday.cast(pa.int64()))
+
+
+def dictionary(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array: each distinct value once in the
+    dictionary (a repeated string is one index, as the Parquet writer's own dictionary
+    would make it), null where the number or its value is null. A number outside `values`
+    raises IndexError, as `take` does."""
+    distinct = pc.unique(values.drop_null())
+    places = pc.index_in(values, value_set=distinct).cast(pa.int32())  # null: a null value
+    return pa.DictionaryArray.from_arrays(places.take(numbers), distinct, safe=False)
+
+
+def patient_runs(numbers: pa.Array, values: pa.Array) -> pa.Array:
+    """`values.take(numbers)` as a dictionary array of the values the batch names, each
+    run of equal numbers one index (every statement's rows are in patient order, so a
+    patient's rows are one run: the dictionary is the batch's own research ids, in order,
+    without looking any up). Numbers with nulls are looked up by `dictionary`."""
+    if numbers.null_count or len(numbers) == 0:
+        return dictionary(numbers, values)
+    at = numbers.to_numpy()
+    starts = np.flatnonzero(at[1:] != at[:-1]) + 1
+    indices = np.zeros(len(at), np.int32)
+    indices[starts] = 1
+    np.cumsum(indices, out=indices)
+    firsts = np.concatenate(([0], starts))
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices), values.take(pa.array(at[firsts])), safe=False
+    )

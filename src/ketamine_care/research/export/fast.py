@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from django.db import connection
 from psycopg import sql as psql
 
@@ -34,7 +33,7 @@ from ketamine_care.research import deid
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export import fast_ratings as r
 from ketamine_care.research.export import fast_sql as q
-from ketamine_care.research.export.arrays import micro_minutes, ratio
+from ketamine_care.research.export.arrays import dictionary, micro_minutes, patient_runs, ratio
 from ketamine_care.research.export.cohort import QUASI_IDENTIFIERS
 from ketamine_care.research.export.fast_parallel import write_tables
 from ketamine_care.research.export.fast_ratings import jsonb_order
@@ -146,34 +145,6 @@ def decode_batch(
         for name in ITEM_COLUMNS:
             columns[name] = dictionary(numbers, items.column(name))
     return pa.RecordBatch.from_arrays(list(columns.values()), names=list(columns))
-
-
-def dictionary(numbers: pa.Array, values: pa.Array) -> pa.Array:
-    """`values.take(numbers)` as a dictionary array: each distinct value once in the
-    dictionary (a repeated string is one index, as the Parquet writer's own dictionary
-    would make it), null where the number or its value is null. A number outside `values`
-    raises IndexError, as `take` does."""
-    distinct = pc.unique(values.drop_null())
-    places = pc.index_in(values, value_set=distinct).cast(pa.int32())  # null: a null value
-    return pa.DictionaryArray.from_arrays(places.take(numbers), distinct, safe=False)
-
-
-def patient_runs(numbers: pa.Array, values: pa.Array) -> pa.Array:
-    """`values.take(numbers)` as a dictionary array of the values the batch names, each
-    run of equal numbers one index (every statement's rows are in patient order, so a
-    patient's rows are one run: the dictionary is the batch's own research ids, in order,
-    without looking any up). Numbers with nulls are looked up by `dictionary`."""
-    if numbers.null_count or len(numbers) == 0:
-        return dictionary(numbers, values)
-    at = numbers.to_numpy()
-    starts = np.flatnonzero(at[1:] != at[:-1]) + 1
-    indices = np.zeros(len(at), np.int32)
-    indices[starts] = 1
-    np.cumsum(indices, out=indices)
-    firsts = np.concatenate(([0], starts))
-    return pa.DictionaryArray.from_arrays(
-        pa.array(indices), values.take(pa.array(at[firsts])), safe=False
-    )
 
 
 def table_batch(
