@@ -84,10 +84,11 @@ def statement_cursor(connection):
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
+    preparing, logged = _preparing_cursor()
     with connection.wrap_database_errors:
-        cursor = _preparing_cursor()[0](connection.connection)
+        cursor = preparing(connection.connection)
     if connection.queries_logged:
-        return _preparing_cursor()[1](cursor, connection)
+        return logged(cursor, connection)
     return connection.make_cursor(cursor)
 
 
