@@ -109,8 +109,9 @@ def expand_answers(batch: pa.RecordBatch, items) -> pa.RecordBatch:
     inner = pc.utf8_slice_codeunits(texts, 1, -1)  # the object's text without its braces
     nested = pc.fill_null(pc.match_substring_regex(inner, NESTED), True)
     flat = pc.and_(pc.invert(nested), pc.is_valid(definitions))
-    flat = pc.and_(flat, pc.fill_null(pc.greater(pc.utf8_length(inner), 0), False))
-    rows, keys, values = _split_pairs(inner.filter(flat))
+    flat = pc.and_(flat, pc.fill_null(pc.greater(pc.binary_length(inner), 0), False))
+    # From the first key's first character: no key of a pair split below begins with a quote.
+    rows, keys, values = _split_pairs(pc.utf8_slice_codeunits(texts.filter(flat), 2, -1))
     rows = pc.take(pc.indices_nonzero(flat), rows)
     slow = pc.and_(nested, pc.is_valid(definitions))
     if pc.any(slow).as_py():
@@ -136,14 +137,16 @@ def expand_answers(batch: pa.RecordBatch, items) -> pa.RecordBatch:
 
 
 def _split_pairs(inner: pa.Array) -> tuple[pa.Array, ...]:
-    """Each object's pairs (`inner`: non-empty texts without braces, backslashes, `[` or
-    `{`): the object's position, the key, the value's text. Only the first pair's key
-    begins with a quote (no other key can: it would be escaped)."""
+    """Each object's pairs (`inner`: the texts of non-empty objects without backslashes, `[`
+    or `{` past their first character, from the first key's first character to before the
+    closing brace): the object's position, the key, the value's text. Each pair's text
+    begins with its key's first character: the first key's opening quote is not in `inner`,
+    and the split at `, "` takes the others' (no key can hold a quote: it would be escaped),
+    so no key is trimmed afterwards."""
     pairs = pc.split_pattern(inner, ', "')
     rows = pc.list_parent_indices(pairs)
     split = pc.split_pattern(pc.list_flatten(pairs), '": ', max_splits=1)
-    keys = pc.utf8_ltrim(pc.list_element(split, 0), characters='"')
-    return rows, keys, pc.list_element(split, 1)
+    return rows, pc.list_element(split, 0), pc.list_element(split, 1)
 
 
 class _Number(str):
