@@ -13,7 +13,10 @@ Checkpoints after the resume point are replaced by new ones (their readings may 
 changed). A checkpoint of another basis (rules, dosing started or not, minute 0) is never
 resumed from: after the dose is recorded the next batch evaluates every reading once, under
 the new phases, as before. Checkpoints are kept about `SPACING` apart (the newest always), so
-a reading back-dated by D re-reads about D + SPACING of readings.
+a reading back-dated by D re-reads about D + SPACING of readings. Each evaluation also ends a
+stretch at the last reading `HOLD` or more before its newest one, so a batch that arrives a
+few seconds late (a retried request, two devices' batches crossing) re-reads about HOLD of
+readings, not up to SPACING: with readings every second, tens rather than a hundred or more.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ from ketamine_care.treatment_sessions.monitoring import (
 from ketamine_care.treatment_sessions.readings import Reading
 
 SPACING = timedelta(minutes=2)
+# A checkpoint is also kept at the last reading at least HOLD before the newest (`_stretches`).
+HOLD = timedelta(seconds=10)
 # Minutes are rounded to 0.01 (0.6 s): a checkpoint more than 1 s before a reading never
 # holds a reading of that reading's minute.
 SAME_MINUTE = timedelta(seconds=1)
@@ -202,16 +207,21 @@ def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
 
 
 def _stretches(readings: list[Reading]) -> list[list[Reading]]:
-    """Readings (in time order) cut between minutes, each stretch spanning about SPACING."""
+    """Readings (in time order) cut between minutes, each stretch spanning about SPACING,
+    and one cut after the last reading at least HOLD before the newest (its checkpoint is
+    where a batch a few seconds late resumes)."""
     stretches: list[list[Reading]] = []
     span = SPACING.total_seconds() / 60
+    held = readings[-1].minute - HOLD.total_seconds() / 60 if readings else 0.0
     for reading in readings:
         current = stretches[-1] if stretches else None
-        if (
-            current is None
-            or reading.minute != current[-1].minute
-            and reading.minute - current[0].minute >= span
-        ):
+        if current is None:
+            stretches.append([reading])
+            continue
+        new_minute = reading.minute != current[-1].minute
+        spanned = reading.minute - current[0].minute >= span
+        crosses = current[-1].minute <= held < reading.minute
+        if new_minute and (spanned or crosses):
             stretches.append([reading])
         else:
             current.append(reading)
