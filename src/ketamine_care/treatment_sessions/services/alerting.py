@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.compiled import CompiledQuery, through
+from ketamine_care.core.compiled import CompiledQuery, statement_cursor, through
 from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
 from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
@@ -145,13 +144,13 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
     anchor = alert_anchor(session)
     dosing_started = session.dose_started_at is not None
     basis = basis_for(session, monitoring.rules)
-    base, drop = _resume_point(session, basis, since)
+    base, cut, passed = _resume_point(session, basis, since)
     rows = _readings_after(session, base)
     states, starts = decode_states(base.states if base else {}, anchor)
     alerts, checkpoints = _evaluate(
         session, rows, monitoring.rules, (states, starts), anchor, dosing_started
     )
-    AlertCheckpoint.objects.filter(drop).delete()
+    _drop_checkpoints(session, basis, cut, passed)
     insert_all(
         [
             AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
@@ -162,22 +161,42 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
 
 
 def _resume_point(session, basis: str, since: datetime | None):
-    """(checkpoint to resume from or None, the checkpoints to delete). The two newest of this
-    basis before `since` are read: the newer is dropped once passed when it is less than
-    `SPACING` after the older (so one per SPACING is kept)."""
-    mine = Q(session=session)
+    """(checkpoint to resume from or None, the time from which checkpoints are replaced or
+    None for all of them, the id of the resume point when it is dropped once passed). The
+    two newest of this basis before `since` are read: the newer is dropped once passed when
+    it is less than `SPACING` after the older (so one per SPACING is kept)."""
     if since is None:
-        return None, mine
+        return None, None, None
     cut = since - SAME_MINUTE
     found = [
         _Checkpoint(*row)
         for row in _CHECKPOINTS.rows(_using(session), session=session.pk, basis=basis, cut=cut)
     ]
     base = found[0] if found else None
-    drop = mine & (Q(through_at__gte=cut) | ~Q(basis=basis))
+    passed = None
     if len(found) == 2 and found[0].through_at - found[1].through_at < SPACING:
-        drop |= Q(pk=found[0].pk)
-    return base, drop
+        passed = found[0].pk
+    return base, cut, passed
+
+
+def _drop_checkpoints(session, basis: str, cut: datetime | None, passed: int | None) -> None:
+    """Delete the session's checkpoints that this evaluation replaces: every one (`cut`
+    None), else those at or after `cut`, those of another basis, and `passed`. One
+    statement of a fixed text (prepared on PostgreSQL), not a DELETE the ORM builds on
+    every batch; the model has no signals or dependants."""
+    connection = connections[_using(session)]
+    quote, meta = connection.ops.quote_name, AlertCheckpoint._meta
+    session_id, through_at, basis_column, pk = (
+        quote(meta.get_field(name).column) for name in ("session", "through_at", "basis", "id")
+    )
+    sql = f"DELETE FROM {quote(meta.db_table)} WHERE {session_id} = %s"  # noqa: S608 (names)
+    params: list = [session.pk]
+    if cut is not None:
+        at = meta.get_field("through_at").get_db_prep_value(cut, connection)
+        sql += f" AND ({through_at} >= %s OR {basis_column} <> %s OR {pk} = %s)"
+        params += [at, basis, passed]
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
 
 
 def _readings_after(session, base) -> list[dict[str, Any]]:
