@@ -9,7 +9,9 @@ turn), the chart (`GET /patients/<id>`), the chart's administrations
 (`GET /patients/<id>/administrations`, a year of weekly ratings of three scales: 156 rows), a
 vitals batch of 60 readings (`POST /treatment-sessions/<id>/vitals`, committed, each batch to
 the next of the sessions in monitoring, a few thousand readings in all: the batch's cost does
-not grow with the session's readings, docs/PERFORMANCE.md "Vitals and the floor") and `/healthz`.
+not grow with the session's readings, docs/PERFORMANCE.md "Vitals and the floor"), a late
+vitals batch as `http_mixed.py` sends it (`vitals_late`: two readings, one 5 s old, so its
+alerts resume a little way back; not in the mixed request below) and `/healthz`.
 The clinic is `_mixed_data.seed_clinic` (bulk-inserted rows the app's own code would write).
 The operations are timed in rounds, one request of each per round, so a drifting load weighs
 on all alike. Prints, per operation: median CPU ms with IQR and range, queries per request,
@@ -22,7 +24,7 @@ cost to both, which this leaves out, so the share through a server is lower.
 
 Usage: .venv/bin/python benchmarks/cpu_per_request.py [--repeat 60] [--warmup 5]
            [--patients 10000] [--weeks 52] [--profile OPERATION]
-`--profile search|chart|administrations|vitals|healthz` prints cProfile's top functions
+`--profile search|chart|administrations|vitals|vitals_late|healthz` prints cProfile's top functions
 over the repeats of one operation instead of the table (`PROFILE_LINES` of them, default 45);
 `--sql OPERATION` prints the SQL statements of one request.
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
@@ -157,11 +159,29 @@ def operations(ward) -> dict:
         assert response.status_code == 201, response.content
         assert response.json()["stored"] == BATCH
 
+    def vitals_late():
+        # As `http_mixed.py` sends it: two readings, one of them 5 s old, so every batch lands
+        # behind the session's newest reading and resumes its alerts a little way back.
+        number = next(batches)
+        session = ward.monitoring[number % len(ward.monitoring)]
+        now = timezone.now()
+        body = {
+            "idempotency_key": f"late-{session}-{number}-{now.timestamp()}",
+            "readings": [
+                {"measured_at": (now - timedelta(seconds=5)).isoformat(), **normal_reading(0)},
+                {"measured_at": now.isoformat(), **normal_reading(1)},
+            ],
+        }
+        url = f"/api/v1/treatment-sessions/{session}/vitals"
+        response = web.post(url, body, content_type="application/json")
+        assert response.status_code == 201, response.content
+
     return {
         "search": search,
         "chart": get(f"/api/v1/patients/{patient}"),
         "administrations": get(f"/api/v1/patients/{patient}/administrations"),
         "vitals": vitals,
+        "vitals_late": vitals_late,
         "healthz": get("/healthz"),
     }
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -109,8 +110,9 @@ def expand_answers(batch: pa.RecordBatch, items) -> pa.RecordBatch:
     inner = pc.utf8_slice_codeunits(texts, 1, -1)  # the object's text without its braces
     nested = pc.fill_null(pc.match_substring_regex(inner, NESTED), True)
     flat = pc.and_(pc.invert(nested), pc.is_valid(definitions))
-    flat = pc.and_(flat, pc.fill_null(pc.greater(pc.utf8_length(inner), 0), False))
-    rows, keys, values = _split_pairs(inner.filter(flat))
+    flat = pc.and_(flat, pc.fill_null(pc.greater(pc.binary_length(inner), 0), False))
+    # From the first key's first character: no key of a pair split below begins with a quote.
+    rows, keys, values = _split_pairs(pc.utf8_slice_codeunits(texts.filter(flat), 2, -1))
     rows = pc.take(pc.indices_nonzero(flat), rows)
     slow = pc.and_(nested, pc.is_valid(definitions))
     if pc.any(slow).as_py():
@@ -136,14 +138,38 @@ def expand_answers(batch: pa.RecordBatch, items) -> pa.RecordBatch:
 
 
 def _split_pairs(inner: pa.Array) -> tuple[pa.Array, ...]:
-    """Each object's pairs (`inner`: non-empty texts without braces, backslashes, `[` or
-    `{`): the object's position, the key, the value's text. Only the first pair's key
-    begins with a quote (no other key can: it would be escaped)."""
+    """Each object's pairs (`inner`: the texts of non-empty objects without backslashes, `[`
+    or `{` past their first character, from the first key's first character to before the
+    closing brace): the object's position, the key, the value's text. Each pair's text
+    begins with its key's first character: the first key's opening quote is not in `inner`,
+    and the split at `, "` takes the others' (no key can hold a quote: it would be escaped),
+    so no key is trimmed afterwards."""
     pairs = pc.split_pattern(inner, ', "')
-    rows = pc.list_parent_indices(pairs)
-    split = pc.split_pattern(pc.list_flatten(pairs), '": ', max_splits=1)
-    keys = pc.utf8_ltrim(pc.list_element(split, 0), characters='"')
-    return rows, keys, pc.list_element(split, 1)
+    return pc.list_parent_indices(pairs), *_key_and_value(pc.list_flatten(pairs))
+
+
+def _key_and_value(pairs: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Each pair's text split at its first `": `: the key before it, the value's text after
+    it (null for a text without one), as `split_pattern(..., max_splits=1)` splits, without
+    a list per pair. Every pair's key, `": ` and value are consecutive strings of one array
+    over the same bytes (offsets made by numpy from each pair's offsets and where its `": `
+    is), from which the keys and the values are taken."""
+    count = len(pairs)
+    at = pc.find_substring(pairs, '": ').to_numpy(zero_copy_only=False)  # bytes, -1: none
+    _, offsets_buffer, data = pairs.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32)
+    offsets = offsets[pairs.offset : pairs.offset + count + 1]
+    starts, ends = offsets[:-1], offsets[1:]
+    found = at >= 0
+    key_ends = np.where(found, starts + at, ends)
+    parts = np.empty(3 * count + 1, dtype=np.int32)
+    parts[0:-1:3], parts[1:-1:3] = starts, key_ends
+    parts[2:-1:3] = np.where(found, key_ends + len('": '), ends)
+    parts[-1] = offsets[-1]
+    three = pa.StringArray.from_buffers(3 * count, pa.py_buffer(parts), data)
+    keys = three.take(np.arange(0, 3 * count, 3))
+    values = three.take(pa.array(np.arange(2, 3 * count, 3), mask=~found))
+    return keys, values
 
 
 class _Number(str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,6 +33,30 @@ def class_counts(table: pa.Table, qis: Sequence[str]) -> Counter:
     grouped = table.group_by(list(qis), use_threads=False).aggregate([([], "count_all")])
     keys = zip(*(grouped.column(q).to_pylist() for q in qis), strict=True)
     return Counter(dict(zip(keys, grouped.column("count_all").to_pylist(), strict=True)))
+
+
+def class_codes(table: pa.Table, qis: Sequence[str], keys: set) -> tuple[np.ndarray, list]:
+    """Each row's class, and each of `keys`' (tuples of the `qis` values), as one integer:
+    the positions of its values among each column's distinct values (a missing value one
+    past them), in mixed radix. Equal codes are equal classes, missing values included; a
+    key with a value the column lacks gets no code (no row is in its class)."""
+    codes = np.zeros(table.num_rows, dtype=np.int64)
+    key_codes = [0] * len(keys)
+    listed = list(keys)
+    for position, name in enumerate(qis):
+        encoded = table.column(name).combine_chunks().dictionary_encode()
+        values = encoded.dictionary.to_pylist()
+        radix = len(values) + 1
+        where = {value: index for index, value in enumerate(values)}
+        where[None] = len(values)
+        indices = pc.fill_null(encoded.indices, len(values)).to_numpy(zero_copy_only=False)
+        codes = codes * radix + indices
+        key_codes = [
+            None if code is None or key[position] not in where
+            else code * radix + where[key[position]]
+            for code, key in zip(key_codes, listed, strict=True)
+        ]  # fmt: skip
+    return codes, [code for code in key_codes if code is not None]
 
 
 def _outliers(sizes: Counter, k: int) -> int:
@@ -73,8 +98,7 @@ def k_anonymise_table(
     counts = class_counts(table, qis)
     small = {key for key, n in counts.items() if n < k}
     if small:
-        keys = zip(*(table.column(q).to_pylist() for q in qis), strict=True)
-        table = table.filter(pa.array([key not in small for key in keys], pa.bool_()))
+        table = table.filter(pa.array(~np.isin(*class_codes(table, qis, small))))
     kept = {key: n for key, n in counts.items() if n >= k}
     report = deid.KAnonymityReport(
         k=k,

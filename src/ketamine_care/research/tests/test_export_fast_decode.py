@@ -10,10 +10,12 @@ import threading
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ketamine_care.research.export import columns as c
 from ketamine_care.research.export.fast import ItemCodes, decode_batch, table_batch
-from ketamine_care.research.export.fast_ratings import expand_answers, jsonb_order
+from ketamine_care.research.export.fast_ratings import _key_and_value, expand_answers, jsonb_order
 from ketamine_care.research.export.fast_read import prefetched
 from ketamine_care.research.export.writer import DICTIONARY, decoded
 
@@ -199,3 +201,20 @@ def test_an_administration_names_its_definitions_panel():
     out = decode_batch(batch, None, items).column("instrument_loinc")
     assert out.to_pylist() == [None, None, "44249-1"]
     assert out.type == DICTIONARY  # the null panel is no dictionary value
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.text(alphabet=st.sampled_from(list('ab"é: ,\x00x')), max_size=12)),
+    st.integers(min_value=0, max_value=3),
+)
+def test_a_pairs_key_and_value_are_its_text_split_at_its_first_separator(texts, skip):
+    """`fast_ratings._key_and_value` gives what `str.partition('": ')` gives for every text
+    (non-ASCII ones too: its offsets are bytes), from an array that does not start at its
+    buffers' beginning; a text without the separator has no value."""
+    pairs = pa.array(["skipped"] * skip + texts, pa.string()).slice(skip)
+    keys, values = _key_and_value(pairs)
+    assert keys.to_pylist() == [text.partition('": ')[0] for text in texts]
+    assert values.to_pylist() == [
+        text.partition('": ')[2] if '": ' in text else None for text in texts
+    ]

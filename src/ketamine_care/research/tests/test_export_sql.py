@@ -111,6 +111,27 @@ def test_its_own_connection_writes_what_the_python_path_writes(
     assert_same_export(tmp_path / "python", python, tmp_path / "sql", mine)
 
 
+@pytest.mark.only_on("postgresql")
+@pytest.mark.django_db
+def test_the_cohort_ids_reach_the_export_session_whole():
+    """The cohort's ids leave Django's connection as one text value (`fast.cohort_ids`):
+    every id once, none made up, and an empty cohort gives an empty column."""
+    from django.db import connection
+
+    from ketamine_care.research.export.fast import cohort_ids
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE cohort_ids_test (pk bigint)")
+        assert cohort_ids("cohort_ids_test").to_pylist() == []
+        cursor.execute(
+            "INSERT INTO cohort_ids_test SELECT n * 7919 FROM generate_series(1, 2500) n"
+        )
+        cursor.execute("INSERT INTO cohort_ids_test VALUES (9007199254740993)")
+    ids = cohort_ids("cohort_ids_test")
+    assert ids.type == pa.int64()
+    assert sorted(ids.to_pylist()) == [n * 7919 for n in range(1, 2501)] + [9007199254740993]
+
+
 def test_every_shipped_definition_version_is_listed():
     versions = shipped_versions()
     assert ("phq9", "1.0") in versions or any(code == "phq9" for code, _ in versions)

@@ -13,7 +13,10 @@ Checkpoints after the resume point are replaced by new ones (their readings may 
 changed). A checkpoint of another basis (rules, dosing started or not, minute 0) is never
 resumed from: after the dose is recorded the next batch evaluates every reading once, under
 the new phases, as before. Checkpoints are kept about `SPACING` apart (the newest always), so
-a reading back-dated by D re-reads about D + SPACING of readings.
+a reading back-dated by D re-reads about D + SPACING of readings. Each evaluation also ends a
+stretch at the last reading `HOLD` or more before its newest one, so a batch that arrives a
+few seconds late (a retried request, two devices' batches crossing) re-reads about HOLD of
+readings, not up to SPACING: with readings every second, tens rather than a hundred or more.
 """
 
 from __future__ import annotations
@@ -22,11 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from ketamine_care.audit.services import record
-from ketamine_care.core.compiled import CompiledQuery, through
+from ketamine_care.core.compiled import CompiledQuery, statement_cursor, through
 from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions.adapter import SessionMonitoring
 from ketamine_care.treatment_sessions.alert_engine import evaluate_batch
@@ -51,6 +53,8 @@ from ketamine_care.treatment_sessions.monitoring import (
 from ketamine_care.treatment_sessions.readings import Reading
 
 SPACING = timedelta(minutes=2)
+# A checkpoint is also kept at the last reading at least HOLD before the newest (`_stretches`).
+HOLD = timedelta(seconds=10)
 # Minutes are rounded to 0.01 (0.6 s): a checkpoint more than 1 s before a reading never
 # holds a reading of that reading's minute.
 SAME_MINUTE = timedelta(seconds=1)
@@ -140,13 +144,13 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
     anchor = alert_anchor(session)
     dosing_started = session.dose_started_at is not None
     basis = basis_for(session, monitoring.rules)
-    base, drop = _resume_point(session, basis, since)
+    base, cut, passed = _resume_point(session, basis, since)
     rows = _readings_after(session, base)
     states, starts = decode_states(base.states if base else {}, anchor)
     alerts, checkpoints = _evaluate(
         session, rows, monitoring.rules, (states, starts), anchor, dosing_started
     )
-    AlertCheckpoint.objects.filter(drop).delete()
+    _drop_checkpoints(session, basis, cut, passed)
     insert_all(
         [
             AlertCheckpoint(session=session, through_at=at, basis=basis, states=encoded)
@@ -157,22 +161,42 @@ def evaluate_readings(session, *, since: datetime | None = None) -> Evaluated:
 
 
 def _resume_point(session, basis: str, since: datetime | None):
-    """(checkpoint to resume from or None, the checkpoints to delete). The two newest of this
-    basis before `since` are read: the newer is dropped once passed when it is less than
-    `SPACING` after the older (so one per SPACING is kept)."""
-    mine = Q(session=session)
+    """(checkpoint to resume from or None, the time from which checkpoints are replaced or
+    None for all of them, the id of the resume point when it is dropped once passed). The
+    two newest of this basis before `since` are read: the newer is dropped once passed when
+    it is less than `SPACING` after the older (so one per SPACING is kept)."""
     if since is None:
-        return None, mine
+        return None, None, None
     cut = since - SAME_MINUTE
     found = [
         _Checkpoint(*row)
         for row in _CHECKPOINTS.rows(_using(session), session=session.pk, basis=basis, cut=cut)
     ]
     base = found[0] if found else None
-    drop = mine & (Q(through_at__gte=cut) | ~Q(basis=basis))
+    passed = None
     if len(found) == 2 and found[0].through_at - found[1].through_at < SPACING:
-        drop |= Q(pk=found[0].pk)
-    return base, drop
+        passed = found[0].pk
+    return base, cut, passed
+
+
+def _drop_checkpoints(session, basis: str, cut: datetime | None, passed: int | None) -> None:
+    """Delete the session's checkpoints that this evaluation replaces: every one (`cut`
+    None), else those at or after `cut`, those of another basis, and `passed`. One
+    statement of a fixed text (prepared on PostgreSQL), not a DELETE the ORM builds on
+    every batch; the model has no signals or dependants."""
+    connection = connections[_using(session)]
+    quote, meta = connection.ops.quote_name, AlertCheckpoint._meta
+    session_id, through_at, basis_column, pk = (
+        quote(meta.get_field(name).column) for name in ("session", "through_at", "basis", "id")
+    )
+    sql = f"DELETE FROM {quote(meta.db_table)} WHERE {session_id} = %s"  # noqa: S608 (names)
+    params: list = [session.pk]
+    if cut is not None:
+        at = meta.get_field("through_at").get_db_prep_value(cut, connection)
+        sql += f" AND ({through_at} >= %s OR {basis_column} <> %s OR {pk} = %s)"
+        params += [at, basis, passed]
+    with statement_cursor(connection) as cursor:
+        cursor.execute(sql, params)
 
 
 def _readings_after(session, base) -> list[dict[str, Any]]:
@@ -202,16 +226,21 @@ def _evaluate(session, rows, rules, resumed, anchor, dosing_started):
 
 
 def _stretches(readings: list[Reading]) -> list[list[Reading]]:
-    """Readings (in time order) cut between minutes, each stretch spanning about SPACING."""
+    """Readings (in time order) cut between minutes, each stretch spanning about SPACING,
+    and one cut after the last reading at least HOLD before the newest (its checkpoint is
+    where a batch a few seconds late resumes)."""
     stretches: list[list[Reading]] = []
     span = SPACING.total_seconds() / 60
+    held = readings[-1].minute - HOLD.total_seconds() / 60 if readings else 0.0
     for reading in readings:
         current = stretches[-1] if stretches else None
-        if (
-            current is None
-            or reading.minute != current[-1].minute
-            and reading.minute - current[0].minute >= span
-        ):
+        if current is None:
+            stretches.append([reading])
+            continue
+        new_minute = reading.minute != current[-1].minute
+        spanned = reading.minute - current[0].minute >= span
+        crosses = current[-1].minute <= held < reading.minute
+        if new_minute and (spanned or crosses):
             stretches.append([reading])
         else:
             current.append(reading)

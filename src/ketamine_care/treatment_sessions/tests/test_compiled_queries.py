@@ -34,6 +34,7 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
         super().setUpTestData()
         version = activate(cls.clinic, cls.medical_director)
         cls.session = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
+        cls.other = dosing_session(cls.patient, version, cls.nurse, cls.prescriber)
         cls.start = timezone.now().replace(microsecond=0)
 
     def at(self, microseconds: int) -> datetime:
@@ -86,7 +87,7 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
             )
             for offset, kind in checkpoints
         )
-        base, drop = alerting._resume_point(self.session, basis, self.at(since))
+        base, _, _ = alerting._resume_point(self.session, basis, self.at(since))
         expected = list(
             AlertCheckpoint.objects.filter(
                 session=self.session,
@@ -102,6 +103,38 @@ class CompiledQueriesTests(TestCase, ClinicTestCase):
             (expected[0].pk, expected[0].through_at, expected[0].states),
         )
         self.assertEqual(base.through_at.utcoffset(), timedelta(0))
+
+    @settings(max_examples=25, deadline=None)
+    @given(
+        checkpoints=st.lists(st.tuples(MICROSECONDS, BASES), max_size=6, unique_by=lambda c: c[0]),
+        since=st.none() | MICROSECONDS,
+        basis=BASES,
+        other_session=st.booleans(),
+    )
+    def test_the_checkpoints_dropped_are_the_orms(self, checkpoints, since, basis, other_session):
+        """`_drop_checkpoints` deletes what the ORM's filter of the checkpoints to replace
+        selects (every one of the session, or those at or after the cut, of another basis,
+        and the resume point once passed), and nothing of another session."""
+        AlertCheckpoint.objects.all().delete()
+        AlertCheckpoint.objects.bulk_create(
+            AlertCheckpoint(session=self.session, through_at=self.at(offset), basis=kind)
+            for offset, kind in checkpoints
+        )
+        if other_session:
+            AlertCheckpoint.objects.create(session=self.other, through_at=self.at(0), basis=basis)
+        at = None if since is None else self.at(since)
+        base, cut, passed = alerting._resume_point(self.session, basis, at)
+        mine = Q(session=self.session)
+        if cut is None:
+            dropped = mine
+        else:
+            dropped = mine & (Q(through_at__gte=cut) | ~Q(basis=basis))
+            if passed is not None:
+                dropped |= Q(pk=passed)
+        kept = set(AlertCheckpoint.objects.exclude(dropped).values_list("pk", flat=True))
+        alerting._drop_checkpoints(self.session, basis, cut, passed)
+        self.assertEqual(set(AlertCheckpoint.objects.values_list("pk", flat=True)), kept)
+        self.assertEqual(AlertCheckpoint.objects.filter(session=self.other).exists(), other_session)
 
     @settings(max_examples=20, deadline=None)
     @given(

@@ -7,6 +7,7 @@ every reading raises."""
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,8 @@ from ketamine_care.treatment_sessions.monitoring import (
     monitoring_for,
     pure_readings,
 )
-from ketamine_care.treatment_sessions.services.alerting import SPACING
+from ketamine_care.treatment_sessions.services import alerting
+from ketamine_care.treatment_sessions.services.alerting import HOLD, SPACING
 from ketamine_care.treatment_sessions.tests.factories import activate, ago, dosing_session
 
 
@@ -151,6 +153,39 @@ class IncrementalAlertsTests(ClinicTestCase, TestCase):
         self.assertIn("bp_above_180_110_sustained", rules)
         self.assertTrue(set(self.full_evaluation(session)) <= set(self.stored(session)))
         self.assertFalse(AlertCheckpoint.objects.filter(session=session, basis="").exists())
+
+    def test_a_batch_a_few_seconds_late_rereads_about_hold_of_readings(self):
+        """Batches every 2 s, each with a reading 5 s old and one now (a monitor whose
+        batches cross): each re-reads the readings since its held checkpoint (about HOLD
+        back), not since the last one kept per SPACING; the checkpoints stay about SPACING
+        apart, and the alerts are a full evaluation's."""
+        session = self.new_session(dosed=True)
+        start, reread = ago(20), []
+        counted = alerting._readings_after
+
+        def counting(session, base):
+            rows = counted(session, base)
+            reread.append(len(rows))
+            return rows
+
+        with mock.patch.object(alerting, "_readings_after", counting):
+            for second in range(10, 6 * 60, 2):
+                now = start + timedelta(seconds=second)
+                late = {"measured_at": now - timedelta(seconds=5), "heart_rate_bpm": 80}
+                services.record_vitals(
+                    session=session,
+                    actor=self.nurse,
+                    readings=[late, {"measured_at": now, "bp_systolic_mmhg": 186}],
+                )
+        per_batch = 2 / 2  # readings per second
+        # The first batches re-read everything; afterwards about HOLD + 5 s + this batch.
+        bound = (HOLD.total_seconds() + 5 + 2) * per_batch + 2
+        self.assertLessEqual(max(reread[30:]), bound, reread)
+        times = list(session.alert_checkpoints.values_list("through_at", flat=True))
+        gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+        self.assertTrue(all(gap >= SPACING for gap in gaps[:-2]), gaps)
+        self.assertLessEqual(len(times), 6 * 60 / SPACING.total_seconds() + 3)
+        self.assertEqual(self.stored(session), self.full_evaluation(session))
 
     def test_a_reading_in_the_minute_of_the_last_checkpoint_is_judged_with_that_minute(self):
         # A severe BP alerts; a normal one a minute later closes the episode; a severe one
