@@ -20,13 +20,46 @@ _TWO_FACTOR_GUARDED_PREFIXES = ("/accounts/administration/",)
 
 
 def current_membership(request: HttpRequest) -> Membership | None:
+    """The membership the request acts in: the clinic chosen in the session, else the user's
+    first active membership by clinic name."""
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = Membership.objects.select_related("clinic").filter(user=user, is_active=True)
+    memberships = active_memberships(request)
     clinic_id = request.session.get(SESSION_CLINIC_KEY)
-    chosen = memberships.filter(clinic__public_id=clinic_id).first() if clinic_id else None
-    return chosen or memberships.order_by("clinic__name").first()
+    if clinic_id:
+        for membership in memberships:
+            if str(membership.clinic.public_id) == str(clinic_id):
+                return membership
+    return memberships[0] if memberships else None
+
+
+def active_memberships(request: HttpRequest) -> list[Membership]:
+    """The signed-in user's active memberships with their clinics, by clinic name, in one
+    query, read once per request and user: the current clinic is chosen from them, and the
+    page's clinic switcher lists the others (`context_processors.clinic`)."""
+    user = request.user
+    kept = kept_memberships(request)
+    if kept is not None:
+        return kept
+    memberships = list(
+        Membership.objects.select_related("clinic")
+        .filter(user=user, is_active=True)
+        .order_by("clinic__name", "pk")
+    )
+    setattr(request, _KEPT_MEMBERSHIPS, (user.pk, memberships))
+    return memberships
+
+
+def kept_memberships(request: HttpRequest) -> list[Membership] | None:
+    """What `active_memberships` read for this request's user, if it ran."""
+    kept = getattr(request, _KEPT_MEMBERSHIPS, None)
+    if kept is None or kept[0] != request.user.pk:
+        return None
+    return kept[1]
+
+
+_KEPT_MEMBERSHIPS = "_active_memberships"
 
 
 class CurrentClinicMiddleware:

@@ -1,9 +1,13 @@
+import re
+
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from ketamine_care.accounts.models import Membership, Role
+from ketamine_care.accounts.models import Clinic, Membership, Role
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase, make_user
 
@@ -116,6 +120,26 @@ class ClinicSwitchTests(ClinicTestCase):
         self.assertNotContains(page, "Rivera")
         chart = client.get(f"/patients/{self.patient.public_id}/")
         self.assertEqual(chart.status_code, 404)
+
+    def test_the_switcher_lists_the_other_active_clinics_from_one_membership_query(self):
+        Membership.objects.create(
+            user=self.prescriber, clinic=self.other_clinic, role=Role.PRESCRIBER
+        )
+        closed = Clinic.objects.create(name="Closed clinic")
+        Membership.objects.create(
+            user=self.prescriber, clinic=closed, role=Role.PRESCRIBER, is_active=False
+        )
+        client = self.client_for(self.prescriber)
+        client.post("/accounts/switch-clinic/", {"clinic": str(self.other_clinic.public_id)})
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/patients/")
+        options = re.findall(r'<option value="([^"]+)"( selected)?>', page.content.decode())
+        self.assertEqual(
+            options,
+            [(str(self.other_clinic.public_id), " selected"), (str(self.clinic.public_id), "")],
+        )
+        read = [q["sql"] for q in queries.captured_queries if '"accounts_membership"' in q["sql"]]
+        self.assertEqual(len(read), 1, read)
 
     def test_switching_to_a_clinic_without_membership_answers_404(self):
         client = self.client_for(self.nurse)

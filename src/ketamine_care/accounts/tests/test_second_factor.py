@@ -1,10 +1,16 @@
 """Whoever enrolled an authenticator uses it for every way in, whatever their role and
 whatever REQUIRE_2FA says for that role."""
 
+import itertools
+
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client, override_settings
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ketamine_care.accounts.models import ApiToken
+from ketamine_care.accounts.permissions import has_second_factor
 from ketamine_care.accounts.tests.test_login import current_code
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 
@@ -54,3 +60,24 @@ class EnrolledUsersUseTheirSecondFactorTests(ClinicTestCase):
     def test_a_user_who_never_enrolled_is_not_asked(self):
         client = self.client_for(self.therapist)
         self.assertEqual(client.get("/api/v1/patients").status_code, 200)
+
+
+class HasSecondFactorTests(ClinicTestCase):
+    """`has_second_factor` answers as django-otp's `user_has_device`, in one query."""
+
+    def test_every_mix_of_devices_answers_as_django_otp_does(self):
+        TOTPDevice.objects.create(user=self.therapist, confirmed=True)  # someone else's
+        StaticDevice.objects.create(user=self.therapist, confirmed=True)
+        for totp, static in itertools.product((None, False, True), repeat=2):
+            with self.subTest(totp=totp, static=static):
+                TOTPDevice.objects.filter(user=self.nurse).delete()
+                StaticDevice.objects.filter(user=self.nurse).delete()
+                if totp is not None:
+                    TOTPDevice.objects.create(user=self.nurse, confirmed=totp)
+                if static is not None:
+                    StaticDevice.objects.create(user=self.nurse, confirmed=static)
+                with self.assertNumQueries(1):
+                    answer = has_second_factor(self.nurse)
+                self.assertEqual(answer, user_has_device(self.nurse, confirmed=True))
+                self.assertEqual(answer, bool(totp or static))
+        self.assertFalse(has_second_factor(AnonymousUser()))

@@ -107,8 +107,9 @@ class ChartMeasuresTests(ClinicTestCase):
         self.assertContains(response, "trajectory-gad7")
 
 
-# session, user, membership, OTP, patient, chart, measures (the rows' counts per
-# instrument, the outcome snapshots, one page of ratings for every instrument, with
+# session, user, memberships (one query: the current clinic and the switcher's others), the
+# second factor (one query: a confirmed device of any kind), patient, chart, measures (the
+# rows' counts per instrument, the outcome snapshots, one page of ratings for every instrument, with
 # dosing-session times, the latest plan's protocol for its remission cut-off and the safety
 # plan), treatment (3), the course review (1: no active plan, nothing more to read),
 # dosing sessions (the count for the pager and today's session; no page query with none),
@@ -119,7 +120,7 @@ class ChartMeasuresTests(ClinicTestCase):
 # per alert feed: questionnaires, sessions, surveillance, therapy), the navigation's alert
 # badge (one COUNT per feed) and the user's backup-code device (django-otp's static plugin,
 # read on every verified request); then the audit record's statements (`audit_statements`)
-QUERIES = 43
+QUERIES = 41
 
 
 class TimePointTests(ClinicTestCase):

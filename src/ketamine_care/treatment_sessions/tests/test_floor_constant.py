@@ -60,7 +60,7 @@ class ConstantQueriesTests(ClinicTestCase):
         client = self.client_for(self.nurse)
         client.get("/sessions/")
         page, poll = self.queries(client, "/sessions/"), self.queries(client, "/sessions/", **POLL)
-        self.assertEqual(poll, 8 + audit_statements())  # as test_views spells out
+        self.assertEqual(poll, 6 + audit_statements())  # as test_views spells out
         services.record_vitals(session=first, actor=self.nurse, readings=batch(150, minutes_ago=40))
         for number in range(4):
             self.chair(f"Many{number}", batch(60, severe_at=59 - number), started_min_ago=90)

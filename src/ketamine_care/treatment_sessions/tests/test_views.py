@@ -39,10 +39,12 @@ class SessionViewTests(ClinicTestCase):
     def test_the_floor_lists_active_sessions_in_few_queries(self):
         client = self.client_for(self.nurse)
         client.get("/sessions/")
-        # The chairs, then their latest readings with the latest BP time (next BP due) in one
-        # query; the read's audit event (chain head, insert, head update: `audit_statements`);
-        # one for the user's backup-code device (django-otp's static plugin).
-        with self.assertNumQueries(8 + audit_statements()):
+        # The session and the user; the user's memberships (one query: the current clinic
+        # and the others the switcher lists); whether the user has a second factor (one
+        # query over django-otp's device types); the chairs, then their latest readings with
+        # the latest BP time (next BP due) in one query; the read's audit event (chain head,
+        # insert, head update: `audit_statements`).
+        with self.assertNumQueries(6 + audit_statements()):
             response = client.get("/sessions/", headers={"HX-Request": "true"})
         self.assertContains(response, self.patient.family_name)
 
