@@ -140,41 +140,31 @@ def operations(ward) -> dict:
 
     batches = iter(range(10**9))
 
-    def vitals():
-        # Committed, as through the server, each batch to the next session in monitoring: a
-        # rolled-back transaction would make psycopg forget the connection's prepared
-        # statements (it deallocates them on every ROLLBACK), which no committed batch does.
+    def post_batch(kind: str, ages: list[int]) -> None:
+        """One batch of readings `ages` seconds old to the next session in monitoring,
+        committed as through the server: a rolled-back transaction would make psycopg forget
+        the connection's prepared statements (it deallocates them on every ROLLBACK)."""
         number = next(batches)
         session = ward.monitoring[number % len(ward.monitoring)]
         now = timezone.now()
-        body = {
-            "idempotency_key": f"cpu-{session}-{number}-{now.timestamp()}",
-            "readings": [
-                {"measured_at": (now - timedelta(seconds=i)).isoformat(), **normal_reading(i)}
-                for i in range(BATCH)
-            ],
-        }
+        readings = [
+            {"measured_at": (now - timedelta(seconds=age)).isoformat(), **normal_reading(i)}
+            for i, age in enumerate(ages)
+        ]
+        key = f"{kind}-{session}-{number}-{now.timestamp()}"
+        body = {"idempotency_key": key, "readings": readings}
         url = f"/api/v1/treatment-sessions/{session}/vitals"
         response = web.post(url, body, content_type="application/json")
         assert response.status_code == 201, response.content
-        assert response.json()["stored"] == BATCH
+        assert response.json()["stored"] == len(readings)
+
+    def vitals():
+        post_batch("cpu", list(range(BATCH)))  # a reading a second, the newest now
 
     def vitals_late():
         # As `http_mixed.py` sends it: two readings, one of them 5 s old, so every batch lands
         # behind the session's newest reading and resumes its alerts a little way back.
-        number = next(batches)
-        session = ward.monitoring[number % len(ward.monitoring)]
-        now = timezone.now()
-        body = {
-            "idempotency_key": f"late-{session}-{number}-{now.timestamp()}",
-            "readings": [
-                {"measured_at": (now - timedelta(seconds=5)).isoformat(), **normal_reading(0)},
-                {"measured_at": now.isoformat(), **normal_reading(1)},
-            ],
-        }
-        url = f"/api/v1/treatment-sessions/{session}/vitals"
-        response = web.post(url, body, content_type="application/json")
-        assert response.status_code == 201, response.content
+        post_batch("late", [5, 0])
 
     return {
         "search": search,
