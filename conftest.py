@@ -260,6 +260,40 @@ def pytest_collection_modifyitems(config, items) -> None:
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
+    if engine == "postgresql":
+        fewer_examples_where_sqlite_ran(items)
+
+
+# A property test that runs in both passes explores its inputs in the SQLite pass, with the
+# examples its own `@settings` asks for. In the PostgreSQL pass it runs a quarter of them (at
+# least MIN_EXAMPLES_ON_POSTGRES): what that pass adds is the engine's side of the same
+# statements (types, locks, an aborted transaction, time zones), which the first examples
+# already reach; the inputs themselves were explored once. A property test that runs only on
+# PostgreSQL keeps all its examples. `--all-tests` keeps them all too.
+SHARE_OF_EXAMPLES_ON_POSTGRES = 4
+MIN_EXAMPLES_ON_POSTGRES = 5
+
+
+def fewer_examples_where_sqlite_ran(items) -> None:
+    from hypothesis import settings as Settings
+    from hypothesis.internal.detection import is_hypothesis_test
+
+    done = set()
+    for item in items:
+        test = getattr(item.obj, "__func__", item.obj)
+        if id(test) in done or not is_hypothesis_test(test) or not _runs_on(item, "sqlite"):
+            continue
+        done.add(id(test))
+        # `@given` reads this attribute on every call; `@settings` can be applied only once.
+        current = getattr(test, "_hypothesis_internal_use_settings", None)
+        if current is None:
+            raise pytest.UsageError(f"{item.nodeid}: no Hypothesis settings to scale down")
+        examples = max(
+            MIN_EXAMPLES_ON_POSTGRES, current.max_examples // SHARE_OF_EXAMPLES_ON_POSTGRES
+        )
+        test._hypothesis_internal_use_settings = Settings(
+            current, max_examples=min(examples, current.max_examples)
+        )
 
 
 def pytest_unconfigure(config) -> None:
