@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,9 @@ TOTALLED = [c for c in list_codes() if load_definition(c).total_range is not Non
 BANDED = [c for c in list_codes() if load_definition(c).banding is not None]
 
 
+# Once per instrument, not on every draw: Hypothesis works out a new strategy's properties
+# again each time one is made (the draws are the same).
+@functools.cache
 def _answers(code: str) -> st.SearchStrategy[list[int]]:
     items = load_definition(code).items
     return st.tuples(*(st.sampled_from(i.allowed_values()) for i in items)).map(list)

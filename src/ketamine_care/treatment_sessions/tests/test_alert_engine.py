@@ -55,6 +55,11 @@ def _edges(rule_sets) -> dict[str, list[float]]:
 
 
 EDGES = _edges(SHIPPED)
+# Strategies are made once, not inside each draw: Hypothesis works out a new strategy's
+# properties again every time one is made (the draws are the same either way).
+EDGE_VALUES = {m: st.sampled_from(values) for m, values in EDGES.items() if values}
+POOLS = {m: st.sampled_from(EDGES[m] or [1.0]) for m in EDGES}
+SOME_SYMPTOMS = st.lists(st.sampled_from(sorted(SYMPTOMS)), max_size=2, unique=True)
 
 
 @st.composite
@@ -65,7 +70,7 @@ def edge_readings(draw: st.DrawFn, minutes) -> Reading:
     def value(measure: str):
         if not EDGES[measure] or draw(st.integers(0, 4)) == 0:
             return None
-        chosen = draw(st.sampled_from(EDGES[measure]))
+        chosen = draw(EDGE_VALUES[measure])
         return int(chosen) if float(chosen).is_integer() and draw(st.booleans()) else chosen
 
     values = {m: value(m) for m in MEASURES}
@@ -74,7 +79,7 @@ def edge_readings(draw: st.DrawFn, minutes) -> Reading:
         diastolic = values["bp_diastolic"] or 80
         values["bp_diastolic"] = diastolic
         values["bp_systolic"] = 3 * target - 2 * diastolic  # MAP exactly on the line
-    symptoms = draw(st.lists(st.sampled_from(sorted(SYMPTOMS)), max_size=2, unique=True))
+    symptoms = draw(SOME_SYMPTOMS)
     return Reading(minute=draw(minutes), symptoms=tuple(symptoms), **values)
 
 
@@ -89,11 +94,14 @@ measures = st.sampled_from((*MEASURES, "map"))
 def conditions(draw: st.DrawFn) -> Condition:
     measure = draw(measures)
     comparison = draw(st.sampled_from(("gt", "lt", "ge", "le", "in")))
-    pool = EDGES[measure] or [1.0]
     if comparison == "in":
-        return Condition(measure, "in", tuple(draw(st.lists(st.sampled_from(pool), min_size=1))))
-    limit = draw(st.sampled_from(pool))
+        return Condition(measure, "in", tuple(draw(st.lists(POOLS[measure], min_size=1))))
+    limit = draw(POOLS[measure])
     return Condition(measure, comparison, int(limit) if draw(st.booleans()) else limit)
+
+
+CONDITION_LISTS = st.lists(conditions(), min_size=1, max_size=3)
+SUSTAINED = st.none() | st.sampled_from([0, 2, 5, 2.5])
 
 
 @st.composite
@@ -107,12 +115,12 @@ def rule_sets(draw: st.DrawFn) -> tuple[ThresholdRule, ...]:
             ThresholdRule(
                 rule=rule_id,
                 phase=draw(st.sampled_from(("pre_dose", "post_dose", "any"))),
-                conditions=tuple(draw(st.lists(conditions(), min_size=1, max_size=3))),
+                conditions=tuple(draw(CONDITION_LISTS)),
                 tier=draw(st.sampled_from(("info", "warning", "urgent"))),
                 message=f"{rule_id} message",
                 action=f"{rule_id} action",
                 source="Test threshold",
-                sustained_min=draw(st.none() | st.sampled_from([0, 2, 5, 2.5])),
+                sustained_min=draw(SUSTAINED),
                 sustained_mode=draw(st.sampled_from(("repeat", "continuous"))),
                 match=draw(st.sampled_from(("any", "all"))),
                 with_symptoms=draw(st.booleans()),
@@ -126,12 +134,12 @@ def rule_sets(draw: st.DrawFn) -> tuple[ThresholdRule, ...]:
     return tuple(rules)
 
 
+EARLIER, UP_TO_30, UP_TO_20 = (st.lists(edge_readings(MINUTES), max_size=n) for n in (6, 30, 20))
+
+
 def _states(draw: st.DrawFn, rules, readings) -> dict[str, RuleState]:
     """Starting states as `evaluate_from` leaves them: from readings before these."""
-    earlier = [
-        Reading(**{**r.__dict__, "minute": r.minute - 60})
-        for r in draw(st.lists(edge_readings(MINUTES), max_size=6))
-    ]
+    earlier = [Reading(**{**r.__dict__, "minute": r.minute - 60}) for r in draw(EARLIER)]
     return evaluate_from(earlier, rules, dosing_started=draw(st.booleans()))[1]
 
 
@@ -151,7 +159,7 @@ def _same(fast, slow) -> None:
 @given(st.data(), st.sampled_from(range(len(SHIPPED))), st.booleans())
 def test_shipped_rules_give_the_alerts_of_the_definition(data, which, dosing_started) -> None:
     rules = SHIPPED[which]
-    readings = data.draw(st.lists(edge_readings(MINUTES), max_size=30))
+    readings = data.draw(UP_TO_30)
     states = _states(data.draw, rules, readings) if data.draw(st.booleans()) else {}
     fast = evaluate_batch(readings, rules, states, dosing_started=dosing_started)
     slow = evaluate_from(readings, rules, states, dosing_started=dosing_started)
@@ -161,7 +169,7 @@ def test_shipped_rules_give_the_alerts_of_the_definition(data, which, dosing_sta
 @settings(max_examples=300, deadline=None)
 @given(st.data(), rule_sets(), st.booleans())
 def test_generated_rules_give_the_alerts_of_the_definition(data, rules, dosing_started) -> None:
-    readings = data.draw(st.lists(edge_readings(MINUTES), max_size=20))
+    readings = data.draw(UP_TO_20)
     states = _states(data.draw, rules, readings)
     fast = evaluate_batch(readings, rules, states, dosing_started=dosing_started)
     slow = evaluate_from(readings, rules, states, dosing_started=dosing_started)

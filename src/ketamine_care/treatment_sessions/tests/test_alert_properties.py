@@ -14,23 +14,31 @@ from ketamine_care.treatment_sessions.readings import Reading, check_reading
 from .builders import DEFAULT_RULES, ESKETAMINE, normal
 
 minutes = st.integers(min_value=-30, max_value=240).map(float) | st.sampled_from([0.5, 40.25])
+# Each measure's strategy is made once: a strategy made inside `readings` would be new on every
+# draw, and Hypothesis works out a new strategy's properties again (the same draws either way).
+SYSTOLIC = st.none() | st.integers(60, 260)
+DIASTOLIC = st.none() | st.integers(30, 150)
+HEART_RATE = st.none() | st.integers(30, 200)
+SPO2 = st.none() | st.integers(70, 100)
+RESPIRATORY_RATE = st.none() | st.integers(4, 40)
+MOAAS = st.none() | st.integers(0, 5)
 
 
 @st.composite
 def readings(draw: st.DrawFn) -> Reading:
     """Any plausible reading; each measure may be absent."""
-    systolic = draw(st.none() | st.integers(60, 260))
-    diastolic = draw(st.none() | st.integers(30, 150))
+    systolic = draw(SYSTOLIC)
+    diastolic = draw(DIASTOLIC)
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         diastolic = systolic - 1
     reading = Reading(
         minute=draw(minutes),
         bp_systolic=systolic,
         bp_diastolic=diastolic,
-        heart_rate=draw(st.none() | st.integers(30, 200)),
-        spo2=draw(st.none() | st.integers(70, 100)),
-        respiratory_rate=draw(st.none() | st.integers(4, 40)),
-        moaas=draw(st.none() | st.integers(0, 5)),
+        heart_rate=draw(HEART_RATE),
+        spo2=draw(SPO2),
+        respiratory_rate=draw(RESPIRATORY_RATE),
+        moaas=draw(MOAAS),
     )
     return check_reading(reading, 0)
 

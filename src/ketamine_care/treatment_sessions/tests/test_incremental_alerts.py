@@ -30,25 +30,33 @@ RULE_SETS = (
 
 # Few distinct minutes, so that readings share minutes and sustained windows are met.
 minutes = st.integers(min_value=-10, max_value=40).map(lambda m: m / 2)
+# Made once, not on every draw (the same draws; Hypothesis works out each new strategy again).
+SYSTOLIC = st.none() | st.sampled_from([85, 120, 145, 182, 205])
+DIASTOLIC = st.none() | st.sampled_from([40, 75, 95, 112, 125])
+SYMPTOMS = st.sampled_from([(), ("severe_headache",)])
+HEART_RATE = st.none() | st.sampled_from([38, 45, 80, 125])
+SPO2 = st.none() | st.sampled_from([88, 97])
+RESPIRATORY_RATE = st.none() | st.sampled_from([8, 14, 32])
+MOAAS = st.none() | st.sampled_from([1, 3, 5])
 
 
 @st.composite
 def readings(draw: st.DrawFn) -> Reading:
     """Plausible readings around the alert lines (test data)."""
-    systolic = draw(st.none() | st.sampled_from([85, 120, 145, 182, 205]))
-    diastolic = draw(st.none() | st.sampled_from([40, 75, 95, 112, 125]))
+    systolic = draw(SYSTOLIC)
+    diastolic = draw(DIASTOLIC)
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         diastolic = systolic - 20
     with_bp = systolic is not None or diastolic is not None
-    symptoms = draw(st.sampled_from([(), ("severe_headache",)])) if with_bp else ()
+    symptoms = draw(SYMPTOMS) if with_bp else ()
     reading = Reading(
         minute=draw(minutes),
         bp_systolic=systolic,
         bp_diastolic=diastolic,
-        heart_rate=draw(st.none() | st.sampled_from([38, 45, 80, 125])),
-        spo2=draw(st.none() | st.sampled_from([88, 97])),
-        respiratory_rate=draw(st.none() | st.sampled_from([8, 14, 32])),
-        moaas=draw(st.none() | st.sampled_from([1, 3, 5])),
+        heart_rate=draw(HEART_RATE),
+        spo2=draw(SPO2),
+        respiratory_rate=draw(RESPIRATORY_RATE),
+        moaas=draw(MOAAS),
         symptoms=symptoms,
     )
     return check_reading(reading, 0)

@@ -28,26 +28,32 @@ from ketamine_care.treatment_sessions.services import alerting
 from ketamine_care.treatment_sessions.services.alerting import HOLD, SPACING
 from ketamine_care.treatment_sessions.tests.factories import activate, ago, dosing_session
 
+# Made once, not on every draw (the same draws; Hypothesis works out each new strategy again).
+SYSTOLIC = st.none() | st.sampled_from([85, 120, 145, 185, 205])
+DIASTOLIC = st.sampled_from([60, 75, 95])
+HEART_RATE = st.none() | st.sampled_from([45, 80, 125])
+SPO2 = st.none() | st.sampled_from([88, 97])
+MOAAS = st.none() | st.sampled_from([1, 5])
+PART_SECOND = st.sampled_from([0, 0, 0.1, 0.3])
+
 
 @st.composite
 def reading(draw: st.DrawFn) -> dict:
     """Values around the shipped alert lines, at whole or part seconds within 30 minutes
     (test data). Tenths of a second put two readings in one minute."""
-    systolic = draw(st.none() | st.sampled_from([85, 120, 145, 185, 205]))
+    systolic = draw(SYSTOLIC)
     values = {
         "bp_systolic_mmhg": systolic,
-        "bp_diastolic_mmhg": min(draw(st.sampled_from([60, 75, 95])), systolic - 20)
-        if systolic
-        else None,
-        "heart_rate_bpm": draw(st.none() | st.sampled_from([45, 80, 125])),
-        "spo2_percent": draw(st.none() | st.sampled_from([88, 97])),
-        "moaas": draw(st.none() | st.sampled_from([1, 5])),
+        "bp_diastolic_mmhg": min(draw(DIASTOLIC), systolic - 20) if systolic else None,
+        "heart_rate_bpm": draw(HEART_RATE),
+        "spo2_percent": draw(SPO2),
+        "moaas": draw(MOAAS),
     }
     if all(v is None for v in values.values()):
         values["heart_rate_bpm"] = 125
     if systolic and draw(st.booleans()):
         values["symptoms"] = ["severe_headache"]
-    second = draw(st.integers(0, 1800)) + draw(st.sampled_from([0, 0, 0.1, 0.3]))
+    second = draw(st.integers(0, 1800)) + draw(PART_SECOND)
     return {"second": second, **values}
 
 
