@@ -297,6 +297,10 @@ def fewer_examples_where_sqlite_ran(items) -> None:
         )
 
 
+# Python's defaults are (700, 10, 10).
+GC_THRESHOLDS = (5000, 20, 50)
+
+
 def pytest_collection_finish(session) -> None:
     """What collection imported (Django, the project, the test modules, their libraries: most
     of a test process's objects) is frozen out of the garbage collector's reach
@@ -307,10 +311,6 @@ def pytest_collection_finish(session) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
-
-
-# Python's defaults are (700, 10, 10).
-GC_THRESHOLDS = (5000, 20, 50)
 
 
 def pytest_unconfigure(config) -> None:

@@ -57,7 +57,7 @@ def _edges(rule_sets) -> dict[str, list[float]]:
 EDGES = _edges(SHIPPED)
 # Strategies are made once, not inside each draw: Hypothesis works out a new strategy's
 # properties again every time one is made (the draws are the same either way).
-EDGE_VALUES = {m: st.sampled_from(values) for m, values in EDGES.items() if values}
+# Each measure's edges (1.0 for a measure no rule names, where a condition needs a limit).
 POOLS = {m: st.sampled_from(EDGES[m] or [1.0]) for m in EDGES}
 SOME_SYMPTOMS = st.lists(st.sampled_from(sorted(SYMPTOMS)), max_size=2, unique=True)
 
@@ -70,7 +70,7 @@ def edge_readings(draw: st.DrawFn, minutes) -> Reading:
     def value(measure: str):
         if not EDGES[measure] or draw(st.integers(0, 4)) == 0:
             return None
-        chosen = draw(EDGE_VALUES[measure])
+        chosen = draw(POOLS[measure])
         return int(chosen) if float(chosen).is_integer() and draw(st.booleans()) else chosen
 
     values = {m: value(m) for m in MEASURES}
