@@ -216,6 +216,7 @@ class Level:
     db_ms: float
     load: float
     head_wait: float = 0.0
+    shares: list = field(default_factory=list)  # per round, mixed req/s over /healthz req/s
 
 
 def run_level(clients: list, per_client: int, warmup: int, app: ProcessCpu, db: ProcessCpu):
@@ -239,4 +240,24 @@ def run_level(clients: list, per_client: int, warmup: int, app: ProcessCpu, db: 
         1000 * app_spent / count,
         1000 * db_spent / count,
         os.getloadavg()[0],
+    )
+
+
+def pooled(levels: list[Level]) -> Level:
+    """Rounds of one level as one: every outcome, their time, CPU per request over all."""
+    from ketamine_care.testing.traffic import summary
+
+    if len(levels) == 1:
+        return levels[0]
+    outcomes = [o for level in levels for o in level.outcomes]
+    seconds = sum(level.seconds for level in levels)
+    counts = [max(len(level.outcomes), 1) for level in levels]
+    total = sum(counts)
+    return Level(
+        outcomes,
+        seconds,
+        summary(outcomes, seconds),
+        sum(level.app_ms * n for level, n in zip(levels, counts, strict=True)) / total,
+        sum(level.db_ms * n for level, n in zip(levels, counts, strict=True)) / total,
+        levels[-1].load,
     )
