@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "ketamine_care"
 CONFIG = ROOT / "pyproject.toml"
@@ -32,7 +34,7 @@ def lint_imports(path: Path) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
 

@@ -28,6 +28,7 @@ import pytest
 
 from ketamine_care.testing.migrated import migrated_postgres
 from ketamine_care.testing.servers import console, health, start_serve
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
 
 pytestmark = [
     pytest.mark.database_engine,
@@ -126,7 +127,7 @@ def deployment(tmp_path: Path):
             check=True,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=SUBPROCESS_TIMEOUT_S,
         )
         for _ in range(2):
             servers.append(start_serve(env, workers=1))

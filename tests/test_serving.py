@@ -20,6 +20,7 @@ import pytest
 
 from ketamine_care.testing.migrated import migrated_sqlite_file
 from ketamine_care.testing.servers import console, start_serve
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
 
 pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
 
@@ -89,7 +90,7 @@ def test_serve_refuses_a_worker_count_below_one(environment):
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
     assert result.returncode != 0
     assert "--workers must be at least 1" in result.stderr
@@ -105,7 +106,11 @@ def test_a_worker_loads_the_urls_then_freezes_what_it_loaded(environment):
         "print(gc.get_freeze_count(), 'url_patterns' in vars(get_resolver()))\n"
     )
     result = subprocess.run(
-        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
     assert result.returncode == 0, result.stderr
     frozen, loaded = result.stdout.split()

@@ -14,6 +14,7 @@ from ketamine_care.config.env import (
     with_postgres_settings,
     with_prepared_statements,
 )
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -34,7 +35,7 @@ def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         env={**base, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
 

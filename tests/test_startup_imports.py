@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
+
 HEAVY = ("pyarrow", "numpy", "fhir.resources")
 
 PROBE = """
@@ -27,7 +29,11 @@ def test_starting_the_app_imports_no_export_or_fhir_model_library():
         "DATABASE_URL": "sqlite:///:memory:",
     }
     probe = subprocess.run(
-        [sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
     assert probe.returncode == 0, probe.stderr[-2000:]
     modules = json.loads(probe.stdout.strip().splitlines()[-1])

@@ -17,6 +17,7 @@ from ketamine_care.audit.services import anchor_chains, chain_key, record
 from ketamine_care.audit.tests.test_anchors import AnchorTestCase, run
 from ketamine_care.audit.verify import verify_chain
 from ketamine_care.config.env import env_secrets
+from ketamine_care.testing.subprocesses import SUBPROCESS_TIMEOUT_S
 
 KEY_A = "first-audit-key-" + "a" * 32
 KEY_B = "second-audit-key-" + "b" * 32
@@ -106,7 +107,7 @@ def check_with(env: dict[str, str]) -> subprocess.CompletedProcess:
         env=base | env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=SUBPROCESS_TIMEOUT_S,
     )
 
 
