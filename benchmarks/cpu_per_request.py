@@ -23,10 +23,16 @@ and its administrations, vitals 20 %) could reach if CPU is the cap: (app + db C
 cost to both, which this leaves out, so the share through a server is lower.
 
 Usage: .venv/bin/python benchmarks/cpu_per_request.py [--repeat 60] [--warmup 5]
-           [--patients 10000] [--weeks 52] [--profile OPERATION]
+           [--patients 10000] [--weeks 52] [--profile OPERATION] [--search-shapes]
+           [--plan-cache-mode MODE]
 `--profile search|chart|administrations|vitals|vitals_late|healthz` prints cProfile's top functions
 over the repeats of one operation instead of the table (`PROFILE_LINES` of them, default 45);
 `--sql OPERATION` prints the SQL statements of one request.
+`--search-shapes` times each search shape of `_mixed_data.SEARCHES` as an operation of its own
+(beside `/healthz`), with its number of matches, instead of the mixed table.
+`--plan-cache-mode force_generic_plan|force_custom_plan|auto` sets PostgreSQL's
+`plan_cache_mode` on this process's connection first: how the prepared statements would run
+if each were planned once, or every time.
 Uses DATABASE_URL when it points at PostgreSQL, otherwise starts a durable throwaway cluster.
 """
 
@@ -59,6 +65,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--profile", default="", help="cProfile one operation")
     parser.add_argument("--sql", default="", help="print the SQL of one request of an operation")
+    parser.add_argument("--search-shapes", action="store_true", help="each search shape alone")
+    parser.add_argument("--plan-cache-mode", default="", help="SET plan_cache_mode first")
     args = parser.parse_args()
     stop = start_django()
     try:
@@ -89,6 +97,11 @@ def run(args) -> None:
     )
     print(f"   seeded in {time.perf_counter() - started:.0f} s: {args.patients:,} patients, "
           f"charts with {args.weeks} weeks of 3 scales, sessions in monitoring")  # fmt: skip
+    if args.plan_cache_mode:
+        set_plan_cache_mode(args.plan_cache_mode)
+    if args.search_shapes:
+        search_shapes(ward, args)
+        return
     calls = operations(ward)
     if args.profile:
         profile(calls[args.profile], args)
@@ -174,6 +187,43 @@ def operations(ward) -> dict:
         "vitals_late": vitals_late,
         "healthz": get("/healthz"),
     }
+
+
+def set_plan_cache_mode(mode: str) -> None:
+    """PostgreSQL's `plan_cache_mode` for this process's connection (the one that answers)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('plan_cache_mode', %s, false)", [mode])
+    print(f"   plan_cache_mode = {mode}")
+
+
+def search_shapes(ward, args) -> None:
+    """CPU per request of each search shape alone, beside /healthz."""
+    from _mixed_data import SEARCHES
+    from django.test import Client
+
+    web = Client(HTTP_AUTHORIZATION=f"Bearer {ward.tokens[0]}", HTTP_X_FORWARDED_PROTO="https")
+
+    def search(query: str):
+        def call():
+            response = web.get("/api/v1/patients", {"q": query})
+            assert response.status_code == 200, response.content
+            return response
+
+        return call
+
+    calls = {f"search {query!r}": search(query) for query in SEARCHES}
+    calls["healthz"] = lambda: web.get("/healthz")
+    matches = {name: call().json()["count"] for name, call in calls.items() if name != "healthz"}
+    queries = {name: count_queries(call) for name, call in calls.items()}
+    cpu, db = timed_rounds(calls, args.repeat, args.warmup)
+    print(f"{'operation':<22} {'CPU ms/request (process_time)':<60} {'queries':>7} "
+          f"{'db ms':>6} {'matches':>8}")  # fmt: skip
+    for name in calls:
+        print(f"{name:<22} {Timing.of(cpu[name])!s:<60} {queries[name]:>7} {db[name]:>6.2f} "
+              f"{matches.get(name, ''):>8}")  # fmt: skip
+    print(machine_load())
 
 
 def count_queries(call) -> int:
