@@ -139,7 +139,10 @@ def _judge(key: str, item: dict[str, Any], facts: PreCheckFacts, now: datetime) 
         return MISSING, "No pregnancy test result recorded."
     simple = {
         "weight_today": (facts.weight_today, "Record today's weight."),
-        "baseline_vitals": (facts.baseline_vitals, "Record a blood pressure before dosing."),
+        "baseline_vitals": (
+            facts.baseline_vitals,
+            "Record a blood pressure before dosing, both systolic and diastolic.",
+        ),
         "escort": (facts.escort_confirmed, "Confirm the escort and transport home."),
         "consent": (facts.consent_on_file, "Confirm consent is on file."),
         "concomitant_meds": (facts.concomitant_recorded, "Record medications taken today."),

@@ -272,7 +272,11 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
     checks = PreSessionChecks.objects.filter(session=session).first()
     definition = definition_for(session.protocol_version)
     valid, message = screening_status(session)
-    baseline = session.readings.filter(bp_systolic_mmhg__isnull=False)
+    # A baseline is a whole blood pressure: the hold rule before dosing reads both numbers
+    # (systolic 180 or diastolic 110), and half a pair cannot show the other is below its line.
+    baseline = session.readings.filter(
+        bp_systolic_mmhg__isnull=False, bp_diastolic_mmhg__isnull=False
+    )
     if session.dose_started_at is not None:
         baseline = baseline.filter(measured_at__lt=session.dose_started_at)
     facts = prechecks.PreCheckFacts(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketamine_care.protocols.library import load_definition
+from ketamine_care.protocols.library import list_protocol_ids, load_definition
 from ketamine_care.treatment_sessions.adapter import monitoring_from_protocol
 from ketamine_care.treatment_sessions.cadence import BpDue, Cadence, next_bp_due
 
@@ -71,3 +71,14 @@ def test_a_clinic_interval_fills_a_route_without_one() -> None:
     assert monitoring_from_protocol(definition).cadence.empty
     filled = monitoring_from_protocol(definition, clinic_interval_min=5).cadence
     assert next_bp_due(filled, [0], 12) == BpDue(due_minute=5, late_min=7)
+
+
+@pytest.mark.parametrize("protocol_id", list_protocol_ids())
+def test_every_protocol_has_a_recording_interval_or_asks_the_clinic_for_one(protocol_id):
+    # An overdue reading is a warning on the floor view (the protocol's cadence). A protocol
+    # whose data give no interval would otherwise never call a reading overdue: the clinic
+    # must set one when it activates the protocol.
+    definition = load_definition(protocol_id)
+    # The cadence does not depend on age; an age-banded protocol needs one to load its rules.
+    if monitoring_from_protocol(definition, age_years=14).cadence.empty:
+        assert "monitoring.vitals_cadence.interval" in definition.clinic_must_set

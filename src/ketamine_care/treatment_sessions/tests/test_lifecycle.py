@@ -50,6 +50,38 @@ class LifecycleTests(ClinicTestCase):
         self.assertIn("pre_checks.weight_today", caught.exception.fields)
         self.assertIn("pre_checks.baseline_vitals", caught.exception.fields)
 
+    def test_half_a_blood_pressure_is_not_a_baseline(self):
+        # The hold rule before dosing reads both numbers (systolic 180, diastolic 110): a
+        # systolic alone cannot show the diastolic is below its line.
+        session = screened_session(self.patient, self.version, self.prescriber)
+        services.check_in(session=session, actor=self.nurse)
+        services.start_pre_assessment(session=session, actor=self.nurse)
+
+        def baseline() -> tuple[str, str]:
+            result = {r.key: r for r in services.pre_check_results(session)}["baseline_vitals"]
+            return result.status, result.message
+
+        services.record_vitals(
+            session=session,
+            actor=self.nurse,
+            readings=[{"measured_at": ago(20), "bp_systolic_mmhg": 120, "heart_rate_bpm": 70}],
+        )
+        status, message = baseline()
+        self.assertNotIn(status, ("met", "overridden"))
+        self.assertIn("both systolic and diastolic", message)
+        services.record_vitals(
+            session=session,
+            actor=self.nurse,
+            readings=[{"measured_at": ago(15), "bp_diastolic_mmhg": 80, "heart_rate_bpm": 70}],
+        )
+        self.assertNotEqual(baseline()[0], "met")  # two halves in two readings are not a pair
+        services.record_vitals(
+            session=session,
+            actor=self.nurse,
+            readings=[{"measured_at": ago(10), "bp_systolic_mmhg": 124, "bp_diastolic_mmhg": 78}],
+        )
+        self.assertEqual(baseline()[0], "met")
+
     def test_an_overridable_check_can_be_overridden_with_a_reason(self):
         session = screened_session(self.patient, self.version, self.prescriber)
         services.check_in(session=session, actor=self.nurse)

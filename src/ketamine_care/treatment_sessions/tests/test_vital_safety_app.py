@@ -203,7 +203,10 @@ class AgeFromTheRecordTests(ClinicTestCase):
             clinic=cls.clinic,
             protocol_id="pediatric-procedural-sedation",
             actor=cls.medical_director,
-            clinic_values={"monitoring.min_observation_min": 60},
+            clinic_values={
+                "monitoring.min_observation_min": 60,
+                "monitoring.vitals_cadence.interval": 5,
+            },
         )
 
     def session_for(self, date_of_birth):
