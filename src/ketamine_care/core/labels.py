@@ -40,6 +40,7 @@ SETTING = "setting"
 INDICATION = "indication"
 PHASE = "phase"
 INSTRUMENT = "instrument"
+SCORE_FLAG = "score_flag"  # a flag a score carries besides its safety flags (audit_c_positive)
 EVIDENCE = "evidence"
 
 # Comparison words, for rule conditions and alert thresholds: "systolic above 140".

@@ -26,13 +26,37 @@ def _parser() -> argparse.ArgumentParser:
         epilog="For cssrs_screener give seven answers: Q1 Q2 Q3 Q4 Q5 Q6 and Q6-within-3-months, "
         "each 0 or 1 (Q3-Q5 as 0 when Q2 is 0). For tlfb give the sex for the heavy-day line "
         "(male or female, or 1 or 2), then the standard drinks on each day of the window, "
-        "oldest first, e.g. 'tlfb female 0 0 4 2 0 6 0'. Instruments: " + ", ".join(list_codes()),
+        "oldest first, e.g. 'tlfb female 0 0 4 2 0 6 0'. For audit_c the positive screen's "
+        "cut-off depends on the sex: give it first (male or female, e.g. 'audit_c female 1 1 1') "
+        "or with --sex; without male or female the stricter cut-off applies. Instruments: "
+        + ", ".join(list_codes()),
     )
     parser.add_argument("code", help="instrument code, e.g. phq9")
     # Strings, not ints: a bad token must produce our item-naming message, not argparse's.
     parser.add_argument("answers", nargs="*", help="item values in item order")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument(
+        "--sex",
+        choices=SEXES,
+        help="the patient's recorded sex, for a screen whose cut-off depends on it (audit_c)",
+    )
     return parser
+
+
+SEXES = ("male", "female", "other", "unknown")
+
+
+def _sex_and_answers(definition, args) -> tuple[str | None, list[str]]:
+    """The sex for a sex-dependent screen: --sex, or a leading sex word as for tlfb."""
+    answers = list(args.answers)
+    if definition.screen is None:
+        return args.sex, answers
+    first = answers[0].strip().lower() if answers else ""
+    if first in SEXES:
+        if args.sex is not None and args.sex != first:
+            raise AnswerError(None, ", ".join(SEXES), f"two sexes given: {first} and {args.sex}")
+        return first, answers[1:]
+    return args.sex, answers
 
 
 def _human(result: ScoreResult, definition) -> str:
@@ -46,6 +70,9 @@ def _human(result: ScoreResult, definition) -> str:
         lines.append(f"  subscale {sub}: {value}")
     if result.risk is not None:
         lines.append(f"  risk: {result.risk}")
+    if result.screen is not None:
+        outcome = "positive" if result.screen.positive else "negative"
+        lines.append(f"  screen: {outcome} ({result.screen.cut_off})")
     lines.append(f"  flags: {', '.join(result.flags) if result.flags else 'none'}")
     return "\n".join(lines) + "\n"
 
@@ -56,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_intermixed_args(list(sys.argv[1:] if argv is None else argv))
     try:
         definition = load_definition(args.code)
-        result = score(definition, args.answers)
+        sex, answers = _sex_and_answers(definition, args)
+        result = score(definition, answers, sex=sex)
     except UnknownInstrument as exc:
         sys.stderr.write(f"ketamine-care score: error: {exc}\n")
         return EXIT_USAGE

@@ -30,6 +30,7 @@ from ketamine_care.instruments.definition_parts import (
     LoincCodes,
     SafetyFlag,
     ScoringMethod,
+    SexScreen,
     Subscale,
     TotalRange,
     Triage,
@@ -63,6 +64,7 @@ class InstrumentDefinition(_Frozen):
     banding: Banding | None = None
     safety_flags: tuple[SafetyFlag, ...] = ()
     triage: Triage | None = None
+    screen: SexScreen | None = None
     calendar: Calendar | None = None
     response: Convention | None = None
     remission: Convention | None = None
@@ -103,6 +105,7 @@ class InstrumentDefinition(_Frozen):
         self._check_method()
         self._check_total_range()
         self._check_bands()
+        self._check_screen()
         return self
 
     def _check_codes(self) -> None:
@@ -176,6 +179,17 @@ class InstrumentDefinition(_Frozen):
         names = [b.name for b in bands]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.code}: band names must be unique")
+
+    def _check_screen(self) -> None:
+        if self.screen is None:
+            return
+        if self.total_range is None or self.scoring_method != "sum":
+            raise ValueError(f"{self.code}: a screen needs a summed total")
+        low, high = self.total_range.min, self.total_range.max
+        if not all(low < cut <= high for cut in self.screen.min_total.values()):
+            raise ValueError(f"{self.code}: screen cut-offs must lie above {low} and up to {high}")
+        if self.screen.flag in {f.flag for f in self.safety_flags}:
+            raise ValueError(f"{self.code}: the screen's flag is also a safety flag")
 
 
 def possible_total_range(definition: InstrumentDefinition) -> tuple[int, int] | None:

@@ -109,6 +109,33 @@ class SafetyFlag(_Frozen):
     evidence: Evidence
 
 
+# The patient sexes a screen's cut-offs are given for (the record's `male` / `female`).
+ScreenSex = Literal["male", "female"]
+
+
+class SexScreen(_Frozen):
+    """A positive screen on the total whose cut-off depends on the patient's sex: positive
+    when the total is at least `min_total[sex]`. A sex that is not given, or neither male nor
+    female, gets the lowest (stricter) cut-off, so an unknown sex never hides a positive."""
+
+    flag: str
+    label: str
+    min_total: dict[ScreenSex, int]
+    source: str
+    evidence: Evidence
+
+    @model_validator(mode="after")
+    def _both_sexes(self) -> SexScreen:
+        if set(self.min_total) != {"male", "female"}:
+            raise ValueError(f"screen {self.flag}: give a cut-off for male and for female")
+        return self
+
+    @property
+    def strictest(self) -> int:
+        """The cut-off used when the sex is not known: the lowest one."""
+        return min(self.min_total.values())
+
+
 class TriageRule(_Frozen):
     """Assign `risk` when all items of any one group are answered yes (1)."""
 

@@ -21,3 +21,8 @@ def register() -> None:
 
     names = {code: load_definition(code).name for code in list_codes()}
     core_labels.register_labels(core_labels.INSTRUMENT, names)
+    # A screen's flag (audit_c_positive) by its words ("Positive AUDIT-C screen").
+    screens = [load_definition(code).screen for code in list_codes()]
+    core_labels.register_labels(
+        core_labels.SCORE_FLAG, {s.flag: s.label for s in screens if s is not None}
+    )

@@ -61,9 +61,12 @@ def _preview_calendar(definition: InstrumentDefinition, raw: Mapping[str, object
     return Preview(definition.code, len(definition.items), answered, None, (), result, errors)
 
 
-def preview(definition: InstrumentDefinition, raw: Mapping[str, object]) -> Preview:
+def preview(
+    definition: InstrumentDefinition, raw: Mapping[str, object], *, sex: str | None = None
+) -> Preview:
     """Answered count, running total (summed methods only), item flags already raised, and the
-    full ScoreResult once every item is answered validly."""
+    full ScoreResult once every item is answered validly. `sex`: the patient's recorded sex,
+    for a screen whose cut-off depends on it (AUDIT-C); a screen waits for a complete form."""
     if definition.calendar is not None:
         return _preview_calendar(definition, raw)
     values, errors = _parse(definition, raw)
@@ -76,7 +79,7 @@ def preview(definition: InstrumentDefinition, raw: Mapping[str, object]) -> Prev
     result = None
     if len(values) == len(definition.items) and not errors:
         try:
-            result = score(definition, [values[i] for i in definition.item_ids])
+            result = score(definition, [values[i] for i in definition.item_ids], sex=sex)
         except AnswerError as exc:
             errors[exc.item_id or "answers"] = exc.message
     return Preview(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .definition import InstrumentDefinition, Item
+from .definition_parts import SexScreen
 from .tlfb import flatten, summarise
 
 Number = int | float
@@ -37,6 +38,46 @@ class AnswerError(ValueError):
 
 
 @dataclass(frozen=True)
+class ScreenOutcome:
+    """A sex-dependent positive screen (AUDIT-C): the result and the cut-off that decided it.
+
+    `sex` is the sex the cut-off was chosen for: "male", "female", or what else was given
+    ("other", "unknown"; "unknown" when nothing was), which gets the stricter cut-off.
+    """
+
+    flag: str
+    positive: bool
+    sex: str
+    min_total: int
+    cut_off: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "flag": self.flag,
+            "positive": self.positive,
+            "sex": self.sex,
+            "min_total": self.min_total,
+            "cut_off": self.cut_off,
+        }
+
+
+_SEX_WORDS = {"male": "men", "female": "women"}
+
+
+def screen_outcome(screen: SexScreen, total: int, sex: str | None) -> ScreenOutcome:
+    """Positive when `total` reaches the cut-off for `sex`; a sex that is not male or female
+    (not given, "other", "unknown") gets the stricter, lower cut-off, and `cut_off` says so."""
+    given = (sex or "").strip().lower() or "unknown"
+    if given in screen.min_total:
+        cut = screen.min_total[given]  # type: ignore[index]
+        words = f"total {cut} or more for {_SEX_WORDS[given]}"
+    else:
+        cut = screen.strictest
+        words = f"total {cut} or more: sex not recorded as male or female, so the stricter cut-off"
+    return ScreenOutcome(screen.flag, total >= cut, given, cut, words)
+
+
+@dataclass(frozen=True)
 class ScoreResult:
     """One scored administration. `total` is None for triage instruments (C-SSRS)."""
 
@@ -48,10 +89,12 @@ class ScoreResult:
     flags: tuple[str, ...] = ()
     risk: str | None = None
     item_values: dict[str, int] = field(default_factory=dict)
+    screen: ScreenOutcome | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The CLI / API contract object (keys and order fixed)."""
-        return {
+        """The CLI / API contract object (keys and order fixed). `screen` is added, last, only
+        for an instrument with a sex-dependent screen (AUDIT-C)."""
+        shown: dict[str, Any] = {
             "instrument": self.instrument,
             "version": self.version,
             "total": self.total,
@@ -60,6 +103,9 @@ class ScoreResult:
             "flags": list(self.flags),
             "risk": self.risk,
         }
+        if self.screen is not None:
+            shown["screen"] = self.screen.as_json()
+        return shown
 
 
 def _item_label(position: int, item: Item) -> str:
@@ -213,24 +259,38 @@ def _subscales(definition: InstrumentDefinition, values: Mapping[str, Any]) -> d
     return {s.name: sum(values[i] for i in s.items) for s in definition.subscales}
 
 
-def score(definition: InstrumentDefinition, answers: Sequence[Number | str]) -> ScoreResult:
+def score(
+    definition: InstrumentDefinition,
+    answers: Sequence[Number | str],
+    *,
+    sex: str | None = None,
+) -> ScoreResult:
     """Score one administration; `answers` are item values in item order.
 
     Units: points on the instrument's own scale. Method, ranges, bands, subscales, safety
-    flags and triage rules come from the definition file, each citing its source
-    (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). Raises AnswerError on a wrong count,
-    an out-of-range value or a broken skip rule.
+    flags, triage rules and sex-dependent screens come from the definition file, each citing
+    its source (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). `sex` is the patient's
+    recorded sex ("male", "female", "other", "unknown" or None), read only by a screen
+    (AUDIT-C); other than male or female it gets the screen's stricter cut-off. Raises
+    AnswerError on a wrong count, an out-of-range value or a broken skip rule.
     """
     values = validate_answers(definition, answers)
     total = _total(definition, values)
     risk = _risk(definition, values)
+    flags = _flags(definition, values, risk)
+    screen = None
+    if definition.screen is not None and total is not None:
+        screen = screen_outcome(definition.screen, total, sex)
+        if screen.positive:
+            flags = (*flags, screen.flag)
     return ScoreResult(
         instrument=definition.code,
         version=definition.version,
         total=total,
         band=_band(definition, total),
         subscales=_subscales(definition, values),
-        flags=_flags(definition, values, risk),
+        flags=flags,
         risk=risk,
         item_values=values,
+        screen=screen,
     )

@@ -93,7 +93,8 @@ def _definition_to_use(
 
 def rescore(administration: Administration) -> ScoreResult:
     """Score a stored administration again with the definition version it was scored with
-    (current or archived), e.g. to check old data after a definition changed."""
+    (current or archived), e.g. to check old data after a definition changed. A screen whose
+    cut-off depends on the sex (AUDIT-C) reads the patient's sex as recorded now."""
     try:
         used = definition(administration.instrument_code, administration.definition_version)
     except UnknownInstrumentVersion as exc:
@@ -107,7 +108,9 @@ def rescore(administration: Administration) -> ScoreResult:
                 f"{administration.instrument_code} {administration.definition_version} as "
                 "shipped now differs from the definition this administration was scored with."
             )
-    return score(used, [administration.answers.get(i) for i in used.item_ids])
+    answers = [administration.answers.get(i) for i in used.item_ids]
+    sex = administration.patient.sex if used.screen is not None else None
+    return score(used, answers, sex=sex)
 
 
 def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list[Any]:
@@ -125,11 +128,14 @@ def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list
     return [answers[i] for i in definition.item_ids]
 
 
-def check_and_score(definition: InstrumentDefinition, answers: Answers) -> ScoreResult:
-    """Score with the pure scorer; an unscorable answer set becomes a 422 naming the item."""
+def check_and_score(
+    definition: InstrumentDefinition, answers: Answers, *, sex: str | None = None
+) -> ScoreResult:
+    """Score with the pure scorer; an unscorable answer set becomes a 422 naming the item.
+    `sex`: the patient's recorded sex, for a screen whose cut-off depends on it (AUDIT-C)."""
     ordered = _ordered_answers(definition, answers)
     try:
-        return score(definition, ordered)
+        return score(definition, ordered, sex=sex)
     except AnswerError as exc:
         field = exc.item_id or "answers"
         raise ValidationFailed(exc.message, fields={field: exc.message}) from exc
@@ -168,7 +174,9 @@ def record_administration(
     `content`); without it, the pin of the patient's current care is looked up
     (`pinned_definition_for`). The row records the definition's code, version and digest.
 
-    The raised alerts are on `administration.raised_alerts` for the caller to show.
+    The raised alerts are on `administration.raised_alerts` for the caller to show. A screen
+    whose cut-off depends on the sex (AUDIT-C) reads the patient's recorded sex; a positive
+    screen is a flag on the row, not an alert.
     """
     if not patient.is_active:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
@@ -177,7 +185,7 @@ def record_administration(
     if pinned_definition is None:
         pinned_definition = pinned_definition_for(patient, instrument_code)
     used, digest = _definition_to_use(instrument_code, pinned_definition)
-    result = check_and_score(used, answers)
+    result = check_and_score(used, answers, sex=patient.sex)
     when = administered_at or timezone.now()
     _check_time(time_point, follow_up_day, when)
     with transaction.atomic():

@@ -34,18 +34,28 @@ def _definition_or_none(code: str | None):
         return None
 
 
-def _score_card(definition, form) -> dict:
-    found = preview(definition, form.raw_answers())
+def _score_card(definition, form, patient) -> dict:
+    # The patient's recorded sex picks a sex-dependent screen's cut-off (AUDIT-C).
+    found = preview(definition, form.raw_answers(), sex=patient.sex)
     bands = {b.name: b.label for b in definition.banding.bands} if definition.banding else {}
     band = found.result.band if found.result else None
-    return {"preview": found, "definition": definition, "band_label": bands.get(band, "")}
+    screen = found.result.screen if found.result else None
+    # A positive screen is a screening result shown with the score, not a safety flag.
+    safety = [f for f in found.flags if screen is None or f != screen.flag]
+    return {
+        "preview": found,
+        "definition": definition,
+        "band_label": bands.get(band, ""),
+        "screen": screen,
+        "safety_flags": safety,
+    }
 
 
 def _entry_context(patient, definition, form) -> dict:
     context = {"patient": patient, "definition": definition, "form": form, "embedded": True}
     context["pick"] = InstrumentPickForm(initial={"instrument": getattr(definition, "code", "")})
     if definition is not None:
-        context.update(_score_card(definition, form))
+        context.update(_score_card(definition, form, patient))
     return context
 
 
@@ -69,12 +79,12 @@ def entry_form(request, patient_id):
 @clinic_required(RECORD)
 @require_POST
 def preview_score(request, patient_id):
-    access_patient(request.membership, patient_id, RECORD)
+    patient = access_patient(request.membership, patient_id, RECORD)
     definition = _definition_or_none(request.POST.get("instrument"))
     if definition is None:
         return render(request, "instruments/score_card.html", {"definition": None})
     form = AdministrationForm(definition, request.POST)
-    return render(request, "instruments/score_card.html", _score_card(definition, form))
+    return render(request, "instruments/score_card.html", _score_card(definition, form, patient))
 
 
 @clinic_required(RECORD)

@@ -18,7 +18,8 @@ CASES = [
 
 @pytest.mark.parametrize("code,example", CASES)
 def test_example_scores_as_expected(code: str, example: dict[str, Any]) -> None:
-    result = score(load_definition(code), example["answers"]).as_json()
+    # "sex": the patient's recorded sex, for a screen whose cut-off depends on it (AUDIT-C).
+    result = score(load_definition(code), example["answers"], sex=example.get("sex")).as_json()
     assert result == {
         "instrument": code,
         "version": load_definition(code).version,

@@ -9,6 +9,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
+from ketamine_care.core import labels as core_labels
 from ketamine_care.instruments.models import Source, TimePoint
 
 register = template.Library()
@@ -47,6 +48,20 @@ def words(value) -> str:
     return str(value or "").replace("_", " ")
 
 
+def flag_words(flags) -> str:
+    """A score's flags in the clinic's words: a screen's flag by its label ("Positive AUDIT-C
+    screen"), a safety flag as before ("suicidality")."""
+    named = core_labels.labels(core_labels.SCORE_FLAG)
+    return ", ".join(named.get(f) or words(f) for f in flags or ())
+
+
+@register.filter
+def screen_labels(flags) -> list[str]:
+    """The labels of the screens a score's flags report positive (AUDIT-C), for a badge."""
+    named = core_labels.labels(core_labels.SCORE_FLAG)
+    return [named[f] for f in flags or () if f in named]
+
+
 # Long series (five years of weekly ratings) are rendered here rather than in template loops:
 # format_html_join over 1,000+ rows is several times faster than {% for %}, and it escapes
 # every value it is given.
@@ -71,7 +86,7 @@ def _cells(a) -> tuple:
         point = f"Follow-up day {a.follow_up_day}"
     total = "—" if a.total is None else a.total
     band = words(a.band) or (f"risk {a.risk}" if a.risk else "")
-    flags = words(", ".join(a.flags))
+    flags = flag_words(a.flags)
     return when, point, total, band, flags, _SOURCES.get(a.source, a.source)
 
 
