@@ -226,6 +226,7 @@ class DrugClass(models.TextChoices):
     TCA = "tca", "Tricyclic antidepressant"
     ATYPICAL_ANTIDEPRESSANT = "atypical_antidepressant", "Atypical antidepressant"
     OPIOID_ANTAGONIST = "opioid_antagonist", "Opioid antagonist (e.g. naltrexone)"
+    THYROID_MEDICATION = "thyroid_medication", "Thyroid medication (e.g. levothyroxine)"
     OTHER = "other", "Other"
 
 

@@ -78,6 +78,7 @@ DRUG_CLASSES = {
     "tca": "Tricyclic antidepressant",
     "atypical_antidepressant": "Atypical antidepressant",
     "opioid_antagonist": "Opioid antagonist",
+    "thyroid_medication": "Thyroid medication",
     "other": "Other medication",
 }
 

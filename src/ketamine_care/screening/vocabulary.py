@@ -82,6 +82,7 @@ MedicationClass = Literal[
     "tca",
     "atypical_antidepressant",
     "opioid_antagonist",
+    "thyroid_medication",
     "other",
 ]
 

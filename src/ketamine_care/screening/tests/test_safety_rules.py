@@ -309,3 +309,22 @@ def test_iv_protocols_keep_the_shared_psychosis_rule():
 def test_bipolar_with_psychotic_features_is_excluded(protocol):
     facts = clean_facts(protocol, diagnoses=["bipolar_psychotic_features"])
     _check(protocol, facts, "psychosis.mdd_psychotic_features", "ineligible")
+
+
+THYROID_MEDICATIONS = [
+    {"name": "levothyroxine", "class": "other"},  # the class the drug data gives decides
+    {"name": "Liothyronine", "class": "other"},
+    {"name": "methimazole", "class": "other"},
+    {"name": "propylthiouracil", "class": "other"},
+    {"name": "a thyroid tablet", "class": "thyroid_medication"},  # the class as declared
+]
+
+
+@pytest.mark.parametrize("medication", THYROID_MEDICATIONS, ids=lambda m: m["name"])
+@pytest.mark.parametrize("protocol", [*PSYCHIATRIC, *ED])
+def test_thyroid_medication_is_a_caution_like_thyroid_disease(protocol, medication):
+    # ACEP's relative contraindication is "thyroid disease or thyroid medication": the
+    # medication list alone must raise it, with no history word.
+    psychiatric, emergency = HISTORY["thyroid_disease"]
+    rule, severity = emergency if protocol in ED else psychiatric
+    _check(protocol, _add_meds(protocol, medication), rule, severity)
