@@ -68,6 +68,29 @@ def test_sessions_of_unknown_dose_are_counted_beside_the_mg(tmp_path, capsys):
     assert "- 2 sessions in the last 30 days without a recorded dose" in out
 
 
+REQUIRED = {"bladder_review", "liver_tests", "cognitive_screen", "misuse_review", "exposure_review"}
+WEEKLY_YEAR = history_json([(0, 30), (357, 10)], [(7 * w, 40) for w in range(52)], 7)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        "iv-ketamine-bipolar-depression",
+        "iv-ketamine-suicidal-ideation",
+        "esketamine-mdsi-label",
+        "iv-ketamine-ocd",
+        "iv-ketamine-trd",
+    ],
+)
+def test_a_year_of_weekly_sessions_lists_every_check_overdue(tmp_path, capsys, protocol):
+    code, out, err = run(tmp_path, capsys, WEEKLY_YEAR, "--json", protocol=protocol)
+    assert code == 0, err
+    due = json.loads(out)["surveillance_due"]
+    assert {item["key"] for item in due} == REQUIRED
+    assert all(item["status"] == "overdue" for item in due)
+    assert not any("default schedule" in item["reason"] for item in due)  # its own block
+
+
 def test_the_same_history_gives_the_same_review(tmp_path, capsys):
     first = run(tmp_path, capsys, GOOD, "--json")[1]
     shuffled = dict(GOOD, administrations=list(reversed(GOOD["administrations"])))

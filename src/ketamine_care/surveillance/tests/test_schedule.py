@@ -67,12 +67,30 @@ def block(**interval) -> Surveillance:
     )
 
 
-def test_maintenance_protocols_carry_a_schedule_and_single_episodes_none():
-    for protocol_id in ("esketamine-trd-label", "iv-ketamine-trd", "sc-ketamine-anxiety"):
+SINGLE_EPISODES = {"ed-procedural-sedation", "ed-severe-agitation", "pediatric-procedural-sedation"}
+
+
+def _without_item_sources(block: Surveillance) -> dict:
+    data = block.model_dump(mode="json")
+    for item in data["items"]:
+        item.pop("source")
+    return data
+
+
+def test_every_repeated_dosing_protocol_carries_the_schedule_and_single_episodes_none():
+    default = _without_item_sources(default_schedule())
+    for protocol_id in list_protocol_ids():
         definition = load_definition(protocol_id)
-        assert definition.version == "1.1.0"
+        if protocol_id in SINGLE_EPISODES:
+            assert definition.schedule.kind == "single_episode"
+            assert definition.surveillance is None
+            continue
+        assert definition.schedule.kind == "course", protocol_id
+        assert definition.version == "1.1.0", protocol_id
         keys = {item.key for item in definition.surveillance.items}
         assert REQUIRED | {"urine_drug_screen"} == keys
+        # The same checks, intervals and thresholds everywhere (only a source's words differ).
+        assert _without_item_sources(definition.surveillance) == default, protocol_id
     assert schedule_for("ed-procedural-sedation") is None
     assert (
         surveillance_due("ed-procedural-sedation", doses=weekly(52), last_done={}, today=TODAY)
