@@ -48,8 +48,11 @@ states: {" | ".join(STATES)}
 actions: {" | ".join(ACTIONS)}
 output (--json): {{"protocol", "state", "recommendation": {{"action", "reasons": [{{"rule",
   "message", "source"}}]}}, "exposure": {{"sessions_last_30_days", "mg_last_30_days",
-  "sessions_last_365_days", "mg_last_365_days"}}, "surveillance_due": [{{"key", "label",
-  "due_on", "status", "reason", "source"}}]}}
+  "sessions_last_365_days", "mg_last_365_days", "sessions_without_mg_last_30_days",
+  "sessions_without_mg_last_365_days"}}, "surveillance_due": [{{"key", "label", "due_on",
+  "status", "reason", "source"}}]}}
+  (sessions_without_mg_*: sessions with dose_mg null, counted as sessions and not in the mg,
+  which are then a lower bound)
 exit status: 0 for any recommendation; 2 for bad input (the message names the field).
 """
 
@@ -122,6 +125,11 @@ def _human(review: CourseReview) -> str:
         f"{exposure['sessions_last_365_days']} sessions / "
         f"{exposure['mg_last_365_days']:g} mg in 365 days"
     )
+    lines.extend(f"- {note}" for note in review.exposure.notes())
+    if review.default_schedule:
+        lines.append(
+            "Surveillance schedule: the protocol sets none, so the default schedule applies"
+        )
     if not review.due:
         lines.append("Surveillance due: none")
     for item in review.due:

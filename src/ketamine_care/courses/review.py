@@ -7,8 +7,14 @@ The JSON contract of `ketamine-care course-review --json` (keys are never rename
      "recommendation": {"action": "extend_interval",
                         "reasons": [{"rule", "message", "source"}, ...]},
      "exposure": {"sessions_last_30_days", "mg_last_30_days",
-                  "sessions_last_365_days", "mg_last_365_days"},
+                  "sessions_last_365_days", "mg_last_365_days",
+                  "sessions_without_mg_last_30_days", "sessions_without_mg_last_365_days"},
      "surveillance_due": [{"key", "label", "due_on", "status", "reason", "source"}, ...]}
+
+The mg figures add up the known doses only: `sessions_without_mg_*` count the sessions of the
+same window whose dose is unknown, so a non-zero count makes the mg a lower bound. The
+surveillance follows the protocol's schedule; a course protocol without one is followed with
+the default schedule and each item's reason says so (never "nothing due").
 
 "Today" is the latest date in the history unless the caller gives one, so the same history
 always gives the same review.
@@ -24,7 +30,7 @@ from ketamine_care.courses.recommend import Recommendation, recommend
 from ketamine_care.courses.rules import CourseRules
 from ketamine_care.courses.state import CourseState, course_state
 from ketamine_care.surveillance.exposure import Dose, Exposure, cumulative_exposure
-from ketamine_care.surveillance.schedule import DueItem, surveillance_due
+from ketamine_care.surveillance.schedule import DueItem, due_items
 
 
 @dataclass(frozen=True)
@@ -34,13 +40,14 @@ class CourseReview:
     recommendation: Recommendation
     exposure: Exposure
     due: tuple[DueItem, ...]
+    default_schedule: bool = False  # the protocol carries no schedule: the default applies
 
     def as_json(self) -> dict:
         return {
             "protocol": self.protocol,
             "state": self.state.state,
             "recommendation": self.recommendation.as_dict(),
-            "exposure": self.exposure.as_dict(),
+            "exposure": self.exposure.as_report(),
             "surveillance_due": [item.as_dict() for item in self.due],
         }
 
@@ -52,11 +59,19 @@ def review_course(history: History, rules: CourseRules, today: date | None = Non
         raise ValueError("today: the history has no dates; give the review date")
     state = course_state(history, rules, day)
     doses = [Dose(day=s.day, mg=s.dose_mg) for s in history.sessions if s.day <= day]
-    due = surveillance_due(rules.protocol_id, doses=doses, last_done=history.last_done, today=day)
+    used = rules.surveillance
+    due = (
+        due_items(
+            used.block, doses=doses, last_done=history.last_done, today=day, default=used.default
+        )
+        if used.block is not None
+        else []
+    )
     return CourseReview(
         protocol=rules.protocol_id,
         state=state,
         recommendation=recommend(state, history, rules),
         exposure=cumulative_exposure(doses, today=day),
         due=tuple(due),
+        default_schedule=used.default,
     )

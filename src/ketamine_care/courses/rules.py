@@ -6,6 +6,9 @@
   becomes available (esketamine: weekly from week 5, every 2 weeks from week 9).
 - `outcomes/defaults.json`: the cut-offs of the secondary instruments (PHQ-9 < 5), loss of
   response (consecutive non-responses) and the SUSTAIN-1 relapse rule.
+- The protocol's long-term surveillance schedule (`surveillance.schedule.schedule_in_use`: the
+  definition's block, the default schedule for a course without one, none for a single
+  episode), so a review follows the clinic's copy of the schedule.
 - `courses/defaults.json`: what neither holds (stable remission, step-down stability,
   missed sessions, tolerance), each a labelled clinic-editable default with its source.
 """
@@ -30,6 +33,7 @@ from ketamine_care.instruments.definition import (
 from ketamine_care.outcomes.relapse import SustainedRelapseRule
 from ketamine_care.outcomes.rules import load_thresholds
 from ketamine_care.protocols.definition import ProtocolDefinition, ScheduleBlock, Threshold
+from ketamine_care.surveillance.schedule import ScheduleInUse, schedule_in_use
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.json")
 _OPS: dict[str, Callable[[float, float], bool]] = {"le": operator.le, "lt": operator.lt}
@@ -130,6 +134,7 @@ class CourseRules:
     loss_source: str
     relapse: dict[str, SustainedRelapseRule]
     defaults: CourseDefaults
+    surveillance: ScheduleInUse
 
     def longer_rung(self, every_days: int, course_day: int) -> Rung | None:
         """The next longer interval already available on `course_day`. The first maintenance
@@ -257,4 +262,5 @@ def course_rules(definition: ProtocolDefinition, path: Path | None = None) -> Co
         loss_source=shipped.loss_of_response.source,
         relapse=dict(shipped.relapse),
         defaults=load_defaults(path or DEFAULTS_PATH),
+        surveillance=schedule_in_use(definition),
     )

@@ -289,7 +289,8 @@ class ProtocolDefinition(Frozen):
     clinic_must_set: list[str] = Field(default_factory=list)
     # None: the shipped defaults (dosing/data/weight_plausibility.json) apply.
     weight_plausibility: WeightPlausibility | None = None
-    # None: no long-term surveillance (single episodes, induction-only research protocols).
+    # None: a single episode of care has no long-term surveillance; a course (repeated
+    # dosing) without a block is followed with surveillance/data/default_schedule.json.
     surveillance: Surveillance | None = None
     evidence: Evidence
     citations: list[Citation] = Field(min_length=1)

@@ -49,6 +49,16 @@ class Exposure:
             "mg_last_365_days": self.mg_last_365_days,
         }
 
+    def as_report(self) -> dict:
+        """The four figures and, beside the mg, how many sessions of each window have no
+        recorded dose (the `exposure` object of course reviews; non-zero: the mg total is a
+        lower bound)."""
+        return {
+            **self.as_dict(),
+            "sessions_without_mg_last_30_days": self.sessions_without_mg_last_30_days,
+            "sessions_without_mg_last_365_days": self.sessions_without_mg_last_365_days,
+        }
+
     def notes(self) -> list[str]:
         """Plain words for what the mg totals leave out (empty when every dose is known)."""
         notes = []

@@ -59,7 +59,8 @@ class SurveillanceCheck(PublicIdModel, TimestampedModel):
         max_length=16, choices=DrugScreenResult.choices, blank=True
     )
     drug_screen_detail = models.CharField(max_length=200, blank=True)
-    # Exposure review: the figures the clinician reviewed (exposure.as_dict()).
+    # Exposure review: the figures the clinician reviewed (exposure.as_report(): with the
+    # sessions whose dose was unknown; reviews stored before hold the four figures only).
     exposure = models.JSONField(default=dict, blank=True)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")

@@ -19,7 +19,12 @@ from ketamine_care.surveillance.exposure import (
     dose_trend,
 )
 from ketamine_care.surveillance.models import AlertStatus, SurveillanceAlert, SurveillanceCheck
-from ketamine_care.surveillance.schedule import DueItem, due_items, thresholds_for
+from ketamine_care.surveillance.schedule import (
+    DueItem,
+    due_items,
+    schedule_in_use,
+    thresholds_for,
+)
 from ketamine_care.treatment_sessions.models import TreatmentSession
 
 
@@ -54,12 +59,15 @@ def last_done(patient) -> dict[str, date]:
 class Protocol:
     protocol_id: str
     title: str
-    schedule: Surveillance | None
+    schedule: Surveillance | None  # None: a single episode of care, no surveillance
+    # True: the version carries no schedule, so the default one applies (fail safe).
+    default_schedule: bool = False
 
 
 def patient_protocol(patient) -> Protocol | None:
     """The surveillance block of the clinic's copy of the protocol the patient is on: the
-    newest active plan's, else the newest dosing session's (None: no course yet)."""
+    newest active plan's, else the newest dosing session's (None: no course yet). A
+    repeated-dosing copy without a block gets the default schedule (`schedule_in_use`)."""
     plan = (
         TreatmentPlan.objects.filter(patient=patient, status=PlanStatus.ACTIVE)
         .select_related("protocol_version")
@@ -78,7 +86,8 @@ def patient_protocol(patient) -> Protocol | None:
     if version is None:
         return None
     definition = version.parsed()
-    return Protocol(definition.id, definition.title, definition.surveillance)
+    used = schedule_in_use(definition)
+    return Protocol(definition.id, definition.title, used.block, used.default)
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,13 @@ def patient_surveillance(patient, clinic, today: date) -> PatientSurveillance:
     done = last_done(patient)
     if protocol is None or protocol.schedule is None:
         return PatientSurveillance(protocol, exposure, {}, [], done, trend)
-    due = due_items(protocol.schedule, doses=doses, last_done=done, today=today)
+    due = due_items(
+        protocol.schedule,
+        doses=doses,
+        last_done=done,
+        today=today,
+        default=protocol.default_schedule,
+    )
     thresholds = thresholds_for(protocol.schedule)
     return PatientSurveillance(protocol, exposure, thresholds, due, done, trend)
 

@@ -9,16 +9,26 @@ exposure reached one of the clinic's thresholds (`>=`; unset thresholds are not 
 Only checks due or overdue on `today` are returned, never future ones, sorted by due date
 then key. A check the clinic does not ask for (`required: false`, the urine drug screen
 by default) is left out unless the clinic's copy of the protocol requires it.
+
+Fail safe: a protocol of repeated dosing (a `course`) whose definition carries no block (a
+clinic's copy activated before its protocol shipped one) is never "nothing due": the default
+schedule (`data/default_schedule.json`, the same checks and intervals as the library's
+blocks) applies, and each item's reason says so. Only a single episode of care (the
+emergency and procedural protocols) has no surveillance.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
+from importlib import resources
 from typing import Literal
 
 from ketamine_care.core.bibliography import citations
+from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.definition_surveillance import (
     EXPOSURE_KEYS,
     Surveillance,
@@ -28,6 +38,7 @@ from ketamine_care.protocols.library import load_definition
 from ketamine_care.surveillance.exposure import Dose, Exposure, cumulative_exposure
 
 Status = Literal["due", "overdue"]
+DEFAULT_NOTE = "the protocol version sets no surveillance schedule, so the default schedule applies"
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,39 @@ class DueItem:
         }
 
 
+@cache
+def default_schedule() -> Surveillance:
+    """The schedule of a repeated-dosing protocol that carries none (see the module doc)."""
+    text = resources.files("ketamine_care.surveillance.data").joinpath("default_schedule.json")
+    data = json.loads(text.read_text(encoding="utf-8"))
+    data.pop("_about", None)
+    return Surveillance.model_validate(data)
+
+
+def repeated_dosing(definition: ProtocolDefinition) -> bool:
+    """Whether patients on `definition` can receive repeated doses: every protocol but a
+    single episode of care (a course of one planned infusion may still be repeated)."""
+    return definition.schedule.kind != "single_episode"
+
+
+@dataclass(frozen=True)
+class ScheduleInUse:
+    """The surveillance schedule a protocol definition is followed with. `block` None: a
+    single episode, no surveillance; `default` True: the definition carries no block, so the
+    default schedule applies (fail safe)."""
+
+    block: Surveillance | None
+    default: bool = False
+
+
+def schedule_in_use(definition: ProtocolDefinition) -> ScheduleInUse:
+    if definition.surveillance is not None:
+        return ScheduleInUse(definition.surveillance)
+    if repeated_dosing(definition):
+        return ScheduleInUse(default_schedule(), default=True)
+    return ScheduleInUse(None)
+
+
 def schedule_for(protocol_id: str) -> Surveillance | None:
     """The surveillance block of the shipped protocol (None when it has none). Raises
     `protocols.library.UnknownProtocol` (a KeyError naming the valid ids) for other ids."""
@@ -67,16 +111,22 @@ def surveillance_due(
 ) -> list[DueItem]:
     """The checks due or overdue on `today` for a patient on `protocol_id` (see the module
     doc). `schedule` replaces the shipped block (a clinic's edited copy of the protocol);
-    `exposure_thresholds` replaces the block's thresholds key by key."""
-    block = schedule if schedule is not None else schedule_for(protocol_id)
-    if block is None:
+    `exposure_thresholds` replaces the block's thresholds key by key. A repeated-dosing
+    protocol with no block is followed with the default schedule."""
+    used = (
+        ScheduleInUse(schedule)
+        if schedule is not None
+        else schedule_in_use(load_definition(protocol_id))
+    )
+    if used.block is None:
         return []
     return due_items(
-        block,
+        used.block,
         doses=doses,
         last_done=last_done,
         today=today,
         exposure_thresholds=exposure_thresholds,
+        default=used.default,
     )
 
 
@@ -115,8 +165,10 @@ def due_items(
     last_done: Mapping[str, date],
     today: date,
     exposure_thresholds: Mapping[str, float | None] | None = None,
+    default: bool = False,
 ) -> list[DueItem]:
-    """`surveillance_due` on a given surveillance block."""
+    """`surveillance_due` on a given surveillance block (`default`: the default schedule in
+    place of a missing block, said in each item's reason)."""
     thresholds = thresholds_for(block, exposure_thresholds)
     given = sorted((dose for dose in doses if dose.day <= today), key=lambda d: d.day)
     if not given:
@@ -130,8 +182,12 @@ def due_items(
         if item.key == "exposure_review":
             due = _exposure(item, due, given, last_done.get(item.key), thresholds, today)
         if due is not None:
-            found.append(due)
+            found.append(_defaulted(due) if default else due)
     return sorted(found, key=lambda d: (d.due_on, d.key))
+
+
+def _defaulted(item: DueItem) -> DueItem:
+    return replace(item, reason=f"{item.reason}; {DEFAULT_NOTE}")
 
 
 def _periodic(

@@ -54,7 +54,7 @@ def record(request, patient_id, check_kind):
     if request.method == "POST" and form.is_valid():
         arguments = form.service_arguments()
         if exposure is not None:
-            arguments["exposure"] = exposure.as_dict()
+            arguments["exposure"] = exposure.as_report()
         try:
             check = RECORDERS[kind](
                 patient=patient, actor=request.user, request=request, **arguments
@@ -77,6 +77,7 @@ def record(request, patient_id, check_kind):
         "kind": kind,
         "kind_label": CheckKind(kind).label,
         "exposure": exposure.as_dict() if exposure else None,
+        "exposure_notes": exposure.notes() if exposure else [],
     }
     status = 422 if form.errors else 200
     return render(request, "surveillance/record.html", context, status=status)

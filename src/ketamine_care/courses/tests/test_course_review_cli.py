@@ -20,6 +20,7 @@ EXPOSURE = {
     "sessions_last_365_days",
     "mg_last_365_days",
 }
+UNKNOWN_DOSES = {"sessions_without_mg_last_30_days", "sessions_without_mg_last_365_days"}
 
 
 def run(tmp_path, capsys, data, *args, protocol=ESK):
@@ -42,13 +43,52 @@ def test_json_output_keeps_the_contract(tmp_path, capsys):
     for reason in result["recommendation"]["reasons"]:
         assert set(reason) == {"rule", "message", "source"}
         assert "[@" in reason["source"]
-    assert set(result["exposure"]) == EXPOSURE
+    assert set(result["exposure"]) == EXPOSURE | UNKNOWN_DOSES  # keys added, none renamed
     # Sessions on days 28-56 fall in the 30 days ending on day 56 (the latest date): 5 x 56 mg.
     assert result["exposure"]["sessions_last_30_days"] == 5
     assert result["exposure"]["mg_last_30_days"] == 280
     assert result["exposure"]["sessions_last_365_days"] == 13
+    assert {key: result["exposure"][key] for key in UNKNOWN_DOSES} == dict.fromkeys(
+        UNKNOWN_DOSES, 0
+    )
     for item in result["surveillance_due"]:
         assert {"key", "label", "due_on", "status", "reason", "source"} <= set(item)
+
+
+def test_sessions_of_unknown_dose_are_counted_beside_the_mg(tmp_path, capsys):
+    data = history_json([], [0, (7, None), (14, None)], 7)
+    code, out, err = run(tmp_path, capsys, data, "--json")
+    assert code == 0, err
+    exposure = json.loads(out)["exposure"]
+    assert exposure["sessions_last_30_days"] == 3
+    assert exposure["mg_last_30_days"] == 56  # the one known dose: a lower bound
+    assert exposure["sessions_without_mg_last_30_days"] == 2
+    assert exposure["sessions_without_mg_last_365_days"] == 2
+    code, out, _ = run(tmp_path, capsys, data)
+    assert "- 2 sessions in the last 30 days without a recorded dose" in out
+
+
+REQUIRED = {"bladder_review", "liver_tests", "cognitive_screen", "misuse_review", "exposure_review"}
+WEEKLY_YEAR = history_json([(0, 30), (357, 10)], [(7 * w, 40) for w in range(52)], 7)
+
+
+@pytest.mark.parametrize(
+    "protocol",
+    [
+        "iv-ketamine-bipolar-depression",
+        "iv-ketamine-suicidal-ideation",
+        "esketamine-mdsi-label",
+        "iv-ketamine-ocd",
+        "iv-ketamine-trd",
+    ],
+)
+def test_a_year_of_weekly_sessions_lists_every_check_overdue(tmp_path, capsys, protocol):
+    code, out, err = run(tmp_path, capsys, WEEKLY_YEAR, "--json", protocol=protocol)
+    assert code == 0, err
+    due = json.loads(out)["surveillance_due"]
+    assert {item["key"] for item in due} == REQUIRED
+    assert all(item["status"] == "overdue" for item in due)
+    assert not any("default schedule" in item["reason"] for item in due)  # its own block
 
 
 def test_the_same_history_gives_the_same_review(tmp_path, capsys):

@@ -64,6 +64,11 @@ def test_an_unknown_dose_counts_as_a_session_not_in_mg_and_is_said():
         "sessions_last_365_days",
         "mg_last_365_days",
     }
+    assert result.as_report() == {
+        **result.as_dict(),
+        "sessions_without_mg_last_30_days": 1,
+        "sessions_without_mg_last_365_days": 1,
+    }
     assert result.notes() == [
         "1 session in the last 30 days without a recorded dose: counted as sessions, "
         "not in the mg total",

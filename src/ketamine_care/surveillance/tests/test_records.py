@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
@@ -13,14 +14,18 @@ from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core import alert_feed
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.protocols.library import load_definition
+from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.surveillance import services
 from ketamine_care.surveillance.models import LabResult, SurveillanceAlert
 from ketamine_care.surveillance.queries import patient_doses, patient_surveillance
+from ketamine_care.surveillance.schedule import DEFAULT_NOTE
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.treatment import activate_trd
 from ketamine_care.treatment_sessions.models import TreatmentSession
 
 ZERO = {"icsi_1": 0, "icsi_2": 0, "icsi_3": 0, "icsi_4": 0}
+REQUIRED = {"bladder_review", "liver_tests", "cognitive_screen", "misuse_review", "exposure_review"}
 
 
 class SurveillanceTestCase(ClinicTestCase):
@@ -30,13 +35,14 @@ class SurveillanceTestCase(ClinicTestCase):
         cls.today = clinic_today(cls.clinic)
         cls.version = activate_trd(clinic=cls.clinic, director=cls.medical_director)
 
-    def dose(self, days_ago: int, patient=None):
+    def dose(self, days_ago: int, patient=None, version=None):
+        version = version or self.version
         when = timezone.now() - timedelta(days=days_ago)
         return TreatmentSession.objects.create(
             clinic=self.clinic,
             patient=patient or self.patient,
-            protocol_version=self.version,
-            protocol_id="iv-ketamine-trd",
+            protocol_version=version,
+            protocol_id=version.protocol_id,
             drug="ketamine",
             route="iv",
             ad_hoc_reason="surveillance test",
@@ -197,6 +203,35 @@ class DueOnChartAndDayListTests(SurveillanceTestCase):
         state = patient_surveillance(self.patient, self.clinic, self.today)
         self.assertNotIn("bladder_review", {d.key for d in state.due})
 
+    def test_a_clinic_copy_without_a_schedule_is_followed_with_the_default_one(self):
+        # A clinic that activated the protocol before its library version carried a schedule.
+        shipped = load_definition("iv-ketamine-ocd")
+        old = shipped.model_copy(update={"surveillance": None, "version": "1.0.1"})
+        with mock.patch("ketamine_care.protocols.services.load_definition", return_value=old):
+            version = activate_protocol(
+                clinic=self.clinic,
+                protocol_id="iv-ketamine-ocd",
+                actor=self.medical_director,
+                clinic_values={
+                    "monitoring.min_observation_min": 60,
+                    "monitoring.discharge.cadss_threshold": 4,
+                },
+            )
+        self.assertIsNone(version.parsed().surveillance)
+        for week in range(52):
+            self.dose(7 * week + 1, version=version)
+        state = patient_surveillance(self.patient, self.clinic, self.today)
+        self.assertEqual(state.protocol.protocol_id, "iv-ketamine-ocd")
+        self.assertTrue(state.protocol.default_schedule)
+        self.assertEqual({d.key for d in state.due}, REQUIRED)
+        self.assertTrue(all(d.status == "overdue" and DEFAULT_NOTE in d.reason for d in state.due))
+        chart = self.client_for(self.nurse).get(
+            reverse("patients:chart", args=[self.patient.public_id])
+        )
+        self.assertContains(chart, 'id="surveillance-default-schedule"')
+        self.assertContains(chart, "Record liver tests")
+        self.assertNotContains(chart, "Nothing due today.")
+
     def test_the_section_is_hidden_from_roles_without_surveillance(self):
         self.dose(3)
         chart = self.client_for(self.therapist).get(
@@ -249,9 +284,12 @@ class FormsTests(SurveillanceTestCase):
         url = reverse("surveillance:record", args=[self.patient.public_id, "exposure_review"])
         page = self.client_for(self.prescriber).get(url)
         self.assertContains(page, "Last 30 days: 1 session, 0 mg")
+        # No dose row: a session of unknown dose, said beside the mg it leaves out.
+        self.assertContains(page, "1 session in the last 30 days without a recorded dose")
         self.post("exposure_review", {"note": "Interval kept; reviewed with the patient."})
         check = self.patient.surveillance_checks.get(kind="exposure_review")
         self.assertEqual(check.exposure["sessions_last_30_days"], 1)
+        self.assertEqual(check.exposure["sessions_without_mg_last_30_days"], 1)
 
     def test_an_unknown_check_is_404_and_roles_without_it_are_refused(self):
         url = reverse("surveillance:record", args=[self.patient.public_id, "x_ray"])

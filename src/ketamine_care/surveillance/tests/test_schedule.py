@@ -12,7 +12,15 @@ from ketamine_care.core.bibliography import sources
 from ketamine_care.protocols.definition_surveillance import Surveillance
 from ketamine_care.protocols.library import UnknownProtocol, list_protocol_ids, load_definition
 from ketamine_care.surveillance.exposure import Dose
-from ketamine_care.surveillance.schedule import DueItem, schedule_for, surveillance_due
+from ketamine_care.surveillance.schedule import (
+    DEFAULT_NOTE,
+    DueItem,
+    default_schedule,
+    due_items,
+    schedule_for,
+    schedule_in_use,
+    surveillance_due,
+)
 
 TODAY = date(2026, 11, 29)
 TRD = "esketamine-trd-label"
@@ -59,12 +67,30 @@ def block(**interval) -> Surveillance:
     )
 
 
-def test_maintenance_protocols_carry_a_schedule_and_single_episodes_none():
-    for protocol_id in ("esketamine-trd-label", "iv-ketamine-trd", "sc-ketamine-anxiety"):
+SINGLE_EPISODES = {"ed-procedural-sedation", "ed-severe-agitation", "pediatric-procedural-sedation"}
+
+
+def _without_item_sources(block: Surveillance) -> dict:
+    data = block.model_dump(mode="json")
+    for item in data["items"]:
+        item.pop("source")
+    return data
+
+
+def test_every_repeated_dosing_protocol_carries_the_schedule_and_single_episodes_none():
+    default = _without_item_sources(default_schedule())
+    for protocol_id in list_protocol_ids():
         definition = load_definition(protocol_id)
-        assert definition.version == "1.1.0"
+        if protocol_id in SINGLE_EPISODES:
+            assert definition.schedule.kind == "single_episode"
+            assert definition.surveillance is None
+            continue
+        assert definition.schedule.kind == "course", protocol_id
+        assert definition.version == "1.1.0", protocol_id
         keys = {item.key for item in definition.surveillance.items}
         assert REQUIRED | {"urine_drug_screen"} == keys
+        # The same checks, intervals and thresholds everywhere (only a source's words differ).
+        assert _without_item_sources(definition.surveillance) == default, protocol_id
     assert schedule_for("ed-procedural-sedation") is None
     assert (
         surveillance_due("ed-procedural-sedation", doses=weekly(52), last_done={}, today=TODAY)
@@ -72,15 +98,37 @@ def test_maintenance_protocols_carry_a_schedule_and_single_episodes_none():
     )
 
 
+def test_a_course_protocol_without_a_schedule_fails_safe_to_the_default_one():
+    definition = load_definition("iv-ketamine-trd").model_copy(update={"surveillance": None})
+    used = schedule_in_use(definition)
+    assert used.default and used.block == default_schedule()
+    due = due_items(used.block, doses=weekly(52), last_done={}, today=TODAY, default=True)
+    assert {d.key for d in due} == REQUIRED
+    assert all(d.status == "overdue" and d.reason.endswith(DEFAULT_NOTE) for d in due)
+    # The same checks and dates as a protocol's own schedule, only the reason says more.
+    own = due_items(schedule_for(TRD), doses=weekly(52), last_done={}, today=TODAY)
+    assert [(d.key, d.due_on, d.status) for d in own] == [(d.key, d.due_on, d.status) for d in due]
+    assert not any(DEFAULT_NOTE in d.reason for d in own)
+
+
+def test_only_a_single_episode_of_care_goes_without_surveillance():
+    single = load_definition("ed-procedural-sedation")
+    assert single.schedule.kind == "single_episode"
+    assert schedule_in_use(single).block is None
+    # A schedule of its own is followed as it is, never replaced by the default.
+    own = load_definition(TRD)
+    assert schedule_in_use(own).block == own.surveillance and not schedule_in_use(own).default
+
+
 def test_every_schedule_cites_the_bibliography_and_labels_its_interval():
     known = sources()
-    for protocol_id in list_protocol_ids():
-        schedule = schedule_for(protocol_id)
+    for protocol_id in [*list_protocol_ids(), None]:
+        schedule = schedule_for(protocol_id) if protocol_id else default_schedule()
         for item in schedule.items if schedule else []:
             assert item.interval.evidence == "INSTITUTIONAL" and item.interval.editable
             assert "[@ketamine-care-defaults]" in item.interval.source
             due = surveillance_due(
-                protocol_id,
+                protocol_id or TRD,
                 doses=weekly(1),
                 last_done={},
                 today=TODAY,
