@@ -60,6 +60,8 @@ HISTORY = {
     "asthma": "Asthma",
     "airway_instability": "Airway instability",
     "interstitial_cystitis": "Interstitial cystitis",
+    "posterior_pharynx_procedure": "Procedure stimulating the posterior pharynx",
+    "cns_mass_or_hydrocephalus": "CNS mass or hydrocephalus",
 }
 
 DRUG_CLASSES = {

@@ -64,6 +64,8 @@ HistoryItem = Literal[
     "asthma",
     "airway_instability",
     "interstitial_cystitis",
+    "posterior_pharynx_procedure",
+    "cns_mass_or_hydrocephalus",
 ]
 
 MedicationClass = Literal[

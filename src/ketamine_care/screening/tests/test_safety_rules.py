@@ -328,3 +328,17 @@ def test_thyroid_medication_is_a_caution_like_thyroid_disease(protocol, medicati
     psychiatric, emergency = HISTORY["thyroid_disease"]
     rule, severity = emergency if protocol in ED else psychiatric
     _check(protocol, _add_meds(protocol, medication), rule, severity)
+
+
+@pytest.mark.parametrize(
+    ("item", "rule"),
+    [
+        ("posterior_pharynx_procedure", "ed.laryngospasm_risk"),
+        ("cns_mass_or_hydrocephalus", "ed.raised_intracranial_pressure"),
+    ],
+)
+@pytest.mark.parametrize("protocol", ED)
+def test_acep_relative_contraindications_are_cautions_in_emergency_protocols(protocol, item, rule):
+    # ACEP 2011's relative contraindications must be expressible and give cautions: a
+    # procedure stimulating the posterior pharynx (laryngospasm), a CNS mass or hydrocephalus.
+    _check(protocol, clean_facts(protocol, history=[item]), rule, "caution")
