@@ -174,9 +174,8 @@ def record_administration(
     `content`); without it, the pin of the patient's current care is looked up
     (`pinned_definition_for`). The row records the definition's code, version and digest.
 
-    The raised alerts are on `administration.raised_alerts` for the caller to show. A screen
-    whose cut-off depends on the sex (AUDIT-C) reads the patient's recorded sex; a positive
-    screen is a flag on the row, not an alert.
+    The raised alerts are on `administration.raised_alerts` for the caller to show. AUDIT-C's
+    screen reads the patient's recorded sex; a positive screen is a flag, not an alert.
     """
     if not patient.is_active:
         raise StateError("This patient was marked as entered in error and cannot be changed.")
