@@ -22,7 +22,7 @@ def test_phq9_json_contract(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = _run(capsys, "phq9", "1", "2", "3", "0", "1", "2", "0", "1", "1", "--json")
     assert status == 0
     assert json.loads(out) == {
-        "instrument": "phq9", "version": "1.0.1", "total": 11, "band": "moderate",
+        "instrument": "phq9", "version": "1.0.2", "total": 11, "band": "moderate",
         "subscales": {}, "flags": ["suicidality"], "risk": None,
     }  # fmt: skip
     assert list(json.loads(out)) == [

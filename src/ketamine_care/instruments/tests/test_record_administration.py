@@ -21,7 +21,7 @@ class RecordAdministrationTests(ClinicTestCase):
         a = record(self.patient, self.nurse, "phq9", phq9(12), time_point="baseline")
         a.refresh_from_db()
         self.assertEqual((a.total, a.band, a.flags), (12, "moderate", []))
-        self.assertEqual(a.definition_version, "1.0.1")
+        self.assertEqual(a.definition_version, "1.0.2")
         self.assertEqual(a.answers["phq9_1"], 3)
         self.assertEqual((a.source, a.entered_by), (Source.CLINICIAN, self.nurse))
         event = AuditEvent.objects.get(event_type="administration.recorded")

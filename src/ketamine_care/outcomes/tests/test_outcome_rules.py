@@ -71,9 +71,16 @@ def test_remission_cut_offs(code: str, total: float, remitter: bool) -> None:
 
 def test_unconfirmed_defaults_are_labelled_editable_institutional() -> None:
     t = load_thresholds()
-    for rule in (t.remission["phq9"], t.remission["hamd17"], t.remission["ybocs"]):
+    for rule in (t.remission["hamd17"], t.remission["ybocs"]):
         assert rule.editable and rule.evidence == "INSTITUTIONAL"
-    assert "UNCONFIRMED" in t.remission["phq9"].label
+    assert "UNCONFIRMED" in t.remission["hamd17"].label
+
+
+def test_phq9_remission_is_the_confirmed_hedis_measure_and_still_editable() -> None:
+    # PHQ-9 remission < 5 is an NCQA HEDIS measure, confirmed: no longer labelled UNCONFIRMED.
+    rule = load_thresholds().remission["phq9"]
+    assert (rule.op, rule.value, rule.evidence, rule.editable) == ("<", 5, "GUIDELINE", True)
+    assert "UNCONFIRMED" not in rule.label and "ncqa-hedis-dms" in rule.source
 
 
 @pytest.mark.parametrize("code", ["phq9", "madrs", "qids_sr16", "hamd17", "ybocs", "cdrs_r"])
