@@ -63,6 +63,15 @@ def bp_due(session, bp_times: list[datetime], now: datetime | None = None) -> Bp
     return next_bp_due(monitoring_for(session).cadence, minutes, session.minute_of(now))
 
 
+def no_recording_interval(session) -> bool:
+    """True while a dosed patient is watched under a protocol version with no recording
+    interval, its own or the clinic's (a copy activated before the library asked the clinic
+    for one): no reading can be overdue, and the screens say so instead of "Nothing due"."""
+    if session.dose_started_at is None or session.state not in CADENCE_STATES:
+        return False
+    return monitoring_for(session).cadence.empty
+
+
 # The floor's triage order: a chair's worst open item, most urgent first.
 URGENT, WARNING, PATIENT_ALERT, CLEAR = "urgent", "warning", "patient_alert", "clear"
 TRIAGE = (URGENT, WARNING, PATIENT_ALERT, CLEAR)
@@ -91,6 +100,7 @@ class Chair:
     recheck: Recheck | None = None
     recheck_at: datetime | None = None
     escort: bool | None = None  # escort present (or confirmed before dosing); None: not asked
+    no_interval: bool = False  # the protocol version sets no recording interval
 
     @property
     def worst(self) -> str:
@@ -249,6 +259,7 @@ def _chair(session, latest, now, recheck) -> Chair:
         recheck=recheck[0],
         recheck_at=recheck[1],
         escort=_escort(session),
+        no_interval=no_recording_interval(session),
     )
 
 

@@ -16,6 +16,7 @@ from ketamine_care.treatment_sessions.floor import (  # noqa: F401  (re-exported
     Chair,
     bp_due,
     floor,
+    no_recording_interval,
     trend,
 )
 from ketamine_care.treatment_sessions.models import (

@@ -4,14 +4,18 @@ floor) and the patient's age from the record for age-banded protocols."""
 
 from datetime import date, timedelta
 from types import SimpleNamespace
+from unittest import mock
 
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
 from ketamine_care.accounts.services import issue_api_token
+from ketamine_care.protocols.library import load_definition
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.treatment_sessions import services
+from ketamine_care.treatment_sessions import services, states
+from ketamine_care.treatment_sessions.floor import no_recording_interval
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
 from ketamine_care.treatment_sessions.monitoring import age_years, monitoring_for
 from ketamine_care.treatment_sessions.services.lifecycle import DoseOnHold
@@ -250,3 +254,52 @@ class ProtocolPageTests(ClinicTestCase):
         self.assertContains(page, "70 + 2 × age in years mmHg")
         self.assertContains(page, "within 20 % of the pre-dose values")
         self.assertNotContains(page, "bp_systolic ge")
+
+
+class NoRecordingIntervalTests(ClinicTestCase):
+    """A copy of a protocol activated before the library asked the clinic for a recording
+    interval has none: no reading can be overdue, and the screens say so."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        shipped = load_definition("ed-procedural-sedation")
+        old = shipped.model_copy(
+            update={"clinic_must_set": ["monitoring.min_observation_min"], "version": "1.0.1"}
+        )
+        with mock.patch("ketamine_care.protocols.services.load_definition", return_value=old):
+            cls.without = activate_protocol(
+                clinic=cls.clinic,
+                protocol_id="ed-procedural-sedation",
+                actor=cls.medical_director,
+                clinic_values={"monitoring.min_observation_min": 60},
+            )
+        cls.with_cadence = activate(cls.clinic, cls.medical_director)  # IV TRD: every 10/15 min
+
+    def watched(self, version, **changes):
+        values = {
+            "clinic": self.clinic,
+            "protocol_version": version,
+            "route": "iv",
+            "patient": SimpleNamespace(date_of_birth=date(1980, 1, 1)),
+            "dose_started_at": timezone.now() - timedelta(minutes=20),
+            "scheduled_for": timezone.now(),
+            "state": states.MONITORING,
+        }
+        return SimpleNamespace(**(values | changes))
+
+    def test_only_a_watched_session_without_an_interval_is_flagged(self):
+        self.assertTrue(no_recording_interval(self.watched(self.without)))
+        self.assertFalse(no_recording_interval(self.watched(self.with_cadence)))
+        self.assertFalse(no_recording_interval(self.watched(self.without, dose_started_at=None)))
+        self.assertFalse(
+            no_recording_interval(self.watched(self.without, state=states.READY_FOR_DISCHARGE))
+        )
+
+    def test_the_vitals_panel_says_no_reading_is_marked_overdue(self):
+        context = {"show_clock": True, "minute_now": 20, "bp_due": None, "readings": []}
+        shown = render_to_string("treatment_sessions/_vitals.html", context | {"no_interval": True})
+        self.assertIn("No recording interval is set", shown)
+        self.assertNotIn("No recording interval", render_to_string(
+            "treatment_sessions/_vitals.html", context | {"no_interval": False}
+        ))  # fmt: skip

@@ -86,6 +86,7 @@ def session_context(request, session, **bound) -> dict:
         if session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT)
         else [],
         "bp_due": queries.bp_due(session, bp_times),
+        "no_interval": queries.no_recording_interval(session),
         "symptom_labels": SYMPTOMS,
         "can": can,
         "is_final": is_final,
