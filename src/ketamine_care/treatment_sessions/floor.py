@@ -54,9 +54,13 @@ def trend(previous: int | None, latest: int | None) -> str:
 CADENCE_STATES = (states.DOSING, states.MONITORING)
 
 
+def _watched(session) -> bool:
+    return session.dose_started_at is not None and session.state in CADENCE_STATES
+
+
 def bp_due(session, bp_times: list[datetime], now: datetime | None = None) -> BpDue | None:
     """When the session's next BP is due by the protocol's cadence (None: nothing due)."""
-    if session.dose_started_at is None or session.state not in CADENCE_STATES:
+    if not _watched(session):
         return None
     now = now or timezone.now()
     minutes = [session.minute_of(t) for t in bp_times]
@@ -67,9 +71,7 @@ def no_recording_interval(session) -> bool:
     """True while a dosed patient is watched under a protocol version with no recording
     interval, its own or the clinic's (a copy activated before the library asked the clinic
     for one): no reading can be overdue, and the screens say so instead of "Nothing due"."""
-    if session.dose_started_at is None or session.state not in CADENCE_STATES:
-        return False
-    return monitoring_for(session).cadence.empty
+    return _watched(session) and monitoring_for(session).cadence.empty
 
 
 # The floor's triage order: a chair's worst open item, most urgent first.
