@@ -30,7 +30,7 @@ from ketamine_care.courses.recommend import Recommendation, recommend
 from ketamine_care.courses.rules import CourseRules
 from ketamine_care.courses.state import CourseState, course_state
 from ketamine_care.surveillance.exposure import Dose, Exposure, cumulative_exposure
-from ketamine_care.surveillance.schedule import DueItem, due_items
+from ketamine_care.surveillance.schedule import DueItem
 
 
 @dataclass(frozen=True)
@@ -60,13 +60,7 @@ def review_course(history: History, rules: CourseRules, today: date | None = Non
     state = course_state(history, rules, day)
     doses = [Dose(day=s.day, mg=s.dose_mg) for s in history.sessions if s.day <= day]
     used = rules.surveillance
-    due = (
-        due_items(
-            used.block, doses=doses, last_done=history.last_done, today=day, default=used.default
-        )
-        if used.block is not None
-        else []
-    )
+    due = used.due(doses=doses, last_done=history.last_done, today=day)
     return CourseReview(
         protocol=rules.protocol_id,
         state=state,

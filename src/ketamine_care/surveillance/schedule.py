@@ -85,6 +85,26 @@ class ScheduleInUse:
     block: Surveillance | None
     default: bool = False
 
+    def due(
+        self,
+        *,
+        doses: Sequence[Dose],
+        last_done: Mapping[str, date],
+        today: date,
+        exposure_thresholds: Mapping[str, float | None] | None = None,
+    ) -> list[DueItem]:
+        """`due_items` on this schedule; nothing for a single episode (no block)."""
+        if self.block is None:
+            return []
+        return due_items(
+            self.block,
+            doses=doses,
+            last_done=last_done,
+            today=today,
+            exposure_thresholds=exposure_thresholds,
+            default=self.default,
+        )
+
 
 def schedule_in_use(definition: ProtocolDefinition) -> ScheduleInUse:
     if definition.surveillance is not None:
@@ -118,15 +138,8 @@ def surveillance_due(
         if schedule is not None
         else schedule_in_use(load_definition(protocol_id))
     )
-    if used.block is None:
-        return []
-    return due_items(
-        used.block,
-        doses=doses,
-        last_done=last_done,
-        today=today,
-        exposure_thresholds=exposure_thresholds,
-        default=used.default,
+    return used.due(
+        doses=doses, last_done=last_done, today=today, exposure_thresholds=exposure_thresholds
     )
 
 
