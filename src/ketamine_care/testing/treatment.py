@@ -7,21 +7,35 @@ tests and the demo exercise the same inputs.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from unittest import mock
 
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.demo.treatment import CLEAR_ANSWERS, TRD_CLINIC_VALUES, screen
 from ketamine_care.dosing.services import create_plan
+from ketamine_care.protocols.library import load_definition
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.screening.services import override_screening
 
 __all__ = [
     "CLEAR_ANSWERS",
     "TRD_CLINIC_VALUES",
+    "activate_older_copy",
     "activate_trd",
     "next_monday",
     "screen",
     "treatable_plan",
 ]
+
+
+def activate_older_copy(*, clinic, director, protocol_id: str, changes: dict, clinic_values):
+    """Activate `protocol_id` as a clinic did before the library changed it: the shipped
+    definition with `changes` laid over it, as version 1.0.1. Active versions never change,
+    so such a copy is what a clinic that activated early still runs."""
+    older = load_definition(protocol_id).model_copy(update={"version": "1.0.1", **changes})
+    with mock.patch("ketamine_care.protocols.services.load_definition", return_value=older):
+        return activate_protocol(
+            clinic=clinic, protocol_id=protocol_id, actor=director, clinic_values=clinic_values
+        )
 
 
 def activate_trd(*, clinic, director):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 from django.urls import reverse
 from django.utils import timezone
@@ -15,13 +14,12 @@ from ketamine_care.core import alert_feed
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.protocols.library import load_definition
-from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.surveillance import services
 from ketamine_care.surveillance.models import LabResult, SurveillanceAlert
 from ketamine_care.surveillance.queries import patient_doses, patient_surveillance
 from ketamine_care.surveillance.schedule import DEFAULT_NOTE
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.testing.treatment import activate_trd
+from ketamine_care.testing.treatment import activate_older_copy, activate_trd
 from ketamine_care.treatment_sessions.models import TreatmentSession
 
 ZERO = {"icsi_1": 0, "icsi_2": 0, "icsi_3": 0, "icsi_4": 0}
@@ -205,18 +203,16 @@ class DueOnChartAndDayListTests(SurveillanceTestCase):
 
     def test_a_clinic_copy_without_a_schedule_is_followed_with_the_default_one(self):
         # A clinic that activated the protocol before its library version carried a schedule.
-        shipped = load_definition("iv-ketamine-ocd")
-        old = shipped.model_copy(update={"surveillance": None, "version": "1.0.1"})
-        with mock.patch("ketamine_care.protocols.services.load_definition", return_value=old):
-            version = activate_protocol(
-                clinic=self.clinic,
-                protocol_id="iv-ketamine-ocd",
-                actor=self.medical_director,
-                clinic_values={
-                    "monitoring.min_observation_min": 60,
-                    "monitoring.discharge.cadss_threshold": 4,
-                },
-            )
+        version = activate_older_copy(
+            clinic=self.clinic,
+            director=self.medical_director,
+            protocol_id="iv-ketamine-ocd",
+            changes={"surveillance": None},
+            clinic_values={
+                "monitoring.min_observation_min": 60,
+                "monitoring.discharge.cadss_threshold": 4,
+            },
+        )
         self.assertIsNone(version.parsed().surveillance)
         for week in range(52):
             self.dose(7 * week + 1, version=version)
@@ -301,7 +297,6 @@ class FormsTests(SurveillanceTestCase):
 
 def test_the_protocol_edit_form_offers_the_intervals_and_thresholds_with_units():
     from ketamine_care.protocols.editable_fields import editable_fields
-    from ketamine_care.protocols.library import load_definition
 
     shipped = load_definition("esketamine-trd-label").model_dump(mode="json")
     fields = {f.path: f for f in editable_fields(shipped, shipped)}

@@ -4,16 +4,15 @@ floor) and the patient's age from the record for age-banded protocols."""
 
 from datetime import date, timedelta
 from types import SimpleNamespace
-from unittest import mock
 
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
 from ketamine_care.accounts.services import issue_api_token
-from ketamine_care.protocols.library import load_definition
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.treatment import activate_older_copy
 from ketamine_care.treatment_sessions import services, states
 from ketamine_care.treatment_sessions.floor import no_recording_interval
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
@@ -263,17 +262,13 @@ class NoRecordingIntervalTests(ClinicTestCase):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
-        shipped = load_definition("ed-procedural-sedation")
-        old = shipped.model_copy(
-            update={"clinic_must_set": ["monitoring.min_observation_min"], "version": "1.0.1"}
+        cls.without = activate_older_copy(
+            clinic=cls.clinic,
+            director=cls.medical_director,
+            protocol_id="ed-procedural-sedation",
+            changes={"clinic_must_set": ["monitoring.min_observation_min"]},
+            clinic_values={"monitoring.min_observation_min": 60},
         )
-        with mock.patch("ketamine_care.protocols.services.load_definition", return_value=old):
-            cls.without = activate_protocol(
-                clinic=cls.clinic,
-                protocol_id="ed-procedural-sedation",
-                actor=cls.medical_director,
-                clinic_values={"monitoring.min_observation_min": 60},
-            )
         cls.with_cadence = activate(cls.clinic, cls.medical_director)  # IV TRD: every 10/15 min
 
     def watched(self, version, **changes):
