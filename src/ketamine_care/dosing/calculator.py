@@ -60,9 +60,11 @@ def calculate_dose(
 
     Guards (`guards.py`): the weight used is never above `weight_kg`; paediatric protocols
     (or `age_years` < 18) dose on actual weight only; adult weight/height outside the
-    plausible range raise `DoseInputError` unless `confirm_weight`; `last_weight_kg` enables
-    the "entered in pounds?" warning; `reason` documents a dose below the usual floor or
-    above the clinic's ceiling; `jurisdiction` (US/EU) picks the label's start dose.
+    plausible range (a child's above its maximum) raise `DoseInputError` unless
+    `confirm_weight`; `last_weight_kg` enables the "entered in pounds?" warning; `reason`
+    documents a dose below the usual floor, above the clinic's ceiling or for an age outside
+    the protocol's ages (blocked without it); `jurisdiction` (US/EU) picks the label's start
+    dose.
     """
     request = _Request(
         route=_check_route(definition, route),
@@ -128,6 +130,7 @@ def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
         _warn_above(rule, draft)
     apply_cap(rule, draft)
     _check_ceiling(rule, draft)
+    _check_age(definition, draft, r.age_years)
     infusion = infusion_for(
         definition.administration_for(r.route).infusion_duration_min,  # type: ignore[arg-type]
         draft.dose_mg,
@@ -218,6 +221,12 @@ def _check_ceiling(rule: DoseRule, draft: DoseDraft) -> None:
     ceiling_warning, ceiling_block = guards.ceiling_check(rule, draft.dose_mg, draft.reason)
     draft.warnings.extend([ceiling_warning] if ceiling_warning else [])
     draft.reasons.extend([ceiling_block] if ceiling_block else [])
+
+
+def _check_age(definition: ProtocolDefinition, draft: DoseDraft, age_years: float | None) -> None:
+    warning, block = guards.age_outside(definition, age_years, draft.reason)
+    draft.warnings.extend([warning] if warning else [])
+    draft.reasons.extend([block] if block else [])
 
 
 def _check_route(definition: ProtocolDefinition, route: str | None) -> str:

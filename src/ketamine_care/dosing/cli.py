@@ -51,17 +51,24 @@ def _dose_parser() -> argparse.ArgumentParser:
     parser.add_argument("--route", choices=["iv", "im", "sc", "intranasal", "oral"])
     parser.add_argument("--concentration-mg-per-ml", type=float)
     parser.add_argument("--repeat", action="store_true", help="ED top-up dose (repeat rule)")
-    parser.add_argument("--age-years", type=float, help="age in years (under 18: a child)")
+    parser.add_argument(
+        "--age-years",
+        type=float,
+        help="age in years (under 18: a child); outside the protocol's ages the dose is "
+        "blocked until --reason",
+    )
     parser.add_argument(
         "--confirm-weight",
         action="store_true",
-        help="confirm an adult weight or height outside the plausible range",
+        help="confirm a weight or height outside the plausible adult range",
     )
     parser.add_argument(
         "--last-weight-kg", type=float, help="last recorded weight (warns 'entered in pounds?')"
     )
     parser.add_argument(
-        "--reason", help="documented reason for a dose below the floor or above the ceiling"
+        "--reason",
+        help="documented reason for a dose below the floor, above the ceiling or for an age "
+        "outside the protocol's ages",
     )
     parser.add_argument(
         "--jurisdiction",

@@ -6,7 +6,11 @@
   (152.4 cm) [@devine-1974] [@clincalc-ibw].
 - Implausible adult weights and heights need the clinician's confirmation, and a weight about
   2.2 x the last one may have been entered in pounds [@ismp-weight] (institutional limits in
-  `data/weight_plausibility.json`, or the protocol's own `weight_plausibility`).
+  `data/weight_plausibility.json`, or the protocol's own `weight_plausibility`). There are no
+  paediatric limits: a child's weight or height above the adult maximum needs the same
+  confirmation, since what no adult can weigh no child can.
+- A patient whose known age is outside the protocol's ages is blocked until the clinician
+  documents a reason (screening excludes such a patient or asks for an override).
 - A clinic-set absolute mg ceiling per dose needs a documented reason to cross.
 
 Every number comes from the protocol definition or the shipped data file.
@@ -55,6 +59,33 @@ def check_age(age_years: float | None) -> None:
         raise DoseInputError("age_years", f"must be between 0 and 130 (got {age_years})")
 
 
+def age_outside(
+    definition: ProtocolDefinition, age_years: float | None, reason: str | None
+) -> tuple[str | None, str | None]:
+    """(warning, block reason) for a known age outside the protocol's ages.
+
+    Ages count completed years: a maximum of 17 covers the patient until the 18th birthday.
+    An unknown age passes here; the other guards then treat the patient as the protocol's
+    population."""
+    low, high = definition.min_age_years, definition.max_age_years
+    if age_years is None:
+        return None, None
+    if (low is None or age_years >= low) and (high is None or age_years < high + 1):
+        return None, None
+    outside = f"age {age_years:g} years is outside this protocol's ages ({_ages(low, high)})"
+    if reason:
+        return f"{outside}; reason given: {reason}", None
+    return None, f"{outside}: give a reason to dose outside them"
+
+
+def _ages(low: float | None, high: float | None) -> str:
+    if high is None:
+        return f"{low:g} years and older"
+    if low is None:
+        return f"up to {high:g} years"
+    return f"{low:g} to {high:g} years"
+
+
 def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float | None) -> None:
     """Refuse ideal/adjusted weight where the Devine formula is undefined."""
     if basis not in ("ideal", "adjusted"):
@@ -93,18 +124,24 @@ def check_plausibility(
     paediatric: bool,
     confirmed: bool,
 ) -> list[str]:
-    """Adult weight/height outside the limits: refused unless confirmed (then a warning)."""
-    if paediatric:
-        return []
+    """Adult weight/height outside the limits: refused unless confirmed (then a warning).
+
+    A child is held to the adult maxima only: there are no paediatric minima to hold them to."""
     warnings: list[str] = []
     for field, value, (lo, hi), unit in (
         ("weight_kg", weight_kg, limits.adult_weight_kg, "kg"),
         ("height_cm", height_cm, limits.adult_height_cm, "cm"),
     ):
-        if value is None or lo <= value <= hi:
+        if value is None or value <= hi and (paediatric or lo <= value):
             continue
         label = field.split("_")[0]
-        what = f"{label} {value:g} {unit} is outside the plausible adult range {lo:g}-{hi:g} {unit}"
+        if paediatric:
+            what = f"{label} {value:g} {unit} is above the plausible adult maximum {hi:g} {unit}"
+        else:
+            what = (
+                f"{label} {value:g} {unit} is outside the plausible adult range "
+                f"{lo:g}-{hi:g} {unit}"
+            )
         if not confirmed:
             raise DoseInputError(field, f"{what}: check it, then confirm the weight to go on")
         warnings.append(f"{what}; confirmed by the clinician")

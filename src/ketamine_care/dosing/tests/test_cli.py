@@ -250,6 +250,19 @@ class TestDoseSafetyFlags:
         status, _, err = _run(dose_main, argv, capsys)
         assert status == 2 and "--weight-basis" in err
 
+    def test_a_child_on_an_adult_protocol(self, capsys):
+        # The reviewed case: age 10, 300 kg, adult TRD protocol was dosed 150 mg silently.
+        argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "300", "--age-years", "10"]
+        status, out, err = _run(dose_main, [*argv, "--json"], capsys)
+        assert status == 2 and out == "" and "--weight-kg" in err and "--confirm-weight" in err
+        status, out, _ = _run(dose_main, [*argv, "--confirm-weight", "--json"], capsys)
+        data = json.loads(out)
+        assert status == 1 and data["blocked"] is True
+        assert data["block_reasons"] == [
+            "age 10 years is outside this protocol's ages (18 years and older): give a reason "
+            "to dose outside them"
+        ]
+
     def test_devine_undefined_below_152_cm(self, capsys):
         argv = ["--protocol", "iv-ketamine-trd", "--weight-kg", "90", "--height-cm", "150"]
         argv += ["--sex", "female", "--weight-basis", "ideal"]
