@@ -43,8 +43,9 @@ def _day_of_session_errors(answers, now: datetime) -> dict[str, str]:
     unknown = set(answers) - {*DAY_OF_SESSION_FLAGS, "nasal_medication_at"}
     if unknown:
         errors["day_of_session"] = f"Unknown questions: {', '.join(sorted(unknown))}."
+    # Every question is answered: a missing answer is not a "no" (fail safe).
     for flag in DAY_OF_SESSION_FLAGS:
-        if not isinstance(answers.get(flag, False), bool):
+        if not isinstance(answers.get(flag), bool):
             errors[f"day_of_session.{flag}"] = "Answer yes or no."
     when = answers.get("nasal_medication_at")
     if when is not None and (not isinstance(when, datetime) or when > now):

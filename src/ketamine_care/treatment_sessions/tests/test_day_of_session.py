@@ -165,6 +165,22 @@ class DayOfSessionServiceTests(ClinicTestCase):
         self.assertIn("day_of_session.nasal_medication_at", fields)
         self.assertFalse(hasattr(session, "pre_checks") and session.pre_checks.pk)
 
+    def test_an_unanswered_question_is_not_a_no(self):
+        # Fail safe: a caller that leaves a question out has not heard "no" from the patient.
+        session = self._session()
+        with self.assertRaises(ValidationFailed) as caught:
+            services.record_pre_checks(
+                session=session,
+                actor=self.nurse,
+                day_of_session={"recent_alcohol_or_drugs": False, "intoxication_signs": False},
+            )
+        self.assertEqual(
+            caught.exception.fields, {"day_of_session.stimulant_or_cocaine": "Answer yes or no."}
+        )
+        self.assertFalse(hasattr(session, "pre_checks") and session.pre_checks.pk)
+        results = {r.key: r.status for r in services.pre_check_results(session)}
+        self.assertNotEqual(results["no_stimulant_or_cocaine"], MET)
+
     def test_the_api_records_the_answers(self):
         session = self._session()
         response = self.client_for(self.nurse).post(
