@@ -183,14 +183,26 @@ def error_statuses(method: str, path: str, operation) -> set[int]:
 def declare_error_responses(router) -> None:
     """Put every error status in each operation's OpenAPI responses, so that a client (and
     the schemathesis run in the tests) can rely on the published contract. An operation's own
-    `response={...}` wins where it names a status."""
+    `response={...}` wins where it names a status.
+
+    Every one of them is the same response model (ninja's wrapper of `ErrorOut`), made once:
+    a model per operation and status was some 500 pydantic classes built at every start of
+    a process that loads the URLs (each `ketamine-care` command, each server worker)."""
     for path, view in router.path_operations.items():
         for operation in view.operations:
             for method in operation.methods:
                 for code in sorted(error_statuses(method, path, operation)):
                     if code not in operation.response_models:
-                        model = operation._create_response_model(ErrorOut)
-                        operation.response_models[code] = model
+                        operation.response_models[code] = _error_response_model(operation)
+
+
+def _error_response_model(operation):
+    if not _ERROR_RESPONSE:
+        _ERROR_RESPONSE.append(operation._create_response_model(ErrorOut))
+    return _ERROR_RESPONSE[0]
+
+
+_ERROR_RESPONSE: list = []
 
 
 for prefix, router in ROUTERS:
