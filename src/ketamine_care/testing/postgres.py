@@ -71,12 +71,20 @@ def _run(run_as: str | None, command: list[str], check: bool = True):
     return subprocess.run(command, check=check, capture_output=True, text=True)
 
 
+def _server_options(port: int, base: Path, *, durable: bool) -> str:
+    """The test suite's cluster runs with durability off (it lives for one run) and without
+    JIT compilation, which the demo data's larger queries would otherwise pay for in every
+    test that runs them (3-4 % of the CPU of the heaviest modules); `durable=True` keeps
+    PostgreSQL's defaults (fsync, synchronous commit, full-page writes, JIT), which is what a
+    benchmark must measure."""
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=50"
+    if not durable:
+        options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c jit=off"
+    return options
+
+
 def start_cluster(*, durable: bool = False) -> Cluster:
-    """Start a cluster in a new temporary folder. The test suite's cluster runs with durability
-    off (it lives for one run) and without JIT compilation, which the demo data's larger
-    queries would otherwise pay for in every test that runs them (3-4 % of the CPU of the
-    heaviest modules); `durable=True` keeps PostgreSQL's defaults (fsync, synchronous commit,
-    full-page writes, JIT), which is what a benchmark must measure."""
+    """Start a cluster in a new temporary folder (its settings: `_server_options`)."""
     bin_dir = find_bin_dir()
     run_as = None
     base = Path(tempfile.mkdtemp(prefix="kc-pg-"))
@@ -108,10 +116,7 @@ def start_cluster(*, durable: bool = False) -> Cluster:
             ],
         )
         port = free_port()
-        options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c max_connections=50"
-        if not durable:
-            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            options += " -c jit=off"
+        options = _server_options(port, base, durable=durable)
         _run(
             run_as,
             [
