@@ -5,7 +5,8 @@ A table belongs to the clinic when a chain of at most three foreign keys leads f
 the clinic (a patient's allergy: patient -> clinic; a reading: session -> patient -> clinic);
 users are the clinic's members; the audit tables go by the clinic's chains. Tables with no
 such chain are the installation's own (reference data every clinic shares) and are named in
-`shared_tables()`.
+`shared_tables()`. Tables the database derives from others (`DERIVED_TABLES`) are neither
+exported nor imported: the importing database derives them again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.services import chain_key, chain_keys
 
 MAX_DEPTH = 3
+# PostgreSQL's trigger writes each patient's names into patients.SearchName (migration
+# patients 0006), with ids of its own: rows imported with the exporting database's ids would
+# meet the names the trigger just wrote for the imported patients, under other ids, and break
+# the table's uniqueness (the import failed for a clinic from an installation with more than
+# one clinic).
+DERIVED_TABLES = frozenset({"patients.searchname"})
 
 
 def _path_to_clinic(model, clinic_model, depth: int = 0) -> str | None:
@@ -42,7 +49,11 @@ def _path_to_clinic(model, clinic_model, depth: int = 0) -> str | None:
 
 def _own_models() -> list:
     """The project's tables, each after every table its foreign keys point to."""
-    own = [m for m in apps.get_models() if m.__module__.startswith("ketamine_care.")]
+    own = [
+        m
+        for m in apps.get_models()
+        if m.__module__.startswith("ketamine_care.") and m._meta.label_lower not in DERIVED_TABLES
+    ]
     needs = {
         m: {
             f.related_model
