@@ -14,6 +14,7 @@ import json
 import logging
 from contextlib import contextmanager
 
+import pytest
 from django.test import Client
 from django.urls import get_resolver
 
@@ -37,6 +38,10 @@ def console_output():
 
 
 class NoPatientDataInLogsTests(MatrixFixture):
+    # On PostgreSQL only: the same views log the same lines on either engine, except a
+    # database error's message, and PostgreSQL's carries the offending values (its DETAIL)
+    # where SQLite's names only the constraint. The engine that could leak runs it.
+    @pytest.mark.only_on("postgresql")
     def test_every_route_logs_one_json_line_and_no_patient_data(self):
         patient = self.patient
         _, token = create_link(patient=patient, actor=self.nurse, instrument_codes=["phq9"])
