@@ -365,27 +365,8 @@ def _drop_with_force(creation, test_database_name: str, verbosity: int) -> None:
         cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-# The flush that ends each transactional test emits post_migrate, and django.contrib.auth's
-# handler then writes back the ~400 permission rows the flush removed: most of the flush's
-# time (13 s of the workers' CPU over a PostgreSQL pass). Nothing in the project reads a
-# Django permission (roles are accounts.permissions), so the run leaves them out after a
-# flush; the content types are still written back.
 @pytest.fixture(scope="session")
-def _no_permission_rows_after_a_flush():
-    from django.contrib.auth.management import create_permissions
-    from django.db.models.signals import post_migrate
-
-    uid = "django.contrib.auth.management.create_permissions"
-    disconnected = post_migrate.disconnect(dispatch_uid=uid)
-    yield
-    if disconnected:
-        post_migrate.connect(create_permissions, dispatch_uid=uid)
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(
-    _test_databases_share_one_migration, _no_permission_rows_after_a_flush, django_db_setup
-):
+def django_db_setup(_test_databases_share_one_migration, django_db_setup):
     yield
 
 
