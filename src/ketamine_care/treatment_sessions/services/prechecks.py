@@ -371,6 +371,11 @@ def _weighed_today(checks) -> bool:
 
 
 def calculated_dose_mg(session) -> Decimal | None:
+    """Today's calculated dose; None when there is none, or when the calculator blocked it (an
+    age outside the protocol's, a dose above the clinic's ceiling...): a blocked dose is never
+    offered as the calculated one, so any dose given then needs its reason."""
     checks = PreSessionChecks.objects.filter(session=session).first()
+    if checks is not None and checks.calculated_dose.get("blocked"):
+        return None
     value = checks.calculated_dose_mg if checks else None
     return Decimal(str(value)) if value is not None else None

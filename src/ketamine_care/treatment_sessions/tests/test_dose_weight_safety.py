@@ -15,6 +15,7 @@ from ketamine_care.protocols.services import create_draft, publish_draft
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import PreSessionChecks
+from ketamine_care.treatment_sessions.services.prechecks import calculated_dose_mg
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
     ago,
@@ -105,6 +106,22 @@ class DoseCeilingTests(ClinicTestCase):
         calculated = session.pre_checks.calculated_dose
         self.assertTrue(calculated["blocked"])
         self.assertIn("ceiling of 30 mg", calculated["block_reasons"][0])
+
+    def test_a_blocked_dose_is_never_offered_as_the_calculated_dose(self):
+        # The page said "Calculated dose for today: 35 mg" and prefilled it, without a word of
+        # the block; a block the dose step does not check again (an age outside the
+        # protocol's) then went through without its reason.
+        session = self._dosing()
+        self.assertIsNone(calculated_dose_mg(session))
+        page = self.client_for(self.nurse).get(f"/sessions/{session.public_id}/")
+        body = page.content.decode()
+        self.assertIn("The dose calculator blocked today's dose", body)
+        # Shown beside the folded checks, not inside them.
+        folded = body.index("</details>", body.index('id="pre-checks-folded"'))
+        self.assertGreater(body.index("calculated-dose-blocked"), folded)
+        self.assertIn("ceiling of 30 mg", body)
+        self.assertNotIn('id="calculated-dose"', body)
+        self.assertIsNone(page.context["forms"]["dose"].initial["dose_mg"])
 
     def test_a_dose_above_the_ceiling_needs_a_reason(self):
         session = self._dosing()
