@@ -218,15 +218,11 @@ def _warn_above(rule: DoseRule, draft: DoseDraft) -> None:
 def _check_ceiling(rule: DoseRule, draft: DoseDraft) -> None:
     if draft.reasons:
         return
-    ceiling_warning, ceiling_block = guards.ceiling_check(rule, draft.dose_mg, draft.reason)
-    draft.warnings.extend([ceiling_warning] if ceiling_warning else [])
-    draft.reasons.extend([ceiling_block] if ceiling_block else [])
+    draft.add(*guards.ceiling_check(rule, draft.dose_mg, draft.reason))
 
 
 def _check_age(definition: ProtocolDefinition, draft: DoseDraft, age_years: float | None) -> None:
-    warning, block = guards.age_outside(definition, age_years, draft.reason)
-    draft.warnings.extend([warning] if warning else [])
-    draft.reasons.extend([block] if block else [])
+    draft.add(*guards.age_outside(definition, age_years, draft.reason))
 
 
 def _check_route(definition: ProtocolDefinition, route: str | None) -> str:

@@ -27,6 +27,13 @@ class DoseDraft:
     # The clinician's documented reason for a dose below the floor or above the ceiling.
     reason: str | None = None
 
+    def add(self, warning: str | None, block: str | None) -> None:
+        """A guard's verdict: a warning to show, or a reason the dose is blocked."""
+        if warning:
+            self.warnings.append(warning)
+        if block:
+            self.reasons.append(block)
+
 
 def _ladder_value(rule: DoseRule, step: int) -> Decimal:
     ladder = rule.titration_ladder

@@ -24,7 +24,10 @@ from ketamine_care.treatment_sessions.services.alerting import (
     raise_alerts,
 )
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
-from ketamine_care.treatment_sessions.services.prechecks import calculated_dose_mg
+from ketamine_care.treatment_sessions.services.prechecks import (
+    blocked_dose_reasons,
+    calculated_dose_mg,
+)
 
 # A dose differing from the calculated one by more than the calculator's display rounding
 # (0.1 mg, dosing/calculator.py) is a changed dose and needs a reason.
@@ -70,7 +73,8 @@ def record_dose(
     )  # fmt: skip
     calculated = calculated_dose_mg(session)
     reason = dose_change_reason
-    _check_reason(dose, calculated, reason, _ceiling_mg(definition, session.route), errors)
+    ceiling = _ceiling_mg(definition, session.route)
+    _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked_dose_reasons(session))
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     _confirm_checker(session, actor, checked_by, checked_by_password, request)
@@ -178,11 +182,16 @@ def _times_fields(times: dict, infusion_ended_at) -> dict[str, Any]:
     }
 
 
-def _check_reason(dose, calculated, reason: str, ceiling, errors: dict) -> None:
-    """A dose other than the calculated one, with none calculated, or above the clinic's
-    ceiling needs a reason."""
+def _check_reason(dose, calculated, reason: str, ceiling, errors: dict, blocked=()) -> None:
+    """A dose other than the calculated one, with none calculated (the calculator blocked
+    today's dose, or made none), or above the clinic's ceiling needs a reason."""
     if dose is not None and not reason:
-        if calculated is None:
+        if blocked:
+            errors["dose_change_reason"] = (
+                f"The dose calculator blocked today's dose: {'; '.join(blocked)}. Give the "
+                "reason for this dose."
+            )
+        elif calculated is None:
             errors["dose_change_reason"] = "No dose was calculated: give the reason for this dose."
         elif abs(dose - calculated) > DOSE_TOLERANCE_MG:
             errors["dose_change_reason"] = (

@@ -379,3 +379,12 @@ def calculated_dose_mg(session) -> Decimal | None:
         return None
     value = checks.calculated_dose_mg if checks else None
     return Decimal(str(value)) if value is not None else None
+
+
+def blocked_dose_reasons(session) -> list[str]:
+    """Why the calculator blocked today's dose at the pre-session checks; empty when it did
+    not."""
+    checks = PreSessionChecks.objects.filter(session=session).first()
+    if checks is None or not checks.calculated_dose.get("blocked"):
+        return []
+    return list(checks.calculated_dose.get("block_reasons") or ["its reasons were not recorded"])

@@ -87,13 +87,13 @@ class DoseCeilingTests(ClinicTestCase):
         session.refresh_from_db()
         return session
 
-    def _record(self, session, reason=""):
+    def _record(self, session, reason="", dose="35"):
         return services.record_dose(
             session=session,
             actor=self.nurse,
             checked_by=self.prescriber,
             checked_by_password=PASSWORD,
-            dose_mg=Decimal("35"),
+            dose_mg=Decimal(dose),
             dose_change_reason=reason,
             product="Ketamine 50 mg/mL",
             lot_number="L1",
@@ -122,6 +122,17 @@ class DoseCeilingTests(ClinicTestCase):
         self.assertIn("ceiling of 30 mg", body)
         self.assertNotIn('id="calculated-dose"', body)
         self.assertIsNone(page.context["forms"]["dose"].initial["dose_mg"])
+
+    def test_a_dose_within_the_ceiling_after_a_block_names_the_block(self):
+        # "No dose was calculated" hid that the calculator had blocked today's dose, and why.
+        session = self._dosing()
+        with self.assertRaises(ValidationFailed) as caught:
+            self._record(session, dose="25")
+        message = caught.exception.fields["dose_change_reason"]
+        self.assertIn("The dose calculator blocked today's dose", message)
+        self.assertIn("ceiling of 30 mg", message)
+        self.assertFalse(session.doses.exists())
+        self.assertEqual(self._record(session, dose="25", reason="as planned").dose_mg, 25)
 
     def test_a_dose_above_the_ceiling_needs_a_reason(self):
         session = self._dosing()
