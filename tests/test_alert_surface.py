@@ -111,7 +111,9 @@ class AlertSurfaceTests(ClinicTestCase):
         self.assertNotContains(self.alerts_page(self.nurse), "Other, Olive")
         mine = SessionAlert.objects.filter(session__clinic=self.clinic, acknowledged_at=None)
         questionnaires = SafetyAlert.objects.filter(clinic=self.clinic).open().count()
-        count = badge(self.membership(self.nurse))
+        membership = self.membership(self.nurse)
+        with self.assertNumQueries(1):  # every feed's count in one statement, on every page
+            count = badge(membership)
         self.assertEqual(count.total, mine.count() + questionnaires)
         self.assertEqual(count.urgent, mine.filter(tier="urgent").count())
         self.assertGreater(

@@ -11,8 +11,10 @@ A feed is two functions of the user's membership (its clinic and role):
 * `items(membership, *, status, patient, limit)` returns `AlertItem`s of that clinic only,
   newest first, at most `limit`; an empty list when the role may not see them. `status` is
   "open", "acknowledged" or "all"; `patient`, when given, keeps that patient's alerts.
-* `count(membership)` returns the open alerts as an `AlertCount`, in one COUNT query: the
-  badge runs on every page.
+* `count(membership)` says how to count the open alerts: a `CountQuery` (the open alerts'
+  rows, and which of them are urgent), or an `AlertCount` when no query is needed (a role
+  that may not see them). The badge runs on every page, so `badge` counts every feed's
+  `CountQuery` in one statement, not one COUNT a feed.
 
 A feed that fails fails the page (`FeedFailed`, naming it): a banner that silently lost the
 vital-sign alerts would read as "no alerts". Grouping and ordering are pure functions below.
@@ -24,6 +26,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from django.db import DatabaseError, connections
+from django.db.models import Count, Q, QuerySet, Value
 
 # The severity tiers every feed maps its own onto, most urgent first.
 URGENT, WARNING, INFO = "urgent", "warning", "info"
@@ -145,8 +150,18 @@ class AlertCount:
         return AlertCount(self.total + other.total, self.urgent + other.urgent)
 
 
+@dataclass(frozen=True)
+class CountQuery:
+    """A feed's open alerts to count: `rows` (already scoped to the clinic), of which those
+    matching `urgent` are urgent (`all_urgent`: every one is)."""
+
+    rows: QuerySet
+    urgent: Q | None = None
+    all_urgent: bool = False
+
+
 ItemsFunction = Callable[..., Sequence[AlertItem]]
-CountFunction = Callable[[Any], AlertCount]
+CountFunction = Callable[[Any], "AlertCount | CountQuery"]
 
 
 @dataclass(frozen=True)
@@ -157,8 +172,10 @@ class Feed:
 
 
 class FeedFailed(RuntimeError):
-    def __init__(self, feed: Feed):
-        super().__init__(f"The alert feed {feed.name!r} could not be read.")
+    def __init__(self, feed: Feed, *others: Feed):
+        self.feeds = (feed, *others)
+        names = ", ".join(repr(f.name) for f in self.feeds)
+        super().__init__(f"The alert feed{'s' if others else ''} {names} could not be read.")
         self.feed = feed
 
 
@@ -216,11 +233,45 @@ def open_groups(membership, *, patient=None) -> list[AlertGroup]:
 
 
 def badge(membership) -> AlertCount:
-    """The open alerts of the membership's clinic that its role may see: one COUNT a feed."""
+    """The open alerts of the membership's clinic that its role may see: every feed's
+    `CountQuery` counted in one statement (none when no feed needs one)."""
     total = AlertCount()
+    queries: list[tuple[Feed, CountQuery]] = []
     for feed in feeds():
-        total = total + _call(feed, feed.count, membership)
-    return total
+        counted = _call(feed, feed.count, membership)
+        if isinstance(counted, CountQuery):
+            queries.append((feed, counted))
+        else:
+            total = total + counted
+    return total + _count_all(queries) if queries else total
+
+
+def _count_all(queries: list[tuple[Feed, CountQuery]]) -> AlertCount:
+    """One SELECT of each query's (total, urgent), side by side: each is an aggregate
+    without GROUP BY (the grouping key is a constant, which Django leaves out), so each
+    gives exactly one row, zeros when nothing is open."""
+    using = queries[0][1].rows.db
+    connection = connections[using]
+    parts, params = [], []
+    for n, (_feed, query) in enumerate(queries):
+        urgent = Count("pk") if query.all_urgent else Count("pk", filter=query.urgent or Q(pk=None))
+        counts = (
+            query.rows.order_by()
+            .annotate(_feed=Value(n))
+            .values("_feed")
+            .annotate(total=Count("pk"), urgent=urgent)
+            .values_list("total", "urgent")
+        )
+        sql, more = counts.query.get_compiler(using=using).as_sql()
+        parts.append(f"({sql}) AS {connection.ops.quote_name(f'feed{n}')}")
+        params.extend(more)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM " + " CROSS JOIN ".join(parts), params)  # noqa: S608 (compiled)
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        raise FeedFailed(*(feed for feed, _query in queries)) from exc
+    return AlertCount(sum(row[0::2]), sum(row[1::2]))
 
 
 def newest_first(items: Iterable[AlertItem]) -> list[AlertItem]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from ketamine_care.accounts.permissions import Capability, has_capability
@@ -56,12 +56,10 @@ def _item(alert: SafetyAlert, can_acknowledge: bool) -> alert_feed.AlertItem:
     )
 
 
-def count(membership) -> alert_feed.AlertCount:
-    """The clinic's open questionnaire alerts (and the urgent ones): one COUNT query."""
+def count(membership) -> alert_feed.AlertCount | alert_feed.CountQuery:
+    """The clinic's open questionnaire alerts (and the urgent ones)."""
     if not has_capability(membership, Capability.VIEW_MEASURES):
         return alert_feed.AlertCount()
     urgent = [s for s, tier in TIER_OF_SEVERITY.items() if tier == alert_feed.URGENT]
-    totals = SafetyAlert.objects.filter(
-        clinic_id=membership.clinic_id, status=AlertStatus.OPEN
-    ).aggregate(total=Count("id"), urgent=Count("id", filter=Q(severity__in=urgent)))
-    return alert_feed.AlertCount(totals["total"], totals["urgent"])
+    rows = SafetyAlert.objects.filter(clinic_id=membership.clinic_id, status=AlertStatus.OPEN)
+    return alert_feed.CountQuery(rows, urgent=Q(severity__in=urgent))

@@ -3,7 +3,7 @@ drug screen, liver tests above the laboratory's limit) in the clinic's one alert
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from ketamine_care.accounts.permissions import Capability, has_capability
@@ -44,10 +44,8 @@ def _item(alert: SurveillanceAlert, can_acknowledge: bool) -> alert_feed.AlertIt
     )
 
 
-def count(membership) -> alert_feed.AlertCount:
+def count(membership) -> alert_feed.AlertCount | alert_feed.CountQuery:
     if not has_capability(membership, Capability.VIEW_SURVEILLANCE):
         return alert_feed.AlertCount()
-    totals = SurveillanceAlert.objects.filter(
-        clinic_id=membership.clinic_id, status=AlertStatus.OPEN
-    ).aggregate(total=Count("id"), urgent=Count("id", filter=Q(tier=alert_feed.URGENT)))
-    return alert_feed.AlertCount(totals["total"], totals["urgent"])
+    rows = SurveillanceAlert.objects.filter(clinic_id=membership.clinic_id, status=AlertStatus.OPEN)
+    return alert_feed.CountQuery(rows, urgent=Q(tier=alert_feed.URGENT))

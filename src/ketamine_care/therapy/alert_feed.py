@@ -4,7 +4,6 @@ check that reports suicidal thoughts or behaviour is shown with the questionnair
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.urls import reverse
 
 from ketamine_care.accounts.permissions import Capability, has_capability
@@ -56,11 +55,11 @@ def _item(alert: TherapyRiskAlert, can_acknowledge: bool) -> alert_feed.AlertIte
     )
 
 
-def count(membership) -> alert_feed.AlertCount:
-    """The clinic's open therapy risk alerts, all urgent: one COUNT query."""
+def count(membership) -> alert_feed.AlertCount | alert_feed.CountQuery:
+    """The clinic's open therapy risk alerts, all urgent."""
     if not has_capability(membership, Capability.VIEW_MEASURES):
         return alert_feed.AlertCount()
-    total = TherapyRiskAlert.objects.filter(
+    rows = TherapyRiskAlert.objects.filter(
         clinic_id=membership.clinic_id, status=RiskAlertStatus.OPEN
-    ).aggregate(total=Count("id"))["total"]
-    return alert_feed.AlertCount(total, total)
+    )
+    return alert_feed.CountQuery(rows, all_urgent=True)

@@ -4,7 +4,7 @@ with the action taken."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 
 from ketamine_care.accounts.permissions import Capability, has_capability
@@ -50,11 +50,11 @@ def _item(alert: SessionAlert, can_acknowledge: bool) -> alert_feed.AlertItem:
     )
 
 
-def count(membership) -> alert_feed.AlertCount:
-    """The clinic's open session alerts (and the urgent ones): one COUNT query."""
+def count(membership) -> alert_feed.AlertCount | alert_feed.CountQuery:
+    """The clinic's open session alerts (and the urgent ones)."""
     if not has_capability(membership, Capability.VIEW_SESSIONS):
         return alert_feed.AlertCount()
-    totals = SessionAlert.objects.filter(
+    rows = SessionAlert.objects.filter(
         session__clinic_id=membership.clinic_id, acknowledged_at__isnull=True
-    ).aggregate(total=Count("id"), urgent=Count("id", filter=Q(tier="urgent")))
-    return alert_feed.AlertCount(totals["total"], totals["urgent"])
+    )
+    return alert_feed.CountQuery(rows, urgent=Q(tier="urgent"))
