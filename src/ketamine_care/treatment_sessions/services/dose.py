@@ -23,7 +23,11 @@ from ketamine_care.treatment_sessions.services.alerting import (
     evaluate_readings,
     raise_alerts,
 )
-from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
+from ketamine_care.treatment_sessions.services.lifecycle import (
+    locked,
+    refuse_while_on_hold,
+    require_state,
+)
 from ketamine_care.treatment_sessions.services.prechecks import (
     blocked_dose_reasons,
     calculated_dose_mg,
@@ -83,6 +87,7 @@ def record_dose(
         require_state(session, states.DOSING, doing="record the dose")
         if session.doses.exists():
             raise ValidationFailed("The dose is already recorded; amend it after signing.")
+        refuse_while_on_hold(session)  # a severe BP taken after dosing started holds it too
         row = DoseAdministration.objects.create(
             session=session, drug=definition.drug, route=session.route, **label,
             dose_mg=dose, calculated_dose_mg=calculated, dose_change_reason=reason,

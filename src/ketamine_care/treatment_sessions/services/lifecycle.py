@@ -244,6 +244,18 @@ def open_urgent_alerts(session):
     )
 
 
+def refuse_while_on_hold(session) -> None:
+    """Before the dose: an urgent alert not acknowledged (a BP in the severe range: hold the
+    dose) refuses dosing, whether it was raised before dosing started or after."""
+    holds = list(open_urgent_alerts(session))
+    if holds:
+        raise DoseOnHold(
+            "Dosing is on hold: acknowledge the urgent alert with the prescriber's decision "
+            "first: " + "; ".join(a.message for a in holds),
+            fields={f"alerts.{a.rule}": a.action for a in holds},
+        )
+
+
 def start_dosing(*, session, actor, request=None) -> TreatmentSession:
     """Refused (409, naming them) while a required pre-session check is missing or failed
     and not overridden by a prescriber, and while an urgent pre-dose alert (a BP in the
@@ -254,13 +266,7 @@ def start_dosing(*, session, actor, request=None) -> TreatmentSession:
     with transaction.atomic():
         session = locked(session)
         if session.state == states.PRE_ASSESSMENT:
-            holds = list(open_urgent_alerts(session))
-            if holds:
-                raise DoseOnHold(
-                    "Dosing is on hold: acknowledge the urgent alert with the prescriber's "
-                    "decision first: " + "; ".join(a.message for a in holds),
-                    fields={f"alerts.{a.rule}": a.action for a in holds},
-                )
+            refuse_while_on_hold(session)
         blockers = blocking(pre_check_results(session))
         if blockers and session.state == states.PRE_ASSESSMENT:
             raise Conflict(

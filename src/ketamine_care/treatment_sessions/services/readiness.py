@@ -69,19 +69,20 @@ def discharge_status(
     at_minute = session.minute_of(now)
     from ketamine_care.treatment_sessions.alerts import Alert
 
-    # Stored alerts, so acknowledgement is judged on what the nurse actually saw.
-    stored = [
+    # Stored alerts, so acknowledgement is judged on what the nurse actually saw, each by its
+    # own acknowledgement: every alert raised before the dose stands at minute 0, so a (rule,
+    # minute) key would let one acknowledged hold cover a later hold of the same rule.
+    not_acknowledged = [
         Alert(minute=a.minute or 0, tier=a.tier, rule=a.rule, message="", action="", source="")
         for a in alerts
+        if a.acknowledged_at is None
     ]
-    acknowledged = [(a.rule, a.minute or 0) for a in alerts if a.acknowledged_at is not None]
     result = evaluate_discharge(
         pure,
         monitoring.rules,
         criteria,
-        alerts=stored,
+        alerts=not_acknowledged,
         at_minute=at_minute,
-        acknowledged=acknowledged,
         escort_present=session.escort_present,
         cadss_total=cadss,
         recovery_score=recovery,

@@ -2,7 +2,9 @@
 (service, API, screen), symptoms on readings (API, form), the next BP due (session page,
 floor) and the patient's age from the record for age-banded protocols."""
 
+import uuid
 from datetime import date, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.template.loader import render_to_string
@@ -11,13 +13,14 @@ from django.utils import timezone
 
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.protocols.services import activate_protocol
-from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.testing.treatment import activate_older_copy
 from ketamine_care.treatment_sessions import services, states
 from ketamine_care.treatment_sessions.floor import no_recording_interval
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
 from ketamine_care.treatment_sessions.monitoring import age_years, monitoring_for
 from ketamine_care.treatment_sessions.services.lifecycle import DoseOnHold
+from ketamine_care.treatment_sessions.services.readiness import discharge_status
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
     ago,
@@ -62,6 +65,61 @@ class DoseHoldTests(ClinicTestCase):
         services.start_dosing(session=self.session, actor=self.nurse)
         self.session.refresh_from_db()
         self.assertEqual(self.session.state, "dosing")
+
+    def _record_dose(self, started_min_ago=5):
+        self.session.refresh_from_db()
+        return services.record_dose(
+            session=self.session,
+            actor=self.nurse,
+            checked_by=self.prescriber,
+            checked_by_password=PASSWORD,
+            dose_mg=Decimal(str(self.session.pre_checks.calculated_dose_mg)),
+            product="Ketamine 50 mg/mL",
+            lot_number="L1",
+            expiry_date=timezone.localdate() + timedelta(days=100),
+            infusion_started_at=ago(started_min_ago),
+        )
+
+    def test_a_severe_bp_taken_after_dosing_started_holds_the_dose(self):
+        # The hold was checked only on the way into dosing: a severe BP taken once the session
+        # was dosing let the dose be recorded with the hold open.
+        services.start_dosing(session=self.session, actor=self.nurse)
+        alert = next(a for a in self.severe_reading().new_alerts if a.rule == HOLD)
+        with self.assertRaises(DoseOnHold) as caught:
+            self._record_dose()
+        self.assertIn(f"alerts.{HOLD}", caught.exception.fields)
+        self.assertFalse(self.session.doses.exists())
+        services.acknowledge_alert(
+            alert=alert, actor=self.prescriber, action_taken="Rechecked 150/92; prescriber: dose"
+        )
+        self.assertEqual(self._record_dose().session_id, self.session.pk)
+
+    def test_an_acknowledged_hold_does_not_cover_another_hold_at_discharge(self):
+        # Every alert raised before the dose is stored at minute None (0): discharge matched
+        # acknowledgements by (rule, minute), so one hold's acknowledgement covered another
+        # hold of the same rule that nobody acknowledged. The hold now refuses the dose, so no
+        # service leaves one open past it; the second row is written as the services store
+        # an alert raised before the dose, to test discharge's matching itself.
+        first = next(a for a in self.severe_reading().new_alerts if a.rule == HOLD)
+        services.acknowledge_alert(alert=first, actor=self.prescriber, action_taken="Rechecked")
+        normal = {"measured_at": ago(2.5), "bp_systolic_mmhg": 130, "bp_diastolic_mmhg": 80}
+        services.record_vitals(session=self.session, actor=self.nurse, readings=[normal])
+        services.start_dosing(session=self.session, actor=self.nurse)
+        self._record_dose(started_min_ago=1)
+        self.assertNotIn("urgent_alert_unacknowledged", self._unmet())
+        second = SessionAlert.objects.get(pk=first.pk)
+        second.pk, second.public_id, second.triggered_at = None, uuid.uuid4(), ago(2)
+        second.acknowledged_at = second.acknowledged_by = None
+        second.action_taken = ""
+        second.save()
+        self.assertIsNone(second.minute)
+        self.assertIn("urgent_alert_unacknowledged", self._unmet())
+        services.acknowledge_alert(alert=second, actor=self.prescriber, action_taken="Rechecked")
+        self.assertNotIn("urgent_alert_unacknowledged", self._unmet())
+
+    def _unmet(self):
+        self.session.refresh_from_db()
+        return discharge_status(self.session).result.unmet
 
     def test_the_api_answers_409_naming_the_hold(self):
         self.severe_reading()
