@@ -58,6 +58,39 @@ class PreCheckWeightTests(ClinicTestCase):
         again = services.record_pre_checks(session=session, actor=self.nurse, consent_on_file=True)
         self.assertEqual(again.calculated_dose["dose_mg"], 130.0)
 
+    def test_the_session_page_shows_the_calculators_warnings_beside_the_folded_checks(self):
+        # The calculator's warnings were stored with the dose but never shown on the session
+        # page: a weight typed in pounds gave "Calculated dose for today: 77.0 mg", prefilled,
+        # without "entered in pounds?".
+        BodyMeasurement.objects.create(
+            patient=self.patient,
+            measured_at=timezone.now() - timedelta(days=14),
+            weight_kg=Decimal("70"),
+            recorded_by=self.nurse,
+        )
+        session = self._session()
+        checks = services.record_pre_checks(
+            session=session, actor=self.nurse, weight_kg=Decimal("154"), escort_confirmed=True
+        )
+        warnings = checks.calculated_dose["warnings"]
+        self.assertTrue(any("pounds" in warning for warning in warnings), warnings)
+        body = self.client_for(self.nurse).get(f"/sessions/{session.public_id}/").content.decode()
+        shown = body.index('id="calculated-dose-warnings"')
+        self.assertIn("entered in pounds?", body[shown:])
+        if 'id="pre-checks-folded"' in body:
+            folded = body.index("</details>", body.index('id="pre-checks-folded"'))
+            self.assertGreater(shown, folded)
+
+    def test_the_session_page_says_when_no_dose_could_be_calculated(self):
+        session = self._session()
+        services.record_pre_checks(session=session, actor=self.nurse, escort_confirmed=True)
+        checks = PreSessionChecks.objects.get(session=session)
+        self.assertIsNone(checks.calculated_dose["dose_mg"])
+        self.assertTrue(checks.calculated_dose["error"])
+        page = self.client_for(self.nurse).get(f"/sessions/{session.public_id}/")
+        self.assertContains(page, 'id="calculated-dose-error"')
+        self.assertContains(page, "No dose could be calculated")
+
     def test_the_screen_shows_the_confirmation_box_and_the_error(self):
         session = self._session()
         client = self.client_for(self.nurse)
