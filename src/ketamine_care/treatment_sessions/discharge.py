@@ -15,6 +15,9 @@ moaas_not_recorded / moaas_not_5    no post-dose MOAA/S, or the latest is not th
 bp_not_recorded / bp_above_urgent   no post-dose BP, or the latest BP meets an urgent BP rule
                                     (a rule of joined conditions whose other measure is not
                                     on that reading counts as met: it cannot show otherwise)
+bp_incomplete                       the latest post-dose BP is half a pair (a systolic without
+                                    its diastolic, or the reverse): it cannot show the other
+                                    number is back near the baseline
 bp_40_min_missing / bp_not_falling  esketamine: no BP at or after 40 min before the latest one, or
                                     the latest BP is not below it (nor at a clinic-set safe level)
 baseline_missing                    no pre-dose BP and heart rate to compare with
@@ -54,6 +57,7 @@ UNMET_DESCRIPTIONS: dict[str, str] = {
     "moaas_not_5": "latest MOAA/S is not back to 5 (alert)",
     "bp_not_recorded": "no blood pressure recorded after dosing",
     "bp_above_urgent": "latest blood pressure meets an urgent threshold",
+    "bp_incomplete": "latest blood pressure after dosing is half a pair: take a whole one",
     "bp_40_min_missing": "no blood pressure at or after 40 min to compare the latest with",
     "bp_not_falling": "blood pressure not falling from its 40-minute value",
     "baseline_missing": "no pre-dose blood pressure and heart rate to compare with",
@@ -251,6 +255,10 @@ def _baseline_unmet(
     if any(value is None for value in baseline.values()):
         return ["baseline_missing"]
     unmet = []
+    with_bp = [r for r in post_dose if r.bp_systolic is not None or r.bp_diastolic is not None]
+    if with_bp and (with_bp[-1].bp_systolic is None or with_bp[-1].bp_diastolic is None):
+        # Fail safe: the newest pressure is not judged on an older whole pair.
+        unmet.append("bp_incomplete")
     bp_now = [r for r in post_dose if r.bp_systolic is not None and r.bp_diastolic is not None]
     if bp_now:
         latest = bp_now[-1]

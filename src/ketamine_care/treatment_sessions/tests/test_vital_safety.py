@@ -229,6 +229,15 @@ class TestDischargeAgainstBaseline:
         result = discharge(IV, [low, steady(100, 140, 90), steady(115, 140, 90)])
         assert not set(result.unmet) & BP_CODES
 
+    def test_a_newer_systolic_without_its_diastolic_is_unmet(self) -> None:
+        # Judged on the older whole pair, 178/- after 130/80 and 128/79 passed as ready.
+        half = Reading(minute=125, bp_systolic=178, heart_rate=74, spo2=98, moaas=5)
+        readings = [BASELINE, steady(100, 130, 80), steady(115, 128, 79), half]
+        result = discharge(IV, readings)
+        assert "bp_incomplete" in result.unmet and not result.ready
+        whole = discharge(IV, [*readings, steady(130, 128, 78)])
+        assert "bp_incomplete" not in whole.unmet
+
     def test_without_a_baseline_it_is_unmet(self) -> None:
         result = discharge(ESKETAMINE, [steady(40), steady(125)])
         assert "baseline_missing" in result.unmet and not result.ready
@@ -266,9 +275,11 @@ class TestDischargeAgainstBaseline:
         assert discharge(IV, [BASELINE, hr_only]).unmet == (left, "bp_not_recorded")
 
     def test_a_systolic_only_reading_is_not_a_pressure_pair_for_the_item(self) -> None:
+        # Nor does it leave the item to the older pair: the newest pressure is half a pair.
         readings = [BASELINE, steady(100, 130, 80), Reading(minute=115, bp_systolic=128)]
         assert discharge(IV, readings).unmet == (
             "minimum_observation_not_configured",
+            "bp_incomplete",
             "bp_trend_not_established",
         )
 
