@@ -141,7 +141,8 @@ def _judge(key: str, item: dict[str, Any], facts: PreCheckFacts, now: datetime) 
         "weight_today": (facts.weight_today, "Record today's weight."),
         "baseline_vitals": (
             facts.baseline_vitals,
-            "Record a blood pressure before dosing, both systolic and diastolic.",
+            "Record a blood pressure (both systolic and diastolic) and a heart rate before "
+            "dosing: discharge compares both with them.",
         ),
         "escort": (facts.escort_confirmed, "Confirm the escort and transport home."),
         "consent": (facts.consent_on_file, "Confirm consent is on file."),

@@ -275,18 +275,22 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
     valid, message = screening_status(session)
     # A baseline is a whole blood pressure: the hold rule before dosing reads both numbers
     # (systolic 180 or diastolic 110), and half a pair cannot show the other is below its line.
-    baseline = session.readings.filter(
-        bp_systolic_mmhg__isnull=False, bp_diastolic_mmhg__isnull=False
-    )
+    # And a heart rate: discharge compares the heart rate with the pre-dose one too, and
+    # without it discharge could never be met (`discharge.baseline_missing`).
+    before_dose = session.readings.all()
     if session.dose_started_at is not None:
-        baseline = baseline.filter(measured_at__lt=session.dose_started_at)
+        before_dose = before_dose.filter(measured_at__lt=session.dose_started_at)
+    baseline = (
+        before_dose.filter(bp_systolic_mmhg__isnull=False, bp_diastolic_mmhg__isnull=False).exists()
+        and before_dose.filter(heart_rate_bpm__isnull=False).exists()
+    )
     facts = prechecks.PreCheckFacts(
         drug=definition.drug,
         dose_basis=definition.dose_rule(session.route).basis,
         screening_valid=valid,
         screening_message=message,
         weight_today=_weighed_today(checks),
-        baseline_vitals=baseline.exists(),
+        baseline_vitals=baseline,
         last_food_at=checks.last_food_at if checks else None,
         last_liquids_at=checks.last_liquids_at if checks else None,
         escort_confirmed=checks.escort_confirmed if checks else None,

@@ -17,11 +17,13 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ketamine_care.accounts.models import Membership
+from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.audit.services import record
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.clock import as_utc
 from ketamine_care.core.compiled import INT, STARTS_WITH, CompiledQuery
-from ketamine_care.core.errors import Conflict, StateError, ValidationFailed
+from ketamine_care.core.errors import Conflict, NotPermitted, StateError, ValidationFailed
 from ketamine_care.core.plain_insert import insert_all
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
@@ -259,7 +261,8 @@ _STORED_BY_PREFIX = CompiledQuery(
 
 
 def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=None):
-    """Acknowledge an alert with the action taken (required)."""
+    """Acknowledge an alert with the action taken (required). An urgent alert raised before
+    the dose holds it, and only a prescriber lifts the hold (`_refuse_hold_without_prescriber`)."""
     action_taken = (action_taken or "").strip()
     if not action_taken:
         raise ValidationFailed(
@@ -271,6 +274,7 @@ def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=
         alert = SessionAlert.objects.select_for_update(of=("self",), no_key=True).get(pk=alert.pk)
         if alert.acknowledged_at is not None:
             raise StateError("This alert is already acknowledged.")
+        _refuse_hold_without_prescriber(alert, session, actor)
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by = actor
         alert.action_taken = action_taken[:2000]
@@ -284,3 +288,20 @@ def acknowledge_alert(*, alert: SessionAlert, actor, action_taken: str, request=
             request=request,
         )
     return alert
+
+
+def _refuse_hold_without_prescriber(alert: SessionAlert, session, actor) -> None:
+    """An urgent alert raised before the dose (a BP in the severe range) holds the dose until
+    a prescriber decides: the nurse rechecks, and the prescriber acknowledges with the
+    decision, as only a prescriber overrides a missing pre-session check."""
+    if alert.tier != "urgent" or alert.minute is not None:
+        return
+    membership = Membership.objects.filter(
+        user_id=getattr(actor, "pk", None), clinic_id=session.clinic_id, is_active=True
+    ).first()
+    if membership is None or not has_capability(membership, Capability.OVERRIDE_PRE_CHECK):
+        raise NotPermitted(
+            "A prescriber acknowledges a dose hold: the dose needs their decision. Recheck the "
+            "reading and ask the prescriber to acknowledge it.",
+            fields={"action_taken": "Only a prescriber can acknowledge a dose hold."},
+        )

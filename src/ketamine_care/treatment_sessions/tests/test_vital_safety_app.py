@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ketamine_care.accounts.services import issue_api_token
+from ketamine_care.core.errors import NotPermitted
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.testing.treatment import activate_older_copy
@@ -120,6 +121,35 @@ class DoseHoldTests(ClinicTestCase):
     def _unmet(self):
         self.session.refresh_from_db()
         return discharge_status(self.session).result.unmet
+
+    def test_only_a_prescriber_lifts_the_hold(self):
+        # A nurse acknowledged the hold with "ok" and dosed: the reference asks for the
+        # prescriber's decision before any dose.
+        alert = next(a for a in self.severe_reading().new_alerts if a.rule == HOLD)
+        with self.assertRaises(NotPermitted) as caught:
+            services.acknowledge_alert(alert=alert, actor=self.nurse, action_taken="ok")
+        self.assertIn("prescriber", caught.exception.message)
+        alert.refresh_from_db()
+        self.assertIsNone(alert.acknowledged_at)
+        with self.assertRaises(DoseOnHold):
+            services.start_dosing(session=self.session, actor=self.nurse)
+        token = issue_api_token(membership=self.membership(self.nurse))[1]
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").post(
+            f"/api/v1/treatment-sessions/{self.session.public_id}/alerts/{alert.public_id}"
+            "/acknowledge",
+            {"action_taken": "ok"},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("action_taken", response.json()["fields"])
+        page = self.client_for(self.nurse).post(
+            f"{self.url}alerts/{alert.public_id}/acknowledge/", {"action_taken": "ok"}, follow=True
+        )
+        self.assertContains(page, "A prescriber acknowledges a dose hold")
+        self.assertContains(page, "data-hold-needs-prescriber")  # no form offered to the nurse
+        self.assertNotContains(self.client_for(self.prescriber).get(self.url), "data-hold-needs")
+        services.acknowledge_alert(alert=alert, actor=self.prescriber, action_taken="Dose: yes")
+        services.start_dosing(session=self.session, actor=self.nurse)
 
     def test_the_api_answers_409_naming_the_hold(self):
         self.severe_reading()
