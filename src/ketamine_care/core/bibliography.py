@@ -83,6 +83,36 @@ def render(text: str) -> str:
     return CITATION_RE.sub(label, text or "")
 
 
+def split_sources(text: str) -> tuple[str, list[str]]:
+    """``text`` as a screen or an alert shows it, and the sources it cites, to fold away: each
+    parenthesised part that cites a source is taken out whole, then each bare citation.
+    "2 mg/kg is outside 0.5-1 mg/kg (0.5 mg/kg standard [@fava-2018])" gives
+    ("2 mg/kg is outside 0.5-1 mg/kg", ["0.5 mg/kg standard [@fava-2018]"])."""
+    kept, found, depth, start = [], [], 0, 0
+    text = text or ""
+    for index, char in enumerate(text):
+        if char == "(":
+            if depth == 0:
+                kept.append(text[start:index])
+                start = index
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                group = text[start : index + 1]
+                if "[@" in group:
+                    found.append(group[1:-1].strip())
+                else:
+                    kept.append(group)
+                start = index + 1
+    kept.append(text[start:])
+    plain = "".join(kept)
+    found.extend(match.group(0) for match in CITATION_RE.finditer(plain))
+    plain = CITATION_RE.sub("", plain)
+    plain = re.sub(r"\s+([:;,.])", r"\1", re.sub(r"\s{2,}", " ", plain)).strip()
+    return plain, found
+
+
 def markdown() -> str:
     """`docs/sources.md`: the bibliography as a reader sees it."""
     lines = [

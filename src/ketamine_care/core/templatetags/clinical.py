@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from ketamine_care.core.bibliography import render
+from ketamine_care.core.bibliography import render, split_sources
 
 register = template.Library()
 
@@ -25,6 +25,20 @@ def or_dash(value) -> str:
 def cite(value) -> str:
     """A source text with each citation shown by its source's label ("Daly 2019 §x")."""
     return render(str(value or ""))
+
+
+@register.filter
+def without_sources(value) -> str:
+    """The text a clinician acts on, its cited sources taken out (show them folded with
+    `sources_of`)."""
+    return split_sources(str(value or ""))[0]
+
+
+@register.filter
+def sources_of(values) -> list[str]:
+    """The sources cited in a text or a list of texts, each rendered by its label."""
+    texts = [values] if isinstance(values, str) else list(values or ())
+    return [render(found) for text in texts for found in split_sources(str(text))[1]]
 
 
 # Status and severity words the clinical rules return, as a clinician reads them.

@@ -124,7 +124,7 @@ class SyntheticDataTests(TestCase):
             self.assertFalse(session.alerts.filter(acknowledged_at__isnull=True).exists())
 
     def test_doses_and_screenings_are_the_app_s_own_computations(self):
-        from ketamine_care.treatment_sessions.services.prechecks import _dose
+        from ketamine_care.treatment_sessions.services.session_dose import todays_dose
 
         for checks in PreSessionChecks.objects.select_related("session__patient")[:10]:
             self.assertEqual(
@@ -135,7 +135,7 @@ class SyntheticDataTests(TestCase):
                 verdict="ineligible", patient__treatment_plans__isnull=False
             ).exists()
         )
-        self.assertTrue(callable(_dose))
+        self.assertTrue(callable(todays_dose))
 
     def test_a_second_run_on_a_synthetic_database_is_allowed(self):
         call_command("synth", "--patients", "3", "--seed", "8", verbosity=0)

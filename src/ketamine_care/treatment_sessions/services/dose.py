@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ketamine_care.accounts.permissions import second_clinician_problem
 from ketamine_care.audit.services import record
+from ketamine_care.core.bibliography import split_sources
 from ketamine_care.core.clock import as_utc, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.parsing import REQUIRED
@@ -28,9 +29,10 @@ from ketamine_care.treatment_sessions.services.lifecycle import (
     refuse_while_on_hold,
     require_state,
 )
-from ketamine_care.treatment_sessions.services.prechecks import (
+from ketamine_care.treatment_sessions.services.session_dose import (
     blocked_dose_reasons,
     calculated_dose_mg,
+    protocol_refuses,
 )
 
 # A dose differing from the calculated one by more than the calculator's display rounding
@@ -75,10 +77,10 @@ def record_dose(
         definition.administration_for(session.route), session.route, dose, device_times,
         infusion_started_at, infusion_ended_at, errors,
     )  # fmt: skip
-    calculated = calculated_dose_mg(session)
-    reason = dose_change_reason
-    ceiling = _ceiling_mg(definition, session.route)
-    _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked_dose_reasons(session))
+    calculated, reason = calculated_dose_mg(session), dose_change_reason
+    ceiling, blocked = _ceiling_mg(definition, session.route), blocked_dose_reasons(session)
+    _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked)
+    _check_protocol_allows(session, dose, errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     _confirm_checker(session, actor, checked_by, checked_by_password, request)
@@ -187,14 +189,24 @@ def _times_fields(times: dict, infusion_ended_at) -> dict[str, Any]:
     }
 
 
+def _check_protocol_allows(session, dose, errors: dict) -> None:
+    """A dose the protocol refuses whatever the reason (outside its mg/kg range, not one of its
+    fixed doses): refused, as the calculator refuses it, naming why."""
+    if dose is None or "dose_mg" in errors:
+        return
+    refused = [split_sources(why)[0] for why in protocol_refuses(session, dose)]
+    if refused:
+        errors["dose_mg"] = f"The protocol does not allow {dose:f} mg: {'; '.join(refused)}."
+
+
 def _check_reason(dose, calculated, reason: str, ceiling, errors: dict, blocked=()) -> None:
     """A dose other than the calculated one, with none calculated (the calculator blocked
     today's dose, or made none), or above the clinic's ceiling needs a reason."""
     if dose is not None and not reason:
         if blocked:
+            plain = "; ".join(split_sources(why)[0] for why in blocked)
             errors["dose_change_reason"] = (
-                f"The dose calculator blocked today's dose: {'; '.join(blocked)}. Give the "
-                "reason for this dose."
+                f"The dose calculator blocked today's dose: {plain}. Give the reason for this dose."
             )
         elif calculated is None:
             errors["dose_change_reason"] = "No dose was calculated: give the reason for this dose."

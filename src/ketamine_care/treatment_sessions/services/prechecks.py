@@ -15,10 +15,9 @@ from ketamine_care.core.clock import clinic_date_of, clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.core.pre_session_notices import notices_for
 from ketamine_care.dosing import guards
-from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
-from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
+from ketamine_care.dosing.calculator import DoseInputError
+from ketamine_care.dosing.patient_dose import patient_age_years
 from ketamine_care.dosing.services import latest_verdict
-from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.patients.services import record_measurement
 from ketamine_care.screening import icd10
 from ketamine_care.screening.record_facts import facts_from_record
@@ -26,6 +25,7 @@ from ketamine_care.treatment_sessions import prechecks, states
 from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
+from ketamine_care.treatment_sessions.services.session_dose import todays_dose
 
 CONCOMITANT_FLAGS = (
     "benzodiazepine",
@@ -100,7 +100,7 @@ def record_pre_checks(
             )
             changed["weight_kg"] = str(weight_kg)
         confirmed = confirm_weight or bool(checks.calculated_dose.get("weight_confirmed"))
-        checks.calculated_dose = _dose(session, confirm_weight=confirmed)
+        checks.calculated_dose = todays_dose(session, confirm_weight=confirmed)
         checks.recorded_by = actor
         checks.save()
         record(
@@ -179,34 +179,6 @@ def _check_weight(session, weight_kg, confirmed: bool, errors: dict) -> None:
         )
     except (DoseInputError, TypeError, ValueError) as exc:
         errors["weight_kg"] = getattr(exc, "message", "Enter a weight in kg.")
-
-
-def _dose(session, *, confirm_weight: bool = False) -> dict:
-    """The dose for today's weight from the planned visit's dose (or the protocol default),
-    with the patient's age, previous weight and the clinic's label jurisdiction."""
-    definition = definition_for(session.protocol_version)
-    metrics = latest_body_metrics(session.patient)
-    weighed_today = metrics["weight_measured_at"] is not None and clinic_date_of(
-        session.clinic, metrics["weight_measured_at"]
-    ) == clinic_today(session.clinic)
-    planned = session.planned_visit.dose if session.planned_visit else {}
-    try:
-        result = calculate_dose(
-            definition,
-            weight_kg=float(metrics["weight_kg"]) if weighed_today else None,
-            height_cm=float(metrics["height_cm"]) if metrics["height_cm"] else None,
-            sex=session.patient.sex if session.patient.sex in ("female", "male") else None,
-            mg_per_kg=planned.get("dose_mg_per_kg"),
-            dose_mg=planned.get("dose_mg"),
-            route=session.route,
-            age_years=patient_age_years(session.patient),
-            confirm_weight=confirm_weight,
-            last_weight_kg=previous_weight_kg(session.patient, explicit_weight=False),
-            jurisdiction=session.patient.clinic.label_jurisdiction,
-        )
-    except DoseInputError as exc:
-        return {"dose_mg": None, "error": exc.message}
-    return {**result.as_json(), "weight_confirmed": confirm_weight}
 
 
 def override_pre_check(*, session, actor, check: str, reason: str, request=None):
@@ -372,23 +344,3 @@ def _weighed_today(checks) -> bool:
         return False
     clinic = checks.session.clinic
     return clinic_date_of(clinic, checks.weight_measurement.measured_at) == clinic_today(clinic)
-
-
-def calculated_dose_mg(session) -> Decimal | None:
-    """Today's calculated dose; None when there is none, or when the calculator blocked it (an
-    age outside the protocol's, a dose above the clinic's ceiling...): a blocked dose is never
-    offered as the calculated one, so any dose given then needs its reason."""
-    checks = PreSessionChecks.objects.filter(session=session).first()
-    if checks is not None and checks.calculated_dose.get("blocked"):
-        return None
-    value = checks.calculated_dose_mg if checks else None
-    return Decimal(str(value)) if value is not None else None
-
-
-def blocked_dose_reasons(session) -> list[str]:
-    """Why the calculator blocked today's dose at the pre-session checks; empty when it did
-    not."""
-    checks = PreSessionChecks.objects.filter(session=session).first()
-    if checks is None or not checks.calculated_dose.get("blocked"):
-        return []
-    return list(checks.calculated_dose.get("block_reasons") or ["its reasons were not recorded"])

@@ -15,7 +15,7 @@ from ketamine_care.protocols.services import create_draft, publish_draft
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import PreSessionChecks
-from ketamine_care.treatment_sessions.services.prechecks import calculated_dose_mg
+from ketamine_care.treatment_sessions.services.session_dose import calculated_dose_mg
 from ketamine_care.treatment_sessions.tests.factories import (
     activate,
     ago,
@@ -175,3 +175,52 @@ class DoseCeilingTests(ClinicTestCase):
         self.assertFalse(session.doses.exists())
         row = self._record(session, reason="tolerated 35 mg at the last three sessions")
         self.assertEqual(row.dose_mg, 35)
+
+
+class ProtocolLimitsAtTheDoseStepTests(ClinicTestCase):
+    """The dose step refused only a dose without its reason: any reason let through a dose the
+    calculator refuses whatever the reason (2 mg/kg on a 0.5-1 mg/kg protocol; 112 mg of
+    esketamine, four devices, where the label allows 56 or 84)."""
+
+    def _dosing(self, protocol_id="iv-ketamine-trd"):
+        version = activate(self.clinic, self.medical_director, protocol_id)
+        session = screened_session(self.patient, version, self.prescriber, protocol_id)
+        services.check_in(session=session, actor=self.nurse)
+        services.start_pre_assessment(session=session, actor=self.nurse)
+        complete_pre_checks(session, self.nurse, esketamine=protocol_id.startswith("esketamine"))
+        services.start_dosing(session=session, actor=self.nurse)
+        session.refresh_from_db()
+        return session
+
+    def _record(self, session, dose, **times):
+        return services.record_dose(
+            session=session,
+            actor=self.nurse,
+            checked_by=self.prescriber,
+            checked_by_password=PASSWORD,
+            dose_mg=Decimal(dose),
+            dose_change_reason="as ordered",
+            product="Ketamine 50 mg/mL",
+            lot_number="L1",
+            expiry_date=timezone.localdate() + timedelta(days=100),
+            **times,
+        )
+
+    def test_a_dose_outside_the_protocols_range_is_refused_whatever_the_reason(self):
+        session = self._dosing()  # 70 kg: 0.5-1 mg/kg is 35-70 mg
+        with self.assertRaises(ValidationFailed) as caught:
+            self._record(session, "140", infusion_started_at=ago(5))
+        message = caught.exception.fields["dose_mg"]
+        self.assertIn("2 mg/kg is outside the protocol's allowed range 0.5-1 mg/kg", message)
+        self.assertNotIn("[@", message)  # the sources stay out of the error
+        self.assertFalse(session.doses.exists())
+        # A lower dose for tolerability is the reason's to allow.
+        self.assertEqual(self._record(session, "30", infusion_started_at=ago(5)).dose_mg, 30)
+
+    def test_an_esketamine_dose_the_label_does_not_allow_is_refused(self):
+        session = self._dosing("esketamine-trd-label")
+        devices = [ago(20), ago(15), ago(10), ago(5)]
+        with self.assertRaises(ValidationFailed) as caught:
+            self._record(session, "112", device_times=devices)
+        self.assertIn("112 mg is not an allowed dose", caught.exception.fields["dose_mg"])
+        self.assertFalse(session.doses.exists())

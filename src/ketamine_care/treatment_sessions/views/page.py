@@ -22,11 +22,9 @@ from ketamine_care.treatment_sessions.services.closing import (
     recovery_requirement,
 )
 from ketamine_care.treatment_sessions.services.notes import note_preview
-from ketamine_care.treatment_sessions.services.prechecks import (
-    calculated_dose_mg,
-    pre_check_results,
-)
+from ketamine_care.treatment_sessions.services.prechecks import pre_check_results
 from ketamine_care.treatment_sessions.services.readiness import discharge_status, latest_score
+from ketamine_care.treatment_sessions.services.session_dose import calculated_dose_mg
 from ketamine_care.treatment_sessions.views.header import header_context
 
 DETAIL = "treatment_sessions:detail"
