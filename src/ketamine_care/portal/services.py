@@ -100,6 +100,12 @@ class Submission:
             adm.flags for adm in self.administrations
         )
 
+    @property
+    def clinic_alerted(self) -> bool:
+        """Whether an alert for the clinic's alert feed was stored: only then may the crisis
+        screen tell the patient that the clinic was told."""
+        return bool(self.alerts)
+
 
 class LinkNotUsable(DomainError):
     status_code = 404
