@@ -95,6 +95,23 @@ class SelfReportTests(ClinicTestCase):
         self.assertNotContains(response, "has been told")
         self.assertContains(response, CLINIC_NOT_ALERTED)
 
+    def test_a_positive_audit_c_thanks_the_patient_without_the_crisis_screen(self):
+        self.patient.sex = "female"
+        self.patient.save(update_fields=["sex"])
+        _, url = self.new_link(codes=["audit_c"])
+        response = Client().post(url, answers("audit_c", [1, 1, 1]))
+        self.assertEqual(Administration.objects.get().flags, ["audit_c_positive"])
+        self.assertContains(response, "Thank you, Jamie")
+        self.assertNotContains(response, "Please reach out for support now")
+        self.assertFalse(SafetyAlert.objects.exists())
+
+    def test_a_positive_audit_c_beside_a_suicide_item_still_shows_the_crisis_screen(self):
+        _, url = self.new_link(codes=["audit_c", "phq9"])
+        data = {**answers("audit_c", [4, 4, 4]), **answers("phq9", [0] * 8 + [1])}
+        response = Client().post(url, data)
+        self.assertContains(response, "988 Suicide &amp; Crisis Lifeline")
+        self.assertContains(response, CLINIC_ALERTED)
+
     def test_the_crisis_text_is_the_clinics_own_when_set(self):
         ClinicSafetySettings.objects.create(
             clinic=self.clinic, crisis_resources_text="Call the Test Clinic crisis line."
