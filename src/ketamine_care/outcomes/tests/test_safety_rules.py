@@ -20,6 +20,7 @@ from ketamine_care.outcomes.safety import (
     evaluate_safety,
     load_safety_rules,
     missing_clinic_inputs,
+    rule_message,
 )
 
 RULES = load_safety_rules()
@@ -161,7 +162,7 @@ def test_an_alert_carries_its_rules_wording_source_threshold_and_the_observed_va
         rule_id="phq9_item9_positive",
         instrument="phq9",
         severity="high",
-        message=rule.message,
+        message="PHQ-9 item 9 (thoughts of being better off dead or self-harm) is above 0.",
         observed=2,
         threshold=0,
         actions=rule.actions,
@@ -191,8 +192,8 @@ def test_an_unset_threshold_alerts_with_the_value_it_could_not_judge() -> None:
     (alert,) = evaluate_safety(RULES, cadss, None, SafetyContext(timepoint="discharge"))
     assert (alert.observed, alert.threshold, alert.unconfigured) == (23, None, True)
     assert alert.message == (
-        f"{rule.message} The clinic has not set this rule's threshold, so the value (23) could "
-        "not be judged: review it and configure the rule."
+        f"{rule_message(rule)} The clinic has not set this rule's threshold, so the value (23) "
+        "could not be judged: review it and configure the rule."
     )
 
 
