@@ -38,7 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sex",
         choices=SEXES,
-        help="the patient's recorded sex, for a screen whose cut-off depends on it (audit_c)",
+        help="the patient's recorded sex, for a screen whose cut-off depends on it (audit_c) "
+        "and the tlfb heavy-day line (a tlfb line that contradicts it is refused)",
     )
     return parser
 

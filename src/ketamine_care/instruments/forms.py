@@ -84,6 +84,12 @@ class AdministrationForm(forms.Form):
         for position, item in enumerate(definition.items, 1):
             repeated = calendar is not None and item.id == calendar.day_item
             self.fields[ITEM_PREFIX + item.id] = answer_field(item, position, repeated)
+            if calendar is not None and item.id == calendar.sex_item:
+                self.fields[ITEM_PREFIX + item.id].help_text = (
+                    "Leave empty to use the patient's recorded sex. When it is not recorded as "
+                    "male or female, the stricter line applies; a line that contradicts the "
+                    "record is refused."
+                )
 
     def item_fields(self):
         return [self[ITEM_PREFIX + item_id] for item_id in self.definition.item_ids]

@@ -49,13 +49,17 @@ def _parse(definition: InstrumentDefinition, raw: Mapping[str, object]) -> tuple
     return values, errors
 
 
-def _preview_calendar(definition: InstrumentDefinition, raw: Mapping[str, object]) -> Preview:
-    """TLFB: the day list is one field, so the preview scores it whole or names the error."""
+def _preview_calendar(
+    definition: InstrumentDefinition, raw: Mapping[str, object], sex: str | None
+) -> Preview:
+    """TLFB: the day list is one field, so the preview scores it whole or names the error.
+    The sex may stay empty: the patient's recorded sex picks the heavy-day line."""
     answered = sum(1 for i in definition.item_ids if raw.get(i) not in (None, ""))
     result, errors = None, {}
-    if answered == len(definition.items):
+    assert definition.calendar is not None
+    if raw.get(definition.calendar.day_item) not in (None, ""):
         try:
-            result = score(definition, dict(raw))
+            result = score(definition, dict(raw), sex=sex)
         except AnswerError as exc:
             errors[exc.item_id or "answers"] = exc.message
     return Preview(definition.code, len(definition.items), answered, None, (), result, errors)
@@ -68,7 +72,7 @@ def preview(
     full ScoreResult once every item is answered validly. `sex`: the patient's recorded sex,
     for a screen whose cut-off depends on it (AUDIT-C); a screen waits for a complete form."""
     if definition.calendar is not None:
-        return _preview_calendar(definition, raw)
+        return _preview_calendar(definition, raw, sex)
     values, errors = _parse(definition, raw)
     flags = tuple(
         f.flag

@@ -178,7 +178,8 @@ def _validate_calendar(definition: InstrumentDefinition, answers) -> dict[str, A
             f"{', '.join(calendar.sex_words)}) then drinks for each day of the window "
             f"({day_item.id}), {allowed}; got {max(days, 0)} days",
         )
-    sex = _coerce(flat[0], 1, sex_item)
+    # The sex may be left out (None or ""): the patient's recorded sex then decides (score()).
+    sex = None if flat[0] is None or flat[0] == "" else _coerce(flat[0], 1, sex_item)
     drinks = []
     for day, raw in enumerate(flat[1:], 1):
         try:
@@ -247,6 +248,48 @@ def _flags(
     return tuple(dict.fromkeys(flags))
 
 
+def _option_label(item: Item, value: int) -> str:
+    return next((o.label for o in item.options or () if o.value == value), str(value))
+
+
+def heavy_day_line(definition: InstrumentDefinition, entered: int | None, sex: str | None) -> int:
+    """TLFB: the sex option whose heavy-day line applies (§0.6: 5 or more drinks for men,
+    4 or more for women; the numbers are the definition's).
+
+    The patient's recorded sex decides when it is male or female; any other recorded sex
+    ("other", "unknown", blank) gets the stricter line (the women's, the lower number), as
+    does a score with no sex at all. An `entered` line that contradicts it is refused
+    (AnswerError naming the sex item). Only when no recorded sex is given (`sex` None: the
+    command line without --sex) does the entered line decide.
+    """
+    calendar = definition.calendar
+    assert calendar is not None
+    item = definition.item(calendar.sex_item)
+    lines = calendar.heavy_day_min_drinks
+    strictest = int(min(lines, key=lambda option: lines[option]))
+    given = (sex or "").strip().lower()
+    if given in calendar.sex_words:
+        line = calendar.sex_words[given]
+        why = f"the patient's recorded sex is {given}"
+    elif sex is None:
+        return strictest if entered is None else entered
+    else:
+        line = strictest
+        why = (
+            f"the patient's sex is recorded as {given or 'unknown'}, not male or female, so "
+            "the stricter line applies"
+        )
+    if entered is not None and entered != line:
+        raise AnswerError(
+            item.id,
+            str(line),
+            f"{item.id} ({item.name}): got {entered} ({_option_label(item, entered)}), but "
+            f"{why}: {line} ({_option_label(item, line)}). Correct the patient's recorded sex "
+            "or leave this answer empty.",
+        )
+    return line
+
+
 def _drinking(definition: InstrumentDefinition, values: Mapping[str, Any]):
     calendar = definition.calendar
     assert calendar is not None
@@ -270,11 +313,16 @@ def score(
     Units: points on the instrument's own scale. Method, ranges, bands, subscales, safety
     flags, triage rules and sex-dependent screens come from the definition file, each citing
     its source (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). `sex` is the patient's
-    recorded sex ("male", "female", "other", "unknown" or None), read only by a screen
-    (AUDIT-C); other than male or female it gets the screen's stricter cut-off. Raises
-    AnswerError on a wrong count, an out-of-range value or a broken skip rule.
+    recorded sex ("male", "female", "other", "unknown" or None), read by a screen (AUDIT-C)
+    and by the TLFB's heavy-day line (`heavy_day_line`); other than male or female it gets
+    the stricter cut-off or line. Raises AnswerError on a wrong count, an out-of-range value,
+    a broken skip rule or a TLFB line that contradicts the recorded sex.
     """
     values = validate_answers(definition, answers)
+    calendar = definition.calendar
+    if calendar is not None:
+        line = heavy_day_line(definition, values[calendar.sex_item], sex)
+        values = {**values, calendar.sex_item: line}
     total = _total(definition, values)
     risk = _risk(definition, values)
     flags = _flags(definition, values, risk)

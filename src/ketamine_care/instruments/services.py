@@ -94,7 +94,8 @@ def _definition_to_use(
 def rescore(administration: Administration) -> ScoreResult:
     """Score a stored administration again with the definition version it was scored with
     (current or archived), e.g. to check old data after a definition changed. A screen whose
-    cut-off depends on the sex (AUDIT-C) reads the patient's sex as recorded now."""
+    cut-off depends on the sex (AUDIT-C) and the TLFB's heavy-day line read the patient's sex
+    as recorded now."""
     try:
         used = definition(administration.instrument_code, administration.definition_version)
     except UnknownInstrumentVersion as exc:
@@ -109,7 +110,12 @@ def rescore(administration: Administration) -> ScoreResult:
                 "shipped now differs from the definition this administration was scored with."
             )
     answers = [administration.answers.get(i) for i in used.item_ids]
-    sex = administration.patient.sex if used.screen is not None else None
+    sex = None
+    if used.screen is not None or used.calendar is not None:
+        sex = administration.patient.sex
+    if used.calendar is not None:
+        # The heavy-day line follows the sex recorded now, whatever line was stored.
+        answers[used.item_ids.index(used.calendar.sex_item)] = None
     return score(used, answers, sex=sex)
 
 
@@ -118,14 +124,16 @@ def _ordered_answers(definition: InstrumentDefinition, answers: Answers) -> list
     if not isinstance(answers, Mapping):
         return list(answers)
     unknown = sorted(set(answers) - set(definition.item_ids))
-    missing = [i for i in definition.item_ids if answers.get(i) in (None, "")]
+    # A TLFB's sex may be left out: the patient's recorded sex picks the heavy-day line.
+    optional = {definition.calendar.sex_item} if definition.calendar is not None else set()
+    missing = [i for i in definition.item_ids if i not in optional and answers.get(i) in (None, "")]
     errors = {key: f"{definition.code} has no item {key!r}." for key in unknown}
     for item_id in missing:
         item = definition.item(item_id)
         errors[item_id] = f"Answer {item.name} ({item_id}); allowed: {item.describe_allowed()}."
     if errors:
         raise ValidationFailed("Some answers are missing or unknown.", fields=errors)
-    return [answers[i] for i in definition.item_ids]
+    return [answers.get(i) for i in definition.item_ids]
 
 
 def check_and_score(

@@ -18,7 +18,8 @@ class SafetySettingsForm(forms.Form):
         max_length=4000,
         help_text="Shown at once when a self-report answer raises a safety flag. Leave empty "
         "for the default text, which names the 988 Suicide & Crisis Lifeline and emergency "
-        "services (call 911).",
+        "services (call 911). Do not say here that the clinic was told: the screen adds that "
+        "only when an alert reached the clinic, and asks the patient to call it otherwise.",
     )
     crisis_protocol_text = forms.CharField(
         label="Crisis protocol shown to clinicians",

@@ -4,7 +4,8 @@ A rule names an instrument, a condition (item value, total, triage risk, or subs
 from baseline), an optional timepoint, a severity and the actions. Defaults live in
 `safety_rules.json` (each rule citing its source); a clinic edits them
 as data. Values the reference does not give (the CADSS discharge threshold, acknowledgement
-deadlines) ship as null and are reported by `missing_clinic_inputs()`.
+deadlines) ship as null and are reported by `missing_clinic_inputs()`. A message names its
+cut-off as `{value}`, filled in with the value as configured (`rule_message`).
 """
 
 from __future__ import annotations
@@ -201,13 +202,31 @@ def _observed(
     return result.subscales[cond.subscale] - baseline.subscales[cond.subscale]
 
 
+VALUE = "{value}"
+
+
+def _shown(value: float | None) -> str:
+    if value is None:
+        return "(not set)"
+    return f"{value:g}"
+
+
+def rule_message(rule: SafetyRule) -> str:
+    """The rule's message with `{value}` replaced by its condition value as configured, so
+    an alert never states a cut-off the clinic has moved."""
+    cond = rule.condition
+    if isinstance(cond, RiskCondition):
+        return rule.message
+    return rule.message.replace(VALUE, _shown(cond.value))
+
+
 def _alert(rule: SafetyRule, observed: float | str | None, unconfigured: bool) -> SafetyAlert:
     cond = rule.condition
     threshold = ",".join(cond.values) if isinstance(cond, RiskCondition) else cond.value
-    message = rule.message
+    message = rule_message(rule)
     if unconfigured:
         message = (
-            f"{rule.message} The clinic has not set this rule's threshold, so the value "
+            f"{message} The clinic has not set this rule's threshold, so the value "
             f"({observed}) could not be judged: review it and configure the rule."
         )
     return SafetyAlert(

@@ -294,7 +294,13 @@ SUICIDALITY_FLAG = "suicidality"
 # Rules about suicidality. A clinic may lower a suicide-item cut-off below the instrument's
 # flag, so an alert counts by its rule as well as by the result's flag.
 SUICIDALITY_RULES = frozenset(
-    {*SUICIDE_ITEM_RULES, "phq9_item9_positive", "cssrs_high_risk", "cssrs_moderate_risk"}
+    {
+        *SUICIDE_ITEM_RULES,
+        "phq9_item9_positive",
+        "cssrs_high_risk",
+        "cssrs_moderate_risk",
+        "cssrs_low_risk",
+    }
 )
 _MAX_SECTION = 4000
 

@@ -15,6 +15,7 @@ from ketamine_care.instruments.definition import UnknownInstrument, load_definit
 from ketamine_care.instruments.models import Administration, Source, TimePoint
 from ketamine_care.instruments.services import check_and_score, record_administration
 from ketamine_care.outcomes.models import SafetyAlert
+from ketamine_care.outcomes.services import SUICIDALITY_FLAG
 from ketamine_care.portal.models import SelfReportLink
 from ketamine_care.portal.tokens import hash_from_url, new_token
 
@@ -95,10 +96,17 @@ class Submission:
 
     @property
     def show_crisis_screen(self) -> bool:
-        """Any alert asking for the patient crisis screen, or any raised safety flag."""
+        """Any alert asking for the patient crisis screen, or the suicidality flag on any
+        answer. Other flags (a positive AUDIT-C screen) are for the care team, not a crisis."""
         return any(a.patient_crisis_screen for a in self.alerts) or any(
-            adm.flags for adm in self.administrations
+            SUICIDALITY_FLAG in (adm.flags or []) for adm in self.administrations
         )
+
+    @property
+    def clinic_alerted(self) -> bool:
+        """Whether an alert for the clinic's alert feed was stored: only then may the crisis
+        screen tell the patient that the clinic was told."""
+        return bool(self.alerts)
 
 
 class LinkNotUsable(DomainError):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.errors import DomainError
+from ketamine_care.outcomes.crisis import CLINIC_ALERTED, CLINIC_NOT_ALERTED
 from ketamine_care.outcomes.services import safety_settings_for
 from ketamine_care.patients.access import access_patient
 from ketamine_care.patients.services import record_chart_view
@@ -103,8 +104,12 @@ def respond(request, token: str):
 
 def _finished(request, link, submission):
     if submission.show_crisis_screen:
-        resources = safety_settings_for(link.clinic).crisis_resources
-        return render(request, "portal/crisis.html", {"resources": resources})
+        context = {
+            "resources": safety_settings_for(link.clinic).crisis_resources,
+            # Fail safe: the patient hears that the clinic was told only when it was.
+            "clinic_words": CLINIC_ALERTED if submission.clinic_alerted else CLINIC_NOT_ALERTED,
+        }
+        return render(request, "portal/crisis.html", context)
     context = {
         "first_name": link.patient.given_name,
         "clinic_name": link.clinic.name,

@@ -39,11 +39,16 @@ def words_for_code(code: str, clinical_status: str = DiagnosisStatus.ACTIVE) -> 
 
 
 def latest_cssrs(patient, now=None) -> Administration | None:
-    """The latest C-SSRS screener on the record if it is recent enough to screen with."""
+    """The recent C-SSRS screener with the highest risk (the newest of those at that risk),
+    or None when the record has none recent enough to screen with.
+
+    The highest, not the newest: a "since last visit" screener with every answer "no" does not
+    cancel a high risk found days before within the window (§12.6, §0.4).
+    """
     settings = suicide_risk_settings()
     now = now or timezone.now()
     since = now - timedelta(days=settings["cssrs_recent_days"])
-    return (
+    recent = (
         Administration.objects.active()
         .filter(
             patient=patient,
@@ -53,8 +58,10 @@ def latest_cssrs(patient, now=None) -> Administration | None:
         )
         .exclude(risk="")
         .order_by("-administered_at", "-id")
-        .first()
     )
+    order = {risk: rank for rank, risk in enumerate(SUICIDE_RISKS)}
+    # max() keeps the first of equals: the newest screener at the highest risk.
+    return max(recent, key=lambda row: order.get(row.risk, -1), default=None)
 
 
 def _diagnoses(patient) -> tuple[list[str], list[str]]:

@@ -168,7 +168,8 @@ class TlfbRecordingTests(ClinicTestCase):
         client = self.client_for(self.nurse)
         form = client.get(f"/measures/{self.patient.public_id}/entry/?instrument=tlfb")
         self.assertContains(form, "One number per day, oldest first")
-        body = {"instrument": "tlfb", "answers": [1, 0, 6], "time_point": "baseline"}
+        # The patient is recorded female: the women's line (2), as the record says.
+        body = {"instrument": "tlfb", "answers": [2, 0, 6], "time_point": "baseline"}
         url = f"/api/v1/patients/{self.patient.public_id}/administrations"
         response = client.post(url, body, content_type="application/json")
         self.assertEqual(response.status_code, 201, response.content)
@@ -177,7 +178,7 @@ class TlfbRecordingTests(ClinicTestCase):
     def test_the_chart_preview_and_record_take_the_day_list(self):
         client = self.client_for(self.nurse)
         base = f"/measures/{self.patient.public_id}/"
-        fields = {"instrument": "tlfb", "item_tlfb_sex": "1", "item_tlfb_drinks": "0, 6"}
+        fields = {"instrument": "tlfb", "item_tlfb_sex": "2", "item_tlfb_drinks": "0, 6"}
         preview = client.post(base + "preview/", fields)
         self.assertContains(preview, "50")
         bad = client.post(base + "record/", {**fields, "item_tlfb_drinks": "0 six",
@@ -186,3 +187,15 @@ class TlfbRecordingTests(ClinicTestCase):
         saved = client.post(base + "record/", {**fields, "time_point": "baseline"})
         self.assertEqual(saved.status_code, 302)
         self.assertEqual(self.patient.administrations.get().total, 50)
+
+    def test_the_chart_form_refuses_a_line_against_the_recorded_sex_naming_it(self):
+        client = self.client_for(self.nurse)
+        base = f"/measures/{self.patient.public_id}/"
+        fields = {"instrument": "tlfb", "item_tlfb_sex": "1", "item_tlfb_drinks": "0, 6",
+                  "time_point": "baseline"}  # fmt: skip
+        refused = client.post(base + "record/", fields)
+        self.assertContains(refused, "recorded sex is female", status_code=422)
+        self.assertFalse(self.patient.administrations.exists())
+        saved = client.post(base + "record/", {**fields, "item_tlfb_sex": ""})
+        self.assertEqual(saved.status_code, 302)
+        self.assertEqual(self.patient.administrations.get().answers["tlfb_sex"], 2)

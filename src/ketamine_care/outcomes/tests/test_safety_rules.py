@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.instruments.scoring import ScoreResult, score
+from ketamine_care.outcomes.models import SEVERITY_ORDER
 from ketamine_care.outcomes.safety import (
     RULES_PATH,
     SafetyAlert,
@@ -19,6 +20,7 @@ from ketamine_care.outcomes.safety import (
     evaluate_safety,
     load_safety_rules,
     missing_clinic_inputs,
+    rule_message,
 )
 
 RULES = load_safety_rules()
@@ -46,14 +48,15 @@ def test_phq9_without_item9_is_quiet() -> None:
     "answers,expected",
     [
         ([0, 0, 0, 0, 0, 0, 0], []),
-        ([1, 1, 0, 0, 0, 0, 0], []),  # low risk: no alert by default
+        ([1, 0, 0, 0, 0, 0, 0], ["cssrs_low_risk"]),
+        ([1, 1, 0, 0, 0, 0, 0], ["cssrs_low_risk"]),
         ([1, 1, 1, 0, 0, 0, 0], ["cssrs_moderate_risk"]),
         ([0, 0, 0, 0, 0, 1, 0], ["cssrs_moderate_risk"]),
         ([1, 1, 1, 1, 0, 0, 0], ["cssrs_high_risk"]),
         ([0, 0, 0, 0, 0, 1, 1], ["cssrs_high_risk"]),
     ],
 )
-def test_cssrs_moderate_or_high_alerts(answers: list[int], expected: list[str]) -> None:
+def test_every_positive_cssrs_alerts_at_its_risk(answers: list[int], expected: list[str]) -> None:
     assert _ids(evaluate_safety(RULES, _score("cssrs_screener", answers))) == expected
 
 
@@ -61,6 +64,16 @@ def test_cssrs_high_is_more_severe_than_moderate() -> None:
     high = evaluate_safety(RULES, _score("cssrs_screener", [1, 1, 1, 1, 1, 0, 0]))[0]
     moderate = evaluate_safety(RULES, _score("cssrs_screener", [1, 1, 1, 0, 0, 0, 0]))[0]
     assert (high.severity, moderate.severity) == ("critical", "high")
+
+
+def test_a_low_risk_cssrs_alerts_the_clinic_below_the_moderate_rule() -> None:
+    (low,) = evaluate_safety(RULES, _score("cssrs_screener", [1, 1, 0, 0, 0, 0, 0]))
+    moderate = _rule("cssrs_moderate_risk")
+    assert low.actions.clinician_alert and low.actions.patient_crisis_screen
+    assert SEVERITY_ORDER[low.severity] > SEVERITY_ORDER[moderate.severity]
+    assert (low.observed, low.threshold) == ("low", "low")
+    assert "safety plan" in (low.actions.care_team_task or "")
+    assert "[@posner-2011]" in low.source
 
 
 def test_ymrs_alerts_at_12_not_11() -> None:
@@ -116,7 +129,7 @@ def test_configure_rejects_unknown_rules() -> None:
 
 def test_every_default_rule_cites_a_source_and_evidence() -> None:
     raw = json.loads(RULES_PATH.read_text(encoding="utf-8"))
-    assert len(raw["rules"]) == 9
+    assert len(raw["rules"]) == 10
     assert all(r["source"] and r["evidence"] and r["editable"] for r in raw["rules"])
 
 
@@ -149,7 +162,7 @@ def test_an_alert_carries_its_rules_wording_source_threshold_and_the_observed_va
         rule_id="phq9_item9_positive",
         instrument="phq9",
         severity="high",
-        message=rule.message,
+        message="PHQ-9 item 9 (thoughts of being better off dead or self-harm) is above 0.",
         observed=2,
         threshold=0,
         actions=rule.actions,
@@ -179,8 +192,8 @@ def test_an_unset_threshold_alerts_with_the_value_it_could_not_judge() -> None:
     (alert,) = evaluate_safety(RULES, cadss, None, SafetyContext(timepoint="discharge"))
     assert (alert.observed, alert.threshold, alert.unconfigured) == (23, None, True)
     assert alert.message == (
-        f"{rule.message} The clinic has not set this rule's threshold, so the value (23) could "
-        "not be judged: review it and configure the rule."
+        f"{rule_message(rule)} The clinic has not set this rule's threshold, so the value (23) "
+        "could not be judged: review it and configure the rule."
     )
 
 

@@ -73,6 +73,29 @@ def test_a_clinic_cut_off_moves_the_alert():
     assert [a.rule_id for a in evaluate_safety(rules, three)] == ["madrs_item10_active_ideation"]
 
 
+@pytest.mark.parametrize(
+    "rule_id,default,moved",
+    [("madrs_item10_active_ideation", "4", 3), ("qids_item12_active_ideation", "2", 3),
+     ("hamd17_item3_active_ideation", "2", 3)],
+)  # fmt: skip
+def test_the_alert_message_states_the_cut_off_the_clinic_set(rule_id, default, moved):
+    rules = load_safety_rules()
+    rule = next(r for r in rules.rules if r.id == rule_id)
+    answered = answers(rule.instrument, rule.condition.item, max(int(default), moved))
+    result = score(load_definition(rule.instrument), answered)
+    (at_default,) = evaluate_safety(rules, result)
+    assert f"at {default} or above" in at_default.message
+    (alert,) = evaluate_safety(rules.configure({rule_id: moved}), result)
+    assert f"at {moved} or above" in alert.message and "{value}" not in alert.message
+    assert f"at {default} or above" not in alert.message
+
+
+def test_no_default_rule_states_its_cut_off_in_fixed_words():
+    for rule in load_safety_rules().rules:
+        if getattr(rule.condition, "value", None) is not None:
+            assert "{value}" in rule.message, rule.id
+
+
 class SuicideItemSettingsTests(ClinicTestCase):
     def save(self, thresholds):
         return update_safety_settings(
@@ -109,6 +132,13 @@ class SuicideItemSettingsTests(ClinicTestCase):
         self.save({"madrs_item10_active_ideation": None})
         self.assertNotIn("madrs_item10_active_ideation",
                          safety_settings_for(self.clinic).rule_values)  # fmt: skip
+
+    def test_the_stored_alert_states_the_clinics_cut_off(self):
+        self.save({"madrs_item10_active_ideation": 3})
+        three = record(self.patient, self.prescriber, "madrs", answers("madrs", "madrs_10", 3))
+        alert = SafetyAlert.objects.get(administration=three)
+        self.assertEqual(alert.message, "MADRS item 10 (suicidal thoughts) is at 3 or above.")
+        self.assertEqual((alert.observed, alert.threshold), ("3", "3"))
 
     def test_a_cut_off_outside_the_item_range_or_at_zero_names_the_rule_and_saves_nothing(self):
         for bad in ({"madrs_item10_active_ideation": 7}, {"hamd17_item3_active_ideation": 0},

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.instruments.models import Administration, Source
+from ketamine_care.outcomes.crisis import CLINIC_ALERTED, CLINIC_NOT_ALERTED
 from ketamine_care.outcomes.models import ClinicSafetySettings, SafetyAlert
 from ketamine_care.portal.models import SelfReportLink
 from ketamine_care.portal.services import create_link
@@ -68,6 +69,48 @@ class SelfReportTests(ClinicTestCase):
         self.assertContains(response, "911")
         alert = SafetyAlert.objects.get()
         self.assertEqual((alert.clinic, alert.rule_id), (self.clinic, "phq9_item9_positive"))
+
+    def test_a_low_risk_cssrs_alerts_the_clinic_and_says_so(self):
+        _, url = self.new_link(codes=["cssrs_screener"])
+        response = Client().post(url, answers("cssrs_screener", [1, 1, 0, 0, 0, 0, 0]))
+        self.assertContains(response, "988 Suicide &amp; Crisis Lifeline")
+        alert = SafetyAlert.objects.get()
+        self.assertEqual((alert.rule_id, alert.severity), ("cssrs_low_risk", "moderate"))
+        self.assertEqual(alert.patient, self.patient)
+        self.assertContains(response, CLINIC_ALERTED)
+
+    def test_the_crisis_screen_never_says_the_clinic_was_told_when_no_alert_fired(self):
+        # The clinic moved the QIDS item-12 alert to 3: an answer of 2 raises the item's
+        # suicidality flag (crisis screen) but no alert reaches the clinic.
+        ClinicSafetySettings.objects.create(
+            clinic=self.clinic, rule_values={"qids_item12_active_ideation": 3}
+        )
+        _, url = self.new_link(codes=["qids_sr16"])
+        qids = [0] * 16
+        qids[11] = 2
+        response = Client().post(url, answers("qids_sr16", qids))
+        self.assertEqual(Administration.objects.get().flags, ["suicidality"])
+        self.assertFalse(SafetyAlert.objects.exists())
+        self.assertContains(response, "988 Suicide &amp; Crisis Lifeline")
+        self.assertNotContains(response, "has been told")
+        self.assertContains(response, CLINIC_NOT_ALERTED)
+
+    def test_a_positive_audit_c_thanks_the_patient_without_the_crisis_screen(self):
+        self.patient.sex = "female"
+        self.patient.save(update_fields=["sex"])
+        _, url = self.new_link(codes=["audit_c"])
+        response = Client().post(url, answers("audit_c", [1, 1, 1]))
+        self.assertEqual(Administration.objects.get().flags, ["audit_c_positive"])
+        self.assertContains(response, "Thank you, Jamie")
+        self.assertNotContains(response, "Please reach out for support now")
+        self.assertFalse(SafetyAlert.objects.exists())
+
+    def test_a_positive_audit_c_beside_a_suicide_item_still_shows_the_crisis_screen(self):
+        _, url = self.new_link(codes=["audit_c", "phq9"])
+        data = {**answers("audit_c", [4, 4, 4]), **answers("phq9", [0] * 8 + [1])}
+        response = Client().post(url, data)
+        self.assertContains(response, "988 Suicide &amp; Crisis Lifeline")
+        self.assertContains(response, CLINIC_ALERTED)
 
     def test_the_crisis_text_is_the_clinics_own_when_set(self):
         ClinicSafetySettings.objects.create(
