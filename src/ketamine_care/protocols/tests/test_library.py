@@ -100,6 +100,23 @@ def test_dose_rules_match_the_reference(protocol_id, route, default, lo, hi, lad
     assert rule.max_single_dose_mg == cap
 
 
+@pytest.mark.parametrize("protocol_id", ["ed-procedural-sedation", "pediatric-procedural-sedation"])
+def test_the_im_repeat_is_one_dose_after_5_to_10_min_as_acep_gives_it(protocol_id):
+    """§0.3 (Green 2011): IM repeat 2-4 mg/kg after 5-10 min; IV 0.5-1 mg/kg every 5-10 min."""
+    definition = load_definition(protocol_id)
+    im, iv = definition.dose_rule("im").repeat, definition.dose_rule("iv").repeat
+    assert (im.min_mg_per_kg, im.max_mg_per_kg, im.interval_min, im.once) == (2, 4, (5, 10), True)
+    assert (iv.min_mg_per_kg, iv.max_mg_per_kg, iv.interval_min, iv.once) == (
+        0.5,
+        1,
+        (5, 10),
+        False,
+    )
+    assert "repeat 2-4 mg/kg once after 5-10 min" in definition.summary
+    assert "~10" not in definition.summary
+    assert definition.version == "1.1.1"  # a corrected shipped definition gets a new version
+
+
 def test_eating_disorders_has_no_default_dose():
     definition = load_definition("eating-disorders-research")
     assert definition.dose_rule().default is None
