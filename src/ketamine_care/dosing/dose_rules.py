@@ -112,14 +112,27 @@ def _check_mg_per_kg(rule: DoseRule, draft: DoseDraft, *, explicit_mg: bool, rep
             f"{fmt(draft.mg_per_kg)} mg/kg is outside the protocol's {what} "
             f"{fmt(lo)}-{fmt(hi)} mg/kg ({source})"
         )
-    elif ladder and not any(
-        abs(round_to(Decimal(str(s)) * weight, "0.1") - dose) <= MG_TOLERANCE for s in ladder
-    ):
+    elif ladder and not any(abs(mg - dose) <= MG_TOLERANCE for mg in _ladder_mg(rule, weight)):
         shown = f"{fmt(dose)} mg" if explicit_mg else f"{fmt(draft.mg_per_kg)} mg/kg"
         draft.reasons.append(
             f"{shown} is not a step of the titration ladder "
             f"{', '.join(fmt(Decimal(str(s))) for s in ladder)} mg/kg ({source})"
         )
+
+
+def _ladder_mg(rule: DoseRule, weight: Decimal) -> set[Decimal]:
+    """The mg doses the titration ladder gives at `weight`: each step × weight, and, under a
+    maximum single dose, min(step × weight, cap), the dose the step gives once capped (40 mg
+    at 100 kg on the adolescent protocol, §6.2). The uncapped value stays a step: it is then
+    capped by `apply_cap`, which says so."""
+    cap = None if rule.max_single_dose_mg is None else Decimal(str(rule.max_single_dose_mg))
+    doses = set()
+    for step in rule.titration_ladder:
+        mg = round_to(Decimal(str(step)) * weight, "0.1")
+        doses.add(mg)
+        if cap is not None:
+            doses.add(min(mg, cap))
+    return doses
 
 
 def _below_floor(draft: DoseDraft, floor: Decimal, source: str) -> None:

@@ -97,11 +97,13 @@ __all__ = [
 
 
 class RepeatRule(Sourced):
-    """Top-up doses (ED sedation): mg/kg range and the interval range in minutes."""
+    """Top-up doses (ED sedation): mg/kg range and the interval range in minutes. `once`: a
+    single repeat dose after the interval (IM, [@green-2011]), not a dose every interval (IV)."""
 
     min_mg_per_kg: float = Field(gt=0)
     max_mg_per_kg: float = Field(gt=0)
     interval_min: tuple[int, int]
+    once: bool = False
 
 
 class DoseCeiling(Sourced):

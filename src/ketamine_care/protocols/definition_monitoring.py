@@ -29,6 +29,14 @@ class VitalsCadence(Sourced):
     continuous: list[str] = Field(default_factory=list)
     bp_at_min: list[int] = Field(default_factory=list)
 
+    @property
+    def after_span_without_interval(self) -> bool:
+        """Recording is asked for after dosing (`after_for_min`) with no interval to keep to
+        then: no reading after the infusion could ever be overdue. A shipped definition may
+        not do this (`library.check_shipped`); a clinic copy activated before is paced with
+        the interval during dosing (`treatment_sessions.adapter.cadence`)."""
+        return self.after_for_min is not None and self.after_every_min is None
+
 
 class InstrumentTimepoint(Sourced):
     instrument: InstrumentCode

@@ -10,7 +10,7 @@ from django import forms
 from ketamine_care.instruments.definition import load_definition
 from ketamine_care.surveillance import labs
 from ketamine_care.surveillance.models import DrugScreenResult
-from ketamine_care.surveillance.services import COGNITIVE_SCREENS, LabValue
+from ketamine_care.surveillance.services import COGNITIVE_SCREENS, LIMIT_REQUIRED, LabValue
 
 YES_NO = [("", "Choose…"), ("no", "No"), ("yes", "Yes")]
 
@@ -58,7 +58,8 @@ class BladderReviewForm(CheckForm):
 
 
 class LiverTestsForm(CheckForm):
-    """One value, unit and laboratory upper limit per liver test; empty = not measured."""
+    """One value, unit and laboratory upper limit per liver test; empty = not measured. A
+    value needs its upper limit (fail safe: a value without one cannot be read as normal)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -77,6 +78,7 @@ class LiverTestsForm(CheckForm):
             self.fields[f"{test.key}_upper_limit"] = forms.DecimalField(
                 label=f"{test.short}: the laboratory's upper limit",
                 required=False,
+                help_text="Required with a result, as printed on the laboratory's report.",
                 min_value=Decimal(0),
                 max_digits=10,
                 decimal_places=2,
@@ -87,6 +89,14 @@ class LiverTestsForm(CheckForm):
         data = super().clean()
         if self.is_bound and not any(data.get(t.key) is not None for t in labs.LIVER_TESTS):
             self.add_error(labs.LIVER_TESTS[0].key, "Enter at least one result.")
+        for test in labs.LIVER_TESTS:
+            limit = f"{test.key}_upper_limit"
+            if (
+                data.get(test.key) is not None
+                and data.get(limit) is None
+                and limit not in self.errors
+            ):
+                self.add_error(limit, LIMIT_REQUIRED.format(test=test.short))
         return data
 
     def service_arguments(self) -> dict:

@@ -3,7 +3,8 @@
 The words, tiers, pathways and sources are data (`data/alert_rules.json`). Fail safe: a
 haematuria answer that is not a clear "no" raises the haematuria alert; an ICSI total at
 or above the screening line (the instrument's `screen_positive` band) raises the screen
-alert; any misuse signal not answered "no" raises the misuse alert.
+alert; any misuse signal not answered "no" raises the misuse alert; a liver value without the
+laboratory's upper limit raises the "limit not given" alert (it cannot be read as normal).
 """
 
 from __future__ import annotations
@@ -69,12 +70,19 @@ def drug_screen_alerts(result: str, detail: str = "") -> list[AlertSpec]:
 
 
 def liver_alerts(values: Iterable[tuple[str, Decimal, str, Decimal | None]]) -> list[AlertSpec]:
-    """`values`: (test name, value, unit, laboratory upper limit or None)."""
-    above = [
-        f"{name} {value:g} {unit} (upper limit {limit:g})"
-        for name, value, unit, limit in values
-        if limit is not None and value > limit
-    ]
-    if not above:
-        return []
-    return [_spec("liver_above_limit", "Above the limit: " + "; ".join(above) + ".")]
+    """`values`: (test name, value, unit, laboratory upper limit or None).
+
+    Fail safe: a value without its upper limit cannot be read as normal, so it raises the
+    "limit not given" alert (review the result), never nothing."""
+    above, unread = [], []
+    for name, value, unit, limit in values:
+        if limit is None:
+            unread.append(f"{name} {value:g} {unit}")
+        elif value > limit:
+            above.append(f"{name} {value:g} {unit} (upper limit {limit:g})")
+    found = []
+    if above:
+        found.append(_spec("liver_above_limit", "Above the limit: " + "; ".join(above) + "."))
+    if unread:
+        found.append(_spec("liver_limit_not_given", "Not given for: " + "; ".join(unread) + "."))
+    return found

@@ -35,12 +35,17 @@ COGNITIVE_SCREENS = {
 }
 
 
+LIMIT_REQUIRED = (
+    "Enter the laboratory's upper limit of normal for {test}: without it the result cannot be read."
+)
+
+
 @dataclass(frozen=True)
 class LabValue:
     test: str  # labs.BY_KEY key ("alt")
     value: Decimal
     unit: str
-    upper_limit: Decimal | None = None
+    upper_limit: Decimal | None = None  # required by record_liver_tests; None is refused
 
 
 def _check_date(patient, done_on: date, field: str = "done_on") -> None:
@@ -136,7 +141,9 @@ def record_bladder_review(
 def record_liver_tests(
     *, patient, actor, done_on: date, values: Sequence[LabValue], note: str = "", request=None
 ) -> SurveillanceCheck:
-    """Liver test results (LOINC, UCUM); a value above the laboratory's upper limit alerts."""
+    """Liver test results (LOINC, UCUM); a value above the laboratory's upper limit alerts.
+    Each value needs its upper limit: without it the value cannot be read, so it is refused
+    (naming the `<test>_upper_limit` field) rather than stored as a check done."""
     _check_date(patient, done_on)
     errors = {}
     for value in values:
@@ -147,6 +154,10 @@ def record_liver_tests(
             errors[f"{value.test}_unit"] = f"Use one of: {', '.join(test.units)}."
         elif value.value < 0:
             errors[value.test] = "Not below 0."
+        elif value.upper_limit is None:
+            errors[f"{value.test}_upper_limit"] = LIMIT_REQUIRED.format(test=test.short)
+        elif value.upper_limit < 0:
+            errors[f"{value.test}_upper_limit"] = "Not below 0."
     if not values:
         errors["values"] = "Enter at least one result."
     if errors:

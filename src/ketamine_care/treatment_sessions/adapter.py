@@ -99,10 +99,15 @@ def paediatric_vitals(data: Any) -> PaediatricVitals:
 def cadence(
     data: Any, *, infusion_end_min: float | None, clinic_interval_min: float | None = None
 ) -> Cadence:
-    """`monitoring.vitals_cadence` as a Cadence; the clinic's interval fills a gap only."""
+    """`monitoring.vitals_cadence` as a Cadence; the clinic's interval fills a gap only. A
+    copy that asks for recording after the infusion with no interval for it (one activated
+    before the library said it) keeps the interval during the infusion: fail safe, readings
+    after it can still be overdue."""
     during, after = data.during_every_min, data.after_every_min
     if clinic_interval_min and not (during or after):
         during = after = clinic_interval_min
+    if after is None and data.after_for_min is not None:
+        after = during
     return Cadence(
         during_every_min=during,
         after_every_min=after,

@@ -185,6 +185,26 @@ def test_adolescent_research_dose_is_capped_at_40_mg():
     assert any("research-only" in w for w in result.warnings)
 
 
+def test_the_capped_ladder_step_is_a_dose_the_clinician_may_enter():
+    """§6.2: the adolescent trial capped a single dose at 40 mg. At 100 kg step 1 gives
+    min(0.5 x 100, 40) = 40 mg; entering those 40 mg was blocked as "not a step of the
+    titration ladder" because it was compared with the uncapped 50 mg."""
+    adolescent = load_definition("iv-ketamine-adolescent-research")
+    by_step = calculate_dose(adolescent, weight_kg=100, age_years=16, step=1)
+    assert (by_step.blocked, by_step.dose_mg) == (False, 40.0)
+    entered = calculate_dose(adolescent, weight_kg=100, age_years=16, dose_mg=40)
+    assert (entered.blocked, entered.dose_mg, entered.block_reasons) == (False, 40.0, ())
+    # The uncapped step is still capped (and says so); a dose on neither is blocked.
+    uncapped = calculate_dose(adolescent, weight_kg=100, age_years=16, dose_mg=50)
+    assert (uncapped.blocked, uncapped.dose_mg) == (False, 40.0)
+    assert any("capped at 40 mg" in w for w in uncapped.warnings)
+    between = calculate_dose(adolescent, weight_kg=100, age_years=16, dose_mg=45)
+    assert between.blocked and "not a step of the titration ladder" in between.block_reasons[0]
+    # The cap opens no dose below it: at 60 kg the step is 30 mg and 40 mg is off the rule.
+    light = calculate_dose(adolescent, weight_kg=60, age_years=16, dose_mg=40)
+    assert light.blocked
+
+
 def test_only_one_dose_choice():
     with pytest.raises(DoseInputError):
         calculate_dose(TRD, weight_kg=70, mg_per_kg=0.5, step=1)

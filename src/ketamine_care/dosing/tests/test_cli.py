@@ -67,6 +67,15 @@ def test_blocked_dose_prints_everything_and_exits_1(capsys):
     assert data["dose_mg"] == 140.0
 
 
+def test_the_adolescent_cap_entered_as_mg_is_the_capped_ladder_step(capsys):
+    argv = ["--protocol", "iv-ketamine-adolescent-research", "--weight-kg", "100"]
+    argv += ["--age-years", "16", "--json"]
+    for choice in (["--step", "1"], ["--dose-mg", "40"]):
+        status, out, _ = _run(dose_main, [*argv, *choice], capsys)
+        data = json.loads(out)
+        assert (status, data["dose_mg"], data["block_reasons"]) == (0, 40.0, []), choice
+
+
 def test_esketamine_devices(capsys):
     status, out, _ = _run(
         dose_main,

@@ -62,7 +62,18 @@ def _load_cached(protocol_id: str) -> ProtocolDefinition:
     definition = ProtocolDefinition.model_validate(data)
     if definition.id != protocol_id:
         raise ValueError(f"{protocol_id}.json declares id {definition.id!r}")
+    check_shipped(definition)
     return definition
+
+
+def check_shipped(definition: ProtocolDefinition) -> None:
+    """Rules a shipped definition keeps beyond the schema (which also reads the clinics'
+    stored copies, so it cannot refuse what an older copy holds). Raises ValueError."""
+    if definition.monitoring.vitals_cadence.after_span_without_interval:
+        raise ValueError(
+            f"{definition.id}: monitoring.vitals_cadence gives after_for_min without "
+            "after_every_min, so no reading after the infusion could be overdue"
+        )
 
 
 def parse_definition(data: dict) -> ProtocolDefinition:

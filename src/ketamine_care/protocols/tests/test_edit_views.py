@@ -204,3 +204,12 @@ class ActivateFormTests(ClinicTestCase):
         page = self.client.post(self.url, no_value)
         self.assertTrue(page.context["form"].errors["outcome__response__value"])
         self.assertFalse(ProtocolVersion.objects.exists())
+
+
+class ProtocolPageTests(ClinicTestCase):
+    def test_the_im_repeat_reads_as_one_dose_after_the_interval_and_iv_as_every(self):
+        client = self.client_for(self.prescriber)
+        page = client.get(reverse("protocols:detail", args=["ed-procedural-sedation"]))
+        self.assertContains(page, "2.0–4.0 mg/kg once, after 5–10 min")
+        self.assertContains(page, "0.5–1.0 mg/kg every 5–10 min")
+        self.assertNotContains(page, "mg/kg every 10–10 min")

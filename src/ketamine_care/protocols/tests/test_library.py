@@ -11,6 +11,7 @@ from ketamine_care.core.bibliography import citations, unknown_ids
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.library import (
     UnknownProtocol,
+    check_shipped,
     list_protocol_ids,
     load_definition,
     parse_definition,
@@ -98,6 +99,52 @@ def test_dose_rules_match_the_reference(protocol_id, route, default, lo, hi, lad
     assert (rule.default, rule.allowed_min, rule.allowed_max) == (default, lo, hi)
     assert rule.titration_ladder == ladder
     assert rule.max_single_dose_mg == cap
+
+
+@pytest.mark.parametrize("protocol_id", ["ed-procedural-sedation", "pediatric-procedural-sedation"])
+def test_the_im_repeat_is_one_dose_after_5_to_10_min_as_acep_gives_it(protocol_id):
+    """§0.3 (Green 2011): IM repeat 2-4 mg/kg after 5-10 min; IV 0.5-1 mg/kg every 5-10 min."""
+    definition = load_definition(protocol_id)
+    im, iv = definition.dose_rule("im").repeat, definition.dose_rule("iv").repeat
+    assert (im.min_mg_per_kg, im.max_mg_per_kg, im.interval_min, im.once) == (2, 4, (5, 10), True)
+    assert (iv.min_mg_per_kg, iv.max_mg_per_kg, iv.interval_min, iv.once) == (
+        0.5,
+        1,
+        (5, 10),
+        False,
+    )
+    assert "repeat 2-4 mg/kg once after 5-10 min" in definition.summary
+    assert "~10" not in definition.summary
+    assert definition.version == "1.1.1"  # a corrected shipped definition gets a new version
+
+
+@pytest.mark.parametrize("protocol_id", sorted(FIXED_IDS))
+def test_a_protocol_recording_after_dosing_gives_the_interval_for_it(protocol_id):
+    """§0.1/§11.4: BP every 10-15 min during and after an IV infusion. A span after dosing
+    with no interval of its own never makes a reading after the infusion overdue."""
+    cadence = load_definition(protocol_id).monitoring.vitals_cadence
+    assert cadence.after_for_min is None or cadence.after_every_min is not None
+    assert not cadence.after_span_without_interval
+
+
+def test_bipolar_bp_every_10_min_during_and_15_min_for_1_h_after_the_infusion():
+    definition = load_definition("iv-ketamine-bipolar-depression")
+    cadence = definition.monitoring.vitals_cadence
+    assert (cadence.during_every_min, cadence.after_every_min, cadence.after_for_min) == (
+        10,
+        15,
+        60,
+    )
+    assert definition.version == "1.1.1"
+
+
+def test_the_library_refuses_an_after_span_without_an_interval():
+    data = load_definition("iv-ketamine-bipolar-depression").model_dump(mode="json")
+    del data["monitoring"]["vitals_cadence"]["after_every_min"]
+    stored_copy = parse_definition(data)  # a clinic's older copy still reads
+    assert stored_copy.monitoring.vitals_cadence.after_span_without_interval
+    with pytest.raises(ValueError, match="after_for_min without after_every_min"):
+        check_shipped(stored_copy)
 
 
 def test_eating_disorders_has_no_default_dose():

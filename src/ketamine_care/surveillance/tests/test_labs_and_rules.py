@@ -56,8 +56,27 @@ def test_an_unanswered_misuse_signal_counts_as_a_signal():
 def test_liver_values_at_the_limit_do_not_alert_and_above_do():
     at = [("ALT", Decimal("40"), "U/L", Decimal("40"))]
     assert rules.liver_alerts(at) == []
-    above = [("ALT", Decimal("41"), "U/L", Decimal("40")), ("AST", Decimal("9"), "U/L", None)]
-    assert "ALT 41 U/L (upper limit 40)" in rules.liver_alerts(above)[0].message
+    above = [
+        ("ALT", Decimal("41"), "U/L", Decimal("40")),
+        ("AST", Decimal("9"), "U/L", Decimal(40)),
+    ]
+    (alert,) = rules.liver_alerts(above)
+    assert alert.rule == "liver_above_limit"
+    assert "ALT 41 U/L (upper limit 40)" in alert.message and "AST" not in alert.message
+
+
+def test_a_liver_value_without_its_upper_limit_needs_review_not_normal():
+    """Fail safe: a value with no limit cannot be read as normal (ALT 400 said nothing)."""
+    (alert,) = rules.liver_alerts([("ALT", Decimal("400"), "U/L", None)])
+    assert (alert.rule, alert.tier) == ("liver_limit_not_given", "warning")
+    assert "without the laboratory's upper reference limit" in alert.message
+    assert "must be reviewed" in alert.message and "ALT 400 U/L" in alert.message
+    assert "Prescriber review" in alert.pathway
+    both = rules.liver_alerts(
+        [("ALT", Decimal("80"), "U/L", Decimal("40")), ("GGT", Decimal("9"), "U/L", None)]
+    )
+    assert [a.rule for a in both] == ["liver_above_limit", "liver_limit_not_given"]
+    assert "GGT 9 U/L" in both[1].message and "GGT" not in both[0].message
 
 
 def test_every_rule_is_sourced_and_cites_the_bibliography():

@@ -15,13 +15,19 @@ from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.protocols.library import load_definition
 from ketamine_care.surveillance import services
-from ketamine_care.surveillance.models import LabResult, SurveillanceAlert
+from ketamine_care.surveillance.models import (
+    CheckKind,
+    LabResult,
+    SurveillanceAlert,
+    SurveillanceCheck,
+)
 from ketamine_care.surveillance.queries import patient_doses, patient_surveillance
 from ketamine_care.surveillance.schedule import DEFAULT_NOTE
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.treatment import activate_older_copy, activate_trd
 from ketamine_care.treatment_sessions.models import TreatmentSession
 
+UNITS = {"alt": "U/L", "ast": "U/L", "alp": "U/L", "bilirubin": "mg/dL", "ggt": "U/L"}
 ZERO = {"icsi_1": 0, "icsi_2": 0, "icsi_3": 0, "icsi_4": 0}
 REQUIRED = {"bladder_review", "liver_tests", "cognitive_screen", "misuse_review", "exposure_review"}
 
@@ -125,7 +131,7 @@ class OtherChecksTests(SurveillanceTestCase):
     def test_liver_tests_are_stored_with_loinc_and_ucum_and_a_high_value_alerts(self):
         values = [
             services.LabValue("alt", Decimal("80"), "U/L", Decimal("40")),
-            services.LabValue("bilirubin", Decimal("0.8"), "mg/dL"),
+            services.LabValue("bilirubin", Decimal("0.8"), "mg/dL", Decimal("1.2")),
             services.LabValue("ggt", Decimal("30"), "U/L", Decimal("60")),
         ]
         check = services.record_liver_tests(
@@ -136,6 +142,55 @@ class OtherChecksTests(SurveillanceTestCase):
         (alert,) = check.raised_alerts
         self.assertEqual(alert.rule, "liver_above_limit")
         self.assertIn("ALT 80 U/L (upper limit 40)", alert.message)
+
+    def test_a_liver_value_without_its_upper_limit_is_refused_naming_the_field(self):
+        """Fail safe: ALT 400 with no limit was stored as a check done (its 180-day clock
+        reset) and alerted nothing; now it is refused and the liver tests stay due."""
+        with self.assertRaises(ValidationFailed) as caught:
+            services.record_liver_tests(
+                patient=self.patient,
+                actor=self.nurse,
+                done_on=self.today,
+                values=[
+                    services.LabValue("alt", Decimal("400"), "U/L"),
+                    services.LabValue("ast", Decimal("30"), "U/L", Decimal("40")),
+                ],
+            )
+        self.assertEqual(list(caught.exception.fields), ["alt_upper_limit"])
+        self.assertIn("upper limit of normal for ALT", caught.exception.fields["alt_upper_limit"])
+        self.assertFalse(SurveillanceCheck.objects.filter(kind=CheckKind.LIVER_TESTS).exists())
+        self.assertFalse(LabResult.objects.exists())
+
+    def test_the_liver_form_refuses_a_value_without_its_upper_limit(self):
+        url = reverse("surveillance:record", args=[self.patient.public_id, "liver_tests"])
+        client = self.client_for(self.nurse)
+        posted = {"done_on": self.today.isoformat(), "alt": "400", "alt_unit": "U/L"}
+        posted |= {"ast": "30", "ast_unit": "U/L", "ast_upper_limit": "40"}
+        posted |= {f"{key}_unit": unit for key, unit in UNITS.items() if key not in posted}
+        response = client.post(url, posted)
+        self.assertEqual(response.status_code, 422)
+        errors = response.context["form"].errors
+        self.assertEqual(list(errors), ["alt_upper_limit"])
+        self.assertIn("upper limit of normal for ALT", errors["alt_upper_limit"][0])
+        self.assertFalse(SurveillanceCheck.objects.filter(kind=CheckKind.LIVER_TESTS).exists())
+        response = client.post(url, posted | {"alt_upper_limit": "40"})
+        self.assertEqual(response.status_code, 302)
+        (check,) = SurveillanceCheck.objects.filter(kind=CheckKind.LIVER_TESTS)
+        self.assertEqual([a.rule for a in check.alerts.all()], ["liver_above_limit"])
+
+    def test_a_stored_value_without_a_limit_says_so_on_the_chart(self):
+        """Results recorded before the limit was required are not shown as normal."""
+        services.record_liver_tests(
+            patient=self.patient,
+            actor=self.nurse,
+            done_on=self.today,
+            values=[services.LabValue("alt", Decimal("400"), "U/L", Decimal("40"))],
+        )
+        LabResult.objects.update(upper_limit=None)
+        chart = self.client_for(self.nurse).get(
+            reverse("patients:chart", args=[self.patient.public_id])
+        )
+        self.assertContains(chart, "1742-6 400 U/L (upper limit not given)")
 
     def test_a_wrong_unit_names_the_field(self):
         with self.assertRaises(ValidationFailed) as caught:

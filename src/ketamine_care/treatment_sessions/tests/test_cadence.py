@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketamine_care.protocols.library import list_protocol_ids, load_definition
+from ketamine_care.protocols.library import list_protocol_ids, load_definition, parse_definition
 from ketamine_care.treatment_sessions.adapter import monitoring_from_protocol
 from ketamine_care.treatment_sessions.cadence import BpDue, Cadence, next_bp_due
 
@@ -59,11 +59,33 @@ def test_overdue_text_is_rounded_to_whole_minutes() -> None:
     [
         ("iv-ketamine-trd", IV),
         ("esketamine-trd-label", Cadence(bp_at_min=(40,))),
+        (
+            "iv-ketamine-bipolar-depression",
+            Cadence(during_every_min=10, after_every_min=15, after_for_min=60, infusion_end_min=40),
+        ),
     ],
 )
 def test_the_library_cadence(protocol_id: str, expected: Cadence) -> None:
     cadence = monitoring_from_protocol(load_definition(protocol_id)).cadence
     assert cadence == expected
+
+
+def test_a_bipolar_bp_after_the_infusion_becomes_overdue() -> None:
+    """§0.1/§11.4: BP every 10-15 min after an IV infusion too; the bipolar protocol gave
+    none after it, so no reading after the infusion was ever overdue."""
+    cadence = monitoring_from_protocol(load_definition("iv-ketamine-bipolar-depression")).cadence
+    assert next_bp_due(cadence, [10, 20, 30, 40], 60) == BpDue(due_minute=55, late_min=5)
+    assert next_bp_due(cadence, [90], 110) is None  # the hour after the infusion is over
+
+
+def test_a_copy_without_the_interval_after_the_infusion_keeps_the_one_during_it() -> None:
+    """A clinic's copy activated before the fix (after_for_min, no after_every_min) is paced
+    after the infusion with its interval during it, never not at all."""
+    data = load_definition("iv-ketamine-bipolar-depression").model_dump(mode="json")
+    del data["monitoring"]["vitals_cadence"]["after_every_min"]
+    cadence = monitoring_from_protocol(parse_definition(data)).cadence
+    assert (cadence.during_every_min, cadence.after_every_min) == (10, 10)
+    assert next_bp_due(cadence, [40], 55) == BpDue(due_minute=50, late_min=5)
 
 
 def test_a_clinic_interval_fills_a_route_without_one() -> None:
