@@ -58,11 +58,17 @@ def protocol_refuses(session, dose_mg: Decimal) -> list[str]:
     for that dose on today's actual weight; the blocks a reason lifts (the clinic's ceiling,
     the usual floor, an age outside the protocol's) are the dose step's reason to ask. Empty
     when nothing can be judged (no weight today: any dose then needs its reason)."""
+    definition = definition_for(session.protocol_version)
+    # The calculator lowers a dose above the protocol's maximum single dose to it, with a
+    # warning; a dose given is what it is, so above the maximum it is refused.
+    cap = definition.dose_rule(session.route).max_single_dose_mg
+    if cap is not None and dose_mg > Decimal(str(cap)):
+        return [f"{dose_mg:f} mg is above the protocol's maximum single dose of {cap:g} mg"]
     checks = PreSessionChecks.objects.filter(session=session).first()
     confirmed = bool(checks and (checks.calculated_dose or {}).get("weight_confirmed"))
     try:
         result = calculate_dose(
-            definition_for(session.protocol_version),
+            definition,
             **_patient_today(session),
             weight_basis="actual",
             dose_mg=float(dose_mg),

@@ -219,8 +219,17 @@ class ProtocolLimitsAtTheDoseStepTests(ClinicTestCase):
 
     def test_an_esketamine_dose_the_label_does_not_allow_is_refused(self):
         session = self._dosing("esketamine-trd-label")
+        with self.assertRaises(ValidationFailed) as caught:
+            self._record(session, "28", device_times=[ago(5)])
+        self.assertIn("28 mg is not an allowed dose", caught.exception.fields["dose_mg"])
+        self.assertFalse(session.doses.exists())
+
+    def test_a_dose_above_the_protocols_maximum_single_dose_is_refused(self):
+        # The calculator lowers a dose above the maximum to it, with a warning; a dose given
+        # is not lowered: 112 mg of esketamine, four devices, above the label's 84 mg.
+        session = self._dosing("esketamine-trd-label")
         devices = [ago(20), ago(15), ago(10), ago(5)]
         with self.assertRaises(ValidationFailed) as caught:
             self._record(session, "112", device_times=devices)
-        self.assertIn("112 mg is not an allowed dose", caught.exception.fields["dose_mg"])
+        self.assertIn("maximum single dose of 84 mg", caught.exception.fields["dose_mg"])
         self.assertFalse(session.doses.exists())
