@@ -200,6 +200,7 @@ def _walk(session: str) -> list[tuple[str, str, Any]]:
                 "measured_at": _iso(timezone.now() - timedelta(minutes=5)),
                 "bp_systolic_mmhg": 124,
                 "bp_diastolic_mmhg": 78,
+                "heart_rate_bpm": 72,
             }
         ],
     }
