@@ -213,12 +213,22 @@ def _schedule_not_met(
         if block.sessions_per_week
         else f"a visit every {block.every_weeks or 1} week(s)"
     )
+    if block.sessions is not None and placed >= block.sessions and block.sessions_per_week:
+        # Every visit was planned, only further apart: the series is stretched, not short.
+        own = sorted(slot.day for slot in cal.slots if slot.phase == block.phase)
+        weeks = (own[-1] - own[0]).days // 7 + 1
+        asked = -(-block.sessions // block.sessions_per_week)
+        fewer = (
+            f"all {placed} visits were planned, but fewer a week, so they take {weeks} weeks "
+            f"instead of {asked}"
+        )
+    else:
+        fewer = f"{missing} visit(s) could not be planned and only {placed} were"
     cal.warnings.insert(
         0,
         f"SCHEDULE NOT MET: {block.label} needs {needed} at least {gap} days apart, but the "
-        f"clinic days ({days}) allow fewer: {missing} visit(s) could not be planned and only "
-        f"{placed} were. The plan does not give the protocol's {block.phase}; add clinic days "
-        "or refer the patient to a clinic that can.",
+        f"clinic days ({days}) allow fewer: {fewer}. The plan does not give the protocol's "
+        f"{block.phase}; add clinic days or refer the patient to a clinic that can.",
     )
 
 

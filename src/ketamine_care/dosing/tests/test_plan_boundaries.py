@@ -380,6 +380,17 @@ class TestScheduleNotMetCounts:
         plan = plan_course(ESK, start=MONDAY, clinic_days=[0, 1], horizon_weeks=4)
         assert "4 visit(s) could not be planned and only 4 were" in plan.warnings[0]
 
+    def test_a_whole_series_stretched_by_the_clinic_days_says_so_not_visits_lost(self):
+        # Six infusions, twice weekly, on Mondays only: all six are planned, over six weeks.
+        # "5 visit(s) could not be planned and only 6 were" read as infusions missing.
+        plan = plan_course(TRD, start=MONDAY, clinic_days=[0], horizon_weeks=10)
+        assert len([v for v in plan.visits if v.phase == "induction"]) == 6
+        assert (
+            "all 6 visits were planned, but fewer a week, so they take 6 weeks instead of 3"
+            in (plan.warnings[0])
+        )
+        assert "could not be planned" not in plan.warnings[0]
+
     def test_a_visit_lost_only_to_the_horizon_is_not_counted_as_a_clinic_day_loss(self):
         # Every day open: the 2 weeks plan 4 visits and the rest of the series is beyond them.
         plan = plan_course(ESK, start=MONDAY, horizon_weeks=2)
