@@ -20,6 +20,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients.models import DiagnosisStatus, latest_body_metrics
 from ketamine_care.screening import icd10
@@ -94,6 +95,7 @@ def facts_from_record(patient, today) -> dict[str, Any]:
 
 
 _RISK_RANK = {risk: rank for rank, risk in enumerate(SUICIDE_RISKS)}
+_DOSE_KEYS = ("daily_dose_mg", "diazepam_equivalent_mg")
 _MERGED = ("diagnoses", "medication_dze", "medication_daily_dose", "classify", "suicide_risk")
 
 
@@ -143,21 +145,115 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
     return facts
 
 
+def _age_contradiction(record_age: Any, given_age: Any) -> str:
+    """Why an age given through the API contradicts the record's (from the date of birth, in
+    whole years), or "": a given age counts when it lies within the record's year of age."""
+    if record_age is None or isinstance(given_age, bool):
+        return ""
+    if not isinstance(given_age, int | float) or record_age <= given_age < record_age + 1:
+        return ""
+    return (
+        f"{given_age:g} contradicts the record's age {record_age:g} (from the date of birth); "
+        "correct the date of birth on the chart, or leave age_years out"
+    )
+
+
+def record_contradictions(record: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """{field: message} for the given facts that contradict the record (age, sex)."""
+    fields = {}
+    age = _age_contradiction(record.get("age_years"), given.get("age_years"))
+    if age:
+        fields["age_years"] = age
+    sex = given.get("sex")
+    if record.get("sex") and sex is not None and sex != record["sex"]:
+        fields["sex"] = (
+            f"{sex!r} contradicts the record's sex {record['sex']!r}; correct the chart, "
+            "or leave sex out"
+        )
+    return fields
+
+
+def _same_medication(recorded: dict[str, Any], med: Any) -> bool:
+    """A given medication names a recorded one: the same name (case and spacing ignored) and
+    no other class."""
+    if not isinstance(med, dict) or not isinstance(med.get("name"), str):
+        return False
+    same_name = " ".join(med["name"].lower().split()) == " ".join(recorded["name"].lower().split())
+    return same_name and med.get("class") in (None, recorded.get("class"))
+
+
+def _union_medications(record_meds: list[dict[str, Any]], given_meds: Any) -> Any:
+    """The given medications (in their order, so that a refused entry keeps its index), a
+    recorded one taking the doses a given entry of it adds, then the recorded medications
+    none names: a given list never removes a recorded medication. A given value that is not
+    a list is left for validation to refuse."""
+    if given_meds is None:
+        return list(record_meds)
+    if not isinstance(given_meds, list):
+        return given_meds
+    meds, used = [], set()
+    for given in given_meds:
+        index = next(
+            (i for i, r in enumerate(record_meds) if i not in used and _same_medication(r, given)),
+            None,
+        )
+        if index is None:
+            meds.append(given)
+            continue
+        used.add(index)
+        meds.append({**record_meds[index], **{k: given[k] for k in _DOSE_KEYS if k in given}})
+    return [*meds, *(r for i, r in enumerate(record_meds) if i not in used)]
+
+
+def _union_words(recorded: list[str] | None, given: Any, extra: list[str] = ()) -> Any:
+    """The given words (in their order, so that a refused word keeps its index), then the
+    record's and `extra` words not among them; a given value that is not a list is left for
+    validation to refuse; unknown (None) when neither says anything."""
+    if given is not None and not isinstance(given, list):
+        return given
+    if recorded is None and given is None and not extra:
+        return None
+    given = given or []
+    added = [w for w in dict.fromkeys([*(recorded or []), *extra]) if w not in given]
+    return [*given, *added]
+
+
 def overlay(
     record: dict[str, Any], given: dict[str, Any], classify: dict[str, str]
 ) -> dict[str, Any]:
-    """Facts given through the API laid over the record's: given keys win, except that the
-    record's unclassified codes stay until `classify` settles them and a recent C-SSRS risk is
-    never lowered (the stricter risk counts)."""
+    """Facts given through the API laid over the record's, never loosening it (HAZ-05,
+    HAZ-07): given diagnoses, history and medications add to the record's (a given
+    medication the record holds adds its doses); an age or sex contradicting the record is
+    refused (`ValidationFailed` naming `facts.age_years` / `facts.sex`); the record's
+    unclassified codes stay until `classify` settles them; a recent C-SSRS risk is never
+    lowered (the stricter risk counts). Other given facts (blood pressure, pregnancy...) are
+    the answers the record does not hold."""
+    contradictions = record_contradictions(record, given)
+    if contradictions:
+        raise ValidationFailed(
+            "Some screening facts contradict the patient's record.",
+            fields={f"facts.{field}": message for field, message in contradictions.items()},
+        )
     facts = {**record, **given}
+    for key in ("age_years", "sex"):
+        if key in record:
+            facts[key] = record[key]
     codes = [*record.get("icd10_codes", []), *(given.get("icd10_codes") or [])]
     remaining = [c for c in dict.fromkeys(codes) if c.strip().upper() not in classify]
     facts.pop("icd10_codes", None)
     if remaining or given.get("icd10_codes") is not None:
         facts["icd10_codes"] = remaining
     words = [w for w in classify.values() if w]
-    if words:
-        facts["diagnoses"] = sorted({*(facts.get("diagnoses") or []), *words})
+    diagnoses = _union_words(record.get("diagnoses"), given.get("diagnoses"), words)
+    history = _union_words(record.get("history"), given.get("history"))
+    for key, value in (("diagnoses", diagnoses), ("history", history)):
+        facts.pop(key, None)
+        if value is not None:
+            facts[key] = value
+    if "medications" in record or "medications" in given:
+        facts["medications"] = _union_medications(
+            record.get("medications", []), given.get("medications")
+        )
     risks = [r for r in (record.get("suicide_risk"), given.get("suicide_risk")) if r]
     if all(r in _RISK_RANK for r in risks) and risks:
         facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
