@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketamine_care.screening import icd10
+from ketamine_care.screening.vocabulary import DIAGNOSES
 
 from .factories import ALL_PROTOCOLS, PSYCHIATRIC, clean_facts, reason_map, screen
 
@@ -41,6 +42,38 @@ MAPPED = [
 def test_codes_map_to_their_words(code, status, words):
     found = icd10.words_for(code, status)
     assert (found.words, found.classified) == (words, True)
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("F20.9", ("schizophrenia",)),
+        ("F23", ("other_psychotic_disorder",)),
+        ("F25.0", ("schizoaffective",)),
+        ("F33.3", ("mdd_psychotic_features",)),
+        ("F31.5", ("bipolar_psychotic_features",)),
+        # A resolved substance-induced psychosis: the psychosis stays, the use disorder goes.
+        ("F12.259", ("other_psychotic_disorder",)),
+    ],
+)
+def test_a_resolved_psychotic_disorder_keeps_its_word(code, words):
+    """Current or lifetime psychosis excludes (clinical reference §15, §8.7): "resolved" is
+    lifetime, never "absent"."""
+    assert icd10.words_for(code, icd10.RESOLVED).words == words
+
+
+def test_the_lifetime_words_are_the_psychosis_words_of_the_vocabulary():
+    lifetime = set(icd10.icd10_map()["lifetime"])
+    assert lifetime <= set(DIAGNOSES)
+    assert lifetime == {w for w in DIAGNOSES if "psychotic" in w or w.startswith("schizo")}
+
+
+@pytest.mark.parametrize("protocol", PSYCHIATRIC)
+def test_a_resolved_schizophrenia_code_is_never_eligible(protocol):
+    words = icd10.words_for("F20.9", icd10.RESOLVED).words
+    result = screen(protocol, clean_facts(protocol, diagnoses=["mdd", *words]))
+    assert result.verdict in ("ineligible", "requires_override")
+    assert any(r.rule.startswith("psychosis.") for r in result.reasons)
 
 
 @pytest.mark.parametrize("code", ["F31.4", "F31.0", "F19.90", "F17.210", "F99", "f32.89"])

@@ -146,6 +146,20 @@ class WorkupSafetyFactsTests(SafetyTestCase):
         self.assertEqual(latest.verdict, "requires_override")
         self.assertTrue(latest.override_allowed)
 
+    def test_a_resolved_schizophrenia_on_the_record_is_never_eligible(self):
+        patients.add_diagnosis(
+            patient=self.patient,
+            actor=self.prescriber,
+            icd10_code="F20.9",
+            label="Schizophrenia",
+            clinical_status="resolved",
+        )
+        self.workup()
+        verdict = ScreeningVerdict.objects.get()
+        self.assertIn("schizophrenia", verdict.facts["diagnoses"])
+        self.assertEqual(verdict.verdict, "ineligible")
+        self.assertIn("psychosis.psychotic_disorder", [r["rule"] for r in verdict.reasons])
+
     def test_none_applies_settles_a_code(self):
         patients.add_diagnosis(
             patient=self.patient, actor=self.prescriber, icd10_code="F17.210", label="Smoker"
