@@ -2,12 +2,17 @@
 
 What the record says is used as is: age from the date of birth, sex (female/male only; other
 values stay unknown), the latest weight and height, diagnoses mapped through
-`data/icd10_map.json` (see `icd10`), current medications with their class, and the suicide risk
-of the latest C-SSRS screener if it is recent (`suicide_risk.json`). A chapter F code the map
-cannot classify goes to `icd10_codes`, where screening reports it as missing information until
-the prescriber classifies it in the workup. Everything else (history, pregnancy, blood
-pressure, failed trials, inpatient care) is unknown until the prescriber answers it: unknown
-facts reach the evaluator as missing, never as "no".
+`data/icd10_map.json` (see `icd10`), current medications with their class, the suicide risk
+of the latest C-SSRS screener if it is recent (`suicide_risk.json`), and a ketamine allergy as
+the history word `ketamine_hypersensitivity` (an active allergy whose substance names ketamine
+or esketamine, generic or brand: a label contraindication [@spravato-uspi §4]
+[@ketalar-uspi §4]). A history list is complete, so with the history otherwise unasked the
+list holds that word alone: every rule set makes it ineligible whatever else the history
+holds (`label.hypersensitivity`). A chapter F code the map cannot classify goes to
+`icd10_codes`, where screening reports it as missing information until the prescriber
+classifies it in the workup. Everything else (history, pregnancy, blood pressure, failed
+trials, inpatient care) is unknown until the prescriber answers it: unknown facts reach the
+evaluator as missing, never as "no".
 """
 
 from __future__ import annotations
@@ -69,6 +74,22 @@ def _diagnoses(patient) -> tuple[list[str], list[str]]:
     return words, unclassified
 
 
+# Allergy substances naming ketamine or esketamine: generic names (a substring of
+# "esketamine" too) and the brand names, compared in lower case.
+KETAMINE_ALLERGY_NAMES = ("ketamine", "ketalar", "spravato")
+
+
+def names_ketamine(substance: str) -> bool:
+    """Whether an allergy's substance names ketamine or esketamine (case ignored)."""
+    text = substance.lower()
+    return any(name in text for name in KETAMINE_ALLERGY_NAMES)
+
+
+def ketamine_allergies(patient) -> list:
+    """The patient's active allergies whose substance names ketamine or esketamine."""
+    return [a for a in patient.allergies.active() if names_ketamine(a.substance)]
+
+
 def facts_from_record(patient, today) -> dict[str, Any]:
     """The facts the record can answer, in the `ketamine-care screen --facts` vocabulary."""
     metrics = latest_body_metrics(patient)
@@ -91,12 +112,21 @@ def facts_from_record(patient, today) -> dict[str, Any]:
     cssrs = latest_cssrs(patient)
     if cssrs is not None and cssrs.risk in SUICIDE_RISKS:
         facts["suicide_risk"] = cssrs.risk
+    if ketamine_allergies(patient):
+        facts["history"] = ["ketamine_hypersensitivity"]
     return facts
 
 
 _RISK_RANK = {risk: rank for rank, risk in enumerate(SUICIDE_RISKS)}
 _DOSE_KEYS = ("daily_dose_mg", "diazepam_equivalent_mg")
-_MERGED = ("diagnoses", "medication_dze", "medication_daily_dose", "classify", "suicide_risk")
+_MERGED = (
+    "diagnoses",
+    "history",
+    "medication_dze",
+    "medication_daily_dose",
+    "classify",
+    "suicide_risk",
+)
 
 
 def _medications(record: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -123,10 +153,11 @@ def _classified(record: dict[str, Any], answers: dict[str, Any]) -> tuple[list[s
 
 
 def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    """The record's facts with the workup's answers: answered scalars win; diagnoses and
-    classified codes add to the record's; `medication_daily_dose` and `medication_dze`
-    ({medication name: mg/day}) fill in doses; the stricter of the record's and the answered
-    suicide risk counts (a recent C-SSRS is never lowered by a form)."""
+    """The record's facts with the workup's answers: answered scalars win; diagnoses,
+    classified codes and the answered history add to the record's; `medication_daily_dose`
+    and `medication_dze` ({medication name: mg/day}) fill in doses; the stricter of the
+    record's and the answered suicide risk counts (a recent C-SSRS is never lowered by a
+    form)."""
     facts = dict(record)
     classified, remaining = _classified(record, answers)
     extra_dx = [*(answers.get("diagnoses") or []), *classified]
@@ -135,6 +166,10 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
     if remaining:
         facts["icd10_codes"] = remaining
     facts["medications"] = _medications(record, answers)
+    history = _union_words(record.get("history"), answers.get("history"))
+    facts.pop("history", None)
+    if history is not None:
+        facts["history"] = history
     risks = [r for r in (record.get("suicide_risk"), answers.get("suicide_risk")) if r]
     if risks:
         facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
