@@ -48,8 +48,14 @@ def active_protocol_or_422(clinic, protocol_id: str, field: str = "protocol"):
 @patient_router.post("/{patient_id}/screenings", response={201: VerdictOut})
 def evaluate(request, patient_id: UUID, payload: ScreeningIn):
     patient = access_patient(request.membership, patient_id, Capability.SCREEN_PATIENT)
+    if not payload.use_record:
+        message = (
+            "The record's facts are always used (a screening never drops them); "
+            "send use_record true or leave it out."
+        )
+        raise ValidationFailed(message, fields={"use_record": message})
     version = active_protocol_or_422(request.membership.clinic, payload.protocol)
-    record = facts_from_record(patient, clinic_today(patient.clinic)) if payload.use_record else {}
+    record = facts_from_record(patient, clinic_today(patient.clinic))
     classify = {code.strip().upper(): word for code, word in payload.classify.items()}
     verdict = services.screen_patient(
         patient=patient,

@@ -46,18 +46,21 @@ def is_psychiatric(code: str) -> bool:
 def words_for(code: str, clinical_status: str = ACTIVE) -> CodeWords:
     """The screening words for a code with its clinical status (active, in_remission, resolved).
 
-    Resolved diagnoses give no words. `active_only` words (current mania, delirium) come only
-    from active ones. A use disorder whose status is "in remission" gives the remission word;
-    psychotic disorders in remission still count, since they stay contraindications.
+    Resolved diagnoses give only their `lifetime` words: a psychotic disorder or psychotic
+    features count whatever the status, since current or lifetime psychosis excludes (clinical
+    reference §15, §8.7). `active_only` words (current mania, delirium) come only from active
+    ones. A use disorder whose status is "in remission" gives the remission word; psychotic
+    disorders in remission still count, since they stay contraindications.
     """
     code = normalise_code(code)
     data = icd10_map()
     prefix = max((p for p in data["prefixes"] if code.startswith(p)), key=len, default=None)
     if prefix is None:
         return CodeWords(code, (), classified=not is_psychiatric(code))
-    if clinical_status == RESOLVED:
-        return CodeWords(code, (), classified=True)
     words = list(data["prefixes"][prefix])
+    if clinical_status == RESOLVED:
+        lifetime = [w for w in words if w in data["lifetime"]]
+        return CodeWords(code, tuple(dict.fromkeys(lifetime)), classified=True)
     if clinical_status != ACTIVE:
         remission = data["remission_words"]
         words = [remission.get(w, w) for w in words if w not in data["active_only"]]

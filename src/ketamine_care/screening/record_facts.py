@@ -2,12 +2,17 @@
 
 What the record says is used as is: age from the date of birth, sex (female/male only; other
 values stay unknown), the latest weight and height, diagnoses mapped through
-`data/icd10_map.json` (see `icd10`), current medications with their class, and the suicide risk
-of the latest C-SSRS screener if it is recent (`suicide_risk.json`). A chapter F code the map
-cannot classify goes to `icd10_codes`, where screening reports it as missing information until
-the prescriber classifies it in the workup. Everything else (history, pregnancy, blood
-pressure, failed trials, inpatient care) is unknown until the prescriber answers it: unknown
-facts reach the evaluator as missing, never as "no".
+`data/icd10_map.json` (see `icd10`), current medications with their class, the suicide risk
+of the latest C-SSRS screener if it is recent (`suicide_risk.json`), and a ketamine allergy as
+the history word `ketamine_hypersensitivity` (an active allergy whose substance names ketamine
+or esketamine, generic or brand: a label contraindication [@spravato-uspi §4]
+[@ketalar-uspi §4]). A history list is complete, so with the history otherwise unasked the
+list holds that word alone: every rule set makes it ineligible whatever else the history
+holds (`label.hypersensitivity`). A chapter F code the map cannot classify goes to
+`icd10_codes`, where screening reports it as missing information until the prescriber
+classifies it in the workup. Everything else (history, pregnancy, blood pressure, failed
+trials, inpatient care) is unknown until the prescriber answers it: unknown facts reach the
+evaluator as missing, never as "no".
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients.models import DiagnosisStatus, latest_body_metrics
 from ketamine_care.screening import icd10
@@ -75,6 +81,22 @@ def _diagnoses(patient) -> tuple[list[str], list[str]]:
     return words, unclassified
 
 
+# Allergy substances naming ketamine or esketamine: generic names (a substring of
+# "esketamine" too) and the brand names, compared in lower case.
+KETAMINE_ALLERGY_NAMES = ("ketamine", "ketalar", "spravato")
+
+
+def names_ketamine(substance: str) -> bool:
+    """Whether an allergy's substance names ketamine or esketamine (case ignored)."""
+    text = substance.lower()
+    return any(name in text for name in KETAMINE_ALLERGY_NAMES)
+
+
+def ketamine_allergies(patient) -> list:
+    """The patient's active allergies whose substance names ketamine or esketamine."""
+    return [a for a in patient.allergies.active() if names_ketamine(a.substance)]
+
+
 def facts_from_record(patient, today) -> dict[str, Any]:
     """The facts the record can answer, in the `ketamine-care screen --facts` vocabulary."""
     metrics = latest_body_metrics(patient)
@@ -97,11 +119,21 @@ def facts_from_record(patient, today) -> dict[str, Any]:
     cssrs = latest_cssrs(patient)
     if cssrs is not None and cssrs.risk in SUICIDE_RISKS:
         facts["suicide_risk"] = cssrs.risk
+    if ketamine_allergies(patient):
+        facts["history"] = ["ketamine_hypersensitivity"]
     return facts
 
 
 _RISK_RANK = {risk: rank for rank, risk in enumerate(SUICIDE_RISKS)}
-_MERGED = ("diagnoses", "medication_dze", "medication_daily_dose", "classify", "suicide_risk")
+_DOSE_KEYS = ("daily_dose_mg", "diazepam_equivalent_mg")
+_MERGED = (
+    "diagnoses",
+    "history",
+    "medication_dze",
+    "medication_daily_dose",
+    "classify",
+    "suicide_risk",
+)
 
 
 def _medications(record: dict[str, Any], answers: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,10 +160,11 @@ def _classified(record: dict[str, Any], answers: dict[str, Any]) -> tuple[list[s
 
 
 def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
-    """The record's facts with the workup's answers: answered scalars win; diagnoses and
-    classified codes add to the record's; `medication_daily_dose` and `medication_dze`
-    ({medication name: mg/day}) fill in doses; the stricter of the record's and the answered
-    suicide risk counts (a recent C-SSRS is never lowered by a form)."""
+    """The record's facts with the workup's answers: answered scalars win; diagnoses,
+    classified codes and the answered history add to the record's; `medication_daily_dose`
+    and `medication_dze` ({medication name: mg/day}) fill in doses; the stricter of the
+    record's and the answered suicide risk counts (a recent C-SSRS is never lowered by a
+    form)."""
     facts = dict(record)
     classified, remaining = _classified(record, answers)
     extra_dx = [*(answers.get("diagnoses") or []), *classified]
@@ -140,6 +173,10 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
     if remaining:
         facts["icd10_codes"] = remaining
     facts["medications"] = _medications(record, answers)
+    history = _union_words(record.get("history"), answers.get("history"))
+    facts.pop("history", None)
+    if history is not None:
+        facts["history"] = history
     risks = [r for r in (record.get("suicide_risk"), answers.get("suicide_risk")) if r]
     if risks:
         facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)
@@ -150,21 +187,115 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
     return facts
 
 
+def _age_contradiction(record_age: Any, given_age: Any) -> str:
+    """Why an age given through the API contradicts the record's (from the date of birth, in
+    whole years), or "": a given age counts when it lies within the record's year of age."""
+    if record_age is None or isinstance(given_age, bool):
+        return ""
+    if not isinstance(given_age, int | float) or record_age <= given_age < record_age + 1:
+        return ""
+    return (
+        f"{given_age:g} contradicts the record's age {record_age:g} (from the date of birth); "
+        "correct the date of birth on the chart, or leave age_years out"
+    )
+
+
+def record_contradictions(record: dict[str, Any], given: dict[str, Any]) -> dict[str, str]:
+    """{field: message} for the given facts that contradict the record (age, sex)."""
+    fields = {}
+    age = _age_contradiction(record.get("age_years"), given.get("age_years"))
+    if age:
+        fields["age_years"] = age
+    sex = given.get("sex")
+    if record.get("sex") and sex is not None and sex != record["sex"]:
+        fields["sex"] = (
+            f"{sex!r} contradicts the record's sex {record['sex']!r}; correct the chart, "
+            "or leave sex out"
+        )
+    return fields
+
+
+def _same_medication(recorded: dict[str, Any], med: Any) -> bool:
+    """A given medication names a recorded one: the same name (case and spacing ignored) and
+    no other class."""
+    if not isinstance(med, dict) or not isinstance(med.get("name"), str):
+        return False
+    same_name = " ".join(med["name"].lower().split()) == " ".join(recorded["name"].lower().split())
+    return same_name and med.get("class") in (None, recorded.get("class"))
+
+
+def _union_medications(record_meds: list[dict[str, Any]], given_meds: Any) -> Any:
+    """The given medications (in their order, so that a refused entry keeps its index), a
+    recorded one taking the doses a given entry of it adds, then the recorded medications
+    none names: a given list never removes a recorded medication. A given value that is not
+    a list is left for validation to refuse."""
+    if given_meds is None:
+        return list(record_meds)
+    if not isinstance(given_meds, list):
+        return given_meds
+    meds, used = [], set()
+    for given in given_meds:
+        index = next(
+            (i for i, r in enumerate(record_meds) if i not in used and _same_medication(r, given)),
+            None,
+        )
+        if index is None:
+            meds.append(given)
+            continue
+        used.add(index)
+        meds.append({**record_meds[index], **{k: given[k] for k in _DOSE_KEYS if k in given}})
+    return [*meds, *(r for i, r in enumerate(record_meds) if i not in used)]
+
+
+def _union_words(recorded: list[str] | None, given: Any, extra: list[str] = ()) -> Any:
+    """The given words (in their order, so that a refused word keeps its index), then the
+    record's and `extra` words not among them; a given value that is not a list is left for
+    validation to refuse; unknown (None) when neither says anything."""
+    if given is not None and not isinstance(given, list):
+        return given
+    if recorded is None and given is None and not extra:
+        return None
+    given = given or []
+    added = [w for w in dict.fromkeys([*(recorded or []), *extra]) if w not in given]
+    return [*given, *added]
+
+
 def overlay(
     record: dict[str, Any], given: dict[str, Any], classify: dict[str, str]
 ) -> dict[str, Any]:
-    """Facts given through the API laid over the record's: given keys win, except that the
-    record's unclassified codes stay until `classify` settles them and a recent C-SSRS risk is
-    never lowered (the stricter risk counts)."""
+    """Facts given through the API laid over the record's, never loosening it (HAZ-05,
+    HAZ-07): given diagnoses, history and medications add to the record's (a given
+    medication the record holds adds its doses); an age or sex contradicting the record is
+    refused (`ValidationFailed` naming `facts.age_years` / `facts.sex`); the record's
+    unclassified codes stay until `classify` settles them; a recent C-SSRS risk is never
+    lowered (the stricter risk counts). Other given facts (blood pressure, pregnancy...) are
+    the answers the record does not hold."""
+    contradictions = record_contradictions(record, given)
+    if contradictions:
+        raise ValidationFailed(
+            "Some screening facts contradict the patient's record.",
+            fields={f"facts.{field}": message for field, message in contradictions.items()},
+        )
     facts = {**record, **given}
+    for key in ("age_years", "sex"):
+        if key in record:
+            facts[key] = record[key]
     codes = [*record.get("icd10_codes", []), *(given.get("icd10_codes") or [])]
     remaining = [c for c in dict.fromkeys(codes) if c.strip().upper() not in classify]
     facts.pop("icd10_codes", None)
     if remaining or given.get("icd10_codes") is not None:
         facts["icd10_codes"] = remaining
     words = [w for w in classify.values() if w]
-    if words:
-        facts["diagnoses"] = sorted({*(facts.get("diagnoses") or []), *words})
+    diagnoses = _union_words(record.get("diagnoses"), given.get("diagnoses"), words)
+    history = _union_words(record.get("history"), given.get("history"))
+    for key, value in (("diagnoses", diagnoses), ("history", history)):
+        facts.pop(key, None)
+        if value is not None:
+            facts[key] = value
+    if "medications" in record or "medications" in given:
+        facts["medications"] = _union_medications(
+            record.get("medications", []), given.get("medications")
+        )
     risks = [r for r in (record.get("suicide_risk"), given.get("suicide_risk")) if r]
     if all(r in _RISK_RANK for r in risks) and risks:
         facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)

@@ -9,14 +9,20 @@ from pydantic import Field
 
 
 class ScreeningIn(Schema):
-    """`facts` (the `ketamine-care screen` vocabulary) are laid over the facts the record gives;
-    with `use_record` false only `facts` are used. The record's unclassified psychiatric codes
-    stay until `classify` ({ICD-10 code: diagnosis word, or "" when none applies}) settles
-    them, and a recent C-SSRS risk on the record is never lowered."""
+    """`facts` (the `ketamine-care screen` vocabulary) add to the facts the record gives, never
+    loosening them: given diagnoses, history and medications join the record's (a given
+    medication the record holds adds its doses), an `age_years` or `sex` contradicting the
+    record is refused (422 naming it), the record's unclassified psychiatric codes stay until
+    `classify` ({ICD-10 code: diagnosis word, or "" when none applies}) settles them, and a
+    recent C-SSRS risk on the record is never lowered. The record is always used:
+    `use_record` is kept for compatibility, and `false` is refused (422 naming it)."""
 
     protocol: str = Field(min_length=1, max_length=64)
     facts: dict[str, Any] = Field(default_factory=dict)
-    use_record: bool = True
+    use_record: bool = Field(
+        default=True,
+        description="Always true: the record's facts are always used; false is refused (422).",
+    )
     classify: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 

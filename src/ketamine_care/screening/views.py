@@ -15,6 +15,7 @@ from ketamine_care.core.labels import humanise
 from ketamine_care.outcomes.crisis import DEFAULT_CRISIS_PROTOCOL
 from ketamine_care.outcomes.models import ClinicSafetySettings
 from ketamine_care.patients.access import access_patient
+from ketamine_care.patients.allergies import allergy_summary
 from ketamine_care.patients.services import record_chart_view
 from ketamine_care.protocols.queries import active_version, active_versions
 from ketamine_care.screening import checked, forms, interactions, labels, services
@@ -85,6 +86,7 @@ def workup(request, patient_id):
         "record": record,
         "protocols": protocols,
         "cssrs": latest_cssrs(patient),
+        "allergies": allergy_summary(patient),
     }
     return render(request, "screening/workup.html", context, status=422 if form.errors else 200)
 

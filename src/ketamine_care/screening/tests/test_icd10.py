@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketamine_care.screening import icd10
+from ketamine_care.screening.vocabulary import DIAGNOSES
 
 from .factories import ALL_PROTOCOLS, PSYCHIATRIC, clean_facts, reason_map, screen
 
@@ -18,6 +19,13 @@ MAPPED = [
     # Bipolar disorder with psychotic features.
     ("F31.5", "active", ("bipolar_psychotic_features",)),
     ("F31.64", "active", ("bipolar_psychotic_features",)),
+    # Mania with psychotic features: the mania and the psychotic features; the psychotic
+    # features outlast the episode.
+    ("F31.2", "active", ("bipolar_i", "current_mania", "bipolar_psychotic_features")),
+    ("F31.2", "in_remission", ("bipolar_i", "bipolar_psychotic_features")),
+    ("F30.2", "active", ("current_mania", "bipolar_psychotic_features")),
+    ("F30.2", "in_remission", ("bipolar_psychotic_features",)),
+    ("F30.10", "active", ("current_mania",)),
     # Psychotic disorder due to a physiological condition; substance-induced psychoses.
     ("F06.2", "active", ("other_psychotic_disorder",)),
     ("F10.159", "active", ("alcohol_use_disorder", "other_psychotic_disorder")),
@@ -43,6 +51,48 @@ def test_codes_map_to_their_words(code, status, words):
     assert (found.words, found.classified) == (words, True)
 
 
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("F20.9", ("schizophrenia",)),
+        ("F23", ("other_psychotic_disorder",)),
+        ("F25.0", ("schizoaffective",)),
+        ("F33.3", ("mdd_psychotic_features",)),
+        ("F31.5", ("bipolar_psychotic_features",)),
+        # A resolved substance-induced psychosis: the psychosis stays, the use disorder goes.
+        ("F12.259", ("other_psychotic_disorder",)),
+    ],
+)
+def test_a_resolved_psychotic_disorder_keeps_its_word(code, words):
+    """Current or lifetime psychosis excludes (clinical reference §15, §8.7): "resolved" is
+    lifetime, never "absent"."""
+    assert icd10.words_for(code, icd10.RESOLVED).words == words
+
+
+def test_the_lifetime_words_are_the_psychosis_words_of_the_vocabulary():
+    lifetime = set(icd10.icd10_map()["lifetime"])
+    assert lifetime <= set(DIAGNOSES)
+    assert lifetime == {w for w in DIAGNOSES if "psychotic" in w or w.startswith("schizo")}
+
+
+@pytest.mark.parametrize("protocol", PSYCHIATRIC)
+def test_a_resolved_schizophrenia_code_is_never_eligible(protocol):
+    words = icd10.words_for("F20.9", icd10.RESOLVED).words
+    result = screen(protocol, clean_facts(protocol, diagnoses=["mdd", *words]))
+    assert result.verdict in ("ineligible", "requires_override")
+    assert any(r.rule.startswith("psychosis.") for r in result.reasons)
+
+
+@pytest.mark.parametrize("code", ["F31.2", "F30.2"])
+def test_mania_with_psychotic_features_in_remission_is_never_eligible(code):
+    """Bipolar disorder with psychotic features maps to psychosis (clinical reference §0.5,
+    §7.3): once the manic episode is over, the psychotic features still exclude."""
+    words = icd10.words_for(code, icd10.IN_REMISSION).words
+    protocol = "iv-ketamine-bipolar-depression"
+    facts = clean_facts(protocol, diagnoses=["bipolar_i", *words])
+    assert reason_map(screen(protocol, facts))["psychosis.mdd_psychotic_features"] == "ineligible"
+
+
 @pytest.mark.parametrize("code", ["F31.4", "F31.0", "F19.90", "F17.210", "F99", "f32.89"])
 def test_an_unmapped_psychiatric_code_is_unclassified(code):
     assert icd10.words_for(code).classified is False
@@ -64,6 +114,8 @@ def test_an_unclassified_code_is_missing_information_naming_it(protocol):
     ("code", "rule", "severity"),
     [
         ("F31.5", "psychosis.mdd_psychotic_features", "ineligible"),
+        ("F31.2", "psychosis.mdd_psychotic_features", "ineligible"),
+        ("F30.2", "psychosis.mdd_psychotic_features", "ineligible"),
         ("F06.2", "psychosis.psychotic_disorder", "ineligible"),
         ("F12.259", "psychosis.psychotic_disorder", "ineligible"),
         ("F10.21", "substance.use_disorder_in_remission", "caution"),

@@ -80,7 +80,6 @@ def test_one_high_bp_reading_decides_even_if_the_other_is_missing() -> None:
     facts = _without("iv-ketamine-trd", "bp_diastolic")
     facts["bp_systolic"] = 180
     assert reason_map(screen("iv-ketamine-trd", facts)) == {
-        "vitals.bp_above_140_90": "caution",
         "vitals.bp_at_least_180_110": "requires_override",
     }
 
@@ -121,7 +120,8 @@ def test_a_known_benzodiazepine_load_above_8mg_decides_despite_another_unknown()
 def test_diazepam_is_its_own_diazepam_equivalent() -> None:
     meds = [{"name": "Diazepam", "class": "benzodiazepine", "daily_dose_mg": 5}]
     result = screen("iv-ketamine-trd", clean_facts(medications=meds))
-    assert result.verdict == "eligible"
+    # Known (5 mg diazepam-equivalent, not missing) and not above 8: the sedation caution only.
+    assert reason_map(result) == {"interaction.benzodiazepine_sedation": "caution"}
 
 
 def test_fact_fields_are_the_cli_contract() -> None:

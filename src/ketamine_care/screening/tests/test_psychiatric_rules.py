@@ -136,13 +136,16 @@ class PsychiatricRuleTests:
         facts["diagnoses"] = [*facts["diagnoses"], "bipolar_i"]
         assert screen(protocol, facts).verdict == "eligible"
 
-    def test_benzodiazepine_at_8mg_dze_is_only_information(self, protocol: str) -> None:
+    def test_benzodiazepine_at_8mg_dze_is_a_sedation_caution(self, protocol: str) -> None:
+        """A benzodiazepine is a CNS depressant like an opioid or a sedative-hypnotic (more
+        sedation, monitor closely [@spravato-uspi §7]): a caution like theirs; above 8 mg
+        diazepam-equivalent a day the blunting caution joins it."""
         facts = clean_facts(protocol)
         lorazepam = _med("benzodiazepine", "lorazepam", diazepam_equivalent_mg=8)
         facts["medications"] = [*facts["medications"], lorazepam]
         result = screen(protocol, facts)
-        assert result.verdict == "eligible"
-        assert reason_map(result) == {"interaction.benzodiazepine_sedation": "info"}
+        assert result.verdict == "eligible_with_cautions"
+        assert reason_map(result) == {"interaction.benzodiazepine_sedation": "caution"}
 
     def test_active_substance_use_disorder_needs_an_override(self, protocol: str) -> None:
         facts = clean_facts(protocol)

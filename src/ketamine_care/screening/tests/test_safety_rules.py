@@ -54,6 +54,15 @@ class ScreeningBloodPressureTests:
         assert "vitals.bp_at_least_180_110" not in reason_map(result)
         _check(protocol, facts, "vitals.bp_above_140_90", "caution")
 
+    @pytest.mark.parametrize(("systolic", "diastolic"), [(190, 100), (150, 110), (180, 110)])
+    def test_in_the_severe_range_only_the_severe_rule_shows(self, protocol, systolic, diastolic):
+        """The caution says "below the severe range": at 180/110 or more it would contradict
+        the severe-range reason beside it."""
+        facts = clean_facts(protocol, bp_systolic=systolic, bp_diastolic=diastolic)
+        rules = reason_map(screen(protocol, facts))
+        assert rules["vitals.bp_at_least_180_110"] == "requires_override"
+        assert "vitals.bp_above_140_90" not in rules
+
     def test_a_missing_screening_bp_is_missing_information(self, protocol):
         facts = clean_facts(protocol)
         del facts["bp_systolic"], facts["bp_diastolic"]

@@ -3,17 +3,26 @@ care, unclassified diagnosis codes, benzodiazepine doses and contradictory facts
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
+from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.dosing.services import IneligibleForTreatment, create_plan
 from ketamine_care.instruments.services import record_administration
 from ketamine_care.patients import services as patients
 from ketamine_care.screening.models import ScreeningVerdict
-from ketamine_care.screening.record_facts import facts_from_record, merge_answers, overlay
+from ketamine_care.screening.record_facts import (
+    facts_from_record,
+    merge_answers,
+    names_ketamine,
+    overlay,
+)
+from ketamine_care.screening.rule_set import list_rule_set_ids, load_rule_set
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.testing.treatment import CLEAR_ANSWERS, activate_trd
+from ketamine_care.testing.builders import make_patient
+from ketamine_care.testing.treatment import CLEAR_ANSWERS, activate_trd, next_monday
 
 # Screens and forms over the ORM's portable queries: what they show, refuse and save is the
 # same on both engines. The SQL under them that is not (row locks, the search statements, the
@@ -143,6 +152,20 @@ class WorkupSafetyFactsTests(SafetyTestCase):
         self.assertEqual(latest.verdict, "requires_override")
         self.assertTrue(latest.override_allowed)
 
+    def test_a_resolved_schizophrenia_on_the_record_is_never_eligible(self):
+        patients.add_diagnosis(
+            patient=self.patient,
+            actor=self.prescriber,
+            icd10_code="F20.9",
+            label="Schizophrenia",
+            clinical_status="resolved",
+        )
+        self.workup()
+        verdict = ScreeningVerdict.objects.get()
+        self.assertIn("schizophrenia", verdict.facts["diagnoses"])
+        self.assertEqual(verdict.verdict, "ineligible")
+        self.assertIn("psychosis.psychotic_disorder", [r["rule"] for r in verdict.reasons])
+
     def test_none_applies_settles_a_code(self):
         patients.add_diagnosis(
             patient=self.patient, actor=self.prescriber, icd10_code="F17.210", label="Smoker"
@@ -173,7 +196,12 @@ class WorkupSafetyFactsTests(SafetyTestCase):
 
 class ApiSafetyFactsTests(SafetyTestCase):
     def test_contradictory_facts_are_422_naming_the_fields(self):
-        response = self.api_post({"facts": {**CLEAR_ANSWERS, "pregnant": True, "sex": "male"}})
+        male = make_patient(clinic=self.clinic, actor=self.prescriber, sex="male")
+        response = self.client_for(self.prescriber).post(
+            f"/api/v1/patients/{male.public_id}/screenings",
+            {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_ANSWERS, "pregnant": True}},
+            content_type="application/json",
+        )
         self.assertEqual(response.status_code, 422, response.content)
         self.assertIn("facts.pregnant", response.json()["fields"])
         self.assertIn("sex", response.json()["fields"]["facts.pregnant"])
@@ -211,3 +239,161 @@ class ApiSafetyFactsTests(SafetyTestCase):
 
     def test_overlay_without_a_record(self):
         self.assertEqual(overlay({}, {"suicide_risk": "low"}, {}), {"suicide_risk": "low"})
+
+
+class ApiNeverLoosensTheRecordTests(SafetyTestCase):
+    """Facts posted to the API add to the record; they never drop, replace or contradict it."""
+
+    def plan(self, patient=None):
+        return create_plan(
+            patient=patient or self.patient,
+            protocol_version=self.version,
+            start_date=next_monday(clinic=self.clinic),
+            actor=self.prescriber,
+        )
+
+    def test_use_record_false_is_422_naming_it_and_a_recent_cssrs_still_counts(self):
+        self.cssrs(HIGH)
+        clean = {**CLEAR_ANSWERS, "diagnoses": ["mdd"], "medications": []}
+        response = self.api_post({"use_record": False, "facts": clean})
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn("use_record", response.json()["fields"])
+        self.assertFalse(ScreeningVerdict.objects.exists())
+        verdict = self.api_post({"use_record": True, "facts": clean}).json()
+        self.assertEqual(verdict["facts"]["suicide_risk"], "high")
+        self.assertEqual(verdict["verdict"], "requires_override")
+        with self.assertRaises(IneligibleForTreatment):
+            self.plan()
+
+    def test_given_diagnoses_add_to_the_record_s(self):
+        patients.add_diagnosis(
+            patient=self.patient, actor=self.prescriber, icd10_code="F20.9", label="Schizophrenia"
+        )
+        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "diagnoses": ["mdd"]}}).json()
+        self.assertEqual(verdict["facts"]["diagnoses"], ["mdd", "schizophrenia"])
+        self.assertNotIn(verdict["verdict"], ("eligible", "eligible_with_cautions"))
+        self.assertIn("psychosis.psychotic_disorder", [r["rule"] for r in verdict["reasons"]])
+        with self.assertRaises(IneligibleForTreatment):
+            self.plan()
+
+    def test_an_age_contradicting_the_record_is_422_naming_it(self):
+        today = timezone.localdate()
+        young = make_patient(
+            clinic=self.clinic,
+            actor=self.prescriber,
+            date_of_birth=date(today.year - 17, 1, 1),
+        )
+        patients.add_diagnosis(patient=young, actor=self.prescriber, icd10_code="F33.2", label="")
+        path = f"/api/v1/patients/{young.public_id}/screenings"
+        client = self.client_for(self.prescriber)
+        body = {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_ANSWERS, "age_years": 30}}
+        response = client.post(path, body, content_type="application/json")
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn("facts.age_years", response.json()["fields"])
+        self.assertFalse(ScreeningVerdict.objects.filter(patient=young).exists())
+        body["facts"]["age_years"] = 17.5  # within the record's year of age
+        verdict = client.post(path, body, content_type="application/json").json()
+        self.assertEqual(verdict["facts"]["age_years"], 17.0)
+        self.assertIn("age.under_18", [r["rule"] for r in verdict["reasons"]])
+        with self.assertRaises(IneligibleForTreatment):
+            self.plan(young)
+
+    def test_a_sex_contradicting_the_record_is_422_naming_it(self):
+        response = self.api_post({"facts": {**CLEAR_ANSWERS, "sex": "male"}})
+        self.assertEqual(response.status_code, 422, response.content)
+        self.assertIn("facts.sex", response.json()["fields"])
+        self.assertFalse(ScreeningVerdict.objects.exists())
+        self.assertEqual(
+            self.api_post({"facts": {**CLEAR_ANSWERS, "sex": "female"}}).status_code, 201
+        )
+
+    def test_given_medications_add_to_the_record_s_and_fill_in_doses(self):
+        patients.add_medication(
+            patient=self.patient, actor=self.prescriber, name="Phenelzine", drug_class="maoi"
+        )
+        given = [
+            {"name": "phenelzine", "daily_dose_mg": 45.0},
+            {"name": "Lorazepam", "class": "benzodiazepine", "daily_dose_mg": 1.0},
+        ]
+        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "medications": given}}).json()
+        self.assertEqual(
+            verdict["facts"]["medications"],
+            [
+                {"name": "Phenelzine", "class": "maoi", "daily_dose_mg": 45.0},
+                {"name": "Lorazepam", "class": "benzodiazepine", "daily_dose_mg": 1.0},
+            ],
+        )
+        emptied = self.api_post({"facts": {**CLEAR_ANSWERS, "medications": []}}).json()
+        self.assertEqual([m["name"] for m in emptied["facts"]["medications"]], ["Phenelzine"])
+        self.assertIn("interaction.maoi", [r["rule"] for r in emptied["reasons"]])
+
+    def test_overlay_refuses_a_contradiction_before_anything_is_laid_over(self):
+        with self.assertRaises(ValidationFailed) as caught:
+            overlay({"age_years": 16.0, "sex": "female"}, {"age_years": 30, "sex": "male"}, {})
+        self.assertEqual(set(caught.exception.fields), {"facts.age_years", "facts.sex"})
+
+
+class KetamineAllergyTests(SafetyTestCase):
+    """A ketamine or esketamine allergy on the chart is the label's hypersensitivity
+    contraindication [@spravato-uspi §4] [@ketalar-uspi §4]: screening reads it."""
+
+    def allergy(self, substance, **extra):
+        return patients.add_allergy(
+            patient=self.patient, actor=self.prescriber, substance=substance, **extra
+        )
+
+    def test_substances_naming_ketamine_or_esketamine(self):
+        for substance in ("Ketamine", "esketamine", "KETALAR", "Spravato nasal spray"):
+            self.assertTrue(names_ketamine(substance), substance)
+        for substance in ("Penicillin", "NKDA", "Latex", "Midazolam"):
+            self.assertFalse(names_ketamine(substance), substance)
+
+    def test_an_active_ketamine_allergy_gives_the_hypersensitivity_history_word(self):
+        today = timezone.localdate()
+        self.allergy("Penicillin")
+        self.assertNotIn("history", facts_from_record(self.patient, today))
+        row = self.allergy("Spravato", reaction="angioedema", severity="severe")
+        self.assertEqual(
+            facts_from_record(self.patient, today)["history"], ["ketamine_hypersensitivity"]
+        )
+        patients.mark_child_entered_in_error(row=row, actor=self.prescriber, reason="wrong chart")
+        self.assertNotIn("history", facts_from_record(self.patient, today))
+
+    def test_the_workup_shows_the_allergies_and_screens_the_ketamine_one_ineligible(self):
+        self.allergy("Ketamine", reaction="anaphylaxis", severity="severe")
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/")
+        self.assertContains(page, 'id="record-allergies"')
+        self.assertContains(page, "Ketamine</span> (anaphylaxis)")
+        self.assertContains(page, 'id="record-ketamine-allergy"')
+        self.workup()  # history reviewed, nothing ticked
+        verdict = ScreeningVerdict.objects.get()
+        self.assertIn("ketamine_hypersensitivity", verdict.facts["history"])
+        self.assertEqual(verdict.verdict, "ineligible")
+        self.assertIn("label.hypersensitivity", [r["rule"] for r in verdict.reasons])
+
+    def test_the_workup_says_when_allergies_are_not_recorded(self):
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/")
+        self.assertContains(page, "Allergies not recorded")
+        self.assertNotContains(page, 'id="record-ketamine-allergy"')
+
+    def test_the_api_keeps_the_allergy_whatever_history_is_posted(self):
+        self.allergy("esketamine")
+        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "history": []}}).json()
+        self.assertEqual(verdict["facts"]["history"], ["ketamine_hypersensitivity"])
+        self.assertEqual(verdict["verdict"], "ineligible")
+
+    def test_the_form_s_history_adds_to_the_allergy(self):
+        record = {"history": ["ketamine_hypersensitivity"]}
+        self.assertEqual(merge_answers(record, {"history": None})["history"], record["history"])
+        merged = merge_answers(record, {"history": ["glaucoma"]})
+        self.assertEqual(merged["history"], ["glaucoma", "ketamine_hypersensitivity"])
+
+
+@pytest.mark.parametrize("rule_set_id", list_rule_set_ids())
+def test_every_rule_set_makes_ketamine_hypersensitivity_ineligible(rule_set_id):
+    """What reading a chart allergy as a one-word history rests on: whatever else the history
+    holds, the verdict is ineligible."""
+    rules = {r.id: r for r in load_rule_set(rule_set_id).rules}
+    rule = rules["label.hypersensitivity"]
+    assert rule.severity == "ineligible"
+    assert rule.condition.model_dump() == {"has_history": "ketamine_hypersensitivity"}
