@@ -243,8 +243,22 @@ def _union_medications(record_meds: list[dict[str, Any]], given_meds: Any) -> An
             meds.append(given)
             continue
         used.add(index)
-        meds.append({**record_meds[index], **{k: given[k] for k in _DOSE_KEYS if k in given}})
+        meds.append(_with_doses(record_meds[index], given))
     return [*meds, *(r for i, r in enumerate(record_meds) if i not in used)]
+
+
+def _with_doses(recorded: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A recorded medication with the doses a given entry of it adds: a dose the record lacks,
+    or the higher of the two (a lower dose posted never lowers the record's)."""
+    merged = dict(recorded)
+    for key in _DOSE_KEYS:
+        value = given.get(key)
+        if value is None:
+            continue
+        kept = recorded.get(key)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (kept, value))
+        merged[key] = max(kept, value) if numbers else (value if kept is None else kept)
+    return merged
 
 
 def _union_words(recorded: list[str] | None, given: Any, extra: list[str] = ()) -> Any:

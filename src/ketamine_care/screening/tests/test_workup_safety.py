@@ -327,6 +327,19 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
         self.assertEqual([m["name"] for m in emptied["facts"]["medications"]], ["Phenelzine"])
         self.assertIn("interaction.maoi", [r["rule"] for r in emptied["reasons"]])
 
+    def test_a_lower_dose_posted_never_lowers_the_record_s(self):
+        # A recorded 20 mg/day of diazepam is above the caution line; posting the same
+        # medication at 2 mg/day must not bring it under.
+        record = {"medications": [{"name": "Diazepam", "class": "benzodiazepine",
+                                   "diazepam_equivalent_mg": 20.0}]}  # fmt: skip
+        given = {"medications": [{"name": "diazepam", "diazepam_equivalent_mg": 2.0}]}
+        merged = overlay(record, given, {})["medications"]
+        self.assertEqual(merged[0]["diazepam_equivalent_mg"], 20.0)
+        higher = {"medications": [{"name": "Diazepam", "diazepam_equivalent_mg": 30.0}]}
+        self.assertEqual(
+            overlay(record, higher, {})["medications"][0]["diazepam_equivalent_mg"], 30.0
+        )
+
     def test_overlay_refuses_a_contradiction_before_anything_is_laid_over(self):
         with self.assertRaises(ValidationFailed) as caught:
             overlay({"age_years": 16.0, "sex": "female"}, {"age_years": 30, "sex": "male"}, {})
