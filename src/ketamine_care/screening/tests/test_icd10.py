@@ -64,7 +64,7 @@ def test_codes_map_to_their_words(code, status, words):
     ],
 )
 def test_a_resolved_psychotic_disorder_keeps_its_word(code, words):
-    """Current or lifetime psychosis excludes (clinical reference §15, §8.7): "resolved" is
+    """Current or lifetime psychosis excludes [@sanacora-2017] [@swainson-2021]: "resolved" is
     lifetime, never "absent"."""
     assert icd10.words_for(code, icd10.RESOLVED).words == words
 
@@ -85,8 +85,8 @@ def test_a_resolved_schizophrenia_code_is_never_eligible(protocol):
 
 @pytest.mark.parametrize("code", ["F31.2", "F30.2"])
 def test_mania_with_psychotic_features_in_remission_is_never_eligible(code):
-    """Bipolar disorder with psychotic features maps to psychosis (clinical reference §0.5,
-    §7.3): once the manic episode is over, the psychotic features still exclude."""
+    """Bipolar disorder with psychotic features maps to psychosis [@sanacora-2017]: once the
+    manic episode is over, the psychotic features still exclude."""
     words = icd10.words_for(code, icd10.IN_REMISSION).words
     protocol = "iv-ketamine-bipolar-depression"
     facts = clean_facts(protocol, diagnoses=["bipolar_i", *words])
