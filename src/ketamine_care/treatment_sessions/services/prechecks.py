@@ -215,7 +215,8 @@ def override_pre_check(*, session, actor, check: str, reason: str, request=None)
 
 def screening_status(session) -> tuple[bool | None, str]:
     """(valid, message): the latest verdict for the pinned version permits treatment and the
-    record's diagnoses and medications are those it was screened with (else re-screen)."""
+    record's diagnoses, medications and history read from it (a ketamine allergy) are those
+    it was screened with (else re-screen)."""
     verdict = latest_verdict(session.patient, session.protocol_version)
     if verdict is None:
         return None, "No screening verdict for this protocol version: screen the patient."
@@ -226,7 +227,12 @@ def screening_status(session) -> tuple[bool | None, str]:
     new_dx = set(now.get("diagnoses", [])) - set(screened.get("diagnoses", []))
     meds_now = {(m["name"], m["class"]) for m in now.get("medications", [])}
     meds_then = {(m.get("name"), m.get("class")) for m in screened.get("medications", [])}
-    if new_dx or meds_now != meds_then or _unclassified_since(session.patient, verdict):
+    # History the record gives (a ketamine allergy charted after screening) and the
+    # screening did not have.
+    new_history = set(now.get("history") or []) - set(screened.get("history") or [])
+    if new_dx or new_history or meds_now != meds_then:
+        return False, "Diagnoses, allergies or medications changed since screening: re-screen."
+    if _unclassified_since(session.patient, verdict):
         return False, "Diagnoses or medications changed since screening: re-screen."
     return True, "Screening verdict is current."
 

@@ -223,3 +223,16 @@ class RescreenOnUnclassifiedCodeTests(ClinicTestCase):
         results = {r.key: r for r in services.pre_check_results(session)}
         self.assertEqual(results["screening_valid"].status, FAILED)
         self.assertIn("re-screen", results["screening_valid"].message)
+
+    def test_a_ketamine_allergy_charted_after_screening_asks_for_a_re_screen(self):
+        # Screening reads a chart allergy to ketamine as hypersensitivity (ineligible), but the
+        # pre-session check compared only diagnoses and medications: an allergy charted after
+        # the verdict left it "current" and dosing went on.
+        from ketamine_care.patients import services as patients
+
+        session = screened_session(self.patient, self.version, self.prescriber)
+        patients.add_allergy(patient=self.patient, actor=self.prescriber, substance="Ketamine")
+        results = {r.key: r for r in services.pre_check_results(session)}
+        self.assertEqual(results["screening_valid"].status, FAILED)
+        self.assertIn("allergies", results["screening_valid"].message)
+        self.assertIn("re-screen", results["screening_valid"].message)
