@@ -32,6 +32,7 @@ from ketamine_care.treatment_sessions.services.lifecycle import (
 from ketamine_care.treatment_sessions.services.session_dose import (
     blocked_dose_reasons,
     calculated_dose_mg,
+    pre_checks_of,
     protocol_refuses,
 )
 
@@ -77,10 +78,8 @@ def record_dose(
         definition.administration_for(session.route), session.route, dose, device_times,
         infusion_started_at, infusion_ended_at, errors,
     )  # fmt: skip
-    calculated, reason = calculated_dose_mg(session), dose_change_reason
-    ceiling, blocked = _ceiling_mg(definition, session.route), blocked_dose_reasons(session)
-    _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked)
-    _check_protocol_allows(session, dose, errors)
+    reason = dose_change_reason
+    calculated = _check_dose_rules(session, definition, dose, reason, errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     _confirm_checker(session, actor, checked_by, checked_by_password, request)
@@ -189,12 +188,25 @@ def _times_fields(times: dict, infusion_ended_at) -> dict[str, Any]:
     }
 
 
-def _check_protocol_allows(session, dose, errors: dict) -> None:
+def _check_dose_rules(session, definition, dose, reason: str, errors: dict):
+    """Today's calculated dose (None when there is none or it was blocked), after checking the
+    entered dose against it, the clinic's ceiling and the protocol; the pre-session checks
+    row is read once for all of them."""
+    checks = pre_checks_of(session)
+    calculated = calculated_dose_mg(session, checks=checks)
+    blocked = blocked_dose_reasons(session, checks=checks)
+    ceiling = _ceiling_mg(definition, session.route)
+    _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked)
+    _check_protocol_allows(session, dose, errors, checks)
+    return calculated
+
+
+def _check_protocol_allows(session, dose, errors: dict, checks) -> None:
     """A dose the protocol refuses whatever the reason (outside its mg/kg range, not one of its
     fixed doses): refused, as the calculator refuses it, naming why."""
     if dose is None or "dose_mg" in errors:
         return
-    refused = [split_sources(why)[0] for why in protocol_refuses(session, dose)]
+    refused = [split_sources(why)[0] for why in protocol_refuses(session, dose, checks=checks)]
     if refused:
         errors["dose_mg"] = f"The protocol does not allow {dose:f} mg: {'; '.join(refused)}."
 

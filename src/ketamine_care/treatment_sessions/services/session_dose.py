@@ -52,7 +52,16 @@ def _patient_today(session) -> dict:
 _WITH_A_REASON = "a documented reason"
 
 
-def protocol_refuses(session, dose_mg: Decimal) -> list[str]:
+_UNREAD = object()
+
+
+def pre_checks_of(session):
+    """The session's pre-session checks row, or None: read once by a caller that asks the
+    functions below several things (`checks=`)."""
+    return PreSessionChecks.objects.filter(session=session).first()
+
+
+def protocol_refuses(session, dose_mg: Decimal, *, checks=_UNREAD) -> list[str]:
     """Why the protocol refuses `dose_mg` today whatever reason is documented (a dose outside
     its mg/kg range, not one of its fixed doses or whole devices...), as the calculator says
     for that dose on today's actual weight; the blocks a reason lifts (the clinic's ceiling,
@@ -64,7 +73,7 @@ def protocol_refuses(session, dose_mg: Decimal) -> list[str]:
     cap = definition.dose_rule(session.route).max_single_dose_mg
     if cap is not None and dose_mg > Decimal(str(cap)):
         return [f"{dose_mg:f} mg is above the protocol's maximum single dose of {cap:g} mg"]
-    checks = PreSessionChecks.objects.filter(session=session).first()
+    checks = pre_checks_of(session) if checks is _UNREAD else checks
     confirmed = bool(checks and (checks.calculated_dose or {}).get("weight_confirmed"))
     try:
         result = calculate_dose(
@@ -80,21 +89,21 @@ def protocol_refuses(session, dose_mg: Decimal) -> list[str]:
     return list(result.block_reasons) if result.blocked else []
 
 
-def calculated_dose_mg(session) -> Decimal | None:
+def calculated_dose_mg(session, *, checks=_UNREAD) -> Decimal | None:
     """Today's calculated dose; None when there is none, or when the calculator blocked it (an
     age outside the protocol's, a dose above the clinic's ceiling...): a blocked dose is never
     offered as the calculated one, so any dose given then needs its reason."""
-    checks = PreSessionChecks.objects.filter(session=session).first()
+    checks = pre_checks_of(session) if checks is _UNREAD else checks
     if checks is not None and checks.calculated_dose.get("blocked"):
         return None
     value = checks.calculated_dose_mg if checks else None
     return Decimal(str(value)) if value is not None else None
 
 
-def blocked_dose_reasons(session) -> list[str]:
+def blocked_dose_reasons(session, *, checks=_UNREAD) -> list[str]:
     """Why the calculator blocked today's dose at the pre-session checks; empty when it did
     not."""
-    checks = PreSessionChecks.objects.filter(session=session).first()
+    checks = pre_checks_of(session) if checks is _UNREAD else checks
     if checks is None or not checks.calculated_dose.get("blocked"):
         return []
     return list(checks.calculated_dose.get("block_reasons") or ["its reasons were not recorded"])
