@@ -283,6 +283,15 @@ def require(membership: Membership | None, capability: Capability) -> Membership
     return membership
 
 
+def actor_may(actor, clinic_id: int, capability: Capability) -> bool:
+    """Whether `actor`'s active membership of the clinic holds `capability`: a service's own
+    check, where no request membership is at hand."""
+    membership = Membership.objects.filter(
+        user_id=getattr(actor, "pk", None), clinic_id=clinic_id, is_active=True
+    ).first()
+    return has_capability(membership, capability)
+
+
 def second_clinician_problem(*, clinic, performer, other) -> str | None:
     """Why `other` may not be the second clinician (dose checker, waste witness) of a
     controlled-substance act by `performer` in `clinic`, or None when they may.

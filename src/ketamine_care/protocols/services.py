@@ -10,8 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.accounts.permissions import Capability, actor_may
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, NotPermitted, StateError, ValidationFailed
 from ketamine_care.protocols.clinic_values import (
@@ -31,8 +30,7 @@ from ketamine_care.protocols.pinning import pin_rules
 
 
 def _require_director(clinic, actor) -> None:
-    membership = Membership.objects.filter(user=actor, clinic=clinic, is_active=True).first()
-    if not has_capability(membership, Capability.MANAGE_PROTOCOLS):
+    if not actor_may(actor, clinic.pk, Capability.MANAGE_PROTOCOLS):
         raise NotPermitted("Only the clinic's medical director manages protocols.")
 
 

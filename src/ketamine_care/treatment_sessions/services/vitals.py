@@ -17,8 +17,7 @@ from django.db import router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ketamine_care.accounts.models import Membership
-from ketamine_care.accounts.permissions import Capability, has_capability
+from ketamine_care.accounts.permissions import Capability, actor_may
 from ketamine_care.audit.services import record
 from ketamine_care.core.canonical import sha256_digest
 from ketamine_care.core.clock import as_utc
@@ -296,10 +295,7 @@ def _refuse_hold_without_prescriber(alert: SessionAlert, session, actor) -> None
     decision, as only a prescriber overrides a missing pre-session check."""
     if alert.tier != "urgent" or alert.minute is not None:
         return
-    membership = Membership.objects.filter(
-        user_id=getattr(actor, "pk", None), clinic_id=session.clinic_id, is_active=True
-    ).first()
-    if membership is None or not has_capability(membership, Capability.OVERRIDE_PRE_CHECK):
+    if not actor_may(actor, session.clinic_id, Capability.OVERRIDE_PRE_CHECK):
         raise NotPermitted(
             "A prescriber acknowledges a dose hold: the dose needs their decision. Recheck the "
             "reading and ask the prescriber to acknowledge it.",
