@@ -253,8 +253,8 @@ def _option_label(item: Item, value: int) -> str:
 
 
 def heavy_day_line(definition: InstrumentDefinition, entered: int | None, sex: str | None) -> int:
-    """TLFB: the sex option whose heavy-day line applies (§0.6: 5 or more drinks for men,
-    4 or more for women; the numbers are the definition's).
+    """TLFB: the sex option whose heavy-day line applies (5 or more drinks for men, 4 or more
+    for women [@niaaa-drinking-levels]; the numbers are the definition's).
 
     The patient's recorded sex decides when it is male or female; any other recorded sex
     ("other", "unknown", blank) gets the stricter line (the women's, the lower number), as

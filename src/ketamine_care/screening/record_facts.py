@@ -49,7 +49,7 @@ def latest_cssrs(patient, now=None) -> Administration | None:
     or None when the record has none recent enough to screen with.
 
     The highest, not the newest: a "since last visit" screener with every answer "no" does not
-    cancel a high risk found days before within the window (§12.6, §0.4).
+    cancel a high risk found days before within the window [@posner-2011].
     """
     settings = suicide_risk_settings()
     now = now or timezone.now()
