@@ -53,12 +53,12 @@ class SafetyTestCase(ClinicTestCase):
         self.chart = f"/patients/{self.patient.public_id}"
         self.api = f"/api/v1/patients/{self.patient.public_id}/screenings"
 
-    def cssrs(self, answers, days_ago=0):
+    def cssrs(self, answers, days_ago=0, time_point="baseline"):
         return record_administration(
             patient=self.patient,
             instrument_code="cssrs_screener",
             answers=answers,
-            time_point="baseline",
+            time_point=time_point,
             actor=self.prescriber,
             administered_at=timezone.now() - timedelta(days=days_ago),
         )

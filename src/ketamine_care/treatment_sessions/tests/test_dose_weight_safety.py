@@ -24,6 +24,22 @@ from ketamine_care.treatment_sessions.tests.factories import (
 )
 
 
+def record(test, session, dose: str, reason: str, **times):
+    """The nurse records `dose` mg with `reason`, the prescriber checking it."""
+    return services.record_dose(
+        session=session,
+        actor=test.nurse,
+        checked_by=test.prescriber,
+        checked_by_password=PASSWORD,
+        dose_mg=Decimal(dose),
+        dose_change_reason=reason,
+        product="Ketamine 50 mg/mL",
+        lot_number="L1",
+        expiry_date=timezone.localdate() + timedelta(days=100),
+        **times,
+    )
+
+
 class PreCheckWeightTests(ClinicTestCase):
     @classmethod
     def setUpTestData(cls):
@@ -121,18 +137,7 @@ class DoseCeilingTests(ClinicTestCase):
         return session
 
     def _record(self, session, reason="", dose="35"):
-        return services.record_dose(
-            session=session,
-            actor=self.nurse,
-            checked_by=self.prescriber,
-            checked_by_password=PASSWORD,
-            dose_mg=Decimal(dose),
-            dose_change_reason=reason,
-            product="Ketamine 50 mg/mL",
-            lot_number="L1",
-            expiry_date=timezone.localdate() + timedelta(days=100),
-            infusion_started_at=ago(5),
-        )
+        return record(self, session, dose, reason, infusion_started_at=ago(5))
 
     def test_the_calculator_blocks_the_dose_above_the_ceiling(self):
         session = self._dosing()
@@ -193,18 +198,7 @@ class ProtocolLimitsAtTheDoseStepTests(ClinicTestCase):
         return session
 
     def _record(self, session, dose, **times):
-        return services.record_dose(
-            session=session,
-            actor=self.nurse,
-            checked_by=self.prescriber,
-            checked_by_password=PASSWORD,
-            dose_mg=Decimal(dose),
-            dose_change_reason="as ordered",
-            product="Ketamine 50 mg/mL",
-            lot_number="L1",
-            expiry_date=timezone.localdate() + timedelta(days=100),
-            **times,
-        )
+        return record(self, session, dose, "as ordered", **times)
 
     def test_a_dose_outside_the_protocols_range_is_refused_whatever_the_reason(self):
         session = self._dosing()  # 70 kg: 0.5-1 mg/kg is 35-70 mg

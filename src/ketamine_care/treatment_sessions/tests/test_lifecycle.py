@@ -50,6 +50,10 @@ class LifecycleTests(ClinicTestCase):
         self.assertIn("pre_checks.weight_today", caught.exception.fields)
         self.assertIn("pre_checks.baseline_vitals", caught.exception.fields)
 
+    def _baseline_check(self, session) -> tuple[str, str]:
+        result = {r.key: r for r in services.pre_check_results(session)}["baseline_vitals"]
+        return result.status, result.message
+
     def test_a_blood_pressure_without_a_heart_rate_is_not_a_baseline(self):
         # Discharge compares the heart rate with the pre-dose one: a baseline of a blood
         # pressure alone let dosing go ahead and left discharge unmet for good.
@@ -57,18 +61,14 @@ class LifecycleTests(ClinicTestCase):
         services.check_in(session=session, actor=self.nurse)
         services.start_pre_assessment(session=session, actor=self.nurse)
 
-        def baseline() -> tuple[str, str]:
-            result = {r.key: r for r in services.pre_check_results(session)}["baseline_vitals"]
-            return result.status, result.message
-
         pressure = {"measured_at": ago(20), "bp_systolic_mmhg": 124, "bp_diastolic_mmhg": 78}
         services.record_vitals(session=session, actor=self.nurse, readings=[pressure])
-        status, message = baseline()
+        status, message = self._baseline_check(session)
         self.assertNotIn(status, ("met", "overridden"))
         self.assertIn("heart rate", message)
         pulse = {"measured_at": ago(18), "heart_rate_bpm": 72}
         services.record_vitals(session=session, actor=self.nurse, readings=[pulse])
-        self.assertEqual(baseline()[0], "met")
+        self.assertEqual(self._baseline_check(session)[0], "met")
 
     def test_half_a_blood_pressure_is_not_a_baseline(self):
         # The hold rule before dosing reads both numbers (systolic 180, diastolic 110): a
@@ -77,16 +77,12 @@ class LifecycleTests(ClinicTestCase):
         services.check_in(session=session, actor=self.nurse)
         services.start_pre_assessment(session=session, actor=self.nurse)
 
-        def baseline() -> tuple[str, str]:
-            result = {r.key: r for r in services.pre_check_results(session)}["baseline_vitals"]
-            return result.status, result.message
-
         services.record_vitals(
             session=session,
             actor=self.nurse,
             readings=[{"measured_at": ago(20), "bp_systolic_mmhg": 120, "heart_rate_bpm": 70}],
         )
-        status, message = baseline()
+        status, message = self._baseline_check(session)
         self.assertNotIn(status, ("met", "overridden"))
         self.assertIn("both systolic and diastolic", message)
         services.record_vitals(
@@ -94,13 +90,14 @@ class LifecycleTests(ClinicTestCase):
             actor=self.nurse,
             readings=[{"measured_at": ago(15), "bp_diastolic_mmhg": 80, "heart_rate_bpm": 70}],
         )
-        self.assertNotEqual(baseline()[0], "met")  # two halves in two readings are not a pair
+        # Two halves in two readings are not a pair.
+        self.assertNotEqual(self._baseline_check(session)[0], "met")
         services.record_vitals(
             session=session,
             actor=self.nurse,
             readings=[{"measured_at": ago(10), "bp_systolic_mmhg": 124, "bp_diastolic_mmhg": 78}],
         )
-        self.assertEqual(baseline()[0], "met")
+        self.assertEqual(self._baseline_check(session)[0], "met")
 
     def test_an_overridable_check_can_be_overridden_with_a_reason(self):
         session = screened_session(self.patient, self.version, self.prescriber)
