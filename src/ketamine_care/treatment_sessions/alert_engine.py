@@ -11,10 +11,11 @@ generated batches with values at every threshold), with less work:
 * each condition is judged once per reading, over its measure's column, and each rule's
   verdict (`ThresholdRule.breach`: True, False or None) once per reading, then reused by the
   rules it supersedes;
-* a rule that no reading of the batch breaches raises nothing, and only its first normal
-  reading can change its state (a run of normal minutes acts as one): those rules (most of
-  them, most of the time) hand the episode walk that one minute, the others every minute
-  they can judge. The walk itself is `alerts.walk_episodes`, the one `evaluate_from` takes.
+* a rule that no reading of the batch breaches raises nothing, and only its first and last
+  normal readings can change its state (a run of normal minutes acts as its first and last:
+  the first closes an episode, the last may be a recheck done): those rules (most of them,
+  most of the time) hand the episode walk those minutes, the others every minute they can
+  judge. The walk itself is `alerts.walk_episodes`, the one `evaluate_from` takes.
 
 Rules are compiled once per distinct rule set (their full value is the cache key, so a clinic
 that edits a threshold gets a new compilation, never a stale one).
@@ -175,12 +176,14 @@ def _minutes(
     ordered: list[Reading], verdict: list, judged: list[int]
 ) -> Iterable[tuple[float, Reading | None]]:
     """The minutes `alerts.walk_episodes` needs to walk the judged readings: all of them
-    (`_by_minute`) when one breaches; otherwise the first normal one only (a run of normal
-    minutes acts as one), or none."""
+    (`_by_minute`) when one breaches; otherwise the first and the last normal ones only (a
+    run of normal minutes acts as its first and last), or none."""
     if any(verdict[i] for i in judged):
         return _by_minute(ordered, verdict, judged)
-    normal = next((i for i in judged if verdict[i] is False), None)
-    return () if normal is None else ((ordered[normal].minute, None),)
+    normal = [ordered[i].minute for i in judged if verdict[i] is False]
+    if not normal:
+        return ()
+    return tuple((minute, None) for minute in dict.fromkeys((normal[0], normal[-1])))
 
 
 def _by_minute(

@@ -25,8 +25,8 @@ def rules_basis(rules, anchor: datetime, dosing_started: bool) -> str:
 
 
 def encode_states(states: dict[str, RuleState], starts: dict[float, datetime]) -> dict:
-    """The rules with an open episode as JSON: its first reading's time and values, and
-    whether it alerted (a rule not named has no episode)."""
+    """The rules with an open episode as JSON: its first reading's time and values, whether
+    it alerted and whether its recheck came back normal (a rule not named has no episode)."""
     encoded = {}
     for rule, state in states.items():
         if state.start is None or state.reading is None:
@@ -35,6 +35,7 @@ def encode_states(states: dict[str, RuleState], starts: dict[float, datetime]) -
         encoded[rule] = {
             "start_at": starts[state.start].isoformat(),
             "fired": state.fired,
+            "rechecked": state.rechecked,
             "reading": {**values, "symptoms": list(state.reading.symptoms)},
         }
     return encoded
@@ -51,7 +52,12 @@ def decode_states(
         minute = minute_from(anchor, at)
         values = {k: v for k, v in item["reading"].items() if k in MEASURES}
         reading = Reading(minute=minute, symptoms=tuple(item["reading"]["symptoms"]), **values)
-        states[rule] = RuleState(start=minute, reading=reading, fired=bool(item["fired"]))
+        # A checkpoint written before `rechecked` was kept reads as not rechecked: the floor
+        # then shows the recheck as waiting until the next batch (the stricter reading).
+        rechecked = bool(item.get("rechecked", False))
+        states[rule] = RuleState(
+            start=minute, reading=reading, fired=bool(item["fired"]), rechecked=rechecked
+        )
         starts[minute] = at
     return states, starts
 

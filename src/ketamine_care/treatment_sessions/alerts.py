@@ -20,7 +20,9 @@ Timing semantics, all in minutes from the start of dosing:
 * `sustained_mode="repeat"` (BP: "still breached 5 min later") alerts at the first
   breaching reading that is at least `sustained_min` after an earlier breaching reading of the
   same phase. Normal readings in between do not cancel the pending pair: the conservative
-  reading, so that a pressure that dips briefly below the line is still caught.
+  reading, so that a pressure that dips briefly below the line is still caught. A normal
+  reading at or after the recheck time is the recheck done (`RuleState.rechecked`): nothing
+  waits for a recheck any more, while the episode stays open as before.
 * `sustained_mode="continuous"` (HR: "sustained HR >120 for 5 min") needs every reading
   from the first breach to the alerting one to breach; a normal reading restarts the clock.
 * A rule `superseded_by` other rules ignores a reading that breaches one of them: a pre-dose
@@ -194,11 +196,14 @@ class Alert:
 @dataclass(frozen=True)
 class RuleState:
     """Where one rule stands: the minute (`start`) and first breaching reading of its open
-    episode (None: no episode open), and whether that episode has alerted."""
+    episode (None: no episode open), whether that episode has alerted, and (`rechecked`)
+    whether a normal reading came at or after the episode's recheck time without the episode
+    alerting: the recheck was done and normal, though a "repeat" rule's episode stays open."""
 
     start: float | None = None
     reading: Reading | None = None
     fired: bool = False
+    rechecked: bool = False
 
 
 NO_EPISODE = RuleState()
@@ -279,27 +284,35 @@ def walk_episodes(
 
     `minutes` holds, in minute order, one item per minute the rule can judge (as
     `_states_by_minute` gives them): the minute, and its first breaching reading or None when
-    the minute is normal for the rule. A run of normal minutes acts as one normal minute.
+    the minute is normal for the rule. A run of normal minutes acts as its first and last
+    normal minutes (the first may close an episode, the last may be its recheck done).
     """
     sustained = rule.sustained_min or 0
     alerts: list[Alert] = []
-    # The current episode's first breaching minute and reading, and whether it alerted.
+    # The current episode's first breaching minute and reading, whether it alerted, and
+    # whether its recheck came back normal.
     episode_start, first, fired = state.start, state.reading, state.fired
+    rechecked = state.rechecked
     for minute, breaching in minutes:
         if breaching is None:
             # "continuous" restarts on any normal reading; "repeat" and immediate rules only
-            # close an episode that has already alerted (see module docstring).
+            # close an episode that has already alerted (see module docstring). A normal
+            # reading at or after the recheck time is the recheck done: nothing waits for it,
+            # but the episode stays open, so a new breach alerts at once.
             if fired or rule.sustained_mode == "continuous":
-                episode_start, first, fired = None, None, False
+                episode_start, first, fired, rechecked = None, None, False, False
+            elif episode_start is not None and minute - episode_start >= sustained:
+                rechecked = True
             continue
         if episode_start is None:
             episode_start, first = minute, breaching
         if not fired and minute - episode_start >= sustained:
             alerts.append(_alert(rule, breaching))
             fired = True
-    if episode_start is state.start and first is state.reading and fired is state.fired:
+    after = RuleState(start=episode_start, reading=first, fired=fired, rechecked=rechecked)
+    if after == state:
         return alerts, state  # unchanged, as most rules stand after most batches
-    return alerts, RuleState(start=episode_start, reading=first, fired=fired)
+    return alerts, after
 
 
 def _states_by_minute(

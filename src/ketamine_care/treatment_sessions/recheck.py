@@ -56,8 +56,9 @@ def recheck_from_states(
 
 
 def _recheck(rule: ThresholdRule, state: RuleState) -> Recheck | None:
-    """An open episode that has not alerted waits for the recheck of its first reading."""
-    if state.start is None or state.reading is None or state.fired:
+    """An open episode that has not alerted waits for the recheck of its first reading,
+    until a reading at or after the recheck time comes back normal (the recheck done)."""
+    if state.start is None or state.reading is None or state.fired or state.rechecked:
         return None
     due = state.start + float(rule.sustained_min or 0)
     return Recheck(rule=rule.rule, tier=rule.tier, reading=state.reading, due_minute=due)

@@ -91,6 +91,8 @@ def test_any_cut_into_batches_gives_the_alerts_of_the_whole(
         raised, states = evaluate_from(batch, rules, states, dosing_started=dosing_started)
         pieces.extend(raised)
     assert pieces == whole
+    # And every rule stands where the whole puts it (open episode, alerted, rechecked).
+    assert states == evaluate_from(session, rules, dosing_started=dosing_started)[1]
     # Where the rules stand at the end shows the same waiting recheck.
     assert recheck_from_states(states, rules) == pending_recheck(
         session, rules, dosing_started=dosing_started

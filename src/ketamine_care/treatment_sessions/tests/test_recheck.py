@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from ketamine_care.treatment_sessions.alerts import Condition, ThresholdRule
+from ketamine_care.treatment_sessions.alerts import Condition, ThresholdRule, evaluate_alerts
 from ketamine_care.treatment_sessions.readings import Reading
 from ketamine_care.treatment_sessions.recheck import pending_recheck
 
@@ -71,6 +71,25 @@ def test_a_normal_recheck_does_not_cancel_a_repeat_rules_pending_pair():
     # "repeat" rules keep the first breach until the rule fires (the conservative reading).
     found = pending_recheck([bp(20, 184, 112), bp(24, 130)], RULES)
     assert found.due_minute == 25
+
+
+def test_a_normal_recheck_at_the_recheck_time_is_the_recheck_done():
+    """Done and normal at or after the due minute: the floor stops asking for it (it would
+    read as overdue for the rest of the session), before or after another rule's batch."""
+    assert pending_recheck([bp(20, 184, 112), bp(25, 130)], RULES) is None
+    assert pending_recheck([bp(20, 184, 112), bp(24, 130), bp(31, 128)], RULES) is None
+    # A reading that does not show the rule's measures is not its recheck.
+    found = pending_recheck([bp(20, 184, 112), Reading(minute=27, heart_rate=80)], RULES)
+    assert found.due_minute == 25
+
+
+def test_a_breach_after_a_normal_recheck_still_alerts_at_once():
+    """The episode stays open (the conservative pairing is unchanged): a severe reading
+    later in the session is the sustained rule's alert at once, and nothing waits."""
+    readings = [bp(20, 184, 112), bp(26, 130), bp(70, 181, 95)]
+    fired = [(a.rule, a.minute) for a in evaluate_alerts(readings, RULES)]
+    assert ("bp_sustained", 70) in fired
+    assert pending_recheck(readings, RULES) is None
 
 
 def test_a_normal_reading_restarts_a_continuous_rule():

@@ -11,6 +11,7 @@ from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.measures import phq9, record
 from ketamine_care.treatment_sessions import queries, services
+from ketamine_care.treatment_sessions.models import AlertCheckpoint
 from ketamine_care.treatment_sessions.tests.factories import activate, ago, dosing_session
 
 
@@ -74,6 +75,22 @@ class TriageFloorTests(ClinicTestCase):
         expected = f"BP 184/100 mmHg: recheck by {timezone.localtime(recheck):%H:%M}"
         self.assertEqual(warned.recheck_text, expected)
         self.assertContains(self.client_for(self.nurse).get("/sessions/"), expected)
+
+    def test_a_normal_recheck_at_its_time_clears_the_recheck_from_the_floor(self):
+        """Once done and normal, "recheck by" would read as overdue for the rest of the
+        session: from the checkpoint, and from the readings when no checkpoint is valid."""
+        rechecked = self.chair("Rechecked", "Chair 5")
+        reading(rechecked, self.nurse, 12, bp_systolic_mmhg=186, bp_diastolic_mmhg=102)
+        self.assertIn("recheck by", self.floor_row(rechecked).recheck_text)
+        reading(rechecked, self.nurse, 5, bp_systolic_mmhg=132, bp_diastolic_mmhg=84)
+        self.assertEqual(self.floor_row(rechecked).recheck_text, "")
+        AlertCheckpoint.objects.filter(session=rechecked).delete()
+        self.assertEqual(self.floor_row(rechecked).recheck_text, "")
+        self.assertNotContains(self.client_for(self.nurse).get("/sessions/"), "BP 186/102 mmHg: r")
+
+    def floor_row(self, session):
+        (row,) = [c for c in queries.floor(self.clinic) if c.session == session]
+        return row
 
     def test_each_row_shows_the_last_reading_time_and_the_next_reading_due(self):
         chairs = {c.session.pk: c for c in queries.floor(self.clinic)}
