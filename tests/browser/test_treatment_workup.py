@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.patients import services as patients
 from ketamine_care.testing.treatment import activate_trd, next_monday
+from tests.browser.screenshots import save
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,12 +51,16 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     expect(page.locator("#record-facts")).to_contain_text("Major depressive disorder")
     expect(page.locator("#record-facts")).not_to_contain_text("mdd")
     page.get_by_label("I reviewed the medical history").check()
+    review = page.locator("#medication-review")
+    expect(review).to_contain_text("The chart lists no current medications.")
+    page.get_by_label("I reviewed the current medications with the patient").check()
     page.get_by_label("Pregnant").select_option("no")
     page.get_by_label("Breastfeeding").select_option("no")
     page.get_by_label("Systolic BP").fill("124")
     page.get_by_label("Diastolic BP").fill("78")
     page.get_by_label("Heart rate").fill("72")
     page.get_by_label("Failed adequate antidepressant trials").fill("1")
+    save(page, "screening-workup")
     page.get_by_role("button", name="Screen", exact=True).click()
 
     expect(page.locator("#verdict-label")).to_have_text("Requires override")
@@ -63,6 +68,7 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     expect(reasons).to_contain_text("Needs override")
     expect(reasons).to_contain_text("Fewer than 2 failed adequate antidepressant trials")
     expect(reasons).not_to_contain_text("requires_override")
+    expect(reasons).not_to_contain_text("medication review")
     expect(reasons).to_contain_text("Spravato US prescribing information (v18, 2026) §1")
 
     page.get_by_label("Reason for proceeding").fill("Second trial not tolerated; documented.")

@@ -31,8 +31,10 @@ TRD_CLINIC_VALUES = {
     "monitoring.min_observation_min": 60,
     "monitoring.discharge.cadss_threshold": None,
 }
-# A full workup with nothing found: every fact the TRD rules ask about is answered.
+# A full workup with nothing found: every fact the TRD rules ask about is answered, and the
+# chart's medication list was reviewed with the patient and is complete.
 CLEAR_ANSWERS = {
+    "medications_unreviewed": False,
     "pregnant": False,
     "breastfeeding": False,
     "bp_systolic": 122.0,

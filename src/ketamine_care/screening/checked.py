@@ -98,11 +98,22 @@ def _fact_value(name: str, value: Any) -> str:
     return _number(value)
 
 
+def _list_confirmed(facts: Mapping[str, Any]) -> str:
+    """`medications_unreviewed` in words, as "Medication list confirmed complete" asks it: a
+    list given without the flag was read as complete."""
+    if facts.get("medications_unreviewed"):
+        return "No"
+    return "Not recorded" if facts.get("medications") is None else "Yes"
+
+
 def facts_in_words(facts: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Each fact the screening read, as (name, value) in words; "Not recorded" when absent."""
     shown = []
     for name in FACT_FIELDS:
         value = facts.get(name)
-        words = "Not recorded" if value is None else _fact_value(name, value)
+        if name == "medications_unreviewed":
+            words = _list_confirmed(facts)
+        else:
+            words = "Not recorded" if value is None else _fact_value(name, value)
         shown.append((labels.fact_words(name).capitalize(), words))
     return shown

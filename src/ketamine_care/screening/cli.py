@@ -50,8 +50,12 @@ facts file: a JSON object; every key is optional, unknown keys are an error.
   medications: [{{"name", "class", "daily_dose_mg", "diazepam_equivalent_mg"?}}]
     ("class" may be omitted for a drug name the drug list knows; benzodiazepines and
     Z-drugs of the equivalence table get their diazepam equivalent from daily_dose_mg).
-  A list is complete: a word absent from a supplied list is not present. A key that is
-  missing or null is unknown, and a rule that needs it reports missing_information.
+  medications_unreviewed: true | false (default false). true: the listed medications are
+    taken, but nobody confirmed the list complete, so a class it does not list is unknown
+    and its rules report missing_information (a medication review).
+  A list is complete (medications: unless medications_unreviewed is true): a word absent
+  from a supplied list is not present. A key that is missing or null is unknown, and a
+  rule that needs it reports missing_information.
   Contradictory facts (sex male with pregnant true; bp_diastolic >= bp_systolic) exit 2.
 
 diagnoses:

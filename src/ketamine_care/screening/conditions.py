@@ -9,6 +9,11 @@ is False, `any` is True as soon as one part is True, `not` keeps unknown unknown
 Fact semantics (documented for the CLI contract):
 - A list (`diagnoses`, `history`, `medications`) is a complete statement: a word absent from a
   supplied list is not present. A list key that is missing or null is unknown.
+- An open medication list (`medications_unreviewed` true: a chart's list nobody confirmed
+  complete) holds what it lists, nothing more: a listed medication of a class decides a rule
+  as usual, but a class it does not list is unknown, missing `medications_reviewed` ("confirm
+  the list is complete"), never "not taken". `medications_unreviewed` null or false (the
+  default) keeps the list complete.
 - A scalar (`age_years`, `pregnant`, the blood pressures, `failed_antidepressant_trials`) that is
   missing or null is unknown, except that `is_true` may name a `not_needed_when` condition
   (pregnancy and breastfeeding are not needed for a male patient).
@@ -20,7 +25,9 @@ Fact semantics (documented for the CLI contract):
   code ("classification of F31.4"): it is never read as "no such diagnosis".
 - Benzodiazepine load is the sum of each benzodiazepine's (and listed Z-drug's)
   `diazepam_equivalent_mg` (mg/day). Where a clinician gave none, the drug data's approximate
-  equivalence times `daily_dose_mg` is used; otherwise that medication's value is unknown.
+  equivalence times `daily_dose_mg` is used; otherwise that medication's value is unknown. A
+  known total above the limit decides it; otherwise an open list also misses
+  `medications_reviewed` (an unlisted benzodiazepine could add to the total).
 """
 
 from __future__ import annotations
@@ -47,6 +54,8 @@ class Outcome:
 
 TRUE = Outcome(True)
 FALSE = Outcome(False)
+# The missing fact an open medication list leaves: someone confirming the list is complete.
+MEDICATIONS_REVIEWED = "medications_reviewed"
 
 
 class _Cond(BaseModel):
@@ -243,13 +252,18 @@ def _benzodiazepine_above(facts: Facts, limit: float) -> Outcome:
     # A known total already above the limit decides it, whatever the unknown doses add.
     if math.fsum(doses) > limit:
         return TRUE
+    if facts.medications_unreviewed:
+        missing.append(MEDICATIONS_REVIEWED)
     return _unknown(*missing) if missing else FALSE
 
 
 def _has_med_class(facts: Facts, wanted: tuple[str, ...]) -> Outcome:
     if facts.medications is None:
         return _unknown("medications")
-    return _known(any(set(wanted) & medication_classes(med) for med in facts.medications))
+    if any(set(wanted) & medication_classes(med) for med in facts.medications):
+        return TRUE
+    # An open list: the class may be taken without being listed.
+    return _unknown(MEDICATIONS_REVIEWED) if facts.medications_unreviewed else FALSE
 
 
 def _is_true(facts: Facts, cond: IsTrue) -> Outcome:

@@ -5,7 +5,9 @@ whose `problems` name each bad field and word ("diagnoses[2]: unknown word 'mdd2
 keys are errors, never ignored, and types are strict (a string is not a number or a boolean).
 
 Missing versus absent (see `conditions` for how rules use this): a key that is missing or null
-is *unknown*; a supplied list is complete, so a word absent from it is *not present*.
+is *unknown*; a supplied list is complete, so a word absent from it is *not present*. The one
+exception is the medication list when `medications_unreviewed` is true: the listed medications
+are taken, but nobody confirmed the list complete, so a class absent from it is unknown.
 
 Units: age in years (fractional years allowed, e.g. 0.2 for a ten-week-old infant), weight kg,
 height cm, blood pressure mmHg, heart rate beats/min, medication doses mg/day.
@@ -95,6 +97,9 @@ class Facts(_Strict):
     history: list[HistoryItem] | None = None
     failed_antidepressant_trials: int | None = Field(default=None, ge=0)
     medications: list[Medication] | None = None
+    # True: the listed medications are taken, but the list was not confirmed complete (a
+    # chart's list nobody reconciled). None or false: the list is complete.
+    medications_unreviewed: bool | None = None
     suicide_risk: SuicideRisk | None = None
     inpatient_care_needed: bool | None = None
     icd10_codes: list[Annotated[str, Field(pattern=ICD10_PATTERN)]] | None = None

@@ -35,6 +35,14 @@ class WorkupForm(forms.Form):
         required=False,
         help_text="Unless ticked, the history counts as not asked (missing), never as 'none'.",
     )
+    medications_reviewed = forms.BooleanField(
+        label="I reviewed the current medications with the patient: the list on the chart is "
+        "complete",
+        required=False,
+        help_text="Unless ticked, a medication the chart does not list counts as not asked "
+        "(missing), never as 'not taken': the interaction rules wait for this review. Add any "
+        "medication the patient takes to the chart first.",
+    )
     history = forms.MultipleChoiceField(
         label="History present",
         choices=_words(HISTORY_ITEMS, labels.HISTORY),
@@ -126,6 +134,8 @@ class WorkupForm(forms.Form):
         answers = {
             "diagnoses": data["diagnoses"],
             "history": data["history"] if data["history_reviewed"] else None,
+            # Unticked: None, so the record's list stays open (`merge_answers`).
+            "medications_unreviewed": False if data["medications_reviewed"] else None,
             "pregnant": tri[data["pregnant"] or ""],
             "breastfeeding": tri[data["breastfeeding"] or ""],
             "inpatient_care_needed": tri[data["inpatient_care_needed"] or ""],

@@ -116,6 +116,10 @@ FACTS = {
     "history": "medical history",
     "failed_antidepressant_trials": "failed antidepressant trials",
     "medications": "medications",
+    # How the verdict's facts show the flag (see `checked.facts_in_words`: shown inverted).
+    "medications_unreviewed": "medication list confirmed complete",
+    # The missing fact an open medication list leaves (`conditions.MEDICATIONS_REVIEWED`).
+    "medications_reviewed": "medication review (confirm the list is complete)",
     "suicide_risk": "suicide risk (C-SSRS)",
     "inpatient_care_needed": "whether inpatient care is needed",
     "icd10_codes": "ICD-10-CM codes",

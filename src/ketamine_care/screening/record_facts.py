@@ -10,7 +10,10 @@ or esketamine, generic or brand: a label contraindication [@spravato-uspi §4]
 list holds that word alone: every rule set makes it ineligible whatever else the history
 holds (`label.hypersensitivity`). A chapter F code the map cannot classify goes to
 `icd10_codes`, where screening reports it as missing information until the prescriber
-classifies it in the workup. Everything else (history, pregnancy, blood pressure, failed
+classifies it in the workup. The chart's medication list is open (`medications_unreviewed`):
+nobody confirmed it complete, so a medication class it does not list is unknown until the
+prescriber ticks the medication review in the workup (or an API caller posts the current
+medications). Everything else (history, pregnancy, blood pressure, failed
 trials, inpatient care) is unknown until the prescriber answers it: unknown facts reach the
 evaluator as missing, never as "no".
 """
@@ -107,6 +110,8 @@ def facts_from_record(patient, today) -> dict[str, Any]:
         "medications": [
             {"name": m.name, "class": m.drug_class} for m in patient.medications.active()
         ],
+        # An empty list on the chart is not "takes nothing": nobody confirmed it complete.
+        "medications_unreviewed": True,
     }
     if patient.sex in ("female", "male"):
         facts["sex"] = patient.sex
@@ -164,7 +169,8 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
     classified codes and the answered history add to the record's; `medication_daily_dose`
     and `medication_dze` ({medication name: mg/day}) fill in doses; the stricter of the
     record's and the answered suicide risk counts (a recent C-SSRS is never lowered by a
-    form)."""
+    form). `medications_unreviewed` answered false (the medication review ticked) closes the
+    record's medication list; unanswered (None) leaves it open."""
     facts = dict(record)
     classified, remaining = _classified(record, answers)
     extra_dx = [*(answers.get("diagnoses") or []), *classified]
@@ -274,21 +280,43 @@ def _union_words(recorded: list[str] | None, given: Any, extra: list[str] = ()) 
     return [*given, *added]
 
 
+UNCONFIRMED_LIST = (
+    "false needs the current medications: post medications with them ([] when the chart's "
+    "list is complete), or leave medications_unreviewed out"
+)
+
+
+def _medications_unreviewed(record: dict[str, Any], given: dict[str, Any]) -> Any:
+    """Whether the medication list stays open: a given list is the caller's statement of the
+    current medications and closes the record's; a given `medications_unreviewed` only opens
+    it (a value that is not a boolean is left for validation to refuse)."""
+    flag = given.get("medications_unreviewed")
+    if flag is not None and not isinstance(flag, bool):
+        return flag
+    return bool(flag) or (
+        bool(record.get("medications_unreviewed")) and given.get("medications") is None
+    )
+
+
 def overlay(
     record: dict[str, Any], given: dict[str, Any], classify: dict[str, str]
 ) -> dict[str, Any]:
     """Facts given through the API laid over the record's, never loosening it (HAZ-05,
     HAZ-07): given diagnoses, history and medications add to the record's (a given
-    medication the record holds adds its doses); an age or sex contradicting the record is
-    refused (`ValidationFailed` naming `facts.age_years` / `facts.sex`); the record's
-    unclassified codes stay until `classify` settles them; a recent C-SSRS risk is never
-    lowered (the stricter risk counts). Other given facts (blood pressure, pregnancy...) are
-    the answers the record does not hold."""
-    contradictions = record_contradictions(record, given)
-    if contradictions:
+    medication the record holds adds its doses); a given medication list closes the record's
+    open one, and `medications_unreviewed` false without a list is refused
+    (`facts.medications_unreviewed`: it would confirm a list nobody sent); an age or sex
+    contradicting the record is refused (`ValidationFailed` naming `facts.age_years` /
+    `facts.sex`); the record's unclassified codes stay until `classify` settles them; a
+    recent C-SSRS risk is never lowered (the stricter risk counts). Other given facts (blood
+    pressure, pregnancy...) are the answers the record does not hold."""
+    refused = record_contradictions(record, given)
+    if given.get("medications_unreviewed") is False and given.get("medications") is None:
+        refused["medications_unreviewed"] = UNCONFIRMED_LIST
+    if refused:
         raise ValidationFailed(
-            "Some screening facts contradict the patient's record.",
-            fields={f"facts.{field}": message for field, message in contradictions.items()},
+            "Some screening facts were refused; each field says why.",
+            fields={f"facts.{field}": message for field, message in refused.items()},
         )
     facts = {**record, **given}
     for key in ("age_years", "sex"):
@@ -310,6 +338,8 @@ def overlay(
         facts["medications"] = _union_medications(
             record.get("medications", []), given.get("medications")
         )
+    if "medications_unreviewed" in record or "medications_unreviewed" in given:
+        facts["medications_unreviewed"] = _medications_unreviewed(record, given)
     risks = [r for r in (record.get("suicide_risk"), given.get("suicide_risk")) if r]
     if all(r in _RISK_RANK for r in risks) and risks:
         facts["suicide_risk"] = max(risks, key=_RISK_RANK.__getitem__)

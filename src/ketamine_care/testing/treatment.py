@@ -16,8 +16,13 @@ from ketamine_care.protocols.library import load_definition
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.screening.services import override_screening
 
+# The clear workup as a screening API caller posts it: the current medications posted (none
+# besides the chart's) state the medication review, closing the chart's list.
+CLEAR_POSTED_FACTS = {**CLEAR_ANSWERS, "medications": []}
+
 __all__ = [
     "CLEAR_ANSWERS",
+    "CLEAR_POSTED_FACTS",
     "TRD_CLINIC_VALUES",
     "activate_older_copy",
     "activate_trd",

@@ -43,6 +43,7 @@ class Clinical:
             "age_years": float(age),
             "diagnoses": words_for_code(code),
             "medications": [{"name": name, "class": cls} for name, cls in meds],
+            "medications_unreviewed": True,  # as the chart gives it; the workup reviews it
             "sex": sex,
             "weight_kg": 70.0,
             "height_cm": 170.0,

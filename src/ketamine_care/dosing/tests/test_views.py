@@ -48,6 +48,7 @@ class TreatmentViewTests(ClinicTestCase):
         form = {
             "protocol": "iv-ketamine-trd",
             "history_reviewed": "on",
+            "medications_reviewed": "on",
             "pregnant": "yes",
             "breastfeeding": "no",
             "bp_systolic": "120",

@@ -16,7 +16,7 @@ from ketamine_care.screening.record_facts import (
 )
 from ketamine_care.screening.rule_set import list_rule_set_ids, load_rule_set
 from ketamine_care.screening.tests.test_workup_safety import SafetyTestCase
-from ketamine_care.testing.treatment import CLEAR_ANSWERS
+from ketamine_care.testing.treatment import CLEAR_POSTED_FACTS
 
 # Screens and forms over the ORM's portable queries: what they show, refuse and save is the
 # same on both engines. The SQL under them that is not (row locks, the search statements, the
@@ -70,7 +70,7 @@ class KetamineAllergyTests(SafetyTestCase):
 
     def test_the_api_keeps_the_allergy_whatever_history_is_posted(self):
         self.allergy("esketamine")
-        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "history": []}}).json()
+        verdict = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "history": []}}).json()
         self.assertEqual(verdict["facts"]["history"], ["ketamine_hypersensitivity"])
         self.assertEqual(verdict["verdict"], "ineligible")
 

@@ -139,6 +139,7 @@ def test_fact_fields_are_the_cli_contract() -> None:
         "history",
         "failed_antidepressant_trials",
         "medications",
+        "medications_unreviewed",
         "suicide_risk",
         "inpatient_care_needed",
         "icd10_codes",

@@ -57,6 +57,7 @@ facts_strategy = st.fixed_dictionaries(
         "history": st.lists(st.sampled_from(HISTORY_ITEMS), max_size=5) | st.none(),
         "failed_antidepressant_trials": st.integers(0, 6) | st.none(),
         "medications": st.lists(medication, max_size=4) | st.none(),
+        "medications_unreviewed": st.booleans() | st.none(),
         "suicide_risk": st.sampled_from(SUICIDE_RISKS) | st.none(),
         "inpatient_care_needed": st.booleans() | st.none(),
         "icd10_codes": st.lists(st.sampled_from(ICD10_CODES), max_size=3) | st.none(),
@@ -216,12 +217,30 @@ def test_a_code_settles_a_caution_that_missing_diagnoses_held_at_override() -> N
     st.sampled_from(ALL_PROTOCOLS),
     st.sampled_from(["naltrexone", "lorazepam", "zolpidem", "aminophylline", "methylphenidate"]),
     st.floats(0, 40),
+    st.booleans(),
 )
-def test_adding_a_risk_medication_never_improves_the_verdict(facts, protocol, name, dose) -> None:
+def test_adding_a_risk_medication_never_improves_the_verdict(
+    facts, protocol, name, dose, unreviewed
+) -> None:
     # Antidepressants and mood stabilizers are left out: the MDSI and bipolar rules ask for them.
-    facts = {**facts, "medications": facts.get("medications") or []}
+    # A list reviewed or not (HAZ-07): a medication added to an open list settles its rule at
+    # its own severity, never better than the review it was waiting for.
+    facts = {
+        **facts,
+        "medications": facts.get("medications") or [],
+        "medications_unreviewed": unreviewed,
+    }
     added = {"name": name, "daily_dose_mg": dose}
     assert _rank(protocol, _with(facts, "medications", added)) >= _rank(protocol, facts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts_strategy, st.sampled_from(ALL_PROTOCOLS))
+def test_an_unreviewed_medication_list_is_never_more_permissive_than_reviewed(facts, protocol):
+    # The same listed medications, confirmed complete or not (HAZ-07).
+    facts = {**facts, "medications": facts.get("medications") or []}
+    reviewed = _rank(protocol, {**facts, "medications_unreviewed": False})
+    assert _rank(protocol, {**facts, "medications_unreviewed": True}) >= reviewed
 
 
 @settings(max_examples=150, deadline=None)

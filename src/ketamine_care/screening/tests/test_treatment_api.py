@@ -10,7 +10,7 @@ from ketamine_care.protocols.models import ProtocolVersion
 from ketamine_care.screening.models import ScreeningVerdict
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.treatment import (
-    CLEAR_ANSWERS,
+    CLEAR_POSTED_FACTS,
     TRD_CLINIC_VALUES,
     activate_trd,
     next_monday,
@@ -87,7 +87,7 @@ class ScreeningAndPlanApiTests(ApiTestCase):
         self.base = f"/api/v1/patients/{self.patient.public_id}"
 
     def test_evaluate_override_cosign_and_list(self):
-        facts = {**CLEAR_ANSWERS, "pregnant": True}
+        facts = {**CLEAR_POSTED_FACTS, "pregnant": True}
         response = self.post(
             self.prescriber,
             f"{self.base}/screenings",
@@ -127,7 +127,7 @@ class ScreeningAndPlanApiTests(ApiTestCase):
         self.assertFalse(ScreeningVerdict.objects.exists())
 
     def test_an_ineligible_verdict_override_is_409(self):
-        facts = {**CLEAR_ANSWERS, "history": ["intracerebral_hemorrhage"]}
+        facts = {**CLEAR_POSTED_FACTS, "history": ["intracerebral_hemorrhage"]}
         verdict = self.post(
             self.prescriber,
             f"{self.base}/screenings",

@@ -20,7 +20,7 @@ from ketamine_care.screening.record_facts import (
 )
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
-from ketamine_care.testing.treatment import CLEAR_ANSWERS, activate_trd, next_monday
+from ketamine_care.testing.treatment import CLEAR_POSTED_FACTS, activate_trd, next_monday
 
 # Screens and forms over the ORM's portable queries: what they show, refuse and save is the
 # same on both engines. The SQL under them that is not (row locks, the search statements, the
@@ -33,6 +33,7 @@ LOW = [1, 0, 0, 0, 0, 0, 0]  # wish to be dead only: low risk
 WORKUP = {
     "protocol": "iv-ketamine-trd",
     "history_reviewed": "on",
+    "medications_reviewed": "on",
     "pregnant": "no",
     "breastfeeding": "no",
     "bp_systolic": "120",
@@ -197,13 +198,13 @@ class ApiSafetyFactsTests(SafetyTestCase):
         male = make_patient(clinic=self.clinic, actor=self.prescriber, sex="male")
         response = self.client_for(self.prescriber).post(
             f"/api/v1/patients/{male.public_id}/screenings",
-            {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_ANSWERS, "pregnant": True}},
+            {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_POSTED_FACTS, "pregnant": True}},
             content_type="application/json",
         )
         self.assertEqual(response.status_code, 422, response.content)
         self.assertIn("facts.pregnant", response.json()["fields"])
         self.assertIn("sex", response.json()["fields"]["facts.pregnant"])
-        response = self.api_post({"facts": {**CLEAR_ANSWERS, "bp_diastolic": 130.0}})
+        response = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "bp_diastolic": 130.0}})
         self.assertEqual(response.status_code, 422)
         self.assertIn("facts.bp_diastolic", response.json()["fields"])
         self.assertFalse(ScreeningVerdict.objects.exists())
@@ -212,11 +213,11 @@ class ApiSafetyFactsTests(SafetyTestCase):
         patients.add_diagnosis(
             patient=self.patient, actor=self.prescriber, icd10_code="F11.90", label="Opioid use"
         )
-        silenced = self.api_post({"facts": {**CLEAR_ANSWERS, "icd10_codes": []}}).json()
+        silenced = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "icd10_codes": []}}).json()
         self.assertEqual(silenced["verdict"], "requires_override")
         self.assertFalse(silenced["override_allowed"])
         classified = self.api_post(
-            {"facts": CLEAR_ANSWERS, "classify": {"f11.90": "substance_use_disorder_active"}}
+            {"facts": CLEAR_POSTED_FACTS, "classify": {"f11.90": "substance_use_disorder_active"}}
         ).json()
         rules = [r["rule"] for r in classified["reasons"]]
         self.assertEqual(rules, ["substance.active_sud"])
@@ -225,13 +226,13 @@ class ApiSafetyFactsTests(SafetyTestCase):
         patients.add_diagnosis(
             patient=self.patient, actor=self.prescriber, icd10_code="F31.4", label="Bipolar"
         )
-        response = self.api_post({"facts": CLEAR_ANSWERS, "classify": {"F31.4": "bipolar"}})
+        response = self.api_post({"facts": CLEAR_POSTED_FACTS, "classify": {"F31.4": "bipolar"}})
         self.assertEqual(response.status_code, 422)
         self.assertTrue(any(k.startswith("facts.diagnoses") for k in response.json()["fields"]))
 
     def test_the_api_never_lowers_a_recent_cssrs(self):
         self.cssrs(HIGH)
-        verdict = self.api_post({"facts": CLEAR_ANSWERS}).json()
+        verdict = self.api_post({"facts": CLEAR_POSTED_FACTS}).json()
         self.assertEqual(verdict["facts"]["suicide_risk"], "high")
         self.assertEqual(verdict["verdict"], "requires_override")
 
@@ -252,7 +253,7 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
 
     def test_use_record_false_is_422_naming_it_and_a_recent_cssrs_still_counts(self):
         self.cssrs(HIGH)
-        clean = {**CLEAR_ANSWERS, "diagnoses": ["mdd"], "medications": []}
+        clean = {**CLEAR_POSTED_FACTS, "diagnoses": ["mdd"]}
         response = self.api_post({"use_record": False, "facts": clean})
         self.assertEqual(response.status_code, 422, response.content)
         self.assertIn("use_record", response.json()["fields"])
@@ -267,7 +268,7 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
         patients.add_diagnosis(
             patient=self.patient, actor=self.prescriber, icd10_code="F20.9", label="Schizophrenia"
         )
-        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "diagnoses": ["mdd"]}}).json()
+        verdict = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "diagnoses": ["mdd"]}}).json()
         self.assertEqual(verdict["facts"]["diagnoses"], ["mdd", "schizophrenia"])
         self.assertNotIn(verdict["verdict"], ("eligible", "eligible_with_cautions"))
         self.assertIn("psychosis.psychotic_disorder", [r["rule"] for r in verdict["reasons"]])
@@ -284,7 +285,7 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
         patients.add_diagnosis(patient=young, actor=self.prescriber, icd10_code="F33.2", label="")
         path = f"/api/v1/patients/{young.public_id}/screenings"
         client = self.client_for(self.prescriber)
-        body = {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_ANSWERS, "age_years": 30}}
+        body = {"protocol": "iv-ketamine-trd", "facts": {**CLEAR_POSTED_FACTS, "age_years": 30}}
         response = client.post(path, body, content_type="application/json")
         self.assertEqual(response.status_code, 422, response.content)
         self.assertIn("facts.age_years", response.json()["fields"])
@@ -297,12 +298,12 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
             self.plan(young)
 
     def test_a_sex_contradicting_the_record_is_422_naming_it(self):
-        response = self.api_post({"facts": {**CLEAR_ANSWERS, "sex": "male"}})
+        response = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "sex": "male"}})
         self.assertEqual(response.status_code, 422, response.content)
         self.assertIn("facts.sex", response.json()["fields"])
         self.assertFalse(ScreeningVerdict.objects.exists())
         self.assertEqual(
-            self.api_post({"facts": {**CLEAR_ANSWERS, "sex": "female"}}).status_code, 201
+            self.api_post({"facts": {**CLEAR_POSTED_FACTS, "sex": "female"}}).status_code, 201
         )
 
     def test_given_medications_add_to_the_record_s_and_fill_in_doses(self):
@@ -313,7 +314,7 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
             {"name": "phenelzine", "daily_dose_mg": 45.0},
             {"name": "Lorazepam", "class": "benzodiazepine", "daily_dose_mg": 1.0},
         ]
-        verdict = self.api_post({"facts": {**CLEAR_ANSWERS, "medications": given}}).json()
+        verdict = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "medications": given}}).json()
         self.assertEqual(
             verdict["facts"]["medications"],
             [
@@ -321,7 +322,7 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
                 {"name": "Lorazepam", "class": "benzodiazepine", "daily_dose_mg": 1.0},
             ],
         )
-        emptied = self.api_post({"facts": {**CLEAR_ANSWERS, "medications": []}}).json()
+        emptied = self.api_post({"facts": {**CLEAR_POSTED_FACTS, "medications": []}}).json()
         self.assertEqual([m["name"] for m in emptied["facts"]["medications"]], ["Phenelzine"])
         self.assertIn("interaction.maoi", [r["rule"] for r in emptied["reasons"]])
 
