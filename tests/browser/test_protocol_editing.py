@@ -66,3 +66,30 @@ def test_activation_asks_for_clinic_values_with_fields(page, sign_in, director):
     expect(page.get_by_label("IV starting dose (mg/kg)")).to_be_visible()
     expect(page.locator("textarea")).to_have_count(0)
     screenshot(page, "protocol-activate-form")
+
+
+def test_take_up_a_newer_shipped_version_keeping_the_clinics_change(page, sign_in, director):
+    from ketamine_care.protocols import services
+    from ketamine_care.protocols.models import ProtocolVersion
+    from ketamine_care.protocols.tests.test_update import CEILING, newer_trd, shipping
+
+    first = ProtocolVersion.objects.get(created_by=director)
+    edited = services.create_draft(from_version=first, edits={CEILING: 70}, actor=director)
+    services.publish_draft(version=edited, actor=director)
+    sign_in(director.email, PASSWORD)
+    with shipping(newer_trd()):
+        page.goto("/protocols/iv-ketamine-trd/")
+        expect(page.locator("#newer-shipped")).to_contain_text("(9.0.0) is available")
+        page.get_by_role("link", name="Review the update").click()
+        expect(page.locator("#shipped-changes")).to_contain_text(
+            "vital signs every (after dosing): 15 min → 10 min"
+        )
+        keep = page.get_by_label("Keep: Clinic ceiling, ceiling per dose: 70 mg")
+        expect(keep).to_be_checked()
+        screenshot(page, "protocol-update-review")
+        page.get_by_role("button", name="Make the draft").click()
+        expect(page.get_by_text("Draft made from shipped version 9.0.0.")).to_be_visible()
+        page.get_by_role("button", name="Publish").click()
+        expect(page.locator("#protocol-status")).to_contain_text("definition 9.0.0+clinic.3")
+        expect(page.locator("#newer-shipped")).to_have_count(0)
+        screenshot(page, "protocol-update-published")

@@ -258,3 +258,32 @@ def _value_words(value: Any) -> str:
 
 def _clinic_set() -> dict:
     return {"source": CLINIC_SET_SOURCE, "evidence": "INSTITUTIONAL", "editable": True}
+
+
+class UpdateForm(forms.Form):
+    """Which of the clinic's own changes go onto the newer shipped definition (each kept
+    unless unticked), and a note for the versions table."""
+
+    note = forms.CharField(
+        label="Note for the versions table",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, carried, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.carried = list(carried)
+        for index, change in enumerate(self.carried):
+            self.fields[f"keep_{index}"] = forms.BooleanField(
+                label=f"Keep this clinic's value: {change.text}",
+                required=False,
+                initial=True,
+            )
+
+    def rows(self):
+        """(carried change, its tick) for the template."""
+        return [(c, self[f"keep_{i}"]) for i, c in enumerate(self.carried)]
+
+    def kept(self) -> list[str]:
+        return [c.field.path for i, c in enumerate(self.carried) if self.cleaned_data[f"keep_{i}"]]

@@ -41,6 +41,7 @@ PHASES = {
 AUDIT_EVENTS = {
     "protocol.activated": "Protocol activated",
     "protocol.draft_created": "Protocol draft created",
+    "protocol.update_drafted": "Protocol draft made from the newer shipped definition",
     "protocol.published": "Protocol published",
     "protocol.retired": "Protocol retired",
 }

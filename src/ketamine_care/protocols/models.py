@@ -17,7 +17,14 @@ from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.library import parse_definition
 from ketamine_care.protocols.pinning import INSTRUMENTS, THRESHOLDS, checked_content
 
-FROZEN_FIELDS = ("definition", "clinic_values", "version", "clinic_protocol_id", "source")
+FROZEN_FIELDS = (
+    "definition",
+    "clinic_values",
+    "version",
+    "clinic_protocol_id",
+    "source",
+    "shipped_base",
+)
 
 
 class VersionStatus(models.TextChoices):
@@ -29,6 +36,7 @@ class VersionStatus(models.TextChoices):
 class VersionSource(models.TextChoices):
     SHIPPED = "shipped", "Shipped definition"
     EDITED = "edited", "Edited by the clinic"
+    UPDATED = "updated", "Newer shipped definition"
 
 
 class ClinicProtocol(PublicIdModel, TimestampedModel):
@@ -64,6 +72,10 @@ class ProtocolVersion(PublicIdModel, TimestampedModel):
     source = models.CharField(max_length=16, choices=VersionSource.choices)
     based_on = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
     change_note = models.TextField(blank=True)
+    # A version made from a newer shipped definition (`protocols.update`): that definition with
+    # the clinic's values, before the clinic's own changes were carried onto it. Null for the
+    # others: their base is the version they are based on, back to the first activation.
+    shipped_base = models.JSONField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -27,6 +27,7 @@ from ketamine_care.protocols.models import (
     VersionStatus,
 )
 from ketamine_care.protocols.pinning import pin_rules
+from ketamine_care.protocols.update import UpdatePlan, plan_update, updated_definition
 
 
 def _require_director(clinic, actor) -> None:
@@ -159,17 +160,7 @@ def create_draft(
     before = editable_fields(from_version.definition, {}, from_version.clinic_values)
     previous = {path: next((f.current for f in before if f.path == path), None) for path in edits}
     with transaction.atomic():
-        draft = ProtocolVersion.objects.create(
-            clinic_protocol=clinic_protocol,
-            version=number,
-            definition=definition,
-            clinic_values=values,
-            status=VersionStatus.DRAFT,
-            source=VersionSource.EDITED,
-            based_on=from_version,
-            change_note=(note or "").strip()[:2000],
-            created_by=actor,
-        )
+        draft = _draft_row(from_version, number, definition, values, note, actor)
         _audit(
             "protocol.draft_created",
             draft,
@@ -180,6 +171,23 @@ def create_draft(
             note=note,
         )
     return draft
+
+
+def _draft_row(
+    from_version, number, definition, values, note, actor, **extra: Any
+) -> ProtocolVersion:
+    """A draft version `number` based on `from_version` (an edit unless `extra` says)."""
+    return ProtocolVersion.objects.create(
+        clinic_protocol=from_version.clinic_protocol,
+        version=number,
+        definition=definition,
+        clinic_values=values,
+        status=VersionStatus.DRAFT,
+        based_on=from_version,
+        change_note=(note or "").strip()[:2000],
+        created_by=actor,
+        **{"source": VersionSource.EDITED, **extra},
+    )
 
 
 def publish_draft(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
@@ -225,3 +233,60 @@ def retire(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
         version.save(update_fields=["status", "retired_at", "updated_at"])
         _audit("protocol.retired", version, actor, request)
     return version
+
+
+def preview_update(*, from_version: ProtocolVersion, actor, clinic_values=None) -> UpdatePlan:
+    """What a draft from the library's newer definition would carry and change (nothing is
+    written); refused when the version already rests on the library's definition."""
+    _require_director(from_version.clinic_protocol.clinic, actor)
+    if from_version.status != VersionStatus.ACTIVE:
+        raise StateError("Drafts are made from the active version.")
+    plan = plan_update(from_version, clinic_values)
+    if plan is None:
+        raise StateError("The active version already uses the shipped definition.")
+    return plan
+
+
+def create_update_draft(
+    *,
+    from_version: ProtocolVersion,
+    keep,
+    actor,
+    clinic_values: dict | None = None,
+    note: str = "",
+    request=None,
+) -> ProtocolVersion:
+    """A draft of the library's newer definition with the clinic's values and, of the
+    clinic's own changes, those named in `keep` (paths) carried onto it."""
+    given = dict(clinic_values or {})
+    plan = preview_update(from_version=from_version, actor=actor, clinic_values=given)
+    clinic_protocol = from_version.clinic_protocol
+    number = _next_number(clinic_protocol)
+    try:
+        definition, values, base = updated_definition(from_version, plan, set(keep), given, number)
+    except ClinicValueError as exc:
+        raise _field_errors(exc, "clinic_values") from None
+    carried = [c.field.path for c in plan.carried if c.field.path in set(keep)]
+    with transaction.atomic():
+        draft = _draft_row(
+            from_version,
+            number,
+            definition,
+            values,
+            note,
+            actor,
+            source=VersionSource.UPDATED,
+            shipped_base=base,
+        )
+        _audit(
+            "protocol.update_drafted",
+            draft,
+            actor,
+            request,
+            shipped_version=plan.shipped_version,
+            from_definition_version=plan.base_version,
+            carried=carried,
+            not_carried=plan.not_carried,
+            note=note,
+        )
+    return draft

@@ -10,4 +10,5 @@ urlpatterns = [
     path("<slug:protocol_id>/", views.detail, name="detail"),
     path("<slug:protocol_id>/activate/", views.activate, name="activate"),
     path("<slug:protocol_id>/drafts/new/", views.new_draft, name="new_draft"),
+    path("<slug:protocol_id>/drafts/update/", views.update_draft, name="update_draft"),
 ]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ketamine_care.accounts.decorators import clinic_required
 from ketamine_care.accounts.permissions import Capability, has_capability
 from ketamine_care.core.errors import DomainError
-from ketamine_care.protocols import access, forms, queries, services
+from ketamine_care.protocols import access, forms, queries, services, update
 
 
 def apply_errors(form, error: DomainError, strip_prefix: str = "") -> None:
@@ -46,6 +46,8 @@ def detail(request, protocol_id: str):
             "versions": versions,
             "version_rows": queries.version_rows(versions),
             "can_manage": has_capability(request.membership, Capability.MANAGE_PROTOCOLS),
+            "newer_shipped": update.newer_shipped_version(active) if active else None,
+            "active_base": update.base_version(active) if active else None,
         },
     )
 
@@ -146,3 +148,45 @@ def publish(request, version_id):
 @require_POST
 def retire(request, version_id):
     return _version_action(request, version_id, services.retire, "Version retired.")
+
+
+@clinic_required(Capability.MANAGE_PROTOCOLS)
+@require_http_methods(["GET", "POST"])
+def update_draft(request, protocol_id: str):
+    """A draft from the library's newer definition: what it changes, which of the clinic's
+    own changes it carries (each may be left behind), and the values it newly asks for."""
+    shipped = queries.shipped_or_404(protocol_id)
+    active = queries.active_version(request.membership.clinic, protocol_id)
+    if active is None:
+        messages.error(request, "Activate the protocol before drafting changes.")
+        return redirect("protocols:detail", protocol_id=protocol_id)
+    data = request.POST if request.method == "POST" else None
+    try:
+        plan = services.preview_update(from_version=active, actor=request.user)
+    except DomainError as error:
+        messages.info(request, error.message)
+        return redirect("protocols:detail", protocol_id=protocol_id)
+    form = forms.UpdateForm(data, carried=plan.carried)
+    values = forms.ActivateForm(data, must_set=plan.missing_values) if plan.missing_values else None
+    context = {"protocol": shipped, "active": active, "plan": plan, "form": form, "values": values}
+    if data is not None and form.is_valid() and (values is None or values.is_valid()):
+        try:
+            services.create_update_draft(
+                from_version=active,
+                keep=form.kept(),
+                clinic_values=values.clinic_values() if values else {},
+                note=form.cleaned_data["note"],
+                actor=request.user,
+                request=request,
+            )
+        except DomainError as error:
+            apply_errors(values or form, error, "clinic_values.")
+        else:
+            messages.success(
+                request,
+                f"Draft made from shipped version {plan.shipped_version}. "
+                "Publish it to make it the active version.",
+            )
+            return redirect("protocols:detail", protocol_id=protocol_id)
+    status = 422 if form.errors or (values is not None and values.errors) else 200
+    return render(request, "protocols/update.html", context, status=status)
