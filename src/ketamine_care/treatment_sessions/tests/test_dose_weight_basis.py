@@ -52,9 +52,31 @@ class WeightBasisEndToEndTests(ClinicTestCase):
     def page(self, session):
         return self.client_for(self.nurse).get(f"/sessions/{session.public_id}/")
 
+    def checked(self, patient=None, **checks):
+        """In pre-assessment with every check met, `checks` added (today's weight, a basis)."""
+        patient = patient or self.patient
+        session = in_pre_assessment(patient, self.version, self.nurse, self.prescriber)
+        complete_pre_checks(session, self.nurse, **checks)
+        return session
+
+    def dosing(self, patient=None, **checks):
+        session = self.checked(patient, **checks)
+        services.start_dosing(session=session, actor=self.nurse)
+        session.refresh_from_db()
+        return session
+
+    def give(self, session, dose, reason=""):
+        return record(self, session, dose, reason, infusion_started_at=ago(5))
+
+    def refused(self, session, dose, reason, field) -> str:
+        """The dose is refused and nothing recorded: the message on `field`."""
+        with self.assertRaises(ValidationFailed) as caught:
+            self.give(session, dose, reason)
+        self.assertFalse(session.doses.exists())
+        return caught.exception.fields[field]
+
     def test_at_bmi_30_the_dose_waits_for_the_basis_and_the_page_asks_for_it(self):
-        session = in_pre_assessment(self.patient, self.version, self.nurse, self.prescriber)
-        complete_pre_checks(session, self.nurse, weight_kg=Decimal("110"))
+        session = self.checked(weight_kg=Decimal("110"))
         calculated = session.pre_checks.calculated_dose
         self.assertTrue(calculated["blocked"])
         self.assertTrue(calculated["asks_weight_basis"])
@@ -67,8 +89,7 @@ class WeightBasisEndToEndTests(ClinicTestCase):
         self.assertNotContains(page, 'id="calculated-dose"')
 
     def test_choosing_ideal_calculates_prefills_and_records_the_dose_on_it(self):
-        session = in_pre_assessment(self.patient, self.version, self.nurse, self.prescriber)
-        complete_pre_checks(session, self.nurse, weight_kg=Decimal("110"))
+        session = self.checked(weight_kg=Decimal("110"))
         url = reverse("treatment_sessions:pre_checks", args=[session.public_id])
         response = self.client_for(self.nurse).post(url, {"weight_basis": "ideal"})
         self.assertEqual(response.status_code, 302)
@@ -91,7 +112,7 @@ class WeightBasisEndToEndTests(ClinicTestCase):
         self.assertContains(
             dosing, "Prefilled with the calculated dose (on ideal body weight 75 kg)"
         )
-        row = record(self, session, "37.5", "", infusion_started_at=ago(5))
+        row = self.give(session, "37.5")
         self.assertEqual((row.weight_basis, row.weight_used_kg), ("ideal", Decimal("75.00")))
         self.assertEqual(row.dose_change_reason, "")
         self.assertContains(self.page(session), "calculated on ideal body weight 75 kg")
@@ -119,26 +140,16 @@ class WeightBasisEndToEndTests(ClinicTestCase):
 
     def test_the_dose_step_judges_the_dose_on_the_chosen_basis(self):
         # 100 mg is 0.91 mg/kg of his 110 kg but 1.33 mg/kg of the 75 kg it is calculated on.
-        session = in_pre_assessment(self.patient, self.version, self.nurse, self.prescriber)
-        complete_pre_checks(session, self.nurse, weight_kg=Decimal("110"), weight_basis="ideal")
-        services.start_dosing(session=session, actor=self.nurse)
-        session.refresh_from_db()
-        with self.assertRaises(ValidationFailed) as caught:
-            record(self, session, "100", "as ordered", infusion_started_at=ago(5))
-        self.assertIn(
-            "1.333 mg/kg is outside the protocol's allowed range",
-            caught.exception.fields["dose_mg"],
-        )
-        self.assertFalse(session.doses.exists())
+        session = self.dosing(weight_kg=Decimal("110"), weight_basis="ideal")
+        message = self.refused(session, "100", "as ordered", "dose_mg")
+        self.assertIn("1.333 mg/kg is outside the protocol's allowed range", message)
         # 0.75 mg/kg of the ideal weight is within the range, with its reason.
-        row = record(self, session, "56.3", "second step", infusion_started_at=ago(5))
-        self.assertEqual(row.weight_basis, "ideal")
+        self.assertEqual(self.give(session, "56.3", "second step").weight_basis, "ideal")
 
     def test_ideal_above_the_actual_weight_doses_and_checks_on_the_actual_weight(self):
         # At 60 kg his ideal 75 kg would be above his weight: never dosed on it (HAZ-02).
         light = tall_man(self, mrn="BASIS-LIGHT")
-        session = in_pre_assessment(light, self.version, self.nurse, self.prescriber)
-        complete_pre_checks(session, self.nurse, weight_kg=Decimal("60"), weight_basis="ideal")
+        session = self.checked(light, weight_kg=Decimal("60"), weight_basis="ideal")
         calculated = session.pre_checks.calculated_dose
         self.assertEqual((calculated["weight_basis"], calculated["weight_used_kg"]), ("actual", 60))
         self.assertEqual(calculated["dose_mg"], 30.0)
@@ -146,21 +157,15 @@ class WeightBasisEndToEndTests(ClinicTestCase):
         services.start_dosing(session=session, actor=self.nurse)
         session.refresh_from_db()
         # 70 mg is 0.93 mg/kg of 75 kg but 1.17 mg/kg of his 60 kg: refused.
-        with self.assertRaises(ValidationFailed) as caught:
-            record(self, session, "70", "as ordered", infusion_started_at=ago(5))
-        self.assertIn("1.167 mg/kg", caught.exception.fields["dose_mg"])
-        row = record(self, session, "30", "", infusion_started_at=ago(5))
+        self.assertIn("1.167 mg/kg", self.refused(session, "70", "as ordered", "dose_mg"))
+        row = self.give(session, "30")
         self.assertEqual((row.weight_basis, row.weight_used_kg), ("actual", Decimal("60.00")))
 
     def test_without_a_basis_a_dose_typed_by_hand_needs_its_reason_and_records_none(self):
-        session = in_pre_assessment(self.patient, self.version, self.nurse, self.prescriber)
-        complete_pre_checks(session, self.nurse, weight_kg=Decimal("110"))
-        services.start_dosing(session=session, actor=self.nurse)
-        session.refresh_from_db()
-        with self.assertRaises(ValidationFailed) as caught:
-            record(self, session, "55", "", infusion_started_at=ago(5))
-        self.assertIn("must choose the weight basis", caught.exception.fields["dose_change_reason"])
-        row = record(self, session, "55", "prescriber: actual weight", infusion_started_at=ago(5))
+        session = self.dosing(weight_kg=Decimal("110"))
+        message = self.refused(session, "55", "", "dose_change_reason")
+        self.assertIn("must choose the weight basis", message)
+        row = self.give(session, "55", "prescriber: actual weight")
         self.assertEqual((row.weight_basis, row.weight_used_kg), (None, None))
 
     def test_the_signed_note_and_the_api_show_the_weight_the_dose_was_calculated_on(self):
