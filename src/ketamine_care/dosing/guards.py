@@ -23,7 +23,13 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
-from ketamine_care.dosing.weights import DEVINE_BASE_INCHES, DoseInputError, height_inches
+from ketamine_care.dosing.weights import (
+    DEVINE_BASE_INCHES,
+    WEIGHT_BASES,
+    DoseInputError,
+    check_basis_inputs,
+    height_inches,
+)
 from ketamine_care.protocols.definition import DoseRule, ProtocolDefinition, WeightPlausibility
 
 ADULT_AGE_YEARS = 18
@@ -101,6 +107,19 @@ def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float
             f"'{basis}' is refused: the Devine ideal weight is undefined below 152.4 cm "
             f"(60 in; height {height_cm:g} cm); dose on actual weight",
         )
+
+
+def check_basis_chosen(
+    basis: str, *, paediatric: bool, height_cm: float | None, sex: str | None
+) -> None:
+    """Every refusal of a chosen weight basis that does not depend on the weight, in the
+    calculator's order: a basis it does not know, ideal or adjusted weight for a child or
+    below 152.4 cm, then without the height or the sex they need. A basis can so be refused
+    before today's weight is known (the session's pre-session checks)."""
+    if basis not in WEIGHT_BASES:
+        raise DoseInputError("weight_basis", f"must be one of {', '.join(WEIGHT_BASES)}")
+    check_basis_allowed(basis, paediatric=paediatric, height_cm=height_cm)
+    check_basis_inputs(basis, height_cm, sex)
 
 
 def cap_to_actual(basis: str, used: Decimal, actual: Decimal) -> tuple[str, Decimal, str | None]:

@@ -106,10 +106,18 @@ def weight_for_basis(
     """The weight (kg) a mg/kg dose is multiplied by; ideal/adjusted need height and sex."""
     if basis == "actual":
         return weight_kg
+    check_basis_inputs(basis, height_cm, sex)
+    if basis == "ideal":
+        return ideal_body_weight_kg(height_cm, sex)  # type: ignore[arg-type]
+    return adjusted_body_weight_kg(weight_kg, height_cm, sex)  # type: ignore[arg-type]
+
+
+def check_basis_inputs(basis: str, height_cm: float | None, sex: str | None) -> None:
+    """Ideal and adjusted weight need the height and the sex (Devine); actual weight neither.
+    DoseInputError names the missing one."""
+    if basis == "actual":
+        return
     if height_cm is None:
         raise DoseInputError("height_cm", f"is required for the {basis} weight basis")
     if sex is None:
         raise DoseInputError("sex", f"is required for the {basis} weight basis")
-    if basis == "ideal":
-        return ideal_body_weight_kg(height_cm, sex)
-    return adjusted_body_weight_kg(weight_kg, height_cm, sex)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ketamine_care.dosing.labels import WEIGHT_BASES
 from ketamine_care.inventory.forms import lot_choice_label
 from ketamine_care.treatment_sessions.models import AdverseEventType, Outcome, Severity
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
@@ -60,6 +61,14 @@ class PreChecksForm(forms.Form):
     confirm_weight = forms.BooleanField(
         label="Weight checked (needed outside the plausible adult range)", required=False
     )
+    weight_basis = forms.ChoiceField(
+        label="Weight the dose is calculated on",
+        required=False,
+        choices=[("", "Not chosen"), *WEIGHT_BASES.items()],
+        help_text="Choose it at BMI 30 or more: the calculator does not. Ideal and adjusted "
+        "weight are never used above the actual weight; children (under 18) and adults "
+        "under 152.4 cm dose on actual weight.",
+    )
     last_food_at = _datetime("Last food at")
     last_liquids_at = _datetime("Last liquids at")
     escort_confirmed = forms.BooleanField(label="Escort and transport confirmed", required=False)
@@ -96,6 +105,12 @@ class PreChecksForm(forms.Form):
         label="Cocaine or non-prescribed stimulant in the last 48 h", required=False
     )
     nasal_medication_at = _datetime("Nasal decongestant or corticosteroid given at (esketamine)")
+
+    def __init__(self, *args, weight_based: bool = True, **kwargs) -> None:
+        """A fixed-mg protocol (esketamine) doses by no weight: no basis to choose."""
+        super().__init__(*args, **kwargs)
+        if not weight_based:
+            del self.fields["weight_basis"]
 
 
 class OverrideForm(forms.Form):

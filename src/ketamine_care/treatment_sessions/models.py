@@ -15,6 +15,7 @@ from ketamine_care.core.clock import elapsed
 from ketamine_care.core.labels import ROUTE
 from ketamine_care.core.labels import label as display_label
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
+from ketamine_care.dosing.labels import WEIGHT_BASES
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.session_records import (
     AdverseEvent,
@@ -219,6 +220,14 @@ class DoseAdministration(PublicIdModel, TimestampedModel):
     expiry_date = models.DateField()
     dose_mg = models.DecimalField(max_digits=8, decimal_places=2)
     calculated_dose_mg = models.DecimalField(max_digits=8, decimal_places=2, null=True)
+    # The weight today's dose was calculated and checked on at the pre-session checks, never
+    # above the actual weight: its basis and kg. None: not recorded (a dose recorded before
+    # they were kept, or none calculated on a weight, e.g. at BMI 30 or more with no basis
+    # chosen).
+    weight_basis = models.CharField(
+        max_length=16, null=True, blank=True, choices=list(WEIGHT_BASES.items())
+    )
+    weight_used_kg = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     dose_change_reason = models.TextField(blank=True)
     route = models.CharField(max_length=16)
     infusion_started_at = models.DateTimeField(null=True, blank=True)
@@ -237,6 +246,12 @@ class DoseAdministration(PublicIdModel, TimestampedModel):
             models.CheckConstraint(condition=Q(dose_mg__gt=0), name="dose_mg_positive"),
             models.CheckConstraint(
                 condition=~Q(given_by=models.F("checked_by")), name="dose_checked_by_other_user"
+            ),
+            # A basis is recorded with the weight it gave, or neither is.
+            models.CheckConstraint(
+                condition=Q(weight_basis__isnull=True, weight_used_kg__isnull=True)
+                | Q(weight_basis__in=list(WEIGHT_BASES), weight_used_kg__gt=0),
+                name="dose_weight_basis_with_its_weight",
             ),
         ]
 

@@ -60,6 +60,8 @@ class PreChecksIn(Schema):
     consent_on_file: bool | None = None
     concomitant: ConcomitantIn | None = None
     day_of_session: DayOfSessionIn | None = None
+    # The weight today's dose is calculated on; "" clears the one chosen, left out keeps it.
+    weight_basis: Literal["actual", "ideal", "adjusted", ""] | None = None
 
 
 class PreCheckOverrideIn(Schema):

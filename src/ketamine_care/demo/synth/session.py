@@ -28,6 +28,7 @@ from ketamine_care.treatment_sessions.models import (
 )
 from ketamine_care.treatment_sessions.note import build_summary
 from ketamine_care.treatment_sessions.services.rems import rems_data
+from ketamine_care.treatment_sessions.services.session_dose import dose_weight
 from ketamine_care.treatment_sessions.services.vitals import payload_digest
 
 INSTRUCTIONS = ["no_driving", "escort_home", "no_alcohol_cannabis", "no_major_decisions"]
@@ -142,6 +143,7 @@ def _dose(batch: Batch, run, s, session: dict) -> dict:
         expiry_date=lot.expiry,
         dose_mg=dose_mg,
         calculated_dose_mg=dose_mg,
+        **dose_weight(json.loads(s.calculated[0])),
         dose_change_reason="",
         route=template.route,
         given_by_id=staff["nurse"],

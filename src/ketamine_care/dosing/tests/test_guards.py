@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.protocols.library import load_definition
 
@@ -254,3 +255,35 @@ class TestClinicEditablePlausibility:
         assert calculate_dose(parse_definition(edited), weight_kg=28).dose_mg == 14.0
         with pytest.raises(DoseInputError):
             calculate_dose(TRD, weight_kg=28)
+
+
+class TestBasisChosenBeforeTheWeight:
+    """The refusals of a chosen basis that need no weight (the session checks them before
+    anything is saved) are the calculator's own, in its order."""
+
+    @pytest.mark.parametrize(
+        ("basis", "kwargs", "field", "words"),
+        [
+            ("ideal", {"paediatric": True, "height_cm": 170, "sex": "male"}, "weight_basis",
+             "actual weight only"),
+            ("adjusted", {"paediatric": False, "height_cm": 150, "sex": "female"}, "weight_basis",
+             "undefined below 152.4 cm"),
+            ("ideal", {"paediatric": False, "height_cm": None, "sex": "male"}, "height_cm",
+             "required for the ideal weight basis"),
+            ("adjusted", {"paediatric": False, "height_cm": 170, "sex": None}, "sex",
+             "required for the adjusted weight basis"),
+            ("lean", {"paediatric": False, "height_cm": 170, "sex": "male"}, "weight_basis",
+             "must be one of actual, ideal, adjusted"),
+        ],
+    )  # fmt: skip
+    def test_refused_naming_the_field(self, basis, kwargs, field, words):
+        with pytest.raises(DoseInputError) as info:
+            guards.check_basis_chosen(basis, **kwargs)
+        assert info.value.field == field and words in info.value.message
+
+    @pytest.mark.parametrize("basis", ["actual", "ideal", "adjusted"])
+    def test_an_adult_with_height_and_sex_may_choose_any(self, basis):
+        guards.check_basis_chosen(basis, paediatric=False, height_cm=152.4, sex="female")
+
+    def test_actual_weight_needs_neither_height_nor_sex_even_for_a_child(self):
+        guards.check_basis_chosen("actual", paediatric=True, height_cm=None, sex=None)

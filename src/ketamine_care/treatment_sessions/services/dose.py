@@ -32,6 +32,7 @@ from ketamine_care.treatment_sessions.services.lifecycle import (
 from ketamine_care.treatment_sessions.services.session_dose import (
     blocked_dose_reasons,
     calculated_dose_mg,
+    dose_weight,
     pre_checks_of,
     protocol_refuses,
 )
@@ -79,7 +80,7 @@ def record_dose(
         infusion_started_at, infusion_ended_at, errors,
     )  # fmt: skip
     reason = dose_change_reason
-    calculated = _check_dose_rules(session, definition, dose, reason, errors)
+    calculated, weight = _check_dose_rules(session, definition, dose, reason, errors)
     if errors:
         raise ValidationFailed("Please correct the highlighted fields.", fields=errors)
     _confirm_checker(session, actor, checked_by, checked_by_password, request)
@@ -91,7 +92,7 @@ def record_dose(
         refuse_while_on_hold(session)  # a severe BP taken after dosing started holds it too
         row = DoseAdministration.objects.create(
             session=session, drug=definition.drug, route=session.route, **label,
-            dose_mg=dose, calculated_dose_mg=calculated, dose_change_reason=reason,
+            dose_mg=dose, calculated_dose_mg=calculated, dose_change_reason=reason, **weight,
             **_times_fields(times, infusion_ended_at), given_by=actor, checked_by=checked_by,
             recorded_by=actor,
         )  # fmt: skip
@@ -189,8 +190,9 @@ def _times_fields(times: dict, infusion_ended_at) -> dict[str, Any]:
 
 
 def _check_dose_rules(session, definition, dose, reason: str, errors: dict):
-    """Today's calculated dose (None when there is none or it was blocked), after checking the
-    entered dose against it, the clinic's ceiling and the protocol; the pre-session checks
+    """Today's calculated dose (None when there is none or it was blocked) and the weight
+    basis and kg it was calculated on (`dose_weight`), after checking the entered dose
+    against it, the clinic's ceiling and the protocol on that weight; the pre-session checks
     row is read once for all of them."""
     checks = pre_checks_of(session)
     calculated = calculated_dose_mg(session, checks=checks)
@@ -198,7 +200,7 @@ def _check_dose_rules(session, definition, dose, reason: str, errors: dict):
     ceiling = _ceiling_mg(definition, session.route)
     _check_reason(dose, calculated, reason, ceiling, errors, blocked=blocked)
     _check_protocol_allows(session, dose, errors, checks)
-    return calculated
+    return calculated, dose_weight(checks.calculated_dose if checks else {})
 
 
 def _check_protocol_allows(session, dose, errors: dict, checks) -> None:
@@ -243,6 +245,8 @@ def _audit(row: DoseAdministration, session, started_at, actor, request) -> None
             "new": {
                 "dose_mg": row.dose_mg,
                 "calculated_dose_mg": row.calculated_dose_mg,
+                "weight_basis": row.weight_basis,
+                "weight_used_kg": row.weight_used_kg,
                 "dose_change_reason": row.dose_change_reason,
                 "lot_number": row.lot_number,
                 "checked_by": row.checked_by.email,

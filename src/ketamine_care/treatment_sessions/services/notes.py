@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ketamine_care.audit.services import record
 from ketamine_care.core.errors import Conflict, ValidationFailed
+from ketamine_care.dosing.labels import weight_used
 from ketamine_care.instruments.models import Administration
 from ketamine_care.treatment_sessions import states
 from ketamine_care.treatment_sessions.models import (
@@ -148,6 +149,10 @@ def _summary(session) -> dict:
             "line": dose.summary_line(),
             "dose_mg": str(dose.dose_mg),
             "calculated_dose_mg": str(dose.calculated_dose_mg or ""),
+            # The weight it was calculated and checked on ("" for a dose recorded without).
+            "weight_basis": dose.weight_basis or "",
+            "weight_used_kg": str(dose.weight_used_kg or ""),
+            "weight_used": weight_used(dose.weight_basis, dose.weight_used_kg),
             "dose_change_reason": dose.dose_change_reason,
             "given_by": dose.given_by.full_name,
             "checked_by": dose.checked_by.full_name,

@@ -25,7 +25,10 @@ from ketamine_care.treatment_sessions import prechecks, states
 from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.services.lifecycle import locked, require_state
-from ketamine_care.treatment_sessions.services.session_dose import todays_dose
+from ketamine_care.treatment_sessions.services.session_dose import (
+    todays_dose,
+    weight_basis_refusal,
+)
 
 CONCOMITANT_FLAGS = (
     "benzodiazepine",
@@ -66,6 +69,7 @@ def record_pre_checks(
     consent_on_file: bool | None = None,
     concomitant: dict[str, Any] | None = None,
     day_of_session: dict[str, Any] | None = None,
+    weight_basis: str | None = None,
     request=None,
 ) -> PreSessionChecks:
     """Store the checks given; an argument left as None keeps its stored value. The form or
@@ -77,7 +81,9 @@ def record_pre_checks(
     recorded);
     `concomitant` is {flag: bool} over CONCOMITANT_FLAGS plus optional "notes";
     `day_of_session` is {flag: bool} over DAY_OF_SESSION_FLAGS plus an optional
-    "nasal_medication_at" datetime."""
+    "nasal_medication_at" datetime; `weight_basis` (actual, ideal or adjusted; "" clears it)
+    is the weight today's dose is calculated on, kept for the later saves of the day and
+    refused, naming the field, where the calculator refuses it."""
     values = {
         "last_food_at": last_food_at,
         "last_liquids_at": last_liquids_at,
@@ -86,7 +92,7 @@ def record_pre_checks(
         "pregnancy_test": pregnancy_test,
         "day_of_session": day_of_session,
     }
-    _check_pre_checks(session, weight_kg, confirm_weight, values, concomitant)
+    _check_pre_checks(session, weight_kg, confirm_weight, values, concomitant, weight_basis)
     with transaction.atomic():
         session = locked(session)
         require_state(session, *PRE_CHECK_STATES, doing="record pre-session checks")
@@ -99,26 +105,50 @@ def record_pre_checks(
                 patient=session.patient, actor=actor, weight=weight_kg, request=request
             )
             changed["weight_kg"] = str(weight_kg)
-        confirmed = confirm_weight or bool(checks.calculated_dose.get("weight_confirmed"))
-        checks.calculated_dose = todays_dose(session, confirm_weight=confirmed)
+        _recalculate(checks, session, confirm_weight, weight_basis, changed)
         checks.recorded_by = actor
         checks.save()
-        record(
-            event_type="session.pre_checks_recorded",
-            actor=actor,
-            patient=session.patient,
-            obj=session,
-            changes={"new": changed, "calculated_dose_mg": checks.calculated_dose.get("dose_mg")},
-            request=request,
-        )
+        _audit_pre_checks(checks, session, changed, actor, request)
     return checks
 
 
-def _check_pre_checks(session, weight_kg, confirm_weight: bool, values: dict, concomitant) -> None:
+def _audit_pre_checks(checks, session, changed: dict, actor, request) -> None:
+    """What this save changed, and the dose it calculated with the weight it used."""
+    record(
+        event_type="session.pre_checks_recorded",
+        actor=actor,
+        patient=session.patient,
+        obj=session,
+        changes={
+            "new": changed,
+            "calculated_dose_mg": checks.calculated_dose.get("dose_mg"),
+            "weight_used_kg": checks.calculated_dose.get("weight_used_kg"),
+        },
+        request=request,
+    )
+
+
+def _recalculate(checks, session, confirm_weight: bool, weight_basis, changed: dict) -> None:
+    """Today's dose again, keeping the day's confirmed weight and chosen basis unless this
+    save changes the basis ("" clears it)."""
+    kept = checks.calculated_dose or {}
+    confirmed = confirm_weight or bool(kept.get("weight_confirmed"))
+    basis = kept.get("weight_basis_chosen") if weight_basis is None else weight_basis or None
+    if basis != kept.get("weight_basis_chosen"):
+        changed["weight_basis"] = basis
+    checks.calculated_dose = todays_dose(session, confirm_weight=confirmed, weight_basis=basis)
+
+
+def _check_pre_checks(
+    session, weight_kg, confirm_weight: bool, values: dict, concomitant, weight_basis
+) -> None:
     """The domain rules, all checked before anything is saved; every bad field is named."""
     errors: dict[str, str] = {}
     if weight_kg is not None:
         _check_weight(session, weight_kg, confirm_weight, errors)
+    refused = weight_basis_refusal(session, weight_basis) if weight_basis else None
+    if refused:
+        errors["weight_basis"] = refused
     if concomitant is not None:
         unknown = set(concomitant) - {*CONCOMITANT_FLAGS, "notes"}
         if unknown:

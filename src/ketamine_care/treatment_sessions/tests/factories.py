@@ -45,6 +45,14 @@ def screened_session(patient, version, actor, protocol_id="iv-ketamine-trd", **k
     )
 
 
+def in_pre_assessment(patient, version, nurse, prescriber, protocol_id="iv-ketamine-trd"):
+    """A screened session checked in and in pre-assessment, its checks not yet recorded."""
+    session = screened_session(patient, version, prescriber, protocol_id)
+    services.check_in(session=session, actor=nurse)
+    services.start_pre_assessment(session=session, actor=nurse)
+    return session
+
+
 def ago(minutes: float):
     return timezone.now() - timedelta(minutes=minutes)
 
@@ -57,7 +65,8 @@ DAY_OF_SESSION_CLEAR = {
 }
 
 
-def complete_pre_checks(session, nurse, *, esketamine=False):
+def complete_pre_checks(session, nurse, *, esketamine=False, **checks):
+    """Every check met; `checks` adds to or replaces the values saved (a weight basis)."""
     values = {
         "escort_confirmed": True,
         "consent_on_file": True,
@@ -69,7 +78,7 @@ def complete_pre_checks(session, nurse, *, esketamine=False):
         values["weight_kg"] = Decimal("70")
     else:
         values.update(last_food_at=ago(180), last_liquids_at=ago(60))
-    services.record_pre_checks(session=session, actor=nurse, **values)
+    services.record_pre_checks(session=session, actor=nurse, **(values | checks))
     services.record_vitals(
         session=session,
         actor=nurse,
@@ -85,14 +94,22 @@ def complete_pre_checks(session, nurse, *, esketamine=False):
 
 
 def dosing_session(
-    patient, version, nurse, prescriber, *, started_min_ago=120, password=PASSWORD, **kwargs
+    patient,
+    version,
+    nurse,
+    prescriber,
+    *,
+    started_min_ago=120,
+    password=PASSWORD,
+    checks=None,
+    **kwargs,
 ):
-    """A session through check-in, pre-checks and dose; IV infusion started `started_min_ago`.
-    The prescriber checks the dose with `password` (theirs)."""
+    """A session through check-in, pre-checks (with `checks` added) and the calculated dose;
+    IV infusion started `started_min_ago`. The prescriber checks the dose with `password`."""
     session = screened_session(patient, version, prescriber, **kwargs)
     services.check_in(session=session, actor=nurse)
     services.start_pre_assessment(session=session, actor=nurse)
-    complete_pre_checks(session, nurse)
+    complete_pre_checks(session, nurse, **(checks or {}))
     services.start_dosing(session=session, actor=nurse)
     session.refresh_from_db()
     services.record_dose(

@@ -14,7 +14,11 @@ from ketamine_care.core.templatetags.clinic_time import clinic_clock
 from ketamine_care.inventory.queries import lots_for_dose, witnesses_for
 from ketamine_care.treatment_sessions import forms, queries, states
 from ketamine_care.treatment_sessions.access import access_session
-from ketamine_care.treatment_sessions.models import AdverseEventType, DischargeAssessment
+from ketamine_care.treatment_sessions.models import (
+    AdverseEventType,
+    DischargeAssessment,
+    PreSessionChecks,
+)
 from ketamine_care.treatment_sessions.monitoring import definition_for
 from ketamine_care.treatment_sessions.readings import SYMPTOMS
 from ketamine_care.treatment_sessions.services.closing import (
@@ -117,9 +121,29 @@ def dose_form(request, session, data=None) -> forms.DoseForm:
     )
 
 
+def pre_checks_form(session, data=None) -> forms.PreChecksForm:
+    """The pre-session checks form of `session`: its weight basis shows the one chosen today
+    (a save keeps it unless changed), and a fixed-mg protocol has none to choose."""
+    rule = definition_for(session.protocol_version).dose_rule(session.route)
+    initial = {}
+    if data is None and session.state in (states.CHECKED_IN, states.PRE_ASSESSMENT):
+        initial["weight_basis"] = _chosen_basis(session)
+    return forms.PreChecksForm(data, initial=initial, weight_based=rule.basis == "mg_per_kg")
+
+
+def _chosen_basis(session) -> str:
+    """The weight basis chosen today ("" if none); the row is cached on the session, where
+    the page reads its calculated dose, so it is read once."""
+    try:
+        checks = session.pre_checks
+    except PreSessionChecks.DoesNotExist:
+        return ""
+    return checks.calculated_dose.get("weight_basis_chosen") or ""
+
+
 def _forms(request, session, bound: dict) -> dict:
     return {
-        "pre_checks": bound.get("pre_checks") or forms.PreChecksForm(),
+        "pre_checks": bound.get("pre_checks") or pre_checks_form(session),
         "dose": bound.get("dose") or dose_form(request, session),
         "vitals": bound.get("vitals") or forms.VitalsForm(),
         "adverse_event": bound.get("adverse_event") or forms.AdverseEventForm(),

@@ -22,6 +22,7 @@ from ketamine_care.treatment_sessions.views.page import (
     dose_form,
     errors_to_form,
     invalid,
+    pre_checks_form,
     render_panels,
     run,
     session_context,
@@ -56,13 +57,15 @@ def transition(request, session_id):
 @require_POST
 def pre_checks(request, session_id):
     session = access_session(request.membership, session_id, Capability.RUN_SESSION)
-    form = forms.PreChecksForm(request.POST)
+    form = pre_checks_form(session, request.POST)
     if not form.is_valid():
         return invalid(request, session, pre_checks=form)
     data = form.cleaned_data
     values = {
         "weight_kg": data["weight_kg"],
         "confirm_weight": data["confirm_weight"],
+        # "" clears the basis chosen; no field (a fixed-mg protocol) keeps what is stored.
+        "weight_basis": data.get("weight_basis"),
         "last_food_at": data["last_food_at"],
         "last_liquids_at": data["last_liquids_at"],
         "escort_confirmed": data["escort_confirmed"] or None,
