@@ -145,6 +145,7 @@ HTML.update(
         "protocols:detail": Capability.VIEW_TREATMENT,
         "protocols:activate": Capability.MANAGE_PROTOCOLS,
         "protocols:new_draft": Capability.MANAGE_PROTOCOLS,
+        "protocols:update_draft": Capability.MANAGE_PROTOCOLS,
         "protocols:publish": Capability.MANAGE_PROTOCOLS,
         "protocols:retire": Capability.MANAGE_PROTOCOLS,
         "screening:workup": Capability.SCREEN_PATIENT,
