@@ -119,6 +119,7 @@ def _verdict_context(request, verdict, override_form=None, cosign_form=None) -> 
         and verdict.protocol_version.is_active,
         "crisis_protocol": _crisis_protocol(verdict),
         "reasons": _reasons_in_words(verdict),
+        "to_record": _to_record(verdict),
         **_what_was_checked(verdict),
     }
 
@@ -132,6 +133,19 @@ def _what_was_checked(verdict) -> dict:
     else:
         criteria = checked.criteria_checked(rule_set, verdict.facts)
     return {"criteria": criteria, "facts_used": checked.facts_in_words(verdict.facts)}
+
+
+def _to_record(verdict) -> list[tuple[str, int]]:
+    """What the verdict's missing-information reasons ask for, each fact once in words with
+    the number of rules it leaves open, the most rules first: one missing medication review
+    leaves every medication rule open, and reads better once than once per rule."""
+    counts: dict[str, int] = {}
+    for reason in verdict.reasons:
+        if reason.get("severity") != "missing_information":
+            continue
+        for fact in dict.fromkeys(labels.fact_words(m) for m in reason.get("missing") or ()):
+            counts[fact] = counts.get(fact, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _reasons_in_words(verdict) -> list[dict]:

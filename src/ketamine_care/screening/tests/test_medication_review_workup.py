@@ -59,6 +59,23 @@ class WorkupMedicationReviewTests(SafetyTestCase):
                 actor=self.prescriber,
             )
 
+    def test_the_verdict_asks_once_for_what_leaves_rules_open(self):
+        """One missing review leaves every medication rule open: the verdict says so once,
+        with the number of rules, above the reasons."""
+        self.workup(medications_reviewed="")
+        verdict = ScreeningVerdict.objects.get()
+        open_rules = len(_missing_review({"reasons": verdict.reasons}))
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/{verdict.public_id}/")
+        summary = page.content.decode().split('id="to-record"')[1].split("</div>")[0]
+        self.assertIn(
+            f"Medication review (confirm the list is complete): {open_rules} rules", summary
+        )
+        self.assertGreater(open_rules, 1)
+        self.workup(medications_reviewed="on")
+        ticked = ScreeningVerdict.objects.latest("evaluated_at")
+        page = self.client_for(self.prescriber).get(f"{self.chart}/screening/{ticked.public_id}/")
+        self.assertNotContains(page, 'id="to-record"')
+
     def test_ticked_the_same_patient_is_eligible(self):
         self.workup()
         verdict = ScreeningVerdict.objects.get()
