@@ -110,6 +110,7 @@ HTML_READS = {
     "protocols:detail": NO_PATIENT_DATA,
     "protocols:activate": NO_PATIENT_DATA,
     "protocols:new_draft": NO_PATIENT_DATA,
+    "protocols:update_draft": NO_PATIENT_DATA,
     "protocols:publish": NO_PATIENT_DATA,
     "protocols:retire": NO_PATIENT_DATA,
     "screening:workup": PATIENT,
