@@ -32,8 +32,17 @@ router = Router(tags=["outcomes"])
 patient_router = Router(tags=["outcomes"])
 
 
-def _rule(label: str, source: str) -> dict | None:
-    return {"label": label, "source": source} if label else None
+# The relapse rule (SUSTAIN-1) counts events this application does not record: `relapsed`
+# false is its score arm only, as the chart says beside it.
+RELAPSE_APPLIED = (
+    "Only the score arm is applied: hospitalisation for worsening depression, a suicide "
+    "attempt and other clinically relevant events are not recorded here, so relapsed false "
+    "does not exclude them."
+)
+
+
+def _rule(label: str, source: str, applied: str | None = None) -> dict | None:
+    return {"label": label, "source": source, "applied": applied} if label else None
 
 
 def outcome_out(o) -> dict:
@@ -63,7 +72,7 @@ def outcome_out(o) -> dict:
         "remission_rule": _rule(o.remission_label, o.remission_source),
         "loss_of_response": s.loss_of_response if s else None,
         "loss_of_response_at": s.loss_of_response_at if s else None,
-        "relapse_rule": _rule(o.relapse_label, o.relapse_source),
+        "relapse_rule": _rule(o.relapse_label, o.relapse_source, RELAPSE_APPLIED),
     }
 
 

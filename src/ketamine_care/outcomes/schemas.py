@@ -15,6 +15,8 @@ class PointOut(Schema):
 class ThresholdOut(Schema):
     label: str
     source: str
+    # What of the rule the figures apply (the relapse rule: its score arm only).
+    applied: str | None = None
 
 
 class OutcomeOut(Schema):

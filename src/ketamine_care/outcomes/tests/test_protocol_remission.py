@@ -73,3 +73,6 @@ class ProtocolRemissionTests(ClinicTestCase):
         self.assertEqual(row["loss_of_response"], False)
         self.assertIn("SUSTAIN-1", row["relapse_rule"]["label"])
         self.assertIs(row["remitter"], True)
+        # relapsed false beside that rule says what it does not exclude.
+        self.assertIn("Only the score arm is applied", row["relapse_rule"]["applied"])
+        self.assertIsNone(row["response_rule"]["applied"])
