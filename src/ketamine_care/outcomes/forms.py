@@ -33,9 +33,9 @@ class SafetySettingsForm(forms.Form):
         required=False,
         max_digits=4,
         decimal_places=1,
-        help_text="A CADSS total above this at discharge raises an alert. The clinical "
-        "reference gives no number (§12.12): the clinic sets it. Empty = not set (every "
-        "discharge CADSS is flagged as unconfigured).",
+        help_text="A CADSS total above this at discharge raises an alert. No published "
+        "source gives a number: the clinic sets it. Empty = not set (every discharge CADSS is "
+        "flagged as unconfigured).",
     )
 
 
