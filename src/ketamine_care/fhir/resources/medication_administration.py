@@ -5,7 +5,9 @@ R4B keeps the batch on Medication), who gave it and who checked it, and the sess
 context. RxNorm where known: ketamine RxCUIs are confirmed only per product
 family, not per strength, and none for esketamine (§13.2), so the drug is coded in the
 project's `drug` code system with the product's name as text, never with a guessed RxCUI.
-A dose an amendment marked entered in error reads `entered-in-error`.
+A dose an amendment marked entered in error reads `entered-in-error`. The weight the dose was
+calculated on, where recorded, is `dosage.text` in words ("Calculated on ideal body weight 75
+kg"); a dose recorded before the basis was kept has no text.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from ketamine_care.accounts.permissions import Capability
 from ketamine_care.core.labels import DRUG, ROUTE
 from ketamine_care.core.labels import label as display_label
+from ketamine_care.dosing.labels import weight_used
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import UCUM, project_system
 from ketamine_care.fhir.plain import modelled
@@ -48,6 +51,13 @@ def _effective(row: DoseAdministration) -> dict:
     return {"effectivePeriod": {"start": row.infusion_started_at, "end": end}}
 
 
+def dosage_text(row: DoseAdministration) -> str | None:
+    """The weight basis in words: "Calculated on ideal body weight 75 kg"; None when the dose
+    does not record it."""
+    words = weight_used(row.weight_basis, row.weight_used_kg)
+    return f"Calculated on {words}" if words else None
+
+
 def to_data(row: DoseAdministration) -> dict:
     in_error = getattr(row, "in_error", False)
     return dict(
@@ -64,6 +74,7 @@ def to_data(row: DoseAdministration) -> dict:
             for function, who in (("performer", row.given_by), ("verifier", row.checked_by))
         ],
         dosage={
+            "text": dosage_text(row),
             "route": {
                 "coding": [project_coding("route", row.route, display_label(ROUTE, row.route))]
             },

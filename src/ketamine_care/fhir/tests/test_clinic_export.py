@@ -1,8 +1,8 @@
 """A clinic's complete export: every resource as NDJSON that validates, the audit chain with
 its anchors, the ledger as CSV, checksums that catch a changed file; and the round trip:
 export the demo clinic, restore it into an empty installation (a fresh database, migrated
-by its own process), and find the same patients, administrations, sessions and ledger
-balances there."""
+by its own process), and find the same patients, administrations, sessions, doses with the
+weight each was calculated on, and ledger balances there."""
 
 from __future__ import annotations
 
@@ -51,6 +51,11 @@ print(json.dumps({{
     "administrations": Administration.objects.filter(patient__clinic=clinic).count(),
     "sessions": TreatmentSession.objects.filter(clinic=clinic).count(),
     "doses": DoseAdministration.objects.filter(session__clinic=clinic).count(),
+    "dose_weights": sorted(
+        [d["weight_basis"] or "", str(d["weight_used_kg"]), d["n"]]
+        for d in DoseAdministration.objects.filter(session__clinic=clinic)
+        .values("weight_basis", "weight_used_kg").annotate(n=Count("pk"))
+    ),
     "balances": last,
 }}, sort_keys=True))
 """
@@ -160,6 +165,11 @@ class ClinicExportTests(TestCase):
         self.with_an_older_exports_search_names(self.export())
         before = summary_here(DEMO_CLINIC)
         self.assertGreater(before["doses"], 0)
+        # The weight each dose was calculated on travels in the platform's rows (the FHIR
+        # files carry it as words only).
+        bases = {basis for basis, _, _ in before["dose_weights"]}
+        self.assertIn("", bases)  # not recorded
+        self.assertGreater(len(bases), 1)  # recorded
         self.assertGreater(len(before["balances"]), 0)
         env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE",)}
         env.update(DEBUG="True", KC_DATA_DIR=str(self.dir),
