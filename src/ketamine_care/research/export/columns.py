@@ -168,7 +168,7 @@ DOSES = Table(
         Column(
             "weight_kg",
             "decimal",
-            "Body weight used for the session's dose check.",
+            "Body weight recorded at the session's pre-checks (the actual weight).",
             unit="kg",
             code_system="UCUM",
         ),
@@ -184,6 +184,22 @@ DOSES = Table(
             "decimal",
             "Minutes from the start to the end of the infusion (blank: not an infusion).",
             unit="min",
+            code_system="UCUM",
+        ),
+        Column(
+            "weight_basis",
+            "string",
+            "Weight the dose was calculated and checked on: actual, ideal (Devine ideal body "
+            "weight) or adjusted (adjusted body weight) (blank: not recorded, e.g. a dose "
+            "recorded before the basis was kept).",
+            code_system=PROJECT,
+        ),
+        Column(
+            "weight_used_kg",
+            "decimal",
+            "The weight of that basis the dose was calculated on (blank: not recorded). "
+            "dose_mg_per_kg stays on weight_kg.",
+            unit="kg",
             code_system="UCUM",
         ),
     ),

@@ -137,13 +137,15 @@ ORDER BY k.seq, k.n""",
 DOSES = Statement(
     f"""
 SELECT k.seq, k.n, d.drug, d.route, d.dose_mg::float8, d.calculated_dose_mg::float8,
-       w.weight_kg::float8, {micro("d.infusion_ended_at - d.infusion_started_at")}
+       w.weight_kg::float8, {micro("d.infusion_ended_at - d.infusion_started_at")},
+       d.weight_basis, d.weight_used_kg::float8
 FROM treatment_sessions_doseadministration d JOIN {{sess}} k ON k.id = d.session_id
 LEFT JOIN treatment_sessions_presessionchecks c ON c.session_id = d.session_id
 LEFT JOIN patients_bodymeasurement w ON w.id = c.weight_measurement_id
 ORDER BY k.seq, k.n, d.id""",
     (("research_id", K), ("session_number", N), ("drug", S), ("route", S), ("dose_mg", F),
-     ("calculated_dose_mg", F), ("weight_kg", F), ("infusion_minutes", N)),
+     ("calculated_dose_mg", F), ("weight_kg", F), ("infusion_minutes", N), ("weight_basis", S),
+     ("weight_used_kg", F)),
 )  # fmt: skip
 
 # The readings are summarised per session first (one narrow aggregate), then joined.

@@ -155,6 +155,8 @@ def _doses(scope: Scope) -> QuerySet:
         calculated_mg=Cast("calculated_dose_mg", FloatField()),
         weight=Cast("session__pre_checks__weight_measurement__weight_kg", FloatField()),
         infusion=_duration("infusion_ended_at", "infusion_started_at"),
+        basis=F("weight_basis"),
+        used_kg=Cast("weight_used_kg", FloatField()),
     ).order_by("session__patient_id", "session__scheduled_for", "session_id", "pk")
 
 
@@ -170,13 +172,26 @@ def _build_doses(scope: Scope, row: dict) -> list[pa.Array]:
         weight,
         ratio(dose, weight),
         minutes(row["infusion"]),
+        typed(row["basis"], pa.string()),
+        typed(row["used_kg"], pa.float64()),
     ]
 
 
 DOSES = Source(
     c.DOSES,
     _doses,
-    ("rid", "number", "drug", "route", "mg", "calculated_mg", "weight", "infusion"),
+    (
+        "rid",
+        "number",
+        "drug",
+        "route",
+        "mg",
+        "calculated_mg",
+        "weight",
+        "infusion",
+        "basis",
+        "used_kg",
+    ),
     _build_doses,
 )
 

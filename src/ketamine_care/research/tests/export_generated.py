@@ -3,15 +3,17 @@ the seeded cohort's full patient copied, row for row as the services wrote it, f
 patients drawn from a seeded random generator, each with its own birth date (some over 89,
 some on 29 February), sex, courses (none, one, or two starting the same day), sessions
 (planned or ad hoc, discharged or not, around midnight in the clinic's zone), doses with
-and without a weight, readings or none, adverse events, ratings (some entered in error,
-some with text, boolean and unknown answers, one of an unshipped definition version),
-consent given, withdrawn or never recorded, and course summaries with missing outcomes.
+and without a weight and with and without a recorded weight basis, readings or none,
+adverse events, ratings (some entered in error, some with text, boolean and unknown
+answers, one of an unshipped definition version), consent given, withdrawn or never
+recorded, and course summaries with missing outcomes.
 Numbers are test data."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from ketamine_care.dosing.models import PlannedVisit, TreatmentPlan
 from ketamine_care.instruments.models import Administration
@@ -28,6 +30,8 @@ from ketamine_care.treatment_sessions.models import (
 )
 
 BIRTHS = (date(1930, 6, 1), date(1992, 2, 29), date(1975, 12, 31), date(2001, 1, 1))
+# A dose's weight basis and kg, by its session's id (no draw, so the cohort stays the same).
+WEIGHT_BASES = ((None, None), ("actual", Decimal("70.00")), ("ideal", Decimal("61.40")))
 
 
 def copy_of(row, **changes):
@@ -137,7 +141,8 @@ def _session(t: dict, patient, plans: list, shift: timedelta, rng: random.Random
     if rng.random() < 0.3:
         checks.weight_measurement_id = None
     checks.save()
-    moved(t["dose"], shift, session_id=session.pk).save()
+    basis, kg = WEIGHT_BASES[session.pk % len(WEIGHT_BASES)]
+    moved(t["dose"], shift, session_id=session.pk, weight_basis=basis, weight_used_kg=kg).save()
     if rng.random() < 0.7:
         VitalSignsReading.objects.bulk_create(
             [moved(r, shift, session_id=session.pk) for r in t["readings"]]

@@ -55,6 +55,8 @@ class SqlPathTests(ClinicTestCase):
         self.assertGreater(sessions.column("course_number").null_count, 0)
         self.assertGreater(sessions.column("minutes_dose_to_discharge").null_count, 0)
         self.assertGreater(doses.column("dose_mg_per_kg").null_count, 0)
+        bases = set(doses.column("weight_basis").to_pylist())
+        self.assertEqual(bases, {None, "actual", "ideal"})
         answers = pq.read_table(folder / "item_answers.parquet").to_pylist()
         self.assertNotIn("comment", {row["item"] for row in answers})
         text = json.dumps([pq.read_table(p).to_pylist() for p in folder.glob("*.parquet")],
