@@ -11,6 +11,7 @@ from ketamine_care.protocols.editable_fields import EditableField, words
 from ketamine_care.protocols.editable_fields import editable_fields as _editable_fields
 from ketamine_care.protocols.library import UnknownProtocol, list_protocol_ids, load_definition
 from ketamine_care.protocols.models import ProtocolVersion, VersionStatus
+from ketamine_care.protocols.update import newer_shipped_version
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class LibraryRow:
     definition: ProtocolDefinition
     active: ProtocolVersion | None
     drafts: int
+    newer_shipped: str | None = None  # the library's version, when the active one is older
 
 
 def library(clinic) -> list[LibraryRow]:
@@ -30,8 +32,14 @@ def library(clinic) -> list[LibraryRow]:
     for v in versions:
         if v.status == VersionStatus.DRAFT:
             drafts[v.protocol_id] = drafts.get(v.protocol_id, 0) + 1
+    by_pk = {v.pk: v for v in versions}
     return [
-        LibraryRow(load_definition(pid), active.get(pid), drafts.get(pid, 0))
+        LibraryRow(
+            load_definition(pid),
+            active.get(pid),
+            drafts.get(pid, 0),
+            newer_shipped_version(active[pid], by_pk) if pid in active else None,
+        )
         for pid in list_protocol_ids()
     ]
 

@@ -73,27 +73,29 @@ class UpdatePlan:
     missing_values: list[str] = field(default_factory=list)  # clinic_must_set paths
 
 
-def shipped_base(version) -> dict:
+def shipped_base(version, versions: dict | None = None) -> dict:
     """The shipped definition (with the clinic's values) `version`'s clinic changes were made
-    on: the nearest stored `shipped_base`, else the first version's definition."""
+    on: the nearest stored `shipped_base`, else the first version's definition. `versions`
+    (pk -> version), when given, holds the versions it is based on, read already."""
     current = version
     while True:
         if current.shipped_base is not None:
             return current.shipped_base
         if current.based_on_id is None:
             return current.definition
-        current = current.based_on
+        known = versions.get(current.based_on_id) if versions is not None else None
+        current = known if known is not None else current.based_on
 
 
-def base_version(version) -> str:
+def base_version(version, versions: dict | None = None) -> str:
     """The shipped definition's version number `version` rests on ("1.1.0")."""
-    return str(shipped_base(version).get("version", "")).split("+")[0]
+    return str(shipped_base(version, versions).get("version", "")).split("+")[0]
 
 
-def newer_shipped_version(version) -> str | None:
+def newer_shipped_version(version, versions: dict | None = None) -> str | None:
     """The library's version of the protocol when it is not the one `version` rests on."""
     shipped = load_definition(version.protocol_id).version
-    return shipped if shipped != base_version(version) else None
+    return shipped if shipped != base_version(version, versions) else None
 
 
 def _by_identity(definition: dict) -> dict[tuple, EditableField]:

@@ -3,6 +3,9 @@ the medical director reviews and drafts it in the clinic's words."""
 
 from __future__ import annotations
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from ketamine_care.accounts.models import Role
 from ketamine_care.protocols import services
 from ketamine_care.protocols.models import ProtocolVersion, VersionSource
@@ -32,6 +35,17 @@ class UpdateViewTests(ClinicTestCase):
         self.assertContains(director, f'href="{UPDATE}"')
         self.assertNotContains(nurse, f'href="{UPDATE}"')
         self.assertNotContains(self.client_for(self.medical_director).get(DETAIL), "newer shipped")
+
+    def test_the_library_marks_the_protocol_with_a_newer_shipped_version(self):
+        client = self.client_for(self.nurse)
+        with shipping(newer_trd()):
+            with CaptureQueriesContext(connection) as newer:
+                marked = client.get("/protocols/")
+        badge = 'data-status="update">Newer shipped version 9.0.0'
+        self.assertContains(marked, badge, count=1)
+        with CaptureQueriesContext(connection) as current:
+            self.assertNotContains(client.get("/protocols/"), 'data-status="update"')
+        self.assertEqual(len(newer), len(current))  # the versions are read once either way
 
     def test_the_review_lists_the_changes_in_words_and_the_draft_keeps_what_is_ticked(self):
         client = self.client_for(self.medical_director)
