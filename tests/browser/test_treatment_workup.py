@@ -86,3 +86,22 @@ def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
     expect(calendar.locator("caption").first).to_have_text(start.strftime("%B %Y"))
     expect(calendar).to_contain_text("Visit 1")
     expect(page.locator("#plan-visits")).to_contain_text("0.5 mg/kg")
+
+
+def test_an_unreviewed_medication_list_is_asked_for_once_above_the_reasons(
+    page, sign_in, workup_patient
+):
+    director, patient = workup_patient
+    sign_in(director.email, PASSWORD)
+    page.goto(f"/patients/{patient.public_id}/")
+    page.get_by_label("Protocol to screen for").select_option("iv-ketamine-trd")
+    page.get_by_role("button", name="Screen for eligibility").click()
+    page.get_by_label("I reviewed the medical history").check()
+    page.get_by_role("button", name="Screen", exact=True).click()
+
+    expect(page.locator("#verdict-label")).to_have_text("Requires override")
+    summary = page.locator("#to-record")
+    expect(summary).to_contain_text("Record to decide the open rules")
+    expect(summary).to_contain_text("Medication review (confirm the list is complete):")
+    expect(summary).not_to_contain_text("medications_reviewed")
+    save(page, "screening-verdict-medication-review")
