@@ -20,7 +20,11 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from ketamine_care.protocols.clinic_values import apply_clinic_values, apply_edits
+from ketamine_care.protocols.clinic_values import (
+    ClinicValueError,
+    apply_clinic_values,
+    apply_edits,
+)
 from ketamine_care.protocols.editable_fields import EditableField, editable_fields, words
 from ketamine_care.protocols.editable_words import path_words
 from ketamine_care.protocols.library import load_definition
@@ -71,6 +75,7 @@ class UpdatePlan:
     shipped_changes: list[str] = field(default_factory=list)  # in words
     other_sections: list[str] = field(default_factory=list)  # in words
     missing_values: list[str] = field(default_factory=list)  # clinic_must_set paths
+    kept_values: list[str] = field(default_factory=list)  # the clinic's values kept, in words
 
 
 def shipped_base(version, versions: dict | None = None) -> dict:
@@ -196,15 +201,17 @@ def _library_changes(
 def _values_for(
     shipped: dict, held: dict[str, Any], given: dict[str, Any], plan: UpdatePlan
 ) -> dict[str, Any]:
-    """The clinic's values for the newer definition's `clinic_must_set` paths: the ones the
-    clinic set, else the ones given now; the paths with neither are missing."""
+    """The clinic's values for the newer definition's `clinic_must_set` paths: the ones given
+    now (the page asks only for those it must), else the ones the clinic set; the paths with
+    neither are missing."""
     must_set = shipped.get("clinic_must_set", [])
     values = {}
     for path in must_set:
-        if path in held:
-            values[path] = held[path]
-        elif path in given:
+        if path in given:
             values[path] = given[path]
+        elif path in held:
+            values[path] = held[path]
+            plan.kept_values.append(f"{path_words(path)}: {words(held[path])}")
         else:
             plan.missing_values.append(path)
     for path, value in held.items():
@@ -218,7 +225,12 @@ def _new_base(shipped: dict, values: dict[str, Any], plan: UpdatePlan) -> dict:
     definition as it is (the plan lists them; making the draft refuses them)."""
     if plan.missing_values:
         return copy.deepcopy(shipped)
-    return apply_clinic_values(shipped, values)[0]
+    try:
+        return apply_clinic_values(shipped, values)[0]
+    except ClinicValueError as exc:
+        # A value the clinic set that the newer definition no longer accepts: asked again.
+        plan.missing_values.extend(exc.fields)
+        return copy.deepcopy(shipped)
 
 
 def updated_definition(

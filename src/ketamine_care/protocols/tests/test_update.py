@@ -10,6 +10,7 @@ from unittest import mock
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.errors import NotPermitted, StateError, ValidationFailed
 from ketamine_care.protocols import services, update
+from ketamine_care.protocols.clinic_values import ClinicValueError
 from ketamine_care.protocols.library import load_definition, parse_definition
 from ketamine_care.protocols.models import VersionSource, VersionStatus
 from ketamine_care.testing.base import ClinicTestCase
@@ -69,6 +70,8 @@ class UpdateTests(ClinicTestCase):
         self.assertEqual(len(new), 1)  # the inserted rule, once
         self.assertIn("monitoring, alert thresholds and discharge", plan.other_sections)
         self.assertEqual((plan.not_carried, plan.missing_values), ([], []))
+        # The values the clinic set on activation go with it, and the page says so.
+        self.assertIn("Minimum observation after dosing: 60", "; ".join(plan.kept_values))
 
     def test_the_draft_takes_the_library_and_keeps_what_the_clinic_ticked(self):
         with shipping(newer_trd()):
@@ -134,6 +137,18 @@ class UpdateTests(ClinicTestCase):
                 actor=self.medical_director,
             )
         self.assertEqual(draft.clinic_values[path], 10)
+
+    def test_a_value_the_newer_definition_no_longer_accepts_is_asked_again(self):
+        """Never a failed page: the clinic's value the newer definition refuses is asked for
+        again, as a value it newly asks for is."""
+        path = "monitoring.min_observation_min"
+        refused = ClinicValueError({path: "Allowed: a whole number, 30 or more."})
+        with (
+            shipping(newer_trd()),
+            mock.patch.object(update, "apply_clinic_values", side_effect=refused),
+        ):
+            plan = services.preview_update(from_version=self.active, actor=self.medical_director)
+        self.assertEqual(plan.missing_values, [path])
 
     def test_only_the_medical_director_drafts_an_update(self):
         for user in (self.prescriber, self.nurse, self.clinic_admin, self.outsider):
