@@ -62,6 +62,8 @@ class PreCheckFacts:
     screening_valid: bool | None = None
     screening_message: str = ""
     weight_today: bool = False
+    # The dose calculator does not choose the weight basis (BMI 30 or more) and none is chosen.
+    weight_basis_needed: bool = False
     baseline_vitals: bool = False
     last_food_at: datetime | None = None
     last_liquids_at: datetime | None = None
@@ -131,6 +133,11 @@ def _judge(key: str, item: dict[str, Any], facts: PreCheckFacts, now: datetime) 
         return _fasting(item, facts, now)
     if key in _DAY_OF_SESSION:
         return _day_of_session(key, item, facts, now)
+    if key == "weight_today" and facts.weight_today and facts.weight_basis_needed:
+        return MISSING, (
+            "Choose the weight the dose is calculated on (actual, ideal or adjusted body "
+            "weight): at BMI 30 or more the calculator does not choose it."
+        )
     if key == "pregnancy_test":
         if facts.pregnancy_test == "positive":
             return FAILED, "Positive pregnancy test."

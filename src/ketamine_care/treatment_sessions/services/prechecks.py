@@ -298,6 +298,9 @@ def pre_check_results(session, now: datetime | None = None) -> list[prechecks.Ch
         screening_valid=valid,
         screening_message=message,
         weight_today=_weighed_today(checks),
+        weight_basis_needed=bool(
+            checks and (checks.calculated_dose or {}).get("asks_weight_basis")
+        ),
         baseline_vitals=baseline,
         last_food_at=checks.last_food_at if checks else None,
         last_liquids_at=checks.last_liquids_at if checks else None,

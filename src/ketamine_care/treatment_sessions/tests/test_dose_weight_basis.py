@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.core.errors import ValidationFailed
+from ketamine_care.core.errors import Conflict, ValidationFailed
 from ketamine_care.patients.services import record_measurement
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
@@ -161,12 +161,18 @@ class WeightBasisEndToEndTests(ClinicTestCase):
         row = self.give(session, "30")
         self.assertEqual((row.weight_basis, row.weight_used_kg), ("actual", Decimal("60.00")))
 
-    def test_without_a_basis_a_dose_typed_by_hand_needs_its_reason_and_records_none(self):
-        session = self.dosing(weight_kg=Decimal("110"))
-        message = self.refused(session, "55", "", "dose_change_reason")
-        self.assertIn("must choose the weight basis", message)
-        row = self.give(session, "55", "prescriber: actual weight")
-        self.assertEqual((row.weight_basis, row.weight_used_kg), (None, None))
+    def test_without_a_basis_dosing_waits_for_it_and_actual_weight_is_a_choice(self):
+        """No silent default at BMI 30 or more: the weight check stays unmet until the
+        clinician chooses the weight, actual weight among the choices."""
+        session = self.checked(weight_kg=Decimal("110"))
+        with self.assertRaises(Conflict) as caught:
+            services.start_dosing(session=session, actor=self.nurse)
+        message = caught.exception.fields["pre_checks.weight_today"]
+        self.assertIn("Choose the weight the dose is calculated on", message)
+        self.assertContains(self.page(session), message)
+        session = self.dosing(weight_kg=Decimal("110"), weight_basis="actual")
+        row = self.give(session, "55")
+        self.assertEqual((row.weight_basis, row.weight_used_kg), ("actual", Decimal("110.00")))
 
     def test_the_signed_note_and_the_api_show_the_weight_the_dose_was_calculated_on(self):
         session = discharged_session(
