@@ -263,7 +263,7 @@ def create_update_draft(
     clinic_protocol = from_version.clinic_protocol
     number = _next_number(clinic_protocol)
     try:
-        definition, values, base = updated_definition(from_version, plan, set(keep), given, number)
+        definition, values, base = updated_definition(plan, set(keep), number)
     except ClinicValueError as exc:
         raise _field_errors(exc, "clinic_values") from None
     carried = [c.field.path for c in plan.carried if c.field.path in set(keep)]

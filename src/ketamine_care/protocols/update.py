@@ -45,14 +45,18 @@ SECTIONS = {
 
 @dataclass(frozen=True)
 class CarriedChange:
-    """A value the clinic changed: `field` as the active version has it; `shipped_now` is the
-    newer definition's value; `conflict` when the library changed it too."""
+    """A value the clinic changed: `field` as the active version has it; `base` is the value
+    the clinic changed (None: not in its shipped base), `shipped_now` the newer definition's."""
 
     field: EditableField
     base: Any
     shipped_now: Any
-    conflict: bool
     new_path: str  # where the value sits in the newer definition
+
+    @property
+    def conflict(self) -> bool:
+        """The library changed the value too."""
+        return self.base != self.shipped_now
 
     @property
     def text(self) -> str:
@@ -76,6 +80,11 @@ class UpdatePlan:
     other_sections: list[str] = field(default_factory=list)  # in words
     missing_values: list[str] = field(default_factory=list)  # clinic_must_set paths
     kept_values: list[str] = field(default_factory=list)  # the clinic's values kept, in words
+    # The newer definition with the clinic's values, and those values (path -> value); why a
+    # value is missing or refused (path -> message), when one is.
+    new_base: dict = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    value_errors: dict[str, str] = field(default_factory=dict)
 
 
 def shipped_base(version, versions: dict | None = None) -> dict:
@@ -94,7 +103,11 @@ def shipped_base(version, versions: dict | None = None) -> dict:
 
 def base_version(version, versions: dict | None = None) -> str:
     """The shipped definition's version number `version` rests on ("1.1.0")."""
-    return str(shipped_base(version, versions).get("version", "")).split("+")[0]
+    return _version_of(shipped_base(version, versions))
+
+
+def _version_of(definition: dict) -> str:
+    return str(definition.get("version", "")).split("+")[0]
 
 
 def newer_shipped_version(version, versions: dict | None = None) -> str | None:
@@ -147,14 +160,15 @@ def plan_update(version, given_values: dict[str, Any] | None = None) -> UpdatePl
     """What moving `version` onto the library's newer definition would do, or None when it
     already rests on the library's version. `given_values` supplies values the newer
     definition asks the clinic for that `version` does not hold."""
-    newer = newer_shipped_version(version)
-    if newer is None:
-        return None
-    shipped = load_definition(version.protocol_id).model_dump(mode="json")
+    shipped_definition = load_definition(version.protocol_id)
     base = shipped_base(version)
-    plan = UpdatePlan(shipped_version=newer, base_version=base_version(version))
-    values = _values_for(shipped, version.clinic_values, given_values or {}, plan)
-    new_base = _new_base(shipped, values, plan)
+    if shipped_definition.version == _version_of(base):
+        return None
+    shipped = shipped_definition.model_dump(mode="json")
+    plan = UpdatePlan(shipped_version=shipped_definition.version, base_version=_version_of(base))
+    plan.values.update(_values_for(shipped, version.clinic_values, given_values or {}, plan))
+    new_base = _new_base(shipped, plan)
+    plan.new_base.update(new_base)
     base_fields = _by_identity(base)
     new_fields = _by_identity(new_base)
     for key, mine in _by_identity(version.definition).items():
@@ -166,11 +180,7 @@ def plan_update(version, given_values: dict[str, Any] | None = None) -> UpdatePl
             plan.not_carried.append(f"{mine.group}, {mine.label.lower()}: {mine.current_text}")
             continue
         shipped_before = None if before is None else before.current
-        plan.carried.append(
-            CarriedChange(
-                mine, shipped_before, now.current, shipped_before != now.current, now.path
-            )
-        )
+        plan.carried.append(CarriedChange(mine, shipped_before, now.current, now.path))
     plan.shipped_changes.extend(_library_changes(base_fields, new_fields))
     plan.other_sections.extend(
         words_ for key, words_ in SECTIONS.items() if base.get(key) != new_base.get(key)
@@ -220,31 +230,29 @@ def _values_for(
     return values
 
 
-def _new_base(shipped: dict, values: dict[str, Any], plan: UpdatePlan) -> dict:
-    """The newer definition with the clinic's values; while values are missing, the shipped
-    definition as it is (the plan lists them; making the draft refuses them)."""
-    if plan.missing_values:
-        return copy.deepcopy(shipped)
+def _new_base(shipped: dict, plan: UpdatePlan) -> dict:
+    """The newer definition with the clinic's values; while a value is missing, or one the
+    clinic set is one the newer definition no longer accepts (asked again), the shipped
+    definition as it is: the plan keeps why, and making the draft refuses it."""
     try:
-        return apply_clinic_values(shipped, values)[0]
+        return apply_clinic_values(shipped, plan.values)[0]
     except ClinicValueError as exc:
-        # A value the clinic set that the newer definition no longer accepts: asked again.
-        plan.missing_values.extend(exc.fields)
+        plan.value_errors.update(exc.fields)
+        plan.missing_values.extend(p for p in exc.fields if p not in plan.missing_values)
         return copy.deepcopy(shipped)
 
 
 def updated_definition(
-    version, plan: UpdatePlan, keep: set[str], given_values: dict[str, Any], number: int
+    plan: UpdatePlan, keep: set[str], number: int
 ) -> tuple[dict, dict[str, Any], dict]:
-    """(definition, clinic values, shipped base) of the update draft: the newer definition
-    with the clinic's values, then the clinic's changes named in `keep` carried onto it.
-    Raises `ClinicValueError` for a missing or invalid value, naming its path."""
-    shipped = load_definition(version.protocol_id).model_dump(mode="json")
-    held = {**version.clinic_values, **given_values}
-    must_set = shipped.get("clinic_must_set", [])
-    base, values = apply_clinic_values(shipped, {p: held[p] for p in must_set if p in held})
+    """(definition, clinic values, shipped base) of the update draft: the plan's newer
+    definition with the clinic's values, then the clinic's changes named in `keep` carried
+    onto it. Raises `ClinicValueError` for a missing or invalid value, naming its path."""
+    if plan.value_errors:
+        raise ClinicValueError(dict(plan.value_errors))
+    base = plan.new_base
     edits = {c.new_path: c.field.current for c in plan.carried if c.field.path in keep}
     if not edits:
-        return base, values, base
+        return base, dict(plan.values), base
     definition = apply_edits(base, edits, f"{plan.shipped_version}+clinic.{number}")
-    return definition, values, base
+    return definition, dict(plan.values), base

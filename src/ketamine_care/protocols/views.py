@@ -37,6 +37,7 @@ def detail(request, protocol_id: str):
     shipped = queries.shipped_or_404(protocol_id)
     versions = queries.versions_of(request.membership.clinic, protocol_id)
     active = next((v for v in versions if v.is_active), None)
+    by_pk = {v.pk: v for v in versions}  # the versions an active one rests on, read already
     return render(
         request,
         "protocols/detail.html",
@@ -46,8 +47,8 @@ def detail(request, protocol_id: str):
             "versions": versions,
             "version_rows": queries.version_rows(versions),
             "can_manage": has_capability(request.membership, Capability.MANAGE_PROTOCOLS),
-            "newer_shipped": update.newer_shipped_version(active) if active else None,
-            "active_base": update.base_version(active) if active else None,
+            "newer_shipped": update.newer_shipped_version(active, by_pk) if active else None,
+            "active_base": update.base_version(active, by_pk) if active else None,
         },
     )
 
