@@ -180,10 +180,12 @@ def _minutes(
     run of normal minutes acts as its first and last), or none."""
     if any(verdict[i] for i in judged):
         return _by_minute(ordered, verdict, judged)
-    normal = [ordered[i].minute for i in judged if verdict[i] is False]
-    if not normal:
+    first = next((i for i in judged if verdict[i] is False), None)
+    if first is None:
         return ()
-    return tuple((minute, None) for minute in dict.fromkeys((normal[0], normal[-1])))
+    last = next(i for i in reversed(judged) if verdict[i] is False)
+    minutes = dict.fromkeys((ordered[first].minute, ordered[last].minute))
+    return tuple((minute, None) for minute in minutes)
 
 
 def _by_minute(

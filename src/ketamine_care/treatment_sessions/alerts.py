@@ -309,10 +309,15 @@ def walk_episodes(
         if not fired and minute - episode_start >= sustained:
             alerts.append(_alert(rule, breaching))
             fired = True
-    after = RuleState(start=episode_start, reading=first, fired=fired, rechecked=rechecked)
-    if after == state:
-        return alerts, state  # unchanged, as most rules stand after most batches
-    return alerts, after
+    unchanged = (episode_start, first, fired, rechecked) == (
+        state.start,
+        state.reading,
+        state.fired,
+        state.rechecked,
+    )
+    if unchanged:
+        return alerts, state  # as most rules stand after most batches
+    return alerts, RuleState(start=episode_start, reading=first, fired=fired, rechecked=rechecked)
 
 
 def _states_by_minute(
