@@ -39,14 +39,19 @@ def workup_patient():
     return director, patient
 
 
-def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
-    director, patient = workup_patient
-    sign_in(director.email, PASSWORD)
-
+def open_workup(page, patient) -> None:
+    """From the chart, the eligibility workup for IV ketamine (TRD)."""
     page.goto(f"/patients/{patient.public_id}/")
     expect(page.get_by_role("heading", name="Keller, Wren")).to_be_visible()
     page.get_by_label("Protocol to screen for").select_option("iv-ketamine-trd")
     page.get_by_role("button", name="Screen for eligibility").click()
+
+
+def test_screen_override_plan_and_calendar(page, sign_in, workup_patient):
+    director, patient = workup_patient
+    sign_in(director.email, PASSWORD)
+
+    open_workup(page, patient)
 
     expect(page.locator("#record-facts")).to_contain_text("Major depressive disorder")
     expect(page.locator("#record-facts")).not_to_contain_text("mdd")
@@ -93,9 +98,7 @@ def test_an_unreviewed_medication_list_is_asked_for_once_above_the_reasons(
 ):
     director, patient = workup_patient
     sign_in(director.email, PASSWORD)
-    page.goto(f"/patients/{patient.public_id}/")
-    page.get_by_label("Protocol to screen for").select_option("iv-ketamine-trd")
-    page.get_by_role("button", name="Screen for eligibility").click()
+    open_workup(page, patient)
     page.get_by_label("I reviewed the medical history").check()
     page.get_by_role("button", name="Screen", exact=True).click()
 
