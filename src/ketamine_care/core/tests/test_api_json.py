@@ -1,16 +1,17 @@
-"""The API's encoder writes exactly what ninja's encoder writes, for generated answers full
+"""The API's renderer writes the values ninja's renderer writes, for generated answers full
 of ids, times, dates and decimals (aware, naive, with and without microseconds), and of the
-values it leaves to ninja (enums, IP addresses, times, durations, lazy text, subclasses)."""
+values it leaves to ninja (IP addresses, times, durations, lazy text, subclasses): the two
+texts parse to the same values, and times keep their exact text (milliseconds, "Z")."""
 
 from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 import ipaddress
 import json
 import uuid
 
+from django.db import models
 from django.test import SimpleTestCase
 from django.utils.functional import lazy
 from hypothesis import given, settings
@@ -18,11 +19,11 @@ from hypothesis import strategies as st
 from ninja.responses import NinjaJSONEncoder
 
 from ketamine_care.config.api import api
-from ketamine_care.core.api_json import ApiJSONEncoder
+from ketamine_care.core.api_json import ApiJSONRenderer, dumps
 
 
-class Colour(enum.Enum):
-    RED = "red"
+class Colour(models.TextChoices):
+    RED = "red", "Red"
 
 
 class Stamp(datetime.datetime):
@@ -57,25 +58,48 @@ ANSWERS = st.recursive(
 )
 
 
-class ApiJSONEncoderTests(SimpleTestCase):
+class ApiJSONRendererTests(SimpleTestCase):
     @settings(max_examples=300, deadline=None)
     @given(answer=ANSWERS)
-    def test_it_writes_what_ninjas_encoder_writes(self, answer):
+    def test_it_writes_the_values_ninjas_renderer_writes(self, answer):
+        self.assertEqual(json.loads(dumps(answer)), json.loads(ninja(answer)))
+
+    def test_times_dates_ids_and_decimals_keep_their_exact_text(self):
+        value = {
+            "at": datetime.datetime(2026, 3, 4, 5, 6, 7, 891234, tzinfo=datetime.UTC),
+            "local": datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.timezone(-HALF)),
+            "naive": datetime.datetime(2026, 3, 4, 5, 6, 7, 5000),
+            "day": datetime.date(2026, 3, 4),
+            "clock": datetime.time(5, 6, 7, 891234),
+            "id": uuid.UUID(int=7),
+            "mg": decimal.Decimal("37.50"),
+        }
         self.assertEqual(
-            json.dumps(answer, cls=ApiJSONEncoder), json.dumps(answer, cls=NinjaJSONEncoder)
+            dumps(value),
+            b'{"at":"2026-03-04T05:06:07.891Z","local":"2026-03-04T05:06:07-07:30",'
+            b'"naive":"2026-03-04T05:06:07.005","day":"2026-03-04","clock":"05:06:07.891",'
+            b'"id":"00000000-0000-0000-0000-000000000007","mg":"37.50"}',
         )
 
     def test_the_api_renders_with_it_and_unknown_values_still_fail(self):
-        self.assertIs(api.renderer.encoder_class, ApiJSONEncoder)
-        self.assertEqual(api.renderer.json_dumps_params, {})
+        self.assertIsInstance(api.renderer, ApiJSONRenderer)
         with self.assertRaises(TypeError):
-            json.dumps({"x": object()}, cls=ApiJSONEncoder)
+            dumps({"x": object()})
+
+    def test_what_orjson_refuses_is_written_as_ninja_writes_it(self):
+        value = {"big": 2**70, 3: "a number key", "text": "caf\u00e9 \ud800"}
+        self.assertEqual(json.loads(dumps(value)), json.loads(ninja(value)))
 
     def test_a_decimal_or_uuid_subclass_goes_to_ninja(self):
         class Money(decimal.Decimal):
             pass
 
         value = [Money("1.50"), uuid.UUID(int=7), decimal.Decimal("-0.000")]
-        self.assertEqual(
-            json.dumps(value, cls=ApiJSONEncoder), json.dumps(value, cls=NinjaJSONEncoder)
-        )
+        self.assertEqual(json.loads(dumps(value)), json.loads(ninja(value)))
+
+
+HALF = datetime.timedelta(hours=7, minutes=30)
+
+
+def ninja(answer) -> str:
+    return json.dumps(answer, cls=NinjaJSONEncoder)
