@@ -153,22 +153,48 @@ def _verdicts(compiled: _Compiled, columns: list[list], ordered: list[Reading]) 
     rule = compiled.rule
     every = rule.match == "all"
     count = len(met_by)
+    if count == 1:
+        # One condition: the rule's verdict is the condition's, under either match.
+        verdicts = met_by[0]
+    elif count == 2:
+        verdicts = _two(*met_by, every=every)
+    else:
+        verdicts = _many(met_by, every=every)
+    if rule.with_symptoms:
+        # A rule that needs symptoms is normal where its lines are crossed without them.
+        pairs = zip(verdicts, ordered, strict=True)
+        return [False if v and not r.symptoms else v for v, r in pairs]
+    return verdicts
+
+
+def _two(first: list, second: list, *, every: bool) -> list:
+    """`_many` for two conditions (a blood pressure's two lines), without building each
+    reading's list of measured conditions."""
+    if every:
+        return [
+            False if a is False or b is False else (True if a and b else None)
+            for a, b in zip(first, second, strict=True)
+        ]
+    return [
+        b if a is None else (a if b is None else (a or b))
+        for a, b in zip(first, second, strict=True)
+    ]
+
+
+def _many(met_by: list[list], *, every: bool) -> list:
+    """Each reading's verdict from its conditions' (True, False or None: not measured):
+    "all" breaches when every condition is measured and met, is normal when one measured is
+    not met, and is unknown otherwise; "any" breaches when one measured is met."""
+    count = len(met_by)
     verdicts: list = []
-    for i, row in enumerate(zip(*met_by, strict=True)):
+    for row in zip(*met_by, strict=True):
         met = [m for m in row if m is not None]
         if not met:
             verdicts.append(None)
-            continue
-        if every:
-            if not all(met):
-                verdicts.append(False)
-                continue
-            breached = True if len(met) == count else None
+        elif every:
+            verdicts.append(False if not all(met) else (True if len(met) == count else None))
         else:
-            breached = any(met)
-        if breached and rule.with_symptoms and not ordered[i].symptoms:
-            breached = False
-        verdicts.append(breached)
+            verdicts.append(any(met))
     return verdicts
 
 
