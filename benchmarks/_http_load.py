@@ -215,6 +215,7 @@ class Level:
     app_ms: float
     db_ms: float
     load: float
+    client_ms: float = 0.0  # this process: the client threads (and any sampler beside them)
     head_wait: float = 0.0
     shares: list = field(default_factory=list)  # per round, mixed req/s over /healthz req/s
 
@@ -226,8 +227,9 @@ def run_level(clients: list, per_client: int, warmup: int, app: ProcessCpu, db: 
     run_together(clients, warmup)
     for client in clients:
         client.outcomes.clear()
-    app_before, db_before = app.seconds(), db.seconds()
+    app_before, db_before, client_before = app.seconds(), db.seconds(), time.process_time()
     seconds = run_together(clients, per_client)
+    client_spent = time.process_time() - client_before
     app_spent, db_spent = app.seconds() - app_before, db.seconds() - db_before
     outcomes = [o for c in clients for o in c.outcomes]
     for client in clients:
@@ -240,6 +242,7 @@ def run_level(clients: list, per_client: int, warmup: int, app: ProcessCpu, db: 
         1000 * app_spent / count,
         1000 * db_spent / count,
         os.getloadavg()[0],
+        1000 * client_spent / count,
     )
 
 
@@ -260,4 +263,5 @@ def pooled(levels: list[Level]) -> Level:
         sum(level.app_ms * n for level, n in zip(levels, counts, strict=True)) / total,
         sum(level.db_ms * n for level, n in zip(levels, counts, strict=True)) / total,
         levels[-1].load,
+        sum(level.client_ms * n for level, n in zip(levels, counts, strict=True)) / total,
     )

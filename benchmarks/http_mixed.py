@@ -158,11 +158,12 @@ def report(args, rows, kinds, queries, log) -> None:
 
     mix = ", ".join(f"{kind} {share} %" for kind, share in args.mix.items())
     print(f"\nmixed = {mix}; CPU = ms of CPU per request (app: gunicorn and its workers; db: "
-          f"PostgreSQL); share = mixed req/s over /healthz req/s at the same clients; head "
+          f"PostgreSQL; client: this process, the clients' threads); share = mixed req/s over "
+          f"/healthz req/s at the same clients; head "
           f"wait = share of active backends waiting for an audit-chain head")  # fmt: skip
     print(f"{'clients':>7} {'workload':>9} {'requests':>8} {'errors':>6} {'req/s':>7} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'share':>6} {'app CPU':>7} "
-          f"{'db CPU':>6} {'head wait':>9} {'load':>5}")  # fmt: skip
+          f"{'db CPU':>6} {'client':>6} {'head wait':>9} {'load':>5}")  # fmt: skip
     ceilings = {n: row.stats["rps"] for n, kind, row in rows if kind == "/healthz"}
     verdicts = []
     for n, kind, row in rows:
@@ -171,7 +172,8 @@ def report(args, rows, kinds, queries, log) -> None:
         head = f"{row.head_wait:8.0f}%" if kind == "mixed" else ""
         print(f"{n:>7} {kind:>9} {s['requests']:>8} {s['failures']:>6} {s['rps']:>7.1f} "
               f"{s['p50']:>7.0f} {s['p95']:>7.0f} {s['p99']:>7.0f} {share:>6} "
-              f"{row.app_ms:>7.1f} {row.db_ms:>6.1f} {head:>9} {row.load:>5.2f}")  # fmt: skip
+              f"{row.app_ms:>7.1f} {row.db_ms:>6.1f} {row.client_ms:>6.1f} {head:>9} "
+              f"{row.load:>5.2f}")  # fmt: skip
         if kind == "mixed" and n == 32:
             got = 100 * _share(row, ceilings[n])
             spread = ""
