@@ -53,9 +53,12 @@ def _configure() -> Callable[[], None]:
 
 
 class LockWaits:
-    """Samples PostgreSQL's active backends every 20 ms: how many are waiting for the audit
-    chain head, how many for another row lock, how many are working. The head's share tells
-    whether the per-clinic chain lock caps throughput."""
+    """Samples PostgreSQL's active backends every `interval` seconds (default 20 ms): how
+    many are waiting for the audit chain head, how many for another row lock, how many are
+    working. The head's share tells whether the per-clinic chain lock caps throughput.
+    Sampling takes CPU from the machine it measures (a query of pg_stat_activity and its
+    reading here, each time): `http_mixed.py`, which compares a workload's throughput with
+    the /healthz ceiling measured without a sampler, samples every 100 ms."""
 
     SAMPLE = """
         SELECT wait_event_type = 'Lock' AND query LIKE '%%audit_auditchainhead%%',
@@ -65,7 +68,8 @@ class LockWaits:
           AND datname = current_database() AND pid <> pg_backend_pid()
     """
 
-    def __init__(self) -> None:
+    def __init__(self, interval: float = 0.02) -> None:
+        self.interval = interval
         self.head = self.rows = self.active = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -83,7 +87,7 @@ class LockWaits:
 
         try:
             with connection.cursor() as cursor:
-                while not self._stop.wait(0.02):
+                while not self._stop.wait(self.interval):
                     cursor.execute(self.SAMPLE)
                     for on_head, on_row in cursor.fetchall():
                         self.active += 1

@@ -141,7 +141,7 @@ def run_rounds(args, clients, health, per_client, app_cpu, db_cpu):
     """The level's mixed workload and its /healthz ceiling, in turn `args.rounds` times."""
     mixed_rounds, health_rounds, head, active = [], [], 0, 0
     for _ in range(max(1, args.rounds)):
-        with LockWaits() as waits:
+        with LockWaits(interval=0.1) as waits:
             mixed_rounds.append(run_level(clients, per_client, args.warmup, app_cpu, db_cpu))
         head, active = head + waits.head, active + waits.active
         health_rounds.append(run_level(health, per_client, args.warmup, app_cpu, db_cpu))
