@@ -3,8 +3,8 @@
 Built from the shipped definition (current or archived). Item text appears only where the
 instrument's licence allows reproducing it (`licence.reproduce_text`); otherwise an item is
 its name in the project's own words and its answer options' values, so a client can still
-read a response against it. The Questionnaire's code is the LOINC panel where the clinical
-reference confirms one (PHQ-9 44249-1, GAD-7 69737-5), else the project's instrument code.
+read a response against it. The Questionnaire's code is the LOINC panel where one is
+confirmed (PHQ-9 44249-1, GAD-7 69737-5) [@loinc], else the project's instrument code.
 """
 
 from __future__ import annotations
