@@ -101,8 +101,8 @@ def _check_mg_per_kg(rule: DoseRule, draft: DoseDraft, *, explicit_mg: bool, rep
         low_mg = min(low_mg, Decimal(str(rule.max_single_dose_mg)))
     if not repeat and rule.allowed_max is None and dose > high_mg + MG_TOLERANCE:
         draft.reasons.append(
-            f"{fmt(draft.mg_per_kg)} mg/kg is above the starting dose {fmt(hi)} mg/kg and the "
-            "reference gives no maximum: the clinic must set allowed_max and the titration "
+            f"{fmt(draft.mg_per_kg)} mg/kg is above the starting dose {fmt(hi)} mg/kg and no "
+            "published source gives a maximum: the clinic must set allowed_max and the titration "
             f"ladder when activating ({source})"
         )
     elif dose < low_mg - MG_TOLERANCE and not repeat:

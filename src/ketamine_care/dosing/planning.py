@@ -258,7 +258,7 @@ def _place_every_days(
     if every_days is None:
         raise PlanInputError(
             "every_days",
-            f"{pid}: the reference gives no visit frequency for '{block.label}'; "
+            f"{pid}: no published source gives a visit frequency for '{block.label}'; "
             "the clinic must give one (--every-days N)",
         )
     target, placed = week_start, 0
