@@ -115,7 +115,7 @@ def test_the_im_repeat_is_one_dose_after_5_to_10_min_as_acep_gives_it(protocol_i
     )
     assert "repeat 2-4 mg/kg once after 5-10 min" in definition.summary
     assert "~10" not in definition.summary
-    assert definition.version == "1.1.1"  # a corrected shipped definition gets a new version
+    assert definition.version == "1.1.2"  # a corrected shipped definition gets a new version
 
 
 @pytest.mark.parametrize("protocol_id", sorted(FIXED_IDS))
@@ -135,7 +135,7 @@ def test_bipolar_bp_every_10_min_during_and_15_min_for_1_h_after_the_infusion():
         15,
         60,
     )
-    assert definition.version == "1.1.1"
+    assert definition.version == "1.1.2"
 
 
 def test_the_library_refuses_an_after_span_without_an_interval():
