@@ -175,7 +175,8 @@ def test_the_version_without_the_flag_stays_loadable_for_old_data(code):
     from ketamine_care.instruments.definition import definition
 
     old, new = definition(code, "1.0.0"), load_definition(code)
-    assert old.safety_flags == () and new.version == "1.1.1"
-    # 1.1.0 introduced the flag; 1.1.1 changed only its citations and stays archived.
+    assert old.safety_flags == () and tuple(map(int, new.version.split("."))) >= (1, 1, 1)
+    # 1.1.0 introduced the flag; later versions changed only their wording and citations.
     assert definition(code, "1.1.0").safety_flags == new.safety_flags
+    assert definition(code, "1.1.0").safety_flags == definition(code, "1.1.1").safety_flags
     assert [f.flag for f in new.safety_flags] == ["suicidality"]
