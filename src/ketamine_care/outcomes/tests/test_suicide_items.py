@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from ketamine_care.core.bibliography import citations, unknown_ids
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.instruments.cli import main as score_main
 from ketamine_care.instruments.definition import load_definition
@@ -55,7 +56,7 @@ def test_suicide_item_raises_flag_and_alert_at_the_cut_off(code, item, value, fl
 def test_suicide_item_rules_cite_their_scale_and_are_labelled_institutional(rule_id):
     rule = next(r for r in load_safety_rules().rules if r.id == rule_id)
     assert rule.evidence == "INSTITUTIONAL" and rule.editable
-    assert "[@" in rule.source and "clinical" + "-reference" not in rule.source
+    assert citations(rule.source) and not unknown_ids(rule.source)
 
 
 def test_score_madrs_cli_shows_the_flag_with_the_same_json_keys(capsys):
