@@ -25,8 +25,8 @@ from ketamine_care.screening.record_facts import facts_from_record
 from ketamine_care.screening.services import cosign_override, override_screening, screen_patient
 
 # Values the Demo and test clinics set for iv-ketamine-trd's `clinic_must_set` paths: 60 min of
-# observation after the infusion (vitals "during and for 1 h after", NIMH trial, clinical-
-# reference §11.4) and no CADSS discharge criterion (null = not used).
+# observation after the infusion (vitals "during and for 1 h after" the infusion in the NIMH
+# trial [@diazgranados-2010]) and no CADSS discharge criterion (null = not used).
 TRD_CLINIC_VALUES = {
     "monitoring.min_observation_min": 60,
     "monitoring.discharge.cadss_threshold": None,

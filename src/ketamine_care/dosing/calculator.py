@@ -268,7 +268,7 @@ def _choose_basis(
 ) -> None:
     """Pick the weight basis: the clinician's choice, else actual weight below BMI 30.
 
-    At BMI >= 30 there is no silent default (Sanacora 2017 via Singh 2019, §6.2). Children
+    At BMI >= 30 there is no silent default [@sanacora-2017]. Children
     dose on actual weight: the adult BMI prompt does not apply to them.
     """
     if requested is not None:

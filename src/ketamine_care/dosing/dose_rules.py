@@ -101,8 +101,8 @@ def _check_mg_per_kg(rule: DoseRule, draft: DoseDraft, *, explicit_mg: bool, rep
         low_mg = min(low_mg, Decimal(str(rule.max_single_dose_mg)))
     if not repeat and rule.allowed_max is None and dose > high_mg + MG_TOLERANCE:
         draft.reasons.append(
-            f"{fmt(draft.mg_per_kg)} mg/kg is above the starting dose {fmt(hi)} mg/kg and the "
-            "reference gives no maximum: the clinic must set allowed_max and the titration "
+            f"{fmt(draft.mg_per_kg)} mg/kg is above the starting dose {fmt(hi)} mg/kg and no "
+            "published source gives a maximum: the clinic must set allowed_max and the titration "
             f"ladder when activating ({source})"
         )
     elif dose < low_mg - MG_TOLERANCE and not repeat:
@@ -123,7 +123,7 @@ def _check_mg_per_kg(rule: DoseRule, draft: DoseDraft, *, explicit_mg: bool, rep
 def _ladder_mg(rule: DoseRule, weight: Decimal) -> set[Decimal]:
     """The mg doses the titration ladder gives at `weight`: each step × weight, and, under a
     maximum single dose, min(step × weight, cap), the dose the step gives once capped (40 mg
-    at 100 kg on the adolescent protocol, §6.2). The uncapped value stays a step: it is then
+    at 100 kg on the adolescent protocol). The uncapped value stays a step: it is then
     capped by `apply_cap`, which says so."""
     cap = None if rule.max_single_dose_mg is None else Decimal(str(rule.max_single_dose_mg))
     doses = set()
@@ -167,7 +167,7 @@ def fixed_dose(
     mg_per_kg: float | None,
     start: JurisdictionStart | None = None,
 ) -> None:
-    """Fixed-mg dose (esketamine): allowed strengths and whole devices (§3.1-§3.3). `start`
+    """Fixed-mg dose (esketamine): allowed strengths and whole devices [@spravato-uspi §2]. `start`
     is the jurisdiction's label start for this patient (EU: 28 mg from 65 years)."""
     rule = definition.dose_rule(route)  # type: ignore[arg-type]
     if start is not None:
@@ -210,7 +210,8 @@ def fixed_dose(
 
 
 def apply_cap(rule: DoseRule, draft: DoseDraft) -> None:
-    """A protocol maximum single dose caps the dose and says so (e.g. §10.3: 500 mg)."""
+    """A protocol maximum single dose caps the dose and says so (e.g. 500 mg
+    [@wjem-2020-ed-ketamine])."""
     cap = rule.max_single_dose_mg
     # A blocked request is shown as asked, so the reasons match the number on screen.
     if cap is None or draft.reasons or draft.dose_mg is None or draft.dose_mg <= Decimal(str(cap)):

@@ -1,7 +1,7 @@
 """Course planning: dated dosing visits, planned doses, assessments and review points (pure).
 
-Visit frequencies, review points and doses come from the protocol's `schedule` (clinical-
-reference §3.1-§3.2 for esketamine, §5-§8 for IV/SC ketamine). This module only places them
+Visit frequencies, review points and doses come from the protocol's `schedule`, each citing
+its source (e.g. [@spravato-uspi §2] for esketamine). This module only places them
 on the calendar: week 1 begins on the start date, visits fall on clinic days, and two visits
 never fall closer together than the block's `min_gap_days`. A visit that cannot fit in its
 week (too few clinic days) is dropped with a warning rather than pushed into the next week,
@@ -206,7 +206,7 @@ def _place_weekly(cal: _Calendar, block: ScheduleBlock, week_start: date) -> dat
 def _schedule_not_met(
     cal: _Calendar, block: ScheduleBlock, placed: int, missing: int, gap: int
 ) -> None:
-    """Say plainly that the clinic days cannot give the protocol's schedule (§0.7)."""
+    """Say plainly that the clinic days cannot give the protocol's schedule."""
     days = ", ".join(DAY_NAMES[d].capitalize() for d in sorted(cal.clinic_days))
     needed = (
         f"{block.sessions_per_week} visits a week"
@@ -258,7 +258,7 @@ def _place_every_days(
     if every_days is None:
         raise PlanInputError(
             "every_days",
-            f"{pid}: the reference gives no visit frequency for '{block.label}'; "
+            f"{pid}: no published source gives a visit frequency for '{block.label}'; "
             "the clinic must give one (--every-days N)",
         )
     target, placed = week_start, 0

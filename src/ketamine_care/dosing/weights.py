@@ -88,7 +88,7 @@ def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
 
 def adjusted_body_weight_kg(weight_kg: float, height_cm: float, sex: str) -> float:
     """Adjusted body weight in kg: ideal + 0.4 x (actual - ideal), from the 0.1 kg ideal
-    weight, rounded to 0.1 kg (formula as given in the issue; basis choice §6.2)."""
+    weight, rounded to 0.1 kg (formula as given in the issue; basis choice [@sanacora-2017])."""
     actual = as_decimal("weight_kg", weight_kg)
     ideal = Decimal(str(ideal_body_weight_kg(height_cm, sex)))
     return float(round_to(ideal + ADJUSTED_FACTOR * (actual - ideal), "0.1"))

@@ -81,7 +81,8 @@ class InstrumentDefinition(_Frozen):
 
     @property
     def coding(self) -> tuple[str, str]:
-        """(system, code) for interoperability: the LOINC panel where §13.1 confirms one,
+        """(system, code) for interoperability: the LOINC panel where one is confirmed
+        [@loinc],
         otherwise the local code system with the instrument code."""
         if self.loinc is not None and self.loinc.panel is not None:
             return LOINC_SYSTEM, self.loinc.panel

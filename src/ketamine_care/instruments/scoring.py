@@ -312,7 +312,7 @@ def score(
 
     Units: points on the instrument's own scale. Method, ranges, bands, subscales, safety
     flags, triage rules and sex-dependent screens come from the definition file, each citing
-    its source (and §11.5–11.6 for MOAA/S, Aldrete and PADSS). `sex` is the patient's
+    its source (e.g. [@chernik-1990] for MOAA/S, [@chung-1995] for PADSS). `sex` is the patient's
     recorded sex ("male", "female", "other", "unknown" or None), read by a screen (AUDIT-C)
     and by the TLFB's heavy-day line (`heavy_day_line`); other than male or female it gets
     the stricter cut-off or line. Raises AnswerError on a wrong count, an out-of-range value,

@@ -201,7 +201,8 @@ def classify_response(
     """Responder when the total fell by at least `rule.percent_reduction` % of baseline
     (above the scale's `floor`).
 
-    Thresholds per instrument from defaults.json (e.g. 50 % MADRS, §12.3; 35 % Y-BOCS, §12.8).
+    Thresholds per instrument from defaults.json (e.g. 50 % MADRS [@reif-2023]; 35 % Y-BOCS
+    [@rodriguez-2013]).
     `responder` is None when the baseline is at the floor (no reduction can be computed).
     """
     change = percent_change(baseline, current, floor)
@@ -210,7 +211,8 @@ def classify_response(
 
 
 def classify_remission(current: float, rule: RemissionRule) -> RemissionResult:
-    """Remitter when the current total meets the instrument's cut-off (e.g. MADRS <= 10, §12.3)."""
+    """Remitter when the current total meets the instrument's cut-off (e.g. MADRS <= 10
+    [@reif-2023])."""
     return RemissionResult(current, f"{rule.op} {rule.value:g}", rule.met_by(current))
 
 

@@ -1,6 +1,6 @@
 """Clinic-set values and clinic edits applied to a definition (pure; no Django).
 
-A shipped definition lists in `clinic_must_set` the dotted paths the reference gives no value
+A shipped definition lists in `clinic_must_set` the dotted paths no cited source gives a value
 for (e.g. `dose.iv.default` for eating-disorders-research, `monitoring.min_observation_min`).
 A clinic supplies each of them when it activates the protocol. Most paths name a field of the
 definition and are written into it, then the whole definition is validated again; two name a

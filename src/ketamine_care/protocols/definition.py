@@ -1,11 +1,10 @@
 """Pydantic schema for a versioned treatment protocol definition (pure; no Django).
 
-A definition is clinical configuration stored as data (style guide §4.10): every number in
-it carries a `source` (the paper or label it rests on, cited from the bibliography, e.g.
-`[@fava-2018]`) and an `evidence` tag. Values the reference marks UNCONFIRMED or
-INSTITUTIONAL ship as editable defaults (`editable: true`); values the reference does not
-give at all are `null` and listed in `clinic_must_set`, so the clinic supplies them when it
-activates the protocol.
+A definition is clinical configuration stored as data: every number in it carries a `source`
+(the paper or label it rests on, cited from the bibliography, e.g. `[@fava-2018]`) and an
+`evidence` tag. Values marked UNCONFIRMED or INSTITUTIONAL ship as editable defaults
+(`editable: true`); values no cited source gives are `null` and listed in `clinic_must_set`,
+so the clinic supplies them when it activates the protocol.
 
 Models are frozen: a published version never changes; a change is a new `version`.
 """
@@ -145,7 +144,7 @@ class DoseRule(Sourced):
     """Dose rule for one route. Units: mg/kg when `basis` is mg_per_kg, else mg.
 
     `default` None (with the field named in the definition's `clinic_must_set`) means the
-    reference gives no number and the clinic must set one before the rule can be used.
+    sources give no number and the clinic must set one before the rule can be used.
     `ceiling` is the clinic's absolute mg ceiling per dose, `warn_above` a sourced warning
     line inside the allowed range, `jurisdiction_starts` label starts that differ by country.
     """
@@ -192,7 +191,7 @@ class Administration(Sourced):
 class ScheduleBlock(Sourced):
     """A run of dosing visits: `sessions_per_week` visits a week, or one every `every_weeks`.
 
-    Neither frequency set means the reference gives none (the clinic must set it). The block
+    Neither frequency set means no source gives one (the clinic must set it). The block
     ends after `weeks` weeks or `sessions` visits, whichever the data gives (None for both
     means open-ended). `dose_sequence` is the planned dose per visit in dose-rule units; past
     its end the last entry repeats, unless `dose_options` is given, in which case later visits

@@ -190,7 +190,7 @@ class Discharge(Frozen):
     escort_required: bool
     recovery_score: Literal["aldrete", "padss"] | None = None
     recovery_score_pass: int | None = None
-    # "BP falling or at a safe level" (§3.3, §11.1): the level below which an unchanged BP
+    # "BP falling or at a safe level" [@spravato-uspi §2]: the level below which an unchanged BP
     # still allows discharge. Optional; each value set needs its source.
     safe_bp_systolic_max: float | None = Field(default=None, gt=0, le=300)
     safe_bp_diastolic_max: float | None = Field(default=None, gt=0, le=200)

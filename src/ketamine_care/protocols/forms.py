@@ -12,7 +12,7 @@ from ketamine_care.protocols.clinic_values import spec_for
 from ketamine_care.protocols.editable_fields import EditableField, words
 from ketamine_care.protocols.editable_words import path_words as _words
 
-# What a clinic-set value that the reference leaves open is recorded with (activation).
+# What a clinic-set value that no cited source gives is recorded with (activation).
 CLINIC_SET_SOURCE = "Set by the clinic when it activated the protocol [@ketamine-care-defaults]"
 THRESHOLD_KINDS = [
     ("", "Not used"),

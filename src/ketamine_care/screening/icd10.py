@@ -47,10 +47,10 @@ def words_for(code: str, clinical_status: str = ACTIVE) -> CodeWords:
     """The screening words for a code with its clinical status (active, in_remission, resolved).
 
     Resolved diagnoses give only their `lifetime` words: a psychotic disorder or psychotic
-    features count whatever the status, since current or lifetime psychosis excludes (clinical
-    reference §15, §8.7). `active_only` words (current mania, delirium) come only from active
-    ones. A use disorder whose status is "in remission" gives the remission word; psychotic
-    disorders in remission still count, since they stay contraindications.
+    features count whatever the status, since current or lifetime psychosis excludes
+    ([@lahti-2001] [@green-2011]). `active_only` words (current mania, delirium) come only
+    from active ones. A use disorder whose status is "in remission" gives the remission word;
+    psychotic disorders in remission still count, since they stay contraindications.
     """
     code = normalise_code(code)
     data = icd10_map()

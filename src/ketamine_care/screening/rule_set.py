@@ -8,7 +8,7 @@ Layout (package data):
   contraindications and shared precautions are written once.
 
 Each rule: `id` (stable, dotted), `severity` (ineligible | requires_override | caution | info),
-`condition` (see `conditions`), `message` (what the reference says and what to do), `source`
+`condition` (see `conditions`), `message` (what the source says and what to do), `source`
 (the primary source cited from the bibliography, e.g. `[@spravato-uspi §4]`), `evidence` tag and
 `editable` (true for INSTITUTIONAL / UNCONFIRMED defaults, which say so in their message).
 

@@ -181,7 +181,7 @@ def discharge_criteria(
         escort_required=discharge.escort_required,
         recovery_score=recovery,
         baseline=baseline,
-        # Not in the Discharge schema yet (the reference gives no "safe level" number); read
+        # Not in the Discharge schema yet (the label gives no "safe level" number); read
         # if a clinic-set value is added under these names.
         safe_bp_systolic_max=getattr(discharge, "safe_bp_systolic_max", None),
         safe_bp_diastolic_max=getattr(discharge, "safe_bp_diastolic_max", None),

@@ -158,7 +158,7 @@ class ThresholdRule:
 
 
 def is_post_dose(minute: float, *, dosing_started: bool = True) -> bool:
-    """After the dose started: minute > 0. A baseline at minute 0 is still pre-dose (§0.1)."""
+    """After the dose started: minute > 0. A baseline at minute 0 is still pre-dose."""
     return dosing_started and minute > 0
 
 

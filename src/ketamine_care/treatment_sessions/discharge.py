@@ -103,11 +103,11 @@ class RecoveryScoreRule:
 class DischargeCriteria:
     """Discharge criteria from one protocol. Minutes are relative to the start of dosing.
 
-    `observation_start_min` is the minute the observation clock starts: 0 for esketamine
-    (first device, §3.3), the end of the infusion for IV protocols (`observation_from =
-    "end_of_infusion"`); None when unknown. `min_observation_min` None means the protocol
-    leaves it to the clinic. `bp_reference_minute` is the label's 40-minute BP check (§3.3).
-    `safe_bp_*_max` (mmHg) are clinic input; the reference gives no "safe level" number.
+    `observation_start_min`, when the observation clock starts: 0 for esketamine (first
+    device), the end of the infusion for IV protocols (`observation_from = "end_of_infusion"`),
+    None when unknown. `min_observation_min` None: left to the clinic. `bp_reference_minute` is
+    the label's 40-minute BP check; `safe_bp_*_max` (mmHg) are clinic input, as the label gives
+    no "safe level" number [@spravato-uspi §2].
     """
 
     min_observation_min: float | None
@@ -297,7 +297,7 @@ def _near(value: float | None, baseline: float | None, rule: BaselineRule) -> bo
 def _bp_trend_unmet(
     criteria: DischargeCriteria, with_bp: Sequence[Reading], latest: Reading
 ) -> list[str]:
-    """Esketamine label (§3.3): BP falling from the ~40-minute value, or at a safe level."""
+    """Esketamine label: BP falling from the ~40-minute value, or at a safe level."""
     if _at_safe_level(criteria, latest):
         return []
     # The 40-minute value is the first BP taken at or after minute 40 ("at about 40 minutes"),
@@ -372,7 +372,7 @@ def _external_checks(
             ("escort", escort_present, "escort_not_confirmed", "escort_not_confirmed", passed)
         )
     if criteria.cadss_threshold is None:
-        # No clinic CADSS threshold: dissociation is left to the clinician (§12.12).
+        # No clinic CADSS threshold: dissociation is left to the clinician.
         checks.append(("dissociation", cadss_total, None, "", True))
     else:
         passed = cadss_total is not None and cadss_total <= criteria.cadss_threshold

@@ -174,7 +174,8 @@ class PreSessionChecks(TimestampedModel):
         ],
     )
     consent_on_file = models.BooleanField(null=True, blank=True)
-    # {"benzodiazepine": bool, ..., "notes": str}; None until recorded (REMS flags, §3.8).
+    # {"benzodiazepine": bool, ..., "notes": str}; None until recorded (the REMS form's flags
+    # [@spravato-rems]).
     concomitant_today = models.JSONField(null=True, blank=True)
     # {"recent_alcohol_or_drugs", "intoxication_signs", "stimulant_or_cocaine": bool,
     #  "nasal_medication_at": ISO time or None}; None until the questions are asked today.

@@ -89,7 +89,7 @@ class SessionAmendment(PublicIdModel):
 
 
 class RemsMonitoringForm(TimestampedModel):
-    """The SPRAVATO REMS Patient Monitoring Form for one esketamine session (§3.8, §11.1).
+    """The SPRAVATO REMS Patient Monitoring Form for one esketamine session [@spravato-rems].
     `values` holds the form's fields; `submitted_*` records how it reached the REMS."""
 
     session = models.OneToOneField(

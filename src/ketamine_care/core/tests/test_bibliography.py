@@ -16,9 +16,10 @@ from ketamine_care.core.evidence import EvidenceTag
 PACKAGE = Path(bibliography.__file__).resolve().parents[1]
 REPO = PACKAGE.parents[1]
 # The document the first data files cited lived outside the repository; nothing may point to
-# it any more. Archived instrument definitions are exempt: they are the files exactly as
-# shipped, and stored administrations are verified against their SHA-256 digests.
-OUTSIDE_REFERENCE = re.compile(r"clinical[- ]reference", re.IGNORECASE)
+# it any more, not even across a line break ("clinical-" at a line's end). Archived instrument
+# definitions are exempt: they are the files exactly as shipped, and stored administrations
+# are verified against their SHA-256 digests.
+OUTSIDE_REFERENCE = re.compile(r"clinical\W{1,10}reference", re.IGNORECASE)
 ARCHIVE = PACKAGE / "instruments" / "definitions" / "archive"
 CITATION_KEYS = ("source", "reference")
 
@@ -167,6 +168,8 @@ def test_the_checks_catch_an_uncited_or_outside_source() -> None:
     assert failing == ["/rules/0/source", "/rules/2/source", "/sources/1"]
     assert OUTSIDE_REFERENCE.search("see clinical-reference §3.3")
     assert OUTSIDE_REFERENCE.search("not in the Clinical Reference")
+    assert OUTSIDE_REFERENCE.search("(clinical-\nreference §3.1)")
+    assert OUTSIDE_REFERENCE.search("NIMH trial, clinical-\n# reference §11.4")
     assert not bibliography.CITATION_RE.match("[@Daly 2019]")
 
 

@@ -1,4 +1,4 @@
-"""Course states from the esketamine label, SUSTAIN-1 and the reference's cut-offs."""
+"""Course states from the esketamine label, SUSTAIN-1 and the protocols' cut-offs."""
 
 from __future__ import annotations
 

@@ -132,7 +132,7 @@ def test_agitation_dose_is_capped_at_500_mg_with_a_warning():
     ("route", "mg_per_kg", "repeat", "blocked"),
     [
         ("iv", 1.0, False, False),
-        ("iv", 1.5, False, True),  # adults 1.0 mg/kg (Green 2011, §0.3)
+        ("iv", 1.5, False, True),  # adults 1.0 mg/kg [@green-2011]
         ("im", 5.0, False, False),
         ("iv", 0.5, True, False),
         ("im", 3.0, True, False),
@@ -186,7 +186,7 @@ def test_adolescent_research_dose_is_capped_at_40_mg():
 
 
 def test_the_capped_ladder_step_is_a_dose_the_clinician_may_enter():
-    """§6.2: the adolescent trial capped a single dose at 40 mg. At 100 kg step 1 gives
+    """The adolescent trial capped a single dose at 40 mg. At 100 kg step 1 gives
     min(0.5 x 100, 40) = 40 mg; entering those 40 mg was blocked as "not a step of the
     titration ladder" because it was compared with the uncapped 50 mg."""
     adolescent = load_definition("iv-ketamine-adolescent-research")

@@ -128,6 +128,7 @@ class TestNoSourcedMaximum:
     def test_one_tenth_of_a_mg_above_the_start_waits_for_the_clinic(self):
         result = calculate_dose(LATE_LIFE, weight_kg=70, dose_mg=7.1)
         assert result.blocked and "clinic must set allowed_max" in result.block_reasons[0]
+        assert "no published source gives a maximum" in result.block_reasons[0]
 
     def test_one_tenth_of_a_mg_below_the_start_needs_a_reason(self):
         result = calculate_dose(LATE_LIFE, weight_kg=70, dose_mg=6.9)

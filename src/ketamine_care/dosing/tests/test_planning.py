@@ -131,6 +131,7 @@ def test_protocols_without_a_sourced_frequency_need_clinic_input():
     with pytest.raises(PlanInputError) as info:
         plan_course(late, start=MONDAY)
     assert info.value.field == "every_days"
+    assert "no published source gives a visit frequency" in info.value.message
     assert len(plan_course(late, start=MONDAY, every_days=7, horizon_weeks=20).visits) == 17
     with pytest.raises(PlanInputError):
         plan_course(load_definition("eating-disorders-research"), start=MONDAY)

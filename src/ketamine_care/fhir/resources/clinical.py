@@ -77,8 +77,8 @@ def allergy(row: Allergy) -> dict:
 
 
 def medication_statement(row: Medication) -> dict:
-    # RxNorm where known: RxCUIs are confirmed for ketamine products only
-    # (§13.2), none for the home medications recorded here, so the medication is its name
+    # RxNorm where known: RxCUIs are confirmed for ketamine products only,
+    # none for the home medications recorded here, so the medication is its name
     # with the project's drug class (the class the screening rules read).
     dosage = None
     if row.dose is not None or row.frequency:

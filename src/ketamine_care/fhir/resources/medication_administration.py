@@ -3,7 +3,7 @@
 The dose (mg, UCUM), the route, the product's lot and expiry (a contained Medication, since
 R4B keeps the batch on Medication), who gave it and who checked it, and the session as
 context. RxNorm where known: ketamine RxCUIs are confirmed only per product
-family, not per strength, and none for esketamine (§13.2), so the drug is coded in the
+family, not per strength, and none for esketamine, so the drug is coded in the
 project's `drug` code system with the product's name as text, never with a guessed RxCUI.
 A dose an amendment marked entered in error reads `entered-in-error`. The weight the dose was
 calculated on, where recorded, is `dosage.text` in words ("Calculated on ideal body weight 75

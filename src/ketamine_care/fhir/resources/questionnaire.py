@@ -3,8 +3,10 @@
 Built from the shipped definition (current or archived). Item text appears only where the
 instrument's licence allows reproducing it (`licence.reproduce_text`); otherwise an item is
 its name in the project's own words and its answer options' values, so a client can still
-read a response against it. The Questionnaire's code is the LOINC panel where the clinical
-reference confirms one (PHQ-9 44249-1, GAD-7 69737-5), else the project's instrument code.
+read a response against it. The Questionnaire's code is the LOINC panel where one is
+confirmed (PHQ-9 44249-1, GAD-7 69737-5) [@loinc], else the project's instrument code. Its
+`copyright` is the instrument's licence note as the current definition words it, each
+citation named as a screen names it ("Chung 1995").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.db.models import CharField, Min, Value
 from django.db.models.functions import Concat
 
 from ketamine_care.accounts.permissions import Capability
+from ketamine_care.core import bibliography
 from ketamine_care.fhir import registry
 from ketamine_care.fhir.codes import LOINC
 from ketamine_care.fhir.plain import modelled
@@ -93,16 +96,18 @@ def to_data(row) -> dict:
     }
     if shipped is None:
         return dict(**base, status="unknown", title=code)
-    current = load_definition(code).version == version
+    current = load_definition(code)
     system, panel = shipped.coding
     licensed = shipped.licence.reproduce_text
     return dict(
         **base,
         title=shipped.name,
-        status="active" if current else "retired",
+        status="active" if current.version == version else "retired",
         subjectType=["Patient"],
         code=[coding(system, panel, shipped.name)],
-        copyright=shipped.licence.note,
+        # The scale's licence, which no version changes, as the current file words it: an
+        # archived file is kept as shipped, and the oldest still cite an internal document.
+        copyright=bibliography.render(current.licence.note),
         item=[_item(item, licensed) for item in shipped.items],
     )
 

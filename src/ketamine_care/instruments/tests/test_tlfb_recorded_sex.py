@@ -1,6 +1,7 @@
-"""The TLFB's heavy-day line follows the patient's recorded sex (§0.6: 5 or more drinks for
-men, 4 or more for women; the women's, stricter line when the sex is not recorded as male or
-female). An entered line that contradicts the record is refused naming the field."""
+"""The TLFB's heavy-day line follows the patient's recorded sex (5 or more drinks for men, 4 or
+more for women [@niaaa-drinking-levels]; the women's, stricter line when the sex is not
+recorded as male or female). An entered line that contradicts the record is refused naming
+the field."""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def record_dose(
     request=None,
 ) -> DoseAdministration:
     """Record the dose given in a session that is dosing. Esketamine: one time per device,
-    at least the protocol's device spacing apart (§3.3); IV: infusion start (and end);
+    at least the protocol's device spacing apart [@spravato-uspi §2]; IV: infusion start (and end);
     IM/SC: the injection time as `infusion_started_at`. With `lot` (an inventory Lot of the
     clinic) product, strength, lot number and expiry come from the lot and the drawn
     quantity is posted to the ledger in the same transaction (a refused draw saves no dose).

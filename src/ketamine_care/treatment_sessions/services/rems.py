@@ -171,7 +171,7 @@ def save_rems_form(*, session, actor, values: dict[str, Any], request=None):
 
 
 def due_date(session):
-    """Session day + the REMS deadline (7 calendar days, §3.8)."""
+    """Session day + the REMS deadline (7 calendar days [@spravato-rems])."""
     day = clinic_date_of(session.clinic, session.dose_started_at or session.scheduled_for)
     return day + timedelta(days=rems_data()["submission_deadline_days"])
 

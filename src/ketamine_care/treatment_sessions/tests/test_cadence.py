@@ -71,7 +71,7 @@ def test_the_library_cadence(protocol_id: str, expected: Cadence) -> None:
 
 
 def test_a_bipolar_bp_after_the_infusion_becomes_overdue() -> None:
-    """§0.1/§11.4: BP every 10-15 min after an IV infusion too; the bipolar protocol gave
+    """BP every 10-15 min after an IV infusion too [@riva-posse-2018]; the bipolar protocol gave
     none after it, so no reading after the infusion was ever overdue."""
     cadence = monitoring_from_protocol(load_definition("iv-ketamine-bipolar-depression")).cadence
     assert next_bp_due(cadence, [10, 20, 30, 40], 60) == BpDue(due_minute=55, late_min=5)

@@ -123,7 +123,8 @@ class TestEsketamineTrdLabel:
         assert out["discharge"]["unmet"] == ["bp_not_falling"]
 
     def test_an_unchanged_bp_at_a_safe_level_allows_discharge(self, tmp_path: Path, capsys) -> None:
-        """ "Falling or at a safe level" (§3.3): at or below the label's 140/90 counts as safe."""
+        """ "Falling or at a safe level" [@spravato-uspi §2]: at or below the label's 140/90
+        counts as safe."""
         readings = [BASELINE, quiet(40, bp_systolic=135), quiet(125, bp_systolic=135)]
         _, out, _ = run_cli(tmp_path, capsys, "esketamine-trd-label", readings)
         assert out["discharge"] == {"ready": True, "earliest_minute": 120, "unmet": []}

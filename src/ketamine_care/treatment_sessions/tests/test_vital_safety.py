@@ -1,6 +1,6 @@
 """The vital-sign safety review, case by case, against the shipped protocol library: pre-dose
 hold, single severe post-dose reading, symptoms, adult low values, paediatric age bands and
-discharge against the pre-dose baseline. Values are the review's and §0.1's."""
+discharge against the pre-dose baseline. Values are the safety review's."""
 
 from __future__ import annotations
 
