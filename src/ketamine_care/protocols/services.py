@@ -94,7 +94,7 @@ def activate_protocol(
             )
             version = ProtocolVersion.objects.create(
                 clinic_protocol=clinic_protocol,
-                version=_next_number(clinic_protocol),
+                version=_locked_next_number(clinic_protocol),
                 definition=definition,
                 clinic_values=values,
                 status=VersionStatus.ACTIVE,
@@ -124,8 +124,18 @@ def _next_number(clinic_protocol: ClinicProtocol) -> int:
     return (clinic_protocol.versions.aggregate(n=Max("version"))["n"] or 0) + 1
 
 
-def _drafted(from_version: ProtocolVersion, edits: dict[str, Any]) -> tuple[dict, dict]:
-    number = _next_number(from_version.clinic_protocol)
+def _locked_next_number(clinic_protocol: ClinicProtocol) -> int:
+    """The next version number, the protocol's row locked until the transaction ends (call
+    it inside one). Two drafts saved at the same moment would otherwise both take the same
+    number and the second would break `protocol_version_unique`: now the second waits here
+    for the first to commit and takes the number after it, a draft of its own."""
+    ClinicProtocol.objects.select_for_update(of=("self",), no_key=True).get(pk=clinic_protocol.pk)
+    return _next_number(clinic_protocol)
+
+
+def _drafted(
+    from_version: ProtocolVersion, edits: dict[str, Any], number: int
+) -> tuple[dict, dict]:
     label = f"{from_version.parsed().version.split('+')[0]}+clinic.{number}"
     try:
         return apply_draft_edits(
@@ -141,7 +151,7 @@ def preview_draft(*, from_version: ProtocolVersion, edits: dict[str, Any], actor
     _require_director(from_version.clinic_protocol.clinic, actor)
     if from_version.status != VersionStatus.ACTIVE:
         raise StateError("Drafts are made from the active version.")
-    _drafted(from_version, edits)
+    _drafted(from_version, edits, _next_number(from_version.clinic_protocol))
     shipped = load_definition(from_version.protocol_id).model_dump(mode="json")
     fields = editable_fields(from_version.definition, shipped, from_version.clinic_values)
     return describe_changes(fields, edits)
@@ -155,11 +165,11 @@ def create_draft(
     _require_director(clinic_protocol.clinic, actor)
     if from_version.status != VersionStatus.ACTIVE:
         raise StateError("Drafts are made from the active version.")
-    number = _next_number(clinic_protocol)
-    definition, values = _drafted(from_version, edits)
     before = editable_fields(from_version.definition, {}, from_version.clinic_values)
     previous = {path: next((f.current for f in before if f.path == path), None) for path in edits}
     with transaction.atomic():
+        number = _locked_next_number(clinic_protocol)
+        definition, values = _drafted(from_version, edits, number)
         draft = _draft_row(from_version, number, definition, values, note, actor)
         _audit(
             "protocol.draft_created",
@@ -260,14 +270,13 @@ def create_update_draft(
     clinic's own changes, those named in `keep` (paths) carried onto it."""
     given = dict(clinic_values or {})
     plan = preview_update(from_version=from_version, actor=actor, clinic_values=given)
-    clinic_protocol = from_version.clinic_protocol
-    number = _next_number(clinic_protocol)
-    try:
-        definition, values, base = updated_definition(plan, set(keep), number)
-    except ClinicValueError as exc:
-        raise _field_errors(exc, "clinic_values") from None
     carried = [c.field.path for c in plan.carried if c.field.path in set(keep)]
     with transaction.atomic():
+        number = _locked_next_number(from_version.clinic_protocol)
+        try:
+            definition, values, base = updated_definition(plan, set(keep), number)
+        except ClinicValueError as exc:
+            raise _field_errors(exc, "clinic_values") from None
         draft = _draft_row(
             from_version,
             number,

@@ -26,60 +26,97 @@ OLDEST_EXACT_AGE = 89  # Safe Harbor: ages over 89 are aggregated into one categ
 DEFAULT_K = 5
 AGE_BAND_WIDTH = 5  # the finest band a cohort table or an export starts from
 
-# Columns an export or a workspace table may hold. Anything else is refused, so a new
-# column is a decision made here, not a side effect of a query.
+# Columns the research export may write, whichever of its tables holds them. Anything else
+# is refused: the export checks each of its tables against this list when it is imported
+# (`export.columns.check_allowlist`) and again before a table's file is opened
+# (`export.writer.TableWriter`), so a new column is a decision made here, not a side effect
+# of a query. The export's tests keep the two the same: a name here that no table writes
+# fails them too.
 EXPORTABLE_COLUMNS = frozenset(
     {
         # who, as the project knows them
         "research_id",
         "sex",
         "age_band",
-        "age_at_start",
-        # cohort keys
+        # cohort keys and courses
         "protocol",
         "protocol_version",
         "indication",
         "start_month",
-        "start_quarter",
-        "start_year",
-        # shifted dates and intervals
-        "shifted_date",
-        "start_date_shifted",
-        "end_date_shifted",
-        "day",
-        "days_from_start",
-        "days_to_event",
-        # measures and outcomes (codes and numbers, never text)
-        "instrument",
-        "item",
-        "answer",
-        "score",
-        "time_point",
-        "baseline_score",
-        "response",
-        "remission",
-        "relapse",
-        "analysable",
-        "event",
-        "censored",
-        "severity",
-        "category",
+        "courses",
+        "course_number",
+        "status",
+        "horizon_weeks",
+        "planned_visits",
+        # dates, each shifted by the patient's secret offset
+        "start_date",
+        "session_date",
+        "administration_date",
         # sessions and doses
         "session_number",
-        "route",
+        "visit_number",
+        "state",
         "drug",
+        "route",
+        "minutes_dose_to_discharge",
         "dose_mg",
-        "dose_mg_per_kg",
+        "calculated_dose_mg",
         "weight_kg",
-        "cadss_peak",
+        "dose_mg_per_kg",
+        "infusion_minutes",
+        "weight_basis",
+        "weight_used_kg",
+        # vital signs, as aggregates of a session's readings
+        "readings",
         "systolic_max_mmhg",
         "diastolic_max_mmhg",
         "heart_rate_max_bpm",
+        "heart_rate_min_bpm",
         "spo2_min_percent",
-        "bp_alerts",
-        "adverse_events",
+        "respiratory_rate_min",
+        "moaas_min",
+        # rating scales (codes and numbers, never text)
+        "administration_number",
+        "instrument",
+        "instrument_loinc",
+        "definition_version",
+        "time_point",
+        "follow_up_day",
+        "source",
+        "total",
+        "band",
+        "item",
+        "item_loinc",
+        "value",
+        # outcomes of a course: flags, counts and intervals in days
+        "baseline_total",
         "sessions",
-        "count",
+        "response_induction",
+        "remission_induction",
+        "response_3m",
+        "remission_3m",
+        "response_6m",
+        "remission_6m",
+        "response_12m",
+        "remission_12m",
+        "first_response_day",
+        "observed_days",
+        "relapse_event",
+        "relapse_days",
+        "early_4h",
+        "early_24h",
+        "early_day7",
+        "expected_measures",
+        "received_measures",
+        "adverse_events",
+        "bp_alerts",
+        "cadss_peak",
+        # adverse events (their descriptions and actions, being text, never)
+        "event_type",
+        "severity",
+        "serious",
+        "outcome",
+        "onset_minute",
     }
 )
 # Never exportable, whatever is added above: direct identifiers and free text.

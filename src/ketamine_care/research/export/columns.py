@@ -1,6 +1,7 @@
 """What the research export writes: its tables and every column, with type, unit, code system
-and derivation. This is the export's allowlist: a column not named here cannot be written
-(`writer.TableWriter` refuses a batch whose columns differ), and no column here may carry a
+and derivation. A column not named here cannot be written (`writer.TableWriter` refuses a
+batch whose columns differ); a column named here must be on the de-identification allowlist
+(`research.deid.EXPORTABLE_COLUMNS`, the one list of what may leave), and none may carry a
 name, record number, contact detail, free text, database id or calendar date that was not
 shifted (`check_allowlist`, run on import and by the tests).
 
@@ -330,6 +331,11 @@ def check_allowlist(tables) -> list[str]:
         for column in table.columns:
             if column.name in deid.IDENTIFIER_COLUMNS:
                 problems.append(f"{table.name}.{column.name}: an identifier (research.deid)")
+            elif column.name not in deid.EXPORTABLE_COLUMNS:
+                problems.append(
+                    f"{table.name}.{column.name}: not on the allowlist "
+                    "(research.deid.EXPORTABLE_COLUMNS)"
+                )
             problems += [
                 f"{table.name}.{column.name}: contains {word!r}"
                 for word in FORBIDDEN_FRAGMENTS

@@ -3,10 +3,12 @@
 The Parquet file is written by pyarrow's `ParquetWriter` (one row group per batch or so);
 the CSV through the project's formula-safe writer (`core.spreadsheet`), so a value a
 spreadsheet would run as a formula is quoted. Neither holds more than one batch in memory.
-A batch whose columns are not exactly the table's (names, order, types) is refused: the
-table's column list is the export's allowlist. A string column may come dictionary-encoded
-(`dictionary<int32, string>`: the SQL path's research ids and item strings, decoded from
-numbers without copying a string per row); its values are what count.
+A table with a column outside the de-identification allowlist
+(`research.deid.EXPORTABLE_COLUMNS`) is refused before any file is opened, and a batch whose
+columns are not exactly the table's (names, order, types) is refused too. A string column
+may come dictionary-encoded (`dictionary<int32, string>`: the SQL path's research ids and
+item strings, decoded from numbers without copying a string per row); its values are what
+count.
 
 How the Parquet file is encoded (`parquet_schema`, `PARQUET_OPTIONS`): every string column
 but a table's unique ones (`UNIQUE`) is written from a dictionary array, so the writer
@@ -26,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ketamine_care.core import spreadsheet
+from ketamine_care.research import deid
 from ketamine_care.research.export.columns import Table
 
 # String columns whose values are all different (one row per patient): written plain.
@@ -77,6 +80,7 @@ class TableWriter:
     """`with TableWriter(table, folder, csv=True) as out: out.write(batch)`; `out.rows`."""
 
     def __init__(self, table: Table, folder: Path, *, csv: bool = True) -> None:
+        deid.check_exportable(table.names)  # raises NotExportable, nothing written
         self.table = table
         self.rows = 0
         self.paths = [folder / f"{table.name}.parquet"]

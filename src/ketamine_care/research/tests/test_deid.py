@@ -98,6 +98,23 @@ def test_no_identifier_is_on_the_allowlist():
     assert not deid.IDENTIFIER_COLUMNS & deid.EXPORTABLE_COLUMNS
 
 
+def test_the_doses_infusion_and_weight_basis_columns_may_be_exported():
+    check_exportable(["research_id", "infusion_minutes", "weight_basis", "weight_used_kg"])
+
+
+# A column name for each kind of identifier the Safe Harbor method removes that a table
+# could carry [@hipaa-safe-harbor §164.514(b)(2)(i)], beside those deid names itself.
+SAFE_HARBOR_NAMES = ("zip_code", "city", "ssn", "fax", "health_plan_number", "account_number",
+                     "licence_number", "device_serial", "url", "ip_address", "photo",
+                     "date_of_death")  # fmt: skip
+
+
+@pytest.mark.parametrize("column", sorted(deid.IDENTIFIER_COLUMNS) + list(SAFE_HARBOR_NAMES))
+def test_safe_harbor_identifiers_stay_refused(column):
+    with pytest.raises(NotExportable, match=column):
+        check_exportable(["research_id", column])
+
+
 @given(
     st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 1, 1)),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 1, 1)),

@@ -26,6 +26,10 @@ DUCKDB_TYPES = {
     "string": "VARCHAR", "integer": "BIGINT", "decimal": "DOUBLE", "boolean": "BOOLEAN",
     "date": "DATE",
 }  # fmt: skip
+# A table with a well-formed column that research.deid does not allow.
+OFF_THE_ALLOWLIST = c.Table(
+    "t", "", (c.Column("research_id", "string", c.RID), c.Column("shoe_size", "integer", "x"))
+)
 
 
 def _events(n: int) -> pa.RecordBatch:
@@ -138,6 +142,11 @@ class TableWriterTests(SimpleTestCase):
                 bare = field.name in UNIQUE.get(table.name, ()) or field.type == pa.bool_()
                 self.assertEqual(chunk.has_dictionary_page, not bare, (table.name, field.name))
 
+    def test_a_table_with_a_column_off_deids_allowlist_is_refused_before_any_file(self):
+        with self.assertRaisesMessage(deid.NotExportable, "shoe_size"):
+            TableWriter(OFF_THE_ALLOWLIST, self.folder)
+        self.assertEqual(list(self.folder.iterdir()), [])
+
     def test_parquet_only_writes_no_csv(self):
         with TableWriter(c.ADVERSE_EVENTS, self.folder, csv=False) as out:
             out.write(_events(2))
@@ -166,9 +175,21 @@ class ColumnRulesTests(SimpleTestCase):
     def test_every_table_passes_the_column_rules(self):
         self.assertEqual(c.check_allowlist(TABLES), [])
 
-    def test_no_column_is_an_identifier_deid_names(self):
-        names = {col.name for table in TABLES for col in table.columns}
-        self.assertEqual(names & deid.IDENTIFIER_COLUMNS, set())
+    def test_every_column_the_export_writes_is_on_deids_allowlist_and_none_is_an_identifier(
+        self,
+    ):
+        for table in TABLES:
+            deid.check_exportable(table.names)  # raises, naming any column it refuses
+        written = {name for table in TABLES for name in table.names}
+        self.assertEqual(written & deid.IDENTIFIER_COLUMNS, set())
+        # One list: the allowlist names no column the export does not write either.
+        self.assertEqual(deid.EXPORTABLE_COLUMNS - written, set())
+
+    def test_a_column_off_deids_allowlist_breaks_the_rules(self):
+        self.assertEqual(
+            c.check_allowlist([OFF_THE_ALLOWLIST]),
+            ["t.shoe_size: not on the allowlist (research.deid.EXPORTABLE_COLUMNS)"],
+        )
 
     def test_the_rules_catch_identifiers_text_and_unshifted_dates(self):
         bad = c.Table(
