@@ -124,12 +124,20 @@ def _next_number(clinic_protocol: ClinicProtocol) -> int:
     return (clinic_protocol.versions.aggregate(n=Max("version"))["n"] or 0) + 1
 
 
-def _locked_next_number(clinic_protocol: ClinicProtocol) -> int:
-    """The next version number, the protocol's row locked until the transaction ends (call
-    it inside one). Two drafts saved at the same moment would otherwise both take the same
-    number and the second would break `protocol_version_unique`: now the second waits here
-    for the first to commit and takes the number after it, a draft of its own."""
+def _lock(clinic_protocol: ClinicProtocol) -> None:
+    """Lock the protocol's row until the transaction ends (call it inside one). Every write
+    that numbers a new version, publishes one or retires one takes it first, so two such
+    writes at the same moment run one after the other and the second reads what the first
+    committed (READ COMMITTED: each later statement sees it)."""
     ClinicProtocol.objects.select_for_update(of=("self",), no_key=True).get(pk=clinic_protocol.pk)
+
+
+def _locked_next_number(clinic_protocol: ClinicProtocol) -> int:
+    """The next version number, the protocol's row locked. Two drafts saved at the same
+    moment would otherwise both take the same number and the second would break
+    `protocol_version_unique`: now the second waits here for the first to commit and takes
+    the number after it, a draft of its own."""
+    _lock(clinic_protocol)
     return _next_number(clinic_protocol)
 
 
@@ -201,44 +209,70 @@ def _draft_row(
 
 
 def publish_draft(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
-    """Make a draft the active version; the version it replaces is retired."""
+    """Make a draft the active version; the version active at that moment is retired.
+
+    The draft's status and the active version are read again with the protocol locked: a
+    draft published twice at once (a double click, two tabs) is published once and the second
+    is told so; of two drafts published at once, the later one retires the version the earlier
+    one just made active, as it would a minute later. Publishing never compares a draft with
+    the version it was drafted from, so the audit names both that version and the one retired.
+    """
     _require_director(version.clinic_protocol.clinic, actor)
-    if version.status != VersionStatus.DRAFT:
-        raise StateError("Only a draft can be published.")
-    now = timezone.now()
     with transaction.atomic():
+        _lock(version.clinic_protocol)
+        version.refresh_from_db(fields=["status"])
+        _refuse_unless_draft(version)
+        now = timezone.now()
         previous = version.clinic_protocol.active_version()
         if previous is not None:
             previous.status, previous.retired_at = VersionStatus.RETIRED, now
             previous.save(update_fields=["status", "retired_at", "updated_at"])
-        version.status, version.activated_by, version.activated_at = (
-            VersionStatus.ACTIVE,
-            actor,
-            now,
-        )
-        version.pinned_rules, version.pinned_at = pin_rules(version.definition), now
-        version.save(
-            update_fields=[
-                *("status", "activated_by", "activated_at", "pinned_rules", "pinned_at"),
-                "updated_at",
-            ]
-        )
+        _make_active(version, actor, now)
         _audit(
             "protocol.published",
             version,
             actor,
             request,
             retired_version=previous.version if previous else None,
+            based_on_version=version.based_on.version if version.based_on_id else None,
         )
     return version
 
 
+def _refuse_unless_draft(version: ProtocolVersion) -> None:
+    if version.status == VersionStatus.ACTIVE:
+        raise StateError(
+            f"Version {version.version} is already published: it is the active version."
+        )
+    if version.status != VersionStatus.DRAFT:
+        raise StateError(
+            f"Version {version.version} was already published and has since been retired."
+        )
+
+
+def _make_active(version: ProtocolVersion, actor, now) -> None:
+    version.status, version.activated_by, version.activated_at = VersionStatus.ACTIVE, actor, now
+    version.pinned_rules, version.pinned_at = pin_rules(version.definition), now
+    version.save(
+        update_fields=[
+            *("status", "activated_by", "activated_at", "pinned_rules", "pinned_at"),
+            "updated_at",
+        ]
+    )
+
+
 def retire(*, version: ProtocolVersion, actor, request=None) -> ProtocolVersion:
-    """Take an active version out of use; existing plans and verdicts keep pinning it."""
+    """Take an active version out of use; existing plans and verdicts keep pinning it. The
+    status is read again with the protocol locked: retired twice at once, or retired while a
+    draft publication retires it, it is retired once and the other is told so."""
     _require_director(version.clinic_protocol.clinic, actor)
-    if version.status != VersionStatus.ACTIVE:
-        raise StateError("Only the active version can be retired.")
     with transaction.atomic():
+        _lock(version.clinic_protocol)
+        version.refresh_from_db(fields=["status"])
+        if version.status == VersionStatus.RETIRED:
+            raise StateError(f"Version {version.version} is already retired.")
+        if version.status != VersionStatus.ACTIVE:
+            raise StateError("Only the active version can be retired.")
         version.status, version.retired_at = VersionStatus.RETIRED, timezone.now()
         version.save(update_fields=["status", "retired_at", "updated_at"])
         _audit("protocol.retired", version, actor, request)

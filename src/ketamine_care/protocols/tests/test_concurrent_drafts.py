@@ -1,86 +1,27 @@
 """Two medical directors (or two tabs) save a draft of one protocol at the same moment: both
 get a draft of their own, numbered one after the other, and neither sees an error.
 
-On PostgreSQL each thread has its own connection and the two saves really overlap: the audit
-write inside the transaction is slowed down so that, without the protocol's row lock, both
-would take the same next version number and the second would break the unique constraint.
-On SQLite (one writer at a time) the saves run one after the other; the outcome must be the
-same.
+Without the protocol's row lock both saves would take the same next version number and the
+second would break the unique constraint (how the saves are raced: `races.py`).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
-from unittest import mock
 
 import pytest
-from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
-from ketamine_care.accounts.models import Clinic, Role, User
+from ketamine_care.accounts.models import User
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.audit.services import record as real_record
 from ketamine_care.protocols import services
 from ketamine_care.protocols.models import ProtocolVersion, VersionSource, VersionStatus
+from ketamine_care.protocols.tests.races import directors, logged_in, race, two_directors
 from ketamine_care.protocols.tests.test_update import newer_trd, shipping
-from ketamine_care.testing.base import make_user
-from ketamine_care.testing.treatment import activate_trd
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PATIENCE_S = 300  # a bound against a hang, not a timing the test depends on
 DEFAULT = "dose.iv.default"
-
-
-def _slow_record(**kwargs):
-    time.sleep(0.3)  # hold the transaction open while the other save tries
-    return real_record(**kwargs)
-
-
-def _run(saves: list[Callable[[], str]]) -> list[str]:
-    """Each save's outcome; on PostgreSQL the saves start together, each on its own
-    connection."""
-    outcomes: list[str] = []
-    barrier = threading.Barrier(len(saves)) if connection.vendor == "postgresql" else None
-
-    def one(save) -> None:
-        try:
-            if barrier is not None:
-                barrier.wait(timeout=PATIENCE_S)
-            outcomes.append(save())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            outcomes.append(repr(exc))
-        finally:
-            if barrier is not None:
-                connection.close()  # this thread's own connection
-
-    with mock.patch.object(services, "record", _slow_record):
-        if barrier is None:
-            for save in saves:
-                one(save)
-            return outcomes
-        threads = [threading.Thread(target=one, args=(save,)) for save in saves]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=PATIENCE_S)
-    assert not any(thread.is_alive() for thread in threads), "a save never finished"
-    return outcomes
-
-
-def _two_directors() -> tuple[Clinic, User, User]:
-    clinic = Clinic.objects.create(name="Race Clinic")
-    first, second = (make_user(f"md{i}@race.clinic", clinic, Role.MEDICAL_DIRECTOR) for i in (1, 2))
-    return clinic, first, second
-
-
-def _directors() -> tuple[User, User, ProtocolVersion]:
-    """Two medical directors of one clinic, and the TRD protocol active there (version 1)."""
-    clinic, first, second = _two_directors()
-    return first, second, activate_trd(clinic=clinic, director=first)
 
 
 def _drafts() -> list[ProtocolVersion]:
@@ -97,9 +38,9 @@ def _edit(active_pk: int, director: User, value: float) -> Callable[[], str]:
 
 
 def test_two_drafts_saved_at_the_same_moment_are_two_drafts(_audit_guard_lifted_for_flush):
-    first, second, active = _directors()
+    first, second, active = directors()
 
-    outcomes = _run([_edit(active.pk, first, 0.75), _edit(active.pk, second, 0.6)])
+    outcomes = race([_edit(active.pk, first, 0.75), _edit(active.pk, second, 0.6)])
 
     assert sorted(outcomes) == ["draft 0.6", "draft 0.75"]
     drafts = _drafts()
@@ -115,7 +56,7 @@ def test_two_drafts_saved_at_the_same_moment_are_two_drafts(_audit_guard_lifted_
 def test_an_edit_and_an_update_from_the_library_at_the_same_moment_are_two_drafts(
     _audit_guard_lifted_for_flush,
 ):
-    first, second, active = _directors()
+    first, second, active = directors()
 
     def update() -> str:
         version = ProtocolVersion.objects.select_related("clinic_protocol__clinic").get(
@@ -125,7 +66,7 @@ def test_an_edit_and_an_update_from_the_library_at_the_same_moment_are_two_draft
         return "update"
 
     with shipping(newer_trd()):
-        outcomes = _run([_edit(active.pk, first, 0.75), update])
+        outcomes = race([_edit(active.pk, first, 0.75), update])
 
     assert sorted(outcomes) == ["draft 0.75", "update"]
     drafts = _drafts()
@@ -150,17 +91,11 @@ def _form_as_shown(form) -> dict:
     return data
 
 
-def _logged_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_page_and_the_api_each_save_their_draft_at_the_same_moment(
     _audit_guard_lifted_for_flush,
 ):
-    first, second, _active = _directors()
-    page, api = _logged_in(first), _logged_in(second)
+    first, second, _active = directors()
+    page, api = logged_in(first), logged_in(second)
     url = reverse("protocols:new_draft", args=["iv-ketamine-trd"])
     data = _form_as_shown(page.get(url).context["form"]) | {
         "dose__iv__default": "0.75",
@@ -179,7 +114,7 @@ def test_the_page_and_the_api_each_save_their_draft_at_the_same_moment(
         )
         return f"api {response.status_code} {response.json().get('version')}"
 
-    outcomes = _run([from_the_page, from_the_api])
+    outcomes = race([from_the_page, from_the_api])
 
     assert "page 302" in outcomes, outcomes
     assert any(o.startswith("api 201 ") for o in outcomes), outcomes
@@ -192,8 +127,8 @@ def test_the_page_and_the_api_each_save_their_draft_at_the_same_moment(
 def test_two_activations_at_the_same_moment_one_wins_the_other_is_told_why(
     _audit_guard_lifted_for_flush,
 ):
-    _clinic, first, second = _two_directors()
-    page, api = _logged_in(first), _logged_in(second)
+    _clinic, first, second = two_directors()
+    page, api = logged_in(first), logged_in(second)
     url = reverse("protocols:activate", args=["iv-ketamine-trd"])
     values = {"monitoring.min_observation_min": 60, "monitoring.discharge.cadss_threshold": None}
     form = {path.replace(".", "__"): value or "" for path, value in values.items()}
@@ -212,7 +147,7 @@ def test_two_activations_at_the_same_moment_one_wins_the_other_is_told_why(
         )
         return f"api {response.status_code} {response.json().get('message', '')}"
 
-    outcomes = sorted(_run([from_the_page, from_the_api]))
+    outcomes = sorted(race([from_the_page, from_the_api]))
 
     assert ProtocolVersion.objects.filter(status=VersionStatus.ACTIVE).count() == 1
     won = {"api 201 ", "page 302"} & set(outcomes)

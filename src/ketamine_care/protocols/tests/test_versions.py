@@ -179,9 +179,11 @@ class DraftTests(ClinicTestCase):
             )
 
     def test_retire_and_state_rules(self):
-        with self.assertRaises(StateError):
+        with self.assertRaisesMessage(StateError, "Version 1 is already published"):
             services.publish_draft(version=self.active, actor=self.medical_director)
         services.retire(version=self.active, actor=self.medical_director)
-        with self.assertRaises(StateError):
+        with self.assertRaisesMessage(StateError, "Version 1 is already retired."):
             services.retire(version=self.active, actor=self.medical_director)
+        with self.assertRaisesMessage(StateError, "Version 1 was already published and has"):
+            services.publish_draft(version=self.active, actor=self.medical_director)
         self.assertTrue(AuditEvent.objects.filter(event_type="protocol.retired").exists())
