@@ -86,6 +86,13 @@ def test_item_ranges_follow_the_published_scales() -> None:
     assert len(load_definition("cadss").items) == 23
 
 
+def test_the_pcl5_probable_ptsd_cut_off_cites_the_review_that_gives_it() -> None:
+    d = load_definition("pcl5")
+    stated = [note for note in d.notes if "31-33" in note]
+    assert stated and all("[@forkus-2022]" in note for note in stated)
+    assert "[@forkus-2022]" in d.sources
+
+
 def test_an_unknown_code_names_the_valid_codes() -> None:
     with pytest.raises(UnknownInstrument) as err:
         load_definition("phq10")
