@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ketamine_care.core.bibliography import render
 from ketamine_care.dosing.calculator import DoseResult, calculate_dose
 from ketamine_care.dosing.planning import (
     DEFAULT_HORIZON_WEEKS,
@@ -128,6 +129,8 @@ def _with_warnings(result: DoseResult, notes: list[str]) -> DoseResult:
 
 
 def _dose_text(result: DoseResult) -> str:
+    """The dose for a reader, each cited source named ("Fava 2018"); `--json` keeps the raw
+    citations."""
     lines = [f"Protocol {result.protocol} ({result.drug}, {result.route})"]
     if result.blocked:
         lines.append("BLOCKED:")
@@ -147,7 +150,7 @@ def _dose_text(result: DoseResult) -> str:
     if result.devices is not None:
         lines.append(f"Devices: {result.devices} x 28 mg, 5 minutes apart")
     lines.extend(f"Warning: {warning}" for warning in result.warnings)
-    return "\n".join(lines) + "\n"
+    return render("\n".join(lines)) + "\n"
 
 
 def _plan_parser() -> argparse.ArgumentParser:
@@ -232,6 +235,7 @@ def _recurrence(args: argparse.Namespace) -> Recurrence | None:
 
 
 def _plan_text(plan: CoursePlan) -> str:
+    """The plan for a reader, each cited source named, as `_dose_text` does."""
     lines = [f"Plan for {plan.protocol}: {len(plan.visits)} visits"]
     for visit in plan.visits:
         dose = visit.dose
@@ -249,7 +253,7 @@ def _plan_text(plan: CoursePlan) -> str:
             f"Review {review.date.isoformat()} (after visit {review.after_visit}): {review.purpose}"
         )
     lines.extend(f"Warning: {warning}" for warning in plan.warnings)
-    return "\n".join(lines) + "\n"
+    return render("\n".join(lines)) + "\n"
 
 
 def _fail(message: str) -> int:

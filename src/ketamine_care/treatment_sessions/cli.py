@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ketamine_care.core.bibliography import render
+
 from .adapter import SessionMonitoring, monitoring_from_protocol
 from .alerts import Alert, evaluate_alerts, json_number
 from .discharge import UNMET_DESCRIPTIONS, DischargeResult, evaluate_discharge
@@ -147,7 +149,8 @@ def _summary(
         lines.append(f"    action: {alert.action}")
         lines.append(f"    source: {alert.source}")
     lines.extend(_discharge_lines(discharge))
-    return "\n".join(lines) + "\n"
+    # Each cited source by the name a reader knows ("Yip 2022"); `--json` keeps the raw citations.
+    return render("\n".join(lines)) + "\n"
 
 
 def _discharge_lines(discharge: DischargeResult) -> list[str]:

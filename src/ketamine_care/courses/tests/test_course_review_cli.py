@@ -108,7 +108,7 @@ def test_text_output_names_state_action_reasons_and_sources(tmp_path, capsys):
     assert code == 0
     assert "State: sustained_remission" in out
     assert "Recommendation: extend_interval" in out
-    assert "Source: " in out and "Daly 2019" in out
+    assert "Source: " in out and "Daly 2019" in out and "[@" not in out
     assert "Exposure: 5 sessions / 280 mg in 30 days" in out
 
 

@@ -125,6 +125,11 @@ class TestHumanSummary:
         assert "unmet: urgent_alert_unacknowledged" in out
         assert "not evaluated here (clinician input): escort, dissociation" in out
 
+    def test_it_names_each_source_as_a_reader_knows_it(self, tmp_path: Path, capsys) -> None:
+        # The --json contract keeps "[@yip-2022]" (TestJsonOutput); the text names the paper.
+        _, out, _ = run(tmp_path, capsys, SESSION)
+        assert "source: Test threshold Yip 2022" in out and "[@" not in out
+
 
 class TestBadInput:
     @pytest.mark.parametrize(
