@@ -59,7 +59,7 @@ ANSWERS = st.recursive(
 
 
 class ApiJSONRendererTests(SimpleTestCase):
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=150, deadline=None)
     @given(answer=ANSWERS)
     def test_it_writes_the_values_ninjas_renderer_writes(self, answer):
         self.assertEqual(json.loads(dumps(answer)), json.loads(ninja(answer)))
