@@ -13,7 +13,7 @@ import re
 import pytest
 
 from ketamine_care.__main__ import main as entry_point
-from ketamine_care.instruments.definition import load_definition
+from ketamine_care.instruments.definition import definition_content, load_definition
 
 KEYS = ["instrument", "version", "total", "band", "subscales", "flags", "risk"]
 SUI = ("suicidality",)
@@ -313,3 +313,16 @@ def test_bad_answers_are_refused_naming_the_item(capsys, code, answers, item_id,
     status, out, err = _run(capsys, code, *argv, "--json")
     assert (status, out) == (2, "")
     assert re.search(rf"\b{item_id}\b", err) and allowed in err, err
+
+
+def test_audit_zones_are_the_who_manuals_not_labelled_unconfirmed() -> None:
+    # The WHO manual's zones I-IV [@babor-2001] are confirmed: the definition shows them as
+    # published bands, not as labelled, unconfirmed defaults.
+    audit = load_definition("audit")
+    banding = audit.banding
+    assert [(b.label, b.min, b.max) for b in banding.bands] == [
+        ("Zone I (0-7)", 0, 7), ("Zone II (8-15)", 8, 15),
+        ("Zone III (16-19)", 16, 19), ("Zone IV (20-40)", 20, 40),
+    ]  # fmt: skip
+    assert "[@babor-2001]" in banding.source and banding.evidence == "PSYCHOMETRIC"
+    assert "UNCONFIRMED" not in json.dumps(definition_content("audit"))
