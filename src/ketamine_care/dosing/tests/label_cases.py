@@ -1,0 +1,71 @@
+"""Helpers of the `ketamine-care dose` label cases: run the command as a clinician would and
+build the whole JSON object a case expects, so every key is asserted, not only the one the
+case is about."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Any
+
+from ketamine_care.dosing.cli import dose_main
+from ketamine_care.protocols.library import load_definition
+
+# The BMI prompt's warning when no height is given [@sanacora-2017].
+NO_BMI = (
+    "BMI unknown (no height): actual weight used; at BMI >= 30 the clinician must choose the "
+    "weight basis"
+)
+RESEARCH = "research-only protocol: use only within an approved study"
+# The Ketalar label's dilution of the 100 mg/mL strength for IV use [@ketalar-uspi §2].
+DILUTE = (
+    "100 mg/mL: the 100 mg/mL strength must not be given IV undiluted; dilute with an equal "
+    "volume of sterile water, 0.9% NaCl or D5W (Ketalar label)"
+)
+NO_INFUSION = "concentration ignored: this route has no timed infusion"
+
+
+def run_dose(capsys, argv: str) -> tuple[int, Any, str]:
+    """(exit status, the --json object or None, stderr) of `ketamine-care dose <argv> --json`."""
+    status = dose_main([*shlex.split(argv), "--json"])
+    out = capsys.readouterr()
+    return status, (json.loads(out.out) if out.out else None), out.err
+
+
+def infusion(
+    duration: int, mg_per_h: float, ml: float | None = None, ml_per_h: float | None = None
+) -> dict[str, Any]:
+    return {
+        "duration_min": duration,
+        "rate_mg_per_h": mg_per_h,
+        "volume_ml": ml,
+        "rate_ml_per_h": ml_per_h,
+    }
+
+
+def expected(argv: str, **fields: Any) -> dict[str, Any]:
+    """The whole `dose --json` object for `argv`: the protocol's id, drug and (default) route,
+    every other key at its empty value unless `fields` gives it. `reasons` fills
+    `block_reasons` and sets `blocked`."""
+    words = shlex.split(argv)
+    definition = load_definition(words[words.index("--protocol") + 1])
+    route = words[words.index("--route") + 1] if "--route" in words else definition.routes[0]
+    reasons = list(fields.pop("reasons", []))
+    base: dict[str, Any] = {
+        "protocol": definition.id,
+        "drug": definition.drug,
+        "route": route,
+        "dose_mg": None,
+        "dose_mg_per_kg": None,
+        "weight_basis": None,
+        "weight_used_kg": None,
+        "bmi": None,
+        "infusion": None,
+        "devices": None,
+        "warnings": [],
+        "blocked": bool(reasons),
+        "block_reasons": reasons,
+    }
+    unknown = set(fields) - set(base)
+    assert not unknown, f"not keys of the dose contract: {unknown}"
+    return {**base, **fields}
