@@ -69,3 +69,51 @@ def expected(argv: str, **fields: Any) -> dict[str, Any]:
     unknown = set(fields) - set(base)
     assert not unknown, f"not keys of the dose contract: {unknown}"
     return {**base, **fields}
+
+
+def source(protocol: str, route: str | None = None) -> str:
+    """The protocol's dose-rule source, as its block reasons quote it."""
+    return load_definition(protocol).dose_rule(route).source
+
+
+def on(weight: float, mg: float | None, per_kg: float | None, **fields: Any) -> dict[str, Any]:
+    """The fields of a dose of `mg` (`per_kg` mg/kg) on the actual weight `weight` kg."""
+    return (
+        dict(dose_mg=mg, dose_mg_per_kg=per_kg, weight_basis="actual", weight_used_kg=float(weight))
+        | fields
+    )
+
+
+def ages(age: float, span: str) -> str:
+    return (
+        f"age {age:g} years is outside this protocol's ages ({span}): give a reason to dose "
+        "outside them"
+    )
+
+
+def outside(per_kg: str, span: str, protocol: str, route: str | None = None) -> str:
+    return (
+        f"{per_kg} mg/kg is outside the protocol's allowed range {span} mg/kg "
+        f"({source(protocol, route)})"
+    )
+
+
+def outside_repeat(per_kg: str, span: str, protocol: str, route: str) -> str:
+    repeat = load_definition(protocol).dose_rule(route).repeat
+    assert repeat is not None
+    return (
+        f"{per_kg} mg/kg is outside the protocol's repeat-dose range {span} mg/kg ({repeat.source})"
+    )
+
+
+def below(per_kg: str, floor: str, protocol: str, route: str | None = None) -> str:
+    return (
+        f"{per_kg} mg/kg is below the protocol's usual floor {floor} mg/kg "
+        f"({source(protocol, route)}): a lower dose for tolerability needs a documented reason"
+    )
+
+
+def off_ladder(per_kg: str, ladder: str, protocol: str) -> str:
+    return (
+        f"{per_kg} mg/kg is not a step of the titration ladder {ladder} mg/kg ({source(protocol)})"
+    )
