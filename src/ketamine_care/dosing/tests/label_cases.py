@@ -91,6 +91,17 @@ def ages(age: float, span: str) -> str:
     )
 
 
+def absolute_age(age: float, span: str, protocol: str) -> str:
+    """The block no reason lifts: an age under the protocol's absolute minimum."""
+    definition = load_definition(protocol)
+    assert definition.min_age_absolute and definition.min_age_source is not None
+    return (
+        f"age {age:g} years is outside this protocol's ages ({span}): an age under "
+        f"{definition.min_age_years:g} years is an absolute contraindication; no reason lifts "
+        f"this block ({definition.min_age_source.source})"
+    )
+
+
 def outside(per_kg: str, span: str, protocol: str, route: str | None = None) -> str:
     return (
         f"{per_kg} mg/kg is outside the protocol's allowed range {span} mg/kg "

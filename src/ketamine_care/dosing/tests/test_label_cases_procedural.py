@@ -11,6 +11,7 @@ from ketamine_care.protocols.library import list_protocol_ids, load_definition
 
 from .label_cases import (
     RESEARCH,
+    absolute_age,
     ages,
     below,
     expected,
@@ -133,7 +134,17 @@ PAEDIATRIC = [
     (
         "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.24",
         1,
-        on(3, 4.5, 1.5, reasons=[ages(0.24, "0.25 to 17 years")]),
+        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "0.25 to 17 years", PPS)]),
+    ),
+    (
+        "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.24 --reason 'x'",
+        1,
+        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "0.25 to 17 years", PPS)]),
+    ),
+    (
+        "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.25 --reason 'x'",
+        0,
+        on(3, 4.5, 1.5),
     ),
     (f"{CHILD} --age-years 17.9", 0, on(20, 30.0, 1.5)),
     (f"{CHILD} --age-years 18", 1, on(20, 30.0, 1.5, reasons=[ages(18, "0.25 to 17 years")])),
