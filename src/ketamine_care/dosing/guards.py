@@ -81,7 +81,7 @@ def age_outside(
     below, above = low is not None and age_years < low, high is not None and age_years >= high + 1
     if not (below or above):
         return None, None
-    outside = f"age {age_years:g} years is outside this protocol's ages ({_ages(low, high)})"
+    outside = f"age {age_text(age_years)} is outside this protocol's ages ({_ages(low, high)})"
     absolute = _absolute_bound(definition, below=below)
     if absolute:
         return None, f"{outside}: {absolute}"
@@ -99,17 +99,28 @@ def _absolute_bound(definition: ProtocolDefinition, *, below: bool) -> str | Non
     bound = getattr(definition, f"{end}_age_years")
     side = "under" if below else "over"
     return (
-        f"an age {side} {bound:g} years is an absolute contraindication; no reason lifts "
+        f"an age {side} {age_text(bound)} is an absolute contraindication; no reason lifts "
         f"this block ({source.source})"
     )
 
 
 def _ages(low: float | None, high: float | None) -> str:
     if high is None:
-        return f"{low:g} years and older"
+        return f"{age_text(low)} and older"
     if low is None:
-        return f"up to {high:g} years"
-    return f"{low:g} to {high:g} years"
+        return f"up to {age_text(high)}"
+    if low >= 2:
+        return f"{low:g} to {age_text(high)}"
+    return f"{age_text(low)} to {age_text(high)}"
+
+
+def age_text(years: float) -> str:
+    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
+    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
+    if years < 2:
+        months = round(years * 12, 1)
+        return f"{months:g} month" if months == 1 else f"{months:g} months"
+    return f"{round(years, 2):g} years"
 
 
 def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float | None) -> None:

@@ -9,6 +9,7 @@ import shlex
 from typing import Any
 
 from ketamine_care.dosing.cli import dose_main
+from ketamine_care.dosing.guards import age_text
 from ketamine_care.protocols.library import load_definition
 
 # The BMI prompt's warning when no height is given [@sanacora-2017].
@@ -96,8 +97,8 @@ def absolute_age(age: float, span: str, protocol: str) -> str:
     definition = load_definition(protocol)
     assert definition.min_age_absolute and definition.min_age_source is not None
     return (
-        f"age {age:g} years is outside this protocol's ages ({span}): an age under "
-        f"{definition.min_age_years:g} years is an absolute contraindication; no reason lifts "
+        f"age {age_text(age)} is outside this protocol's ages ({span}): an age under "
+        f"{age_text(definition.min_age_years)} is an absolute contraindication; no reason lifts "
         f"this block ({definition.min_age_source.source})"
     )
 

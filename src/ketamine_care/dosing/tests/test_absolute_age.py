@@ -33,7 +33,7 @@ class TestUnderThreeMonths:
     def test_blocked_whatever_the_reason(self, age, reason):
         result = calculate_dose(PAEDIATRIC, weight_kg=5, age_years=age, reason=reason)
         assert result.blocked
-        assert _age_blocks(result) == [absolute_age(age, "0.25 to 17 years", PPS)]
+        assert _age_blocks(result) == [absolute_age(age, "3 months to 17 years", PPS)]
         assert not any("reason given" in w for w in result.warnings)
 
     @pytest.mark.parametrize("reason", [None, REASON])
@@ -47,7 +47,7 @@ class TestUnderThreeMonths:
             PAEDIATRIC, weight_kg=5, age_years=0.2, reason=REASON
         ).block_reasons
         assert "absolute contraindication" in block
-        assert "under 0.25 years" in block and "[@green-2011]" in block
+        assert "under 3 months" in block and "[@green-2011]" in block
 
     def test_the_maximum_is_not_absolute_a_reason_still_lifts_it(self):
         result = calculate_dose(PAEDIATRIC, weight_kg=60, age_years=18, reason=REASON)
@@ -64,7 +64,7 @@ class TestTheCommand:
     def test_json_blocks_just_under_three_months_with_or_without_a_reason(self, capsys, reason):
         status, data, _ = run_dose(capsys, f"{CHILD} --age-years 0.24{reason}")
         assert status == 1 and data["blocked"] is True
-        assert data["block_reasons"] == [absolute_age(0.24, "0.25 to 17 years", PPS)]
+        assert data["block_reasons"] == [absolute_age(0.24, "3 months to 17 years", PPS)]
         assert data["dose_mg"] == 7.5  # still shown, so the clinician sees what is refused
 
     @pytest.mark.parametrize("age", ["0.25", "1"])
@@ -78,7 +78,7 @@ class TestTheCommand:
         assert dose_main(argv) == 1
         out = capsys.readouterr().out
         assert "BLOCKED:" in out
-        assert f"  - {absolute_age(0.2, '0.25 to 17 years', PPS)}" in out.splitlines()
+        assert f"  - {absolute_age(0.2, '3 months to 17 years', PPS)}" in out.splitlines()
         assert "reason given" not in out
 
     def test_text_doses_exactly_three_months(self, capsys):

@@ -54,7 +54,7 @@ class AbsoluteAgeApiTests(ClinicTestCase):
             self.assertTrue(result["blocked"])
             (block,) = result["block_reasons"]
             self.assertIn("absolute contraindication", block)
-            self.assertIn("under 0.25 years", block)
+            self.assertIn("under 3 months", block)
 
     def test_three_and_six_months_are_dosed(self):
         for months in (3, 6):

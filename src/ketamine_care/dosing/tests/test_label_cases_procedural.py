@@ -134,12 +134,12 @@ PAEDIATRIC = [
     (
         "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.24",
         1,
-        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "0.25 to 17 years", PPS)]),
+        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "3 months to 17 years", PPS)]),
     ),
     (
         "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.24 --reason 'x'",
         1,
-        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "0.25 to 17 years", PPS)]),
+        on(3, 4.5, 1.5, reasons=[absolute_age(0.24, "3 months to 17 years", PPS)]),
     ),
     (
         "--protocol pediatric-procedural-sedation --weight-kg 3 --age-years 0.25 --reason 'x'",
@@ -147,7 +147,7 @@ PAEDIATRIC = [
         on(3, 4.5, 1.5),
     ),
     (f"{CHILD} --age-years 17.9", 0, on(20, 30.0, 1.5)),
-    (f"{CHILD} --age-years 18", 1, on(20, 30.0, 1.5, reasons=[ages(18, "0.25 to 17 years")])),
+    (f"{CHILD} --age-years 18", 1, on(20, 30.0, 1.5, reasons=[ages(18, "3 months to 17 years")])),
 ]
 
 TEEN = "--protocol iv-ketamine-adolescent-research --weight-kg"
