@@ -136,6 +136,7 @@ def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
         draft.dose_mg,
         r.concentration_mg_per_ml,
         draft.warnings,
+        intravenous=r.route == "iv",
     )
     if definition.research_only:
         draft.warnings.append("research-only protocol: use only within an approved study")

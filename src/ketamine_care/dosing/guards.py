@@ -10,7 +10,8 @@
   paediatric limits: a child's weight or height above the adult maximum needs the same
   confirmation, since what no adult can weigh no child can.
 - A patient whose known age is outside the protocol's ages is blocked until the clinician
-  documents a reason (screening excludes such a patient or asks for an override).
+  documents a reason (screening excludes such a patient or asks for an override); below an
+  age the protocol marks absolute (under 3 months [@green-2011]) no reason lifts the block.
 - A clinic-set absolute mg ceiling per dose needs a documented reason to cross.
 
 Every number comes from the protocol definition or the shipped data file.
@@ -71,25 +72,55 @@ def age_outside(
     """(warning, block reason) for a known age outside the protocol's ages.
 
     Ages count completed years: a maximum of 17 covers the patient until the 18th birthday.
-    An unknown age passes here; the other guards then treat the patient as the protocol's
-    population."""
+    A bound the protocol marks absolute (ACEP: under 3 months [@green-2011]) blocks whatever
+    reason is given. An unknown age passes here; the other guards then treat the patient as
+    the protocol's population."""
     low, high = definition.min_age_years, definition.max_age_years
     if age_years is None:
         return None, None
-    if (low is None or age_years >= low) and (high is None or age_years < high + 1):
+    below, above = low is not None and age_years < low, high is not None and age_years >= high + 1
+    if not (below or above):
         return None, None
-    outside = f"age {age_years:g} years is outside this protocol's ages ({_ages(low, high)})"
+    outside = f"age {age_text(age_years)} is outside this protocol's ages ({_ages(low, high)})"
+    absolute = _absolute_bound(definition, below=below)
+    if absolute:
+        return None, f"{outside}: {absolute}"
     if reason:
         return f"{outside}; reason given: {reason}", None
     return None, f"{outside}: give a reason to dose outside them"
 
 
+def _absolute_bound(definition: ProtocolDefinition, *, below: bool) -> str | None:
+    """Why the bound crossed is absolute, with its source; None when a reason lifts it."""
+    end = "min" if below else "max"
+    source = getattr(definition, f"{end}_age_source")
+    if not getattr(definition, f"{end}_age_absolute") or source is None:
+        return None
+    bound = getattr(definition, f"{end}_age_years")
+    side = "under" if below else "over"
+    return (
+        f"an age {side} {age_text(bound)} is an absolute contraindication; no reason lifts "
+        f"this block ({source.source})"
+    )
+
+
 def _ages(low: float | None, high: float | None) -> str:
     if high is None:
-        return f"{low:g} years and older"
+        return f"{age_text(low)} and older"
     if low is None:
-        return f"up to {high:g} years"
-    return f"{low:g} to {high:g} years"
+        return f"up to {age_text(high)}"
+    if low >= 2:
+        return f"{low:g} to {age_text(high)}"
+    return f"{age_text(low)} to {age_text(high)}"
+
+
+def age_text(years: float) -> str:
+    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
+    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
+    if years < 2:
+        months = round(years * 12, 1)
+        return f"{months:g} month" if months == 1 else f"{months:g} months"
+    return f"{round(years, 2):g} years"
 
 
 def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float | None) -> None:

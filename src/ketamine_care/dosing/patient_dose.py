@@ -21,9 +21,12 @@ def previous_weight_kg(patient, *, explicit_weight: bool) -> float | None:
     return float(row.weight_kg) if row is not None else None
 
 
-def patient_age_years(patient) -> int | None:
+def patient_age_years(patient) -> float | None:
+    """Age in completed months over 12: the same verdict as completed years for a whole-year
+    bound (18, 65), and exact for an infant's bound in months (3 months = 0.25, an absolute
+    limit [@green-2011]), which completed years would put at 0."""
     birth = getattr(patient, "date_of_birth", None)
-    return patient.age_on(clinic_today(patient.clinic)) if birth else None
+    return patient.age_months_on(clinic_today(patient.clinic)) / 12 if birth else None
 
 
 def dose_for_patient(

@@ -71,19 +71,22 @@ def infusion_for(
     dose_mg: Decimal | None,
     concentration: float | None,
     warnings: list[str],
+    *,
+    intravenous: bool,
 ) -> Infusion | None:
     """Rate (mg/h) over the protocol's infusion time; volume and mL/h given a concentration.
-    Warnings about the concentration are appended to `warnings`."""
+    Warnings about the concentration are appended to `warnings`: the dilution warning for
+    every IV dose, an IV push as much as an infusion [@ketalar-uspi §2]."""
     conc = None if concentration is None else as_decimal("concentration_mg_per_ml", concentration)
-    if duration is None or dose_mg is None:
-        if conc is not None:
-            warnings.append("concentration ignored: this route has no timed infusion")
-        return None
-    if conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
+    if intravenous and conc is not None and conc >= UNDILUTED_IV_MG_PER_ML:
         warnings.append(
             f"{_fmt(conc)} mg/mL: the 100 mg/mL strength must not be given IV undiluted; "
             "dilute with an equal volume of sterile water, 0.9% NaCl or D5W (Ketalar label)"
         )
+    if duration is None or dose_mg is None:
+        if conc is not None:
+            warnings.append("concentration ignored: this route has no timed infusion")
+        return None
     per_hour = Decimal(60) / Decimal(duration)
     volume = None if conc is None else dose_mg / conc
     return Infusion(

@@ -75,6 +75,11 @@ def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
 
     Devine is undefined below 60 inches (152.4 cm) [@devine-1974] [@clincalc-ibw]: refused.
     """
+    return float(round_to(_devine_kg(height_cm, sex), "0.1"))
+
+
+def _devine_kg(height_cm: float, sex: str) -> Decimal:
+    """The Devine ideal weight in kg, unrounded (see `ideal_body_weight_kg`)."""
     base = DEVINE_BASE_KG[check_sex(sex)]
     if height_inches(height_cm) < DEVINE_BASE_INCHES:
         raise DoseInputError(
@@ -83,14 +88,16 @@ def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
     ibw = base + DEVINE_KG_PER_INCH * (height_inches(height_cm) - DEVINE_BASE_INCHES)
     if ibw <= 0:
         raise DoseInputError("height_cm", f"{height_cm} cm gives no usable ideal body weight")
-    return float(round_to(ibw, "0.1"))
+    return ibw
 
 
 def adjusted_body_weight_kg(weight_kg: float, height_cm: float, sex: str) -> float:
-    """Adjusted body weight in kg: ideal + 0.4 x (actual - ideal), from the 0.1 kg ideal
-    weight, rounded to 0.1 kg (formula as given in the issue; basis choice [@sanacora-2017])."""
+    """Adjusted body weight in kg: ideal + 0.4 x (actual - ideal), rounded once, to 0.1 kg
+    (basis choice [@sanacora-2017]). The ideal weight enters unrounded: rounding it to 0.1 kg
+    first moved the result by up to 0.03 kg, enough to flip its last digit (100 kg woman at
+    170 cm: 76.9 kg, not 76.8)."""
     actual = as_decimal("weight_kg", weight_kg)
-    ideal = Decimal(str(ideal_body_weight_kg(height_cm, sex)))
+    ideal = _devine_kg(height_cm, sex)
     return float(round_to(ideal + ADJUSTED_FACTOR * (actual - ideal), "0.1"))
 
 

@@ -115,6 +115,12 @@ class Patient(PublicIdModel, TimestampedModel):
         before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
         return day.year - self.date_of_birth.year - int(before_birthday)
 
+    def age_months_on(self, day) -> int:
+        """Completed calendar months on `day` (an infant's age limit counts months)."""
+        born = self.date_of_birth
+        months = (day.year - born.year) * 12 + day.month - born.month
+        return months - int(day.day < born.day)
+
 
 class SearchName(models.Model):
     """A lower-cased family or given name a patient of the clinic has (or had): search looks

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from ketamine_care.core.evidence import EvidenceTag
 from ketamine_care.protocols.definition_base import (
@@ -265,6 +265,16 @@ class Citation(Frozen):
     reference: str
 
 
+def _check_absolute_ages(definition: ProtocolDefinition) -> None:
+    for end in ("min", "max"):
+        if not getattr(definition, f"{end}_age_absolute"):
+            continue
+        if getattr(definition, f"{end}_age_years") is None:
+            raise ValueError(f"{end}_age_absolute needs {end}_age_years")
+        if getattr(definition, f"{end}_age_source") is None:
+            raise ValueError(f"{end}_age_absolute needs {end}_age_source")
+
+
 class ProtocolDefinition(Frozen):
     """A complete, versioned protocol. `screening_rule_set` equals `id` by project convention."""
 
@@ -277,6 +287,12 @@ class ProtocolDefinition(Frozen):
     population: Population
     min_age_years: float | None = None
     max_age_years: float | None = None
+    # An absolute age bound is a contraindication no documented reason lifts (ACEP: under
+    # 3 months); it needs the bound and its source. False: a reason lifts it, as before.
+    min_age_absolute: StrictBool = False
+    min_age_source: Sourced | None = None
+    max_age_absolute: StrictBool = False
+    max_age_source: Sourced | None = None
     setting: Setting
     drug: Drug
     routes: list[Route] = Field(min_length=1)
@@ -302,6 +318,7 @@ class ProtocolDefinition(Frozen):
             raise ValueError("dose and administration must have exactly one entry per route")
         if self.screening_rule_set != self.id:
             raise ValueError("screening_rule_set must equal the protocol id")
+        _check_absolute_ages(self)
         if self.drug == "esketamine":
             if self.monitoring.observation_from != "first_device":
                 raise ValueError("esketamine observation is timed from the first device")

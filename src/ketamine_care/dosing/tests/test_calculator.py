@@ -91,7 +91,8 @@ def test_bmi_30_or_more_needs_a_chosen_weight_basis():
     adjusted = calculate_dose(
         TRD, weight_kg=110, height_cm=170, sex="female", weight_basis="adjusted"
     )
-    assert adjusted.weight_used_kg == 80.8  # 61.4 + 0.4 x 48.6 = 80.84
+    # From the unrounded Devine weight: 61.437 + 0.4 x 48.563 = 80.862 [@devine-1974].
+    assert adjusted.weight_used_kg == 80.9
 
 
 def test_unknown_bmi_warns_instead_of_silently_defaulting():

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
+from ketamine_care.dosing.guards import age_text
 from ketamine_care.protocols.library import list_protocol_ids, load_definition
 
 TRD = load_definition("iv-ketamine-trd")
@@ -41,8 +42,7 @@ class TestAgesOutsideTheProtocol:
             (ESK, 16, "18 years and older"),
             (ADOLESCENT, 11.9, "12 to 17 years"),
             (ADOLESCENT, 18, "12 to 17 years"),
-            (PAEDIATRIC, 0.2, "0.25 to 17 years"),
-            (PAEDIATRIC, 30, "0.25 to 17 years"),
+            (PAEDIATRIC, 30, "3 months to 17 years"),  # under 3 months: test_absolute_age.py
             (LATE_LIFE, 59, "60 years and older"),
         ],
     )
@@ -50,13 +50,13 @@ class TestAgesOutsideTheProtocol:
         result = _dose(definition, age)
         assert result.blocked
         assert _age_blocks(result) == [
-            f"age {age:g} years is outside this protocol's ages ({ages}): "
+            f"age {age_text(age)} is outside this protocol's ages ({ages}): "
             "give a reason to dose outside them"
         ]
         allowed = _dose(definition, age, reason="approved by the medical director")
         assert not _age_blocks(allowed)
         assert any(
-            f"age {age:g} years is outside this protocol's ages ({ages}); reason given: "
+            f"age {age_text(age)} is outside this protocol's ages ({ages}); reason given: "
             "approved by the medical director" == w
             for w in allowed.warnings
         )
@@ -129,3 +129,20 @@ class TestAChildsWeight:
     def test_below_the_adult_minima_is_a_child_like_any_other(self, weight, height):
         result = calculate_dose(PAEDIATRIC, weight_kg=weight, height_cm=height, age_years=10)
         assert not result.warnings and not result.blocked
+
+
+@pytest.mark.parametrize(
+    ("years", "said"),
+    [
+        (0.25, "3 months"),
+        (1 / 12, "1 month"),
+        (0.24, "2.9 months"),
+        (0, "0 months"),
+        (1.5, "18 months"),
+        (2, "2 years"),
+        (17, "17 years"),
+        (16 + 7 / 12, "16.58 years"),
+    ],
+)
+def test_ages_are_said_in_months_under_two_years(years, said):
+    assert age_text(years) == said

@@ -35,6 +35,23 @@ def test_adjusted_weight_is_ideal_plus_40_percent_of_the_excess():
 
 
 @pytest.mark.parametrize(
+    ("weight_kg", "height_cm", "sex", "expected"),
+    [
+        # Devine 61.437 kg at 170 cm: 61.437 + 0.4 x 38.563 = 76.862 -> 76.9 [@devine-1974];
+        # from the ideal weight rounded first (61.4) it read 76.8.
+        (100, 170, "female", 76.9),
+        (100, 170, "male", 79.6),  # 65.937 + 0.4 x 34.063 = 79.562
+        (110, 158, "male", 77.0),  # 55.071 + 0.4 x 54.929 = 77.043 (rounded first: 77.1)
+        (90, 154, "female", 64.2),  # 46.949 + 0.4 x 43.051 = 64.169 (rounded first: 64.1)
+    ],
+)
+def test_adjusted_weight_rounds_once_from_the_unrounded_ideal_weight(
+    weight_kg, height_cm, sex, expected
+):
+    assert adjusted_body_weight_kg(weight_kg, height_cm, sex) == expected
+
+
+@pytest.mark.parametrize(
     ("weight_kg", "height_cm", "expected"),
     [(82, 180, 25.3), (110, 170, 38.1), (90, 173.2, 30.0)],
 )

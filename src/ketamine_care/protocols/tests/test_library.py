@@ -115,7 +115,8 @@ def test_the_im_repeat_is_one_dose_after_5_to_10_min_as_acep_gives_it(protocol_i
     )
     assert "repeat 2-4 mg/kg once after 5-10 min" in definition.summary
     assert "~10" not in definition.summary
-    assert definition.version == "1.1.2"  # a corrected shipped definition gets a new version
+    # A corrected shipped definition gets a new version (later corrections bump it again).
+    assert tuple(map(int, definition.version.split("."))) >= (1, 1, 2)
 
 
 @pytest.mark.parametrize("protocol_id", sorted(FIXED_IDS))

@@ -113,9 +113,9 @@ def protocol_refuses(session, dose_mg: Decimal, *, checks=_UNREAD) -> list[str]:
     its mg/kg range, not one of its fixed doses or whole devices...), as the calculator says
     for that dose on the weight today's dose was calculated on (its basis, never above the
     actual weight; actual weight when none was used); the blocks a reason lifts (the clinic's
-    ceiling, the usual floor, an age outside the protocol's) are the dose step's reason to
-    ask. Empty when nothing can be judged (no weight today: any dose then needs its
-    reason)."""
+    ceiling, the usual floor, an age outside the protocol's but not under an absolute
+    limit) are the dose step's reason to ask. Empty when nothing can be judged (no weight
+    today: any dose then needs its reason)."""
     definition = definition_for(session.protocol_version)
     # The calculator lowers a dose above the protocol's maximum single dose to it, with a
     # warning; a dose given is what it is, so above the maximum it is refused.
