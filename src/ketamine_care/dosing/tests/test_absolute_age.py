@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from ketamine_care.core.bibliography import render
 from ketamine_care.dosing.calculator import calculate_dose
 from ketamine_care.dosing.cli import dose_main
 from ketamine_care.protocols.library import list_protocol_ids, load_definition, parse_definition
@@ -78,7 +79,9 @@ class TestTheCommand:
         assert dose_main(argv) == 1
         out = capsys.readouterr().out
         assert "BLOCKED:" in out
-        assert f"  - {absolute_age(0.2, '3 months to 17 years', PPS)}" in out.splitlines()
+        # The text names the source as a reader knows it ("Green 2011 (ACEP)"), not its key.
+        block = render(absolute_age(0.2, "3 months to 17 years", PPS))
+        assert f"  - {block}" in out.splitlines()
         assert "reason given" not in out
 
     def test_text_doses_exactly_three_months(self, capsys):
