@@ -14,8 +14,8 @@ time.
 from __future__ import annotations
 
 import json
-import threading
 import time
+from functools import partial
 from io import StringIO
 
 import pytest
@@ -26,55 +26,34 @@ from ketamine_care.accounts.models import Clinic
 from ketamine_care.audit.models import AuditChainHead, AuditEvent
 from ketamine_care.audit.services import CHAIN_STRIPES, chain_key, chain_keys, record
 from ketamine_care.audit.verify import verify_audit_trail
+from ketamine_care.testing.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WRITERS = 6
 EVENTS_PER_WRITER = 3
-PATIENCE_S = 300  # a bound against a hang, not a timing the test depends on
 
 
-def _write(clinic_pk: int, writer: int, barrier, errors: list) -> None:
+def _write(clinic_pk: int, writer: int) -> None:
     """One transaction that appends several events, holding its head a moment between them."""
-    try:
-        clinic = Clinic.objects.get(pk=clinic_pk)
-        if barrier is not None:
-            barrier.wait(timeout=PATIENCE_S)
-        with transaction.atomic():
-            for number in range(EVENTS_PER_WRITER):
-                record(
-                    event_type="test.concurrent",
-                    clinic=clinic,
-                    object_type="writer",
-                    object_id=f"{writer}-{number}",
-                )
-                time.sleep(0.2)
-        # And a read, audited in its own short transaction (autocommit), as a chart view is.
-        record(event_type="test.read", clinic=clinic, object_type="writer", object_id=f"{writer}")
-    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-        errors.append(repr(exc))
-    finally:
-        if barrier is not None:
-            connection.close()  # this thread's own connection
+    clinic = Clinic.objects.get(pk=clinic_pk)
+    with transaction.atomic():
+        for number in range(EVENTS_PER_WRITER):
+            record(
+                event_type="test.concurrent",
+                clinic=clinic,
+                object_type="writer",
+                object_id=f"{writer}-{number}",
+            )
+            time.sleep(0.2)
+    # And a read, audited in its own short transaction (autocommit), as a chart view is.
+    record(event_type="test.read", clinic=clinic, object_type="writer", object_id=f"{writer}")
 
 
 def _run_writers(clinic: Clinic) -> list[str]:
-    errors: list[str] = []
-    if connection.vendor != "postgresql":
-        for writer in range(WRITERS):
-            _write(clinic.pk, writer, None, errors)
-        return errors
-    barrier = threading.Barrier(WRITERS)
-    threads = [
-        threading.Thread(target=_write, args=(clinic.pk, writer, barrier, errors))
-        for writer in range(WRITERS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=PATIENCE_S)
-    assert not any(thread.is_alive() for thread in threads), "a writer never finished"
-    return errors
+    """The writers' errors (none: each finished), the writers started together."""
+    outcomes = at_once([partial(_write, clinic.pk, writer) for writer in range(WRITERS)])
+    return [outcome for outcome in outcomes if outcome is not None]
 
 
 def test_concurrent_writers_append_side_by_side_and_every_chain_verifies(

@@ -9,13 +9,12 @@ one after the other; the invariant must hold all the same.
 
 from __future__ import annotations
 
-import threading
 import time
 from decimal import Decimal
+from functools import partial
 from unittest import mock
 
 import pytest
-from django.db import connection
 
 from ketamine_care.accounts.models import Clinic, Membership, Role, User
 from ketamine_care.audit.services import record as real_record
@@ -23,12 +22,9 @@ from ketamine_care.inventory import services
 from ketamine_care.inventory.models import LedgerEntry, Lot
 from ketamine_care.inventory.services import posting
 from ketamine_care.testing.inventory import make_ketamine_vials, receive
+from ketamine_care.testing.races import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-# How long a thread may take before the test gives up on it: a bound against a hang, not a
-# timing the test depends on (a loaded machine can take seconds to open a connection).
-PATIENCE_S = 300
 
 
 def _slow_record(**kwargs):
@@ -36,21 +32,14 @@ def _slow_record(**kwargs):
     return real_record(**kwargs)
 
 
-def _draw(lot_pk: int, user_pk: int, barrier, outcomes: list) -> None:
+def _draw(lot_pk: int, user_pk: int) -> str:
+    lot = Lot.objects.select_related("product").get(pk=lot_pk)
+    nurse = User.objects.get(pk=user_pk)
     try:
-        if barrier is not None:
-            barrier.wait(timeout=PATIENCE_S)
-        lot = Lot.objects.select_related("product").get(pk=lot_pk)
-        nurse = User.objects.get(pk=user_pk)
         services.draw_stock(lot=lot, actor=nurse, quantity=Decimal(1), unit="vial")
-        outcomes.append("drawn")
     except services.InsufficientStock:
-        outcomes.append("insufficient")
-    except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-        outcomes.append(repr(exc))
-    finally:
-        if barrier is not None:
-            connection.close()  # this thread's own connection
+        return "insufficient"
+    return "drawn"
 
 
 def test_two_draws_for_the_last_vial_one_wins(_audit_guard_lifted_for_flush):
@@ -62,22 +51,8 @@ def test_two_draws_for_the_last_vial_one_wins(_audit_guard_lifted_for_flush):
         Membership.objects.create(user=nurse, clinic=clinic, role=Role.NURSE)
     lot = receive(make_ketamine_vials(clinic=clinic, actor=admin), admin, 1, "vial")
 
-    outcomes: list[str] = []
     with mock.patch.object(posting, "record", _slow_record):
-        if connection.vendor == "postgresql":
-            barrier = threading.Barrier(2)
-            threads = [
-                threading.Thread(target=_draw, args=(lot.pk, n.pk, barrier, outcomes))
-                for n in nurses
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=PATIENCE_S)
-            assert not any(thread.is_alive() for thread in threads), "a draw never finished"
-        else:
-            for nurse in nurses:
-                _draw(lot.pk, nurse.pk, None, outcomes)
+        outcomes = at_once([partial(_draw, lot.pk, nurse.pk) for nurse in nurses])
 
     assert sorted(outcomes) == ["drawn", "insufficient"]
     lot.refresh_from_db()
