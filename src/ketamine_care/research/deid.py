@@ -147,10 +147,18 @@ class NotExportable(ValueError):
     """A column outside the allowlist, or an identifier, was about to leave the server."""
 
 
+def refusal(column: str) -> str | None:
+    """Why `column` may not be exported (an identifier, or not on the allowlist), or None."""
+    if column in IDENTIFIER_COLUMNS:
+        return "an identifier (research.deid)"
+    if column not in EXPORTABLE_COLUMNS:
+        return "not on the allowlist (research.deid.EXPORTABLE_COLUMNS)"
+    return None
+
+
 def check_exportable(columns: Iterable[str]) -> None:
     """Raise NotExportable naming every column that may not be exported."""
-    names = list(columns)
-    refused = [c for c in names if c in IDENTIFIER_COLUMNS or c not in EXPORTABLE_COLUMNS]
+    refused = [c for c in columns if refusal(c)]
     if refused:
         raise NotExportable(f"Columns not allowed in research data: {', '.join(refused)}")
 

@@ -329,13 +329,9 @@ def check_allowlist(tables) -> list[str]:
         if len(set(table.names)) != len(table.names):
             problems.append(f"{table.name}: a column is named twice")
         for column in table.columns:
-            if column.name in deid.IDENTIFIER_COLUMNS:
-                problems.append(f"{table.name}.{column.name}: an identifier (research.deid)")
-            elif column.name not in deid.EXPORTABLE_COLUMNS:
-                problems.append(
-                    f"{table.name}.{column.name}: not on the allowlist "
-                    "(research.deid.EXPORTABLE_COLUMNS)"
-                )
+            refused = deid.refusal(column.name)
+            if refused:
+                problems.append(f"{table.name}.{column.name}: {refused}")
             problems += [
                 f"{table.name}.{column.name}: contains {word!r}"
                 for word in FORBIDDEN_FRAGMENTS
