@@ -43,6 +43,14 @@ class TreatmentViewTests(ClinicTestCase):
         )
         self.assertContains(response, 'id="dose-blocked"')
 
+    def test_the_result_names_its_sources_folded_and_the_weight_basis_in_words(self):
+        body = {"protocol": "iv-ketamine-trd", "mg_per_kg": "3", "weight_basis": "ideal"}
+        response = self.client_for(self.nurse).post(f"{self.chart}/dose/", body, **HTMX)
+        self.assertContains(response, 'id="dose-blocked"')
+        self.assertContains(response, "Ideal body weight (Devine)")
+        self.assertContains(response, '<details id="dose-sources">')
+        self.assertNotContains(response, "[@")
+
     def test_the_workup_stores_a_verdict_and_htmx_gets_the_verdict_partial(self):
         client = self.client_for(self.prescriber)
         form = {
