@@ -7,8 +7,9 @@ changes, only a few values in it. Two kinds are kept, both in one cache per conn
 
 - `CompiledQuery`: a queryset built once with a marker in place of each value, whose SQL and
   compiler are kept; each run puts the values in the marked positions, each in the form the
-  ORM would have sent it, and converts the rows as the ORM does (time zones, booleans,
-  JSON). The queryset stays the definition: what it finds is what the ORM finds.
+  ORM would have sent it, and converts the rows to the values the ORM gives (time zones,
+  booleans, JSON, the last by orjson: `core.json_columns`). The queryset stays the
+  definition: what it finds is what the ORM finds.
 - `ShapedStatement`: SQL built from words whose shape (how many, how long) fixes the SQL,
   compiled once per shape (the search).
 
@@ -32,6 +33,8 @@ from django.db.models import Field, Model, QuerySet
 from django.db.models.query import get_related_populators
 from django.db.transaction import TransactionManagementError
 
+from ketamine_care.core.json_columns import faster_converters
+
 # Integer markers: inside every integer column's range (a lookup refuses a value outside it),
 # and far above any key these tables reach. UUID markers: a fixed prefix, then the index.
 _INT_MARK = 2_147_480_000
@@ -48,7 +51,8 @@ def compiled_statements(using: str) -> dict:
 class Param:
     """How one value of a `CompiledQuery` reaches its SQL: `text` as given (text compared
     with text columns); `startswith` a str, escaped for LIKE with `%` after it, as the
-    `startswith` lookup sends it; `int` an int key, exactly (not a bool, not a str); `uuid` a
+    `startswith` lookup sends it; `int` an int key, exactly (not a bool, not a str); `ints` a
+    list of them (one array parameter: `core.lookups.AnyOf`); `uuid` a
     `uuid.UUID`, exactly, stored as the backend stores it (native on PostgreSQL, hex on
     SQLite); `field` through the field it is compared with (`get_db_prep_value`: a time
     becomes text on SQLite), marked by `sentinel`, a value of that field's type."""
@@ -60,6 +64,7 @@ class Param:
 
 TEXT = Param("text")
 INT = Param("int")
+INTS = Param("ints")
 UUID_VALUE = Param("uuid")
 # A text compared with `startswith`: sent as the ORM's lookup sends it, escaped for LIKE and
 # followed by `%` (`PatternLookup.process_rhs`).
@@ -191,6 +196,8 @@ class CompiledQuery:
         param = self.params[name]
         if param.kind == "int":
             return _INT_MARK + number
+        if param.kind == "ints":
+            return [_INT_MARK + number]
         if param.kind == "uuid":
             return uuid.UUID(int=_UUID_MARK + number)
         if param.kind in ("text", "startswith"):
@@ -201,6 +208,10 @@ class CompiledQuery:
         param = self.params[name]
         if param.kind == "int" and type(value) is not int:
             raise TypeError(f"{self.name}: {name} must be an int")
+        if param.kind == "ints" and (
+            type(value) is not list or any(type(item) is not int for item in value)
+        ):
+            raise TypeError(f"{self.name}: {name} must be a list of ints")
         if param.kind == "uuid":
             if type(value) is not uuid.UUID:
                 raise TypeError(f"{self.name}: {name} must be a UUID")
@@ -238,7 +249,8 @@ class _Compiled:
     same compiler: the converters of its columns (`get_converters`) and, for model rows, the
     columns and populators of the instances. They depend only on the compiled query and the
     connection, so they are worked out once, here, and the rows pass through the same
-    converter functions in the same order (`SQLCompiler.apply_converters`)."""
+    converter functions in the same order (`SQLCompiler.apply_converters`), but for JSON
+    columns read by orjson to the same values (`core.json_columns`)."""
 
     def __init__(self, compiler, sql: str, params: tuple, positions: dict[str, int]) -> None:
         self.compiler, self.sql, self.params, self.positions = compiler, sql, params, positions
@@ -246,7 +258,7 @@ class _Compiled:
             compiler.query.select_for_update and compiler.connection.features.has_select_for_update
         )
         self.fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        self.converters = compiler.get_converters(self.fields)
+        self.converters = faster_converters(compiler.get_converters(self.fields))
         self.composite = compiler.has_composite_fields(self.fields)
         self.model = (compiler.klass_info or {}).get("model")
         self._plan = None

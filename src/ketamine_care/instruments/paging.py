@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import router
-from django.db.models import Q
+from django.db import connections, router
+from django.db.models import F, Q
 
-from ketamine_care.core.compiled import INT, TEXT, CompiledQuery
+from ketamine_care.core.compiled import INT, INTS, TEXT, CompiledQuery
 from ketamine_care.core.errors import DomainError
+from ketamine_care.core.lookups import AnyOf
 from ketamine_care.instruments.models import Administration
 
 NEWEST_FIRST = ("-administered_at", "-id")
@@ -104,7 +105,8 @@ def administrations_page_values(
     return AdministrationValuesPage(found, alerts, cursor_out)
 
 
-# A chart opens on the first page: its query, and its alerts' query for each number of rows,
+# A chart opens on the first page: its query, and its alerts' query (on SQLite one for each
+# number of rows),
 # are compiled once per connection (`core.compiled`), keyed by what shapes their SQL.
 _COMPILED: dict[tuple, CompiledQuery] = {}
 
@@ -117,16 +119,23 @@ def first_page_rows(*, patient_id: int, instrument: str | None = None, fields, s
     return rows.order_by(*NEWEST_FIRST).values_list(*fields)[:size]
 
 
-def page_alerts(*, fields, **ids: int):
-    """The alerts of the administrations `ids` (id0, id1, ...), as values of `fields`."""
+def page_alerts(*, fields, ids=None, **each: int):
+    """The alerts of the administrations `ids` (one list: `AnyOf`, PostgreSQL) or `each`
+    (id0, id1, ...: `in`), as values of `fields`."""
     model = Administration._meta.get_field("safety_alerts").related_model
-    return model.objects.filter(administration_id__in=list(ids.values())).values_list(*fields)
+    if ids is not None:
+        rows = model.objects.filter(AnyOf(F("administration_id"), ids))
+    else:
+        rows = model.objects.filter(administration_id__in=list(each.values()))
+    return rows.values_list(*fields)
 
 
-def _compiled(key: tuple, build, *names: str, integers: tuple[str, ...]) -> CompiledQuery:
+def _compiled(
+    key: tuple, build, *names: str, integers: tuple[str, ...], lists: tuple[str, ...] = ()
+) -> CompiledQuery:
     if key not in _COMPILED:
         name = "administrations:" + ":".join(map(str, key))
-        params = {n: INT if n in integers else TEXT for n in names}
+        params = {n: INTS if n in lists else INT if n in integers else TEXT for n in names}
         _COMPILED[key] = CompiledQuery(name, build, **params)
     return _COMPILED[key]
 
@@ -143,12 +152,17 @@ def _first_page(patient, fields: tuple[str, ...], instrument: str, size: int) ->
 
 
 def _alerts_of(ids: list[int], fields: tuple[str, ...]) -> list[dict]:
+    model = Administration._meta.get_field("safety_alerts").related_model
     if any(type(pk) is not int for pk in ids):
-        model = Administration._meta.get_field("safety_alerts").related_model
         return list(model.objects.filter(administration_id__in=ids).values(*fields))
-    names = tuple(f"id{n}" for n in range(len(ids)))
+    using = router.db_for_read(model)
     build = functools.partial(page_alerts, fields=fields)
-    query = _compiled(("alerts", fields, len(ids)), build, *names, integers=names)
-    using = router.db_for_read(Administration._meta.get_field("safety_alerts").related_model)
-    rows = query.rows(using, **dict(zip(names, ids, strict=True)))
+    if connections[using].vendor == "postgresql":
+        # One statement whatever the page's length: the ids as one array.
+        query = _compiled(("alerts", fields), build, "ids", integers=(), lists=("ids",))
+        rows = query.rows(using, ids=ids)
+    else:
+        names = tuple(f"id{n}" for n in range(len(ids)))
+        query = _compiled(("alerts", fields, len(ids)), build, *names, integers=names)
+        rows = query.rows(using, **dict(zip(names, ids, strict=True)))
     return [dict(zip(fields, row, strict=True)) for row in rows]

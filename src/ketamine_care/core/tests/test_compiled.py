@@ -8,8 +8,9 @@ from __future__ import annotations
 import uuid
 from unittest import mock
 
-from django.db import DEFAULT_DB_ALIAS
-from django.db.models import Q
+import pytest
+from django.db import DEFAULT_DB_ALIAS, NotSupportedError, connection
+from django.db.models import F, Q
 from django.test import TestCase
 from django.utils import timezone
 from hypothesis import given, settings
@@ -20,6 +21,7 @@ from ketamine_care.accounts.models import Clinic
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.core.compiled import (
     INT,
+    INTS,
     TEXT,
     UUID_VALUE,
     CompiledQuery,
@@ -27,6 +29,7 @@ from ketamine_care.core.compiled import (
     compiled_statements,
     through,
 )
+from ketamine_care.core.lookups import AnyOf
 from ketamine_care.treatment_sessions.models import VitalSignsReading
 
 
@@ -208,6 +211,47 @@ class KeptConversionTests(HypothesisTestCase):
     def test_a_model_query_is_not_run_for_another_model(self):
         with self.assertRaisesMessage(TypeError, "selects AuditEvent rows"):
             EVENTS.objects(Clinic, DEFAULT_DB_ALIAS, chain="a")
+
+
+def clinics_any_of(ids):
+    return Clinic.objects.filter(AnyOf(F("id"), ids)).order_by("id").values_list("id", "name")
+
+
+ANY_OF = CompiledQuery("test-clinics-any-of", clinics_any_of, ids=INTS)
+
+
+@pytest.mark.only_on("postgresql")
+class AnyOfTests(HypothesisTestCase):
+    """A list of keys as one array parameter: the rows `in` finds, for any number of keys,
+    from one statement text."""
+
+    @settings(max_examples=25, deadline=None)
+    @given(count=st.integers(0, 4), picks=st.lists(st.integers(-2, 80), max_size=70))
+    def test_it_finds_what_in_finds(self, count, picks):
+        clinics = [Clinic.objects.create(name=f"any{n}") for n in range(count)]
+        first = clinics[0].pk if clinics else 1
+        ids = [first + pick for pick in picks]
+        expected = list(Clinic.objects.filter(id__in=ids).order_by("id").values_list("id", "name"))
+        self.assertEqual(list(clinics_any_of(ids)), expected)
+        self.assertEqual(ANY_OF.rows(DEFAULT_DB_ALIAS, ids=ids), expected)
+
+    def test_one_statement_for_any_number_of_keys(self):
+        sqls = {clinics_any_of(list(range(n))).query.sql_with_params()[0] for n in (1, 60)}
+        self.assertEqual(len(sqls), 1)
+        self.assertIn("= ANY(%s::bigint[])", sqls.pop())
+
+    def test_keys_of_another_type_are_refused(self):
+        for ids in (["1"], [True], (1, 2), 1):
+            with self.subTest(ids=ids), self.assertRaises(TypeError):
+                ANY_OF.rows(DEFAULT_DB_ALIAS, ids=ids)
+
+
+@pytest.mark.only_on("sqlite")
+class AnyOfElsewhereTests(TestCase):
+    def test_it_needs_postgresql(self):
+        with self.assertRaisesMessage(NotSupportedError, "PostgreSQL"):
+            list(clinics_any_of([1]))
+        self.assertEqual(connection.vendor, "sqlite")
 
 
 def _fields(instance):

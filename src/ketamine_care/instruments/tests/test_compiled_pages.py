@@ -1,15 +1,20 @@
 """The first page of a patient's administrations and its alerts come from queries compiled
 once per connection: for generated histories, limits and instruments they give exactly the
-rows and alerts the ORM's queries give, and their SQL is the ORM's SQL."""
+rows and alerts the ORM's queries give, and their SQL is the ORM's SQL. On PostgreSQL the
+alerts' statement is one text whatever the page's length (the ids as one array)."""
 
 from __future__ import annotations
 
+import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
+from ketamine_care.core.compiled import compiled_statements
+from ketamine_care.core.lookups import AnyOf
 from ketamine_care.instruments.api import LISTED, LISTED_ALERT
 from ketamine_care.instruments.models import Administration
 from ketamine_care.instruments.paging import _page_rows, administrations_page_values
@@ -26,7 +31,10 @@ def orm_page(patient, instrument: str, limit: int):
     found = found[:limit]
     model = Administration._meta.get_field("safety_alerts").related_model
     ids = [row["id"] for row in found]
-    linked = model.objects.filter(administration_id__in=ids)
+    if connection.vendor == "postgresql":
+        linked = model.objects.filter(AnyOf(F("administration_id"), ids))
+    else:
+        linked = model.objects.filter(administration_id__in=ids)
     # As the API asks: its alert fields (administration_id among them) after administration_id.
     alerts = list(linked.values("administration_id", *LISTED_ALERT)) if ids else []
     return found, alerts, str(found[-1]["public_id"]) if more and found else None
@@ -59,3 +67,18 @@ class CompiledFirstPageTests(ClinicTestCase, TestCase):
             with CaptureQueriesContext(connection) as orm:
                 orm_page(self.patient, instrument, 4)
             self.assertEqual([q["sql"] for q in compiled], [q["sql"] for q in orm])
+
+    @pytest.mark.only_on("postgresql")
+    def test_pages_of_any_length_share_one_alerts_statement(self):
+        for days in range(5):
+            record(self.patient, self.nurse, "phq9", phq9(8, 2), days_ago=days)
+        for limit in (1, 3, 5):
+            with CaptureQueriesContext(connection) as queries:
+                page = administrations_page_values(self.patient, LISTED, LISTED_ALERT, limit=limit)
+            self.assertEqual(len(page.rows), limit)
+            self.assertTrue(all(page.alerts[row["id"]] for row in page.rows))
+            alerts_sql = [q["sql"] for q in queries if "safetyalert" in q["sql"]]
+            self.assertEqual(len(alerts_sql), 1)
+            self.assertIn("= ANY(", alerts_sql[0])
+        names = compiled_statements(connection.alias)["queries"]
+        self.assertEqual(len([n for n in names if n.startswith("administrations:alerts")]), 1)
