@@ -103,6 +103,17 @@ def absolute_age(age: float, span: str, protocol: str) -> str:
     )
 
 
+def unknown_age(protocol: str, enter: str = "the age with --age-years") -> str:
+    """The block of an unknown age on a protocol whose minimum age is absolute: the minimum,
+    its source, and what to enter."""
+    definition = load_definition(protocol)
+    assert definition.min_age_absolute and definition.min_age_source is not None
+    return (
+        f"age unknown: this protocol's minimum age ({age_text(definition.min_age_years)}) is an "
+        f"absolute contraindication below it ({definition.min_age_source.source}); enter {enter}"
+    )
+
+
 def outside(per_kg: str, span: str, protocol: str, route: str | None = None) -> str:
     return (
         f"{per_kg} mg/kg is outside the protocol's allowed range {span} mg/kg "
