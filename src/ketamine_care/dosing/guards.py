@@ -25,6 +25,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from ketamine_care.core.ages import age_text
 from ketamine_care.dosing.weights import (
     DEVINE_BASE_INCHES,
     WEIGHT_BASES,
@@ -141,15 +142,6 @@ def _ages(low: float | None, high: float | None) -> str:
     if low >= 2:
         return f"{low:g} to {age_text(high)}"
     return f"{age_text(low)} to {age_text(high)}"
-
-
-def age_text(years: float) -> str:
-    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
-    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
-    if years < 2:
-        months = round(years * 12, 1)
-        return f"{months:g} month" if months == 1 else f"{months:g} months"
-    return f"{round(years, 2):g} years"
 
 
 def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float | None) -> None:

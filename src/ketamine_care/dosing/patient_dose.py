@@ -26,11 +26,10 @@ ENTER_DATE_OF_BIRTH = "the patient's date of birth on the chart"
 
 
 def patient_age_years(patient) -> float | None:
-    """Age in completed months over 12: the same verdict as completed years for a whole-year
-    bound (18, 65), and exact for an infant's bound in months (3 months = 0.25, an absolute
-    limit [@green-2011]), which completed years would put at 0."""
+    """The patient's age today in the clinic's time zone, in completed months over 12
+    (`Patient.age_years_on`); None without a date of birth."""
     birth = getattr(patient, "date_of_birth", None)
-    return patient.age_months_on(clinic_today(patient.clinic)) / 12 if birth else None
+    return patient.age_years_on(clinic_today(patient.clinic)) if birth else None
 
 
 def dose_for_patient(

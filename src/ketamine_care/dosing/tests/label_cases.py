@@ -8,8 +8,8 @@ import json
 import shlex
 from typing import Any
 
+from ketamine_care.core.ages import age_text
 from ketamine_care.dosing.cli import dose_main
-from ketamine_care.dosing.guards import age_text
 from ketamine_care.protocols.library import load_definition
 
 # The BMI prompt's warning when no height is given [@sanacora-2017].

@@ -1,0 +1,18 @@
+"""A patient's age as a clinician says it (pure; no Django).
+
+Ages are counted in completed calendar months from the date of birth and given in years
+(`Patient.age_years_on`: months / 12), so an infant's limit in months (under 3 months = 0.25,
+an absolute contraindication to ketamine sedation [@green-2011]) is exact while every
+whole-year limit (18, 65) gives the verdict completed years give.
+"""
+
+from __future__ import annotations
+
+
+def age_text(years: float) -> str:
+    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
+    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
+    if years < 2:
+        months = round(years * 12, 1)
+        return f"{months:g} month" if months == 1 else f"{months:g} months"
+    return f"{round(years, 2):g} years"
