@@ -6,7 +6,6 @@ dose is blocked too, in the API, on the dose calculator page and at the session'
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from unittest import mock
 
@@ -15,7 +14,7 @@ from ketamine_care.dosing.patient_dose import ENTER_DATE_OF_BIRTH
 from ketamine_care.patients import services as patients
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.testing.builders import make_patient
+from ketamine_care.testing.builders import make_patient, months_before
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.models import PreSessionChecks
 from ketamine_care.treatment_sessions.services.session_dose import (
@@ -29,12 +28,6 @@ from .label_cases import unknown_age
 PPS = "pediatric-procedural-sedation"
 # Values the protocol leaves to the clinic (test data, not guidance).
 CLINIC_VALUES = {"monitoring.min_observation_min": 60, "monitoring.vitals_cadence.interval": 5}
-
-
-def months_before(day: date, months: int) -> date:
-    """A birth date `months` completed calendar months before `day`."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 class AbsoluteAgeApiTests(ClinicTestCase):

@@ -21,7 +21,7 @@ from ketamine_care.screening.checked import facts_in_words
 from ketamine_care.screening.record_facts import _age_contradiction, facts_from_record
 from ketamine_care.screening.tests.factories import clean_facts, reason_map, screen
 from ketamine_care.testing.base import ClinicTestCase
-from ketamine_care.testing.builders import make_patient
+from ketamine_care.testing.builders import make_patient, months_before
 from ketamine_care.testing.treatment import CLEAR_POSTED_FACTS, activate_trd
 
 PPS = "pediatric-procedural-sedation"
@@ -41,12 +41,6 @@ BOUNDARIES = [
     (date(2008, 6, 16), "17 years 11 months 30 days: still under 18", {}),
     (date(2008, 6, 15), "18 years exactly", {"age.adult": "requires_override"}),
 ]
-
-
-def months_before(day: date, months: int) -> date:
-    """A birth date `months` completed calendar months before `day` (day of month 28 at most)."""
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, min(day.day, 28))
 
 
 class ScreeningFromTheRecordTests(ClinicTestCase):
