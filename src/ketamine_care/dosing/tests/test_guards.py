@@ -98,6 +98,22 @@ class TestChildren:
         default = calculate_dose(PAEDIATRIC, weight_kg=20, age_years=5)
         assert default.dose_mg == 30.0  # 1.5 mg/kg
 
+    def test_an_unknown_age_is_blocked_where_the_minimum_is_absolute(self):
+        # Under 3 months is an absolute contraindication [@green-2011]: without the age nobody
+        # can tell, so no reason lifts the block; the caller names what to enter.
+        for reason in (None, "approved"):
+            result = calculate_dose(PAEDIATRIC, weight_kg=20, reason=reason, enter_age="the DOB")
+            assert result.blocked and result.dose_mg == 30.0
+            (block,) = result.block_reasons
+            assert block.startswith("age unknown: this protocol's minimum age (3 months)")
+            assert block.endswith("; enter the DOB")
+        assert (
+            calculate_dose(PAEDIATRIC, weight_kg=20)
+            .block_reasons[0]
+            .endswith("; enter the patient's age")
+        )
+        assert not calculate_dose(ADOLESCENT, weight_kg=60).blocked  # no absolute bound
+
     def test_children_are_not_held_to_adult_weight_limits(self):
         assert not calculate_dose(PAEDIATRIC, weight_kg=12, age_years=2).blocked
 
