@@ -49,6 +49,7 @@ def calculate_dose(
     last_weight_kg: float | None = None,
     reason: str | None = None,
     jurisdiction: str = "US",
+    enter_age: str = guards.ENTER_THE_AGE,
 ) -> DoseResult:
     """Calculate one dose under `definition` (weight kg, height cm, dose mg or mg/kg).
 
@@ -64,7 +65,8 @@ def calculate_dose(
     `confirm_weight`; `last_weight_kg` enables the "entered in pounds?" warning; `reason`
     documents a dose below the usual floor, above the clinic's ceiling or for an age outside
     the protocol's ages (blocked without it); `jurisdiction` (US/EU) picks the label's start
-    dose.
+    dose. An unknown age on a protocol with an absolute age bound is blocked, the reason
+    asking for `enter_age` (the caller's words for it: `--age-years`, the date of birth).
     """
     request = _Request(
         route=_check_route(definition, route),
@@ -82,6 +84,7 @@ def calculate_dose(
         last_weight_kg=last_weight_kg,
         reason=reason,
         jurisdiction=jurisdiction,
+        enter_age=enter_age,
     )
     return _calculate(definition, request)
 
@@ -105,6 +108,7 @@ class _Request:
     last_weight_kg: float | None
     reason: str | None
     jurisdiction: str
+    enter_age: str
 
 
 def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
@@ -130,7 +134,7 @@ def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
         _warn_above(rule, draft)
     apply_cap(rule, draft)
     _check_ceiling(rule, draft)
-    _check_age(definition, draft, r.age_years)
+    draft.add(*guards.age_outside(definition, r.age_years, draft.reason, enter_age=r.enter_age))
     infusion = infusion_for(
         definition.administration_for(r.route).infusion_duration_min,  # type: ignore[arg-type]
         draft.dose_mg,
@@ -220,10 +224,6 @@ def _check_ceiling(rule: DoseRule, draft: DoseDraft) -> None:
     if draft.reasons:
         return
     draft.add(*guards.ceiling_check(rule, draft.dose_mg, draft.reason))
-
-
-def _check_age(definition: ProtocolDefinition, draft: DoseDraft, age_years: float | None) -> None:
-    draft.add(*guards.age_outside(definition, age_years, draft.reason))
 
 
 def _check_route(definition: ProtocolDefinition, route: str | None) -> str:

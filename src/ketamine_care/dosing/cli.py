@@ -56,7 +56,7 @@ def _dose_parser() -> argparse.ArgumentParser:
         "--age-years",
         type=float,
         help="age in years (under 18: a child); outside the protocol's ages the dose is "
-        "blocked until --reason",
+        "blocked until --reason; without it, a protocol with an absolute age limit blocks",
     )
     parser.add_argument(
         "--confirm-weight",
@@ -108,6 +108,7 @@ def dose_main(argv: Sequence[str] | None = None) -> int:
             last_weight_kg=args.last_weight_kg,
             reason=args.reason,
             jurisdiction=args.jurisdiction,
+            enter_age="the age with --age-years",
         )
     except UnknownProtocol as exc:
         return _fail(f"--protocol: {exc}")

@@ -11,7 +11,8 @@
   confirmation, since what no adult can weigh no child can.
 - A patient whose known age is outside the protocol's ages is blocked until the clinician
   documents a reason (screening excludes such a patient or asks for an override); below an
-  age the protocol marks absolute (under 3 months [@green-2011]) no reason lifts the block.
+  age the protocol marks absolute (under 3 months [@green-2011]) no reason lifts the block,
+  and on such a protocol an unknown age is blocked until it is entered (fail safe).
 - A clinic-set absolute mg ceiling per dose needs a documented reason to cross.
 
 Every number comes from the protocol definition or the shipped data file.
@@ -24,6 +25,7 @@ from decimal import Decimal
 from functools import cache
 from importlib import resources
 
+from ketamine_care.core.ages import age_text
 from ketamine_care.dosing.weights import (
     DEVINE_BASE_INCHES,
     WEIGHT_BASES,
@@ -66,18 +68,28 @@ def check_age(age_years: float | None) -> None:
         raise DoseInputError("age_years", f"must be between 0 and 130 (got {age_years})")
 
 
+# What to enter when the age is unknown, unless the caller names its own field or record.
+ENTER_THE_AGE = "the patient's age"
+
+
 def age_outside(
-    definition: ProtocolDefinition, age_years: float | None, reason: str | None
+    definition: ProtocolDefinition,
+    age_years: float | None,
+    reason: str | None,
+    *,
+    enter_age: str = ENTER_THE_AGE,
 ) -> tuple[str | None, str | None]:
-    """(warning, block reason) for a known age outside the protocol's ages.
+    """(warning, block reason) for an age outside the protocol's ages.
 
     Ages count completed years: a maximum of 17 covers the patient until the 18th birthday.
     A bound the protocol marks absolute (ACEP: under 3 months [@green-2011]) blocks whatever
-    reason is given. An unknown age passes here; the other guards then treat the patient as
-    the protocol's population."""
+    reason is given. Fail safe: an unknown age on a protocol with an absolute bound is
+    blocked too, asking for `enter_age` (what the caller's user enters: `--age-years`, the
+    date of birth); on any other protocol it passes here, and the other guards then treat
+    the patient as the protocol's population."""
     low, high = definition.min_age_years, definition.max_age_years
     if age_years is None:
-        return None, None
+        return None, _unknown_age(definition, enter_age)
     below, above = low is not None and age_years < low, high is not None and age_years >= high + 1
     if not (below or above):
         return None, None
@@ -104,6 +116,24 @@ def _absolute_bound(definition: ProtocolDefinition, *, below: bool) -> str | Non
     )
 
 
+def _unknown_age(definition: ProtocolDefinition, enter_age: str) -> str | None:
+    """Why an unknown age is blocked: each absolute bound it may be on the wrong side of,
+    with its source; None when the protocol has none (no reason lifts this block either)."""
+    bounds = []
+    for end, word, side in (("min", "minimum", "below"), ("max", "maximum", "above")):
+        source = getattr(definition, f"{end}_age_source")
+        if not getattr(definition, f"{end}_age_absolute") or source is None:
+            continue
+        bound = age_text(getattr(definition, f"{end}_age_years"))
+        bounds.append(
+            f"this protocol's {word} age ({bound}) is an absolute contraindication {side} it "
+            f"({source.source})"
+        )
+    if not bounds:
+        return None
+    return f"age unknown: {'; '.join(bounds)}; enter {enter_age}"
+
+
 def _ages(low: float | None, high: float | None) -> str:
     if high is None:
         return f"{age_text(low)} and older"
@@ -112,15 +142,6 @@ def _ages(low: float | None, high: float | None) -> str:
     if low >= 2:
         return f"{low:g} to {age_text(high)}"
     return f"{age_text(low)} to {age_text(high)}"
-
-
-def age_text(years: float) -> str:
-    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
-    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
-    if years < 2:
-        months = round(years * 12, 1)
-        return f"{months:g} month" if months == 1 else f"{months:g} months"
-    return f"{round(years, 2):g} years"
 
 
 def check_basis_allowed(basis: str | None, *, paediatric: bool, height_cm: float | None) -> None:

@@ -21,12 +21,15 @@ def previous_weight_kg(patient, *, explicit_weight: bool) -> float | None:
     return float(row.weight_kg) if row is not None else None
 
 
+# What to enter when the record gives no age (the calculator's blocked reason asks for it).
+ENTER_DATE_OF_BIRTH = "the patient's date of birth on the chart"
+
+
 def patient_age_years(patient) -> float | None:
-    """Age in completed months over 12: the same verdict as completed years for a whole-year
-    bound (18, 65), and exact for an infant's bound in months (3 months = 0.25, an absolute
-    limit [@green-2011]), which completed years would put at 0."""
+    """The patient's age today in the clinic's time zone, in completed months over 12
+    (`Patient.age_years_on`); None without a date of birth."""
     birth = getattr(patient, "date_of_birth", None)
-    return patient.age_months_on(clinic_today(patient.clinic)) / 12 if birth else None
+    return patient.age_years_on(clinic_today(patient.clinic)) if birth else None
 
 
 def dose_for_patient(
@@ -66,6 +69,7 @@ def dose_for_patient(
             last_weight_kg=previous_weight_kg(patient, explicit_weight=explicit),
             reason=reason or None,
             jurisdiction=patient.clinic.label_jurisdiction,
+            enter_age=ENTER_DATE_OF_BIRTH,
         )
     except DoseInputError as exc:
         field = exc.field

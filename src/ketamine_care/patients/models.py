@@ -121,6 +121,13 @@ class Patient(PublicIdModel, TimestampedModel):
         months = (day.year - born.year) * 12 + day.month - born.month
         return months - int(day.day < born.day)
 
+    def age_years_on(self, day) -> float:
+        """Age in years counted in completed calendar months (months / 12), as dosing and
+        screening judge it: exact for an infant's limit in months (3 months = 0.25
+        [@green-2011]), where completed years put every infant at 0, and the same verdict as
+        completed years at a whole-year limit (17 years 11 months is under 18)."""
+        return self.age_months_on(day) / 12
+
 
 class SearchName(models.Model):
     """A lower-cased family or given name a patient of the clinic has (or had): search looks

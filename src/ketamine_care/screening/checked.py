@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketamine_care.core import labels as core_labels
+from ketamine_care.core.ages import completed_age_text
 from ketamine_care.screening import labels
 from ketamine_care.screening.conditions import evaluate_condition
 from ketamine_care.screening.describe import describe
@@ -25,7 +26,6 @@ RESULT_WORDS = {APPLIES: "Applies", CLEAR: "Does not apply", UNDECIDED: "Not dec
 
 # Units of the numeric facts, as the facts module defines them.
 _UNITS = {
-    "age_years": "years",
     "weight_kg": "kg",
     "height_cm": "cm",
     "bp_systolic": "mmHg",
@@ -79,6 +79,8 @@ def _number(value: Any) -> str:
 def _fact_value(name: str, value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if name == "age_years" and isinstance(value, int | float):
+        return completed_age_text(value)  # "7 months", "41 years"
     if name in _UNITS:
         return f"{_number(value)} {_UNITS[name]}"
     if name in _WORD_KINDS:

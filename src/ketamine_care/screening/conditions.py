@@ -14,6 +14,9 @@ Fact semantics (documented for the CLI contract):
   as usual, but a class it does not list is unknown, missing `medications_reviewed` ("confirm
   the list is complete"), never "not taken". `medications_unreviewed` null or false (the
   default) keeps the list complete.
+- Age is in years, fractions allowed (from the record: completed months / 12, so 7 months is
+  0.583). A whole-year limit compares completed years: `age_gt: 65` holds from the 66th
+  birthday, as it did when ages were whole years (`age_lt` and `age_ge` agree either way).
 - A scalar (`age_years`, `pregnant`, the blood pressures, `failed_antidepressant_trials`) that is
   missing or null is unknown, except that `is_true` may name a `not_needed_when` condition
   (pregnancy and breastfeeding are not needed for a male patient).
@@ -91,7 +94,7 @@ class AgeGe(_Cond):
 
 
 class AgeGt(_Cond):
-    """Age in years strictly above the value."""
+    """Age in years strictly above the value; in completed years for a whole-year value."""
 
     age_gt: float = Field(gt=0)
 
@@ -203,6 +206,12 @@ def _age(facts: Facts, test: bool) -> Outcome:
     return _unknown("age_years") if facts.age_years is None else _known(bool(test))
 
 
+def _completed(age: float, limit: float) -> float:
+    """The age counted as the limit counts: completed years against a whole-year limit (65
+    years and 3 months is not over 65), as given against a fractional one."""
+    return math.floor(age) if float(limit).is_integer() else age
+
+
 def _code_words(facts: Facts) -> set[str]:
     return {w for code in facts.icd10_codes or () for w in icd10.words_for(code).words}
 
@@ -312,7 +321,7 @@ def evaluate_condition(cond: Condition, facts: Facts) -> Outcome:
         case AgeGe(age_ge=limit):
             return _age(facts, age is not None and age >= limit)
         case AgeGt(age_gt=limit):
-            return _age(facts, age is not None and age > limit)
+            return _age(facts, age is not None and _completed(age, limit) > limit)
         case AgeLtMonths(age_lt_months=limit):
             return _age(facts, age is not None and age * 12 < limit)
         case BpAbove(bp_above=(systolic, diastolic)):

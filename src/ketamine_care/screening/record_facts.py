@@ -1,6 +1,7 @@
 """Screening facts gathered from a patient's record, and the workup's answers merged in.
 
-What the record says is used as is: age from the date of birth, sex (female/male only; other
+What the record says is used as is: age from the date of birth (in completed calendar
+months over 12, as dosing counts it: `Patient.age_years_on`), sex (female/male only; other
 values stay unknown), the latest weight and height, diagnoses mapped through
 `data/icd10_map.json` (see `icd10`), current medications with their class, the suicide risk
 of the latest C-SSRS screener if it is recent (`suicide_risk.json`), and a ketamine allergy as
@@ -21,6 +22,7 @@ evaluator as missing, never as "no".
 from __future__ import annotations
 
 import json
+import math
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
@@ -28,6 +30,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from ketamine_care.core.ages import completed_age_text
 from ketamine_care.core.errors import ValidationFailed
 from ketamine_care.instruments.models import Administration
 from ketamine_care.patients.models import DiagnosisStatus, latest_body_metrics
@@ -105,7 +108,8 @@ def facts_from_record(patient, today) -> dict[str, Any]:
     metrics = latest_body_metrics(patient)
     diagnoses, unclassified = _diagnoses(patient)
     facts: dict[str, Any] = {
-        "age_years": float(patient.age_on(today)),
+        # Completed months, not years: an infant of 3-11 months is not "under 3 months".
+        "age_years": patient.age_years_on(today),
         "diagnoses": diagnoses,
         "medications": [
             {"name": m.name, "class": m.drug_class} for m in patient.medications.active()
@@ -195,14 +199,17 @@ def merge_answers(record: dict[str, Any], answers: dict[str, Any]) -> dict[str, 
 
 def _age_contradiction(record_age: Any, given_age: Any) -> str:
     """Why an age given through the API contradicts the record's (from the date of birth, in
-    whole years), or "": a given age counts when it lies within the record's year of age."""
+    completed months), or "": a given age counts when it lies within the year of age the
+    patient is in (0.5 for a 7-month-old, 40 for 40 years and 3 months); the record's age is
+    the one screened."""
     if record_age is None or isinstance(given_age, bool):
         return ""
-    if not isinstance(given_age, int | float) or record_age <= given_age < record_age + 1:
+    year = math.floor(record_age)
+    if not isinstance(given_age, int | float) or year <= given_age < year + 1:
         return ""
     return (
-        f"{given_age:g} contradicts the record's age {record_age:g} (from the date of birth); "
-        "correct the date of birth on the chart, or leave age_years out"
+        f"{given_age:g} contradicts the record's age {completed_age_text(record_age)} (from "
+        "the date of birth); correct the date of birth on the chart, or leave age_years out"
     )
 
 

@@ -20,3 +20,10 @@ def make_patient(*, clinic, actor, **overrides):
     }
     values.update(overrides)
     return services.register_patient(clinic=clinic, actor=actor, **values)
+
+
+def months_before(day: date, months: int) -> date:
+    """A birth date `months` completed calendar months before `day` (its day of the month 28
+    at most, so that it exists in every month)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, min(day.day, 28))

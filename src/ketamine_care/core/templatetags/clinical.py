@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from ketamine_care.core.ages import completed_age_text
 from ketamine_care.core.bibliography import render, split_sources
 
 register = template.Library()
@@ -19,6 +20,13 @@ def with_unit(value, unit: str) -> str:
 @register.filter
 def or_dash(value) -> str:
     return "—" if value is None or value == "" else value
+
+
+@register.filter
+def age(years) -> str:
+    """A patient's age in years as the chart says it: "7 months", "41 years"; "" when
+    unknown (follow with `default`)."""
+    return "" if years is None or years == "" else completed_age_text(float(years))
 
 
 @register.filter

@@ -8,8 +8,8 @@ import json
 import shlex
 from typing import Any
 
+from ketamine_care.core.ages import age_text
 from ketamine_care.dosing.cli import dose_main
-from ketamine_care.dosing.guards import age_text
 from ketamine_care.protocols.library import load_definition
 
 # The BMI prompt's warning when no height is given [@sanacora-2017].
@@ -100,6 +100,17 @@ def absolute_age(age: float, span: str, protocol: str) -> str:
         f"age {age_text(age)} is outside this protocol's ages ({span}): an age under "
         f"{age_text(definition.min_age_years)} is an absolute contraindication; no reason lifts "
         f"this block ({definition.min_age_source.source})"
+    )
+
+
+def unknown_age(protocol: str, enter: str = "the age with --age-years") -> str:
+    """The block of an unknown age on a protocol whose minimum age is absolute: the minimum,
+    its source, and what to enter."""
+    definition = load_definition(protocol)
+    assert definition.min_age_absolute and definition.min_age_source is not None
+    return (
+        f"age unknown: this protocol's minimum age ({age_text(definition.min_age_years)}) is an "
+        f"absolute contraindication below it ({definition.min_age_source.source}); enter {enter}"
     )
 
 

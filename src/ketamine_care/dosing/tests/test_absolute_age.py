@@ -3,7 +3,8 @@
 ACEP makes age under 3 months an absolute contraindication to ketamine sedation
 [@green-2011], yet `dose --reason` lifted the block on the paediatric procedural protocol as it
 lifts any age outside a protocol's ages. A definition now marks such a bound
-(`min_age_absolute`, with its source); below it the dose is blocked whatever the reason.
+(`min_age_absolute`, with its source); below it the dose is blocked whatever the reason, and
+so is an unknown age on such a protocol (fail safe: it may be below it).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ import pytest
 from pydantic import ValidationError
 
 from ketamine_care.core.bibliography import render
-from ketamine_care.dosing.calculator import calculate_dose
+from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.dosing.cli import dose_main
 from ketamine_care.protocols.library import list_protocol_ids, load_definition, parse_definition
 
-from .label_cases import absolute_age, run_dose
+from .label_cases import absolute_age, expected, on, run_dose, unknown_age
 
 PPS = "pediatric-procedural-sedation"
 PAEDIATRIC = load_definition(PPS)
@@ -55,9 +56,37 @@ class TestUnderThreeMonths:
         assert not _age_blocks(result)
         assert "reason given: " + REASON in result.warnings[-1]
 
-    def test_an_unknown_age_is_treated_as_before(self):
-        # No age: the calculator does not block on it (as before); screening asks for it.
-        assert not _age_blocks(calculate_dose(PAEDIATRIC, weight_kg=5, reason=REASON))
+
+class TestAnUnknownAge:
+    """Fail safe: without the age nobody can tell the infant is 3 months or older, so no dose
+    is offered on the paediatric procedural protocol until the age is entered; it passed
+    before, dosing as if the age were known to be inside the protocol's ages."""
+
+    @pytest.mark.parametrize("reason", [None, REASON])
+    def test_blocked_whatever_the_reason(self, reason):
+        result = calculate_dose(PAEDIATRIC, weight_kg=5, reason=reason)
+        assert result.blocked
+        assert result.block_reasons == (unknown_age(PPS, "the patient's age"),)
+        assert result.dose_mg == 7.5  # still shown, so the clinician sees what is refused
+        assert not any("reason given" in w for w in result.warnings)
+
+    def test_the_block_names_the_minimum_its_source_and_what_to_enter(self):
+        (block,) = calculate_dose(PAEDIATRIC, weight_kg=5, enter_age="the birth date").block_reasons
+        assert block.startswith("age unknown: this protocol's minimum age (3 months) is an ")
+        assert "absolute contraindication below it" in block and "[@green-2011]" in block
+        assert block.endswith("; enter the birth date")
+
+    def test_an_absolute_maximum_blocks_an_unknown_age_too(self):
+        source = PAEDIATRIC.min_age_source.model_dump() | {"source": "Adults [@green-2011]"}
+        both = parse_definition(
+            PAEDIATRIC.model_dump(mode="json")
+            | {"max_age_absolute": True, "max_age_source": source}
+        )
+        (block,) = calculate_dose(both, weight_kg=5).block_reasons
+        assert "minimum age (3 months) is an absolute contraindication below it" in block
+        assert "maximum age (17 years) is an absolute contraindication above it" in block
+        assert "(Adults [@green-2011]); enter the patient's age" in block
+        assert not calculate_dose(both, weight_kg=5, age_years=17.9).blocked
 
 
 class TestTheCommand:
@@ -83,6 +112,21 @@ class TestTheCommand:
         block = render(absolute_age(0.2, "3 months to 17 years", PPS))
         assert f"  - {block}" in out.splitlines()
         assert "reason given" not in out
+
+    @pytest.mark.parametrize("reason", ["", f" --reason '{REASON}'"])
+    def test_json_blocks_an_unknown_age_asking_for_age_years(self, capsys, reason):
+        status, data, _ = run_dose(capsys, f"{CHILD}{reason}")
+        # The whole object: the same keys as ever, only the verdict and its reason differ.
+        block = unknown_age(PPS, "the age with --age-years")
+        assert (status, data) == (1, expected(CHILD, **on(5, 7.5, 1.5, reasons=[block])))
+
+    def test_text_says_blocked_and_to_enter_the_age(self, capsys):
+        assert dose_main([*CHILD.split(), "--reason", REASON]) == 1
+        out = capsys.readouterr().out
+        assert "BLOCKED:" in out
+        block = render(unknown_age(PPS, "the age with --age-years"))
+        assert f"  - {block}" in out.splitlines()
+        assert "Green 2011" in block and "[@" not in block
 
     def test_text_doses_exactly_three_months(self, capsys):
         assert dose_main([*CHILD.split(), "--age-years", "0.25"]) == 0
@@ -127,6 +171,17 @@ class TestOtherProtocols:
     def test_no_other_age_bound_is_absolute(self, protocol_id):
         definition = load_definition(protocol_id)
         assert not definition.min_age_absolute and not definition.max_age_absolute
+
+    @pytest.mark.parametrize("protocol_id", OTHERS)
+    def test_an_unknown_age_is_not_blocked_for_its_age(self, protocol_id):
+        definition = load_definition(protocol_id)
+        weight = None if definition.dose_rule().basis == "fixed_mg" else 60
+        try:
+            result = calculate_dose(definition, weight_kg=weight)
+        except DoseInputError as exc:  # the esketamine labels' start needs the age
+            assert exc.field == "age_years"
+            return
+        assert not any("age unknown" in r for r in result.block_reasons)
 
     @pytest.mark.parametrize("protocol_id", OTHERS)
     def test_a_reason_still_lifts_an_age_below_their_minimum(self, protocol_id):

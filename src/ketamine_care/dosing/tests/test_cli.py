@@ -324,7 +324,10 @@ class TestDoseSafetyFlags:
         assert code == 0 and json.loads(out)["dose_mg"] == 500.0
 
     def test_paediatric_iv_procedural_sedation(self, capsys):
-        argv = ["--protocol", "pediatric-procedural-sedation", "--weight-kg", "20", "--json"]
+        argv = [
+            *("--protocol", "pediatric-procedural-sedation", "--weight-kg", "20"),
+            *("--age-years", "5", "--json"),
+        ]
         code, out, _ = _run(dose_main, argv, capsys)
         assert code == 0 and json.loads(out)["dose_mg"] == 30.0
         code, out, _ = _run(dose_main, [*argv, "--mg-per-kg", "2.0"], capsys)

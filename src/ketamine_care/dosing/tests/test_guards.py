@@ -91,12 +91,31 @@ class TestChildren:
         ("mg_per_kg", "blocked"), [(1.0, True), (1.5, False), (2.0, False), (2.1, True)]
     )
     def test_paediatric_iv_procedural_sedation_is_1_5_to_2_mg_per_kg(self, mg_per_kg, blocked):
-        result = calculate_dose(PAEDIATRIC, weight_kg=20, mg_per_kg=mg_per_kg, reason=None)
+        result = calculate_dose(
+            PAEDIATRIC, weight_kg=20, mg_per_kg=mg_per_kg, age_years=5, reason=None
+        )
         assert result.blocked is blocked
-        assert calculate_dose(PAEDIATRIC, weight_kg=20).dose_mg == 30.0  # 1.5 mg/kg default
+        default = calculate_dose(PAEDIATRIC, weight_kg=20, age_years=5)
+        assert default.dose_mg == 30.0  # 1.5 mg/kg
+
+    def test_an_unknown_age_is_blocked_where_the_minimum_is_absolute(self):
+        # Under 3 months is an absolute contraindication [@green-2011]: without the age nobody
+        # can tell, so no reason lifts the block; the caller names what to enter.
+        for reason in (None, "approved"):
+            result = calculate_dose(PAEDIATRIC, weight_kg=20, reason=reason, enter_age="the DOB")
+            assert result.blocked and result.dose_mg == 30.0
+            (block,) = result.block_reasons
+            assert block.startswith("age unknown: this protocol's minimum age (3 months)")
+            assert block.endswith("; enter the DOB")
+        assert (
+            calculate_dose(PAEDIATRIC, weight_kg=20)
+            .block_reasons[0]
+            .endswith("; enter the patient's age")
+        )
+        assert not calculate_dose(ADOLESCENT, weight_kg=60).blocked  # no absolute bound
 
     def test_children_are_not_held_to_adult_weight_limits(self):
-        assert not calculate_dose(PAEDIATRIC, weight_kg=12).blocked
+        assert not calculate_dose(PAEDIATRIC, weight_kg=12, age_years=2).blocked
 
 
 class TestDevineBelow152Cm:

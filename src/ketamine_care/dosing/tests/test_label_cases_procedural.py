@@ -20,6 +20,7 @@ from .label_cases import (
     outside,
     outside_repeat,
     run_dose,
+    unknown_age,
 )
 from .test_label_cases import CONCENTRATION, IV_TRD, PLAUSIBLE, WEIGHT_BASIS
 from .test_label_cases_protocols import ESKETAMINE, PSYCHIATRIC
@@ -106,14 +107,18 @@ SEVERE_AGITATION = [
     ),
 ]
 
-CHILD = "--protocol pediatric-procedural-sedation --weight-kg 20"
+NO_AGE = "--protocol pediatric-procedural-sedation --weight-kg 20"
+CHILD = f"{NO_AGE} --age-years 5"
 PPS = "pediatric-procedural-sedation"
 
 # Children [@green-2011]: IV 1.5-2.0 mg/kg, repeat 0.5-1 mg/kg; IM 4-5 mg/kg; from 3 months
-# (younger is an absolute contraindication) to 17 years; actual weight only, no adult minima.
+# (younger is an absolute contraindication, so an unknown age is blocked too, whatever the
+# reason) to 17 years; actual weight only, no adult minima.
 PAEDIATRIC = [
-    (f"{CHILD} --age-years 5", 0, on(20, 30.0, 1.5)),
     (CHILD, 0, on(20, 30.0, 1.5)),
+    (NO_AGE, 1, on(20, 30.0, 1.5, reasons=[unknown_age(PPS)])),
+    (f"{NO_AGE} --reason 'x'", 1, on(20, 30.0, 1.5, reasons=[unknown_age(PPS)])),
+    (f"{NO_AGE} --route im", 1, on(20, 80.0, 4.0, reasons=[unknown_age(PPS)])),
     (f"{CHILD} --mg-per-kg 2", 0, on(20, 40.0, 2.0)),
     (f"{CHILD} --mg-per-kg 2.1", 1, on(20, 42.0, 2.1, reasons=[outside("2.1", "1.5-2", PPS)])),
     (f"{CHILD} --mg-per-kg 1.4", 1, on(20, 28.0, 1.4, reasons=[below("1.4", "1.5", PPS)])),
@@ -146,8 +151,8 @@ PAEDIATRIC = [
         0,
         on(3, 4.5, 1.5),
     ),
-    (f"{CHILD} --age-years 17.9", 0, on(20, 30.0, 1.5)),
-    (f"{CHILD} --age-years 18", 1, on(20, 30.0, 1.5, reasons=[ages(18, "3 months to 17 years")])),
+    (f"{NO_AGE} --age-years 17.9", 0, on(20, 30.0, 1.5)),
+    (f"{NO_AGE} --age-years 18", 1, on(20, 30.0, 1.5, reasons=[ages(18, "3 months to 17 years")])),
 ]
 
 TEEN = "--protocol iv-ketamine-adolescent-research --weight-kg"
@@ -169,6 +174,8 @@ def teen(weight: float, mg: float, per_kg: float, *warnings: str, reasons=()):
 # 12-17; one trial capped a single dose at 40 mg (INSTITUTIONAL) [@ketamine-care-defaults].
 ADOLESCENT = [
     (f"{TEEN} 60 --age-years 16", 0, teen(60, 30.0, 0.5)),
+    # No absolute age bound here: an unknown age is not blocked (screening asks for it).
+    (f"{TEEN} 60", 0, teen(60, 30.0, 0.5)),
     (f"{TEEN} 80 --age-years 16", 0, teen(80, 40.0, 0.5)),
     (
         f"{TEEN} 80.2 --age-years 16",

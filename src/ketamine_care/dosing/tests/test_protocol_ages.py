@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ketamine_care.core.ages import age_text
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
-from ketamine_care.dosing.guards import age_text
 from ketamine_care.protocols.library import list_protocol_ids, load_definition
 
 TRD = load_definition("iv-ketamine-trd")

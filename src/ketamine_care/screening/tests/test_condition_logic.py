@@ -156,3 +156,26 @@ def test_an_infants_age_in_months_is_its_age_in_years_times_12(
     months: int, age_years: float, under: bool
 ) -> None:
     assert _outcome({"age_lt_months": months}, {"age_years": age_years}) == Outcome(under)
+
+
+@pytest.mark.parametrize(
+    ("condition", "age_years", "holds"),
+    [
+        # A record's age is completed months / 12: a whole-year limit still counts completed
+        # years, so 65 years and 11 months is not over 65, as when ages were whole years.
+        ({"age_gt": 65}, 65 + 11 / 12, False),
+        ({"age_gt": 65}, 65.0, False),
+        ({"age_gt": 65}, 66.0, True),
+        ({"age_lt": 18}, 17 + 11 / 12, True),
+        ({"age_lt": 18}, 18.0, False),
+        ({"age_ge": 65}, 64 + 11 / 12, False),
+        ({"age_ge": 65}, 65.0, True),
+        # A fractional limit compares the age as given.
+        ({"age_gt": 0.5}, 0.5, False),
+        ({"age_gt": 0.5}, 7 / 12, True),
+    ],
+)
+def test_whole_year_limits_count_completed_years(
+    condition: dict, age_years: float, holds: bool
+) -> None:
+    assert _outcome(condition, {"age_years": age_years}) == Outcome(holds)

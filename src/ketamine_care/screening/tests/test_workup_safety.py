@@ -292,7 +292,8 @@ class ApiNeverLoosensTheRecordTests(SafetyTestCase):
         self.assertFalse(ScreeningVerdict.objects.filter(patient=young).exists())
         body["facts"]["age_years"] = 17.5  # within the record's year of age
         verdict = client.post(path, body, content_type="application/json").json()
-        self.assertEqual(verdict["facts"]["age_years"], 17.0)
+        # The record's age is screened, in completed months: 17 years and (month - 1) months.
+        self.assertEqual(verdict["facts"]["age_years"], 17 + (today.month - 1) / 12)
         self.assertIn("age.under_18", [r["rule"] for r in verdict["reasons"]])
         with self.assertRaises(IneligibleForTreatment):
             self.plan(young)

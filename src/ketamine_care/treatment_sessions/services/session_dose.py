@@ -10,7 +10,11 @@ from ketamine_care.core.labels import label
 from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseInputError, calculate_dose
 from ketamine_care.dosing.labels import WEIGHT_BASES, WEIGHT_BASIS
-from ketamine_care.dosing.patient_dose import patient_age_years, previous_weight_kg
+from ketamine_care.dosing.patient_dose import (
+    ENTER_DATE_OF_BIRTH,
+    patient_age_years,
+    previous_weight_kg,
+)
 from ketamine_care.patients.models import latest_body_metrics
 from ketamine_care.treatment_sessions.models import PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -80,7 +84,8 @@ def weight_basis_refusal(session, basis: str) -> str | None:
 
 def _patient_today(session) -> dict:
     """What the calculator needs of the patient today: today's weight (none if not weighed
-    today), height, sex, age, the session's route and the clinic's label jurisdiction."""
+    today), height, sex, age (and what to enter when the record gives none), the session's
+    route and the clinic's label jurisdiction."""
     metrics = latest_body_metrics(session.patient)
     weighed_today = metrics["weight_measured_at"] is not None and clinic_date_of(
         session.clinic, metrics["weight_measured_at"]
@@ -92,6 +97,7 @@ def _patient_today(session) -> dict:
         "route": session.route,
         "age_years": patient_age_years(session.patient),
         "jurisdiction": session.patient.clinic.label_jurisdiction,
+        "enter_age": ENTER_DATE_OF_BIRTH,
     }
 
 

@@ -1,0 +1,27 @@
+"""A patient's age as a clinician says it (pure; no Django).
+
+Ages are counted in completed calendar months from the date of birth and given in years
+(`Patient.age_years_on`: months / 12), so an infant's limit in months (under 3 months = 0.25,
+an absolute contraindication to ketamine sedation [@green-2011]) is exact while every
+whole-year limit (18, 65) gives the verdict completed years give.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def age_text(years: float) -> str:
+    """An age as a clinician says it: months under 2 years ("3 months", "2.9 months"),
+    years from 2 ("17 years", "16.58 years" for an age counted in months)."""
+    if years < 2:
+        months = round(years * 12, 1)
+        return f"{months:g} month" if months == 1 else f"{months:g} months"
+    return f"{round(years, 2):g} years"
+
+
+def completed_age_text(years: float) -> str:
+    """A patient's age as the chart says it: months under 2 years ("7 months"), completed
+    years from 2 ("41 years" for 41 years and 7 months, as a 17-year-old is 17 until the 18th
+    birthday)."""
+    return age_text(math.floor(years) if years >= 2 else years)
