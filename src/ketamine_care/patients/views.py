@@ -124,7 +124,7 @@ def _chart_page(request, patient, bound_forms=None) -> dict:
         "patient": patient,
         "can_edit": can_edit,
         "forms": entry_forms,
-        "age": patient.age_on(clinic_today(patient.clinic)),
+        "age": patient.age_years_on(clinic_today(patient.clinic)),
         # Front desk get the demographics header only: no diagnoses, medications, allergies
         # or measurements are even loaded for them.
         "clinical_visible": clinical,

@@ -5,7 +5,9 @@ from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Patient
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.builders import months_before
 
 # Screens and forms over the ORM's portable queries: what they show, refuse and save is the
 # same on both engines. The SQL under them that is not (row locks, the search statements, the
@@ -83,6 +85,16 @@ class ChartViewTests(ClinicTestCase):
             AuditEvent.objects.filter(event_type="patient.viewed", actor=self.therapist).exists()
         )
         self.assertNotContains(response, "Record weight or height")  # therapists only read
+
+    def test_the_header_says_the_age_in_months_under_two_years(self):
+        today = clinic_today(self.clinic)
+        for months, said in ((7, "(7 months)"), (23, "(23 months)"), (24, "(2 years)"),
+                             (41 * 12 + 7, "(41 years)")):  # fmt: skip
+            with self.subTest(months=months):
+                self.patient.date_of_birth = months_before(today, months)
+                self.patient.save(update_fields=["date_of_birth"])
+                response = self.client_for(self.nurse).get(self.chart_url())
+                self.assertContains(response, said)
 
     def test_weight_in_pounds_is_shown_in_kilograms(self):
         client = self.client_for(self.nurse)
