@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Patient
 from ketamine_care.core.clock import clinic_today
+from ketamine_care.patients.models import BodyMeasurement, Diagnosis, Patient
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import months_before
 
