@@ -1,6 +1,8 @@
 """`ketamine-care plan --json` against the labels and the protocols' sources: the visits,
 their phase and planned dose, week by week, and the reviews. All plans start on Monday
 5 January 2026 with the default clinic days (Monday to Friday) and a 12-week horizon.
+The esketamine start under each label (`--jurisdiction`, `--age-years`) is in
+`test_plan_jurisdiction_cases.py`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import pytest
 from ketamine_care.dosing.cli import plan_main
 
 
-def plan(capsys, protocol: str) -> dict:
+def plan(capsys, protocol: str, *options: str) -> dict:
     argv = ["--protocol", protocol, "--start", "2026-01-05", "--horizon-weeks", "12", "--json"]
-    assert plan_main(argv) == 0
+    assert plan_main([*argv, *options]) == 0
     data = json.loads(capsys.readouterr().out)
     assert list(data) == ["protocol", "visits", "reviews", "warnings"]
     return data
