@@ -4,14 +4,11 @@ label jurisdiction; plans show their warnings and conditional visits."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from datetime import date
 from decimal import Decimal
 
 from ketamine_care.audit.models import AuditEvent
-from ketamine_care.dosing.cli import plan_main
 from ketamine_care.dosing.models import PlannedVisit
 from ketamine_care.dosing.patient_dose import patient_age_years
 from ketamine_care.dosing.services import set_label_jurisdiction
@@ -20,6 +17,8 @@ from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
+
+from .label_cases import run_plan
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -159,10 +158,9 @@ class LabelJurisdictionTests(ClinicTestCase):
         age = patient_age_years(self.older)
         argv = ["--protocol", "esketamine-trd-label", "--start", plan.start_date.isoformat()]
         argv += ["--jurisdiction", "EU", "--age-years", str(age), "--json"]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            self.assertEqual(plan_main(argv), 0)
-        command = json.loads(out.getvalue())
+        status, out, _ = run_plan(argv)
+        self.assertEqual(status, 0)
+        command = json.loads(out)
         app = [(v.date.isoformat(), v.dose) for v in plan.visits.all()]
         self.assertEqual(app, [(v["date"], v["dose"]) for v in command["visits"]])
         self.assertEqual(app[0][1]["dose_mg"], 28.0)

@@ -10,15 +10,14 @@ After an intended change, rewrite the files and read the diff before committing:
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from ketamine_care.dosing.cli import plan_main
 from ketamine_care.protocols.library import list_protocol_ids
+
+from .label_cases import run_plan
 
 HERE = Path(__file__).resolve().parent / "plan_defaults"
 START = ["--start", "2026-12-07"]
@@ -32,10 +31,7 @@ def argv(protocol: str, mode: str) -> list[str]:
 
 
 def run(protocol: str, mode: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = plan_main(argv(protocol, mode))
-    return status, out.getvalue(), err.getvalue()
+    return run_plan(argv(protocol, mode))
 
 
 def streams() -> dict:
