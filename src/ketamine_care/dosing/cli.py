@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ketamine_care.core.bibliography import render
+from ketamine_care.dosing import guards
 from ketamine_care.dosing.calculator import DoseResult, calculate_dose
 from ketamine_care.dosing.planning import (
     DEFAULT_HORIZON_WEEKS,
@@ -27,6 +28,7 @@ from ketamine_care.dosing.planning import (
     plan_course,
 )
 from ketamine_care.dosing.weights import DoseInputError, pounds_to_kg
+from ketamine_care.protocols.definition import JurisdictionStart, ProtocolDefinition
 from ketamine_care.protocols.library import UnknownProtocol, load_definition
 
 EXIT_OK, EXIT_BLOCKED, EXIT_INPUT = 0, 1, 2
@@ -71,14 +73,21 @@ def _dose_parser() -> argparse.ArgumentParser:
         help="documented reason for a dose below the floor, above the ceiling or for an age "
         "outside the protocol's ages",
     )
+    _add_jurisdiction(parser)
+    parser.add_argument("--json", action="store_true", help="print the JSON contract")
+    return parser
+
+
+def _add_jurisdiction(parser: argparse.ArgumentParser) -> None:
+    """`--jurisdiction`, the same for `dose` and `plan`: the label the clinic follows where
+    labels differ (esketamine: 28 mg from 65 years in the EU [@spravato-eu-smpc §4.2], 56 mg
+    at every age in the US [@spravato-uspi §2])."""
     parser.add_argument(
         "--jurisdiction",
-        choices=["US", "EU"],
+        choices=list(guards.JURISDICTIONS),
         default="US",
         help="label that sets the esketamine start dose (default US)",
     )
-    parser.add_argument("--json", action="store_true", help="print the JSON contract")
-    return parser
 
 
 def dose_main(argv: Sequence[str] | None = None) -> int:
@@ -170,6 +179,12 @@ def _plan_parser() -> argparse.ArgumentParser:
     parser.add_argument("--maintenance-until", help="last maintenance date, YYYY-MM-DD")
     parser.add_argument("--step-down", help="step-down intervals in weeks, e.g. 2,4")
     parser.add_argument("--visits-per-step", type=int)
+    parser.add_argument(
+        "--age-years",
+        type=float,
+        help="age in years; required under a label whose start dose depends on age (EU esketamine)",
+    )
+    _add_jurisdiction(parser)
     parser.add_argument("--json", action="store_true", help="print the JSON contract")
     return parser
 
@@ -187,10 +202,11 @@ def plan_main(argv: Sequence[str] | None = None) -> int:
             horizon_weeks=args.horizon_weeks,
             maintenance=_recurrence(args),
             every_days=args.every_days,
+            start_dose=_start_dose(definition, args.jurisdiction, args.age_years),
         )
     except UnknownProtocol as exc:
         return _fail(f"--protocol: {exc}")
-    except PlanInputError as exc:
+    except (PlanInputError, DoseInputError) as exc:
         return _fail(f"--{exc.field.replace('_', '-')}: {exc.message}")
     if args.json:
         _write(json.dumps(plan.as_json(), indent=2, sort_keys=False) + "\n")
@@ -199,6 +215,15 @@ def plan_main(argv: Sequence[str] | None = None) -> int:
     else:
         _write(_plan_text(plan))
     return EXIT_OK
+
+
+def _start_dose(
+    definition: ProtocolDefinition, jurisdiction: str, age_years: float | None
+) -> JurisdictionStart | None:
+    """The label start for this age, as the app plans a patient's course: under a label whose
+    start depends on age, no age is an error naming `--age-years`, never the adult start."""
+    guards.check_age(age_years)
+    return guards.jurisdiction_start(definition.dose_rule(), jurisdiction, age_years)
 
 
 def _parse_date(field: str, text: str) -> date:

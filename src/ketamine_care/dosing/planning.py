@@ -90,7 +90,8 @@ def plan_course(
     """Plan a course under `definition` from `start` for `horizon_weeks` weeks.
 
     `start_dose` is the label start that applies to this patient where labels differ (EU:
-    esketamine 28 mg from 65 years); it replaces the first visit's planned dose.
+    esketamine 28 mg from 65 years); it replaces the first visit's planned dose, and the
+    options of later visits are the doses that label allows.
 
     Visits follow the protocol's schedule blocks (esketamine weeks 1-4 twice weekly, 5-8
     weekly, 9+ every 2 weeks [@spravato-uspi §2]; IV series [@anand-2023] [@singh-2016]).
@@ -117,13 +118,23 @@ def plan_course(
     else:
         _place_blocks(definition, cal, start, maintenance, every_days)
     if start_dose is not None and cal.slots:
-        cal.slots[0].dose_value = start_dose.default
-        cal.slots[0].options = []
-        cal.warnings.append(
-            f"{start_dose.jurisdiction} label: the first dose is {start_dose.default:g} mg "
-            f"(patients {start_dose.min_age_years:g} and older); later doses as planned"
-        )
+        _start_at(cal, start_dose)
     return _assemble(definition, cal)
+
+
+def _start_at(cal: _Calendar, start: JurisdictionStart) -> None:
+    """The label's start replaces the first planned dose; a later visit that leaves the dose
+    to the clinician offers the doses that label allows the patient (EU, 65 and older: 28, 56
+    or 84 mg [@spravato-eu-smpc §4.2], where the protocol's own options were 56 or 84)."""
+    cal.slots[0].dose_value = start.default
+    cal.slots[0].options = []
+    for slot in cal.slots[1:]:
+        if slot.options:
+            slot.options = list(start.allowed_fixed_doses_mg)
+    cal.warnings.append(
+        f"{start.jurisdiction} label: the first dose is {start.default:g} mg "
+        f"(patients {start.min_age_years:g} and older); later doses as planned"
+    )
 
 
 def _place_blocks(

@@ -195,8 +195,11 @@ class ScheduleBlock(Sourced):
     ends after `weeks` weeks or `sessions` visits, whichever the data gives (None for both
     means open-ended). `dose_sequence` is the planned dose per visit in dose-rule units; past
     its end the last entry repeats, unless `dose_options` is given, in which case later visits
-    are planned as "one of the options" (no single planned dose). `min_gap_days` is the
-    closest two visits may fall, with its own provenance in `min_gap_source`.
+    are planned as "one of the options" (no single planned dose). Every visit within the
+    sequence carries the options too, so a dose planned at each visit with others allowed
+    (esketamine MDSI: 84 mg, 56 mg for tolerability) lists it once per visit of the block.
+    `min_gap_days` is the closest two visits may fall, with its own provenance in
+    `min_gap_source`.
     """
 
     phase: Literal["induction", "maintenance"]

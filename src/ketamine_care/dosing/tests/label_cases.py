@@ -1,15 +1,19 @@
 """Helpers of the `ketamine-care dose` label cases: run the command as a clinician would and
 build the whole JSON object a case expects, so every key is asserted, not only the one the
-case is about."""
+case is about. `run_plan` runs `ketamine-care plan` where no capsys is at hand (the app's
+tests)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shlex
+from collections.abc import Sequence
 from typing import Any
 
 from ketamine_care.core.ages import age_text
-from ketamine_care.dosing.cli import dose_main
+from ketamine_care.dosing.cli import dose_main, plan_main
 from ketamine_care.protocols.library import load_definition
 
 # The BMI prompt's warning when no height is given [@sanacora-2017].
@@ -31,6 +35,14 @@ def run_dose(capsys, argv: str) -> tuple[int, Any, str]:
     status = dose_main([*shlex.split(argv), "--json"])
     out = capsys.readouterr()
     return status, (json.loads(out.out) if out.out else None), out.err
+
+
+def run_plan(argv: Sequence[str]) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of `ketamine-care plan <argv>`."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = plan_main(list(argv))
+    return status, out.getvalue(), err.getvalue()
 
 
 def infusion(

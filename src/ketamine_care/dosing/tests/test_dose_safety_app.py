@@ -4,17 +4,21 @@ label jurisdiction; plans show their warnings and conditional visits."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
 from ketamine_care.audit.models import AuditEvent
 from ketamine_care.dosing.models import PlannedVisit
+from ketamine_care.dosing.patient_dose import patient_age_years
 from ketamine_care.dosing.services import set_label_jurisdiction
 from ketamine_care.patients import services as patients
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient
 from ketamine_care.testing.treatment import activate_trd, treatable_plan
+
+from .label_cases import run_plan
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -116,7 +120,7 @@ class DoseSafetyTests(ClinicTestCase):
 
 class LabelJurisdictionTests(ClinicTestCase):
     def setUp(self):
-        activate_protocol(
+        self.version = activate_protocol(
             clinic=self.clinic,
             protocol_id="esketamine-trd-label",
             actor=self.medical_director,
@@ -142,6 +146,25 @@ class LabelJurisdictionTests(ClinicTestCase):
         self.assertEqual(self._dose().json()["dose_mg"], 28.0)
         event = AuditEvent.objects.filter(event_type="clinic.label_jurisdiction_changed").get()
         self.assertEqual(event.changes["new"], {"label_jurisdiction": "EU"})
+
+    def test_an_eu_clinics_plan_is_the_plan_command_under_the_eu_label(self):
+        """The app and `ketamine-care plan --jurisdiction EU --age-years N` choose the same
+        start: 28 mg for a patient of 65 or more [@spravato-eu-smpc §4.2]."""
+        set_label_jurisdiction(clinic=self.clinic, actor=self.medical_director, jurisdiction="EU")
+        patients.add_diagnosis(
+            patient=self.older, actor=self.prescriber, icd10_code="F33.2", label="MDD"
+        )
+        plan = treatable_plan(patient=self.older, version=self.version, prescriber=self.prescriber)
+        age = patient_age_years(self.older)
+        argv = ["--protocol", "esketamine-trd-label", "--start", plan.start_date.isoformat()]
+        argv += ["--jurisdiction", "EU", "--age-years", str(age), "--json"]
+        status, out, _ = run_plan(argv)
+        self.assertEqual(status, 0)
+        command = json.loads(out)
+        app = [(v.date.isoformat(), v.dose) for v in plan.visits.all()]
+        self.assertEqual(app, [(v["date"], v["dose"]) for v in command["visits"]])
+        self.assertEqual(app[0][1]["dose_mg"], 28.0)
+        self.assertEqual(plan.warnings, command["warnings"])
 
     def test_the_settings_page_shows_the_choice(self):
         page = self.client_for(self.medical_director).get("/alerts/settings/")

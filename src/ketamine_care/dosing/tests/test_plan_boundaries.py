@@ -289,10 +289,12 @@ class TestMorePlanEdges:
             plan_course(load_definition("eating-disorders-research"), start=MONDAY)
         assert info.value.field == "protocol"
 
-    def test_the_eu_start_fixes_the_first_dose_only(self):
+    def test_the_eu_start_fixes_the_first_dose_then_offers_the_eu_doses(self):
+        """EU, 65 and older: 28 mg on day 1, then 28, 56 or 84 mg [@spravato-eu-smpc §4.2]."""
         eu_start = ESK.dose_rule().jurisdiction_starts[0]
         plan = plan_course(ESK, start=MONDAY, horizon_weeks=1, start_dose=eu_start)
-        assert [v.dose["options"] for v in plan.visits] == [[], [56, 84]]
+        assert [v.dose["dose_mg"] for v in plan.visits] == [28, None]
+        assert [v.dose["options"] for v in plan.visits] == [[], [28, 56, 84]]
 
     def test_a_clinic_rhythm_after_a_series_without_maintenance_keeps_its_dose(self):
         plan = plan_course(AUD, start=MONDAY, horizon_weeks=8, maintenance=Recurrence(every=2))

@@ -222,5 +222,20 @@ def test_eu_start_dose_replaces_the_first_planned_dose():
     plan = plan_course(ESK, start=MONDAY, horizon_weeks=4, start_dose=eu_start)
     doses = [v.dose["dose_mg"] for v in plan.visits]
     assert doses[0] == 28 and plan.visits[0].dose["devices"] == 1
-    assert doses[1:] == [None] * (len(doses) - 1)  # then 56 or 84 as the clinician chooses
+    assert doses[1:] == [None] * (len(doses) - 1)  # then 28, 56 or 84 as the clinician chooses
+    assert {tuple(v.dose["options"]) for v in plan.visits[1:]} == {(28, 56, 84)}
     assert any("EU label: the first dose is 28 mg" in w for w in plan.warnings)
+
+
+def test_eu_start_leaves_a_later_visit_without_options_as_planned():
+    """Only visits that leave the dose to the clinician get the label's doses to choose
+    from; a visit with a single planned dose and no options keeps it (test data: the MDSI
+    schedule as first shipped, 84 mg only, under the TRD dose rule's EU start)."""
+    mdsi = load_definition("esketamine-mdsi-label")
+    block = mdsi.schedule.blocks[0].model_copy(update={"dose_sequence": [84], "dose_options": []})
+    only_84 = mdsi.model_copy(
+        update={"schedule": mdsi.schedule.model_copy(update={"blocks": [block]})}
+    )
+    eu_start = ESK.dose_rule().jurisdiction_starts[0]
+    plan = plan_course(only_84, start=MONDAY, horizon_weeks=1, start_dose=eu_start)
+    assert [(v.dose["dose_mg"], v.dose["options"]) for v in plan.visits] == [(28, []), (84, [])]
