@@ -9,6 +9,21 @@ whole-year limit (18, 65) gives the verdict completed years give.
 from __future__ import annotations
 
 import math
+from datetime import date
+
+
+def completed_months(born: date, day: date) -> int:
+    """Completed calendar months from `born` to `day` (a month is complete on the day of the
+    month of birth, or on the 1st after a shorter month)."""
+    months = (day.year - born.year) * 12 + day.month - born.month
+    return months - int(day.day < born.day)
+
+
+def age_years(born: date, day: date) -> float:
+    """Age in years counted in completed calendar months (months / 12): exact for an
+    infant's limit in months (3 months = 0.25) and the verdict completed years give at a
+    whole-year limit (17 years 11 months is under 18)."""
+    return completed_months(born, day) / 12
 
 
 def age_text(years: float) -> str:

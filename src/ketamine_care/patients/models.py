@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models, router
 from django.db.models import Q
 
+from ketamine_care.core.ages import age_years, completed_months
 from ketamine_care.core.compiled import INT, CompiledQuery
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 from ketamine_care.core.units import bmi
@@ -117,16 +118,15 @@ class Patient(PublicIdModel, TimestampedModel):
 
     def age_months_on(self, day) -> int:
         """Completed calendar months on `day` (an infant's age limit counts months)."""
-        born = self.date_of_birth
-        months = (day.year - born.year) * 12 + day.month - born.month
-        return months - int(day.day < born.day)
+        return completed_months(self.date_of_birth, day)
 
     def age_years_on(self, day) -> float:
-        """Age in years counted in completed calendar months (months / 12), as dosing and
-        screening judge it: exact for an infant's limit in months (3 months = 0.25
-        [@green-2011]), where completed years put every infant at 0, and the same verdict as
-        completed years at a whole-year limit (17 years 11 months is under 18)."""
-        return self.age_months_on(day) / 12
+        """Age in years counted in completed calendar months (`core.ages.age_years`), as
+        dosing, screening and the session's age bands judge it: exact for an infant's limit
+        in months (3 months = 0.25 [@green-2011]), where completed years put every infant at
+        0, and the same verdict as completed years at a whole-year limit (17 years 11 months
+        is under 18)."""
+        return age_years(self.date_of_birth, day)
 
 
 class SearchName(models.Model):

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django.utils import timezone
 
+from ketamine_care.core import ages
 from ketamine_care.core.clock import clinic_date_of
 from ketamine_care.protocols.definition import ProtocolDefinition
 from ketamine_care.protocols.models import ProtocolVersion
@@ -54,23 +55,10 @@ def definition_for(version: ProtocolVersion) -> ProtocolDefinition:
 
 
 def age_years(date_of_birth: date, on: date) -> float:
-    """Age in years on `on`: completed calendar years (as "70 + 2 x age" counts them) plus the
-    fraction of the current year an infant's band needs (3 months = 0.25)."""
-    whole = (
-        on.year
-        - date_of_birth.year
-        - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-    )
-    last = _birthday(date_of_birth, date_of_birth.year + whole)
-    following = _birthday(date_of_birth, date_of_birth.year + whole + 1)
-    return round(whole + (on - last).days / (following - last).days, 3)
-
-
-def _birthday(date_of_birth: date, year: int) -> date:
-    try:
-        return date_of_birth.replace(year=year)
-    except ValueError:  # 29 February in a common year
-        return date(year, 3, 1)
+    """Age in years on `on` for the session's age band and "70 + 2 x age": completed calendar
+    months / 12 (`core.ages.age_years`), as dosing and screening count it, so that a child
+    whose age a dose allows (3 months: 0.25) is in the band of that age on the same day."""
+    return ages.age_years(date_of_birth, on)
 
 
 def monitoring_for(session) -> SessionMonitoring:

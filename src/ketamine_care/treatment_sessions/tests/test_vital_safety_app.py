@@ -13,13 +13,11 @@ from django.utils import timezone
 
 from ketamine_care.accounts.services import issue_api_token
 from ketamine_care.core.errors import NotPermitted
-from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import PASSWORD, ClinicTestCase
 from ketamine_care.testing.treatment import activate_older_copy
 from ketamine_care.treatment_sessions import services, states
 from ketamine_care.treatment_sessions.floor import no_recording_interval
 from ketamine_care.treatment_sessions.models import SessionAlert, VitalSignsReading
-from ketamine_care.treatment_sessions.monitoring import age_years, monitoring_for
 from ketamine_care.treatment_sessions.services.lifecycle import DoseOnHold
 from ketamine_care.treatment_sessions.services.readiness import discharge_status
 from ketamine_care.treatment_sessions.tests.factories import (
@@ -284,50 +282,6 @@ class SymptomsAndCadenceTests(ClinicTestCase):
         page = self.client_for(self.nurse).get(self.url)
         self.assertNotContains(page, "min ago")
         self.assertContains(page, "BP due in 9 min")
-
-
-class AgeFromTheRecordTests(ClinicTestCase):
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.version = activate_protocol(
-            clinic=cls.clinic,
-            protocol_id="pediatric-procedural-sedation",
-            actor=cls.medical_director,
-            clinic_values={
-                "monitoring.min_observation_min": 60,
-                "monitoring.vitals_cadence.interval": 5,
-            },
-        )
-
-    def session_for(self, date_of_birth):
-        child = SimpleNamespace(date_of_birth=date_of_birth)
-        return SimpleNamespace(
-            clinic=self.clinic,
-            protocol_version=self.version,
-            route="iv",
-            patient=child,
-            dose_started_at=None,
-            scheduled_for=timezone.now(),
-        )
-
-    def test_the_band_follows_the_date_of_birth(self):
-        today = timezone.localdate()
-        born = today - timedelta(days=800)  # two years and about a month
-        two = {r.rule: r for r in monitoring_for(self.session_for(born)).rules}
-        self.assertEqual(two["paed_hr_above_band"].conditions[0].value, 190)
-        self.assertEqual(two["paed_sbp_below_hypotension_line"].conditions[0].value, 74)
-        infant = {
-            r.rule: r for r in monitoring_for(self.session_for(today - timedelta(days=180))).rules
-        }
-        self.assertEqual(infant["paed_rr_below_band"].conditions[0].value, 30)
-        self.assertNotIn("hr_above_120_sustained", two)
-
-    def test_age_counts_completed_years(self):
-        self.assertEqual(age_years(date(2020, 6, 15), date(2022, 6, 15)), 2.0)
-        self.assertEqual(age_years(date(2020, 6, 15), date(2022, 6, 14)), 1.997)
-        self.assertEqual(age_years(date(2024, 1, 1), date(2024, 4, 1)), 0.249)
-        self.assertEqual(age_years(date(2020, 2, 29), date(2021, 3, 1)), 1.0)
 
 
 class ProtocolPageTests(ClinicTestCase):
