@@ -36,6 +36,14 @@ def cite(value) -> str:
 
 
 @register.filter
+def cite_id(value) -> str:
+    """A bibliography id and its locator, as data keeps them (the id, a space, the section),
+    shown by the source's label and the locator, as `cite` shows a citation; "" for none."""
+    value = str(value or "").strip()
+    return render(f"[@{value}]") if value else ""
+
+
+@register.filter
 def without_sources(value) -> str:
     """The text a clinician acts on, its cited sources taken out (show them folded with
     `sources_of`)."""

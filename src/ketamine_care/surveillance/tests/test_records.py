@@ -256,6 +256,22 @@ class DueOnChartAndDayListTests(SurveillanceTestCase):
         state = patient_surveillance(self.patient, self.clinic, self.today)
         self.assertNotIn("bladder_review", {d.key for d in state.due})
 
+    def test_the_chart_folds_the_sources_of_the_checks_and_alerts(self):
+        self.dose(10)
+        self.bladder(haematuria=True)
+        chart = self.client_for(self.nurse).get(
+            reverse("patients:chart", args=[self.patient.public_id])
+        )
+        due = chart.content.decode().split('id="surveillance-due"')[1].split("</table>")[0]
+        self.assertNotIn("spravato-uspi", due)
+        self.assertNotIn("ketalar-uspi", due)
+        self.assertContains(chart, '<details id="surveillance-sources">')
+        self.assertContains(chart, "Cognitive screen: Spravato US prescribing information")
+        self.assertContains(
+            chart, '<details class="sources"><summary>Source</summary><p class="muted">'
+        )
+        self.assertNotContains(chart, "[@spravato-uspi")
+
     def test_a_clinic_copy_without_a_schedule_is_followed_with_the_default_one(self):
         # A clinic that activated the protocol before its library version carried a schedule.
         version = activate_older_copy(
