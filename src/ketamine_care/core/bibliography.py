@@ -72,15 +72,18 @@ def unknown_ids(text: str) -> list[str]:
 
 def render(text: str) -> str:
     """Plain text with each ``[@id §x]`` replaced by the source's label and locator."""
-    known = sources()
 
     def label(match: re.Match[str]) -> str:
-        source = known.get(match.group(1))
-        shown = source.label if source else match.group(1)
-        locator = match.group(2).strip(" ,;")
-        return f"{shown} {locator}".strip()
+        return named(match.group(1), match.group(2))
 
     return CITATION_RE.sub(label, text or "")
+
+
+def named(source_id: str, locator: str = "") -> str:
+    """A source as a reader sees it: its label (its id when unknown), then the locator."""
+    source = sources().get(source_id)
+    shown = source.label if source else source_id
+    return f"{shown} {locator.strip(' ,;')}".strip()
 
 
 def split_sources(text: str) -> tuple[str, list[str]]:

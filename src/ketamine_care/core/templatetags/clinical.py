@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from ketamine_care.core.ages import completed_age_text
-from ketamine_care.core.bibliography import render, split_sources
+from ketamine_care.core.bibliography import named, render, split_sources
 
 register = template.Library()
 
@@ -39,8 +39,8 @@ def cite(value) -> str:
 def cite_id(value) -> str:
     """A bibliography id and its locator, as data keeps them (the id, a space, the section),
     shown by the source's label and the locator, as `cite` shows a citation; "" for none."""
-    value = str(value or "").strip()
-    return render(f"[@{value}]") if value else ""
+    source_id, _, locator = str(value or "").strip().partition(" ")
+    return named(source_id, locator) if source_id else ""
 
 
 @register.filter
