@@ -53,6 +53,18 @@ class ScreeningFromTheRecordTests(ClinicTestCase):
                 result = screen(PPS, clean_facts(PPS, age_years=age))
                 self.assertEqual(reason_map(result), rules)
 
+    def test_the_under_3_months_reason_asks_for_no_age_the_record_already_gives(self):
+        # It told the reader to record the age in fractional years: an instruction for
+        # whoever types the facts, out of place once the age comes from the date of birth.
+        result = screen(PPS, clean_facts(PPS, age_years=2 / 12))
+        (reason,) = [r for r in result.reasons if r.rule == "age.under_3_months"]
+        self.assertEqual(
+            reason.message,
+            "Age under 3 months is an absolute contraindication to ketamine sedation "
+            "(airway complications).",
+        )
+        self.assertEqual(result.rule_set_version, "1.1.3")
+
     def test_the_workup_and_the_verdict_say_the_age_as_a_clinician_does(self):
         today = clinic_today(self.clinic)
         version = activate_trd(clinic=self.clinic, director=self.medical_director)
