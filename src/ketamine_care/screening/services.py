@@ -118,6 +118,28 @@ def _evaluate_pinned(
     )
 
 
+def age_changes_reasons(
+    protocol_version: ProtocolVersion, screened: dict[str, Any], age_now: float | None
+) -> bool:
+    """Whether the patient's age today gives other reasons than the age screened, under the
+    rule set pinned to the version: an age line of its rules (3 or 12 months, 18, 65...)
+    crossed since the verdict. Screened facts the rules no longer read count as changed
+    (fail safe: re-screen)."""
+    if screened.get("age_years") == age_now:
+        return False
+    rule_set, _ = pinned_rule_set(protocol_version)
+    try:
+        then, now = (parse_facts({**screened, "age_years": age}) for age in
+                     (screened.get("age_years"), age_now))  # fmt: skip
+    except FactsError:
+        return True
+
+    def reasons(facts: Facts) -> set[tuple[str, str]]:
+        return {(r.rule, r.severity) for r in evaluate(rule_set, facts).reasons}
+
+    return reasons(then) != reasons(now)
+
+
 def override_screening(
     *, verdict: ScreeningVerdict, reason: str, actor, request=None
 ) -> ScreeningVerdict:

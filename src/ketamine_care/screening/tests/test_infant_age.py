@@ -17,8 +17,11 @@ from hypothesis import strategies as st
 
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.patients.models import Patient
+from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.screening.checked import facts_in_words
+from ketamine_care.screening.facts import parse_facts
 from ketamine_care.screening.record_facts import _age_contradiction, facts_from_record
+from ketamine_care.screening.services import age_changes_reasons
 from ketamine_care.screening.tests.factories import clean_facts, reason_map, screen
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import make_patient, months_before
@@ -171,3 +174,33 @@ def test_for_a_birth_a_year_or_more_ago_the_screening_age_floors_to_completed_ye
     born = today - timedelta(days=days)
     patient = Patient(date_of_birth=born)
     assert math.floor(patient.age_years_on(today)) == patient.age_on(today)
+
+
+class AgeLineSinceScreeningTests(ClinicTestCase):
+    """A verdict holds for the age it was made for: today's age is screened again under the
+    version's pinned rules, and other reasons mean an age line was crossed."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.version = activate_protocol(
+            clinic=cls.clinic,
+            protocol_id=PPS,
+            actor=cls.medical_director,
+            clinic_values={
+                "monitoring.min_observation_min": 60,
+                "monitoring.vitals_cadence.interval": 5,
+            },
+        )
+
+    def test_crossing_3_or_12_months_or_18_years_changes_the_reasons(self):
+        facts = clean_facts(PPS, age_years=11 / 12)
+        screened = parse_facts(facts).model_dump(mode="json", by_alias=True, exclude_none=True)
+        for age_now, crossed in ((11.5 / 12, False), (12 / 12, True), (2 / 12, True),
+                                 (11 / 12, False), (17.9, True)):  # fmt: skip
+            with self.subTest(age_now=age_now):
+                self.assertEqual(age_changes_reasons(self.version, screened, age_now), crossed)
+
+    def test_facts_the_rules_no_longer_read_count_as_changed(self):
+        screened = {"age_years": 5, "no_such_fact": True}
+        self.assertTrue(age_changes_reasons(self.version, screened, 6))

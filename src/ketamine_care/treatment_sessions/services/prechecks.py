@@ -21,6 +21,7 @@ from ketamine_care.dosing.services import latest_verdict
 from ketamine_care.patients.services import record_measurement
 from ketamine_care.screening import icd10
 from ketamine_care.screening.record_facts import facts_from_record
+from ketamine_care.screening.services import age_changes_reasons
 from ketamine_care.treatment_sessions import prechecks, states
 from ketamine_care.treatment_sessions.models import PreCheckSwitch, PreSessionChecks
 from ketamine_care.treatment_sessions.monitoring import definition_for
@@ -244,9 +245,10 @@ def override_pre_check(*, session, actor, check: str, reason: str, request=None)
 
 
 def screening_status(session) -> tuple[bool | None, str]:
-    """(valid, message): the latest verdict for the pinned version permits treatment and the
+    """(valid, message): the latest verdict for the pinned version permits treatment, the
     record's diagnoses, medications and history read from it (a ketamine allergy) are those
-    it was screened with (else re-screen)."""
+    it was screened with, and the patient's age today gives the rules' same reasons (else
+    re-screen)."""
     verdict = latest_verdict(session.patient, session.protocol_version)
     if verdict is None:
         return None, "No screening verdict for this protocol version: screen the patient."
@@ -264,6 +266,8 @@ def screening_status(session) -> tuple[bool | None, str]:
         return False, "Diagnoses, allergies or medications changed since screening: re-screen."
     if _unclassified_since(session.patient, verdict):
         return False, "Diagnoses or medications changed since screening: re-screen."
+    if age_changes_reasons(session.protocol_version, screened, now.get("age_years")):
+        return False, "The patient has since crossed an age line of the screening: re-screen."
     return True, "Screening verdict is current."
 
 

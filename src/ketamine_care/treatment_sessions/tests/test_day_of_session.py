@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ketamine_care.audit.models import AuditEvent
+from ketamine_care.core.clock import clinic_today
 from ketamine_care.core.errors import Conflict, ValidationFailed
 from ketamine_care.testing.base import ClinicTestCase
+from ketamine_care.testing.builders import months_before
 from ketamine_care.treatment_sessions import services
 from ketamine_care.treatment_sessions.prechecks import (
     FAILED,
@@ -235,4 +237,18 @@ class RescreenOnUnclassifiedCodeTests(ClinicTestCase):
         results = {r.key: r for r in services.pre_check_results(session)}
         self.assertEqual(results["screening_valid"].status, FAILED)
         self.assertIn("allergies", results["screening_valid"].message)
+        self.assertIn("re-screen", results["screening_valid"].message)
+
+    def test_an_age_line_of_the_rules_crossed_since_screening_asks_for_a_re_screen(self):
+        # The verdict was made for the age screened; the psychiatric cautions start at 65
+        # (age.65_and_over). Ageing within the same lines keeps it current.
+        session = screened_session(self.patient, self.version, self.prescriber)
+        today = clinic_today(self.clinic)
+        for years, status in ((self.patient.age_on(today) + 1, MET), (65, FAILED)):
+            with self.subTest(years=years):
+                self.patient.date_of_birth = months_before(today, years * 12)
+                self.patient.save(update_fields=["date_of_birth"])
+                results = {r.key: r for r in services.pre_check_results(session)}
+                self.assertEqual(results["screening_valid"].status, status)
+        self.assertIn("age line", results["screening_valid"].message)
         self.assertIn("re-screen", results["screening_valid"].message)

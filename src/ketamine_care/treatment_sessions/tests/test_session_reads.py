@@ -100,7 +100,8 @@ class SessionReadsTests(TestCase, ClinicTestCase):
         outsider=st.booleans(),
         as_text=st.booleans(),
         protocol_json=st.booleans(),
-        notes=st.text(max_size=8),
+        # What a text column can hold on both engines: PostgreSQL refuses NUL.
+        notes=st.text(st.characters(blacklist_characters="\x00", codec="utf-8"), max_size=8),
         given_name=st.text(alphabet="abcé ", min_size=1, max_size=8),
     )
     def test_access_session_reads_what_the_orm_reads(
