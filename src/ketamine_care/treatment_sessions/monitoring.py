@@ -4,7 +4,7 @@ evaluators' shape. Active protocol versions are immutable, so parsed rules are c
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from django.utils import timezone
@@ -54,13 +54,6 @@ def definition_for(version: ProtocolVersion) -> ProtocolDefinition:
     return _definition(version.pk, version.updated_at)
 
 
-def age_years(date_of_birth: date, on: date) -> float:
-    """Age in years on `on` for the session's age band and "70 + 2 x age": completed calendar
-    months / 12 (`core.ages.age_years`), as dosing and screening count it, so that a child
-    whose age a dose allows (3 months: 0.25) is in the band of that age on the same day."""
-    return ages.age_years(date_of_birth, on)
-
-
 def monitoring_for(session) -> SessionMonitoring:
     """The session's rules; an age-banded protocol takes the patient's age on the session day
     from the record's date of birth."""
@@ -68,7 +61,9 @@ def monitoring_for(session) -> SessionMonitoring:
     age = None
     if definition_for(version).age_banded:
         day = clinic_date_of(session.clinic, session.dose_started_at or session.scheduled_for)
-        age = age_years(session.patient.date_of_birth, day)
+        # Completed months / 12, as dosing and screening count it: a child the dose allows
+        # (3 months: 0.25) is in the band of that age on the same day.
+        age = ages.age_years(session.patient.date_of_birth, day)
     interval = _clinic_interval(version.pk, version.updated_at)
     return _monitoring(version.pk, version.updated_at, session.route, age, interval)
 

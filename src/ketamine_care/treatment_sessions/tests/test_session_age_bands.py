@@ -7,11 +7,12 @@ from types import SimpleNamespace
 
 from django.utils import timezone
 
+from ketamine_care.core.ages import age_years
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.protocols.services import activate_protocol
 from ketamine_care.testing.base import ClinicTestCase
 from ketamine_care.testing.builders import months_before
-from ketamine_care.treatment_sessions.monitoring import age_years, monitoring_for
+from ketamine_care.treatment_sessions.monitoring import monitoring_for
 
 
 class AgeFromTheRecordTests(ClinicTestCase):
