@@ -102,17 +102,25 @@ def age_outside(
     return None, f"{outside}: give a reason to dose outside them"
 
 
-def _absolute_bound(definition: ProtocolDefinition, *, below: bool) -> str | None:
-    """Why the bound crossed is absolute, with its source; None when a reason lifts it."""
-    end = "min" if below else "max"
+def _absolute(definition: ProtocolDefinition, end: str) -> tuple[str, str] | None:
+    """(the bound as a clinician says it, its source) when the protocol marks its `end`
+    ("min" or "max") age absolute; None when a reason lifts it."""
     source = getattr(definition, f"{end}_age_source")
     if not getattr(definition, f"{end}_age_absolute") or source is None:
         return None
-    bound = getattr(definition, f"{end}_age_years")
+    return age_text(getattr(definition, f"{end}_age_years")), source.source
+
+
+def _absolute_bound(definition: ProtocolDefinition, *, below: bool) -> str | None:
+    """Why the bound crossed is absolute, with its source; None when a reason lifts it."""
+    absolute = _absolute(definition, "min" if below else "max")
+    if absolute is None:
+        return None
+    bound, source = absolute
     side = "under" if below else "over"
     return (
-        f"an age {side} {age_text(bound)} is an absolute contraindication; no reason lifts "
-        f"this block ({source.source})"
+        f"an age {side} {bound} is an absolute contraindication; no reason lifts "
+        f"this block ({source})"
     )
 
 
@@ -121,13 +129,13 @@ def _unknown_age(definition: ProtocolDefinition, enter_age: str) -> str | None:
     with its source; None when the protocol has none (no reason lifts this block either)."""
     bounds = []
     for end, word, side in (("min", "minimum", "below"), ("max", "maximum", "above")):
-        source = getattr(definition, f"{end}_age_source")
-        if not getattr(definition, f"{end}_age_absolute") or source is None:
+        absolute = _absolute(definition, end)
+        if absolute is None:
             continue
-        bound = age_text(getattr(definition, f"{end}_age_years"))
+        bound, source = absolute
         bounds.append(
             f"this protocol's {word} age ({bound}) is an absolute contraindication {side} it "
-            f"({source.source})"
+            f"({source})"
         )
     if not bounds:
         return None
