@@ -12,6 +12,11 @@ import math
 from datetime import date
 
 
+def completed_years(born: date, day: date) -> int:
+    """Completed years from `born` to `day` (a year is complete on the birthday)."""
+    return day.year - born.year - int((day.month, day.day) < (born.month, born.day))
+
+
 def completed_months(born: date, day: date) -> int:
     """Completed calendar months from `born` to `day` (a month is complete on the day of the
     month of birth, or on the 1st after a shorter month)."""

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models, router
 from django.db.models import Q
 
-from ketamine_care.core.ages import age_years, completed_months
+from ketamine_care.core.ages import age_years, completed_months, completed_years
 from ketamine_care.core.compiled import INT, CompiledQuery
 from ketamine_care.core.models import PublicIdModel, TimestampedModel
 from ketamine_care.core.units import bmi
@@ -113,8 +113,8 @@ class Patient(PublicIdModel, TimestampedModel):
         return self.status == RecordStatus.ACTIVE
 
     def age_on(self, day) -> int:
-        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
-        return day.year - self.date_of_birth.year - int(before_birthday)
+        """Completed years on `day`."""
+        return completed_years(self.date_of_birth, day)
 
     def age_months_on(self, day) -> int:
         """Completed calendar months on `day` (an infant's age limit counts months)."""

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
+from ketamine_care.core.ages import completed_years
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.dosing.models import PlanStatus, TreatmentPlan
 from ketamine_care.registry.cube_delta import keeping_cubes
@@ -43,10 +44,6 @@ ROW_FIELDS = (
 class RefreshResult:
     courses: int
     batches: int
-
-
-def age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def _plans(clinic=None, patients=None):
@@ -83,7 +80,7 @@ def _summary(plan: TreatmentPlan, row: SummaryRow, safety, now) -> CourseSummary
         protocol_id=plan.protocol_id,
         indication=plan.protocol_version.definition.get("indications", [""])[0],
         sex=patient.sex,
-        age_at_start=max(age_on(patient.date_of_birth, plan.start_date), 0),
+        age_at_start=max(completed_years(patient.date_of_birth, plan.start_date), 0),
         start_date=plan.start_date,
         instrument=row.instrument,
         baseline_total=row.baseline_total,

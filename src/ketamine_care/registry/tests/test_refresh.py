@@ -8,13 +8,14 @@ from datetime import date, timedelta
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from ketamine_care.core.ages import completed_years
 from ketamine_care.core.clock import clinic_today
 from ketamine_care.jobs.models import Job, JobStatus
 from ketamine_care.patients import services as patients
 from ketamine_care.registry.cohorts import AGE_BANDS, CohortFilter, filter_summaries
 from ketamine_care.registry.jobs import REFRESH_JOB, enqueue_refresh
 from ketamine_care.registry.models import CourseSummary
-from ketamine_care.registry.services import age_on, refresh_stale, refresh_summaries
+from ketamine_care.registry.services import refresh_stale, refresh_summaries
 from ketamine_care.registry.tests.builders import (
     add_adverse_event,
     add_alert,
@@ -170,7 +171,7 @@ class CohortFilterTests(CourseCase):
     def test_age_band_uses_age_at_the_course_start(self):
         refresh_summaries(clinic=self.clinic)
         row = CourseSummary.objects.get(plan=self.plan)
-        expected = age_on(self.patient.date_of_birth, self.start)
+        expected = completed_years(self.patient.date_of_birth, self.start)
         self.assertEqual(row.age_at_start, expected)
         band = next(
             key
