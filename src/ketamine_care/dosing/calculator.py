@@ -126,7 +126,10 @@ def _calculate(definition: ProtocolDefinition, r: _Request) -> DoseResult:
     if rule.basis == "fixed_mg":
         _dose_fixed(definition, rule, draft, r)
     else:
-        _choose_basis(draft, r.weight_basis, body_mass_index, paediatric=paediatric)
+        least_bmi = _least_bmi(definition, weight) if height is None else None
+        _choose_basis(
+            draft, r.weight_basis, body_mass_index, paediatric=paediatric, least_bmi=least_bmi
+        )
         _use_weight(draft, weight, height, r.sex)
         weight_dose(
             rule, draft, step=r.step, dose_mg=r.dose_mg, mg_per_kg=r.mg_per_kg, repeat=r.repeat
@@ -264,18 +267,41 @@ def _optional_positive(field: str, value: float | None, *, required: bool) -> fl
     return value
 
 
+def _least_bmi(definition: ProtocolDefinition, weight: float | None) -> tuple[float, float] | None:
+    """Without a height, the lowest BMI the weight can have, and the height it is taken at:
+    the tallest adult height the protocol accepts without confirmation
+    (`weight_plausibility`)."""
+    if weight is None:
+        return None
+    tallest = guards.plausibility_for(definition).adult_height_cm[1]
+    return bmi(weight, tallest), tallest
+
+
 def _choose_basis(
-    draft: DoseDraft, requested: str | None, body_mass_index: float | None, *, paediatric: bool
+    draft: DoseDraft,
+    requested: str | None,
+    body_mass_index: float | None,
+    *,
+    paediatric: bool,
+    least_bmi: tuple[float, float] | None = None,
 ) -> None:
     """Pick the weight basis: the clinician's choice, else actual weight below BMI 30.
 
-    At BMI >= 30 there is no silent default [@sanacora-2017]. Children
-    dose on actual weight: the adult BMI prompt does not apply to them.
+    At BMI >= 30 there is no silent default [@sanacora-2017]. Without a height the BMI is
+    unknown, but a weight whose BMI is 30 or more even at the tallest accepted height
+    (`least_bmi`) is at BMI >= 30 whatever the height: no default either (fail safe).
+    Children dose on actual weight: the adult BMI prompt does not apply to them.
     """
     if requested is not None:
         draft.basis = requested  # type: ignore[assignment]
     elif paediatric:
         draft.basis = "actual"
+    elif body_mass_index is None and least_bmi and least_bmi[0] >= BMI_CHOOSE_BASIS:
+        draft.reasons.append(
+            f"BMI unknown (no height), but at least {least_bmi[0]} even at {least_bmi[1]:g} cm: "
+            "enter the height, then choose the weight basis (actual, ideal or adjusted) and "
+            "document it"  # [@sanacora-2017]
+        )
     elif body_mass_index is None:
         draft.basis = "actual"
         draft.warnings.append(

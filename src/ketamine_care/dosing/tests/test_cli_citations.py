@@ -11,7 +11,7 @@ from ketamine_care.dosing.cli import dose_main, plan_main
 from ketamine_care.protocols.library import list_protocol_ids
 
 NO_DOSE = ["--protocol", "eating-disorders-research", "--weight-kg", "70"]
-CAPPED = ["--protocol", "ed-severe-agitation", "--weight-kg", "250"]
+CAPPED = ["--protocol", "ed-severe-agitation", "--weight-kg", "250", "--weight-basis", "actual"]
 
 
 def _out(main, argv, capsys) -> str:

@@ -68,6 +68,13 @@ class PreCheckWeightTests(ClinicTestCase):
         checks = services.record_pre_checks(
             session=session, actor=self.nurse, weight_kg=Decimal("260"), confirm_weight=True
         )
+        # No height on the chart, and 260 kg is over BMI 30 at any adult height: the dose
+        # waits for the clinician's weight basis.
+        self.assertIsNone(checks.calculated_dose["dose_mg"])
+        self.assertTrue(checks.calculated_dose["asks_weight_basis"])
+        checks = services.record_pre_checks(
+            session=session, actor=self.nurse, weight_basis="actual"
+        )
         self.assertEqual(checks.calculated_dose["dose_mg"], 130.0)
         self.assertTrue(any("confirmed" in w for w in checks.calculated_dose["warnings"]))
         # A later save without the box keeps the confirmation of today's weight.
