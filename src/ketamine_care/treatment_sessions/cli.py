@@ -10,9 +10,10 @@ of checklist words (severe_headache, chest_pain, dyspnea, focal_neuro_deficit, v
 confusion). Paediatric and adolescent protocols judge vitals by age band and need
 `--age-years`. Exit status: 0 whatever the alerts; 2 for bad input (unreadable file, invalid
 JSON, unknown field or symptom, non-numeric or implausible value, a missing or impossible age
-for an age-banded protocol) or an unknown protocol or route. The discharge part judges only
-what readings can show; escort, CADSS and recovery score need clinician input and are listed
-as not evaluated.
+for an age-banded protocol, a child's age for a protocol with adult lines only: children are
+judged by age band, never on adult lines) or an unknown protocol or route. The discharge part
+judges only what readings can show; escort, CADSS and recovery score need clinician input and
+are listed as not evaluated.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from .paediatric import AgeError
 from .readings import Reading, ReadingError, readings_from_json
 
 PROG = "ketamine-care check-vitals"
+# Under 18 a patient is a child: the PALS bands run to 17 years [@pals-2020], and every protocol
+# without age bands is for adults (its minimum age is 18 or more).
+CHILD_BELOW_YEARS = 18
 
 
 class InputError(Exception):
@@ -112,10 +116,25 @@ def _load_monitoring(
         raise InputError(
             f"--age-years is required: protocol {protocol_id!r} judges vital signs by age band"
         )
+    if not definition.age_banded and age_years is not None:
+        _adult_age(protocol_id, age_years)
     try:
         return monitoring_from_protocol(definition, route, age_years=age_years)
     except AgeError as error:
         raise InputError(f"--age-years: {error}") from None
+
+
+def _adult_age(protocol_id: str, age_years: float) -> None:
+    """An age given for a protocol with adult lines only: a possible age, and an adult's.
+    Children are judged by age band, never on adult lines [@pals-2020]."""
+    if not 0 <= age_years <= 130:  # noqa: PLR2004 (a human age)
+        raise InputError(f"--age-years: must be between 0 and 130 (got {age_years:g})")
+    if age_years < CHILD_BELOW_YEARS:
+        raise InputError(
+            f"--age-years: {age_years:g} is a child's age, and protocol {protocol_id!r} has "
+            "adult vital-sign lines only: children are judged by age band (a paediatric or "
+            "adolescent protocol)"
+        )
 
 
 def _load_readings(path: str) -> tuple[Reading, ...]:

@@ -294,3 +294,34 @@ class TestVitalSafetyOnTheCommandLine:
             status, out, err = run_cli(tmp_path, capsys, protocol_id, [quiet(5)], *extra)
             assert (status, out) == (2, None)
             assert message in err
+
+    @pytest.mark.parametrize(
+        ("age", "message"),
+        [
+            ("5", "--age-years: 5 is a child's age, and protocol 'iv-ketamine-trd' has adult"),
+            ("17.9", "--age-years: 17.9 is a child's age"),
+            ("-1", "--age-years: must be between 0 and 130 (got -1)"),
+            ("nan", "--age-years: must be between 0 and 130 (got nan)"),
+        ],
+    )
+    def test_a_child_on_a_protocol_with_adult_lines_only_exits_2(
+        self, tmp_path: Path, capsys, age: str, message: str
+    ) -> None:
+        # A 5-year-old's heart rate of 150 is above the 3-5 years band (60-140), which adult
+        # lines never see: children are judged by age band, never on adult lines.
+        reading = {**quiet(5), "heart_rate": 150}
+        status, out, err = run_cli(
+            tmp_path, capsys, "iv-ketamine-trd", [reading], "--age-years", age
+        )
+        assert (status, out) == (2, None)
+        assert message in err
+
+    def test_an_adult_age_on_a_protocol_with_adult_lines_is_judged(
+        self, tmp_path: Path, capsys
+    ) -> None:
+        for age in ("18", "40"):
+            status, out, _ = run_cli(
+                tmp_path, capsys, "iv-ketamine-trd", [quiet(5)], "--age-years", age
+            )
+            assert status == 0
+            assert out["alerts"] == []
